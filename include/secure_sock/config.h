@@ -1,0 +1,72 @@
+/**
+ * @file config.h
+ * @brief Every compile-time limit of secure_sock, with its default and the reason for it.
+ *
+ * Override any of these with a compiler definition (e.g. `-DCONFIG_SOCK_SECURE_MAX_DATAGRAM=1280`).
+ * Nothing else in the library is sized by a magic number.
+ */
+#ifndef SECURE_SOCK_CONFIG_H
+#define SECURE_SOCK_CONFIG_H
+
+/** Largest datagram the core reads from a transport (bytes). One IPv4 Ethernet frame: DTLS records
+ *  are kept within it by the backend's MTU setting, and it sizes the one receive buffer per socket. */
+#ifndef CONFIG_SOCK_SECURE_MAX_DATAGRAM
+#define CONFIG_SOCK_SECURE_MAX_DATAGRAM 1500
+#endif
+
+/** Bytes reserved per socket for the backend's own socket state (its configuration and cookie
+ *  secret). Each driver checks at compile time that its state fits. */
+#ifndef CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE
+#define CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE 1024
+#endif
+
+/** Bytes reserved per session for the backend's session state (mbedTLS's context is 736 bytes on
+ *  x86_64; the record buffers it allocates are not part of this). Checked at compile time. */
+#ifndef CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE
+#define CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE 1024
+#endif
+
+/** How many drivers can be registered at once: one per (D)TLS stack linked in. */
+#ifndef CONFIG_SOCK_SECURE_MAX_DRIVERS
+#define CONFIG_SOCK_SECURE_MAX_DRIVERS 4
+#endif
+
+/** How many cipher suites a socket may list explicitly (RFC 7252 names four for CoAP). */
+#ifndef CONFIG_SOCK_SECURE_MAX_SUITES
+#define CONFIG_SOCK_SECURE_MAX_SUITES 8
+#endif
+
+/** Longest PSK identity accepted (bytes). RFC 4279 allows 2^16-1; 128 covers every CoAP/LwM2M
+ *  deployment we know of and bounds what an unauthenticated peer can make us compare. */
+#ifndef CONFIG_SOCK_SECURE_PSK_ID_MAX
+#define CONFIG_SOCK_SECURE_PSK_ID_MAX 128
+#endif
+
+/** Longest PSK accepted (bytes). 64 bytes = 512 bits, beyond any suite's need. */
+#ifndef CONFIG_SOCK_SECURE_PSK_KEY_MAX
+#define CONFIG_SOCK_SECURE_PSK_KEY_MAX 64
+#endif
+
+/** RFC 6347 §4.2.4.1: initial retransmission timeout (ms). */
+#ifndef CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS
+#define CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS 1000
+#endif
+
+/** RFC 6347 §4.2.4.1: the doubling stops at this timeout (ms); "no less than 60 s" per RFC 6298. */
+#ifndef CONFIG_SOCK_SECURE_HS_TIMEOUT_MAX_MS
+#define CONFIG_SOCK_SECURE_HS_TIMEOUT_MAX_MS 60000
+#endif
+
+/** Retransmissions of one flight before the handshake fails with -ETIMEDOUT. With the defaults
+ *  above, 6 retransmissions give up after 1+2+4+8+16+32+60 s = about two minutes. */
+#ifndef CONFIG_SOCK_SECURE_HS_MAX_RETRANSMIT
+#define CONFIG_SOCK_SECURE_HS_MAX_RETRANSMIT 6
+#endif
+
+/** Bytes of datagram queue per in-memory link endpoint (datagrams beyond it are dropped, as UDP
+ *  would). Big enough for a full certificate flight. */
+#ifndef CONFIG_SOCK_MEM_QUEUE_SIZE
+#define CONFIG_SOCK_MEM_QUEUE_SIZE 16384
+#endif
+
+#endif /* SECURE_SOCK_CONFIG_H */

@@ -1,0 +1,50 @@
+/**
+ * @file error.h
+ * @brief The one error enum of secure_sock.
+ *
+ * Every function returns 0 or a positive value on success and a negative code on failure. Where a
+ * POSIX errno value fits, the code is its negation (`-EINVAL`, `-ETIMEDOUT`, ...); failures that are
+ * (D)TLS-specific have their own codes below, all below -1000 so they never meet an errno value.
+ *
+ * errno values used, and what they mean here:
+ * - `-EINVAL`     a NULL pointer, zero length where one is required, or an out-of-range argument
+ * - `-EAGAIN`     nothing to do right now (non-blocking call with nothing ready)
+ * - `-EINPROGRESS` a non-blocking connect started; completion comes as an event
+ * - `-ETIMEDOUT`  the caller's timeout or the handshake retransmission budget ran out
+ * - `-ENOTCONN`   the session is not established (or already closed)
+ * - `-EMSGSIZE`   a record does not fit the caller's buffer (nothing is lost: call again with a
+ *                 larger one), or data to send exceeds the largest record the session can carry
+ * - `-ENOMEM`     a fixed table is full or a backend could not allocate
+ * - `-ENOTSUP`    the backend lacks the requested feature or cipher suite
+ * - `-EBUSY`      another session holds an unread record; read it first
+ * - `-EALREADY`   the operation was already done (e.g. connect on a connected session)
+ * - `-ENOENT`     no such backend / cipher suite name
+ * - `-EIO`        the transport failed
+ */
+#ifndef SECURE_SOCK_ERROR_H
+#define SECURE_SOCK_ERROR_H
+
+#include <errno.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** secure_sock's own error codes (negative, below -1000). */
+enum sock_secure_error {
+    SOCK_SECURE_E_HANDSHAKE   = -1001, /**< handshake failed locally (see the session's alert) */
+    SOCK_SECURE_E_ALERT       = -1002, /**< the peer sent a fatal alert (see the session's alert) */
+    SOCK_SECURE_E_VERIFY      = -1003, /**< the peer's credentials could not be verified */
+    SOCK_SECURE_E_PSK_IDENTITY = -1004, /**< the peer's PSK identity is unknown */
+    SOCK_SECURE_E_PEER_CLOSED = -1005, /**< the peer closed the session with close_notify */
+    SOCK_SECURE_E_BAD_RECORD  = -1006, /**< a record failed to decrypt/authenticate or was malformed */
+    SOCK_SECURE_E_NO_SUITE    = -1007, /**< no cipher suite in common with the peer */
+    SOCK_SECURE_E_BACKEND     = -1008, /**< the (D)TLS stack reported an internal failure */
+    SOCK_SECURE_E_HELLO_VERIFY = -1009, /**< internal: the server answered with HelloVerifyRequest */
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SECURE_SOCK_ERROR_H */

@@ -1,0 +1,364 @@
+/**
+ * @file sock_secure.h
+ * @brief secure_sock: the user API. DTLS (and later TLS) sessions behind socket-style verbs.
+ *
+ * Model: a secure socket (sock_secure_t) sits on one transport (sock_t) and holds a table of
+ * sessions in memory the caller provides. A client makes one session per peer with
+ * sock_secure_connect(); a server creates sessions as peers complete handshakes. Everything runs in
+ * sock_secure_process(), which never blocks; the blocking calls (connect, accept, recv with a
+ * timeout) are loops over it that sleep in the transport's wait. There are no threads and no
+ * malloc in the core.
+ *
+ * Time: every timeout is in milliseconds (uint32_t). 0 means "do not wait", SOCK_SECURE_NO_TIMEOUT
+ * means "wait without limit".
+ *
+ * Ownership: the caller owns the sock_secure_t, the session array, the transport and every buffer.
+ * The library keeps pointers to the session array, the transport and the credentials in the
+ * config until sock_secure_close(); it keeps no pointer to any data buffer past a call.
+ *
+ * Not thread-safe: use one socket from one thread (different sockets are independent).
+ */
+#ifndef SECURE_SOCK_SOCK_SECURE_H
+#define SECURE_SOCK_SOCK_SECURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "secure_sock/config.h"
+#include "secure_sock/creds.h"
+#include "secure_sock/error.h"
+#include "secure_sock/sock.h"
+#include "secure_sock/tlsman.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Timeout value meaning "wait without limit". */
+#define SOCK_SECURE_NO_TIMEOUT UINT32_MAX
+
+/** Role of a secure socket. */
+typedef tlsman_role_t sock_secure_role_t;
+#define SOCK_SECURE_CLIENT TLSMAN_CLIENT /**< connects to servers */
+#define SOCK_SECURE_SERVER TLSMAN_SERVER /**< accepts clients */
+
+/** @name RFC 7252 §9.1.3 and other suites, by IANA id */
+/** @{ */
+#define SOCK_SECURE_PSK_AES_128_CCM_8          0xC0A8u /**< TLS_PSK_WITH_AES_128_CCM_8 (CoAP) */
+#define SOCK_SECURE_PSK_AES_128_CCM            0xC0A4u /**< TLS_PSK_WITH_AES_128_CCM */
+#define SOCK_SECURE_PSK_AES_128_GCM_SHA256     0x00A8u /**< TLS_PSK_WITH_AES_128_GCM_SHA256 */
+#define SOCK_SECURE_PSK_CHACHA20_POLY1305      0xCCABu /**< TLS_PSK_WITH_CHACHA20_POLY1305_SHA256 */
+#define SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8  0xC0AEu /**< ..._ECDHE_ECDSA_WITH_AES_128_CCM_8 (CoAP) */
+#define SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM    0xC02Bu /**< ..._ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
+/** @} */
+
+/** What an event callback is told. */
+typedef enum {
+    SOCK_SECURE_EV_CONNECTED = 1, /**< handshake complete; the session can send and receive */
+    SOCK_SECURE_EV_DATA = 2,      /**< a decrypted record waits: read it with sock_secure_recv() */
+    SOCK_SECURE_EV_CLOSED = 3,    /**< the peer sent close_notify */
+    SOCK_SECURE_EV_ERROR = 4,     /**< the session failed (handshake failure, timeout, alert) */
+} sock_secure_event_t;
+
+/** Session states (sock_secure_session_info_t.state). */
+typedef enum {
+    SOCK_SECURE_ST_FREE = 0,      /**< slot unused */
+    SOCK_SECURE_ST_HANDSHAKE = 1, /**< handshake in progress */
+    SOCK_SECURE_ST_OPEN = 2,      /**< established */
+    SOCK_SECURE_ST_CLOSED = 3,    /**< closed by the peer or failed; see last_error */
+} sock_secure_state_t;
+
+typedef struct sock_secure sock_secure_t;
+typedef struct sock_secure_session sock_secure_session_t;
+
+/**
+ * Event callback, called from inside sock_secure_process() (and so from the blocking calls).
+ * It may call sock_secure_recv() with timeout 0, sock_secure_send() and
+ * sock_secure_session_close(), but not sock_secure_close(). @p err is the error for
+ * SOCK_SECURE_EV_ERROR (else 0). The session pointer stays valid during the call.
+ */
+typedef void (*sock_secure_event_cb_t)(sock_secure_t *sock, sock_secure_session_t *session,
+                                       sock_secure_event_t event, int err, void *arg);
+
+/** Clock source: milliseconds from any fixed origin, never decreasing. */
+typedef uint64_t (*sock_secure_clock_t)(void *arg);
+
+/**
+ * Everything sock_secure_create() needs. Start from sock_secure_config_init() and set what you
+ * need. Pointers are kept until sock_secure_close(): their targets are caller-owned.
+ */
+typedef struct {
+    sock_secure_role_t role;            /**< SOCK_SECURE_CLIENT or SOCK_SECURE_SERVER */
+    sock_t *transport;                  /**< open transport (caller-owned, not closed by us) */
+    sock_secure_session_t *sessions;    /**< session slots (caller-owned array) */
+    size_t session_count;               /**< number of slots (>= 1) */
+    const char *backend;                /**< driver name, NULL = the first registered */
+    const sock_secure_psk_t *psk;       /**< PSKs: a client offers psk[0]; a server accepts all */
+    size_t psk_count;                   /**< number of PSKs */
+    sock_secure_psk_lookup_t psk_lookup; /**< server: optional lookup for other identities */
+    void *psk_lookup_arg;               /**< passed to psk_lookup */
+    const char *psk_hint;               /**< server: identity hint to send (NUL-terminated) */
+    const uint16_t *suites;             /**< IANA ids in preference order; NULL = defaults */
+    size_t suite_count;                 /**< number of suites */
+    uint32_t hs_timeout_initial_ms;     /**< RFC 6347 initial retransmission timeout */
+    uint32_t hs_timeout_max_ms;         /**< cap of the doubling */
+    uint32_t hs_max_retransmit;         /**< retransmissions before -ETIMEDOUT */
+    sock_secure_event_cb_t event_cb;    /**< optional event callback */
+    void *event_arg;                    /**< passed to event_cb */
+    sock_secure_clock_t clock;          /**< NULL = sock_secure_platform_now_ms() */
+    void *clock_arg;                    /**< passed to clock */
+} sock_secure_config_t;
+
+/** Socket-wide counters (sock_secure_stats()). */
+typedef struct {
+    uint32_t sessions_open;       /**< established sessions now */
+    uint32_t sessions_handshake;  /**< handshakes in progress now */
+    uint32_t handshakes_ok;       /**< handshakes completed */
+    uint32_t handshakes_failed;   /**< handshakes that failed (incl. timeouts) */
+    uint32_t hello_verify_sent;   /**< stateless HelloVerifyRequests sent */
+    uint32_t retransmits;         /**< flights retransmitted on timeout */
+    uint32_t datagrams_in;        /**< datagrams read from the transport */
+    uint32_t datagrams_out;       /**< datagrams written */
+    uint32_t drop_malformed;      /**< dropped: not a DTLS record from a new peer */
+    uint32_t drop_unknown;        /**< dropped: for no session (and not a ClientHello) */
+    uint32_t drop_table_full;     /**< dropped: ClientHello while every slot was busy */
+    uint32_t drop_oversize;       /**< dropped: larger than CONFIG_SOCK_SECURE_MAX_DATAGRAM */
+    uint32_t drop_bad_record;     /**< records the stack discarded (bad MAC, replay, ...) */
+} sock_secure_stats_t;
+
+/** What sock_secure_session_info() reports. */
+typedef struct {
+    sock_secure_state_t state; /**< where the session is */
+    sock_ep_t remote;          /**< the peer */
+    uint16_t suite;            /**< IANA id of the negotiated suite, 0 before */
+    const char *suite_name;    /**< its IANA name, "" before */
+    const char *version;       /**< "DTLSv1.2" etc., "" before */
+    uint8_t alert;             /**< last alert description */
+    uint8_t alert_origin;      /**< tlsman_alert_origin_t (NONE if no alert) */
+    int last_error;            /**< why a CLOSED session ended, 0 if open */
+    uint32_t handshake_ms;     /**< handshake duration, once established */
+    uint32_t retransmits;      /**< flights this session retransmitted */
+    uint64_t bytes_in;         /**< ciphertext bytes received */
+    uint64_t bytes_out;        /**< ciphertext bytes sent */
+    uint32_t datagrams_in;     /**< datagrams received */
+    uint32_t datagrams_out;    /**< datagrams sent */
+    uint32_t records_in;       /**< application records delivered */
+    uint32_t records_out;      /**< application records sent */
+} sock_secure_session_info_t;
+
+/** One session slot. Opaque: declare arrays of it, touch nothing inside. */
+struct sock_secure_session {
+    /** @cond PRIVATE */
+    sock_secure_t *owner;
+    sock_ep_t remote;
+    uint8_t state;
+    uint8_t flags;
+    uint16_t retransmits;
+    int last_error;
+    uint32_t rto_ms;
+    uint64_t deadline_ms;
+    uint64_t started_ms;
+    uint32_t handshake_ms;
+    const uint8_t *rx;
+    size_t rx_len;
+    uint64_t bytes_in, bytes_out;
+    uint32_t dgrams_in, dgrams_out, records_in, records_out;
+    _Alignas(8) uint8_t drv[CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE];
+    /** @endcond */
+};
+
+/** A secure socket. Opaque: touch nothing inside. */
+struct sock_secure {
+    /** @cond PRIVATE */
+    const tlsman_driver_t *drv;
+    sock_secure_config_t cfg;
+    uint16_t suites[CONFIG_SOCK_SECURE_MAX_SUITES];
+    size_t suite_count;
+    bool open;
+    bool in_process;
+    sock_secure_session_t *unread;
+    sock_secure_stats_t stats;
+    uint8_t rx[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
+    _Alignas(8) uint8_t drv_ctx[CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE];
+    /** @endcond */
+};
+
+/**
+ * @brief Register the (D)TLS stacks built into this library (seed: secure_sock_init).
+ * Idempotent: a second call does nothing and returns 0.
+ * @return 0, or -ENOMEM if more than CONFIG_SOCK_SECURE_MAX_DRIVERS drivers were registered.
+ */
+int sock_secure_init(void);
+
+/**
+ * @brief Add a driver (for stacks not built in, e.g. on an MCU port).
+ * @param drv static driver table, kept by pointer.
+ * @return 0, -EINVAL on NULL or a driver whose state exceeds the CONFIG sizes, -EALREADY if a
+ *         driver of that name is registered, -ENOMEM if the registry is full.
+ */
+int sock_secure_register(const tlsman_driver_t *drv);
+
+/**
+ * @brief The registered driver named @p name (NULL: the first), or by index with
+ *        sock_secure_backend_at(). Returns NULL if there is none.
+ */
+const tlsman_driver_t *sock_secure_backend(const char *name);
+
+/** @brief The @p i-th registered driver, NULL past the end. */
+const tlsman_driver_t *sock_secure_backend_at(size_t i);
+
+/**
+ * @brief Fill @p cfg with defaults: client, default backend, RFC 7252 default suite list,
+ *        RFC 6347 timers from config.h, real-time clock. @p cfg is caller-owned.
+ */
+void sock_secure_config_init(sock_secure_config_t *cfg);
+
+/**
+ * @brief Create a secure socket (seed: secure_sock_create).
+ *
+ * Checks everything before the network is touched: the backend exists and has the capabilities
+ * the config needs (DTLS for a datagram transport, PSK for PSK credentials); every suite is known
+ * and implemented by the backend; credentials are within limits.
+ * @param[out] sock caller-owned storage; valid until sock_secure_close().
+ * @param cfg  copied; the pointers inside it are kept (see sock_secure_config_t).
+ * @return 0; -EINVAL for a NULL/invalid argument (no transport, no sessions, no PSK, bad timers,
+ *         oversized PSK); -ENOENT if sock_secure_init() was not called or the backend is unknown;
+ *         -ENOTSUP if the backend lacks a needed capability or a requested suite (stream transports
+ *         are not supported yet); -ENOMEM or SOCK_SECURE_E_BACKEND if the stack failed to set up.
+ */
+int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);
+
+/**
+ * @brief Client: start a handshake with @p remote in a free session slot (seed:
+ *        secure_sock_connect).
+ * @param remote copied.
+ * @param[out] session the new session (a slot of the caller's array), set even on -EINPROGRESS.
+ * @param timeout_ms 0 = non-blocking: return -EINPROGRESS at once; SOCK_SECURE_EV_CONNECTED or
+ *        SOCK_SECURE_EV_ERROR tells the outcome. Otherwise wait up to this long; if it runs out
+ *        first the session is abandoned (slot freed) and -ETIMEDOUT returned.
+ * @return 0 when established; -EINPROGRESS (non-blocking); -EINVAL (NULL, not a client socket);
+ *         -ENOMEM (no free slot); -ETIMEDOUT (timeout or retransmission budget exhausted: nothing
+ *         answered); SOCK_SECURE_E_ALERT / _HANDSHAKE / _PSK_IDENTITY / _NO_SUITE on failure
+ *         (sock_secure_session_info() then has the alert; the slot stays CLOSED until
+ *         sock_secure_session_close()).
+ */
+int sock_secure_connect(sock_secure_t *sock, const sock_ep_t *remote,
+                        sock_secure_session_t **session, uint32_t timeout_ms);
+
+/**
+ * @brief Server: wait for the next session whose handshake completed (seed:
+ *        sock_secure_listen). Each session is reported once, here or by the CONNECTED event.
+ * @param[out] session the new session.
+ * @return 0; -EAGAIN (timeout 0, none yet); -ETIMEDOUT; -EINVAL (NULL, not a server socket).
+ */
+int sock_secure_accept(sock_secure_t *sock, sock_secure_session_t **session,
+                       uint32_t timeout_ms);
+
+/**
+ * @brief Encrypt @p data as one record and send it (seed: secure_sock_send).
+ * @param data caller-owned, not kept. @p len 0 sends nothing and returns 0.
+ * @return @p len; -EINVAL (NULL); -ENOTCONN (not established or closed); -EMSGSIZE if @p len
+ *         exceeds sock_secure_max_payload(); -EAGAIN if the transport would block; another
+ *         negative code if the session failed.
+ */
+int sock_secure_send(sock_secure_session_t *session, const void *data, size_t len);
+
+/**
+ * @brief Receive one decrypted record (seed: secure_sock_recv / sock_secure_read).
+ *
+ * A record is never truncated: if it is larger than @p len, -EMSGSIZE is returned and the record
+ * stays queued (sock_secure_pending() gives its size). Handshakes of other peers progress meanwhile.
+ * @param[in,out] session in: NULL or *session == NULL to take a record from any session, else only
+ *        from *session; out: the session that delivered (or failed). May be NULL (any session).
+ * @param buf caller-owned, receives the plaintext.
+ * @return the record length (>= 0); -EAGAIN (timeout 0, nothing ready); -ETIMEDOUT;
+ *         -EMSGSIZE (see above); -EINVAL (NULL buf with len > 0, foreign session);
+ *         -ENOTCONN (session not established); SOCK_SECURE_E_PEER_CLOSED (the peer closed);
+ *         -EBUSY (waiting for one session while another holds an unread record); or the error
+ *         that ended the session.
+ */
+int sock_secure_recv(sock_secure_t *sock, sock_secure_session_t **session, void *buf, size_t len,
+                     uint32_t timeout_ms);
+
+/**
+ * @brief Size of the decrypted record waiting on @p session (seed:
+ *        secure_sock_record_check_pending). If > 0, the next recv on it does not block.
+ * @return the size (> 0), 0 if none, -EINVAL on NULL.
+ */
+int sock_secure_pending(const sock_secure_session_t *session);
+
+/**
+ * @brief One non-blocking step: read every datagram the transport has, advance handshakes, fire
+ *        expired timers, dispatch events (seed: sock_secure_update / sock_secure_handshake).
+ * Stops reading while a decrypted record is unread (read it in the DATA event or after), so no
+ * record is ever dropped for want of a buffer.
+ * @return the number of events dispatched (>= 0), -EINVAL on NULL/closed socket, -EIO if the
+ *         transport failed.
+ */
+int sock_secure_process(sock_secure_t *sock);
+
+/**
+ * @brief Milliseconds until sock_secure_process() has timer work (for poll/epoll/RTOS loops).
+ * @return 0 if there is work now (or an unread record), SOCK_SECURE_NO_TIMEOUT if no timer runs.
+ */
+uint32_t sock_secure_next_timeout(const sock_secure_t *sock);
+
+/**
+ * @brief Start a renegotiation / rekey of an established session (seed: secure_sock_renew).
+ * @return 0 (started; completion is silent), -ENOTSUP if the backend cannot, -ENOTCONN, -EINVAL.
+ */
+int sock_secure_renew(sock_secure_session_t *session);
+
+/**
+ * @brief Send close_notify (if established), zero the session's keys and free its slot
+ *        (seed: secure_sock_stop). The pointer is invalid afterwards.
+ * @return 0, or -EINVAL on NULL / a slot that is already free.
+ */
+int sock_secure_session_close(sock_secure_session_t *session);
+
+/**
+ * @brief Close every session (close_notify), free the backend's state and zero keys. The transport
+ *        is not closed (the caller owns it). Calling it twice is harmless.
+ */
+void sock_secure_close(sock_secure_t *sock);
+
+/** @brief Fill @p info about @p session. @return 0 or -EINVAL on NULL / free slot. */
+int sock_secure_session_info(const sock_secure_session_t *session,
+                             sock_secure_session_info_t *info);
+
+/** @brief Copy the socket's counters. @return 0 or -EINVAL on NULL. */
+int sock_secure_stats(const sock_secure_t *sock, sock_secure_stats_t *stats);
+
+/** @brief Largest plaintext one send can carry on @p session. @return bytes, or -ENOTCONN/-EINVAL. */
+int sock_secure_max_payload(const sock_secure_session_t *session);
+
+/**
+ * @brief Whether an error code ends the session (seed: secure_sock_error_is_fatal).
+ * -EAGAIN, -EINPROGRESS, -EMSGSIZE, -EBUSY, -EINVAL, -EALREADY and 0/positive are not fatal; every
+ * TLS failure, -ETIMEDOUT from a handshake, -ENOTCONN and SOCK_SECURE_E_PEER_CLOSED are.
+ */
+bool sock_secure_error_is_fatal(int err);
+
+/** @brief A static English description of @p err (never NULL). */
+const char *sock_secure_strerror(int err);
+
+/** @brief RFC 5246 name of a TLS alert ("decrypt_error"), "unknown_alert" if unknown. */
+const char *sock_secure_alert_name(uint8_t alert);
+
+/** @brief IANA id of a suite name (IANA "TLS_PSK_WITH_AES_128_CCM_8" or OpenSSL
+ *         "PSK-AES128-CCM8"). @return the id (> 0) or -ENOENT. */
+int sock_secure_suite_from_name(const char *name);
+
+/** @brief IANA name of a suite id, NULL if unknown. */
+const char *sock_secure_suite_name(uint16_t suite);
+
+/** @brief Default clock: monotonic milliseconds. Provided by src/platform/ on POSIX; an MCU port
+ *         defines it. */
+uint64_t sock_secure_platform_now_ms(void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SECURE_SOCK_SOCK_SECURE_H */

@@ -1,0 +1,146 @@
+/**
+ * @file tlsman.h
+ * @brief TLSMAN: the contract between the secure_sock core and a (D)TLS stack.
+ *
+ * A driver (`src/tlsman/<stack>.c`, exporting one `const tlsman_driver_t tlsman_<stack>`) never
+ * owns a socket: ciphertext goes in and out through the core's tlsman_io_t callbacks (the
+ * "memory BIO" pattern), and the core owns every timer. The core gives each driver two opaque,
+ * max-aligned areas it keeps in caller-provided memory: `ctx` per socket (ctx_size bytes) and
+ * `sess` per session (session_size bytes). What a driver allocates beyond them is its own business
+ * and is documented in docs/BACKENDS.md. All driver functions return 0/positive on success and a
+ * code from error.h on failure; they never block.
+ */
+#ifndef SECURE_SOCK_TLSMAN_H
+#define SECURE_SOCK_TLSMAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "secure_sock/creds.h"
+#include "secure_sock/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @name Capability flags (tlsman_driver_t.caps). Asking for a missing one fails at create. */
+/** @{ */
+#define TLSMAN_CAP_DTLS          (1u << 0)  /**< DTLS 1.2 over datagrams */
+#define TLSMAN_CAP_TLS           (1u << 1)  /**< TLS 1.2 over streams */
+#define TLSMAN_CAP_TLS13         (1u << 2)  /**< TLS 1.3 */
+#define TLSMAN_CAP_PSK           (1u << 3)  /**< pre-shared keys (RFC 4279) */
+#define TLSMAN_CAP_X509          (1u << 4)  /**< certificates */
+#define TLSMAN_CAP_RPK           (1u << 5)  /**< raw public keys (RFC 7250) */
+#define TLSMAN_CAP_RESUMPTION    (1u << 6)  /**< session resumption */
+#define TLSMAN_CAP_RENEGOTIATION (1u << 7)  /**< renegotiation (sock_secure_renew) */
+#define TLSMAN_CAP_CID           (1u << 8)  /**< DTLS connection ID (RFC 9146) */
+#define TLSMAN_CAP_SAVE_RESTORE  (1u << 9)  /**< session serialisation */
+/** @} */
+
+/** Which end of the handshake. */
+typedef enum {
+    TLSMAN_CLIENT = 0, /**< starts the handshake */
+    TLSMAN_SERVER = 1, /**< answers it */
+} tlsman_role_t;
+
+/** Where the last alert of a session came from. */
+typedef enum {
+    TLSMAN_ALERT_NONE = 0,     /**< no alert seen */
+    TLSMAN_ALERT_SENT = 1,     /**< we sent it */
+    TLSMAN_ALERT_RECEIVED = 2, /**< the peer sent it */
+} tlsman_alert_origin_t;
+
+/**
+ * The core's side of the memory BIO and timers, one table for all sessions. `ctx` is the io_ctx
+ * the core passed to session_init (its session).
+ */
+typedef struct {
+    /** Send one datagram (or stream bytes). Returns @p len, -EAGAIN if it would block. */
+    int (*send)(void *ctx, const uint8_t *buf, size_t len);
+    /** Take the datagram the core received for this session. Returns its length, -EAGAIN if there
+     *  is none, -EMSGSIZE if it does not fit @p len (it is then dropped). */
+    int (*recv)(void *ctx, uint8_t *buf, size_t len);
+    /** Arm (@p run true) or stop the retransmission timer. The core picks the interval
+     *  (RFC 6347 §4.2.4) and calls tlsman_driver_t.timer_expired when it fires. */
+    void (*timer)(void *ctx, bool run);
+    /** Server: find the key for a PSK identity. Returns the key length (> 0) written to @p key,
+     *  0 if the identity is unknown. */
+    size_t (*psk)(void *ctx, const uint8_t *identity, size_t identity_len, uint8_t *key,
+                  size_t key_max);
+} tlsman_io_t;
+
+/** Per-socket configuration handed to ctx_init; valid during the call only (copy what you keep). */
+typedef struct {
+    tlsman_role_t role;         /**< client or server */
+    bool datagram;              /**< DTLS (true) or TLS (false) */
+    const uint16_t *suites;     /**< IANA ids, in preference order; never empty */
+    size_t suite_count;         /**< number of suites */
+    const sock_secure_psk_t *psk; /**< client: the PSK to offer; NULL for none */
+    const uint8_t *psk_hint;    /**< server: identity hint to send, may be NULL */
+    size_t psk_hint_len;        /**< length of psk_hint */
+    size_t mtu;                 /**< largest datagram to emit (DTLS) */
+    const tlsman_io_t *io;      /**< the core's callbacks (static, valid for the socket's life) */
+} tlsman_config_t;
+
+/** What a driver reports about a session (tlsman_driver_t.info). */
+typedef struct {
+    uint16_t suite;        /**< IANA id of the negotiated suite, 0 before the handshake */
+    uint8_t alert;         /**< last alert description (RFC 5246 §7.2) */
+    uint8_t alert_origin;  /**< tlsman_alert_origin_t */
+    const char *version;   /**< "DTLSv1.2", "TLSv1.2", ... or NULL before the handshake */
+} tlsman_info_t;
+
+/** A (D)TLS stack behind secure_sock. All function pointers are mandatory unless marked. */
+typedef struct tlsman_driver {
+    const char *name;      /**< short name: "mbedtls", "wolfssl", ... */
+    const char *version;   /**< the stack's version string */
+    uint32_t caps;         /**< TLSMAN_CAP_* */
+    size_t ctx_size;       /**< bytes of per-socket state (<= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE) */
+    size_t session_size;   /**< bytes of per-session state (<= ..._DRIVER_SESSION_SIZE) */
+    /** Does the stack implement this suite (IANA id) for the transport kind? */
+    bool (*suite_supported)(uint16_t suite, bool datagram);
+    /** Set up per-socket state. Returns 0, -ENOTSUP for a missing feature/suite, -ENOMEM. */
+    int (*ctx_init)(void *ctx, const tlsman_config_t *cfg);
+    /** Free per-socket state and zero key material. All sessions are freed before. */
+    void (*ctx_free)(void *ctx);
+    /** Set up one session in @p sess. @p peer_id identifies the peer for cookies (its address
+     *  bytes). Returns 0 or -ENOMEM/SOCK_SECURE_E_BACKEND. */
+    int (*session_init)(void *ctx, void *sess, void *io_ctx, const uint8_t *peer_id,
+                        size_t peer_id_len);
+    /** Free one session and zero its keys. Safe on a session whose init failed. */
+    void (*session_free)(void *sess);
+    /** Advance the handshake with what io->recv offers. Returns 0 when complete, -EAGAIN while
+     *  waiting for the peer, SOCK_SECURE_E_HELLO_VERIFY when a server answered a ClientHello
+     *  without a valid cookie (the core then frees the session), or an error. */
+    int (*handshake)(void *sess);
+    /** The core's retransmission timer fired: the next handshake step retransmits. */
+    void (*timer_expired)(void *sess);
+    /** Established: process input and copy out one decrypted record. With @p len 0 only process
+     *  input. Returns bytes copied (len > 0), the pending record's size (len 0), -EAGAIN if no
+     *  record is ready, -EMSGSIZE if the record is larger than @p len (it is kept),
+     *  SOCK_SECURE_E_PEER_CLOSED on close_notify, or an error. */
+    int (*read)(void *sess, uint8_t *buf, size_t len);
+    /** Is undecrypted data still buffered in the stack (more records from one datagram)? */
+    bool (*pending)(void *sess);
+    /** Encrypt and send one record. Returns @p len, -EMSGSIZE if larger than max_payload,
+     *  -EAGAIN if the transport would block, or an error. */
+    int (*write)(void *sess, const uint8_t *buf, size_t len);
+    /** Send close_notify. Returns 0 or an error. */
+    int (*close_notify)(void *sess);
+    /** Optional (NULL if unsupported): start a renegotiation / rekey. */
+    int (*renew)(void *sess);
+    /** Fill @p info. Returns 0. */
+    int (*info)(void *sess, tlsman_info_t *info);
+    /** Largest plaintext one record can carry now. */
+    size_t (*max_payload)(void *sess);
+} tlsman_driver_t;
+
+/** The mbedTLS driver (built when mbedTLS is found). */
+extern const tlsman_driver_t tlsman_mbedtls;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SECURE_SOCK_TLSMAN_H */

@@ -1,0 +1,75 @@
+/* Minimal test support: checks that report file:line and the values, and an exit code for ctest
+ * (0 pass, 1 fail, 77 skip). A failed CHECK marks the test failed and goes on; REQUIRE returns. */
+#ifndef SS_TESTUTIL_H
+#define SS_TESTUTIL_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "secure_sock/sock_secure.h"
+
+extern int tu_failures;
+extern int tu_checks;
+
+#define CHECK(cond)                                                                    \
+    do {                                                                               \
+        tu_checks++;                                                                   \
+        if (!(cond)) {                                                                 \
+            tu_failures++;                                                             \
+            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);   \
+        }                                                                              \
+    } while (0)
+
+#define CHECK_EQ(a, b)                                                                 \
+    do {                                                                               \
+        long long tu_a_ = (long long)(a), tu_b_ = (long long)(b);                      \
+        tu_checks++;                                                                   \
+        if (tu_a_ != tu_b_) {                                                          \
+            tu_failures++;                                                             \
+            fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %lld, %s == %lld (%s)\n",   \
+                    __FILE__, __LINE__, #a, tu_a_, #b, tu_b_,                          \
+                    sock_secure_strerror((int)tu_a_));                                 \
+        }                                                                              \
+    } while (0)
+
+#define CHECK_MEM(a, b, n)                                                             \
+    do {                                                                               \
+        tu_checks++;                                                                   \
+        if (memcmp((a), (b), (n)) != 0) {                                              \
+            tu_failures++;                                                             \
+            fprintf(stderr, "%s:%d: CHECK_MEM failed: %s != %s\n", __FILE__, __LINE__, \
+                    #a, #b);                                                           \
+        }                                                                              \
+    } while (0)
+
+#define REQUIRE(cond)                                                                  \
+    do {                                                                               \
+        CHECK(cond);                                                                   \
+        if (!(cond)) {                                                                 \
+            return;                                                                    \
+        }                                                                              \
+    } while (0)
+
+/* Run one scenario function and print its result. */
+#define RUN(fn)                                                                        \
+    do {                                                                               \
+        int tu_before_ = tu_failures;                                                  \
+        fn();                                                                          \
+        printf("%s %s\n", tu_failures == tu_before_ ? "ok  " : "FAIL", #fn);           \
+        fflush(stdout);                                                                \
+    } while (0)
+
+/* Exit code for main(): prints "N checks, N failed". Fails a test that checked nothing. */
+int tu_exit(void);
+
+/* Skip the whole test (exit 77) with a reason. */
+void tu_skip(const char *why);
+
+/* A simulated clock for deterministic timer tests (pass &tu_clock_ms as clock_arg). */
+uint64_t tu_clock(void *arg);
+
+/* Build an endpoint from text; aborts the test on bad text. */
+sock_ep_t tu_ep(const char *text);
+
+#endif
