@@ -154,12 +154,14 @@ struct sock_secure_session {
     sock_ep_t remote;
     uint8_t state;
     uint8_t flags;
-    uint16_t retransmits;
+    uint16_t flight_retx;
+    uint32_t retransmits;
     int last_error;
     uint32_t rto_ms;
     uint64_t deadline_ms;
     uint64_t started_ms;
     uint32_t handshake_ms;
+    tlsman_info_t closed_info;
     const uint8_t *rx;
     size_t rx_len;
     uint64_t bytes_in, bytes_out;

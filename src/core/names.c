@@ -1,0 +1,148 @@
+/* Text for codes: error strings, alert names, cipher suite names. */
+#include <string.h>
+
+#include "secure_sock/sock_secure.h"
+
+typedef struct {
+    int code;
+    const char *text;
+} ss_code_text_t;
+
+static const ss_code_text_t ss_errors[] = {
+    { 0, "success" },
+    { -EINVAL, "invalid argument" },
+    { -EAGAIN, "nothing ready yet (try again)" },
+    { -EINPROGRESS, "handshake in progress" },
+    { -ETIMEDOUT, "timed out" },
+    { -ENOTCONN, "session not established" },
+    { -EMSGSIZE, "record does not fit the buffer (or exceeds the maximum record size)" },
+    { -ENOMEM, "out of memory or session slots" },
+    { -ENOTSUP, "not supported by this backend" },
+    { -EBUSY, "another session holds an unread record" },
+    { -EALREADY, "already done" },
+    { -ENOENT, "no such backend or cipher suite" },
+    { -EIO, "transport failure" },
+    { SOCK_SECURE_E_HANDSHAKE, "handshake failed" },
+    { SOCK_SECURE_E_ALERT, "peer sent a fatal alert" },
+    { SOCK_SECURE_E_VERIFY, "peer verification failed" },
+    { SOCK_SECURE_E_PSK_IDENTITY, "unknown PSK identity" },
+    { SOCK_SECURE_E_PEER_CLOSED, "peer closed the session" },
+    { SOCK_SECURE_E_BAD_RECORD, "bad record (authentication failed or malformed)" },
+    { SOCK_SECURE_E_NO_SUITE, "no cipher suite in common" },
+    { SOCK_SECURE_E_BACKEND, "internal error in the (D)TLS stack" },
+    { SOCK_SECURE_E_HELLO_VERIFY, "HelloVerifyRequest sent" },
+};
+
+static const ss_code_text_t ss_alerts[] = {
+    { 0, "close_notify" },
+    { 10, "unexpected_message" },
+    { 20, "bad_record_mac" },
+    { 21, "decryption_failed" },
+    { 22, "record_overflow" },
+    { 30, "decompression_failure" },
+    { 40, "handshake_failure" },
+    { 41, "no_certificate" },
+    { 42, "bad_certificate" },
+    { 43, "unsupported_certificate" },
+    { 44, "certificate_revoked" },
+    { 45, "certificate_expired" },
+    { 46, "certificate_unknown" },
+    { 47, "illegal_parameter" },
+    { 48, "unknown_ca" },
+    { 49, "access_denied" },
+    { 50, "decode_error" },
+    { 51, "decrypt_error" },
+    { 60, "export_restriction" },
+    { 70, "protocol_version" },
+    { 71, "insufficient_security" },
+    { 80, "internal_error" },
+    { 86, "inappropriate_fallback" },
+    { 90, "user_canceled" },
+    { 100, "no_renegotiation" },
+    { 110, "unsupported_extension" },
+    { 112, "unrecognized_name" },
+    { 115, "unknown_psk_identity" },
+    { 120, "no_application_protocol" },
+};
+
+typedef struct {
+    uint16_t id;
+    const char *iana;
+    const char *openssl;
+} ss_suite_name_t;
+
+static const ss_suite_name_t ss_suites[] = {
+    { SOCK_SECURE_PSK_AES_128_CCM_8, "TLS_PSK_WITH_AES_128_CCM_8", "PSK-AES128-CCM8" },
+    { SOCK_SECURE_PSK_AES_128_CCM, "TLS_PSK_WITH_AES_128_CCM", "PSK-AES128-CCM" },
+    { SOCK_SECURE_PSK_AES_128_GCM_SHA256, "TLS_PSK_WITH_AES_128_GCM_SHA256", "PSK-AES128-GCM-SHA256" },
+    { SOCK_SECURE_PSK_CHACHA20_POLY1305, "TLS_PSK_WITH_CHACHA20_POLY1305_SHA256",
+      "PSK-CHACHA20-POLY1305" },
+    { SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8, "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8",
+      "ECDHE-ECDSA-AES128-CCM8" },
+    { SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+      "ECDHE-ECDSA-AES128-GCM-SHA256" },
+};
+
+#define SS_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *ss_lookup(const ss_code_text_t *table, size_t n, int code, const char *dflt)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (table[i].code == code) {
+            return table[i].text;
+        }
+    }
+    return dflt;
+}
+
+const char *sock_secure_strerror(int err)
+{
+    if (err > 0) {
+        return "success";
+    }
+    return ss_lookup(ss_errors, SS_COUNT(ss_errors), err, "unknown error");
+}
+
+const char *sock_secure_alert_name(uint8_t alert)
+{
+    return ss_lookup(ss_alerts, SS_COUNT(ss_alerts), alert, "unknown_alert");
+}
+
+bool sock_secure_error_is_fatal(int err)
+{
+    switch (err) {
+    case -EAGAIN:
+    case -EINPROGRESS:
+    case -EMSGSIZE:
+    case -EBUSY:
+    case -EINVAL:
+    case -EALREADY:
+    case SOCK_SECURE_E_BAD_RECORD:
+        return false;
+    default:
+        return err < 0;
+    }
+}
+
+int sock_secure_suite_from_name(const char *name)
+{
+    if (name == NULL) {
+        return -ENOENT;
+    }
+    for (size_t i = 0; i < SS_COUNT(ss_suites); i++) {
+        if (strcmp(name, ss_suites[i].iana) == 0 || strcmp(name, ss_suites[i].openssl) == 0) {
+            return ss_suites[i].id;
+        }
+    }
+    return -ENOENT;
+}
+
+const char *sock_secure_suite_name(uint16_t suite)
+{
+    for (size_t i = 0; i < SS_COUNT(ss_suites); i++) {
+        if (ss_suites[i].id == suite) {
+            return ss_suites[i].iana;
+        }
+    }
+    return NULL;
+}

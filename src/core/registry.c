@@ -1,0 +1,41 @@
+/* The driver registry: which (D)TLS stacks this program can use. */
+#include <string.h>
+
+#include "secure_sock/sock_secure.h"
+
+static const tlsman_driver_t *ss_drivers[CONFIG_SOCK_SECURE_MAX_DRIVERS];
+static size_t ss_driver_count;
+
+int sock_secure_register(const tlsman_driver_t *drv)
+{
+    if (drv == NULL || drv->name == NULL || drv->ctx_size > CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE ||
+        drv->session_size > CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE) {
+        return -EINVAL;
+    }
+    if (sock_secure_backend(drv->name) != NULL) {
+        return -EALREADY;
+    }
+    if (ss_driver_count == CONFIG_SOCK_SECURE_MAX_DRIVERS) {
+        return -ENOMEM;
+    }
+    ss_drivers[ss_driver_count++] = drv;
+    return 0;
+}
+
+const tlsman_driver_t *sock_secure_backend(const char *name)
+{
+    if (name == NULL) {
+        return ss_driver_count ? ss_drivers[0] : NULL;
+    }
+    for (size_t i = 0; i < ss_driver_count; i++) {
+        if (strcmp(ss_drivers[i]->name, name) == 0) {
+            return ss_drivers[i];
+        }
+    }
+    return NULL;
+}
+
+const tlsman_driver_t *sock_secure_backend_at(size_t i)
+{
+    return i < ss_driver_count ? ss_drivers[i] : NULL;
+}

@@ -1,0 +1,889 @@
+/*
+ * The secure_sock core: session table, demultiplexing, RFC 6347 timers, events and the blocking
+ * wrappers. It talks to the (D)TLS stack only through tlsman_driver_t and to the network only
+ * through sock_ops_t; it allocates nothing.
+ */
+#include <string.h>
+
+#include "secure_sock/sock_secure.h"
+
+/* session flags */
+#define SF_TIMER   0x01u /* retransmission timer armed */
+#define SF_OWNED   0x02u /* made by connect(): the slot is kept until session_close() */
+#define SF_NEW     0x04u /* established server session not yet reported by accept() */
+#define SF_PENDING 0x08u /* the stack holds undecrypted records (several in one datagram) */
+#define SF_ENDED   0x10u /* closed/failed and not yet reported by recv() on any session */
+
+/* Datagrams handled per process() call, so a flood cannot keep it from returning. */
+#define SS_PROCESS_BUDGET 64u
+
+/* Peer id for cookies: family, address, port, scope. */
+#define SS_PEER_ID_LEN (1u + 16u + 2u + 4u)
+
+static const uint16_t ss_default_suites[] = {
+    SOCK_SECURE_PSK_AES_128_CCM_8,
+    SOCK_SECURE_PSK_AES_128_CCM,
+    SOCK_SECURE_PSK_AES_128_GCM_SHA256,
+    SOCK_SECURE_PSK_CHACHA20_POLY1305,
+};
+
+/* ---- small helpers ------------------------------------------------------------------------ */
+
+static uint64_t ss_now(const sock_secure_t *sk)
+{
+    return sk->cfg.clock(sk->cfg.clock_arg);
+}
+
+static uint64_t ss_deadline(const sock_secure_t *sk, uint32_t timeout_ms)
+{
+    return timeout_ms == SOCK_SECURE_NO_TIMEOUT ? UINT64_MAX : ss_now(sk) + timeout_ms;
+}
+
+static void ss_zero(void *p, size_t n)
+{
+    volatile uint8_t *v = p;
+    while (n--) {
+        *v++ = 0;
+    }
+}
+
+static bool ss_session_valid(const sock_secure_session_t *s)
+{
+    return s != NULL && s->owner != NULL && s->owner->open && s->state != SOCK_SECURE_ST_FREE;
+}
+
+static int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_event_t ev, int err)
+{
+    if (sk->cfg.event_cb != NULL) {
+        sk->cfg.event_cb(sk, s, ev, err, sk->cfg.event_arg);
+    }
+    return 1;
+}
+
+/* ---- the core's side of the memory BIO (tlsman_io_t) ---------------------------------------- */
+
+static int ss_io_send(void *ctx, const uint8_t *buf, size_t len)
+{
+    sock_secure_session_t *s = ctx;
+    sock_secure_t *sk = s->owner;
+    int rc = sock_send(sk->cfg.transport, buf, len, &s->remote);
+    if (rc > 0) {
+        s->bytes_out += (uint64_t)rc;
+        s->dgrams_out++;
+        sk->stats.datagrams_out++;
+    }
+    return rc;
+}
+
+static int ss_io_recv(void *ctx, uint8_t *buf, size_t len)
+{
+    sock_secure_session_t *s = ctx;
+    if (s->rx == NULL) {
+        return -EAGAIN;
+    }
+    const uint8_t *rx = s->rx;
+    size_t n = s->rx_len;
+    s->rx = NULL;
+    s->rx_len = 0;
+    if (n > len) {
+        return -EMSGSIZE;
+    }
+    memcpy(buf, rx, n);
+    return (int)n;
+}
+
+static void ss_io_timer(void *ctx, bool run)
+{
+    sock_secure_session_t *s = ctx;
+    sock_secure_t *sk = s->owner;
+    if (run) {
+        s->flags |= SF_TIMER;
+        s->deadline_ms = ss_now(sk) + s->rto_ms;
+    } else {
+        /* the peer's flight arrived: the next flight starts afresh (RFC 6347 §4.2.4) */
+        s->flags &= (uint8_t)~SF_TIMER;
+        s->rto_ms = sk->cfg.hs_timeout_initial_ms;
+        s->flight_retx = 0;
+    }
+}
+
+static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len, uint8_t *key,
+                        size_t key_max)
+{
+    sock_secure_session_t *s = ctx;
+    const sock_secure_config_t *cfg = &s->owner->cfg;
+    for (size_t i = 0; i < cfg->psk_count; i++) {
+        const sock_secure_psk_t *p = &cfg->psk[i];
+        if (p->identity_len == identity_len && memcmp(p->identity, identity, identity_len) == 0) {
+            if (p->key_len > key_max) {
+                return 0;
+            }
+            memcpy(key, p->key, p->key_len);
+            return p->key_len;
+        }
+    }
+    if (cfg->psk_lookup != NULL) {
+        size_t n = cfg->psk_lookup(cfg->psk_lookup_arg, identity, identity_len, key, key_max);
+        if (n <= key_max) {
+            return n;
+        }
+        ss_zero(key, key_max);
+    }
+    return 0;
+}
+
+static const tlsman_io_t ss_io = {
+    .send = ss_io_send,
+    .recv = ss_io_recv,
+    .timer = ss_io_timer,
+    .psk = ss_io_psk,
+};
+
+/* ---- session life cycle ------------------------------------------------------------------- */
+
+static sock_secure_session_t *ss_find(sock_secure_t *sk, const sock_ep_t *remote)
+{
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if ((s->state == SOCK_SECURE_ST_HANDSHAKE || s->state == SOCK_SECURE_ST_OPEN) &&
+            sock_ep_equal(&s->remote, remote)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* A free slot, else (servers) the slot of a session that ended and that no caller holds. */
+static sock_secure_session_t *ss_alloc(sock_secure_t *sk)
+{
+    sock_secure_session_t *reuse = NULL;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->state == SOCK_SECURE_ST_FREE) {
+            return s;
+        }
+        if (reuse == NULL && s->state == SOCK_SECURE_ST_CLOSED && !(s->flags & SF_OWNED)) {
+            reuse = s;
+        }
+    }
+    return reuse;
+}
+
+static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote)
+{
+    uint8_t peer_id[SS_PEER_ID_LEN];
+    memset(s, 0, sizeof(*s));
+    s->owner = sk;
+    s->remote = *remote;
+    s->rto_ms = sk->cfg.hs_timeout_initial_ms;
+    s->started_ms = ss_now(sk);
+    peer_id[0] = remote->family;
+    memcpy(&peer_id[1], remote->addr, 16);
+    peer_id[17] = (uint8_t)(remote->port >> 8);
+    peer_id[18] = (uint8_t)remote->port;
+    for (unsigned i = 0; i < 4; i++) {
+        peer_id[19 + i] = (uint8_t)(remote->scope_id >> (24 - 8 * i));
+    }
+    int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, peer_id, sizeof(peer_id));
+    if (rc < 0) {
+        sk->drv->session_free(s->drv);
+        memset(s, 0, sizeof(*s));
+        return rc;
+    }
+    s->state = SOCK_SECURE_ST_HANDSHAKE;
+    sk->stats.sessions_handshake++;
+    return 0;
+}
+
+/* Drop the stack's state of an active session (zeroing keys), keeping what info() reports. */
+static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        sk->stats.sessions_handshake--;
+    } else if (s->state == SOCK_SECURE_ST_OPEN) {
+        sk->stats.sessions_open--;
+    } else {
+        return;
+    }
+    sk->drv->info(s->drv, &s->closed_info);
+    sk->drv->session_free(s->drv);
+    ss_zero(s->drv, sizeof(s->drv));
+    if (sk->unread == s) {
+        sk->unread = NULL;
+    }
+    s->rx = NULL;
+}
+
+/* The session ended (failure or peer close): the slot stays CLOSED until reused or closed. */
+static void ss_end(sock_secure_t *sk, sock_secure_session_t *s, int err)
+{
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        sk->stats.handshakes_failed++;
+    }
+    ss_free_state(sk, s);
+    s->state = SOCK_SECURE_ST_CLOSED;
+    s->last_error = err;
+    s->flags = (uint8_t)((s->flags & SF_OWNED) | SF_ENDED);
+}
+
+/* Free the slot entirely (HelloVerifyRequest answered, abandoned connect, session_close). */
+static void ss_release(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    ss_free_state(sk, s);
+    memset(s, 0, sizeof(*s));
+}
+
+static int ss_fail(sock_secure_t *sk, sock_secure_session_t *s, int err)
+{
+    ss_end(sk, s, err);
+    return ss_emit(sk, s, err == SOCK_SECURE_E_PEER_CLOSED ? SOCK_SECURE_EV_CLOSED
+                                                           : SOCK_SECURE_EV_ERROR, err);
+}
+
+static int ss_established(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    s->state = SOCK_SECURE_ST_OPEN;
+    s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
+    if (sk->cfg.role == SOCK_SECURE_SERVER) {
+        s->flags |= SF_NEW;
+    }
+    sk->stats.sessions_handshake--;
+    sk->stats.sessions_open++;
+    sk->stats.handshakes_ok++;
+    return ss_emit(sk, s, SOCK_SECURE_EV_CONNECTED, 0);
+}
+
+/* Established: let the stack process input; announce a decrypted record if one is ready. */
+static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    int rc = sk->drv->read(s->drv, NULL, 0);
+    if (sk->drv->pending(s->drv)) {
+        s->flags |= SF_PENDING;
+    } else {
+        s->flags &= (uint8_t)~SF_PENDING;
+    }
+    if (rc > 0) {
+        sk->unread = s;
+        return ss_emit(sk, s, SOCK_SECURE_EV_DATA, 0);
+    }
+    if (rc == -EAGAIN) {
+        return 0;
+    }
+    if (rc == SOCK_SECURE_E_BAD_RECORD) {
+        sk->stats.drop_bad_record++;
+        return 0;
+    }
+    return ss_fail(sk, s, rc);
+}
+
+/* Advance one session with whatever input it has (a datagram in s->rx, or buffered records). */
+static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        int rc = sk->drv->handshake(s->drv);
+        if (rc == -EAGAIN) {
+            return 0;
+        }
+        if (rc == SOCK_SECURE_E_HELLO_VERIFY) {
+            sk->stats.hello_verify_sent++;
+            ss_release(sk, s);
+            return 0;
+        }
+        if (rc < 0) {
+            return ss_fail(sk, s, rc);
+        }
+        int events = ss_established(sk, s);
+        if (s->state == SOCK_SECURE_ST_OPEN && sk->drv->pending(s->drv)) {
+            events += ss_read_ready(sk, s);
+        }
+        return events;
+    }
+    if (s->state == SOCK_SECURE_ST_OPEN) {
+        return ss_read_ready(sk, s);
+    }
+    return 0;
+}
+
+/* DTLS record header (13 bytes) + handshake header (12): content type 22, version 0xFEzz,
+ * epoch 0, msg_type 1. Only such a datagram may make a server create a session. */
+static bool ss_is_client_hello(const uint8_t *d, size_t len)
+{
+    return len >= 25 && d[0] == 22 && d[1] == 0xFE && d[3] == 0 && d[4] == 0 && d[13] == 1;
+}
+
+static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
+{
+    sock_secure_session_t *s = ss_find(sk, from);
+    if (s == NULL) {
+        if (sk->cfg.role != SOCK_SECURE_SERVER || !ss_is_client_hello(sk->rx, len)) {
+            if (len >= 13 && sk->rx[0] >= 20 && sk->rx[0] <= 25 && sk->rx[1] == 0xFE) {
+                sk->stats.drop_unknown++;
+            } else {
+                sk->stats.drop_malformed++;
+            }
+            return 0;
+        }
+        s = ss_alloc(sk);
+        if (s == NULL) {
+            sk->stats.drop_table_full++;
+            return 0;
+        }
+        if (ss_start(sk, s, from) < 0) {
+            sk->stats.drop_table_full++;
+            return 0;
+        }
+    }
+    s->rx = sk->rx;
+    s->rx_len = len;
+    s->bytes_in += len;
+    s->dgrams_in++;
+    int events = ss_step(sk, s);
+    s->rx = NULL; /* in case the stack did not take it */
+    return events;
+}
+
+static int ss_run_timers(sock_secure_t *sk)
+{
+    int events = 0;
+    uint64_t now = ss_now(sk);
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (!(s->flags & SF_TIMER) || now < s->deadline_ms) {
+            continue;
+        }
+        s->flags &= (uint8_t)~SF_TIMER;
+        if (s->flight_retx >= sk->cfg.hs_max_retransmit) {
+            events += ss_fail(sk, s, -ETIMEDOUT);
+            continue;
+        }
+        s->flight_retx++;
+        s->retransmits++;
+        sk->stats.retransmits++;
+        s->rto_ms = s->rto_ms > sk->cfg.hs_timeout_max_ms / 2 ? sk->cfg.hs_timeout_max_ms
+                                                              : s->rto_ms * 2;
+        sk->drv->timer_expired(s->drv);
+        events += ss_step(sk, s);
+    }
+    return events;
+}
+
+/* ---- public API ----------------------------------------------------------------------------- */
+
+void sock_secure_config_init(sock_secure_config_t *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->role = SOCK_SECURE_CLIENT;
+    cfg->hs_timeout_initial_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS;
+    cfg->hs_timeout_max_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_MAX_MS;
+    cfg->hs_max_retransmit = CONFIG_SOCK_SECURE_HS_MAX_RETRANSMIT;
+}
+
+static int ss_check_psk(const sock_secure_psk_t *p)
+{
+    if (p->identity == NULL || p->key == NULL || p->identity_len == 0 ||
+        p->identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX || p->key_len == 0 ||
+        p->key_len > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int ss_check_config(const sock_secure_config_t *cfg)
+{
+    if (cfg->transport == NULL || cfg->transport->ops == NULL || cfg->sessions == NULL ||
+        cfg->session_count == 0 ||
+        (cfg->role != SOCK_SECURE_CLIENT && cfg->role != SOCK_SECURE_SERVER)) {
+        return -EINVAL;
+    }
+    if (cfg->hs_timeout_initial_ms == 0 || cfg->hs_timeout_max_ms < cfg->hs_timeout_initial_ms) {
+        return -EINVAL;
+    }
+    if ((cfg->psk == NULL) != (cfg->psk_count == 0)) {
+        return -EINVAL;
+    }
+    if (cfg->psk_count == 0 && (cfg->role == SOCK_SECURE_CLIENT || cfg->psk_lookup == NULL)) {
+        return -EINVAL; /* no credentials at all */
+    }
+    for (size_t i = 0; i < cfg->psk_count; i++) {
+        if (ss_check_psk(&cfg->psk[i]) < 0) {
+            return -EINVAL;
+        }
+    }
+    if (cfg->psk_hint != NULL && strlen(cfg->psk_hint) > CONFIG_SOCK_SECURE_PSK_ID_MAX) {
+        return -EINVAL;
+    }
+    if ((cfg->suites == NULL) != (cfg->suite_count == 0) ||
+        cfg->suite_count > CONFIG_SOCK_SECURE_MAX_SUITES) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Fill sk->suites: the caller's list (each must be supported), or the defaults the stack has. */
+static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg, bool datagram)
+{
+    sk->suite_count = 0;
+    if (cfg->suite_count > 0) {
+        for (size_t i = 0; i < cfg->suite_count; i++) {
+            if (sock_secure_suite_name(cfg->suites[i]) == NULL ||
+                !sk->drv->suite_supported(cfg->suites[i], datagram)) {
+                return -ENOTSUP;
+            }
+            sk->suites[sk->suite_count++] = cfg->suites[i];
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(ss_default_suites) / sizeof(ss_default_suites[0]); i++) {
+        if (sk->drv->suite_supported(ss_default_suites[i], datagram)) {
+            sk->suites[sk->suite_count++] = ss_default_suites[i];
+        }
+    }
+    return sk->suite_count > 0 ? 0 : -ENOTSUP;
+}
+
+int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
+{
+    if (sk == NULL || cfg == NULL) {
+        return -EINVAL;
+    }
+    int rc = ss_check_config(cfg);
+    if (rc < 0) {
+        return rc;
+    }
+    const tlsman_driver_t *drv = sock_secure_backend(cfg->backend);
+    if (drv == NULL) {
+        return -ENOENT;
+    }
+    bool datagram = (cfg->transport->flags & SOCK_F_DATAGRAM) != 0;
+    if (!datagram) {
+        return -ENOTSUP; /* TLS over streams: not in this version */
+    }
+    if (!(drv->caps & TLSMAN_CAP_DTLS) || !(drv->caps & TLSMAN_CAP_PSK)) {
+        return -ENOTSUP;
+    }
+    memset(sk, 0, sizeof(*sk));
+    sk->drv = drv;
+    sk->cfg = *cfg;
+    if (sk->cfg.clock == NULL) {
+        sk->cfg.clock = sock_secure_platform_now_ms;
+    }
+    rc = ss_pick_suites(sk, cfg, datagram);
+    if (rc < 0) {
+        memset(sk, 0, sizeof(*sk));
+        return rc;
+    }
+    memset(cfg->sessions, 0, cfg->session_count * sizeof(cfg->sessions[0]));
+    tlsman_config_t tc = {
+        .role = cfg->role,
+        .datagram = datagram,
+        .suites = sk->suites,
+        .suite_count = sk->suite_count,
+        .psk = cfg->role == SOCK_SECURE_CLIENT ? &cfg->psk[0] : NULL,
+        .psk_hint = (const uint8_t *)cfg->psk_hint,
+        .psk_hint_len = cfg->psk_hint ? strlen(cfg->psk_hint) : 0,
+        .mtu = CONFIG_SOCK_SECURE_MAX_DATAGRAM,
+        .io = &ss_io,
+    };
+    rc = drv->ctx_init(sk->drv_ctx, &tc);
+    if (rc < 0) {
+        ss_zero(sk, sizeof(*sk));
+        return rc;
+    }
+    sk->open = true;
+    return 0;
+}
+
+int sock_secure_process(sock_secure_t *sk)
+{
+    if (sk == NULL || !sk->open) {
+        return -EINVAL;
+    }
+    if (sk->in_process) {
+        return 0;
+    }
+    sk->in_process = true;
+    int events = ss_run_timers(sk);
+    int rc = 0;
+    /* records still buffered in the stack come before new datagrams */
+    for (size_t i = 0; i < sk->cfg.session_count && sk->unread == NULL; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if ((s->flags & SF_PENDING) && s->state == SOCK_SECURE_ST_OPEN) {
+            events += ss_read_ready(sk, s);
+        }
+    }
+    for (unsigned n = 0; n < SS_PROCESS_BUDGET && sk->unread == NULL && sk->open; n++) {
+        sock_ep_t from;
+        int len = sock_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
+        if (len == -EAGAIN) {
+            break;
+        }
+        if (len == -EMSGSIZE) {
+            sk->stats.drop_oversize++;
+            continue;
+        }
+        if (len < 0) {
+            rc = -EIO;
+            break;
+        }
+        sk->stats.datagrams_in++;
+        events += ss_dispatch(sk, &from, (size_t)len);
+    }
+    sk->in_process = false;
+    return rc < 0 ? rc : events;
+}
+
+uint32_t sock_secure_next_timeout(const sock_secure_t *sk)
+{
+    if (sk == NULL || !sk->open) {
+        return SOCK_SECURE_NO_TIMEOUT;
+    }
+    if (sk->unread != NULL) {
+        return 0;
+    }
+    uint64_t now = ss_now(sk);
+    uint64_t next = UINT64_MAX;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        const sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->flags & SF_PENDING) {
+            return 0;
+        }
+        if ((s->flags & SF_TIMER) && s->deadline_ms < next) {
+            next = s->deadline_ms;
+        }
+    }
+    if (next == UINT64_MAX) {
+        return SOCK_SECURE_NO_TIMEOUT;
+    }
+    if (next <= now) {
+        return 0;
+    }
+    uint64_t d = next - now;
+    return d >= SOCK_SECURE_NO_TIMEOUT ? SOCK_SECURE_NO_TIMEOUT - 1 : (uint32_t)d;
+}
+
+/* Sleep in the transport until @p deadline or the next timer, whichever is first. */
+static void ss_wait(sock_secure_t *sk, uint64_t deadline)
+{
+    uint64_t now = ss_now(sk);
+    if (now >= deadline) {
+        return;
+    }
+    uint64_t left = deadline - now;
+    uint32_t t = sock_secure_next_timeout(sk);
+    if (left < t) {
+        t = (uint32_t)left;
+    }
+    if (t > 0) {
+        (void)sock_wait(sk->cfg.transport, t);
+    }
+}
+
+int sock_secure_connect(sock_secure_t *sk, const sock_ep_t *remote,
+                        sock_secure_session_t **session, uint32_t timeout_ms)
+{
+    if (sk == NULL || !sk->open || remote == NULL || session == NULL ||
+        sk->cfg.role != SOCK_SECURE_CLIENT || remote->family == SOCK_AF_UNSPEC) {
+        return -EINVAL;
+    }
+    if (ss_find(sk, remote) != NULL) {
+        return -EALREADY;
+    }
+    sock_secure_session_t *s = ss_alloc(sk);
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    uint64_t deadline = ss_deadline(sk, timeout_ms);
+    int rc = ss_start(sk, s, remote);
+    if (rc < 0) {
+        return rc;
+    }
+    s->flags |= SF_OWNED;
+    *session = s;
+    rc = sk->drv->handshake(s->drv);
+    if (rc != -EAGAIN && rc < 0) {
+        ss_end(sk, s, rc);
+        return rc;
+    }
+    if (timeout_ms == 0) {
+        return -EINPROGRESS;
+    }
+    while (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        if (ss_now(sk) >= deadline) {
+            ss_release(sk, s);
+            *session = NULL;
+            return -ETIMEDOUT;
+        }
+        rc = sock_secure_process(sk);
+        if (rc < 0) {
+            return rc;
+        }
+        if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+            ss_wait(sk, deadline);
+        }
+    }
+    if (s->state == SOCK_SECURE_ST_OPEN) {
+        return 0;
+    }
+    s->flags &= (uint8_t)~SF_ENDED; /* reported here */
+    return s->last_error;
+}
+
+static sock_secure_session_t *ss_take_new(sock_secure_t *sk)
+{
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->state == SOCK_SECURE_ST_OPEN && (s->flags & SF_NEW)) {
+            s->flags &= (uint8_t)~SF_NEW;
+            return s;
+        }
+    }
+    return NULL;
+}
+
+int sock_secure_accept(sock_secure_t *sk, sock_secure_session_t **session, uint32_t timeout_ms)
+{
+    if (sk == NULL || !sk->open || session == NULL || sk->cfg.role != SOCK_SECURE_SERVER) {
+        return -EINVAL;
+    }
+    uint64_t deadline = ss_deadline(sk, timeout_ms);
+    for (;;) {
+        sock_secure_session_t *s = ss_take_new(sk);
+        if (s != NULL) {
+            *session = s;
+            return 0;
+        }
+        if (sk->in_process) {
+            return -EAGAIN;
+        }
+        int rc = sock_secure_process(sk);
+        if (rc < 0) {
+            return rc;
+        }
+        s = ss_take_new(sk);
+        if (s != NULL) {
+            *session = s;
+            return 0;
+        }
+        if (ss_now(sk) >= deadline) {
+            return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
+        }
+        ss_wait(sk, deadline);
+    }
+}
+
+int sock_secure_send(sock_secure_session_t *s, const void *data, size_t len)
+{
+    if (s == NULL || (data == NULL && len > 0)) {
+        return -EINVAL;
+    }
+    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
+        return -ENOTCONN;
+    }
+    if (len == 0) {
+        return 0;
+    }
+    sock_secure_t *sk = s->owner;
+    if (len > sk->drv->max_payload(s->drv)) {
+        return -EMSGSIZE;
+    }
+    int rc = sk->drv->write(s->drv, data, len);
+    if (rc >= 0) {
+        s->records_out++;
+    } else if (sock_secure_error_is_fatal(rc)) {
+        (void)ss_fail(sk, s, rc);
+    }
+    return rc;
+}
+
+/* Hand the unread record to the caller if it is the one wanted. -EAGAIN if none is. */
+static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
+                          sock_secure_session_t *want, void *buf, size_t len)
+{
+    sock_secure_session_t *s = sk->unread;
+    if (s != NULL && (want == NULL || want == s)) {
+        int rc = sk->drv->read(s->drv, buf, len);
+        if (rc == -EMSGSIZE) {
+            if (session != NULL) {
+                *session = s;
+            }
+            return rc;
+        }
+        sk->unread = NULL;
+        if (session != NULL) {
+            *session = s;
+        }
+        if (rc < 0) {
+            (void)ss_fail(sk, s, rc);
+            return rc;
+        }
+        s->records_in++;
+        if (sk->drv->pending(s->drv)) {
+            s->flags |= SF_PENDING;
+        }
+        return rc;
+    }
+    if (want != NULL) {
+        if (want->state == SOCK_SECURE_ST_CLOSED) {
+            want->flags &= (uint8_t)~SF_ENDED;
+            return want->last_error ? want->last_error : -ENOTCONN;
+        }
+        if (s != NULL) {
+            return -EBUSY;
+        }
+        return -EAGAIN;
+    }
+    /* any session: report one that ended since the last report */
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *e = &sk->cfg.sessions[i];
+        if (e->state == SOCK_SECURE_ST_CLOSED && (e->flags & SF_ENDED)) {
+            e->flags &= (uint8_t)~SF_ENDED;
+            if (session != NULL) {
+                *session = e;
+            }
+            return e->last_error;
+        }
+    }
+    return -EAGAIN;
+}
+
+int sock_secure_recv(sock_secure_t *sk, sock_secure_session_t **session, void *buf, size_t len,
+                     uint32_t timeout_ms)
+{
+    if (sk == NULL || !sk->open || (buf == NULL && len > 0)) {
+        return -EINVAL;
+    }
+    sock_secure_session_t *want = session != NULL ? *session : NULL;
+    if (want != NULL && (want->owner != sk || want->state == SOCK_SECURE_ST_FREE)) {
+        return -EINVAL;
+    }
+    uint64_t deadline = ss_deadline(sk, timeout_ms);
+    for (;;) {
+        int rc = ss_take_record(sk, session, want, buf, len);
+        if (rc != -EAGAIN || sk->in_process) {
+            return rc;
+        }
+        rc = sock_secure_process(sk);
+        if (rc < 0) {
+            return rc;
+        }
+        rc = ss_take_record(sk, session, want, buf, len);
+        if (rc != -EAGAIN) {
+            return rc;
+        }
+        if (ss_now(sk) >= deadline) {
+            return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
+        }
+        ss_wait(sk, deadline);
+    }
+}
+
+int sock_secure_pending(const sock_secure_session_t *s)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_session_valid(s) || s->owner->unread != s) {
+        return 0;
+    }
+    sock_secure_session_t *m = (sock_secure_session_t *)s; /* read(NULL, 0) only peeks */
+    int rc = s->owner->drv->read(m->drv, NULL, 0);
+    return rc > 0 ? rc : 0;
+}
+
+int sock_secure_renew(sock_secure_session_t *s)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
+        return -ENOTCONN;
+    }
+    const tlsman_driver_t *drv = s->owner->drv;
+    if (drv->renew == NULL || !(drv->caps & TLSMAN_CAP_RENEGOTIATION)) {
+        return -ENOTSUP;
+    }
+    return drv->renew(s->drv);
+}
+
+int sock_secure_session_close(sock_secure_session_t *s)
+{
+    if (s == NULL || s->owner == NULL || s->state == SOCK_SECURE_ST_FREE) {
+        return -EINVAL;
+    }
+    sock_secure_t *sk = s->owner;
+    if (s->state == SOCK_SECURE_ST_OPEN) {
+        (void)sk->drv->close_notify(s->drv);
+    }
+    ss_release(sk, s);
+    return 0;
+}
+
+void sock_secure_close(sock_secure_t *sk)
+{
+    if (sk == NULL || !sk->open) {
+        return;
+    }
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        if (sk->cfg.sessions[i].state != SOCK_SECURE_ST_FREE) {
+            (void)sock_secure_session_close(&sk->cfg.sessions[i]);
+        }
+    }
+    sk->drv->ctx_free(sk->drv_ctx);
+    ss_zero(sk, sizeof(*sk));
+}
+
+int sock_secure_session_info(const sock_secure_session_t *s, sock_secure_session_info_t *info)
+{
+    if (s == NULL || info == NULL || !ss_session_valid(s)) {
+        return -EINVAL;
+    }
+    tlsman_info_t ti = s->closed_info;
+    if (s->state != SOCK_SECURE_ST_CLOSED) {
+        s->owner->drv->info((void *)s->drv, &ti);
+    }
+    memset(info, 0, sizeof(*info));
+    info->state = (sock_secure_state_t)s->state;
+    info->remote = s->remote;
+    info->suite = ti.suite;
+    info->suite_name = sock_secure_suite_name(ti.suite);
+    if (info->suite_name == NULL) {
+        info->suite_name = "";
+    }
+    info->version = ti.version ? ti.version : "";
+    info->alert = ti.alert;
+    info->alert_origin = ti.alert_origin;
+    info->last_error = s->last_error;
+    info->handshake_ms = s->handshake_ms;
+    info->retransmits = s->retransmits;
+    info->bytes_in = s->bytes_in;
+    info->bytes_out = s->bytes_out;
+    info->datagrams_in = s->dgrams_in;
+    info->datagrams_out = s->dgrams_out;
+    info->records_in = s->records_in;
+    info->records_out = s->records_out;
+    return 0;
+}
+
+int sock_secure_stats(const sock_secure_t *sk, sock_secure_stats_t *stats)
+{
+    if (sk == NULL || stats == NULL) {
+        return -EINVAL;
+    }
+    *stats = sk->stats;
+    return 0;
+}
+
+int sock_secure_max_payload(const sock_secure_session_t *s)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
+        return -ENOTCONN;
+    }
+    size_t n = s->owner->drv->max_payload((void *)s->drv);
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}
