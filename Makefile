@@ -1,0 +1,86 @@
+# secure_sock: convenience targets over CMake. Every target installs what it needs first
+# (scripts/deps.sh: a no-op when all is there; NODEPS=1 skips it).
+#
+#   make demo       Release build in build/, then run `build/ssock demo`
+#   make check      Release build in build/, then every test (ctest)
+#   make asan       Debug build with ASan+UBSan in build-asan/, then every test
+#   make valgrind   RelWithDebInfo build in build-valgrind/, every unit/integration test under valgrind
+#   make clang      build with clang in build-clang/, then every test
+#   make arm        Cortex-M4 build of the portable part (core + memory link) in build-arm/, sizes
+#   make nomalloc   no heap allocator referenced by the core and transport objects (of build/)
+#   make clean      remove every build directory
+
+MAKEFLAGS += --no-print-directory
+
+JOBS      ?= 2
+CTEST_J   ?= 2
+CMAKE     ?= cmake
+CTEST     ?= ctest
+CMAKE_ARGS ?=
+BUILD     ?= build
+
+ifeq ($(NODEPS),1)
+DEPS = @true
+else
+DEPS = bash scripts/deps.sh
+endif
+
+CTEST_RUN = $(CTEST) --output-on-failure -j$(CTEST_J) --test-dir
+
+# Valgrind: a definite leak or any memory error fails the test (exit 99); exit 77 stays "skipped".
+# CMake runs each test executable through CMAKE_CROSSCOMPILING_EMULATOR, so ctest keeps its own
+# bookkeeping (skips, timeouts, summary line). Tests whose command is a script (interop) run as-is.
+VALGRIND_CMD = valgrind;-q;--error-exitcode=99;--leak-check=full;--errors-for-leak-kinds=definite;--show-leak-kinds=definite;--track-origins=yes;--num-callers=30
+
+export ASAN_OPTIONS  ?= detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+
+.PHONY: all build demo check test asan valgrind clang arm nomalloc clean
+
+all: build
+
+build:
+	$(DEPS) build
+	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	$(CMAKE) --build $(BUILD) -j$(JOBS)
+
+demo: build
+	./$(BUILD)/ssock demo
+
+check: build
+	$(CTEST_RUN) $(BUILD)
+
+test: check
+
+asan:
+	$(DEPS) build
+	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSS_SANITIZE=ON $(CMAKE_ARGS)
+	$(CMAKE) --build build-asan -j$(JOBS)
+	$(CTEST_RUN) build-asan
+
+valgrind:
+	$(DEPS) valgrind
+	$(CMAKE) -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    "-DCMAKE_CROSSCOMPILING_EMULATOR=$(VALGRIND_CMD)" $(CMAKE_ARGS)
+	$(CMAKE) --build build-valgrind -j$(JOBS)
+	$(CTEST_RUN) build-valgrind
+
+clang:
+	$(DEPS) clang
+	$(CMAKE) -S . -B build-clang -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+	$(CMAKE) --build build-clang -j$(JOBS)
+	$(CTEST_RUN) build-clang
+
+arm:
+	$(DEPS) arm
+	$(CMAKE) -S . -B build-arm -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
+	    -DSS_PORTABLE_ONLY=ON -DCMAKE_BUILD_TYPE=MinSizeRel
+	$(CMAKE) --build build-arm -j$(JOBS)
+	arm-none-eabi-size -t build-arm/libsecure_sock_core.a
+	NM=arm-none-eabi-nm bash scripts/check-nomalloc.sh build-arm
+
+nomalloc: build
+	bash scripts/check-nomalloc.sh $(BUILD)
+
+clean:
+	rm -rf build build-asan build-valgrind build-clang build-arm

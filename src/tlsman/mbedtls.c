@@ -1,0 +1,863 @@
+/**
+ * @file mbedtls.c
+ * @brief TLSMAN driver for mbedTLS 2.28 (DTLS 1.2 / TLS 1.2 with pre-shared keys).
+ *
+ * Memory BIO: mbedTLS reads and writes ciphertext through the core's tlsman_io_t; it never sees a
+ * socket. Timers: mbedTLS's timer callbacks are mapped onto tlsman_io_t.timer and
+ * tlsman_driver_t.timer_expired; mbedTLS is configured never to give up on its own (the core
+ * counts retransmissions and enforces the limit).
+ *
+ * Memory: the per-socket state (ssl config, cookie key, suite list) and the per-session state
+ * (ssl context) live in the core's areas. mbedTLS itself allocates, per session, its input and
+ * output record buffers and, during the handshake, the handshake state; per client socket, a copy
+ * of the PSK and its identity. One entropy source and one CTR-DRBG are shared by every socket
+ * (static, seeded on first use). See docs/BACKENDS.md for measured figures.
+ */
+
+/* pthread_once for the one-time RNG seeding (only with MBEDTLS_THREADING_PTHREAD). */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if !defined(MBEDTLS_CONFIG_FILE)
+#include <mbedtls/config.h>
+#else
+#include MBEDTLS_CONFIG_FILE
+#endif
+
+#include <mbedtls/cipher.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/ssl_cookie.h>
+#include <mbedtls/version.h>
+
+#if defined(MBEDTLS_THREADING_PTHREAD)
+#include <pthread.h>
+#endif
+
+#include "secure_sock/config.h"
+#include "secure_sock/error.h"
+#include "secure_sock/tlsman.h"
+
+#if MBEDTLS_VERSION_NUMBER < 0x021C0000 || MBEDTLS_VERSION_NUMBER >= 0x03000000
+#error "this driver is written for mbedTLS 2.28 (LTS)"
+#endif
+#if !defined(MBEDTLS_SSL_PROTO_TLS1_2) || !defined(MBEDTLS_KEY_EXCHANGE_PSK_ENABLED)
+#error "mbedTLS must have TLS 1.2 and the PSK key exchange"
+#endif
+
+/* ---- state ------------------------------------------------------------------------------------ */
+
+/** Timer state as mbedTLS sees it through ss_get_timer(). */
+enum {
+    SS_TIMER_CANCELLED = 0, /**< get_timer -1 */
+    SS_TIMER_RUNNING = 1,   /**< get_timer 0 */
+    SS_TIMER_EXPIRED = 2,   /**< get_timer 2: the core called timer_expired since the last set */
+};
+
+/** Per-socket state, in the core's ctx area. */
+typedef struct {
+    mbedtls_ssl_config conf;                /**< shared by every session of the socket */
+#if defined(MBEDTLS_SSL_COOKIE_C)
+    mbedtls_ssl_cookie_ctx cookie;          /**< server: HelloVerifyRequest cookie key */
+#endif
+    int suites[CONFIG_SOCK_SECURE_MAX_SUITES + 1]; /**< mbedTLS wants a 0-terminated int list */
+    const tlsman_io_t *io;                  /**< the core's callbacks */
+    uint16_t mtu;                           /**< DTLS path MTU, 0 = mbedTLS default */
+    bool server;                            /**< role */
+    bool datagram;                          /**< DTLS */
+} ss_mbedtls_ctx_t;
+
+/** Per-session state, in the core's session area. */
+typedef struct {
+    /** First member: the PSK callback is handed this pointer and gets back to the session. */
+    mbedtls_ssl_context ssl;
+    ss_mbedtls_ctx_t *ctx;         /**< the socket */
+    const tlsman_io_t *io;         /**< the core's callbacks */
+    void *io_ctx;                  /**< passed to them */
+    int io_err;                    /**< last hard error of io->send/recv (negative errno), or 0 */
+    bool rx_dropped;               /**< io->recv dropped an oversized datagram in this call */
+    uint8_t timer;                 /**< SS_TIMER_* */
+    bool established;              /**< handshake() returned 0 */
+    uint8_t alert;                 /**< last alert description */
+    uint8_t alert_origin;          /**< tlsman_alert_origin_t */
+    bool tx_alert;                 /**< an alert record left during the current call */
+    bool tx_alert_known;           /**< ... and it was plaintext: tx_alert_desc is valid */
+    uint8_t tx_alert_desc;         /**< its description */
+} ss_mbedtls_session_t;
+
+_Static_assert(sizeof(ss_mbedtls_ctx_t) <= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE,
+               "mbedTLS socket state exceeds CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE");
+_Static_assert(sizeof(ss_mbedtls_session_t) <= CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE,
+               "mbedTLS session state exceeds CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE");
+_Static_assert(offsetof(ss_mbedtls_session_t, ssl) == 0,
+               "the ssl context must be the first member (see ss_psk_cb)");
+_Static_assert(_Alignof(ss_mbedtls_ctx_t) <= 8 && _Alignof(ss_mbedtls_session_t) <= 8,
+               "the core's driver areas are 8-byte aligned");
+_Static_assert(CONFIG_SOCK_SECURE_MAX_SUITES >= 1, "at least one suite");
+
+/* RFC 5246 §7.2 alert descriptions used below. */
+#define SS_ALERT_CLOSE_NOTIFY        0u
+#define SS_ALERT_UNEXPECTED_MESSAGE 10u
+#define SS_ALERT_BAD_RECORD_MAC     20u
+#define SS_ALERT_HANDSHAKE_FAILURE  40u
+#define SS_ALERT_ILLEGAL_PARAMETER  47u
+#define SS_ALERT_DECODE_ERROR       50u
+#define SS_ALERT_DECRYPT_ERROR      51u
+#define SS_ALERT_PROTOCOL_VERSION   70u
+#define SS_ALERT_INTERNAL_ERROR     80u
+#define SS_ALERT_UNKNOWN_PSK_ID    115u
+
+/* Record header lengths (RFC 6347 §4.1, RFC 5246 §6.2.1) and the alert content type. */
+#define SS_DTLS_HDR 13u
+#define SS_TLS_HDR   5u
+#define SS_CT_ALERT 21u
+
+/* ---- the shared random generator ---------------------------------------------------------------- */
+
+/* mbedtls_entropy_context is ~38 KB: one for the whole driver, never per socket. ctr_drbg_random
+ * is thread-safe when mbedTLS is built with MBEDTLS_THREADING_C (as Debian's is). */
+static mbedtls_entropy_context ss_entropy;
+static mbedtls_ctr_drbg_context ss_drbg;
+static int ss_rng_status = 1; /* 1 = not yet seeded, 0 = ready, < 0 = seeding failed */
+
+static void ss_rng_seed(void)
+{
+    static const unsigned char pers[] = "secure_sock/mbedtls";
+    mbedtls_entropy_init(&ss_entropy);
+    mbedtls_ctr_drbg_init(&ss_drbg);
+    int rc = mbedtls_ctr_drbg_seed(&ss_drbg, mbedtls_entropy_func, &ss_entropy, pers,
+                                   sizeof(pers) - 1);
+    ss_rng_status = rc == 0 ? 0 : -1;
+}
+
+/** Seed the generator once. Returns 0 or SOCK_SECURE_E_BACKEND. */
+static int ss_rng_ready(void)
+{
+#if defined(MBEDTLS_THREADING_PTHREAD)
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (pthread_once(&once, ss_rng_seed) != 0) {
+        return SOCK_SECURE_E_BACKEND;
+    }
+#else
+    /* No threading support in this mbedTLS: the library is used from one thread. */
+    if (ss_rng_status == 1) {
+        ss_rng_seed();
+    }
+#endif
+    return ss_rng_status == 0 ? 0 : SOCK_SECURE_E_BACKEND;
+}
+
+/* ---- suites ----------------------------------------------------------------------------------- */
+
+/** A PSK suite with an AEAD cipher, usable with TLS 1.2 / DTLS 1.2 (the only ones routed now). */
+static const mbedtls_ssl_ciphersuite_t *ss_suite(uint16_t id, bool datagram)
+{
+    const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id((int)id);
+    if (cs == NULL || cs->key_exchange != MBEDTLS_KEY_EXCHANGE_PSK) {
+        return NULL;
+    }
+    if ((cs->flags & MBEDTLS_CIPHERSUITE_WEAK) != 0 ||
+        (datagram && (cs->flags & MBEDTLS_CIPHERSUITE_NODTLS) != 0)) {
+        return NULL;
+    }
+    if (cs->min_minor_ver > MBEDTLS_SSL_MINOR_VERSION_3 ||
+        cs->max_minor_ver < MBEDTLS_SSL_MINOR_VERSION_3) {
+        return NULL;
+    }
+    const mbedtls_cipher_info_t *ci = mbedtls_cipher_info_from_type(cs->cipher);
+    if (ci == NULL) {
+        return NULL;
+    }
+    switch (ci->mode) {
+    case MBEDTLS_MODE_GCM:
+    case MBEDTLS_MODE_CCM:
+#if defined(MBEDTLS_CHACHAPOLY_C)
+    case MBEDTLS_MODE_CHACHAPOLY:
+#endif
+        return cs;
+    default:
+        return NULL;
+    }
+}
+
+static bool ss_suite_supported(uint16_t suite, bool datagram)
+{
+    return ss_suite(suite, datagram) != NULL;
+}
+
+/* ---- errors and alerts ------------------------------------------------------------------------ */
+
+static void ss_set_alert(ss_mbedtls_session_t *s, uint8_t desc, tlsman_alert_origin_t origin)
+{
+    s->alert = desc;
+    s->alert_origin = (uint8_t)origin;
+}
+
+/** The alert mbedTLS 2.28 sends (fatal) when it fails with @p err, for encrypted alerts whose
+ *  description the send callback cannot read. */
+static uint8_t ss_alert_for(int err)
+{
+    switch (err) {
+    case MBEDTLS_ERR_SSL_INVALID_MAC:
+        return SS_ALERT_BAD_RECORD_MAC;
+    case MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY:
+        return SS_ALERT_UNKNOWN_PSK_ID;
+    case MBEDTLS_ERR_SSL_BAD_HS_FINISHED:
+        return SS_ALERT_DECRYPT_ERROR;
+    case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
+    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
+        return SS_ALERT_HANDSHAKE_FAILURE;
+    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
+        return SS_ALERT_PROTOCOL_VERSION;
+    case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
+        return SS_ALERT_UNEXPECTED_MESSAGE;
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_KEY_EXCHANGE:
+        return SS_ALERT_DECODE_ERROR;
+    case MBEDTLS_ERR_SSL_BAD_HS_CHANGE_CIPHER_SPEC:
+        return SS_ALERT_ILLEGAL_PARAMETER;
+    default:
+        return SS_ALERT_INTERNAL_ERROR;
+    }
+}
+
+/**
+ * Turn an mbedTLS error into a secure_sock code, recording the alert behind it: the one the peer
+ * sent (FATAL_ALERT_MESSAGE), or the one mbedTLS sent before giving up (seen by ss_send_cb).
+ * @p in_handshake picks the code for authentication failures (handshake vs. record).
+ */
+static int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
+{
+    mbedtls_ssl_context *ssl = &s->ssl;
+
+    switch (err) {
+    case MBEDTLS_ERR_SSL_WANT_READ:
+    case MBEDTLS_ERR_SSL_WANT_WRITE:
+    case MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS:
+    case MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS:
+        return -EAGAIN;
+    case MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED:
+        return SOCK_SECURE_E_HELLO_VERIFY;
+    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+        /* mbedTLS 2.28 has no getter for the received alert; its fields are public in this
+         * version (no MBEDTLS_PRIVATE) and in_msg holds the alert record after this error. */
+        if (ssl->in_msg != NULL && ssl->in_msgtype == MBEDTLS_SSL_MSG_ALERT) {
+            ss_set_alert(s, ssl->in_msg[1], TLSMAN_ALERT_RECEIVED);
+        }
+        return SOCK_SECURE_E_ALERT;
+    case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+        ss_set_alert(s, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_RECEIVED);
+        return SOCK_SECURE_E_PEER_CLOSED;
+    default:
+        break;
+    }
+
+    if (s->tx_alert) {
+        ss_set_alert(s, s->tx_alert_known ? s->tx_alert_desc : ss_alert_for(err),
+                     TLSMAN_ALERT_SENT);
+    }
+
+    switch (err) {
+    case MBEDTLS_ERR_SSL_TIMEOUT:
+        return -ETIMEDOUT;
+    case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+        return -ENOMEM;
+    case MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY:
+        return SOCK_SECURE_E_PSK_IDENTITY;
+    case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
+    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
+        return SOCK_SECURE_E_NO_SUITE;
+    case MBEDTLS_ERR_SSL_CONN_EOF:
+        return -ECONNRESET;
+    case MBEDTLS_ERR_SSL_CLIENT_RECONNECT:
+        /* a DTLS client restarted on the same address with a valid cookie: this session is
+         * over; the client's retransmitted ClientHello starts a new one */
+        return -ECONNRESET;
+    case MBEDTLS_ERR_NET_SEND_FAILED:
+    case MBEDTLS_ERR_NET_RECV_FAILED:
+        return s->io_err < 0 ? s->io_err : -EIO;
+    case MBEDTLS_ERR_SSL_INVALID_MAC:
+    case MBEDTLS_ERR_SSL_INVALID_RECORD:
+    case MBEDTLS_ERR_SSL_UNEXPECTED_RECORD:
+    case MBEDTLS_ERR_SSL_COUNTER_WRAPPING:
+    case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_KEY_EXCHANGE:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO_DONE:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE_RP:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE_CS:
+    case MBEDTLS_ERR_SSL_BAD_HS_CHANGE_CIPHER_SPEC:
+    case MBEDTLS_ERR_SSL_BAD_HS_FINISHED:
+    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
+    case MBEDTLS_ERR_SSL_BAD_HS_NEW_SESSION_TICKET:
+        /* After the handshake these end the session too (mbedTLS drops bad DTLS records itself
+         * and never returns them), so they must not be SOCK_SECURE_E_BAD_RECORD, which the
+         * core treats as "record dropped, session goes on". The alert sent says what failed. */
+        return in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+    default:
+        return SOCK_SECURE_E_BACKEND;
+    }
+}
+
+/** mbedTLS setup failures: -ENOMEM or SOCK_SECURE_E_BACKEND. */
+static int ss_setup_error(int err)
+{
+    return err == MBEDTLS_ERR_SSL_ALLOC_FAILED || err == MBEDTLS_ERR_MD_ALLOC_FAILED ||
+                   err == MBEDTLS_ERR_CIPHER_ALLOC_FAILED
+               ? -ENOMEM
+               : SOCK_SECURE_E_BACKEND;
+}
+
+/** Begin a driver call: forget what the previous call saw leave. */
+static void ss_call_begin(ss_mbedtls_session_t *s)
+{
+    s->tx_alert = false;
+    s->tx_alert_known = false;
+    s->io_err = 0;
+    s->rx_dropped = false;
+}
+
+/* ---- memory BIO and timers --------------------------------------------------------------------- */
+
+/** Note alert records in what mbedTLS sends; a plaintext alert's description is read directly. */
+static void ss_scan_tx(ss_mbedtls_session_t *s, const uint8_t *buf, size_t len)
+{
+    const bool dtls = s->ctx->datagram;
+    const size_t hdr = dtls ? SS_DTLS_HDR : SS_TLS_HDR;
+    size_t off = 0;
+
+    /* A datagram carries whole records; a stream send is scanned only if it is whole records. */
+    while (off + hdr <= len) {
+        size_t rlen = ((size_t)buf[off + hdr - 2] << 8) | buf[off + hdr - 1];
+        if (off + hdr + rlen > len) {
+            return;
+        }
+        off += hdr + rlen;
+    }
+    if (off != len) {
+        return;
+    }
+    for (off = 0; off < len;) {
+        size_t rlen = ((size_t)buf[off + hdr - 2] << 8) | buf[off + hdr - 1];
+        if (buf[off] == SS_CT_ALERT) {
+            bool plain = dtls ? (buf[off + 3] == 0 && buf[off + 4] == 0)
+                              : s->ssl.transform_out == NULL;
+            if (plain && rlen == 2) {
+                if (buf[off + hdr] == MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
+                    s->tx_alert = true;
+                    s->tx_alert_known = true;
+                    s->tx_alert_desc = buf[off + hdr + 1];
+                }
+            } else if (!plain) {
+                s->tx_alert = true;
+                s->tx_alert_known = false;
+            }
+        }
+        off += hdr + rlen;
+    }
+}
+
+static int ss_send_cb(void *p, const unsigned char *buf, size_t len)
+{
+    ss_mbedtls_session_t *s = p;
+    if (len > INT_MAX) {
+        return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+    }
+    int rc = s->io->send(s->io_ctx, buf, len);
+    if (rc == -EAGAIN) {
+        return MBEDTLS_ERR_SSL_WANT_WRITE;
+    }
+    if (rc < 0) {
+        s->io_err = rc;
+        return MBEDTLS_ERR_NET_SEND_FAILED;
+    }
+    if (rc > 0) {
+        ss_scan_tx(s, buf, (size_t)rc);
+    }
+    return rc;
+}
+
+static int ss_recv_cb(void *p, unsigned char *buf, size_t len)
+{
+    ss_mbedtls_session_t *s = p;
+    int rc = s->io->recv(s->io_ctx, buf, len > INT_MAX ? (size_t)INT_MAX : len);
+    if (rc == -EAGAIN) {
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    }
+    if (rc == -EMSGSIZE) {
+        /* the core dropped a datagram too large for mbedTLS's input buffer: to mbedTLS this is
+         * a lost datagram (retransmission recovers a handshake); read() reports it */
+        s->rx_dropped = true;
+        return MBEDTLS_ERR_SSL_WANT_READ;
+    }
+    if (rc < 0) {
+        s->io_err = rc;
+        return MBEDTLS_ERR_NET_RECV_FAILED;
+    }
+    return rc;
+}
+
+/*
+ * mbedTLS arms the timer after each flight (fin_ms > 0) and stops it (fin_ms 0) when the peer's
+ * next flight arrives, when the handshake ends, and - first thing - when it handles an expiry,
+ * just before it retransmits and re-arms. The core reads io->timer(false) as "the peer answered,
+ * restart the RFC 6347 back-off", so the stop that is part of a retransmission is not passed on:
+ * the core then sees only the re-arm and keeps doubling and counting.
+ */
+static void ss_set_timer(void *p, uint32_t int_ms, uint32_t fin_ms)
+{
+    ss_mbedtls_session_t *s = p;
+    (void)int_ms;
+    if (fin_ms == 0) {
+        uint8_t was = s->timer;
+        s->timer = SS_TIMER_CANCELLED;
+        if (was == SS_TIMER_RUNNING) {
+            s->io->timer(s->io_ctx, false);
+        }
+        return;
+    }
+    s->timer = SS_TIMER_RUNNING;
+    s->io->timer(s->io_ctx, true);
+}
+
+static int ss_get_timer(void *p)
+{
+    const ss_mbedtls_session_t *s = p;
+    switch (s->timer) {
+    case SS_TIMER_CANCELLED:
+        return -1;
+    case SS_TIMER_EXPIRED:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+/** Server PSK lookup: the ssl context is the first member of the session. */
+static int ss_psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *identity,
+                     size_t identity_len)
+{
+    ss_mbedtls_session_t *s = (ss_mbedtls_session_t *)(void *)ssl;
+    uint8_t key[CONFIG_SOCK_SECURE_PSK_KEY_MAX];
+    int rc = -1;
+    (void)p;
+
+    if (identity_len == 0 || identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX ||
+        s->io->psk == NULL) {
+        return -1;
+    }
+    size_t n = s->io->psk(s->io_ctx, identity, identity_len, key, sizeof(key));
+    if (n > 0 && n <= sizeof(key) && n <= MBEDTLS_PSK_MAX_LEN &&
+        mbedtls_ssl_set_hs_psk(ssl, key, n) == 0) {
+        rc = 0;
+    }
+    mbedtls_platform_zeroize(key, sizeof(key));
+    return rc; /* -1: mbedTLS answers unknown_psk_identity */
+}
+
+/* ---- socket state ---------------------------------------------------------------------------- */
+
+static void ss_ctx_free(void *p)
+{
+    ss_mbedtls_ctx_t *c = p;
+    if (c == NULL) {
+        return;
+    }
+    mbedtls_ssl_config_free(&c->conf); /* zeroes and frees the client PSK copy */
+#if defined(MBEDTLS_SSL_COOKIE_C)
+    mbedtls_ssl_cookie_free(&c->cookie);
+#endif
+    mbedtls_platform_zeroize(c, sizeof(*c));
+}
+
+static int ss_ctx_check(const tlsman_config_t *cfg)
+{
+    if (cfg == NULL || cfg->io == NULL || cfg->io->send == NULL || cfg->io->recv == NULL ||
+        cfg->io->timer == NULL || cfg->suites == NULL || cfg->suite_count == 0) {
+        return -EINVAL;
+    }
+    if (cfg->role != TLSMAN_CLIENT && cfg->role != TLSMAN_SERVER) {
+        return -EINVAL;
+    }
+    if (cfg->suite_count > CONFIG_SOCK_SECURE_MAX_SUITES) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < cfg->suite_count; i++) {
+        if (!ss_suite_supported(cfg->suites[i], cfg->datagram)) {
+            return -ENOTSUP;
+        }
+    }
+#if !defined(MBEDTLS_SSL_PROTO_DTLS)
+    if (cfg->datagram) {
+        return -ENOTSUP;
+    }
+#endif
+    if (cfg->role == TLSMAN_CLIENT) {
+        const sock_secure_psk_t *psk = cfg->psk;
+#if !defined(MBEDTLS_SSL_CLI_C)
+        return -ENOTSUP;
+#endif
+        /* PSK is the only credential so far */
+        if (psk == NULL || psk->identity == NULL || psk->key == NULL ||
+            psk->identity_len == 0 || psk->identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX ||
+            psk->key_len == 0 || psk->key_len > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
+            return -EINVAL;
+        }
+        if (psk->key_len > MBEDTLS_PSK_MAX_LEN) {
+            return -ENOTSUP; /* this mbedTLS build takes keys up to MBEDTLS_PSK_MAX_LEN bytes */
+        }
+    } else {
+#if !defined(MBEDTLS_SSL_SRV_C)
+        return -ENOTSUP;
+#endif
+        if (cfg->io->psk == NULL) {
+            return -EINVAL;
+        }
+#if !defined(MBEDTLS_SSL_COOKIE_C) || !defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
+        if (cfg->datagram) {
+            return -ENOTSUP; /* a DTLS server without cookies would keep state for spoofers */
+        }
+#endif
+    }
+    return 0;
+}
+
+static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
+{
+    ss_mbedtls_ctx_t *c = p;
+    int rc;
+
+    if (c == NULL) {
+        return -EINVAL;
+    }
+    memset(c, 0, sizeof(*c));
+    mbedtls_ssl_config_init(&c->conf);
+#if defined(MBEDTLS_SSL_COOKIE_C)
+    mbedtls_ssl_cookie_init(&c->cookie);
+#endif
+
+    if ((rc = ss_ctx_check(cfg)) < 0 || (rc = ss_rng_ready()) < 0) {
+        ss_ctx_free(c);
+        return rc;
+    }
+    c->io = cfg->io;
+    c->server = cfg->role == TLSMAN_SERVER;
+    c->datagram = cfg->datagram;
+    c->mtu = cfg->mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)cfg->mtu;
+
+    int err = mbedtls_ssl_config_defaults(&c->conf,
+                                          c->server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+                                          c->datagram ? MBEDTLS_SSL_TRANSPORT_DATAGRAM
+                                                      : MBEDTLS_SSL_TRANSPORT_STREAM,
+                                          MBEDTLS_SSL_PRESET_DEFAULT);
+    if (err != 0) {
+        goto fail;
+    }
+    mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &ss_drbg);
+    /* TLS 1.2 / DTLS 1.2 only (minor version 3 is DTLS 1.2 on datagram transports) */
+    mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_max_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+                                 MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE); /* PSK only: no certificates */
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    mbedtls_ssl_conf_session_tickets(&c->conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    mbedtls_ssl_conf_renegotiation(&c->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
+    mbedtls_ssl_conf_read_timeout(&c->conf, 0);
+
+    for (size_t i = 0; i < cfg->suite_count; i++) {
+        c->suites[i] = (int)cfg->suites[i];
+    }
+    c->suites[cfg->suite_count] = 0;
+    mbedtls_ssl_conf_ciphersuites(&c->conf, c->suites);
+
+#if defined(MBEDTLS_SSL_PROTO_DTLS)
+    if (c->datagram) {
+        /* the core owns retransmission: mbedTLS's own back-off must never end the handshake */
+        mbedtls_ssl_conf_handshake_timeout(&c->conf, 1, UINT32_MAX);
+    }
+#endif
+
+    if (c->server) {
+#if defined(MBEDTLS_SSL_COOKIE_C) && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
+        if (c->datagram) {
+            err = mbedtls_ssl_cookie_setup(&c->cookie, mbedtls_ctr_drbg_random, &ss_drbg);
+            if (err != 0) {
+                goto fail;
+            }
+            mbedtls_ssl_conf_dtls_cookies(&c->conf, mbedtls_ssl_cookie_write,
+                                          mbedtls_ssl_cookie_check, &c->cookie);
+        }
+#endif
+        /* mbedTLS 2.28 servers send no PSK identity hint (ssl_srv.c writes an empty one for
+         * the PSK key exchanges that have a ServerKeyExchange): cfg->psk_hint is ignored. */
+        mbedtls_ssl_conf_psk_cb(&c->conf, ss_psk_cb, c);
+    } else {
+        err = mbedtls_ssl_conf_psk(&c->conf, cfg->psk->key, cfg->psk->key_len,
+                                   cfg->psk->identity, cfg->psk->identity_len);
+        if (err != 0) {
+            goto fail;
+        }
+    }
+    return 0;
+
+fail:
+    ss_ctx_free(c);
+    return ss_setup_error(err);
+}
+
+/* ---- sessions ---------------------------------------------------------------------------------- */
+
+static void ss_session_free(void *p)
+{
+    ss_mbedtls_session_t *s = p;
+    if (s == NULL) {
+        return;
+    }
+    mbedtls_ssl_free(&s->ssl); /* zeroes and frees record buffers and handshake state */
+    mbedtls_platform_zeroize(s, sizeof(*s));
+}
+
+static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer_id,
+                           size_t peer_id_len)
+{
+    ss_mbedtls_ctx_t *c = ctx;
+    ss_mbedtls_session_t *s = p;
+
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    memset(s, 0, sizeof(*s));
+    mbedtls_ssl_init(&s->ssl);
+    if (c == NULL || c->io == NULL) {
+        return -EINVAL;
+    }
+    s->ctx = c;
+    s->io = c->io;
+    s->io_ctx = io_ctx;
+    s->timer = SS_TIMER_CANCELLED;
+
+    int err = mbedtls_ssl_setup(&s->ssl, &c->conf);
+    if (err != 0) {
+        ss_session_free(s);
+        return ss_setup_error(err);
+    }
+    mbedtls_ssl_set_bio(&s->ssl, s, ss_send_cb, ss_recv_cb, NULL);
+    mbedtls_ssl_set_timer_cb(&s->ssl, s, ss_set_timer, ss_get_timer);
+#if defined(MBEDTLS_SSL_PROTO_DTLS)
+    if (c->datagram && c->mtu != 0) {
+        mbedtls_ssl_set_mtu(&s->ssl, c->mtu);
+    }
+#endif
+#if defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY) && defined(MBEDTLS_SSL_SRV_C)
+    if (c->server && c->datagram) {
+        /* the cookie binds the peer's address: without it every cookie check fails */
+        if (peer_id == NULL || peer_id_len == 0) {
+            ss_session_free(s);
+            return -EINVAL;
+        }
+        err = mbedtls_ssl_set_client_transport_id(&s->ssl, peer_id, peer_id_len);
+        if (err != 0) {
+            ss_session_free(s);
+            return ss_setup_error(err);
+        }
+    }
+#else
+    (void)peer_id;
+    (void)peer_id_len;
+#endif
+    return 0;
+}
+
+static int ss_handshake(void *p)
+{
+    ss_mbedtls_session_t *s = p;
+    if (s->established) {
+        return 0;
+    }
+    ss_call_begin(s);
+    int err = mbedtls_ssl_handshake(&s->ssl);
+    if (err == 0) {
+        s->established = true;
+        return 0;
+    }
+    return ss_error(s, err, true);
+}
+
+static void ss_timer_expired(void *p)
+{
+    ss_mbedtls_session_t *s = p;
+    if (s->timer == SS_TIMER_RUNNING) {
+        s->timer = SS_TIMER_EXPIRED;
+    }
+}
+
+static int ss_read(void *p, uint8_t *buf, size_t len)
+{
+    ss_mbedtls_session_t *s = p;
+    if (!s->established) {
+        return -ENOTCONN;
+    }
+    ss_call_begin(s);
+
+    size_t avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
+    if (avail == 0) {
+        /* With len 0 mbedTLS 2.28 processes input up to the next application record and leaves
+         * it in place (ssl->in_offt set, nothing copied or consumed). Handshake records of an
+         * old flight, non-fatal alerts and bad records are dealt with inside (WANT_READ). */
+        int err = mbedtls_ssl_read(&s->ssl, NULL, 0);
+        if (err < 0) {
+            err = ss_error(s, err, false);
+            return err == -EAGAIN && s->rx_dropped ? SOCK_SECURE_E_BAD_RECORD : err;
+        }
+        avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
+        if (avail == 0) {
+            return -EAGAIN; /* nothing, or an empty record */
+        }
+    }
+    if (avail > INT_MAX) {
+        return SOCK_SECURE_E_BACKEND;
+    }
+    if (len == 0) {
+        return (int)avail;
+    }
+    if (buf == NULL) {
+        return -EINVAL;
+    }
+    if (avail > len) {
+        return -EMSGSIZE; /* the record stays: call again with a larger buffer */
+    }
+    int n = mbedtls_ssl_read(&s->ssl, buf, len);
+    if (n < 0) {
+        return ss_error(s, n, false);
+    }
+    return n;
+}
+
+/** Undecrypted input still buffered: more records of the current datagram, or more handshake
+ *  messages of the current record. Unlike mbedtls_ssl_check_pending() a decrypted record waiting
+ *  to be read does not count (read(len 0) reports that one). */
+static bool ss_pending(void *p)
+{
+    ss_mbedtls_session_t *s = p;
+    const mbedtls_ssl_context *ssl = &s->ssl;
+    if (ssl->conf == NULL) {
+        return false;
+    }
+    if (ssl->in_offt == NULL) {
+        return mbedtls_ssl_check_pending(ssl) != 0;
+    }
+#if defined(MBEDTLS_SSL_PROTO_DTLS)
+    if (ssl->conf->transport == MBEDTLS_SSL_TRANSPORT_DATAGRAM) {
+        return ssl->in_left > ssl->next_record_offset;
+    }
+#endif
+    return false;
+}
+
+static size_t ss_max_payload(void *p)
+{
+    ss_mbedtls_session_t *s = p;
+    if (s->ssl.conf == NULL) {
+        return 0;
+    }
+    int n = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
+    return n > 0 ? (size_t)n : 0;
+}
+
+static int ss_write(void *p, const uint8_t *buf, size_t len)
+{
+    ss_mbedtls_session_t *s = p;
+    if (!s->established) {
+        return -ENOTCONN;
+    }
+    if (buf == NULL && len > 0) {
+        return -EINVAL;
+    }
+    ss_call_begin(s);
+    int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
+    if (max < 0) {
+        return ss_error(s, max, false);
+    }
+    if (len > (size_t)max) {
+        return -EMSGSIZE;
+    }
+    int n = mbedtls_ssl_write(&s->ssl, buf, len);
+    if (n < 0) {
+        return ss_error(s, n, false);
+    }
+    return n;
+}
+
+static int ss_close_notify(void *p)
+{
+    ss_mbedtls_session_t *s = p;
+    if (!s->established) {
+        return -ENOTCONN;
+    }
+    ss_call_begin(s);
+    int err = mbedtls_ssl_close_notify(&s->ssl);
+    if (err != 0) {
+        return ss_error(s, err, false);
+    }
+    ss_set_alert(s, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_SENT);
+    return 0;
+}
+
+static int ss_info(void *p, tlsman_info_t *info)
+{
+    ss_mbedtls_session_t *s = p;
+    if (info == NULL) {
+        return -EINVAL;
+    }
+    memset(info, 0, sizeof(*info));
+    info->alert = s->alert;
+    info->alert_origin = s->alert_origin;
+    if (s->established) {
+        const char *name = mbedtls_ssl_get_ciphersuite(&s->ssl);
+        int id = name != NULL ? mbedtls_ssl_get_ciphersuite_id(name) : 0;
+        info->suite = id > 0 && id <= UINT16_MAX ? (uint16_t)id : 0;
+        info->version = mbedtls_ssl_get_version(&s->ssl);
+    }
+    return 0;
+}
+
+const tlsman_driver_t tlsman_mbedtls = {
+    .name = "mbedtls",
+    .version = MBEDTLS_VERSION_STRING,
+    .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK,
+    .ctx_size = sizeof(ss_mbedtls_ctx_t),
+    .session_size = sizeof(ss_mbedtls_session_t),
+    .suite_supported = ss_suite_supported,
+    .ctx_init = ss_ctx_init,
+    .ctx_free = ss_ctx_free,
+    .session_init = ss_session_init,
+    .session_free = ss_session_free,
+    .handshake = ss_handshake,
+    .timer_expired = ss_timer_expired,
+    .read = ss_read,
+    .pending = ss_pending,
+    .write = ss_write,
+    .close_notify = ss_close_notify,
+    .renew = NULL, /* renegotiation stays disabled: see docs/BACKENDS.md */
+    .info = ss_info,
+    .max_payload = ss_max_payload,
+};

@@ -1,0 +1,318 @@
+/**
+ * @file sock_udp.c
+ * @brief POSIX UDP transport (see sock_udp.h): non-blocking, IPv4 and dual-stack IPv6.
+ *
+ * - An IPv6 socket bound to the unspecified address "::" gets IPV6_V6ONLY=0, so IPv4 peers reach
+ *   it as IPv4-mapped addresses; they are reported as SOCK_AF_INET endpoints, and SOCK_AF_INET
+ *   destinations are mapped when the socket is IPv6. On systems that refuse IPV6_V6ONLY=0 the
+ *   socket stays IPv6-only (sending to an IPv4 peer then fails with the OS error).
+ * - sock_udp_open(udp, NULL) opens "[::]:0"; on a host without IPv6 it falls back to
+ *   "0.0.0.0:0", so a client socket works either way.
+ * - Truncation is detected portably with recvmsg() and MSG_TRUNC in msg_flags: an oversized
+ *   datagram is discarded and reported as -EMSGSIZE.
+ * - Errors are negated errno values; EAGAIN/EWOULDBLOCK (and EINTR on recv/send, which cannot
+ *   block) become -EAGAIN. Any operation on a closed socket returns -EBADF.
+ */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "secure_sock/sock_udp.h"
+
+/* ---- address conversion --------------------------------------------------------------------- */
+
+static void udp_from_sockaddr(const struct sockaddr_storage *ss, sock_ep_t *ep)
+{
+    memset(ep, 0, sizeof(*ep));
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+        ep->family = SOCK_AF_INET;
+        ep->port = ntohs(sin->sin_port);
+        memcpy(ep->addr, &sin->sin_addr, 4);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+        ep->port = ntohs(sin6->sin6_port);
+        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+            ep->family = SOCK_AF_INET;
+            memcpy(ep->addr, &sin6->sin6_addr.s6_addr[12], 4);
+        } else {
+            ep->family = SOCK_AF_INET6;
+            ep->scope_id = sin6->sin6_scope_id;
+            memcpy(ep->addr, &sin6->sin6_addr, 16);
+        }
+    }
+}
+
+static void udp_to_sockaddr_in(const sock_ep_t *ep, struct sockaddr_storage *ss, socklen_t *sl)
+{
+    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(ep->port);
+    memcpy(&sin->sin_addr, ep->addr, 4);
+    *sl = (socklen_t)sizeof(*sin);
+}
+
+/* An IPv6 sockaddr for ep; an IPv4 ep becomes ::ffff:a.b.c.d. */
+static void udp_to_sockaddr_in6(const sock_ep_t *ep, struct sockaddr_storage *ss, socklen_t *sl)
+{
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(ep->port);
+    if (ep->family == SOCK_AF_INET) {
+        sin6->sin6_addr.s6_addr[10] = 0xff;
+        sin6->sin6_addr.s6_addr[11] = 0xff;
+        memcpy(&sin6->sin6_addr.s6_addr[12], ep->addr, 4);
+    } else {
+        memcpy(&sin6->sin6_addr, ep->addr, 16);
+        sin6->sin6_scope_id = ep->scope_id;
+    }
+    *sl = (socklen_t)sizeof(*sin6);
+}
+
+/* The sockaddr to use with a socket of family sock_family. Returns 0 or -EAFNOSUPPORT. */
+static int udp_to_sockaddr(const sock_ep_t *ep, uint8_t sock_family, struct sockaddr_storage *ss,
+                           socklen_t *sl)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (ep->family != SOCK_AF_INET && ep->family != SOCK_AF_INET6) {
+        return -EAFNOSUPPORT;
+    }
+    if (sock_family == SOCK_AF_INET6) {
+        udp_to_sockaddr_in6(ep, ss, sl);
+        return 0;
+    }
+    if (ep->family != SOCK_AF_INET) {
+        return -EAFNOSUPPORT; /* an IPv6 destination on an IPv4 socket */
+    }
+    udp_to_sockaddr_in(ep, ss, sl);
+    return 0;
+}
+
+static bool udp_is_unspecified6(const sock_ep_t *ep)
+{
+    static const uint8_t any[16] = {0};
+    return ep->family == SOCK_AF_INET6 && memcmp(ep->addr, any, sizeof(any)) == 0;
+}
+
+static int udp_errno(void)
+{
+    int err = errno;
+    if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
+        return -EAGAIN;
+    }
+    return -err;
+}
+
+/* ---- ops ------------------------------------------------------------------------------------ */
+
+static int udp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+{
+    sock_udp_t *udp = (sock_udp_t *)sock;
+    struct sockaddr_storage ss;
+    struct iovec iov = {buf, len};
+    struct msghdr msg;
+    ssize_t n;
+
+    if (udp->fd < 0) {
+        return -EBADF;
+    }
+    if (buf == NULL && len > 0) {
+        return -EINVAL;
+    }
+    memset(&ss, 0, sizeof(ss));
+    memset(&msg, 0, sizeof(msg));
+    msg.msg_name = &ss;
+    msg.msg_namelen = (socklen_t)sizeof(ss);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    n = recvmsg(udp->fd, &msg, 0);
+    if (n < 0) {
+        return udp_errno();
+    }
+    if ((msg.msg_flags & MSG_TRUNC) != 0 || n > INT_MAX) {
+        return -EMSGSIZE; /* the rest of the datagram is gone */
+    }
+    if (remote != NULL) {
+        udp_from_sockaddr(&ss, remote);
+    }
+    return (int)n;
+}
+
+static int udp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *remote)
+{
+    sock_udp_t *udp = (sock_udp_t *)sock;
+    struct sockaddr_storage ss;
+    socklen_t sl = 0;
+    ssize_t n;
+    int rc;
+
+    if (udp->fd < 0) {
+        return -EBADF;
+    }
+    if (remote == NULL || (buf == NULL && len > 0)) {
+        return -EINVAL;
+    }
+    if (len > INT_MAX) {
+        return -EMSGSIZE;
+    }
+    rc = udp_to_sockaddr(remote, udp->family, &ss, &sl);
+    if (rc < 0) {
+        return rc;
+    }
+    n = sendto(udp->fd, buf, len, 0, (const struct sockaddr *)&ss, sl);
+    if (n < 0) {
+        return udp_errno();
+    }
+    return (int)n;
+}
+
+static int udp_wait(sock_t *sock, uint32_t timeout_ms)
+{
+    sock_udp_t *udp = (sock_udp_t *)sock;
+    struct pollfd pfd = {udp->fd, POLLIN, 0};
+    int timeout = (timeout_ms == UINT32_MAX) ? -1
+                : (timeout_ms > INT_MAX)    ? INT_MAX
+                                            : (int)timeout_ms;
+    int rc;
+
+    if (udp->fd < 0) {
+        return -EBADF;
+    }
+    rc = poll(&pfd, 1, timeout);
+    if (rc < 0) {
+        return errno == EINTR ? 0 : -errno;
+    }
+    if (rc > 0 && (pfd.revents & POLLNVAL) != 0) {
+        return -EBADF;
+    }
+    return rc > 0 ? 1 : 0; /* POLLERR too: recv will report the pending error without blocking */
+}
+
+static int udp_local(sock_t *sock, sock_ep_t *local)
+{
+    sock_udp_t *udp = (sock_udp_t *)sock;
+    struct sockaddr_storage ss;
+    socklen_t sl = (socklen_t)sizeof(ss);
+
+    if (udp->fd < 0) {
+        return -EBADF;
+    }
+    if (local == NULL) {
+        return -EINVAL;
+    }
+    memset(&ss, 0, sizeof(ss));
+    if (getsockname(udp->fd, (struct sockaddr *)&ss, &sl) != 0) {
+        return -errno;
+    }
+    udp_from_sockaddr(&ss, local);
+    return 0;
+}
+
+static void udp_close(sock_t *sock)
+{
+    sock_udp_t *udp = (sock_udp_t *)sock;
+
+    if (udp->fd >= 0) {
+        close(udp->fd);
+        udp->fd = -1;
+    }
+}
+
+static const sock_ops_t sock_udp_ops = {
+    .recv = udp_recv,
+    .send = udp_send,
+    .wait = udp_wait,
+    .local = udp_local,
+    .close = udp_close,
+};
+
+/* ---- open ----------------------------------------------------------------------------------- */
+
+static int udp_set_flags(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+        return -errno;
+    }
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* best effort: not inheriting the fd is a nicety */
+    return 0;
+}
+
+/* A bound non-blocking socket for local, or a negated errno. */
+static int udp_open_fd(const sock_ep_t *local)
+{
+    int domain = (local->family == SOCK_AF_INET6) ? AF_INET6 : AF_INET;
+    struct sockaddr_storage ss;
+    socklen_t sl = 0;
+    int fd = socket(domain, SOCK_DGRAM, 0);
+    int rc;
+
+    if (fd < 0) {
+        return -errno;
+    }
+    if (udp_is_unspecified6(local)) {
+        int off = 0; /* dual-stack; best effort (see the file comment) */
+        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof(off));
+    }
+    rc = udp_to_sockaddr(local, local->family, &ss, &sl);
+    if (rc == 0 && bind(fd, (const struct sockaddr *)&ss, sl) != 0) {
+        rc = -errno;
+    }
+    if (rc == 0) {
+        rc = udp_set_flags(fd);
+    }
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    return fd;
+}
+
+int sock_udp_open(sock_udp_t *udp, const sock_ep_t *local)
+{
+    static const sock_ep_t any6 = {.family = SOCK_AF_INET6};
+    static const sock_ep_t any4 = {.family = SOCK_AF_INET};
+    int fd;
+
+    if (udp == NULL) {
+        return -EINVAL;
+    }
+    udp->base.ops = &sock_udp_ops; /* so that sock_close() is safe even after a failed open */
+    udp->base.flags = SOCK_F_DATAGRAM;
+    udp->fd = -1;
+    udp->family = SOCK_AF_UNSPEC;
+    if (local != NULL && local->family != SOCK_AF_INET && local->family != SOCK_AF_INET6) {
+        return -EINVAL;
+    }
+    if (local == NULL) {
+        local = &any6;
+        fd = udp_open_fd(local);
+        if (fd == -EAFNOSUPPORT) {
+            local = &any4; /* no IPv6 on this host */
+            fd = udp_open_fd(local);
+        }
+    } else {
+        fd = udp_open_fd(local);
+    }
+    if (fd < 0) {
+        return fd;
+    }
+    udp->fd = fd;
+    udp->family = local->family;
+    return 0;
+}

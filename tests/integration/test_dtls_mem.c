@@ -1,0 +1,501 @@
+/* DTLS sessions over the in-memory net with a simulated clock: handshake, data, errors, timers.
+ * Every scenario runs the real backend; only the network and the clock are simulated. */
+#include <stdlib.h>
+
+#include "secure_sock/sock_mem.h"
+#include "secure_sock/sock_secure.h"
+#include "testutil.h"
+
+#define SLOTS 4
+
+static const uint8_t key_a[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                   0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+static const uint8_t key_b[16] = { 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99, 0x88,
+                                   0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x00 };
+
+static const sock_secure_psk_t psk_a = { (const uint8_t *)"dev-a", 5, key_a, sizeof(key_a) };
+static const sock_secure_psk_t psk_a_wrong = { (const uint8_t *)"dev-a", 5, key_b, sizeof(key_b) };
+static const sock_secure_psk_t psk_unknown = { (const uint8_t *)"nobody", 6, key_a, sizeof(key_a) };
+
+typedef struct {
+    int connected, data, closed, error, last_err;
+} events_t;
+
+typedef struct {
+    sock_mem_t mem;
+    sock_secure_t sock;
+    sock_secure_session_t slots[SLOTS];
+    events_t ev;
+} node_t;
+
+static sock_memnet_t net;
+static uint64_t now_ms;
+static node_t server, client;
+static bool server_up; /* whether the idle hook runs the server */
+
+static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
+                     int err, void *arg)
+{
+    (void)sock;
+    (void)s;
+    events_t *e = arg;
+    switch (ev) {
+    case SOCK_SECURE_EV_CONNECTED: e->connected++; break;
+    case SOCK_SECURE_EV_DATA: e->data++; break;
+    case SOCK_SECURE_EV_CLOSED: e->closed++; break;
+    case SOCK_SECURE_EV_ERROR: e->error++; e->last_err = err; break;
+    }
+}
+
+static sock_secure_config_t base_config(node_t *n, sock_secure_role_t role,
+                                        const sock_secure_psk_t *psk, size_t psk_count)
+{
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    cfg.role = role;
+    cfg.transport = &n->mem.base;
+    cfg.sessions = n->slots;
+    cfg.session_count = SLOTS;
+    cfg.psk = psk;
+    cfg.psk_count = psk_count;
+    cfg.clock = tu_clock;
+    cfg.clock_arg = &now_ms;
+    cfg.event_cb = on_event;
+    cfg.event_arg = &n->ev;
+    return cfg;
+}
+
+static int open_node(node_t *n, const char *addr, sock_secure_config_t *cfg)
+{
+    memset(&n->ev, 0, sizeof(n->ev));
+    sock_ep_t ep = tu_ep(addr);
+    int rc = sock_mem_open(&n->mem, &net, &ep);
+    if (rc < 0) {
+        return rc;
+    }
+    cfg->transport = &n->mem.base;
+    return sock_secure_create(&n->sock, cfg);
+}
+
+static void setup(const sock_secure_psk_t *client_psk)
+{
+    now_ms = 1000;
+    sock_memnet_init(&net);
+    sock_secure_config_t s = base_config(&server, SOCK_SECURE_SERVER, &psk_a, 1);
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, client_psk, 1);
+    CHECK_EQ(open_node(&server, "[fd00::1]:5684", &s), 0);
+    CHECK_EQ(open_node(&client, "[fd00::2]:40000", &c), 0);
+    server_up = true;
+}
+
+static void teardown(void)
+{
+    sock_secure_close(&client.sock);
+    sock_secure_close(&server.sock);
+    sock_close(&client.mem.base);
+    sock_close(&server.mem.base);
+}
+
+/* Run both sides until neither has anything left to do (no clock advance). */
+static void pump(void)
+{
+    for (int i = 0; i < 100; i++) {
+        int a = sock_secure_process(&server.sock);
+        int b = sock_secure_process(&client.sock);
+        if (server.mem.queued == 0 && client.mem.queued == 0 && a <= 0 && b <= 0) {
+            return;
+        }
+    }
+}
+
+static sock_secure_session_t *handshake(void)
+{
+    sock_secure_session_t *cs = NULL;
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
+    pump();
+    return cs;
+}
+
+static void dtls_handshake_and_echo_both_ways(void)
+{
+    setup(&psk_a);
+    sock_secure_session_t *cs = handshake();
+    REQUIRE(cs != NULL);
+    CHECK_EQ(client.ev.connected, 1);
+    CHECK_EQ(server.ev.connected, 1);
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(ss != NULL);
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), -EAGAIN); /* reported once */
+
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(cs, &info), 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
+    CHECK_EQ(info.suite, SOCK_SECURE_PSK_AES_128_CCM_8);
+    CHECK(strcmp(info.suite_name, "TLS_PSK_WITH_AES_128_CCM_8") == 0);
+    CHECK(strcmp(info.version, "DTLSv1.2") == 0);
+    CHECK_EQ(sock_secure_session_info(ss, &info), 0);
+    CHECK(sock_ep_equal(&info.remote, &client.mem.addr));
+
+    CHECK_EQ(sock_secure_send(cs, "ping 1", 6), 6);
+    pump();
+    CHECK_EQ(server.ev.data, 1);
+    uint8_t buf[64];
+    sock_secure_session_t *from = NULL;
+    CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), 6);
+    CHECK(from == ss);
+    CHECK_MEM(buf, "ping 1", 6);
+    CHECK_EQ(sock_secure_send(ss, "pong 1", 6), 6);
+    pump();
+    sock_secure_session_t *want = cs;
+    memset(buf, 0, sizeof(buf));
+    CHECK_EQ(sock_secure_recv(&client.sock, &want, buf, sizeof(buf), 0), 6);
+    CHECK_MEM(buf, "pong 1", 6);
+    CHECK_EQ(sock_secure_recv(&client.sock, &want, buf, sizeof(buf), 0), -EAGAIN);
+    teardown();
+}
+
+static void record_larger_than_buffer_is_kept_not_truncated(void)
+{
+    setup(&psk_a);
+    sock_secure_session_t *cs = handshake();
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(cs != NULL && ss != NULL);
+    uint8_t big[300];
+    for (size_t i = 0; i < sizeof(big); i++) {
+        big[i] = (uint8_t)(i * 7);
+    }
+    CHECK_EQ(sock_secure_send(ss, big, sizeof(big)), (int)sizeof(big));
+    pump();
+    uint8_t small[100], large[400];
+    sock_secure_session_t *want = cs;
+    CHECK_EQ(sock_secure_recv(&client.sock, &want, small, sizeof(small), 0), -EMSGSIZE);
+    CHECK_EQ(sock_secure_pending(cs), (int)sizeof(big));
+    CHECK_EQ(sock_secure_recv(&client.sock, &want, large, sizeof(large), 0), (int)sizeof(big));
+    CHECK_MEM(large, big, sizeof(big));
+    CHECK_EQ(sock_secure_pending(cs), 0);
+    teardown();
+}
+
+static void send_larger_than_max_payload_is_refused(void)
+{
+    setup(&psk_a);
+    sock_secure_session_t *cs = handshake();
+    REQUIRE(cs != NULL);
+    int max = sock_secure_max_payload(cs);
+    CHECK(max > 0 && max < CONFIG_SOCK_SECURE_MAX_DATAGRAM);
+    static uint8_t big[CONFIG_SOCK_SECURE_MAX_DATAGRAM * 2];
+    CHECK_EQ(sock_secure_send(cs, big, (size_t)max + 1), -EMSGSIZE);
+    CHECK_EQ(sock_secure_send(cs, big, (size_t)max), max);
+    CHECK_EQ(sock_secure_send(cs, big, 0), 0);
+    teardown();
+}
+
+static void records_queue_behind_an_unread_one_and_none_is_lost(void)
+{
+    setup(&psk_a);
+    sock_secure_session_t *cs = handshake();
+    REQUIRE(cs != NULL);
+    char msg[16];
+    for (int i = 0; i < 10; i++) {
+        int n = snprintf(msg, sizeof(msg), "rec %d", i);
+        CHECK_EQ(sock_secure_send(cs, msg, (size_t)n), n);
+    }
+    pump();
+    for (int i = 0; i < 10; i++) {
+        uint8_t buf[32];
+        sock_secure_session_t *from = NULL;
+        int n = snprintf(msg, sizeof(msg), "rec %d", i);
+        CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), n);
+        CHECK_MEM(buf, msg, (size_t)n);
+    }
+    teardown();
+}
+
+static void wrong_psk_fails_both_sides_and_server_keeps_serving(void)
+{
+    setup(&psk_a_wrong);
+    sock_secure_session_t *cs = handshake();
+    REQUIRE(cs != NULL);
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(cs, &info), 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_CLOSED);
+    CHECK_EQ(info.last_error, SOCK_SECURE_E_ALERT);
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_RECEIVED);
+    CHECK_EQ(info.alert, 20); /* bad_record_mac: the server could not decrypt our Finished */
+    CHECK_EQ(client.ev.error, 1);
+    CHECK_EQ(server.ev.error, 1);
+    CHECK_EQ(server.ev.connected, 0);
+    sock_secure_stats_t st;
+    CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
+    CHECK_EQ(st.handshakes_failed, 1);
+    CHECK_EQ(st.sessions_open, 0);
+
+    /* a second client with the right key is served by the same server */
+    static node_t other;
+    sock_secure_config_t c = base_config(&other, SOCK_SECURE_CLIENT, &psk_a, 1);
+    CHECK_EQ(open_node(&other, "[fd00::3]:40000", &c), 0);
+    sock_secure_session_t *os = NULL;
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
+    for (int i = 0; i < 50; i++) {
+        sock_secure_process(&server.sock);
+        sock_secure_process(&other.sock);
+    }
+    CHECK_EQ(other.ev.connected, 1);
+    CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
+    CHECK_EQ(st.handshakes_ok, 1);
+    sock_secure_close(&other.sock);
+    sock_close(&other.mem.base);
+    teardown();
+}
+
+static void unknown_identity_is_refused_with_its_alert(void)
+{
+    setup(&psk_unknown);
+    sock_secure_session_t *cs = handshake();
+    REQUIRE(cs != NULL);
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(cs, &info), 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_CLOSED);
+    CHECK_EQ(info.alert, 115); /* unknown_psk_identity */
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_RECEIVED);
+    CHECK_EQ(server.ev.error, 1);
+    teardown();
+}
+
+/* Advance the simulated clock to the next timer and run both sides. */
+static void tick(void)
+{
+    uint32_t a = sock_secure_next_timeout(&client.sock);
+    uint32_t b = sock_secure_next_timeout(&server.sock);
+    uint32_t t = a < b ? a : b;
+    if (t != SOCK_SECURE_NO_TIMEOUT) {
+        now_ms += t;
+    }
+    pump();
+}
+
+static void handshake_times_out_after_the_retransmission_budget(void)
+{
+    now_ms = 1000;
+    sock_memnet_init(&net);
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &psk_a, 1);
+    c.hs_timeout_initial_ms = 100;
+    c.hs_timeout_max_ms = 400;
+    c.hs_max_retransmit = 3;
+    CHECK_EQ(open_node(&client, "[fd00::2]:40000", &c), 0);
+    sock_secure_session_t *cs = NULL;
+    sock_ep_t nobody = tu_ep("[fd00::9]:5684");
+    CHECK_EQ(sock_secure_connect(&client.sock, &nobody, &cs, 0), -EINPROGRESS);
+    CHECK_EQ(sock_secure_next_timeout(&client.sock), 100);
+    uint32_t waits[4];
+    for (int i = 0; i < 4; i++) {
+        waits[i] = sock_secure_next_timeout(&client.sock);
+        now_ms += waits[i];
+        sock_secure_process(&client.sock);
+    }
+    CHECK_EQ(waits[0], 100); /* initial */
+    CHECK_EQ(waits[1], 200); /* doubled */
+    CHECK_EQ(waits[2], 400); /* doubled up to the cap */
+    CHECK_EQ(waits[3], 400); /* capped */
+    CHECK_EQ(client.ev.error, 1);
+    CHECK_EQ(client.ev.last_err, -ETIMEDOUT);
+    CHECK_EQ(net.sent, 4); /* the ClientHello and 3 retransmissions */
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(cs, &info), 0);
+    CHECK_EQ(info.retransmits, 3);
+    CHECK_EQ(info.last_error, -ETIMEDOUT);
+    CHECK_EQ(sock_secure_next_timeout(&client.sock), SOCK_SECURE_NO_TIMEOUT);
+    sock_secure_close(&client.sock);
+    sock_close(&client.mem.base);
+}
+
+static void handshake_retransmits_until_the_server_appears(void)
+{
+    now_ms = 1000;
+    sock_memnet_init(&net);
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &psk_a, 1);
+    CHECK_EQ(open_node(&client, "[fd00::2]:40000", &c), 0);
+    sock_secure_session_t *cs = NULL;
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
+    for (int i = 0; i < 2; i++) { /* 1 s and 2 s pass with nobody listening */
+        now_ms += sock_secure_next_timeout(&client.sock);
+        sock_secure_process(&client.sock);
+    }
+    sock_secure_config_t s = base_config(&server, SOCK_SECURE_SERVER, &psk_a, 1);
+    CHECK_EQ(open_node(&server, "[fd00::1]:5684", &s), 0);
+    for (int i = 0; i < 5 && client.ev.connected == 0; i++) {
+        tick();
+    }
+    CHECK_EQ(client.ev.connected, 1);
+    CHECK_EQ(server.ev.connected, 1);
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(cs, &info), 0);
+    CHECK(info.retransmits >= 2);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
+    teardown();
+}
+
+static void lost_flight_is_retransmitted(void)
+{
+    setup(&psk_a);
+    /* lose the server's first HelloVerifyRequest answer by dropping everything once */
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_session_t *cs = NULL;
+    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
+    uint8_t junk[2048];
+    sock_ep_t from;
+    CHECK(sock_recv(&server.mem.base, junk, sizeof(junk), &from) > 0); /* the hello, lost */
+    pump();
+    CHECK_EQ(client.ev.connected, 0);
+    for (int i = 0; i < 5 && client.ev.connected == 0; i++) {
+        tick();
+    }
+    CHECK_EQ(client.ev.connected, 1);
+    sock_secure_stats_t st;
+    CHECK_EQ(sock_secure_stats(&client.sock, &st), 0);
+    CHECK(st.retransmits >= 1);
+    teardown();
+}
+
+static void garbage_and_forged_records_are_dropped_and_counted(void)
+{
+    setup(&psk_a);
+    sock_secure_session_t *cs = handshake();
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(cs != NULL && ss != NULL);
+    sock_ep_t stranger = tu_ep("[fd00::66]:1234");
+    static const uint8_t garbage[] = "this is not DTLS at all";
+    /* an application-data record header from a stranger: not a ClientHello */
+    static const uint8_t record[] = { 23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 5, 0, 3, 1, 2, 3 };
+    CHECK_EQ(sock_mem_inject(&server.mem, &stranger, garbage, sizeof(garbage)),
+             (int)sizeof(garbage));
+    CHECK_EQ(sock_mem_inject(&server.mem, &stranger, record, sizeof(record)), (int)sizeof(record));
+    /* a truncated and a forged record "from" the established client */
+    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, record, 5), 5);
+    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, record, sizeof(record)),
+             (int)sizeof(record));
+    pump();
+    sock_secure_stats_t st;
+    CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
+    CHECK_EQ(st.drop_malformed, 1);
+    CHECK_EQ(st.drop_unknown, 1);
+    CHECK_EQ(st.sessions_open, 1);
+    CHECK_EQ(st.sessions_handshake, 0);
+    CHECK_EQ(server.ev.error, 0);
+    CHECK_EQ(server.ev.data, 0);
+    /* the established session still works */
+    CHECK_EQ(sock_secure_send(cs, "still here", 10), 10);
+    pump();
+    uint8_t buf[32];
+    sock_secure_session_t *from = NULL;
+    CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), 10);
+    CHECK_MEM(buf, "still here", 10);
+    teardown();
+}
+
+static void close_notify_reaches_the_peer(void)
+{
+    setup(&psk_a);
+    sock_secure_session_t *cs = handshake();
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(cs != NULL && ss != NULL);
+    CHECK_EQ(sock_secure_session_close(cs), 0);
+    CHECK_EQ(sock_secure_session_close(cs), -EINVAL); /* double close */
+    pump();
+    CHECK_EQ(server.ev.closed, 1);
+    uint8_t buf[8];
+    sock_secure_session_t *from = NULL;
+    CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), SOCK_SECURE_E_PEER_CLOSED);
+    CHECK(from == ss);
+    CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), SOCK_SECURE_E_PEER_CLOSED);
+    from = NULL;
+    CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), -EAGAIN);
+    CHECK_EQ(sock_secure_send(ss, "x", 1), -ENOTCONN);
+    sock_secure_stats_t st;
+    CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
+    CHECK_EQ(st.sessions_open, 0);
+    teardown();
+}
+
+/* The memnet idle hook runs the server while the client blocks in connect()/recv(). */
+static void idle_runs_server(void *arg, sock_mem_t *waiting, uint32_t timeout_ms)
+{
+    (void)arg;
+    (void)waiting;
+    if (server_up) {
+        sock_secure_process(&server.sock);
+    }
+    if (client.mem.queued == 0) {
+        now_ms += timeout_ms < 50 ? timeout_ms : 50;
+    }
+}
+
+static void blocking_connect_and_recv_with_timeouts(void)
+{
+    setup(&psk_a);
+    net.idle = idle_runs_server;
+    sock_secure_session_t *cs = NULL;
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 5000), 0);
+    REQUIRE(cs != NULL);
+    uint8_t buf[16];
+    sock_secure_session_t *want = cs;
+    uint64_t t0 = now_ms;
+    CHECK_EQ(sock_secure_recv(&client.sock, &want, buf, sizeof(buf), 300), -ETIMEDOUT);
+    CHECK(now_ms - t0 >= 300);
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(ss != NULL);
+    CHECK_EQ(sock_secure_send(ss, "late", 4), 4);
+    CHECK_EQ(sock_secure_recv(&client.sock, &want, buf, sizeof(buf), SOCK_SECURE_NO_TIMEOUT), 4);
+    CHECK_MEM(buf, "late", 4);
+    teardown();
+}
+
+static void blocking_connect_to_nobody_times_out(void)
+{
+    now_ms = 1000;
+    sock_memnet_init(&net);
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &psk_a, 1);
+    CHECK_EQ(open_node(&client, "[fd00::2]:40000", &c), 0);
+    net.idle = idle_runs_server; /* advances the clock; no server socket is open */
+    server_up = false;
+    sock_secure_session_t *cs = NULL;
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 2500), -ETIMEDOUT);
+    CHECK(cs == NULL);
+    sock_secure_stats_t st;
+    CHECK_EQ(sock_secure_stats(&client.sock, &st), 0);
+    CHECK_EQ(st.retransmits, 1); /* at 1 s; the next was due at 3 s */
+    CHECK_EQ(st.sessions_handshake, 0);
+    sock_secure_close(&client.sock);
+    sock_close(&client.mem.base);
+}
+
+int main(void)
+{
+    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
+        tu_skip("no backend built");
+    }
+    RUN(dtls_handshake_and_echo_both_ways);
+    RUN(record_larger_than_buffer_is_kept_not_truncated);
+    RUN(send_larger_than_max_payload_is_refused);
+    RUN(records_queue_behind_an_unread_one_and_none_is_lost);
+    RUN(wrong_psk_fails_both_sides_and_server_keeps_serving);
+    RUN(unknown_identity_is_refused_with_its_alert);
+    RUN(handshake_times_out_after_the_retransmission_budget);
+    RUN(handshake_retransmits_until_the_server_appears);
+    RUN(lost_flight_is_retransmitted);
+    RUN(garbage_and_forged_records_are_dropped_and_counted);
+    RUN(close_notify_reaches_the_peer);
+    RUN(blocking_connect_and_recv_with_timeouts);
+    RUN(blocking_connect_to_nobody_times_out);
+    return tu_exit();
+}

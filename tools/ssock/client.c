@@ -1,0 +1,538 @@
+/**
+ * @file client.c
+ * @brief `ssock client`: connect to a DTLS server, send stdin line by line (one record per line),
+ *        print every record received as one line.
+ *
+ * One poll() loop watches stdin and the UDP socket and sleeps no longer than
+ * sock_secure_next_timeout(), so reading stdin never stalls the session (retransmissions, replies).
+ * After the end of stdin the client waits --timeout ms after the last reply, then sends
+ * close_notify and exits 0.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <poll.h>
+
+#include "ssock.h"
+
+/** Longest single sleep, so a signal that lands just before poll() is seen soon. */
+#define CLI_MAX_WAIT_MS 1000u
+
+/** How long a send may wait for room in the socket's send buffer. */
+#define CLI_SEND_WAIT_MS 1000
+
+/** Pacing of bulk input: after this many records, pause CLI_PACE_PAUSE_MS (serving the socket).
+ *  UDP has no flow control: a file piped in at full speed would overrun the receive buffer of a
+ *  server that prints and echoes each record, and records would be lost. This caps the rate at
+ *  about 8000 records/s, far above what a line-oriented tool needs. */
+#define CLI_PACE_BURST    8u
+#define CLI_PACE_PAUSE_MS 1u
+
+/** cli_connect(): the dual-stack socket could not reach an IPv4 peer; retry with an IPv4 one. */
+#define CLI_RETRY_V4 (-1)
+
+typedef struct {
+    const char *target;
+    sock_ep_t remote;
+    ssock_keys_t keys;
+    ssock_suites_t suites;
+    uint32_t timeout_ms;
+    bool verbose;
+} cli_opts_t;
+
+/** What the event callback saw. */
+typedef struct {
+    bool connected;
+    bool peer_closed;
+    int err;
+} cli_events_t;
+
+/** The session phase. */
+typedef struct {
+    const cli_opts_t *o;
+    sock_secure_t *sock;
+    sock_secure_session_t *s;
+    const sock_udp_t *udp;
+    cli_events_t *ev;
+    size_t max_payload;
+    uint8_t line[SSOCK_RECORD_MAX];
+    size_t line_len;
+    unsigned long line_no;
+    unsigned long sent;
+    unsigned long received;
+    uint64_t last_rx_ms;
+    bool peer_closed;
+} cli_t;
+
+static void cli_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ssock client HOST:PORT --psk IDENTITY:HEXKEY [options]\n"
+            "\n"
+            "Connect to a DTLS 1.2 server, send each line of stdin as one record (without the\n"
+            "newline) and print each record received as one line on stdout. At the end of stdin,\n"
+            "wait for replies until --timeout ms pass without one, then close (close_notify).\n"
+            "\n"
+            "HOST:PORT: 192.0.2.1:5684, [2001:db8::1]:5684, localhost:5684 or name:5684\n"
+            "           (the port defaults to %d)\n"
+            "\n"
+            "options:\n"
+            "  --psk ID:HEXKEY    the pre-shared key (1..%d bytes as an even number of hex digits)\n"
+            "  --ciphers LIST     suites to offer, comma-separated IANA or OpenSSL names\n"
+            "  --timeout MS       wait this long for replies after the end of input (default %d)\n"
+            "  -v                 report the handshake and the close on stderr\n"
+            "  -h, --help         this text\n"
+            "\n"
+            "A line longer than the largest record the session can carry is an error.\n"
+            "exit status: 0 ok, 1 usage error, 2 handshake failed, 3 no answer, 4 other error\n",
+            SSOCK_DEFAULT_PORT, CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_DEFAULT_REPLY_TIMEOUT_MS);
+}
+
+/* Parse the options. @return -1 to go on, else the exit status to return. */
+static int cli_parse(cli_opts_t *o, int argc, char **argv)
+{
+    ssock_args_t a = { argc, argv, 1, "client" };
+    const char *target = NULL;
+
+    memset(o, 0, sizeof *o);
+    o->timeout_ms = SSOCK_DEFAULT_REPLY_TIMEOUT_MS;
+    while (a.i < argc) {
+        char *val = NULL;
+        int m;
+
+        if ((m = ssock_opt(&a, "--psk", &val)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            if (o->keys.count > 0) {
+                memset(val, 'x', strlen(val));
+                return ssock_usage_error(a.cmd, "--psk: a client uses one key");
+            }
+            if (ssock_parse_psk(a.cmd, &o->keys, val) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--ciphers", &val)) != 0) {
+            if (m < 0 || ssock_parse_ciphers(a.cmd, &o->suites, val) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--timeout", &val)) != 0) {
+            if (m < 0 || ssock_parse_u32(a.cmd, "--timeout", val, 0, 86400000u,
+                                         &o->timeout_ms) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "-v", NULL)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            o->verbose = true;
+        } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
+            return ssock_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
+        } else if (target != NULL) {
+            return ssock_usage_error(a.cmd, "unexpected argument '%s' (the server is '%s')",
+                                     argv[a.i], target);
+        } else {
+            target = argv[a.i++];
+        }
+    }
+    if (target == NULL) {
+        return ssock_usage_error(a.cmd, "missing HOST:PORT of the server");
+    }
+    if (o->keys.count == 0) {
+        return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY is required");
+    }
+    if (ssock_resolve(a.cmd, target, SSOCK_DEFAULT_PORT, &o->remote) < 0) {
+        return SSOCK_EXIT_USAGE;
+    }
+    o->target = target;
+    return -1;
+}
+
+static void cli_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
+                      int err, void *arg)
+{
+    cli_events_t *e = arg;
+
+    (void)sock;
+    (void)s;
+    if (ev == SOCK_SECURE_EV_CONNECTED) {
+        e->connected = true;
+    } else if (ev == SOCK_SECURE_EV_CLOSED) {
+        e->peer_closed = true;
+    } else if (ev == SOCK_SECURE_EV_ERROR && e->err == 0) {
+        e->err = err;
+    }
+}
+
+/* Print why the handshake failed and free the slot. @return the exit status. */
+static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t *cfg,
+                                sock_secure_session_t *s, int err)
+{
+    sock_secure_session_info_t info;
+    bool have_info = s != NULL && sock_secure_session_info(s, &info) == 0;
+    char why[160];
+
+    if (have_info && info.last_error != 0) {
+        err = info.last_error;
+    }
+    if (err == -ETIMEDOUT) {
+        ssock_error("no answer from %s after %lu retransmissions", o->target,
+                    (unsigned long)(have_info && info.retransmits > 0 ? info.retransmits
+                                                                     : cfg->hs_max_retransmit));
+    } else {
+        ssock_describe_failure(have_info ? &info : NULL, err, why, sizeof why);
+        ssock_error("handshake with %s failed: %s", o->target, why);
+    }
+    if (have_info) {
+        sock_secure_session_close(s);
+    }
+    return ssock_exit_status(err);
+}
+
+/*
+ * Run the handshake without blocking (so SIGINT is seen). @return 0 when established, CLI_RETRY_V4
+ * if @p may_retry and the transport failed at once, else the exit status (error printed).
+ */
+static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, sock_secure_t *sock,
+                       const sock_udp_t *udp, cli_events_t *ev, sock_secure_session_t **s,
+                       bool may_retry)
+{
+    sock_secure_session_info_t info;
+    int rc;
+
+    *s = NULL;
+    rc = sock_secure_connect(sock, &o->remote, s, 0);
+    if (rc == 0) {
+        return 0;
+    }
+    if (rc != -EINPROGRESS) {
+        if (may_retry && ssock_exit_status(rc) == SSOCK_EXIT_IO) {
+            return CLI_RETRY_V4;
+        }
+        return cli_handshake_failed(o, cfg, *s, rc);
+    }
+    for (;;) {
+        uint32_t t;
+
+        if (ssock_interrupted) {
+            if (*s != NULL && sock_secure_session_info(*s, &info) == 0) {
+                sock_secure_session_close(*s);
+            }
+            return SSOCK_EXIT_OK;
+        }
+        rc = sock_secure_process(sock);
+        if (rc < 0) {
+            if (may_retry) {
+                return CLI_RETRY_V4;
+            }
+            ssock_error("cannot reach %s: %s", o->target, sock_secure_strerror(rc));
+            return ssock_exit_status(rc);
+        }
+        if (sock_secure_session_info(*s, &info) == 0) {
+            if (info.state == SOCK_SECURE_ST_OPEN) {
+                return 0;
+            }
+            if (info.state == SOCK_SECURE_ST_CLOSED) {
+                return cli_handshake_failed(o, cfg, *s, ev->err ? ev->err : info.last_error);
+            }
+        } else {
+            /* The slot was freed: only the event knows why. */
+            return cli_handshake_failed(o, cfg, NULL, ev->err ? ev->err : -ETIMEDOUT);
+        }
+        t = sock_secure_next_timeout(sock);
+        if (t > 0) {
+            rc = ssock_wait_fds(udp->fd, -1, t < CLI_MAX_WAIT_MS ? t : CLI_MAX_WAIT_MS, NULL);
+            if (rc < 0) {
+                ssock_error("poll failed: %s", strerror(-rc));
+                return SSOCK_EXIT_IO;
+            }
+        }
+    }
+}
+
+/* Process input and print every record that is ready. @return 0 or an exit status (printed). */
+static int cli_pump(cli_t *c)
+{
+    uint8_t buf[SSOCK_RECORD_MAX];
+    int rc = sock_secure_process(c->sock);
+
+    if (rc < 0) {
+        ssock_error("the UDP socket failed: %s", sock_secure_strerror(rc));
+        return ssock_exit_status(rc);
+    }
+    for (;;) {
+        sock_secure_session_t *s = c->s;
+        int n = sock_secure_recv(c->sock, &s, buf, sizeof buf, 0);
+
+        if (n >= 0) {
+            c->received++;
+            c->last_rx_ms = ssock_now_ms();
+            if (ssock_print_record(buf, (size_t)n, NULL) < 0) {
+                ssock_error("cannot write to stdout");
+                return SSOCK_EXIT_IO;
+            }
+        } else if (n == -EAGAIN) {
+            break;
+        } else if (n == SOCK_SECURE_E_PEER_CLOSED) {
+            c->peer_closed = true;
+            break;
+        } else {
+            char why[160];
+            sock_secure_session_info_t info;
+            bool have_info = sock_secure_session_info(c->s, &info) == 0;
+
+            ssock_describe_failure(have_info ? &info : NULL, n, why, sizeof why);
+            ssock_error("session with %s failed: %s", c->o->target, why);
+            return ssock_exit_status(n);
+        }
+    }
+    if (c->ev->peer_closed) {
+        c->peer_closed = true;
+    }
+    return 0;
+}
+
+/* Send the current line as one record. @return 0 or an exit status (printed). */
+static int cli_send_line(cli_t *c)
+{
+    int rc;
+
+    c->line_no++;
+    if (c->line_len == 0) {
+        return 0; /* an empty line is an empty record: nothing to send */
+    }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        rc = sock_secure_send(c->s, c->line, c->line_len);
+        if (rc != -EAGAIN) {
+            break;
+        }
+        struct pollfd p = { .fd = c->udp->fd, .events = POLLOUT, .revents = 0 };
+        (void)poll(&p, 1, CLI_SEND_WAIT_MS);
+    }
+    c->line_len = 0;
+    if (rc < 0) {
+        ssock_error("cannot send line %lu: %s", c->line_no, sock_secure_strerror(rc));
+        return ssock_exit_status(rc);
+    }
+    c->sent++;
+    if (c->sent % CLI_PACE_BURST == 0) {
+        (void)ssock_wait_fds(c->udp->fd, -1, CLI_PACE_PAUSE_MS, NULL);
+    }
+    /* Read replies now, so a long input does not overflow our receive buffer. */
+    return cli_pump(c);
+}
+
+/* Split what stdin gave into lines and send them. @return 0 or an exit status (printed). */
+static int cli_take_input(cli_t *c, const uint8_t *data, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        int rc;
+
+        if (data[i] == '\n') {
+            if ((rc = cli_send_line(c)) != 0) {
+                return rc;
+            }
+            if (c->peer_closed) {
+                return 0;
+            }
+        } else if (c->line_len >= c->max_payload) {
+            ssock_error("line %lu is longer than %zu bytes, the largest record this session "
+                        "can carry", c->line_no + 1, c->max_payload);
+            return ssock_exit_status(-EMSGSIZE);
+        } else {
+            c->line[c->line_len++] = data[i];
+        }
+    }
+    return 0;
+}
+
+/* The session: stdin to the peer, the peer to stdout. @return the exit status. */
+static int cli_session(cli_t *c)
+{
+    uint8_t chunk[4096];
+    bool in_open = true;
+    uint64_t eof_ms = 0;
+    int rc;
+
+    for (;;) {
+        uint32_t t;
+        bool in_ready = false;
+
+        if (ssock_interrupted) {
+            return SSOCK_EXIT_OK;
+        }
+        if ((rc = cli_pump(c)) != 0) {
+            return rc;
+        }
+        if (c->peer_closed) {
+            /* A graceful close (close_notify) is not a failure; say so if input was left. */
+            if (in_open || c->o->verbose) {
+                fprintf(stderr, "ssock: %s closed the session%s\n", c->o->target,
+                        in_open ? " (input not sent)" : "");
+            }
+            return SSOCK_EXIT_OK;
+        }
+        t = sock_secure_next_timeout(c->sock);
+        if (!in_open) {
+            uint64_t quiet_from = c->last_rx_ms > eof_ms ? c->last_rx_ms : eof_ms;
+            uint64_t elapsed = ssock_now_ms() - quiet_from;
+
+            if (elapsed >= c->o->timeout_ms) {
+                return SSOCK_EXIT_OK;
+            }
+            if (c->o->timeout_ms - elapsed < t) {
+                t = (uint32_t)(c->o->timeout_ms - elapsed);
+            }
+        }
+        if (t > CLI_MAX_WAIT_MS) {
+            t = CLI_MAX_WAIT_MS;
+        }
+        rc = ssock_wait_fds(c->udp->fd, in_open ? STDIN_FILENO : -1, t, &in_ready);
+        if (rc < 0) {
+            ssock_error("poll failed: %s", strerror(-rc));
+            return SSOCK_EXIT_IO;
+        }
+        if (!in_ready) {
+            continue;
+        }
+        ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+
+        if (n < 0) {
+            if (errno == EINTR || errno == EAGAIN) {
+                continue;
+            }
+            ssock_error("cannot read stdin: %s", strerror(errno));
+            return SSOCK_EXIT_IO;
+        }
+        if (n == 0) {
+            in_open = false;
+            eof_ms = ssock_now_ms();
+            if (c->line_len > 0 && (rc = cli_send_line(c)) != 0) { /* last line, no newline */
+                return rc;
+            }
+            continue;
+        }
+        if ((rc = cli_take_input(c, chunk, (size_t)n)) != 0) {
+            return rc;
+        }
+    }
+}
+
+/*
+ * Open the transport and the secure socket: dual-stack, or IPv4 if @p *v4 (set here too if an
+ * IPv6 socket cannot be opened and the server is IPv4). @return 0 or an exit status (printed).
+ */
+static int cli_open(const cli_opts_t *o, bool *v4, sock_udp_t *udp, sock_secure_t *sock,
+                    sock_secure_config_t *cfg, sock_secure_session_t *slot, cli_events_t *ev)
+{
+    bool remote_v4 = o->remote.family == SOCK_AF_INET;
+    sock_ep_t any4;
+    int rc = -1;
+
+    sock_ep_parse(&any4, "0.0.0.0:0", 0);
+    if (!*v4) {
+        rc = ssock_udp_open(udp, NULL, remote_v4 ? NULL : "client");
+        *v4 = rc < 0 && remote_v4;
+    }
+    if (*v4) {
+        rc = ssock_udp_open(udp, &any4, "client");
+    }
+    if (rc < 0) {
+        return SSOCK_EXIT_IO;
+    }
+    sock_secure_config_init(cfg);
+    cfg->role = SOCK_SECURE_CLIENT;
+    cfg->transport = &udp->base;
+    cfg->sessions = slot;
+    cfg->session_count = 1;
+    cfg->psk = o->keys.psk;
+    cfg->psk_count = o->keys.count;
+    if (o->suites.count > 0) {
+        cfg->suites = o->suites.id;
+        cfg->suite_count = o->suites.count;
+    }
+    cfg->event_cb = cli_event;
+    cfg->event_arg = ev;
+    rc = sock_secure_create(sock, cfg);
+    if (rc < 0) {
+        ssock_error("cannot set up DTLS: %s", sock_secure_strerror(rc));
+        sock_close(&udp->base);
+        return ssock_exit_status(rc);
+    }
+    return 0;
+}
+
+static int cli_run(const cli_opts_t *o)
+{
+    cli_t c;
+    sock_udp_t udp;
+    sock_secure_t sock;
+    sock_secure_config_t cfg;
+    sock_secure_session_t slot;
+    sock_secure_session_t *s = NULL;
+    cli_events_t ev;
+    bool v4 = false;
+    int rc;
+
+    /* Dual-stack first; an IPv4 socket if that cannot reach an IPv4 server. */
+    for (;;) {
+        memset(&ev, 0, sizeof ev);
+        memset(&slot, 0, sizeof slot);
+        rc = cli_open(o, &v4, &udp, &sock, &cfg, &slot, &ev);
+        if (rc != 0) {
+            return rc;
+        }
+        rc = cli_connect(o, &cfg, &sock, &udp, &ev, &s,
+                         !v4 && o->remote.family == SOCK_AF_INET);
+        if (rc != CLI_RETRY_V4) {
+            break;
+        }
+        sock_secure_close(&sock);
+        sock_close(&udp.base);
+        v4 = true;
+    }
+    if (rc == 0 && !ssock_interrupted) {
+        sock_secure_session_info_t info;
+        int max = sock_secure_max_payload(s);
+
+        if (o->verbose && sock_secure_session_info(s, &info) == 0) {
+            fprintf(stderr, "ssock: connected to %s: %s, %s, %lu ms\n", o->target,
+                    info.suite_name, info.version, (unsigned long)info.handshake_ms);
+        }
+        memset(&c, 0, sizeof c);
+        c.o = o;
+        c.sock = &sock;
+        c.s = s;
+        c.udp = &udp;
+        c.ev = &ev;
+        c.max_payload = max > 0 && (size_t)max < sizeof c.line ? (size_t)max : sizeof c.line;
+        rc = cli_session(&c);
+        if (o->verbose) {
+            fprintf(stderr, "ssock: closing: %lu records sent, %lu received\n", c.sent,
+                    c.received);
+        }
+        ssock_wipe(c.line, sizeof c.line);
+        sock_secure_session_close(s); /* close_notify unless the peer closed already */
+    }
+    sock_secure_close(&sock);
+    sock_close(&udp.base);
+    return rc;
+}
+
+int ssock_client_main(int argc, char **argv)
+{
+    cli_opts_t o;
+    int rc;
+
+    if (ssock_wants_help(argc, argv)) {
+        cli_usage(stdout);
+        return SSOCK_EXIT_OK;
+    }
+    rc = cli_parse(&o, argc, argv);
+    if (rc < 0) {
+        ssock_install_signals();
+        rc = cli_run(&o);
+    }
+    ssock_keys_wipe(&o.keys);
+    return rc;
+}

@@ -1,0 +1,178 @@
+/**
+ * @file ssock.h
+ * @brief ssock, the secure_sock command-line tool: shared declarations.
+ *
+ * The tool uses only the public API (sock_secure.h, sock_udp.h, sock.h, creds.h, error.h).
+ * Files: main.c (dispatch, --version, --help), util.c (argument parsing, credentials, error
+ * reporting, signals, event-loop helpers), server.c, client.c, demo.c (one subcommand each).
+ */
+#ifndef SSOCK_H
+#define SSOCK_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "secure_sock/creds.h"
+#include "secure_sock/error.h"
+#include "secure_sock/sock.h"
+#include "secure_sock/sock_secure.h"
+#include "secure_sock/sock_udp.h"
+
+/** Version of the tool (follows the project version). */
+#define SSOCK_VERSION "0.1.0"
+
+/** CoAP over DTLS port (RFC 7252 §12.7): the default for server and client. */
+#define SSOCK_DEFAULT_PORT 5684
+
+/** Session slots of a server unless --max-sessions says otherwise. */
+#define SSOCK_DEFAULT_SESSIONS 16
+
+/** Upper bound of --max-sessions (each slot is about 1.2 KiB). */
+#define SSOCK_MAX_SESSIONS 1024
+
+/** How many --psk options a server accepts. */
+#define SSOCK_MAX_PSKS 16
+
+/** Client: default --timeout, in ms, to wait for replies after the end of stdin. */
+#define SSOCK_DEFAULT_REPLY_TIMEOUT_MS 2000
+
+/** Largest plaintext record the tool handles (no record can be larger than a datagram). */
+#define SSOCK_RECORD_MAX CONFIG_SOCK_SECURE_MAX_DATAGRAM
+
+/** Exit statuses. */
+enum ssock_exit {
+    SSOCK_EXIT_OK = 0,        /**< success (also: interrupted by SIGINT/SIGTERM) */
+    SSOCK_EXIT_USAGE = 1,     /**< bad command line */
+    SSOCK_EXIT_HANDSHAKE = 2, /**< the (D)TLS handshake failed */
+    SSOCK_EXIT_TIMEOUT = 3,   /**< no answer in time */
+    SSOCK_EXIT_IO = 4,        /**< any other failure */
+};
+
+/** PSKs given with --psk: the structs handed to the library and the bytes they point to. */
+typedef struct {
+    sock_secure_psk_t psk[SSOCK_MAX_PSKS];                        /**< for sock_secure_config_t */
+    uint8_t identity[SSOCK_MAX_PSKS][CONFIG_SOCK_SECURE_PSK_ID_MAX]; /**< identity bytes */
+    uint8_t key[SSOCK_MAX_PSKS][CONFIG_SOCK_SECURE_PSK_KEY_MAX];  /**< key bytes */
+    size_t count;                                                 /**< PSKs in use */
+} ssock_keys_t;
+
+/** Cipher suites given with --ciphers (count 0: the library's defaults). */
+typedef struct {
+    uint16_t id[CONFIG_SOCK_SECURE_MAX_SUITES]; /**< IANA ids in preference order */
+    size_t count;                               /**< suites in use */
+} ssock_suites_t;
+
+/** A cursor over the arguments of one subcommand. */
+typedef struct {
+    int argc;        /**< argument count */
+    char **argv;     /**< arguments (argv[0] is the subcommand) */
+    int i;           /**< the argument being looked at */
+    const char *cmd; /**< "server", "client", ... for messages */
+} ssock_args_t;
+
+/** Set by the SIGINT/SIGTERM handler: the only mutable global of the tool. */
+extern volatile sig_atomic_t ssock_interrupted;
+
+/* ---- subcommands (each returns an exit status) ---------------------------------------------- */
+
+/** `ssock server ...` */
+int ssock_server_main(int argc, char **argv);
+/** `ssock client ...` */
+int ssock_client_main(int argc, char **argv);
+/** `ssock demo ...` */
+int ssock_demo_main(int argc, char **argv);
+
+/* ---- arguments ------------------------------------------------------------------------------ */
+
+/** True if any argument after the subcommand is -h or --help. */
+bool ssock_wants_help(int argc, char **argv);
+
+/**
+ * Is the current argument the option @p name? Takes "--name VALUE" and "--name=VALUE".
+ * @param[out] value the value (NULL for a flag: then pass value == NULL)
+ * @return 1 if matched (the cursor moves past it), 0 if not, -1 after printing a usage error
+ *         (missing value, or a value given to a flag).
+ */
+int ssock_opt(ssock_args_t *args, const char *name, char **value);
+
+/** Print "ssock CMD: <message> (see 'ssock CMD --help')" on stderr. @return SSOCK_EXIT_USAGE. */
+int ssock_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** Strict decimal parse of @p text into [min, max]. @return 0, or -1 after a usage error. */
+int ssock_parse_u32(const char *cmd, const char *opt, const char *text, uint32_t min, uint32_t max,
+                    uint32_t *out);
+
+/**
+ * Parse "IDENTITY:HEXKEY" into the next slot of @p keys (the last ':' separates them). The hex
+ * digits in @p text are overwritten with 'x' so the key does not stay in the process arguments.
+ * @return 0, or -1 after a usage error.
+ */
+int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text);
+
+/** Parse a comma-separated list of IANA or OpenSSL suite names. @return 0, or -1 (usage error). */
+int ssock_parse_ciphers(const char *cmd, ssock_suites_t *suites, const char *list);
+
+/**
+ * Resolve "HOST:PORT", "[IPV6]:PORT", "A.B.C.D:PORT" or "localhost:PORT" (a missing port is
+ * @p default_port). Host names other than the numeric forms go through getaddrinfo().
+ * @return 0, or -1 after a usage error.
+ */
+int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_ep_t *ep);
+
+/** Zero @p len bytes at @p p in a way the compiler cannot drop. */
+void ssock_wipe(void *p, size_t len);
+
+/** Zero every key and identity in @p keys. */
+void ssock_keys_wipe(ssock_keys_t *keys);
+
+/* ---- errors --------------------------------------------------------------------------------- */
+
+/** The exit status for a library error code (the one place that maps them). */
+int ssock_exit_status(int err);
+
+/**
+ * Explain why a session failed, e.g. "peer sent alert bad_record_mac (wrong PSK?)".
+ * @param info the session's info, or NULL if the slot is gone.
+ * @param err  the error code that ended it.
+ */
+void ssock_describe_failure(const sock_secure_session_info_t *info, int err, char *buf,
+                            size_t len);
+
+/** Print "ssock: <message>" on stderr (one line). */
+void ssock_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Format an endpoint ("[::1]:5684"); never fails ("?" if it cannot). @return @p buf. */
+const char *ssock_ep_str(const sock_ep_t *ep, char *buf, size_t len);
+
+/* ---- event loop helpers --------------------------------------------------------------------- */
+
+/** Install the SIGINT/SIGTERM handler (without SA_RESTART, so poll() returns early). */
+void ssock_install_signals(void);
+
+/** Monotonic milliseconds (the library's platform clock). */
+uint64_t ssock_now_ms(void);
+
+/**
+ * Wait until @p fd_net (or @p fd_in if >= 0) is readable, @p timeout_ms passes, or a signal
+ * arrives. @param[out] in_ready set if fd_in is readable (or hung up). May be NULL.
+ * @return 0, or a negative errno if poll() failed for another reason than EINTR.
+ */
+int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready);
+
+/**
+ * Write one record on stdout as one line (a newline is added unless it ends with one), each line
+ * prefixed with @p prefix if not NULL, then flush. @return 0, or -EIO if stdout failed.
+ */
+int ssock_print_record(const uint8_t *data, size_t len, const char *prefix);
+
+/**
+ * Open a UDP transport bound to @p local (NULL: dual-stack "[::]:0"). On failure print an error
+ * naming @p what ("server", "client") unless @p what is NULL.
+ * @return 0 or the negative error.
+ */
+int ssock_udp_open(sock_udp_t *udp, const sock_ep_t *local, const char *what);
+
+#endif /* SSOCK_H */

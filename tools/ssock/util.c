@@ -1,0 +1,492 @@
+/**
+ * @file util.c
+ * @brief ssock: argument parsing, credentials, error reporting, signals, event-loop helpers.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ssock.h"
+
+volatile sig_atomic_t ssock_interrupted;
+
+/* ---- arguments ------------------------------------------------------------------------------ */
+
+bool ssock_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int ssock_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "ssock%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'ssock%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
+    return SSOCK_EXIT_USAGE;
+}
+
+int ssock_opt(ssock_args_t *args, const char *name, char **value)
+{
+    char *arg = args->argv[args->i];
+    size_t n = strlen(name);
+
+    if (strncmp(arg, name, n) != 0 || (arg[n] != '\0' && arg[n] != '=')) {
+        return 0;
+    }
+    if (value == NULL) { /* a flag */
+        if (arg[n] == '=') {
+            ssock_usage_error(args->cmd, "option '%s' takes no value", name);
+            return -1;
+        }
+        args->i++;
+        return 1;
+    }
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        args->i++;
+        return 1;
+    }
+    if (args->i + 1 >= args->argc) {
+        ssock_usage_error(args->cmd, "option '%s' needs a value", name);
+        return -1;
+    }
+    *value = args->argv[args->i + 1];
+    args->i += 2;
+    return 1;
+}
+
+int ssock_parse_u32(const char *cmd, const char *opt, const char *text, uint32_t min, uint32_t max,
+                    uint32_t *out)
+{
+    uint64_t v = 0;
+
+    if (*text == '\0') {
+        ssock_usage_error(cmd, "%s: empty number", opt);
+        return -1;
+    }
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9') {
+            ssock_usage_error(cmd, "%s: '%s' is not a decimal number", opt, text);
+            return -1;
+        }
+        v = v * 10u + (uint64_t)(*p - '0');
+        if (v > max) {
+            break;
+        }
+    }
+    if (v < min || v > max) {
+        ssock_usage_error(cmd, "%s: %s is out of range (%lu..%lu)", opt, text, (unsigned long)min,
+                          (unsigned long)max);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int ssock_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text)
+{
+    char *colon = strrchr(text, ':');
+    size_t id_len;
+    size_t hex_len;
+    size_t slot = keys->count;
+
+    if (colon == NULL) {
+        ssock_usage_error(cmd, "--psk: expected IDENTITY:HEXKEY");
+        return -1;
+    }
+    id_len = (size_t)(colon - text);
+    hex_len = strlen(colon + 1);
+    /* Whatever happens next, do not leave the key text in the process arguments. */
+    if (slot >= SSOCK_MAX_PSKS) {
+        memset(colon + 1, 'x', hex_len);
+        ssock_usage_error(cmd, "--psk: at most %d keys", SSOCK_MAX_PSKS);
+        return -1;
+    }
+    if (id_len == 0 || id_len > CONFIG_SOCK_SECURE_PSK_ID_MAX) {
+        memset(colon + 1, 'x', hex_len);
+        ssock_usage_error(cmd, "--psk: the identity must be 1 to %d bytes (got %zu)",
+                          CONFIG_SOCK_SECURE_PSK_ID_MAX, id_len);
+        return -1;
+    }
+    for (size_t i = 0; i < hex_len; i++) {
+        if (ssock_hex_digit(colon[1 + i]) < 0) {
+            memset(colon + 1, 'x', hex_len);
+            ssock_usage_error(cmd, "--psk '%.*s:...': the key must be hex digits only "
+                              "(character %zu is not)", (int)id_len, text, i + 1);
+            return -1;
+        }
+    }
+    if (hex_len == 0 || hex_len % 2 != 0 || hex_len / 2 > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
+        memset(colon + 1, 'x', hex_len);
+        ssock_usage_error(cmd, "--psk '%.*s:...': the key must be an even number of hex digits, "
+                          "1 to %d bytes (got %zu digits)", (int)id_len, text,
+                          CONFIG_SOCK_SECURE_PSK_KEY_MAX, hex_len);
+        return -1;
+    }
+    for (size_t i = 0; i < hex_len / 2; i++) {
+        int hi = ssock_hex_digit(colon[1 + 2 * i]);
+        int lo = ssock_hex_digit(colon[2 + 2 * i]);
+
+        keys->key[slot][i] = (uint8_t)((hi << 4) | lo);
+    }
+    memset(colon + 1, 'x', hex_len);
+    memcpy(keys->identity[slot], text, id_len);
+    for (size_t k = 0; k < slot; k++) {
+        if (keys->psk[k].identity_len == id_len && memcmp(keys->psk[k].identity, text, id_len) == 0) {
+            ssock_wipe(keys->key[slot], sizeof keys->key[slot]);
+            ssock_usage_error(cmd, "--psk: identity '%.*s' given twice", (int)id_len, text);
+            return -1;
+        }
+    }
+    keys->psk[slot].identity = keys->identity[slot];
+    keys->psk[slot].identity_len = id_len;
+    keys->psk[slot].key = keys->key[slot];
+    keys->psk[slot].key_len = hex_len / 2;
+    keys->count = slot + 1;
+    return 0;
+}
+
+int ssock_parse_ciphers(const char *cmd, ssock_suites_t *suites, const char *list)
+{
+    const char *p = list;
+
+    suites->count = 0;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char name[96];
+        int id;
+
+        if (n == 0) {
+            ssock_usage_error(cmd, "--ciphers: empty name in '%s'", list);
+            return -1;
+        }
+        if (n >= sizeof name) {
+            ssock_usage_error(cmd, "--ciphers: unknown cipher suite '%.*s'", (int)n, p);
+            return -1;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        id = sock_secure_suite_from_name(name);
+        if (id <= 0 || id > UINT16_MAX) {
+            ssock_usage_error(cmd, "--ciphers: unknown cipher suite '%s'", name);
+            return -1;
+        }
+        if (suites->count >= CONFIG_SOCK_SECURE_MAX_SUITES) {
+            ssock_usage_error(cmd, "--ciphers: at most %d suites", CONFIG_SOCK_SECURE_MAX_SUITES);
+            return -1;
+        }
+        suites->id[suites->count++] = (uint16_t)id;
+        if (end == NULL) {
+            return 0;
+        }
+        p = end + 1;
+    }
+}
+
+/* Convert a getaddrinfo() result to an endpoint (IPv4-mapped IPv6 stored as IPv4). */
+static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock_ep_t *ep)
+{
+    static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+    memset(ep, 0, sizeof *ep);
+    ep->port = port;
+    if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
+
+        ep->family = SOCK_AF_INET;
+        memcpy(ep->addr, &in->sin_addr, 4);
+        return 0;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
+
+        if (memcmp(&in6->sin6_addr, v4mapped, sizeof v4mapped) == 0) {
+            ep->family = SOCK_AF_INET;
+            memcpy(ep->addr, (const uint8_t *)&in6->sin6_addr + 12, 4);
+        } else {
+            ep->family = SOCK_AF_INET6;
+            memcpy(ep->addr, &in6->sin6_addr, 16);
+            ep->scope_id = in6->sin6_scope_id;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_ep_t *ep)
+{
+    char host[256];
+    const char *colon;
+    size_t host_len;
+    uint32_t port = default_port;
+    struct addrinfo hints;
+    struct addrinfo *res = NULL;
+    int rc;
+
+    if (sock_ep_parse(ep, text, default_port) == 0) {
+        return 0;
+    }
+    /* Not numeric: "name[:port]". Brackets mean a (bad) IPv6 literal: no lookup for those. */
+    colon = strrchr(text, ':');
+    host_len = colon ? (size_t)(colon - text) : strlen(text);
+    if (text[0] == '[' || host_len == 0 || host_len >= sizeof host ||
+        memchr(text, ':', host_len) != NULL) {
+        ssock_usage_error(cmd, "'%s' is not HOST:PORT (IPv6: [ADDR]:PORT)", text);
+        return -1;
+    }
+    if (colon != NULL && ssock_parse_u32(cmd, "port", colon + 1, 1, 65535, &port) < 0) {
+        return -1;
+    }
+    memcpy(host, text, host_len);
+    host[host_len] = '\0';
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_DGRAM;
+    rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0 || res == NULL) {
+        ssock_usage_error(cmd, "cannot resolve '%s': %s", host,
+                          rc != 0 ? gai_strerror(rc) : "no address");
+        return -1;
+    }
+    rc = -1;
+    for (const struct addrinfo *ai = res; ai != NULL && rc != 0; ai = ai->ai_next) {
+        rc = ssock_ep_from_sockaddr(ai->ai_addr, (uint16_t)port, ep);
+    }
+    freeaddrinfo(res);
+    if (rc != 0) {
+        ssock_usage_error(cmd, "'%s' has no IPv4 or IPv6 address", host);
+        return -1;
+    }
+    return 0;
+}
+
+void ssock_wipe(void *p, size_t len)
+{
+    volatile uint8_t *v = p;
+
+    while (len-- > 0) {
+        *v++ = 0;
+    }
+}
+
+void ssock_keys_wipe(ssock_keys_t *keys)
+{
+    ssock_wipe(keys, sizeof *keys);
+}
+
+/* ---- errors --------------------------------------------------------------------------------- */
+
+int ssock_exit_status(int err)
+{
+    switch (err) {
+    case 0:
+        return SSOCK_EXIT_OK;
+    case SOCK_SECURE_E_HANDSHAKE:
+    case SOCK_SECURE_E_ALERT:
+    case SOCK_SECURE_E_VERIFY:
+    case SOCK_SECURE_E_PSK_IDENTITY:
+    case SOCK_SECURE_E_NO_SUITE:
+    case SOCK_SECURE_E_BAD_RECORD: /* a session only dies of one while handshaking */
+        return SSOCK_EXIT_HANDSHAKE;
+    case -ETIMEDOUT:
+        return SSOCK_EXIT_TIMEOUT;
+    default:
+        return err > 0 ? SSOCK_EXIT_OK : SSOCK_EXIT_IO;
+    }
+}
+
+/* RFC 5246 §7.2 / RFC 4279 alert numbers the hints are about. */
+#define SSOCK_ALERT_BAD_RECORD_MAC       20
+#define SSOCK_ALERT_HANDSHAKE_FAILURE    40
+#define SSOCK_ALERT_DECRYPT_ERROR        51
+#define SSOCK_ALERT_INSUFFICIENT_SECURITY 71
+#define SSOCK_ALERT_UNKNOWN_PSK_IDENTITY 115
+
+static const char *ssock_alert_hint(uint8_t alert)
+{
+    switch (alert) {
+    case SSOCK_ALERT_BAD_RECORD_MAC:
+    case SSOCK_ALERT_DECRYPT_ERROR:
+        return " (wrong PSK?)";
+    case SSOCK_ALERT_UNKNOWN_PSK_IDENTITY:
+        return " (unknown PSK identity)";
+    case SSOCK_ALERT_HANDSHAKE_FAILURE:
+    case SSOCK_ALERT_INSUFFICIENT_SECURITY:
+        return " (no common cipher suite?)";
+    default:
+        return "";
+    }
+}
+
+static const char *ssock_error_hint(int err)
+{
+    switch (err) {
+    case SOCK_SECURE_E_PSK_IDENTITY:
+        return " (unknown PSK identity)";
+    case SOCK_SECURE_E_NO_SUITE:
+        return " (no common cipher suite?)";
+    case SOCK_SECURE_E_BAD_RECORD:
+        return " (wrong PSK?)";
+    default:
+        return "";
+    }
+}
+
+void ssock_describe_failure(const sock_secure_session_info_t *info, int err, char *buf,
+                            size_t len)
+{
+    if (info != NULL && info->alert_origin == TLSMAN_ALERT_RECEIVED) {
+        snprintf(buf, len, "peer sent alert %s%s", sock_secure_alert_name(info->alert),
+                 ssock_alert_hint(info->alert));
+    } else if (info != NULL && info->alert_origin == TLSMAN_ALERT_SENT) {
+        snprintf(buf, len, "sent alert %s%s", sock_secure_alert_name(info->alert),
+                 ssock_alert_hint(info->alert));
+    } else {
+        snprintf(buf, len, "%s%s", sock_secure_strerror(err), ssock_error_hint(err));
+    }
+}
+
+void ssock_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("ssock: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+const char *ssock_ep_str(const sock_ep_t *ep, char *buf, size_t len)
+{
+    if (sock_ep_format(ep, buf, len) < 0 && len > 0) {
+        snprintf(buf, len, "?");
+    }
+    return buf;
+}
+
+/* ---- event loop helpers --------------------------------------------------------------------- */
+
+static void ssock_on_signal(int sig)
+{
+    (void)sig;
+    ssock_interrupted = 1;
+}
+
+void ssock_install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = ssock_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: poll() returns with EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+uint64_t ssock_now_ms(void)
+{
+    return sock_secure_platform_now_ms(NULL);
+}
+
+int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready)
+{
+    struct pollfd pfd[2];
+    nfds_t n = 1;
+    int t = timeout_ms > (uint32_t)INT_MAX ? -1 : (int)timeout_ms;
+    int rc;
+
+    if (in_ready != NULL) {
+        *in_ready = false;
+    }
+    pfd[0].fd = fd_net;
+    pfd[0].events = POLLIN;
+    pfd[0].revents = 0;
+    if (fd_in >= 0) {
+        pfd[1].fd = fd_in;
+        pfd[1].events = POLLIN;
+        pfd[1].revents = 0;
+        n = 2;
+    }
+    if (ssock_interrupted) {
+        return 0;
+    }
+    rc = poll(pfd, n, t);
+    if (rc < 0) {
+        return errno == EINTR ? 0 : -errno;
+    }
+    if (n == 2 && in_ready != NULL && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        *in_ready = true;
+    }
+    return 0;
+}
+
+int ssock_print_record(const uint8_t *data, size_t len, const char *prefix)
+{
+    size_t start = 0;
+
+    if (len == 0) {
+        if (prefix != NULL) {
+            fputs(prefix, stdout);
+        }
+        fputc('\n', stdout);
+    }
+    while (start < len) {
+        const uint8_t *nl = memchr(data + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - data) : len;
+
+        if (prefix != NULL) {
+            fputs(prefix, stdout);
+        }
+        fwrite(data + start, 1, end - start, stdout);
+        fputc('\n', stdout);
+        start = end + 1;
+    }
+    return (fflush(stdout) != 0 || ferror(stdout)) ? -EIO : 0;
+}
+
+int ssock_udp_open(sock_udp_t *udp, const sock_ep_t *local, const char *what)
+{
+    int rc = sock_udp_open(udp, local);
+
+    if (rc < 0 && what != NULL) {
+        char ep[SOCK_EP_STRLEN];
+
+        ssock_error("cannot open the %s UDP socket on %s: %s", what,
+                    local ? ssock_ep_str(local, ep, sizeof ep) : "[::]:0",
+                    rc > -1000 ? strerror(-rc) : sock_secure_strerror(rc));
+    }
+    return rc;
+}
