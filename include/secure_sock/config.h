@@ -42,9 +42,10 @@
 #define CONFIG_SOCK_SECURE_PSK_ID_MAX 128
 #endif
 
-/** Longest PSK accepted (bytes). 64 bytes = 512 bits, beyond any suite's need. */
+/** Longest PSK accepted (bytes). 32 bytes = 256 bits, beyond what AES-128 suites can use, and
+ *  the most mbedTLS 2.28 accepts (MBEDTLS_PSK_MAX_LEN). */
 #ifndef CONFIG_SOCK_SECURE_PSK_KEY_MAX
-#define CONFIG_SOCK_SECURE_PSK_KEY_MAX 64
+#define CONFIG_SOCK_SECURE_PSK_KEY_MAX 32
 #endif
 
 /** RFC 6347 §4.2.4.1: initial retransmission timeout (ms). */

@@ -8,10 +8,17 @@
  * counts retransmissions and enforces the limit).
  *
  * Memory: the per-socket state (ssl config, cookie key, suite list) and the per-session state
- * (ssl context) live in the core's areas. mbedTLS itself allocates, per session, its input and
- * output record buffers and, during the handshake, the handshake state; per client socket, a copy
- * of the PSK and its identity. One entropy source and one CTR-DRBG are shared by every socket
- * (static, seeded on first use). See docs/BACKENDS.md for measured figures.
+ * (ssl context) live in the core's areas (552 and 776 bytes on x86_64 with Debian's 2.28.3).
+ * mbedTLS itself allocates, measured on that build (DTLS, PSK-CCM8, MTU 1280):
+ * - per session: ~36.8 KB from session_init (two 16.7 KB record buffers, handshake state),
+ *   ~38 KB at the handshake's peak, ~34.8 KB once established; all freed by session_free.
+ *   A server session answering a cookie-less ClientHello costs the same, briefly;
+ * - per socket: the client's PSK and identity copies; the server's cookie HMAC (~0.5 KB);
+ * - once: nothing on the heap; one entropy source (~38 KB) and one CTR-DRBG shared by every
+ *   socket are static, seeded on first use and never freed.
+ * Renegotiation stays disabled (mbedTLS's default: enabling it would also let any peer start one
+ * at will), so renew is NULL. mbedTLS 2.28 servers cannot send a PSK identity hint, so
+ * tlsman_config_t.psk_hint is ignored.
  */
 
 /* pthread_once for the one-time RNG seeding (only with MBEDTLS_THREADING_PTHREAD). */
@@ -857,7 +864,7 @@ const tlsman_driver_t tlsman_mbedtls = {
     .pending = ss_pending,
     .write = ss_write,
     .close_notify = ss_close_notify,
-    .renew = NULL, /* renegotiation stays disabled: see docs/BACKENDS.md */
+    .renew = NULL, /* renegotiation stays disabled (see the top of this file) */
     .info = ss_info,
     .max_payload = ss_max_payload,
 };

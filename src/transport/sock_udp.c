@@ -180,19 +180,25 @@ static int udp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
     return (int)n;
 }
 
+/* poll()'s timeout: -1 for "no limit"; longer waits are cut to INT_MAX ms (callers loop). */
+static int udp_poll_timeout(uint32_t timeout_ms)
+{
+    if (timeout_ms == UINT32_MAX) {
+        return -1;
+    }
+    return (timeout_ms > INT_MAX) ? INT_MAX : (int)timeout_ms;
+}
+
 static int udp_wait(sock_t *sock, uint32_t timeout_ms)
 {
     sock_udp_t *udp = (sock_udp_t *)sock;
     struct pollfd pfd = {udp->fd, POLLIN, 0};
-    int timeout = (timeout_ms == UINT32_MAX) ? -1
-                : (timeout_ms > INT_MAX)    ? INT_MAX
-                                            : (int)timeout_ms;
     int rc;
 
     if (udp->fd < 0) {
         return -EBADF;
     }
-    rc = poll(&pfd, 1, timeout);
+    rc = poll(&pfd, 1, udp_poll_timeout(timeout_ms));
     if (rc < 0) {
         return errno == EINTR ? 0 : -errno;
     }

@@ -45,8 +45,9 @@ extern int tu_checks;
 
 #define REQUIRE(cond)                                                                  \
     do {                                                                               \
-        CHECK(cond);                                                                   \
-        if (!(cond)) {                                                                 \
+        int tu_ok_ = !!(cond);                                                         \
+        CHECK(tu_ok_ && #cond);                                                        \
+        if (!tu_ok_) {                                                                 \
             return;                                                                    \
         }                                                                              \
     } while (0)
