@@ -64,6 +64,12 @@
 #define CONFIG_SOCK_SECURE_HS_MAX_RETRANSMIT 6
 #endif
 
+/** Default handshake deadline on servers (ms): a peer that has not finished its handshake by then
+ *  has lost four flights in a row with the default timers; its half-open slot is reclaimed. */
+#ifndef CONFIG_SOCK_SECURE_HS_DEADLINE_MS
+#define CONFIG_SOCK_SECURE_HS_DEADLINE_MS 30000
+#endif
+
 /** Bytes of datagram queue per in-memory link endpoint (datagrams beyond it are dropped, as UDP
  *  would). Big enough for a full certificate flight. */
 #ifndef CONFIG_SOCK_MEM_QUEUE_SIZE

@@ -20,6 +20,7 @@
  * - `-EALREADY`   the operation was already done (e.g. connect on a connected session)
  * - `-ENOENT`     no such backend / cipher suite name
  * - `-EIO`        the transport failed
+ * - `-ECONNRESET` the peer restarted: a new handshake from its address replaced the session
  */
 #ifndef SECURE_SOCK_ERROR_H
 #define SECURE_SOCK_ERROR_H
@@ -41,6 +42,7 @@ enum sock_secure_error {
     SOCK_SECURE_E_NO_SUITE    = -1007, /**< no cipher suite in common with the peer */
     SOCK_SECURE_E_BACKEND     = -1008, /**< the (D)TLS stack reported an internal failure */
     SOCK_SECURE_E_HELLO_VERIFY = -1009, /**< internal: the server answered with HelloVerifyRequest */
+    SOCK_SECURE_E_EVICTED     = -1010, /**< the session was evicted to make room for a new peer */
 };
 
 #ifdef __cplusplus

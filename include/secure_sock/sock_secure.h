@@ -59,7 +59,17 @@ typedef enum {
     SOCK_SECURE_EV_DATA = 2,      /**< a decrypted record waits: read it with sock_secure_recv() */
     SOCK_SECURE_EV_CLOSED = 3,    /**< the peer sent close_notify */
     SOCK_SECURE_EV_ERROR = 4,     /**< the session failed (handshake failure, timeout, alert) */
+    SOCK_SECURE_EV_EXPIRED = 5,   /**< we ended it: idle timeout or handshake deadline (err
+                                       -ETIMEDOUT) or eviction from a full table
+                                       (SOCK_SECURE_E_EVICTED) */
 } sock_secure_event_t;
+
+/** What a server does when a verified new peer arrives and every slot is busy. */
+typedef enum {
+    SOCK_SECURE_FULL_REFUSE = 0,    /**< drop the new peer's hello (counted in drop_table_full) */
+    SOCK_SECURE_FULL_EVICT_LRU = 1, /**< close (close_notify) the established session that has
+                                         been idle longest, and take its slot */
+} sock_secure_full_policy_t;
 
 /** Session states (sock_secure_session_info_t.state). */
 typedef enum {
@@ -104,6 +114,13 @@ typedef struct {
     uint32_t hs_timeout_initial_ms;     /**< RFC 6347 initial retransmission timeout */
     uint32_t hs_timeout_max_ms;         /**< cap of the doubling */
     uint32_t hs_max_retransmit;         /**< retransmissions before -ETIMEDOUT */
+    size_t max_half_open;               /**< server: handshakes in progress at most (0 = as many
+                                             as there are slots) */
+    uint32_t handshake_deadline_ms;     /**< server: a handshake older than this is dropped
+                                             (0 = no deadline besides retransmission) */
+    uint32_t idle_timeout_ms;           /**< an established session with no datagram from its
+                                             peer for this long is closed (0 = never) */
+    sock_secure_full_policy_t when_full; /**< server: refuse (default) or evict the LRU session */
     sock_secure_event_cb_t event_cb;    /**< optional event callback */
     void *event_arg;                    /**< passed to event_cb */
     sock_secure_clock_t clock;          /**< NULL = sock_secure_platform_now_ms() */
@@ -125,6 +142,12 @@ typedef struct {
     uint32_t drop_table_full;     /**< dropped: ClientHello while every slot was busy */
     uint32_t drop_oversize;       /**< dropped: larger than CONFIG_SOCK_SECURE_MAX_DATAGRAM */
     uint32_t drop_bad_record;     /**< records the stack discarded (bad MAC, replay, ...) */
+    uint32_t drop_half_open;      /**< dropped: verified hello while max_half_open were running */
+    uint32_t bad_cookies;         /**< hellos whose cookie did not verify (answered again) */
+    uint32_t expired_handshake;   /**< handshakes dropped at handshake_deadline_ms */
+    uint32_t expired_idle;        /**< sessions closed after idle_timeout_ms */
+    uint32_t evictions;           /**< sessions evicted from a full table */
+    uint32_t peer_restarts;       /**< sessions replaced by a new handshake from the same peer */
 } sock_secure_stats_t;
 
 /** What sock_secure_session_info() reports. */
@@ -160,6 +183,7 @@ struct sock_secure_session {
     uint32_t rto_ms;
     uint64_t deadline_ms;
     uint64_t started_ms;
+    uint64_t active_ms;
     uint32_t handshake_ms;
     tlsman_info_t closed_info;
     const uint8_t *rx;

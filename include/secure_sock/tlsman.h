@@ -134,6 +134,15 @@ typedef struct tlsman_driver {
     int (*info)(void *sess, tlsman_info_t *info);
     /** Largest plaintext one record can carry now. */
     size_t (*max_payload)(void *sess);
+    /** Optional (DTLS servers), with cookie_check: write a HelloVerifyRequest cookie for
+     *  @p peer_id into @p out. Returns its length (1..255) or a negative code. With these two the
+     *  core answers cookie-less ClientHellos itself, statelessly, before any session exists;
+     *  without them every ClientHello gets a fresh session that is freed after the answer. */
+    int (*cookie_write)(void *ctx, const uint8_t *peer_id, size_t peer_id_len, uint8_t *out,
+                        size_t out_max);
+    /** Optional: 0 if @p cookie is one cookie_write made for @p peer_id and still fresh. */
+    int (*cookie_check)(void *ctx, const uint8_t *peer_id, size_t peer_id_len,
+                        const uint8_t *cookie, size_t cookie_len);
 } tlsman_driver_t;
 
 /** The mbedTLS driver (built when mbedTLS is found). */

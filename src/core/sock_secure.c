@@ -7,12 +7,15 @@
 
 #include "secure_sock/sock_secure.h"
 
+#include "dtls_hello.h"
+
 /* session flags */
 #define SF_TIMER   0x01u /* retransmission timer armed */
 #define SF_OWNED   0x02u /* made by connect(): the slot is kept until session_close() */
 #define SF_NEW     0x04u /* established server session not yet reported by accept() */
 #define SF_PENDING 0x08u /* the stack holds undecrypted records (several in one datagram) */
 #define SF_ENDED   0x10u /* closed/failed and not yet reported by recv() on any session */
+#define SF_RESTART 0x20u /* a new handshake from the address of an established session */
 
 /* Datagrams handled per process() call, so a flood cannot keep it from returning. */
 #define SS_PROCESS_BUDGET 64u
@@ -169,6 +172,17 @@ static sock_secure_session_t *ss_alloc(sock_secure_t *sk)
     return reuse;
 }
 
+static void ss_peer_id(const sock_ep_t *remote, uint8_t id[SS_PEER_ID_LEN])
+{
+    id[0] = remote->family;
+    memcpy(&id[1], remote->addr, 16);
+    id[17] = (uint8_t)(remote->port >> 8);
+    id[18] = (uint8_t)remote->port;
+    for (unsigned i = 0; i < 4; i++) {
+        id[19 + i] = (uint8_t)(remote->scope_id >> (24 - 8 * i));
+    }
+}
+
 static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote)
 {
     uint8_t peer_id[SS_PEER_ID_LEN];
@@ -177,13 +191,8 @@ static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t
     s->remote = *remote;
     s->rto_ms = sk->cfg.hs_timeout_initial_ms;
     s->started_ms = ss_now(sk);
-    peer_id[0] = remote->family;
-    memcpy(&peer_id[1], remote->addr, 16);
-    peer_id[17] = (uint8_t)(remote->port >> 8);
-    peer_id[18] = (uint8_t)remote->port;
-    for (unsigned i = 0; i < 4; i++) {
-        peer_id[19 + i] = (uint8_t)(remote->scope_id >> (24 - 8 * i));
-    }
+    s->active_ms = s->started_ms;
+    ss_peer_id(remote, peer_id);
     int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, peer_id, sizeof(peer_id));
     if (rc < 0) {
         sk->drv->session_free(s->drv);
@@ -233,15 +242,54 @@ static void ss_release(sock_secure_t *sk, sock_secure_session_t *s)
     memset(s, 0, sizeof(*s));
 }
 
-static int ss_fail(sock_secure_t *sk, sock_secure_session_t *s, int err)
+static int ss_finish(sock_secure_t *sk, sock_secure_session_t *s, int err,
+                     sock_secure_event_t ev)
 {
     ss_end(sk, s, err);
-    return ss_emit(sk, s, err == SOCK_SECURE_E_PEER_CLOSED ? SOCK_SECURE_EV_CLOSED
-                                                           : SOCK_SECURE_EV_ERROR, err);
+    return ss_emit(sk, s, ev, err);
+}
+
+/* The session failed, or the peer ended it (close_notify, restart). */
+static int ss_fail(sock_secure_t *sk, sock_secure_session_t *s, int err)
+{
+    bool by_peer = err == SOCK_SECURE_E_PEER_CLOSED || err == -ECONNRESET;
+    return ss_finish(sk, s, err, by_peer ? SOCK_SECURE_EV_CLOSED : SOCK_SECURE_EV_ERROR);
+}
+
+/* We end the session (idle, deadline, eviction): tell the peer if it is established. */
+static int ss_expire(sock_secure_t *sk, sock_secure_session_t *s, int err, uint32_t *counter)
+{
+    if (s->state == SOCK_SECURE_ST_OPEN) {
+        (void)sk->drv->close_notify(s->drv);
+    }
+    (*counter)++;
+    return ss_finish(sk, s, err, SOCK_SECURE_EV_EXPIRED);
+}
+
+/* The established session of a peer whose new handshake (SF_RESTART) just completed. */
+static sock_secure_session_t *ss_restarted_from(sock_secure_t *sk, sock_secure_session_t *n)
+{
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s != n && s->state == SOCK_SECURE_ST_OPEN && sock_ep_equal(&s->remote, &n->remote)) {
+            return s;
+        }
+    }
+    return NULL;
 }
 
 static int ss_established(sock_secure_t *sk, sock_secure_session_t *s)
 {
+    int events = 0;
+    if (s->flags & SF_RESTART) {
+        /* RFC 6347 §4.2.8: the old session of a restarted peer goes once the new one is up */
+        sock_secure_session_t *old = ss_restarted_from(sk, s);
+        s->flags &= (uint8_t)~SF_RESTART;
+        if (old != NULL) {
+            sk->stats.peer_restarts++;
+            events += ss_fail(sk, old, -ECONNRESET);
+        }
+    }
     s->state = SOCK_SECURE_ST_OPEN;
     s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
     if (sk->cfg.role == SOCK_SECURE_SERVER) {
@@ -250,7 +298,7 @@ static int ss_established(sock_secure_t *sk, sock_secure_session_t *s)
     sk->stats.sessions_handshake--;
     sk->stats.sessions_open++;
     sk->stats.handshakes_ok++;
-    return ss_emit(sk, s, SOCK_SECURE_EV_CONNECTED, 0);
+    return events + ss_emit(sk, s, SOCK_SECURE_EV_CONNECTED, 0);
 }
 
 /* Established: let the stack process input; announce a decrypted record if one is ready. */
@@ -308,38 +356,184 @@ static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
  * epoch 0, msg_type 1. Only such a datagram may make a server create a session. */
 static bool ss_is_client_hello(const uint8_t *d, size_t len)
 {
-    return len >= 25 && d[0] == 22 && d[1] == 0xFE && d[3] == 0 && d[4] == 0 && d[13] == 1;
+    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR && ss_dtls_is_epoch0_handshake(d, len) &&
+           d[SS_DTLS_RECORD_HDR] == 1;
+}
+
+/* The session a datagram from @p from belongs to. While a restarted peer's new handshake runs
+ * beside its established session, handshake traffic (CCS, epoch-0 and handshake records) goes to
+ * the new one and everything else (application data, alerts) to the old one. */
+static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_ep_t *from, size_t len)
+{
+    sock_secure_session_t *open = NULL, *hs = NULL;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (sock_ep_equal(&s->remote, from)) {
+            if (s->state == SOCK_SECURE_ST_OPEN) {
+                open = s;
+            } else if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+                hs = s;
+            }
+        }
+    }
+    if (open != NULL && hs != NULL) {
+        const uint8_t *d = sk->rx;
+        bool handshake = len >= SS_DTLS_RECORD_HDR &&
+                         (d[0] == 20 || d[0] == 22 || (d[3] == 0 && d[4] == 0));
+        return handshake ? hs : open;
+    }
+    return open != NULL ? open : hs;
+}
+
+static bool ss_stateless_cookies(const sock_secure_t *sk)
+{
+    return sk->drv->cookie_write != NULL && sk->drv->cookie_check != NULL;
+}
+
+/* Answer a ClientHello with a HelloVerifyRequest, keeping no state. Never sends more than it got. */
+static int ss_hello_verify(sock_secure_t *sk, const sock_ep_t *from, const ss_client_hello_t *ch,
+                           const uint8_t *peer_id, size_t len)
+{
+    uint8_t out[SS_HVR_MAX];
+    const size_t off = SS_HVR_MAX - 255u; /* the cookie is written where the HVR carries it */
+    int n = sk->drv->cookie_write(sk->drv_ctx, peer_id, SS_PEER_ID_LEN, out + off, 255u);
+    if (n <= 0) {
+        return 0;
+    }
+    size_t hvr = ss_dtls_write_hello_verify(ch, out + off, (size_t)n, out, sizeof(out));
+    if (hvr == 0 || hvr > len) {
+        sk->stats.drop_malformed++; /* answering would amplify */
+        return 0;
+    }
+    if (sock_send(sk->cfg.transport, out, hvr, from) > 0) {
+        sk->stats.datagrams_out++;
+        sk->stats.hello_verify_sent++;
+    }
+    return 0;
+}
+
+/* The established session idle longest (LRU), other than @p keep, closed to free its slot. */
+static sock_secure_session_t *ss_evict(sock_secure_t *sk, const sock_secure_session_t *keep)
+{
+    sock_secure_session_t *lru = NULL;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s != keep && s->state == SOCK_SECURE_ST_OPEN &&
+            (lru == NULL || s->active_ms < lru->active_ms)) {
+            lru = s;
+        }
+    }
+    if (lru != NULL) {
+        (void)ss_expire(sk, lru, SOCK_SECURE_E_EVICTED, &sk->stats.evictions);
+    }
+    return lru;
+}
+
+static void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
+{
+    s->rx = d;
+    s->rx_len = len;
+    s->bytes_in += len;
+    s->dgrams_in++;
+    s->active_ms = ss_now(s->owner);
+}
+
+/* Server: a ClientHello from a peer with no session, or from one that restarted (@p old). */
+static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
+                       sock_secure_session_t *old)
+{
+    if (ss_stateless_cookies(sk)) {
+        ss_client_hello_t ch;
+        uint8_t peer_id[SS_PEER_ID_LEN];
+        if (ss_dtls_parse_client_hello(sk->rx, len, &ch) < 0) {
+            sk->stats.drop_malformed++;
+            return 0;
+        }
+        ss_peer_id(from, peer_id);
+        if (ch.cookie_len == 0 || sk->drv->cookie_check(sk->drv_ctx, peer_id, sizeof(peer_id),
+                                                        ch.cookie, ch.cookie_len) != 0) {
+            if (ch.cookie_len > 0) {
+                sk->stats.bad_cookies++;
+            }
+            return ss_hello_verify(sk, from, &ch, peer_id, len);
+        }
+    }
+    size_t max_half_open = sk->cfg.max_half_open ? sk->cfg.max_half_open : sk->cfg.session_count;
+    if (sk->stats.sessions_handshake >= max_half_open) {
+        sk->stats.drop_half_open++;
+        return 0;
+    }
+    int events = 0;
+    sock_secure_session_t *s = ss_alloc(sk);
+    if (s == NULL && sk->cfg.when_full == SOCK_SECURE_FULL_EVICT_LRU) {
+        events++;
+        s = ss_evict(sk, old);
+    }
+    if (s == NULL || ss_start(sk, s, from) < 0) {
+        sk->stats.drop_table_full++;
+        return events;
+    }
+    if (old != NULL) {
+        s->flags |= SF_RESTART;
+    }
+    ss_feed(s, sk->rx, len);
+    events += ss_step(sk, s);
+    s->rx = NULL;
+    return events;
 }
 
 static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
 {
-    sock_secure_session_t *s = ss_find(sk, from);
-    if (s == NULL) {
-        if (sk->cfg.role != SOCK_SECURE_SERVER || !ss_is_client_hello(sk->rx, len)) {
-            if (len >= 13 && sk->rx[0] >= 20 && sk->rx[0] <= 25 && sk->rx[1] == 0xFE) {
-                sk->stats.drop_unknown++;
-            } else {
-                sk->stats.drop_malformed++;
-            }
-            return 0;
-        }
-        s = ss_alloc(sk);
-        if (s == NULL) {
-            sk->stats.drop_table_full++;
-            return 0;
-        }
-        if (ss_start(sk, s, from) < 0) {
-            sk->stats.drop_table_full++;
-            return 0;
-        }
+    sock_secure_session_t *s = ss_route(sk, from, len);
+    if (sk->cfg.role == SOCK_SECURE_SERVER && ss_is_client_hello(sk->rx, len) &&
+        (s == NULL || s->state == SOCK_SECURE_ST_OPEN)) {
+        return ss_new_peer(sk, from, len, s);
     }
-    s->rx = sk->rx;
-    s->rx_len = len;
-    s->bytes_in += len;
-    s->dgrams_in++;
+    if (s == NULL) {
+        if (len >= SS_DTLS_RECORD_HDR && sk->rx[0] >= 20 && sk->rx[0] <= 25 && sk->rx[1] == 0xFE) {
+            sk->stats.drop_unknown++;
+        } else {
+            sk->stats.drop_malformed++;
+        }
+        return 0;
+    }
+    ss_feed(s, sk->rx, len);
     int events = ss_step(sk, s);
     s->rx = NULL; /* in case the stack did not take it */
     return events;
+}
+
+/* The earliest moment session @p s has timer work: retransmission, handshake deadline, idle. */
+static uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s)
+{
+    uint64_t due = UINT64_MAX;
+    if (s->flags & SF_TIMER) {
+        due = s->deadline_ms;
+    }
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && sk->cfg.role == SOCK_SECURE_SERVER &&
+        sk->cfg.handshake_deadline_ms > 0 && s->started_ms + sk->cfg.handshake_deadline_ms < due) {
+        due = s->started_ms + sk->cfg.handshake_deadline_ms;
+    }
+    if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
+        s->active_ms + sk->cfg.idle_timeout_ms < due) {
+        due = s->active_ms + sk->cfg.idle_timeout_ms;
+    }
+    return due;
+}
+
+static int ss_retransmit(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    s->flags &= (uint8_t)~SF_TIMER;
+    if (s->flight_retx >= sk->cfg.hs_max_retransmit) {
+        return ss_fail(sk, s, -ETIMEDOUT);
+    }
+    s->flight_retx++;
+    s->retransmits++;
+    sk->stats.retransmits++;
+    s->rto_ms = s->rto_ms > sk->cfg.hs_timeout_max_ms / 2 ? sk->cfg.hs_timeout_max_ms
+                                                          : s->rto_ms * 2;
+    sk->drv->timer_expired(s->drv);
+    return ss_step(sk, s);
 }
 
 static int ss_run_timers(sock_secure_t *sk)
@@ -348,21 +542,20 @@ static int ss_run_timers(sock_secure_t *sk)
     uint64_t now = ss_now(sk);
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (!(s->flags & SF_TIMER) || now < s->deadline_ms) {
+        if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED ||
+            ss_due(sk, s) > now) {
             continue;
         }
-        s->flags &= (uint8_t)~SF_TIMER;
-        if (s->flight_retx >= sk->cfg.hs_max_retransmit) {
-            events += ss_fail(sk, s, -ETIMEDOUT);
-            continue;
+        if (s->state == SOCK_SECURE_ST_HANDSHAKE && sk->cfg.role == SOCK_SECURE_SERVER &&
+            sk->cfg.handshake_deadline_ms > 0 &&
+            now - s->started_ms >= sk->cfg.handshake_deadline_ms) {
+            events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
+        } else if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
+                   now - s->active_ms >= sk->cfg.idle_timeout_ms) {
+            events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_idle);
+        } else if ((s->flags & SF_TIMER) && now >= s->deadline_ms) {
+            events += ss_retransmit(sk, s);
         }
-        s->flight_retx++;
-        s->retransmits++;
-        sk->stats.retransmits++;
-        s->rto_ms = s->rto_ms > sk->cfg.hs_timeout_max_ms / 2 ? sk->cfg.hs_timeout_max_ms
-                                                              : s->rto_ms * 2;
-        sk->drv->timer_expired(s->drv);
-        events += ss_step(sk, s);
     }
     return events;
 }
@@ -379,6 +572,7 @@ void sock_secure_config_init(sock_secure_config_t *cfg)
     cfg->hs_timeout_initial_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS;
     cfg->hs_timeout_max_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_MAX_MS;
     cfg->hs_max_retransmit = CONFIG_SOCK_SECURE_HS_MAX_RETRANSMIT;
+    cfg->handshake_deadline_ms = CONFIG_SOCK_SECURE_HS_DEADLINE_MS;
 }
 
 static int ss_check_psk(const sock_secure_psk_t *p)
@@ -398,7 +592,10 @@ static int ss_check_config(const sock_secure_config_t *cfg)
         (cfg->role != SOCK_SECURE_CLIENT && cfg->role != SOCK_SECURE_SERVER)) {
         return -EINVAL;
     }
-    if (cfg->hs_timeout_initial_ms == 0 || cfg->hs_timeout_max_ms < cfg->hs_timeout_initial_ms) {
+    if (cfg->hs_timeout_initial_ms == 0 || cfg->hs_timeout_max_ms < cfg->hs_timeout_initial_ms ||
+        cfg->max_half_open > cfg->session_count ||
+        (cfg->when_full != SOCK_SECURE_FULL_REFUSE &&
+         cfg->when_full != SOCK_SECURE_FULL_EVICT_LRU)) {
         return -EINVAL;
     }
     if ((cfg->psk == NULL) != (cfg->psk_count == 0)) {
@@ -550,8 +747,9 @@ uint32_t sock_secure_next_timeout(const sock_secure_t *sk)
         if (s->flags & SF_PENDING) {
             return 0;
         }
-        if ((s->flags & SF_TIMER) && s->deadline_ms < next) {
-            next = s->deadline_ms;
+        if (s->state == SOCK_SECURE_ST_HANDSHAKE || s->state == SOCK_SECURE_ST_OPEN) {
+            uint64_t due = ss_due(sk, s);
+            next = due < next ? due : next;
         }
     }
     if (next == UINT64_MAX) {

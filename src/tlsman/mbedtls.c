@@ -847,6 +847,36 @@ static int ss_info(void *p, tlsman_info_t *info)
     return 0;
 }
 
+/* ---- stateless cookies (the core answers cookie-less ClientHellos itself) --------------------- */
+#if defined(MBEDTLS_SSL_COOKIE_C)
+
+static int ss_cookie_write(void *ctx, const uint8_t *peer_id, size_t peer_id_len, uint8_t *out,
+                           size_t out_max)
+{
+    ss_mbedtls_ctx_t *c = ctx;
+    if (!c->server || !c->datagram) {
+        return -ENOTSUP;
+    }
+    unsigned char *p = out;
+    if (mbedtls_ssl_cookie_write(&c->cookie, &p, out + out_max, peer_id, peer_id_len) != 0) {
+        return -EMSGSIZE;
+    }
+    return (int)(p - out);
+}
+
+static int ss_cookie_check(void *ctx, const uint8_t *peer_id, size_t peer_id_len,
+                           const uint8_t *cookie, size_t cookie_len)
+{
+    ss_mbedtls_ctx_t *c = ctx;
+    if (!c->server || !c->datagram) {
+        return -ENOTSUP;
+    }
+    return mbedtls_ssl_cookie_check(&c->cookie, cookie, cookie_len, peer_id, peer_id_len) == 0
+               ? 0
+               : -EINVAL;
+}
+#endif
+
 const tlsman_driver_t tlsman_mbedtls = {
     .name = "mbedtls",
     .version = MBEDTLS_VERSION_STRING,
@@ -867,4 +897,8 @@ const tlsman_driver_t tlsman_mbedtls = {
     .renew = NULL, /* renegotiation stays disabled (see the top of this file) */
     .info = ss_info,
     .max_payload = ss_max_payload,
+#if defined(MBEDTLS_SSL_COOKIE_C)
+    .cookie_write = ss_cookie_write,
+    .cookie_check = ss_cookie_check,
+#endif
 };

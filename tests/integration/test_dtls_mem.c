@@ -18,7 +18,7 @@ static const sock_secure_psk_t psk_a_wrong = { (const uint8_t *)"dev-a", 5, key_
 static const sock_secure_psk_t psk_unknown = { (const uint8_t *)"nobody", 6, key_a, sizeof(key_a) };
 
 typedef struct {
-    int connected, data, closed, error, last_err;
+    int connected, data, closed, error, expired, last_err;
 } events_t;
 
 typedef struct {
@@ -44,6 +44,7 @@ static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_
     case SOCK_SECURE_EV_DATA: e->data++; break;
     case SOCK_SECURE_EV_CLOSED: e->closed++; break;
     case SOCK_SECURE_EV_ERROR: e->error++; e->last_err = err; break;
+    case SOCK_SECURE_EV_EXPIRED: e->expired++; e->last_err = err; break;
     }
 }
 

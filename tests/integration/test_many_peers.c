@@ -1,0 +1,643 @@
+/* Many DTLS peers on one server socket, over the in-memory net with a simulated clock: per-peer
+ * PSKs, stateless cookies under a flood of forged hellos, half-open cap, handshake deadline, idle
+ * timeout, full-table policies, peer restart. */
+#include <stdlib.h>
+
+#include "secure_sock/sock_mem.h"
+#include "secure_sock/sock_secure.h"
+#include "testutil.h"
+
+#define MAX_CLIENTS 50
+#define SERVER_SLOTS 64
+
+typedef struct {
+    int connected, data, closed, error, expired, last_err;
+} events_t;
+
+typedef struct {
+    sock_mem_t mem;
+    sock_secure_t sock;
+    sock_secure_session_t slot;
+    sock_secure_session_t *s;
+    sock_secure_psk_t psk;
+    char id[32];
+    uint8_t key[16];
+    events_t ev;
+} client_t;
+
+static sock_memnet_t net;
+static uint64_t now_ms;
+static sock_mem_t server_mem;
+static sock_secure_t server;
+static sock_secure_session_t server_slots[SERVER_SLOTS];
+static events_t server_ev;
+static client_t clients[MAX_CLIENTS];
+static sock_secure_psk_t server_psks[MAX_CLIENTS];
+static char server_ids[MAX_CLIENTS][32];   /* the server's own copies: clients may change theirs */
+static uint8_t server_keys[MAX_CLIENTS][16];
+static bool echo; /* the server's event handler echoes every record */
+
+static void count(events_t *e, sock_secure_event_t ev, int err)
+{
+    switch (ev) {
+    case SOCK_SECURE_EV_CONNECTED: e->connected++; break;
+    case SOCK_SECURE_EV_DATA: e->data++; break;
+    case SOCK_SECURE_EV_CLOSED: e->closed++; e->last_err = err; break;
+    case SOCK_SECURE_EV_ERROR: e->error++; e->last_err = err; break;
+    case SOCK_SECURE_EV_EXPIRED: e->expired++; e->last_err = err; break;
+    }
+}
+
+static void on_client_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
+                            int err, void *arg)
+{
+    (void)sock;
+    (void)s;
+    count(arg, ev, err);
+}
+
+static void on_server_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
+                            int err, void *arg)
+{
+    count(arg, ev, err);
+    if (ev == SOCK_SECURE_EV_DATA && echo) {
+        uint8_t buf[256];
+        sock_secure_session_t *from = s;
+        int n = sock_secure_recv(sock, &from, buf, sizeof(buf), 0);
+        if (n > 0) {
+            sock_secure_send(from, buf, (size_t)n);
+        }
+    }
+}
+
+static void make_key(int i, uint8_t key[16])
+{
+    for (int k = 0; k < 16; k++) {
+        key[k] = (uint8_t)(i * 31 + k * 7 + 1);
+    }
+}
+
+static sock_ep_t server_ep(void)
+{
+    return tu_ep("[fd00::1]:5684");
+}
+
+static sock_ep_t client_ep(int i)
+{
+    sock_ep_t ep = tu_ep("[fd00::1000]:40000");
+    ep.addr[14] = (uint8_t)(i >> 8);
+    ep.addr[15] = (uint8_t)i;
+    return ep;
+}
+
+static void server_open(size_t slots, size_t psks, void (*tweak)(sock_secure_config_t *))
+{
+    memset(&server_ev, 0, sizeof(server_ev));
+    echo = true;
+    for (size_t i = 0; i < psks; i++) {
+        snprintf(server_ids[i], sizeof(server_ids[i]), "dev-%zu", i);
+        make_key((int)i, server_keys[i]);
+        server_psks[i] = (sock_secure_psk_t){ (const uint8_t *)server_ids[i],
+                                              strlen(server_ids[i]), server_keys[i], 16 };
+    }
+    sock_ep_t ep = server_ep();
+    CHECK_EQ(sock_mem_open(&server_mem, &net, &ep), 0);
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    cfg.role = SOCK_SECURE_SERVER;
+    cfg.transport = &server_mem.base;
+    cfg.sessions = server_slots;
+    cfg.session_count = slots;
+    cfg.psk = psks ? server_psks : NULL;
+    cfg.psk_count = psks;
+    cfg.clock = tu_clock;
+    cfg.clock_arg = &now_ms;
+    cfg.event_cb = on_server_event;
+    cfg.event_arg = &server_ev;
+    if (tweak) {
+        tweak(&cfg);
+    }
+    CHECK_EQ(sock_secure_create(&server, &cfg), 0);
+}
+
+/* Client @p i with its own identity "dev-i" and key (or @p key_override). */
+static int client_open(int i, const uint8_t *key_override)
+{
+    client_t *c = &clients[i];
+    memset(&c->ev, 0, sizeof(c->ev));
+    snprintf(c->id, sizeof(c->id), "dev-%d", i);
+    make_key(i, c->key);
+    if (key_override) {
+        memcpy(c->key, key_override, 16);
+    }
+    c->psk = (sock_secure_psk_t){ (const uint8_t *)c->id, strlen(c->id), c->key, 16 };
+    sock_ep_t ep = client_ep(i);
+    int rc = sock_mem_open(&c->mem, &net, &ep);
+    if (rc < 0) {
+        return rc;
+    }
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    cfg.transport = &c->mem.base;
+    cfg.sessions = &c->slot;
+    cfg.session_count = 1;
+    cfg.psk = &c->psk;
+    cfg.psk_count = 1;
+    cfg.clock = tu_clock;
+    cfg.clock_arg = &now_ms;
+    cfg.event_cb = on_client_event;
+    cfg.event_arg = &c->ev;
+    rc = sock_secure_create(&c->sock, &cfg);
+    if (rc < 0) {
+        return rc;
+    }
+    sock_ep_t srv = server_ep();
+    c->s = NULL;
+    return sock_secure_connect(&c->sock, &srv, &c->s, 0);
+}
+
+static void client_close(int i)
+{
+    sock_secure_close(&clients[i].sock);
+    sock_close(&clients[i].mem.base);
+}
+
+/* Run the server and the first @p nclients clients until no datagram is in flight. */
+static void pump(int nclients)
+{
+    for (int round = 0; round < 200; round++) {
+        sock_secure_process(&server);
+        for (int i = 0; i < nclients; i++) {
+            sock_secure_process(&clients[i].sock);
+        }
+        uint32_t queued = server_mem.queued;
+        for (int i = 0; i < nclients; i++) {
+            queued += clients[i].mem.queued;
+        }
+        if (queued == 0) {
+            return;
+        }
+    }
+}
+
+static void reset_net(void)
+{
+    now_ms = 1000;
+    sock_memnet_init(&net);
+}
+
+static void teardown(int nclients)
+{
+    for (int i = 0; i < nclients; i++) {
+        client_close(i);
+    }
+    sock_secure_close(&server);
+    sock_close(&server_mem.base);
+}
+
+static sock_secure_stats_t server_stats(void)
+{
+    sock_secure_stats_t st;
+    sock_secure_stats(&server, &st);
+    return st;
+}
+
+static void fifty_clients_with_own_identities_echo_twenty_records_each(void)
+{
+    reset_net();
+    server_open(SERVER_SLOTS, MAX_CLIENTS, NULL);
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        CHECK_EQ(client_open(i, NULL), -EINPROGRESS);
+    }
+    pump(MAX_CLIENTS);
+    int up = 0;
+    for (int i = 0; i < MAX_CLIENTS; i++) {
+        up += clients[i].ev.connected;
+    }
+    CHECK_EQ(up, MAX_CLIENTS);
+    CHECK_EQ(server_stats().sessions_open, MAX_CLIENTS);
+    CHECK_EQ(server_stats().hello_verify_sent, MAX_CLIENTS);
+    int good = 0;
+    for (int r = 0; r < 20; r++) {
+        char msg[48];
+        for (int i = 0; i < MAX_CLIENTS; i++) {
+            int n = snprintf(msg, sizeof(msg), "peer %d record %d %s", i, r, clients[i].id);
+            sock_secure_send(clients[i].s, msg, (size_t)n);
+        }
+        pump(MAX_CLIENTS);
+        for (int i = 0; i < MAX_CLIENTS; i++) {
+            uint8_t buf[64];
+            sock_secure_session_t *want = clients[i].s;
+            int n = snprintf(msg, sizeof(msg), "peer %d record %d %s", i, r, clients[i].id);
+            int got = sock_secure_recv(&clients[i].sock, &want, buf, sizeof(buf), 0);
+            good += got == n && memcmp(buf, msg, (size_t)n) == 0;
+        }
+    }
+    CHECK_EQ(good, MAX_CLIENTS * 20);
+    CHECK_EQ(server_ev.data, MAX_CLIENTS * 20);
+    /* each server session is bound to its peer's identity: the info shows each peer once */
+    int distinct = 0;
+    for (int i = 0; i < SERVER_SLOTS; i++) {
+        sock_secure_session_info_t info;
+        if (sock_secure_session_info(&server_slots[i], &info) == 0 &&
+            info.state == SOCK_SECURE_ST_OPEN && info.records_in == 20 && info.records_out == 20) {
+            distinct++;
+        }
+    }
+    CHECK_EQ(distinct, MAX_CLIENTS);
+    teardown(MAX_CLIENTS);
+}
+
+static sock_secure_config_t *tweak_cfg;
+static void apply_tweak(sock_secure_config_t *cfg)
+{
+    cfg->max_half_open = tweak_cfg->max_half_open;
+    cfg->handshake_deadline_ms = tweak_cfg->handshake_deadline_ms;
+    cfg->idle_timeout_ms = tweak_cfg->idle_timeout_ms;
+    cfg->when_full = tweak_cfg->when_full;
+}
+
+/* A ClientHello as a real client sends it, taken off the wire. */
+static size_t real_client_hello(uint8_t *buf, size_t max)
+{
+    sock_ep_t ep = client_ep(999);
+    sock_mem_t m;
+    sock_secure_t c;
+    sock_secure_session_t slot, *s = NULL;
+    sock_secure_psk_t psk = { (const uint8_t *)"x", 1, (const uint8_t *)"0123456789abcdef", 16 };
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    cfg.transport = &m.base;
+    cfg.sessions = &slot;
+    cfg.session_count = 1;
+    cfg.psk = &psk;
+    cfg.psk_count = 1;
+    cfg.clock = tu_clock;
+    cfg.clock_arg = &now_ms;
+    if (sock_mem_open(&m, &net, &ep) < 0 || sock_secure_create(&c, &cfg) < 0) {
+        return 0;
+    }
+    sock_ep_t srv = server_ep();
+    sock_secure_connect(&c, &srv, &s, 0);
+    sock_ep_t from;
+    int n = sock_recv(&server_mem.base, buf, max, &from);
+    sock_secure_close(&c);
+    sock_close(&m.base);
+    return n > 0 ? (size_t)n : 0;
+}
+
+/* The same ClientHello with a 16-byte made-up cookie inserted (lengths re-encoded). */
+static size_t with_cookie(const uint8_t *in, size_t len, uint8_t *out, size_t max)
+{
+    size_t pos = 13 + 12 + 2 + 32; /* session id length byte */
+    pos += 1 + in[pos];             /* cookie length byte */
+    if (in[pos] != 0 || len + 16 > max) {
+        return 0;
+    }
+    memcpy(out, in, pos);
+    out[pos] = 16;
+    memset(out + pos + 1, 0xA5, 16);
+    memcpy(out + pos + 17, in + pos + 1, len - pos - 1);
+    size_t rec = ((size_t)out[11] << 8 | out[12]) + 16;
+    out[11] = (uint8_t)(rec >> 8);
+    out[12] = (uint8_t)rec;
+    size_t hs = ((size_t)out[14] << 16 | (size_t)out[15] << 8 | out[16]) + 16;
+    for (int i = 0; i < 2; i++) { /* handshake length and fragment length */
+        uint8_t *f = out + (i == 0 ? 14 : 22);
+        f[0] = (uint8_t)(hs >> 16);
+        f[1] = (uint8_t)(hs >> 8);
+        f[2] = (uint8_t)hs;
+    }
+    return len + 16;
+}
+
+static size_t max_server_datagram;
+static int measure_server_output(void *arg, const sock_ep_t *from, const sock_ep_t *to,
+                                 uint8_t *data, size_t *len)
+{
+    (void)arg;
+    (void)to;
+    (void)data;
+    sock_ep_t srv = server_ep();
+    if (sock_ep_equal(from, &srv) && *len > max_server_datagram) {
+        max_server_datagram = *len;
+    }
+    return SOCK_MEM_DELIVER;
+}
+
+static void forged_hello_flood_never_displaces_established_peers(void)
+{
+    reset_net();
+    sock_secure_config_t t = { 0 };
+    t.max_half_open = 4;
+    t.handshake_deadline_ms = 30000;
+    tweak_cfg = &t;
+    server_open(16, 10, apply_tweak);
+    uint8_t hello[512];
+    size_t hello_len = real_client_hello(hello, sizeof(hello));
+    REQUIRE(hello_len > 60);
+    uint8_t bogus[600];
+    size_t bogus_len = with_cookie(hello, hello_len, bogus, sizeof(bogus));
+    for (int i = 0; i < 10; i++) {
+        CHECK_EQ(client_open(i, NULL), -EINPROGRESS);
+    }
+    pump(10);
+    /* at most 4 handshakes run at once: the others retransmit and get in later */
+    CHECK(server_stats().sessions_handshake <= 4);
+    for (int k = 0; k < 10 && server_stats().sessions_open < 10; k++) {
+        now_ms += 1000;
+        pump(10);
+    }
+    CHECK_EQ(server_stats().sessions_open, 10);
+    CHECK(server_stats().drop_half_open > 0);
+    net.filter = measure_server_output;
+    max_server_datagram = 0;
+    uint32_t max_half_open_seen = 0;
+    int good = 0;
+    for (int k = 0; k < 10000; k++) {
+        sock_ep_t forged = client_ep(1000 + k % 50000);
+        forged.addr[12] = (uint8_t)(k >> 8);
+        forged.addr[13] = (uint8_t)k;
+        forged.port = (uint16_t)(1024 + k);
+        if (k % 2) { /* half of them carry a made-up cookie */
+            CHECK(bogus_len > hello_len);
+            bogus[13 + 12 + 2] = (uint8_t)k; /* vary the random */
+            sock_mem_inject(&server_mem, &forged, bogus, bogus_len);
+        } else {
+            sock_mem_inject(&server_mem, &forged, hello, hello_len);
+        }
+        if (k % 100 == 0) {
+            sock_secure_process(&server);
+            sock_secure_stats_t st = server_stats();
+            if (st.sessions_handshake > max_half_open_seen) {
+                max_half_open_seen = st.sessions_handshake;
+            }
+            int i = (k / 100) % 10;
+            char msg[32];
+            int n = snprintf(msg, sizeof(msg), "during flood %d", k);
+            sock_secure_send(clients[i].s, msg, (size_t)n);
+            pump(10);
+            uint8_t buf[64];
+            sock_secure_session_t *want = clients[i].s;
+            int got = sock_secure_recv(&clients[i].sock, &want, buf, sizeof(buf), 0);
+            good += got == n && memcmp(buf, msg, (size_t)n) == 0;
+        }
+    }
+    pump(10);
+    sock_secure_stats_t st = server_stats();
+    CHECK_EQ(good, 100);
+    CHECK_EQ(st.sessions_open, 10);
+    CHECK_EQ(st.sessions_handshake, 0);
+    CHECK_EQ(max_half_open_seen, 0); /* no forged hello ever took a slot */
+    CHECK(st.hello_verify_sent >= 10 + 10000);
+    CHECK_EQ(st.bad_cookies, 5000);
+    CHECK(max_server_datagram > 0 && max_server_datagram <= hello_len); /* no amplification */
+    CHECK_EQ(server_ev.error + server_ev.closed + server_ev.expired, 0);
+    net.filter = NULL;
+    teardown(10);
+}
+
+/* Clients whose server flights are lost after the cookie exchange stay half-open. */
+static int stall_mask;
+static int drop_server_hello(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+                             size_t *len)
+{
+    (void)arg;
+    sock_ep_t srv = server_ep();
+    if (sock_ep_equal(from, &srv) && *len > 25 && data[0] == 22 && data[25 - 12] == 2) {
+        for (int i = 0; i < 8; i++) {
+            sock_ep_t c = client_ep(i);
+            if ((stall_mask & (1 << i)) && sock_ep_equal(to, &c)) {
+                return SOCK_MEM_DROP; /* ServerHello flight to a stalled client */
+            }
+        }
+    }
+    return SOCK_MEM_DELIVER;
+}
+
+static void half_open_sessions_are_capped_and_expire_at_the_deadline(void)
+{
+    reset_net();
+    sock_secure_config_t t = { 0 };
+    t.max_half_open = 2;
+    t.handshake_deadline_ms = 10000;
+    tweak_cfg = &t;
+    server_open(8, 8, apply_tweak);
+    stall_mask = 0x0F; /* clients 0..3 never see the ServerHello */
+    net.filter = drop_server_hello;
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ(client_open(i, NULL), -EINPROGRESS);
+    }
+    pump(4);
+    sock_secure_stats_t st = server_stats();
+    CHECK_EQ(st.sessions_handshake, 2);
+    CHECK(st.drop_half_open >= 2);
+    /* the deadline frees them; clients retransmit meanwhile, and are again capped at 2 */
+    for (int k = 0; k < 40; k++) {
+        now_ms += 500;
+        pump(4);
+        CHECK(server_stats().sessions_handshake <= 2);
+    }
+    st = server_stats();
+    CHECK(st.expired_handshake >= 2);
+    CHECK_EQ(server_ev.expired, (int)st.expired_handshake);
+    CHECK_EQ(server_ev.last_err, -ETIMEDOUT);
+    /* a healthy client still gets in once a half-open slot is free */
+    stall_mask = 0;
+    for (int i = 0; i < 4; i++) {
+        client_close(i);
+    }
+    now_ms += 20000;
+    pump(0);
+    CHECK_EQ(server_stats().sessions_handshake, 0);
+    CHECK_EQ(client_open(4, NULL), -EINPROGRESS);
+    pump(5);
+    CHECK_EQ(clients[4].ev.connected, 1);
+    net.filter = NULL;
+    client_close(4);
+    sock_secure_close(&server);
+    sock_close(&server_mem.base);
+}
+
+static void full_table_refuses_new_peers_by_default(void)
+{
+    reset_net();
+    server_open(2, 3, NULL);
+    CHECK_EQ(client_open(0, NULL), -EINPROGRESS);
+    CHECK_EQ(client_open(1, NULL), -EINPROGRESS);
+    pump(2);
+    CHECK_EQ(server_stats().sessions_open, 2);
+    CHECK_EQ(client_open(2, NULL), -EINPROGRESS);
+    pump(3);
+    CHECK_EQ(clients[2].ev.connected, 0);
+    CHECK(server_stats().drop_table_full >= 1);
+    CHECK_EQ(server_stats().evictions, 0);
+    CHECK_EQ(clients[0].ev.closed + clients[1].ev.closed, 0);
+    teardown(3);
+}
+
+static void full_table_evicts_the_least_recently_active_session(void)
+{
+    reset_net();
+    sock_secure_config_t t = { 0 };
+    t.when_full = SOCK_SECURE_FULL_EVICT_LRU;
+    tweak_cfg = &t;
+    server_open(2, 3, apply_tweak);
+    CHECK_EQ(client_open(0, NULL), -EINPROGRESS);
+    CHECK_EQ(client_open(1, NULL), -EINPROGRESS);
+    pump(2);
+    now_ms += 1000;
+    CHECK_EQ(sock_secure_send(clients[1].s, "recent", 6), 6); /* client 0 is now the LRU */
+    pump(2);
+    now_ms += 1000;
+    CHECK_EQ(client_open(2, NULL), -EINPROGRESS);
+    pump(3);
+    CHECK_EQ(clients[2].ev.connected, 1);
+    CHECK_EQ(clients[0].ev.closed, 1); /* close_notify from the server */
+    CHECK_EQ(clients[1].ev.closed, 0);
+    sock_secure_stats_t st = server_stats();
+    CHECK_EQ(st.evictions, 1);
+    CHECK_EQ(st.sessions_open, 2);
+    CHECK_EQ(server_ev.expired, 1);
+    CHECK_EQ(server_ev.last_err, SOCK_SECURE_E_EVICTED);
+    teardown(3);
+}
+
+static void idle_sessions_are_closed_after_the_idle_timeout(void)
+{
+    reset_net();
+    sock_secure_config_t t = { 0 };
+    t.idle_timeout_ms = 5000;
+    tweak_cfg = &t;
+    server_open(4, 2, apply_tweak);
+    CHECK_EQ(client_open(0, NULL), -EINPROGRESS);
+    CHECK_EQ(client_open(1, NULL), -EINPROGRESS);
+    pump(2);
+    CHECK(sock_secure_next_timeout(&server) <= 5000);
+    for (int k = 0; k < 8; k++) { /* client 1 talks every second, client 0 is silent */
+        now_ms += 1000;
+        sock_secure_send(clients[1].s, "tick", 4);
+        pump(2);
+        uint8_t buf[8];
+        sock_secure_session_t *want = clients[1].s;
+        sock_secure_recv(&clients[1].sock, &want, buf, sizeof(buf), 0);
+    }
+    sock_secure_stats_t st = server_stats();
+    CHECK_EQ(st.expired_idle, 1);
+    CHECK_EQ(st.sessions_open, 1);
+    CHECK_EQ(clients[0].ev.closed, 1);
+    CHECK_EQ(clients[1].ev.closed, 0);
+    teardown(2);
+}
+
+/* Client 0 loses its state (no close_notify) and connects again from the same address. */
+static void restart_client(const uint8_t *key)
+{
+    sock_close(&clients[0].mem.base); /* the close_notify below goes nowhere */
+    sock_secure_close(&clients[0].sock);
+    CHECK_EQ(client_open(0, key), -EINPROGRESS);
+    pump(2);
+}
+
+static void restarted_peer_replaces_its_old_session_only_when_the_new_one_is_up(void)
+{
+    static const uint8_t wrong[16] = { 9, 9, 9 };
+    reset_net();
+    server_open(4, 2, NULL);
+    CHECK_EQ(client_open(0, NULL), -EINPROGRESS);
+    CHECK_EQ(client_open(1, NULL), -EINPROGRESS);
+    pump(2);
+    sock_secure_session_t *old = NULL;
+    for (int i = 0; i < 4; i++) {
+        sock_secure_session_info_t info;
+        sock_ep_t c0 = client_ep(0);
+        if (sock_secure_session_info(&server_slots[i], &info) == 0 &&
+            sock_ep_equal(&info.remote, &c0)) {
+            old = &server_slots[i];
+        }
+    }
+    REQUIRE(old != NULL);
+    /* a restart that fails (wrong key) leaves the old session alone */
+    restart_client(wrong);
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(old, &info), 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
+    CHECK_EQ(server_stats().peer_restarts, 0);
+    /* a restart that succeeds replaces it */
+    restart_client(NULL);
+    CHECK_EQ(clients[0].ev.connected, 1);
+    sock_secure_stats_t st = server_stats();
+    CHECK_EQ(st.peer_restarts, 1);
+    CHECK_EQ(st.sessions_open, 2);
+    CHECK_EQ(server_ev.closed, 1);
+    CHECK_EQ(server_ev.last_err, -ECONNRESET);
+    CHECK_EQ(sock_secure_session_info(old, &info), 0);
+    CHECK(info.state == SOCK_SECURE_ST_CLOSED || info.state == SOCK_SECURE_ST_OPEN);
+    CHECK_EQ(sock_secure_send(clients[0].s, "again", 5), 5);
+    pump(2);
+    uint8_t buf[8];
+    sock_secure_session_t *want = clients[0].s;
+    CHECK_EQ(sock_secure_recv(&clients[0].sock, &want, buf, sizeof(buf), 0), 5);
+    CHECK_MEM(buf, "again", 5);
+    teardown(2);
+}
+
+static size_t lookups;
+static size_t db_lookup(void *arg, const uint8_t *identity, size_t len, uint8_t *key, size_t max)
+{
+    (void)arg;
+    lookups++;
+    if (len == 5 && memcmp(identity, "dev-7", 5) == 0 && max >= 16) {
+        make_key(7, key);
+        return 16;
+    }
+    return 0;
+}
+
+static void tweak_lookup(sock_secure_config_t *cfg)
+{
+    cfg->psk_lookup = db_lookup;
+}
+
+static void identities_not_preloaded_are_looked_up_and_unknown_ones_refused(void)
+{
+    reset_net();
+    lookups = 0;
+    server_open(8, 0, tweak_lookup);
+    CHECK_EQ(client_open(7, NULL), -EINPROGRESS); /* known to the "database" */
+    CHECK_EQ(client_open(3, NULL), -EINPROGRESS); /* unknown */
+    for (int r = 0; r < 200; r++) {
+        sock_secure_process(&server);
+        sock_secure_process(&clients[7].sock);
+        sock_secure_process(&clients[3].sock);
+    }
+    CHECK_EQ(clients[7].ev.connected, 1);
+    CHECK_EQ(clients[3].ev.error, 1);
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(clients[3].s, &info), 0);
+    CHECK_EQ(info.alert, 115);
+    CHECK(lookups >= 2);
+    sock_secure_stats_t st = server_stats();
+    CHECK_EQ(st.handshakes_ok, 1);
+    CHECK_EQ(st.handshakes_failed, 1);
+    client_close(7);
+    client_close(3);
+    sock_secure_close(&server);
+    sock_close(&server_mem.base);
+}
+
+int main(void)
+{
+    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
+        tu_skip("no backend built");
+    }
+    RUN(fifty_clients_with_own_identities_echo_twenty_records_each);
+    RUN(forged_hello_flood_never_displaces_established_peers);
+    RUN(half_open_sessions_are_capped_and_expire_at_the_deadline);
+    RUN(full_table_refuses_new_peers_by_default);
+    RUN(full_table_evicts_the_least_recently_active_session);
+    RUN(idle_sessions_are_closed_after_the_idle_timeout);
+    RUN(restarted_peer_replaces_its_old_session_only_when_the_new_one_is_up);
+    RUN(identities_not_preloaded_are_looked_up_and_unknown_ones_refused);
+    return tu_exit();
+}
