@@ -38,6 +38,7 @@ typedef struct {
     ssock_keys_t keys;
     ssock_suites_t suites;
     uint32_t timeout_ms;
+    uint32_t hs_timeout_ms; /* 0: the RFC 6347 retransmission budget alone */
     bool verbose;
 } cli_opts_t;
 
@@ -81,6 +82,8 @@ static void cli_usage(FILE *out)
             "  --psk ID:HEXKEY    the pre-shared key (1..%d bytes as an even number of hex digits)\n"
             "  --ciphers LIST     suites to offer, comma-separated IANA or OpenSSL names\n"
             "  --timeout MS       wait this long for replies after the end of input (default %d)\n"
+            "  --handshake-timeout MS  give up the handshake after MS (default: when the\n"
+            "                     retransmission budget, about two minutes, runs out)\n"
             "  -v                 report the handshake and the close on stderr\n"
             "  -h, --help         this text\n"
             "\n"
@@ -119,6 +122,11 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
         } else if ((m = ssock_opt(&a, "--timeout", &val)) != 0) {
             if (m < 0 || ssock_parse_u32(a.cmd, "--timeout", val, 0, 86400000u,
                                          &o->timeout_ms) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--handshake-timeout", &val)) != 0) {
+            if (m < 0 || ssock_parse_u32(a.cmd, "--handshake-timeout", val, 1, 86400000u,
+                                         &o->hs_timeout_ms) < 0) {
                 return SSOCK_EXIT_USAGE;
             }
         } else if ((m = ssock_opt(&a, "-v", NULL)) != 0) {
@@ -175,13 +183,21 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
     if (have_info && info.last_error != 0) {
         err = info.last_error;
     }
-    if (err == -ETIMEDOUT) {
+    if (err == -ETIMEDOUT && have_info && info.datagrams_in >= 2) {
+        /* The server got past the cookie exchange (more than a HelloVerifyRequest came back),
+         * then went silent: a DTLS server silently drops a Finished it cannot decrypt
+         * (RFC 6347 §4.1.2.7; OpenSSL does), so count it as a failed handshake. */
+        ssock_error("handshake failed with %s: the server answered, then stopped (%lu "
+                    "retransmissions): wrong PSK? (DTLS servers drop what they cannot decrypt)",
+                    o->target, (unsigned long)info.retransmits);
+        err = SOCK_SECURE_E_HANDSHAKE;
+    } else if (err == -ETIMEDOUT) {
         ssock_error("no answer from %s after %lu retransmissions", o->target,
                     (unsigned long)(have_info && info.retransmits > 0 ? info.retransmits
                                                                      : cfg->hs_max_retransmit));
     } else {
         ssock_describe_failure(have_info ? &info : NULL, err, why, sizeof why);
-        ssock_error("handshake with %s failed: %s", o->target, why);
+        ssock_error("handshake failed with %s: %s", o->target, why);
     }
     if (have_info) {
         sock_secure_session_close(s);
@@ -198,6 +214,7 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
                        bool may_retry)
 {
     sock_secure_session_info_t info;
+    uint64_t start = sock_secure_platform_now_ms(NULL);
     int rc;
 
     *s = NULL;
@@ -238,6 +255,10 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
         } else {
             /* The slot was freed: only the event knows why. */
             return cli_handshake_failed(o, cfg, NULL, ev->err ? ev->err : -ETIMEDOUT);
+        }
+        if (o->hs_timeout_ms > 0 &&
+            sock_secure_platform_now_ms(NULL) - start >= o->hs_timeout_ms) {
+            return cli_handshake_failed(o, cfg, *s, -ETIMEDOUT);
         }
         t = sock_secure_next_timeout(sock);
         if (t > 0) {
@@ -455,7 +476,7 @@ static int cli_open(const cli_opts_t *o, bool *v4, sock_udp_t *udp, sock_secure_
     cfg->event_arg = ev;
     rc = sock_secure_create(sock, cfg);
     if (rc < 0) {
-        ssock_error("cannot set up DTLS: %s", sock_secure_strerror(rc));
+        ssock_create_failed(rc, o->suites.count > 0);
         sock_close(&udp->base);
         return ssock_exit_status(rc);
     }

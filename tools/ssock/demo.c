@@ -239,7 +239,11 @@ static int demo_handshake(demo_t *d)
                         why);
             return ssock_exit_status(err);
         }
-        if (ssock_interrupted || ssock_now_ms() - start > DEMO_STEP_TIMEOUT_MS) {
+        if (ssock_interrupted) {
+            ssock_error("demo: interrupted");
+            return SSOCK_EXIT_OK;
+        }
+        if (ssock_now_ms() - start > DEMO_STEP_TIMEOUT_MS) {
             ssock_error("demo: handshake did not finish within %u ms", DEMO_STEP_TIMEOUT_MS);
             return SSOCK_EXIT_TIMEOUT;
         }
@@ -276,7 +280,11 @@ static int demo_round(demo_t *d, unsigned n)
             ssock_error("demo: the client's receive failed: %s", sock_secure_strerror(rc));
             return ssock_exit_status(rc);
         }
-        if (ssock_interrupted || ssock_now_ms() - start > DEMO_STEP_TIMEOUT_MS) {
+        if (ssock_interrupted) {
+            ssock_error("demo: interrupted");
+            return SSOCK_EXIT_OK;
+        }
+        if (ssock_now_ms() - start > DEMO_STEP_TIMEOUT_MS) {
             ssock_error("demo: no echo of '%s' within %u ms", msg, DEMO_STEP_TIMEOUT_MS);
             return SSOCK_EXIT_TIMEOUT;
         }
@@ -321,12 +329,13 @@ static void demo_report(const demo_t *d, const sock_secure_session_info_t *ci, u
     printf("  psk         identity \"%s\", %zu-byte built-in demo key\n",
            (const char *)demo_identity, sizeof demo_key);
     printf("  protocol    %s, %s (0x%04X)\n", ci->version, ci->suite_name, (unsigned)ci->suite);
-    printf("  handshake   %lu ms, %lu retransmissions, %lu HelloVerifyRequest(s) from the server\n",
-           (unsigned long)ci->handshake_ms, (unsigned long)ci->retransmits,
-           (unsigned long)ss.hello_verify_sent);
+    printf("  handshake   %s%lu ms, %lu retransmissions, %lu HelloVerifyRequest(s) from the "
+           "server\n", ci->handshake_ms == 0 ? "<" : "",
+           (unsigned long)(ci->handshake_ms == 0 ? 1 : ci->handshake_ms),
+           (unsigned long)ci->retransmits, (unsigned long)ss.hello_verify_sent);
     printf("  echo        %u records sent, %u echoed back, all bytes verified (%lu round trips "
-           "in %lu ms)\n", DEMO_ROUNDS, d->echoed, (unsigned long)ci->records_in,
-           (unsigned long)echo_ms);
+           "in %s%lu ms)\n", DEMO_ROUNDS, d->echoed, (unsigned long)ci->records_in,
+           echo_ms == 0 ? "<" : "", (unsigned long)(echo_ms == 0 ? 1 : echo_ms));
     printf("  client out  %lu bytes in %lu datagrams\n", (unsigned long)ci->bytes_out,
            (unsigned long)ci->datagrams_out);
     printf("  client in   %lu bytes in %lu datagrams\n", (unsigned long)ci->bytes_in,
@@ -356,17 +365,17 @@ static int demo_run(void)
     }
     rc = demo_handshake(&d);
     echo_start = ssock_now_ms();
-    for (unsigned n = 1; rc == 0 && n <= DEMO_ROUNDS; n++) {
+    for (unsigned n = 1; rc == 0 && !ssock_interrupted && n <= DEMO_ROUNDS; n++) {
         rc = demo_round(&d, n);
     }
-    if (rc == 0) {
+    if (rc == 0 && !ssock_interrupted) { /* interrupted: exit 0 without a report */
         echo_ms = ssock_now_ms() - echo_start;
         if (sock_secure_session_info(d.cs, &ci) < 0) {
             ssock_error("demo: the client's session vanished");
             rc = SSOCK_EXIT_IO;
         }
     }
-    if (rc == 0) {
+    if (rc == 0 && !ssock_interrupted) {
         demo_close(&d);
         demo_report(&d, &ci, echo_ms);
     }

@@ -54,16 +54,19 @@ static void srv_usage(FILE *out)
             "  --listen ADDR:PORT  where to listen (default [::]:%d, IPv4 and IPv6)\n"
             "  --psk ID:HEXKEY     a pre-shared key clients may use; repeatable (up to %d)\n"
             "                      key: 1..%d bytes as an even number of hex digits\n"
+            "                      (ID may contain ':'; the last one starts the key)\n"
             "  --psk-hint HINT     identity hint sent to clients\n"
             "  --ciphers LIST      suites in preference order, comma-separated IANA or OpenSSL\n"
             "                      names (default: the CoAP suites, e.g. PSK-AES128-CCM8)\n"
             "  --max-sessions N    concurrent sessions, 1..%d (default %d)\n"
             "  --echo              send each record back to its sender\n"
-            "  --once              exit when the first session ends (0 if the peer closed it)\n"
+            "  --once              exit when the first established session ends: 0 if the\n"
+            "                      peer closed it (failed handshakes do not count)\n"
             "  -v                  prefix records with the peer; report sessions on stderr\n"
             "  -h, --help          this text\n"
             "\n"
-            "SIGINT/SIGTERM close every session (close_notify) and exit 0.\n",
+            "SIGINT/SIGTERM close every session (close_notify) and exit 0. Failed handshakes\n"
+            "are reported on stderr (with the alert and a hint), with or without -v.\n",
             SSOCK_DEFAULT_PORT, SSOCK_MAX_PSKS, CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_MAX_SESSIONS,
             SSOCK_DEFAULT_SESSIONS);
 }
@@ -182,7 +185,9 @@ static void srv_report_end(srv_t *srv, sock_secure_session_t *s, int err)
                     (srv->flags[i] & SRV_SLOT_UP) ? "session failed" : "handshake failed", why);
         }
     }
-    if (srv->opts->once && !srv->done) {
+    /* --once: the first session that was established decides; failed handshakes (say, a client
+     * with the wrong key) are reported and the server serves on. */
+    if (srv->opts->once && !srv->done && (srv->flags[i] & SRV_SLOT_UP) != 0) {
         srv->done = true;
         srv->status = ssock_exit_status(err);
     }
@@ -393,7 +398,7 @@ static int srv_run(srv_opts_t *o)
     cfg.event_arg = &srv;
     rc = sock_secure_create(&sock, &cfg);
     if (rc < 0) {
-        ssock_error("cannot set up DTLS: %s", sock_secure_strerror(rc));
+        ssock_create_failed(rc, o->suites.count > 0);
         rc = ssock_exit_status(rc);
     } else {
         if (o->verbose) {

@@ -141,6 +141,9 @@ int ssock_exit_status(int err);
 void ssock_describe_failure(const sock_secure_session_info_t *info, int err, char *buf,
                             size_t len);
 
+/** Explain a sock_secure_create() failure on stderr (one line). */
+void ssock_create_failed(int err, bool suites_given);
+
 /** Print "ssock: <message>" on stderr (one line). */
 void ssock_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -149,7 +152,8 @@ const char *ssock_ep_str(const sock_ep_t *ep, char *buf, size_t len);
 
 /* ---- event loop helpers --------------------------------------------------------------------- */
 
-/** Install the SIGINT/SIGTERM handler (without SA_RESTART, so poll() returns early). */
+/** Install the SIGINT/SIGTERM handler (without SA_RESTART, so poll() returns early); ignore
+ *  SIGPIPE so a closed stdout is reported as an error. */
 void ssock_install_signals(void);
 
 /** Monotonic milliseconds (the library's platform clock). */

@@ -377,6 +377,20 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, cha
     }
 }
 
+void ssock_create_failed(int err, bool suites_given)
+{
+    const tlsman_driver_t *drv = sock_secure_backend(NULL);
+
+    if (err == -ENOENT && drv == NULL) {
+        ssock_error("cannot set up DTLS: no (D)TLS backend is built in");
+    } else if (err == -ENOTSUP && suites_given) {
+        ssock_error("cannot set up DTLS: backend %s does not implement a suite of --ciphers "
+                    "(or DTLS with PSK)", drv ? drv->name : "?");
+    } else {
+        ssock_error("cannot set up DTLS: %s", sock_secure_strerror(err));
+    }
+}
+
 void ssock_error(const char *fmt, ...)
 {
     va_list ap;
@@ -414,6 +428,9 @@ void ssock_install_signals(void)
     sa.sa_flags = 0; /* no SA_RESTART: poll() returns with EINTR */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A closed stdout (ssock server | head -1) is an error to report, not a silent death. */
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
 }
 
 uint64_t ssock_now_ms(void)

@@ -1,0 +1,34 @@
+# Shared helpers for the interop scripts (sourced; not a test itself).
+# Each script gets the ssock binary as $1, exits 0 pass / 1 fail / 77 skip, and cleans up.
+set -u
+SSOCK=${1:?usage: $0 PATH_TO_SSOCK}
+ID=interop-dev
+KEY=00112233445566778899aabbccddeeff
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    wait 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for f in "$WORK"/*.out "$WORK"/*.err; do [ -f "$f" ] && { echo "--- $f"; cat "$f"; }; done; exit 1; }
+pass() { echo "PASS: $*"; }
+command -v openssl >/dev/null || { echo "SKIPPED: openssl not installed"; exit 77; }
+
+# A free UDP port on loopback (bound and released; collisions are retried by callers' timeouts).
+free_port() {
+    python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if sys.argv[1]=="6" else socket.AF_INET, socket.SOCK_DGRAM); s.bind(("::1" if sys.argv[1]=="6" else "127.0.0.1",0)); print(s.getsockname()[1])' "${1:-4}"
+}
+
+# wait_for FILE TEXT SECONDS: poll until FILE contains TEXT.
+wait_for() {
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        grep -qF -- "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+have_ipv6() { python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1",0))' 2>/dev/null; }
