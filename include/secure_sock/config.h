@@ -17,7 +17,7 @@
 /** Bytes reserved per socket for the backend's own socket state (its configuration and cookie
  *  secret). Each driver checks at compile time that its state fits. */
 #ifndef CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE
-#define CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE 1024
+#define CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE 2048
 #endif
 
 /** Bytes reserved per session for the backend's session state (mbedTLS's context is 736 bytes on
@@ -48,6 +48,22 @@
 #define CONFIG_SOCK_SECURE_PSK_KEY_MAX 32
 #endif
 
+/** Entries in one credential store (keys, chains, trust anchor sets, pinned keys, PSKs). */
+#ifndef CONFIG_SOCK_SECURE_CRED_MAX
+#define CONFIG_SOCK_SECURE_CRED_MAX 16
+#endif
+
+/** Bytes of one credential store's arena: a P-256 key, a 3-certificate PEM chain and a CA set
+ *  fit in about 4 KiB; twice that leaves room for a second identity. */
+#ifndef CONFIG_SOCK_SECURE_CRED_ARENA
+#define CONFIG_SOCK_SECURE_CRED_ARENA 8192
+#endif
+
+/** Credential tags one socket may reference. */
+#ifndef CONFIG_SOCK_SECURE_MAX_CRED_TAGS
+#define CONFIG_SOCK_SECURE_MAX_CRED_TAGS 4
+#endif
+
 /** RFC 6347 §4.2.4.1: initial retransmission timeout (ms). */
 #ifndef CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS
 #define CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS 1000
@@ -74,6 +90,12 @@
  *  would). Big enough for a full certificate flight. */
 #ifndef CONFIG_SOCK_MEM_QUEUE_SIZE
 #define CONFIG_SOCK_MEM_QUEUE_SIZE 16384
+#endif
+
+/** Datagrams one in-memory endpoint's fault injection can hold back at once (reorder, delay). Each
+ *  slot is one CONFIG_SOCK_SECURE_MAX_DATAGRAM buffer; four cover a reordered flight. */
+#ifndef CONFIG_SOCK_MEM_FAULT_HOLD
+#define CONFIG_SOCK_MEM_FAULT_HOLD 4
 #endif
 
 #endif /* SECURE_SOCK_CONFIG_H */

@@ -43,7 +43,26 @@ enum sock_secure_error {
     SOCK_SECURE_E_BACKEND     = -1008, /**< the (D)TLS stack reported an internal failure */
     SOCK_SECURE_E_HELLO_VERIFY = -1009, /**< internal: the server answered with HelloVerifyRequest */
     SOCK_SECURE_E_EVICTED     = -1010, /**< the session was evicted to make room for a new peer */
+    SOCK_SECURE_E_CRED_FORMAT = -1011, /**< a credential is not valid PEM/DER */
+    SOCK_SECURE_E_CRED_TYPE   = -1012, /**< a credential is another kind of object than declared */
+    SOCK_SECURE_E_CRED_MISMATCH = -1013, /**< the private key does not match the certificate */
 };
+
+/** @name Why a peer's certificate or key was not accepted (sock_secure_session_info().verify) */
+/** @{ */
+#define SOCK_SECURE_VFY_UNKNOWN_CA     (1u << 0) /**< not issued by a trusted CA */
+#define SOCK_SECURE_VFY_EXPIRED        (1u << 1) /**< a certificate's validity has ended */
+#define SOCK_SECURE_VFY_NOT_YET_VALID  (1u << 2) /**< a certificate is not valid yet */
+#define SOCK_SECURE_VFY_NAME_MISMATCH  (1u << 3) /**< the server name does not match */
+#define SOCK_SECURE_VFY_BAD_SIGNATURE  (1u << 4) /**< a signature does not verify */
+#define SOCK_SECURE_VFY_NO_CERT        (1u << 5) /**< the peer sent no certificate but one is
+                                                      required */
+#define SOCK_SECURE_VFY_BAD_KEY        (1u << 6) /**< key type or size not acceptable */
+#define SOCK_SECURE_VFY_REVOKED        (1u << 7) /**< revoked */
+#define SOCK_SECURE_VFY_NOT_PINNED     (1u << 8) /**< a raw public key not in the trust list */
+#define SOCK_SECURE_VFY_APP            (1u << 9) /**< rejected by the application's callback */
+#define SOCK_SECURE_VFY_OTHER          (1u << 31) /**< another reason */
+/** @} */
 
 #ifdef __cplusplus
 }

@@ -53,6 +53,17 @@ typedef tlsman_role_t sock_secure_role_t;
 #define SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM    0xC02Bu /**< ..._ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
 /** @} */
 
+/** Peer verification: SOCK_SECURE_VERIFY_DEFAULT (required on clients; on servers required
+ *  when a CA is configured, else none), _NONE, _OPTIONAL, _REQUIRED. */
+typedef tlsman_verify_t sock_secure_verify_t;
+#define SOCK_SECURE_VERIFY_DEFAULT  TLSMAN_VERIFY_DEFAULT  /**< see sock_secure_verify_t */
+#define SOCK_SECURE_VERIFY_NONE     TLSMAN_VERIFY_NONE     /**< no peer certificate check */
+#define SOCK_SECURE_VERIFY_OPTIONAL TLSMAN_VERIFY_OPTIONAL /**< check it if the peer sends one */
+#define SOCK_SECURE_VERIFY_REQUIRED TLSMAN_VERIFY_REQUIRED /**< the peer must prove itself */
+
+/** Application check of peer certificates (see tlsman_verify_cb_t). */
+typedef tlsman_verify_cb_t sock_secure_verify_cb_t;
+
 /** What an event callback is told. */
 typedef enum {
     SOCK_SECURE_EV_CONNECTED = 1, /**< handshake complete; the session can send and receive */
@@ -109,7 +120,18 @@ typedef struct {
     sock_secure_psk_lookup_t psk_lookup; /**< server: optional lookup for other identities */
     void *psk_lookup_arg;               /**< passed to psk_lookup */
     const char *psk_hint;               /**< server: identity hint to send (NUL-terminated) */
-    const uint16_t *suites;             /**< IANA ids in preference order; NULL = defaults */
+    const sock_secure_creds_t *creds;   /**< credential store (caller-owned), may be NULL */
+    const uint32_t *cred_tags;          /**< the store's tags this socket uses */
+    size_t cred_tag_count;              /**< 0..CONFIG_SOCK_SECURE_MAX_CRED_TAGS */
+    sock_secure_verify_t verify;        /**< peer verification (default: see the type) */
+    const char *server_name;            /**< client: name expected in the server certificate
+                                             (and sent as SNI); sock_secure_connect_to()
+                                             overrides it per connection */
+    sock_secure_verify_cb_t verify_cb;  /**< optional extra check of peer certificates */
+    void *verify_arg;                   /**< passed to verify_cb */
+    const uint16_t *suites;             /**< IANA ids in preference order; NULL = defaults:
+                                             the PSK suites if PSKs are configured, then the
+                                             ECDHE-ECDSA ones if certificates are */
     size_t suite_count;                 /**< number of suites */
     uint32_t hs_timeout_initial_ms;     /**< RFC 6347 initial retransmission timeout */
     uint32_t hs_timeout_max_ms;         /**< cap of the doubling */
@@ -159,6 +181,7 @@ typedef struct {
     const char *version;       /**< "DTLSv1.2" etc., "" before */
     uint8_t alert;             /**< last alert description */
     uint8_t alert_origin;      /**< tlsman_alert_origin_t (NONE if no alert) */
+    uint32_t verify;           /**< SOCK_SECURE_VFY_* bits: why the peer was not accepted */
     int last_error;            /**< why a CLOSED session ended, 0 if open */
     uint32_t handshake_ms;     /**< handshake duration, once established */
     uint32_t retransmits;      /**< flights this session retransmitted */
@@ -244,14 +267,20 @@ void sock_secure_config_init(sock_secure_config_t *cfg);
  * @brief Create a secure socket (seed: secure_sock_create).
  *
  * Checks everything before the network is touched: the backend exists and has the capabilities
- * the config needs (DTLS for a datagram transport, PSK for PSK credentials); every suite is known
- * and implemented by the backend; credentials are within limits.
+ * the config needs (DTLS for a datagram transport, PSK for PSKs, X509 for certificates, RPK for
+ * raw public keys: own key without certificate, or pinned peer keys); every suite is known and
+ * implemented by the backend; credentials are within limits and complete (a certificate needs
+ * its private key and they must match; required verification needs trust anchors).
  * @param[out] sock caller-owned storage; valid until sock_secure_close().
  * @param cfg  copied; the pointers inside it are kept (see sock_secure_config_t).
- * @return 0; -EINVAL for a NULL/invalid argument (no transport, no sessions, no PSK, bad timers,
- *         oversized PSK); -ENOENT if sock_secure_init() was not called or the backend is unknown;
- *         -ENOTSUP if the backend lacks a needed capability or a requested suite (stream transports
- *         are not supported yet); -ENOMEM or SOCK_SECURE_E_BACKEND if the stack failed to set up.
+ * @return 0; -EINVAL for a NULL/invalid argument (no transport, no sessions, no credentials, bad
+ *         timers, oversized PSK, a certificate without its key, verification required without a
+ *         CA, more than CONFIG_SOCK_SECURE_MAX_CRED_TAGS tags); -ENOENT if sock_secure_init() was
+ *         not called or the backend is unknown; -ENOTSUP if the backend lacks a needed capability
+ *         or a requested suite (stream transports are not supported yet);
+ *         SOCK_SECURE_E_CRED_MISMATCH if the key does not match the certificate;
+ *         SOCK_SECURE_E_CRED_FORMAT/_TYPE for a credential the backend cannot use;
+ *         -ENOMEM or SOCK_SECURE_E_BACKEND if the stack failed to set up.
  */
 int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);
 
@@ -271,6 +300,14 @@ int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);
  */
 int sock_secure_connect(sock_secure_t *sock, const sock_ep_t *remote,
                         sock_secure_session_t **session, uint32_t timeout_ms);
+
+/**
+ * @brief sock_secure_connect() expecting @p server_name (NUL-terminated, copied by the backend)
+ *        in the server's certificate instead of the config's server_name; NULL = the config's.
+ * @return as sock_secure_connect(); -ENOTSUP if the backend cannot check names.
+ */
+int sock_secure_connect_to(sock_secure_t *sock, const sock_ep_t *remote, const char *server_name,
+                           sock_secure_session_t **session, uint32_t timeout_ms);
 
 /**
  * @brief Server: wait for the next session whose handshake completed (seed:
@@ -368,6 +405,10 @@ bool sock_secure_error_is_fatal(int err);
 
 /** @brief A static English description of @p err (never NULL). */
 const char *sock_secure_strerror(int err);
+
+/** @brief The first reason named by SOCK_SECURE_VFY_* @p flags ("unknown CA", "expired", ...),
+ *         "ok" for 0. */
+const char *sock_secure_verify_reason(uint32_t flags);
 
 /** @brief RFC 5246 name of a TLS alert ("decrypt_error"), "unknown_alert" if unknown. */
 const char *sock_secure_alert_name(uint8_t alert);

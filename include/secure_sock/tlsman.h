@@ -44,6 +44,31 @@ typedef enum {
     TLSMAN_SERVER = 1, /**< answers it */
 } tlsman_role_t;
 
+/** Peer verification mode, resolved by the core (never "default" here). */
+typedef enum {
+    TLSMAN_VERIFY_DEFAULT = 0,  /**< (user API only) required on clients; on servers required if
+                                     a CA is configured, else none */
+    TLSMAN_VERIFY_NONE = 1,     /**< do not ask for / check the peer's certificate */
+    TLSMAN_VERIFY_OPTIONAL = 2, /**< check it if sent; a server does not require one */
+    TLSMAN_VERIFY_REQUIRED = 3, /**< the peer must present a certificate that verifies */
+} tlsman_verify_t;
+
+/**
+ * Application check of a peer certificate, called for each certificate of the chain (depth 0 =
+ * the peer's own). It may add SOCK_SECURE_VFY_* bits to *flags (any bit fails the handshake when
+ * verification is required). @p der is valid during the call. Returns 0, or a negative code to
+ * abort the handshake.
+ */
+typedef int (*tlsman_verify_cb_t)(void *arg, const uint8_t *der, size_t der_len, int depth,
+                                  uint32_t *flags);
+
+/** A credential handed to the driver at ctx_init (valid during the call: parse or copy it). */
+typedef struct {
+    uint8_t type;        /**< sock_secure_cred_type_t (never PSK) */
+    const uint8_t *data; /**< PEM or DER bytes */
+    size_t len;          /**< their length */
+} tlsman_cred_t;
+
 /** Where the last alert of a session came from. */
 typedef enum {
     TLSMAN_ALERT_NONE = 0,     /**< no alert seen */
@@ -81,6 +106,11 @@ typedef struct {
     size_t psk_hint_len;        /**< length of psk_hint */
     size_t mtu;                 /**< largest datagram to emit (DTLS) */
     const tlsman_io_t *io;      /**< the core's callbacks (static, valid for the socket's life) */
+    const tlsman_cred_t *creds; /**< keys, certificate chains, CAs, pinned keys (not PSKs) */
+    size_t cred_count;          /**< number of creds */
+    tlsman_verify_t verify;     /**< NONE, OPTIONAL or REQUIRED */
+    tlsman_verify_cb_t verify_cb; /**< optional application check */
+    void *verify_arg;           /**< passed to verify_cb */
 } tlsman_config_t;
 
 /** What a driver reports about a session (tlsman_driver_t.info). */
@@ -89,6 +119,7 @@ typedef struct {
     uint8_t alert;         /**< last alert description (RFC 5246 §7.2) */
     uint8_t alert_origin;  /**< tlsman_alert_origin_t */
     const char *version;   /**< "DTLSv1.2", "TLSv1.2", ... or NULL before the handshake */
+    uint32_t verify;       /**< SOCK_SECURE_VFY_* bits of the last peer verification, 0 = ok */
 } tlsman_info_t;
 
 /** A (D)TLS stack behind secure_sock. All function pointers are mandatory unless marked. */
@@ -143,10 +174,17 @@ typedef struct tlsman_driver {
     /** Optional: 0 if @p cookie is one cookie_write made for @p peer_id and still fresh. */
     int (*cookie_check)(void *ctx, const uint8_t *peer_id, size_t peer_id_len,
                         const uint8_t *cookie, size_t cookie_len);
+    /** Optional: check that @p data is a valid credential of @p type (sock_secure_cred_type_t,
+     *  never PSK). Returns 0, SOCK_SECURE_E_CRED_FORMAT, SOCK_SECURE_E_CRED_TYPE or -ENOTSUP. */
+    int (*cred_check)(int type, const uint8_t *data, size_t len);
+    /** Optional (needed for certificates): the name a client expects in the server's certificate
+     *  (and sends as SNI). Called after session_init, before the first handshake step. */
+    int (*set_server_name)(void *sess, const char *name);
 } tlsman_driver_t;
 
 /** The mbedTLS driver (built when mbedTLS is found). */
 extern const tlsman_driver_t tlsman_mbedtls;
+extern const tlsman_driver_t tlsman_wolfssl;
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,12 @@ static const ss_code_text_t ss_errors[] = {
     { SOCK_SECURE_E_NO_SUITE, "no cipher suite in common" },
     { SOCK_SECURE_E_BACKEND, "internal error in the (D)TLS stack" },
     { SOCK_SECURE_E_HELLO_VERIFY, "HelloVerifyRequest sent" },
+    { SOCK_SECURE_E_EVICTED, "session evicted to make room for a new peer" },
+    { SOCK_SECURE_E_CRED_FORMAT, "credential is not valid PEM/DER" },
+    { SOCK_SECURE_E_CRED_TYPE, "credential is not of the declared kind" },
+    { SOCK_SECURE_E_CRED_MISMATCH, "private key does not match the certificate" },
+    { -ECONNRESET, "peer restarted: a new handshake replaced the session" },
+    { -EEXIST, "already present" },
 };
 
 static const ss_code_text_t ss_alerts[] = {
@@ -101,6 +107,32 @@ const char *sock_secure_strerror(int err)
         return "success";
     }
     return ss_lookup(ss_errors, SS_COUNT(ss_errors), err, "unknown error");
+}
+
+static const ss_code_text_t ss_verify_reasons[] = {
+    { (int)SOCK_SECURE_VFY_UNKNOWN_CA, "unknown CA" },
+    { (int)SOCK_SECURE_VFY_EXPIRED, "certificate expired" },
+    { (int)SOCK_SECURE_VFY_NOT_YET_VALID, "certificate not yet valid" },
+    { (int)SOCK_SECURE_VFY_NAME_MISMATCH, "name mismatch" },
+    { (int)SOCK_SECURE_VFY_BAD_SIGNATURE, "bad signature" },
+    { (int)SOCK_SECURE_VFY_NO_CERT, "no certificate sent" },
+    { (int)SOCK_SECURE_VFY_BAD_KEY, "key type or size not accepted" },
+    { (int)SOCK_SECURE_VFY_REVOKED, "certificate revoked" },
+    { (int)SOCK_SECURE_VFY_NOT_PINNED, "public key not in the trust list" },
+    { (int)SOCK_SECURE_VFY_APP, "rejected by the application" },
+};
+
+const char *sock_secure_verify_reason(uint32_t flags)
+{
+    if (flags == 0) {
+        return "ok";
+    }
+    for (size_t i = 0; i < SS_COUNT(ss_verify_reasons); i++) {
+        if (flags & (uint32_t)ss_verify_reasons[i].code) {
+            return ss_verify_reasons[i].text;
+        }
+    }
+    return "verification failed";
 }
 
 const char *sock_secure_alert_name(uint8_t alert)

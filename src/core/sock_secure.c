@@ -23,12 +23,26 @@
 /* Peer id for cookies: family, address, port, scope. */
 #define SS_PEER_ID_LEN (1u + 16u + 2u + 4u)
 
-static const uint16_t ss_default_suites[] = {
+/* Default suites, RFC 7252 §9.1.3's first: the PSK ones, then those for certificates. */
+static const uint16_t ss_default_psk_suites[] = {
     SOCK_SECURE_PSK_AES_128_CCM_8,
     SOCK_SECURE_PSK_AES_128_CCM,
     SOCK_SECURE_PSK_AES_128_GCM_SHA256,
     SOCK_SECURE_PSK_CHACHA20_POLY1305,
 };
+static const uint16_t ss_default_cert_suites[] = {
+    SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8,
+    SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM,
+};
+
+/* What credentials a socket has, gathered from its config and the store tags it references. */
+typedef struct {
+    tlsman_cred_t list[CONFIG_SOCK_SECURE_CRED_MAX]; /* everything but PSKs, for the driver */
+    size_t count;
+    const sock_secure_psk_t *client_psk;  /* the PSK a client offers */
+    sock_secure_psk_t store_psk;          /* storage when it comes from the store */
+    bool psk, cert, key, ca, pinned;
+} ss_creds_plan_t;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
@@ -125,6 +139,20 @@ static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len,
             return p->key_len;
         }
     }
+    for (size_t t = 0; cfg->creds != NULL && t < cfg->cred_tag_count; t++) {
+        size_t cursor = 0;
+        int i;
+        while ((i = sock_secure_creds_find(cfg->creds, cfg->cred_tags[t], SOCK_SECURE_CRED_PSK,
+                                           &cursor, NULL, NULL)) >= 0) {
+            sock_secure_psk_t p;
+            sock_secure_creds_psk(cfg->creds, i, &p);
+            if (p.identity_len == identity_len &&
+                memcmp(p.identity, identity, identity_len) == 0 && p.key_len <= key_max) {
+                memcpy(key, p.key, p.key_len);
+                return p.key_len;
+            }
+        }
+    }
     if (cfg->psk_lookup != NULL) {
         size_t n = cfg->psk_lookup(cfg->psk_lookup_arg, identity, identity_len, key, key_max);
         if (n <= key_max) {
@@ -183,7 +211,8 @@ static void ss_peer_id(const sock_ep_t *remote, uint8_t id[SS_PEER_ID_LEN])
     }
 }
 
-static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote)
+static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote,
+                    const char *server_name)
 {
     uint8_t peer_id[SS_PEER_ID_LEN];
     memset(s, 0, sizeof(*s));
@@ -194,6 +223,9 @@ static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t
     s->active_ms = s->started_ms;
     ss_peer_id(remote, peer_id);
     int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, peer_id, sizeof(peer_id));
+    if (rc == 0 && server_name != NULL) {
+        rc = sk->drv->set_server_name ? sk->drv->set_server_name(s->drv, server_name) : -ENOTSUP;
+    }
     if (rc < 0) {
         sk->drv->session_free(s->drv);
         memset(s, 0, sizeof(*s));
@@ -469,7 +501,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
         events++;
         s = ss_evict(sk, old);
     }
-    if (s == NULL || ss_start(sk, s, from) < 0) {
+    if (s == NULL || ss_start(sk, s, from, NULL) < 0) {
         sk->stats.drop_table_full++;
         return events;
     }
@@ -598,11 +630,11 @@ static int ss_check_config(const sock_secure_config_t *cfg)
          cfg->when_full != SOCK_SECURE_FULL_EVICT_LRU)) {
         return -EINVAL;
     }
-    if ((cfg->psk == NULL) != (cfg->psk_count == 0)) {
+    if ((cfg->psk == NULL) != (cfg->psk_count == 0) ||
+        cfg->cred_tag_count > CONFIG_SOCK_SECURE_MAX_CRED_TAGS ||
+        (cfg->cred_tag_count > 0 && (cfg->cred_tags == NULL || cfg->creds == NULL)) ||
+        cfg->verify > SOCK_SECURE_VERIFY_REQUIRED) {
         return -EINVAL;
-    }
-    if (cfg->psk_count == 0 && (cfg->role == SOCK_SECURE_CLIENT || cfg->psk_lookup == NULL)) {
-        return -EINVAL; /* no credentials at all */
     }
     for (size_t i = 0; i < cfg->psk_count; i++) {
         if (ss_check_psk(&cfg->psk[i]) < 0) {
@@ -619,8 +651,84 @@ static int ss_check_config(const sock_secure_config_t *cfg)
     return 0;
 }
 
-/* Fill sk->suites: the caller's list (each must be supported), or the defaults the stack has. */
-static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg, bool datagram)
+/* Gather the socket's credentials: the PSK array, and the store entries under its tags. */
+static void ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    plan->psk = cfg->psk_count > 0 || (cfg->role == SOCK_SECURE_SERVER && cfg->psk_lookup);
+    plan->client_psk = cfg->psk_count > 0 ? &cfg->psk[0] : NULL;
+    for (size_t t = 0; t < cfg->cred_tag_count; t++) {
+        size_t cursor = 0;
+        const uint8_t *data;
+        size_t len;
+        int i;
+        while ((i = sock_secure_creds_find(cfg->creds, cfg->cred_tags[t], 0, &cursor, &data,
+                                           &len)) >= 0) {
+            uint8_t type = cfg->creds->entry[i].type;
+            if (type == SOCK_SECURE_CRED_PSK) {
+                plan->psk = true;
+                if (plan->client_psk == NULL &&
+                    sock_secure_creds_psk(cfg->creds, i, &plan->store_psk) == 0) {
+                    plan->client_psk = &plan->store_psk;
+                }
+                continue;
+            }
+            plan->cert |= type == SOCK_SECURE_CRED_CERT_CHAIN;
+            plan->key |= type == SOCK_SECURE_CRED_PRIVATE_KEY;
+            plan->ca |= type == SOCK_SECURE_CRED_CA;
+            plan->pinned |= type == SOCK_SECURE_CRED_PEER_KEY;
+            plan->list[plan->count++] = (tlsman_cred_t){ type, data, len };
+        }
+    }
+}
+
+/* Check the credentials against the role and the backend; resolve the verification mode. */
+static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t *drv,
+                          const ss_creds_plan_t *plan, tlsman_verify_t *verify)
+{
+    bool client = cfg->role == SOCK_SECURE_CLIENT;
+    bool anchors = plan->ca || plan->pinned;
+    if (plan->cert && !plan->key) {
+        return -EINVAL; /* a certificate without its private key */
+    }
+    if (client ? !(plan->psk || anchors || cfg->verify == SOCK_SECURE_VERIFY_NONE)
+               : !(plan->psk || plan->key)) {
+        return -EINVAL; /* nothing to authenticate with */
+    }
+    if ((plan->psk && !(drv->caps & TLSMAN_CAP_PSK)) ||
+        ((plan->cert || plan->ca) && !(drv->caps & TLSMAN_CAP_X509)) ||
+        ((plan->pinned || (plan->key && !plan->cert)) && !(drv->caps & TLSMAN_CAP_RPK))) {
+        return -ENOTSUP;
+    }
+    *verify = cfg->verify;
+    if (*verify == SOCK_SECURE_VERIFY_DEFAULT) {
+        *verify = client || anchors ? SOCK_SECURE_VERIFY_REQUIRED : SOCK_SECURE_VERIFY_NONE;
+    }
+    if (*verify != SOCK_SECURE_VERIFY_NONE && !anchors) {
+        if (!client && cfg->verify != SOCK_SECURE_VERIFY_DEFAULT) {
+            return -EINVAL; /* a server asked to verify clients without trust anchors */
+        }
+        if (client && !plan->psk) {
+            return -EINVAL; /* nothing to verify the server with */
+        }
+        *verify = SOCK_SECURE_VERIFY_NONE; /* PSK alone authenticates */
+    }
+    return 0;
+}
+
+static void ss_add_defaults(sock_secure_t *sk, const uint16_t *list, size_t n, bool datagram)
+{
+    for (size_t i = 0; i < n && sk->suite_count < CONFIG_SOCK_SECURE_MAX_SUITES; i++) {
+        if (sk->drv->suite_supported(list[i], datagram)) {
+            sk->suites[sk->suite_count++] = list[i];
+        }
+    }
+}
+
+/* Fill sk->suites: the caller's list (each must be supported), or the defaults the stack has
+ * for the kinds of credentials configured. */
+static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
+                          const ss_creds_plan_t *plan, bool datagram)
 {
     sk->suite_count = 0;
     if (cfg->suite_count > 0) {
@@ -633,10 +741,18 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg, bo
         }
         return 0;
     }
-    for (size_t i = 0; i < sizeof(ss_default_suites) / sizeof(ss_default_suites[0]); i++) {
-        if (sk->drv->suite_supported(ss_default_suites[i], datagram)) {
-            sk->suites[sk->suite_count++] = ss_default_suites[i];
-        }
+    bool certs = cfg->role == SOCK_SECURE_SERVER
+                     ? plan->cert
+                     : plan->ca || plan->cert || (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
+    if (plan->psk) {
+        ss_add_defaults(sk, ss_default_psk_suites,
+                        sizeof(ss_default_psk_suites) / sizeof(ss_default_psk_suites[0]),
+                        datagram);
+    }
+    if (certs) {
+        ss_add_defaults(sk, ss_default_cert_suites,
+                        sizeof(ss_default_cert_suites) / sizeof(ss_default_cert_suites[0]),
+                        datagram);
     }
     return sk->suite_count > 0 ? 0 : -ENOTSUP;
 }
@@ -658,8 +774,15 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     if (!datagram) {
         return -ENOTSUP; /* TLS over streams: not in this version */
     }
-    if (!(drv->caps & TLSMAN_CAP_DTLS) || !(drv->caps & TLSMAN_CAP_PSK)) {
+    if (!(drv->caps & TLSMAN_CAP_DTLS)) {
         return -ENOTSUP;
+    }
+    ss_creds_plan_t plan;
+    tlsman_verify_t verify;
+    ss_plan_creds(cfg, &plan);
+    rc = ss_check_creds(cfg, drv, &plan, &verify);
+    if (rc < 0) {
+        return rc;
     }
     memset(sk, 0, sizeof(*sk));
     sk->drv = drv;
@@ -667,7 +790,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     if (sk->cfg.clock == NULL) {
         sk->cfg.clock = sock_secure_platform_now_ms;
     }
-    rc = ss_pick_suites(sk, cfg, datagram);
+    rc = ss_pick_suites(sk, cfg, &plan, datagram);
     if (rc < 0) {
         memset(sk, 0, sizeof(*sk));
         return rc;
@@ -678,11 +801,16 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         .datagram = datagram,
         .suites = sk->suites,
         .suite_count = sk->suite_count,
-        .psk = cfg->role == SOCK_SECURE_CLIENT ? &cfg->psk[0] : NULL,
+        .psk = cfg->role == SOCK_SECURE_CLIENT ? plan.client_psk : NULL,
         .psk_hint = (const uint8_t *)cfg->psk_hint,
         .psk_hint_len = cfg->psk_hint ? strlen(cfg->psk_hint) : 0,
         .mtu = CONFIG_SOCK_SECURE_MAX_DATAGRAM,
         .io = &ss_io,
+        .creds = plan.list,
+        .cred_count = plan.count,
+        .verify = verify,
+        .verify_cb = cfg->verify_cb,
+        .verify_arg = cfg->verify_arg,
     };
     rc = drv->ctx_init(sk->drv_ctx, &tc);
     if (rc < 0) {
@@ -782,6 +910,12 @@ static void ss_wait(sock_secure_t *sk, uint64_t deadline)
 int sock_secure_connect(sock_secure_t *sk, const sock_ep_t *remote,
                         sock_secure_session_t **session, uint32_t timeout_ms)
 {
+    return sock_secure_connect_to(sk, remote, NULL, session, timeout_ms);
+}
+
+int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const char *server_name,
+                           sock_secure_session_t **session, uint32_t timeout_ms)
+{
     if (sk == NULL || !sk->open || remote == NULL || session == NULL ||
         sk->cfg.role != SOCK_SECURE_CLIENT || remote->family == SOCK_AF_UNSPEC) {
         return -EINVAL;
@@ -794,7 +928,7 @@ int sock_secure_connect(sock_secure_t *sk, const sock_ep_t *remote,
         return -ENOMEM;
     }
     uint64_t deadline = ss_deadline(sk, timeout_ms);
-    int rc = ss_start(sk, s, remote);
+    int rc = ss_start(sk, s, remote, server_name ? server_name : sk->cfg.server_name);
     if (rc < 0) {
         return rc;
     }
@@ -1053,6 +1187,7 @@ int sock_secure_session_info(const sock_secure_session_t *s, sock_secure_session
     info->version = ti.version ? ti.version : "";
     info->alert = ti.alert;
     info->alert_origin = ti.alert_origin;
+    info->verify = ti.verify;
     info->last_error = s->last_error;
     info->handshake_ms = s->handshake_ms;
     info->retransmits = s->retransmits;
