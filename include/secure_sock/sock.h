@@ -68,22 +68,39 @@ typedef struct sock sock_t;
  * @brief The transport ops table. Every op takes the sock_t it was called through.
  *
  * Return conventions: a non-negative byte count or a negative error from error.h.
+ *
+ * Stream transports (SOCK_F_STREAM, e.g. TCP) multiplex their connections behind the same ops,
+ * keyed by the peer's endpoint, so one secure socket serves many connections as it serves many
+ * DTLS peers: `recv` returns bytes of one connection and names it in @p remote; `send` writes to
+ * the connection of @p remote; a connection that ends is reported once by `recv` as a negative
+ * code WITH @p remote set (-EPIPE: orderly end of stream; -ECONNRESET, -ECONNREFUSED,
+ * -ETIMEDOUT...: why it failed), after which the transport has released it.
  */
 typedef struct {
     /** Read one datagram (or available stream bytes) without blocking. @p remote (may be NULL) gets
      *  the sender. Returns the length, -EAGAIN if nothing is there, -EMSGSIZE if the datagram was
-     *  larger than @p len (it is discarded), another negative code on failure. */
+     *  larger than @p len (it is discarded), another negative code on failure (streams: see
+     *  above; the caller sets remote->family to SOCK_AF_UNSPEC first to tell the cases apart). */
     int (*recv)(sock_t *sock, void *buf, size_t len, sock_ep_t *remote);
-    /** Send @p len bytes to @p remote (ignored by connected streams). Returns @p len, a smaller
-     *  count for a partial stream write, -EAGAIN if it would block, -EMSGSIZE if too large. */
+    /** Send @p len bytes to @p remote. Returns @p len, a smaller count for a partial stream write,
+     *  -EAGAIN if it would block (a stream transport then makes `wait` return once the connection
+     *  is writable), -EMSGSIZE if too large, -ENOTCONN if a stream has no connection to @p remote. */
     int (*send)(sock_t *sock, const void *buf, size_t len, const sock_ep_t *remote);
-    /** Block until readable or @p timeout_ms ms pass (UINT32_MAX: no limit). Returns 1 if
-     *  readable, 0 on timeout, negative on failure. May return early; callers loop. */
+    /** Block until readable (streams: or a blocked connection became writable, or a connect
+     *  finished) or @p timeout_ms ms pass (UINT32_MAX: no limit). Returns 1 if there is something
+     *  to do, 0 on timeout, negative on failure. May return early; callers loop. */
     int (*wait)(sock_t *sock, uint32_t timeout_ms);
     /** Local endpoint. Returns 0 or negative. */
     int (*local)(sock_t *sock, sock_ep_t *local);
     /** Release the transport's resources. Safe to call twice. */
     void (*close)(sock_t *sock);
+    /** Streams only (NULL otherwise): open a connection to @p remote without blocking. Returns 0
+     *  (connected), -EINPROGRESS (writes get -EAGAIN until it completes; a failure is reported by
+     *  recv), -ENOMEM (no free connection), or the negated errno. */
+    int (*connect)(sock_t *sock, const sock_ep_t *remote);
+    /** Streams only (NULL otherwise): close the connection to @p remote (output already handed to
+     *  the OS is still delivered). Unknown endpoints are ignored. */
+    void (*disconnect)(sock_t *sock, const sock_ep_t *remote);
 } sock_ops_t;
 
 /** The base of every transport ("super" in the RFC discussion). Embed it first. */

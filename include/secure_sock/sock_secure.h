@@ -226,7 +226,9 @@ struct sock_secure {
     size_t suite_count;
     bool open;
     bool in_process;
+    bool stream;
     sock_secure_session_t *unread;
+    sock_secure_session_t *held;
     sock_secure_stats_t stats;
     uint8_t rx[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
     _Alignas(8) uint8_t drv_ctx[CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE];

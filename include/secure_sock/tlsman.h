@@ -149,13 +149,17 @@ typedef struct tlsman_driver {
     void (*timer_expired)(void *sess);
     /** Established: process input and copy out one decrypted record. With @p len 0 only process
      *  input. Returns bytes copied (len > 0), the pending record's size (len 0), -EAGAIN if no
-     *  record is ready, -EMSGSIZE if the record is larger than @p len (it is kept),
-     *  SOCK_SECURE_E_PEER_CLOSED on close_notify, or an error. */
+     *  record is ready, -EMSGSIZE if the record is larger than @p len (it is kept; DTLS only: on
+     *  streams copy what fits and keep the rest), SOCK_SECURE_E_PEER_CLOSED on close_notify, or
+     *  an error. io->recv hands stream bytes in pieces: take what you need, the core keeps the
+     *  rest for the next call. */
     int (*read)(void *sess, uint8_t *buf, size_t len);
     /** Is undecrypted data still buffered in the stack (more records from one datagram)? */
     bool (*pending)(void *sess);
     /** Encrypt and send one record. Returns @p len, -EMSGSIZE if larger than max_payload,
-     *  -EAGAIN if the transport would block, or an error. */
+     *  -EAGAIN if the transport would block, or an error. Streams: returns how many bytes were
+     *  accepted (encrypted; possibly fewer than @p len, and possibly still waiting for flush),
+     *  -EAGAIN only if none were. Accepted bytes are never lost or sent twice. */
     int (*write)(void *sess, const uint8_t *buf, size_t len);
     /** Send close_notify. Returns 0 or an error. */
     int (*close_notify)(void *sess);
@@ -177,6 +181,9 @@ typedef struct tlsman_driver {
     /** Optional: check that @p data is a valid credential of @p type (sock_secure_cred_type_t,
      *  never PSK). Returns 0, SOCK_SECURE_E_CRED_FORMAT, SOCK_SECURE_E_CRED_TYPE or -ENOTSUP. */
     int (*cred_check)(int type, const uint8_t *data, size_t len);
+    /** Streams (TLS): push output the transport refused earlier (-EAGAIN). Returns 0 when
+     *  nothing is left, -EAGAIN if some still waits, or an error. NULL for datagram-only drivers. */
+    int (*flush)(void *sess);
     /** Optional (needed for certificates): the name a client expects in the server's certificate
      *  (and sends as SNI). Called after session_init, before the first handshake step. */
     int (*set_server_name)(void *sess, const char *name);

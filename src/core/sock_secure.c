@@ -98,14 +98,18 @@ static int ss_io_recv(void *ctx, uint8_t *buf, size_t len)
     if (s->rx == NULL) {
         return -EAGAIN;
     }
-    const uint8_t *rx = s->rx;
     size_t n = s->rx_len;
-    s->rx = NULL;
-    s->rx_len = 0;
     if (n > len) {
-        return -EMSGSIZE;
+        if (!s->owner->stream) {
+            s->rx = NULL; /* a datagram is taken whole or not at all */
+            s->rx_len = 0;
+            return -EMSGSIZE;
+        }
+        n = len; /* stream bytes: the rest stays for the next call */
     }
-    memcpy(buf, rx, n);
+    memcpy(buf, s->rx, n);
+    s->rx_len -= n;
+    s->rx = s->rx_len ? s->rx + n : NULL;
     return (int)n;
 }
 
@@ -252,7 +256,13 @@ static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
     if (sk->unread == s) {
         sk->unread = NULL;
     }
+    if (sk->held == s) {
+        sk->held = NULL;
+    }
     s->rx = NULL;
+    if (sk->stream) {
+        sk->cfg.transport->ops->disconnect(sk->cfg.transport, &s->remote);
+    }
 }
 
 /* The session ended (failure or peer close): the slot stays CLOSED until reused or closed. */
@@ -337,7 +347,7 @@ static int ss_established(sock_secure_t *sk, sock_secure_session_t *s)
 static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
 {
     int rc = sk->drv->read(s->drv, NULL, 0);
-    if (sk->drv->pending(s->drv)) {
+    if (sk->drv->pending(s->drv) || (sk->stream && s->rx != NULL)) {
         s->flags |= SF_PENDING;
     } else {
         s->flags &= (uint8_t)~SF_PENDING;
@@ -352,6 +362,9 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     if (rc == SOCK_SECURE_E_BAD_RECORD) {
         sk->stats.drop_bad_record++;
         return 0;
+    }
+    if (rc == SOCK_SECURE_E_PEER_CLOSED && sk->stream) {
+        (void)sk->drv->close_notify(s->drv); /* TLS: answer before the connection goes */
     }
     return ss_fail(sk, s, rc);
 }
@@ -461,6 +474,28 @@ static sock_secure_session_t *ss_evict(sock_secure_t *sk, const sock_secure_sess
     return lru;
 }
 
+/* A stream connection we will not serve is closed (its bytes cannot just be dropped). */
+static void ss_refuse(sock_secure_t *sk, const sock_ep_t *from)
+{
+    if (sk->stream) {
+        sk->cfg.transport->ops->disconnect(sk->cfg.transport, from);
+    }
+}
+
+/* After a step: stream bytes the stack did not take yet stay in sk->rx, and no more is read from
+ * the transport until they are; a datagram is never kept. */
+static void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    if (sk->stream && s->rx != NULL && s->state != SOCK_SECURE_ST_FREE) {
+        sk->held = s;
+        return;
+    }
+    s->rx = NULL;
+    if (sk->held == s) {
+        sk->held = NULL;
+    }
+}
+
 static void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
 {
     s->rx = d;
@@ -474,7 +509,7 @@ static void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
 static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
                        sock_secure_session_t *old)
 {
-    if (ss_stateless_cookies(sk)) {
+    if (!sk->stream && ss_stateless_cookies(sk)) {
         ss_client_hello_t ch;
         uint8_t peer_id[SS_PEER_ID_LEN];
         if (ss_dtls_parse_client_hello(sk->rx, len, &ch) < 0) {
@@ -493,6 +528,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     size_t max_half_open = sk->cfg.max_half_open ? sk->cfg.max_half_open : sk->cfg.session_count;
     if (sk->stats.sessions_handshake >= max_half_open) {
         sk->stats.drop_half_open++;
+        ss_refuse(sk, from);
         return 0;
     }
     int events = 0;
@@ -503,6 +539,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     }
     if (s == NULL || ss_start(sk, s, from, NULL) < 0) {
         sk->stats.drop_table_full++;
+        ss_refuse(sk, from);
         return events;
     }
     if (old != NULL) {
@@ -510,15 +547,17 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     }
     ss_feed(s, sk->rx, len);
     events += ss_step(sk, s);
-    s->rx = NULL;
+    ss_hold(sk, s);
     return events;
 }
 
 static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
 {
     sock_secure_session_t *s = ss_route(sk, from, len);
-    if (sk->cfg.role == SOCK_SECURE_SERVER && ss_is_client_hello(sk->rx, len) &&
-        (s == NULL || s->state == SOCK_SECURE_ST_OPEN)) {
+    bool server = sk->cfg.role == SOCK_SECURE_SERVER;
+    if (server && (sk->stream ? s == NULL
+                              : ss_is_client_hello(sk->rx, len) &&
+                                    (s == NULL || s->state == SOCK_SECURE_ST_OPEN))) {
         return ss_new_peer(sk, from, len, s);
     }
     if (s == NULL) {
@@ -527,11 +566,37 @@ static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
         } else {
             sk->stats.drop_malformed++;
         }
+        ss_refuse(sk, from);
         return 0;
     }
     ss_feed(s, sk->rx, len);
     int events = ss_step(sk, s);
-    s->rx = NULL; /* in case the stack did not take it */
+    ss_hold(sk, s);
+    return events;
+}
+
+/* A stream transport reports that the connection to @p from ended (it has released it). */
+static int ss_connection_ended(sock_secure_t *sk, const sock_ep_t *from, int err)
+{
+    sock_secure_session_t *s = ss_find(sk, from);
+    return s != NULL ? ss_fail(sk, s, err) : 0;
+}
+
+/* Streams: handshakes and output wait on writability, not only on input: retry them. */
+static int ss_run_streams(sock_secure_t *sk)
+{
+    int events = 0;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->state == SOCK_SECURE_ST_HANDSHAKE && s != sk->held) {
+            events += ss_step(sk, s);
+        } else if (s->state == SOCK_SECURE_ST_OPEN) {
+            int rc = sk->drv->flush(s->drv);
+            if (rc < 0 && rc != -EAGAIN) {
+                events += ss_fail(sk, s, rc);
+            }
+        }
+    }
     return events;
 }
 
@@ -771,10 +836,10 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         return -ENOENT;
     }
     bool datagram = (cfg->transport->flags & SOCK_F_DATAGRAM) != 0;
-    if (!datagram) {
-        return -ENOTSUP; /* TLS over streams: not in this version */
-    }
-    if (!(drv->caps & TLSMAN_CAP_DTLS)) {
+    if (datagram ? !(drv->caps & TLSMAN_CAP_DTLS)
+                 : !(drv->caps & TLSMAN_CAP_TLS) || drv->flush == NULL ||
+                       cfg->transport->ops->connect == NULL ||
+                       cfg->transport->ops->disconnect == NULL) {
         return -ENOTSUP;
     }
     ss_creds_plan_t plan;
@@ -787,6 +852,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     memset(sk, 0, sizeof(*sk));
     sk->drv = drv;
     sk->cfg = *cfg;
+    sk->stream = !datagram;
     if (sk->cfg.clock == NULL) {
         sk->cfg.clock = sock_secure_platform_now_ms;
     }
@@ -832,21 +898,36 @@ int sock_secure_process(sock_secure_t *sk)
     sk->in_process = true;
     int events = ss_run_timers(sk);
     int rc = 0;
+    if (sk->held != NULL && sk->unread == NULL) { /* stream bytes read earlier come first */
+        sock_secure_session_t *h = sk->held;
+        events += ss_step(sk, h);
+        ss_hold(sk, h);
+    }
+    if (sk->stream) {
+        events += ss_run_streams(sk);
+    }
     /* records still buffered in the stack come before new datagrams */
     for (size_t i = 0; i < sk->cfg.session_count && sk->unread == NULL; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
         if ((s->flags & SF_PENDING) && s->state == SOCK_SECURE_ST_OPEN) {
             events += ss_read_ready(sk, s);
+            ss_hold(sk, s);
         }
     }
-    for (unsigned n = 0; n < SS_PROCESS_BUDGET && sk->unread == NULL && sk->open; n++) {
+    for (unsigned n = 0; n < SS_PROCESS_BUDGET && sk->unread == NULL && sk->held == NULL && sk->open;
+         n++) {
         sock_ep_t from;
+        from.family = SOCK_AF_UNSPEC;
         int len = sock_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
         if (len == -EAGAIN) {
             break;
         }
         if (len == -EMSGSIZE) {
             sk->stats.drop_oversize++;
+            continue;
+        }
+        if (len < 0 && sk->stream && from.family != SOCK_AF_UNSPEC) {
+            events += ss_connection_ended(sk, &from, len);
             continue;
         }
         if (len < 0) {
@@ -865,7 +946,7 @@ uint32_t sock_secure_next_timeout(const sock_secure_t *sk)
     if (sk == NULL || !sk->open) {
         return SOCK_SECURE_NO_TIMEOUT;
     }
-    if (sk->unread != NULL) {
+    if (sk->unread != NULL || sk->held != NULL) {
         return 0;
     }
     uint64_t now = ss_now(sk);
@@ -928,8 +1009,18 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const cha
         return -ENOMEM;
     }
     uint64_t deadline = ss_deadline(sk, timeout_ms);
-    int rc = ss_start(sk, s, remote, server_name ? server_name : sk->cfg.server_name);
+    int rc = 0;
+    if (sk->stream) {
+        rc = sk->cfg.transport->ops->connect(sk->cfg.transport, remote);
+        if (rc < 0 && rc != -EINPROGRESS) {
+            return rc;
+        }
+    }
+    rc = ss_start(sk, s, remote, server_name ? server_name : sk->cfg.server_name);
     if (rc < 0) {
+        if (sk->stream) {
+            sk->cfg.transport->ops->disconnect(sk->cfg.transport, remote);
+        }
         return rc;
     }
     s->flags |= SF_OWNED;
@@ -1018,7 +1109,7 @@ int sock_secure_send(sock_secure_session_t *s, const void *data, size_t len)
         return 0;
     }
     sock_secure_t *sk = s->owner;
-    if (len > sk->drv->max_payload(s->drv)) {
+    if (!sk->stream && len > sk->drv->max_payload(s->drv)) {
         return -EMSGSIZE;
     }
     int rc = sk->drv->write(s->drv, data, len);
@@ -1052,8 +1143,8 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
             return rc;
         }
         s->records_in++;
-        if (sk->drv->pending(s->drv)) {
-            s->flags |= SF_PENDING;
+        if (sk->stream || sk->drv->pending(s->drv)) {
+            s->flags |= SF_PENDING; /* streams: the rest of the record, or more bytes */
         }
         return rc;
     }

@@ -1,0 +1,65 @@
+/**
+ * @file sock_tcp.h
+ * @brief POSIX TCP transport (non-blocking, IPv4 and IPv6) for TLS.
+ *
+ * One sock_tcp_t carries many connections behind the generic ops table, keyed by the peer's
+ * endpoint (see sock_ops_t): a server listens and accepts into a caller-provided array of
+ * connection slots; a client opens connections with the `connect` op (sock_secure_connect does
+ * this). A connection refused for want of a slot is accepted and closed at once (counted). The
+ * caller owns the sock_tcp_t and the slot array; nothing is allocated.
+ */
+#ifndef SECURE_SOCK_SOCK_TCP_H
+#define SECURE_SOCK_SOCK_TCP_H
+
+#include "secure_sock/sock.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One connection slot. Private: zero-initialised storage is all the caller provides. */
+typedef struct {
+    int fd;            /**< private: the OS socket, -1 when free */
+    sock_ep_t remote;  /**< private: the peer */
+    uint8_t state;     /**< private */
+    uint8_t want_write; /**< private: a send got EAGAIN: wait for writability */
+    int err;           /**< private: why it ended, not yet reported */
+} sock_tcp_conn_t;
+
+/** A TCP transport. Embeds sock_t first. */
+typedef struct {
+    sock_t base;              /**< generic part: use &tcp.base with the secure socket */
+    int listen_fd;            /**< the listening socket, -1 for a client */
+    sock_tcp_conn_t *conns;   /**< private: the caller's slots */
+    size_t conn_count;        /**< private */
+    size_t next;              /**< private: round-robin position */
+    int sndbuf, rcvbuf;       /**< private: SO_SNDBUF/SO_RCVBUF for new connections, 0 = OS */
+    uint32_t accepted;        /**< connections accepted */
+    uint32_t refused;         /**< connections closed at once: no free slot */
+} sock_tcp_t;
+
+/**
+ * @brief Listen on @p local (port 0 = ephemeral; "[::]" is dual-stack).
+ * @param conns caller-owned slots (contents ignored), kept until sock_close().
+ * @return 0, -EINVAL (NULL, no slots), or the negated errno of socket/bind/listen.
+ */
+int sock_tcp_listen(sock_tcp_t *tcp, const sock_ep_t *local, sock_tcp_conn_t *conns,
+                    size_t conn_count);
+
+/**
+ * @brief A client transport without a listener: connections come from the connect op.
+ * @return 0 or -EINVAL.
+ */
+int sock_tcp_open(sock_tcp_t *tcp, sock_tcp_conn_t *conns, size_t conn_count);
+
+/**
+ * @brief Socket buffer sizes for connections made from now on (tests use tiny ones to force
+ *        partial writes). 0 keeps the OS default. @return 0 or -EINVAL.
+ */
+int sock_tcp_set_buffers(sock_tcp_t *tcp, int sndbuf, int rcvbuf);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SECURE_SOCK_SOCK_TCP_H */
