@@ -1127,7 +1127,8 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
 {
     sock_secure_session_t *s = sk->unread;
     if (s != NULL && (want == NULL || want == s)) {
-        int rc = sk->drv->read(s->drv, buf, len);
+        /* a zero-length buffer cannot take a record (read(len 0) would only peek at its size) */
+        int rc = len == 0 ? -EMSGSIZE : sk->drv->read(s->drv, buf, len);
         if (rc == -EMSGSIZE) {
             if (session != NULL) {
                 *session = s;
