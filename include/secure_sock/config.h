@@ -86,6 +86,11 @@
 #define CONFIG_SOCK_SECURE_HS_DEADLINE_MS 30000
 #endif
 
+/** Pending TCP connections the listener's backlog holds (listen(2)). */
+#ifndef CONFIG_SOCK_SECURE_TCP_BACKLOG
+#define CONFIG_SOCK_SECURE_TCP_BACKLOG 64
+#endif
+
 /** Bytes of datagram queue per in-memory link endpoint (datagrams beyond it are dropped, as UDP
  *  would). Big enough for a full certificate flight. */
 #ifndef CONFIG_SOCK_MEM_QUEUE_SIZE

@@ -139,8 +139,8 @@ int sock_secure_creds_add_psk(sock_secure_creds_t *store, uint32_t tag, const vo
     while ((i = sock_secure_creds_find(store, tag, SOCK_SECURE_CRED_PSK, &cursor, NULL, NULL)) >=
            0) {
         sock_secure_psk_t p;
-        sock_secure_creds_psk(store, i, &p);
-        if (p.identity_len == identity_len && memcmp(p.identity, identity, identity_len) == 0) {
+        if (sock_secure_creds_psk(store, i, &p) == 0 && p.identity_len == identity_len &&
+            memcmp(p.identity, identity, identity_len) == 0) {
             return -EEXIST;
         }
     }

@@ -149,8 +149,7 @@ static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len,
         while ((i = sock_secure_creds_find(cfg->creds, cfg->cred_tags[t], SOCK_SECURE_CRED_PSK,
                                            &cursor, NULL, NULL)) >= 0) {
             sock_secure_psk_t p;
-            sock_secure_creds_psk(cfg->creds, i, &p);
-            if (p.identity_len == identity_len &&
+            if (sock_secure_creds_psk(cfg->creds, i, &p) == 0 && p.identity_len == identity_len &&
                 memcmp(p.identity, identity, identity_len) == 0 && p.key_len <= key_max) {
                 memcpy(key, p.key, p.key_len);
                 return p.key_len;

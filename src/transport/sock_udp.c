@@ -18,7 +18,6 @@
 #endif
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -30,83 +29,9 @@
 #include <unistd.h>
 
 #include "secure_sock/sock_udp.h"
+#include "posix_addr.h"
 
-/* ---- address conversion --------------------------------------------------------------------- */
-
-static void udp_from_sockaddr(const struct sockaddr_storage *ss, sock_ep_t *ep)
-{
-    memset(ep, 0, sizeof(*ep));
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-        ep->family = SOCK_AF_INET;
-        ep->port = ntohs(sin->sin_port);
-        memcpy(ep->addr, &sin->sin_addr, 4);
-    } else if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-        ep->port = ntohs(sin6->sin6_port);
-        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-            ep->family = SOCK_AF_INET;
-            memcpy(ep->addr, &sin6->sin6_addr.s6_addr[12], 4);
-        } else {
-            ep->family = SOCK_AF_INET6;
-            ep->scope_id = sin6->sin6_scope_id;
-            memcpy(ep->addr, &sin6->sin6_addr, 16);
-        }
-    }
-}
-
-static void udp_to_sockaddr_in(const sock_ep_t *ep, struct sockaddr_storage *ss, socklen_t *sl)
-{
-    struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(ep->port);
-    memcpy(&sin->sin_addr, ep->addr, 4);
-    *sl = (socklen_t)sizeof(*sin);
-}
-
-/* An IPv6 sockaddr for ep; an IPv4 ep becomes ::ffff:a.b.c.d. */
-static void udp_to_sockaddr_in6(const sock_ep_t *ep, struct sockaddr_storage *ss, socklen_t *sl)
-{
-    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(ep->port);
-    if (ep->family == SOCK_AF_INET) {
-        sin6->sin6_addr.s6_addr[10] = 0xff;
-        sin6->sin6_addr.s6_addr[11] = 0xff;
-        memcpy(&sin6->sin6_addr.s6_addr[12], ep->addr, 4);
-    } else {
-        memcpy(&sin6->sin6_addr, ep->addr, 16);
-        sin6->sin6_scope_id = ep->scope_id;
-    }
-    *sl = (socklen_t)sizeof(*sin6);
-}
-
-/* The sockaddr to use with a socket of family sock_family. Returns 0 or -EAFNOSUPPORT. */
-static int udp_to_sockaddr(const sock_ep_t *ep, uint8_t sock_family, struct sockaddr_storage *ss,
-                           socklen_t *sl)
-{
-    memset(ss, 0, sizeof(*ss));
-    if (ep->family != SOCK_AF_INET && ep->family != SOCK_AF_INET6) {
-        return -EAFNOSUPPORT;
-    }
-    if (sock_family == SOCK_AF_INET6) {
-        udp_to_sockaddr_in6(ep, ss, sl);
-        return 0;
-    }
-    if (ep->family != SOCK_AF_INET) {
-        return -EAFNOSUPPORT; /* an IPv6 destination on an IPv4 socket */
-    }
-    udp_to_sockaddr_in(ep, ss, sl);
-    return 0;
-}
-
-static bool udp_is_unspecified6(const sock_ep_t *ep)
-{
-    static const uint8_t any[16] = {0};
-    return ep->family == SOCK_AF_INET6 && memcmp(ep->addr, any, sizeof(any)) == 0;
-}
+/* ---- helpers -------------------------------------------------------------------------------- */
 
 static int udp_errno(void)
 {
@@ -147,7 +72,7 @@ static int udp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
         return -EMSGSIZE; /* the rest of the datagram is gone */
     }
     if (remote != NULL) {
-        udp_from_sockaddr(&ss, remote);
+        ss_posix_from_sockaddr(&ss, remote);
     }
     return (int)n;
 }
@@ -169,7 +94,7 @@ static int udp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
     if (len > INT_MAX) {
         return -EMSGSIZE;
     }
-    rc = udp_to_sockaddr(remote, udp->family, &ss, &sl);
+    rc = ss_posix_to_sockaddr(remote, udp->family, &ss, &sl);
     if (rc < 0) {
         return rc;
     }
@@ -178,15 +103,6 @@ static int udp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
         return udp_errno();
     }
     return (int)n;
-}
-
-/* poll()'s timeout: -1 for "no limit"; longer waits are cut to INT_MAX ms (callers loop). */
-static int udp_poll_timeout(uint32_t timeout_ms)
-{
-    if (timeout_ms == UINT32_MAX) {
-        return -1;
-    }
-    return (timeout_ms > INT_MAX) ? INT_MAX : (int)timeout_ms;
 }
 
 static int udp_wait(sock_t *sock, uint32_t timeout_ms)
@@ -198,7 +114,7 @@ static int udp_wait(sock_t *sock, uint32_t timeout_ms)
     if (udp->fd < 0) {
         return -EBADF;
     }
-    rc = poll(&pfd, 1, udp_poll_timeout(timeout_ms));
+    rc = poll(&pfd, 1, ss_posix_poll_timeout(timeout_ms));
     if (rc < 0) {
         return errno == EINTR ? 0 : -errno;
     }
@@ -224,7 +140,7 @@ static int udp_local(sock_t *sock, sock_ep_t *local)
     if (getsockname(udp->fd, (struct sockaddr *)&ss, &sl) != 0) {
         return -errno;
     }
-    udp_from_sockaddr(&ss, local);
+    ss_posix_from_sockaddr(&ss, local);
     return 0;
 }
 
@@ -248,17 +164,6 @@ static const sock_ops_t sock_udp_ops = {
 
 /* ---- open ----------------------------------------------------------------------------------- */
 
-static int udp_set_flags(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-        return -errno;
-    }
-    (void)fcntl(fd, F_SETFD, FD_CLOEXEC); /* best effort: not inheriting the fd is a nicety */
-    return 0;
-}
-
 /* A bound non-blocking socket for local, or a negated errno. */
 static int udp_open_fd(const sock_ep_t *local)
 {
@@ -271,16 +176,16 @@ static int udp_open_fd(const sock_ep_t *local)
     if (fd < 0) {
         return -errno;
     }
-    if (udp_is_unspecified6(local)) {
+    if (ss_posix_is_unspecified6(local)) {
         int off = 0; /* dual-stack; best effort (see the file comment) */
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof(off));
     }
-    rc = udp_to_sockaddr(local, local->family, &ss, &sl);
+    rc = ss_posix_to_sockaddr(local, local->family, &ss, &sl);
     if (rc == 0 && bind(fd, (const struct sockaddr *)&ss, sl) != 0) {
         rc = -errno;
     }
     if (rc == 0) {
-        rc = udp_set_flags(fd);
+        rc = ss_posix_set_nonblock(fd);
     }
     if (rc < 0) {
         close(fd);

@@ -1,0 +1,43 @@
+/**
+ * @file posix_addr.h
+ * @brief Internal: what the POSIX transports (sock_udp.c, sock_tcp.c) share.
+ *
+ * sockaddr <-> sock_ep_t conversion with the IPv4-mapped rule of sock.h (a mapped address is
+ * always reported as SOCK_AF_INET; an SOCK_AF_INET destination is mapped for an IPv6 socket), and
+ * the two small fd helpers both transports need. Not installed; include after defining
+ * _POSIX_C_SOURCE.
+ */
+#ifndef SS_POSIX_ADDR_H
+#define SS_POSIX_ADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "secure_sock/sock.h"
+
+/** @brief @p ss as an endpoint (IPv4-mapped IPv6 becomes SOCK_AF_INET); other families give an
+ *         all-zero endpoint (SOCK_AF_UNSPEC). */
+void ss_posix_from_sockaddr(const struct sockaddr_storage *ss, sock_ep_t *ep);
+
+/**
+ * @brief The sockaddr to use for @p ep with a socket of family @p sock_family (enum sock_af).
+ *
+ * An IPv4 @p ep on an IPv6 socket becomes ::ffff:a.b.c.d.
+ * @return 0, or -EAFNOSUPPORT if @p ep has no family or is IPv6 for an IPv4 socket.
+ */
+int ss_posix_to_sockaddr(const sock_ep_t *ep, uint8_t sock_family, struct sockaddr_storage *ss,
+                         socklen_t *sl);
+
+/** @brief True if @p ep is the IPv6 unspecified address "::" (a dual-stack bind). */
+bool ss_posix_is_unspecified6(const sock_ep_t *ep);
+
+/** @brief O_NONBLOCK (and FD_CLOEXEC, best effort) on @p fd. @return 0 or the negated errno. */
+int ss_posix_set_nonblock(int fd);
+
+/** @brief poll()'s timeout for @p timeout_ms: -1 for UINT32_MAX (no limit), else at most
+ *         INT_MAX ms (callers loop). */
+int ss_posix_poll_timeout(uint32_t timeout_ms);
+
+#endif /* SS_POSIX_ADDR_H */
