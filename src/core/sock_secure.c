@@ -768,15 +768,38 @@ static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t
     if (*verify == SOCK_SECURE_VERIFY_DEFAULT) {
         *verify = client || anchors ? SOCK_SECURE_VERIFY_REQUIRED : SOCK_SECURE_VERIFY_NONE;
     }
-    if (*verify != SOCK_SECURE_VERIFY_NONE && !anchors) {
-        if (!client && cfg->verify != SOCK_SECURE_VERIFY_DEFAULT) {
-            return -EINVAL; /* a server asked to verify clients without trust anchors */
-        }
-        if (client && !plan->psk) {
-            return -EINVAL; /* nothing to verify the server with */
-        }
-        *verify = SOCK_SECURE_VERIFY_NONE; /* PSK alone authenticates */
+    if (!client && *verify != SOCK_SECURE_VERIFY_NONE && !anchors) {
+        return -EINVAL; /* a server asked to verify clients without trust anchors */
     }
+    return 0;
+}
+
+static bool ss_is_cert_suite(uint16_t suite)
+{
+    for (size_t i = 0; i < sizeof(ss_default_cert_suites) / sizeof(ss_default_cert_suites[0]); i++) {
+        if (ss_default_cert_suites[i] == suite) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A client that must verify but has no trust anchors: fine while only PSK suites can be
+ * negotiated (the PSK authenticates the server), refused as soon as a certificate suite could be
+ * (it would have nothing to check the server's certificate against). */
+static int ss_check_anchors(const sock_secure_t *sk, const ss_creds_plan_t *plan,
+                            tlsman_verify_t *verify)
+{
+    if (sk->cfg.role != SOCK_SECURE_CLIENT || *verify == SOCK_SECURE_VERIFY_NONE || plan->ca ||
+        plan->pinned) {
+        return 0;
+    }
+    for (size_t i = 0; i < sk->suite_count; i++) {
+        if (ss_is_cert_suite(sk->suites[i])) {
+            return -EINVAL;
+        }
+    }
+    *verify = SOCK_SECURE_VERIFY_NONE; /* PSK suites only: nothing to verify */
     return 0;
 }
 
@@ -856,6 +879,9 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         sk->cfg.clock = sock_secure_platform_now_ms;
     }
     rc = ss_pick_suites(sk, cfg, &plan, datagram);
+    if (rc == 0) {
+        rc = ss_check_anchors(sk, &plan, &verify);
+    }
     if (rc < 0) {
         memset(sk, 0, sizeof(*sk));
         return rc;

@@ -1,19 +1,37 @@
 /**
  * @file mbedtls.c
- * @brief TLSMAN driver for mbedTLS 2.28 (DTLS 1.2 / TLS 1.2 with pre-shared keys).
+ * @brief TLSMAN driver for mbedTLS 2.28 (DTLS 1.2 / TLS 1.2 with pre-shared keys and with
+ *        X.509 certificates: the ECDHE-ECDSA suites on P-256).
  *
  * Memory BIO: mbedTLS reads and writes ciphertext through the core's tlsman_io_t; it never sees a
  * socket. Timers: mbedTLS's timer callbacks are mapped onto tlsman_io_t.timer and
  * tlsman_driver_t.timer_expired; mbedTLS is configured never to give up on its own (the core
  * counts retransmissions and enforces the limit).
  *
- * Memory: the per-socket state (ssl config, cookie key, suite list) and the per-session state
- * (ssl context) live in the core's areas (552 and 776 bytes on x86_64 with Debian's 2.28.3).
- * mbedTLS itself allocates, measured on that build (DTLS, PSK-CCM8, MTU 1280):
+ * Certificates: the socket's key, certificate chain and trust anchors are parsed at ctx_init into
+ * the socket state (mbedtls_x509_crt own and ca, mbedtls_pk_context key) and checked (P-256 only,
+ * key matches certificate); cred_check() lets the credential store refuse bad input early. ECDHE
+ * and every certificate key are limited to P-256 (secp256r1). Verification follows
+ * tlsman_config_t.verify (mbedTLS authmode none/optional/required); its outcome is kept per
+ * session as SOCK_SECURE_VFY_* bits (info.verify), an application verify_cb runs for each
+ * certificate of the peer's chain, and a client sets the expected server name (SNI and name
+ * check) with set_server_name. mbedTLS 2.28 has no raw public keys (RFC 7250): no TLSMAN_CAP_RPK.
+ *
+ * Memory: the per-socket state (ssl config, cookie key, suite list, own certificate, trust
+ * anchors, key) and the per-session state (ssl context) live in the core's areas (1816 and 784
+ * bytes on x86_64 with Debian's 2.28.3). mbedTLS itself allocates, measured on that build (glibc
+ * mallinfo2; tests/perf/cert_hs_cost.c, see docs/CREDENTIALS.md):
  * - per session: ~36.8 KB from session_init (two 16.7 KB record buffers, handshake state),
- *   ~38 KB at the handshake's peak, ~34.8 KB once established; all freed by session_free.
- *   A server session answering a cookie-less ClientHello costs the same, briefly;
- * - per socket: the client's PSK and identity copies; the server's cookie HMAC (~0.5 KB);
+ *   ~38 KB at the handshake's peak, ~34.8 KB once established with PSK; all freed by
+ *   session_free. With certificates a session keeps the peer's parsed certificate chain
+ *   (MBEDTLS_SSL_KEEP_PEER_CERTIFICATE) and the server name: about +2.5 KB established, and
+ *   about +10 KB at the handshake's peak (ECDHE and ECDSA state). A server session answering a
+ *   cookie-less ClientHello costs the same, briefly;
+ * - per socket: the client's PSK and identity copies; the server's cookie HMAC (~0.5 KB); the
+ *   contents of each parsed certificate (1.6 to 2.5 KB per P-256 certificate: DER copy, names,
+ *   extensions, public key), of the private key (~2.4 KB) and mbedTLS's own-certificate list node;
+ *   measured: a client with one CA 1.6 KB, a server with certificate, key and CA 6.1 KB. All
+ *   freed (the key zeroed) by ctx_free;
  * - once: nothing on the heap; one entropy source (~38 KB) and one CTR-DRBG shared by every
  *   socket are static, seeded on first use and never freed.
  * Renegotiation stays disabled (mbedTLS's default: enabling it would also let any peer start one
@@ -47,6 +65,11 @@
 #include <mbedtls/ssl_ciphersuites.h>
 #include <mbedtls/ssl_cookie.h>
 #include <mbedtls/version.h>
+#if defined(MBEDTLS_X509_CRT_PARSE_C)
+#include <mbedtls/ecp.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/x509_crt.h>
+#endif
 
 #if defined(MBEDTLS_THREADING_PTHREAD)
 #include <pthread.h>
@@ -61,6 +84,15 @@
 #endif
 #if !defined(MBEDTLS_SSL_PROTO_TLS1_2) || !defined(MBEDTLS_KEY_EXCHANGE_PSK_ENABLED)
 #error "mbedTLS must have TLS 1.2 and the PSK key exchange"
+#endif
+
+/* Certificates (TLSMAN_CAP_X509, the ECDHE-ECDSA suites) need X.509 parsing, the ECDHE-ECDSA key
+ * exchange and P-256; without them the driver is PSK-only and says so in its caps. */
+#if defined(MBEDTLS_X509_CRT_PARSE_C) && defined(MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED) && \
+    defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED) && defined(MBEDTLS_PK_PARSE_C)
+#define SS_X509 1
+#else
+#define SS_X509 0
 #endif
 
 /* ---- state ------------------------------------------------------------------------------------ */
@@ -78,11 +110,20 @@ typedef struct {
 #if defined(MBEDTLS_SSL_COOKIE_C)
     mbedtls_ssl_cookie_ctx cookie;          /**< server: HelloVerifyRequest cookie key */
 #endif
+#if SS_X509
+    mbedtls_x509_crt own;                   /**< own certificate chain (leaf first) */
+    mbedtls_x509_crt ca;                    /**< trust anchors */
+    mbedtls_pk_context key;                 /**< own private key */
+    tlsman_verify_cb_t verify_cb;           /**< the application's extra check, or NULL */
+    void *verify_arg;                       /**< passed to verify_cb */
+#endif
     int suites[CONFIG_SOCK_SECURE_MAX_SUITES + 1]; /**< mbedTLS wants a 0-terminated int list */
     const tlsman_io_t *io;                  /**< the core's callbacks */
     uint16_t mtu;                           /**< DTLS path MTU, 0 = mbedTLS default */
     bool server;                            /**< role */
     bool datagram;                          /**< DTLS */
+    bool have_own;                          /**< own, key hold a certificate and its key */
+    bool have_ca;                           /**< ca holds at least one trust anchor */
 } ss_mbedtls_ctx_t;
 
 /** Per-session state, in the core's session area. */
@@ -101,6 +142,9 @@ typedef struct {
     bool tx_alert;                 /**< an alert record left during the current call */
     bool tx_alert_known;           /**< ... and it was plaintext: tx_alert_desc is valid */
     uint8_t tx_alert_desc;         /**< its description */
+    bool vfy_abort;                /**< the application's verify_cb aborted the handshake */
+    uint32_t vfy_app;              /**< SOCK_SECURE_VFY_* bits the application's verify_cb added */
+    uint32_t verify;               /**< SOCK_SECURE_VFY_* of the peer verification (info.verify) */
 } ss_mbedtls_session_t;
 
 _Static_assert(sizeof(ss_mbedtls_ctx_t) <= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE,
@@ -167,11 +211,23 @@ static int ss_rng_ready(void)
 
 /* ---- suites ----------------------------------------------------------------------------------- */
 
-/** A PSK suite with an AEAD cipher, usable with TLS 1.2 / DTLS 1.2 (the only ones routed now). */
+/** Does the suite authenticate the server with a certificate (ECDHE-ECDSA)? */
+static bool ss_suite_uses_cert(const mbedtls_ssl_ciphersuite_t *cs)
+{
+#if SS_X509
+    return cs->key_exchange == MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA;
+#else
+    (void)cs;
+    return false;
+#endif
+}
+
+/** A PSK or (with certificates compiled in) ECDHE-ECDSA suite with an AEAD cipher, usable with
+ *  TLS 1.2 / DTLS 1.2: the only ones routed. */
 static const mbedtls_ssl_ciphersuite_t *ss_suite(uint16_t id, bool datagram)
 {
     const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id((int)id);
-    if (cs == NULL || cs->key_exchange != MBEDTLS_KEY_EXCHANGE_PSK) {
+    if (cs == NULL || (cs->key_exchange != MBEDTLS_KEY_EXCHANGE_PSK && !ss_suite_uses_cert(cs))) {
         return NULL;
     }
     if ((cs->flags & MBEDTLS_CIPHERSUITE_WEAK) != 0 ||
@@ -241,6 +297,78 @@ static uint8_t ss_alert_for(int err)
     }
 }
 
+#if SS_X509
+/** An X.509 or PK parsing error (high-level code in the X509 or PK module's range): the peer's
+ *  certificate could not be read. */
+static bool ss_is_x509_error(int err)
+{
+    int high = -err & 0xFF80; /* high-level part of an mbedTLS error code */
+    return (high >= 0x2080 && high <= 0x2980) || (high >= 0x3880 && high <= 0x3F80);
+}
+
+/** SOCK_SECURE_VFY_* bits for mbedTLS verification flags (MBEDTLS_X509_BADCERT_*). */
+static uint32_t ss_vfy_bits(uint32_t f)
+{
+    uint32_t v = 0;
+    f &= ~(uint32_t)MBEDTLS_X509_BADCERT_SKIP_VERIFY; /* verification off: not a failure */
+    if (f == 0) {
+        return 0;
+    }
+    if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED) {
+        v |= SOCK_SECURE_VFY_UNKNOWN_CA; /* also a signature that does not verify: mbedTLS does
+                                            not tell the two apart */
+    }
+    if (f & MBEDTLS_X509_BADCERT_EXPIRED) {
+        v |= SOCK_SECURE_VFY_EXPIRED;
+    }
+    if (f & MBEDTLS_X509_BADCERT_FUTURE) {
+        v |= SOCK_SECURE_VFY_NOT_YET_VALID;
+    }
+    if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
+        v |= SOCK_SECURE_VFY_NAME_MISMATCH;
+    }
+    if (f & MBEDTLS_X509_BADCERT_MISSING) {
+        v |= SOCK_SECURE_VFY_NO_CERT;
+    }
+    if (f & (MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK |
+             MBEDTLS_X509_BADCERT_BAD_KEY)) {
+        v |= SOCK_SECURE_VFY_BAD_KEY;
+    }
+    if (f & MBEDTLS_X509_BADCERT_REVOKED) {
+        v |= SOCK_SECURE_VFY_REVOKED;
+    }
+    /* key usage, extended key usage, CRL problems, and BADCERT_OTHER (set by ss_verify_cb for
+     * the application's bits, which are reported as they are) */
+    if ((f & ~(uint32_t)(MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_EXPIRED |
+                         MBEDTLS_X509_BADCERT_FUTURE | MBEDTLS_X509_BADCERT_CN_MISMATCH |
+                         MBEDTLS_X509_BADCERT_MISSING | MBEDTLS_X509_BADCERT_BAD_MD |
+                         MBEDTLS_X509_BADCERT_BAD_PK | MBEDTLS_X509_BADCERT_BAD_KEY |
+                         MBEDTLS_X509_BADCERT_REVOKED | MBEDTLS_X509_BADCERT_OTHER)) != 0) {
+        v |= SOCK_SECURE_VFY_OTHER;
+    }
+    return v;
+}
+
+/** Record the outcome of the peer verification so far in s->verify (after each handshake step). */
+static void ss_note_verify(ss_mbedtls_session_t *s)
+{
+    uint32_t f = mbedtls_ssl_get_verify_result(&s->ssl);
+    uint32_t v = s->vfy_app;
+    if (!s->vfy_abort && f != UINT32_MAX) { /* UINT32_MAX: no session, or verify_cb failed */
+        v |= ss_vfy_bits(f);
+        if ((f & MBEDTLS_X509_BADCERT_OTHER) && s->vfy_app == 0) {
+            v |= SOCK_SECURE_VFY_OTHER;
+        }
+    }
+    s->verify = v;
+}
+#else
+static void ss_note_verify(ss_mbedtls_session_t *s)
+{
+    (void)s;
+}
+#endif
+
 /**
  * Turn an mbedTLS error into a secure_sock code, recording the alert behind it: the one the peer
  * sent (FATAL_ALERT_MESSAGE), or the one mbedTLS sent before giving up (seen by ss_send_cb).
@@ -296,6 +424,17 @@ static int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
     case MBEDTLS_ERR_NET_SEND_FAILED:
     case MBEDTLS_ERR_NET_RECV_FAILED:
         return s->io_err < 0 ? s->io_err : -EIO;
+#if SS_X509
+    case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED: /* the chain, name, dates or verify_cb (flags) */
+    case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE: /* required, none sent */
+    case MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED:
+        return SOCK_SECURE_E_VERIFY;
+    case MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE:
+        /* the certificate's key (curve) or usage was refused (flags set), or the message was
+         * malformed (no flags) */
+        return s->verify != 0 ? SOCK_SECURE_E_VERIFY
+                              : in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+#endif
     case MBEDTLS_ERR_SSL_INVALID_MAC:
     case MBEDTLS_ERR_SSL_INVALID_RECORD:
     case MBEDTLS_ERR_SSL_UNEXPECTED_RECORD:
@@ -316,7 +455,32 @@ static int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
          * and never returns them), so they must not be SOCK_SECURE_E_BAD_RECORD, which the
          * core treats as "record dropped, session goes on". The alert sent says what failed. */
         return in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+#if SS_X509
+    case MBEDTLS_ERR_X509_ALLOC_FAILED:
+    case MBEDTLS_ERR_PK_ALLOC_FAILED:
+        return -ENOMEM;
+    case MBEDTLS_ERR_ECP_VERIFY_FAILED:
+    case MBEDTLS_ERR_PK_SIG_LEN_MISMATCH:
+        /* the peer's signature (ServerKeyExchange, CertificateVerify) does not verify with the
+         * key of its certificate */
+        if (in_handshake) {
+            s->verify |= SOCK_SECURE_VFY_BAD_SIGNATURE;
+            return SOCK_SECURE_E_VERIFY;
+        }
+        return SOCK_SECURE_E_BACKEND;
+#endif
     default:
+#if SS_X509
+        /* verify_cb returned an error (mbedTLS reports MBEDTLS_ERR_X509_FATAL_ERROR), or the
+         * peer's certificate could not be parsed (an X.509 or PK error: bad_certificate or
+         * unsupported_certificate was sent) */
+        if (in_handshake && (s->vfy_abort || ss_is_x509_error(err))) {
+            if (s->verify == 0) {
+                s->verify = SOCK_SECURE_VFY_OTHER;
+            }
+            return SOCK_SECURE_E_VERIFY;
+        }
+#endif
         return SOCK_SECURE_E_BACKEND;
     }
 }
@@ -477,6 +641,226 @@ static int ss_psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *ide
     return rc; /* -1: mbedTLS answers unknown_psk_identity */
 }
 
+/* ---- credentials: keys, certificates, trust anchors ------------------------------------------- */
+#if SS_X509
+
+/** The curves of every ECDHE exchange and every certificate key we accept (P-256 only). */
+static const mbedtls_ecp_group_id ss_curves[] = { MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_NONE };
+
+/** 0 if @p pk is an EC key on P-256 usable for ECDSA, else -ENOTSUP (RSA, other curves). */
+static int ss_check_p256(const mbedtls_pk_context *pk)
+{
+    if (!mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA)) {
+        return -ENOTSUP;
+    }
+    return mbedtls_pk_ec(*pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1 ? 0 : -ENOTSUP;
+}
+
+/** Parse errors that mean "a key of a kind or encryption this build does not take". */
+static bool ss_pk_unsupported(int err)
+{
+    return err == MBEDTLS_ERR_PK_UNKNOWN_PK_ALG || err == MBEDTLS_ERR_PK_UNKNOWN_NAMED_CURVE ||
+           err == MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE || err == MBEDTLS_ERR_PK_PASSWORD_REQUIRED ||
+           err == MBEDTLS_ERR_PK_PASSWORD_MISMATCH;
+}
+
+/** Parse a private key (PEM with its NUL, or DER; SEC1 or PKCS#8) into @p pk. 0 or an mbedTLS
+ *  error. */
+static int ss_parse_key(mbedtls_pk_context *pk, const uint8_t *data, size_t len)
+{
+    return mbedtls_pk_parse_key(pk, data, len, NULL, 0);
+}
+
+/** What @p data is, when it is not what was declared: SOCK_SECURE_E_CRED_TYPE if it parses as
+ *  one of the other kinds (certificate, private key, public key), else SOCK_SECURE_E_CRED_FORMAT.
+ *  @p declared is the kind that already failed (not tried again). */
+static int ss_classify(int declared, const uint8_t *data, size_t len)
+{
+    int rc = SOCK_SECURE_E_CRED_FORMAT;
+    if (declared != SOCK_SECURE_CRED_CERT_CHAIN && declared != SOCK_SECURE_CRED_CA) {
+        mbedtls_x509_crt crt;
+        mbedtls_x509_crt_init(&crt);
+        if (mbedtls_x509_crt_parse(&crt, data, len) == 0) {
+            rc = SOCK_SECURE_E_CRED_TYPE;
+        }
+        mbedtls_x509_crt_free(&crt);
+    }
+    mbedtls_pk_context pk;
+    if (rc == SOCK_SECURE_E_CRED_FORMAT && declared != SOCK_SECURE_CRED_PRIVATE_KEY) {
+        mbedtls_pk_init(&pk);
+        if (ss_parse_key(&pk, data, len) == 0) {
+            rc = SOCK_SECURE_E_CRED_TYPE;
+        }
+        mbedtls_pk_free(&pk); /* zeroes the key */
+    }
+    if (rc == SOCK_SECURE_E_CRED_FORMAT && declared != SOCK_SECURE_CRED_PEER_KEY) {
+        mbedtls_pk_init(&pk);
+        if (mbedtls_pk_parse_public_key(&pk, data, len) == 0) {
+            rc = SOCK_SECURE_E_CRED_TYPE;
+        }
+        mbedtls_pk_free(&pk);
+    }
+    return rc;
+}
+
+/**
+ * Parse one credential of @p type. Private keys go to @p pk (must be P-256), certificates are
+ * appended to @p crt, public keys go to @p pk. Returns 0, SOCK_SECURE_E_CRED_FORMAT,
+ * SOCK_SECURE_E_CRED_TYPE, -ENOTSUP, -ENOMEM or -EINVAL (unknown type).
+ */
+static int ss_parse_cred(int type, const uint8_t *data, size_t len, mbedtls_x509_crt *crt,
+                         mbedtls_pk_context *pk)
+{
+    int err;
+    if (data == NULL || len == 0) {
+        return -EINVAL;
+    }
+    switch (type) {
+    case SOCK_SECURE_CRED_PRIVATE_KEY:
+        err = ss_parse_key(pk, data, len);
+        if (err == 0) {
+            return ss_check_p256(pk);
+        }
+        break;
+    case SOCK_SECURE_CRED_CERT_CHAIN:
+    case SOCK_SECURE_CRED_CA:
+        /* > 0: that many PEM blocks failed while others parsed: refuse the whole set */
+        err = mbedtls_x509_crt_parse(crt, data, len);
+        if (err == 0) {
+            return 0;
+        }
+        break;
+    case SOCK_SECURE_CRED_PEER_KEY:
+        err = mbedtls_pk_parse_public_key(pk, data, len);
+        if (err == 0) {
+            return ss_check_p256(pk);
+        }
+        break;
+    default:
+        return -EINVAL;
+    }
+    if (err == MBEDTLS_ERR_X509_ALLOC_FAILED || err == MBEDTLS_ERR_PK_ALLOC_FAILED) {
+        return -ENOMEM;
+    }
+    if (ss_pk_unsupported(err)) {
+        return -ENOTSUP;
+    }
+    return ss_classify(type, data, len);
+}
+
+/** tlsman_driver_t.cred_check: parse into temporaries and throw them away (keys zeroed). */
+static int ss_cred_check(int type, const uint8_t *data, size_t len)
+{
+    mbedtls_x509_crt crt;
+    mbedtls_pk_context pk;
+    mbedtls_x509_crt_init(&crt);
+    mbedtls_pk_init(&pk);
+    int rc = ss_parse_cred(type, data, len, &crt, &pk);
+    if (rc == 0 && type == SOCK_SECURE_CRED_CERT_CHAIN) {
+        rc = ss_check_p256(&crt.pk); /* the leaf must carry a key we can sign with */
+    }
+    mbedtls_x509_crt_free(&crt);
+    mbedtls_pk_free(&pk);
+    return rc;
+}
+
+/**
+ * mbedTLS's verify callback (set per session when the application gave one): called for each
+ * certificate of the peer's chain, root first, depth 0 = the peer's own. The application sees the
+ * SOCK_SECURE_VFY_* bits mbedTLS found for that certificate and may add more; bits it adds fail
+ * the verification (as MBEDTLS_X509_BADCERT_OTHER: mbedTLS then sends access_denied) and are
+ * reported in info.verify together with SOCK_SECURE_VFY_APP. Clearing bits has no effect.
+ */
+static int ss_verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    ss_mbedtls_session_t *s = p;
+    const ss_mbedtls_ctx_t *c = s->ctx;
+    if (c->verify_cb == NULL) {
+        return 0;
+    }
+    uint32_t before = ss_vfy_bits(*flags);
+    uint32_t v = before;
+    int rc = c->verify_cb(c->verify_arg, crt->raw.p, crt->raw.len, depth, &v);
+    uint32_t added = v & ~before;
+    if (rc < 0) {
+        s->vfy_abort = true;
+        s->vfy_app |= added | SOCK_SECURE_VFY_APP;
+        *flags |= MBEDTLS_X509_BADCERT_OTHER;
+        return MBEDTLS_ERR_X509_FATAL_ERROR; /* fatal even with optional verification */
+    }
+    if (added != 0) {
+        s->vfy_app |= added | SOCK_SECURE_VFY_APP;
+        *flags |= MBEDTLS_X509_BADCERT_OTHER;
+    }
+    return 0;
+}
+
+/**
+ * Parse cfg->creds into the socket: one certificate chain and its key (own identity), any number
+ * of CA sets (appended into one trust list). Raw public keys (RFC 7250) are not in mbedTLS 2.28:
+ * a pinned peer key, or a key without certificate, is -ENOTSUP (the core refuses both before,
+ * as the driver lacks TLSMAN_CAP_RPK).
+ */
+static int ss_ctx_creds(ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg)
+{
+    bool have_key = false;
+    int rc;
+    for (size_t i = 0; i < cfg->cred_count; i++) {
+        const tlsman_cred_t *cr = &cfg->creds[i];
+        switch (cr->type) {
+        case SOCK_SECURE_CRED_PRIVATE_KEY:
+            if (have_key) {
+                return -ENOTSUP; /* one identity per socket */
+            }
+            rc = ss_parse_cred(cr->type, cr->data, cr->len, NULL, &c->key);
+            have_key = true;
+            break;
+        case SOCK_SECURE_CRED_CERT_CHAIN:
+            if (c->have_own) {
+                return -ENOTSUP;
+            }
+            rc = ss_parse_cred(cr->type, cr->data, cr->len, &c->own, NULL);
+            c->have_own = true;
+            break;
+        case SOCK_SECURE_CRED_CA:
+            rc = ss_parse_cred(cr->type, cr->data, cr->len, &c->ca, NULL);
+            c->have_ca = true;
+            break;
+        case SOCK_SECURE_CRED_PEER_KEY:
+            return -ENOTSUP;
+        default:
+            return -EINVAL;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    if (c->have_own != have_key) {
+        return c->have_own ? -EINVAL : -ENOTSUP; /* a certificate needs its key; a bare key is RPK */
+    }
+    if (c->have_own) {
+        if (ss_check_p256(&c->own.pk) < 0) {
+            return -ENOTSUP;
+        }
+        if (mbedtls_pk_check_pair(&c->own.pk, &c->key) != 0) {
+            return SOCK_SECURE_E_CRED_MISMATCH;
+        }
+    }
+    return 0;
+}
+
+#else /* !SS_X509 */
+
+static int ss_cred_check(int type, const uint8_t *data, size_t len)
+{
+    (void)type;
+    (void)data;
+    (void)len;
+    return -ENOTSUP;
+}
+
+#endif /* SS_X509 */
+
 /* ---- socket state ---------------------------------------------------------------------------- */
 
 static void ss_ctx_free(void *p)
@@ -488,6 +872,11 @@ static void ss_ctx_free(void *p)
     mbedtls_ssl_config_free(&c->conf); /* zeroes and frees the client PSK copy */
 #if defined(MBEDTLS_SSL_COOKIE_C)
     mbedtls_ssl_cookie_free(&c->cookie);
+#endif
+#if SS_X509
+    mbedtls_x509_crt_free(&c->own); /* frees the certificates mbedTLS allocated */
+    mbedtls_x509_crt_free(&c->ca);
+    mbedtls_pk_free(&c->key);       /* zeroes the private key */
 #endif
     mbedtls_platform_zeroize(c, sizeof(*c));
 }
@@ -504,23 +893,32 @@ static int ss_ctx_check(const tlsman_config_t *cfg)
     if (cfg->suite_count > CONFIG_SOCK_SECURE_MAX_SUITES) {
         return -EINVAL;
     }
+    bool psk_suites = false;
     for (size_t i = 0; i < cfg->suite_count; i++) {
-        if (!ss_suite_supported(cfg->suites[i], cfg->datagram)) {
+        const mbedtls_ssl_ciphersuite_t *cs = ss_suite(cfg->suites[i], cfg->datagram);
+        if (cs == NULL) {
             return -ENOTSUP;
         }
+        psk_suites |= !ss_suite_uses_cert(cs);
     }
 #if !defined(MBEDTLS_SSL_PROTO_DTLS)
     if (cfg->datagram) {
         return -ENOTSUP;
     }
 #endif
+    if ((cfg->cred_count > 0 && cfg->creds == NULL) || cfg->verify > TLSMAN_VERIFY_REQUIRED) {
+        return -EINVAL;
+    }
     if (cfg->role == TLSMAN_CLIENT) {
         const sock_secure_psk_t *psk = cfg->psk;
 #if !defined(MBEDTLS_SSL_CLI_C)
         return -ENOTSUP;
 #endif
-        /* PSK is the only credential so far */
-        if (psk == NULL || psk->identity == NULL || psk->key == NULL ||
+        if (psk == NULL) {
+            /* certificate suites alone are fine; PSK suites need the key to offer */
+            return psk_suites ? -EINVAL : 0;
+        }
+        if (psk->identity == NULL || psk->key == NULL ||
             psk->identity_len == 0 || psk->identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX ||
             psk->key_len == 0 || psk->key_len > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
             return -EINVAL;
@@ -544,6 +942,39 @@ static int ss_ctx_check(const tlsman_config_t *cfg)
     return 0;
 }
 
+#if SS_X509
+/**
+ * What the suites and the verification mode need from the credentials; the mbedTLS authmode in
+ * @p authmode. The core passes a resolved mode; TLSMAN_VERIFY_DEFAULT (a caller of the driver
+ * alone) is resolved as the core would: required on clients and on servers with trust anchors.
+ */
+static int ss_ctx_cert_rules(const ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg,
+                             int *authmode)
+{
+    bool cert_suites = false;
+    for (size_t i = 0; i < cfg->suite_count; i++) {
+        cert_suites |= ss_suite_uses_cert(ss_suite(cfg->suites[i], cfg->datagram));
+    }
+    if (c->server && cert_suites && !c->have_own) {
+        return -EINVAL; /* an ECDHE-ECDSA suite the server could never serve */
+    }
+    tlsman_verify_t v = cfg->verify;
+    if (v == TLSMAN_VERIFY_DEFAULT) {
+        v = !c->server || c->have_ca ? TLSMAN_VERIFY_REQUIRED : TLSMAN_VERIFY_NONE;
+    }
+    if (v != TLSMAN_VERIFY_NONE && !c->have_ca) {
+        if (c->server || cert_suites) {
+            return -EINVAL; /* a certificate to check and nothing to check it against */
+        }
+        v = TLSMAN_VERIFY_NONE; /* a PSK client: no certificate will come */
+    }
+    *authmode = v == TLSMAN_VERIFY_NONE       ? MBEDTLS_SSL_VERIFY_NONE
+                : v == TLSMAN_VERIFY_OPTIONAL ? MBEDTLS_SSL_VERIFY_OPTIONAL
+                                              : MBEDTLS_SSL_VERIFY_REQUIRED;
+    return 0;
+}
+#endif
+
 static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
 {
     ss_mbedtls_ctx_t *c = p;
@@ -557,11 +988,30 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
 #if defined(MBEDTLS_SSL_COOKIE_C)
     mbedtls_ssl_cookie_init(&c->cookie);
 #endif
+#if SS_X509
+    mbedtls_x509_crt_init(&c->own);
+    mbedtls_x509_crt_init(&c->ca);
+    mbedtls_pk_init(&c->key);
+#endif
 
     if ((rc = ss_ctx_check(cfg)) < 0 || (rc = ss_rng_ready()) < 0) {
         ss_ctx_free(c);
         return rc;
     }
+#if SS_X509
+    int authmode = MBEDTLS_SSL_VERIFY_NONE;
+    if ((rc = ss_ctx_creds(c, cfg)) < 0 || (rc = ss_ctx_cert_rules(c, cfg, &authmode)) < 0) {
+        ss_ctx_free(c);
+        return rc;
+    }
+    c->verify_cb = cfg->verify_cb;
+    c->verify_arg = cfg->verify_arg;
+#else
+    if (cfg->cred_count > 0) {
+        ss_ctx_free(c);
+        return -ENOTSUP;
+    }
+#endif
     c->io = cfg->io;
     c->server = cfg->role == TLSMAN_SERVER;
     c->datagram = cfg->datagram;
@@ -581,7 +1031,21 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
                                  MBEDTLS_SSL_MINOR_VERSION_3);
     mbedtls_ssl_conf_max_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                  MBEDTLS_SSL_MINOR_VERSION_3);
+#if SS_X509
+    mbedtls_ssl_conf_authmode(&c->conf, authmode);
+    mbedtls_ssl_conf_curves(&c->conf, ss_curves); /* ECDHE and certificate keys: P-256 only */
+    if (c->have_ca) {
+        mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
+    }
+    if (c->have_own) {
+        err = mbedtls_ssl_conf_own_cert(&c->conf, &c->own, &c->key);
+        if (err != 0) {
+            goto fail;
+        }
+    }
+#else
     mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE); /* PSK only: no certificates */
+#endif
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
     mbedtls_ssl_conf_session_tickets(&c->conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
 #endif
@@ -617,7 +1081,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         /* mbedTLS 2.28 servers send no PSK identity hint (ssl_srv.c writes an empty one for
          * the PSK key exchanges that have a ServerKeyExchange): cfg->psk_hint is ignored. */
         mbedtls_ssl_conf_psk_cb(&c->conf, ss_psk_cb, c);
-    } else {
+    } else if (cfg->psk != NULL) {
         err = mbedtls_ssl_conf_psk(&c->conf, cfg->psk->key, cfg->psk->key_len,
                                    cfg->psk->identity, cfg->psk->identity_len);
         if (err != 0) {
@@ -669,6 +1133,11 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     }
     mbedtls_ssl_set_bio(&s->ssl, s, ss_send_cb, ss_recv_cb, NULL);
     mbedtls_ssl_set_timer_cb(&s->ssl, s, ss_set_timer, ss_get_timer);
+#if SS_X509
+    if (c->verify_cb != NULL) {
+        mbedtls_ssl_set_verify(&s->ssl, ss_verify_cb, s);
+    }
+#endif
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
     if (c->datagram && c->mtu != 0) {
         mbedtls_ssl_set_mtu(&s->ssl, c->mtu);
@@ -702,10 +1171,25 @@ static int ss_handshake(void *p)
     }
     ss_call_begin(s);
     int err = mbedtls_ssl_handshake(&s->ssl);
+    ss_note_verify(s);
     if (err == 0) {
         s->established = true;
         return 0;
     }
+#if SS_X509
+    /* Two failures of an mbedTLS 2.28 server that send no alert, leaving the client to retransmit
+     * its last flight until it times out: no client certificate when one is required (RFC 5246
+     * §7.4.6: handshake_failure) and a CertificateVerify that does not verify (decrypt_error).
+     * Both come before the server's ChangeCipherSpec, so the alert goes in the clear. */
+    if (!s->tx_alert && (err == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE ||
+                         err == MBEDTLS_ERR_ECP_VERIFY_FAILED ||
+                         err == MBEDTLS_ERR_PK_SIG_LEN_MISMATCH)) {
+        (void)mbedtls_ssl_send_alert_message(&s->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                             err == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE
+                                                 ? MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE
+                                                 : MBEDTLS_SSL_ALERT_MSG_DECRYPT_ERROR);
+    }
+#endif
     return ss_error(s, err, true);
 }
 
@@ -838,6 +1322,7 @@ static int ss_info(void *p, tlsman_info_t *info)
     memset(info, 0, sizeof(*info));
     info->alert = s->alert;
     info->alert_origin = s->alert_origin;
+    info->verify = s->verify;
     if (s->established) {
         const char *name = mbedtls_ssl_get_ciphersuite(&s->ssl);
         int id = name != NULL ? mbedtls_ssl_get_ciphersuite_id(name) : 0;
@@ -845,6 +1330,27 @@ static int ss_info(void *p, tlsman_info_t *info)
         info->version = mbedtls_ssl_get_version(&s->ssl);
     }
     return 0;
+}
+
+/** Client: the name expected in the server's certificate (subjectAltName DNS or CN), also sent
+ *  as SNI. mbedTLS copies it (heap, freed with the session). */
+static int ss_set_server_name(void *p, const char *name)
+{
+#if SS_X509 && defined(MBEDTLS_SSL_SERVER_NAME_INDICATION)
+    ss_mbedtls_session_t *s = p;
+    if (name == NULL || name[0] == '\0' || s->ssl.conf == NULL || s->ctx->server) {
+        return -EINVAL;
+    }
+    int err = mbedtls_ssl_set_hostname(&s->ssl, name);
+    if (err == MBEDTLS_ERR_SSL_ALLOC_FAILED) {
+        return -ENOMEM;
+    }
+    return err == 0 ? 0 : -EINVAL; /* longer than 255 bytes */
+#else
+    (void)p;
+    (void)name;
+    return -ENOTSUP;
+#endif
 }
 
 /* ---- stateless cookies (the core answers cookie-less ClientHellos itself) --------------------- */
@@ -880,7 +1386,7 @@ static int ss_cookie_check(void *ctx, const uint8_t *peer_id, size_t peer_id_len
 const tlsman_driver_t tlsman_mbedtls = {
     .name = "mbedtls",
     .version = MBEDTLS_VERSION_STRING,
-    .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK,
+    .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u),
     .ctx_size = sizeof(ss_mbedtls_ctx_t),
     .session_size = sizeof(ss_mbedtls_session_t),
     .suite_supported = ss_suite_supported,
@@ -901,4 +1407,6 @@ const tlsman_driver_t tlsman_mbedtls = {
     .cookie_write = ss_cookie_write,
     .cookie_check = ss_cookie_check,
 #endif
+    .cred_check = ss_cred_check,
+    .set_server_name = ss_set_server_name,
 };

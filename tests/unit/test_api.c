@@ -109,6 +109,33 @@ static void create_rejects_bad_configs(void)
     sock_secure_close(&sk); /* twice: harmless */
 }
 
+/* Regression: a PSK client without trust anchors must not accept certificate suites silently
+ * unverified (it once downgraded verification to none). */
+static void certificate_suites_without_anchors_are_refused_unless_verify_none(void)
+{
+    if (!(sock_secure_backend(NULL)->caps & TLSMAN_CAP_X509)) {
+        printf("note: default backend has no certificates; scenario not run\n");
+        return;
+    }
+    static const uint16_t mixed[] = { SOCK_SECURE_PSK_AES_128_CCM_8,
+                                      SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8 };
+    sock_secure_t sk;
+    sock_secure_config_t cfg = good_config();
+    cfg.suites = mixed;
+    cfg.suite_count = 2;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL); /* default: verify required */
+    cfg.verify = SOCK_SECURE_VERIFY_REQUIRED;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg.verify = SOCK_SECURE_VERIFY_OPTIONAL;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg.verify = SOCK_SECURE_VERIFY_NONE; /* said explicitly: allowed */
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    sock_secure_close(&sk);
+    cfg = good_config(); /* PSK suites only: the PSK authenticates the server */
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    sock_secure_close(&sk);
+}
+
 static void calls_with_null_or_in_the_wrong_state_return_errors(void)
 {
     sock_secure_t sk;
@@ -240,6 +267,7 @@ int main(void)
     }
     RUN(config_defaults_follow_rfc6347);
     RUN(create_rejects_bad_configs);
+    RUN(certificate_suites_without_anchors_are_refused_unless_verify_none);
     RUN(calls_with_null_or_in_the_wrong_state_return_errors);
     RUN(errors_have_text_and_fatality);
     RUN(suites_resolve_by_iana_and_openssl_name);

@@ -36,6 +36,8 @@ typedef struct {
     const char *target;
     sock_ep_t remote;
     ssock_keys_t keys;
+    ssock_certs_t certs;
+    char host_name[256];    /* the host part of a HOST:PORT that is a name (default servername) */
     ssock_suites_t suites;
     uint32_t timeout_ms;
     uint32_t hs_timeout_ms; /* 0: the RFC 6347 retransmission budget alone */
@@ -69,7 +71,7 @@ typedef struct {
 static void cli_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ssock client HOST:PORT --psk IDENTITY:HEXKEY [options]\n"
+            "usage: ssock client HOST:PORT (--psk IDENTITY:HEXKEY | --ca FILE) [options]\n"
             "\n"
             "Connect to a DTLS 1.2 server, send each line of stdin as one record (without the\n"
             "newline) and print each record received as one line on stdout. At the end of stdin,\n"
@@ -80,7 +82,15 @@ static void cli_usage(FILE *out)
             "\n"
             "options:\n"
             "  --psk ID:HEXKEY    the pre-shared key (1..%d bytes as an even number of hex digits)\n"
+            "  --ca FILE          CA certificate(s) the server's certificate must chain to\n"
+            "  --cert FILE        our certificate (chain), for servers that ask for one\n"
+            "  --key FILE         its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
+            "  --verify MODE      the server's certificate: required (default), optional\n"
+            "                     (checked; a failure is a warning, not an error) or none\n"
+            "  --servername NAME  the name the server's certificate must carry, also sent as\n"
+            "                     SNI (default: HOST if it is a name; none for an address)\n"
             "  --ciphers LIST     suites to offer, comma-separated IANA or OpenSSL names\n"
+            "                     (default: the CoAP suites of the credentials given)\n"
             "  --timeout MS       wait this long for replies after the end of input (default %d)\n"
             "  --handshake-timeout MS  give up the handshake after MS (default: when the\n"
             "                     retransmission budget, about two minutes, runs out)\n"
@@ -115,6 +125,10 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
             if (ssock_parse_psk(a.cmd, &o->keys, val) < 0) {
                 return SSOCK_EXIT_USAGE;
             }
+        } else if ((m = ssock_cert_opt(&a, &o->certs, true)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
         } else if ((m = ssock_opt(&a, "--ciphers", &val)) != 0) {
             if (m < 0 || ssock_parse_ciphers(a.cmd, &o->suites, val) < 0) {
                 return SSOCK_EXIT_USAGE;
@@ -146,13 +160,39 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
     if (target == NULL) {
         return ssock_usage_error(a.cmd, "missing HOST:PORT of the server");
     }
-    if (o->keys.count == 0) {
-        return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY is required");
+    if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
+        return ssock_usage_error(a.cmd, o->certs.cert ? "--cert needs --key (its private key)"
+                                                      : "--key needs --cert (raw public keys "
+                                                        "are not supported)");
+    }
+    if (o->keys.count == 0 && o->certs.ca == NULL &&
+        o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
+        return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY or --ca FILE (to verify the "
+                                 "server's certificate) is required");
+    }
+    if (o->certs.ca == NULL && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
+                                o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
+        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE",
+                                 o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ? "optional"
+                                                                                : "required");
     }
     if (ssock_resolve(a.cmd, target, SSOCK_DEFAULT_PORT, &o->remote) < 0) {
         return SSOCK_EXIT_USAGE;
     }
     o->target = target;
+    if (o->certs.server_name == NULL) {
+        /* a host name (not an address literal) is the name the certificate must carry */
+        sock_ep_t numeric;
+        const char *colon = strrchr(target, ':');
+        size_t n = colon ? (size_t)(colon - target) : strlen(target);
+
+        if (sock_ep_parse(&numeric, target, SSOCK_DEFAULT_PORT) < 0 && n > 0 &&
+            n < sizeof o->host_name) {
+            memcpy(o->host_name, target, n);
+            o->host_name[n] = '\0';
+            o->certs.server_name = o->host_name;
+        }
+    }
     return -1;
 }
 
@@ -466,17 +506,26 @@ static int cli_open(const cli_opts_t *o, bool *v4, sock_udp_t *udp, sock_secure_
     cfg->transport = &udp->base;
     cfg->sessions = slot;
     cfg->session_count = 1;
-    cfg->psk = o->keys.psk;
-    cfg->psk_count = o->keys.count;
+    if (o->keys.count > 0) {
+        cfg->psk = o->keys.psk;
+        cfg->psk_count = o->keys.count;
+    }
     if (o->suites.count > 0) {
         cfg->suites = o->suites.id;
         cfg->suite_count = o->suites.count;
     }
     cfg->event_cb = cli_event;
     cfg->event_arg = ev;
+    cfg->verify = o->certs.verify;
+    cfg->server_name = o->certs.server_name;
+    if (o->certs.store != NULL) {
+        cfg->creds = o->certs.store;
+        cfg->cred_tags = &o->certs.tag;
+        cfg->cred_tag_count = 1;
+    }
     rc = sock_secure_create(sock, cfg);
     if (rc < 0) {
-        ssock_create_failed(rc, o->suites.count > 0);
+        ssock_create_failed(rc, o->suites.count > 0, &o->certs);
         sock_close(&udp->base);
         return ssock_exit_status(rc);
     }
@@ -516,9 +565,15 @@ static int cli_run(const cli_opts_t *o)
         sock_secure_session_info_t info;
         int max = sock_secure_max_payload(s);
 
-        if (o->verbose && sock_secure_session_info(s, &info) == 0) {
-            fprintf(stderr, "ssock: connected to %s: %s, %s, %lu ms\n", o->target,
-                    info.suite_name, info.version, (unsigned long)info.handshake_ms);
+        if (sock_secure_session_info(s, &info) == 0) {
+            if (o->verbose) {
+                fprintf(stderr, "ssock: connected to %s: %s, %s, %lu ms\n", o->target,
+                        info.suite_name, info.version, (unsigned long)info.handshake_ms);
+            }
+            if (info.verify != 0) { /* --verify optional: what was found but not enforced */
+                fprintf(stderr, "ssock: warning: the server's certificate did not verify (%s); "
+                        "going on (--verify optional)\n", sock_secure_verify_reason(info.verify));
+            }
         }
         memset(&c, 0, sizeof c);
         c.o = o;
@@ -551,9 +606,16 @@ int ssock_client_main(int argc, char **argv)
     }
     rc = cli_parse(&o, argc, argv);
     if (rc < 0) {
-        ssock_install_signals();
-        rc = cli_run(&o);
+        sock_secure_config_t scratch; /* the files are read once, before any socket exists */
+
+        sock_secure_config_init(&scratch);
+        rc = ssock_certs_load(&o.certs, &scratch);
+        if (rc == SSOCK_EXIT_OK) {
+            ssock_install_signals();
+            rc = cli_run(&o);
+        }
     }
+    ssock_certs_free(&o.certs);
     ssock_keys_wipe(&o.keys);
     return rc;
 }

@@ -11,7 +11,8 @@ static void ssock_print_help(FILE *out)
 {
     fputs("usage: ssock COMMAND [OPTIONS]\n"
           "\n"
-          "DTLS 1.2 over UDP with pre-shared keys, using the secure_sock library.\n"
+          "DTLS 1.2 over UDP with pre-shared keys or certificates, using the secure_sock\n"
+          "library.\n"
           "\n"
           "commands:\n"
           "  demo      a server and a client in one process over loopback: try this first\n"
@@ -24,6 +25,8 @@ static void ssock_print_help(FILE *out)
           "example:\n"
           "  ssock server --psk me:00112233445566778899aabbccddeeff --echo -v\n"
           "  echo hello | ssock client [::1]:5684 --psk me:00112233445566778899aabbccddeeff\n"
+          "  ssock server --cert server.crt --key server.key --echo\n"
+          "  echo hello | ssock client [::1]:5684 --ca ca.crt --servername server.test\n"
           "\n"
           "exit status: 0 ok, 1 usage error, 2 handshake failed, 3 timed out, 4 other error\n",
           out);

@@ -25,6 +25,7 @@ typedef struct {
     sock_ep_t listen;
     bool listen_given;
     ssock_keys_t keys;
+    ssock_certs_t certs;
     const char *hint;
     ssock_suites_t suites;
     uint32_t max_sessions;
@@ -45,10 +46,11 @@ typedef struct {
 static void srv_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ssock server --psk IDENTITY:HEXKEY [options]\n"
+            "usage: ssock server (--psk IDENTITY:HEXKEY | --cert FILE --key FILE) [options]\n"
             "\n"
             "Accept DTLS 1.2 sessions on a UDP port and print each record received on stdout,\n"
-            "one line per record.\n"
+            "one line per record. With --psk and --cert together, each client gets a suite of\n"
+            "the kind it offers (PSK or ECDHE-ECDSA).\n"
             "\n"
             "options:\n"
             "  --listen ADDR:PORT  where to listen (default [::]:%d, IPv4 and IPv6)\n"
@@ -56,8 +58,15 @@ static void srv_usage(FILE *out)
             "                      key: 1..%d bytes as an even number of hex digits\n"
             "                      (ID may contain ':'; the last one starts the key)\n"
             "  --psk-hint HINT     identity hint sent to clients\n"
+            "  --cert FILE         the server's certificate (chain), PEM or DER\n"
+            "  --key FILE          its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
+            "  --ca FILE           CA certificate(s) client certificates must chain to; with it\n"
+            "                      clients must present one (see --verify)\n"
+            "  --verify MODE       client certificates: none, optional (checked if sent) or\n"
+            "                      required (default: required with --ca, else none)\n"
             "  --ciphers LIST      suites in preference order, comma-separated IANA or OpenSSL\n"
-            "                      names (default: the CoAP suites, e.g. PSK-AES128-CCM8)\n"
+            "                      names (default: the CoAP suites of the credentials given:\n"
+            "                      PSK-AES128-CCM8 ..., ECDHE-ECDSA-AES128-CCM8 ...)\n"
             "  --max-sessions N    concurrent sessions, 1..%d (default %d)\n"
             "  --echo              send each record back to its sender\n"
             "  --once              exit when the first established session ends: 0 if the\n"
@@ -93,6 +102,10 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
             o->listen_given = true;
         } else if ((m = ssock_opt(&a, "--psk", &val)) != 0) {
             if (m < 0 || ssock_parse_psk(a.cmd, &o->keys, val) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_cert_opt(&a, &o->certs, false)) != 0) {
+            if (m < 0) {
                 return SSOCK_EXIT_USAGE;
             }
         } else if ((m = ssock_opt(&a, "--psk-hint", &val)) != 0) {
@@ -134,8 +147,21 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
             return ssock_usage_error(a.cmd, "unexpected argument '%s'", argv[a.i]);
         }
     }
-    if (o->keys.count == 0) {
-        return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY is required");
+    if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
+        return ssock_usage_error(a.cmd, o->certs.cert ? "--cert needs --key (its private key)"
+                                                      : "--key needs --cert (raw public keys "
+                                                        "are not supported)");
+    }
+    if (o->keys.count == 0 && o->certs.cert == NULL) {
+        return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY or --cert FILE --key FILE is "
+                                 "required");
+    }
+    if (o->certs.ca == NULL && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
+                                o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
+        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE to check client "
+                                 "certificates against",
+                                 o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ? "optional"
+                                                                                : "required");
     }
     return -1;
 }
@@ -387,8 +413,10 @@ static int srv_run(srv_opts_t *o)
     cfg.transport = &udp.base;
     cfg.sessions = srv.slots;
     cfg.session_count = srv.count;
-    cfg.psk = o->keys.psk;
-    cfg.psk_count = o->keys.count;
+    if (o->keys.count > 0) {
+        cfg.psk = o->keys.psk;
+        cfg.psk_count = o->keys.count;
+    }
     cfg.psk_hint = o->hint;
     if (o->suites.count > 0) {
         cfg.suites = o->suites.id;
@@ -396,21 +424,25 @@ static int srv_run(srv_opts_t *o)
     }
     cfg.event_cb = srv_event;
     cfg.event_arg = &srv;
-    rc = sock_secure_create(&sock, &cfg);
-    if (rc < 0) {
-        ssock_create_failed(rc, o->suites.count > 0);
+    rc = ssock_certs_load(&o->certs, &cfg);
+    if (rc != SSOCK_EXIT_OK) {
+        /* the error is printed */
+    } else if ((rc = sock_secure_create(&sock, &cfg)) < 0) {
+        ssock_create_failed(rc, o->suites.count > 0, &o->certs);
         rc = ssock_exit_status(rc);
     } else {
         if (o->verbose) {
             const tlsman_driver_t *drv = sock_secure_backend(NULL);
 
-            fprintf(stderr, "ssock: listening on %s (%s, %zu session slots, %zu PSKs)\n",
+            fprintf(stderr, "ssock: listening on %s (%s, %zu session slots, %zu PSKs%s%s)\n",
                     ssock_ep_str(&where, ep, sizeof ep), drv ? drv->name : "?", srv.count,
-                    o->keys.count);
+                    o->keys.count, o->certs.cert ? ", certificate " : "",
+                    o->certs.cert ? o->certs.cert : "");
         }
         rc = srv_loop(&srv, &sock, &udp);
         sock_secure_close(&sock); /* close_notify to every open session */
     }
+    ssock_certs_free(&o->certs);
     sock_close(&udp.base);
     ssock_wipe(srv.slots, srv.count * sizeof *srv.slots);
     free(srv.slots);

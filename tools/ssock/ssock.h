@@ -64,6 +64,20 @@ typedef struct {
     size_t count;                               /**< suites in use */
 } ssock_suites_t;
 
+/** Credential store tag the tool files its certificates and keys under. */
+#define SSOCK_CRED_TAG 1u
+
+/** Certificates given with --cert/--key/--ca, --verify and --servername. */
+typedef struct {
+    const char *cert;            /**< --cert FILE: own certificate chain (PEM or DER) */
+    const char *key;             /**< --key FILE: its private key (EC P-256) */
+    const char *ca;              /**< --ca FILE: trust anchors */
+    sock_secure_verify_t verify; /**< --verify (SOCK_SECURE_VERIFY_DEFAULT: the library's) */
+    const char *server_name;     /**< client: --servername, or the host name of HOST:PORT */
+    sock_secure_creds_t *store;  /**< heap: where the files are read into (ssock_certs_load) */
+    uint32_t tag;                /**< SSOCK_CRED_TAG, referenced by the config */
+} ssock_certs_t;
+
 /** A cursor over the arguments of one subcommand. */
 typedef struct {
     int argc;        /**< argument count */
@@ -112,6 +126,26 @@ int ssock_parse_u32(const char *cmd, const char *opt, const char *text, uint32_t
  */
 int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text);
 
+/**
+ * Is the current argument one of --cert, --key, --ca, --verify (and, if @p client, --servername)?
+ * @return 1 if taken (the cursor moves past it), 0 if not ours, -1 after printing a usage error.
+ */
+int ssock_cert_opt(ssock_args_t *args, ssock_certs_t *certs, bool client);
+
+/** Any of --cert/--key/--ca given? */
+bool ssock_certs_given(const ssock_certs_t *certs);
+
+/**
+ * Read the --cert/--key/--ca files into a credential store on the heap and point @p cfg at it
+ * (creds, cred_tags, verify, server_name). Errors name the option, the file and the problem,
+ * e.g. "--key server.crt: not a private key (credential is not of the declared kind)".
+ * @return 0, or an exit status after printing the error.
+ */
+int ssock_certs_load(ssock_certs_t *certs, sock_secure_config_t *cfg);
+
+/** Zero and free the store (safe if never loaded). */
+void ssock_certs_free(ssock_certs_t *certs);
+
 /** Parse a comma-separated list of IANA or OpenSSL suite names. @return 0, or -1 (usage error). */
 int ssock_parse_ciphers(const char *cmd, ssock_suites_t *suites, const char *list);
 
@@ -141,8 +175,8 @@ int ssock_exit_status(int err);
 void ssock_describe_failure(const sock_secure_session_info_t *info, int err, char *buf,
                             size_t len);
 
-/** Explain a sock_secure_create() failure on stderr (one line). */
-void ssock_create_failed(int err, bool suites_given);
+/** Explain a sock_secure_create() failure on stderr (one line). @p certs may be NULL. */
+void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs);
 
 /** Print "ssock: <message>" on stderr (one line). */
 void ssock_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

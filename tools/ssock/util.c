@@ -176,6 +176,156 @@ int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text)
     return 0;
 }
 
+/* ---- certificates ----------------------------------------------------------------------------- */
+
+int ssock_cert_opt(ssock_args_t *args, ssock_certs_t *certs, bool client)
+{
+    static const char *const modes[] = { "none", "optional", "required" };
+    static const sock_secure_verify_t values[] = { SOCK_SECURE_VERIFY_NONE,
+                                                   SOCK_SECURE_VERIFY_OPTIONAL,
+                                                   SOCK_SECURE_VERIFY_REQUIRED };
+    const char **slot = NULL;
+    char *val = NULL;
+    int m;
+
+    if ((m = ssock_opt(args, "--cert", &val)) != 0) {
+        slot = &certs->cert;
+    } else if ((m = ssock_opt(args, "--key", &val)) != 0) {
+        slot = &certs->key;
+    } else if ((m = ssock_opt(args, "--ca", &val)) != 0) {
+        slot = &certs->ca;
+    } else if (client && (m = ssock_opt(args, "--servername", &val)) != 0) {
+        slot = &certs->server_name;
+    } else if ((m = ssock_opt(args, "--verify", &val)) != 0) {
+        if (m < 0) {
+            return -1;
+        }
+        for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+            if (strcmp(val, modes[i]) == 0) {
+                certs->verify = values[i];
+                return 1;
+            }
+        }
+        ssock_usage_error(args->cmd, "--verify: '%s' is not none, optional or required", val);
+        return -1;
+    } else {
+        return 0;
+    }
+    if (m < 0) {
+        return -1;
+    }
+    if (*val == '\0') {
+        ssock_usage_error(args->cmd, "%s needs a non-empty value", args->argv[args->i - 1]);
+        return -1;
+    }
+    if (*slot != NULL) {
+        ssock_usage_error(args->cmd, "option given twice (%s)", val);
+        return -1;
+    }
+    *slot = val;
+    return 1;
+}
+
+bool ssock_certs_given(const ssock_certs_t *certs)
+{
+    return certs->cert != NULL || certs->key != NULL || certs->ca != NULL;
+}
+
+/* What an option's file must be, for messages. */
+static const char *ssock_cred_what(sock_secure_cred_type_t type)
+{
+    switch (type) {
+    case SOCK_SECURE_CRED_PRIVATE_KEY:
+        return "a private key";
+    case SOCK_SECURE_CRED_CERT_CHAIN:
+        return "a certificate (chain)";
+    default:
+        return "a CA certificate";
+    }
+}
+
+/* Read one file into the store, explaining a failure. @return 0 or an exit status. */
+static int ssock_cred_file(ssock_certs_t *certs, const char *opt, const char *path,
+                           sock_secure_cred_type_t type)
+{
+    int rc = sock_secure_creds_add_file(certs->store, certs->tag, type, path);
+
+    if (rc == 0) {
+        return SSOCK_EXIT_OK;
+    }
+    switch (rc) {
+    case SOCK_SECURE_E_CRED_TYPE:
+        ssock_error("%s %s: not %s (%s)", opt, path, ssock_cred_what(type),
+                    sock_secure_strerror(rc));
+        break;
+    case SOCK_SECURE_E_CRED_FORMAT:
+        ssock_error("%s %s: cannot be read as %s (%s)", opt, path, ssock_cred_what(type),
+                    sock_secure_strerror(rc));
+        break;
+    case -ENOTSUP:
+        ssock_error("%s %s: %s of a kind backend %s does not support (EC P-256 keys only)", opt,
+                    path, ssock_cred_what(type),
+                    sock_secure_backend(NULL) ? sock_secure_backend(NULL)->name : "?");
+        break;
+    case -ENOMEM:
+        ssock_error("%s %s: too large for the credential store (%d bytes in all)", opt, path,
+                    CONFIG_SOCK_SECURE_CRED_ARENA);
+        break;
+    case -EINVAL:
+        ssock_error("%s %s: not a regular, non-empty file", opt, path);
+        break;
+    default:
+        ssock_error("%s %s: %s", opt, path,
+                    rc > -1000 ? strerror(-rc) : sock_secure_strerror(rc));
+        break;
+    }
+    return SSOCK_EXIT_USAGE;
+}
+
+int ssock_certs_load(ssock_certs_t *certs, sock_secure_config_t *cfg)
+{
+    int rc = SSOCK_EXIT_OK;
+
+    cfg->verify = certs->verify;
+    cfg->server_name = certs->server_name;
+    if (!ssock_certs_given(certs)) {
+        return SSOCK_EXIT_OK;
+    }
+    certs->tag = SSOCK_CRED_TAG;
+    certs->store = calloc(1, sizeof *certs->store);
+    if (certs->store == NULL) {
+        ssock_error("out of memory for the credential store");
+        return SSOCK_EXIT_IO;
+    }
+    sock_secure_creds_init(certs->store);
+    if (certs->cert != NULL) {
+        rc = ssock_cred_file(certs, "--cert", certs->cert, SOCK_SECURE_CRED_CERT_CHAIN);
+    }
+    if (rc == SSOCK_EXIT_OK && certs->key != NULL) {
+        rc = ssock_cred_file(certs, "--key", certs->key, SOCK_SECURE_CRED_PRIVATE_KEY);
+    }
+    if (rc == SSOCK_EXIT_OK && certs->ca != NULL) {
+        rc = ssock_cred_file(certs, "--ca", certs->ca, SOCK_SECURE_CRED_CA);
+    }
+    if (rc != SSOCK_EXIT_OK) {
+        ssock_certs_free(certs);
+        return rc;
+    }
+    cfg->creds = certs->store;
+    cfg->cred_tags = &certs->tag;
+    cfg->cred_tag_count = 1;
+    return SSOCK_EXIT_OK;
+}
+
+void ssock_certs_free(ssock_certs_t *certs)
+{
+    if (certs->store != NULL) {
+        sock_secure_creds_init(certs->store); /* zeroes every byte, keys included */
+        free(certs->store);
+        certs->store = NULL;
+    }
+}
+
 int ssock_parse_ciphers(const char *cmd, ssock_suites_t *suites, const char *list)
 {
     const char *p = list;
@@ -329,6 +479,8 @@ int ssock_exit_status(int err)
 /* RFC 5246 §7.2 / RFC 4279 alert numbers the hints are about. */
 #define SSOCK_ALERT_BAD_RECORD_MAC       20
 #define SSOCK_ALERT_HANDSHAKE_FAILURE    40
+#define SSOCK_ALERT_BAD_CERTIFICATE      42
+#define SSOCK_ALERT_ACCESS_DENIED        49
 #define SSOCK_ALERT_DECRYPT_ERROR        51
 #define SSOCK_ALERT_INSUFFICIENT_SECURITY 71
 #define SSOCK_ALERT_UNKNOWN_PSK_IDENTITY 115
@@ -342,9 +494,14 @@ static const char *ssock_alert_hint(uint8_t alert)
     case SSOCK_ALERT_UNKNOWN_PSK_IDENTITY:
         return " (unknown PSK identity)";
     case SSOCK_ALERT_HANDSHAKE_FAILURE:
+        return " (no common cipher suite? or a client certificate is required)";
     case SSOCK_ALERT_INSUFFICIENT_SECURITY:
         return " (no common cipher suite?)";
     default:
+        if (alert >= SSOCK_ALERT_BAD_CERTIFICATE && alert <= SSOCK_ALERT_ACCESS_DENIED &&
+            alert != 47) { /* 42..46, 48, 49: the peer refused our certificate */
+            return " (the peer does not accept our certificate)";
+        }
         return "";
     }
 }
@@ -366,7 +523,18 @@ static const char *ssock_error_hint(int err)
 void ssock_describe_failure(const sock_secure_session_info_t *info, int err, char *buf,
                             size_t len)
 {
-    if (info != NULL && info->alert_origin == TLSMAN_ALERT_RECEIVED) {
+    if (err == SOCK_SECURE_E_VERIFY) {
+        /* "certificate verification: unknown CA (sent alert unknown_ca)" */
+        char sent[64] = "";
+
+        if (info != NULL && info->alert_origin == TLSMAN_ALERT_SENT) {
+            snprintf(sent, sizeof sent, " (sent alert %s)", sock_secure_alert_name(info->alert));
+        }
+        snprintf(buf, len, "certificate verification: %s%s",
+                 info != NULL && info->verify != 0 ? sock_secure_verify_reason(info->verify)
+                                                   : "failed",
+                 sent);
+    } else if (info != NULL && info->alert_origin == TLSMAN_ALERT_RECEIVED) {
         snprintf(buf, len, "peer sent alert %s%s", sock_secure_alert_name(info->alert),
                  ssock_alert_hint(info->alert));
     } else if (info != NULL && info->alert_origin == TLSMAN_ALERT_SENT) {
@@ -377,12 +545,23 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, cha
     }
 }
 
-void ssock_create_failed(int err, bool suites_given)
+void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs)
 {
     const tlsman_driver_t *drv = sock_secure_backend(NULL);
+    bool with_certs = certs != NULL && ssock_certs_given(certs);
 
     if (err == -ENOENT && drv == NULL) {
         ssock_error("cannot set up DTLS: no (D)TLS backend is built in");
+    } else if (err == SOCK_SECURE_E_CRED_MISMATCH && with_certs) {
+        ssock_error("cannot set up DTLS: --key %s does not belong to --cert %s (%s)",
+                    certs->key ? certs->key : "?", certs->cert ? certs->cert : "?",
+                    sock_secure_strerror(err));
+    } else if (err == -ENOTSUP && with_certs && drv != NULL && !(drv->caps & TLSMAN_CAP_X509)) {
+        ssock_error("cannot set up DTLS: backend %s has no certificate support", drv->name);
+    } else if (err == -EINVAL && with_certs) {
+        ssock_error("cannot set up DTLS: %s: the certificate options do not fit together "
+                    "(--cert needs --key; --verify optional/required needs --ca)",
+                    sock_secure_strerror(err));
     } else if (err == -ENOTSUP && suites_given) {
         ssock_error("cannot set up DTLS: backend %s does not implement a suite of --ciphers "
                     "(or DTLS with PSK)", drv ? drv->name : "?");

@@ -1,0 +1,942 @@
+/* Certificates and the ECDHE-ECDSA suites on the mbedTLS driver, over the in-memory net (and one
+ * UDP loopback case): server-only and mutual authentication, each verification failure with its
+ * own error, VFY bit and alert, the credential checks of the store, verify callbacks, a server
+ * serving PSK and certificate clients at once, and what mbedTLS 2.28 cannot do (raw public keys).
+ *
+ * The PKI is generated at test time by tests/pki/make-pki.sh (ctest fixture pki_setup): its
+ * directory comes as argv[1] or in SS_PKI_DIR. Without it the test is skipped. */
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "secure_sock/sock_mem.h"
+#include "secure_sock/sock_secure.h"
+#include "secure_sock/sock_udp.h"
+#include "testutil.h"
+
+#define SLOTS 4
+#define TAG_ID 1   /* own identity: certificate chain + key (+ PSKs on a server) */
+#define TAG_CA 2   /* trust anchors */
+
+/* RFC 5246 §7.2 alerts checked below */
+#define AL_HANDSHAKE_FAILURE 40
+#define AL_BAD_CERTIFICATE   42
+#define AL_CERT_EXPIRED      45
+#define AL_CERT_UNKNOWN      46
+#define AL_UNKNOWN_CA        48
+#define AL_ACCESS_DENIED     49
+
+static const char *pki_dir;
+
+/* The path of a PKI file (a few rotating buffers, so several can be used in one call). */
+static const char *pki(const char *name)
+{
+    static char buf[4][600];
+    static unsigned next;
+    char *p = buf[next++ % 4];
+    snprintf(p, sizeof(buf[0]), "%s/%s", pki_dir, name);
+    return p;
+}
+
+/* Read a PKI file whole (for direct cred_check calls and DER comparisons). */
+static size_t slurp(const char *name, uint8_t *out, size_t max)
+{
+    FILE *f = fopen(pki(name), "rb");
+    if (f == NULL) {
+        return 0;
+    }
+    size_t n = fread(out, 1, max, f);
+    fclose(f);
+    return n;
+}
+
+typedef struct {
+    int connected, error, closed, last_err;
+} events_t;
+
+typedef struct {
+    sock_mem_t mem;
+    sock_secure_t sock;
+    sock_secure_session_t slots[SLOTS];
+    sock_secure_creds_t creds;
+    uint32_t tags[2];
+    events_t ev;
+    bool up;
+} node_t;
+
+/* What one side is given. File names are relative to the PKI directory; NULL = none. */
+typedef struct {
+    sock_secure_role_t role;
+    const char *cert;
+    const char *key;
+    const char *ca;
+    bool psk;                         /* add the test PSK to the identity tag too */
+    sock_secure_verify_t verify;
+    const char *server_name;
+    const uint16_t *suites;
+    size_t suite_count;
+    sock_secure_verify_cb_t verify_cb;
+    void *verify_arg;
+} spec_t;
+
+static sock_memnet_t net;
+static uint64_t now_ms;
+static node_t server, client, client2;
+static const uint8_t psk_key[16] = "0123456789abcdef";
+static const sock_ep_t *server_ep(void)
+{
+    static sock_ep_t ep;
+    ep = tu_ep("[fd00::1]:5684");
+    return &ep;
+}
+
+static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
+                     int err, void *arg)
+{
+    (void)sock;
+    (void)s;
+    events_t *e = arg;
+    if (ev == SOCK_SECURE_EV_CONNECTED) {
+        e->connected++;
+    } else if (ev == SOCK_SECURE_EV_ERROR) {
+        e->error++;
+        e->last_err = err;
+    } else if (ev == SOCK_SECURE_EV_CLOSED) {
+        e->closed++;
+    }
+}
+
+/* Load the spec's files into @p st. Returns 0 or the first error. */
+static int load_creds(sock_secure_creds_t *st, const spec_t *sp)
+{
+    int rc = sock_secure_creds_init(st);
+    if (rc == 0 && sp->cert) {
+        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_CERT_CHAIN, pki(sp->cert));
+    }
+    if (rc == 0 && sp->key) {
+        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_PRIVATE_KEY, pki(sp->key));
+    }
+    if (rc == 0 && sp->psk) {
+        rc = sock_secure_creds_add_psk(st, TAG_ID, "psk-dev", 7, psk_key, sizeof(psk_key));
+    }
+    if (rc == 0 && sp->ca) {
+        rc = sock_secure_creds_add_file(st, TAG_CA, SOCK_SECURE_CRED_CA, pki(sp->ca));
+    }
+    return rc;
+}
+
+/* Join the net at @p addr and create the secure socket. Returns sock_secure_create()'s result
+ * (or a credential loading error). */
+static int node_up(node_t *n, const char *addr, const spec_t *sp)
+{
+    memset(&n->ev, 0, sizeof(n->ev));
+    int rc = load_creds(&n->creds, sp);
+    if (rc < 0) {
+        fprintf(stderr, "  loading credentials: %s\n", sock_secure_strerror(rc));
+        return rc;
+    }
+    sock_ep_t ep = tu_ep(addr);
+    rc = sock_mem_open(&n->mem, &net, &ep);
+    if (rc < 0) {
+        return rc;
+    }
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    cfg.role = sp->role;
+    cfg.backend = "mbedtls";
+    cfg.transport = &n->mem.base;
+    cfg.sessions = n->slots;
+    cfg.session_count = SLOTS;
+    cfg.creds = &n->creds;
+    n->tags[0] = TAG_ID;
+    n->tags[1] = TAG_CA;
+    cfg.cred_tags = n->tags;
+    cfg.cred_tag_count = 2;
+    cfg.verify = sp->verify;
+    cfg.server_name = sp->server_name;
+    cfg.suites = sp->suites;
+    cfg.suite_count = sp->suite_count;
+    cfg.verify_cb = sp->verify_cb;
+    cfg.verify_arg = sp->verify_arg;
+    cfg.clock = tu_clock;
+    cfg.clock_arg = &now_ms;
+    cfg.event_cb = on_event;
+    cfg.event_arg = &n->ev;
+    rc = sock_secure_create(&n->sock, &cfg);
+    if (rc < 0) {
+        sock_close(&n->mem.base);
+        return rc;
+    }
+    n->up = true;
+    return 0;
+}
+
+static void node_down(node_t *n)
+{
+    if (n->up) {
+        sock_secure_close(&n->sock);
+        sock_close(&n->mem.base);
+        n->up = false;
+    }
+    sock_secure_creds_init(&n->creds); /* zeroes the store */
+}
+
+static void teardown(void)
+{
+    node_down(&client2);
+    node_down(&client);
+    node_down(&server);
+}
+
+static void start(void)
+{
+    now_ms = 1000;
+    sock_memnet_init(&net);
+}
+
+/* Run every node until nothing moves. */
+static void pump(void)
+{
+    for (int i = 0; i < 200; i++) {
+        int a = server.up ? sock_secure_process(&server.sock) : 0;
+        int b = client.up ? sock_secure_process(&client.sock) : 0;
+        int c = client2.up ? sock_secure_process(&client2.sock) : 0;
+        if (server.mem.queued == 0 && client.mem.queued == 0 && client2.mem.queued == 0 &&
+            a <= 0 && b <= 0 && c <= 0) {
+            return;
+        }
+    }
+}
+
+/* Handshake @p n with the server, checking @p name; returns 0 (OPEN) or the session's error. */
+static int connect_node(node_t *n, const char *name, sock_secure_session_t **cs)
+{
+    *cs = NULL;
+    int rc = sock_secure_connect_to(&n->sock, server_ep(), name, cs, 0);
+    if (rc != -EINPROGRESS) {
+        return rc;
+    }
+    pump();
+    sock_secure_session_info_t info;
+    if (sock_secure_session_info(*cs, &info) < 0) {
+        return -ENOENT;
+    }
+    if (info.state == SOCK_SECURE_ST_HANDSHAKE) {
+        return -EINPROGRESS;
+    }
+    return info.state == SOCK_SECURE_ST_OPEN ? 0 : info.last_error;
+}
+
+/* The server's slot that ended (failed handshake), or NULL. */
+static sock_secure_session_t *server_closed_slot(void)
+{
+    for (size_t i = 0; i < SLOTS; i++) {
+        sock_secure_session_info_t info;
+        if (sock_secure_session_info(&server.slots[i], &info) == 0 &&
+            info.state == SOCK_SECURE_ST_CLOSED) {
+            return &server.slots[i];
+        }
+    }
+    return NULL;
+}
+
+/* Echo one record each way over an established pair and compare the bytes. */
+static void exchange_data(node_t *c, sock_secure_session_t *cs)
+{
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(ss != NULL);
+    static const uint8_t up[] = { 'c', 'e', 'r', 't', 0, 1, 0xff, 0x80, '\n' };
+    CHECK_EQ(sock_secure_send(cs, up, sizeof(up)), (int)sizeof(up));
+    pump();
+    uint8_t buf[64];
+    sock_secure_session_t *from = NULL;
+    CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), (int)sizeof(up));
+    CHECK(from == ss);
+    CHECK_MEM(buf, up, sizeof(up));
+    CHECK_EQ(sock_secure_send(ss, "ecdsa reply", 11), 11);
+    pump();
+    sock_secure_session_t *want = cs;
+    CHECK_EQ(sock_secure_recv(&c->sock, &want, buf, sizeof(buf), 0), 11);
+    CHECK_MEM(buf, "ecdsa reply", 11);
+}
+
+/* ---- handshakes that succeed --------------------------------------------------------------- */
+
+static const uint16_t ccm8[] = { SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8 };
+static const uint16_t gcm[] = { SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM };
+
+static void server_only_auth_with_ccm8_and_gcm(void)
+{
+    const uint16_t *lists[] = { ccm8, gcm };
+    for (size_t i = 0; i < 2; i++) {
+        start();
+        spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key" };
+        spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test",
+                     .suites = lists[i], .suite_count = 1 };
+        REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+        REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+        sock_secure_session_t *cs;
+        CHECK_EQ(connect_node(&client, NULL, &cs), 0);
+        sock_secure_session_info_t info;
+        REQUIRE(sock_secure_session_info(cs, &info) == 0);
+        CHECK_EQ(info.suite, lists[i][0]);
+        CHECK_EQ(info.verify, 0);
+        CHECK(strcmp(info.version, "DTLSv1.2") == 0);
+        exchange_data(&client, cs);
+        teardown();
+    }
+}
+
+static void mutual_auth_with_ccm8_and_gcm(void)
+{
+    const uint16_t *lists[] = { ccm8, gcm };
+    for (size_t i = 0; i < 2; i++) {
+        start();
+        /* a server with a CA verifies clients by default (required) */
+        spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key",
+                     .ca = "ca.crt", .suites = lists[i], .suite_count = 1 };
+        spec_t c = { .role = SOCK_SECURE_CLIENT, .cert = "client.crt", .key = "client.p8.key",
+                     .ca = "ca.crt", .server_name = "server.test" };
+        REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+        REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+        sock_secure_session_t *cs;
+        CHECK_EQ(connect_node(&client, NULL, &cs), 0);
+        sock_secure_session_info_t info;
+        REQUIRE(sock_secure_session_info(cs, &info) == 0);
+        CHECK_EQ(info.suite, lists[i][0]);
+        CHECK_EQ(info.verify, 0);
+        CHECK_EQ(server.ev.connected, 1);
+        exchange_data(&client, cs);
+        teardown();
+    }
+}
+
+/* DER credentials (SEC1 and PKCS#8 keys, a DER certificate) and a 2-certificate chain. */
+static void der_credentials_and_an_intermediate_chain_work(void)
+{
+    static const struct {
+        const char *cert, *key;
+    } ids[] = {
+        { "server.crt.der", "server.key.der" },
+        { "server.crt", "server.p8.der" },
+        { "server.crt", "server.p8.key" },
+        { "chain-server.crt", "chain-server.key" },
+    };
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        start();
+        spec_t s = { .role = SOCK_SECURE_SERVER, .cert = ids[i].cert, .key = ids[i].key };
+        spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test" };
+        REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+        REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+        sock_secure_session_t *cs;
+        int rc = connect_node(&client, NULL, &cs);
+        CHECK_EQ(rc, 0);
+        if (rc != 0) {
+            fprintf(stderr, "  with %s + %s\n", ids[i].cert, ids[i].key);
+        }
+        teardown();
+    }
+}
+
+/* ---- verification failures ----------------------------------------------------------------- */
+
+/* The client refuses the server: E_VERIFY with @p vfy and alert @p alert sent; the server sees
+ * the alert (E_ALERT). */
+static void expect_client_refuses(int rc, sock_secure_session_t *cs, uint32_t vfy, uint8_t alert)
+{
+    CHECK_EQ(rc, SOCK_SECURE_E_VERIFY);
+    sock_secure_session_info_t info;
+    REQUIRE(cs != NULL && sock_secure_session_info(cs, &info) == 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_CLOSED);
+    CHECK((info.verify & vfy) == vfy);
+    CHECK_EQ(info.alert, alert);
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_SENT);
+    CHECK(strcmp(sock_secure_verify_reason(info.verify), sock_secure_verify_reason(vfy)) == 0);
+    CHECK_EQ(server.ev.error, 1);
+    CHECK_EQ(server.ev.last_err, SOCK_SECURE_E_ALERT);
+    sock_secure_session_t *ss = server_closed_slot();
+    REQUIRE(ss != NULL && sock_secure_session_info(ss, &info) == 0);
+    CHECK_EQ(info.alert, alert);
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_RECEIVED);
+}
+
+static void unknown_ca_is_refused_by_default(void)
+{
+    start();
+    /* no verify setting on the client: verification is on by default */
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "other-server.crt", .key = "other-server.key" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test" };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    sock_secure_session_t *cs;
+    int rc = connect_node(&client, NULL, &cs);
+    expect_client_refuses(rc, cs, SOCK_SECURE_VFY_UNKNOWN_CA, AL_UNKNOWN_CA);
+    CHECK(strcmp(sock_secure_verify_reason(SOCK_SECURE_VFY_UNKNOWN_CA), "unknown CA") == 0);
+    teardown();
+}
+
+static void verify_none_and_optional_let_an_unknown_ca_through(void)
+{
+    const sock_secure_verify_t modes[] = { SOCK_SECURE_VERIFY_NONE, SOCK_SECURE_VERIFY_OPTIONAL };
+    for (size_t i = 0; i < 2; i++) {
+        start();
+        spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "other-server.crt",
+                     .key = "other-server.key" };
+        spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test",
+                     .verify = modes[i] };
+        REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+        REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+        sock_secure_session_t *cs;
+        CHECK_EQ(connect_node(&client, NULL, &cs), 0);
+        sock_secure_session_info_t info;
+        REQUIRE(sock_secure_session_info(cs, &info) == 0);
+        /* none: nothing checked; optional: checked, reported, not enforced */
+        CHECK_EQ(info.verify, i == 0 ? 0u : SOCK_SECURE_VFY_UNKNOWN_CA);
+        teardown();
+    }
+    /* verify none needs no CA at all */
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .verify = SOCK_SECURE_VERIFY_NONE };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    sock_secure_session_t *cs;
+    CHECK_EQ(connect_node(&client, NULL, &cs), 0);
+    teardown();
+}
+
+static void wrong_server_name_is_refused(void)
+{
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test" };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    sock_secure_session_t *cs;
+    int rc = connect_node(&client, "other.test", &cs);
+    expect_client_refuses(rc, cs, SOCK_SECURE_VFY_NAME_MISMATCH, AL_BAD_CERTIFICATE);
+    CHECK_EQ(sock_secure_session_close(cs), 0);
+    /* the config's name (server.test) is right: the next connection works */
+    CHECK_EQ(connect_node(&client, NULL, &cs), 0);
+    teardown();
+}
+
+static void expired_certificate_is_refused(void)
+{
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "expired.crt", .key = "expired.key" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test" };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    sock_secure_session_t *cs;
+    int rc = connect_node(&client, NULL, &cs);
+    expect_client_refuses(rc, cs, SOCK_SECURE_VFY_EXPIRED, AL_CERT_EXPIRED);
+    teardown();
+}
+
+static void not_yet_valid_certificate_is_refused(void)
+{
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "future.crt", .key = "future.key" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test" };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    sock_secure_session_t *cs;
+    int rc = connect_node(&client, NULL, &cs);
+    expect_client_refuses(rc, cs, SOCK_SECURE_VFY_NOT_YET_VALID, AL_CERT_UNKNOWN);
+    teardown();
+}
+
+static void missing_client_certificate_is_refused_when_required(void)
+{
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key",
+                 .ca = "ca.crt", .verify = SOCK_SECURE_VERIFY_REQUIRED };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test" };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    sock_secure_session_t *cs;
+    int rc = connect_node(&client, NULL, &cs);
+    /* the server fails with E_VERIFY / NO_CERT and says handshake_failure; the client sees it */
+    CHECK_EQ(rc, SOCK_SECURE_E_ALERT);
+    sock_secure_session_info_t info;
+    REQUIRE(sock_secure_session_info(cs, &info) == 0);
+    CHECK_EQ(info.alert, AL_HANDSHAKE_FAILURE);
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_RECEIVED);
+    CHECK_EQ(server.ev.last_err, SOCK_SECURE_E_VERIFY);
+    sock_secure_session_t *ss = server_closed_slot();
+    REQUIRE(ss != NULL && sock_secure_session_info(ss, &info) == 0);
+    CHECK_EQ(info.last_error, SOCK_SECURE_E_VERIFY);
+    CHECK_EQ(info.verify, SOCK_SECURE_VFY_NO_CERT);
+    CHECK_EQ(info.alert, AL_HANDSHAKE_FAILURE);
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_SENT);
+    teardown();
+
+    /* optional: the client gets in, the server knows it did not authenticate */
+    start();
+    s.verify = SOCK_SECURE_VERIFY_OPTIONAL;
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    CHECK_EQ(connect_node(&client, NULL, &cs), 0);
+    ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(ss != NULL && sock_secure_session_info(ss, &info) == 0);
+    CHECK_EQ(info.verify, SOCK_SECURE_VFY_NO_CERT);
+    teardown();
+}
+
+static void client_certificate_from_another_ca_is_refused(void)
+{
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key",
+                 .ca = "ca.crt" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .cert = "other-client.crt",
+                 .key = "other-client.key", .ca = "ca.crt", .server_name = "server.test" };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    sock_secure_session_t *cs;
+    CHECK_EQ(connect_node(&client, NULL, &cs), SOCK_SECURE_E_ALERT);
+    sock_secure_session_info_t info;
+    REQUIRE(sock_secure_session_info(cs, &info) == 0);
+    CHECK_EQ(info.alert, AL_UNKNOWN_CA);
+    CHECK_EQ(server.ev.last_err, SOCK_SECURE_E_VERIFY);
+    sock_secure_session_t *ss = server_closed_slot();
+    REQUIRE(ss != NULL && sock_secure_session_info(ss, &info) == 0);
+    CHECK_EQ(info.verify, SOCK_SECURE_VFY_UNKNOWN_CA);
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_SENT);
+    teardown();
+}
+
+/* Flip the last byte of the client's CertificateVerify signature in flight (a DTLS handshake
+ * record of epoch 0 carrying message type 15): still valid DER, no longer a valid signature. */
+static int spoil_certificate_verify(void *arg, const sock_ep_t *from, const sock_ep_t *to,
+                                    uint8_t *data, size_t *len)
+{
+    (void)from;
+    (void)to;
+    int *hits = arg;
+    for (size_t off = 0; off + 13 <= *len;) {
+        size_t rlen = ((size_t)data[off + 11] << 8) | data[off + 12];
+        if (off + 13 + rlen > *len) {
+            break;
+        }
+        if (data[off] == 22 && data[off + 3] == 0 && data[off + 4] == 0 && rlen > 12 &&
+            data[off + 13] == 15) {
+            data[off + 13 + rlen - 1] ^= 0x01;
+            (*hits)++;
+        }
+        off += 13 + rlen;
+    }
+    return SOCK_MEM_DELIVER;
+}
+
+static void bad_certificate_verify_signature_is_refused(void)
+{
+    start();
+    int hits = 0;
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key",
+                 .ca = "ca.crt" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .cert = "client.crt", .key = "client.key",
+                 .ca = "ca.crt", .server_name = "server.test" };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    net.filter = spoil_certificate_verify;
+    net.filter_arg = &hits;
+    sock_secure_session_t *cs;
+    int rc = connect_node(&client, NULL, &cs);
+    net.filter = NULL;
+    CHECK_EQ(hits, 1);
+    /* the server says decrypt_error (mbedTLS alone would say nothing: the client would time out) */
+    CHECK_EQ(rc, SOCK_SECURE_E_ALERT);
+    sock_secure_session_info_t info;
+    REQUIRE(sock_secure_session_info(cs, &info) == 0);
+    CHECK_EQ(info.alert, 51);
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_RECEIVED);
+    CHECK_EQ(server.ev.last_err, SOCK_SECURE_E_VERIFY);
+    sock_secure_session_t *ss = server_closed_slot();
+    REQUIRE(ss != NULL && sock_secure_session_info(ss, &info) == 0);
+    CHECK_EQ(info.verify, SOCK_SECURE_VFY_BAD_SIGNATURE);
+    CHECK_EQ(info.alert, 51);
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_SENT);
+    teardown();
+}
+
+/* ---- the application's verify callback ------------------------------------------------------ */
+
+typedef struct {
+    int calls;
+    int max_depth;
+    bool leaf_matches;   /* depth 0's DER is server.crt.der */
+    uint32_t add;        /* bits to add at depth 0 */
+    int rc;              /* what to return at depth 0 */
+    uint8_t leaf[2048];
+    size_t leaf_len;
+} vcb_t;
+
+static int verify_cb(void *arg, const uint8_t *der, size_t der_len, int depth, uint32_t *flags)
+{
+    vcb_t *v = arg;
+    v->calls++;
+    v->max_depth = depth > v->max_depth ? depth : v->max_depth;
+    if (depth == 0) {
+        v->leaf_matches = der_len == v->leaf_len && memcmp(der, v->leaf, der_len) == 0;
+        *flags |= v->add;
+        return v->rc;
+    }
+    return 0;
+}
+
+static void verify_callback_sees_the_chain_and_can_reject(void)
+{
+    static vcb_t v;
+    static const struct {
+        uint32_t add;
+        int rc;
+        uint32_t expect;
+    } cases[] = {
+        { 0, 0, 0 },                                                   /* accepts */
+        { SOCK_SECURE_VFY_APP, 0, SOCK_SECURE_VFY_APP },               /* rejects */
+        { SOCK_SECURE_VFY_REVOKED, 0, SOCK_SECURE_VFY_REVOKED | SOCK_SECURE_VFY_APP },
+        { 0, -1, SOCK_SECURE_VFY_APP },                                /* aborts */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        start();
+        memset(&v, 0, sizeof(v));
+        v.leaf_len = slurp("server.crt.der", v.leaf, sizeof(v.leaf));
+        REQUIRE(v.leaf_len > 0);
+        v.add = cases[i].add;
+        v.rc = cases[i].rc;
+        spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key" };
+        spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test",
+                     .verify_cb = verify_cb, .verify_arg = &v };
+        REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+        REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+        sock_secure_session_t *cs;
+        int rc = connect_node(&client, NULL, &cs);
+        CHECK_EQ(v.calls, 2); /* the CA (depth 1), then the server's certificate (depth 0) */
+        CHECK_EQ(v.max_depth, 1);
+        CHECK(v.leaf_matches);
+        if (cases[i].expect == 0) {
+            CHECK_EQ(rc, 0);
+        } else {
+            expect_client_refuses(rc, cs, cases[i].expect, AL_ACCESS_DENIED);
+            sock_secure_session_info_t info;
+            REQUIRE(sock_secure_session_info(cs, &info) == 0);
+            CHECK_EQ(info.verify, cases[i].expect);
+        }
+        teardown();
+    }
+}
+
+/* ---- credentials checked as they are added ------------------------------------------------- */
+
+static sock_secure_creds_t store;
+
+static bool arena_contains(const void *needle, size_t n)
+{
+    for (size_t i = 0; i + n <= sizeof(store.arena); i++) {
+        if (memcmp(&store.arena[i], needle, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static int add(sock_secure_cred_type_t type, const char *file)
+{
+    return sock_secure_creds_add_file(&store, 9, type, pki(file));
+}
+
+static void store_accepts_p256_keys_and_certificates_in_every_encoding(void)
+{
+    CHECK_EQ(sock_secure_creds_init(&store), 0);
+    const char *keys[] = { "server.key", "server.p8.key", "server.key.der", "server.p8.der" };
+    for (size_t i = 0; i < 4; i++) {
+        CHECK_EQ(add(SOCK_SECURE_CRED_PRIVATE_KEY, keys[i]), 0);
+        CHECK_EQ(sock_secure_creds_remove(&store, 9, 0), 1);
+    }
+    CHECK_EQ(add(SOCK_SECURE_CRED_CERT_CHAIN, "server.crt"), 0);
+    CHECK_EQ(add(SOCK_SECURE_CRED_CA, "both.pem"), 0); /* two anchors in one PEM */
+    CHECK_EQ(add(SOCK_SECURE_CRED_PEER_KEY, "server.pub"), 0);
+    CHECK_EQ(sock_secure_creds_remove(&store, 9, 0), 3);
+    CHECK_EQ(add(SOCK_SECURE_CRED_CERT_CHAIN, "chain-server.crt"), 0);
+    CHECK_EQ(add(SOCK_SECURE_CRED_CA, "server.crt.der"), 0);
+    CHECK_EQ(store.used > 0, 1);
+}
+
+static void store_refuses_what_is_not_a_usable_credential(void)
+{
+    CHECK_EQ(sock_secure_creds_init(&store), 0);
+    /* damaged base64 inside a PEM frame */
+    CHECK_EQ(add(SOCK_SECURE_CRED_CERT_CHAIN, "corrupt.crt"), SOCK_SECURE_E_CRED_FORMAT);
+    CHECK_EQ(add(SOCK_SECURE_CRED_CA, "corrupt.crt"), SOCK_SECURE_E_CRED_FORMAT);
+    CHECK_EQ(add(SOCK_SECURE_CRED_PRIVATE_KEY, "corrupt.crt"), SOCK_SECURE_E_CRED_FORMAT);
+    /* valid objects of another kind */
+    CHECK_EQ(add(SOCK_SECURE_CRED_PRIVATE_KEY, "server.crt"), SOCK_SECURE_E_CRED_TYPE);
+    CHECK_EQ(add(SOCK_SECURE_CRED_PRIVATE_KEY, "server.crt.der"), SOCK_SECURE_E_CRED_TYPE);
+    CHECK_EQ(add(SOCK_SECURE_CRED_PRIVATE_KEY, "server.pub"), SOCK_SECURE_E_CRED_TYPE);
+    CHECK_EQ(add(SOCK_SECURE_CRED_CERT_CHAIN, "server.key"), SOCK_SECURE_E_CRED_TYPE);
+    CHECK_EQ(add(SOCK_SECURE_CRED_CA, "server.p8.der"), SOCK_SECURE_E_CRED_TYPE);
+    CHECK_EQ(add(SOCK_SECURE_CRED_PEER_KEY, "server.crt"), SOCK_SECURE_E_CRED_TYPE);
+    CHECK_EQ(add(SOCK_SECURE_CRED_PEER_KEY, "server.key"), SOCK_SECURE_E_CRED_TYPE);
+    /* keys that are not P-256 */
+    CHECK_EQ(add(SOCK_SECURE_CRED_PRIVATE_KEY, "rsa.key"), -ENOTSUP);
+    CHECK_EQ(add(SOCK_SECURE_CRED_PRIVATE_KEY, "p384.key"), -ENOTSUP);
+    /* nothing of any refused credential stays behind */
+    CHECK_EQ(store.used, 0);
+    size_t cursor = 0;
+    CHECK_EQ(sock_secure_creds_find(&store, 9, 0, &cursor, NULL, NULL), -ENOENT);
+    for (size_t i = 0; i < sizeof(store.arena); i++) {
+        if (store.arena[i] != 0) {
+            CHECK(!"arena not zero after refusals");
+            break;
+        }
+    }
+
+    /* the driver's check directly, on bytes that are no PEM and no DER at all */
+    static const uint8_t junk[] = { 0x30, 0x82, 0x01, 0x00, 0x02, 0x01 };
+    CHECK_EQ(tlsman_mbedtls.cred_check(SOCK_SECURE_CRED_CA, junk, sizeof(junk)),
+             SOCK_SECURE_E_CRED_FORMAT);
+    CHECK_EQ(tlsman_mbedtls.cred_check(SOCK_SECURE_CRED_PRIVATE_KEY, junk, sizeof(junk)),
+             SOCK_SECURE_E_CRED_FORMAT);
+}
+
+static void removed_credentials_are_zeroed_in_the_arena(void)
+{
+    static uint8_t key_pem[1024];
+    size_t n = slurp("server.key", key_pem, sizeof(key_pem));
+    REQUIRE(n > 100);
+    /* a run of base64 from the middle of the key: it must be gone after removal */
+    const uint8_t *secret = key_pem + 40;
+    CHECK_EQ(sock_secure_creds_init(&store), 0);
+    CHECK_EQ(add(SOCK_SECURE_CRED_CERT_CHAIN, "server.crt"), 0);
+    CHECK_EQ(add(SOCK_SECURE_CRED_PRIVATE_KEY, "server.key"), 0);
+    CHECK_EQ(sock_secure_creds_add(&store, 10, SOCK_SECURE_CRED_PRIVATE_KEY, key_pem, n), 0);
+    CHECK(arena_contains(secret, 24));
+    size_t used_before = store.used;
+    CHECK_EQ(sock_secure_creds_remove(&store, 9, SOCK_SECURE_CRED_PRIVATE_KEY), 1);
+    CHECK(arena_contains(secret, 24)); /* tag 10 still holds its copy */
+    CHECK_EQ(sock_secure_creds_remove(&store, 10, 0), 1);
+    CHECK(!arena_contains(secret, 24));
+    CHECK(store.used < used_before);
+    for (size_t i = store.used; i < sizeof(store.arena); i++) {
+        if (store.arena[i] != 0) {
+            CHECK(!"arena beyond used is not zero");
+            break;
+        }
+    }
+    CHECK_EQ(sock_secure_creds_remove(&store, 9, 0), 1);
+    CHECK_EQ(store.used, 0);
+}
+
+/* ---- configurations refused at create ------------------------------------------------------ */
+
+static void mismatched_key_is_refused_at_create(void)
+{
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "mismatch.key" };
+    CHECK_EQ(node_up(&server, "[fd00::1]:5684", &s), SOCK_SECURE_E_CRED_MISMATCH);
+    teardown();
+    start();
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .cert = "client.crt", .key = "server.key",
+                 .ca = "ca.crt" };
+    CHECK_EQ(node_up(&client, "[fd00::2]:40000", &c), SOCK_SECURE_E_CRED_MISMATCH);
+    teardown();
+}
+
+static void incomplete_or_unsupported_configurations_are_refused(void)
+{
+    /* a certificate without its key */
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt" };
+    CHECK_EQ(node_up(&server, "[fd00::1]:5684", &s), -EINVAL);
+    teardown();
+    /* raw public keys: mbedTLS 2.28 has no RFC 7250, the driver lacks TLSMAN_CAP_RPK */
+    const tlsman_driver_t *drv = sock_secure_backend("mbedtls");
+    REQUIRE(drv != NULL);
+    CHECK((drv->caps & TLSMAN_CAP_X509) != 0);
+    CHECK((drv->caps & TLSMAN_CAP_RPK) == 0);
+    start();
+    spec_t rpk_server = { .role = SOCK_SECURE_SERVER, .key = "server.key" }; /* key alone */
+    CHECK_EQ(node_up(&server, "[fd00::1]:5684", &rpk_server), -ENOTSUP);
+    teardown();
+    start();
+    CHECK_EQ(sock_secure_creds_init(&client.creds), 0);
+    CHECK_EQ(sock_secure_creds_add_file(&client.creds, TAG_CA, SOCK_SECURE_CRED_PEER_KEY,
+                                        pki("server.pub")), 0);
+    sock_ep_t ep = tu_ep("[fd00::2]:40000");
+    REQUIRE(sock_mem_open(&client.mem, &net, &ep) == 0);
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    cfg.backend = "mbedtls";
+    cfg.transport = &client.mem.base;
+    cfg.sessions = client.slots;
+    cfg.session_count = SLOTS;
+    cfg.creds = &client.creds;
+    client.tags[0] = TAG_CA;
+    cfg.cred_tags = client.tags;
+    cfg.cred_tag_count = 1;
+    CHECK_EQ(sock_secure_create(&client.sock, &cfg), -ENOTSUP); /* a pinned peer key */
+    sock_close(&client.mem.base);
+    teardown();
+    /* a client with nothing to verify the server with */
+    start();
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .server_name = "server.test" };
+    CHECK_EQ(node_up(&client, "[fd00::2]:40000", &c), -EINVAL);
+    teardown();
+    /* a server asked to verify clients without a CA */
+    start();
+    spec_t sv = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key",
+                  .verify = SOCK_SECURE_VERIFY_REQUIRED };
+    CHECK_EQ(node_up(&server, "[fd00::1]:5684", &sv), -EINVAL);
+    teardown();
+}
+
+/* ---- PSK and certificates on one server ---------------------------------------------------- */
+
+static void one_server_serves_psk_and_certificate_clients_at_once(void)
+{
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key",
+                 .psk = true };
+    spec_t c_cert = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test" };
+    spec_t c_psk = { .role = SOCK_SECURE_CLIENT, .psk = true };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c_cert) == 0);
+    REQUIRE(node_up(&client2, "[fd00::3]:40000", &c_psk) == 0);
+    /* both handshakes in flight at the same time */
+    sock_secure_session_t *a = NULL, *b = NULL;
+    CHECK_EQ(sock_secure_connect(&client.sock, server_ep(), &a, 0), -EINPROGRESS);
+    CHECK_EQ(sock_secure_connect(&client2.sock, server_ep(), &b, 0), -EINPROGRESS);
+    pump();
+    sock_secure_session_info_t ia, ib;
+    REQUIRE(sock_secure_session_info(a, &ia) == 0 && sock_secure_session_info(b, &ib) == 0);
+    CHECK_EQ(ia.state, SOCK_SECURE_ST_OPEN);
+    CHECK_EQ(ib.state, SOCK_SECURE_ST_OPEN);
+    CHECK_EQ(ia.suite, SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8);
+    CHECK_EQ(ib.suite, SOCK_SECURE_PSK_AES_128_CCM_8);
+    CHECK_EQ(server.ev.connected, 2);
+    /* both carry data */
+    CHECK_EQ(sock_secure_send(a, "by cert", 7), 7);
+    CHECK_EQ(sock_secure_send(b, "by psk", 6), 6);
+    pump();
+    uint8_t buf[32];
+    int got = 0;
+    for (int i = 0; i < 2; i++) {
+        sock_secure_session_t *from = NULL;
+        int n = sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0);
+        got += (n == 7 && memcmp(buf, "by cert", 7) == 0) || (n == 6 && memcmp(buf, "by psk", 6) == 0);
+    }
+    CHECK_EQ(got, 2);
+    teardown();
+}
+
+/* ---- real UDP loopback ---------------------------------------------------------------------- */
+
+typedef struct {
+    sock_udp_t udp;
+    sock_secure_t sock;
+    sock_secure_session_t slots[2];
+    sock_secure_creds_t creds;
+    uint32_t tags[2];
+} udp_node_t;
+
+static udp_node_t userver, uclient;
+
+static int udp_node_up(udp_node_t *n, const spec_t *sp)
+{
+    int rc = load_creds(&n->creds, sp);
+    if (rc < 0) {
+        return rc;
+    }
+    sock_ep_t ep = tu_ep("127.0.0.1:0");
+    if ((rc = sock_udp_open(&n->udp, &ep)) < 0) {
+        return rc;
+    }
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    cfg.role = sp->role;
+    cfg.backend = "mbedtls";
+    cfg.transport = &n->udp.base;
+    cfg.sessions = n->slots;
+    cfg.session_count = 2;
+    cfg.creds = &n->creds;
+    n->tags[0] = TAG_ID;
+    n->tags[1] = TAG_CA;
+    cfg.cred_tags = n->tags;
+    cfg.cred_tag_count = 2;
+    cfg.server_name = sp->server_name;
+    return sock_secure_create(&n->sock, &cfg);
+}
+
+static void mutual_auth_over_udp_loopback(void)
+{
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key",
+                 .ca = "ca.crt" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .cert = "client.crt", .key = "client.key",
+                 .ca = "ca.crt", .server_name = "server.test" };
+    REQUIRE(udp_node_up(&userver, &s) == 0);
+    REQUIRE(udp_node_up(&uclient, &c) == 0);
+    sock_ep_t srv;
+    REQUIRE(sock_local(&userver.udp.base, &srv) == 0);
+    sock_secure_session_t *cs = NULL;
+    CHECK_EQ(sock_secure_connect(&uclient.sock, &srv, &cs, 0), -EINPROGRESS);
+    sock_secure_session_info_t info;
+    for (int i = 0; i < 5000; i++) {
+        sock_secure_process(&userver.sock);
+        sock_secure_process(&uclient.sock);
+        if (sock_secure_session_info(cs, &info) == 0 && info.state != SOCK_SECURE_ST_HANDSHAKE) {
+            break;
+        }
+        sock_wait(&uclient.udp.base, 1);
+    }
+    REQUIRE(sock_secure_session_info(cs, &info) == 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
+    CHECK_EQ(info.suite, SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8);
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&userver.sock, &ss, 1000), 0);
+    REQUIRE(ss != NULL);
+    CHECK_EQ(sock_secure_send(cs, "over udp", 8), 8);
+    uint8_t buf[32];
+    sock_secure_session_t *from = NULL;
+    CHECK_EQ(sock_secure_recv(&userver.sock, &from, buf, sizeof(buf), 2000), 8);
+    CHECK_MEM(buf, "over udp", 8);
+    sock_secure_close(&uclient.sock);
+    sock_secure_close(&userver.sock);
+    sock_close(&uclient.udp.base);
+    sock_close(&userver.udp.base);
+    sock_secure_creds_init(&uclient.creds);
+    sock_secure_creds_init(&userver.creds);
+}
+
+int main(int argc, char **argv)
+{
+    pki_dir = argc > 1 ? argv[1] : getenv("SS_PKI_DIR");
+    struct stat st;
+    if (pki_dir == NULL || stat(pki(""), &st) != 0 || stat(pki("ca.crt"), &st) != 0) {
+        tu_skip("no test PKI (run tests/pki/make-pki.sh DIR; pass DIR as argv[1] or SS_PKI_DIR)");
+    }
+    if (sock_secure_init() < 0 || sock_secure_backend("mbedtls") == NULL) {
+        tu_skip("the mbedTLS driver is not built");
+    }
+    RUN(server_only_auth_with_ccm8_and_gcm);
+    RUN(mutual_auth_with_ccm8_and_gcm);
+    RUN(der_credentials_and_an_intermediate_chain_work);
+    RUN(unknown_ca_is_refused_by_default);
+    RUN(verify_none_and_optional_let_an_unknown_ca_through);
+    RUN(wrong_server_name_is_refused);
+    RUN(expired_certificate_is_refused);
+    RUN(not_yet_valid_certificate_is_refused);
+    RUN(missing_client_certificate_is_refused_when_required);
+    RUN(client_certificate_from_another_ca_is_refused);
+    RUN(bad_certificate_verify_signature_is_refused);
+    RUN(verify_callback_sees_the_chain_and_can_reject);
+    RUN(store_accepts_p256_keys_and_certificates_in_every_encoding);
+    RUN(store_refuses_what_is_not_a_usable_credential);
+    RUN(removed_credentials_are_zeroed_in_the_arena);
+    RUN(mismatched_key_is_refused_at_create);
+    RUN(incomplete_or_unsupported_configurations_are_refused);
+    RUN(one_server_serves_psk_and_certificate_clients_at_once);
+    RUN(mutual_auth_over_udp_loopback);
+    return tu_exit();
+}
