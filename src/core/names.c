@@ -37,6 +37,9 @@ static const ss_code_text_t ss_errors[] = {
     { SOCK_SECURE_E_CRED_MISMATCH, "private key does not match the certificate" },
     { -ECONNRESET, "peer restarted: a new handshake replaced the session" },
     { -EEXIST, "already present" },
+    { -EPIPE, "connection closed without close_notify" },
+    { -ECONNREFUSED, "connection refused" },
+    { -EBADF, "transport closed" },
 };
 
 static const ss_code_text_t ss_alerts[] = {

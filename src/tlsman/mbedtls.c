@@ -1233,10 +1233,10 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
     if (buf == NULL) {
         return -EINVAL;
     }
-    if (avail > len) {
+    if (avail > len && s->ctx->datagram) {
         return -EMSGSIZE; /* the record stays: call again with a larger buffer */
     }
-    int n = mbedtls_ssl_read(&s->ssl, buf, len);
+    int n = mbedtls_ssl_read(&s->ssl, buf, len); /* a stream takes what fits; the rest stays */
     if (n < 0) {
         return ss_error(s, n, false);
     }
@@ -1274,6 +1274,29 @@ static size_t ss_max_payload(void *p)
     return n > 0 ? (size_t)n : 0;
 }
 
+static int ss_flush(void *p);
+
+/*
+ * TLS: one record of up to @p max bytes. mbedTLS wants a write that returned WANT_WRITE repeated
+ * with the same data; instead, once the record is built (output pending) it counts as accepted,
+ * and the pending output is flushed before anything new is taken. So no byte is lost, repeated or
+ * reordered, whatever the caller passes next.
+ */
+static int ss_write_stream(ss_mbedtls_session_t *s, const uint8_t *buf, size_t len, size_t max)
+{
+    int rc = ss_flush(s);
+    if (rc < 0) {
+        return rc; /* -EAGAIN: earlier output still waits; nothing new taken */
+    }
+    ss_call_begin(s);
+    size_t n = len < max ? len : max;
+    rc = mbedtls_ssl_write(&s->ssl, buf, n);
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE && s->ssl.out_left > 0) {
+        return (int)n; /* encrypted and queued: flushed by the next write or flush */
+    }
+    return rc < 0 ? ss_error(s, rc, false) : rc;
+}
+
 static int ss_write(void *p, const uint8_t *buf, size_t len)
 {
     ss_mbedtls_session_t *s = p;
@@ -1288,6 +1311,9 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
     if (max < 0) {
         return ss_error(s, max, false);
     }
+    if (!s->ctx->datagram) {
+        return ss_write_stream(s, buf, len, (size_t)max);
+    }
     if (len > (size_t)max) {
         return -EMSGSIZE;
     }
@@ -1296,6 +1322,22 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
         return ss_error(s, n, false);
     }
     return n;
+}
+
+/* Push what the transport refused earlier. With output pending, mbedtls_ssl_write() only
+ * flushes (and its length argument is ignored): the public way to reach mbedtls_ssl_flush_output. */
+static int ss_flush(void *p)
+{
+    ss_mbedtls_session_t *s = p;
+    if (!s->established || s->ssl.out_left == 0) {
+        return 0;
+    }
+    ss_call_begin(s);
+    int rc = mbedtls_ssl_write(&s->ssl, (const unsigned char *)"", 0);
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        return -EAGAIN;
+    }
+    return rc < 0 ? ss_error(s, rc, false) : 0;
 }
 
 static int ss_close_notify(void *p)
@@ -1403,6 +1445,7 @@ const tlsman_driver_t tlsman_mbedtls = {
     .renew = NULL, /* renegotiation stays disabled (see the top of this file) */
     .info = ss_info,
     .max_payload = ss_max_payload,
+    .flush = ss_flush,
 #if defined(MBEDTLS_SSL_COOKIE_C)
     .cookie_write = ss_cookie_write,
     .cookie_check = ss_cookie_check,
