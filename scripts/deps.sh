@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Install the Debian packages secure_sock needs, and only those that are missing.
 #
-#   scripts/deps.sh [GROUP...]      GROUP: build test clang valgrind arm ci all (default: all)
+#   scripts/deps.sh [GROUP...]      GROUP: build test clang valgrind arm fuzz lint ci all
+#                                   (default: all)
 #
-#   build     compiler, cmake, the (D)TLS stacks' -dev packages, openssl (certs, interop peer)
+#   build     compiler, cmake, the (D)TLS stacks' -dev packages, openssl + python3 (interop tests)
 #   test      build + what the test targets use (= build; interop tests need openssl)
 #   clang     build + clang
 #   valgrind  build + valgrind
 #   arm       gcc-arm-none-eabi + newlib (headers such as <string.h>, <errno.h> for the MCU build)
+#   fuzz      build + clang + its sanitizer/libFuzzer runtime (libclang-rt-14-dev, only a
+#             Recommends of clang, so --no-install-recommends leaves it out)
+#   lint      cppcheck, clang-tidy (scripts/lint.sh) + cmake for its compile database
 #   ci / all  every group
 #
 # When everything is there this only runs `dpkg-query` (well under a second) and never touches the
@@ -15,10 +19,12 @@
 # for the missing packages. Uses sudo only when not root. Non-interactive.
 set -euo pipefail
 
-pkgs_build=(build-essential cmake pkg-config libmbedtls-dev libwolfssl-dev openssl)
+pkgs_build=(build-essential cmake pkg-config libmbedtls-dev libwolfssl-dev openssl python3)
 pkgs_clang=(clang)
 pkgs_valgrind=(valgrind)
 pkgs_arm=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
+pkgs_fuzz=(clang libclang-rt-14-dev)
+pkgs_lint=(cppcheck clang-tidy)
 
 want=()
 add_group() {
@@ -27,9 +33,12 @@ add_group() {
         clang)      want+=("${pkgs_build[@]}" "${pkgs_clang[@]}") ;;
         valgrind)   want+=("${pkgs_build[@]}" "${pkgs_valgrind[@]}") ;;
         arm)        want+=("${pkgs_arm[@]}") ;;
-        ci|all)     want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_valgrind[@]}" "${pkgs_arm[@]}") ;;
-        -h|--help)  sed -n '2,14p' "$0"; exit 0 ;;
-        *) echo "deps.sh: unknown group '$1' (build test clang valgrind arm ci all)" >&2; exit 2 ;;
+        fuzz)       want+=("${pkgs_build[@]}" "${pkgs_fuzz[@]}") ;;
+        lint)       want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_lint[@]}") ;;
+        ci|all)     want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_valgrind[@]}" "${pkgs_arm[@]}"
+                           "${pkgs_fuzz[@]}" "${pkgs_lint[@]}") ;;
+        -h|--help)  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+        *) echo "deps.sh: unknown group '$1' (build test clang valgrind arm fuzz lint ci all)" >&2; exit 2 ;;
     esac
 }
 if [ "$#" -eq 0 ]; then
