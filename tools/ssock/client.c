@@ -1,12 +1,19 @@
 /**
  * @file client.c
  * @brief `ssock client`: connect to a DTLS server, send stdin line by line (one record per line),
- *        print every record received as one line.
+ *        print every record received as one line; or (--tls) connect to a TLS server over TCP
+ *        and copy stdin to it and what it sends to stdout, byte for byte.
  *
- * One poll() loop watches stdin and the UDP socket and sleeps no longer than
+ * One poll() loop watches stdin and the transport and sleeps no longer than
  * sock_secure_next_timeout(), so reading stdin never stalls the session (retransmissions, replies).
  * After the end of stdin the client waits --timeout ms after the last reply, then sends
  * close_notify and exits 0.
+ *
+ * TLS: stdin is read in chunks into one buffer, which is sent as the session accepts it (a send
+ * may take part of it, or nothing: the rest stays and is retried once the connection is
+ * writable); stdin is read again only when the buffer is empty. Replies are read all the while,
+ * so a server that echoes never waits on us. The quiet period after the end of stdin starts once
+ * everything is sent, and any progress (bytes in, or output taken by the connection) restarts it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +36,9 @@
 #define CLI_PACE_BURST    8u
 #define CLI_PACE_PAUSE_MS 1u
 
+/** TLS: reads per turn of the loop at most (see cli_pump). */
+#define CLI_STREAM_READS_PER_TURN 64
+
 /** cli_connect(): the dual-stack socket could not reach an IPv4 peer; retry with an IPv4 one. */
 #define CLI_RETRY_V4 (-1)
 
@@ -42,6 +52,7 @@ typedef struct {
     uint32_t timeout_ms;
     uint32_t hs_timeout_ms; /* 0: the RFC 6347 retransmission budget alone */
     bool verbose;
+    bool tls;               /* TLS over TCP */
 } cli_opts_t;
 
 /** What the event callback saw. */
@@ -56,31 +67,54 @@ typedef struct {
     const cli_opts_t *o;
     sock_secure_t *sock;
     sock_secure_session_t *s;
-    const sock_udp_t *udp;
+    sock_t *net;
+    const sock_udp_t *udp; /* DTLS only */
     cli_events_t *ev;
     size_t max_payload;
     uint8_t line[SSOCK_RECORD_MAX];
     size_t line_len;
     unsigned long line_no;
-    unsigned long sent;
-    unsigned long received;
+    unsigned long sent;     /* records (TLS: bytes) */
+    unsigned long received; /* records (TLS: bytes) */
     uint64_t last_rx_ms;
     bool peer_closed;
+    /* TLS */
+    bool stream;
+    uint8_t out[SSOCK_STREAM_CHUNK]; /* stdin bytes not yet accepted by the session */
+    size_t out_off;
+    size_t out_len;
+    uint64_t last_tx_ms;    /* when the session or the connection last took output */
+    uint64_t bytes_out;     /* the session's ciphertext bytes sent, last seen */
 } cli_t;
+
+/** The client's transport: UDP, or TCP with its one connection slot. */
+typedef struct {
+    sock_udp_t udp;
+    sock_tcp_t tcp;
+    sock_tcp_conn_t conn;
+} cli_net_t;
 
 static void cli_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ssock client HOST:PORT (--psk IDENTITY:HEXKEY | --ca FILE) [options]\n"
+            "usage: ssock client [--tls] HOST:PORT (--psk IDENTITY:HEXKEY | --ca FILE) "
+            "[options]\n"
             "\n"
             "Connect to a DTLS 1.2 server, send each line of stdin as one record (without the\n"
             "newline) and print each record received as one line on stdout. At the end of stdin,\n"
             "wait for replies until --timeout ms pass without one, then close (close_notify).\n"
             "\n"
+            "With --tls: connect to a TLS 1.2 server over TCP instead. stdin is sent as a byte\n"
+            "stream, exactly as read (any bytes, no line splitting), and what the server sends\n"
+            "is written to stdout exactly as received (no newlines added). At the end of stdin,\n"
+            "once everything is sent, wait until --timeout ms pass without a byte either way,\n"
+            "then close (close_notify).\n"
+            "\n"
             "HOST:PORT: 192.0.2.1:5684, [2001:db8::1]:5684, localhost:5684 or name:5684\n"
-            "           (the port defaults to %d)\n"
+            "           (the port defaults to %d, with --tls to %d)\n"
             "\n"
             "options:\n"
+            "  --tls              TLS 1.2 over TCP instead of DTLS 1.2 over UDP\n"
             "  --psk ID:HEXKEY    the pre-shared key (1..%d bytes as an even number of hex digits)\n"
             "  --ca FILE          CA certificate(s) the server's certificate must chain to\n"
             "  --cert FILE        our certificate (chain), for servers that ask for one\n"
@@ -93,13 +127,18 @@ static void cli_usage(FILE *out)
             "                     (default: the CoAP suites of the credentials given)\n"
             "  --timeout MS       wait this long for replies after the end of input (default %d)\n"
             "  --handshake-timeout MS  give up the handshake after MS (default: when the\n"
-            "                     retransmission budget, about two minutes, runs out)\n"
+            "                     retransmission budget, about two minutes, runs out; with\n"
+            "                     --tls %d, the TCP connect included)\n"
             "  -v                 report the handshake and the close on stderr\n"
             "  -h, --help         this text\n"
             "\n"
-            "A line longer than the largest record the session can carry is an error.\n"
-            "exit status: 0 ok, 1 usage error, 2 handshake failed, 3 no answer, 4 other error\n",
-            SSOCK_DEFAULT_PORT, CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_DEFAULT_REPLY_TIMEOUT_MS);
+            "DTLS: a line longer than the largest record the session can carry is an error.\n"
+            "exit status: 0 ok, 1 usage error, 2 handshake failed (TLS: also the server closing\n"
+            "the connection during the handshake), 3 no answer (TLS: also the server not\n"
+            "taking our data for --timeout ms), 4 other error (TLS: also \"cannot connect to\n"
+            "HOST:PORT: connection refused\", and a connection that ends without close_notify)\n",
+            SSOCK_DEFAULT_PORT, SSOCK_DEFAULT_TLS_PORT, CONFIG_SOCK_SECURE_PSK_KEY_MAX,
+            SSOCK_DEFAULT_REPLY_TIMEOUT_MS, SSOCK_DEFAULT_TLS_HANDSHAKE_MS);
 }
 
 /* Parse the options. @return -1 to go on, else the exit status to return. */
@@ -148,6 +187,11 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
                 return SSOCK_EXIT_USAGE;
             }
             o->verbose = true;
+        } else if ((m = ssock_opt(&a, "--tls", NULL)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            o->tls = true;
         } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
             return ssock_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
         } else if (target != NULL) {
@@ -176,10 +220,14 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
                                  o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ? "optional"
                                                                                 : "required");
     }
-    if (ssock_resolve(a.cmd, target, SSOCK_DEFAULT_PORT, &o->remote) < 0) {
+    if (ssock_resolve(a.cmd, target, o->tls ? SSOCK_DEFAULT_TLS_PORT : SSOCK_DEFAULT_PORT,
+                      &o->remote) < 0) {
         return SSOCK_EXIT_USAGE;
     }
     o->target = target;
+    if (o->tls && o->hs_timeout_ms == 0) {
+        o->hs_timeout_ms = SSOCK_DEFAULT_TLS_HANDSHAKE_MS; /* TCP: nothing else ends a wait */
+    }
     if (o->certs.server_name == NULL) {
         /* a host name (not an address literal) is the name the certificate must carry */
         sock_ep_t numeric;
@@ -223,7 +271,17 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
     if (have_info && info.last_error != 0) {
         err = info.last_error;
     }
-    if (err == -ETIMEDOUT && have_info && info.datagrams_in >= 2) {
+    if (o->tls && err == -ETIMEDOUT) {
+        ssock_error("no answer from %s within %lu ms (--handshake-timeout)", o->target,
+                    (unsigned long)o->hs_timeout_ms);
+    } else if (o->tls && (err == -EPIPE || err == -ECONNRESET)) {
+        /* connected, then the server hung up: it refused us (full, or not a TLS server) */
+        ssock_error("handshake failed with %s: the server %s the connection", o->target,
+                    err == -EPIPE ? "closed" : "reset");
+        err = SOCK_SECURE_E_HANDSHAKE;
+    } else if (o->tls && err < 0 && err > -1000) {
+        ssock_error("cannot connect to %s: %s", o->target, ssock_strerror(err, true));
+    } else if (err == -ETIMEDOUT && have_info && info.datagrams_in >= 2) {
         /* The server got past the cookie exchange (more than a HelloVerifyRequest came back),
          * then went silent: a DTLS server silently drops a Finished it cannot decrypt
          * (RFC 6347 §4.1.2.7; OpenSSL does), so count it as a failed handshake. */
@@ -236,7 +294,7 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
                     (unsigned long)(have_info && info.retransmits > 0 ? info.retransmits
                                                                      : cfg->hs_max_retransmit));
     } else {
-        ssock_describe_failure(have_info ? &info : NULL, err, why, sizeof why);
+        ssock_describe_failure(have_info ? &info : NULL, err, o->tls, why, sizeof why);
         ssock_error("handshake failed with %s: %s", o->target, why);
     }
     if (have_info) {
@@ -250,8 +308,7 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
  * if @p may_retry and the transport failed at once, else the exit status (error printed).
  */
 static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, sock_secure_t *sock,
-                       const sock_udp_t *udp, cli_events_t *ev, sock_secure_session_t **s,
-                       bool may_retry)
+                       sock_t *net, cli_events_t *ev, sock_secure_session_t **s, bool may_retry)
 {
     sock_secure_session_info_t info;
     uint64_t start = sock_secure_platform_now_ms(NULL);
@@ -282,7 +339,7 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
             if (may_retry) {
                 return CLI_RETRY_V4;
             }
-            ssock_error("cannot reach %s: %s", o->target, sock_secure_strerror(rc));
+            ssock_error("cannot reach %s: %s", o->target, ssock_strerror(rc, o->tls));
             return ssock_exit_status(rc);
         }
         if (sock_secure_session_info(*s, &info) == 0) {
@@ -302,7 +359,7 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
         }
         t = sock_secure_next_timeout(sock);
         if (t > 0) {
-            rc = ssock_wait_fds(udp->fd, -1, t < CLI_MAX_WAIT_MS ? t : CLI_MAX_WAIT_MS, NULL);
+            rc = ssock_wait(net, -1, t < CLI_MAX_WAIT_MS ? t : CLI_MAX_WAIT_MS, NULL);
             if (rc < 0) {
                 ssock_error("poll failed: %s", strerror(-rc));
                 return SSOCK_EXIT_IO;
@@ -314,18 +371,27 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
 /* Process input and print every record that is ready. @return 0 or an exit status (printed). */
 static int cli_pump(cli_t *c)
 {
-    uint8_t buf[SSOCK_RECORD_MAX];
+    uint8_t buf[SSOCK_STREAM_CHUNK > SSOCK_RECORD_MAX ? SSOCK_STREAM_CHUNK : SSOCK_RECORD_MAX];
     int rc = sock_secure_process(c->sock);
 
     if (rc < 0) {
-        ssock_error("the UDP socket failed: %s", sock_secure_strerror(rc));
+        ssock_error("the %s socket failed: %s", c->stream ? "TCP" : "UDP",
+                    sock_secure_strerror(rc));
         return ssock_exit_status(rc);
     }
-    for (;;) {
+    /* TLS: a bounded number of reads, so that sending gets its turn while replies pour in */
+    for (int turn = 0; !c->stream || turn < CLI_STREAM_READS_PER_TURN; turn++) {
         sock_secure_session_t *s = c->s;
-        int n = sock_secure_recv(c->sock, &s, buf, sizeof buf, 0);
+        int n = sock_secure_recv(c->sock, &s, buf, c->stream ? sizeof buf : SSOCK_RECORD_MAX, 0);
 
-        if (n >= 0) {
+        if (n >= 0 && c->stream) {
+            c->received += (unsigned long)n;
+            c->last_rx_ms = ssock_now_ms();
+            if (ssock_write_raw(buf, (size_t)n) < 0) {
+                ssock_error("cannot write to stdout");
+                return SSOCK_EXIT_IO;
+            }
+        } else if (n >= 0) {
             c->received++;
             c->last_rx_ms = ssock_now_ms();
             if (ssock_print_record(buf, (size_t)n, NULL) < 0) {
@@ -342,7 +408,7 @@ static int cli_pump(cli_t *c)
             sock_secure_session_info_t info;
             bool have_info = sock_secure_session_info(c->s, &info) == 0;
 
-            ssock_describe_failure(have_info ? &info : NULL, n, why, sizeof why);
+            ssock_describe_failure(have_info ? &info : NULL, n, c->stream, why, sizeof why);
             ssock_error("session with %s failed: %s", c->o->target, why);
             return ssock_exit_status(n);
         }
@@ -368,6 +434,7 @@ static int cli_send_line(cli_t *c)
             break;
         }
         struct pollfd p = { .fd = c->udp->fd, .events = POLLOUT, .revents = 0 };
+
         (void)poll(&p, 1, CLI_SEND_WAIT_MS);
     }
     c->line_len = 0;
@@ -407,6 +474,76 @@ static int cli_take_input(cli_t *c, const uint8_t *data, size_t len)
     return 0;
 }
 
+/* TLS: hand the stdin bytes not sent yet to the session, as many as it takes now (a send may
+ * take part of them, or none: the rest waits for the connection to take more). Nothing is
+ * dropped, repeated or reordered. @return 0 or an exit status (printed). */
+static int cli_send_out(cli_t *c)
+{
+    while (c->out_len > 0) {
+        int rc = sock_secure_send(c->s, c->out + c->out_off, c->out_len);
+
+        if (rc > 0) {
+            c->out_off += (size_t)rc;
+            c->out_len -= (size_t)rc;
+            c->sent += (unsigned long)rc;
+            c->last_tx_ms = ssock_now_ms();
+        } else if (rc == -EAGAIN || rc == 0) {
+            break;
+        } else {
+            char why[160];
+            sock_secure_session_info_t info;
+            bool have_info = sock_secure_session_info(c->s, &info) == 0;
+
+            ssock_describe_failure(have_info ? &info : NULL, rc, true, why, sizeof why);
+            ssock_error("cannot send to %s: %s", c->o->target, why);
+            return ssock_exit_status(rc);
+        }
+    }
+    if (c->out_len == 0) {
+        c->out_off = 0;
+    }
+    return 0;
+}
+
+/* TLS: note when the connection last took output the session had queued (a send counts a whole
+ * record as taken before the connection has it). */
+static void cli_note_output(cli_t *c)
+{
+    sock_secure_session_info_t info;
+
+    if (sock_secure_session_info(c->s, &info) == 0 && info.bytes_out != c->bytes_out) {
+        c->bytes_out = info.bytes_out;
+        c->last_tx_ms = ssock_now_ms();
+    }
+}
+
+/*
+ * TLS: the quiet period after the end of stdin ran out. Done, unless output is still queued
+ * because the server stopped reading (then its delivery cannot be vouched for: exit 3).
+ * @return -1 to go on (something moved at the last moment), else the exit status.
+ */
+static int cli_stream_quiet(cli_t *c)
+{
+    uint64_t rx = c->last_rx_ms;
+    uint64_t tx = c->last_tx_ms;
+    int rc;
+
+    (void)sock_wait(c->net, 0); /* let the transport see whether the connection takes output */
+    if ((rc = cli_pump(c)) != 0) {
+        return rc;
+    }
+    cli_note_output(c);
+    if (c->peer_closed || c->last_rx_ms != rx || c->last_tx_ms != tx) {
+        return -1;
+    }
+    if (ssock_output_blocked(c->net)) {
+        ssock_error("%s did not take our output for %lu ms: giving up, not everything was "
+                    "delivered", c->o->target, (unsigned long)c->o->timeout_ms);
+        return SSOCK_EXIT_TIMEOUT;
+    }
+    return SSOCK_EXIT_OK;
+}
+
 /* The session: stdin to the peer, the peer to stdout. @return the exit status. */
 static int cli_session(cli_t *c)
 {
@@ -418,6 +555,7 @@ static int cli_session(cli_t *c)
     for (;;) {
         uint32_t t;
         bool in_ready = false;
+        bool want_in;
 
         if (ssock_interrupted) {
             return SSOCK_EXIT_OK;
@@ -427,19 +565,35 @@ static int cli_session(cli_t *c)
         }
         if (c->peer_closed) {
             /* A graceful close (close_notify) is not a failure; say so if input was left. */
-            if (in_open || c->o->verbose) {
+            bool left = in_open || c->out_len > 0;
+
+            if (left || c->o->verbose) {
                 fprintf(stderr, "ssock: %s closed the session%s\n", c->o->target,
-                        in_open ? " (input not sent)" : "");
+                        left ? " (input not sent)" : "");
             }
             return SSOCK_EXIT_OK;
         }
+        if (c->stream) {
+            if ((rc = cli_send_out(c)) != 0) {
+                return rc;
+            }
+            cli_note_output(c);
+        }
         t = sock_secure_next_timeout(c->sock);
-        if (!in_open) {
+        if (!in_open && c->out_len == 0) {
             uint64_t quiet_from = c->last_rx_ms > eof_ms ? c->last_rx_ms : eof_ms;
-            uint64_t elapsed = ssock_now_ms() - quiet_from;
+            uint64_t elapsed;
 
+            quiet_from = c->last_tx_ms > quiet_from ? c->last_tx_ms : quiet_from;
+            elapsed = ssock_now_ms() - quiet_from;
             if (elapsed >= c->o->timeout_ms) {
-                return SSOCK_EXIT_OK;
+                if (!c->stream) {
+                    return SSOCK_EXIT_OK;
+                }
+                if ((rc = cli_stream_quiet(c)) >= 0) {
+                    return rc;
+                }
+                continue;
             }
             if (c->o->timeout_ms - elapsed < t) {
                 t = (uint32_t)(c->o->timeout_ms - elapsed);
@@ -448,7 +602,9 @@ static int cli_session(cli_t *c)
         if (t > CLI_MAX_WAIT_MS) {
             t = CLI_MAX_WAIT_MS;
         }
-        rc = ssock_wait_fds(c->udp->fd, in_open ? STDIN_FILENO : -1, t, &in_ready);
+        /* TLS: no more stdin until what was read is sent (the socket's pace sets ours) */
+        want_in = in_open && c->out_len == 0;
+        rc = ssock_wait(c->net, want_in ? STDIN_FILENO : -1, t, &in_ready);
         if (rc < 0) {
             ssock_error("poll failed: %s", strerror(-rc));
             return SSOCK_EXIT_IO;
@@ -456,7 +612,8 @@ static int cli_session(cli_t *c)
         if (!in_ready) {
             continue;
         }
-        ssize_t n = read(STDIN_FILENO, chunk, sizeof chunk);
+        ssize_t n = c->stream ? read(STDIN_FILENO, c->out, sizeof c->out)
+                              : read(STDIN_FILENO, chunk, sizeof chunk);
 
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN) {
@@ -473,6 +630,11 @@ static int cli_session(cli_t *c)
             }
             continue;
         }
+        if (c->stream) {
+            c->out_off = 0;
+            c->out_len = (size_t)n; /* sent at the top of the loop, after replies are read */
+            continue;
+        }
         if ((rc = cli_take_input(c, chunk, (size_t)n)) != 0) {
             return rc;
         }
@@ -480,30 +642,40 @@ static int cli_session(cli_t *c)
 }
 
 /*
- * Open the transport and the secure socket: dual-stack, or IPv4 if @p *v4 (set here too if an
- * IPv6 socket cannot be opened and the server is IPv4). @return 0 or an exit status (printed).
+ * Open the transport and the secure socket. DTLS: a dual-stack UDP socket, or IPv4 if @p *v4 (set
+ * here too if an IPv6 socket cannot be opened and the server is IPv4). TLS: a TCP transport with
+ * one connection slot (sock_secure_connect opens the connection, of the server's family).
+ * @return 0 or an exit status (printed).
  */
-static int cli_open(const cli_opts_t *o, bool *v4, sock_udp_t *udp, sock_secure_t *sock,
+static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t *sock,
                     sock_secure_config_t *cfg, sock_secure_session_t *slot, cli_events_t *ev)
 {
     bool remote_v4 = o->remote.family == SOCK_AF_INET;
+    sock_t *base = o->tls ? &net->tcp.base : &net->udp.base;
     sock_ep_t any4;
     int rc = -1;
 
     sock_ep_parse(&any4, "0.0.0.0:0", 0);
-    if (!*v4) {
-        rc = ssock_udp_open(udp, NULL, remote_v4 ? NULL : "client");
-        *v4 = rc < 0 && remote_v4;
-    }
-    if (*v4) {
-        rc = ssock_udp_open(udp, &any4, "client");
+    if (o->tls) {
+        rc = sock_tcp_open(&net->tcp, &net->conn, 1);
+        if (rc < 0) {
+            ssock_error("cannot set up the client TCP transport: %s", strerror(-rc));
+        }
+    } else {
+        if (!*v4) {
+            rc = ssock_udp_open(&net->udp, NULL, remote_v4 ? NULL : "client");
+            *v4 = rc < 0 && remote_v4;
+        }
+        if (*v4) {
+            rc = ssock_udp_open(&net->udp, &any4, "client");
+        }
     }
     if (rc < 0) {
         return SSOCK_EXIT_IO;
     }
     sock_secure_config_init(cfg);
     cfg->role = SOCK_SECURE_CLIENT;
-    cfg->transport = &udp->base;
+    cfg->transport = base;
     cfg->sessions = slot;
     cfg->session_count = 1;
     if (o->keys.count > 0) {
@@ -523,10 +695,15 @@ static int cli_open(const cli_opts_t *o, bool *v4, sock_udp_t *udp, sock_secure_
         cfg->cred_tags = &o->certs.tag;
         cfg->cred_tag_count = 1;
     }
+    rc = ssock_pick_backend(cfg, o->tls);
+    if (rc != SSOCK_EXIT_OK) {
+        sock_close(base);
+        return rc;
+    }
     rc = sock_secure_create(sock, cfg);
     if (rc < 0) {
-        ssock_create_failed(rc, o->suites.count > 0, &o->certs);
-        sock_close(&udp->base);
+        ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls);
+        sock_close(base);
         return ssock_exit_status(rc);
     }
     return 0;
@@ -534,8 +711,9 @@ static int cli_open(const cli_opts_t *o, bool *v4, sock_udp_t *udp, sock_secure_
 
 static int cli_run(const cli_opts_t *o)
 {
-    cli_t c;
-    sock_udp_t udp;
+    static cli_t c; /* large (the stdin buffer): not on the stack */
+    cli_net_t net;
+    sock_t *base = o->tls ? &net.tcp.base : &net.udp.base;
     sock_secure_t sock;
     sock_secure_config_t cfg;
     sock_secure_session_t slot;
@@ -544,21 +722,22 @@ static int cli_run(const cli_opts_t *o)
     bool v4 = false;
     int rc;
 
-    /* Dual-stack first; an IPv4 socket if that cannot reach an IPv4 server. */
+    /* DTLS: dual-stack first; an IPv4 socket if that cannot reach an IPv4 server. */
     for (;;) {
         memset(&ev, 0, sizeof ev);
         memset(&slot, 0, sizeof slot);
-        rc = cli_open(o, &v4, &udp, &sock, &cfg, &slot, &ev);
+        memset(&net, 0, sizeof net);
+        rc = cli_open(o, &v4, &net, &sock, &cfg, &slot, &ev);
         if (rc != 0) {
             return rc;
         }
-        rc = cli_connect(o, &cfg, &sock, &udp, &ev, &s,
-                         !v4 && o->remote.family == SOCK_AF_INET);
+        rc = cli_connect(o, &cfg, &sock, base, &ev, &s,
+                         !o->tls && !v4 && o->remote.family == SOCK_AF_INET);
         if (rc != CLI_RETRY_V4) {
             break;
         }
         sock_secure_close(&sock);
-        sock_close(&udp.base);
+        sock_close(base);
         v4 = true;
     }
     if (rc == 0 && !ssock_interrupted) {
@@ -579,19 +758,22 @@ static int cli_run(const cli_opts_t *o)
         c.o = o;
         c.sock = &sock;
         c.s = s;
-        c.udp = &udp;
+        c.net = base;
+        c.udp = o->tls ? NULL : &net.udp;
         c.ev = &ev;
+        c.stream = o->tls;
+        c.last_tx_ms = ssock_now_ms();
         c.max_payload = max > 0 && (size_t)max < sizeof c.line ? (size_t)max : sizeof c.line;
         rc = cli_session(&c);
         if (o->verbose) {
-            fprintf(stderr, "ssock: closing: %lu records sent, %lu received\n", c.sent,
-                    c.received);
+            fprintf(stderr, "ssock: closing: %lu %s sent, %lu received\n", c.sent,
+                    o->tls ? "bytes" : "records", c.received);
         }
-        ssock_wipe(c.line, sizeof c.line);
+        ssock_wipe(&c, sizeof c);
         sock_secure_session_close(s); /* close_notify unless the peer closed already */
     }
     sock_secure_close(&sock);
-    sock_close(&udp.base);
+    sock_close(base);
     return rc;
 }
 

@@ -234,7 +234,7 @@ static int demo_handshake(demo_t *d)
             bool srv_side = info.state != SOCK_SECURE_ST_CLOSED;
             int err = srv_side ? d->srv_err : info.last_error;
 
-            ssock_describe_failure(srv_side ? &d->srv_fail : &info, err, why, sizeof why);
+            ssock_describe_failure(srv_side ? &d->srv_fail : &info, err, false, why, sizeof why);
             ssock_error("demo: handshake failed (%s side): %s", srv_side ? "server" : "client",
                         why);
             return ssock_exit_status(err);

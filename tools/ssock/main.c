@@ -11,13 +11,14 @@ static void ssock_print_help(FILE *out)
 {
     fputs("usage: ssock COMMAND [OPTIONS]\n"
           "\n"
-          "DTLS 1.2 over UDP with pre-shared keys or certificates, using the secure_sock\n"
-          "library.\n"
+          "DTLS 1.2 over UDP, or TLS 1.2 over TCP (--tls), with pre-shared keys or\n"
+          "certificates, using the secure_sock library.\n"
           "\n"
           "commands:\n"
           "  demo      a server and a client in one process over loopback: try this first\n"
-          "  server    accept DTLS sessions and print (or --echo) what peers send\n"
-          "  client    connect to a server, send stdin line by line, print the replies\n"
+          "  server    accept DTLS (--tls: TLS) sessions and print (or --echo) what peers send\n"
+          "  client    connect to a server, send stdin line by line (--tls: as a byte stream),\n"
+          "            print the replies\n"
           "\n"
           "  ssock --version      the tool, the (D)TLS backends built in and what they support\n"
           "  ssock COMMAND --help the options of COMMAND\n"
@@ -27,6 +28,8 @@ static void ssock_print_help(FILE *out)
           "  echo hello | ssock client [::1]:5684 --psk me:00112233445566778899aabbccddeeff\n"
           "  ssock server --cert server.crt --key server.key --echo\n"
           "  echo hello | ssock client [::1]:5684 --ca ca.crt --servername server.test\n"
+          "  ssock server --tls --psk me:00112233445566778899aabbccddeeff --echo\n"
+          "  ssock client --tls [::1]:4433 --psk me:00112233445566778899aabbccddeeff <file\n"
           "\n"
           "exit status: 0 ok, 1 usage error, 2 handshake failed, 3 timed out, 4 other error\n",
           out);

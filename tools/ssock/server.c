@@ -1,11 +1,16 @@
 /**
  * @file server.c
- * @brief `ssock server`: accept DTLS sessions on one UDP socket, print (and optionally echo) what
- *        peers send.
+ * @brief `ssock server`: accept DTLS sessions on one UDP socket, or TLS sessions on one TCP
+ *        listener (--tls), print (and optionally echo) what peers send.
  *
  * Loop: sock_secure_process(), then read every waiting record with sock_secure_recv(any, 0), then
- * sleep in poll() on the UDP socket until it is readable or sock_secure_next_timeout() expires.
+ * sleep in the transport until it has work or sock_secure_next_timeout() expires.
  * Session starts and ends are reported through the event callback.
+ *
+ * TLS (a byte stream): bytes are printed as they come, and --echo queues them per session
+ * (SRV_ECHO_BACKLOG bytes at most) to send back as the connection takes them. A session whose
+ * queue is full is not read from until it drains; as the library reads no transport input while
+ * a decrypted record waits unread, the server then waits for that connection to be writable.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,13 +22,22 @@
 /** Per-slot flags kept next to the caller's session array. */
 #define SRV_SLOT_UP       0x1u /* handshake completed */
 #define SRV_SLOT_REPORTED 0x2u /* its end was printed */
+#define SRV_SLOT_STALLED  0x4u /* TLS --echo: its backlog is full (reported with -v) */
 
 /** Longest wait in poll(), so a signal that lands just before poll() is seen soon. */
 #define SRV_MAX_WAIT_MS 1000u
 
+/** TLS --echo: bytes queued per session for sending back, at most. */
+#define SRV_ECHO_BACKLOG 65536u
+
+/** TLS: how long to wait for a stalled echo (see the file comment) before looking around. */
+#define SRV_STALL_WAIT_MS 100u
+
+/** TLS: reads per loop turn at most, so output and timers get their turn under a flood. */
+#define SRV_READS_PER_TURN 256
+
 typedef struct {
-    sock_ep_t listen;
-    bool listen_given;
+    const char *listen;     /* --listen text, parsed once --tls is known (default port) */
     ssock_keys_t keys;
     ssock_certs_t certs;
     const char *hint;
@@ -32,7 +46,15 @@ typedef struct {
     bool echo;
     bool once;
     bool verbose;
+    bool tls;
 } srv_opts_t;
+
+/** TLS --echo: bytes received and not yet accepted back by the session (heap, lazily). */
+typedef struct {
+    uint8_t *buf; /* SRV_ECHO_BACKLOG bytes, or NULL */
+    size_t off;   /* first byte not sent */
+    size_t len;   /* bytes not sent */
+} srv_backlog_t;
 
 typedef struct {
     const srv_opts_t *opts;
@@ -41,19 +63,30 @@ typedef struct {
     size_t count;
     bool done;        /* --once: the first session ended */
     int status;       /* exit status once done */
+    bool stream;      /* TLS over TCP */
+    sock_t *net;      /* the transport */
+    srv_backlog_t *backlog;          /* TLS --echo: per slot */
+    sock_secure_session_t *stalled;  /* TLS --echo: holds the unread record, its backlog full */
 } srv_t;
 
 static void srv_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ssock server (--psk IDENTITY:HEXKEY | --cert FILE --key FILE) [options]\n"
+            "usage: ssock server [--tls] (--psk IDENTITY:HEXKEY | --cert FILE --key FILE) "
+            "[options]\n"
             "\n"
             "Accept DTLS 1.2 sessions on a UDP port and print each record received on stdout,\n"
             "one line per record. With --psk and --cert together, each client gets a suite of\n"
             "the kind it offers (PSK or ECDHE-ECDSA).\n"
             "\n"
+            "With --tls: TLS 1.2 over TCP instead. What peers send is a byte stream: it is\n"
+            "written to stdout exactly as received (no newlines added, record boundaries mean\n"
+            "nothing), and --echo sends every byte back in order.\n"
+            "\n"
             "options:\n"
-            "  --listen ADDR:PORT  where to listen (default [::]:%d, IPv4 and IPv6)\n"
+            "  --tls               TLS 1.2 over TCP instead of DTLS 1.2 over UDP\n"
+            "  --listen ADDR:PORT  where to listen (default [::]:%d, or [::]:%d with --tls;\n"
+            "                      IPv4 and IPv6)\n"
             "  --psk ID:HEXKEY     a pre-shared key clients may use; repeatable (up to %d)\n"
             "                      key: 1..%d bytes as an even number of hex digits\n"
             "                      (ID may contain ':'; the last one starts the key)\n"
@@ -68,16 +101,23 @@ static void srv_usage(FILE *out)
             "                      names (default: the CoAP suites of the credentials given:\n"
             "                      PSK-AES128-CCM8 ..., ECDHE-ECDSA-AES128-CCM8 ...)\n"
             "  --max-sessions N    concurrent sessions, 1..%d (default %d)\n"
-            "  --echo              send each record back to its sender\n"
+            "  --echo              send each record (TLS: every byte) back to its sender\n"
             "  --once              exit when the first established session ends: 0 if the\n"
-            "                      peer closed it (failed handshakes do not count)\n"
+            "                      peer closed it with close_notify (failed handshakes do not\n"
+            "                      count; TLS: a connection closed or reset without\n"
+            "                      close_notify is a failure, exit 4)\n"
             "  -v                  prefix records with the peer; report sessions on stderr\n"
+            "                      (TLS: stdout stays exact; a line per chunk received goes to\n"
+            "                      stderr: the peer and the byte count)\n"
             "  -h, --help          this text\n"
             "\n"
             "SIGINT/SIGTERM close every session (close_notify) and exit 0. Failed handshakes\n"
-            "are reported on stderr (with the alert and a hint), with or without -v.\n",
-            SSOCK_DEFAULT_PORT, SSOCK_MAX_PSKS, CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_MAX_SESSIONS,
-            SSOCK_DEFAULT_SESSIONS);
+            "are reported on stderr (with the alert and a hint), with or without -v.\n"
+            "exit status: 0 ok, 1 usage error, 4 other error (cannot listen, stdout failed);\n"
+            "with --once, how the first established session ended: 0 close_notify, 2 a\n"
+            "(D)TLS failure, 3 timed out, 4 other (TLS: closed or reset without close_notify)\n",
+            SSOCK_DEFAULT_PORT, SSOCK_DEFAULT_TLS_PORT, SSOCK_MAX_PSKS,
+            CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_MAX_SESSIONS, SSOCK_DEFAULT_SESSIONS);
 }
 
 /* Parse the options. @return -1 to go on, else the exit status to return. */
@@ -95,11 +135,12 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
             if (m < 0) {
                 return SSOCK_EXIT_USAGE;
             }
-            if (sock_ep_parse(&o->listen, val, SSOCK_DEFAULT_PORT) < 0) {
-                return ssock_usage_error(a.cmd, "--listen: '%s' is not ADDR:PORT "
-                                         "(e.g. 0.0.0.0:5684 or [::]:5684)", val);
+            o->listen = val;
+        } else if ((m = ssock_opt(&a, "--tls", NULL)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
             }
-            o->listen_given = true;
+            o->tls = true;
         } else if ((m = ssock_opt(&a, "--psk", &val)) != 0) {
             if (m < 0 || ssock_parse_psk(a.cmd, &o->keys, val) < 0) {
                 return SSOCK_EXIT_USAGE;
@@ -145,6 +186,15 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
             return ssock_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
         } else {
             return ssock_usage_error(a.cmd, "unexpected argument '%s'", argv[a.i]);
+        }
+    }
+    if (o->listen != NULL) {
+        sock_ep_t ep;
+        uint16_t port = o->tls ? SSOCK_DEFAULT_TLS_PORT : SSOCK_DEFAULT_PORT;
+
+        if (sock_ep_parse(&ep, o->listen, port) < 0) {
+            return ssock_usage_error(a.cmd, "--listen: '%s' is not ADDR:PORT "
+                                     "(e.g. 0.0.0.0:%u or [::]:%u)", o->listen, port, port);
         }
     }
     if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
@@ -203,7 +253,7 @@ static void srv_report_end(srv_t *srv, sock_secure_session_t *s, int err)
         }
         err = 0;
     } else {
-        ssock_describe_failure(have_info ? &info : NULL, err, why, sizeof why);
+        ssock_describe_failure(have_info ? &info : NULL, err, srv->stream, why, sizeof why);
         if (err == -ETIMEDOUT && (srv->flags[i] & SRV_SLOT_UP) == 0) {
             fprintf(stderr, "ssock: %s: handshake timed out (the client went away)\n", peer);
         } else {
@@ -234,6 +284,9 @@ static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
     switch (ev) {
     case SOCK_SECURE_EV_CONNECTED:
         srv->flags[i] = SRV_SLOT_UP; /* a fresh session (the slot may be reused) */
+        if (srv->backlog != NULL) {
+            srv->backlog[i].off = srv->backlog[i].len = 0;
+        }
         if (srv->opts->verbose && sock_secure_session_info(s, &info) == 0) {
             fprintf(stderr, "ssock: %s: handshake done: %s, %s, %lu ms\n",
                     ssock_ep_str(&info.remote, peer, sizeof peer), info.suite_name, info.version,
@@ -241,7 +294,8 @@ static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
         }
         break;
     case SOCK_SECURE_EV_CLOSED:
-        srv_report_end(srv, s, SOCK_SECURE_E_PEER_CLOSED);
+        /* TLS: a reset connection comes as CLOSED too, with its error (-ECONNRESET) */
+        srv_report_end(srv, s, srv->stream && err != 0 ? err : SOCK_SECURE_E_PEER_CLOSED);
         break;
     case SOCK_SECURE_EV_ERROR:
         srv_report_end(srv, s, err);
@@ -261,7 +315,68 @@ static void srv_retire(srv_t *srv, sock_secure_session_t *s, int err)
     sock_secure_session_close(s);
     if (i < srv->count) {
         srv->flags[i] = 0;
+        if (srv->backlog != NULL) {
+            ssock_wipe(srv->backlog[i].buf, srv->backlog[i].buf ? SRV_ECHO_BACKLOG : 0);
+            free(srv->backlog[i].buf);
+            srv->backlog[i].buf = NULL;
+            srv->backlog[i].off = srv->backlog[i].len = 0;
+        }
+        if (srv->stalled == s) {
+            srv->stalled = NULL;
+        }
     }
+}
+
+/* TLS --echo: send what the session's backlog holds, as far as the connection takes it. */
+static void srv_flush_backlog(srv_t *srv, sock_secure_session_t *s)
+{
+    size_t i = srv_index(srv, s);
+    srv_backlog_t *b = i < srv->count ? &srv->backlog[i] : NULL;
+
+    while (b != NULL && b->len > 0) {
+        int sent = sock_secure_send(s, b->buf + b->off, b->len);
+
+        if (sent > 0) {
+            b->off += (size_t)sent;
+            b->len -= (size_t)sent;
+        } else if (sent == -EAGAIN) {
+            break; /* the connection is full: the transport wakes us when it takes more */
+        } else if (sent == -ENOTCONN) {
+            b->len = 0; /* the session ended (reported on its own): nobody to echo to */
+        } else {
+            sock_secure_session_info_t info;
+            char peer[SOCK_EP_STRLEN] = "?";
+
+            if (sock_secure_session_info(s, &info) == 0) {
+                ssock_ep_str(&info.remote, peer, sizeof peer);
+            }
+            fprintf(stderr, "ssock: %s: echo failed, %zu bytes not sent back: %s\n", peer,
+                    b->len, ssock_strerror(sent, true));
+            b->len = 0; /* the session failed: the sweep reports and frees it */
+        }
+    }
+    if (b != NULL && b->len == 0) {
+        b->off = 0;
+    }
+}
+
+/* TLS --echo: room left in the backlog of @p s (making it contiguous at the front). */
+static size_t srv_backlog_room(srv_t *srv, sock_secure_session_t *s)
+{
+    srv_backlog_t *b = &srv->backlog[srv_index(srv, s)];
+
+    if (b->buf == NULL) {
+        b->buf = malloc(SRV_ECHO_BACKLOG);
+        b->off = b->len = 0;
+        if (b->buf == NULL) {
+            return 0;
+        }
+    }
+    if (b->off > 0 && b->len > 0) {
+        memmove(b->buf, b->buf + b->off, b->len);
+    }
+    b->off = 0;
+    return SRV_ECHO_BACKLOG - b->len;
 }
 
 /* One record arrived on @p s: print it, echo it. @return 0 or -EIO if stdout failed. */
@@ -273,6 +388,22 @@ static int srv_deliver(srv_t *srv, sock_secure_session_t *s, const uint8_t *buf,
     bool have_info = sock_secure_session_info(s, &info) == 0;
     int rc;
 
+    if (srv->stream) {
+        size_t i = srv_index(srv, s);
+
+        if (srv->opts->verbose) {
+            fprintf(stderr, "ssock: %s: %zu bytes\n",
+                    have_info ? ssock_ep_str(&info.remote, peer, sizeof peer) : "?", len);
+        }
+        rc = ssock_write_raw(buf, len);
+        if (srv->opts->echo && i < srv->count && srv->backlog[i].buf != NULL) {
+            /* srv_drain_stream read no more than the room left */
+            memcpy(srv->backlog[i].buf + srv->backlog[i].off + srv->backlog[i].len, buf, len);
+            srv->backlog[i].len += len;
+            srv_flush_backlog(srv, s);
+        }
+        return rc;
+    }
     if (srv->opts->verbose && have_info) {
         snprintf(prefix, sizeof prefix, "%s ", ssock_ep_str(&info.remote, peer, sizeof peer));
     }
@@ -312,6 +443,91 @@ static int srv_drain(srv_t *srv, sock_secure_t *sock, uint8_t *buf, size_t len)
     }
 }
 
+/* TLS --echo, -v: say when a session's backlog fills up (once per episode) and drains. */
+static void srv_note_stall(srv_t *srv, sock_secure_session_t *s, bool full)
+{
+    size_t i = srv_index(srv, s);
+    sock_secure_session_info_t info;
+    char peer[SOCK_EP_STRLEN] = "?";
+
+    if (i >= srv->count || full == ((srv->flags[i] & SRV_SLOT_STALLED) != 0)) {
+        return;
+    }
+    srv->flags[i] ^= SRV_SLOT_STALLED;
+    if (srv->opts->verbose) {
+        if (sock_secure_session_info(s, &info) == 0) {
+            ssock_ep_str(&info.remote, peer, sizeof peer);
+        }
+        if (full) {
+            fprintf(stderr, "ssock: %s: echo backlog full (%u bytes): waiting for the peer to "
+                    "read\n", peer, SRV_ECHO_BACKLOG);
+        } else {
+            fprintf(stderr, "ssock: %s: echo backlog has room again\n", peer);
+        }
+    }
+}
+
+/*
+ * TLS: read what is ready, as bytes. First ask which session holds the waiting bytes (a read of
+ * length 0 names it and takes nothing), then read from that session at most what its echo
+ * backlog has room for. @return 0, or a negative error for a socket-wide failure.
+ */
+static int srv_drain_stream(srv_t *srv, sock_secure_t *sock, uint8_t *buf, size_t len)
+{
+    srv->stalled = NULL;
+    for (int turn = 0; turn < SRV_READS_PER_TURN; turn++) {
+        sock_secure_session_t *s = NULL;
+        size_t want = len;
+        int n = sock_secure_recv(sock, &s, buf, 0, 0);
+
+        if (n == -EAGAIN) {
+            return 0;
+        }
+        if (n != -EMSGSIZE || s == NULL) { /* not bytes: a session ended, or the socket failed */
+            if (s != NULL && sock_secure_error_is_fatal(n)) {
+                srv_retire(srv, s, n);
+                continue;
+            }
+            return s != NULL ? 0 : n;
+        }
+        if (srv->opts->echo) {
+            size_t room;
+
+            srv_flush_backlog(srv, s);
+            room = srv_backlog_room(srv, s);
+            if (room == 0) {
+                if (srv->backlog[srv_index(srv, s)].buf == NULL) {
+                    return -ENOMEM;
+                }
+                srv->stalled = s; /* its peer does not read: wait until it does */
+                srv_note_stall(srv, s, true);
+                return 0;
+            }
+            srv_note_stall(srv, s, false);
+            want = room < want ? room : want;
+        }
+        n = sock_secure_recv(sock, &s, buf, want, 0);
+        if (n > 0) {
+            if (srv_deliver(srv, s, buf, (size_t)n) < 0) {
+                return -EIO;
+            }
+        } else if (n != -EAGAIN && n != -EBUSY && sock_secure_error_is_fatal(n)) {
+            srv_retire(srv, s, n);
+        }
+    }
+    return 0;
+}
+
+/* TLS --echo: push every backlog (after the connections took more). */
+static void srv_flush_backlogs(srv_t *srv)
+{
+    for (size_t i = 0; i < srv->count; i++) {
+        if (srv->backlog[i].len > 0) {
+            srv_flush_backlog(srv, &srv->slots[i]);
+        }
+    }
+}
+
 /* Free every slot that ended without recv() telling us (e.g. a failed handshake). */
 static void srv_sweep(srv_t *srv)
 {
@@ -325,30 +541,47 @@ static void srv_sweep(srv_t *srv)
     }
 }
 
-static int srv_loop(srv_t *srv, sock_secure_t *sock, const sock_udp_t *udp)
+static int srv_loop(srv_t *srv, sock_secure_t *sock)
 {
-    uint8_t buf[SSOCK_RECORD_MAX];
+    uint8_t buf[SSOCK_STREAM_CHUNK > SSOCK_RECORD_MAX ? SSOCK_STREAM_CHUNK : SSOCK_RECORD_MAX];
 
     while (!ssock_interrupted && !srv->done) {
         int rc = sock_secure_process(sock);
         uint32_t t;
 
         if (rc < 0) {
-            ssock_error("the UDP socket failed: %s", sock_secure_strerror(rc));
+            ssock_error("the %s socket failed: %s", srv->stream ? "TCP" : "UDP",
+                        sock_secure_strerror(rc));
             return ssock_exit_status(rc);
         }
-        rc = srv_drain(srv, sock, buf, sizeof buf);
+        if (srv->stream && srv->opts->echo) {
+            srv_flush_backlogs(srv);
+        }
+        rc = srv->stream ? srv_drain_stream(srv, sock, buf, sizeof buf)
+                         : srv_drain(srv, sock, buf, SSOCK_RECORD_MAX);
         if (rc < 0) {
-            ssock_error("%s", rc == -EIO ? "cannot write to stdout" : sock_secure_strerror(rc));
+            ssock_error("%s", rc == -EIO      ? "cannot write to stdout"
+                              : rc == -ENOMEM ? "out of memory for the echo backlog"
+                                              : sock_secure_strerror(rc));
             return ssock_exit_status(rc);
         }
         srv_sweep(srv);
         if (srv->done) {
             break;
         }
+        if (srv->stalled != NULL) {
+            sock_secure_session_info_t info;
+
+            if (sock_secure_session_info(srv->stalled, &info) == 0 &&
+                (rc = ssock_wait_writable(srv->net, &info.remote, SRV_STALL_WAIT_MS)) < 0) {
+                ssock_error("poll failed: %s", strerror(-rc));
+                return SSOCK_EXIT_IO;
+            }
+            continue;
+        }
         t = sock_secure_next_timeout(sock);
         if (t > 0) {
-            rc = ssock_wait_fds(udp->fd, -1, t < SRV_MAX_WAIT_MS ? t : SRV_MAX_WAIT_MS, NULL);
+            rc = ssock_wait(srv->net, -1, t < SRV_MAX_WAIT_MS ? t : SRV_MAX_WAIT_MS, NULL);
             if (rc < 0) {
                 ssock_error("poll failed: %s", strerror(-rc));
                 return SSOCK_EXIT_IO;
@@ -361,56 +594,86 @@ static int srv_loop(srv_t *srv, sock_secure_t *sock, const sock_udp_t *udp)
     return srv->done ? srv->status : SSOCK_EXIT_OK;
 }
 
-/* Open the listening socket: the default falls back to IPv4 on a host without IPv6. */
-static int srv_open(const srv_opts_t *o, sock_udp_t *udp, sock_ep_t *where)
+/** The server's transport: UDP, or TCP with its connection slots (one per session slot). */
+typedef struct {
+    sock_udp_t udp;
+    sock_tcp_t tcp;
+    sock_tcp_conn_t *conns;
+} srv_net_t;
+
+/* Open (listen) on @p where: UDP, or TCP with --tls. @return 0 or the negative error. */
+static int srv_open_at(const srv_opts_t *o, srv_net_t *net, size_t count, const sock_ep_t *where)
 {
+    if (o->tls) {
+        return sock_tcp_listen(&net->tcp, where, net->conns, count);
+    }
+    return ssock_udp_open(&net->udp, where, NULL);
+}
+
+/* Open the listening socket: the default falls back to IPv4 on a host without IPv6. */
+static int srv_open(const srv_opts_t *o, srv_net_t *net, size_t count, sock_ep_t *where)
+{
+    uint16_t port = o->tls ? SSOCK_DEFAULT_TLS_PORT : SSOCK_DEFAULT_PORT;
     int rc;
 
-    if (o->listen_given) {
-        *where = o->listen;
-        return ssock_udp_open(udp, where, "server");
-    }
-    sock_ep_parse(where, "[::]", SSOCK_DEFAULT_PORT);
-    rc = ssock_udp_open(udp, where, NULL);
-    if (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL) {
-        sock_ep_parse(where, "0.0.0.0", SSOCK_DEFAULT_PORT);
-        rc = ssock_udp_open(udp, where, NULL);
+    if (o->listen != NULL) {
+        sock_ep_parse(where, o->listen, port); /* checked by srv_parse */
+        rc = srv_open_at(o, net, count, where);
+    } else {
+        sock_ep_parse(where, "[::]", port);
+        rc = srv_open_at(o, net, count, where);
+        if (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL) {
+            sock_ep_parse(where, "0.0.0.0", port);
+            rc = srv_open_at(o, net, count, where);
+        }
     }
     if (rc < 0) {
         char ep[SOCK_EP_STRLEN];
 
-        ssock_error("cannot listen on %s: %s", ssock_ep_str(where, ep, sizeof ep),
-                    strerror(-rc));
+        ssock_error("cannot listen on %s (%s): %s", ssock_ep_str(where, ep, sizeof ep),
+                    o->tls ? "TCP" : "UDP",
+                    rc > -1000 ? strerror(-rc) : sock_secure_strerror(rc));
     }
     return rc;
 }
 
 static int srv_run(srv_opts_t *o)
 {
-    sock_udp_t udp;
+    srv_net_t net;
     sock_ep_t where;
     sock_secure_t sock;
     sock_secure_config_t cfg;
-    srv_t srv = { .opts = o, .count = o->max_sessions };
+    srv_t srv = { .opts = o, .count = o->max_sessions, .stream = o->tls };
     char ep[SOCK_EP_STRLEN];
     int rc;
 
+    memset(&net, 0, sizeof net);
     srv.slots = calloc(srv.count, sizeof *srv.slots);
     srv.flags = calloc(srv.count, sizeof *srv.flags);
-    if (srv.slots == NULL || srv.flags == NULL) {
+    if (o->tls) {
+        net.conns = calloc(srv.count, sizeof *net.conns);
+        srv.backlog = calloc(srv.count, sizeof *srv.backlog);
+    }
+    if (srv.slots == NULL || srv.flags == NULL ||
+        (o->tls && (net.conns == NULL || srv.backlog == NULL))) {
         free(srv.slots);
         free(srv.flags);
+        free(net.conns);
+        free(srv.backlog);
         ssock_error("out of memory for %zu sessions", srv.count);
         return SSOCK_EXIT_IO;
     }
-    if (srv_open(o, &udp, &where) < 0) {
+    srv.net = o->tls ? &net.tcp.base : &net.udp.base;
+    if (srv_open(o, &net, srv.count, &where) < 0) {
         free(srv.slots);
         free(srv.flags);
+        free(net.conns);
+        free(srv.backlog);
         return SSOCK_EXIT_IO;
     }
     sock_secure_config_init(&cfg);
     cfg.role = SOCK_SECURE_SERVER;
-    cfg.transport = &udp.base;
+    cfg.transport = srv.net;
     cfg.sessions = srv.slots;
     cfg.session_count = srv.count;
     if (o->keys.count > 0) {
@@ -424,29 +687,41 @@ static int srv_run(srv_opts_t *o)
     }
     cfg.event_cb = srv_event;
     cfg.event_arg = &srv;
-    rc = ssock_certs_load(&o->certs, &cfg);
+    rc = ssock_pick_backend(&cfg, o->tls);
+    if (rc == SSOCK_EXIT_OK) {
+        rc = ssock_certs_load(&o->certs, &cfg);
+    }
     if (rc != SSOCK_EXIT_OK) {
         /* the error is printed */
     } else if ((rc = sock_secure_create(&sock, &cfg)) < 0) {
-        ssock_create_failed(rc, o->suites.count > 0, &o->certs);
+        ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls);
         rc = ssock_exit_status(rc);
     } else {
         if (o->verbose) {
-            const tlsman_driver_t *drv = sock_secure_backend(NULL);
+            const tlsman_driver_t *drv = sock_secure_backend(cfg.backend);
 
-            fprintf(stderr, "ssock: listening on %s (%s, %zu session slots, %zu PSKs%s%s)\n",
-                    ssock_ep_str(&where, ep, sizeof ep), drv ? drv->name : "?", srv.count,
-                    o->keys.count, o->certs.cert ? ", certificate " : "",
-                    o->certs.cert ? o->certs.cert : "");
+            fprintf(stderr, "ssock: listening on %s (%s, %s, %zu session slots, %zu PSKs%s%s)\n",
+                    ssock_ep_str(&where, ep, sizeof ep), o->tls ? "TLS over TCP" : "DTLS over UDP",
+                    drv ? drv->name : "?", srv.count, o->keys.count,
+                    o->certs.cert ? ", certificate " : "", o->certs.cert ? o->certs.cert : "");
         }
-        rc = srv_loop(&srv, &sock, &udp);
+        rc = srv_loop(&srv, &sock);
+        if (o->tls && o->echo) {
+            srv_flush_backlogs(&srv); /* what the connections take now; the rest is dropped */
+        }
         sock_secure_close(&sock); /* close_notify to every open session */
     }
     ssock_certs_free(&o->certs);
-    sock_close(&udp.base);
+    sock_close(srv.net);
+    for (size_t i = 0; srv.backlog != NULL && i < srv.count; i++) {
+        ssock_wipe(srv.backlog[i].buf, srv.backlog[i].buf ? SRV_ECHO_BACKLOG : 0);
+        free(srv.backlog[i].buf);
+    }
     ssock_wipe(srv.slots, srv.count * sizeof *srv.slots);
     free(srv.slots);
     free(srv.flags);
+    free(net.conns);
+    free(srv.backlog);
     return rc;
 }
 

@@ -2,7 +2,10 @@
  * @file ssock.h
  * @brief ssock, the secure_sock command-line tool: shared declarations.
  *
- * The tool uses only the public API (sock_secure.h, sock_udp.h, sock.h, creds.h, error.h).
+ * The tool uses the public API (sock_secure.h, sock_udp.h, sock_tcp.h, sock.h, creds.h,
+ * error.h). To sleep on stdin and a TCP transport in one poll(), util.c reads the descriptors of
+ * the transport structs (sock_udp_t.fd, sock_tcp_t.listen_fd, and the connection slots' fd and
+ * want_write): that is the only place that looks inside a transport.
  * Files: main.c (dispatch, --version, --help), util.c (argument parsing, credentials, error
  * reporting, signals, event-loop helpers), server.c, client.c, demo.c (one subcommand each).
  */
@@ -18,6 +21,7 @@
 #include "secure_sock/error.h"
 #include "secure_sock/sock.h"
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/sock_tcp.h"
 #include "secure_sock/sock_udp.h"
 
 /** Version of the tool (follows the project version). */
@@ -25,6 +29,12 @@
 
 /** CoAP over DTLS port (RFC 7252 §12.7): the default for server and client. */
 #define SSOCK_DEFAULT_PORT 5684
+
+/** TLS over TCP (--tls): the default port (OpenSSL's s_server/s_client default). */
+#define SSOCK_DEFAULT_TLS_PORT 4433
+
+/** TLS client: --handshake-timeout unless given (TCP has no retransmission budget to run out). */
+#define SSOCK_DEFAULT_TLS_HANDSHAKE_MS 30000
 
 /** Session slots of a server unless --max-sessions says otherwise. */
 #define SSOCK_DEFAULT_SESSIONS 16
@@ -41,13 +51,17 @@
 /** Largest plaintext record the tool handles (no record can be larger than a datagram). */
 #define SSOCK_RECORD_MAX CONFIG_SOCK_SECURE_MAX_DATAGRAM
 
+/** Stream mode (--tls): bytes read from stdin at once, and received bytes taken per call. */
+#define SSOCK_STREAM_CHUNK 16384
+
 /** Exit statuses. */
 enum ssock_exit {
     SSOCK_EXIT_OK = 0,        /**< success (also: interrupted by SIGINT/SIGTERM) */
     SSOCK_EXIT_USAGE = 1,     /**< bad command line */
-    SSOCK_EXIT_HANDSHAKE = 2, /**< the (D)TLS handshake failed */
+    SSOCK_EXIT_HANDSHAKE = 2, /**< the (D)TLS handshake failed (TLS: also the server closing the
+                                   connection during the handshake) */
     SSOCK_EXIT_TIMEOUT = 3,   /**< no answer in time */
-    SSOCK_EXIT_IO = 4,        /**< any other failure */
+    SSOCK_EXIT_IO = 4,        /**< any other failure (TLS: also "connection refused") */
 };
 
 /** PSKs given with --psk: the structs handed to the library and the bytes they point to. */
@@ -171,12 +185,21 @@ int ssock_exit_status(int err);
  * Explain why a session failed, e.g. "peer sent alert bad_record_mac (wrong PSK?)".
  * @param info the session's info, or NULL if the slot is gone.
  * @param err  the error code that ended it.
+ * @param stream a TLS session over TCP: errno codes are the connection's (-ECONNRESET is
+ *        "connection reset by peer", not a DTLS peer restart).
  */
-void ssock_describe_failure(const sock_secure_session_info_t *info, int err, char *buf,
-                            size_t len);
+void ssock_describe_failure(const sock_secure_session_info_t *info, int err, bool stream,
+                            char *buf, size_t len);
 
-/** Explain a sock_secure_create() failure on stderr (one line). @p certs may be NULL. */
-void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs);
+/** Text for an error code; with @p stream, TCP errno codes read as such (see above). */
+const char *ssock_strerror(int err, bool stream);
+
+/** Explain a sock_secure_create() failure on stderr (one line), naming DTLS or TLS (@p tls).
+ *  @p certs may be NULL. */
+void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls);
+
+/** Name of the first built-in backend that does TLS over streams, NULL if none. */
+const char *ssock_tls_backend(void);
 
 /** Print "ssock: <message>" on stderr (one line). */
 void ssock_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -195,10 +218,37 @@ uint64_t ssock_now_ms(void);
 
 /**
  * Wait until @p fd_net (or @p fd_in if >= 0) is readable, @p timeout_ms passes, or a signal
- * arrives. @param[out] in_ready set if fd_in is readable (or hung up). May be NULL.
+ * arrives (two plain descriptors: the demo's two UDP sockets).
+ * @param[out] in_ready set if fd_in is readable (or hung up). May be NULL.
  * @return 0, or a negative errno if poll() failed for another reason than EINTR.
  */
 int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready);
+
+/**
+ * Wait until the transport @p net has something to do (UDP: readable; TCP: a connection or the
+ * listener readable, a blocked send writable again, a connect finished, an end to report), or
+ * @p fd_in (if >= 0) is readable, or @p timeout_ms passes, or a signal arrives.
+ * @p net must be a sock_udp_t or a sock_tcp_t. Without @p fd_in a TCP transport sleeps in its own
+ * wait op; otherwise one poll() covers stdin and the transport's descriptors, and the transport's
+ * wait op (timeout 0) then takes note of what happened.
+ * @param[out] in_ready set if fd_in is readable (or hung up). May be NULL.
+ * @return 0, or a negative errno if waiting failed for another reason than EINTR.
+ */
+int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready);
+
+/**
+ * TCP: wait until the connection to @p peer can take more output (or fails), at most
+ * @p timeout_ms, without waking for input (for a server that holds an unread record back).
+ * @return 0, or a negative errno.
+ */
+int ssock_wait_writable(sock_t *net, const sock_ep_t *peer, uint32_t timeout_ms);
+
+/** TCP: does a connection wait for room to send (output the library still holds)? Meaningful
+ *  right after sock_secure_process(), which retries pending output. */
+bool ssock_output_blocked(const sock_t *net);
+
+/** Write @p len bytes to stdout as they are, then flush. @return 0, or -EIO if stdout failed. */
+int ssock_write_raw(const uint8_t *data, size_t len);
 
 /**
  * Write one record on stdout as one line (a newline is added unless it ends with one), each line
@@ -212,5 +262,9 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix);
  * @return 0 or the negative error.
  */
 int ssock_udp_open(sock_udp_t *udp, const sock_ep_t *local, const char *what);
+
+/** Select the backend for a TLS (@p tls) or DTLS socket in @p cfg: TLS takes the first backend
+ *  that does TLS over streams. @return 0, or an exit status after printing the error. */
+int ssock_pick_backend(sock_secure_config_t *cfg, bool tls);
 
 #endif /* SSOCK_H */

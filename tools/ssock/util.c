@@ -520,8 +520,22 @@ static const char *ssock_error_hint(int err)
     }
 }
 
-void ssock_describe_failure(const sock_secure_session_info_t *info, int err, char *buf,
-                            size_t len)
+const char *ssock_strerror(int err, bool stream)
+{
+    const char *text;
+
+    if (stream && err == -ECONNRESET) {
+        return "connection reset by peer"; /* the library's text is about DTLS peer restarts */
+    }
+    text = sock_secure_strerror(err);
+    if (stream && err < 0 && err > -1000 && strcmp(text, "unknown error") == 0) {
+        return strerror(-err); /* ENETUNREACH, EHOSTUNREACH... from the TCP connection */
+    }
+    return text;
+}
+
+void ssock_describe_failure(const sock_secure_session_info_t *info, int err, bool stream,
+                            char *buf, size_t len)
 {
     if (err == SOCK_SECURE_E_VERIFY) {
         /* "certificate verification: unknown CA (sent alert unknown_ca)" */
@@ -541,33 +555,64 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, cha
         snprintf(buf, len, "sent alert %s%s", sock_secure_alert_name(info->alert),
                  ssock_alert_hint(info->alert));
     } else {
-        snprintf(buf, len, "%s%s", sock_secure_strerror(err), ssock_error_hint(err));
+        snprintf(buf, len, "%s%s", ssock_strerror(err, stream), ssock_error_hint(err));
     }
 }
 
-void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs)
+void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls)
 {
     const tlsman_driver_t *drv = sock_secure_backend(NULL);
     bool with_certs = certs != NULL && ssock_certs_given(certs);
+    const char *proto = tls ? "TLS" : "DTLS";
 
+    if (tls && ssock_tls_backend() != NULL) {
+        drv = sock_secure_backend(ssock_tls_backend());
+    }
     if (err == -ENOENT && drv == NULL) {
-        ssock_error("cannot set up DTLS: no (D)TLS backend is built in");
+        ssock_error("cannot set up %s: no (D)TLS backend is built in", proto);
     } else if (err == SOCK_SECURE_E_CRED_MISMATCH && with_certs) {
-        ssock_error("cannot set up DTLS: --key %s does not belong to --cert %s (%s)",
+        ssock_error("cannot set up %s: --key %s does not belong to --cert %s (%s)", proto,
                     certs->key ? certs->key : "?", certs->cert ? certs->cert : "?",
                     sock_secure_strerror(err));
     } else if (err == -ENOTSUP && with_certs && drv != NULL && !(drv->caps & TLSMAN_CAP_X509)) {
-        ssock_error("cannot set up DTLS: backend %s has no certificate support", drv->name);
+        ssock_error("cannot set up %s: backend %s has no certificate support", proto, drv->name);
     } else if (err == -EINVAL && with_certs) {
-        ssock_error("cannot set up DTLS: %s: the certificate options do not fit together "
-                    "(--cert needs --key; --verify optional/required needs --ca)",
+        ssock_error("cannot set up %s: %s: the certificate options do not fit together "
+                    "(--cert needs --key; --verify optional/required needs --ca)", proto,
                     sock_secure_strerror(err));
     } else if (err == -ENOTSUP && suites_given) {
-        ssock_error("cannot set up DTLS: backend %s does not implement a suite of --ciphers "
-                    "(or DTLS with PSK)", drv ? drv->name : "?");
+        ssock_error("cannot set up %s: backend %s does not implement a suite of --ciphers "
+                    "(or %s with PSK)", proto, drv ? drv->name : "?", proto);
     } else {
-        ssock_error("cannot set up DTLS: %s", sock_secure_strerror(err));
+        ssock_error("cannot set up %s: %s", proto, sock_secure_strerror(err));
     }
+}
+
+const char *ssock_tls_backend(void)
+{
+    const tlsman_driver_t *drv;
+
+    for (size_t i = 0; (drv = sock_secure_backend_at(i)) != NULL; i++) {
+        if ((drv->caps & TLSMAN_CAP_TLS) != 0 && drv->flush != NULL) {
+            return drv->name;
+        }
+    }
+    return NULL;
+}
+
+int ssock_pick_backend(sock_secure_config_t *cfg, bool tls)
+{
+    if (!tls) {
+        cfg->backend = NULL; /* the default one */
+        return SSOCK_EXIT_OK;
+    }
+    cfg->backend = ssock_tls_backend();
+    if (cfg->backend == NULL) {
+        ssock_error("cannot set up TLS: no backend built in does TLS over TCP (see 'ssock "
+                    "--version')");
+        return SSOCK_EXIT_IO;
+    }
+    return SSOCK_EXIT_OK;
 }
 
 void ssock_error(const char *fmt, ...)
@@ -617,11 +662,26 @@ uint64_t ssock_now_ms(void)
     return sock_secure_platform_now_ms(NULL);
 }
 
+/* poll() that treats EINTR as a timeout (the caller looks at ssock_interrupted). */
+static int ssock_poll(struct pollfd *pfd, nfds_t n, uint32_t timeout_ms)
+{
+    int t = timeout_ms > (uint32_t)INT_MAX ? -1 : (int)timeout_ms;
+    int rc;
+
+    if (ssock_interrupted) {
+        return 0;
+    }
+    rc = poll(pfd, n, t);
+    if (rc < 0) {
+        return errno == EINTR ? 0 : -errno;
+    }
+    return rc;
+}
+
 int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready)
 {
     struct pollfd pfd[2];
     nfds_t n = 1;
-    int t = timeout_ms > (uint32_t)INT_MAX ? -1 : (int)timeout_ms;
     int rc;
 
     if (in_ready != NULL) {
@@ -636,17 +696,137 @@ int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready)
         pfd[1].revents = 0;
         n = 2;
     }
-    if (ssock_interrupted) {
-        return 0;
-    }
-    rc = poll(pfd, n, t);
+    rc = ssock_poll(pfd, n, timeout_ms);
     if (rc < 0) {
-        return errno == EINTR ? 0 : -errno;
+        return rc;
     }
     if (n == 2 && in_ready != NULL && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
         *in_ready = true;
     }
     return 0;
+}
+
+/* From here to ssock_output_blocked() is the one part of the tool that looks inside the
+ * transports (sock_udp_t.fd; sock_tcp_t.listen_fd and its slots' fd, remote and want_write): the
+ * public API has no way to poll a transport together with stdin. */
+
+/* The descriptors poll() must watch for @p net, as the transport's own wait op would (TCP:
+ * POLLOUT while a send got EAGAIN or a connect is under way, which the transport marks with
+ * want_write). @return how many were filled. */
+static size_t ssock_net_fds(const sock_t *net, struct pollfd *pfd, size_t max)
+{
+    size_t n = 0;
+
+    if ((net->flags & SOCK_F_STREAM) != 0) {
+        const sock_tcp_t *tcp = (const sock_tcp_t *)(const void *)net;
+
+        if (tcp->listen_fd >= 0 && n < max) {
+            pfd[n].fd = tcp->listen_fd;
+            pfd[n].events = POLLIN;
+            pfd[n++].revents = 0;
+        }
+        for (size_t i = 0; tcp->conns != NULL && i < tcp->conn_count && n < max; i++) {
+            const sock_tcp_conn_t *c = &tcp->conns[i];
+
+            if (c->fd >= 0) {
+                pfd[n].fd = c->fd;
+                pfd[n].events = (short)(c->want_write ? (POLLIN | POLLOUT) : POLLIN);
+                pfd[n++].revents = 0;
+            }
+        }
+    } else if (max > 0) {
+        pfd[n].fd = ((const sock_udp_t *)(const void *)net)->fd;
+        pfd[n].events = POLLIN;
+        pfd[n++].revents = 0;
+    }
+    return n;
+}
+
+int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
+{
+    struct pollfd pfd[SSOCK_MAX_SESSIONS + 2]; /* stdin, a listener, the connections */
+    bool stream = (net->flags & SOCK_F_STREAM) != 0;
+    nfds_t n = 0;
+    int rc;
+
+    if (in_ready != NULL) {
+        *in_ready = false;
+    }
+    if (ssock_interrupted) {
+        return 0;
+    }
+    if (stream && fd_in < 0) {
+        rc = sock_wait(net, timeout_ms);
+        return (rc < 0 && rc != -ENOTCONN) ? rc : 0; /* -ENOTCONN: nothing open (yet) */
+    }
+    if (stream && sock_wait(net, 0) > 0) {
+        timeout_ms = 0; /* work waits already (e.g. an end to report): just look at stdin */
+    }
+    if (fd_in >= 0) {
+        pfd[n].fd = fd_in;
+        pfd[n].events = POLLIN;
+        pfd[n++].revents = 0;
+    }
+    n += (nfds_t)ssock_net_fds(net, pfd + n, sizeof pfd / sizeof pfd[0] - (size_t)n);
+    rc = ssock_poll(pfd, n, timeout_ms);
+    if (rc < 0) {
+        return rc;
+    }
+    if (fd_in >= 0 && in_ready != NULL && (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        *in_ready = true;
+    }
+    if (stream && rc > 0) {
+        (void)sock_wait(net, 0); /* the transport notes writability and finished connects */
+    }
+    return 0;
+}
+
+int ssock_wait_writable(sock_t *net, const sock_ep_t *peer, uint32_t timeout_ms)
+{
+    const sock_tcp_t *tcp = (const sock_tcp_t *)(const void *)net;
+    struct pollfd pfd = { .fd = -1, .events = POLLOUT, .revents = 0 };
+    int rc;
+
+    if ((net->flags & SOCK_F_STREAM) == 0) {
+        return 0;
+    }
+    for (size_t i = 0; tcp->conns != NULL && i < tcp->conn_count; i++) {
+        if (tcp->conns[i].fd >= 0 && sock_ep_equal(&tcp->conns[i].remote, peer)) {
+            pfd.fd = tcp->conns[i].fd;
+            break;
+        }
+    }
+    if (pfd.fd < 0) {
+        return 0; /* gone: the next recv reports it */
+    }
+    rc = ssock_poll(&pfd, 1, timeout_ms);
+    if (rc > 0) {
+        (void)sock_wait(net, 0);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+bool ssock_output_blocked(const sock_t *net)
+{
+    const sock_tcp_t *tcp = (const sock_tcp_t *)(const void *)net;
+
+    if ((net->flags & SOCK_F_STREAM) == 0) {
+        return false;
+    }
+    for (size_t i = 0; tcp->conns != NULL && i < tcp->conn_count; i++) {
+        if (tcp->conns[i].fd >= 0 && tcp->conns[i].want_write) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int ssock_write_raw(const uint8_t *data, size_t len)
+{
+    if (len > 0 && fwrite(data, 1, len, stdout) != len) {
+        return -EIO;
+    }
+    return (fflush(stdout) != 0 || ferror(stdout)) ? -EIO : 0;
 }
 
 int ssock_print_record(const uint8_t *data, size_t len, const char *prefix)
