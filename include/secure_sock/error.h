@@ -20,7 +20,9 @@
  * - `-EALREADY`   the operation was already done (e.g. connect on a connected session)
  * - `-ENOENT`     no such backend / cipher suite name
  * - `-EIO`        the transport failed
- * - `-ECONNRESET` the peer restarted: a new handshake from its address replaced the session
+ * - `-ECONNRESET` the connection was reset by the peer (TCP)
+ * - `-EPIPE`      the peer ended the connection without close_notify (TCP: possible truncation)
+ * - `-ECONNREFUSED` nothing listens at the address (TCP)
  */
 #ifndef SECURE_SOCK_ERROR_H
 #define SECURE_SOCK_ERROR_H
@@ -46,6 +48,8 @@ enum sock_secure_error {
     SOCK_SECURE_E_CRED_FORMAT = -1011, /**< a credential is not valid PEM/DER */
     SOCK_SECURE_E_CRED_TYPE   = -1012, /**< a credential is another kind of object than declared */
     SOCK_SECURE_E_CRED_MISMATCH = -1013, /**< the private key does not match the certificate */
+    SOCK_SECURE_E_RESTARTED   = -1014, /**< the peer restarted: a new handshake from its address
+                                            replaced this session (RFC 6347 §4.2.8) */
 };
 
 /** @name Why a peer's certificate or key was not accepted (sock_secure_session_info().verify) */

@@ -72,7 +72,9 @@ typedef struct sock sock_t;
  * Stream transports (SOCK_F_STREAM, e.g. TCP) multiplex their connections behind the same ops,
  * keyed by the peer's endpoint, so one secure socket serves many connections as it serves many
  * DTLS peers: `recv` returns bytes of one connection and names it in @p remote; `send` writes to
- * the connection of @p remote; a connection that ends is reported once by `recv` as a negative
+ * the connection of @p remote; a newly accepted connection is reported once by `recv` returning
+ * 0 with @p remote set (so a peer that never sends is still seen); a connection that ends is
+ * reported once by `recv` as a negative
  * code WITH @p remote set (-EPIPE: orderly end of stream; -ECONNRESET, -ECONNREFUSED,
  * -ETIMEDOUT...: why it failed), after which the transport has released it.
  */

@@ -279,7 +279,7 @@ void sock_secure_config_init(sock_secure_config_t *cfg);
  *         timers, oversized PSK, a certificate without its key, verification required without a
  *         CA, more than CONFIG_SOCK_SECURE_MAX_CRED_TAGS tags); -ENOENT if sock_secure_init() was
  *         not called or the backend is unknown; -ENOTSUP if the backend lacks a needed capability
- *         or a requested suite (stream transports are not supported yet);
+ *         or a requested suite (TLS over a stream transport needs TLSMAN_CAP_TLS and `flush`);
  *         SOCK_SECURE_E_CRED_MISMATCH if the key does not match the certificate;
  *         SOCK_SECURE_E_CRED_FORMAT/_TYPE for a credential the backend cannot use;
  *         -ENOMEM or SOCK_SECURE_E_BACKEND if the stack failed to set up.
@@ -322,18 +322,25 @@ int sock_secure_accept(sock_secure_t *sock, sock_secure_session_t **session,
 
 /**
  * @brief Encrypt @p data as one record and send it (seed: secure_sock_send).
+ *
+ * DTLS: one call, one record, all or nothing. TLS (stream transports): returns how many bytes
+ * were accepted, possibly fewer than @p len (at most one record's worth per call); accepted
+ * bytes are delivered in order even if the transport refuses them for now (they are flushed by
+ * sock_secure_process() when it can take them); -EAGAIN means nothing was accepted.
  * @param data caller-owned, not kept. @p len 0 sends nothing and returns 0.
- * @return @p len; -EINVAL (NULL); -ENOTCONN (not established or closed); -EMSGSIZE if @p len
- *         exceeds sock_secure_max_payload(); -EAGAIN if the transport would block; another
- *         negative code if the session failed.
+ * @return @p len (DTLS) or the bytes accepted (TLS); -EINVAL (NULL); -ENOTCONN (not established,
+ *         closed or closing); -EMSGSIZE (DTLS) if @p len exceeds sock_secure_max_payload();
+ *         -EAGAIN if the transport would block; another negative code if the session failed.
  */
 int sock_secure_send(sock_secure_session_t *session, const void *data, size_t len);
 
 /**
  * @brief Receive one decrypted record (seed: secure_sock_recv / sock_secure_read).
  *
- * A record is never truncated: if it is larger than @p len, -EMSGSIZE is returned and the record
- * stays queued (sock_secure_pending() gives its size). Handshakes of other peers progress meanwhile.
+ * DTLS: a record is never truncated: if it is larger than @p len, -EMSGSIZE is returned and the
+ * record stays queued (sock_secure_pending() gives its size). TLS: returns the decrypted bytes
+ * that are there, up to @p len (stream semantics: record boundaries are not message
+ * boundaries); the rest stays for the next call. Handshakes of other peers progress meanwhile.
  * @param[in,out] session in: NULL or *session == NULL to take a record from any session, else only
  *        from *session; out: the session that delivered (or failed). May be NULL (any session).
  * @param buf caller-owned, receives the plaintext.
@@ -378,7 +385,12 @@ int sock_secure_renew(sock_secure_session_t *session);
 /**
  * @brief Send close_notify (if established), zero the session's keys and free its slot
  *        (seed: secure_sock_stop). The pointer is invalid afterwards.
- * @return 0, or -EINVAL on NULL / a slot that is already free.
+ *
+ * TLS: everything send() accepted goes out before close_notify, and close_notify before the
+ * connection is closed. While the transport refuses output this returns -EAGAIN and the session
+ * takes no new data (send: -ENOTCONN); call again after sock_secure_process() / a wait.
+ * sock_secure_close() does not wait: it drops what is still queued.
+ * @return 0; -EAGAIN (TLS, see above); -EINVAL on NULL / a slot that is already free.
  */
 int sock_secure_session_close(sock_secure_session_t *session);
 

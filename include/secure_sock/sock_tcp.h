@@ -23,6 +23,7 @@ typedef struct {
     sock_ep_t remote;  /**< private: the peer */
     uint8_t state;     /**< private */
     uint8_t want_write; /**< private: a send got EAGAIN: wait for writability */
+    uint8_t fresh;     /**< private: accepted, not yet reported by recv */
     int err;           /**< private: why it ended, not yet reported */
 } sock_tcp_conn_t;
 

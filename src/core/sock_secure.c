@@ -16,6 +16,8 @@
 #define SF_PENDING 0x08u /* the stack holds undecrypted records (several in one datagram) */
 #define SF_ENDED   0x10u /* closed/failed and not yet reported by recv() on any session */
 #define SF_RESTART 0x20u /* a new handshake from the address of an established session */
+#define SF_CLOSING 0x40u /* streams: session_close() called, output still being flushed */
+#define SF_NOTIFIED 0x80u /* streams: close_notify handed to the stack */
 
 /* Datagrams handled per process() call, so a flood cannot keep it from returning. */
 #define SS_PROCESS_BUDGET 64u
@@ -293,7 +295,7 @@ static int ss_finish(sock_secure_t *sk, sock_secure_session_t *s, int err,
 /* The session failed, or the peer ended it (close_notify, restart). */
 static int ss_fail(sock_secure_t *sk, sock_secure_session_t *s, int err)
 {
-    bool by_peer = err == SOCK_SECURE_E_PEER_CLOSED || err == -ECONNRESET;
+    bool by_peer = err == SOCK_SECURE_E_PEER_CLOSED || err == SOCK_SECURE_E_RESTARTED;
     return ss_finish(sk, s, err, by_peer ? SOCK_SECURE_EV_CLOSED : SOCK_SECURE_EV_ERROR);
 }
 
@@ -328,7 +330,7 @@ static int ss_established(sock_secure_t *sk, sock_secure_session_t *s)
         s->flags &= (uint8_t)~SF_RESTART;
         if (old != NULL) {
             sk->stats.peer_restarts++;
-            events += ss_fail(sk, old, -ECONNRESET);
+            events += ss_fail(sk, old, SOCK_SECURE_E_RESTARTED);
         }
     }
     s->state = SOCK_SECURE_ST_OPEN;
@@ -497,7 +499,7 @@ static void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
 
 static void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
 {
-    s->rx = d;
+    s->rx = len ? d : NULL; /* 0 bytes: a new stream connection, nothing to read yet */
     s->rx_len = len;
     s->bytes_in += len;
     s->dgrams_in++;
@@ -558,6 +560,9 @@ static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
                               : ss_is_client_hello(sk->rx, len) &&
                                     (s == NULL || s->state == SOCK_SECURE_ST_OPEN))) {
         return ss_new_peer(sk, from, len, s);
+    }
+    if (len == 0) {
+        return 0; /* streams: a connection we already know (or a client's own) */
     }
     if (s == NULL) {
         if (len >= SS_DTLS_RECORD_HDR && sk->rx[0] >= 20 && sk->rx[0] <= 25 && sk->rx[1] == 0xFE) {
@@ -959,7 +964,7 @@ int sock_secure_process(sock_secure_t *sk)
             rc = -EIO;
             break;
         }
-        sk->stats.datagrams_in++;
+        sk->stats.datagrams_in += len > 0;
         events += ss_dispatch(sk, &from, (size_t)len);
     }
     sk->in_process = false;
@@ -1127,7 +1132,7 @@ int sock_secure_send(sock_secure_session_t *s, const void *data, size_t len)
     if (s == NULL || (data == NULL && len > 0)) {
         return -EINVAL;
     }
-    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
+    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN || (s->flags & SF_CLOSING)) {
         return -ENOTCONN;
     }
     if (len == 0) {
@@ -1263,7 +1268,20 @@ int sock_secure_session_close(sock_secure_session_t *s)
         return -EINVAL;
     }
     sock_secure_t *sk = s->owner;
-    if (s->state == SOCK_SECURE_ST_OPEN) {
+    if (s->state == SOCK_SECURE_ST_OPEN && sk->stream) {
+        /* what send() accepted goes out before close_notify, and both before the connection */
+        s->flags |= SF_CLOSING; /* nothing new is taken from now on */
+        if (!(s->flags & SF_NOTIFIED)) {
+            if (sk->drv->flush(s->drv) == -EAGAIN) {
+                return -EAGAIN;
+            }
+            (void)sk->drv->close_notify(s->drv);
+            s->flags |= SF_NOTIFIED;
+        }
+        if (sk->drv->flush(s->drv) == -EAGAIN) {
+            return -EAGAIN;
+        }
+    } else if (s->state == SOCK_SECURE_ST_OPEN) {
         (void)sk->drv->close_notify(s->drv);
     }
     ss_release(sk, s);
@@ -1276,8 +1294,9 @@ void sock_secure_close(sock_secure_t *sk)
         return;
     }
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
-        if (sk->cfg.sessions[i].state != SOCK_SECURE_ST_FREE) {
-            (void)sock_secure_session_close(&sk->cfg.sessions[i]);
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->state != SOCK_SECURE_ST_FREE && sock_secure_session_close(s) == -EAGAIN) {
+            ss_release(sk, s); /* the socket goes now: output the transport refused is lost */
         }
     }
     sk->drv->ctx_free(sk->drv_ctx);

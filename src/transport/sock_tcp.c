@@ -261,6 +261,7 @@ static void tcp_accept_pending(sock_tcp_t *tcp)
         tcp_slot_reset(c);
         c->fd = fd;
         c->state = TCP_OPEN;
+        c->fresh = 1; /* recv reports it once, before its first byte */
         ss_posix_from_sockaddr(&ss, &c->remote);
         tcp->accepted++;
     }
@@ -289,6 +290,15 @@ static int tcp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
         }
     }
     tcp_accept_pending(tcp);
+    for (size_t i = 0; i < n; i++) {
+        if (tcp->conns[i].fresh) {
+            tcp->conns[i].fresh = 0;
+            if (remote != NULL) {
+                *remote = tcp->conns[i].remote;
+            }
+            return 0; /* a new connection */
+        }
+    }
     for (size_t k = 0; k < n; k++) {
         size_t i = (tcp->next + k) % n;
         sock_tcp_conn_t *c = &tcp->conns[i];
@@ -389,8 +399,8 @@ static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
         pfds[i].fd = -1;
         pfds[i].events = 0;
         pfds[i].revents = 0;
-        if (c->state == TCP_FAILED) {
-            return 1; /* an end to report */
+        if (c->state == TCP_FAILED || c->fresh) {
+            return 1; /* an end or a new connection to report */
         }
         if (c->state == TCP_CONNECTING) {
             pfds[i].fd = c->fd;

@@ -262,35 +262,93 @@ static void tls_stalled_handshake_does_not_block_others_and_expires(void)
     memcpy(&sa.sin_addr, server_ep.addr, 4);
     REQUIRE(connect(raw, (struct sockaddr *)&sa, sizeof(sa)) == 0);
     CHECK_EQ(write(raw, "\x16\x03\x01", 3), 3);
+    /* and another one connects and never sends a byte */
+    int silent = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(connect(silent, (struct sockaddr *)&sa, sizeof(sa)) == 0);
     for (int i = 0; i < 20; i++) {
         drive(0);
     }
+    sock_secure_stats_t st;
+    CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
+    CHECK_EQ(st.sessions_handshake, 2); /* the silent one holds a half-open slot too */
     /* a real client is served meanwhile */
     REQUIRE(open_client(&clients[0], 0) == 0);
     sock_secure_session_t *ss = NULL;
     sock_secure_session_t *cs = connect_client(0, &ss);
     REQUIRE(cs != NULL && ss != NULL);
     uint64_t t0 = now_ms();
-    while (server.expired == 0 && now_ms() - t0 < 3000) {
+    while (server.expired < 2 && now_ms() - t0 < 3000) {
         drive(1);
     }
-    sock_secure_stats_t st;
     CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
-    CHECK_EQ(st.expired_handshake, 1);
+    CHECK_EQ(st.expired_handshake, 2);
     CHECK_EQ(st.sessions_open, 1);
-    /* the stalled peer's connection was closed */
-    uint8_t b;
-    ssize_t r = -1;
-    for (int i = 0; i < 100; i++) {
-        drive(1);
-        r = recv(raw, &b, 1, MSG_DONTWAIT);
-        if (r >= 0) {
+    CHECK_EQ(st.sessions_handshake, 0);
+    /* both stalled peers' connections were closed */
+    int peers[2] = { raw, silent };
+    for (int k = 0; k < 2; k++) {
+        uint8_t b;
+        ssize_t r = -1;
+        for (int i = 0; i < 100; i++) {
+            drive(1);
+            r = recv(peers[k], &b, 1, MSG_DONTWAIT);
+            if (r >= 0) {
+                break;
+            }
+        }
+        CHECK(r == 0);
+        close(peers[k]);
+    }
+    CHECK_EQ(sock_secure_send(cs, "ok", 2), 2);
+    close_node(&clients[0]);
+    close_node(&server);
+}
+
+/* Everything send() accepted reaches the peer before close_notify, even when the transport
+ * refused it at first: session_close says -EAGAIN until it is out. */
+static void tls_close_delivers_accepted_output_first(void)
+{
+    REQUIRE(open_server("127.0.0.1:0", 4096, 0) == 0);
+    REQUIRE(open_client(&clients[0], 4096) == 0);
+    sock_secure_session_t *ss = NULL;
+    sock_secure_session_t *cs = connect_client(0, &ss);
+    REQUIRE(cs != NULL && ss != NULL);
+    static uint8_t chunk[16384];
+    size_t accepted = 0;
+    for (int i = 0; i < 64; i++) { /* the server does not read: output piles up */
+        for (size_t k = 0; k < sizeof(chunk); k++) {
+            chunk[k] = pattern(accepted + k, 7);
+        }
+        int rc = sock_secure_send(cs, chunk, sizeof(chunk));
+        if (rc <= 0) {
             break;
         }
+        accepted += (size_t)rc;
     }
-    CHECK(r == 0);
-    close(raw);
-    CHECK_EQ(sock_secure_send(cs, "ok", 2), 2);
+    CHECK(accepted > 0);
+    int rc = sock_secure_session_close(cs);
+    CHECK_EQ(rc, -EAGAIN); /* not all out yet */
+    CHECK_EQ(sock_secure_send(cs, "late", 4), -ENOTCONN); /* closing: nothing new */
+    size_t got = 0, bad = 0;
+    uint64_t t0 = now_ms();
+    while ((rc == -EAGAIN || server.closed == 0) && now_ms() - t0 < 10000) {
+        drive(1);
+        if (rc == -EAGAIN) {
+            rc = sock_secure_session_close(cs);
+        }
+        uint8_t buf[4096];
+        sock_secure_session_t *want = ss;
+        int n = sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0);
+        for (int k = 0; k < n; k++) {
+            bad += buf[k] != pattern(got + (size_t)k, 7);
+        }
+        got += n > 0 ? (size_t)n : 0;
+    }
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(got, accepted);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(server.closed, 1); /* close_notify arrived, after the data */
+    CHECK_EQ(server.errors, 0);
     close_node(&clients[0]);
     close_node(&server);
 }
@@ -307,5 +365,6 @@ int main(void)
     RUN(tls_one_megabyte_each_way_through_tiny_buffers);
     RUN(tls_several_connections_and_a_reset_mid_transfer);
     RUN(tls_stalled_handshake_does_not_block_others_and_expires);
+    RUN(tls_close_delivers_accepted_output_first);
     return tu_exit();
 }

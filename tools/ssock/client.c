@@ -770,7 +770,13 @@ static int cli_run(const cli_opts_t *o)
                     o->tls ? "bytes" : "records", c.received);
         }
         ssock_wipe(&c, sizeof c);
-        sock_secure_session_close(s); /* close_notify unless the peer closed already */
+        /* close_notify unless the peer closed already; TLS output still queued gets up to
+         * --timeout ms to leave first (session_close says -EAGAIN meanwhile) */
+        uint64_t end = ssock_now_ms() + o->timeout_ms;
+        while (sock_secure_session_close(s) == -EAGAIN && ssock_now_ms() < end) {
+            sock_secure_process(&sock);
+            (void)sock_wait(base, 50);
+        }
     }
     sock_secure_close(&sock);
     sock_close(base);

@@ -294,8 +294,8 @@ static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
         }
         break;
     case SOCK_SECURE_EV_CLOSED:
-        /* TLS: a reset connection comes as CLOSED too, with its error (-ECONNRESET) */
-        srv_report_end(srv, s, srv->stream && err != 0 ? err : SOCK_SECURE_E_PEER_CLOSED);
+        /* close_notify, or (DTLS) a restarted peer: err says which */
+        srv_report_end(srv, s, err != 0 ? err : SOCK_SECURE_E_PEER_CLOSED);
         break;
     case SOCK_SECURE_EV_ERROR:
         srv_report_end(srv, s, err);

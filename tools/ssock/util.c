@@ -524,9 +524,6 @@ const char *ssock_strerror(int err, bool stream)
 {
     const char *text;
 
-    if (stream && err == -ECONNRESET) {
-        return "connection reset by peer"; /* the library's text is about DTLS peer restarts */
-    }
     text = sock_secure_strerror(err);
     if (stream && err < 0 && err > -1000 && strcmp(text, "unknown error") == 0) {
         return strerror(-err); /* ENETUNREACH, EHOSTUNREACH... from the TCP connection */
