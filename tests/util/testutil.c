@@ -35,3 +35,40 @@ sock_ep_t tu_ep(const char *text)
     }
     return ep;
 }
+
+const char *tu_backend_name;
+
+const tlsman_driver_t *tu_backend(uint32_t caps)
+{
+    const char *want = getenv("SS_TEST_BACKEND");
+    if (want != NULL && want[0] == '\0') {
+        want = NULL;
+    }
+    if (sock_secure_init() < 0) {
+        tu_skip("sock_secure_init failed");
+    }
+    const tlsman_driver_t *drv = sock_secure_backend(want);
+    if (drv == NULL) {
+        tu_skip("backend not built");
+    }
+    if ((drv->caps & caps) != caps) {
+        printf("backend %s lacks capabilities 0x%x\n", drv->name, (unsigned)(caps & ~drv->caps));
+        tu_skip("backend lacks a capability this test needs");
+    }
+    printf("backend: %s %s\n", drv->name, drv->version);
+    tu_backend_name = drv->name;
+    return drv;
+}
+
+uint16_t tu_default_psk_suite(const tlsman_driver_t *drv, bool datagram)
+{
+    static const uint16_t order[] = { SOCK_SECURE_PSK_AES_128_CCM_8, SOCK_SECURE_PSK_AES_128_CCM,
+                                      SOCK_SECURE_PSK_AES_128_GCM_SHA256,
+                                      SOCK_SECURE_PSK_CHACHA20_POLY1305 };
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (drv->suite_supported(order[i], datagram)) {
+            return order[i];
+        }
+    }
+    return 0;
+}

@@ -67,6 +67,15 @@ int tu_exit(void);
 /* Skip the whole test (exit 77) with a reason. */
 void tu_skip(const char *why);
 
+/* Conformance tests run once per built driver: the backend is $SS_TEST_BACKEND (set by ctest),
+ * else the default. tu_backend() skips the test (77) if that backend is not built or lacks
+ * @p caps, and remembers its name in tu_backend_name for cfg.backend. */
+extern const char *tu_backend_name;
+const tlsman_driver_t *tu_backend(uint32_t caps);
+
+/* The suite a default PSK configuration negotiates on @p drv: the first of RFC 7252's list it has. */
+uint16_t tu_default_psk_suite(const tlsman_driver_t *drv, bool datagram);
+
 /* A simulated clock for deterministic timer tests (pass &tu_clock_ms as clock_arg). */
 uint64_t tu_clock(void *arg);
 

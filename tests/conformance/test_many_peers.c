@@ -36,6 +36,7 @@ static sock_secure_psk_t server_psks[MAX_CLIENTS];
 static char server_ids[MAX_CLIENTS][32];   /* the server's own copies: clients may change theirs */
 static uint8_t server_keys[MAX_CLIENTS][16];
 static bool echo; /* the server's event handler echoes every record */
+static const tlsman_driver_t *backend;
 
 static void count(events_t *e, sock_secure_event_t ev, int err)
 {
@@ -104,6 +105,7 @@ static void server_open(size_t slots, size_t psks, void (*tweak)(sock_secure_con
     CHECK_EQ(sock_mem_open(&server_mem, &net, &ep), 0);
     sock_secure_config_t cfg;
     sock_secure_config_init(&cfg);
+    cfg.backend = tu_backend_name;
     cfg.role = SOCK_SECURE_SERVER;
     cfg.transport = &server_mem.base;
     cfg.sessions = server_slots;
@@ -138,6 +140,7 @@ static int client_open(int i, const uint8_t *key_override)
     }
     sock_secure_config_t cfg;
     sock_secure_config_init(&cfg);
+    cfg.backend = tu_backend_name;
     cfg.transport = &c->mem.base;
     cfg.sessions = &c->slot;
     cfg.session_count = 1;
@@ -267,6 +270,7 @@ static size_t real_client_hello(uint8_t *buf, size_t max)
     sock_secure_psk_t psk = { (const uint8_t *)"x", 1, (const uint8_t *)"0123456789abcdef", 16 };
     sock_secure_config_t cfg;
     sock_secure_config_init(&cfg);
+    cfg.backend = tu_backend_name;
     cfg.transport = &m.base;
     cfg.sessions = &slot;
     cfg.session_count = 1;
@@ -390,7 +394,9 @@ static void forged_hello_flood_never_displaces_established_peers(void)
     CHECK_EQ(st.sessions_handshake, 0);
     CHECK_EQ(max_half_open_seen, 0); /* no forged hello ever took a slot */
     CHECK(st.hello_verify_sent >= 10 + 10000);
-    CHECK_EQ(st.bad_cookies, 5000);
+    if (backend->cookie_check != NULL) { /* the core checks cookies itself */
+        CHECK_EQ(st.bad_cookies, 5000);
+    }
     CHECK(max_server_datagram > 0 && max_server_datagram <= hello_len); /* no amplification */
     CHECK_EQ(server_ev.error + server_ev.closed + server_ev.expired, 0);
     net.filter = NULL;
@@ -628,9 +634,7 @@ static void identities_not_preloaded_are_looked_up_and_unknown_ones_refused(void
 
 int main(void)
 {
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
-        tu_skip("no backend built");
-    }
+    backend = tu_backend(TLSMAN_CAP_DTLS | TLSMAN_CAP_PSK);
     RUN(fifty_clients_with_own_identities_echo_twenty_records_each);
     RUN(forged_hello_flood_never_displaces_established_peers);
     RUN(half_open_sessions_are_capped_and_expire_at_the_deadline);
