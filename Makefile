@@ -40,7 +40,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 FUZZ_SECONDS ?= 15
 
-.PHONY: all build demo check test asan valgrind clang arm nomalloc fuzz lint clean
+.PHONY: backends-doc all build demo check test asan valgrind clang arm nomalloc fuzz lint clean
 
 all: build
 
@@ -83,6 +83,9 @@ arm:
 	$(CMAKE) --build build-arm -j$(JOBS)
 	arm-none-eabi-size -t build-arm/libsecure_sock_core.a
 	NM=arm-none-eabi-nm bash scripts/check-nomalloc.sh build-arm
+
+backends-doc: build
+	./$(BUILD)/tests/test_backends_doc --write
 
 nomalloc: build
 	bash scripts/check-nomalloc.sh $(BUILD)
