@@ -55,15 +55,18 @@ static uint64_t ss_now(const sock_secure_t *sk)
 
 static uint64_t ss_deadline(const sock_secure_t *sk, uint32_t timeout_ms)
 {
+    if (timeout_ms == 0) {
+        return 0; /* do not wait: no need to read the clock */
+    }
     return timeout_ms == SOCK_SECURE_NO_TIMEOUT ? UINT64_MAX : ss_now(sk) + timeout_ms;
 }
 
+/* memset through a volatile pointer: the compiler cannot drop it as a dead store (keys). */
+static void *(*const volatile ss_memset)(void *, int, size_t) = memset;
+
 static void ss_zero(void *p, size_t n)
 {
-    volatile uint8_t *v = p;
-    while (n--) {
-        *v++ = 0;
-    }
+    (void)ss_memset(p, 0, n);
 }
 
 static bool ss_session_valid(const sock_secure_session_t *s)
@@ -1064,7 +1067,7 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const cha
         return -EINPROGRESS;
     }
     while (s->state == SOCK_SECURE_ST_HANDSHAKE) {
-        if (ss_now(sk) >= deadline) {
+        if (deadline == 0 || ss_now(sk) >= deadline) {
             ss_release(sk, s);
             *session = NULL;
             return -ETIMEDOUT;
@@ -1120,7 +1123,7 @@ int sock_secure_accept(sock_secure_t *sk, sock_secure_session_t **session, uint3
             *session = s;
             return 0;
         }
-        if (ss_now(sk) >= deadline) {
+        if (deadline == 0 || ss_now(sk) >= deadline) {
             return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
         }
         ss_wait(sk, deadline);
@@ -1139,10 +1142,7 @@ int sock_secure_send(sock_secure_session_t *s, const void *data, size_t len)
         return 0;
     }
     sock_secure_t *sk = s->owner;
-    if (!sk->stream && len > sk->drv->max_payload(s->drv)) {
-        return -EMSGSIZE;
-    }
-    int rc = sk->drv->write(s->drv, data, len);
+    int rc = sk->drv->write(s->drv, data, len); /* -EMSGSIZE beyond max_payload (DTLS) */
     if (rc >= 0) {
         s->records_out++;
     } else if (sock_secure_error_is_fatal(rc)) {
@@ -1227,7 +1227,7 @@ int sock_secure_recv(sock_secure_t *sk, sock_secure_session_t **session, void *b
         if (rc != -EAGAIN) {
             return rc;
         }
-        if (ss_now(sk) >= deadline) {
+        if (deadline == 0 || ss_now(sk) >= deadline) {
             return timeout_ms == 0 ? -EAGAIN : -ETIMEDOUT;
         }
         ss_wait(sk, deadline);

@@ -1366,8 +1366,8 @@ static int ss_info(void *p, tlsman_info_t *info)
     info->alert_origin = s->alert_origin;
     info->verify = s->verify;
     if (s->established) {
-        const char *name = mbedtls_ssl_get_ciphersuite(&s->ssl);
-        int id = name != NULL ? mbedtls_ssl_get_ciphersuite_id(name) : 0;
+        /* the id itself (2.28's fields are public): no lookup through the suite's name */
+        int id = s->ssl.session != NULL ? s->ssl.session->ciphersuite : 0;
         info->suite = id > 0 && id <= UINT16_MAX ? (uint16_t)id : 0;
         info->version = mbedtls_ssl_get_version(&s->ssl);
     }
