@@ -79,7 +79,10 @@ typedef enum {
 typedef enum {
     SOCK_SECURE_FULL_REFUSE = 0,    /**< drop the new peer's hello (counted in drop_table_full) */
     SOCK_SECURE_FULL_EVICT_LRU = 1, /**< close (close_notify) the established session that has
-                                         been idle longest, and take its slot */
+                                         been idle longest, and take its slot - only for a peer
+                                         that proved its address (a cookie the core checked, or
+                                         a TCP connection); with a backend that checks cookies
+                                         inside the stack (wolfSSL) a full table refuses */
 } sock_secure_full_policy_t;
 
 /** Session states (sock_secure_session_info_t.state). */

@@ -513,13 +513,15 @@ static void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
 static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
                        sock_secure_session_t *old)
 {
+    /* Datagrams: only a well-formed, unfragmented ClientHello may lead anywhere. */
+    ss_client_hello_t ch;
+    if (!sk->stream && ss_dtls_parse_client_hello(sk->rx, len, &ch) < 0) {
+        sk->stats.drop_malformed++;
+        return 0;
+    }
+    bool verified = false; /* the peer proved it receives at its address (cookie) */
     if (!sk->stream && ss_stateless_cookies(sk)) {
-        ss_client_hello_t ch;
         uint8_t peer_id[SS_PEER_ID_LEN];
-        if (ss_dtls_parse_client_hello(sk->rx, len, &ch) < 0) {
-            sk->stats.drop_malformed++;
-            return 0;
-        }
         ss_peer_id(from, peer_id);
         if (ch.cookie_len == 0 || sk->drv->cookie_check(sk->drv_ctx, peer_id, sizeof(peer_id),
                                                         ch.cookie, ch.cookie_len) != 0) {
@@ -528,6 +530,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
             }
             return ss_hello_verify(sk, from, &ch, peer_id, len);
         }
+        verified = true;
     }
     size_t max_half_open = sk->cfg.max_half_open ? sk->cfg.max_half_open : sk->cfg.session_count;
     if (sk->stats.sessions_handshake >= max_half_open) {
@@ -537,7 +540,9 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     }
     int events = 0;
     sock_secure_session_t *s = ss_alloc(sk);
-    if (s == NULL && sk->cfg.when_full == SOCK_SECURE_FULL_EVICT_LRU) {
+    /* Evict only for a peer that proved its address: a stream (TCP handshake) or a checked
+     * cookie. A backend that checks cookies inside the stack gets no eviction from a hello. */
+    if (s == NULL && sk->cfg.when_full == SOCK_SECURE_FULL_EVICT_LRU && (sk->stream || verified)) {
         events++;
         s = ss_evict(sk, old);
     }
@@ -551,6 +556,13 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     }
     ss_feed(s, sk->rx, len);
     events += ss_step(sk, s);
+    if (!sk->stream && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {
+        /* the stack kept the hello without answering (e.g. an unexpected message_seq or a
+         * cookie it did not issue): no state for an unverified peer */
+        sk->stats.drop_malformed++;
+        ss_release(sk, s);
+        return events;
+    }
     ss_hold(sk, s);
     return events;
 }

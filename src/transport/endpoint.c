@@ -141,7 +141,7 @@ static void ep_ipv6_store(const uint16_t *words, int n, int gap, uint8_t out[16]
     for (int i = 0; i < tail; i++) {
         full[EP_IPV6_WORDS - tail + i] = words[head + i];
     }
-    for (int i = 0; i < EP_IPV6_WORDS; i++) {
+    for (size_t i = 0; i < EP_IPV6_WORDS; i++) {
         out[2 * i] = (uint8_t)(full[i] >> 8);
         out[2 * i + 1] = (uint8_t)(full[i] & 0xffu);
     }
@@ -442,7 +442,7 @@ static void ep_put_ipv6(ep_writer_t *w, const uint8_t addr[16])
         ep_put_ipv4(w, &addr[12]);
         return;
     }
-    for (int i = 0; i < EP_IPV6_WORDS; i++) {
+    for (size_t i = 0; i < EP_IPV6_WORDS; i++) {
         words[i] = (uint16_t)((addr[2 * i] << 8) | addr[2 * i + 1]);
     }
     ep_zero_run(words, &zstart, &zcount);

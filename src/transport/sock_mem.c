@@ -8,10 +8,17 @@
  *
  * Largest datagram: sock_send() on a memory endpoint accepts at most SOCK_MEM_MAX_DATAGRAM bytes
  * (= CONFIG_SOCK_SECURE_MAX_DATAGRAM, the largest datagram the core ever reads) and rejects more
- * with -EMSGSIZE, like a link with that MTU. The limit exists because the filter hook works on a
- * copy of the datagram in a stack buffer of that size, and it applies whether or not a filter is
- * installed so that installing one never changes behaviour. sock_mem_inject() bypasses the filter
- * and is limited only by the queue size, so tests can still hand the core oversized datagrams.
+ * with -EMSGSIZE, like a link with that MTU. The limit exists because the filter hook and the
+ * fault injection work on a copy of the datagram in a stack buffer of that size (and hold slots of
+ * that size), and it applies whether or not either is installed so that installing one never
+ * changes behaviour. sock_mem_inject() bypasses the filter and the faults and is limited only by
+ * the queue size, so tests can still hand the core oversized datagrams.
+ *
+ * Fault injection (sock_mem_set_faults): a datagram a faulted endpoint sends goes filter hook ->
+ * drop -> corrupt -> truncate -> duplicate -> reorder/delay. Held datagrams wait in the faults
+ * struct's slots and are queued at their destination when released (by later traffic, by
+ * sock_memnet_tick() or by sock_mem_faults_flush()); a destination gone by then loses them, as a
+ * network would.
  *
  * Errors beyond sock_mem.h: -EBADF for any operation on a closed endpoint.
  */
@@ -141,36 +148,232 @@ static void mem_unlink(sock_mem_t *mem)
     mem->net = NULL;
 }
 
-/* Run the filter on a copy; deliver the result. Returns the verdict. */
-static int mem_filter_and_queue(sock_mem_t *self, const uint8_t *data, size_t len,
-                                const sock_ep_t *to)
+/* Queue one datagram at the endpoint holding @p to. Counts it in net->dropped if nobody holds the
+ * address or its queue is full. Returns the verdict. */
+static int mem_deliver(sock_memnet_t *net, const sock_ep_t *from, const sock_ep_t *to,
+                       const uint8_t *data, size_t len)
 {
-    sock_memnet_t *net = self->net;
-    uint8_t copy[SOCK_MEM_MAX_DATAGRAM];
-    size_t out_len = len;
-    sock_mem_t *dst;
+    sock_mem_t *dst = mem_find(net, to);
 
-    if (net->filter != NULL) {
-        if (len > 0) {
-            memcpy(copy, data, len);
-        }
-        if (net->filter(net->filter_arg, &self->addr, to, copy, &out_len) == SOCK_MEM_DROP) {
-            return SOCK_MEM_DROP;
-        }
-        if (out_len > len) {
-            out_len = len; /* the hook must not lengthen a datagram: ignore the extra bytes */
-        }
-        data = copy;
-    }
-    dst = mem_find(net, to);
     if (dst == NULL) {
+        net->dropped++;
         return SOCK_MEM_DROP;
     }
-    if (mem_enqueue(dst, &self->addr, data, out_len) != 0) {
+    if (mem_enqueue(dst, from, data, len) != 0) {
         dst->overflows++;
+        net->dropped++;
         return SOCK_MEM_DROP;
     }
     return SOCK_MEM_DELIVER;
+}
+
+/* ---- fault injection ------------------------------------------------------------------------ */
+
+#define MEM_PER_MILLE 1000u
+#define MEM_CORRUPT_BITS_MAX 8u
+
+/* splitmix64: tiny, portable, and good enough to decide faults. */
+static uint64_t mem_rng_next(sock_mem_faults_t *f)
+{
+    uint64_t z = (f->rng += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+/* A value in [0, n) (n > 0). */
+static size_t mem_rng_below(sock_mem_faults_t *f, size_t n)
+{
+    return (size_t)(mem_rng_next(f) % (uint64_t)n);
+}
+
+/* Whether a fault with @p rate per mille strikes. 0 and >= 1000 draw nothing. */
+static bool mem_hit(sock_mem_faults_t *f, uint16_t rate)
+{
+    if (rate == 0) {
+        return false;
+    }
+    if (rate >= MEM_PER_MILLE) {
+        return true;
+    }
+    return mem_rng_below(f, MEM_PER_MILLE) < rate;
+}
+
+/* Flip @p bits distinct bits of data[0..len). */
+static void mem_corrupt(sock_mem_faults_t *f, uint8_t *data, size_t len, unsigned bits)
+{
+    size_t done[MEM_CORRUPT_BITS_MAX];
+    unsigned n = 0;
+
+    if ((size_t)bits > len * 8u) {
+        bits = (unsigned)(len * 8u);
+    }
+    while (n < bits) {
+        size_t pos = mem_rng_below(f, len * 8u);
+        bool again = false;
+        for (unsigned i = 0; i < n; i++) {
+            again = again || done[i] == pos;
+        }
+        if (!again) {
+            done[n++] = pos;
+            data[pos / 8u] ^= (uint8_t)(1u << (pos % 8u));
+        }
+    }
+}
+
+/* Send held slot @p h on and free it. */
+static void mem_release(sock_mem_t *self, sock_mem_held_t *h)
+{
+    sock_mem_faults_t *f = self->faults;
+
+    (void)mem_deliver(self->net, &self->addr, &h->to, h->data, h->len);
+    h->used = 0;
+    f->held--;
+    f->stats.released++;
+}
+
+/* The busy slot held earliest that @p ready accepts, or NULL. */
+static sock_mem_held_t *mem_first_held(sock_mem_faults_t *f,
+                                       bool (*ready)(const sock_mem_held_t *h, uint64_t now),
+                                       uint64_t now)
+{
+    sock_mem_held_t *first = NULL;
+
+    for (size_t i = 0; i < CONFIG_SOCK_MEM_FAULT_HOLD; i++) {
+        sock_mem_held_t *h = &f->slot[i];
+        /* h->order - first->order wraps above UINT32_MAX / 2 when h was held first */
+        if (h->used && ready(h, now) &&
+            (first == NULL || h->order - first->order > UINT32_MAX / 2)) {
+            first = h;
+        }
+    }
+    return first;
+}
+
+static bool mem_ready_count(const sock_mem_held_t *h, uint64_t now)
+{
+    (void)now;
+    return h->after == 0 && h->due_ms == UINT64_MAX;
+}
+
+static bool mem_ready_time(const sock_mem_held_t *h, uint64_t now)
+{
+    return h->due_ms <= now;
+}
+
+static bool mem_ready_any(const sock_mem_held_t *h, uint64_t now)
+{
+    (void)h;
+    (void)now;
+    return true;
+}
+
+/* Release what @p ready accepts, oldest first. Returns the count. */
+static int mem_release_ready(sock_mem_t *self,
+                             bool (*ready)(const sock_mem_held_t *h, uint64_t now), uint64_t now)
+{
+    sock_mem_held_t *h;
+    int n = 0;
+
+    while (self->faults != NULL && (h = mem_first_held(self->faults, ready, now)) != NULL) {
+        mem_release(self, h);
+        n++;
+    }
+    return n;
+}
+
+static sock_mem_held_t *mem_free_slot(sock_mem_faults_t *f)
+{
+    for (size_t i = 0; i < CONFIG_SOCK_MEM_FAULT_HOLD; i++) {
+        if (!f->slot[i].used) {
+            return &f->slot[i];
+        }
+    }
+    return NULL;
+}
+
+/* One datagram sent by @p self through its faults (@p data is a private copy it may modify). */
+static void mem_faults_send(sock_mem_t *self, uint8_t *data, size_t len, const sock_ep_t *to)
+{
+    sock_mem_faults_t *f = self->faults;
+    const sock_mem_fault_cfg_t *c = &f->cfg;
+    enum { HOLD_NONE, HOLD_REORDER, HOLD_DELAY } hold = HOLD_NONE;
+    bool dropped = false;
+
+    f->stats.seen++;
+    if (mem_hit(f, c->drop)) {
+        f->stats.dropped++;
+        self->net->dropped++;
+        dropped = true;
+    } else {
+        if (len > 0 && mem_hit(f, c->corrupt)) {
+            unsigned bits = c->corrupt_bits == 0 ? 1u : c->corrupt_bits;
+            mem_corrupt(f, data, len, bits > MEM_CORRUPT_BITS_MAX ? MEM_CORRUPT_BITS_MAX : bits);
+            f->stats.corrupted++;
+        }
+        if (len > 0 && mem_hit(f, c->truncate)) {
+            len = mem_rng_below(f, len);
+            f->stats.truncated++;
+        }
+        if (mem_hit(f, c->duplicate)) {
+            f->stats.duplicated++;
+            (void)mem_deliver(self->net, &self->addr, to, data, len);
+        }
+        if (mem_hit(f, c->reorder)) {
+            hold = HOLD_REORDER;
+        } else if (mem_hit(f, c->delay)) {
+            hold = HOLD_DELAY;
+        }
+    }
+    sock_mem_held_t *slot = hold != HOLD_NONE ? mem_free_slot(f) : NULL;
+    if (hold != HOLD_NONE && slot == NULL) {
+        f->stats.hold_full++;
+        hold = HOLD_NONE;
+    }
+    if (!dropped && hold == HOLD_NONE) {
+        (void)mem_deliver(self->net, &self->addr, to, data, len);
+    }
+    /* this datagram has passed: reordered ones waiting for it may go (after it) */
+    for (size_t i = 0; i < CONFIG_SOCK_MEM_FAULT_HOLD; i++) {
+        sock_mem_held_t *h = &f->slot[i];
+        if (h->used && h->after > 0) {
+            h->after--;
+        }
+    }
+    (void)mem_release_ready(self, mem_ready_count, 0);
+    if (hold != HOLD_NONE) {
+        slot->used = 1;
+        slot->to = *to;
+        slot->len = len;
+        slot->order = f->order++;
+        if (len > 0) {
+            memcpy(slot->data, data, len);
+        }
+        if (hold == HOLD_REORDER) {
+            slot->after = c->reorder_gap == 0 ? 1u : c->reorder_gap;
+            slot->due_ms = UINT64_MAX;
+            f->stats.reordered++;
+        } else {
+            slot->after = 0;
+            slot->due_ms = self->net->now_ms + c->delay_ms;
+            f->stats.delayed++;
+        }
+        f->held++;
+    }
+}
+
+/* Drop whatever @p mem's faults hold (the endpoint closes: datagrams in flight are lost). */
+static void mem_faults_discard(sock_mem_t *mem)
+{
+    sock_mem_faults_t *f = mem->faults;
+
+    if (f == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < CONFIG_SOCK_MEM_FAULT_HOLD; i++) {
+        f->slot[i].used = 0;
+    }
+    f->held = 0;
 }
 
 /* ---- ops ------------------------------------------------------------------------------------ */
@@ -205,8 +408,11 @@ static int mem_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
 static int mem_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *remote)
 {
     sock_mem_t *mem = (sock_mem_t *)sock;
+    sock_memnet_t *net = mem->net;
+    uint8_t copy[SOCK_MEM_MAX_DATAGRAM];
+    size_t out_len = len;
 
-    if (mem->net == NULL) {
+    if (net == NULL) {
         return -EBADF;
     }
     if (remote == NULL || (buf == NULL && len > 0)) {
@@ -215,11 +421,30 @@ static int mem_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
     if (len > SOCK_MEM_MAX_DATAGRAM) {
         return -EMSGSIZE;
     }
-    mem->net->sent++;
-    if (mem_filter_and_queue(mem, buf, len, remote) == SOCK_MEM_DROP) {
-        mem->net->dropped++;
+    net->sent++;
+    if (net->filter == NULL && mem->faults == NULL) {
+        (void)mem_deliver(net, &mem->addr, remote, buf, len);
+        return (int)len;
     }
-    return (int)len;
+    /* the filter and the faults work on a copy: the sender's buffer is never touched */
+    if (len > 0) {
+        memcpy(copy, buf, len);
+    }
+    if (net->filter != NULL) {
+        if (net->filter(net->filter_arg, &mem->addr, remote, copy, &out_len) == SOCK_MEM_DROP) {
+            net->dropped++; /* the filter sits before the faults: they never see it */
+            return (int)len;
+        }
+        if (out_len > len) {
+            out_len = len; /* the hook must not lengthen a datagram: ignore the extra bytes */
+        }
+    }
+    if (mem->faults != NULL) {
+        mem_faults_send(mem, copy, out_len, remote);
+    } else {
+        (void)mem_deliver(net, &mem->addr, remote, copy, out_len);
+    }
+    return (int)len; /* UDP-like: the sender learns nothing of what happened in flight */
 }
 
 static int mem_wait(sock_t *sock, uint32_t timeout_ms)
@@ -257,6 +482,8 @@ static void mem_close(sock_t *sock)
     if (mem->net != NULL) {
         mem_unlink(mem);
     }
+    mem_faults_discard(mem);
+    mem->faults = NULL;
     mem_ring_reset(mem);
 }
 
@@ -297,6 +524,7 @@ int sock_mem_open(sock_mem_t *mem, sock_memnet_t *net, const sock_ep_t *addr)
     mem->base.flags = SOCK_F_DATAGRAM;
     mem->addr = *addr;
     mem->overflows = 0;
+    mem->faults = NULL;
     mem_ring_reset(mem);
     mem->net = net;
     mem->next = net->members;
@@ -319,4 +547,87 @@ int sock_mem_inject(sock_mem_t *to, const sock_ep_t *from, const void *data, siz
         return -ENOBUFS;
     }
     return (int)len;
+}
+
+int sock_mem_faults_init(sock_mem_faults_t *faults, uint64_t seed)
+{
+    if (faults == NULL) {
+        return -EINVAL;
+    }
+    memset(faults, 0, sizeof(*faults));
+    faults->rng = seed;
+    return 0;
+}
+
+int sock_mem_set_faults(sock_mem_t *mem, sock_mem_faults_t *faults)
+{
+    if (mem == NULL) {
+        return -EINVAL;
+    }
+    if (mem->net == NULL) {
+        return -EBADF;
+    }
+    if (faults != NULL) {
+        for (const sock_mem_t *m = mem->net->members; m != NULL; m = m->next) {
+            if (m != mem && m->faults == faults) {
+                return -EBUSY; /* one struct, one sender: its held datagrams know their source */
+            }
+        }
+    }
+    if (mem->faults != faults) {
+        (void)mem_release_ready(mem, mem_ready_any, 0);
+    }
+    mem->faults = faults;
+    return 0;
+}
+
+int sock_memnet_tick(sock_memnet_t *net, uint64_t now_ms)
+{
+    int n = 0;
+
+    if (net == NULL) {
+        return -EINVAL;
+    }
+    if (now_ms > net->now_ms) {
+        net->now_ms = now_ms;
+    }
+    /* a released datagram may be the last use of an endpoint's faults, but never unlinks it */
+    for (sock_mem_t *m = net->members; m != NULL; m = m->next) {
+        if (m->faults != NULL && m->faults->held > 0) {
+            n += mem_release_ready(m, mem_ready_time, net->now_ms);
+        }
+    }
+    return n;
+}
+
+uint64_t sock_memnet_next_release(const sock_memnet_t *net)
+{
+    uint64_t next = UINT64_MAX;
+
+    if (net == NULL) {
+        return next;
+    }
+    for (const sock_mem_t *m = net->members; m != NULL; m = m->next) {
+        if (m->faults == NULL) {
+            continue;
+        }
+        for (size_t i = 0; i < CONFIG_SOCK_MEM_FAULT_HOLD; i++) {
+            const sock_mem_held_t *h = &m->faults->slot[i];
+            if (h->used && h->due_ms < next) {
+                next = h->due_ms;
+            }
+        }
+    }
+    return next;
+}
+
+int sock_mem_faults_flush(sock_mem_t *mem)
+{
+    if (mem == NULL) {
+        return -EINVAL;
+    }
+    if (mem->net == NULL) {
+        return -EBADF;
+    }
+    return mem_release_ready(mem, mem_ready_any, 0);
 }

@@ -498,6 +498,15 @@ static void full_table_evicts_the_least_recently_active_session(void)
     now_ms += 1000;
     CHECK_EQ(client_open(2, NULL), -EINPROGRESS);
     pump(3);
+    if (backend->cookie_check == NULL) {
+        /* the stack checks cookies itself: the core never sees a verified hello, so it never
+         * evicts for one (a spoofed hello must not displace anyone): the table refuses */
+        CHECK_EQ(clients[2].ev.connected, 0);
+        CHECK_EQ(server_stats().evictions, 0);
+        CHECK(server_stats().drop_table_full >= 1);
+        teardown(3);
+        return;
+    }
     CHECK_EQ(clients[2].ev.connected, 1);
     CHECK_EQ(clients[0].ev.closed, 1); /* close_notify from the server */
     CHECK_EQ(clients[1].ev.closed, 0);

@@ -1,0 +1,530 @@
+/* Misuse and limits, beyond test_api.c's argument checks: transports with bad endpoints, foreign
+ * and stale session pointers, calls in the wrong state, re-entrant calls from the event callback,
+ * zero-length and maximum-size records, oversized datagrams, exhausted tables, closing a socket
+ * with live sessions (the peers get close_notify; the slots and the socket are zeroed), and a full
+ * driver registry. Runs against every registered backend where a backend is involved. */
+#include <stdlib.h>
+
+#include "secure_sock/sock_mem.h"
+#include "secure_sock/sock_secure.h"
+#include "secure_sock/sock_udp.h"
+#include "testutil.h"
+
+#define SLOTS 4
+
+static const uint8_t key[16] = { 0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
+                                 0x98, 0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f };
+static const sock_secure_psk_t psk = { (const uint8_t *)"misuse", 6, key, sizeof(key) };
+
+typedef struct {
+    int connected, data, closed, error, expired, last_err;
+    int reentrant_process; /* what sock_secure_process() returned from inside the callback */
+    bool call_process;
+} events_t;
+
+typedef struct {
+    sock_mem_t mem;
+    sock_secure_t sock;
+    sock_secure_session_t slots[SLOTS];
+    events_t ev;
+} node_t;
+
+static sock_memnet_t net;
+static uint64_t now_ms;
+static const char *backend; /* the one under test */
+
+static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
+                     int err, void *arg)
+{
+    (void)s;
+    events_t *e = arg;
+    switch (ev) {
+    case SOCK_SECURE_EV_CONNECTED: e->connected++; break;
+    case SOCK_SECURE_EV_DATA: e->data++; break;
+    case SOCK_SECURE_EV_CLOSED: e->closed++; e->last_err = err; break;
+    case SOCK_SECURE_EV_ERROR: e->error++; e->last_err = err; break;
+    case SOCK_SECURE_EV_EXPIRED: e->expired++; e->last_err = err; break;
+    }
+    if (e->call_process) {
+        e->reentrant_process = sock_secure_process(sock);
+    }
+}
+
+static int open_node(node_t *n, const char *addr, sock_secure_role_t role)
+{
+    memset(&n->ev, 0, sizeof(n->ev));
+    sock_ep_t ep = tu_ep(addr);
+    int rc = sock_mem_open(&n->mem, &net, &ep);
+    if (rc < 0) {
+        return rc;
+    }
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    cfg.role = role;
+    cfg.backend = backend;
+    cfg.transport = &n->mem.base;
+    cfg.sessions = n->slots;
+    cfg.session_count = SLOTS;
+    cfg.psk = &psk;
+    cfg.psk_count = 1;
+    cfg.clock = tu_clock;
+    cfg.clock_arg = &now_ms;
+    cfg.event_cb = on_event;
+    cfg.event_arg = &n->ev;
+    return sock_secure_create(&n->sock, &cfg);
+}
+
+static void close_node(node_t *n)
+{
+    sock_secure_close(&n->sock);
+    sock_close(&n->mem.base);
+}
+
+static node_t server, client, other;
+
+static void pump(node_t *const *nodes, size_t count)
+{
+    for (int i = 0; i < 100; i++) {
+        uint32_t queued = 0;
+        for (size_t k = 0; k < count; k++) {
+            sock_secure_process(&nodes[k]->sock);
+        }
+        for (size_t k = 0; k < count; k++) {
+            queued += nodes[k]->mem.queued;
+        }
+        if (queued == 0) {
+            return;
+        }
+    }
+}
+
+static void pump2(void)
+{
+    node_t *const nodes[] = { &server, &client };
+    pump(nodes, 2);
+}
+
+/* A server and a connected client; returns the client's session (NULL on failure). */
+static sock_secure_session_t *pair(sock_secure_session_t **server_side)
+{
+    now_ms = 1000;
+    sock_memnet_init(&net);
+    CHECK_EQ(open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER), 0);
+    CHECK_EQ(open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT), 0);
+    sock_secure_session_t *cs = NULL;
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
+    pump2();
+    CHECK_EQ(client.ev.connected, 1);
+    if (server_side != NULL) {
+        *server_side = NULL;
+        CHECK_EQ(sock_secure_accept(&server.sock, server_side, 0), 0);
+    }
+    return client.ev.connected == 1 ? cs : NULL;
+}
+
+static void unpair(void)
+{
+    close_node(&client);
+    close_node(&server);
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* ---- transports --------------------------------------------------------------------------- */
+
+static void memory_link_tolerates_bad_endpoints_and_sources(void)
+{
+    uint8_t buf[32];
+    sock_ep_t unspec, weird;
+    memset(&unspec, 0, sizeof(unspec));
+    memset(&weird, 0xff, sizeof(weird)); /* family 255 */
+    sock_memnet_init(&net);
+    sock_mem_t a;
+    sock_ep_t aep = tu_ep("10.0.0.1:1");
+    CHECK_EQ(sock_mem_open(&a, &net, &aep), 0);
+    /* sending to an endpoint no member holds (or that cannot exist) is a UDP-like drop */
+    CHECK_EQ(sock_send(&a.base, "x", 1, &unspec), 1);
+    CHECK_EQ(sock_send(&a.base, "x", 1, &weird), 1);
+    CHECK_EQ(net.dropped, 2);
+    /* a forged source of any family is delivered as given */
+    CHECK_EQ(sock_mem_inject(&a, &weird, "y", 1), 1);
+    sock_ep_t from;
+    CHECK_EQ(sock_recv(&a.base, buf, sizeof(buf), &from), 1);
+    CHECK_EQ(from.family, 0xff);
+    /* zero-length buffer: a queued datagram does not fit and is discarded */
+    CHECK_EQ(sock_mem_inject(&a, &aep, "zz", 2), 2);
+    CHECK_EQ(sock_recv(&a.base, buf, 0, NULL), -EMSGSIZE);
+    CHECK_EQ(a.queued, 0);
+    /* the memory link has no stream ops */
+    CHECK(a.base.ops->connect == NULL && a.base.ops->disconnect == NULL);
+    sock_close(&a.base);
+    CHECK_EQ(sock_mem_open(&a, &net, &unspec), -EINVAL);
+    CHECK_EQ(sock_mem_open(&a, &net, &weird), -EINVAL);
+}
+
+static void udp_refuses_bad_destinations(void)
+{
+    sock_udp_t u;
+    sock_ep_t lo = tu_ep("127.0.0.1:0");
+    if (sock_udp_open(&u, &lo) != 0) {
+        printf("  (no IPv4 loopback: skipped)\n");
+        CHECK(1);
+        return;
+    }
+    sock_ep_t unspec, weird;
+    memset(&unspec, 0, sizeof(unspec));
+    memset(&weird, 0, sizeof(weird));
+    weird.family = 9;
+    CHECK_EQ(sock_send(&u.base, "x", 1, &unspec), -EAFNOSUPPORT);
+    CHECK_EQ(sock_send(&u.base, "x", 1, &weird), -EAFNOSUPPORT);
+    static uint8_t big[70000];
+    sock_ep_t dst = tu_ep("127.0.0.1:9");
+    CHECK_EQ(sock_send(&u.base, big, sizeof(big), &dst), -EMSGSIZE); /* beyond any UDP datagram */
+    uint8_t buf[4];
+    CHECK_EQ(sock_recv(&u.base, buf, 0, NULL), -EAGAIN);
+    CHECK(u.base.ops->connect == NULL && u.base.ops->disconnect == NULL);
+    sock_close(&u.base);
+    sock_ep_t bad = lo;
+    bad.family = 9;
+    CHECK_EQ(sock_udp_open(&u, &bad), -EINVAL);
+    sock_close(&u.base); /* safe after a failed open */
+}
+
+/* ---- sessions in the wrong state or of the wrong socket ------------------------------------- */
+
+static void foreign_and_stale_session_pointers_are_refused(void)
+{
+    sock_secure_session_t *ss = NULL;
+    sock_secure_session_t *cs = pair(&ss);
+    REQUIRE(cs != NULL && ss != NULL);
+    uint8_t buf[16];
+    /* a session of the client used with the server socket */
+    sock_secure_session_t *want = cs;
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), -EINVAL);
+    /* a zeroed struct that is no slot of any socket */
+    static sock_secure_session_t stray;
+    CHECK_EQ(sock_secure_session_close(&stray), -EINVAL);
+    CHECK_EQ(sock_secure_send(&stray, "x", 1), -ENOTCONN);
+    CHECK_EQ(sock_secure_pending(&stray), 0);
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(&stray, &info), -EINVAL);
+    /* session_close needs no socket: a slot closes in the socket that owns it, not another */
+    sock_secure_stats_t before;
+    sock_secure_stats(&client.sock, &before);
+    CHECK_EQ(sock_secure_session_close(ss), 0);
+    sock_secure_stats_t st;
+    sock_secure_stats(&server.sock, &st);
+    CHECK_EQ(st.sessions_open, 0);
+    sock_secure_stats(&client.sock, &st);
+    CHECK_EQ(st.sessions_open, before.sessions_open);
+    pump2();
+    CHECK_EQ(client.ev.closed, 1); /* close_notify */
+    /* the stale pointer after session_close */
+    CHECK_EQ(sock_secure_send(ss, "x", 1), -ENOTCONN);
+    CHECK_EQ(sock_secure_session_close(ss), -EINVAL);
+    CHECK_EQ(sock_secure_max_payload(ss), -ENOTCONN);
+    CHECK_EQ(sock_secure_renew(ss), -ENOTCONN);
+    /* the client's session is CLOSED (peer closed), not free: info works, send does not */
+    CHECK_EQ(sock_secure_session_info(cs, &info), 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_CLOSED);
+    CHECK_EQ(info.last_error, SOCK_SECURE_E_PEER_CLOSED);
+    CHECK(all_zero(cs->drv, sizeof(cs->drv))); /* the ended session's keys are gone already */
+    CHECK_EQ(sock_secure_send(cs, "x", 1), -ENOTCONN);
+    CHECK_EQ(sock_secure_max_payload(cs), -ENOTCONN);
+    CHECK_EQ(sock_secure_pending(cs), 0);
+    unpair();
+    /* everything after the sockets are closed */
+    CHECK_EQ(sock_secure_send(cs, "x", 1), -ENOTCONN);
+    CHECK_EQ(sock_secure_session_close(cs), -EINVAL);
+    CHECK_EQ(sock_secure_session_info(cs, &info), -EINVAL);
+    CHECK_EQ(sock_secure_recv(&client.sock, NULL, buf, sizeof(buf), 0), -EINVAL);
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), -EINVAL);
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINVAL);
+    sock_secure_close(&client.sock); /* again: harmless */
+}
+
+static void connect_refuses_an_unspecified_peer_and_a_second_session_to_one_peer(void)
+{
+    sock_secure_session_t *cs = pair(NULL);
+    REQUIRE(cs != NULL);
+    sock_ep_t unspec;
+    memset(&unspec, 0, sizeof(unspec));
+    sock_secure_session_t *s2 = NULL;
+    CHECK_EQ(sock_secure_connect(&client.sock, &unspec, &s2, 0), -EINVAL);
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &s2, 0), -EALREADY);
+    CHECK(s2 == NULL);
+    unpair();
+}
+
+static void process_called_from_the_event_callback_does_nothing(void)
+{
+    sock_secure_session_t *ss = NULL;
+    sock_secure_session_t *cs = pair(&ss);
+    REQUIRE(cs != NULL && ss != NULL);
+    server.ev.call_process = true;
+    server.ev.reentrant_process = -999;
+    CHECK_EQ(sock_secure_send(cs, "ping", 4), 4);
+    pump2();
+    CHECK_EQ(server.ev.data, 1);
+    CHECK_EQ(server.ev.reentrant_process, 0); /* the guard: no nested processing */
+    uint8_t buf[8];
+    sock_secure_session_t *from = NULL;
+    CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), 4);
+    CHECK(from == ss);
+    server.ev.call_process = false;
+    unpair();
+}
+
+static void waiting_for_one_session_while_another_holds_a_record_is_ebusy(void)
+{
+    sock_secure_session_t *ss = NULL;
+    sock_secure_session_t *cs = pair(&ss);
+    REQUIRE(cs != NULL && ss != NULL);
+    CHECK_EQ(open_node(&other, "[fd00::3]:40000", SOCK_SECURE_CLIENT), 0);
+    sock_secure_session_t *os = NULL;
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
+    node_t *const all[] = { &server, &client, &other };
+    pump(all, 3);
+    sock_secure_session_t *ss2 = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss2, 0), 0);
+    REQUIRE(ss2 != NULL);
+    CHECK_EQ(sock_secure_send(cs, "from client", 11), 11);
+    pump(all, 3);
+    uint8_t buf[32];
+    sock_secure_session_t *want = ss2;
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), -EBUSY);
+    want = ss;
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 11);
+    close_node(&other);
+    unpair();
+}
+
+/* ---- record sizes ------------------------------------------------------------------------- */
+
+static void zero_length_send_puts_nothing_on_the_wire(void)
+{
+    sock_secure_session_t *cs = pair(NULL);
+    REQUIRE(cs != NULL);
+    uint32_t sent = net.sent;
+    CHECK_EQ(sock_secure_send(cs, NULL, 0), 0);
+    CHECK_EQ(sock_secure_send(cs, "", 0), 0);
+    CHECK_EQ(net.sent, sent);
+    pump2();
+    CHECK_EQ(server.ev.data, 0);
+    unpair();
+}
+
+static void records_at_the_maximum_size_arrive_intact_and_one_more_byte_is_refused(void)
+{
+    sock_secure_session_t *ss = NULL;
+    sock_secure_session_t *cs = pair(&ss);
+    REQUIRE(cs != NULL && ss != NULL);
+    int max = sock_secure_max_payload(cs);
+    CHECK(max > 0 && max <= CONFIG_SOCK_SECURE_MAX_DATAGRAM);
+    CHECK_EQ(sock_secure_max_payload(ss), max);
+    static uint8_t out[CONFIG_SOCK_SECURE_MAX_DATAGRAM + 1];
+    static uint8_t in[CONFIG_SOCK_SECURE_MAX_DATAGRAM + 1];
+    for (size_t i = 0; i < sizeof(out); i++) {
+        out[i] = (uint8_t)(i * 31 + 7);
+    }
+    REQUIRE(max > 0);
+    CHECK_EQ(sock_secure_send(cs, out, (size_t)max + 1), -EMSGSIZE);
+    CHECK_EQ(sock_secure_send(cs, out, (size_t)max), max);
+    pump2();
+    /* a buffer one byte short keeps the record; NULL with length 0 only asks */
+    sock_secure_session_t *want = ss;
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, in, (size_t)max - 1, 0), -EMSGSIZE);
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, NULL, 0, 0), -EMSGSIZE);
+    CHECK_EQ(sock_secure_pending(ss), max);
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, in, (size_t)max, 0), max);
+    CHECK_MEM(in, out, (size_t)max);
+    /* and back, at the maximum again */
+    CHECK_EQ(sock_secure_send(ss, out + 1, (size_t)max), max);
+    pump2();
+    want = cs;
+    CHECK_EQ(sock_secure_recv(&client.sock, &want, in, sizeof(in), 0), max);
+    CHECK_MEM(in, out + 1, (size_t)max);
+    unpair();
+}
+
+static void oversized_and_empty_datagrams_from_a_peer_are_dropped_and_counted(void)
+{
+    sock_secure_session_t *ss = NULL;
+    sock_secure_session_t *cs = pair(&ss);
+    REQUIRE(cs != NULL && ss != NULL);
+    static uint8_t big[CONFIG_SOCK_SECURE_MAX_DATAGRAM + 1];
+    memset(big, 0x17, sizeof(big));
+    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, big, sizeof(big)), (int)sizeof(big));
+    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, big, 0), 0);
+    sock_ep_t stranger = tu_ep("[fd00::99]:9");
+    CHECK_EQ(sock_mem_inject(&server.mem, &stranger, big, 0), 0);
+    pump2();
+    sock_secure_stats_t st;
+    sock_secure_stats(&server.sock, &st);
+    CHECK_EQ(st.drop_oversize, 1);
+    CHECK_EQ(st.sessions_open, 1);
+    CHECK_EQ(st.sessions_handshake, 0);
+    CHECK_EQ(server.ev.error + server.ev.closed, 0);
+    CHECK_EQ(sock_secure_send(cs, "still fine", 10), 10);
+    pump2();
+    uint8_t buf[16];
+    sock_secure_session_t *want = ss;
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 10);
+    unpair();
+}
+
+/* ---- tables and closing ------------------------------------------------------------------- */
+
+static void closing_a_socket_with_live_sessions_notifies_every_peer_and_zeroes_everything(void)
+{
+    static node_t peers[3];
+    now_ms = 1000;
+    sock_memnet_init(&net);
+    CHECK_EQ(open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER), 0);
+    node_t *all[4] = { &server, &peers[0], &peers[1], &peers[2] };
+    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    for (int i = 0; i < 3; i++) {
+        char addr[32];
+        snprintf(addr, sizeof(addr), "[fd00::%d]:40000", 10 + i);
+        CHECK_EQ(open_node(&peers[i], addr, SOCK_SECURE_CLIENT), 0);
+        sock_secure_session_t *s = NULL;
+        CHECK_EQ(sock_secure_connect(&peers[i].sock, &srv, &s, 0), -EINPROGRESS);
+    }
+    pump(all, 4);
+    sock_secure_stats_t st;
+    sock_secure_stats(&server.sock, &st);
+    CHECK_EQ(st.sessions_open, 3);
+    /* a fourth peer mid-handshake: it gets nothing (there is nothing to close yet) */
+    CHECK_EQ(open_node(&other, "[fd00::20]:40000", SOCK_SECURE_CLIENT), 0);
+    sock_secure_session_t *os = NULL;
+    CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
+    sock_secure_process(&server.sock); /* its hello -> HelloVerifyRequest */
+    sock_secure_close(&server.sock);
+    CHECK(all_zero(&server.sock, sizeof(server.sock)));
+    CHECK(all_zero(server.slots, sizeof(server.slots))); /* keys and state of every session */
+    node_t *peers_only[3] = { &peers[0], &peers[1], &peers[2] };
+    pump(peers_only, 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(peers[i].ev.closed, 1);
+        CHECK_EQ(peers[i].ev.last_err, SOCK_SECURE_E_PEER_CLOSED);
+        close_node(&peers[i]);
+    }
+    close_node(&other);
+    sock_close(&server.mem.base);
+}
+
+static void session_close_zeroes_the_slot(void)
+{
+    sock_secure_session_t *ss = NULL;
+    sock_secure_session_t *cs = pair(&ss);
+    REQUIRE(cs != NULL && ss != NULL);
+    CHECK(!all_zero(ss, sizeof(*ss)));
+    CHECK_EQ(sock_secure_session_close(ss), 0);
+    CHECK(all_zero(ss, sizeof(*ss)));
+    CHECK_EQ(sock_secure_session_close(cs), 0);
+    CHECK(all_zero(cs, sizeof(*cs)));
+    unpair();
+}
+
+static void a_full_client_table_refuses_and_a_freed_slot_is_reused(void)
+{
+    now_ms = 1000;
+    sock_memnet_init(&net);
+    CHECK_EQ(open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT), 0);
+    sock_secure_session_t *s[SLOTS + 1] = { NULL };
+    for (int i = 0; i < SLOTS; i++) {
+        sock_ep_t peer = tu_ep("[fd00::100]:5684");
+        peer.port = (uint16_t)(5684 + i);
+        CHECK_EQ(sock_secure_connect(&client.sock, &peer, &s[i], 0), -EINPROGRESS);
+    }
+    sock_ep_t extra = tu_ep("[fd00::101]:5684");
+    CHECK_EQ(sock_secure_connect(&client.sock, &extra, &s[SLOTS], 0), -ENOMEM);
+    CHECK_EQ(sock_secure_session_close(s[1]), 0);
+    CHECK_EQ(sock_secure_connect(&client.sock, &extra, &s[SLOTS], 0), -EINPROGRESS);
+    CHECK(s[SLOTS] == s[1]);
+    close_node(&client);
+}
+
+static void every_backend(void (*fn)(void), const char *name)
+{
+    for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
+        backend = sock_secure_backend_at(b)->name;
+        int before = tu_failures;
+        fn();
+        if (tu_failures != before) {
+            printf("  ^ %s failed with backend %s\n", name, backend);
+        }
+    }
+}
+
+#define RUN_ALL(fn)                                                                        \
+    do {                                                                                   \
+        int tu_before_ = tu_failures;                                                      \
+        every_backend(fn, #fn);                                                            \
+        printf("%s %s\n", tu_failures == tu_before_ ? "ok  " : "FAIL", #fn);               \
+        fflush(stdout);                                                                    \
+    } while (0)
+
+/* Last: it fills the process-wide registry with dummies. */
+static void a_full_driver_registry_refuses_more_and_init_stays_idempotent(void)
+{
+    static tlsman_driver_t fakes[CONFIG_SOCK_SECURE_MAX_DRIVERS];
+    static char names[CONFIG_SOCK_SECURE_MAX_DRIVERS][16];
+    const tlsman_driver_t *first = sock_secure_backend(NULL);
+    REQUIRE(first != NULL);
+    tlsman_driver_t nameless = *first;
+    nameless.name = NULL;
+    CHECK_EQ(sock_secure_register(&nameless), -EINVAL);
+    size_t have = 0;
+    while (sock_secure_backend_at(have) != NULL) {
+        have++;
+    }
+    CHECK(sock_secure_backend_at(SIZE_MAX) == NULL);
+    int rc = 0;
+    size_t added = 0;
+    for (size_t i = 0; i < CONFIG_SOCK_SECURE_MAX_DRIVERS && rc == 0; i++) {
+        fakes[i] = *first;
+        snprintf(names[i], sizeof(names[i]), "fake%zu", i);
+        fakes[i].name = names[i];
+        rc = sock_secure_register(&fakes[i]);
+        added += rc == 0;
+    }
+    CHECK_EQ(rc, -ENOMEM);
+    CHECK_EQ(have + added, CONFIG_SOCK_SECURE_MAX_DRIVERS);
+    CHECK_EQ(sock_secure_init(), 0); /* the built-in stacks are there already */
+    CHECK(sock_secure_backend(NULL) == first);
+}
+
+int main(void)
+{
+    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
+        tu_skip("no backend built");
+    }
+    RUN(memory_link_tolerates_bad_endpoints_and_sources);
+    RUN(udp_refuses_bad_destinations);
+    RUN_ALL(foreign_and_stale_session_pointers_are_refused);
+    RUN_ALL(connect_refuses_an_unspecified_peer_and_a_second_session_to_one_peer);
+    RUN_ALL(process_called_from_the_event_callback_does_nothing);
+    RUN_ALL(waiting_for_one_session_while_another_holds_a_record_is_ebusy);
+    RUN_ALL(zero_length_send_puts_nothing_on_the_wire);
+    RUN_ALL(records_at_the_maximum_size_arrive_intact_and_one_more_byte_is_refused);
+    RUN_ALL(oversized_and_empty_datagrams_from_a_peer_are_dropped_and_counted);
+    RUN_ALL(closing_a_socket_with_live_sessions_notifies_every_peer_and_zeroes_everything);
+    RUN_ALL(session_close_zeroes_the_slot);
+    RUN_ALL(a_full_client_table_refuses_and_a_freed_slot_is_reused);
+    RUN(a_full_driver_registry_refuses_more_and_init_stays_idempotent);
+    return tu_exit();
+}
