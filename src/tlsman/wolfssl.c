@@ -1,6 +1,7 @@
 /**
  * @file wolfssl.c
- * @brief TLSMAN driver for wolfSSL 5.5 (DTLS 1.2 / TLS 1.2 with pre-shared keys).
+ * @brief TLSMAN driver for wolfSSL 5.5 (DTLS 1.2 / TLS 1.2 with pre-shared keys and with X.509
+ *        certificates: the ECDHE-ECDSA suites on P-256).
  *
  * Memory BIO: wolfSSL reads and writes ciphertext through the core's tlsman_io_t (custom I/O
  * callbacks); it never sees a socket. Timers: wolfSSL has no timer callbacks in non-blocking DTLS,
@@ -9,6 +10,18 @@
  * flight starts, and on timer_expired lets the next handshake step call
  * wolfSSL_dtls_got_timeout(), which resends the flight. wolfSSL's own back-off is reset before
  * every retransmission so it never gives up first (the core counts and enforces the limit).
+ *
+ * Certificates: the socket's key, certificate chain and trust anchors are loaded at ctx_init into
+ * the WOLFSSL_CTX (wolfSSL keeps parsed copies; P-256 only, key checked against the certificate);
+ * cred_check() parses into a scratch WOLFSSL_CTX so the credential store refuses bad input early
+ * (SOCK_SECURE_E_CRED_FORMAT / _TYPE, -ENOTSUP for RSA and other curves). Verification follows
+ * tlsman_config_t.verify: WOLFSSL_VERIFY_NONE, PEER (optional: ss_verify_cb accepts what fails and
+ * reports it), PEER|FAIL_IF_NO_PEER_CERT (a required client certificate). ss_verify_cb sees every
+ * certificate the peer sent (this build has WOLFSSL_ALWAYS_VERIFY_CB and VERIFY_CB_ALL_CERTS) and
+ * turns wolfSSL's verdict into SOCK_SECURE_VFY_* bits (info.verify), running the application's
+ * verify_cb with the certificate's DER. A client sets the expected name with set_server_name
+ * (SNI and wolfSSL_check_domain_name). The client offers only P-256 for ECDHE, and no peer ECC key
+ * under 256 bits is taken.
  *
  * What this Debian build (5.5.4, configure defaults + Debian's options) can and cannot do:
  * - Plain-PSK suites: only TLS_PSK_WITH_CHACHA20_POLY1305_SHA256 is compiled in. The static PSK
@@ -58,17 +71,37 @@
  *   datagrams that completed its handshake (ChangeCipherSpec + Finished, 67 bytes with
  *   CHACHA20-POLY1305) and resends them verbatim when handshake records arrive afterwards, until
  *   the client's first application record shows it has them.
+ * - Certificates, where 5.5.4 differs from mbedTLS: the verify callback is not called for the
+ *   trust anchor (only for the certificates the peer sent: a server with one certificate gives
+ *   one call, depth 0); a certificate not yet valid is answered with certificate_expired (mbedTLS:
+ *   certificate_unknown) and one the application refuses with bad_certificate (mbedTLS:
+ *   access_denied) - wolfSSL picks the alert. In the callback, store->error carries the
+ *   OpenSSL-style X509_V_ERR_* code, and 5.5.4 reports an expired certificate as
+ *   X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD and a future one as ..._NOT_BEFORE_FIELD; both are
+ *   mapped. wolfSSL_CTX_check_private_key compares only the key types for ECC, so the driver
+ *   compares the public points itself (SOCK_SECURE_E_CRED_MISMATCH). A peer certificate on another
+ *   curve of at least 256 bits (P-384) is not refused as mbedTLS refuses it. No raw public keys
+ *   (RFC 7250 arrived in later wolfSSL): no TLSMAN_CAP_RPK.
  * - Renegotiation is not compiled in (renew is NULL); session tickets and the session cache are
  *   turned off, so nothing of a session outlives session_free().
- * - TLS 1.2 over streams handshakes and carries data at the driver level (see its test), but the
- *   stream contract's flush() and partial writes are not implemented, so TLSMAN_CAP_TLS is not
- *   claimed yet. cookie_write/cookie_check stay NULL: wolfSSL's cookie is an HMAC over the whole
- *   ClientHello, which the core's stateless answer cannot reproduce; the core's fallback (a
- *   session per ClientHello, freed after the HelloVerifyRequest) is what this driver serves.
+ * - TLS 1.2 over streams (TLSMAN_CAP_TLS): output the transport refuses is never left to
+ *   wolfSSL, whose WANT_WRITE keeps the record in its output buffer and wants the next
+ *   wolfSSL_write() repeated with the same data (it resumes at the old offset of whatever buffer
+ *   it is given). The send callback instead keeps the refused bytes in a per-session heap buffer
+ *   (s->out) and reports them sent; everything after waits behind them: write() and handshake()
+ *   push them first (write() takes nothing new, -EAGAIN, while some wait), flush() pushes them.
+ *   So a record wolfSSL built counts as accepted, and no byte is lost, sent twice or reordered,
+ *   close_notify included. The buffer holds at most one record and what the same call added (a
+ *   handshake flight, an alert): up to ~16.5 KB, allocated only while the transport is blocked.
+ *   write() takes up to max_payload() bytes (one record, 16 KB) per call.
+ * - cookie_write/cookie_check stay NULL: wolfSSL's cookie is an HMAC over the whole ClientHello,
+ *   which the core's stateless answer cannot reproduce; the core's fallback (a session per
+ *   ClientHello, freed after the HelloVerifyRequest) is what this driver serves.
  *
- * Memory: the per-socket state (WOLFSSL_CTX pointer, cookie secret, the client's PSK copy) and the
- * per-session state (WOLFSSL pointer, flight and record tracking, the kept last flight) live in
- * the core's areas: 232 and 264 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
+ * Memory: the per-socket state (WOLFSSL_CTX pointer, cookie secret, the client's PSK copy,
+ * verification settings) and the per-session state (WOLFSSL pointer, flight and record tracking,
+ * the kept last flight, verification results, the TLS output buffer's pointer) live in the core's
+ * areas: 248 and 304 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
  * 5.5.4 x86_64 with counting wolfSSL_SetAllocators hooks (DTLS 1.2, PSK-CHACHA20-POLY1305):
  * - per socket: 9,180 bytes in 7 blocks (the WOLFSSL_CTX and its method), freed by ctx_free;
  * - per session: 56.0 KB from session_init (9 blocks: the WOLFSSL object 10.9 KB, its
@@ -81,6 +114,17 @@
  * - once: 136 bytes from wolfSSL_Init(), kept (wolfSSL_Cleanup is not called: other users of
  *   wolfSSL in the process may need the library). 200 handshakes in a row, completed or failed
  *   (wrong PSK), leave nothing behind (wolfSSL's OpenSSL-compatible error queue does not grow).
+ * - certificates (ECDHE-ECDSA-AES128-CCM-8, same method, measured once wolfSSL's caches were
+ *   full): a server socket with certificate and key 9.7 KB, a client socket with one CA 10.1 KB;
+ *   session_init 56.0 KB per side as with PSK; the two sessions of one handshake together peak
+ *   at 168 KB; established, the client (it keeps the server's certificate: SESSION_CERTS,
+ *   KEEP_PEER_CERT) 78.6 KB and the server (no client certificate) 57.3 KB.
+ * - Debian builds with FP_ECC: wolfCrypt keeps a per-thread cache of fixed-point tables for the
+ *   ECC points it uses most (the curve's base point, the keys it verifies with). It is no leak
+ *   (bounded: it stopped at 12.4 MB after ~50 certificate handshakes on x86_64 and stayed there
+ *   for 400 more) but it is by far the largest thing certificates cost on this build, outlives
+ *   every socket, and is only released by wc_ecc_fp_free() (or wolfSSL_Cleanup()), which the
+ *   driver does not call: other sockets and other users of wolfSSL in the thread may be using it.
  */
 
 /* pthread_once for the one-time wolfSSL_Init(), strnlen. */
@@ -93,6 +137,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* options.h would otherwise redefine _FORTIFY_SOURCE (a warning at -O0): keep the build's own. */
@@ -101,8 +146,11 @@
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/version.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 #include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/rsa.h>
 
 #include "secure_sock/config.h"
 #include "secure_sock/error.h"
@@ -113,6 +161,16 @@
 #endif
 #if defined(NO_PSK) || defined(WOLFSSL_NO_TLS12)
 #error "wolfSSL must have TLS 1.2 and PSK"
+#endif
+
+/* Certificates (TLSMAN_CAP_X509, the ECDHE-ECDSA suites) need ECC, certificate parsing, the
+ * OpenSSL-compatible verify callback (X509_STORE_CTX with the current certificate) and SNI;
+ * without them the driver is PSK-only and says so in its caps. */
+#if defined(HAVE_ECC) && !defined(NO_CERTS) && defined(OPENSSL_EXTRA) && defined(HAVE_SNI) && \
+    defined(WOLFSSL_PEM_TO_DER) && !defined(NO_RSA)
+#define SS_X509 1
+#else
+#define SS_X509 0
 #endif
 
 /* ---- state ----------------------------------------------------------------------------------- */
@@ -134,6 +192,11 @@ typedef struct {
     uint16_t mtu;                            /**< DTLS path MTU, 0 = wolfSSL's own */
     bool server;                             /**< role */
     bool datagram;                           /**< DTLS */
+    bool have_own;                           /**< a certificate chain and its key are loaded */
+    bool have_ca;                            /**< trust anchors are loaded */
+    uint8_t verify;                          /**< resolved tlsman_verify_t */
+    tlsman_verify_cb_t verify_cb;            /**< the application's check, or NULL */
+    void *verify_arg;                        /**< passed to it */
 } ss_wolfssl_ctx_t;
 
 /** Per-session state, in the core's session area. */
@@ -154,6 +217,10 @@ typedef struct {
     bool peer_ccs;                 /**< ... and then its ChangeCipherSpec */
     uint8_t alert;                 /**< last alert description */
     uint8_t alert_origin;          /**< tlsman_alert_origin_t */
+    bool vfy_seen;                 /**< the verify callback saw a peer certificate */
+    bool vfy_abort;                /**< the application's verify_cb returned an error */
+    uint32_t verify;               /**< SOCK_SECURE_VFY_* found by wolfSSL's verification */
+    uint32_t vfy_app;              /**< ... and added by the application's verify_cb */
     uint16_t rec_min;              /**< smallest valid encrypted record body (the AEAD overhead) */
     /* What the current driver call saw (reset by ss_call_begin). */
     bool rx_dropped;               /**< io->recv dropped an oversized datagram */
@@ -179,6 +246,12 @@ typedef struct {
     uint16_t flight_len[SS_FLIGHT_DGRAMS];
     uint8_t flight_n;              /**< datagrams in flight[], 0 = none (or too large) */
     bool flight_full;              /**< the current call sent more than flight[] holds */
+    /* TLS: output the transport refused (-EAGAIN), kept here instead of in wolfSSL (see
+     * ss_send_cb); heap, allocated only while something waits. */
+    uint8_t *out;
+    size_t out_off;                /**< first byte not yet sent */
+    size_t out_len;                /**< bytes in out */
+    size_t out_cap;                /**< its size */
 } ss_wolfssl_session_t;
 
 _Static_assert(sizeof(ss_wolfssl_ctx_t) <= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE,
@@ -195,6 +268,7 @@ _Static_assert(CONFIG_SOCK_SECURE_MAX_DATAGRAM <= INT_MAX - 100, "datagram size 
 #define SS_ALERT_UNEXPECTED_MESSAGE 10u
 #define SS_ALERT_BAD_RECORD_MAC     20u
 #define SS_ALERT_HANDSHAKE_FAILURE  40u
+#define SS_ALERT_BAD_CERTIFICATE    42u
 #define SS_ALERT_DECODE_ERROR       50u
 #define SS_ALERT_DECRYPT_ERROR      51u
 #define SS_ALERT_PROTOCOL_VERSION   70u
@@ -244,12 +318,25 @@ static int ss_lib_ready(void)
 
 /* The suites secure_sock routes today: plain PSK with an AEAD cipher (RFC 4279, 6655, 7905). */
 static const uint16_t ss_psk_aead_suites[] = { 0xC0A8u, 0xC0A4u, 0x00A8u, 0xCCABu };
+/* ... and with certificates: ECDHE-ECDSA with AES-128-CCM-8 (RFC 7251, CoAP) and AES-128-GCM. */
+static const uint16_t ss_cert_suites[] = { 0xC0AEu, 0xC02Bu };
+
+/** Does the suite authenticate the server with a certificate (ECDHE-ECDSA)? */
+static bool ss_suite_uses_cert(uint16_t suite)
+{
+    for (size_t i = 0; i < sizeof(ss_cert_suites) / sizeof(ss_cert_suites[0]); i++) {
+        if (ss_cert_suites[i] == suite) {
+            return SS_X509 != 0;
+        }
+    }
+    return false;
+}
 
 /** A routed suite that this wolfSSL build compiled in: wolfSSL's cipher_names table holds only
  *  the suites of the build (any other id is "None"). */
 static bool ss_suite_supported(uint16_t suite, bool datagram)
 {
-    bool routed = false;
+    bool routed = ss_suite_uses_cert(suite);
     (void)datagram; /* every AEAD suite works over DTLS */
     for (size_t i = 0; i < sizeof(ss_psk_aead_suites) / sizeof(ss_psk_aead_suites[0]); i++) {
         routed = routed || ss_psk_aead_suites[i] == suite;
@@ -283,6 +370,70 @@ static bool ss_note_sent_alert(ss_wolfssl_session_t *s)
     return false;
 }
 
+#if SS_X509
+/**
+ * SOCK_SECURE_VFY_* bits for a certificate verification error: a wolfSSL/wolfCrypt code
+ * (negative; what wolfSSL_get_error reports), or with @p x509 also the OpenSSL-style
+ * X509_V_ERR_* code that an OPENSSL_EXTRA build puts in the verify callback's store->error.
+ * 0 for codes that are no verification failure.
+ */
+static uint32_t ss_vfy_bits(int err, bool x509)
+{
+    if (err > 0 && !x509) {
+        return 0; /* WOLFSSL_ERROR_* codes, not verification results */
+    }
+    switch (err) {
+    case ASN_NO_SIGNER_E: /* no trusted issuer */
+    case ASN_SELF_SIGNED_E:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    case X509_V_ERR_CERT_UNTRUSTED:
+    case X509_V_ERR_INVALID_CA:
+        return SOCK_SECURE_VFY_UNKNOWN_CA;
+    case ASN_AFTER_DATE_E:
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_ERROR_IN_CERT_NOT_AFTER_FIELD: /* 5.5.4 reports ASN_AFTER_DATE_E as this */
+        return SOCK_SECURE_VFY_EXPIRED;
+    case ASN_BEFORE_DATE_E:
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+    case X509_V_ERR_ERROR_IN_CERT_NOT_BEFORE_FIELD: /* ... and ASN_BEFORE_DATE_E as this */
+        return SOCK_SECURE_VFY_NOT_YET_VALID;
+    case DOMAIN_NAME_MISMATCH:
+    case IPADDR_MISMATCH:
+        return SOCK_SECURE_VFY_NAME_MISMATCH;
+    case ASN_SIG_CONFIRM_E:
+    case SIG_VERIFY_E:
+    case VERIFY_SIGN_ERROR:
+    case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+        return SOCK_SECURE_VFY_BAD_SIGNATURE;
+    case NO_PEER_CERT:
+        return SOCK_SECURE_VFY_NO_CERT;
+    case ASN_SIG_KEY_E:
+    case ECC_CURVE_OID_E:
+    case ECC_KEY_SIZE_E:
+    case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+        return SOCK_SECURE_VFY_BAD_KEY;
+    case CRL_CERT_REVOKED:
+    case X509_V_ERR_CERT_REVOKED:
+        return SOCK_SECURE_VFY_REVOKED;
+    case VERIFY_CERT_ERROR: /* the verify callback refused (its bits are recorded) */
+    case NO_PEER_VERIFY:
+    case ASN_CRIT_EXT_E:
+    case ASN_PATHLEN_INV_E:
+    case ASN_PATHLEN_SIZE_E:
+    case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+    case X509_V_ERR_INVALID_PURPOSE:
+    case X509_V_ERR_UNHANDLED_CRITICAL_EXTENSION:
+        return SOCK_SECURE_VFY_OTHER;
+    default:
+        return x509 && err != 0 ? SOCK_SECURE_VFY_OTHER : 0;
+    }
+}
+#endif
+
 /**
  * Turn a wolfSSL error (wolfSSL_get_error) into a secure_sock code, recording the alert behind it.
  * @p in_handshake picks the code for protocol failures (handshake vs. established session).
@@ -312,6 +463,21 @@ static int ss_error(ss_wolfssl_session_t *s, int err, bool in_handshake)
     }
 
     (void)ss_note_sent_alert(s);
+
+#if SS_X509
+    uint32_t vfy = ss_vfy_bits(err, false);
+    if (vfy != 0 || s->vfy_abort) {
+        /* the peer's certificate (chain, dates, name, signature) or the application refused it;
+         * the bits the verify callback recorded say why, the error code if it saw nothing */
+        if (!in_handshake) {
+            return SOCK_SECURE_E_BACKEND;
+        }
+        if ((s->verify | s->vfy_app) == 0) {
+            s->verify = vfy;
+        }
+        return SOCK_SECURE_E_VERIFY;
+    }
+#endif
 
     switch (err) {
     case MEMORY_E:
@@ -551,6 +717,49 @@ static void ss_resend_flight(ss_wolfssl_session_t *s)
     }
 }
 
+/** TLS: push the output kept in s->out. Returns 0 when nothing is left (the buffer is freed),
+ *  -EAGAIN while the transport refuses some, or the transport's error. */
+static int ss_out_push(ss_wolfssl_session_t *s)
+{
+    while (s->out_off < s->out_len) {
+        int rc = s->io->send(s->io_ctx, s->out + s->out_off, s->out_len - s->out_off);
+        if (rc == -EAGAIN || rc == 0) {
+            return -EAGAIN;
+        }
+        if (rc < 0) {
+            s->io_err = rc;
+            return rc;
+        }
+        s->out_off += (size_t)rc < s->out_len - s->out_off ? (size_t)rc : s->out_len - s->out_off;
+    }
+    free(s->out); /* ciphertext only: nothing to zero */
+    s->out = NULL;
+    s->out_off = s->out_len = s->out_cap = 0;
+    return 0;
+}
+
+/** TLS: keep @p len bytes after what already waits. 0 or -ENOMEM. */
+static int ss_out_append(ss_wolfssl_session_t *s, const uint8_t *buf, size_t len)
+{
+    if (s->out_off > 0) { /* move what is left to the front */
+        memmove(s->out, s->out + s->out_off, s->out_len - s->out_off);
+        s->out_len -= s->out_off;
+        s->out_off = 0;
+    }
+    if (len > s->out_cap - s->out_len) {
+        size_t cap = (s->out_len + len + 1023u) & ~(size_t)1023u;
+        uint8_t *n = realloc(s->out, cap);
+        if (n == NULL) {
+            return -ENOMEM;
+        }
+        s->out = n;
+        s->out_cap = cap;
+    }
+    memcpy(s->out + s->out_len, buf, len);
+    s->out_len += len;
+    return 0;
+}
+
 static int ss_send_cb(WOLFSSL *ssl, char *buf, int sz, void *p)
 {
     ss_wolfssl_session_t *s = p;
@@ -558,21 +767,41 @@ static int ss_send_cb(WOLFSSL *ssl, char *buf, int sz, void *p)
     if (sz < 0) {
         return WOLFSSL_CBIO_ERR_GENERAL;
     }
+    if (!s->ctx->datagram) {
+        /* TLS: what the transport does not take now is kept in s->out and pushed before anything
+         * else (ss_flush, and first thing in write and handshake), and wolfSSL is told it all
+         * went. wolfSSL's own WANT_WRITE would keep the record in its output buffer and want the
+         * next wolfSSL_write() called with the same data, which the stream contract cannot
+         * promise (accepted bytes count as sent; the caller moves on to new data). */
+        size_t done = 0;
+        if (s->out_off == s->out_len) {
+            int rc = s->io->send(s->io_ctx, (const uint8_t *)buf, (size_t)sz);
+            if (rc < 0 && rc != -EAGAIN) {
+                s->io_err = rc;
+                return WOLFSSL_CBIO_ERR_GENERAL;
+            }
+            done = rc > 0 ? ((size_t)rc < (size_t)sz ? (size_t)rc : (size_t)sz) : 0;
+        }
+        if (done < (size_t)sz && ss_out_append(s, (const uint8_t *)buf + done,
+                                               (size_t)sz - done) < 0) {
+            s->io_err = -ENOMEM;
+            return WOLFSSL_CBIO_ERR_GENERAL;
+        }
+        return sz;
+    }
     int rc = s->io->send(s->io_ctx, (const uint8_t *)buf, (size_t)sz);
-    if (rc == -EAGAIN && s->ctx->datagram) {
+    if (rc == -EAGAIN) {
         /* A datagram that cannot go now is a datagram lost: DTLS recovers (a flight by its
          * timer; write() reports -EAGAIN). WANT_WRITE would leave the record in wolfSSL's output
          * buffer, where the next wolfSSL_write() would count it against different data. */
         s->call_tx_blocked = true;
         rc = sz;
-    } else if (rc == -EAGAIN) {
-        return WOLFSSL_CBIO_ERR_WANT_WRITE;
     }
     if (rc < 0) {
         s->io_err = rc;
         return WOLFSSL_CBIO_ERR_GENERAL;
     }
-    if (s->ctx->datagram && rc > 0) {
+    if (rc > 0) {
         ss_scan_tx(s, (const uint8_t *)buf, (size_t)rc);
         if (s->ctx->server && !s->established) {
             ss_keep_flight(s, (const uint8_t *)buf, (size_t)rc);
@@ -669,6 +898,418 @@ static unsigned int ss_psk_server_cb(WOLFSSL *ssl, const char *identity, unsigne
     return rc;
 }
 
+/* ---- credentials: keys, certificates, trust anchors ------------------------------------------ */
+#if SS_X509
+
+/** PEM (a "-----BEGIN" line) or DER? */
+static bool ss_is_pem(const uint8_t *d, size_t len)
+{
+    static const char tag[] = "-----BEGIN";
+    for (size_t i = 0; i + sizeof(tag) - 1 <= len && i < 1024; i++) {
+        if (memcmp(d + i, tag, sizeof(tag) - 1) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/** Its wolfSSL format; a PEM's length without the terminating NULs the store may add. */
+static int ss_format(const uint8_t *d, size_t *len)
+{
+    if (!ss_is_pem(d, *len)) {
+        return WOLFSSL_FILETYPE_ASN1;
+    }
+    while (*len > 0 && d[*len - 1] == '\0') {
+        (*len)--;
+    }
+    return WOLFSSL_FILETYPE_PEM;
+}
+
+/** 0 if the ECC key is on P-256, else -ENOTSUP. */
+static int ss_ecc_p256(const ecc_key *k)
+{
+    return wc_ecc_get_curve_id(k->idx) == ECC_SECP256R1 ? 0 : -ENOTSUP;
+}
+
+/** A private key (PEM or DER, SEC1 or PKCS#8): 0 for EC P-256, -ENOTSUP for another key wolfSSL
+ *  takes (RSA, other curves), SOCK_SECURE_E_CRED_FORMAT if it is no private key at all. */
+static int ss_check_key(WOLFSSL_CTX *tmp, const uint8_t *d, size_t len, int fmt)
+{
+    uint8_t der[512];
+    const uint8_t *p = d;
+    int dlen = (int)len;
+    int rc = SOCK_SECURE_E_CRED_FORMAT;
+    if (fmt == WOLFSSL_FILETYPE_PEM) {
+        dlen = wc_KeyPemToDer(d, (int)len, der, (int)sizeof(der), NULL);
+        p = der;
+    }
+    if (dlen > 0) {
+        ecc_key k;
+        word32 idx = 0;
+        if (wc_ecc_init(&k) != 0) {
+            return -ENOMEM;
+        }
+        if (wc_EccPrivateKeyDecode(p, &idx, &k, (word32)dlen) == 0) {
+            rc = ss_ecc_p256(&k);
+        }
+        wc_ecc_free(&k); /* zeroes the key */
+    }
+    ss_zero(der, sizeof(der));
+    if (rc == SOCK_SECURE_E_CRED_FORMAT && tmp != NULL &&
+        wolfSSL_CTX_use_PrivateKey_buffer(tmp, d, (long)len, fmt) == WOLFSSL_SUCCESS) {
+        rc = -ENOTSUP; /* a key, but not an EC one (the buffer of a larger key lands here too) */
+    }
+    return rc;
+}
+
+/**
+ * The public point of an EC key in X9.63 form (@p out, 65 bytes for P-256): from a private key
+ * (PEM or DER, SEC1 or PKCS#8; the point is computed from the scalar, as PKCS#8 may omit it) or
+ * from a SubjectPublicKeyInfo (DER). Returns its length, or a negative code.
+ */
+static int ss_ecc_point(const uint8_t *d, size_t len, int fmt, bool priv, uint8_t *out,
+                        word32 out_max)
+{
+    uint8_t der[512];
+    const uint8_t *p = d;
+    int dlen = (int)len;
+    int rc = -EINVAL;
+    if (fmt == WOLFSSL_FILETYPE_PEM) {
+        dlen = wc_KeyPemToDer(d, (int)len, der, (int)sizeof(der), NULL);
+        p = der;
+    }
+    ecc_key k;
+    word32 idx = 0;
+    if (dlen > 0 && wc_ecc_init(&k) == 0) {
+        int dec = priv ? wc_EccPrivateKeyDecode(p, &idx, &k, (word32)dlen)
+                       : wc_EccPublicKeyDecode(p, &idx, &k, (word32)dlen);
+        if (dec == 0 && (!priv || wc_ecc_make_pub(&k, NULL) == 0) &&
+            wc_ecc_export_x963(&k, out, &out_max) == 0) {
+            rc = (int)out_max;
+        }
+        wc_ecc_free(&k); /* zeroes the key */
+    }
+    ss_zero(der, sizeof(der));
+    return rc;
+}
+
+/** Does the private key belong to the first certificate (the same public point)? wolfSSL 5.5.4's
+ *  wolfSSL_CTX_check_private_key compares only the key types for ECC. */
+static bool ss_key_matches_cert(const tlsman_cred_t *key, const tlsman_cred_t *cert)
+{
+    uint8_t a[80], b[80], spki[512];
+    size_t klen = key->len, clen = cert->len;
+    int kfmt = ss_format(key->data, &klen), cfmt = ss_format(cert->data, &clen);
+    int an = ss_ecc_point(key->data, klen, kfmt, true, a, sizeof(a));
+    WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(cert->data, (int)clen, cfmt);
+    int n = (int)sizeof(spki);
+    int bn = -EINVAL;
+    if (x != NULL && wolfSSL_X509_get_pubkey_buffer(x, spki, &n) == WOLFSSL_SUCCESS && n > 0) {
+        bn = ss_ecc_point(spki, (size_t)n, WOLFSSL_FILETYPE_ASN1, false, b, sizeof(b));
+    }
+    wolfSSL_X509_free(x);
+    return an > 0 && an == bn && memcmp(a, b, (size_t)an) == 0;
+}
+
+/** A SubjectPublicKeyInfo (PEM or DER): 0 for EC P-256, -ENOTSUP for another EC or RSA key,
+ *  SOCK_SECURE_E_CRED_FORMAT otherwise. */
+static int ss_check_spki(const uint8_t *d, size_t len, int fmt)
+{
+    uint8_t der[1024];
+    const uint8_t *p = d;
+    int dlen = (int)len;
+    int rc = SOCK_SECURE_E_CRED_FORMAT;
+    if (fmt == WOLFSSL_FILETYPE_PEM) {
+        dlen = wc_PubKeyPemToDer(d, (int)len, der, (int)sizeof(der));
+        p = der;
+    }
+    if (dlen <= 0) {
+        return rc;
+    }
+    ecc_key k;
+    word32 idx = 0;
+    if (wc_ecc_init(&k) != 0) {
+        return -ENOMEM;
+    }
+    if (wc_EccPublicKeyDecode(p, &idx, &k, (word32)dlen) == 0) {
+        rc = ss_ecc_p256(&k);
+    }
+    wc_ecc_free(&k);
+    if (rc == SOCK_SECURE_E_CRED_FORMAT) {
+        RsaKey r;
+        idx = 0;
+        if (wc_InitRsaKey(&r, NULL) == 0) {
+            if (wc_RsaPublicKeyDecode(p, &idx, &r, (word32)dlen) == 0) {
+                rc = -ENOTSUP;
+            }
+            wc_FreeRsaKey(&r);
+        }
+    }
+    return rc;
+}
+
+/** The first certificate's key (the leaf of a chain): 0 for EC P-256, else -ENOTSUP. */
+static int ss_check_leaf(const uint8_t *d, size_t len, int fmt)
+{
+    WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(d, (int)len, fmt);
+    if (x == NULL) {
+        return SOCK_SECURE_E_CRED_FORMAT;
+    }
+    uint8_t spki[512];
+    int n = (int)sizeof(spki);
+    int rc = wolfSSL_X509_get_pubkey_buffer(x, spki, &n) == WOLFSSL_SUCCESS && n > 0
+                 ? ss_check_spki(spki, (size_t)n, WOLFSSL_FILETYPE_ASN1)
+                 : -ENOTSUP;
+    wolfSSL_X509_free(x);
+    return rc == SOCK_SECURE_E_CRED_FORMAT ? -ENOTSUP : rc;
+}
+
+/** Do the certificates parse (all of them: a PEM bundle with one bad block is refused)? */
+static bool ss_certs_parse(WOLFSSL_CTX *tmp, const uint8_t *d, size_t len, int fmt, bool ca)
+{
+    if (tmp == NULL) {
+        return false;
+    }
+    if (ca) {
+        return wolfSSL_CTX_load_verify_buffer(tmp, d, (long)len, fmt) == WOLFSSL_SUCCESS;
+    }
+    return wolfSSL_CTX_use_certificate_chain_buffer_format(tmp, d, (long)len, fmt) ==
+           WOLFSSL_SUCCESS;
+}
+
+/**
+ * Check one credential of @p type with a scratch WOLFSSL_CTX @p tmp (wolfSSL parses into one).
+ * Returns 0, SOCK_SECURE_E_CRED_FORMAT, SOCK_SECURE_E_CRED_TYPE (valid, another kind: a
+ * certificate, private key or public key), -ENOTSUP (not EC P-256) or -EINVAL.
+ */
+static int ss_check_cred(WOLFSSL_CTX *tmp, int type, const uint8_t *data, size_t len)
+{
+    if (data == NULL || len == 0 || len > INT_MAX) {
+        return -EINVAL;
+    }
+    int fmt = ss_format(data, &len);
+    int rc;
+    switch (type) {
+    case SOCK_SECURE_CRED_PRIVATE_KEY:
+        rc = ss_check_key(tmp, data, len, fmt);
+        break;
+    case SOCK_SECURE_CRED_CERT_CHAIN:
+        rc = ss_certs_parse(tmp, data, len, fmt, false) ? ss_check_leaf(data, len, fmt)
+                                                        : SOCK_SECURE_E_CRED_FORMAT;
+        break;
+    case SOCK_SECURE_CRED_CA:
+        rc = ss_certs_parse(tmp, data, len, fmt, true) ? 0 : SOCK_SECURE_E_CRED_FORMAT;
+        break;
+    case SOCK_SECURE_CRED_PEER_KEY:
+        rc = ss_check_spki(data, len, fmt);
+        break;
+    default:
+        return -EINVAL;
+    }
+    if (rc != SOCK_SECURE_E_CRED_FORMAT) {
+        return rc;
+    }
+    /* not what was declared: another kind of object, or nothing valid at all */
+    if (type != SOCK_SECURE_CRED_CERT_CHAIN && type != SOCK_SECURE_CRED_CA) {
+        WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(data, (int)len, fmt);
+        if (x != NULL) {
+            wolfSSL_X509_free(x);
+            return SOCK_SECURE_E_CRED_TYPE;
+        }
+    }
+    if (type != SOCK_SECURE_CRED_PRIVATE_KEY &&
+        ss_check_key(tmp, data, len, fmt) != SOCK_SECURE_E_CRED_FORMAT) {
+        return SOCK_SECURE_E_CRED_TYPE;
+    }
+    if (type != SOCK_SECURE_CRED_PEER_KEY &&
+        ss_check_spki(data, len, fmt) != SOCK_SECURE_E_CRED_FORMAT) {
+        return SOCK_SECURE_E_CRED_TYPE;
+    }
+    return SOCK_SECURE_E_CRED_FORMAT;
+}
+
+/** tlsman_driver_t.cred_check: parse into a scratch WOLFSSL_CTX and throw it away (wolfSSL
+ *  zeroes the key it holds when the context is freed). */
+static int ss_cred_check(int type, const uint8_t *data, size_t len)
+{
+    if (ss_lib_ready() < 0) {
+        return SOCK_SECURE_E_BACKEND;
+    }
+    WOLFSSL_CTX *tmp = wolfSSL_CTX_new(wolfTLSv1_2_server_method());
+    if (tmp == NULL) {
+        return -ENOMEM;
+    }
+    int rc = ss_check_cred(tmp, type, data, len);
+    wolfSSL_CTX_free(tmp);
+    return rc;
+}
+
+/**
+ * wolfSSL's verify callback (every certificate of the peer's chain, issuer first, depth 0 = the
+ * peer's own: this build has WOLFSSL_ALWAYS_VERIFY_CB and WOLFSSL_VERIFY_CB_ALL_CERTS). Records
+ * the SOCK_SECURE_VFY_* bits of what wolfSSL found, runs the application's verify_cb (it sees
+ * those bits and may add more: they fail a required verification and are reported with
+ * SOCK_SECURE_VFY_APP; an error from it fails the handshake in any mode), and decides: required
+ * keeps wolfSSL's verdict, optional accepts and reports. Returns 1 to accept, 0 to refuse.
+ */
+static int ss_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
+{
+    ss_wolfssl_session_t *s = store != NULL ? store->userCtx : NULL;
+    if (s == NULL || s->ctx == NULL) {
+        return preverify;
+    }
+    const ss_wolfssl_ctx_t *c = s->ctx;
+    if (c->verify == TLSMAN_VERIFY_NONE) {
+        return 1; /* nothing checked, nothing reported */
+    }
+    int depth = store->error_depth;
+    if (store->totalCerts == 0) { /* current_cert may be a stale, empty object then */
+        return c->verify == TLSMAN_VERIFY_OPTIONAL ? 1 : preverify; /* an empty Certificate */
+    }
+    s->vfy_seen = true;
+    uint32_t before = preverify ? 0 : ss_vfy_bits(store->error, true);
+    if (!preverify && before == 0) {
+        before = SOCK_SECURE_VFY_OTHER;
+    }
+    s->verify |= before;
+    bool refuse = !preverify;
+    if (c->verify_cb != NULL) {
+        int len = 0;
+        const uint8_t *der = store->current_cert != NULL
+                                 ? wolfSSL_X509_get_der(store->current_cert, &len)
+                                 : NULL;
+        uint32_t v = before;
+        int rc = der != NULL && len > 0
+                     ? c->verify_cb(c->verify_arg, der, (size_t)len, depth, &v)
+                     : 0;
+        uint32_t added = v & ~before;
+        if (rc < 0) {
+            s->vfy_abort = true;
+            s->vfy_app |= added | SOCK_SECURE_VFY_APP;
+            return 0; /* fatal even with optional verification */
+        }
+        if (added != 0) {
+            s->vfy_app |= added | SOCK_SECURE_VFY_APP;
+            refuse = true;
+        }
+    }
+    if (c->verify == TLSMAN_VERIFY_OPTIONAL) {
+        return 1;
+    }
+    return refuse ? 0 : 1;
+}
+
+/**
+ * Load cfg->creds into the WOLFSSL_CTX (wolfSSL keeps its own parsed copies): one certificate
+ * chain and its key (own identity), any number of CA sets. Raw public keys (RFC 7250) are not in
+ * wolfSSL 5.5.4: a pinned peer key, or a key without certificate, is -ENOTSUP (the core refuses
+ * both before, as the driver lacks TLSMAN_CAP_RPK).
+ */
+static int ss_ctx_creds(ss_wolfssl_ctx_t *c, const tlsman_config_t *cfg)
+{
+    bool have_key = false;
+    const tlsman_cred_t *key = NULL, *own = NULL;
+    for (size_t i = 0; i < cfg->cred_count; i++) {
+        const tlsman_cred_t *cr = &cfg->creds[i];
+        size_t len = cr->len;
+        if (cr->data == NULL || len == 0 || len > INT_MAX) {
+            return -EINVAL;
+        }
+        int fmt = ss_format(cr->data, &len);
+        int rc;
+        switch (cr->type) {
+        case SOCK_SECURE_CRED_PRIVATE_KEY:
+            if (have_key) {
+                return -ENOTSUP; /* one identity per socket */
+            }
+            rc = ss_check_key(c->wctx, cr->data, len, fmt);
+            if (rc == 0 && wolfSSL_CTX_use_PrivateKey_buffer(c->wctx, cr->data, (long)len, fmt) !=
+                               WOLFSSL_SUCCESS) {
+                rc = SOCK_SECURE_E_CRED_FORMAT;
+            }
+            have_key = true;
+            key = cr;
+            break;
+        case SOCK_SECURE_CRED_CERT_CHAIN:
+            if (c->have_own) {
+                return -ENOTSUP;
+            }
+            rc = ss_certs_parse(c->wctx, cr->data, len, fmt, false)
+                     ? ss_check_leaf(cr->data, len, fmt)
+                     : SOCK_SECURE_E_CRED_FORMAT;
+            c->have_own = true;
+            own = cr;
+            break;
+        case SOCK_SECURE_CRED_CA:
+            rc = ss_certs_parse(c->wctx, cr->data, len, fmt, true) ? 0
+                                                                    : SOCK_SECURE_E_CRED_FORMAT;
+            c->have_ca = true;
+            break;
+        case SOCK_SECURE_CRED_PEER_KEY:
+            return -ENOTSUP;
+        default:
+            return -EINVAL;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    if (c->have_own != have_key) {
+        return c->have_own ? -EINVAL : -ENOTSUP; /* a certificate needs its key; a bare key is RPK */
+    }
+    if (own != NULL && (key == NULL || wolfSSL_CTX_check_private_key(c->wctx) != WOLFSSL_SUCCESS ||
+                        !ss_key_matches_cert(key, own))) {
+        return SOCK_SECURE_E_CRED_MISMATCH;
+    }
+    return 0;
+}
+
+/**
+ * What the suites and the verification mode need from the credentials; the wolfSSL verify mode
+ * in @p mode. TLSMAN_VERIFY_DEFAULT (a caller of the driver alone) is resolved as the core would.
+ */
+static int ss_ctx_cert_rules(ss_wolfssl_ctx_t *c, const tlsman_config_t *cfg, int *mode)
+{
+    bool cert_suites = false;
+    for (size_t i = 0; i < cfg->suite_count; i++) {
+        cert_suites |= ss_suite_uses_cert(cfg->suites[i]);
+    }
+    if (c->server && cert_suites && !c->have_own) {
+        return -EINVAL; /* an ECDHE-ECDSA suite the server could never serve */
+    }
+    tlsman_verify_t v = cfg->verify;
+    if (v == TLSMAN_VERIFY_DEFAULT) {
+        v = !c->server || c->have_ca ? TLSMAN_VERIFY_REQUIRED : TLSMAN_VERIFY_NONE;
+    }
+    if (v != TLSMAN_VERIFY_NONE && !c->have_ca) {
+        if (c->server || cert_suites) {
+            return -EINVAL; /* a certificate to check and nothing to check it against */
+        }
+        v = TLSMAN_VERIFY_NONE; /* a PSK client: no certificate will come */
+    }
+    c->verify = (uint8_t)v;
+    if (v == TLSMAN_VERIFY_NONE) {
+        *mode = WOLFSSL_VERIFY_NONE;
+    } else if (c->server && v == TLSMAN_VERIFY_REQUIRED) {
+        *mode = WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+    } else {
+        *mode = WOLFSSL_VERIFY_PEER; /* optional: ss_verify_cb accepts what fails */
+    }
+    return 0;
+}
+
+#else /* !SS_X509 */
+
+static int ss_cred_check(int type, const uint8_t *data, size_t len)
+{
+    (void)type;
+    (void)data;
+    (void)len;
+    return -ENOTSUP;
+}
+
+#endif /* SS_X509 */
+
 /* ---- socket state ---------------------------------------------------------------------------- */
 
 static void ss_ctx_free(void *p)
@@ -695,20 +1336,30 @@ static int ss_ctx_check(const tlsman_config_t *cfg)
     if (cfg->suite_count > CONFIG_SOCK_SECURE_MAX_SUITES) {
         return -EINVAL;
     }
+    bool psk_suites = false;
     for (size_t i = 0; i < cfg->suite_count; i++) {
         if (!ss_suite_supported(cfg->suites[i], cfg->datagram)) {
             return -ENOTSUP;
         }
+        psk_suites |= !ss_suite_uses_cert(cfg->suites[i]);
     }
+    if ((cfg->cred_count > 0 && cfg->creds == NULL) || cfg->verify > TLSMAN_VERIFY_REQUIRED) {
+        return -EINVAL;
+    }
+#if !SS_X509
     /* PSK only: no certificates or raw keys to use, nothing to verify beyond the key itself */
     if (cfg->cred_count > 0 ||
         (cfg->verify != TLSMAN_VERIFY_NONE && cfg->verify != TLSMAN_VERIFY_DEFAULT)) {
         return -ENOTSUP;
     }
+#endif
     if (cfg->role == TLSMAN_CLIENT) {
         const sock_secure_psk_t *psk = cfg->psk;
-        /* PSK is the only credential so far */
-        if (psk == NULL || psk->identity == NULL || psk->key == NULL ||
+        if (psk == NULL) {
+            /* certificate suites alone are fine; PSK suites need the key to offer */
+            return psk_suites ? -EINVAL : 0;
+        }
+        if (psk->identity == NULL || psk->key == NULL ||
             psk->identity_len == 0 || psk->identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX ||
             psk->key_len == 0 || psk->key_len > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
             return -EINVAL;
@@ -780,6 +1431,24 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     }
     wolfSSL_CTX_SetIORecv(c->wctx, ss_recv_cb);
     wolfSSL_CTX_SetIOSend(c->wctx, ss_send_cb);
+#if SS_X509
+    int vmode = WOLFSSL_VERIFY_NONE;
+    if ((rc = ss_ctx_creds(c, cfg)) < 0 || (rc = ss_ctx_cert_rules(c, cfg, &vmode)) < 0) {
+        ss_ctx_free(c);
+        return rc;
+    }
+    c->verify_cb = cfg->verify_cb;
+    c->verify_arg = cfg->verify_arg;
+    wolfSSL_CTX_set_verify(c->wctx, vmode, ss_verify_cb);
+    /* ECDHE and certificate keys on P-256 only (as with mbedTLS): the client offers only P-256,
+     * and no peer ECC key below 256 bits is taken */
+    if ((!c->server &&
+         wolfSSL_CTX_UseSupportedCurve(c->wctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS) ||
+        wolfSSL_CTX_SetMinEccKey_Sz(c->wctx, 256) != WOLFSSL_SUCCESS) {
+        ss_ctx_free(c);
+        return SOCK_SECURE_E_BACKEND;
+    }
+#endif
     /* nothing of a session outlives it: no tickets, no session cache (wolfSSL's is global) */
     (void)wolfSSL_CTX_NoTicketTLSv12(c->wctx);
     (void)wolfSSL_CTX_set_session_cache_mode(c->wctx, WOLFSSL_SESS_CACHE_OFF);
@@ -809,7 +1478,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
             ss_ctx_free(c);
             return rc;
         }
-    } else {
+    } else if (cfg->psk != NULL) {
         memcpy(c->psk_id, cfg->psk->identity, cfg->psk->identity_len);
         c->psk_id[cfg->psk->identity_len] = '\0';
         memcpy(c->psk_key, cfg->psk->key, cfg->psk->key_len);
@@ -830,6 +1499,7 @@ static void ss_session_free(void *p)
     if (s->ssl != NULL) {
         wolfSSL_free(s->ssl); /* zeroes keys, frees buffers, the peer copy, the cookie secret */
     }
+    free(s->out);
     ss_zero(s, sizeof(*s));
 }
 
@@ -862,6 +1532,9 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     }
     wolfSSL_SetIOReadCtx(s->ssl, s);
     wolfSSL_SetIOWriteCtx(s->ssl, s);
+#if SS_X509
+    wolfSSL_SetCertCbCtx(s->ssl, s); /* store->userCtx in ss_verify_cb */
+#endif
     if (wolfSSL_set_psk_callback_ctx(s->ssl, s) != WOLFSSL_SUCCESS) {
         ss_session_free(s);
         return SOCK_SECURE_E_BACKEND;
@@ -949,6 +1622,19 @@ static uint8_t ss_alert_for(int werr)
     case BAD_HELLO:
     case UNKNOWN_HANDSHAKE_TYPE:
         return SS_ALERT_DECODE_ERROR;
+#if SS_X509
+    case NO_PEER_CERT: /* RFC 5246 §7.4.6 */
+        return SS_ALERT_HANDSHAKE_FAILURE;
+    case SIG_VERIFY_E: /* a CertificateVerify / ServerKeyExchange signature */
+    case VERIFY_SIGN_ERROR:
+        return SS_ALERT_DECRYPT_ERROR;
+    case ASN_NO_SIGNER_E:
+    case ASN_AFTER_DATE_E:
+    case ASN_BEFORE_DATE_E:
+    case DOMAIN_NAME_MISMATCH:
+    case VERIFY_CERT_ERROR:
+        return SS_ALERT_BAD_CERTIFICATE;
+#endif
     default:
         return SS_ALERT_INTERNAL_ERROR;
     }
@@ -959,7 +1645,7 @@ static uint8_t ss_alert_for(int werr)
 static int ss_handshake_failed(ss_wolfssl_session_t *s, int werr, int err)
 {
     if (!s->call_tx_alert && (err == SOCK_SECURE_E_HANDSHAKE || err == SOCK_SECURE_E_NO_SUITE ||
-                              err == SOCK_SECURE_E_PSK_IDENTITY)) {
+                              err == SOCK_SECURE_E_PSK_IDENTITY || err == SOCK_SECURE_E_VERIFY)) {
         ss_send_alert(s, ss_alert_for(werr));
     }
     return ss_fail(s, err);
@@ -978,6 +1664,12 @@ static int ss_handshake(void *p)
         return 0;
     }
     ss_call_begin(s);
+    if (!s->ctx->datagram) {
+        int rc = ss_out_push(s); /* our last flight first: the peer waits for it */
+        if (rc < 0) {
+            return rc == -EAGAIN ? rc : ss_fail(s, rc);
+        }
+    }
 
     if (s->retx_due) {
         s->retx_due = false;
@@ -998,6 +1690,15 @@ static int ss_handshake(void *p)
     int ret = s->ctx->server ? wolfSSL_accept(s->ssl) : wolfSSL_connect(s->ssl);
     if (ret == WOLFSSL_SUCCESS) {
         s->established = true;
+#if SS_X509
+        /* a server verifying optionally: a client that sent no certificate is let in, and
+         * reported (the verify callback saw no certificate) */
+        if (s->ctx->server && s->ctx->verify != TLSMAN_VERIFY_NONE && !s->vfy_seen &&
+            wolfSSL_get_current_cipher_suite(s->ssl) >= 0 &&
+            ss_suite_uses_cert((uint16_t)wolfSSL_get_current_cipher_suite(s->ssl))) {
+            s->verify |= SOCK_SECURE_VFY_NO_CERT;
+        }
+#endif
         int one = wolfSSL_GetOutputSize(s->ssl, 1); /* header + 1 byte + the suite's overhead */
         if (s->ctx->datagram && one > (int)SS_DTLS_HDR + 1 &&
             one - (int)SS_DTLS_HDR - 1 <= UINT16_MAX) {
@@ -1192,7 +1893,19 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
         return 0;
     }
     ss_call_begin(s);
-    if (len > ss_max_payload(s)) {
+    if (!s->ctx->datagram) {
+        /* TLS: earlier output first (nothing new is taken while some waits), then one record;
+         * once wolfSSL has built it, it is accepted (sent, or kept in s->out) */
+        int rc = ss_out_push(s);
+        if (rc < 0) {
+            return rc == -EAGAIN ? rc : ss_fail(s, rc);
+        }
+        size_t max = ss_max_payload(s);
+        if (max == 0) {
+            return SOCK_SECURE_E_BACKEND;
+        }
+        len = len < max ? len : max;
+    } else if (len > ss_max_payload(s)) {
         return -EMSGSIZE;
     }
     int n = wolfSSL_write(s->ssl, buf, (int)len);
@@ -1204,6 +1917,17 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
         return -EAGAIN; /* the record was dropped, not sent: send it again later */
     }
     return n;
+}
+
+/** TLS: push the output the transport refused earlier. */
+static int ss_flush(void *p)
+{
+    ss_wolfssl_session_t *s = p;
+    if (s->ssl == NULL || s->ctx->datagram) {
+        return 0;
+    }
+    int rc = ss_out_push(s);
+    return rc < 0 && rc != -EAGAIN ? ss_fail(s, rc) : rc;
 }
 
 static int ss_close_notify(void *p)
@@ -1221,6 +1945,28 @@ static int ss_close_notify(void *p)
     return 0;
 }
 
+/** Client: the name expected in the server's certificate (subjectAltName DNS or CN), also sent
+ *  as SNI. wolfSSL copies it (heap, freed with the session). */
+static int ss_set_server_name(void *p, const char *name)
+{
+#if SS_X509
+    ss_wolfssl_session_t *s = p;
+    size_t len = name != NULL ? strnlen(name, 256) : 0;
+    if (len == 0 || len > 255 || s->ssl == NULL || s->ctx->server) {
+        return -EINVAL;
+    }
+    if (wolfSSL_UseSNI(s->ssl, WOLFSSL_SNI_HOST_NAME, name, (word16)len) != WOLFSSL_SUCCESS ||
+        wolfSSL_check_domain_name(s->ssl, name) != WOLFSSL_SUCCESS) {
+        return -ENOMEM;
+    }
+    return 0;
+#else
+    (void)p;
+    (void)name;
+    return -ENOTSUP;
+#endif
+}
+
 static int ss_info(void *p, tlsman_info_t *info)
 {
     ss_wolfssl_session_t *s = p;
@@ -1230,6 +1976,7 @@ static int ss_info(void *p, tlsman_info_t *info)
     memset(info, 0, sizeof(*info));
     info->alert = s->alert;
     info->alert_origin = s->alert_origin;
+    info->verify = s->verify | s->vfy_app;
     if (s->established && s->ssl != NULL) {
         int id = wolfSSL_get_current_cipher_suite(s->ssl); /* (byte 0 << 8) | byte 1 */
         info->suite = id > 0 && id <= UINT16_MAX ? (uint16_t)id : 0;
@@ -1241,9 +1988,7 @@ static int ss_info(void *p, tlsman_info_t *info)
 const tlsman_driver_t tlsman_wolfssl = {
     .name = "wolfssl",
     .version = LIBWOLFSSL_VERSION_STRING,
-    /* TLS 1.2 over streams handshakes and carries data (see the driver test), but the stream
-     * contract's flush() and partial writes are not done yet: no TLSMAN_CAP_TLS until they are */
-    .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_PSK,
+    .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u),
     .ctx_size = sizeof(ss_wolfssl_ctx_t),
     .session_size = sizeof(ss_wolfssl_session_t),
     .suite_supported = ss_suite_supported,
@@ -1260,4 +2005,7 @@ const tlsman_driver_t tlsman_wolfssl = {
     .renew = NULL, /* renegotiation is not compiled into this wolfSSL (see the top of this file) */
     .info = ss_info,
     .max_payload = ss_max_payload,
+    .cred_check = ss_cred_check,
+    .flush = ss_flush,
+    .set_server_name = ss_set_server_name,
 };

@@ -13,6 +13,12 @@
 #include "testutil.h"
 
 #ifdef SS_HAVE_WOLFSSL
+#define WOLFSSL_OPTIONS_IGNORE_SYS
+#include <wolfssl/options.h>
+#include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/random.h>
+
 #define DRV (&tlsman_wolfssl)
 #define SUITE SOCK_SECURE_PSK_CHACHA20_POLY1305
 
@@ -632,6 +638,44 @@ static void tls_over_a_stream_handshakes_and_carries_data(void)
     dh_pair_down();
 }
 
+/* The stream contract: output the transport refuses is kept by the driver (a record wolfSSL built
+ * counts as accepted), nothing new is taken while some waits, flush() pushes it, and the peer
+ * gets every byte once, in order - close_notify included. */
+static void tls_blocked_output_is_kept_and_flushed_in_order(void)
+{
+    const uint16_t suites[] = { SUITE };
+    if (!dh_pair_up(suites, 1, suites, 1, &dh_psk_ok, true, 0)) {
+        return;
+    }
+    dh_result_t r = dh_run_handshake(false);
+    REQUIRE(r.cli == 0 && r.srv == 0);
+    uint8_t buf[64];
+    CHECK_EQ(DRV->flush(dh_srv.sess), 0); /* nothing waits */
+    dh_srv.block_tx = 3;
+    CHECK_EQ(DRV->write(dh_srv.sess, (const uint8_t *)"first", 5), 5); /* built, kept */
+    CHECK_EQ(DRV->write(dh_srv.sess, (const uint8_t *)"second", 6), -EAGAIN); /* not taken */
+    CHECK_EQ(DRV->flush(dh_srv.sess), -EAGAIN);
+    CHECK_EQ(DRV->read(dh_cli.sess, buf, sizeof(buf)), -EAGAIN); /* nothing on the wire yet */
+    CHECK_EQ(DRV->flush(dh_srv.sess), 0);
+    CHECK_EQ(DRV->flush(dh_srv.sess), 0);
+    CHECK_EQ(DRV->write(dh_srv.sess, (const uint8_t *)"second", 6), 6);
+    CHECK_EQ(DRV->read(dh_cli.sess, buf, sizeof(buf)), 5);
+    CHECK_MEM(buf, "first", 5);
+    CHECK_EQ(DRV->read(dh_cli.sess, buf, sizeof(buf)), 6);
+    CHECK_MEM(buf, "second", 6);
+    CHECK_EQ(DRV->read(dh_cli.sess, buf, sizeof(buf)), -EAGAIN);
+    /* a write larger than one record is taken up to max_payload */
+    size_t max = DRV->max_payload(dh_cli.sess);
+    CHECK(max > 0 && max <= 16384);
+    /* close_notify while the transport refuses: kept, then flushed */
+    dh_srv.block_tx = 1;
+    CHECK_EQ(DRV->close_notify(dh_srv.sess), 0);
+    CHECK_EQ(DRV->read(dh_cli.sess, buf, sizeof(buf)), -EAGAIN);
+    CHECK_EQ(DRV->flush(dh_srv.sess), 0);
+    CHECK_EQ(DRV->read(dh_cli.sess, buf, sizeof(buf)), SOCK_SECURE_E_PEER_CLOSED);
+    dh_pair_down();
+}
+
 static void tls_wrong_psk_fails_with_bad_record_mac(void)
 {
     const uint16_t suites[] = { SUITE };
@@ -720,7 +764,8 @@ static void unsupported_suites_and_credentials_are_refused(void)
     const uint16_t bogus[] = { 0x1234 };
     const uint16_t mixed[] = { SUITE, 0x0000 };
     const uint16_t ok[] = { SUITE };
-    CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, ecdhe, 1, &dh_psk_ok, true, 1280), -ENOTSUP);
+    /* a certificate suite with nothing to verify the server's certificate against */
+    CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, ecdhe, 1, &dh_psk_ok, true, 1280), -EINVAL);
     CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, bogus, 1, &dh_psk_ok, true, 1280), -ENOTSUP);
     CHECK_EQ(dh_ctx_up(&dh_srv, TLSMAN_SERVER, mixed, 2, NULL, true, 1280), -ENOTSUP);
     CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, ok, 1, NULL, true, 1280), -EINVAL); /* no PSK */
@@ -748,8 +793,9 @@ static void unsupported_suites_and_credentials_are_refused(void)
 
     CHECK(DRV->suite_supported(SUITE, true));
     CHECK(DRV->suite_supported(SUITE, false));
-    CHECK(!DRV->suite_supported(SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8, true));
-    CHECK(!DRV->suite_supported(SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM, true));
+    CHECK(DRV->suite_supported(SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8, true));
+    CHECK(DRV->suite_supported(SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM, true));
+    CHECK(!DRV->suite_supported(0xC0ACu, true)); /* ECDHE-ECDSA-AES128-CCM: built, not routed */
     CHECK(!DRV->suite_supported(0xCCAC, true)); /* ECDHE-PSK-CHACHA20: built, not routed */
     CHECK(!DRV->suite_supported(0x008C, true)); /* TLS_PSK_WITH_AES_128_CBC_SHA: not AEAD */
     CHECK(!DRV->suite_supported(0x1234, true));
@@ -759,18 +805,251 @@ static void unsupported_suites_and_credentials_are_refused(void)
     DRV->ctx_free(dh_srv.ctx);
 }
 
+/* ---- certificates (ECDHE-ECDSA on P-256) ------------------------------------------------------
+ * A throw-away PKI made with wolfCrypt at run time: one self-signed P-256 certificate for
+ * "server.test" (its own trust anchor), a second key that does not match it, and a P-384 key. */
+
+typedef struct {
+    uint8_t cert[1024];
+    int cert_len;
+    uint8_t key[256];
+    int key_len;
+    uint8_t other_key[256];  /* P-256, not the certificate's */
+    int other_key_len;
+    uint8_t p384_key[256];
+    int p384_key_len;
+} test_pki_t;
+
+static test_pki_t tp;
+
+static int make_key(WC_RNG *rng, int size, int curve, ecc_key *k, uint8_t *der, size_t max)
+{
+    if (wc_ecc_init(k) != 0 || wc_ecc_make_key_ex(rng, size, k, curve) != 0) {
+        return -1;
+    }
+    return wc_EccKeyToDer(k, der, (word32)max);
+}
+
+static bool make_pki(void)
+{
+    WC_RNG rng;
+    ecc_key k, other, p384;
+    Cert c;
+    bool ok = false;
+    if (tp.cert_len > 0) {
+        return true;
+    }
+    if (wc_InitRng(&rng) != 0) {
+        return false;
+    }
+    tp.key_len = make_key(&rng, 32, ECC_SECP256R1, &k, tp.key, sizeof(tp.key));
+    tp.other_key_len = make_key(&rng, 32, ECC_SECP256R1, &other, tp.other_key,
+                                sizeof(tp.other_key));
+    tp.p384_key_len = make_key(&rng, 48, ECC_SECP384R1, &p384, tp.p384_key, sizeof(tp.p384_key));
+    if (tp.key_len > 0 && tp.other_key_len > 0 && tp.p384_key_len > 0 && wc_InitCert(&c) == 0) {
+        strncpy(c.subject.commonName, "server.test", CTC_NAME_SIZE - 1);
+        strncpy(c.subject.org, "secure_sock test", CTC_NAME_SIZE - 1);
+        c.isCA = 1;
+        c.sigType = CTC_SHA256wECDSA;
+        c.daysValid = 2;
+        int n = wc_MakeCert_ex(&c, tp.cert, sizeof(tp.cert), ECC_TYPE, &k, &rng);
+        if (n > 0) {
+            n = wc_SignCert_ex(c.bodySz, c.sigType, tp.cert, sizeof(tp.cert), ECC_TYPE, &k, &rng);
+        }
+        tp.cert_len = n;
+        ok = n > 0;
+    }
+    wc_ecc_free(&k);
+    wc_ecc_free(&other);
+    wc_ecc_free(&p384);
+    wc_FreeRng(&rng);
+    return ok;
+}
+
+typedef struct {
+    int calls;
+    int depth0;
+    bool der_ok;
+    uint32_t add;
+} cert_vcb_t;
+
+static int cert_vcb(void *arg, const uint8_t *der, size_t len, int depth, uint32_t *flags)
+{
+    cert_vcb_t *v = arg;
+    v->calls++;
+    if (depth == 0) {
+        v->depth0++;
+        v->der_ok = len == (size_t)tp.cert_len && memcmp(der, tp.cert, len) == 0;
+        *flags |= v->add;
+    }
+    return 0;
+}
+
+static bool cert_stream; /* TLS over a stream instead of DTLS */
+
+/* Client (trusts the certificate) and server (certificate + key) sockets and sessions. */
+static int cert_pair_up(uint16_t suite, const uint8_t *srv_key, int srv_key_len,
+                        tlsman_verify_t cli_verify, cert_vcb_t *vcb, const char *name)
+{
+    static uint16_t suites[1];
+    suites[0] = suite;
+    dh_reset(cert_stream);
+    const tlsman_cred_t srv_creds[] = {
+        { SOCK_SECURE_CRED_CERT_CHAIN, tp.cert, (size_t)tp.cert_len },
+        { SOCK_SECURE_CRED_PRIVATE_KEY, srv_key, (size_t)srv_key_len },
+    };
+    const tlsman_cred_t cli_creds[] = { { SOCK_SECURE_CRED_CA, tp.cert, (size_t)tp.cert_len } };
+    tlsman_config_t cfg = {
+        .role = TLSMAN_SERVER, .datagram = !cert_stream, .suites = suites, .suite_count = 1,
+        .mtu = 1280, .io = &dh_io, .creds = srv_creds, .cred_count = 2,
+        .verify = TLSMAN_VERIFY_NONE,
+    };
+    int rc = DRV->ctx_init(dh_srv.ctx, &cfg);
+    if (rc < 0) {
+        return rc;
+    }
+    cfg.role = TLSMAN_CLIENT;
+    cfg.creds = cli_creds;
+    cfg.cred_count = 1;
+    cfg.verify = cli_verify;
+    cfg.verify_cb = vcb != NULL ? cert_vcb : NULL;
+    cfg.verify_arg = vcb;
+    rc = DRV->ctx_init(dh_cli.ctx, &cfg);
+    if (rc < 0) {
+        DRV->ctx_free(dh_srv.ctx);
+        return rc;
+    }
+    CHECK_EQ(DRV->session_init(dh_cli.ctx, dh_cli.sess, &dh_cli, NULL, 0), 0);
+    CHECK_EQ(DRV->session_init(dh_srv.ctx, dh_srv.sess, &dh_srv, dh_peer_addr,
+                               sizeof(dh_peer_addr)), 0);
+    if (name != NULL) {
+        CHECK_EQ(DRV->set_server_name(dh_cli.sess, name), 0);
+    }
+    return 0;
+}
+
+static void cred_check_takes_p256_and_names_the_problem(void)
+{
+    REQUIRE(make_pki());
+    CHECK_EQ(DRV->cred_check(SOCK_SECURE_CRED_PRIVATE_KEY, tp.key, (size_t)tp.key_len), 0);
+    CHECK_EQ(DRV->cred_check(SOCK_SECURE_CRED_CERT_CHAIN, tp.cert, (size_t)tp.cert_len), 0);
+    CHECK_EQ(DRV->cred_check(SOCK_SECURE_CRED_CA, tp.cert, (size_t)tp.cert_len), 0);
+    CHECK_EQ(DRV->cred_check(SOCK_SECURE_CRED_PRIVATE_KEY, tp.cert, (size_t)tp.cert_len),
+             SOCK_SECURE_E_CRED_TYPE);
+    CHECK_EQ(DRV->cred_check(SOCK_SECURE_CRED_CERT_CHAIN, tp.key, (size_t)tp.key_len),
+             SOCK_SECURE_E_CRED_TYPE);
+    CHECK_EQ(DRV->cred_check(SOCK_SECURE_CRED_PRIVATE_KEY, tp.p384_key, (size_t)tp.p384_key_len),
+             -ENOTSUP);
+    uint8_t broken[1024];
+    memcpy(broken, tp.cert, (size_t)tp.cert_len);
+    broken[1] ^= 0x7F; /* the outer length */
+    CHECK_EQ(DRV->cred_check(SOCK_SECURE_CRED_CA, broken, (size_t)tp.cert_len),
+             SOCK_SECURE_E_CRED_FORMAT);
+    CHECK_EQ(DRV->cred_check(SOCK_SECURE_CRED_PSK, tp.key, (size_t)tp.key_len), -EINVAL);
+}
+
+static void certificate_handshake_with_each_ecdhe_ecdsa_suite(void)
+{
+    REQUIRE(make_pki());
+    const uint16_t suites[] = { SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8,
+                                SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM };
+    for (size_t i = 0; i < 4; i++) {
+        cert_stream = i >= 2; /* DTLS, then TLS */
+        cert_vcb_t v = { 0 };
+        REQUIRE(cert_pair_up(suites[i % 2], tp.key, tp.key_len, TLSMAN_VERIFY_REQUIRED, &v,
+                             "server.test") == 0);
+        dh_result_t r = dh_run_handshake(false);
+        CHECK_EQ(r.cli, 0);
+        CHECK_EQ(r.srv, 0);
+        tlsman_info_t info;
+        CHECK_EQ(DRV->info(dh_cli.sess, &info), 0);
+        CHECK_EQ(info.suite, suites[i % 2]);
+        CHECK(strcmp(info.version, cert_stream ? "TLSv1.2" : "DTLSv1.2") == 0);
+        CHECK_EQ(info.verify, 0);
+        CHECK_EQ(v.depth0, 1);
+        CHECK(v.der_ok);
+        CHECK_EQ(DRV->write(dh_cli.sess, (const uint8_t *)"cert", 4), 4);
+        uint8_t buf[16];
+        CHECK_EQ(DRV->read(dh_srv.sess, buf, sizeof(buf)), 4);
+        CHECK_MEM(buf, "cert", 4);
+        dh_pair_down();
+    }
+    cert_stream = false;
+}
+
+static void wrong_name_and_app_rejection_fail_verification(void)
+{
+    REQUIRE(make_pki());
+    REQUIRE(cert_pair_up(SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8, tp.key, tp.key_len,
+                         TLSMAN_VERIFY_REQUIRED, NULL, "other.test") == 0);
+    dh_result_t r = dh_run_handshake(false);
+    CHECK_EQ(r.cli, SOCK_SECURE_E_VERIFY);
+    CHECK_EQ(r.srv, SOCK_SECURE_E_ALERT);
+    tlsman_info_t info;
+    CHECK_EQ(DRV->info(dh_cli.sess, &info), 0);
+    CHECK_EQ(info.verify, SOCK_SECURE_VFY_NAME_MISMATCH);
+    CHECK_EQ(info.alert_origin, TLSMAN_ALERT_SENT);
+    CHECK_EQ(info.alert, 42); /* bad_certificate */
+    dh_pair_down();
+
+    /* optional: the same mismatch is reported, not enforced */
+    REQUIRE(cert_pair_up(SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8, tp.key, tp.key_len,
+                         TLSMAN_VERIFY_OPTIONAL, NULL, "other.test") == 0);
+    r = dh_run_handshake(false);
+    CHECK_EQ(r.cli, 0);
+    CHECK_EQ(DRV->info(dh_cli.sess, &info), 0);
+    CHECK_EQ(info.verify, SOCK_SECURE_VFY_NAME_MISMATCH);
+    dh_pair_down();
+
+    /* the application adds a bit: refused, reported with VFY_APP */
+    cert_vcb_t v = { .add = SOCK_SECURE_VFY_REVOKED };
+    REQUIRE(cert_pair_up(SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM, tp.key, tp.key_len,
+                         TLSMAN_VERIFY_REQUIRED, &v, "server.test") == 0);
+    r = dh_run_handshake(false);
+    CHECK_EQ(r.cli, SOCK_SECURE_E_VERIFY);
+    CHECK_EQ(DRV->info(dh_cli.sess, &info), 0);
+    CHECK_EQ(info.verify, SOCK_SECURE_VFY_REVOKED | SOCK_SECURE_VFY_APP);
+    dh_pair_down();
+}
+
+static void certificate_configurations_refused_at_ctx_init(void)
+{
+    REQUIRE(make_pki());
+    CHECK_EQ(cert_pair_up(SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8, tp.other_key, tp.other_key_len,
+                          TLSMAN_VERIFY_REQUIRED, NULL, NULL),
+             SOCK_SECURE_E_CRED_MISMATCH);
+    CHECK_EQ(cert_pair_up(SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8, tp.p384_key, tp.p384_key_len,
+                          TLSMAN_VERIFY_REQUIRED, NULL, NULL),
+             -ENOTSUP);
+    /* a certificate suite without a CA to check the server with, and a server without its own
+     * certificate */
+    const uint16_t ecdhe[] = { SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8 };
+    CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, ecdhe, 1, NULL, true, 1280), -EINVAL);
+    CHECK_EQ(dh_ctx_up(&dh_srv, TLSMAN_SERVER, ecdhe, 1, NULL, true, 1280), -EINVAL);
+    /* a pinned raw public key: no RFC 7250 in wolfSSL 5.5.4 */
+    const tlsman_cred_t pin[] = { { SOCK_SECURE_CRED_PEER_KEY, tp.cert, (size_t)tp.cert_len } };
+    tlsman_config_t cfg = { .role = TLSMAN_CLIENT, .datagram = true, .suites = ecdhe,
+                            .suite_count = 1, .io = &dh_io, .creds = pin, .cred_count = 1,
+                            .verify = TLSMAN_VERIFY_REQUIRED };
+    CHECK_EQ(DRV->ctx_init(dh_cli.ctx, &cfg), -ENOTSUP);
+    DRV->ctx_free(dh_cli.ctx);
+    DRV->ctx_free(dh_srv.ctx);
+}
+
 static void driver_table_is_complete(void)
 {
     CHECK(strcmp(DRV->name, "wolfssl") == 0);
     CHECK(DRV->version != NULL && strncmp(DRV->version, "5.", 2) == 0);
     CHECK((DRV->caps & TLSMAN_CAP_DTLS) != 0);
-    /* TLS over streams works here (tls_* scenarios) but the stream contract's flush() is not
-     * implemented yet, so the driver does not offer it to the core */
-    CHECK((DRV->caps & TLSMAN_CAP_TLS) == 0);
-    CHECK(DRV->flush == NULL);
+    /* TLS over streams with the stream contract (flush, accepted bytes kept while blocked) */
+    CHECK((DRV->caps & TLSMAN_CAP_TLS) != 0);
+    CHECK(DRV->flush != NULL);
     /* wolfSSL's cookies cover the whole ClientHello: the core cannot make them, the driver does */
     CHECK(DRV->cookie_write == NULL && DRV->cookie_check == NULL);
     CHECK((DRV->caps & TLSMAN_CAP_PSK) != 0);
+    CHECK((DRV->caps & TLSMAN_CAP_X509) != 0);
+    CHECK((DRV->caps & TLSMAN_CAP_RPK) == 0); /* no RFC 7250 in 5.5.4 */
+    CHECK(DRV->cred_check != NULL && DRV->set_server_name != NULL);
     CHECK((DRV->caps & TLSMAN_CAP_RENEGOTIATION) == 0);
     CHECK(DRV->renew == NULL);
     CHECK(DRV->ctx_size > 0 && DRV->ctx_size <= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE);
@@ -812,10 +1091,15 @@ int main(void)
     RUN(damaged_hello_is_discarded_and_resent);
     RUN(damaged_key_exchange_is_recovered_by_retransmission);
     RUN(tls_over_a_stream_handshakes_and_carries_data);
+    RUN(tls_blocked_output_is_kept_and_flushed_in_order);
     RUN(tls_wrong_psk_fails_with_bad_record_mac);
     RUN(psk_identity_hint_is_sent);
     RUN(calls_before_the_handshake_are_enotconn);
     RUN(unsupported_suites_and_credentials_are_refused);
+    RUN(cred_check_takes_p256_and_names_the_problem);
+    RUN(certificate_handshake_with_each_ecdhe_ecdsa_suite);
+    RUN(wrong_name_and_app_rejection_fail_verification);
+    RUN(certificate_configurations_refused_at_ctx_init);
 #endif
     return tu_exit();
 }
