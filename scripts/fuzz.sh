@@ -18,7 +18,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secs="${1:-15}"
 case "$secs" in ''|*[!0-9]*) echo "usage: $0 [seconds-per-run]" >&2; exit 2 ;; esac
 build=build-fuzz
-harnesses=(${FUZZ_HARNESSES:-fuzz_endpoint fuzz_dtls_hello fuzz_server_input fuzz_client_input})
+harnesses=(${FUZZ_HARNESSES:-fuzz_endpoint fuzz_dtls_hello fuzz_creds fuzz_server_input fuzz_client_input})
 
 cc="${FUZZ_CC:-clang}"
 if ! command -v "$cc" >/dev/null 2>&1; then

@@ -55,6 +55,7 @@ int fuzz_server_input(const uint8_t *data, size_t size);
 int fuzz_client_input(const uint8_t *data, size_t size);
 int fuzz_endpoint(const uint8_t *data, size_t size);
 int fuzz_dtls_hello(const uint8_t *data, size_t size);
+int fuzz_creds(const uint8_t *data, size_t size);
 
 #ifdef SS_FUZZ_REPLAY
 #define FUZZ_ENTRY(fn)

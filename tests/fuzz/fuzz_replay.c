@@ -22,6 +22,7 @@ static const fuzz_harness_t harnesses[] = {
     { "fuzz_client_input", fuzz_client_input },
     { "fuzz_endpoint", fuzz_endpoint },
     { "fuzz_dtls_hello", fuzz_dtls_hello },
+    { "fuzz_creds", fuzz_creds },
 };
 
 static int replay_file(const fuzz_harness_t *h, const char *path)
