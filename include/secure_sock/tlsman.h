@@ -55,7 +55,8 @@ typedef enum {
 
 /**
  * Application check of a peer certificate, called for each certificate of the chain (depth 0 =
- * the peer's own). It may add SOCK_SECURE_VFY_* bits to *flags (any bit fails the handshake when
+ * the peer's own; whether the trust anchor itself is shown depends on the stack: mbedTLS does,
+ * wolfSSL 5.5.4 does not). *flags arrives with the stack's own findings for that certificate. It may add SOCK_SECURE_VFY_* bits to *flags (any bit fails the handshake when
  * verification is required). @p der is valid during the call. Returns 0, or a negative code to
  * abort the handshake.
  */

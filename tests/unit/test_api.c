@@ -117,8 +117,8 @@ static void certificate_suites_without_anchors_are_refused_unless_verify_none(vo
         printf("note: default backend has no certificates; scenario not run\n");
         return;
     }
-    static const uint16_t mixed[] = { SOCK_SECURE_PSK_AES_128_CCM_8,
-                                      SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8 };
+    const uint16_t mixed[] = { tu_default_psk_suite(sock_secure_backend(NULL), true),
+                               SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8 };
     sock_secure_t sk;
     sock_secure_config_t cfg = good_config();
     cfg.suites = mixed;
