@@ -1,11 +1,15 @@
 /* Every pair of (D)TLS stacks built in, client on one and server on the other, over the core API
  * and the in-memory net with a simulated clock: handshakes, exact bytes both ways, the failures
- * each side reports, and suites a stack lacks refused at create. Skipped with fewer than two
- * drivers. */
+ * each side reports, and suites a stack lacks refused at create. Also per pair: TLS 1.2 over TCP
+ * loopback with a PSK suite both stacks have, and DTLS with ECDHE-ECDSA certificates (server-only
+ * and mutual) from the test PKI in SS_PKI_DIR (without it those scenarios are reported as not
+ * run, never as passed). Skipped with fewer than two drivers. */
 #include <stdlib.h>
 
+#include "secure_sock/creds.h"
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/sock_tcp.h"
 #include "testutil.h"
 
 #define SLOTS 2
@@ -381,6 +385,397 @@ static void lost_last_server_flight_is_recovered(const tlsman_driver_t *cd,
     teardown();
 }
 
+/* ---- TLS 1.2 over TCP loopback, PSK ----------------------------------------------------------- */
+
+typedef struct {
+    sock_tcp_t tcp;
+    sock_tcp_conn_t conns[SLOTS];
+    sock_secure_t sock;
+    sock_secure_session_t slots[SLOTS];
+    events_t ev;
+    uint16_t suite;
+} tcp_node_t;
+
+static tcp_node_t tcp_server, tcp_client;
+
+/* The first routed PSK suite both stacks have over streams, 0 if none. */
+static uint16_t common_stream_suite(const tlsman_driver_t *a, const tlsman_driver_t *b)
+{
+    for (size_t i = 0; i < N_PSK_SUITES; i++) {
+        if (a->suite_supported(psk_suites[i], false) && b->suite_supported(psk_suites[i], false)) {
+            return psk_suites[i];
+        }
+    }
+    return 0;
+}
+
+static bool does_tls(const tlsman_driver_t *d)
+{
+    return (d->caps & TLSMAN_CAP_TLS) != 0 && d->flush != NULL;
+}
+
+static int tcp_create(tcp_node_t *n, sock_secure_role_t role, const tlsman_driver_t *drv,
+                      uint16_t suite)
+{
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    memset(&n->ev, 0, sizeof(n->ev));
+    cfg.role = role;
+    cfg.backend = drv->name;
+    cfg.transport = &n->tcp.base;
+    cfg.sessions = n->slots;
+    cfg.session_count = SLOTS;
+    cfg.psk = &psk_a;
+    cfg.psk_count = 1;
+    n->suite = suite;
+    cfg.suites = &n->suite;
+    cfg.suite_count = 1;
+    cfg.event_cb = on_event;
+    cfg.event_arg = &n->ev;
+    return sock_secure_create(&n->sock, &cfg);
+}
+
+static void tcp_drive(void)
+{
+    sock_secure_process(&tcp_server.sock);
+    sock_secure_process(&tcp_client.sock);
+    sock_wait(&tcp_server.tcp.base, 1);
+}
+
+static uint64_t wall_ms(void)
+{
+    return sock_secure_platform_now_ms(NULL);
+}
+
+static uint8_t stream_byte(size_t i, unsigned seed)
+{
+    return (uint8_t)(((i * 2654435761u) >> 13) ^ seed);
+}
+
+typedef struct {
+    sock_secure_t *sock;
+    sock_secure_session_t *s;
+    size_t sent, received, bad;
+    unsigned seed_out, seed_in;
+} tcp_flow_t;
+
+/* Push what the session takes, read what arrived, checking every byte against the pattern. */
+static void tcp_flow_step(tcp_flow_t *f, size_t total)
+{
+    uint8_t buf[4096];
+    while (f->sent < total) {
+        size_t n = total - f->sent < sizeof(buf) ? total - f->sent : sizeof(buf);
+        for (size_t k = 0; k < n; k++) {
+            buf[k] = stream_byte(f->sent + k, f->seed_out);
+        }
+        int rc = sock_secure_send(f->s, buf, n);
+        if (rc <= 0) {
+            CHECK(rc == -EAGAIN);
+            break;
+        }
+        f->sent += (size_t)rc;
+    }
+    for (;;) {
+        sock_secure_session_t *want = f->s;
+        int rc = sock_secure_recv(f->sock, &want, buf, sizeof(buf), 0);
+        if (rc <= 0) {
+            CHECK(rc == -EAGAIN || rc == -EBUSY);
+            break;
+        }
+        for (int k = 0; k < rc; k++) {
+            f->bad += buf[k] != stream_byte(f->received + (size_t)k, f->seed_in);
+        }
+        f->received += (size_t)rc;
+    }
+}
+
+/* TLS 1.2 over TCP loopback, client on @p cd, server on @p sd, one PSK suite both have:
+ * a small message and 200 KB each way, byte for byte, then close_notify. */
+static void tls_tcp_psk_bytes_both_ways(const tlsman_driver_t *cd, const tlsman_driver_t *sd)
+{
+    if (!does_tls(cd) || !does_tls(sd)) {
+        printf("  %s -> %s: a driver lacks TLS over streams, case not run\n", cd->name, sd->name);
+        return;
+    }
+    uint16_t suite = common_stream_suite(cd, sd);
+    CHECK(suite != 0);
+    if (suite == 0) {
+        return;
+    }
+    sock_ep_t ep = tu_ep("127.0.0.1:0"), server_ep;
+    REQUIRE(sock_tcp_listen(&tcp_server.tcp, &ep, tcp_server.conns, SLOTS) == 0);
+    sock_local(&tcp_server.tcp.base, &server_ep);
+    int rc = tcp_create(&tcp_server, SOCK_SECURE_SERVER, sd, suite);
+    CHECK_EQ(rc, 0);
+    if (rc < 0) {
+        sock_close(&tcp_server.tcp.base);
+        return;
+    }
+    rc = sock_tcp_open(&tcp_client.tcp, tcp_client.conns, 1);
+    CHECK_EQ(rc, 0);
+    if (rc == 0) {
+        rc = tcp_create(&tcp_client, SOCK_SECURE_CLIENT, cd, suite);
+        CHECK_EQ(rc, 0);
+        if (rc < 0) {
+            sock_close(&tcp_client.tcp.base);
+        }
+    }
+    if (rc < 0) {
+        sock_secure_close(&tcp_server.sock);
+        sock_close(&tcp_server.tcp.base);
+        return;
+    }
+
+    sock_secure_session_t *cs = NULL, *ss = NULL;
+    rc = sock_secure_connect(&tcp_client.sock, &server_ep, &cs, 0);
+    CHECK(rc == -EINPROGRESS || rc == 0);
+    sock_secure_session_info_t ci, si;
+    uint64_t t0 = wall_ms();
+    while (wall_ms() - t0 < 10000) {
+        tcp_drive();
+        if (cs != NULL && sock_secure_session_info(cs, &ci) == 0 &&
+            ci.state != SOCK_SECURE_ST_HANDSHAKE &&
+            sock_secure_accept(&tcp_server.sock, &ss, 0) == 0) {
+            break;
+        }
+    }
+    CHECK(cs != NULL && ss != NULL);
+    if (cs != NULL && ss != NULL) {
+        CHECK_EQ(sock_secure_session_info(cs, &ci), 0);
+        CHECK_EQ(sock_secure_session_info(ss, &si), 0);
+        CHECK_EQ(ci.state, SOCK_SECURE_ST_OPEN);
+        CHECK_EQ(ci.suite, suite);
+        CHECK_EQ(si.suite, suite);
+        CHECK(strncmp(ci.version, "TLSv1.2", 7) == 0);
+        CHECK(strncmp(si.version, "TLSv1.2", 7) == 0);
+        printf("  %s -> %s: TLS over TCP, %s\n", cd->name, sd->name, ci.suite_name);
+
+        /* a small message each way, exact bytes */
+        static const char up[] = "tls client to server \x00\x01\xff";
+        static const char down[] = "tls server to client \xfe\x7f";
+        uint8_t in[64];
+        size_t got = 0;
+        CHECK_EQ(sock_secure_send(cs, up, sizeof(up)), (int)sizeof(up));
+        t0 = wall_ms();
+        while (got < sizeof(up) && wall_ms() - t0 < 5000) {
+            tcp_drive();
+            sock_secure_session_t *from = ss;
+            rc = sock_secure_recv(&tcp_server.sock, &from, in + got, sizeof(in) - got, 0);
+            if (rc > 0) {
+                got += (size_t)rc;
+            }
+        }
+        CHECK_EQ(got, sizeof(up));
+        CHECK_MEM(in, up, sizeof(up));
+        got = 0;
+        CHECK_EQ(sock_secure_send(ss, down, sizeof(down)), (int)sizeof(down));
+        t0 = wall_ms();
+        while (got < sizeof(down) && wall_ms() - t0 < 5000) {
+            tcp_drive();
+            sock_secure_session_t *from = cs;
+            rc = sock_secure_recv(&tcp_client.sock, &from, in + got, sizeof(in) - got, 0);
+            if (rc > 0) {
+                got += (size_t)rc;
+            }
+        }
+        CHECK_EQ(got, sizeof(down));
+        CHECK_MEM(in, down, sizeof(down));
+
+        /* then a stream larger than many records, both ways at once */
+        const size_t total = 200u * 1024u;
+        tcp_flow_t upf = { &tcp_server.sock, ss, 0, 0, 0, 7, 3 };  /* server side */
+        tcp_flow_t downf = { &tcp_client.sock, cs, 0, 0, 0, 3, 7 }; /* client side */
+        t0 = wall_ms();
+        while ((upf.received < total || downf.received < total) && wall_ms() - t0 < 20000) {
+            tcp_flow_step(&downf, total);
+            tcp_flow_step(&upf, total);
+            tcp_drive();
+        }
+        CHECK_EQ(downf.sent, total);
+        CHECK_EQ(upf.sent, total);
+        CHECK_EQ(downf.received, total);
+        CHECK_EQ(upf.received, total);
+        CHECK_EQ(downf.bad + upf.bad, 0);
+
+        /* close_notify crosses */
+        CHECK_EQ(sock_secure_session_close(cs), 0);
+        for (int i = 0; i < 500 && tcp_server.ev.closed == 0; i++) {
+            tcp_drive();
+        }
+        CHECK_EQ(tcp_server.ev.closed, 1);
+    }
+    CHECK_EQ(tcp_client.ev.error, 0);
+    CHECK_EQ(tcp_server.ev.error, 0);
+    sock_secure_close(&tcp_client.sock);
+    sock_close(&tcp_client.tcp.base);
+    sock_secure_close(&tcp_server.sock);
+    sock_close(&tcp_server.tcp.base);
+}
+
+/* ---- DTLS with certificates (test PKI) -------------------------------------------------------- */
+
+#define TAG_ID 1 /* own certificate chain + key */
+#define TAG_CA 2 /* trust anchors */
+
+static const char *pki_dir;       /* SS_PKI_DIR, NULL: the certificate scenarios do not run */
+static sock_secure_creds_t server_creds, client_creds;
+static const uint16_t ecdsa_ccm8 = SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8;
+
+static const char *pki(const char *name)
+{
+    static char buf[4][600];
+    static unsigned next;
+    char *p = buf[next++ % 4];
+    snprintf(p, sizeof(buf[0]), "%s/%s", pki_dir, name);
+    return p;
+}
+
+/* Load a certificate + key (either may be NULL) and a CA (may be NULL) into @p st. */
+static int load_creds(sock_secure_creds_t *st, const char *cert, const char *key, const char *ca)
+{
+    int rc = sock_secure_creds_init(st);
+    if (rc == 0 && cert != NULL) {
+        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_CERT_CHAIN, pki(cert));
+    }
+    if (rc == 0 && key != NULL) {
+        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_PRIVATE_KEY, pki(key));
+    }
+    if (rc == 0 && ca != NULL) {
+        rc = sock_secure_creds_add_file(st, TAG_CA, SOCK_SECURE_CRED_CA, pki(ca));
+    }
+    if (rc < 0) {
+        fprintf(stderr, "  loading %s/%s/%s: %s\n", cert ? cert : "-", key ? key : "-",
+                ca ? ca : "-", sock_secure_strerror(rc));
+    }
+    return rc;
+}
+
+/* Open @p n on the memory net with certificates from @p st on driver @p drv. */
+static int open_cert_node(node_t *n, const char *addr, sock_secure_role_t role,
+                          const tlsman_driver_t *drv, sock_secure_creds_t *st,
+                          sock_secure_verify_t verify, const char *server_name)
+{
+    static const uint32_t tags[2] = { TAG_ID, TAG_CA };
+    memset(&n->ev, 0, sizeof(n->ev));
+    sock_ep_t ep = tu_ep(addr);
+    int rc = sock_mem_open(&n->mem, &net, &ep);
+    if (rc < 0) {
+        return rc;
+    }
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg);
+    cfg.role = role;
+    cfg.backend = drv->name;
+    cfg.transport = &n->mem.base;
+    cfg.sessions = n->slots;
+    cfg.session_count = SLOTS;
+    cfg.creds = st;
+    cfg.cred_tags = tags;
+    cfg.cred_tag_count = 2;
+    cfg.verify = verify;
+    cfg.server_name = server_name;
+    n->suite = ecdsa_ccm8;
+    cfg.suites = &n->suite;
+    cfg.suite_count = 1;
+    cfg.clock = tu_clock;
+    cfg.clock_arg = &now_ms;
+    cfg.event_cb = on_event;
+    cfg.event_arg = &n->ev;
+    rc = sock_secure_create(&n->sock, &cfg);
+    if (rc < 0) {
+        sock_close(&n->mem.base);
+    }
+    return rc;
+}
+
+/* DTLS, ECDHE-ECDSA-AES128-CCM8 on P-256, client on @p cd, server on @p sd; with @p mutual the
+ * server requires a client certificate. One record each way, exact bytes, then close_notify. */
+static void dtls_certs(const tlsman_driver_t *cd, const tlsman_driver_t *sd, bool mutual)
+{
+    if (!(cd->caps & TLSMAN_CAP_X509) || !(sd->caps & TLSMAN_CAP_X509) ||
+        !cd->suite_supported(ecdsa_ccm8, true) || !sd->suite_supported(ecdsa_ccm8, true)) {
+        printf("  %s -> %s: a driver lacks ECDHE-ECDSA-AES128-CCM8 certificates, case not run\n",
+               cd->name, sd->name);
+        return;
+    }
+    now_ms = 1000;
+    sock_memnet_init(&net);
+    REQUIRE(load_creds(&server_creds, "server.crt", "server.key", mutual ? "ca.crt" : NULL) == 0);
+    REQUIRE(load_creds(&client_creds, mutual ? "client.crt" : NULL, mutual ? "client.key" : NULL,
+                       "ca.crt") == 0);
+    int rc = open_cert_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, sd, &server_creds,
+                            mutual ? SOCK_SECURE_VERIFY_REQUIRED : SOCK_SECURE_VERIFY_DEFAULT,
+                            NULL);
+    CHECK_EQ(rc, 0);
+    if (rc < 0) {
+        return;
+    }
+    rc = open_cert_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, cd, &client_creds,
+                        SOCK_SECURE_VERIFY_REQUIRED, "server.test");
+    CHECK_EQ(rc, 0);
+    if (rc < 0) {
+        sock_secure_close(&server.sock);
+        sock_close(&server.mem.base);
+        return;
+    }
+    sock_secure_session_t *cs = connect_client();
+    REQUIRE(cs != NULL);
+    CHECK_EQ(client.ev.connected, 1);
+    CHECK_EQ(server.ev.connected, 1);
+    CHECK_EQ(client.ev.error, 0);
+    CHECK_EQ(server.ev.error, 0);
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    if (ss == NULL) {
+        teardown();
+        sock_secure_creds_init(&server_creds);
+        sock_secure_creds_init(&client_creds);
+        return;
+    }
+    sock_secure_session_info_t ci, si;
+    CHECK_EQ(sock_secure_session_info(cs, &ci), 0);
+    CHECK_EQ(sock_secure_session_info(ss, &si), 0);
+    CHECK_EQ(ci.suite, ecdsa_ccm8);
+    CHECK_EQ(si.suite, ecdsa_ccm8);
+    CHECK_EQ(ci.verify, 0);
+    CHECK_EQ(si.verify, 0);
+    CHECK(strcmp(ci.version, "DTLSv1.2") == 0);
+    CHECK(strcmp(si.version, "DTLSv1.2") == 0);
+
+    uint8_t in[256];
+    sock_secure_session_t *from = NULL;
+    static const uint8_t up[] = { 'c', 'e', 'r', 't', ' ', 'u', 'p', 0, 1, 0xff, 0x80, '\n' };
+    CHECK_EQ(sock_secure_send(cs, up, sizeof(up)), (int)sizeof(up));
+    pump(0);
+    CHECK_EQ(sock_secure_recv(&server.sock, &from, in, sizeof(in), 0), (int)sizeof(up));
+    CHECK(from == ss);
+    CHECK_MEM(in, up, sizeof(up));
+    static const uint8_t down[] = { 'e', 'c', 'd', 's', 'a', ' ', 'd', 'o', 'w', 'n', 0xfe, 0 };
+    CHECK_EQ(sock_secure_send(ss, down, sizeof(down)), (int)sizeof(down));
+    pump(0);
+    sock_secure_session_t *want = cs;
+    memset(in, 0, sizeof(in));
+    CHECK_EQ(sock_secure_recv(&client.sock, &want, in, sizeof(in), 0), (int)sizeof(down));
+    CHECK_MEM(in, down, sizeof(down));
+
+    CHECK_EQ(sock_secure_session_close(cs), 0);
+    pump(0);
+    CHECK_EQ(server.ev.closed, 1);
+    teardown();
+    sock_secure_creds_init(&server_creds); /* zeroes the stores */
+    sock_secure_creds_init(&client_creds);
+}
+
+static void dtls_certs_server_only(const tlsman_driver_t *cd, const tlsman_driver_t *sd)
+{
+    dtls_certs(cd, sd, false);
+}
+
+static void dtls_certs_mutual(const tlsman_driver_t *cd, const tlsman_driver_t *sd)
+{
+    dtls_certs(cd, sd, true);
+}
+
 typedef void (*pair_case_t)(const tlsman_driver_t *cd, const tlsman_driver_t *sd);
 
 /* Run @p fn for every (client, server) pair of registered drivers. */
@@ -456,5 +851,14 @@ int main(void)
     for_each_pair("default_suites_meet", default_suites_meet);
     for_each_pair("lost_last_server_flight_is_recovered", lost_last_server_flight_is_recovered);
     RUN(explicit_suite_a_stack_lacks_is_refused_at_create);
+    for_each_pair("tls_tcp_psk_bytes_both_ways", tls_tcp_psk_bytes_both_ways);
+    pki_dir = getenv("SS_PKI_DIR");
+    if (pki_dir == NULL || *pki_dir == '\0') {
+        printf("NOT RUN dtls_certs_server_only, dtls_certs_mutual: SS_PKI_DIR is not set "
+               "(make one with tests/pki/make-pki.sh DIR)\n");
+    } else {
+        for_each_pair("dtls_certs_server_only", dtls_certs_server_only);
+        for_each_pair("dtls_certs_mutual", dtls_certs_mutual);
+    }
     return tu_exit();
 }

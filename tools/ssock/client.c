@@ -49,6 +49,7 @@ typedef struct {
     ssock_certs_t certs;
     char host_name[256];    /* the host part of a HOST:PORT that is a name (default servername) */
     ssock_suites_t suites;
+    const char *backend;    /* --backend NAME, NULL: the default one */
     uint32_t timeout_ms;
     uint32_t hs_timeout_ms; /* 0: the RFC 6347 retransmission budget alone */
     bool verbose;
@@ -97,8 +98,8 @@ typedef struct {
 static void cli_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ssock client [--tls] HOST:PORT (--psk IDENTITY:HEXKEY | --ca FILE) "
-            "[options]\n"
+            "usage: ssock client [--tls] [--backend NAME] HOST:PORT\n"
+            "                    (--psk IDENTITY:HEXKEY | --ca FILE) [options]\n"
             "\n"
             "Connect to a DTLS 1.2 server, send each line of stdin as one record (without the\n"
             "newline) and print each record received as one line on stdout. At the end of stdin,\n"
@@ -115,6 +116,8 @@ static void cli_usage(FILE *out)
             "\n"
             "options:\n"
             "  --tls              TLS 1.2 over TCP instead of DTLS 1.2 over UDP\n"
+            "  --backend NAME     the (D)TLS stack to use, e.g. mbedtls or wolfssl (default:\n"
+            "                     the first one 'ssock --version' lists that can do it)\n"
             "  --psk ID:HEXKEY    the pre-shared key (1..%d bytes as an even number of hex digits)\n"
             "  --ca FILE          CA certificate(s) the server's certificate must chain to\n"
             "  --cert FILE        our certificate (chain), for servers that ask for one\n"
@@ -192,6 +195,11 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
                 return SSOCK_EXIT_USAGE;
             }
             o->tls = true;
+        } else if ((m = ssock_opt(&a, "--backend", &val)) != 0) {
+            if (m < 0 || ssock_parse_backend(a.cmd, val) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            o->backend = val;
         } else if (argv[a.i][0] == '-' && argv[a.i][1] != '\0') {
             return ssock_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
         } else if (target != NULL) {
@@ -695,14 +703,14 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
         cfg->cred_tags = &o->certs.tag;
         cfg->cred_tag_count = 1;
     }
-    rc = ssock_pick_backend(cfg, o->tls);
+    rc = ssock_pick_backend(cfg, o->tls, o->backend);
     if (rc != SSOCK_EXIT_OK) {
         sock_close(base);
         return rc;
     }
     rc = sock_secure_create(sock, cfg);
     if (rc < 0) {
-        ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls);
+        ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls, o->backend);
         sock_close(base);
         return ssock_exit_status(rc);
     }

@@ -38,16 +38,21 @@ typedef struct {
     bool srv_saw_close;         /* the server got the client's close_notify */
     int srv_err;                /* a server-side session failure, 0 if none */
     sock_secure_session_info_t srv_fail; /* its info */
+    const char *backend;        /* --backend NAME, NULL: the default one */
 } demo_t;
 
 static void demo_usage(FILE *out)
 {
-    fputs("usage: ssock demo\n"
+    fputs("usage: ssock demo [--backend NAME]\n"
           "\n"
           "Run a DTLS 1.2 server and client in this one process over loopback UDP with a\n"
           "built-in PSK: handshake, echo 5 records, check them, close, and print what\n"
           "happened (backend, cipher suite, handshake time, bytes and datagrams).\n"
-          "No set-up, no network beyond loopback. Exit status 0 if everything worked.\n",
+          "No set-up, no network beyond loopback. Exit status 0 if everything worked.\n"
+          "\n"
+          "options:\n"
+          "  --backend NAME  the (D)TLS stack for both sides, e.g. mbedtls or wolfssl\n"
+          "                  (default: the first one 'ssock --version' lists)\n",
           out);
 }
 
@@ -119,6 +124,7 @@ static int demo_create(demo_t *d, const sock_secure_psk_t *psk)
     cfg.psk_count = 1;
     cfg.event_cb = demo_srv_event;
     cfg.event_arg = d;
+    cfg.backend = d->backend;
     rc = sock_secure_create(&d->srv, &cfg);
     if (rc < 0) {
         ssock_error("demo: cannot create the server: %s", sock_secure_strerror(rc));
@@ -131,6 +137,7 @@ static int demo_create(demo_t *d, const sock_secure_psk_t *psk)
     cfg.session_count = 1;
     cfg.psk = psk;
     cfg.psk_count = 1;
+    cfg.backend = d->backend;
     rc = sock_secure_create(&d->cli, &cfg);
     if (rc < 0) {
         ssock_error("demo: cannot create the client: %s", sock_secure_strerror(rc));
@@ -313,7 +320,7 @@ static void demo_close(demo_t *d)
 
 static void demo_report(const demo_t *d, const sock_secure_session_info_t *ci, uint64_t echo_ms)
 {
-    const tlsman_driver_t *drv = sock_secure_backend(NULL);
+    const tlsman_driver_t *drv = sock_secure_backend(d->backend);
     sock_secure_stats_t ss;
     char sep[SOCK_EP_STRLEN];
     char cep[SOCK_EP_STRLEN];
@@ -345,7 +352,7 @@ static void demo_report(const demo_t *d, const sock_secure_session_info_t *ci, u
     printf("ok\n");
 }
 
-static int demo_run(void)
+static int demo_run(const char *backend)
 {
     demo_t d;
     sock_secure_psk_t psk = { demo_identity, sizeof demo_identity - 1, demo_key, sizeof demo_key };
@@ -355,6 +362,7 @@ static int demo_run(void)
     int rc;
 
     memset(&d, 0, sizeof d);
+    d.backend = backend;
     if (demo_open_transports(&d) < 0) {
         return SSOCK_EXIT_IO;
     }
@@ -392,11 +400,27 @@ int ssock_demo_main(int argc, char **argv)
         demo_usage(stdout);
         return SSOCK_EXIT_OK;
     }
-    if (argc > 1) {
-        return ssock_usage_error("demo", "%s '%s'",
-                                 argv[1][0] == '-' ? "unknown option" : "unexpected argument",
-                                 argv[1]);
+    ssock_args_t a = { argc, argv, 1, "demo" };
+    const char *backend = NULL;
+
+    while (a.i < argc) {
+        char *val = NULL;
+        int m = ssock_opt(&a, "--backend", &val);
+
+        if (m < 0) {
+            return SSOCK_EXIT_USAGE;
+        }
+        if (m == 0) {
+            return ssock_usage_error("demo", "%s '%s'",
+                                     argv[a.i][0] == '-' ? "unknown option"
+                                                         : "unexpected argument",
+                                     argv[a.i]);
+        }
+        if (ssock_parse_backend(a.cmd, val) < 0) {
+            return SSOCK_EXIT_USAGE;
+        }
+        backend = val;
     }
     ssock_install_signals();
-    return demo_run();
+    return demo_run(backend);
 }

@@ -41,6 +41,7 @@ typedef struct {
     ssock_keys_t keys;
     ssock_certs_t certs;
     const char *hint;
+    const char *backend;    /* --backend NAME, NULL: the default one */
     ssock_suites_t suites;
     uint32_t max_sessions;
     bool echo;
@@ -72,8 +73,8 @@ typedef struct {
 static void srv_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ssock server [--tls] (--psk IDENTITY:HEXKEY | --cert FILE --key FILE) "
-            "[options]\n"
+            "usage: ssock server [--tls] [--backend NAME] (--psk IDENTITY:HEXKEY |\n"
+            "                    --cert FILE --key FILE) [options]\n"
             "\n"
             "Accept DTLS 1.2 sessions on a UDP port and print each record received on stdout,\n"
             "one line per record. With --psk and --cert together, each client gets a suite of\n"
@@ -85,6 +86,8 @@ static void srv_usage(FILE *out)
             "\n"
             "options:\n"
             "  --tls               TLS 1.2 over TCP instead of DTLS 1.2 over UDP\n"
+            "  --backend NAME      the (D)TLS stack to use, e.g. mbedtls or wolfssl (default:\n"
+            "                      the first one 'ssock --version' lists that can do it)\n"
             "  --listen ADDR:PORT  where to listen (default [::]:%d, or [::]:%d with --tls;\n"
             "                      IPv4 and IPv6)\n"
             "  --psk ID:HEXKEY     a pre-shared key clients may use; repeatable (up to %d)\n"
@@ -141,6 +144,11 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
                 return SSOCK_EXIT_USAGE;
             }
             o->tls = true;
+        } else if ((m = ssock_opt(&a, "--backend", &val)) != 0) {
+            if (m < 0 || ssock_parse_backend(a.cmd, val) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            o->backend = val;
         } else if ((m = ssock_opt(&a, "--psk", &val)) != 0) {
             if (m < 0 || ssock_parse_psk(a.cmd, &o->keys, val) < 0) {
                 return SSOCK_EXIT_USAGE;
@@ -687,14 +695,14 @@ static int srv_run(srv_opts_t *o)
     }
     cfg.event_cb = srv_event;
     cfg.event_arg = &srv;
-    rc = ssock_pick_backend(&cfg, o->tls);
+    rc = ssock_pick_backend(&cfg, o->tls, o->backend);
     if (rc == SSOCK_EXIT_OK) {
         rc = ssock_certs_load(&o->certs, &cfg);
     }
     if (rc != SSOCK_EXIT_OK) {
         /* the error is printed */
     } else if ((rc = sock_secure_create(&sock, &cfg)) < 0) {
-        ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls);
+        ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls, o->backend);
         rc = ssock_exit_status(rc);
     } else {
         if (o->verbose) {

@@ -195,8 +195,15 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, boo
 const char *ssock_strerror(int err, bool stream);
 
 /** Explain a sock_secure_create() failure on stderr (one line), naming DTLS or TLS (@p tls).
- *  @p certs may be NULL. */
-void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls);
+ *  @p certs may be NULL. @p backend: the --backend name, NULL for the default choice. */
+void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls,
+                         const char *backend);
+
+/**
+ * --backend NAME: check that @p name is a built-in backend (sock_secure_backend()); if not,
+ * print a usage error listing the built-in ones. @return 0, or -1 after the usage error.
+ */
+int ssock_parse_backend(const char *cmd, const char *name);
 
 /** Name of the first built-in backend that does TLS over streams, NULL if none. */
 const char *ssock_tls_backend(void);
@@ -263,8 +270,9 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix);
  */
 int ssock_udp_open(sock_udp_t *udp, const sock_ep_t *local, const char *what);
 
-/** Select the backend for a TLS (@p tls) or DTLS socket in @p cfg: TLS takes the first backend
- *  that does TLS over streams. @return 0, or an exit status after printing the error. */
-int ssock_pick_backend(sock_secure_config_t *cfg, bool tls);
+/** Select the backend for a TLS (@p tls) or DTLS socket in @p cfg: @p backend if not NULL
+ *  (--backend, checked to do TLS over streams, or DTLS), else the default one (TLS: the first
+ *  backend that does TLS over streams). @return 0, or an exit status after printing the error. */
+int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend);
 
 #endif /* SSOCK_H */

@@ -556,13 +556,16 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, boo
     }
 }
 
-void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls)
+void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls,
+                         const char *backend)
 {
     const tlsman_driver_t *drv = sock_secure_backend(NULL);
     bool with_certs = certs != NULL && ssock_certs_given(certs);
     const char *proto = tls ? "TLS" : "DTLS";
 
-    if (tls && ssock_tls_backend() != NULL) {
+    if (backend != NULL) {
+        drv = sock_secure_backend(backend);
+    } else if (tls && ssock_tls_backend() != NULL) {
         drv = sock_secure_backend(ssock_tls_backend());
     }
     if (err == -ENOENT && drv == NULL) {
@@ -585,20 +588,69 @@ void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs,
     }
 }
 
+int ssock_parse_backend(const char *cmd, const char *name)
+{
+    const tlsman_driver_t *drv;
+    char list[256];
+    size_t used = 0;
+
+    if (*name != '\0' && sock_secure_backend(name) != NULL) {
+        return 0;
+    }
+    list[0] = '\0';
+    for (size_t i = 0; (drv = sock_secure_backend_at(i)) != NULL; i++) {
+        int n = snprintf(list + used, sizeof list - used, "%s%s", i > 0 ? ", " : "", drv->name);
+
+        if (n < 0 || (size_t)n >= sizeof list - used) {
+            break;
+        }
+        used += (size_t)n;
+    }
+    ssock_usage_error(cmd, "--backend: unknown backend '%s' (built in: %s)", name,
+                      used > 0 ? list : "none");
+    return -1;
+}
+
+/* Does @p drv do TLS over streams? */
+static bool ssock_does_tls(const tlsman_driver_t *drv)
+{
+    return (drv->caps & TLSMAN_CAP_TLS) != 0 && drv->flush != NULL;
+}
+
 const char *ssock_tls_backend(void)
 {
     const tlsman_driver_t *drv;
 
     for (size_t i = 0; (drv = sock_secure_backend_at(i)) != NULL; i++) {
-        if ((drv->caps & TLSMAN_CAP_TLS) != 0 && drv->flush != NULL) {
+        if (ssock_does_tls(drv)) {
             return drv->name;
         }
     }
     return NULL;
 }
 
-int ssock_pick_backend(sock_secure_config_t *cfg, bool tls)
+int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend)
 {
+    if (backend != NULL) {
+        const tlsman_driver_t *drv = sock_secure_backend(backend);
+
+        if (drv == NULL) { /* checked when parsed; kept for safety */
+            ssock_error("unknown backend '%s' (see 'ssock --version')", backend);
+            return SSOCK_EXIT_USAGE;
+        }
+        if (tls && !ssock_does_tls(drv)) {
+            ssock_error("cannot set up TLS: backend %s does not do TLS over TCP (see 'ssock "
+                        "--version')", drv->name);
+            return SSOCK_EXIT_IO;
+        }
+        if (!tls && (drv->caps & TLSMAN_CAP_DTLS) == 0) {
+            ssock_error("cannot set up DTLS: backend %s does not do DTLS (see 'ssock "
+                        "--version')", drv->name);
+            return SSOCK_EXIT_IO;
+        }
+        cfg->backend = drv->name;
+        return SSOCK_EXIT_OK;
+    }
     if (!tls) {
         cfg->backend = NULL; /* the default one */
         return SSOCK_EXIT_OK;
