@@ -222,12 +222,32 @@ bool dh_pair_up(const uint16_t *cli_suites, size_t cli_n, const uint16_t *srv_su
     return true;
 }
 
+bool dh_pair_up_one(uint16_t suite, const sock_secure_psk_t *cli_psk, bool stream, size_t mtu)
+{
+    const uint16_t suites[] = { suite };
+    return dh_pair_up(suites, 1, suites, 1, cli_psk, stream, mtu);
+}
+
 void dh_pair_down(void)
 {
     dh_drv->session_free(dh_cli.sess);
     dh_drv->session_free(dh_srv.sess);
     dh_drv->ctx_free(dh_cli.ctx);
     dh_drv->ctx_free(dh_srv.ctx);
+}
+
+void dh_srv_renew(void)
+{
+    dh_drv->session_free(dh_srv.sess);
+    CHECK_EQ(dh_drv->session_init(dh_srv.ctx, dh_srv.sess, &dh_srv, dh_peer_addr,
+                                  sizeof(dh_peer_addr)), 0);
+}
+
+void dh_hello_verify(void)
+{
+    CHECK_EQ(dh_drv->handshake(dh_cli.sess), -EAGAIN);
+    CHECK_EQ(dh_drv->handshake(dh_srv.sess), SOCK_SECURE_E_HELLO_VERIFY);
+    dh_srv_renew();
 }
 
 dh_result_t dh_run_handshake(bool drop_server_final)
@@ -241,9 +261,7 @@ dh_result_t dh_run_handshake(bool drop_server_final)
             r.srv = dh_drv->handshake(dh_srv.sess);
             if (r.srv == SOCK_SECURE_E_HELLO_VERIFY) {
                 r.hello_verify++;
-                dh_drv->session_free(dh_srv.sess);
-                CHECK_EQ(dh_drv->session_init(dh_srv.ctx, dh_srv.sess, &dh_srv, dh_peer_addr,
-                                              sizeof(dh_peer_addr)), 0);
+                dh_srv_renew();
                 r.srv = -EAGAIN;
             } else if (r.srv == 0 && drop_server_final) {
                 dh_clear(&dh_s2c);
@@ -261,8 +279,7 @@ dh_result_t dh_run_handshake(bool drop_server_final)
 
 bool dh_connect_pair(uint16_t suite, size_t mtu)
 {
-    const uint16_t suites[] = { suite };
-    if (!dh_pair_up(suites, 1, suites, 1, &dh_psk_ok, false, mtu)) {
+    if (!dh_pair_up_one(suite, &dh_psk_ok, false, mtu)) {
         return false;
     }
     dh_result_t r = dh_run_handshake(false);

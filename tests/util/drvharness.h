@@ -1,7 +1,8 @@
 /* A TLSMAN driver on its own, without the core: a client and a server session joined by two
  * in-memory queues (one datagram at a time, or a byte stream for TLS), a fake timer per side, and
  * handshake()/read()/write() called the way the core calls them. Shared by the driver tests
- * (tests/unit/test_driver_<stack>.c); dh_use() picks the driver under test. */
+ * (tests/conformance/test_driver.c, tests/unit/test_driver_<stack>_specific.c); dh_use() picks
+ * the driver under test at run time. */
 #ifndef SS_DRVHARNESS_H
 #define SS_DRVHARNESS_H
 
@@ -78,6 +79,8 @@ int dh_ctx_up(dh_peer_t *p, tlsman_role_t role, const uint16_t *suites, size_t n
 /* Both sockets and sessions up. Returns false (after failed checks) if any step failed. */
 bool dh_pair_up(const uint16_t *cli_suites, size_t cli_n, const uint16_t *srv_suites,
                 size_t srv_n, const sock_secure_psk_t *cli_psk, bool stream, size_t mtu);
+/* dh_pair_up() with one suite on both sides. */
+bool dh_pair_up_one(uint16_t suite, const sock_secure_psk_t *cli_psk, bool stream, size_t mtu);
 void dh_pair_down(void);
 
 typedef struct {
@@ -93,6 +96,14 @@ typedef struct {
  * With drop_server_final, the server's last flight is lost the moment it completes.
  */
 dh_result_t dh_run_handshake(bool drop_server_final);
+
+/* A fresh server session in place of the current one, as the core makes after a
+ * HelloVerifyRequest. */
+void dh_srv_renew(void);
+
+/* The first round trip of a DTLS handshake, checked: the client's ClientHello, the server's
+ * HelloVerifyRequest, and a fresh server session for the hello with the cookie (not sent yet). */
+void dh_hello_verify(void);
 
 /* A full PSK handshake over datagrams with one suite; returns true if both sides completed. */
 bool dh_connect_pair(uint16_t suite, size_t mtu);
