@@ -3,6 +3,7 @@
 # clients, each with its own PSK identity: every peer gets exactly its own records echoed, and
 # the server's -v output names each peer.
 source "$(dirname "$0")/lib.bash"
+require_default_ccm8
 
 port=$(free_port 4)
 keys=()

@@ -2,6 +2,7 @@
 # `openssl s_client -dtls1_2` (PSK-AES128-CCM8) -> ssock server --echo, IPv4 and IPv6: the server
 # prints exactly what was sent, s_client gets it echoed; a wrong PSK fails and the server serves on.
 source "$(dirname "$0")/lib.bash"
+require_default_ccm8
 
 run_client() { # $1 host:port, $2 key, $3 tag, $4 family
     rm -f "$WORK/$3.in"; mkfifo "$WORK/$3.in"

@@ -2,6 +2,7 @@
 # ssock client <-> `openssl s_server -dtls1_2` (PSK-AES128-CCM8), IPv4 and IPv6: the exact bytes
 # arrive in both directions, and a wrong PSK fails the handshake with a clear error (exit 2).
 source "$(dirname "$0")/lib.bash"
+require_default_ccm8
 
 start_server() { # $1 family, $2 port, $3 key
     local fam=$1 port=$2 key=$3 host=127.0.0.1 opt=-4

@@ -5,6 +5,7 @@
 #   3. certificates, mutual auth, ECDHE-ECDSA-AES128-CCM8 on P-256, both directions
 #   4. a wrong PSK fails with a clear one-line error (exit 2); a refused connection exits 4
 source "$(dirname "$0")/lib.bash"
+require_default_ccm8
 
 # A free TCP port on loopback (bound and released).
 free_tcp_port() {
