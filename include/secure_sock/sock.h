@@ -103,6 +103,10 @@ typedef struct {
     /** Streams only (NULL otherwise): close the connection to @p remote (output already handed to
      *  the OS is still delivered). Unknown endpoints are ignored. */
     void (*disconnect)(sock_t *sock, const sock_ep_t *remote);
+    /** Streams only, optional: stop (@p paused true) or resume reading the connection to
+     *  @p remote, so that one peer whose data the application has not read yet cannot hold up
+     *  the others (its bytes wait in the OS). Unknown endpoints are ignored. */
+    void (*pause)(sock_t *sock, const sock_ep_t *remote, bool paused);
 } sock_ops_t;
 
 /** The base of every transport ("super" in the RFC discussion). Embed it first. */

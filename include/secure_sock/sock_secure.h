@@ -202,7 +202,7 @@ struct sock_secure_session {
     sock_secure_t *owner;
     sock_ep_t remote;
     uint8_t state;
-    uint8_t flags;
+    uint16_t flags;
     uint16_t flight_retx;
     uint32_t retransmits;
     int last_error;
@@ -230,8 +230,8 @@ struct sock_secure {
     bool open;
     bool in_process;
     bool stream;
-    sock_secure_session_t *unread;
     sock_secure_session_t *held;
+    size_t next_unread;
     sock_secure_stats_t stats;
     uint8_t rx[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
     _Alignas(8) uint8_t drv_ctx[CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE];
@@ -366,8 +366,9 @@ int sock_secure_pending(const sock_secure_session_t *session);
 /**
  * @brief One non-blocking step: read every datagram the transport has, advance handshakes, fire
  *        expired timers, dispatch events (seed: sock_secure_update / sock_secure_handshake).
- * Stops reading while a decrypted record is unread (read it in the DATA event or after), so no
- * record is ever dropped for want of a buffer.
+ * A decrypted record waits with its session until it is read (DATA event): no record is dropped
+ * for want of a buffer, and that session's further input waits too (a TCP connection is paused),
+ * while the other sessions go on.
  * @return the number of events dispatched (>= 0), -EINVAL on NULL/closed socket, -EIO if the
  *         transport failed.
  */

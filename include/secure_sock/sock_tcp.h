@@ -24,6 +24,7 @@ typedef struct {
     uint8_t state;     /**< private */
     uint8_t want_write; /**< private: a send got EAGAIN: wait for writability */
     uint8_t fresh;     /**< private: accepted, not yet reported by recv */
+    uint8_t paused;    /**< private: not read until resumed (the `pause` op) */
     int err;           /**< private: why it ended, not yet reported */
 } sock_tcp_conn_t;
 

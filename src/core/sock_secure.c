@@ -18,6 +18,7 @@
 #define SF_RESTART 0x20u /* a new handshake from the address of an established session */
 #define SF_CLOSING 0x40u /* streams: session_close() called, output still being flushed */
 #define SF_NOTIFIED 0x80u /* streams: close_notify handed to the stack */
+#define SF_UNREAD  0x100u /* a decrypted record waits for the application */
 
 /* Datagrams handled per process() call, so a flood cannot keep it from returning. */
 #define SS_PROCESS_BUDGET 64u
@@ -127,7 +128,7 @@ static void ss_io_timer(void *ctx, bool run)
         s->deadline_ms = ss_now(sk) + s->rto_ms;
     } else {
         /* the peer's flight arrived: the next flight starts afresh (RFC 6347 §4.2.4) */
-        s->flags &= (uint8_t)~SF_TIMER;
+        s->flags &= (uint16_t)~SF_TIMER;
         s->rto_ms = sk->cfg.hs_timeout_initial_ms;
         s->flight_retx = 0;
     }
@@ -257,9 +258,6 @@ static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
     sk->drv->info(s->drv, &s->closed_info);
     sk->drv->session_free(s->drv);
     ss_zero(s->drv, sizeof(s->drv));
-    if (sk->unread == s) {
-        sk->unread = NULL;
-    }
     if (sk->held == s) {
         sk->held = NULL;
     }
@@ -278,7 +276,7 @@ static void ss_end(sock_secure_t *sk, sock_secure_session_t *s, int err)
     ss_free_state(sk, s);
     s->state = SOCK_SECURE_ST_CLOSED;
     s->last_error = err;
-    s->flags = (uint8_t)((s->flags & SF_OWNED) | SF_ENDED);
+    s->flags = (uint16_t)((s->flags & SF_OWNED) | SF_ENDED);
 }
 
 /* Free the slot entirely (HelloVerifyRequest answered, abandoned connect, session_close). */
@@ -330,7 +328,7 @@ static int ss_established(sock_secure_t *sk, sock_secure_session_t *s)
     if (s->flags & SF_RESTART) {
         /* RFC 6347 §4.2.8: the old session of a restarted peer goes once the new one is up */
         sock_secure_session_t *old = ss_restarted_from(sk, s);
-        s->flags &= (uint8_t)~SF_RESTART;
+        s->flags &= (uint16_t)~SF_RESTART;
         if (old != NULL) {
             sk->stats.peer_restarts++;
             events += ss_fail(sk, old, SOCK_SECURE_E_RESTARTED);
@@ -348,16 +346,33 @@ static int ss_established(sock_secure_t *sk, sock_secure_session_t *s)
 }
 
 /* Established: let the stack process input; announce a decrypted record if one is ready. */
+/* Streams: stop reading a connection while its record waits for the application (the others
+ * go on), and resume when it has been read. */
+static void ss_set_unread(sock_secure_t *sk, sock_secure_session_t *s, bool unread)
+{
+    if (unread) {
+        s->flags |= SF_UNREAD;
+    } else {
+        s->flags &= (uint16_t)~SF_UNREAD;
+    }
+    if (sk->stream && sk->cfg.transport->ops->pause != NULL) {
+        sk->cfg.transport->ops->pause(sk->cfg.transport, &s->remote, unread);
+    }
+}
+
 static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
 {
+    if (s->flags & SF_UNREAD) {
+        return 0; /* the application has not taken the last one yet */
+    }
     int rc = sk->drv->read(s->drv, NULL, 0);
     if (sk->drv->pending(s->drv) || (sk->stream && s->rx != NULL)) {
         s->flags |= SF_PENDING;
     } else {
-        s->flags &= (uint8_t)~SF_PENDING;
+        s->flags &= (uint16_t)~SF_PENDING;
     }
     if (rc > 0) {
-        sk->unread = s;
+        ss_set_unread(sk, s, true);
         return ss_emit(sk, s, SOCK_SECURE_EV_DATA, 0);
     }
     if (rc == -EAGAIN) {
@@ -490,8 +505,9 @@ static void ss_refuse(sock_secure_t *sk, const sock_ep_t *from)
  * the transport until they are; a datagram is never kept. */
 static void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
 {
-    if (sk->stream && s->rx != NULL && s->state != SOCK_SECURE_ST_FREE) {
-        sk->held = s;
+    if (s->rx != NULL && s->state != SOCK_SECURE_ST_FREE &&
+        (sk->stream || (s->flags & SF_UNREAD))) {
+        sk->held = s; /* a datagram is kept only for a session whose record is still unread */
         return;
     }
     s->rx = NULL;
@@ -589,7 +605,7 @@ static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
         return 0;
     }
     ss_feed(s, sk->rx, len);
-    int events = ss_step(sk, s);
+    int events = (s->flags & SF_UNREAD) ? 0 : ss_step(sk, s); /* else kept until it is read */
     ss_hold(sk, s);
     return events;
 }
@@ -639,7 +655,7 @@ static uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s)
 
 static int ss_retransmit(sock_secure_t *sk, sock_secure_session_t *s)
 {
-    s->flags &= (uint8_t)~SF_TIMER;
+    s->flags &= (uint16_t)~SF_TIMER;
     if (s->flight_retx >= sk->cfg.hs_max_retransmit) {
         return ss_fail(sk, s, -ETIMEDOUT);
     }
@@ -943,7 +959,7 @@ int sock_secure_process(sock_secure_t *sk)
     sk->in_process = true;
     int events = ss_run_timers(sk);
     int rc = 0;
-    if (sk->held != NULL && sk->unread == NULL) { /* stream bytes read earlier come first */
+    if (sk->held != NULL && !(sk->held->flags & SF_UNREAD)) { /* input read earlier first */
         sock_secure_session_t *h = sk->held;
         events += ss_step(sk, h);
         ss_hold(sk, h);
@@ -952,15 +968,15 @@ int sock_secure_process(sock_secure_t *sk)
         events += ss_run_streams(sk);
     }
     /* records still buffered in the stack come before new datagrams */
-    for (size_t i = 0; i < sk->cfg.session_count && sk->unread == NULL; i++) {
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if ((s->flags & SF_PENDING) && s->state == SOCK_SECURE_ST_OPEN) {
+        if ((s->flags & SF_PENDING) && !(s->flags & SF_UNREAD) &&
+            s->state == SOCK_SECURE_ST_OPEN) {
             events += ss_read_ready(sk, s);
             ss_hold(sk, s);
         }
     }
-    for (unsigned n = 0; n < SS_PROCESS_BUDGET && sk->unread == NULL && sk->held == NULL && sk->open;
-         n++) {
+    for (unsigned n = 0; n < SS_PROCESS_BUDGET && sk->held == NULL && sk->open; n++) {
         sock_ep_t from;
         from.family = SOCK_AF_UNSPEC;
         int len = sock_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
@@ -991,8 +1007,8 @@ uint32_t sock_secure_next_timeout(const sock_secure_t *sk)
     if (sk == NULL || !sk->open) {
         return SOCK_SECURE_NO_TIMEOUT;
     }
-    if (sk->unread != NULL || sk->held != NULL) {
-        return 0;
+    if (sk->held != NULL && !(sk->held->flags & SF_UNREAD)) {
+        return 0; /* input read earlier waits to be processed */
     }
     uint64_t now = ss_now(sk);
     uint64_t next = UINT64_MAX;
@@ -1095,7 +1111,7 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const cha
     if (s->state == SOCK_SECURE_ST_OPEN) {
         return 0;
     }
-    s->flags &= (uint8_t)~SF_ENDED; /* reported here */
+    s->flags &= (uint16_t)~SF_ENDED; /* reported here */
     return s->last_error;
 }
 
@@ -1104,7 +1120,7 @@ static sock_secure_session_t *ss_take_new(sock_secure_t *sk)
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
         if (s->state == SOCK_SECURE_ST_OPEN && (s->flags & SF_NEW)) {
-            s->flags &= (uint8_t)~SF_NEW;
+            s->flags &= (uint16_t)~SF_NEW;
             return s;
         }
     }
@@ -1163,24 +1179,37 @@ int sock_secure_send(sock_secure_session_t *s, const void *data, size_t len)
     return rc;
 }
 
-/* Hand the unread record to the caller if it is the one wanted. -EAGAIN if none is. */
+/* The next session with an unread record, taking turns so that no peer starves the others. */
+static sock_secure_session_t *ss_next_unread(sock_secure_t *sk)
+{
+    size_t n = sk->cfg.session_count;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (sk->next_unread + k) % n;
+        if (sk->cfg.sessions[i].flags & SF_UNREAD) {
+            sk->next_unread = (i + 1) % n;
+            return &sk->cfg.sessions[i];
+        }
+    }
+    return NULL;
+}
+
+/* Hand an unread record to the caller: from @p want, or (NULL) from any session. -EAGAIN if
+ * there is none. */
 static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
                           sock_secure_session_t *want, void *buf, size_t len)
 {
-    sock_secure_session_t *s = sk->unread;
-    if (s != NULL && (want == NULL || want == s)) {
+    sock_secure_session_t *s = want != NULL ? ((want->flags & SF_UNREAD) ? want : NULL)
+                                            : ss_next_unread(sk);
+    if (s != NULL) {
         /* a zero-length buffer cannot take a record (read(len 0) would only peek at its size) */
         int rc = len == 0 ? -EMSGSIZE : sk->drv->read(s->drv, buf, len);
-        if (rc == -EMSGSIZE) {
-            if (session != NULL) {
-                *session = s;
-            }
-            return rc;
-        }
-        sk->unread = NULL;
         if (session != NULL) {
             *session = s;
         }
+        if (rc == -EMSGSIZE) {
+            return rc; /* kept: call again with a larger buffer */
+        }
+        ss_set_unread(sk, s, false);
         if (rc < 0) {
             (void)ss_fail(sk, s, rc);
             return rc;
@@ -1193,11 +1222,11 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
     }
     if (want != NULL) {
         if (want->state == SOCK_SECURE_ST_CLOSED) {
-            want->flags &= (uint8_t)~SF_ENDED;
+            want->flags &= (uint16_t)~SF_ENDED;
             return want->last_error ? want->last_error : -ENOTCONN;
         }
-        if (s != NULL) {
-            return -EBUSY;
+        if (sk->held != NULL && sk->held != want && (sk->held->flags & SF_UNREAD)) {
+            return -EBUSY; /* input waits behind another session's unread record */
         }
         return -EAGAIN;
     }
@@ -1205,7 +1234,7 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *e = &sk->cfg.sessions[i];
         if (e->state == SOCK_SECURE_ST_CLOSED && (e->flags & SF_ENDED)) {
-            e->flags &= (uint8_t)~SF_ENDED;
+            e->flags &= (uint16_t)~SF_ENDED;
             if (session != NULL) {
                 *session = e;
             }
@@ -1251,7 +1280,7 @@ int sock_secure_pending(const sock_secure_session_t *s)
     if (s == NULL) {
         return -EINVAL;
     }
-    if (!ss_session_valid(s) || s->owner->unread != s) {
+    if (!ss_session_valid(s) || !(s->flags & SF_UNREAD)) {
         return 0;
     }
     sock_secure_session_t *m = (sock_secure_session_t *)s; /* read(NULL, 0) only peeks */

@@ -312,7 +312,7 @@ static int tcp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
                 return tcp_slot_report(c, remote);
             }
         }
-        if (c->state != TCP_OPEN) {
+        if (c->state != TCP_OPEN || c->paused) {
             continue;
         }
         got = recv(c->fd, buf, len, 0);
@@ -405,9 +405,12 @@ static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
         if (c->state == TCP_CONNECTING) {
             pfds[i].fd = c->fd;
             pfds[i].events = POLLOUT;
-        } else if (c->state == TCP_OPEN) {
+        } else if (c->state == TCP_OPEN && !(c->paused && !c->want_write)) {
+            /* a paused connection is not read (nor watched: its hangup would wake us for
+             * nothing); only its blocked output, if any, is */
             pfds[i].fd = c->fd;
-            pfds[i].events = (short)(c->want_write ? (POLLIN | POLLOUT) : POLLIN);
+            pfds[i].events = c->paused ? POLLOUT
+                                       : (short)(c->want_write ? (POLLIN | POLLOUT) : POLLIN);
         }
         polled += (pfds[i].fd >= 0) ? 1u : 0u;
     }
@@ -554,6 +557,16 @@ static void tcp_disconnect(sock_t *sock, const sock_ep_t *remote)
     }
 }
 
+static void tcp_pause(sock_t *sock, const sock_ep_t *remote, bool paused)
+{
+    sock_tcp_t *tcp = (sock_tcp_t *)sock;
+    sock_tcp_conn_t *c;
+
+    if (!tcp_is_closed(tcp) && remote != NULL && (c = tcp_find(tcp, remote)) != NULL) {
+        c->paused = paused ? 1 : 0;
+    }
+}
+
 static const sock_ops_t sock_tcp_ops = {
     .recv = tcp_recv,
     .send = tcp_send,
@@ -562,6 +575,7 @@ static const sock_ops_t sock_tcp_ops = {
     .close = tcp_close,
     .connect = tcp_connect,
     .disconnect = tcp_disconnect,
+    .pause = tcp_pause,
 };
 
 /* ---- open ----------------------------------------------------------------------------------- */

@@ -287,7 +287,10 @@ static void process_called_from_the_event_callback_does_nothing(void)
     unpair();
 }
 
-static void waiting_for_one_session_while_another_holds_a_record_is_ebusy(void)
+/* One session's unread record does not hold up another's traffic; only when more input for the
+ * unread session itself has arrived (and waits in the socket's buffer) does a wait for another
+ * session get -EBUSY, until the first record is read. */
+static void an_unread_record_holds_up_only_its_own_session(void)
 {
     sock_secure_session_t *ss = NULL;
     sock_secure_session_t *cs = pair(&ss);
@@ -300,14 +303,33 @@ static void waiting_for_one_session_while_another_holds_a_record_is_ebusy(void)
     pump(all, 3);
     sock_secure_session_t *ss2 = NULL;
     CHECK_EQ(sock_secure_accept(&server.sock, &ss2, 0), 0);
-    REQUIRE(ss2 != NULL);
+    REQUIRE(ss2 != NULL && os != NULL);
     CHECK_EQ(sock_secure_send(cs, "from client", 11), 11);
     pump(all, 3);
     uint8_t buf[32];
     sock_secure_session_t *want = ss2;
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), -EAGAIN); /* nothing */
+    CHECK_EQ(sock_secure_send(os, "from other", 10), 10);
+    pump(all, 3);
+    want = ss2; /* ss's record is still unread: ss2's arrives all the same */
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 10);
+    CHECK_MEM(buf, "from other", 10);
+    /* more for ss while its first record is unread: that datagram waits, and so does input
+     * behind it */
+    CHECK_EQ(sock_secure_send(cs, "second", 6), 6);
+    CHECK_EQ(sock_secure_send(os, "other 2", 7), 7);
+    pump(all, 3);
+    want = ss2;
     CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), -EBUSY);
     want = ss;
     CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 11);
+    CHECK_MEM(buf, "from client", 11);
+    want = ss;
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 6);
+    CHECK_MEM(buf, "second", 6);
+    want = ss2;
+    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 7);
+    CHECK_MEM(buf, "other 2", 7);
     close_node(&other);
     unpair();
 }
@@ -518,7 +540,7 @@ int main(void)
     RUN_ALL(foreign_and_stale_session_pointers_are_refused);
     RUN_ALL(connect_refuses_an_unspecified_peer_and_a_second_session_to_one_peer);
     RUN_ALL(process_called_from_the_event_callback_does_nothing);
-    RUN_ALL(waiting_for_one_session_while_another_holds_a_record_is_ebusy);
+    RUN_ALL(an_unread_record_holds_up_only_its_own_session);
     RUN_ALL(zero_length_send_puts_nothing_on_the_wire);
     RUN_ALL(records_at_the_maximum_size_arrive_intact_and_one_more_byte_is_refused);
     RUN_ALL(oversized_and_empty_datagrams_from_a_peer_are_dropped_and_counted);
