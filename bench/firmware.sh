@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# bench/firmware.sh [OUT_FILE]
+#
+# Full-image footprint on Cortex-M4 (docs/BENCHMARKS.md §4, "Full image on Cortex-M4"): mbedTLS
+# 2.28 built from Debian's source package for arm-none-eabi, and two linked DTLS 1.2 clients
+#   ours  bench/footprint/fw_client_ours.c: secure_sock core + our mbedTLS driver
+#         (src/tlsman/mbedtls.c) + mbedTLS
+#   bare  bench/footprint/fw_client_bare.c: the same client on bare mbedTLS (mbedtls_ssl_*, bio
+#         and timer callbacks)
+# in two configurations of bench/footprint/mbedtls_fw_config.h:
+#   psk    DTLS 1.2 client, TLS_PSK_WITH_AES_128_CCM_8 only, no X.509/filesystem/net/timing
+#   ecdhe  the same + TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 on P-256 (X.509 parsing); the clients
+#          then verify the server's certificate against one trust anchor (a P-256 CA made here
+#          with openssl) instead of using a PSK
+# Flags: -mcpu=cortex-m4 -mthumb -Os -ffunction-sections -fdata-sections; linked with
+# -Wl,--gc-sections --specs=nano.specs --specs=nosys.specs (newlib-nano, crt0, no board startup).
+# Entropy is a STUB (bench/footprint/fw_entropy_stub.c, NOT random): size purposes only.
+#
+# The source comes from Debian bookworm through a private sources list given to apt-get with -o
+# options (nothing under /etc/apt is read or changed; lists and cache live in build-fw/apt/):
+# apt verifies the files against the signed Release, then dpkg-source extracts them. Nothing
+# of mbedTLS is kept outside build-fw/ (git-ignored). Set MBEDTLS_SRC=/path/to/mbedtls-2.28.x
+# to use an already unpacked tree instead.
+#
+# Writes OUT_FILE (default bench/results/firmware.txt) and prints it. Idempotent: the download is
+# reused, every build is redone. Needs apt-get, dpkg-source, gcc-arm-none-eabi,
+# libnewlib-arm-none-eabi, openssl, xxd.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+out=${1:-bench/results/firmware.txt}
+mkdir -p "$(dirname "$out")"
+W=$root/build-fw
+mkdir -p "$W"
+
+# ---- 1. Debian's mbedTLS 2.28 source ------------------------------------------------------------
+fetch_source() {
+    local apt=$W/apt
+    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$W/src"
+    printf 'deb-src http://deb.debian.org/debian bookworm main\n' >"$apt/sources.list"
+    local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+                -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache")
+    apt-get "${opts[@]}" update >&2
+    (cd "$W/src" && apt-get "${opts[@]}" --download-only source mbedtls >&2)
+    local dscs=("$W"/src/mbedtls_2.28.*.dsc) dsc
+    dsc=${dscs[-1]}
+    # apt checked the files against the signed InRelease; the .dsc's own OpenPGP signature needs
+    # Debian's keyring, which is not installed: hence --no-check.
+    (cd "$W/src" && dpkg-source --no-check -x "$(basename "$dsc")" >&2)
+}
+if [ -n "${MBEDTLS_SRC:-}" ]; then
+    M=$MBEDTLS_SRC
+else
+    trees=("$W"/src/mbedtls-2.28.*/)
+    M=${trees[-1]}
+    if [ ! -f "$M/library/ssl_tls.c" ]; then
+        fetch_source
+        trees=("$W"/src/mbedtls-2.28.*/)
+        M=${trees[-1]}
+    fi
+fi
+M=${M%/}
+MBVER=$(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' "$M/include/mbedtls/version.h")
+case $MBVER in 2.28.*) ;; *) echo "expected mbedTLS 2.28.x, found $MBVER in $M" >&2; exit 1 ;; esac
+dscs=("$W"/src/mbedtls_2.28.*.dsc)
+DSC=${dscs[-1]}
+[ -f "$DSC" ] || DSC=
+
+# ---- 2. builds ------------------------------------------------------------------------------------
+CPU="-mcpu=cortex-m4 -mthumb"
+CFLAGS_FW="$CPU -Os -ffunction-sections -fdata-sections"
+LDFLAGS_FW="-Wl,--gc-sections --specs=nano.specs --specs=nosys.specs"
+CLIENT_DEFS="-DCONFIG_SOCK_SECURE_MAX_DRIVERS=1 -DCONFIG_SOCK_SECURE_MAX_SUITES=1 -DCONFIG_SOCK_SECURE_MAX_DATAGRAM=1280"
+FP=$root/bench/footprint
+S=$root/src
+CC=arm-none-eabi-gcc
+
+# nosys.specs' stubs (_close, _read, ...) warn "is not implemented and will always fail": expected
+link() { # args for gcc
+    $CC "$@" 2>&1 | { grep -v 'is not implemented and will always fail' || true; }
+}
+
+# size of the driver's per-socket and per-session state: ctx_size and session_size of
+# tlsman_mbedtls (words 3 and 4 of the const struct), read from the object, rounded up to 8
+driver_sizes() { # $1 object -> "ctx session"
+    arm-none-eabi-objdump -s -j .rodata.tlsman_mbedtls "$1" | awk '
+        function le(w,   v, i) { v = 0; for (i = 7; i >= 1; i -= 2) v = v * 256 + hex(substr(w, i, 2)); return v }
+        function hex(s,   i, v) { v = 0; s = tolower(s); for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
+        $1 == "0000" { c = le($5) } $1 == "0010" { s = le($2) }
+        END { printf "%d %d\n", int((c + 7) / 8) * 8, int((s + 7) / 8) * 8 }'
+}
+
+build_variant() { # $1 name, $2 extra defines (mbedTLS config and ours)
+    local v=$1 vdefs=$2 d=$W/$1
+    rm -rf "$d"
+    mkdir -p "$d/mbedtls" "$d/ours"
+    local MI="-I$FP -I$d -I$M/include -DMBEDTLS_CONFIG_FILE=<mbedtls_fw_config.h> $vdefs"
+
+    # mbedTLS: every library/*.c with our config (disabled modules compile to nothing)
+    local src jobs=0 n=0
+    for src in "$M"/library/*.c; do
+        # shellcheck disable=SC2086
+        $CC $CFLAGS_FW $MI -c "$src" -o "$d/mbedtls/$(basename "$src" .c).o" &
+        n=$((n + 1)); jobs=$((jobs + 1))
+        if [ "$jobs" -ge "$(nproc)" ]; then wait -n; jobs=$((jobs - 1)); fi
+    done
+    while [ "$jobs" -gt 0 ]; do wait -n; jobs=$((jobs - 1)); done
+    local objs=("$d"/mbedtls/*.o)
+    [ "${#objs[@]}" -eq "$n" ] || { echo "mbedTLS build failed" >&2; exit 1; }
+    arm-none-eabi-ar rcs "$d/libmbedtls_fw.a" "$d"/mbedtls/*.o
+
+    # our driver areas sized for this mbedTLS build (config.h knobs, no change to src/)
+    # shellcheck disable=SC2086
+    $CC $CFLAGS_FW $CLIENT_DEFS $vdefs -I"$root/include" $MI -c "$S/tlsman/mbedtls.c" -o "$d/probe.o"
+    read -r ctx sess < <(driver_sizes "$d/probe.o")
+    local defs="$CLIENT_DEFS -DCONFIG_SOCK_SECURE_DRIVER_CTX_SIZE=$ctx -DCONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE=$sess $vdefs"
+    echo "$ctx $sess" >"$d/areas"
+
+    # secure_sock: core + endpoint helpers + the mbedTLS driver, one archive
+    local f
+    for f in "$S"/core/*.c "$S/transport/endpoint.c" "$S/tlsman/mbedtls.c"; do
+        # shellcheck disable=SC2086
+        $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $defs -I"$root/include" -I"$S/core" $MI \
+            -c "$f" -o "$d/ours/$(basename "$f" .c).o"
+    done
+    arm-none-eabi-ar rcs "$d/libss_fw.a" "$d"/ours/*.o
+
+    # the clients and the stub entropy source
+    # shellcheck disable=SC2086
+    $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $MI -c "$FP/fw_entropy_stub.c" -o "$d/fw_entropy_stub.o"
+    # shellcheck disable=SC2086
+    $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $defs -I"$root/include" $MI \
+        -c "$FP/fw_client_ours.c" -o "$d/fw_client_ours.o"
+    # shellcheck disable=SC2086
+    $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $MI -c "$FP/fw_client_bare.c" -o "$d/fw_client_bare.o"
+
+    # shellcheck disable=SC2086
+    link $CPU "$d/fw_client_ours.o" "$d/libss_fw.a" "$d/fw_entropy_stub.o" "$d/libmbedtls_fw.a" \
+        $LDFLAGS_FW -Wl,-Map="$d/ours.map" -o "$d/ours.elf"
+    # shellcheck disable=SC2086
+    link $CPU "$d/fw_client_bare.o" "$d/fw_entropy_stub.o" "$d/libmbedtls_fw.a" \
+        $LDFLAGS_FW -Wl,-Map="$d/bare.map" -o "$d/bare.elf"
+
+    # mbedTLS's record buffers (heap, per session), for the report
+    cat >"$d/buflen.c" <<'EOF'
+#include <mbedtls/ssl_internal.h>
+const char ss_buflen_in[MBEDTLS_SSL_IN_BUFFER_LEN];
+const char ss_buflen_out[MBEDTLS_SSL_OUT_BUFFER_LEN];
+EOF
+    # shellcheck disable=SC2086
+    $CC $CFLAGS_FW $MI -c "$d/buflen.c" -o "$d/buflen.o"
+    arm-none-eabi-nm -S "$d/buflen.o" | awk '$4 ~ /^ss_buflen_/ { n = $4; sub(/^ss_buflen_/, "", n); v = 0; h = tolower($2); for (i = 1; i <= length(h); i++) v = v * 16 + index("0123456789abcdef", substr(h, i, 1)) - 1; printf "%s=%d ", n, v }' >"$d/buflen"
+}
+
+# a P-256 trust anchor for the ecdhe clients (DER, as a C array)
+make_ca() { # $1 dir
+    local d=$1
+    [ -s "$d/fw_ca.h" ] && return 0 # made once: the image does not change from run to run
+    mkdir -p "$d"
+    openssl ecparam -name prime256v1 -genkey -noout -out "$d/ca.key" 2>/dev/null
+    openssl req -x509 -new -key "$d/ca.key" -sha256 -days 3650 -subj "/CN=secure_sock fw CA" \
+        -outform DER -out "$d/ca.der" 2>/dev/null
+    { echo "static const unsigned char fw_ca_der[] = {"; xxd -i <"$d/ca.der"; echo "};"; } >"$d/fw_ca.h"
+}
+
+build_variant psk ""
+# ecdhe: the trust anchor goes through our credential store, sized for one CA (config.h's
+# defaults are 16 entries in an 8 KB arena)
+make_ca "$W/ecdhe.inc"
+build_variant ecdhe "-DFW_ECDHE=1 -I$W/ecdhe.inc -DCONFIG_SOCK_SECURE_CRED_MAX=2 -DCONFIG_SOCK_SECURE_CRED_ARENA=1024"
+
+# ---- 3. report ------------------------------------------------------------------------------------
+# bytes of each input file kept in the linked image, from the map, grouped:
+# text = .text* + .rodata* + .ARM.* (flash), data = .data* (flash + RAM), bss = .bss* + COMMON
+map_groups() { # $1 map file
+    awk '
+        function hex(s,   i, c, v) { v = 0; s = tolower(s); sub(/^0x/, "", s)
+            for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)) - 1; v = v * 16 + c }
+            return v }
+        function group(f) {
+            if (f ~ /libss_fw\.a\(mbedtls\.o\)/) return "secure_sock driver (tlsman/mbedtls.c)"
+            if (f ~ /libss_fw\.a\(/) return "secure_sock core (core/*.c, endpoint.c)"
+            if (f ~ /libmbedtls_fw\.a\(/) return "mbedTLS 2.28"
+            if (f ~ /fw_client_/) return "client main() + stub transport"
+            if (f ~ /fw_entropy_stub/) return "entropy stub (NOT random)"
+            return "newlib-nano, libgcc, crt0"
+        }
+        /^Linker script and memory map/ { on = 1; next }
+        !on { next }
+        /^ [.A-Za-z_]/ && NF == 1 { pending = $1; next }
+        {
+            name = ""; size = ""; file = ""
+            if ($1 ~ /^\./ || $1 == "COMMON") { name = $1; size = $3; file = $4 }
+            else if (pending != "" && $1 ~ /^0x/) { name = pending; size = $2; file = $3 }
+            pending = ""
+            if (name == "" || size !~ /^0x/ || file == "") next
+            if (name ~ /^\.(debug|comment|ARM\.attributes)/) next
+            g = group(file); n = hex(size)
+            if (name ~ /^\.(text|rodata|ARM|glue|vfp11|v4_bx|iplt|rel|init|fini|eh_frame)/ ) t[g] += n
+            else if (name ~ /^\.data/) d[g] += n
+            else if (name ~ /^\.bss/ || name == "COMMON") b[g] += n
+            else next
+            seen[g] = 1
+        }
+        END { for (g in seen) printf "  %-42s %7d %6d %6d\n", g, t[g], d[g], b[g] }' "$1" | sort
+}
+elf_size() { arm-none-eabi-size "$1" | awk 'NR == 2 { printf "%7d %6d %6d", $1, $2, $3 }'; }
+
+{
+    echo "# firmware: $(date -u +%Y-%m-%dT%H:%MZ), tree $(git describe --always --dirty 2>/dev/null || echo '?')"
+    echo "# mbedTLS $MBVER from Debian's source package ${DSC:+$(basename "$DSC") }(apt-get source, bookworm)"
+    echo "# $($CC --version | head -n1)"
+    echo "# flags: $CFLAGS_FW; link: $LDFLAGS_FW"
+    echo "# config: bench/footprint/mbedtls_fw_config.h; ours adds: $CLIENT_DEFS"
+    echo "# entropy: mbedtls_hardware_poll() STUB (bench/footprint/fw_entropy_stub.c), NOT random"
+    for v in psk ecdhe; do
+        d=$W/$v
+        read -r ctx sess <"$d/areas"
+        echo
+        case $v in
+            psk) echo "## psk: DTLS 1.2 PSK client, TLS_PSK_WITH_AES_128_CCM_8" ;;
+            ecdhe) echo "## ecdhe: + TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (P-256, X.509); the clients verify the server against one CA" ;;
+        esac
+        echo "## driver areas: CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE=$ctx CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE=$sess"
+        echo "## mbedTLS heap buffers per session (not in bss): $(cat "$d/buflen")"
+        echo "  image                                         text   data    bss"
+        echo "  ours (secure_sock + driver + mbedTLS)      $(elf_size "$d/ours.elf")"
+        echo "  bare (mbedTLS only)                        $(elf_size "$d/bare.elf")"
+        echo "  difference (ours - bare): $(arm-none-eabi-size "$d/ours.elf" "$d/bare.elf" | awk 'NR == 2 { t = $1; a = $2; b = $3 } NR == 3 { printf "text %+d data %+d bss %+d", t - $1, a - $2, b - $3 }')"
+        echo "### ours, by part (from the map)"
+        map_groups "$d/ours.map"
+        echo "### bare, by part (from the map)"
+        map_groups "$d/bare.map"
+    done
+} | tee "$out"
