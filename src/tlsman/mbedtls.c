@@ -1064,6 +1064,11 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     if (c->datagram) {
         /* the core owns retransmission: mbedTLS's own back-off must never end the handshake */
         mbedtls_ssl_conf_handshake_timeout(&c->conf, 1, UINT32_MAX);
+#if defined(MBEDTLS_SSL_DTLS_BADMAC_LIMIT)
+        /* mbedTLS counts records failing authentication (ssl->badmac_seen) only with a limit:
+         * one it never reaches, so that read() can report them (they are still discarded) */
+        mbedtls_ssl_conf_dtls_badmac_limit(&c->conf, UINT_MAX);
+#endif
     }
 #endif
 
@@ -1201,6 +1206,17 @@ static void ss_timer_expired(void *p)
     }
 }
 
+/** Records mbedTLS discarded for failing authentication so far (DTLS; see ss_ctx_init). */
+static unsigned ss_badmac_seen(const ss_mbedtls_session_t *s)
+{
+#if defined(MBEDTLS_SSL_DTLS_BADMAC_LIMIT)
+    return s->ssl.badmac_seen;
+#else
+    (void)s;
+    return 0;
+#endif
+}
+
 static int ss_read(void *p, uint8_t *buf, size_t len)
 {
     ss_mbedtls_session_t *s = p;
@@ -1214,10 +1230,12 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
         /* With len 0 mbedTLS 2.28 processes input up to the next application record and leaves
          * it in place (ssl->in_offt set, nothing copied or consumed). Handshake records of an
          * old flight, non-fatal alerts and bad records are dealt with inside (WANT_READ). */
+        unsigned bad_before = ss_badmac_seen(s);
         int err = mbedtls_ssl_read(&s->ssl, NULL, 0);
         if (err < 0) {
             err = ss_error(s, err, false);
-            return err == -EAGAIN && s->rx_dropped ? SOCK_SECURE_E_BAD_RECORD : err;
+            bool dropped = s->rx_dropped || ss_badmac_seen(s) != bad_before;
+            return err == -EAGAIN && dropped ? SOCK_SECURE_E_BAD_RECORD : err;
         }
         avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
         if (avail == 0) {
