@@ -83,6 +83,13 @@ arm:
 	$(CMAKE) --build build-arm -j$(JOBS)
 	arm-none-eabi-size -t build-arm/libsecure_sock_core.a
 	NM=arm-none-eabi-nm bash scripts/check-nomalloc.sh build-arm
+	@echo "client-only, DTLS-only configuration (CONFIG_SOCK_SECURE_SERVER=0, _STREAMS=0):"
+	rm -rf build-arm-client  # CFLAGS are read at the first configure only
+	CFLAGS="-DCONFIG_SOCK_SECURE_SERVER=0 -DCONFIG_SOCK_SECURE_STREAMS=0" $(CMAKE) -S . \
+	    -B build-arm-client -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
+	    -DSS_PORTABLE_ONLY=ON -DCMAKE_BUILD_TYPE=MinSizeRel
+	$(CMAKE) --build build-arm-client -j$(JOBS)
+	arm-none-eabi-size -t build-arm-client/libsecure_sock_core.a
 
 backends-doc: build
 	./$(BUILD)/tests/test_backends_doc --write
@@ -99,4 +106,4 @@ lint:
 	bash scripts/lint.sh
 
 clean:
-	rm -rf build build-asan build-valgrind build-clang build-arm build-fuzz build-lint
+	rm -rf build build-asan build-valgrind build-clang build-arm build-arm-client build-fuzz build-lint

@@ -4,8 +4,9 @@
 # Flash and RAM footprint of the portable part (core + memory link) for Cortex-M4
 # (arm-none-eabi-gcc, -mcpu=cortex-m4 -mthumb, MinSizeRel = -Os), in two configurations:
 #   default     the library as `make arm` builds it (config.h defaults)
-#   client-psk  a client-only PSK build without touching src/: smaller limits by -D (one driver,
-#               one suite, 1280-byte datagrams), and only what a client links: a minimal client
+#   client-psk  a client-only PSK build: smaller limits by -D (one driver, one suite, 1280-byte
+#               datagrams) and the config switches CONFIG_SOCK_SECURE_SERVER=0 and
+#               CONFIG_SOCK_SECURE_STREAMS=0, and only what a client links: a minimal client
 #               (bench/footprint/client_min.c, stub stack and transport) linked with
 #               --gc-sections; the linker map gives the bytes of our archive that survive
 # Also the RAM our layer takes per session beyond the stack's state,
@@ -20,7 +21,7 @@ mkdir -p "$(dirname "$out")"
 [ "${NODEPS:-0}" = 1 ] || bash scripts/deps.sh arm build >/dev/null
 
 CPU="-mcpu=cortex-m4 -mthumb"
-CLIENT_DEFS="-DCONFIG_SOCK_SECURE_MAX_DRIVERS=1 -DCONFIG_SOCK_SECURE_MAX_SUITES=1 -DCONFIG_SOCK_SECURE_MAX_DATAGRAM=1280"
+CLIENT_DEFS="-DCONFIG_SOCK_SECURE_MAX_DRIVERS=1 -DCONFIG_SOCK_SECURE_MAX_SUITES=1 -DCONFIG_SOCK_SECURE_MAX_DATAGRAM=1280 -DCONFIG_SOCK_SECURE_SERVER=0 -DCONFIG_SOCK_SECURE_STREAMS=0"
 
 build_arm() { # $1 dir, $2 extra CFLAGS
     rm -rf "$1"

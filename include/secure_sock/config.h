@@ -48,6 +48,18 @@
 #define CONFIG_SOCK_SECURE_PSK_KEY_MAX 32
 #endif
 
+/** 0 builds a client-only library: no server code (cookies, new peers, limits, eviction, peer
+ *  restarts); creating a server socket then fails with -ENOTSUP. For small devices. */
+#ifndef CONFIG_SOCK_SECURE_SERVER
+#define CONFIG_SOCK_SECURE_SERVER 1
+#endif
+
+/** 0 builds a datagram-only library (DTLS): stream transports (TLS over TCP) are refused with
+ *  -ENOTSUP at create. For small devices. */
+#ifndef CONFIG_SOCK_SECURE_STREAMS
+#define CONFIG_SOCK_SECURE_STREAMS 1
+#endif
+
 /** Entries in one credential store (keys, chains, trust anchor sets, pinned keys, PSKs). */
 #ifndef CONFIG_SOCK_SECURE_CRED_MAX
 #define CONFIG_SOCK_SECURE_CRED_MAX 16

@@ -49,6 +49,18 @@ typedef struct {
 
 /* ---- small helpers ------------------------------------------------------------------------ */
 
+/* Compile-time switches (config.h) fold these to constants, so a client-only or datagram-only
+ * build drops the server and stream code entirely. */
+static bool ss_stream(const sock_secure_t *sk)
+{
+    return CONFIG_SOCK_SECURE_STREAMS && sk->stream;
+}
+
+static bool ss_server(const sock_secure_t *sk)
+{
+    return CONFIG_SOCK_SECURE_SERVER && sk->cfg.role == SOCK_SECURE_SERVER;
+}
+
 static uint64_t ss_now(const sock_secure_t *sk)
 {
     return sk->cfg.clock(sk->cfg.clock_arg);
@@ -106,7 +118,7 @@ static int ss_io_recv(void *ctx, uint8_t *buf, size_t len)
     }
     size_t n = s->rx_len;
     if (n > len) {
-        if (!s->owner->stream) {
+        if (!ss_stream(s->owner)) {
             s->rx = NULL; /* a datagram is taken whole or not at all */
             s->rx_len = 0;
             return -EMSGSIZE;
@@ -262,7 +274,7 @@ static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
         sk->held = NULL;
     }
     s->rx = NULL;
-    if (sk->stream) {
+    if (ss_stream(sk)) {
         sk->cfg.transport->ops->disconnect(sk->cfg.transport, &s->remote);
     }
 }
@@ -336,7 +348,7 @@ static int ss_established(sock_secure_t *sk, sock_secure_session_t *s)
     }
     s->state = SOCK_SECURE_ST_OPEN;
     s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
-    if (sk->cfg.role == SOCK_SECURE_SERVER) {
+    if (ss_server(sk)) {
         s->flags |= SF_NEW;
     }
     sk->stats.sessions_handshake--;
@@ -355,7 +367,7 @@ static void ss_set_unread(sock_secure_t *sk, sock_secure_session_t *s, bool unre
     } else {
         s->flags &= (uint16_t)~SF_UNREAD;
     }
-    if (sk->stream && sk->cfg.transport->ops->pause != NULL) {
+    if (ss_stream(sk) && sk->cfg.transport->ops->pause != NULL) {
         sk->cfg.transport->ops->pause(sk->cfg.transport, &s->remote, unread);
     }
 }
@@ -366,7 +378,7 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
         return 0; /* the application has not taken the last one yet */
     }
     int rc = sk->drv->read(s->drv, NULL, 0);
-    if (sk->drv->pending(s->drv) || (sk->stream && s->rx != NULL)) {
+    if (sk->drv->pending(s->drv) || (ss_stream(sk) && s->rx != NULL)) {
         s->flags |= SF_PENDING;
     } else {
         s->flags &= (uint16_t)~SF_PENDING;
@@ -382,7 +394,7 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
         sk->stats.drop_bad_record++;
         return 0;
     }
-    if (rc == SOCK_SECURE_E_PEER_CLOSED && sk->stream) {
+    if (rc == SOCK_SECURE_E_PEER_CLOSED && ss_stream(sk)) {
         (void)sk->drv->close_notify(s->drv); /* TLS: answer before the connection goes */
     }
     return ss_fail(sk, s, rc);
@@ -496,7 +508,7 @@ static sock_secure_session_t *ss_evict(sock_secure_t *sk, const sock_secure_sess
 /* A stream connection we will not serve is closed (its bytes cannot just be dropped). */
 static void ss_refuse(sock_secure_t *sk, const sock_ep_t *from)
 {
-    if (sk->stream) {
+    if (ss_stream(sk)) {
         sk->cfg.transport->ops->disconnect(sk->cfg.transport, from);
     }
 }
@@ -506,7 +518,7 @@ static void ss_refuse(sock_secure_t *sk, const sock_ep_t *from)
 static void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
 {
     if (s->rx != NULL && s->state != SOCK_SECURE_ST_FREE &&
-        (sk->stream || (s->flags & SF_UNREAD))) {
+        (ss_stream(sk) || (s->flags & SF_UNREAD))) {
         sk->held = s; /* a datagram is kept only for a session whose record is still unread */
         return;
     }
@@ -531,12 +543,12 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
 {
     /* Datagrams: only a well-formed, unfragmented ClientHello may lead anywhere. */
     ss_client_hello_t ch;
-    if (!sk->stream && ss_dtls_parse_client_hello(sk->rx, len, &ch) < 0) {
+    if (!ss_stream(sk) && ss_dtls_parse_client_hello(sk->rx, len, &ch) < 0) {
         sk->stats.drop_malformed++;
         return 0;
     }
     bool verified = false; /* the peer proved it receives at its address (cookie) */
-    if (!sk->stream && ss_stateless_cookies(sk)) {
+    if (!ss_stream(sk) && ss_stateless_cookies(sk)) {
         uint8_t peer_id[SS_PEER_ID_LEN];
         ss_peer_id(from, peer_id);
         if (ch.cookie_len == 0 || sk->drv->cookie_check(sk->drv_ctx, peer_id, sizeof(peer_id),
@@ -558,7 +570,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     sock_secure_session_t *s = ss_alloc(sk);
     /* Evict only for a peer that proved its address: a stream (TCP handshake) or a checked
      * cookie. A backend that checks cookies inside the stack gets no eviction from a hello. */
-    if (s == NULL && sk->cfg.when_full == SOCK_SECURE_FULL_EVICT_LRU && (sk->stream || verified)) {
+    if (s == NULL && sk->cfg.when_full == SOCK_SECURE_FULL_EVICT_LRU && (ss_stream(sk) || verified)) {
         events++;
         s = ss_evict(sk, old);
     }
@@ -572,7 +584,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     }
     ss_feed(s, sk->rx, len);
     events += ss_step(sk, s);
-    if (!sk->stream && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {
+    if (!ss_stream(sk) && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {
         /* the stack kept the hello without answering (e.g. an unexpected message_seq or a
          * cookie it did not issue): no state for an unverified peer */
         sk->stats.drop_malformed++;
@@ -586,8 +598,8 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
 static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
 {
     sock_secure_session_t *s = ss_route(sk, from, len);
-    bool server = sk->cfg.role == SOCK_SECURE_SERVER;
-    if (server && (sk->stream ? s == NULL
+    bool server = ss_server(sk);
+    if (server && (ss_stream(sk) ? s == NULL
                               : ss_is_client_hello(sk->rx, len) &&
                                     (s == NULL || s->state == SOCK_SECURE_ST_OPEN))) {
         return ss_new_peer(sk, from, len, s);
@@ -642,7 +654,7 @@ static uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s)
     if (s->flags & SF_TIMER) {
         due = s->deadline_ms;
     }
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE && sk->cfg.role == SOCK_SECURE_SERVER &&
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
         sk->cfg.handshake_deadline_ms > 0 && s->started_ms + sk->cfg.handshake_deadline_ms < due) {
         due = s->started_ms + sk->cfg.handshake_deadline_ms;
     }
@@ -678,7 +690,7 @@ static int ss_run_timers(sock_secure_t *sk)
             ss_due(sk, s) > now) {
             continue;
         }
-        if (s->state == SOCK_SECURE_ST_HANDSHAKE && sk->cfg.role == SOCK_SECURE_SERVER &&
+        if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
             sk->cfg.handshake_deadline_ms > 0 &&
             now - s->started_ms >= sk->cfg.handshake_deadline_ms) {
             events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
@@ -856,8 +868,7 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     sk->suite_count = 0;
     if (cfg->suite_count > 0) {
         for (size_t i = 0; i < cfg->suite_count; i++) {
-            if (sock_secure_suite_name(cfg->suites[i]) == NULL ||
-                !sk->drv->suite_supported(cfg->suites[i], datagram)) {
+            if (!sk->drv->suite_supported(cfg->suites[i], datagram)) { /* unknown ids too */
                 return -ENOTSUP;
             }
             sk->suites[sk->suite_count++] = cfg->suites[i];
@@ -895,10 +906,13 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     }
     bool datagram = (cfg->transport->flags & SOCK_F_DATAGRAM) != 0;
     if (datagram ? !(drv->caps & TLSMAN_CAP_DTLS)
-                 : !(drv->caps & TLSMAN_CAP_TLS) || drv->flush == NULL ||
-                       cfg->transport->ops->connect == NULL ||
+                 : !CONFIG_SOCK_SECURE_STREAMS || !(drv->caps & TLSMAN_CAP_TLS) ||
+                       drv->flush == NULL || cfg->transport->ops->connect == NULL ||
                        cfg->transport->ops->disconnect == NULL) {
         return -ENOTSUP;
+    }
+    if (!CONFIG_SOCK_SECURE_SERVER && cfg->role == SOCK_SECURE_SERVER) {
+        return -ENOTSUP; /* a client-only build */
     }
     ss_creds_plan_t plan;
     tlsman_verify_t verify;
@@ -964,7 +978,7 @@ int sock_secure_process(sock_secure_t *sk)
         events += ss_step(sk, h);
         ss_hold(sk, h);
     }
-    if (sk->stream) {
+    if (ss_stream(sk)) {
         events += ss_run_streams(sk);
     }
     /* records still buffered in the stack come before new datagrams */
@@ -987,7 +1001,7 @@ int sock_secure_process(sock_secure_t *sk)
             sk->stats.drop_oversize++;
             continue;
         }
-        if (len < 0 && sk->stream && from.family != SOCK_AF_UNSPEC) {
+        if (len < 0 && ss_stream(sk) && from.family != SOCK_AF_UNSPEC) {
             events += ss_connection_ended(sk, &from, len);
             continue;
         }
@@ -1071,7 +1085,7 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const cha
     }
     uint64_t deadline = ss_deadline(sk, timeout_ms);
     int rc = 0;
-    if (sk->stream) {
+    if (ss_stream(sk)) {
         rc = sk->cfg.transport->ops->connect(sk->cfg.transport, remote);
         if (rc < 0 && rc != -EINPROGRESS) {
             return rc;
@@ -1079,7 +1093,7 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const cha
     }
     rc = ss_start(sk, s, remote, server_name ? server_name : sk->cfg.server_name);
     if (rc < 0) {
-        if (sk->stream) {
+        if (ss_stream(sk)) {
             sk->cfg.transport->ops->disconnect(sk->cfg.transport, remote);
         }
         return rc;
@@ -1129,7 +1143,7 @@ static sock_secure_session_t *ss_take_new(sock_secure_t *sk)
 
 int sock_secure_accept(sock_secure_t *sk, sock_secure_session_t **session, uint32_t timeout_ms)
 {
-    if (sk == NULL || !sk->open || session == NULL || sk->cfg.role != SOCK_SECURE_SERVER) {
+    if (sk == NULL || !sk->open || session == NULL || !ss_server(sk)) {
         return -EINVAL;
     }
     uint64_t deadline = ss_deadline(sk, timeout_ms);
@@ -1215,7 +1229,7 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
             return rc;
         }
         s->records_in++;
-        if (sk->stream || sk->drv->pending(s->drv)) {
+        if (ss_stream(sk) || sk->drv->pending(s->drv)) {
             s->flags |= SF_PENDING; /* streams: the rest of the record, or more bytes */
         }
         return rc;
@@ -1309,7 +1323,7 @@ int sock_secure_session_close(sock_secure_session_t *s)
         return -EINVAL;
     }
     sock_secure_t *sk = s->owner;
-    if (s->state == SOCK_SECURE_ST_OPEN && sk->stream) {
+    if (s->state == SOCK_SECURE_ST_OPEN && ss_stream(sk)) {
         /* what send() accepted goes out before close_notify, and both before the connection */
         s->flags |= SF_CLOSING; /* nothing new is taken from now on */
         if (!(s->flags & SF_NOTIFIED)) {
