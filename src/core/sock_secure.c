@@ -1028,8 +1028,8 @@ uint32_t sock_secure_next_timeout(const sock_secure_t *sk)
     uint64_t next = UINT64_MAX;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         const sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->flags & SF_PENDING) {
-            return 0;
+        if (s->flags & (SF_PENDING | SF_UNREAD)) {
+            return 0; /* buffered records to process, or a record for the application to read */
         }
         if (s->state == SOCK_SECURE_ST_HANDSHAKE || s->state == SOCK_SECURE_ST_OPEN) {
             uint64_t due = ss_due(sk, s);
