@@ -152,9 +152,12 @@ static void dtls_handshake_and_echo_both_ways(void)
     CHECK_EQ(sock_secure_send(ss, "pong 1", 6), 6);
     pump();
     sock_secure_session_t *want = cs;
+    CHECK_EQ(sock_secure_next_timeout(&client.sock), 0); /* a record waits: work now */
+    CHECK_EQ(sock_secure_pending(cs), 6);
     memset(buf, 0, sizeof(buf));
     CHECK_EQ(sock_secure_recv(&client.sock, &want, buf, sizeof(buf), 0), 6);
     CHECK_MEM(buf, "pong 1", 6);
+    CHECK(sock_secure_next_timeout(&client.sock) != 0); /* read: nothing due any more */
     CHECK_EQ(sock_secure_recv(&client.sock, &want, buf, sizeof(buf), 0), -EAGAIN);
     teardown();
 }
