@@ -409,8 +409,8 @@ static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
             /* a paused connection is not read (nor watched: its hangup would wake us for
              * nothing); only its blocked output, if any, is */
             pfds[i].fd = c->fd;
-            pfds[i].events = c->paused ? POLLOUT
-                                       : (short)(c->want_write ? (POLLIN | POLLOUT) : POLLIN);
+            int events = c->paused ? POLLOUT : (c->want_write ? (POLLIN | POLLOUT) : POLLIN);
+            pfds[i].events = (short)events;
         }
         polled += (pfds[i].fd >= 0) ? 1u : 0u;
     }
