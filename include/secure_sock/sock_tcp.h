@@ -11,6 +11,8 @@
 #ifndef SECURE_SOCK_SOCK_TCP_H
 #define SECURE_SOCK_SOCK_TCP_H
 
+#include <poll.h>
+
 #include "secure_sock/sock.h"
 
 #ifdef __cplusplus
@@ -59,6 +61,22 @@ int sock_tcp_open(sock_tcp_t *tcp, sock_tcp_conn_t *conns, size_t conn_count);
  *        partial writes). 0 keeps the OS default. @return 0 or -EINVAL.
  */
 int sock_tcp_set_buffers(sock_tcp_t *tcp, int sndbuf, int rcvbuf);
+
+/**
+ * @brief For an application's own poll() loop (e.g. together with stdin or other sockets): the
+ *        descriptors of this transport and the events it waits for — the listener POLLIN; each
+ *        connection POLLIN (unless paused) and POLLOUT while a connect or refused output waits.
+ *        After poll() returns, call sock_wait(&tcp->base, 0) (the transport notes what became
+ *        writable), then sock_secure_process().
+ * @param peer NULL for all, else only the connection to @p peer (0 or 1 entry).
+ * @param[out] fds caller-owned, @p max entries; revents are zeroed.
+ * @return the number of entries written, -EINVAL on NULL, -EBADF if the transport is closed.
+ */
+int sock_tcp_pollfds(const sock_tcp_t *tcp, const sock_ep_t *peer, struct pollfd *fds, size_t max);
+
+/** @brief Whether output the OS refused still waits on any connection (@p peer NULL) or on the
+ *         connection to @p peer. */
+bool sock_tcp_output_blocked(const sock_tcp_t *tcp, const sock_ep_t *peer);
 
 #ifdef __cplusplus
 }

@@ -380,6 +380,20 @@ static int tcp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
     return -err;
 }
 
+/* The events conn @p c waits for (tcp_wait and sock_tcp_pollfds); 0: not watched. A paused
+ * connection is not read, nor watched for input (its hangup would wake us for nothing). */
+static short tcp_conn_events(const sock_tcp_conn_t *c)
+{
+    if (c->state == TCP_CONNECTING) {
+        return POLLOUT;
+    }
+    if (c->state != TCP_OPEN || (c->paused && !c->want_write)) {
+        return 0;
+    }
+    int events = c->paused ? POLLOUT : (c->want_write ? (POLLIN | POLLOUT) : POLLIN);
+    return (short)events;
+}
+
 static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
 {
     sock_tcp_t *tcp = (sock_tcp_t *)sock;
@@ -402,15 +416,10 @@ static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
         if (c->state == TCP_FAILED || c->fresh) {
             return 1; /* an end or a new connection to report */
         }
-        if (c->state == TCP_CONNECTING) {
+        short events = tcp_conn_events(c);
+        if (events != 0) {
             pfds[i].fd = c->fd;
-            pfds[i].events = POLLOUT;
-        } else if (c->state == TCP_OPEN && !(c->paused && !c->want_write)) {
-            /* a paused connection is not read (nor watched: its hangup would wake us for
-             * nothing); only its blocked output, if any, is */
-            pfds[i].fd = c->fd;
-            int events = c->paused ? POLLOUT : (c->want_write ? (POLLIN | POLLOUT) : POLLIN);
-            pfds[i].events = (short)events;
+            pfds[i].events = events;
         }
         polled += (pfds[i].fd >= 0) ? 1u : 0u;
     }
@@ -688,4 +697,42 @@ int sock_tcp_set_buffers(sock_tcp_t *tcp, int sndbuf, int rcvbuf)
         tcp_apply_buffers(tcp, tcp->listen_fd); /* accepted sockets inherit them */
     }
     return 0;
+}
+
+/* ---- for an application's own poll loop ---------------------------------------------------- */
+
+int sock_tcp_pollfds(const sock_tcp_t *tcp, const sock_ep_t *peer, struct pollfd *fds, size_t max)
+{
+    if (tcp == NULL || (fds == NULL && max > 0)) {
+        return -EINVAL;
+    }
+    if (tcp_is_closed(tcp)) {
+        return -EBADF;
+    }
+    size_t n = 0;
+    if (peer == NULL && tcp->listen_fd >= 0 && n < max) {
+        fds[n++] = (struct pollfd){ .fd = tcp->listen_fd, .events = POLLIN, .revents = 0 };
+    }
+    for (size_t i = 0; i < tcp->conn_count && n < max; i++) {
+        const sock_tcp_conn_t *c = &tcp->conns[i];
+        short events = tcp_conn_events(c);
+        if (c->fd >= 0 && events != 0 && (peer == NULL || sock_ep_equal(&c->remote, peer))) {
+            fds[n++] = (struct pollfd){ .fd = c->fd, .events = events, .revents = 0 };
+        }
+    }
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+bool sock_tcp_output_blocked(const sock_tcp_t *tcp, const sock_ep_t *peer)
+{
+    if (tcp == NULL || tcp_is_closed(tcp)) {
+        return false;
+    }
+    for (size_t i = 0; i < tcp->conn_count; i++) {
+        const sock_tcp_conn_t *c = &tcp->conns[i];
+        if (c->fd >= 0 && c->want_write && (peer == NULL || sock_ep_equal(&c->remote, peer))) {
+            return true;
+        }
+    }
+    return false;
 }

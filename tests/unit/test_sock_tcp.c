@@ -954,9 +954,51 @@ static void bad_arguments_are_einval(void)
     sock_close(&t.base);
 }
 
+/* sock_tcp_pollfds(): what an application's own poll loop watches, as the transport's wait. */
+static void pollfds_lists_what_the_transport_waits_for(void)
+{
+    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_tcp_t srv, cli;
+    struct pollfd fds[MAX_SLOTS + 1];
+
+    if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
+        return;
+    }
+    CHECK_EQ(sock_tcp_pollfds(NULL, NULL, fds, 1), -EINVAL);
+    CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, 0), 0);
+    CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, MAX_SLOTS + 1), 1); /* the listener alone */
+    CHECK(fds[0].fd == srv.listen_fd && fds[0].events == POLLIN);
+    sock_ep_t srv_ep = reachable(&srv, "127.0.0.1"), cli_ep, from;
+    REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
+    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_local(&cli.base, &cli_ep), 0);
+    uint8_t buf[8];
+    uint64_t end = now_ms() + WAIT_MS; /* the server accepts it (announced with 0 bytes) */
+    int rc;
+    do {
+        (void)sock_wait(&srv.base, 100);
+        rc = sock_recv(&srv.base, buf, sizeof(buf), &from);
+    } while (rc == -EAGAIN && now_ms() < end);
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, MAX_SLOTS + 1), 2);
+    CHECK(fds[1].events == POLLIN);
+    CHECK_EQ(sock_tcp_pollfds(&srv, &cli_ep, fds, MAX_SLOTS + 1), 1); /* just that peer */
+    CHECK(fds[0].fd != srv.listen_fd);
+    srv.base.ops->pause(&srv.base, &cli_ep, true);
+    CHECK_EQ(sock_tcp_pollfds(&srv, &cli_ep, fds, 1), 0); /* paused: not watched */
+    srv.base.ops->pause(&srv.base, &cli_ep, false);
+    CHECK_EQ(sock_tcp_pollfds(&srv, &cli_ep, fds, 1), 1);
+    CHECK(!sock_tcp_output_blocked(&srv, NULL));
+    CHECK(!sock_tcp_output_blocked(NULL, NULL));
+    sock_close(&cli.base);
+    sock_close(&srv.base);
+    CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, 1), -EBADF);
+}
+
 int main(void)
 {
     RUN(ipv4_connect_send_and_answer);
+    RUN(pollfds_lists_what_the_transport_waits_for);
     RUN(ipv6_connect_send_and_answer);
     RUN(dual_stack_listener_sees_ipv4_peer_as_ipv4);
     RUN(interleaved_connections_each_byte_attributed);

@@ -755,40 +755,21 @@ int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready)
     return 0;
 }
 
-/* From here to ssock_output_blocked() is the one part of the tool that looks inside the
- * transports (sock_udp_t.fd; sock_tcp_t.listen_fd and its slots' fd, remote and want_write): the
- * public API has no way to poll a transport together with stdin. */
-
-/* The descriptors poll() must watch for @p net, as the transport's own wait op would (TCP:
- * POLLOUT while a send got EAGAIN or a connect is under way, which the transport marks with
- * want_write). @return how many were filled. */
+/* The descriptors poll() must watch for @p net: the UDP socket, or what the TCP transport
+ * waits for (sock_tcp_pollfds). @return how many were filled. */
 static size_t ssock_net_fds(const sock_t *net, struct pollfd *pfd, size_t max)
 {
-    size_t n = 0;
-
     if ((net->flags & SOCK_F_STREAM) != 0) {
-        const sock_tcp_t *tcp = (const sock_tcp_t *)(const void *)net;
-
-        if (tcp->listen_fd >= 0 && n < max) {
-            pfd[n].fd = tcp->listen_fd;
-            pfd[n].events = POLLIN;
-            pfd[n++].revents = 0;
-        }
-        for (size_t i = 0; tcp->conns != NULL && i < tcp->conn_count && n < max; i++) {
-            const sock_tcp_conn_t *c = &tcp->conns[i];
-
-            if (c->fd >= 0) {
-                pfd[n].fd = c->fd;
-                pfd[n].events = (short)(c->want_write ? (POLLIN | POLLOUT) : POLLIN);
-                pfd[n++].revents = 0;
-            }
-        }
-    } else if (max > 0) {
-        pfd[n].fd = ((const sock_udp_t *)(const void *)net)->fd;
-        pfd[n].events = POLLIN;
-        pfd[n++].revents = 0;
+        int n = sock_tcp_pollfds((const sock_tcp_t *)(const void *)net, NULL, pfd, max);
+        return n > 0 ? (size_t)n : 0;
     }
-    return n;
+    if (max == 0) {
+        return 0;
+    }
+    pfd[0] = (struct pollfd){ .fd = ((const sock_udp_t *)(const void *)net)->fd,
+                              .events = POLLIN,
+                              .revents = 0 };
+    return 1;
 }
 
 int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
@@ -832,22 +813,14 @@ int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
 
 int ssock_wait_writable(sock_t *net, const sock_ep_t *peer, uint32_t timeout_ms)
 {
-    const sock_tcp_t *tcp = (const sock_tcp_t *)(const void *)net;
-    struct pollfd pfd = { .fd = -1, .events = POLLOUT, .revents = 0 };
+    struct pollfd pfd;
     int rc;
 
-    if ((net->flags & SOCK_F_STREAM) == 0) {
-        return 0;
+    if ((net->flags & SOCK_F_STREAM) == 0 ||
+        sock_tcp_pollfds((const sock_tcp_t *)(const void *)net, peer, &pfd, 1) != 1) {
+        return 0; /* not a stream, or gone: the next recv reports it */
     }
-    for (size_t i = 0; tcp->conns != NULL && i < tcp->conn_count; i++) {
-        if (tcp->conns[i].fd >= 0 && sock_ep_equal(&tcp->conns[i].remote, peer)) {
-            pfd.fd = tcp->conns[i].fd;
-            break;
-        }
-    }
-    if (pfd.fd < 0) {
-        return 0; /* gone: the next recv reports it */
-    }
+    pfd.events = POLLOUT;
     rc = ssock_poll(&pfd, 1, timeout_ms);
     if (rc > 0) {
         (void)sock_wait(net, 0);
@@ -857,17 +830,8 @@ int ssock_wait_writable(sock_t *net, const sock_ep_t *peer, uint32_t timeout_ms)
 
 bool ssock_output_blocked(const sock_t *net)
 {
-    const sock_tcp_t *tcp = (const sock_tcp_t *)(const void *)net;
-
-    if ((net->flags & SOCK_F_STREAM) == 0) {
-        return false;
-    }
-    for (size_t i = 0; tcp->conns != NULL && i < tcp->conn_count; i++) {
-        if (tcp->conns[i].fd >= 0 && tcp->conns[i].want_write) {
-            return true;
-        }
-    }
-    return false;
+    return (net->flags & SOCK_F_STREAM) != 0 &&
+           sock_tcp_output_blocked((const sock_tcp_t *)(const void *)net, NULL);
 }
 
 int ssock_write_raw(const uint8_t *data, size_t len)
