@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "posix_addr.h"
 
@@ -104,4 +105,32 @@ int ss_posix_poll_timeout(uint32_t timeout_ms)
         return -1;
     }
     return (timeout_ms > INT_MAX) ? INT_MAX : (int)timeout_ms;
+}
+
+int ss_posix_bound_socket(int type, const sock_ep_t *local, bool reuse)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = 0;
+    int rc = ss_posix_to_sockaddr(local, local->family, &ss, &sl);
+    if (rc < 0) {
+        return rc;
+    }
+    int fd = socket(local->family == SOCK_AF_INET6 ? AF_INET6 : AF_INET, type, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (ss_posix_is_unspecified6(local)) {
+        int off = 0; /* dual-stack; best effort: IPv6-only hosts still work */
+        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof(off));
+    }
+    if (reuse) {
+        int one = 1;
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, (socklen_t)sizeof(one));
+    }
+    rc = bind(fd, (const struct sockaddr *)&ss, sl) != 0 ? -errno : ss_posix_set_nonblock(fd);
+    if (rc < 0) {
+        close(fd);
+        return rc;
+    }
+    return fd;
 }

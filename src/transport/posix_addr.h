@@ -36,6 +36,10 @@ bool ss_posix_is_unspecified6(const sock_ep_t *ep);
 /** @brief O_NONBLOCK (and FD_CLOEXEC, best effort) on @p fd. @return 0 or the negated errno. */
 int ss_posix_set_nonblock(int fd);
 
+/** A non-blocking socket of @p type (SOCK_DGRAM, SOCK_STREAM) bound to @p local; "[::]" is
+ *  dual-stack (best effort); SO_REUSEADDR when @p reuse. @return the fd or a negated errno. */
+int ss_posix_bound_socket(int type, const sock_ep_t *local, bool reuse);
+
 /** @brief poll()'s timeout for @p timeout_ms: -1 for UINT32_MAX (no limit), else at most
  *         INT_MAX ms (callers loop). */
 int ss_posix_poll_timeout(uint32_t timeout_ms);

@@ -618,35 +618,12 @@ static void tcp_attach_slots(sock_tcp_t *tcp, sock_tcp_conn_t *conns, size_t con
 /* A bound, listening, non-blocking socket for local, or a negated errno. */
 static int tcp_listen_fd(const sock_ep_t *local)
 {
-    struct sockaddr_storage ss;
-    socklen_t sl = 0;
-    int one = 1;
-    int fd, rc;
-
-    rc = ss_posix_to_sockaddr(local, local->family, &ss, &sl);
-    if (rc < 0) {
-        return rc;
-    }
-    fd = socket(local->family == SOCK_AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return -errno;
-    }
-    if (ss_posix_is_unspecified6(local)) {
-        int off = 0; /* dual-stack; best effort (see the file comment) */
-        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof(off));
-    }
-    /* a restarted server can bind again while old connections sit in TIME_WAIT */
-    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, (socklen_t)sizeof(one));
-    if (bind(fd, (const struct sockaddr *)&ss, sl) != 0 ||
-        listen(fd, CONFIG_SOCK_SECURE_TCP_BACKLOG) != 0) {
-        rc = -errno;
-    }
-    if (rc == 0) {
-        rc = ss_posix_set_nonblock(fd);
-    }
-    if (rc < 0) {
+    /* SO_REUSEADDR: a restarted server can bind again while old connections sit in TIME_WAIT */
+    int fd = ss_posix_bound_socket(SOCK_STREAM, local, true);
+    if (fd >= 0 && listen(fd, CONFIG_SOCK_SECURE_TCP_BACKLOG) != 0) {
+        int err = -errno;
         close(fd);
-        return rc;
+        return err;
     }
     return fd;
 }

@@ -167,31 +167,7 @@ static const sock_ops_t sock_udp_ops = {
 /* A bound non-blocking socket for local, or a negated errno. */
 static int udp_open_fd(const sock_ep_t *local)
 {
-    int domain = (local->family == SOCK_AF_INET6) ? AF_INET6 : AF_INET;
-    struct sockaddr_storage ss;
-    socklen_t sl = 0;
-    int fd = socket(domain, SOCK_DGRAM, 0);
-    int rc;
-
-    if (fd < 0) {
-        return -errno;
-    }
-    if (ss_posix_is_unspecified6(local)) {
-        int off = 0; /* dual-stack; best effort (see the file comment) */
-        (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof(off));
-    }
-    rc = ss_posix_to_sockaddr(local, local->family, &ss, &sl);
-    if (rc == 0 && bind(fd, (const struct sockaddr *)&ss, sl) != 0) {
-        rc = -errno;
-    }
-    if (rc == 0) {
-        rc = ss_posix_set_nonblock(fd);
-    }
-    if (rc < 0) {
-        close(fd);
-        return rc;
-    }
-    return fd;
+    return ss_posix_bound_socket(SOCK_DGRAM, local, false);
 }
 
 int sock_udp_open(sock_udp_t *udp, const sock_ep_t *local)
