@@ -860,20 +860,14 @@ static int ss_check_anchors(const sock_secure_t *sk, const ss_creds_plan_t *plan
     return 0;
 }
 
-/* Is table entry @p e usable on this socket's transport, and implemented by its backend? */
-static bool ss_suite_usable(const sock_secure_t *sk, const tlsman_suite_t *e, bool datagram)
-{
-    return e != NULL && (e->flags & (datagram ? TLSMAN_SUITE_DTLS : TLSMAN_SUITE_TLS)) != 0 &&
-           sk->drv->suite_supported(e, datagram);
-}
-
 /* Append the table's default suites of one kind (certificate or PSK) that the backend has. */
 static void ss_add_defaults(sock_secure_t *sk, bool cert, bool datagram)
 {
     const tlsman_suite_t *e;
     for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
         if ((e->flags & TLSMAN_SUITE_DEFAULT) && ((e->flags & TLSMAN_SUITE_CERT) != 0) == cert &&
-            sk->suite_count < CONFIG_SOCK_SECURE_MAX_SUITES && ss_suite_usable(sk, e, datagram)) {
+            sk->suite_count < CONFIG_SOCK_SECURE_MAX_SUITES &&
+            sock_secure_suite_supported(sk->drv, e->id, datagram)) {
             sk->suites[sk->suite_count++] = e;
         }
     }
@@ -888,11 +882,10 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     sk->suite_count = 0;
     if (cfg->suite_count > 0) {
         for (size_t i = 0; i < cfg->suite_count; i++) {
-            const tlsman_suite_t *e = sock_secure_suite(cfg->suites[i]);
-            if (!ss_suite_usable(sk, e, datagram)) { /* ids outside the table too */
-                return -ENOTSUP;
+            if (!sock_secure_suite_supported(sk->drv, cfg->suites[i], datagram)) {
+                return -ENOTSUP; /* ids outside the table too: the driver is not asked */
             }
-            sk->suites[sk->suite_count++] = e;
+            sk->suites[sk->suite_count++] = sock_secure_suite(cfg->suites[i]);
         }
         return 0;
     }
