@@ -51,6 +51,8 @@ typedef tlsman_role_t sock_secure_role_t;
 #define SOCK_SECURE_PSK_CHACHA20_POLY1305      0xCCABu /**< TLS_PSK_WITH_CHACHA20_POLY1305_SHA256 */
 #define SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8  0xC0AEu /**< ..._ECDHE_ECDSA_WITH_AES_128_CCM_8 (CoAP) */
 #define SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM    0xC02Bu /**< ..._ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 */
+#define SOCK_SECURE_ECDHE_ECDSA_AES_256_GCM    0xC02Cu /**< ..._ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+                                                            (not in the default list) */
 /** @} */
 
 /** Peer verification: SOCK_SECURE_VERIFY_DEFAULT (required on clients; on servers required
@@ -122,7 +124,8 @@ typedef struct {
     size_t psk_count;                   /**< number of PSKs */
     sock_secure_psk_lookup_t psk_lookup; /**< server: optional lookup for other identities */
     void *psk_lookup_arg;               /**< passed to psk_lookup */
-    const char *psk_hint;               /**< server: identity hint to send (NUL-terminated) */
+    const char *psk_hint;               /**< server: identity hint to send (NUL-terminated);
+                                             needs TLSMAN_CAP_PSK_HINT (not mbedTLS 2.28) */
     const sock_secure_creds_t *creds;   /**< credential store (caller-owned), may be NULL */
     const uint32_t *cred_tags;          /**< the store's tags this socket uses */
     size_t cred_tag_count;              /**< 0..CONFIG_SOCK_SECURE_MAX_CRED_TAGS */
@@ -132,9 +135,10 @@ typedef struct {
                                              overrides it per connection */
     sock_secure_verify_cb_t verify_cb;  /**< optional extra check of peer certificates */
     void *verify_arg;                   /**< passed to verify_cb */
-    const uint16_t *suites;             /**< IANA ids in preference order; NULL = defaults:
-                                             the PSK suites if PSKs are configured, then the
-                                             ECDHE-ECDSA ones if certificates are */
+    const uint16_t *suites;             /**< IANA ids in preference order, each in the suite
+                                             table (sock_secure_suite()); NULL = the table's
+                                             defaults: the PSK suites if PSKs are configured,
+                                             then the ECDHE-ECDSA ones if certificates are */
     size_t suite_count;                 /**< number of suites */
     uint32_t hs_timeout_initial_ms;     /**< RFC 6347 initial retransmission timeout */
     uint32_t hs_timeout_max_ms;         /**< cap of the doubling */
@@ -225,7 +229,7 @@ struct sock_secure {
     /** @cond PRIVATE */
     const tlsman_driver_t *drv;
     sock_secure_config_t cfg;
-    uint16_t suites[CONFIG_SOCK_SECURE_MAX_SUITES];
+    const tlsman_suite_t *suites[CONFIG_SOCK_SECURE_MAX_SUITES];
     size_t suite_count;
     bool open;
     bool in_process;
@@ -273,17 +277,25 @@ void sock_secure_config_init(sock_secure_config_t *cfg);
  *
  * Checks everything before the network is touched: the backend exists and has the capabilities
  * the config needs (DTLS for a datagram transport, PSK for PSKs, X509 for certificates, RPK for
- * raw public keys: own key without certificate, or pinned peer keys); every suite is known and
- * implemented by the backend; credentials are within limits and complete (a certificate needs
- * its private key and they must match; required verification needs trust anchors).
+ * raw public keys: own key without certificate, or pinned peer keys, PSK_HINT for psk_hint);
+ * every suite is in the suite table (sock_secure_suite()), usable on the transport and
+ * implemented by the backend, and the backend is configured with exactly that list; credentials
+ * are within limits and complete (a certificate needs its private key and they must match;
+ * required verification needs trust anchors as soon as any listed suite authenticates the
+ * server with a certificate); every field is one the role and the backend can honour.
  * @param[out] sock caller-owned storage; valid until sock_secure_close().
  * @param cfg  copied; the pointers inside it are kept (see sock_secure_config_t).
  * @return 0; -EINVAL for a NULL/invalid argument (no transport, no sessions, no credentials, bad
  *         timers, oversized PSK, a certificate without its key, verification required without a
- *         CA, more than CONFIG_SOCK_SECURE_MAX_CRED_TAGS tags); -ENOENT if sock_secure_init() was
- *         not called or the backend is unknown; -ENOTSUP if the backend lacks a needed capability
- *         or a requested suite (TLS over a stream transport needs TLSMAN_CAP_TLS and `flush`);
- *         SOCK_SECURE_E_CRED_MISMATCH if the key does not match the certificate;
+ *         CA, more than CONFIG_SOCK_SECURE_MAX_CRED_TAGS tags, a tag listed twice, more
+ *         credentials under the tags than CONFIG_SOCK_SECURE_CRED_MAX, a field of the other role
+ *         (psk_hint or psk_lookup on a client, server_name on a server), a verify_cb that could
+ *         never run (verification off while a certificate suite is listed)); -ENOENT if
+ *         sock_secure_init() was not called or the backend is unknown; -ENOTSUP if the backend
+ *         lacks a needed capability (psk_hint without TLSMAN_CAP_PSK_HINT, server_name without
+ *         set_server_name; TLS over a stream transport needs TLSMAN_CAP_TLS and `flush`), or a
+ *         requested suite is not in the table, not usable on the transport or not implemented by
+ *         the backend; SOCK_SECURE_E_CRED_MISMATCH if the key does not match the certificate;
  *         SOCK_SECURE_E_CRED_FORMAT/_TYPE for a credential the backend cannot use;
  *         -ENOMEM or SOCK_SECURE_E_BACKEND if the stack failed to set up.
  */
@@ -432,11 +444,31 @@ const char *sock_secure_verify_reason(uint32_t flags);
 const char *sock_secure_alert_name(uint8_t alert);
 
 /** @brief IANA id of a suite name (IANA "TLS_PSK_WITH_AES_128_CCM_8" or OpenSSL
- *         "PSK-AES128-CCM8"). @return the id (> 0) or -ENOENT. */
+ *         "PSK-AES128-CCM8"), from the suite table. @return the id (> 0) or -ENOENT. */
 int sock_secure_suite_from_name(const char *name);
 
-/** @brief IANA name of a suite id, NULL if unknown. */
+/** @brief IANA name of a suite id, NULL if it is not in the suite table. A session's reported
+ *         suite (sock_secure_session_info_t.suite) always has one. */
 const char *sock_secure_suite_name(uint16_t suite);
+
+/**
+ * @brief The suite table's entry for IANA id @p suite: every suite secure_sock can negotiate,
+ *        with its names, key exchange, cipher and TLSMAN_SUITE_* facts.
+ * @return a static entry (never to be freed), or NULL if the id is not in the table (such an id
+ *         is refused by sock_secure_create() with -ENOTSUP whatever the backend).
+ */
+const tlsman_suite_t *sock_secure_suite(uint16_t suite);
+
+/** @brief The @p i-th entry of the suite table (default preference order), NULL past the end. */
+const tlsman_suite_t *sock_secure_suite_at(size_t i);
+
+/**
+ * @brief Can a socket on backend @p drv use suite @p suite over a datagram (@p datagram true) or
+ *        stream transport? True only for an id of the suite table, usable on that transport,
+ *        that the backend implements: what sock_secure_create() checks for each listed suite.
+ * @param drv a registered driver (sock_secure_backend()); NULL gives false.
+ */
+bool sock_secure_suite_supported(const tlsman_driver_t *drv, uint16_t suite, bool datagram);
 
 /** @brief Default clock: monotonic milliseconds. Provided by src/platform/ on POSIX; an MCU port
  *         defines it. */

@@ -36,7 +36,52 @@ extern "C" {
 #define TLSMAN_CAP_RENEGOTIATION (1u << 7)  /**< renegotiation (sock_secure_renew) */
 #define TLSMAN_CAP_CID           (1u << 8)  /**< DTLS connection ID (RFC 9146) */
 #define TLSMAN_CAP_SAVE_RESTORE  (1u << 9)  /**< session serialisation */
+#define TLSMAN_CAP_PSK_HINT      (1u << 10) /**< a server sends tlsman_config_t.psk_hint (RFC 4279
+                                                 identity hint in its ServerKeyExchange) */
 /** @} */
+
+/** Key exchange of a cipher suite (tlsman_suite_t.kx). */
+typedef enum {
+    TLSMAN_KX_PSK = 1,         /**< plain PSK (RFC 4279 §2): the shared key authenticates both
+                                    ends */
+    TLSMAN_KX_ECDHE_ECDSA = 2, /**< ephemeral ECDH signed with the server's ECDSA key (RFC 8422):
+                                    a certificate (or raw public key) authenticates the server */
+} tlsman_kx_t;
+
+/** Record protection of a cipher suite (tlsman_suite_t.cipher); every suite is an AEAD. */
+typedef enum {
+    TLSMAN_CIPHER_AES_128_CCM_8 = 1,     /**< AES-128-CCM, 8-byte tag (RFC 6655) */
+    TLSMAN_CIPHER_AES_128_CCM = 2,       /**< AES-128-CCM, 16-byte tag (RFC 6655) */
+    TLSMAN_CIPHER_AES_128_GCM = 3,       /**< AES-128-GCM, SHA-256 PRF (RFC 5288) */
+    TLSMAN_CIPHER_AES_256_GCM = 4,       /**< AES-256-GCM, SHA-384 PRF (RFC 5289) */
+    TLSMAN_CIPHER_CHACHA20_POLY1305 = 5, /**< ChaCha20-Poly1305, SHA-256 PRF (RFC 7905) */
+} tlsman_cipher_t;
+
+/** @name Suite facts (tlsman_suite_t.flags) */
+/** @{ */
+#define TLSMAN_SUITE_CERT    (1u << 0) /**< the server proves itself with its private key (a
+                                            certificate or raw public key): a client that
+                                            verifies needs trust anchors; a server needs its key */
+#define TLSMAN_SUITE_DTLS    (1u << 1) /**< usable with DTLS 1.2 */
+#define TLSMAN_SUITE_TLS     (1u << 2) /**< usable with TLS 1.2 */
+#define TLSMAN_SUITE_DEFAULT (1u << 3) /**< in the default list (RFC 7252 §9.1.3 first) */
+/** @} */
+
+/**
+ * One entry of the core's cipher suite table (src/core/suites.c; sock_secure_suite(),
+ * sock_secure_suite_at()): every suite secure_sock can negotiate, with the facts the core checks
+ * at sock_secure_create(). The entries are static: a pointer to one is valid for the program's
+ * life. A driver never negotiates a suite outside this table: it is only ever asked about, and
+ * configured with, entries of it.
+ */
+typedef struct {
+    uint16_t id;         /**< IANA id (TLS Cipher Suites registry) */
+    uint8_t kx;          /**< tlsman_kx_t */
+    uint8_t cipher;      /**< tlsman_cipher_t */
+    uint8_t flags;       /**< TLSMAN_SUITE_* */
+    const char *iana;    /**< IANA name, "TLS_PSK_WITH_AES_128_CCM_8" */
+    const char *openssl; /**< OpenSSL name, "PSK-AES128-CCM8" */
+} tlsman_suite_t;
 
 /** Which end of the handshake. */
 typedef enum {
@@ -100,10 +145,14 @@ typedef struct {
 typedef struct {
     tlsman_role_t role;         /**< client or server */
     bool datagram;              /**< DTLS (true) or TLS (false) */
-    const uint16_t *suites;     /**< IANA ids, in preference order; never empty */
+    const tlsman_suite_t *const *suites; /**< entries of the core's suite table, in preference
+                                              order, each one suite_supported() said yes to;
+                                              never empty. Configure the stack with exactly
+                                              these (the entries are static; the array is not) */
     size_t suite_count;         /**< number of suites */
     const sock_secure_psk_t *psk; /**< client: the PSK to offer; NULL for none */
-    const uint8_t *psk_hint;    /**< server: identity hint to send, may be NULL */
+    const uint8_t *psk_hint;    /**< server: identity hint to send, may be NULL (the core
+                                     passes one only to a driver with TLSMAN_CAP_PSK_HINT) */
     size_t psk_hint_len;        /**< length of psk_hint */
     size_t mtu;                 /**< largest datagram to emit (DTLS) */
     const tlsman_io_t *io;      /**< the core's callbacks (static, valid for the socket's life) */
@@ -130,8 +179,10 @@ typedef struct tlsman_driver {
     uint32_t caps;         /**< TLSMAN_CAP_* */
     size_t ctx_size;       /**< bytes of per-socket state (<= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE) */
     size_t session_size;   /**< bytes of per-session state (<= ..._DRIVER_SESSION_SIZE) */
-    /** Does the stack implement this suite (IANA id) for the transport kind? */
-    bool (*suite_supported)(uint16_t suite, bool datagram);
+    /** Does the stack implement this entry of the core's suite table (its id, key exchange and
+     *  cipher) over this kind of transport? Asked only about table entries (never NULL): a
+     *  driver keeps no list of suites of its own, it maps entries to its stack. */
+    bool (*suite_supported)(const tlsman_suite_t *suite, bool datagram);
     /** Set up per-socket state. Returns 0, -ENOTSUP for a missing feature/suite, -ENOMEM. */
     int (*ctx_init)(void *ctx, const tlsman_config_t *cfg);
     /** Free per-socket state and zero key material. All sessions are freed before. */

@@ -26,18 +26,6 @@
 /* Peer id for cookies: family, address, port, scope. */
 #define SS_PEER_ID_LEN (1u + 16u + 2u + 4u)
 
-/* Default suites, RFC 7252 §9.1.3's first: the PSK ones, then those for certificates. */
-static const uint16_t ss_default_psk_suites[] = {
-    SOCK_SECURE_PSK_AES_128_CCM_8,
-    SOCK_SECURE_PSK_AES_128_CCM,
-    SOCK_SECURE_PSK_AES_128_GCM_SHA256,
-    SOCK_SECURE_PSK_CHACHA20_POLY1305,
-};
-static const uint16_t ss_default_cert_suites[] = {
-    SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8,
-    SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM,
-};
-
 /* What credentials a socket has, gathered from its config and the store tags it references. */
 typedef struct {
     tlsman_cred_t list[CONFIG_SOCK_SECURE_CRED_MAX]; /* everything but PSKs, for the driver */
@@ -756,6 +744,19 @@ static int ss_check_config(const sock_secure_config_t *cfg)
     if (cfg->psk_hint != NULL && strlen(cfg->psk_hint) > CONFIG_SOCK_SECURE_PSK_ID_MAX) {
         return -EINVAL;
     }
+    for (size_t i = 0; i < cfg->cred_tag_count; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (cfg->cred_tags[i] == cfg->cred_tags[j]) {
+                return -EINVAL; /* a tag listed twice would hand its credentials over twice */
+            }
+        }
+    }
+    /* fields only the other role uses would be silently ignored */
+    if (cfg->role == SOCK_SECURE_CLIENT
+            ? (cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0') || cfg->psk_lookup != NULL
+            : cfg->server_name != NULL) {
+        return -EINVAL;
+    }
     if ((cfg->suites == NULL) != (cfg->suite_count == 0) ||
         cfg->suite_count > CONFIG_SOCK_SECURE_MAX_SUITES) {
         return -EINVAL;
@@ -763,8 +764,9 @@ static int ss_check_config(const sock_secure_config_t *cfg)
     return 0;
 }
 
-/* Gather the socket's credentials: the PSK array, and the store entries under its tags. */
-static void ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
+/* Gather the socket's credentials: the PSK array, and the store entries under its tags.
+ * Returns 0, or -EINVAL if there are more than the plan holds (CONFIG_SOCK_SECURE_CRED_MAX). */
+static int ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
 {
     memset(plan, 0, sizeof(*plan));
     plan->psk = cfg->psk_count > 0 || (cfg->role == SOCK_SECURE_SERVER && cfg->psk_lookup);
@@ -789,9 +791,13 @@ static void ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan
             plan->key |= type == SOCK_SECURE_CRED_PRIVATE_KEY;
             plan->ca |= type == SOCK_SECURE_CRED_CA;
             plan->pinned |= type == SOCK_SECURE_CRED_PEER_KEY;
+            if (plan->count == CONFIG_SOCK_SECURE_CRED_MAX) {
+                return -EINVAL;
+            }
             plan->list[plan->count++] = (tlsman_cred_t){ type, data, len };
         }
     }
+    return 0;
 }
 
 /* Check the credentials against the role and the backend; resolve the verification mode. */
@@ -822,10 +828,11 @@ static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t
     return 0;
 }
 
-static bool ss_is_cert_suite(uint16_t suite)
+/* Does any suite of the socket let the server prove itself with a certificate (or key)? */
+static bool ss_any_cert_suite(const sock_secure_t *sk)
 {
-    for (size_t i = 0; i < sizeof(ss_default_cert_suites) / sizeof(ss_default_cert_suites[0]); i++) {
-        if (ss_default_cert_suites[i] == suite) {
+    for (size_t i = 0; i < sk->suite_count; i++) {
+        if (sk->suites[i]->flags & TLSMAN_SUITE_CERT) {
             return true;
         }
     }
@@ -834,44 +841,51 @@ static bool ss_is_cert_suite(uint16_t suite)
 
 /* A client that must verify but has no trust anchors: fine while only PSK suites can be
  * negotiated (the PSK authenticates the server), refused as soon as a certificate suite could be
- * (it would have nothing to check the server's certificate against). */
+ * (it would have nothing to check the server's certificate against). A verify_cb that would
+ * never run (verification off while a certificate could come) is refused too. */
 static int ss_check_anchors(const sock_secure_t *sk, const ss_creds_plan_t *plan,
                             tlsman_verify_t *verify)
 {
-    if (sk->cfg.role != SOCK_SECURE_CLIENT || *verify == SOCK_SECURE_VERIFY_NONE || plan->ca ||
-        plan->pinned) {
-        return 0;
-    }
-    for (size_t i = 0; i < sk->suite_count; i++) {
-        if (ss_is_cert_suite(sk->suites[i])) {
+    bool certs = ss_any_cert_suite(sk);
+    if (sk->cfg.role == SOCK_SECURE_CLIENT && *verify != SOCK_SECURE_VERIFY_NONE && !plan->ca &&
+        !plan->pinned) {
+        if (certs) {
             return -EINVAL;
         }
+        *verify = SOCK_SECURE_VERIFY_NONE; /* PSK suites only: nothing to verify */
     }
-    *verify = SOCK_SECURE_VERIFY_NONE; /* PSK suites only: nothing to verify */
+    if (sk->cfg.verify_cb != NULL && *verify == SOCK_SECURE_VERIFY_NONE && certs) {
+        return -EINVAL;
+    }
     return 0;
 }
 
-static void ss_add_defaults(sock_secure_t *sk, const uint16_t *list, size_t n, bool datagram)
+/* Append the table's default suites of one kind (certificate or PSK) that the backend has. */
+static void ss_add_defaults(sock_secure_t *sk, bool cert, bool datagram)
 {
-    for (size_t i = 0; i < n && sk->suite_count < CONFIG_SOCK_SECURE_MAX_SUITES; i++) {
-        if (sk->drv->suite_supported(list[i], datagram)) {
-            sk->suites[sk->suite_count++] = list[i];
+    const tlsman_suite_t *e;
+    for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
+        if ((e->flags & TLSMAN_SUITE_DEFAULT) && ((e->flags & TLSMAN_SUITE_CERT) != 0) == cert &&
+            sk->suite_count < CONFIG_SOCK_SECURE_MAX_SUITES &&
+            sock_secure_suite_supported(sk->drv, e->id, datagram)) {
+            sk->suites[sk->suite_count++] = e;
         }
     }
 }
 
-/* Fill sk->suites: the caller's list (each must be supported), or the defaults the stack has
- * for the kinds of credentials configured. */
+/* Fill sk->suites with entries of the suite table: the caller's list (each must be in the table,
+ * usable on the transport and implemented by the backend, else -ENOTSUP before the backend is
+ * configured), or the defaults the stack has for the kinds of credentials configured. */
 static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
                           const ss_creds_plan_t *plan, bool datagram)
 {
     sk->suite_count = 0;
     if (cfg->suite_count > 0) {
         for (size_t i = 0; i < cfg->suite_count; i++) {
-            if (!sk->drv->suite_supported(cfg->suites[i], datagram)) { /* unknown ids too */
-                return -ENOTSUP;
+            if (!sock_secure_suite_supported(sk->drv, cfg->suites[i], datagram)) {
+                return -ENOTSUP; /* ids outside the table too: the driver is not asked */
             }
-            sk->suites[sk->suite_count++] = cfg->suites[i];
+            sk->suites[sk->suite_count++] = sock_secure_suite(cfg->suites[i]);
         }
         return 0;
     }
@@ -879,14 +893,10 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
                      ? plan->cert
                      : plan->ca || plan->cert || (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
     if (plan->psk) {
-        ss_add_defaults(sk, ss_default_psk_suites,
-                        sizeof(ss_default_psk_suites) / sizeof(ss_default_psk_suites[0]),
-                        datagram);
+        ss_add_defaults(sk, false, datagram);
     }
     if (certs) {
-        ss_add_defaults(sk, ss_default_cert_suites,
-                        sizeof(ss_default_cert_suites) / sizeof(ss_default_cert_suites[0]),
-                        datagram);
+        ss_add_defaults(sk, true, datagram);
     }
     return sk->suite_count > 0 ? 0 : -ENOTSUP;
 }
@@ -914,10 +924,17 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     if (!CONFIG_SOCK_SECURE_SERVER && cfg->role == SOCK_SECURE_SERVER) {
         return -ENOTSUP; /* a client-only build */
     }
+    bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
+    if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
+        (cfg->server_name != NULL && drv->set_server_name == NULL)) {
+        return -ENOTSUP; /* the backend could not honour it */
+    }
     ss_creds_plan_t plan;
     tlsman_verify_t verify;
-    ss_plan_creds(cfg, &plan);
-    rc = ss_check_creds(cfg, drv, &plan, &verify);
+    rc = ss_plan_creds(cfg, &plan);
+    if (rc == 0) {
+        rc = ss_check_creds(cfg, drv, &plan, &verify);
+    }
     if (rc < 0) {
         return rc;
     }
@@ -943,8 +960,8 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         .suites = sk->suites,
         .suite_count = sk->suite_count,
         .psk = cfg->role == SOCK_SECURE_CLIENT ? plan.client_psk : NULL,
-        .psk_hint = (const uint8_t *)cfg->psk_hint,
-        .psk_hint_len = cfg->psk_hint ? strlen(cfg->psk_hint) : 0,
+        .psk_hint = hint ? (const uint8_t *)cfg->psk_hint : NULL,
+        .psk_hint_len = hint ? strlen(cfg->psk_hint) : 0,
         .mtu = CONFIG_SOCK_SECURE_MAX_DATAGRAM,
         .io = &ss_io,
         .creds = plan.list,

@@ -35,8 +35,9 @@
  * - once: nothing on the heap; one entropy source (~38 KB) and one CTR-DRBG shared by every
  *   socket are static, seeded on first use and never freed.
  * Renegotiation stays disabled (mbedTLS's default: enabling it would also let any peer start one
- * at will), so renew is NULL. mbedTLS 2.28 servers cannot send a PSK identity hint, so
- * tlsman_config_t.psk_hint is ignored.
+ * at will), so renew is NULL. mbedTLS 2.28 servers cannot send a PSK identity hint (ssl_srv.c
+ * sends no ServerKeyExchange for plain PSK and an empty hint for (EC)DHE-PSK; there is no API
+ * for one): no TLSMAN_CAP_PSK_HINT, and ctx_init refuses tlsman_config_t.psk_hint (-ENOTSUP).
  */
 
 /* pthread_once for the one-time RNG seeding (only with MBEDTLS_THREADING_PTHREAD). */
@@ -211,52 +212,60 @@ static int ss_rng_ready(void)
 
 /* ---- suites ----------------------------------------------------------------------------------- */
 
-/** Does the suite authenticate the server with a certificate (ECDHE-ECDSA)? */
-static bool ss_suite_uses_cert(const mbedtls_ssl_ciphersuite_t *cs)
+/** mbedTLS's key exchange for a table entry's, or -1 if the driver does not route it (ECDHE-ECDSA
+ *  needs certificates compiled in). */
+static int ss_key_exchange(const tlsman_suite_t *suite)
 {
-#if SS_X509
-    return cs->key_exchange == MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA;
-#else
-    (void)cs;
-    return false;
-#endif
+    switch (suite->kx) {
+    case TLSMAN_KX_PSK:
+        return MBEDTLS_KEY_EXCHANGE_PSK;
+    case TLSMAN_KX_ECDHE_ECDSA:
+        return SS_X509 ? (int)MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA : -1;
+    default:
+        return -1;
+    }
 }
 
-/** A PSK or (with certificates compiled in) ECDHE-ECDSA suite with an AEAD cipher, usable with
- *  TLS 1.2 / DTLS 1.2: the only ones routed. */
-static const mbedtls_ssl_ciphersuite_t *ss_suite(uint16_t id, bool datagram)
+/** mbedTLS's cipher for a table entry's (CCM-8 is AES-CCM with MBEDTLS_CIPHERSUITE_SHORT_TAG). */
+static int ss_cipher(const tlsman_suite_t *suite)
 {
-    const mbedtls_ssl_ciphersuite_t *cs = mbedtls_ssl_ciphersuite_from_id((int)id);
-    if (cs == NULL || (cs->key_exchange != MBEDTLS_KEY_EXCHANGE_PSK && !ss_suite_uses_cert(cs))) {
-        return NULL;
+    switch (suite->cipher) {
+    case TLSMAN_CIPHER_AES_128_CCM_8:
+    case TLSMAN_CIPHER_AES_128_CCM:
+        return MBEDTLS_CIPHER_AES_128_CCM;
+    case TLSMAN_CIPHER_AES_128_GCM:
+        return MBEDTLS_CIPHER_AES_128_GCM;
+    case TLSMAN_CIPHER_AES_256_GCM:
+        return MBEDTLS_CIPHER_AES_256_GCM;
+#if defined(MBEDTLS_CHACHAPOLY_C)
+    case TLSMAN_CIPHER_CHACHA20_POLY1305:
+        return MBEDTLS_CIPHER_CHACHA20_POLY1305;
+#endif
+    default:
+        return -1;
     }
-    if ((cs->flags & MBEDTLS_CIPHERSUITE_WEAK) != 0 ||
-        (datagram && (cs->flags & MBEDTLS_CIPHERSUITE_NODTLS) != 0)) {
-        return NULL;
+}
+
+/** Does this mbedTLS build have the core's table entry @p suite, as the table describes it (key
+ *  exchange, cipher), for TLS 1.2 / DTLS 1.2? The driver holds no suite list of its own. */
+static bool ss_suite_supported(const tlsman_suite_t *suite, bool datagram)
+{
+    const mbedtls_ssl_ciphersuite_t *cs =
+        suite != NULL ? mbedtls_ssl_ciphersuite_from_id((int)suite->id) : NULL;
+    if (cs == NULL || (int)cs->key_exchange != ss_key_exchange(suite) ||
+        (int)cs->cipher != ss_cipher(suite) ||
+        ((cs->flags & MBEDTLS_CIPHERSUITE_SHORT_TAG) != 0) !=
+            (suite->cipher == TLSMAN_CIPHER_AES_128_CCM_8)) {
+        return false;
+    }
+    if (datagram && (cs->flags & MBEDTLS_CIPHERSUITE_NODTLS) != 0) {
+        return false;
     }
     if (cs->min_minor_ver > MBEDTLS_SSL_MINOR_VERSION_3 ||
         cs->max_minor_ver < MBEDTLS_SSL_MINOR_VERSION_3) {
-        return NULL;
+        return false;
     }
-    const mbedtls_cipher_info_t *ci = mbedtls_cipher_info_from_type(cs->cipher);
-    if (ci == NULL) {
-        return NULL;
-    }
-    switch (ci->mode) {
-    case MBEDTLS_MODE_GCM:
-    case MBEDTLS_MODE_CCM:
-#if defined(MBEDTLS_CHACHAPOLY_C)
-    case MBEDTLS_MODE_CHACHAPOLY:
-#endif
-        return cs;
-    default:
-        return NULL;
-    }
-}
-
-static bool ss_suite_supported(uint16_t suite, bool datagram)
-{
-    return ss_suite(suite, datagram) != NULL;
+    return mbedtls_cipher_info_from_type(cs->cipher) != NULL;
 }
 
 /* ---- errors and alerts ------------------------------------------------------------------------ */
@@ -895,11 +904,13 @@ static int ss_ctx_check(const tlsman_config_t *cfg)
     }
     bool psk_suites = false;
     for (size_t i = 0; i < cfg->suite_count; i++) {
-        const mbedtls_ssl_ciphersuite_t *cs = ss_suite(cfg->suites[i], cfg->datagram);
-        if (cs == NULL) {
+        if (!ss_suite_supported(cfg->suites[i], cfg->datagram)) {
             return -ENOTSUP;
         }
-        psk_suites |= !ss_suite_uses_cert(cs);
+        psk_suites |= cfg->suites[i]->kx == TLSMAN_KX_PSK;
+    }
+    if (cfg->psk_hint_len > 0) {
+        return -ENOTSUP; /* no TLSMAN_CAP_PSK_HINT: mbedTLS 2.28 servers cannot send one */
     }
 #if !defined(MBEDTLS_SSL_PROTO_DTLS)
     if (cfg->datagram) {
@@ -953,7 +964,7 @@ static int ss_ctx_cert_rules(const ss_mbedtls_ctx_t *c, const tlsman_config_t *c
 {
     bool cert_suites = false;
     for (size_t i = 0; i < cfg->suite_count; i++) {
-        cert_suites |= ss_suite_uses_cert(ss_suite(cfg->suites[i], cfg->datagram));
+        cert_suites |= (cfg->suites[i]->flags & TLSMAN_SUITE_CERT) != 0;
     }
     if (c->server && cert_suites && !c->have_own) {
         return -EINVAL; /* an ECDHE-ECDSA suite the server could never serve */
@@ -1054,8 +1065,9 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
 #endif
     mbedtls_ssl_conf_read_timeout(&c->conf, 0);
 
+    /* exactly the checked list: mbedTLS negotiates nothing else */
     for (size_t i = 0; i < cfg->suite_count; i++) {
-        c->suites[i] = (int)cfg->suites[i];
+        c->suites[i] = (int)cfg->suites[i]->id;
     }
     c->suites[cfg->suite_count] = 0;
     mbedtls_ssl_conf_ciphersuites(&c->conf, c->suites);
@@ -1083,8 +1095,9 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
                                           mbedtls_ssl_cookie_check, &c->cookie);
         }
 #endif
-        /* mbedTLS 2.28 servers send no PSK identity hint (ssl_srv.c writes an empty one for
-         * the PSK key exchanges that have a ServerKeyExchange): cfg->psk_hint is ignored. */
+        /* mbedTLS 2.28 servers send no PSK identity hint (no ServerKeyExchange for plain PSK,
+         * an empty hint for (EC)DHE-PSK): a hint was refused in ss_ctx_check (no
+         * TLSMAN_CAP_PSK_HINT). */
         mbedtls_ssl_conf_psk_cb(&c->conf, ss_psk_cb, c);
     } else if (cfg->psk != NULL) {
         err = mbedtls_ssl_conf_psk(&c->conf, cfg->psk->key, cfg->psk->key_len,

@@ -28,6 +28,8 @@
  *   AES suites (..._AES_128_CCM_8, _AES_128_CCM, _AES_128_GCM_SHA256) need WOLFSSL_STATIC_PSK,
  *   which Debian leaves off: suite_supported() reports them unsupported, so an explicit request
  *   fails at create with -ENOTSUP and the default list becomes CHACHA20-POLY1305 alone.
+ * - PSK identity hint: a server sends tlsman_config_t.psk_hint in its ServerKeyExchange
+ *   (wolfSSL_CTX_use_psk_identity_hint; TLSMAN_CAP_PSK_HINT).
  * - DTLS MTU: WOLFSSL_DTLS_MTU is off, so records are sized for wolfSSL's fixed 1400-byte MTU
  *   (max_payload 1359 with CHACHA20-POLY1305) and tlsman_config_t.mtu can only lower that:
  *   max_payload() honours a smaller MTU; handshake flights (PSK: < 200 bytes) are not resized.
@@ -195,6 +197,9 @@ typedef struct {
     bool have_own;                           /**< a certificate chain and its key are loaded */
     bool have_ca;                            /**< trust anchors are loaded */
     uint8_t verify;                          /**< resolved tlsman_verify_t */
+    uint8_t cert_suite_n;                    /**< entries in cert_suites */
+    uint16_t cert_suites[CONFIG_SOCK_SECURE_MAX_SUITES]; /**< configured suites with
+                                                              TLSMAN_SUITE_CERT (IANA ids) */
     tlsman_verify_cb_t verify_cb;            /**< the application's check, or NULL */
     void *verify_arg;                        /**< passed to it */
 } ss_wolfssl_ctx_t;
@@ -316,36 +321,18 @@ static int ss_lib_ready(void)
 
 /* ---- suites ---------------------------------------------------------------------------------- */
 
-/* The suites secure_sock routes today: plain PSK with an AEAD cipher (RFC 4279, 6655, 7905). */
-static const uint16_t ss_psk_aead_suites[] = { 0xC0A8u, 0xC0A4u, 0x00A8u, 0xCCABu };
-/* ... and with certificates: ECDHE-ECDSA with AES-128-CCM-8 (RFC 7251, CoAP) and AES-128-GCM. */
-static const uint16_t ss_cert_suites[] = { 0xC0AEu, 0xC02Bu };
-
-/** Does the suite authenticate the server with a certificate (ECDHE-ECDSA)? */
-static bool ss_suite_uses_cert(uint16_t suite)
+/** Does this wolfSSL build have the core's table entry @p suite? The key exchange must be one the
+ *  driver routes (ECDHE-ECDSA needs certificates compiled in); wolfSSL's cipher_names table holds
+ *  only the suites of the build (any other id is "None"). The driver holds no suite list. */
+static bool ss_suite_supported(const tlsman_suite_t *suite, bool datagram)
 {
-    for (size_t i = 0; i < sizeof(ss_cert_suites) / sizeof(ss_cert_suites[0]); i++) {
-        if (ss_cert_suites[i] == suite) {
-            return SS_X509 != 0;
-        }
-    }
-    return false;
-}
-
-/** A routed suite that this wolfSSL build compiled in: wolfSSL's cipher_names table holds only
- *  the suites of the build (any other id is "None"). */
-static bool ss_suite_supported(uint16_t suite, bool datagram)
-{
-    bool routed = ss_suite_uses_cert(suite);
     (void)datagram; /* every AEAD suite works over DTLS */
-    for (size_t i = 0; i < sizeof(ss_psk_aead_suites) / sizeof(ss_psk_aead_suites[0]); i++) {
-        routed = routed || ss_psk_aead_suites[i] == suite;
-    }
-    if (!routed) {
+    if (suite == NULL ||
+        !(suite->kx == TLSMAN_KX_PSK || (suite->kx == TLSMAN_KX_ECDHE_ECDSA && SS_X509))) {
         return false;
     }
-    const char *name = wolfSSL_get_cipher_name_from_suite((unsigned char)(suite >> 8),
-                                                          (unsigned char)(suite & 0xFFu));
+    const char *name = wolfSSL_get_cipher_name_from_suite((unsigned char)(suite->id >> 8),
+                                                          (unsigned char)(suite->id & 0xFFu));
     return name != NULL && strcmp(name, "None") != 0;
 }
 
@@ -1272,7 +1259,7 @@ static int ss_ctx_cert_rules(ss_wolfssl_ctx_t *c, const tlsman_config_t *cfg, in
 {
     bool cert_suites = false;
     for (size_t i = 0; i < cfg->suite_count; i++) {
-        cert_suites |= ss_suite_uses_cert(cfg->suites[i]);
+        cert_suites |= (cfg->suites[i]->flags & TLSMAN_SUITE_CERT) != 0;
     }
     if (c->server && cert_suites && !c->have_own) {
         return -EINVAL; /* an ECDHE-ECDSA suite the server could never serve */
@@ -1341,7 +1328,7 @@ static int ss_ctx_check(const tlsman_config_t *cfg)
         if (!ss_suite_supported(cfg->suites[i], cfg->datagram)) {
             return -ENOTSUP;
         }
-        psk_suites |= !ss_suite_uses_cert(cfg->suites[i]);
+        psk_suites |= cfg->suites[i]->kx == TLSMAN_KX_PSK;
     }
     if ((cfg->cred_count > 0 && cfg->creds == NULL) || cfg->verify > TLSMAN_VERIFY_REQUIRED) {
         return -EINVAL;
@@ -1453,9 +1440,13 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     (void)wolfSSL_CTX_NoTicketTLSv12(c->wctx);
     (void)wolfSSL_CTX_set_session_cache_mode(c->wctx, WOLFSSL_SESS_CACHE_OFF);
 
+    /* exactly the checked list: wolfSSL negotiates nothing else */
     for (size_t i = 0; i < cfg->suite_count; i++) {
-        suites[2 * i] = (uint8_t)(cfg->suites[i] >> 8);
-        suites[2 * i + 1] = (uint8_t)(cfg->suites[i] & 0xFFu);
+        suites[2 * i] = (uint8_t)(cfg->suites[i]->id >> 8);
+        suites[2 * i + 1] = (uint8_t)(cfg->suites[i]->id & 0xFFu);
+        if (cfg->suites[i]->flags & TLSMAN_SUITE_CERT) {
+            c->cert_suites[c->cert_suite_n++] = cfg->suites[i]->id;
+        }
     }
     if (wolfSSL_CTX_set_cipher_list_bytes(c->wctx, suites, (int)(2 * cfg->suite_count)) !=
         WOLFSSL_SUCCESS) {
@@ -1487,6 +1478,19 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     }
     return 0;
 }
+
+#if SS_X509
+/** Is @p id (wolfSSL_get_current_cipher_suite()) one of the socket's certificate suites? */
+static bool ss_cert_suite(const ss_wolfssl_ctx_t *c, int id)
+{
+    for (size_t i = 0; i < c->cert_suite_n; i++) {
+        if (c->cert_suites[i] == id) {
+            return true;
+        }
+    }
+    return false;
+}
+#endif
 
 /* ---- sessions -------------------------------------------------------------------------------- */
 
@@ -1694,8 +1698,7 @@ static int ss_handshake(void *p)
         /* a server verifying optionally: a client that sent no certificate is let in, and
          * reported (the verify callback saw no certificate) */
         if (s->ctx->server && s->ctx->verify != TLSMAN_VERIFY_NONE && !s->vfy_seen &&
-            wolfSSL_get_current_cipher_suite(s->ssl) >= 0 &&
-            ss_suite_uses_cert((uint16_t)wolfSSL_get_current_cipher_suite(s->ssl))) {
+            ss_cert_suite(s->ctx, wolfSSL_get_current_cipher_suite(s->ssl))) {
             s->verify |= SOCK_SECURE_VFY_NO_CERT;
         }
 #endif
@@ -1988,7 +1991,8 @@ static int ss_info(void *p, tlsman_info_t *info)
 const tlsman_driver_t tlsman_wolfssl = {
     .name = "wolfssl",
     .version = LIBWOLFSSL_VERSION_STRING,
-    .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u),
+    .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT |
+            (SS_X509 ? TLSMAN_CAP_X509 : 0u),
     .ctx_size = sizeof(ss_wolfssl_ctx_t),
     .session_size = sizeof(ss_wolfssl_session_t),
     .suite_supported = ss_suite_supported,

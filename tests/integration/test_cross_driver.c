@@ -162,7 +162,7 @@ static sock_secure_session_t *connect_client(void)
 static uint16_t common_suite(const tlsman_driver_t *a, const tlsman_driver_t *b)
 {
     for (size_t i = 0; i < N_PSK_SUITES; i++) {
-        if (a->suite_supported(psk_suites[i], true) && b->suite_supported(psk_suites[i], true)) {
+        if (sock_secure_suite_supported(a, psk_suites[i], true) && sock_secure_suite_supported(b, psk_suites[i], true)) {
             return psk_suites[i];
         }
     }
@@ -302,12 +302,12 @@ static void no_common_suite_fails_with_handshake_failure(const tlsman_driver_t *
 {
     uint16_t cs_suite = 0, ss_suite = 0;
     for (size_t i = 0; i < N_PSK_SUITES && cs_suite == 0; i++) {
-        if (cd->suite_supported(psk_suites[i], true)) {
+        if (sock_secure_suite_supported(cd, psk_suites[i], true)) {
             cs_suite = psk_suites[i];
         }
     }
     for (size_t i = 0; i < N_PSK_SUITES && ss_suite == 0; i++) {
-        if (sd->suite_supported(psk_suites[i], true) && psk_suites[i] != cs_suite) {
+        if (sock_secure_suite_supported(sd, psk_suites[i], true) && psk_suites[i] != cs_suite) {
             ss_suite = psk_suites[i];
         }
     }
@@ -341,7 +341,7 @@ static void default_suites_meet(const tlsman_driver_t *cd, const tlsman_driver_t
     CHECK_EQ(client.ev.connected, 1);
     sock_secure_session_info_t info;
     CHECK_EQ(sock_secure_session_info(cs, &info), 0);
-    CHECK(cd->suite_supported(info.suite, true) && sd->suite_supported(info.suite, true));
+    CHECK(sock_secure_suite_supported(cd, info.suite, true) && sock_secure_suite_supported(sd, info.suite, true));
     teardown();
 }
 
@@ -402,7 +402,7 @@ static tcp_node_t tcp_server, tcp_client;
 static uint16_t common_stream_suite(const tlsman_driver_t *a, const tlsman_driver_t *b)
 {
     for (size_t i = 0; i < N_PSK_SUITES; i++) {
-        if (a->suite_supported(psk_suites[i], false) && b->suite_supported(psk_suites[i], false)) {
+        if (sock_secure_suite_supported(a, psk_suites[i], false) && sock_secure_suite_supported(b, psk_suites[i], false)) {
             return psk_suites[i];
         }
     }
@@ -693,7 +693,7 @@ static int open_cert_node(node_t *n, const char *addr, sock_secure_role_t role,
 static void dtls_certs(const tlsman_driver_t *cd, const tlsman_driver_t *sd, bool mutual)
 {
     if (!(cd->caps & TLSMAN_CAP_X509) || !(sd->caps & TLSMAN_CAP_X509) ||
-        !cd->suite_supported(ecdsa_ccm8, true) || !sd->suite_supported(ecdsa_ccm8, true)) {
+        !sock_secure_suite_supported(cd, ecdsa_ccm8, true) || !sock_secure_suite_supported(sd, ecdsa_ccm8, true)) {
         printf("  %s -> %s: a driver lacks ECDHE-ECDSA-AES128-CCM8 certificates, case not run\n",
                cd->name, sd->name);
         return;
@@ -800,7 +800,7 @@ static void explicit_suite_a_stack_lacks_is_refused_at_create(void)
     bool ran = false;
     for (size_t i = 0; sock_secure_backend_at(i) != NULL; i++) {
         const tlsman_driver_t *d = sock_secure_backend_at(i);
-        if (d->suite_supported(SOCK_SECURE_PSK_AES_128_CCM_8, true)) {
+        if (sock_secure_suite_supported(d, SOCK_SECURE_PSK_AES_128_CCM_8, true)) {
             continue;
         }
         ran = true;
@@ -822,7 +822,7 @@ static void explicit_suite_a_stack_lacks_is_refused_at_create(void)
         printf("  every driver has TLS_PSK_WITH_AES_128_CCM_8\n");
     }
     const tlsman_driver_t *w = sock_secure_backend("wolfssl");
-    if (w != NULL && !w->suite_supported(SOCK_SECURE_PSK_AES_128_CCM_8, true)) {
+    if (w != NULL && !sock_secure_suite_supported(w, SOCK_SECURE_PSK_AES_128_CCM_8, true)) {
         CHECK(ran);
     }
 }

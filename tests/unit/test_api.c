@@ -235,7 +235,326 @@ static void suites_resolve_by_iana_and_openssl_name(void)
     CHECK_EQ(sock_secure_suite_from_name(""), -ENOENT);
     CHECK_EQ(sock_secure_suite_from_name(NULL), -ENOENT);
     CHECK(strcmp(sock_secure_suite_name(0xC0AE), "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8") == 0);
+    CHECK_EQ(sock_secure_suite_from_name("ECDHE-ECDSA-AES256-GCM-SHA384"), 0xC02C);
+    CHECK(strcmp(sock_secure_suite_name(0xC02C), "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384") == 0);
     CHECK(sock_secure_suite_name(0x0001) == NULL);
+}
+
+/* ---- the suite table (src/core/suites.c): one source of truth ----------------------------- */
+
+static void suite_table_is_consistent_and_names_round_trip(void)
+{
+    const tlsman_suite_t *e;
+    size_t n = 0, defaults = 0;
+    for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++, n++) {
+        CHECK(sock_secure_suite(e->id) == e);
+        CHECK(sock_secure_suite_name(e->id) == e->iana);
+        CHECK_EQ(sock_secure_suite_from_name(e->iana), e->id);
+        CHECK_EQ(sock_secure_suite_from_name(e->openssl), e->id);
+        CHECK(strncmp(e->iana, "TLS_", 4) == 0 && strcmp(e->iana, e->openssl) != 0);
+        /* the facts create checks agree with each other */
+        CHECK(e->kx == TLSMAN_KX_PSK || e->kx == TLSMAN_KX_ECDHE_ECDSA);
+        CHECK(e->cipher >= TLSMAN_CIPHER_AES_128_CCM_8 &&
+              e->cipher <= TLSMAN_CIPHER_CHACHA20_POLY1305);
+        CHECK(((e->flags & TLSMAN_SUITE_CERT) != 0) == (e->kx == TLSMAN_KX_ECDHE_ECDSA));
+        CHECK((e->flags & (TLSMAN_SUITE_DTLS | TLSMAN_SUITE_TLS)) != 0);
+        CHECK((strstr(e->iana, "_PSK_") != NULL) == (e->kx == TLSMAN_KX_PSK));
+        defaults += (e->flags & TLSMAN_SUITE_DEFAULT) != 0;
+        for (size_t j = 0; j < i; j++) { /* no id or name twice */
+            const tlsman_suite_t *o = sock_secure_suite_at(j);
+            CHECK(o->id != e->id && strcmp(o->iana, e->iana) != 0 &&
+                  strcmp(o->openssl, e->openssl) != 0);
+        }
+    }
+    CHECK(n >= 7);
+    CHECK_EQ(defaults, 6); /* RFC 7252's four PSK and two ECDHE-ECDSA suites, plus one more */
+    CHECK(sock_secure_suite_at(n) == NULL);
+    /* ids outside the table have no entry and no name */
+    CHECK(sock_secure_suite(0x0000) == NULL && sock_secure_suite(0xC0AC) == NULL);
+    CHECK(sock_secure_suite_name(0xC0AC) == NULL);
+    CHECK(!sock_secure_suite_supported(NULL, SOCK_SECURE_PSK_AES_128_CCM_8, true));
+}
+
+/* No backend can be used with an id outside the table, whatever its stack has; every id outside
+ * it is refused at create (-ENOTSUP), over both transports. */
+static void only_table_suites_are_supported_and_accepted(void)
+{
+    static const uint16_t in_the_stacks[] = {
+        0xC0AC, /* ECDHE-ECDSA-AES128-CCM: mbedTLS and wolfSSL have it */
+        0xCCA9, /* ECDHE-ECDSA-CHACHA20-POLY1305: both */
+        0xC024, /* ECDHE-ECDSA-AES256-SHA384 (CBC): both */
+        0x00A9, /* PSK-AES256-GCM-SHA384: mbedTLS */
+        0x008C, /* PSK-AES128-CBC-SHA: mbedTLS */
+    };
+    const tlsman_driver_t *drv;
+    for (size_t d = 0; (drv = sock_secure_backend_at(d)) != NULL; d++) {
+        size_t yes = 0;
+        for (uint32_t id = 0; id <= 0xFFFF; id++) {
+            for (int dg = 0; dg < 2; dg++) {
+                if (sock_secure_suite_supported(drv, (uint16_t)id, dg != 0)) {
+                    CHECK(sock_secure_suite((uint16_t)id) != NULL);
+                    yes++;
+                }
+            }
+        }
+        CHECK(yes > 0);
+        printf("  %s: %zu (suite, transport) pairs, all in the table\n", drv->name, yes);
+        for (size_t i = 0; i < sizeof(in_the_stacks) / sizeof(in_the_stacks[0]); i++) {
+            sock_secure_t sk;
+            sock_secure_config_t cfg = good_config();
+            cfg.backend = drv->name;
+            cfg.suites = &in_the_stacks[i];
+            cfg.suite_count = 1;
+            CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+            cfg.verify = SOCK_SECURE_VERIFY_NONE;
+            CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+            cfg.role = SOCK_SECURE_SERVER;
+            CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+        }
+    }
+}
+
+/* Issue #11: a PSK client listing TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 without a CA was
+ * accepted, and mbedTLS then handshook with any server certificate, unauthenticated. Every
+ * certificate suite of the table needs trust anchors on a verifying client. */
+static void psk_client_with_a_certificate_suite_and_no_ca_is_refused(void)
+{
+    const tlsman_driver_t *drv;
+    for (size_t d = 0; (drv = sock_secure_backend_at(d)) != NULL; d++) {
+        const tlsman_suite_t *e;
+        for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
+            if (!(e->flags & TLSMAN_SUITE_CERT)) {
+                continue;
+            }
+            const uint16_t alone[] = { e->id };
+            const uint16_t mixed[] = { tu_default_psk_suite(drv, true), e->id };
+            sock_secure_t sk;
+            sock_secure_config_t cfg = good_config();
+            cfg.backend = drv->name;
+            for (int m = 0; m < 2; m++) {
+                cfg.suites = m ? mixed : alone;
+                cfg.suite_count = m ? 2 : 1;
+                cfg.verify = SOCK_SECURE_VERIFY_DEFAULT;
+                int want = sock_secure_suite_supported(drv, e->id, true) ? -EINVAL : -ENOTSUP;
+                CHECK_EQ(sock_secure_create(&sk, &cfg), want);
+                cfg.verify = SOCK_SECURE_VERIFY_REQUIRED;
+                CHECK_EQ(sock_secure_create(&sk, &cfg), want);
+            }
+        }
+        /* the exact configuration of the report */
+        static const uint16_t c02c[] = { 0xC02C };
+        sock_secure_t sk;
+        sock_secure_config_t cfg = good_config();
+        cfg.backend = drv->name;
+        cfg.suites = c02c;
+        cfg.suite_count = 1;
+        CHECK(sock_secure_create(&sk, &cfg) < 0);
+    }
+}
+
+/* A driver that forwards to the default backend and records what the core asks and configures. */
+static const tlsman_driver_t *spy_real;
+static size_t spy_asked, spy_foreign, spy_inits;
+static const tlsman_suite_t *spy_list[CONFIG_SOCK_SECURE_MAX_SUITES];
+static size_t spy_count;
+
+static bool spy_suite_supported(const tlsman_suite_t *suite, bool datagram)
+{
+    spy_asked++;
+    spy_foreign += suite == NULL || sock_secure_suite(suite->id) != suite;
+    return spy_real->suite_supported(suite, datagram);
+}
+
+static int spy_ctx_init(void *ctx, const tlsman_config_t *cfg)
+{
+    spy_inits++;
+    spy_count = cfg->suite_count;
+    for (size_t i = 0; i < cfg->suite_count && i < CONFIG_SOCK_SECURE_MAX_SUITES; i++) {
+        spy_list[i] = cfg->suites[i];
+        spy_foreign += sock_secure_suite(cfg->suites[i]->id) != cfg->suites[i];
+    }
+    return spy_real->ctx_init(ctx, cfg);
+}
+
+static tlsman_driver_t spy;
+
+static void spy_register(void)
+{
+    if (spy.name != NULL) {
+        return;
+    }
+    spy_real = sock_secure_backend(NULL);
+    spy = *spy_real;
+    spy.name = "spy";
+    spy.suite_supported = spy_suite_supported;
+    spy.ctx_init = spy_ctx_init;
+    CHECK_EQ(sock_secure_register(&spy), 0);
+}
+
+/* The driver is asked about table entries only, never about an id outside the table, and is
+ * configured with exactly the list create checked (the explicit one, or the defaults). */
+static void drivers_see_table_entries_only_and_exactly_the_checked_list(void)
+{
+    spy_register();
+    sock_secure_t sk;
+    sock_secure_config_t cfg = good_config();
+    cfg.backend = "spy";
+    static const uint16_t unknown[] = { 0xC0AC };
+    cfg.suites = unknown;
+    cfg.suite_count = 1;
+    spy_asked = spy_foreign = spy_inits = 0;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+    CHECK_EQ(spy_asked, 0); /* refused before the driver was asked */
+    CHECK_EQ(spy_inits, 0);
+
+    uint16_t two[2];
+    size_t n = 0;
+    const tlsman_suite_t *e;
+    for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL && n < 2; i++) {
+        if (e->kx == TLSMAN_KX_PSK && sock_secure_suite_supported(spy_real, e->id, true)) {
+            two[n++] = e->id;
+        }
+    }
+    REQUIRE(n >= 1);
+    uint16_t listed[2] = { two[n - 1], two[0] }; /* the caller's order is kept */
+    cfg.suites = listed;
+    cfg.suite_count = n;
+    spy_asked = spy_foreign = spy_inits = 0;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    CHECK_EQ(spy_inits, 1);
+    CHECK_EQ(spy_count, n);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(spy_list[i] == sock_secure_suite(listed[i]));
+    }
+    sock_secure_close(&sk);
+
+    cfg = good_config(); /* defaults: the table's default PSK suites the backend has, in order */
+    cfg.backend = "spy";
+    spy_inits = 0;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    CHECK_EQ(spy_inits, 1);
+    size_t k = 0;
+    for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
+        if (e->kx == TLSMAN_KX_PSK && (e->flags & TLSMAN_SUITE_DEFAULT) &&
+            sock_secure_suite_supported(spy_real, e->id, true)) {
+            CHECK(k < spy_count && spy_list[k] == e);
+            k++;
+        }
+    }
+    CHECK_EQ(k, spy_count);
+    CHECK_EQ(spy_foreign, 0);
+    sock_secure_close(&sk);
+}
+
+static size_t lookup_none(void *arg, const uint8_t *identity, size_t len, uint8_t *out, size_t max)
+{
+    (void)arg;
+    (void)identity;
+    (void)len;
+    (void)out;
+    (void)max;
+    return 0;
+}
+
+static int verify_accept(void *arg, const uint8_t *der, size_t der_len, int depth,
+                         uint32_t *flags)
+{
+    (void)arg;
+    (void)der;
+    (void)der_len;
+    (void)depth;
+    (void)flags;
+    return 0;
+}
+
+/* Fields the role or the backend cannot honour are refused, not ignored. */
+static void fields_that_cannot_be_honoured_are_refused(void)
+{
+    spy_register();
+    sock_secure_t sk;
+    sock_secure_config_t cfg = good_config();
+    cfg.psk_hint = "hint"; /* a client sends no hint */
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg.psk_hint = ""; /* empty: no hint at all */
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    sock_secure_close(&sk);
+    cfg = good_config();
+    cfg.psk_lookup = lookup_none; /* a client never looks identities up */
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg = good_config();
+    cfg.role = SOCK_SECURE_SERVER;
+    cfg.server_name = "server.test"; /* a server expects no name */
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+
+    /* psk_hint needs TLSMAN_CAP_PSK_HINT, server_name needs set_server_name */
+    uint32_t caps = spy.caps;
+    cfg = good_config();
+    cfg.role = SOCK_SECURE_SERVER;
+    cfg.backend = "spy";
+    cfg.psk_hint = "hint";
+    spy.caps = caps & ~TLSMAN_CAP_PSK_HINT;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+    if (spy_real->caps & TLSMAN_CAP_PSK_HINT) {
+        spy.caps = caps;
+        CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+        sock_secure_close(&sk);
+    }
+    spy.caps = caps;
+    int (*set_name)(void *, const char *) = spy.set_server_name;
+    spy.set_server_name = NULL;
+    cfg = good_config();
+    cfg.backend = "spy";
+    cfg.server_name = "server.test";
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+    spy.set_server_name = set_name;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    sock_secure_close(&sk);
+
+    /* a verify callback that could never run: verification off while a certificate could come */
+    if (spy_real->caps & TLSMAN_CAP_X509) {
+        static const uint16_t ccm8[] = { SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8 };
+        cfg = good_config();
+        cfg.suites = ccm8;
+        cfg.suite_count = 1;
+        cfg.verify = SOCK_SECURE_VERIFY_NONE;
+        cfg.verify_cb = verify_accept;
+        CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+        cfg.verify_cb = NULL;
+        CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+        sock_secure_close(&sk);
+    }
+    cfg = good_config(); /* PSK suites only: no certificate can come, the callback is moot */
+    cfg.verify_cb = verify_accept;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    sock_secure_close(&sk);
+}
+
+/* A tag listed twice would hand its credentials to the backend twice (and once overflowed the
+ * credential plan): refused. */
+static void repeated_credential_tags_are_refused(void)
+{
+    static sock_secure_creds_t store;
+    CHECK_EQ(sock_secure_creds_init(&store), 0);
+    CHECK_EQ(sock_secure_creds_add_psk(&store, 7, "id", 2, key, sizeof(key)), 0);
+    sock_secure_t sk;
+    sock_secure_config_t cfg = good_config();
+    cfg.psk = NULL;
+    cfg.psk_count = 0;
+    cfg.creds = &store;
+    static const uint32_t twice[] = { 7, 7 };
+    static const uint32_t spread[] = { 3, 7, 9, 7 };
+    static const uint32_t once[] = { 7 };
+    cfg.cred_tags = twice;
+    cfg.cred_tag_count = 2;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg.cred_tags = spread;
+    cfg.cred_tag_count = 4;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg.cred_tags = once;
+    cfg.cred_tag_count = 1;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    sock_secure_close(&sk);
+    sock_secure_creds_init(&store);
 }
 
 static void registry_checks_drivers(void)
@@ -272,6 +591,12 @@ int main(void)
     RUN(errors_have_text_and_fatality);
     RUN(suites_resolve_by_iana_and_openssl_name);
     RUN(registry_checks_drivers);
+    RUN(suite_table_is_consistent_and_names_round_trip);
+    RUN(only_table_suites_are_supported_and_accepted);
+    RUN(psk_client_with_a_certificate_suite_and_no_ca_is_refused);
+    RUN(drivers_see_table_entries_only_and_exactly_the_checked_list);
+    RUN(fields_that_cannot_be_honoured_are_refused);
+    RUN(repeated_credential_tags_are_refused);
     sock_close(&mem.base);
     return tu_exit();
 }

@@ -313,12 +313,13 @@ static void psk_identity_hint_is_sent(void)
 {
     static const char hint[] = "hint-for-dev1";
     const uint16_t suites[] = { SUITE };
+    const tlsman_suite_t *entries[] = { sock_secure_suite(SUITE) };
     dh_reset(false);
     CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, suites, 1, &dh_psk_ok, true, 1280), 0);
     tlsman_config_t cfg = {
         .role = TLSMAN_SERVER,
         .datagram = true,
-        .suites = suites,
+        .suites = entries,
         .suite_count = 1,
         .psk_hint = (const uint8_t *)hint,
         .psk_hint_len = sizeof(hint) - 1,
@@ -432,8 +433,8 @@ static bool cert_stream; /* TLS over a stream instead of DTLS */
 static int cert_pair_up(uint16_t suite, const uint8_t *srv_key, int srv_key_len,
                         tlsman_verify_t cli_verify, cert_vcb_t *vcb, const char *name)
 {
-    static uint16_t suites[1];
-    suites[0] = suite;
+    static const tlsman_suite_t *suites[1];
+    suites[0] = sock_secure_suite(suite);
     dh_reset(cert_stream);
     const tlsman_cred_t srv_creds[] = {
         { SOCK_SECURE_CRED_CERT_CHAIN, tp.cert, (size_t)tp.cert_len },
@@ -569,7 +570,8 @@ static void certificate_configurations_refused_at_ctx_init(void)
     CHECK_EQ(dh_ctx_up(&dh_srv, TLSMAN_SERVER, ecdhe, 1, NULL, true, 1280), -EINVAL);
     /* a pinned raw public key: no RFC 7250 in wolfSSL 5.5.4 */
     const tlsman_cred_t pin[] = { { SOCK_SECURE_CRED_PEER_KEY, tp.cert, (size_t)tp.cert_len } };
-    tlsman_config_t cfg = { .role = TLSMAN_CLIENT, .datagram = true, .suites = ecdhe,
+    const tlsman_suite_t *ecdhe_entry[] = { sock_secure_suite(ecdhe[0]) };
+    tlsman_config_t cfg = { .role = TLSMAN_CLIENT, .datagram = true, .suites = ecdhe_entry,
                             .suite_count = 1, .io = &dh_io, .creds = pin, .cred_count = 1,
                             .verify = TLSMAN_VERIFY_REQUIRED };
     CHECK_EQ(DRV->ctx_init(dh_cli.ctx, &cfg), -ENOTSUP);
@@ -591,8 +593,8 @@ static void driver_table_is_complete(void)
     CHECK((DRV->caps & TLSMAN_CAP_RPK) == 0); /* no RFC 7250 in 5.5.4 */
     CHECK(DRV->cred_check != NULL && DRV->set_server_name != NULL);
     /* the one plain-PSK suite, over datagrams and streams */
-    CHECK(DRV->suite_supported(SUITE, true));
-    CHECK(DRV->suite_supported(SUITE, false));
+    CHECK(sock_secure_suite_supported(DRV, SUITE, true));
+    CHECK(sock_secure_suite_supported(DRV, SUITE, false));
 }
 
 #endif /* SS_HAVE_WOLFSSL */

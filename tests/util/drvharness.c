@@ -187,10 +187,14 @@ void dh_reset(bool stream)
 int dh_ctx_up(dh_peer_t *p, tlsman_role_t role, const uint16_t *suites, size_t n,
               const sock_secure_psk_t *psk, bool datagram, size_t mtu)
 {
+    const tlsman_suite_t *entries[CONFIG_SOCK_SECURE_MAX_SUITES];
+    if (n > CONFIG_SOCK_SECURE_MAX_SUITES || tu_suite_list(suites, n, entries) < 0) {
+        return -ENOTSUP; /* as the core: a driver is given table entries only */
+    }
     tlsman_config_t cfg = {
         .role = role,
         .datagram = datagram,
-        .suites = suites,
+        .suites = entries,
         .suite_count = n,
         .psk = psk,
         .psk_hint = NULL,

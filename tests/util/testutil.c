@@ -62,12 +62,22 @@ const tlsman_driver_t *tu_backend(uint32_t caps)
 
 uint16_t tu_default_psk_suite(const tlsman_driver_t *drv, bool datagram)
 {
-    static const uint16_t order[] = { SOCK_SECURE_PSK_AES_128_CCM_8, SOCK_SECURE_PSK_AES_128_CCM,
-                                      SOCK_SECURE_PSK_AES_128_GCM_SHA256,
-                                      SOCK_SECURE_PSK_CHACHA20_POLY1305 };
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        if (drv->suite_supported(order[i], datagram)) {
-            return order[i];
+    const tlsman_suite_t *e;
+    for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
+        if (e->kx == TLSMAN_KX_PSK && (e->flags & TLSMAN_SUITE_DEFAULT) &&
+            sock_secure_suite_supported(drv, e->id, datagram)) {
+            return e->id;
+        }
+    }
+    return 0;
+}
+
+int tu_suite_list(const uint16_t *ids, size_t n, const tlsman_suite_t **out)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[i] = sock_secure_suite(ids[i]);
+        if (out[i] == NULL) {
+            return -ENOTSUP;
         }
     }
     return 0;

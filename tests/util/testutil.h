@@ -75,6 +75,9 @@ const tlsman_driver_t *tu_backend(uint32_t caps);
 
 /* The suite a default PSK configuration negotiates on @p drv: the first of RFC 7252's list it has. */
 uint16_t tu_default_psk_suite(const tlsman_driver_t *drv, bool datagram);
+/* The suite table's entries for @p n IANA ids into @p out (for tlsman_config_t.suites when a
+ * test drives a driver directly). Returns 0, or -ENOTSUP if an id is not in the table. */
+int tu_suite_list(const uint16_t *ids, size_t n, const tlsman_suite_t **out);
 
 /* A simulated clock for deterministic timer tests (pass &tu_clock_ms as clock_arg). */
 uint64_t tu_clock(void *arg);

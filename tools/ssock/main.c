@@ -52,6 +52,7 @@ static void ssock_print_caps(uint32_t caps)
         { TLSMAN_CAP_RENEGOTIATION, "RENEGOTIATION" },
         { TLSMAN_CAP_CID, "CID" },
         { TLSMAN_CAP_SAVE_RESTORE, "SAVE_RESTORE" },
+        { TLSMAN_CAP_PSK_HINT, "PSK_HINT" },
     };
     uint32_t known = 0;
 

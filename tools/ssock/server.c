@@ -93,7 +93,8 @@ static void srv_usage(FILE *out)
             "  --psk ID:HEXKEY     a pre-shared key clients may use; repeatable (up to %d)\n"
             "                      key: 1..%d bytes as an even number of hex digits\n"
             "                      (ID may contain ':'; the last one starts the key)\n"
-            "  --psk-hint HINT     identity hint sent to clients\n"
+            "  --psk-hint HINT     identity hint sent to clients (a backend with PSK_HINT in\n"
+            "                      'ssock --version'; mbedTLS 2.28 cannot send one)\n"
             "  --cert FILE         the server's certificate (chain), PEM or DER\n"
             "  --key FILE          its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
             "  --ca FILE           CA certificate(s) client certificates must chain to; with it\n"
@@ -645,6 +646,38 @@ static int srv_open(const srv_opts_t *o, srv_net_t *net, size_t count, sock_ep_t
     return rc;
 }
 
+/* create() refused --psk-hint because the backend cannot send one: say so, and name the backends
+ * that can. @return whether that was the reason (and was reported). */
+static bool srv_hint_refused(int err, const sock_secure_config_t *cfg)
+{
+    const tlsman_driver_t *drv = sock_secure_backend(cfg->backend);
+    char can[128] = "";
+    size_t used = 0;
+
+    if (err != -ENOTSUP || cfg->psk_hint == NULL || cfg->psk_hint[0] == '\0' || drv == NULL ||
+        (drv->caps & TLSMAN_CAP_PSK_HINT) != 0) {
+        return false;
+    }
+    for (size_t i = 0; sock_secure_backend_at(i) != NULL; i++) {
+        const tlsman_driver_t *d = sock_secure_backend_at(i);
+        int n;
+
+        if ((d->caps & TLSMAN_CAP_PSK_HINT) == 0) {
+            continue;
+        }
+        n = snprintf(can + used, sizeof can - used, "%s%s", used ? ", " : "", d->name);
+        if (n < 0 || (size_t)n >= sizeof can - used) {
+            break;
+        }
+        used += (size_t)n;
+    }
+    ssock_error("cannot set up %s: --psk-hint: backend %s cannot send a PSK identity hint "
+                "(%s); leave --psk-hint out%s%s", cfg->transport->flags & SOCK_F_DATAGRAM ?
+                "DTLS" : "TLS", drv->name, sock_secure_strerror(err),
+                used ? " or use --backend " : "", can);
+    return true;
+}
+
 static int srv_run(srv_opts_t *o)
 {
     srv_net_t net;
@@ -702,7 +735,9 @@ static int srv_run(srv_opts_t *o)
     if (rc != SSOCK_EXIT_OK) {
         /* the error is printed */
     } else if ((rc = sock_secure_create(&sock, &cfg)) < 0) {
-        ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls, o->backend);
+        if (!srv_hint_refused(rc, &cfg)) {
+            ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls, o->backend);
+        }
         rc = ssock_exit_status(rc);
     } else {
         if (o->verbose) {
