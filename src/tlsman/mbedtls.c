@@ -15,10 +15,13 @@
  * tlsman_config_t.verify (mbedTLS authmode none/optional/required); its outcome is kept per
  * session as SOCK_SECURE_VFY_* bits (info.verify), an application verify_cb runs for each
  * certificate of the peer's chain, and a client sets the expected server name (SNI and name
- * check) with set_server_name. mbedTLS 2.28 has no raw public keys (RFC 7250): no TLSMAN_CAP_RPK.
+ * check) with set_server_name, or the expected address with set_peer_ip: mbedTLS 2.28 matches
+ * DNS names only, so ss_verify_cb checks the peer's certificate's iPAddress subjectAltNames itself
+ * (x509_ip.h) and reports a mismatch as mbedTLS reports a wrong name (CN_MISMATCH). mbedTLS 2.28
+ * has no raw public keys (RFC 7250): no TLSMAN_CAP_RPK.
  *
  * Memory: the per-socket state (ssl config, cookie key, suite list, own certificate, trust
- * anchors, key) and the per-session state (ssl context) live in the core's areas (1816 and 784
+ * anchors, key) and the per-session state (ssl context) live in the core's areas (1816 and 808
  * bytes on x86_64 with Debian's 2.28.3). mbedTLS itself allocates, measured on that build (glibc
  * mallinfo2; tests/perf/cert_hs_cost.c, see docs/CREDENTIALS.md):
  * - per session: ~36.8 KB from session_init (two 16.7 KB record buffers, handshake state),

@@ -20,7 +20,8 @@
  * certificate the peer sent (this build has WOLFSSL_ALWAYS_VERIFY_CB and VERIFY_CB_ALL_CERTS) and
  * turns wolfSSL's verdict into SOCK_SECURE_VFY_* bits (info.verify), running the application's
  * verify_cb with the certificate's DER. A client sets the expected name with set_server_name
- * (SNI and wolfSSL_check_domain_name). The client offers only P-256 for ECDHE, and no peer ECC key
+ * (SNI and wolfSSL_check_domain_name), or the expected address with set_peer_ip, which
+ * ss_verify_cb checks itself against the iPAddress subjectAltNames (x509_ip.h). The client offers only P-256 for ECDHE, and no peer ECC key
  * under 256 bits is taken.
  *
  * What this Debian build (5.5.4, configure defaults + Debian's options) can and cannot do:
@@ -101,7 +102,7 @@
  * Memory: the per-socket state (WOLFSSL_CTX pointer, cookie secret, the client's PSK copy,
  * verification settings) and the per-session state (WOLFSSL pointer, flight and record tracking,
  * the kept last flight, verification results, the TLS output buffer's pointer) live in the core's
- * areas: 248 and 304 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
+ * areas: 248 and 328 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
  * 5.5.4 x86_64 with counting wolfSSL_SetAllocators hooks (DTLS 1.2, PSK-CHACHA20-POLY1305):
  * - per socket: 9,180 bytes in 7 blocks (the WOLFSSL_CTX and its method), freed by ctx_free;
  * - per session: 56.0 KB from session_init (9 blocks: the WOLFSSL object 10.9 KB, its
