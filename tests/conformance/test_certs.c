@@ -814,7 +814,7 @@ static void address_mismatch_is_reported_under_optional_and_ignored_under_none(v
 }
 
 /* A driver that cannot check addresses (no set_peer_ip): a verifying client must name the
- * server (or opt out with ""); connecting to a bare address is refused before anything is sent
+ * server (or opt out with ""); connecting to a bare address is refused before any record is sent
  * rather than silently left unchecked. */
 static void a_driver_without_address_check_refuses_an_unnamed_server(void)
 {
