@@ -57,7 +57,8 @@ enum sock_secure_error {
 #define SOCK_SECURE_VFY_UNKNOWN_CA     (1u << 0) /**< not issued by a trusted CA */
 #define SOCK_SECURE_VFY_EXPIRED        (1u << 1) /**< a certificate's validity has ended */
 #define SOCK_SECURE_VFY_NOT_YET_VALID  (1u << 2) /**< a certificate is not valid yet */
-#define SOCK_SECURE_VFY_NAME_MISMATCH  (1u << 3) /**< the server name does not match */
+#define SOCK_SECURE_VFY_NAME_MISMATCH  (1u << 3) /**< the server name (or address) does not
+                                                      match */
 #define SOCK_SECURE_VFY_BAD_SIGNATURE  (1u << 4) /**< a signature does not verify */
 #define SOCK_SECURE_VFY_NO_CERT        (1u << 5) /**< the peer sent no certificate but one is
                                                       required */

@@ -130,9 +130,15 @@ typedef struct {
     const uint32_t *cred_tags;          /**< the store's tags this socket uses */
     size_t cred_tag_count;              /**< 0..CONFIG_SOCK_SECURE_MAX_CRED_TAGS */
     sock_secure_verify_t verify;        /**< peer verification (default: see the type) */
-    const char *server_name;            /**< client: name expected in the server certificate
-                                             (and sent as SNI); sock_secure_connect_to()
-                                             overrides it per connection */
+    const char *server_name;            /**< client: whom the server's certificate must name
+                                             (when the server is verified), per connection
+                                             overridable by sock_secure_connect_to():
+                                             "host": a DNS name (dNSName SAN, else the CN),
+                                             also sent as SNI; NULL: the address connected to,
+                                             matched only against iPAddress SANs (an
+                                             IPv4-mapped address as IPv4); "" (explicit
+                                             opt-out): no identity check at all, any
+                                             certificate the CAs issued is accepted */
     sock_secure_verify_cb_t verify_cb;  /**< optional extra check of peer certificates */
     void *verify_arg;                   /**< passed to verify_cb */
     const uint16_t *suites;             /**< IANA ids in preference order, each in the suite
@@ -234,6 +240,7 @@ struct sock_secure {
     bool open;
     bool in_process;
     bool stream;
+    uint8_t verify; /* resolved tlsman_verify_t */
     sock_secure_session_t *held;
     size_t next_unread;
     sock_secure_stats_t stats;
@@ -304,6 +311,9 @@ int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);
 /**
  * @brief Client: start a handshake with @p remote in a free session slot (seed:
  *        secure_sock_connect).
+ *
+ * A verified server certificate must name the config's server_name or, without one, carry
+ * @p remote's address as an iPAddress subjectAltName (see sock_secure_connect_to()).
  * @param remote copied.
  * @param[out] session the new session (a slot of the caller's array), set even on -EINPROGRESS.
  * @param timeout_ms 0 = non-blocking: return -EINPROGRESS at once; SOCK_SECURE_EV_CONNECTED or
@@ -311,9 +321,10 @@ int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);
  *        first the session is abandoned (slot freed) and -ETIMEDOUT returned.
  * @return 0 when established; -EINPROGRESS (non-blocking); -EINVAL (NULL, not a client socket);
  *         -ENOMEM (no free slot); -ETIMEDOUT (timeout or retransmission budget exhausted: nothing
- *         answered); SOCK_SECURE_E_ALERT / _HANDSHAKE / _PSK_IDENTITY / _NO_SUITE on failure
- *         (sock_secure_session_info() then has the alert; the slot stays CLOSED until
- *         sock_secure_session_close()).
+ *         answered); SOCK_SECURE_E_ALERT / _HANDSHAKE / _PSK_IDENTITY / _NO_SUITE / _VERIFY on
+ *         failure (sock_secure_session_info() then has the alert and the SOCK_SECURE_VFY_* bits;
+ *         the slot stays CLOSED until sock_secure_session_close()); -ENOTSUP if the server is
+ *         verified and the backend cannot check its name or address.
  */
 int sock_secure_connect(sock_secure_t *sock, const sock_ep_t *remote,
                         sock_secure_session_t **session, uint32_t timeout_ms);
@@ -321,7 +332,23 @@ int sock_secure_connect(sock_secure_t *sock, const sock_ep_t *remote,
 /**
  * @brief sock_secure_connect() expecting @p server_name (NUL-terminated, copied by the backend)
  *        in the server's certificate instead of the config's server_name; NULL = the config's.
- * @return as sock_secure_connect(); -ENOTSUP if the backend cannot check names.
+ *
+ * What the server must prove when its certificate is verified (the config's server_name, when
+ * @p server_name is NULL, follows the same rule):
+ * - a name ("coap.example"): a dNSName subjectAltName (or the CN without any) must match it; it
+ *   is also sent as SNI. The text is always taken as a DNS name, even if it looks like an
+ *   address;
+ * - NULL (no name anywhere, the default): @p remote's address must be one of the certificate's
+ *   iPAddress subjectAltNames (RFC 5280 §4.2.1.6); dNSNames and the CN never match an address
+ *   (RFC 6125), and an IPv4-mapped IPv6 address matches its IPv4 entry. No SNI is sent;
+ * - "" (empty): no identity check. Any certificate that chains to a trusted CA is accepted, so
+ *   any holder of one can impersonate the server: only for a private CA that issues certificates
+ *   to your servers alone.
+ * A mismatch fails the handshake (SOCK_SECURE_E_VERIFY, sock_secure_session_info().verify has
+ * SOCK_SECURE_VFY_NAME_MISMATCH, the server receives bad_certificate); with
+ * SOCK_SECURE_VERIFY_OPTIONAL it is only reported.
+ * @return as sock_secure_connect(); -EINVAL for a name longer than 255 bytes; -ENOTSUP if the
+ *         backend cannot check the name or the address.
  */
 int sock_secure_connect_to(sock_secure_t *sock, const sock_ep_t *remote, const char *server_name,
                            sock_secure_session_t **session, uint32_t timeout_ms);

@@ -237,8 +237,25 @@ typedef struct tlsman_driver {
      *  nothing is left, -EAGAIN if some still waits, or an error. NULL for datagram-only drivers. */
     int (*flush)(void *sess);
     /** Optional (needed for certificates): the name a client expects in the server's certificate
-     *  (and sends as SNI). Called after session_init, before the first handshake step. */
+     *  (a dNSName subjectAltName, or the CN without any; also sent as SNI). Called after
+     *  session_init, before the first handshake step. A mismatch fails a required verification
+     *  with SOCK_SECURE_VFY_NAME_MISMATCH and the bad_certificate alert. Returns 0, -EINVAL (empty,
+     *  longer than 255 bytes, a server session), -ENOMEM, -ENOTSUP. */
     int (*set_server_name)(void *sess, const char *name);
+    /** Optional (needed for certificates): the address a client expects in the server's
+     *  certificate as an iPAddress subjectAltName (RFC 5280 §4.2.1.6), @p ip being @p len = 4
+     *  (IPv4) or 16 (IPv6) bytes in network order, read during the call. Only iPAddress entries
+     *  count, never a dNSName or the CN (RFC 6125 practice); an IPv4-mapped IPv6 address matches
+     *  the IPv4 entry. The core calls it instead of set_server_name when the application gave no
+     *  server name (NULL) on a client that verifies the server (tlsman_config_t.verify not NONE),
+     *  after session_init, before the first handshake step; nothing is sent (no SNI for
+     *  addresses, RFC 6066 §3). A mismatch is reported and enforced exactly as a wrong server
+     *  name: SOCK_SECURE_VFY_NAME_MISMATCH (seen by verify_cb at depth 0), the handshake fails
+     *  with SOCK_SECURE_E_VERIFY when verification is required, and bad_certificate is sent.
+     *  src/tlsman/x509_ip.h has the check on a certificate's DER for drivers whose stack lacks
+     *  it. Without this op a verifying client cannot connect without a server name (-ENOTSUP).
+     *  Returns 0, -EINVAL (bad length, a server session), -ENOTSUP. */
+    int (*set_peer_ip)(void *sess, const uint8_t *ip, size_t len);
 } tlsman_driver_t;
 
 /** The mbedTLS driver (built when mbedTLS is found). */

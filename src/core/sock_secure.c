@@ -220,6 +220,28 @@ static void ss_peer_id(const sock_ep_t *remote, uint8_t id[SS_PEER_ID_LEN])
     }
 }
 
+/* Client: tell the driver whom the server must prove to be (sock_secure_config_t.server_name).
+ * A name is checked as a DNS name and sent as SNI; no name (NULL) means the address connected
+ * to, checked against the certificate's iPAddress entries when the server is verified; ""
+ * means no identity check, the application's explicit choice. */
+static int ss_set_identity(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote,
+                           const char *server_name)
+{
+    const tlsman_driver_t *drv = sk->drv;
+    if (server_name != NULL) {
+        if (server_name[0] == '\0') {
+            return 0;
+        }
+        return drv->set_server_name ? drv->set_server_name(s->drv, server_name) : -ENOTSUP;
+    }
+    if (sk->verify == TLSMAN_VERIFY_NONE) {
+        return 0;
+    }
+    return drv->set_peer_ip ? drv->set_peer_ip(s->drv, remote->addr,
+                                               remote->family == SOCK_AF_INET ? 4u : 16u)
+                            : -ENOTSUP;
+}
+
 static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote,
                     const char *server_name)
 {
@@ -232,8 +254,8 @@ static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t
     s->active_ms = s->started_ms;
     ss_peer_id(remote, peer_id);
     int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, peer_id, sizeof(peer_id));
-    if (rc == 0 && server_name != NULL) {
-        rc = sk->drv->set_server_name ? sk->drv->set_server_name(s->drv, server_name) : -ENOTSUP;
+    if (rc == 0 && sk->cfg.role == SOCK_SECURE_CLIENT) {
+        rc = ss_set_identity(sk, s, remote, server_name);
     }
     if (rc < 0) {
         sk->drv->session_free(s->drv);
@@ -975,6 +997,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         ss_zero(sk, sizeof(*sk));
         return rc;
     }
+    sk->verify = (uint8_t)verify;
     sk->open = true;
     return 0;
 }

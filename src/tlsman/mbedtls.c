@@ -15,10 +15,13 @@
  * tlsman_config_t.verify (mbedTLS authmode none/optional/required); its outcome is kept per
  * session as SOCK_SECURE_VFY_* bits (info.verify), an application verify_cb runs for each
  * certificate of the peer's chain, and a client sets the expected server name (SNI and name
- * check) with set_server_name. mbedTLS 2.28 has no raw public keys (RFC 7250): no TLSMAN_CAP_RPK.
+ * check) with set_server_name, or the expected address with set_peer_ip: mbedTLS 2.28 matches
+ * DNS names only, so ss_verify_cb checks the peer's certificate's iPAddress subjectAltNames itself
+ * (x509_ip.h) and reports a mismatch as mbedTLS reports a wrong name (CN_MISMATCH). mbedTLS 2.28
+ * has no raw public keys (RFC 7250): no TLSMAN_CAP_RPK.
  *
  * Memory: the per-socket state (ssl config, cookie key, suite list, own certificate, trust
- * anchors, key) and the per-session state (ssl context) live in the core's areas (1816 and 784
+ * anchors, key) and the per-session state (ssl context) live in the core's areas (1816 and 808
  * bytes on x86_64 with Debian's 2.28.3). mbedTLS itself allocates, measured on that build (glibc
  * mallinfo2; tests/perf/cert_hs_cost.c, see docs/CREDENTIALS.md):
  * - per session: ~36.8 KB from session_init (two 16.7 KB record buffers, handshake state),
@@ -79,6 +82,7 @@
 #include "secure_sock/config.h"
 #include "secure_sock/error.h"
 #include "secure_sock/tlsman.h"
+#include "x509_ip.h"
 
 #if MBEDTLS_VERSION_NUMBER < 0x021C0000 || MBEDTLS_VERSION_NUMBER >= 0x03000000
 #error "this driver is written for mbedTLS 2.28 (LTS)"
@@ -146,6 +150,8 @@ typedef struct {
     bool vfy_abort;                /**< the application's verify_cb aborted the handshake */
     uint32_t vfy_app;              /**< SOCK_SECURE_VFY_* bits the application's verify_cb added */
     uint32_t verify;               /**< SOCK_SECURE_VFY_* of the peer verification (info.verify) */
+    uint8_t peer_ip_len;           /**< client: 4 or 16 if set_peer_ip gave an address, else 0 */
+    uint8_t peer_ip[16];           /**< ... the address the server's certificate must carry */
 } ss_mbedtls_session_t;
 
 _Static_assert(sizeof(ss_mbedtls_ctx_t) <= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE,
@@ -774,16 +780,24 @@ static int ss_cred_check(int type, const uint8_t *data, size_t len)
 }
 
 /**
- * mbedTLS's verify callback (set per session when the application gave one): called for each
- * certificate of the peer's chain, root first, depth 0 = the peer's own. The application sees the
- * SOCK_SECURE_VFY_* bits mbedTLS found for that certificate and may add more; bits it adds fail
- * the verification (as MBEDTLS_X509_BADCERT_OTHER: mbedTLS then sends access_denied) and are
- * reported in info.verify together with SOCK_SECURE_VFY_APP. Clearing bits has no effect.
+ * mbedTLS's verify callback (set per session when the application gave one or set_peer_ip an
+ * address): called for each certificate of the peer's chain, root first, depth 0 = the peer's
+ * own. With an address, the peer's own certificate must carry it as an iPAddress subjectAltName
+ * (mbedTLS 2.28 checks DNS names only): if not, MBEDTLS_X509_BADCERT_CN_MISMATCH is added, which
+ * mbedTLS treats exactly as a wrong host name (bad_certificate; SOCK_SECURE_VFY_NAME_MISMATCH).
+ * The application then sees the SOCK_SECURE_VFY_* bits found for that certificate and may add
+ * more; bits it adds fail the verification (as MBEDTLS_X509_BADCERT_OTHER: mbedTLS then sends
+ * access_denied) and are reported in info.verify together with SOCK_SECURE_VFY_APP. Clearing
+ * bits has no effect.
  */
 static int ss_verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     ss_mbedtls_session_t *s = p;
     const ss_mbedtls_ctx_t *c = s->ctx;
+    if (depth == 0 && s->peer_ip_len != 0 &&
+        !tlsman_x509_has_ip(crt->raw.p, crt->raw.len, s->peer_ip, s->peer_ip_len)) {
+        *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+    }
     if (c->verify_cb == NULL) {
         return 0;
     }
@@ -1437,6 +1451,28 @@ static int ss_set_server_name(void *p, const char *name)
 #endif
 }
 
+/** Client: the address expected in the server's certificate as an iPAddress subjectAltName,
+ *  checked by ss_verify_cb on the peer's own certificate (nothing is sent: no SNI for an
+ *  address). */
+static int ss_set_peer_ip(void *p, const uint8_t *ip, size_t len)
+{
+#if SS_X509
+    ss_mbedtls_session_t *s = p;
+    if (ip == NULL || (len != 4 && len != 16) || s->ssl.conf == NULL || s->ctx->server) {
+        return -EINVAL;
+    }
+    memcpy(s->peer_ip, ip, len);
+    s->peer_ip_len = (uint8_t)len;
+    mbedtls_ssl_set_verify(&s->ssl, ss_verify_cb, s);
+    return 0;
+#else
+    (void)p;
+    (void)ip;
+    (void)len;
+    return -ENOTSUP;
+#endif
+}
+
 /* ---- stateless cookies (the core answers cookie-less ClientHellos itself) --------------------- */
 #if defined(MBEDTLS_SSL_COOKIE_C)
 
@@ -1494,4 +1530,5 @@ const tlsman_driver_t tlsman_mbedtls = {
 #endif
     .cred_check = ss_cred_check,
     .set_server_name = ss_set_server_name,
+    .set_peer_ip = ss_set_peer_ip,
 };

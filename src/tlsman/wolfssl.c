@@ -20,7 +20,8 @@
  * certificate the peer sent (this build has WOLFSSL_ALWAYS_VERIFY_CB and VERIFY_CB_ALL_CERTS) and
  * turns wolfSSL's verdict into SOCK_SECURE_VFY_* bits (info.verify), running the application's
  * verify_cb with the certificate's DER. A client sets the expected name with set_server_name
- * (SNI and wolfSSL_check_domain_name). The client offers only P-256 for ECDHE, and no peer ECC key
+ * (SNI and wolfSSL_check_domain_name), or the expected address with set_peer_ip, which
+ * ss_verify_cb checks itself against the iPAddress subjectAltNames (x509_ip.h). The client offers only P-256 for ECDHE, and no peer ECC key
  * under 256 bits is taken.
  *
  * What this Debian build (5.5.4, configure defaults + Debian's options) can and cannot do:
@@ -103,7 +104,7 @@
  * Memory: the per-socket state (WOLFSSL_CTX pointer, cookie secret, the client's PSK copy,
  * verification settings) and the per-session state (WOLFSSL pointer, flight and record tracking,
  * the kept last flight, verification results, the TLS output buffer's pointer) live in the core's
- * areas: 248 and 304 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
+ * areas: 248 and 328 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
  * 5.5.4 x86_64 with counting wolfSSL_SetAllocators hooks (DTLS 1.2, PSK-CHACHA20-POLY1305):
  * - per socket: 9,180 bytes in 7 blocks (the WOLFSSL_CTX and its method), freed by ctx_free;
  * - per session: 56.0 KB from session_init (9 blocks: the WOLFSSL object 10.9 KB, its
@@ -157,6 +158,7 @@
 #include "secure_sock/config.h"
 #include "secure_sock/error.h"
 #include "secure_sock/tlsman.h"
+#include "x509_ip.h"
 
 #if LIBWOLFSSL_VERSION_HEX < 0x05005000
 #error "this driver is written for wolfSSL 5.5 or later"
@@ -226,6 +228,8 @@ typedef struct {
     bool vfy_abort;                /**< the application's verify_cb returned an error */
     uint32_t verify;               /**< SOCK_SECURE_VFY_* found by wolfSSL's verification */
     uint32_t vfy_app;              /**< ... and added by the application's verify_cb */
+    uint8_t peer_ip_len;           /**< client: 4 or 16 if set_peer_ip gave an address, else 0 */
+    uint8_t peer_ip[16];           /**< ... the address the server's certificate must carry */
     uint16_t rec_min;              /**< smallest valid encrypted record body (the AEAD overhead) */
     /* What the current driver call saw (reset by ss_call_begin). */
     bool rx_dropped;               /**< io->recv dropped an oversized datagram */
@@ -1134,10 +1138,14 @@ static int ss_cred_check(int type, const uint8_t *data, size_t len)
 /**
  * wolfSSL's verify callback (every certificate of the peer's chain, issuer first, depth 0 = the
  * peer's own: this build has WOLFSSL_ALWAYS_VERIFY_CB and WOLFSSL_VERIFY_CB_ALL_CERTS). Records
- * the SOCK_SECURE_VFY_* bits of what wolfSSL found, runs the application's verify_cb (it sees
- * those bits and may add more: they fail a required verification and are reported with
- * SOCK_SECURE_VFY_APP; an error from it fails the handshake in any mode), and decides: required
- * keeps wolfSSL's verdict, optional accepts and reports. Returns 1 to accept, 0 to refuse.
+ * the SOCK_SECURE_VFY_* bits of what wolfSSL found, adds SOCK_SECURE_VFY_NAME_MISMATCH when
+ * set_peer_ip gave an address that the peer's own certificate does not carry as an iPAddress
+ * subjectAltName (x509_ip.h: this build's wolfSSL_X509_check_ip_asc also matches dNSNames and
+ * not IPv6), runs the application's verify_cb (it sees those bits and may add more: they fail a
+ * required verification and are reported with SOCK_SECURE_VFY_APP; an error from it fails the
+ * handshake in any mode), and decides: required keeps wolfSSL's verdict (and refuses a wrong
+ * address: wolfSSL then sends bad_certificate, as for a wrong name), optional accepts and
+ * reports. Returns 1 to accept, 0 to refuse.
  */
 static int ss_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
 {
@@ -1158,13 +1166,21 @@ static int ss_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
     if (!preverify && before == 0) {
         before = SOCK_SECURE_VFY_OTHER;
     }
-    s->verify |= before;
     bool refuse = !preverify;
+    int len = 0;
+    const uint8_t *der = NULL;
+    if ((depth == 0 && s->peer_ip_len != 0) || c->verify_cb != NULL) {
+        der = store->current_cert != NULL ? wolfSSL_X509_get_der(store->current_cert, &len)
+                                          : NULL;
+    }
+    if (depth == 0 && s->peer_ip_len != 0 &&
+        (der == NULL || len <= 0 ||
+         !tlsman_x509_has_ip(der, (size_t)len, s->peer_ip, s->peer_ip_len))) {
+        before |= SOCK_SECURE_VFY_NAME_MISMATCH;
+        refuse = true;
+    }
+    s->verify |= before;
     if (c->verify_cb != NULL) {
-        int len = 0;
-        const uint8_t *der = store->current_cert != NULL
-                                 ? wolfSSL_X509_get_der(store->current_cert, &len)
-                                 : NULL;
         uint32_t v = before;
         int rc = der != NULL && len > 0
                      ? c->verify_cb(c->verify_arg, der, (size_t)len, depth, &v)
@@ -1970,6 +1986,27 @@ static int ss_set_server_name(void *p, const char *name)
 #endif
 }
 
+/** Client: the address expected in the server's certificate as an iPAddress subjectAltName,
+ *  checked by ss_verify_cb on the peer's own certificate (nothing is sent: no SNI for an
+ *  address). */
+static int ss_set_peer_ip(void *p, const uint8_t *ip, size_t len)
+{
+#if SS_X509
+    ss_wolfssl_session_t *s = p;
+    if (ip == NULL || (len != 4 && len != 16) || s->ssl == NULL || s->ctx->server) {
+        return -EINVAL;
+    }
+    memcpy(s->peer_ip, ip, len);
+    s->peer_ip_len = (uint8_t)len;
+    return 0;
+#else
+    (void)p;
+    (void)ip;
+    (void)len;
+    return -ENOTSUP;
+#endif
+}
+
 static int ss_info(void *p, tlsman_info_t *info)
 {
     ss_wolfssl_session_t *s = p;
@@ -2012,4 +2049,5 @@ const tlsman_driver_t tlsman_wolfssl = {
     .cred_check = ss_cred_check,
     .flush = ss_flush,
     .set_server_name = ss_set_server_name,
+    .set_peer_ip = ss_set_peer_ip,
 };

@@ -2,8 +2,10 @@
  * (SS_TEST_BACKEND, see tu_backend()), over the in-memory net (and one UDP loopback case):
  * server-only and mutual authentication, each verification failure with its own error, VFY bit
  * and alert, the credential checks of the store and of the driver's own cred_check, verify
- * callbacks, a server serving PSK and certificate clients at once, and what a driver without
- * TLSMAN_CAP_RPK refuses (raw public keys). Where two stacks legitimately differ (an alert
+ * callbacks, a server serving PSK and certificate clients at once, what a driver without
+ * TLSMAN_CAP_RPK refuses (raw public keys), and the identity check of a client that names no
+ * server (its address against the iPAddress subjectAltNames; "" opts out), over the memory net
+ * and real UDP (DTLS) and TCP (TLS) loopback. Where two stacks legitimately differ (an alert
  * description, which certificates a verify callback is shown) the expectation branches on the
  * backend's name, with the reason.
  *
@@ -14,6 +16,7 @@
 
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/sock_tcp.h"
 #include "secure_sock/sock_udp.h"
 #include "testutil.h"
 
@@ -654,6 +657,198 @@ static void verify_callback_sees_the_chain_and_can_reject(void)
     }
 }
 
+/* ---- address targets: no server name means the address is checked ------------------------ */
+
+/* The flags a verify callback is shown for the server's own certificate (depth 0). */
+static int seen_cb(void *arg, const uint8_t *der, size_t der_len, int depth, uint32_t *flags)
+{
+    (void)der;
+    (void)der_len;
+    if (depth == 0) {
+        *(uint32_t *)arg = *flags | 0x80000000u; /* the top bit: called */
+    }
+    return 0;
+}
+
+/* A server at @p addr on the memory net with @p cert, a client trusting ca.crt with no
+ * server name in its config; connect to @p target (the server's address, maybe written another
+ * way) expecting @p name (NULL: the address). Returns connect_node()'s result. */
+static int connect_to_address(const char *addr, const char *cert, const char *target,
+                              const char *name, sock_secure_verify_t verify, uint32_t *seen,
+                              sock_secure_session_t **cs)
+{
+    static char key[64];
+    snprintf(key, sizeof(key), "%.*s.key", (int)(strlen(cert) - 4), cert);
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = cert, .key = key };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .verify = verify,
+                 .verify_cb = seen ? seen_cb : NULL, .verify_arg = seen };
+    *cs = NULL;
+    if (node_up(&server, addr, &s) != 0 || node_up(&client, "[fd00::2]:40000", &c) != 0) {
+        return -ENODEV;
+    }
+    sock_ep_t ep = tu_ep(target);
+    int rc = sock_secure_connect_to(&client.sock, &ep, name, cs, 0);
+    if (rc != -EINPROGRESS) {
+        return rc;
+    }
+    pump();
+    sock_secure_session_info_t info;
+    if (sock_secure_session_info(*cs, &info) < 0) {
+        return -ENOENT;
+    }
+    return info.state == SOCK_SECURE_ST_OPEN ? 0 : info.last_error;
+}
+
+static void address_target_matches_only_its_ip_san(void)
+{
+    static const struct {
+        const char *addr, *cert, *target;
+        bool ok;
+    } cases[] = {
+        { "127.0.0.1:5684", "ip-server.crt", "127.0.0.1:5684", true },  /* IP SANs only */
+        { "[::1]:5684", "ip-server.crt", "[::1]:5684", true },
+        { "127.0.0.1:5684", "server.crt", "127.0.0.1:5684", true },     /* DNS + IP SANs */
+        { "[::1]:5684", "server.crt", "[::1]:5684", true },
+        /* a v4-mapped target is the IPv4 peer; a v4-mapped SAN is the IPv4 address */
+        { "127.0.0.1:5684", "ip-server.crt", "[::ffff:127.0.0.1]:5684", true },
+        { "127.0.0.1:5684", "mapped-ip.crt", "127.0.0.1:5684", true },
+        { "[::1]:5684", "mapped-ip.crt", "[::1]:5684", false },
+        /* a certificate the CA issued for a name only (evil.example), or for other addresses */
+        { "127.0.0.1:5684", "evil.crt", "127.0.0.1:5684", false },
+        { "[::1]:5684", "evil.crt", "[::1]:5684", false },
+        { "127.0.0.1:5684", "wrong-ip.crt", "127.0.0.1:5684", false },
+        { "[::1]:5684", "wrong-ip.crt", "[::1]:5684", false },
+        { "[fd00::1]:5684", "ip-server.crt", "[fd00::1]:5684", false },
+        { "[fd00::1]:5684", "server.crt", "[fd00::1]:5684", false },
+        /* the address written as a dNSName and as the CN never stands for the address */
+        { "127.0.0.1:5684", "ip-as-dns.crt", "127.0.0.1:5684", false },
+        { "[::1]:5684", "ip-as-dns.crt", "[::1]:5684", false },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        start();
+        uint32_t seen = 0;
+        sock_secure_session_t *cs;
+        int rc = connect_to_address(cases[i].addr, cases[i].cert, cases[i].target, NULL,
+                                    SOCK_SECURE_VERIFY_DEFAULT, &seen, &cs);
+        if (cases[i].ok) {
+            CHECK_EQ(rc, 0);
+            sock_secure_session_info_t info;
+            REQUIRE(cs != NULL && sock_secure_session_info(cs, &info) == 0);
+            CHECK_EQ(info.verify, 0);
+            CHECK_EQ(seen, 0x80000000u); /* the callback saw a clean certificate */
+            exchange_data(&client, cs);
+        } else {
+            /* exactly as a wrong DNS name: name mismatch, bad_certificate, and the
+             * application's callback sees the bit on the server's certificate */
+            expect_client_refuses(rc, cs, SOCK_SECURE_VFY_NAME_MISMATCH, AL_BAD_CERTIFICATE);
+            sock_secure_session_info_t info;
+            REQUIRE(cs != NULL && sock_secure_session_info(cs, &info) == 0);
+            CHECK_EQ(info.verify, SOCK_SECURE_VFY_NAME_MISMATCH);
+            CHECK_EQ(info.last_error, SOCK_SECURE_E_VERIFY);
+            CHECK(strcmp(sock_secure_verify_reason(info.verify), "name mismatch") == 0);
+            CHECK_EQ(seen, 0x80000000u | SOCK_SECURE_VFY_NAME_MISMATCH);
+        }
+        if (tu_failures != 0 && (rc == 0) != cases[i].ok) {
+            fprintf(stderr, "  %s serving %s, client to %s\n", cases[i].addr, cases[i].cert,
+                    cases[i].target);
+        }
+        teardown();
+    }
+}
+
+static void empty_server_name_opts_out_and_a_name_is_checked_as_before(void)
+{
+    /* "" per connection: no identity check, the chain still is */
+    start();
+    sock_secure_session_t *cs;
+    CHECK_EQ(connect_to_address("127.0.0.1:5684", "evil.crt", "127.0.0.1:5684", "",
+                                SOCK_SECURE_VERIFY_DEFAULT, NULL, &cs), 0);
+    sock_secure_session_info_t info;
+    REQUIRE(cs != NULL && sock_secure_session_info(cs, &info) == 0);
+    CHECK_EQ(info.verify, 0);
+    exchange_data(&client, cs);
+    teardown();
+    start();
+    CHECK_EQ(connect_to_address("127.0.0.1:5684", "other-server.crt", "127.0.0.1:5684", "",
+                                SOCK_SECURE_VERIFY_DEFAULT, NULL, &cs),
+             SOCK_SECURE_E_VERIFY); /* an unknown CA still fails */
+    teardown();
+
+    /* "" in the config: the same for every connection */
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "evil.crt", .key = "evil.key" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "" };
+    REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    CHECK_EQ(connect_node(&client, NULL, &cs), 0);
+    teardown();
+
+    /* a name is a DNS check as before, whatever the address: evil.crt is evil.example */
+    start();
+    CHECK_EQ(connect_to_address("127.0.0.1:5684", "evil.crt", "127.0.0.1:5684", "evil.example",
+                                SOCK_SECURE_VERIFY_DEFAULT, NULL, &cs), 0);
+    teardown();
+    start();
+    int rc = connect_to_address("127.0.0.1:5684", "ip-server.crt", "127.0.0.1:5684",
+                                "server.test", SOCK_SECURE_VERIFY_DEFAULT, NULL, &cs);
+    expect_client_refuses(rc, cs, SOCK_SECURE_VFY_NAME_MISMATCH, AL_BAD_CERTIFICATE);
+    teardown();
+}
+
+static void address_mismatch_is_reported_under_optional_and_ignored_under_none(void)
+{
+    start();
+    sock_secure_session_t *cs;
+    CHECK_EQ(connect_to_address("127.0.0.1:5684", "evil.crt", "127.0.0.1:5684", NULL,
+                                SOCK_SECURE_VERIFY_OPTIONAL, NULL, &cs), 0);
+    sock_secure_session_info_t info;
+    REQUIRE(cs != NULL && sock_secure_session_info(cs, &info) == 0);
+    CHECK_EQ(info.verify, SOCK_SECURE_VFY_NAME_MISMATCH);
+    teardown();
+    start();
+    CHECK_EQ(connect_to_address("127.0.0.1:5684", "evil.crt", "127.0.0.1:5684", NULL,
+                                SOCK_SECURE_VERIFY_NONE, NULL, &cs), 0);
+    REQUIRE(cs != NULL && sock_secure_session_info(cs, &info) == 0);
+    CHECK_EQ(info.verify, 0);
+    teardown();
+}
+
+/* A driver that cannot check addresses (no set_peer_ip): a verifying client must name the
+ * server (or opt out with ""); connecting to a bare address is refused before any record is sent
+ * rather than silently left unchecked. */
+static void a_driver_without_address_check_refuses_an_unnamed_server(void)
+{
+    static tlsman_driver_t noip;
+    static char name[32];
+    snprintf(name, sizeof(name), "%s-noip", drv->name);
+    noip = *drv;
+    noip.name = name;
+    noip.set_peer_ip = NULL;
+    int rc = sock_secure_register(&noip);
+    REQUIRE(rc == 0 || rc == -EALREADY);
+    const char *saved = tu_backend_name;
+    tu_backend_name = name;
+    start();
+    spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "ip-server.crt", .key = "ip-server.key" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt" };
+    REQUIRE(node_up(&server, "127.0.0.1:5684", &s) == 0);
+    REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
+    sock_ep_t ep = tu_ep("127.0.0.1:5684");
+    sock_secure_session_t *cs = NULL;
+    CHECK_EQ(sock_secure_connect(&client.sock, &ep, &cs, 0), -ENOTSUP);
+    CHECK_EQ(client.mem.queued + server.mem.queued, 0); /* nothing sent */
+    sock_secure_stats_t st;
+    CHECK_EQ(sock_secure_stats(&client.sock, &st), 0);
+    CHECK_EQ(st.sessions_handshake, 0);                 /* and no slot taken */
+    CHECK_EQ(sock_secure_connect_to(&client.sock, &ep, "", &cs, 0), -EINPROGRESS);
+    pump();                                             /* the explicit opt-out works */
+    sock_secure_session_info_t info;
+    REQUIRE(cs != NULL && sock_secure_session_info(cs, &info) == 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
+    teardown();
+    tu_backend_name = saved;
+}
+
 /* ---- credentials checked as they are added ------------------------------------------------- */
 
 static sock_secure_creds_t store;
@@ -881,33 +1076,51 @@ static void one_server_serves_psk_and_certificate_clients_at_once(void)
     teardown();
 }
 
-/* ---- real UDP loopback ---------------------------------------------------------------------- */
+/* ---- real UDP and TCP loopback ------------------------------------------------------------ */
 
 typedef struct {
     sock_udp_t udp;
+    sock_tcp_t tcp;
+    sock_tcp_conn_t conns[2];
+    sock_t *t;
     sock_secure_t sock;
     sock_secure_session_t slots[2];
     sock_secure_creds_t creds;
     uint32_t tags[2];
-} udp_node_t;
+    bool up;
+} lo_node_t;
 
-static udp_node_t userver, uclient;
+static lo_node_t userver, uclient;
 
-static int udp_node_up(udp_node_t *n, const spec_t *sp)
+/* Open @p n on loopback @p addr ("127.0.0.1" or "::1", ephemeral port): DTLS over UDP, or TLS
+ * over TCP with @p tls (a server listens). */
+static int lo_node_up(lo_node_t *n, const spec_t *sp, bool tls, const char *addr)
 {
     int rc = load_creds(&n->creds, sp);
     if (rc < 0) {
         return rc;
     }
-    sock_ep_t ep = tu_ep("127.0.0.1:0");
-    if ((rc = sock_udp_open(&n->udp, &ep)) < 0) {
+    char text[64];
+    snprintf(text, sizeof(text), strchr(addr, ':') ? "[%s]:0" : "%s:0", addr);
+    sock_ep_t ep = tu_ep(text);
+    if (!tls) {
+        rc = sock_udp_open(&n->udp, &ep);
+        n->t = &n->udp.base;
+    } else if (sp->role == SOCK_SECURE_SERVER) {
+        rc = sock_tcp_listen(&n->tcp, &ep, n->conns, 2);
+        n->t = &n->tcp.base;
+    } else {
+        rc = sock_tcp_open(&n->tcp, n->conns, 2);
+        n->t = &n->tcp.base;
+    }
+    if (rc < 0) {
         return rc;
     }
     sock_secure_config_t cfg;
     sock_secure_config_init(&cfg);
     cfg.role = sp->role;
     cfg.backend = tu_backend_name;
-    cfg.transport = &n->udp.base;
+    cfg.transport = n->t;
     cfg.sessions = n->slots;
     cfg.session_count = 2;
     cfg.creds = &n->creds;
@@ -916,7 +1129,53 @@ static int udp_node_up(udp_node_t *n, const spec_t *sp)
     cfg.cred_tags = n->tags;
     cfg.cred_tag_count = 2;
     cfg.server_name = sp->server_name;
-    return sock_secure_create(&n->sock, &cfg);
+    rc = sock_secure_create(&n->sock, &cfg);
+    if (rc < 0) {
+        sock_close(n->t);
+        return rc;
+    }
+    n->up = true;
+    return 0;
+}
+
+static void lo_node_down(lo_node_t *n)
+{
+    if (n->up) {
+        sock_secure_close(&n->sock);
+        sock_close(n->t);
+        n->up = false;
+    }
+    sock_secure_creds_init(&n->creds);
+}
+
+/* Connect uclient to userver expecting @p name (NULL: the address) and run both until the
+ * handshake ends. Returns 0 (open) or the session's error; *cs is the client's session. */
+static int lo_connect(const char *name, sock_secure_session_t **cs)
+{
+    sock_ep_t srv;
+    *cs = NULL;
+    if (sock_local(userver.t, &srv) < 0) {
+        return -ENODEV;
+    }
+    int rc = sock_secure_connect_to(&uclient.sock, &srv, name, cs, 0);
+    if (rc != -EINPROGRESS) {
+        return rc;
+    }
+    sock_secure_session_info_t info;
+    for (int i = 0; i < 5000; i++) {
+        sock_secure_process(&userver.sock);
+        sock_secure_process(&uclient.sock);
+        if (sock_secure_session_info(*cs, &info) == 0 && info.state != SOCK_SECURE_ST_HANDSHAKE) {
+            break;
+        }
+        sock_wait(uclient.t, 1);
+    }
+    if (sock_secure_session_info(*cs, &info) < 0) {
+        return -ENOENT;
+    }
+    return info.state == SOCK_SECURE_ST_OPEN ? 0 : info.state == SOCK_SECURE_ST_HANDSHAKE
+                                                       ? -EINPROGRESS
+                                                       : info.last_error;
 }
 
 static void mutual_auth_over_udp_loopback(void)
@@ -925,22 +1184,12 @@ static void mutual_auth_over_udp_loopback(void)
                  .ca = "ca.crt" };
     spec_t c = { .role = SOCK_SECURE_CLIENT, .cert = "client.crt", .key = "client.key",
                  .ca = "ca.crt", .server_name = "server.test" };
-    REQUIRE(udp_node_up(&userver, &s) == 0);
-    REQUIRE(udp_node_up(&uclient, &c) == 0);
-    sock_ep_t srv;
-    REQUIRE(sock_local(&userver.udp.base, &srv) == 0);
+    REQUIRE(lo_node_up(&userver, &s, false, "127.0.0.1") == 0);
+    REQUIRE(lo_node_up(&uclient, &c, false, "127.0.0.1") == 0);
     sock_secure_session_t *cs = NULL;
-    CHECK_EQ(sock_secure_connect(&uclient.sock, &srv, &cs, 0), -EINPROGRESS);
+    CHECK_EQ(lo_connect(NULL, &cs), 0);
     sock_secure_session_info_t info;
-    for (int i = 0; i < 5000; i++) {
-        sock_secure_process(&userver.sock);
-        sock_secure_process(&uclient.sock);
-        if (sock_secure_session_info(cs, &info) == 0 && info.state != SOCK_SECURE_ST_HANDSHAKE) {
-            break;
-        }
-        sock_wait(&uclient.udp.base, 1);
-    }
-    REQUIRE(sock_secure_session_info(cs, &info) == 0);
+    REQUIRE(cs != NULL && sock_secure_session_info(cs, &info) == 0);
     CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
     CHECK_EQ(info.suite, SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8);
     sock_secure_session_t *ss = NULL;
@@ -951,12 +1200,64 @@ static void mutual_auth_over_udp_loopback(void)
     sock_secure_session_t *from = NULL;
     CHECK_EQ(sock_secure_recv(&userver.sock, &from, buf, sizeof(buf), 2000), 8);
     CHECK_MEM(buf, "over udp", 8);
-    sock_secure_close(&uclient.sock);
-    sock_secure_close(&userver.sock);
-    sock_close(&uclient.udp.base);
-    sock_close(&userver.udp.base);
-    sock_secure_creds_init(&uclient.creds);
-    sock_secure_creds_init(&userver.creds);
+    lo_node_down(&uclient);
+    lo_node_down(&userver);
+}
+
+/* DTLS over UDP and TLS over TCP, on 127.0.0.1 and ::1, the client naming no server: the
+ * server's address is checked against its certificate's iPAddress entries. */
+static void address_check_over_udp_and_tcp_loopback(void)
+{
+    static const struct {
+        const char *cert, *key, *name;
+        int expect;
+    } cases[] = {
+        { "ip-server.crt", "ip-server.key", NULL, 0 },
+        { "evil.crt", "evil.key", NULL, SOCK_SECURE_E_VERIFY },
+        { "wrong-ip.crt", "wrong-ip.key", NULL, SOCK_SECURE_E_VERIFY },
+        { "evil.crt", "evil.key", "", 0 },              /* the explicit opt-out */
+        { "evil.crt", "evil.key", "evil.example", 0 },  /* a name: a DNS check */
+    };
+    static const char *const addrs[] = { "127.0.0.1", "::1" };
+    for (int tls = 0; tls < 2; tls++) {
+        for (size_t a = 0; a < 2; a++) {
+            for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                spec_t s = { .role = SOCK_SECURE_SERVER, .cert = cases[i].cert,
+                             .key = cases[i].key };
+                spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt" };
+                int rc = lo_node_up(&userver, &s, tls != 0, addrs[a]);
+                if (rc < 0 && a == 1) {
+                    printf("  no IPv6 loopback (%s): the ::1 cases are not run\n",
+                           sock_secure_strerror(rc));
+                    lo_node_down(&userver);
+                    break;
+                }
+                REQUIRE(rc == 0);
+                REQUIRE(lo_node_up(&uclient, &c, tls != 0, addrs[a]) == 0);
+                sock_secure_session_t *cs = NULL;
+                rc = lo_connect(cases[i].name, &cs);
+                CHECK_EQ(rc, cases[i].expect);
+                sock_secure_session_info_t info;
+                if (cs != NULL && sock_secure_session_info(cs, &info) == 0) {
+                    CHECK_EQ(info.verify,
+                             cases[i].expect != 0 ? SOCK_SECURE_VFY_NAME_MISMATCH : 0u);
+                    if (cases[i].expect != 0) {
+                        CHECK_EQ(info.alert, AL_BAD_CERTIFICATE);
+                        CHECK_EQ(info.alert_origin, TLSMAN_ALERT_SENT);
+                    } else {
+                        CHECK(strcmp(info.version, tls ? "TLSv1.2" : "DTLSv1.2") == 0);
+                    }
+                }
+                if (rc != cases[i].expect) {
+                    fprintf(stderr, "  %s on %s serving %s, name %s\n", tls ? "TLS" : "DTLS",
+                            addrs[a], cases[i].cert,
+                            cases[i].name ? cases[i].name : "(none)");
+                }
+                lo_node_down(&uclient);
+                lo_node_down(&userver);
+            }
+        }
+    }
 }
 
 int main(int argc, char **argv)
@@ -988,6 +1289,10 @@ int main(int argc, char **argv)
     RUN(client_certificate_from_another_ca_is_refused);
     RUN(bad_certificate_verify_signature_is_refused);
     RUN(verify_callback_sees_the_chain_and_can_reject);
+    RUN(address_target_matches_only_its_ip_san);
+    RUN(empty_server_name_opts_out_and_a_name_is_checked_as_before);
+    RUN(address_mismatch_is_reported_under_optional_and_ignored_under_none);
+    RUN(a_driver_without_address_check_refuses_an_unnamed_server);
     RUN(store_accepts_p256_keys_and_certificates_in_every_encoding);
     RUN(store_refuses_what_is_not_a_usable_credential);
     RUN(removed_credentials_are_zeroed_in_the_arena);
@@ -995,5 +1300,6 @@ int main(int argc, char **argv)
     RUN(incomplete_or_unsupported_configurations_are_refused);
     RUN(one_server_serves_psk_and_certificate_clients_at_once);
     RUN(mutual_auth_over_udp_loopback);
+    RUN(address_check_over_udp_and_tcp_loopback);
     return tu_exit();
 }

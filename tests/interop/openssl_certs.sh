@@ -2,8 +2,11 @@
 # Certificates with OpenSSL, both directions, ECDHE-ECDSA-AES128-CCM8 on P-256, mutual auth:
 #   ssock client --cert --key --ca  ->  openssl s_server -Verify 2 (client certificate required)
 #   openssl s_client -cert -key -CAfile -verify_return_error  ->  ssock server --cert --key --ca
-# The exact bytes arrive both ways; an unknown CA fails each way with a clear error. The PKI is
-# made in the temp directory by tests/pki/make-pki.sh (nothing is kept).
+# The exact bytes arrive both ways; an unknown CA fails each way with a clear error. An address
+# target is name-checked: `ssock client 127.0.0.1:PORT --ca` refuses s_server's certificate for
+# evil.example (same CA) with exit 2, on every backend, DTLS and TLS, and gets through with
+# --servername '' (and a warning). The PKI is made in the temp directory by
+# tests/pki/make-pki.sh (nothing is kept).
 source "$(dirname "$0")/lib.bash"
 
 PKI="$WORK/pki"
@@ -58,7 +61,72 @@ grep -q "handshake failed with 127.0.0.1:$port: certificate verification: unknow
 exec 7>&-
 pass "unknown CA, our client refuses s_server: $(cat "$WORK/unknown.err")"
 
-# --- 3. openssl s_client -> ssock server --echo, mutual authentication --------------------------
+# --- 3. an address target: the certificate must carry the address as an IP subjectAltName ------
+# s_server (no client certificate asked) serves evil.crt: DNS:evil.example only, issued by the CA
+# the client trusts. Per backend with certificates, DTLS and TLS: refused (exit 2, name mismatch,
+# s_server gets bad_certificate); with --servername '' accepted, with a warning; ip-server.crt
+# (IP:127.0.0.1) accepted without any option.
+start_plain_s_server() { # $1 dtls|tls, $2 port, $3 cert, $4 key
+    rm -f "$WORK/p.in"; mkfifo "$WORK/p.in"
+    openssl s_server "$([ "$1" = dtls ] && echo -dtls1_2 || echo -tls1_2)" -4 -accept "$2" \
+        -cert "$3" -key "$4" -cipher "$CIPHER" -groups P-256 \
+        <"$WORK/p.in" >"$WORK/plain_s_server.out" 2>&1 &
+    PPID_S=$!
+    PIDS+=($PPID_S)
+    exec 6>"$WORK/p.in"
+    wait_for "$WORK/plain_s_server.out" ACCEPT 5 || fail "s_server ($1) did not start"
+}
+stop_plain_s_server() {
+    exec 6>&-
+    kill "$PPID_S" 2>/dev/null
+    wait "$PPID_S" 2>/dev/null
+}
+free_tcp_port() {
+    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+backends=$("$SSOCK" --version | sed -n 's/^backend \([a-z0-9]*\) .*X509.*/\1/p')
+[ -n "$backends" ] || fail "no backend with certificates: $("$SSOCK" --version)"
+for b in $backends; do
+    for proto in dtls tls; do
+        tls_opt=()
+        port=$(free_port 4)
+        if [ "$proto" = tls ]; then tls_opt=(--tls); port=$(free_tcp_port); fi
+        what="$b, ${proto^^}"
+        start_plain_s_server "$proto" "$port" "$PKI/evil.crt" "$PKI/evil.key"
+        echo hi | "$SSOCK" client "${tls_opt[@]}" "127.0.0.1:$port" --ca "$PKI/ca.crt" --backend "$b" \
+            --handshake-timeout 5000 >"$WORK/ipcheck.out" 2>"$WORK/ipcheck.err"
+        rc=$?
+        [ "$rc" -eq 2 ] || fail "$what: address target, certificate for evil.example only: exit $rc, expected 2"
+        grep -q "handshake failed with 127.0.0.1:$port: certificate verification: name mismatch (sent alert bad_certificate)" \
+            "$WORK/ipcheck.err" || fail "$what: unclear error: $(cat "$WORK/ipcheck.err")"
+        [ ! -s "$WORK/ipcheck.out" ] || fail "$what: output despite the refusal: $(cat "$WORK/ipcheck.out")"
+        wait_for "$WORK/plain_s_server.out" "alert bad certificate" 5 ||
+            fail "$what: s_server did not get bad_certificate"
+        stop_plain_s_server
+        start_plain_s_server "$proto" "$port" "$PKI/evil.crt" "$PKI/evil.key"
+        echo "no identity check" | "$SSOCK" client "${tls_opt[@]}" "127.0.0.1:$port" --ca "$PKI/ca.crt" \
+            --backend "$b" --servername '' --timeout 300 --handshake-timeout 5000 \
+            >"$WORK/optout.out" 2>"$WORK/optout.err"
+        rc=$?
+        [ "$rc" -eq 0 ] || fail "$what: --servername '': exit $rc, expected 0: $(cat "$WORK/optout.err")"
+        grep -q "warning: --servername '': the server's identity is not checked" "$WORK/optout.err" ||
+            fail "$what: --servername '' without the warning: $(cat "$WORK/optout.err")"
+        wait_for "$WORK/plain_s_server.out" "no identity check" 5 || fail "$what: s_server did not get the record"
+        stop_plain_s_server
+        start_plain_s_server "$proto" "$port" "$PKI/ip-server.crt" "$PKI/ip-server.key"
+        echo "checked address" | "$SSOCK" client "${tls_opt[@]}" "127.0.0.1:$port" --ca "$PKI/ca.crt" \
+            --backend "$b" --timeout 300 --handshake-timeout 5000 >"$WORK/ipok.out" 2>"$WORK/ipok.err"
+        rc=$?
+        [ "$rc" -eq 0 ] || fail "$what: IP:127.0.0.1 certificate: exit $rc: $(cat "$WORK/ipok.err")"
+        [ ! -s "$WORK/ipok.err" ] || fail "$what: unexpected stderr: $(cat "$WORK/ipok.err")"
+        wait_for "$WORK/plain_s_server.out" "checked address" 5 || fail "$what: s_server did not get the record"
+        stop_plain_s_server
+        pass "$what: 127.0.0.1 target refuses a certificate for evil.example (exit 2, name mismatch); --servername '' accepts it with a warning; IP:127.0.0.1 accepted"
+    done
+done
+pass "  client said: $(cat "$WORK/ipcheck.err")"
+
+# --- 4. openssl s_client -> ssock server --echo, mutual authentication --------------------------
 run_s_client() { # $1 port, $2 tag, $3 CA file, $4 cert, $5 key
     rm -f "$WORK/$2.in"; mkfifo "$WORK/$2.in"
     openssl s_client -dtls1_2 -4 -connect "127.0.0.1:$1" -cert "$4" -key "$5" -CAfile "$3" \

@@ -3,7 +3,12 @@
  * mutual authentication), in one process over the in-memory net. Not a test (nothing is
  * asserted); docs/CREDENTIALS.md has its figures and how they were made.
  *
- *   cert_hs_cost PKI_DIR MODE [N]     MODE: psk | server-only | mutual, N handshakes (default 10)
+ *   cert_hs_cost PKI_DIR MODE [N]     MODE: psk | server-only | mutual | server-only-ip,
+ *                                     N handshakes (default 10)
+ *
+ * server-only names the server (server.test: mbedTLS's DNS check, SNI); server-only-ip names
+ * none, so the client checks the server's address (::1) against the certificate's iPAddress
+ * subjectAltNames (the driver's own check, src/tlsman/x509_ip.c).
  *
  * Every client step runs inside cert_client_step() and every server step inside
  * cert_server_step(), so that
@@ -110,8 +115,11 @@ static long long up(node_t *n, sock_secure_role_t role, const char *addr, const 
     if (server_side && strcmp(mode, "server-only") == 0) {
         cfg.verify = SOCK_SECURE_VERIFY_NONE; /* a CA, but no client certificates asked for */
     }
-    if (!server_side && strcmp(mode, "psk") != 0) {
-        cfg.server_name = "server.test";
+    if (server_side && strcmp(mode, "server-only-ip") == 0) {
+        cfg.verify = SOCK_SECURE_VERIFY_NONE;
+    }
+    if (!server_side && strcmp(mode, "psk") != 0 && strcmp(mode, "server-only-ip") != 0) {
+        cfg.server_name = "server.test"; /* server-only-ip: none, the address is checked */
     }
     long long before = heap_now();
     int rc = sock_secure_create(&n->sock, &cfg);
@@ -125,7 +133,7 @@ static long long up(node_t *n, sock_secure_role_t role, const char *addr, const 
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: cert_hs_cost PKI_DIR psk|server-only|mutual [N]\n");
+        fprintf(stderr, "usage: cert_hs_cost PKI_DIR psk|server-only|mutual|server-only-ip [N]\n");
         return 2;
     }
     dir = argv[1];
@@ -136,10 +144,12 @@ int main(int argc, char **argv)
     }
     sock_secure_init();
     sock_memnet_init(&net);
-    long long srv_sock = up(&server, SOCK_SECURE_SERVER, "[fd00::1]:5684", mode);
+    /* server.crt carries IP:::1 (and DNS:server.test) */
+    const char *srv_addr = strcmp(mode, "server-only-ip") == 0 ? "[::1]:5684" : "[fd00::1]:5684";
+    long long srv_sock = up(&server, SOCK_SECURE_SERVER, srv_addr, mode);
     long long cli_sock = up(&client, SOCK_SECURE_CLIENT, "[fd00::2]:5684", mode);
     sock_ep_t to;
-    sock_ep_parse(&to, "[fd00::1]:5684", 0);
+    sock_ep_parse(&to, srv_addr, 0);
     /* n handshakes one after the other; after each the session is closed outside the measured
      * steps, so the steps' heap growth is what one established session keeps */
     int ok = 0;

@@ -25,6 +25,13 @@
 #   rsa.key p384.key              keys the drivers refuse (not P-256): RSA 2048 and P-384
 #   corrupt.crt                   server.crt with its base64 damaged (not valid PEM/DER)
 #   both.pem                      ca.crt and other-ca.crt in one file (two trust anchors)
+# and, issued by ca with their keys (.key), for the check of an address target (no server name):
+#   ip-server.crt                 SAN IP:127.0.0.1 IP:::1 only (no DNS name at all)
+#   evil.crt                      CN evil.example, SAN DNS:evil.example only (no address)
+#   wrong-ip.crt                  CN server.test, SAN DNS:server.test IP:192.0.2.1 IP:2001:db8::1
+#   ip-as-dns.crt                 CN 127.0.0.1, SAN DNS:127.0.0.1 DNS:::1: addresses written as
+#                                 names, which must never match an address (RFC 6125)
+#   mapped-ip.crt                 SAN IP:::ffff:127.0.0.1 (IPv4-mapped: matches 127.0.0.1)
 set -euo pipefail
 
 OUT=${1:?usage: make-pki.sh OUTDIR}
@@ -57,6 +64,31 @@ extendedKeyUsage = clientAuth
 subjectAltName = DNS:client.test
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[ ip_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:127.0.0.1, IP:::1
+[ evil_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:evil.example
+[ wrong_ip_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:server.test, IP:192.0.2.1, IP:2001:db8::1
+[ ip_as_dns_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:127.0.0.1, DNS:::1
+[ mapped_ip_ext ]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = IP:::ffff:127.0.0.1
 EOF
 
 make_ca() { # $1 name, $2 CN
@@ -109,6 +141,11 @@ issue other-server server.test server_ext other-ca
 issue other-client client.test client_ext other-ca
 issue int-ca "secure_sock intermediate CA" int_ext ca
 issue chain-leaf server.test server_ext int-ca
+issue ip-server "secure_sock ip server" ip_ext ca
+issue evil evil.example evil_ext ca
+issue wrong-ip server.test wrong_ip_ext ca
+issue ip-as-dns 127.0.0.1 ip_as_dns_ext ca
+issue mapped-ip "secure_sock mapped ip server" mapped_ip_ext ca
 cat chain-leaf.crt int-ca.crt >chain-server.crt
 mv chain-leaf.key chain-server.key
 rm -f chain-leaf.crt

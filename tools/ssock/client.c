@@ -125,7 +125,11 @@ static void cli_usage(FILE *out)
             "  --verify MODE      the server's certificate: required (default), optional\n"
             "                     (checked; a failure is a warning, not an error) or none\n"
             "  --servername NAME  the name the server's certificate must carry, also sent as\n"
-            "                     SNI (default: HOST if it is a name; none for an address)\n"
+            "                     SNI (default: HOST if it is a name; for an address, e.g.\n"
+            "                     127.0.0.1 or localhost, the certificate must carry that\n"
+            "                     address as an IP subjectAltName). --servername '' checks\n"
+            "                     no identity at all: any certificate the CA issued is\n"
+            "                     accepted (a warning says so)\n"
             "  --ciphers LIST     suites to offer, comma-separated IANA or OpenSSL names\n"
             "                     (default: the CoAP suites of the credentials given)\n"
             "  --timeout MS       wait this long for replies after the end of input (default %d)\n"
@@ -249,6 +253,11 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
             o->certs.server_name = o->host_name;
         }
     }
+    if (o->certs.server_name != NULL && o->certs.server_name[0] == '\0' &&
+        o->certs.ca != NULL && o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
+        fprintf(stderr, "ssock: warning: --servername '': the server's identity is not checked "
+                "(any certificate issued by --ca %s is accepted)\n", o->certs.ca);
+    }
     return -1;
 }
 
@@ -301,6 +310,12 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
         ssock_error("no answer from %s after %lu retransmissions", o->target,
                     (unsigned long)(have_info && info.retransmits > 0 ? info.retransmits
                                                                      : cfg->hs_max_retransmit));
+    } else if (err == SOCK_SECURE_E_VERIFY && have_info &&
+               info.verify == SOCK_SECURE_VFY_NAME_MISMATCH && o->certs.server_name == NULL) {
+        ssock_describe_failure(&info, err, o->tls, why, sizeof why);
+        ssock_error("handshake failed with %s: %s: the certificate does not carry this address "
+                    "as an IP subjectAltName (--servername NAME checks a name instead)",
+                    o->target, why);
     } else {
         ssock_describe_failure(have_info ? &info : NULL, err, o->tls, why, sizeof why);
         ssock_error("handshake failed with %s: %s", o->target, why);

@@ -87,7 +87,9 @@ typedef struct {
     const char *key;             /**< --key FILE: its private key (EC P-256) */
     const char *ca;              /**< --ca FILE: trust anchors */
     sock_secure_verify_t verify; /**< --verify (SOCK_SECURE_VERIFY_DEFAULT: the library's) */
-    const char *server_name;     /**< client: --servername, or the host name of HOST:PORT */
+    const char *server_name;     /**< client: --servername, or the host name of HOST:PORT;
+                                      NULL for an address (its IP SAN is checked); "" for
+                                      --servername '' (no identity check) */
     sock_secure_creds_t *store;  /**< heap: where the files are read into (ssock_certs_load) */
     uint32_t tag;                /**< SSOCK_CRED_TAG, referenced by the config */
 } ssock_certs_t;

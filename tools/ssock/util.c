@@ -214,7 +214,7 @@ int ssock_cert_opt(ssock_args_t *args, ssock_certs_t *certs, bool client)
     if (m < 0) {
         return -1;
     }
-    if (*val == '\0') {
+    if (*val == '\0' && slot != &certs->server_name) { /* --servername '': no name check */
         ssock_usage_error(args->cmd, "%s needs a non-empty value", args->argv[args->i - 1]);
         return -1;
     }
