@@ -19,6 +19,8 @@
 #define SF_CLOSING 0x40u /* streams: session_close() called, output still being flushed */
 #define SF_NOTIFIED 0x80u /* streams: close_notify handed to the stack */
 #define SF_UNREAD  0x100u /* a decrypted record waits for the application */
+#define SF_UNVERIFIED 0x200u /* server: its first hello (in sk->rx) is being handed to a stack
+                                that checks cookies itself */
 
 /* Datagrams handled per process() call, so a flood cannot keep it from returning. */
 #define SS_PROCESS_BUDGET 64u
@@ -480,6 +482,22 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     return ss_fail(sk, s, rc);
 }
 
+/* A server session's first hello, refused by a stack that checks cookies itself: had the peer
+ * proved its address? Not if the hello carried no cookie, nor if the stack could not decode it
+ * (a cookie is checked only in a hello that parses). Then the refusal is no one's: a failure
+ * after a valid cookie (say, no common suite) is reported as usual. The hello is still in sk->rx
+ * (SF_UNVERIFIED is set only around that first step). */
+static bool ss_refused_unproven(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    ss_client_hello_t ch;
+    if (ss_dtls_parse_client_hello(sk->rx, (size_t)s->bytes_in, &ch) < 0 || ch.cookie_len == 0) {
+        return true;
+    }
+    tlsman_info_t ti;
+    sk->drv->info(s->drv, &ti);
+    return ti.alert_origin == TLSMAN_ALERT_SENT && ti.alert == 50; /* decode_error */
+}
+
 /* Advance one session with whatever input it has (a datagram in s->rx, or buffered records). */
 static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
 {
@@ -490,6 +508,13 @@ static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
         }
         if (rc == SOCK_SECURE_E_HELLO_VERIFY) {
             sk->stats.hello_verify_sent++;
+            ss_release(sk, s);
+            return 0;
+        }
+        if (rc < 0 && (s->flags & SF_UNVERIFIED) && ss_refused_unproven(sk, s)) {
+            /* the stack answered with its alert; a peer that proved nothing gets no slot and no
+             * event, so a spoofer cannot make the application blame an address */
+            sk->stats.handshakes_failed++;
             ss_release(sk, s);
             return 0;
         }
@@ -665,8 +690,12 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     if (old != NULL) {
         s->flags |= SF_RESTART;
     }
+    if (!ss_stream(sk) && !verified) {
+        s->flags |= SF_UNVERIFIED; /* for this first step only */
+    }
     ss_feed(s, sk->rx, len);
     events += ss_step(sk, s);
+    s->flags &= (uint16_t)~SF_UNVERIFIED;
     if (!ss_stream(sk) && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {
         /* the stack kept the hello without answering (e.g. an unexpected message_seq or a
          * cookie it did not issue): no state for an unverified peer */
