@@ -98,6 +98,16 @@
 #define CONFIG_SOCK_SECURE_HS_DEADLINE_MS 30000
 #endif
 
+/** Size of the one per-socket buffer for a datagram of application data that arrives while its
+ *  session is still in its DTLS handshake, i.e. before the stack has processed the peer's
+ *  (delayed or lost) Finished (RFC 6347 §4.1.2.7 allows buffering it). The core keeps one such
+ *  datagram per socket, for one session at a time, and hands it to the stack once that session is
+ *  established; datagrams that do not fit, or arrive while the buffer is taken, are fed to the
+ *  stack as before (which drops them). 0 turns the buffer off. */
+#ifndef CONFIG_SOCK_SECURE_EARLY_DATAGRAM
+#define CONFIG_SOCK_SECURE_EARLY_DATAGRAM CONFIG_SOCK_SECURE_MAX_DATAGRAM
+#endif
+
 /** Pending TCP connections the listener's backlog holds (listen(2)). */
 #ifndef CONFIG_SOCK_SECURE_TCP_BACKLOG
 #define CONFIG_SOCK_SECURE_TCP_BACKLOG 64

@@ -245,6 +245,11 @@ struct sock_secure {
     size_t next_unread;
     sock_secure_stats_t stats;
     uint8_t rx[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
+#if CONFIG_SOCK_SECURE_EARLY_DATAGRAM > 0
+    sock_secure_session_t *early; /* the handshaking session early[] is kept for, or NULL */
+    size_t early_len;
+    uint8_t early_buf[CONFIG_SOCK_SECURE_EARLY_DATAGRAM];
+#endif
     _Alignas(8) uint8_t drv_ctx[CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE];
     /** @endcond */
 };

@@ -19,6 +19,8 @@
 #define SF_CLOSING 0x40u /* streams: session_close() called, output still being flushed */
 #define SF_NOTIFIED 0x80u /* streams: close_notify handed to the stack */
 #define SF_UNREAD  0x100u /* a decrypted record waits for the application */
+#define SF_UNVERIFIED 0x200u /* server: its first hello (in sk->rx) is being handed to a stack
+                                that checks cookies itself */
 
 /* Datagrams handled per process() call, so a flood cannot keep it from returning. */
 #define SS_PROCESS_BUDGET 64u
@@ -267,6 +269,85 @@ static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t
     return 0;
 }
 
+/* ---- application data that overtakes the peer's Finished (RFC 6347 §4.1.2.7) ----------------
+ * A record of the next epoch can reach a session before the Finished it follows (reordered, or
+ * the Finished lost and resent later). The stacks drop it (mbedTLS buffers only handshake
+ * records of the next epoch, wolfSSL none), so the core keeps one such datagram per socket,
+ * unread by the stack, and feeds it to its session once that session is established and has
+ * nothing else waiting. Only a session in its handshake is looked at: the established path pays
+ * one branch on the state. */
+#if CONFIG_SOCK_SECURE_EARLY_DATAGRAM > 0
+static sock_secure_session_t *ss_early_session(const sock_secure_t *sk)
+{
+    return sk->early;
+}
+
+/* Keep the datagram in sk->rx for @p s (handshaking) if it starts with application data of a
+ * later epoch and the buffer is free. */
+static bool ss_keep_early(sock_secure_t *sk, sock_secure_session_t *s, size_t len)
+{
+    const uint8_t *d = sk->rx;
+    if (ss_stream(sk) || sk->early != NULL || len < SS_DTLS_RECORD_HDR ||
+        len > sizeof(sk->early_buf) || d[0] != 23 || d[1] != 0xFE || (d[3] == 0 && d[4] == 0)) {
+        return false;
+    }
+    memcpy(sk->early_buf, d, len);
+    sk->early = s;
+    sk->early_len = len;
+    s->bytes_in += len;
+    s->dgrams_in++;
+    s->active_ms = ss_now(sk);
+    return true;
+}
+
+/* If @p s owns the kept datagram and can take it now, make it the session's input. */
+static bool ss_take_early(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    if (sk->early != s || s->state != SOCK_SECURE_ST_OPEN || s->rx != NULL ||
+        (s->flags & (SF_UNREAD | SF_PENDING))) {
+        return false;
+    }
+    sk->early = NULL; /* nothing is read into the buffer before the stack has taken it */
+    s->rx = sk->early_buf;
+    s->rx_len = sk->early_len;
+    return true;
+}
+
+static void ss_forget_early(sock_secure_t *sk, const sock_secure_session_t *s)
+{
+    if (sk->early == s) {
+        sk->early = NULL;
+    }
+}
+#else
+static sock_secure_session_t *ss_early_session(const sock_secure_t *sk)
+{
+    (void)sk;
+    return NULL;
+}
+
+static bool ss_keep_early(sock_secure_t *sk, sock_secure_session_t *s, size_t len)
+{
+    (void)sk;
+    (void)s;
+    (void)len;
+    return false;
+}
+
+static bool ss_take_early(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+    return false;
+}
+
+static void ss_forget_early(sock_secure_t *sk, const sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+}
+#endif
+
 /* Drop the stack's state of an active session (zeroing keys), keeping what info() reports. */
 static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
 {
@@ -283,6 +364,7 @@ static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
     if (sk->held == s) {
         sk->held = NULL;
     }
+    ss_forget_early(sk, s);
     s->rx = NULL;
     if (ss_stream(sk)) {
         sk->cfg.transport->ops->disconnect(sk->cfg.transport, &s->remote);
@@ -410,6 +492,22 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     return ss_fail(sk, s, rc);
 }
 
+/* A server session's first hello, refused by a stack that checks cookies itself: had the peer
+ * proved its address? Not if the hello carried no cookie, nor if the stack could not decode it
+ * (a cookie is checked only in a hello that parses). Then the refusal is no one's: a failure
+ * after a valid cookie (say, no common suite) is reported as usual. The hello is still in sk->rx
+ * (SF_UNVERIFIED is set only around that first step). */
+static bool ss_refused_unproven(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    ss_client_hello_t ch;
+    if (ss_dtls_parse_client_hello(sk->rx, (size_t)s->bytes_in, &ch) < 0 || ch.cookie_len == 0) {
+        return true;
+    }
+    tlsman_info_t ti;
+    sk->drv->info(s->drv, &ti);
+    return ti.alert_origin == TLSMAN_ALERT_SENT && ti.alert == 50; /* decode_error */
+}
+
 /* Advance one session with whatever input it has (a datagram in s->rx, or buffered records). */
 static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
 {
@@ -423,11 +521,21 @@ static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
             ss_release(sk, s);
             return 0;
         }
+        if (rc < 0 && (s->flags & SF_UNVERIFIED) && ss_refused_unproven(sk, s)) {
+            /* the stack answered with its alert; a peer that proved nothing gets no slot and no
+             * event, so a spoofer cannot make the application blame an address */
+            sk->stats.handshakes_failed++;
+            ss_release(sk, s);
+            return 0;
+        }
         if (rc < 0) {
             return ss_fail(sk, s, rc);
         }
         int events = ss_established(sk, s);
         if (s->state == SOCK_SECURE_ST_OPEN && sk->drv->pending(s->drv)) {
+            events += ss_read_ready(sk, s);
+        }
+        if (ss_take_early(sk, s)) { /* a record that overtook the Finished */
             events += ss_read_ready(sk, s);
         }
         return events;
@@ -592,8 +700,12 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     if (old != NULL) {
         s->flags |= SF_RESTART;
     }
+    if (!ss_stream(sk) && !verified) {
+        s->flags |= SF_UNVERIFIED; /* for this first step only */
+    }
     ss_feed(s, sk->rx, len);
     events += ss_step(sk, s);
+    s->flags &= (uint16_t)~SF_UNVERIFIED;
     if (!ss_stream(sk) && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {
         /* the stack kept the hello without answering (e.g. an unexpected message_seq or a
          * cookie it did not issue): no state for an unverified peer */
@@ -625,6 +737,9 @@ static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
         }
         ss_refuse(sk, from);
         return 0;
+    }
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_keep_early(sk, s, len)) {
+        return 0; /* application data ahead of the Finished: kept for after the handshake */
     }
     ss_feed(s, sk->rx, len);
     int events = (s->flags & SF_UNREAD) ? 0 : ss_step(sk, s); /* else kept until it is read */
@@ -1030,6 +1145,11 @@ int sock_secure_process(sock_secure_t *sk)
             ss_hold(sk, s);
         }
     }
+    sock_secure_session_t *e = ss_early_session(sk); /* one that waited for a record to be read */
+    if (e != NULL && ss_take_early(sk, e)) {
+        events += ss_read_ready(sk, e);
+        ss_hold(sk, e);
+    }
     for (unsigned n = 0; n < SS_PROCESS_BUDGET && sk->held == NULL && sk->open; n++) {
         sock_ep_t from;
         from.family = SOCK_AF_UNSPEC;
@@ -1063,6 +1183,10 @@ uint32_t sock_secure_next_timeout(const sock_secure_t *sk)
     }
     if (sk->held != NULL && !(sk->held->flags & SF_UNREAD)) {
         return 0; /* input read earlier waits to be processed */
+    }
+    const sock_secure_session_t *e = ss_early_session(sk);
+    if (e != NULL && e->state == SOCK_SECURE_ST_OPEN) {
+        return 0; /* a record kept from before the handshake's end waits to be processed */
     }
     uint64_t now = ss_now(sk);
     uint64_t next = UINT64_MAX;

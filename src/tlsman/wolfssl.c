@@ -43,6 +43,13 @@
  *   session issued: handshake() returns SOCK_SECURE_E_HELLO_VERIFY and the core frees the
  *   session, exactly as with mbedTLS. (wolfSSL_CTX_SetGenCookie is not consulted by 5.5.4's
  *   DTLS 1.2 server.)
+ * - ClientHellos without extensions (RFC 5246 §7.4.1.2 allows them; node-dtls-client sends
+ *   them): refused with a fatal decode_error. wolfSSL 5.5.4 runs every DTLS ClientHello through
+ *   its stateless cookie parser first (src/dtls.c ParseClientHello, at the top of DoClientHello,
+ *   with no way to skip it for DTLS), and that parser requires the two-byte extensions length.
+ *   The driver cannot help: adding an empty extensions block would change the hello wolfSSL
+ *   hashes into the Finished, and the client hashes what it sent. Fixed upstream in 5.6.4
+ *   (wolfSSL pull request 6635). The core keeps no state for the refused hello.
  * - Wrong PSK: a DTLS record that fails to decrypt is dropped silently by wolfSSL (RFC 6347
  *   §4.1.2.7 allows it), so the peer's Finished under a different key would leave the handshake
  *   waiting until the core's retransmission budget ran out. The driver notices it instead: the

@@ -33,13 +33,17 @@ static uint64_t now_ms;
 static node_t server, client;
 static const tlsman_driver_t *backend;
 static bool server_up; /* whether the idle hook runs the server */
+static const char *send_on_connect; /* the server sends this from its CONNECTED event */
 
 static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
                      int err, void *arg)
 {
-    (void)sock;
-    (void)s;
     events_t *e = arg;
+    if (ev == SOCK_SECURE_EV_CONNECTED && send_on_connect != NULL && sock == &server.sock) {
+        /* the server's first record leaves right behind its Finished */
+        CHECK_EQ(sock_secure_send(s, send_on_connect, strlen(send_on_connect)),
+                 (int)strlen(send_on_connect));
+    }
     switch (ev) {
     case SOCK_SECURE_EV_CONNECTED: e->connected++; break;
     case SOCK_SECURE_EV_DATA: e->data++; break;
@@ -485,6 +489,116 @@ static void blocking_connect_to_nobody_times_out(void)
     sock_close(&client.mem.base);
 }
 
+/* The server's last flight (ChangeCipherSpec + Finished, in however many datagrams the stack
+ * sends it) is held back by the net's filter: while `hold_final` is set, every datagram from the
+ * server whose first record is a ChangeCipherSpec or an epoch-1 handshake record is kept here
+ * instead of delivered; everything else passes. */
+static bool hold_final;
+static uint8_t held_dg[4][CONFIG_SOCK_SECURE_MAX_DATAGRAM];
+static size_t held_len[4];
+static int held_count;
+
+static int hold_server_finished(void *arg, const sock_ep_t *from, const sock_ep_t *to,
+                                uint8_t *data, size_t *len)
+{
+    (void)arg;
+    (void)to;
+    bool final = *len >= 13 && (data[0] == 20 || (data[0] == 22 && (data[3] | data[4]) != 0));
+    if (!hold_final || !final || !sock_ep_equal(from, &server.mem.addr) || held_count == 4) {
+        return SOCK_MEM_DELIVER;
+    }
+    memcpy(held_dg[held_count], data, *len);
+    held_len[held_count++] = *len;
+    return SOCK_MEM_DROP;
+}
+
+/* Handshake with the server's last flight held back; the server sends a record from its
+ * CONNECTED event, which reaches the client before the Finished it cannot yet process. */
+static sock_secure_session_t *handshake_with_finished_held(void)
+{
+    setup(&psk_a);
+    held_count = 0;
+    hold_final = true;
+    send_on_connect = "sent right after the Finished";
+    net.filter = hold_server_finished;
+    sock_secure_session_t *cs = handshake();
+    send_on_connect = NULL;
+    hold_final = false;
+    CHECK(held_count >= 1);
+    CHECK_EQ(server.ev.connected, 1);
+    CHECK_EQ(client.ev.connected, 0); /* it has the record, not the Finished */
+    CHECK_EQ(client.ev.data, 0);
+    return cs;
+}
+
+/* The client then gets the record exactly once, after its handshake. */
+static void early_record_is_delivered_once(sock_secure_session_t *cs)
+{
+    const char *want = "sent right after the Finished";
+    CHECK_EQ(client.ev.connected, 1);
+    CHECK_EQ(client.ev.data, 1);
+    uint8_t buf[64];
+    sock_secure_session_t *from = NULL;
+    CHECK_EQ(sock_secure_recv(&client.sock, &from, buf, sizeof(buf), 0), (int)strlen(want));
+    CHECK_MEM(buf, want, strlen(want));
+    CHECK(from == cs);
+    for (int i = 0; i < 3; i++) {
+        tick();
+    }
+    CHECK_EQ(sock_secure_recv(&client.sock, &from, buf, sizeof(buf), 0), -EAGAIN);
+    CHECK_EQ(client.ev.data, 1);
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(cs, &info), 0);
+    CHECK_EQ(info.records_in, 1);
+    /* and the session goes on both ways */
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(ss != NULL);
+    CHECK_EQ(sock_secure_send(cs, "ping", 4), 4);
+    pump();
+    from = NULL;
+    CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), 4);
+    CHECK_EQ(sock_secure_send(ss, "pong", 4), 4);
+    pump();
+    from = NULL;
+    CHECK_EQ(sock_secure_recv(&client.sock, &from, buf, sizeof(buf), 0), 4);
+    CHECK_MEM(buf, "pong", 4);
+}
+
+/* RFC 6347 §4.1.2.7: a record of the next epoch that arrives before the Finished may be
+ * buffered. The server's Finished is delayed past its first application record: the client
+ * keeps the record and delivers it once its handshake is done. */
+static void record_overtaking_a_delayed_finished_is_delivered_after_the_handshake(void)
+{
+    sock_secure_session_t *cs = handshake_with_finished_held();
+    REQUIRE(cs != NULL);
+    for (int i = 0; i < held_count; i++) { /* the Finished arrives late */
+        CHECK_EQ(sock_mem_inject(&client.mem, &server.mem.addr, held_dg[i], held_len[i]),
+                 (int)held_len[i]);
+    }
+    pump();
+    early_record_is_delivered_once(cs);
+    net.filter = NULL;
+    teardown();
+}
+
+/* The same with the Finished lost: the client retransmits its flight, the server resends its
+ * own, and the record that overtook it is still delivered, once. */
+static void record_overtaking_a_lost_finished_is_delivered_after_the_handshake(void)
+{
+    sock_secure_session_t *cs = handshake_with_finished_held();
+    REQUIRE(cs != NULL);
+    for (int i = 0; i < 5 && client.ev.connected == 0; i++) {
+        tick();
+    }
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(cs, &info), 0);
+    CHECK(info.retransmits >= 1);
+    early_record_is_delivered_once(cs);
+    net.filter = NULL;
+    teardown();
+}
+
 int main(void)
 {
     backend = tu_backend(TLSMAN_CAP_DTLS | TLSMAN_CAP_PSK);
@@ -501,5 +615,7 @@ int main(void)
     RUN(close_notify_reaches_the_peer);
     RUN(blocking_connect_and_recv_with_timeouts);
     RUN(blocking_connect_to_nobody_times_out);
+    RUN(record_overtaking_a_delayed_finished_is_delivered_after_the_handshake);
+    RUN(record_overtaking_a_lost_finished_is_delivered_after_the_handshake);
     return tu_exit();
 }

@@ -99,7 +99,7 @@ static void cli_usage(FILE *out)
 {
     fprintf(out,
             "usage: ssock client [--tls] [--backend NAME] HOST:PORT\n"
-            "                    (--psk IDENTITY:HEXKEY | --ca FILE) [options]\n"
+            "                    (--psk IDENTITY:HEXKEY | --psk-file FILE | --ca FILE) [options]\n"
             "\n"
             "Connect to a DTLS 1.2 server, send each line of stdin as one record (without the\n"
             "newline) and print each record received as one line on stdout. At the end of stdin,\n"
@@ -119,6 +119,8 @@ static void cli_usage(FILE *out)
             "  --backend NAME     the (D)TLS stack to use, e.g. mbedtls or wolfssl (default:\n"
             "                     the first one 'ssock --version' lists that can do it)\n"
             "  --psk ID:HEXKEY    the pre-shared key (1..%d bytes as an even number of hex digits)\n"
+            "  --psk-file FILE    the key from FILE: its first ID:HEXKEY line (blank lines and\n"
+            "                     '#' comments skipped); FILE must be mode 0600 or stricter\n"
             "  --ca FILE          CA certificate(s) the server's certificate must chain to\n"
             "  --cert FILE        our certificate (chain), for servers that ask for one\n"
             "  --key FILE         its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
@@ -139,13 +141,17 @@ static void cli_usage(FILE *out)
             "  -v                 report the handshake and the close on stderr\n"
             "  -h, --help         this text\n"
             "\n"
+            "Without --psk or --psk-file, the environment variable SSOCK_PSK=ID:HEXKEY gives\n"
+            "the key. A key shorter than %d bytes is taken with a warning; no key is ever\n"
+            "printed.\n"
+            "\n"
             "DTLS: a line longer than the largest record the session can carry is an error.\n"
             "exit status: 0 ok, 1 usage error, 2 handshake failed (TLS: also the server closing\n"
             "the connection during the handshake), 3 no answer (TLS: also the server not\n"
             "taking our data for --timeout ms), 4 other error (TLS: also \"cannot connect to\n"
             "HOST:PORT: connection refused\", and a connection that ends without close_notify)\n",
             SSOCK_DEFAULT_PORT, SSOCK_DEFAULT_TLS_PORT, CONFIG_SOCK_SECURE_PSK_KEY_MAX,
-            SSOCK_DEFAULT_REPLY_TIMEOUT_MS, SSOCK_DEFAULT_TLS_HANDSHAKE_MS);
+            SSOCK_DEFAULT_REPLY_TIMEOUT_MS, SSOCK_DEFAULT_TLS_HANDSHAKE_MS, SSOCK_PSK_MIN_BYTES);
 }
 
 /* Parse the options. @return -1 to go on, else the exit status to return. */
@@ -169,6 +175,16 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
                 return ssock_usage_error(a.cmd, "--psk: a client uses one key");
             }
             if (ssock_parse_psk(a.cmd, &o->keys, val) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--psk-file", &val)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            if (o->keys.count > 0) {
+                return ssock_usage_error(a.cmd, "--psk-file: a client uses one key");
+            }
+            if (ssock_psk_file(a.cmd, &o->keys, val, true) < 0) {
                 return SSOCK_EXIT_USAGE;
             }
         } else if ((m = ssock_cert_opt(&a, &o->certs, true)) != 0) {
@@ -221,10 +237,14 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
                                                       : "--key needs --cert (raw public keys "
                                                         "are not supported)");
     }
+    if (o->keys.count == 0 && ssock_psk_env(a.cmd, &o->keys) < 0) {
+        return SSOCK_EXIT_USAGE;
+    }
     if (o->keys.count == 0 && o->certs.ca == NULL &&
         o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
-        return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY or --ca FILE (to verify the "
-                                 "server's certificate) is required");
+        return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY (or --psk-file FILE, or "
+                                 SSOCK_PSK_ENV ") or --ca FILE (to verify the server's "
+                                 "certificate) is required");
     }
     if (o->certs.ca == NULL && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
                                 o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {

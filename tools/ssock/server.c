@@ -74,7 +74,7 @@ static void srv_usage(FILE *out)
 {
     fprintf(out,
             "usage: ssock server [--tls] [--backend NAME] (--psk IDENTITY:HEXKEY |\n"
-            "                    --cert FILE --key FILE) [options]\n"
+            "                    --psk-file FILE | --cert FILE --key FILE) [options]\n"
             "\n"
             "Accept DTLS 1.2 sessions on a UDP port and print each record received on stdout,\n"
             "one line per record. With --psk and --cert together, each client gets a suite of\n"
@@ -93,6 +93,8 @@ static void srv_usage(FILE *out)
             "  --psk ID:HEXKEY     a pre-shared key clients may use; repeatable (up to %d)\n"
             "                      key: 1..%d bytes as an even number of hex digits\n"
             "                      (ID may contain ':'; the last one starts the key)\n"
+            "  --psk-file FILE     keys from FILE, one ID:HEXKEY per line (blank lines and\n"
+            "                      '#' comments skipped); FILE must be mode 0600 or stricter\n"
             "  --psk-hint HINT     identity hint sent to clients (a backend with PSK_HINT in\n"
             "                      'ssock --version'; mbedTLS 2.28 cannot send one)\n"
             "  --cert FILE         the server's certificate (chain), PEM or DER\n"
@@ -115,13 +117,17 @@ static void srv_usage(FILE *out)
             "                      stderr: the peer and the byte count)\n"
             "  -h, --help          this text\n"
             "\n"
+            "Without --psk or --psk-file, the environment variable SSOCK_PSK=ID:HEXKEY gives\n"
+            "a key. Keys shorter than %d bytes are taken with a warning; no key is ever printed.\n"
+            "\n"
             "SIGINT/SIGTERM close every session (close_notify) and exit 0. Failed handshakes\n"
             "are reported on stderr (with the alert and a hint), with or without -v.\n"
             "exit status: 0 ok, 1 usage error, 4 other error (cannot listen, stdout failed);\n"
             "with --once, how the first established session ended: 0 close_notify, 2 a\n"
             "(D)TLS failure, 3 timed out, 4 other (TLS: closed or reset without close_notify)\n",
             SSOCK_DEFAULT_PORT, SSOCK_DEFAULT_TLS_PORT, SSOCK_MAX_PSKS,
-            CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_MAX_SESSIONS, SSOCK_DEFAULT_SESSIONS);
+            CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_MAX_SESSIONS, SSOCK_DEFAULT_SESSIONS,
+            SSOCK_PSK_MIN_BYTES);
 }
 
 /* Parse the options. @return -1 to go on, else the exit status to return. */
@@ -152,6 +158,10 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
             o->backend = val;
         } else if ((m = ssock_opt(&a, "--psk", &val)) != 0) {
             if (m < 0 || ssock_parse_psk(a.cmd, &o->keys, val) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--psk-file", &val)) != 0) {
+            if (m < 0 || ssock_psk_file(a.cmd, &o->keys, val, false) < 0) {
                 return SSOCK_EXIT_USAGE;
             }
         } else if ((m = ssock_cert_opt(&a, &o->certs, false)) != 0) {
@@ -211,9 +221,12 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
                                                       : "--key needs --cert (raw public keys "
                                                         "are not supported)");
     }
+    if (o->keys.count == 0 && ssock_psk_env(a.cmd, &o->keys) < 0) {
+        return SSOCK_EXIT_USAGE;
+    }
     if (o->keys.count == 0 && o->certs.cert == NULL) {
-        return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY or --cert FILE --key FILE is "
-                                 "required");
+        return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY (or --psk-file FILE, or "
+                                 SSOCK_PSK_ENV ") or --cert FILE --key FILE is required");
     }
     if (o->certs.ca == NULL && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
                                 o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {

@@ -45,6 +45,15 @@
 /** How many --psk options a server accepts. */
 #define SSOCK_MAX_PSKS 16
 
+/** Keys shorter than this (bytes) are taken with a warning (128 bits). */
+#define SSOCK_PSK_MIN_BYTES 16
+
+/** Largest --psk-file (bytes): 16 lines of the longest identity and key, with room for comments. */
+#define SSOCK_PSK_FILE_MAX 16384
+
+/** The environment variable a key can be given in (same syntax as --psk). */
+#define SSOCK_PSK_ENV "SSOCK_PSK"
+
 /** Client: default --timeout, in ms, to wait for replies after the end of stdin. */
 #define SSOCK_DEFAULT_REPLY_TIMEOUT_MS 2000
 
@@ -141,6 +150,25 @@ int ssock_parse_u32(const char *cmd, const char *opt, const char *text, uint32_t
  * @return 0, or -1 after a usage error.
  */
 int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text);
+
+/**
+ * Read keys from @p path (--psk-file): one IDENTITY:HEXKEY per line, as with --psk; blank lines
+ * and lines starting with '#' are skipped, spaces around a line ignored. The file must be a
+ * regular file that neither group nor others may access (mode 0600 or stricter, as ssh wants of
+ * private keys). @p first_only: take the first key line and ignore the rest (a client). Keys under
+ * SSOCK_PSK_MIN_BYTES get a warning on stderr. The file's text is wiped before returning; no
+ * message shows a key.
+ * @return 0, or -1 after printing the error (e.g. "keys: permissions 0644 are too open; chmod
+ *         600 keys").
+ */
+int ssock_psk_file(const char *cmd, ssock_keys_t *keys, const char *path, bool first_only);
+
+/**
+ * Take the key in the environment variable SSOCK_PSK (IDENTITY:HEXKEY, as --psk), if set; its hex
+ * digits are overwritten in the environment.
+ * @return 1 if a key was taken, 0 if the variable is not set, -1 after printing an error.
+ */
+int ssock_psk_env(const char *cmd, ssock_keys_t *keys);
 
 /**
  * Is the current argument one of --cert, --key, --ca, --verify (and, if @p client, --servername)?

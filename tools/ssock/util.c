@@ -3,6 +3,7 @@
  * @brief ssock: argument parsing, credentials, error reporting, signals, event-loop helpers.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -12,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ssock.h"
 
@@ -113,7 +116,11 @@ static int ssock_hex_digit(char c)
     return -1;
 }
 
-int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text)
+/* Parse "IDENTITY:HEXKEY" from @p text into the next slot of @p keys; @p origin names where the
+ * text came from in messages ("--psk", "SSOCK_PSK", "--psk-file F line N"). The hex digits are
+ * overwritten with 'x' whatever happens. */
+static int ssock_parse_psk_from(const char *cmd, ssock_keys_t *keys, char *text,
+                                const char *origin)
 {
     char *colon = strrchr(text, ':');
     size_t id_len;
@@ -121,7 +128,8 @@ int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text)
     size_t slot = keys->count;
 
     if (colon == NULL) {
-        ssock_usage_error(cmd, "--psk: expected IDENTITY:HEXKEY");
+        memset(text, 'x', strlen(text)); /* it may be a bare key */
+        ssock_usage_error(cmd, "%s: expected IDENTITY:HEXKEY", origin);
         return -1;
     }
     id_len = (size_t)(colon - text);
@@ -129,27 +137,27 @@ int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text)
     /* Whatever happens next, do not leave the key text in the process arguments. */
     if (slot >= SSOCK_MAX_PSKS) {
         memset(colon + 1, 'x', hex_len);
-        ssock_usage_error(cmd, "--psk: at most %d keys", SSOCK_MAX_PSKS);
+        ssock_usage_error(cmd, "%s: at most %d keys", origin, SSOCK_MAX_PSKS);
         return -1;
     }
     if (id_len == 0 || id_len > CONFIG_SOCK_SECURE_PSK_ID_MAX) {
         memset(colon + 1, 'x', hex_len);
-        ssock_usage_error(cmd, "--psk: the identity must be 1 to %d bytes (got %zu)",
+        ssock_usage_error(cmd, "%s: the identity must be 1 to %d bytes (got %zu)", origin,
                           CONFIG_SOCK_SECURE_PSK_ID_MAX, id_len);
         return -1;
     }
     for (size_t i = 0; i < hex_len; i++) {
         if (ssock_hex_digit(colon[1 + i]) < 0) {
             memset(colon + 1, 'x', hex_len);
-            ssock_usage_error(cmd, "--psk '%.*s:...': the key must be hex digits only "
-                              "(character %zu is not)", (int)id_len, text, i + 1);
+            ssock_usage_error(cmd, "%s '%.*s:...': the key must be hex digits only "
+                              "(character %zu is not)", origin, (int)id_len, text, i + 1);
             return -1;
         }
     }
     if (hex_len == 0 || hex_len % 2 != 0 || hex_len / 2 > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
         memset(colon + 1, 'x', hex_len);
-        ssock_usage_error(cmd, "--psk '%.*s:...': the key must be an even number of hex digits, "
-                          "1 to %d bytes (got %zu digits)", (int)id_len, text,
+        ssock_usage_error(cmd, "%s '%.*s:...': the key must be an even number of hex digits, "
+                          "1 to %d bytes (got %zu digits)", origin, (int)id_len, text,
                           CONFIG_SOCK_SECURE_PSK_KEY_MAX, hex_len);
         return -1;
     }
@@ -164,9 +172,14 @@ int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text)
     for (size_t k = 0; k < slot; k++) {
         if (keys->psk[k].identity_len == id_len && memcmp(keys->psk[k].identity, text, id_len) == 0) {
             ssock_wipe(keys->key[slot], sizeof keys->key[slot]);
-            ssock_usage_error(cmd, "--psk: identity '%.*s' given twice", (int)id_len, text);
+            ssock_usage_error(cmd, "%s: identity '%.*s' given twice", origin, (int)id_len, text);
             return -1;
         }
+    }
+    if (hex_len / 2 < SSOCK_PSK_MIN_BYTES) {
+        fprintf(stderr, "ssock %s: warning: %s '%.*s:...': the key is only %zu bytes; use at "
+                "least %d random bytes (%d hex digits)\n", cmd, origin, (int)id_len, text,
+                hex_len / 2, SSOCK_PSK_MIN_BYTES, 2 * SSOCK_PSK_MIN_BYTES);
     }
     keys->psk[slot].identity = keys->identity[slot];
     keys->psk[slot].identity_len = id_len;
@@ -174,6 +187,129 @@ int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text)
     keys->psk[slot].key_len = hex_len / 2;
     keys->count = slot + 1;
     return 0;
+}
+
+int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text)
+{
+    return ssock_parse_psk_from(cmd, keys, text, "--psk");
+}
+
+int ssock_psk_env(const char *cmd, ssock_keys_t *keys)
+{
+    char *text = getenv(SSOCK_PSK_ENV);
+
+    if (text == NULL) {
+        return 0;
+    }
+    /* the digits are overwritten in the environment itself (/proc/PID/environ) */
+    return ssock_parse_psk_from(cmd, keys, text, SSOCK_PSK_ENV) < 0 ? -1 : 1;
+}
+
+/* Read all of @p fd (at most max - 1 bytes, NUL-terminated). @return the length, -1 on error,
+ * -2 if it is larger. */
+static ssize_t ssock_read_all(int fd, char *buf, size_t max)
+{
+    size_t len = 0;
+
+    for (;;) {
+        ssize_t n = read(fd, buf + len, max - 1 - len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return -1;
+        }
+        if (n == 0) {
+            break;
+        }
+        len += (size_t)n;
+        if (len == max - 1) {
+            char extra;
+            n = read(fd, &extra, 1);
+            if (n != 0) {
+                return n < 0 ? -1 : -2;
+            }
+            break;
+        }
+    }
+    buf[len] = '\0';
+    return (ssize_t)len;
+}
+
+/* Parse the lines of a key file (text, NUL-terminated) into @p keys. */
+static int ssock_psk_lines(const char *cmd, ssock_keys_t *keys, char *text, const char *path,
+                           bool first_only)
+{
+    unsigned line_no = 0;
+    size_t found = 0;
+
+    for (char *line = text; line != NULL && *line != '\0';) {
+        char *end = strchr(line, '\n');
+        char *next = end != NULL ? end + 1 : NULL;
+        char origin[64 + PATH_MAX];
+
+        if (end == NULL) {
+            end = line + strlen(line);
+        }
+        line_no++;
+        while (end > line && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+        *end = '\0';
+        while (*line == ' ' || *line == '\t') {
+            line++;
+        }
+        if (*line != '\0' && *line != '#' && !(first_only && found > 0)) {
+            snprintf(origin, sizeof origin, "--psk-file %s line %u", path, line_no);
+            if (ssock_parse_psk_from(cmd, keys, line, origin) < 0) {
+                return -1;
+            }
+            found++;
+        }
+        line = next;
+    }
+    if (found == 0) {
+        ssock_usage_error(cmd, "--psk-file %s: no IDENTITY:HEXKEY line in it", path);
+        return -1;
+    }
+    return 0;
+}
+
+int ssock_psk_file(const char *cmd, ssock_keys_t *keys, const char *path, bool first_only)
+{
+    static char text[SSOCK_PSK_FILE_MAX]; /* one file at a time; wiped before return */
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_NOCTTY);
+    int rc = -1;
+
+    if (fd < 0) {
+        ssock_usage_error(cmd, "--psk-file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) < 0) {
+        ssock_usage_error(cmd, "--psk-file %s: %s", path, strerror(errno));
+    } else if (!S_ISREG(st.st_mode)) {
+        ssock_usage_error(cmd, "--psk-file %s: not a regular file", path);
+    } else if ((st.st_mode & 077) != 0) {
+        /* like ssh with private keys: other users must not read (or replace) the keys */
+        fprintf(stderr, "ssock %s: %s: permissions %04o are too open; chmod 600 %s\n", cmd, path,
+                (unsigned)(st.st_mode & 07777), path);
+    } else {
+        ssize_t n = ssock_read_all(fd, text, sizeof text);
+        if (n == -2) {
+            ssock_usage_error(cmd, "--psk-file %s: larger than %d bytes", path,
+                              SSOCK_PSK_FILE_MAX - 1);
+        } else if (n < 0) {
+            ssock_usage_error(cmd, "--psk-file %s: %s", path, strerror(errno));
+        } else if (memchr(text, '\0', (size_t)n) != NULL) {
+            ssock_usage_error(cmd, "--psk-file %s: not a text file (NUL byte)", path);
+        } else {
+            rc = ssock_psk_lines(cmd, keys, text, path, first_only);
+        }
+    }
+    ssock_wipe(text, sizeof text);
+    close(fd);
+    return rc;
 }
 
 /* ---- certificates ----------------------------------------------------------------------------- */
