@@ -769,6 +769,23 @@ static void attack_tick(void)
     }
 }
 
+/* The application's view of refusals (refused_cb). */
+static uint32_t refused_seen, refused_legit;
+static void on_refused(sock_secure_t *sock, const sock_ep_t *peer, sock_secure_refusal_t why,
+                       void *arg)
+{
+    (void)sock;
+    (void)arg;
+    refused_seen++;
+    refused_legit += !is_attacker(peer);
+    CHECK(why >= SOCK_SECURE_REFUSED_PER_ADDR && why <= SOCK_SECURE_REFUSED_TABLE_FULL);
+}
+
+static void tweak_refused(sock_secure_config_t *cfg)
+{
+    cfg->refused_cb = on_refused;
+}
+
 /* Handshakes the attacking addresses hold on the server now. */
 static int attacker_half_open(int *most_one_addr)
 {
@@ -812,7 +829,8 @@ static void lockout_run(int addrs, int min_percent)
     reset_net();
     memset(&attack, 0, sizeof(attack));
     attack.addrs = addrs;
-    server_open(LOCKOUT_SLOTS, 1, NULL); /* the defaults; client 0's identity */
+    refused_seen = refused_legit = 0;
+    server_open(LOCKOUT_SLOTS, 1, tweak_refused); /* the defaults; client 0's identity */
     attack.hello_len = real_client_hello(attack.hello, sizeof(attack.hello));
     REQUIRE(attack.hello_len > 60);
     net.filter = attack_filter;
@@ -852,6 +870,10 @@ static void lockout_run(int addrs, int min_percent)
            st.drop_per_addr, st.drop_half_open, st.expired_stall);
     CHECK(percent >= min_percent);
     CHECK(attack.answered >= 400u * (unsigned)addrs); /* the attack ran all along */
+    /* the application heard of every refusal */
+    CHECK_EQ(refused_seen, st.drop_per_addr + st.drop_half_open + st.drop_table_full);
+    printf("  refused_cb: %u refusals, %u of them the legitimate client\n", refused_seen,
+           refused_legit);
     CHECK(most_one_addr <= CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR); /* the per-address cap */
     if (addrs * CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR > LOCKOUT_SLOTS) {
         CHECK(budget_full > 0);         /* they filled the half-open budget... */
