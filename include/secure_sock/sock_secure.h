@@ -246,8 +246,10 @@ struct sock_secure_session {
     uint64_t deadline_ms;
     uint64_t started_ms;
     uint64_t active_ms;
-    uint64_t progress_ms;
-    uint32_t handshake_ms;
+    union {                   /* one word for both: no RAM per session for admission */
+        uint32_t handshake_ms; /* OPEN, CLOSED: the handshake's duration */
+        uint32_t progress_ms;  /* HANDSHAKE: last progress, ms after started_ms */
+    };
     tlsman_info_t closed_info;
     const uint8_t *rx;
     size_t rx_len;

@@ -75,6 +75,18 @@ static uint64_t ss_now(const sock_secure_t *sk)
     return sk->cfg.clock(sk->cfg.clock_arg);
 }
 
+/* A handshake's last progress (its start, or the peer's latest flight), and noting one now. */
+static uint64_t ss_progress(const sock_secure_session_t *s)
+{
+    return s->started_ms + s->progress_ms;
+}
+
+static void ss_note_progress(sock_secure_session_t *s, uint64_t now)
+{
+    uint64_t d = now - s->started_ms;
+    s->progress_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
 static uint64_t ss_deadline(const sock_secure_t *sk, uint32_t timeout_ms)
 {
     if (timeout_ms == 0) {
@@ -164,7 +176,9 @@ static void ss_io_timer(void *ctx, bool run)
         s->flags &= (uint16_t)~SF_TIMER;
         s->rto_ms = sk->cfg.hs_timeout_initial_ms;
         s->flight_retx = 0;
-        s->progress_ms = ss_now(sk);
+        if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+            ss_note_progress(s, ss_now(sk));
+        }
     }
 }
 
@@ -263,8 +277,7 @@ static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t
     s->remote = *remote;
     s->rto_ms = sk->cfg.hs_timeout_initial_ms;
     s->started_ms = ss_now(sk);
-    s->active_ms = s->started_ms;
-    s->progress_ms = s->started_ms;
+    s->active_ms = s->started_ms; /* progress_ms 0: the start */
     ss_peer_id(remote, peer_id);
     int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, peer_id, sizeof(peer_id));
     if (rc == 0 && server_name != NULL) {
@@ -307,6 +320,7 @@ static void ss_end(sock_secure_t *sk, sock_secure_session_t *s, int err)
 {
     if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
         sk->stats.handshakes_failed++;
+        s->handshake_ms = 0; /* it never completed (the word held progress_ms) */
     }
     ss_free_state(sk, s);
     s->state = SOCK_SECURE_ST_CLOSED;
@@ -433,7 +447,7 @@ static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
         if (ss_stream(sk) && fed && s->dgrams_out != out) {
             /* TLS has no retransmission: output in answer to input means the stack took the
              * peer's next flight (bytes of an unfinished message produce none) */
-            s->progress_ms = ss_now(sk);
+            ss_note_progress(s, ss_now(sk));
         }
         if (rc == -EAGAIN) {
             return 0;
@@ -633,11 +647,11 @@ static sock_secure_session_t *ss_victim(sock_secure_t *sk, size_t n_new)
             continue;
         }
         size_t n = ss_half_open_at(sk, &s->remote);
-        bool stalled = now - s->progress_ms >= sk->cfg.hs_timeout_initial_ms;
+        bool stalled = now - ss_progress(s) >= sk->cfg.hs_timeout_initial_ms;
         if (!stalled && n < n_new + 2) {
             continue;
         }
-        if (best == NULL || n > best_n || (n == best_n && s->progress_ms < best->progress_ms)) {
+        if (best == NULL || n > best_n || (n == best_n && ss_progress(s) < ss_progress(best))) {
             best = s;
             best_n = n;
         }
@@ -837,8 +851,8 @@ static uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s)
             s->started_ms + sk->cfg.handshake_deadline_ms < due) {
             due = s->started_ms + sk->cfg.handshake_deadline_ms;
         }
-        if (sk->cfg.handshake_stall_ms > 0 && s->progress_ms + sk->cfg.handshake_stall_ms < due) {
-            due = s->progress_ms + sk->cfg.handshake_stall_ms;
+        if (sk->cfg.handshake_stall_ms > 0 && ss_progress(s) + sk->cfg.handshake_stall_ms < due) {
+            due = ss_progress(s) + sk->cfg.handshake_stall_ms;
         }
     }
     if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
@@ -879,7 +893,7 @@ static int ss_run_timers(sock_secure_t *sk)
             events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
         } else if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
                    sk->cfg.handshake_stall_ms > 0 &&
-                   now - s->progress_ms >= sk->cfg.handshake_stall_ms) {
+                   now - ss_progress(s) >= sk->cfg.handshake_stall_ms) {
             events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_stall);
         } else if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
                    now - s->active_ms >= sk->cfg.idle_timeout_ms) {
@@ -1569,7 +1583,7 @@ int sock_secure_session_info(const sock_secure_session_t *s, sock_secure_session
     info->alert_origin = ti.alert_origin;
     info->verify = ti.verify;
     info->last_error = s->last_error;
-    info->handshake_ms = s->handshake_ms;
+    info->handshake_ms = s->state == SOCK_SECURE_ST_HANDSHAKE ? 0 : s->handshake_ms;
     info->retransmits = s->retransmits;
     info->bytes_in = s->bytes_in;
     info->bytes_out = s->bytes_out;
