@@ -129,7 +129,7 @@ static int ss_io_send(void *ctx, const uint8_t *buf, size_t len)
 {
     sock_secure_session_t *s = ctx;
     sock_secure_t *sk = s->owner;
-    if ((s->flags & SF_PROBE) && !ss_is_hello_verify(buf, len)) {
+    if (CONFIG_SOCK_SECURE_SERVER && (s->flags & SF_PROBE) && !ss_is_hello_verify(buf, len)) {
         s->flags |= SF_PROBE_OUT; /* the stack's first flight: it took the cookie (ss_probe) */
         return (int)len;
     }
@@ -176,7 +176,7 @@ static void ss_io_timer(void *ctx, bool run)
         s->flags &= (uint16_t)~SF_TIMER;
         s->rto_ms = sk->cfg.hs_timeout_initial_ms;
         s->flight_retx = 0;
-        if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        if (ss_server(sk) && s->state == SOCK_SECURE_ST_HANDSHAKE) {
             ss_note_progress(s, ss_now(sk));
         }
     }
@@ -444,7 +444,7 @@ static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
         bool fed = s->rx != NULL;
         uint32_t out = s->dgrams_out;
         int rc = sk->drv->handshake(s->drv);
-        if (ss_stream(sk) && fed && s->dgrams_out != out) {
+        if (ss_server(sk) && ss_stream(sk) && fed && s->dgrams_out != out) {
             /* TLS has no retransmission: output in answer to input means the stack took the
              * peer's next flight (bytes of an unfinished message produce none) */
             ss_note_progress(s, ss_now(sk));
