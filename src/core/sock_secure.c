@@ -19,8 +19,6 @@
 #define SF_CLOSING 0x40u /* streams: session_close() called, output still being flushed */
 #define SF_NOTIFIED 0x80u /* streams: close_notify handed to the stack */
 #define SF_UNREAD  0x100u /* a decrypted record waits for the application */
-#define SF_PROBE   0x200u /* ss_probe(): output other than a HelloVerifyRequest is held back */
-#define SF_PROBE_OUT 0x400u /* ... and the stack produced some: it accepted the cookie */
 
 /* Datagrams handled per process() call, so a flood cannot keep it from returning. */
 #define SS_PROCESS_BUDGET 64u
@@ -118,21 +116,10 @@ static int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_even
 
 /* ---- the core's side of the memory BIO (tlsman_io_t) ---------------------------------------- */
 
-/* A datagram that is a HelloVerifyRequest: epoch-0 handshake record, message type 3. */
-static bool ss_is_hello_verify(const uint8_t *d, size_t len)
-{
-    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR && ss_dtls_is_epoch0_handshake(d, len) &&
-           d[SS_DTLS_RECORD_HDR] == 3;
-}
-
 static int ss_io_send(void *ctx, const uint8_t *buf, size_t len)
 {
     sock_secure_session_t *s = ctx;
     sock_secure_t *sk = s->owner;
-    if (CONFIG_SOCK_SECURE_SERVER && (s->flags & SF_PROBE) && !ss_is_hello_verify(buf, len)) {
-        s->flags |= SF_PROBE_OUT; /* the stack's first flight: it took the cookie (ss_probe) */
-        return (int)len;
-    }
     int rc = sock_send(sk->cfg.transport, buf, len, &s->remote);
     if (rc > 0) {
         s->bytes_out += (uint64_t)rc;
@@ -702,13 +689,45 @@ static sock_secure_session_t *ss_make_room(sock_secure_t *sk, const sock_ep_t *f
     return s;
 }
 
+/* A datagram that is a HelloVerifyRequest: epoch-0 handshake record, message type 3. */
+static bool ss_is_hello_verify(const uint8_t *d, size_t len)
+{
+    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR && ss_dtls_is_epoch0_handshake(d, len) &&
+           d[SS_DTLS_RECORD_HDR] == 3;
+}
+
+/* The transport a probe session talks to: it passes a HelloVerifyRequest on to the real one and
+ * keeps anything else back, noting that the stack answered with its first flight. */
+typedef struct {
+    sock_t base; /* first: the core calls it through &base */
+    sock_t *real;
+    uint32_t forwarded; /* datagrams the real transport took */
+    bool answered;      /* the stack sent its first flight: it accepted the cookie */
+} ss_probe_sink_t;
+
+static int ss_probe_send(sock_t *t, const void *buf, size_t len, const sock_ep_t *to)
+{
+    ss_probe_sink_t *p = (ss_probe_sink_t *)t;
+    if (ss_is_hello_verify(buf, len)) {
+        int rc = sock_send(p->real, buf, len, to);
+        if (rc > 0) {
+            p->forwarded++;
+        }
+        return rc;
+    }
+    p->answered = true;
+    return (int)len; /* to the stack, it went out */
+}
+
+static const sock_ops_t ss_probe_ops = { .send = ss_probe_send };
+
 /*
  * Drivers that check cookies inside the stack, for a hello that cannot simply take a free slot:
- * run it through a session on the C stack whose output is held back unless it is a
- * HelloVerifyRequest, so that the stack tells whether the cookie holds while nothing is kept, and
- * nothing but that stateless answer is sent, for the peer. True if it held (the stack answered
- * with its first flight, which is discarded: admission then runs the hello again in the slot it
- * finds).
+ * run it through a session on the C stack whose transport passes on a HelloVerifyRequest and
+ * keeps anything else back, so that the stack tells whether the cookie holds while nothing is
+ * kept, and nothing but that stateless answer is sent, for the peer. True if it held (the stack
+ * answered with its first flight, which is discarded: admission then runs the hello again in the
+ * slot it finds). Only this path pays for it: the record path has no probe check.
  */
 static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_ep_t *from, size_t len)
 {
@@ -717,10 +736,15 @@ static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_ep_t *from, size_
         sk->stats.drop_table_full++; /* the stack could not set up a session */
         return false;
     }
-    p.flags |= SF_PROBE;
+    ss_probe_sink_t sink = { { &ss_probe_ops, sk->cfg.transport->flags }, sk->cfg.transport, 0,
+                             false };
+    uint32_t out = sk->stats.datagrams_out;
+    sk->cfg.transport = &sink.base;
     ss_feed(&p, sk->rx, len);
     int rc = sk->drv->handshake(p.drv);
-    bool verified = rc == -EAGAIN && (p.flags & SF_PROBE_OUT) != 0;
+    sk->cfg.transport = sink.real;
+    sk->stats.datagrams_out = out + sink.forwarded; /* what was held back did not go out */
+    bool verified = rc == -EAGAIN && sink.answered;
     if (rc == SOCK_SECURE_E_HELLO_VERIFY) {
         sk->stats.hello_verify_sent++;
     } else if (!verified) {
