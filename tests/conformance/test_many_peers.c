@@ -483,6 +483,41 @@ static void half_open_sessions_are_capped_displaced_once_stalled_and_expire_at_t
     sock_close(&server_mem.base);
 }
 
+/* A peer that stops after the cookie exchange is dropped at the stall deadline (default 8 s
+ * after the server's flight), long before the 30 s overall deadline; its retransmitted hellos
+ * (answered with the same flight again) are no progress. */
+static void a_stalled_handshake_is_dropped_at_the_stall_deadline(void)
+{
+    reset_net();
+    server_open(4, 1, NULL); /* the defaults */
+    stall_mask = 0x01;       /* client 0 never sees the ServerHello flight */
+    net.filter = drop_server_hello;
+    CHECK_EQ(client_open(0, NULL), -EINPROGRESS);
+    pump(1);
+    CHECK_EQ(server_stats().sessions_handshake, 1);
+    uint64_t t0 = now_ms;
+    while (now_ms - t0 < CONFIG_SOCK_SECURE_HS_STALL_MS - 100) {
+        now_ms += 100;
+        pump(1); /* the client retransmits its hello at 1, 3 and 7 s */
+    }
+    sock_secure_stats_t st = server_stats();
+    CHECK_EQ(st.sessions_handshake, 1); /* still there just before the deadline */
+    CHECK(st.retransmits >= 3);         /* the server resent its flight meanwhile */
+    CHECK_EQ(st.expired_stall, 0);
+    now_ms += 100;
+    CHECK_EQ(sock_secure_next_timeout(&server), 0);
+    pump(1);
+    st = server_stats();
+    CHECK_EQ(st.expired_stall, 1);
+    CHECK_EQ(st.expired_handshake, 0);
+    CHECK_EQ(server_ev.expired, 1);
+    CHECK_EQ(server_ev.last_err, -ETIMEDOUT);
+    net.filter = NULL;
+    client_close(0);
+    sock_secure_close(&server);
+    sock_close(&server_mem.base);
+}
+
 static void full_table_refuses_new_peers_by_default(void)
 {
     reset_net();
@@ -903,6 +938,7 @@ int main(void)
     RUN(fifty_clients_with_own_identities_echo_twenty_records_each);
     RUN(forged_hello_flood_never_displaces_established_peers);
     RUN(half_open_sessions_are_capped_displaced_once_stalled_and_expire_at_the_deadline);
+    RUN(a_stalled_handshake_is_dropped_at_the_stall_deadline);
     RUN(full_table_refuses_new_peers_by_default);
     RUN(full_table_evicts_the_least_recently_active_session);
     RUN(idle_sessions_are_closed_after_the_idle_timeout);
