@@ -50,6 +50,8 @@ enum sock_secure_error {
     SOCK_SECURE_E_CRED_MISMATCH = -1013, /**< the private key does not match the certificate */
     SOCK_SECURE_E_RESTARTED   = -1014, /**< the peer restarted: a new handshake from its address
                                             replaced this session (RFC 6347 §4.2.8) */
+    SOCK_SECURE_E_DISPLACED   = -1015, /**< the handshake had stalled and a new peer took its
+                                            slot (the server's half-open budget was full) */
 };
 
 /** @name Why a peer's certificate or key was not accepted (sock_secure_session_info().verify) */

@@ -72,19 +72,31 @@ typedef enum {
     SOCK_SECURE_EV_DATA = 2,      /**< a decrypted record waits: read it with sock_secure_recv() */
     SOCK_SECURE_EV_CLOSED = 3,    /**< the peer sent close_notify */
     SOCK_SECURE_EV_ERROR = 4,     /**< the session failed (handshake failure, timeout, alert) */
-    SOCK_SECURE_EV_EXPIRED = 5,   /**< we ended it: idle timeout or handshake deadline (err
-                                       -ETIMEDOUT) or eviction from a full table
-                                       (SOCK_SECURE_E_EVICTED) */
+    SOCK_SECURE_EV_EXPIRED = 5,   /**< we ended it: idle timeout, handshake deadline or a
+                                       handshake stalled past handshake_stall_ms (err
+                                       -ETIMEDOUT), eviction from a full table
+                                       (SOCK_SECURE_E_EVICTED), or a stalled handshake displaced
+                                       by a new peer (SOCK_SECURE_E_DISPLACED) */
 } sock_secure_event_t;
+
+/** Why a server turned a new peer away (sock_secure_refused_cb_t). */
+typedef enum {
+    SOCK_SECURE_REFUSED_PER_ADDR = 1,   /**< its address already holds max_half_open_per_addr
+                                             handshakes (counted in drop_per_addr) */
+    SOCK_SECURE_REFUSED_HALF_OPEN = 2,  /**< max_half_open handshakes run and none could be
+                                             displaced (drop_half_open) */
+    SOCK_SECURE_REFUSED_TABLE_FULL = 3, /**< every slot is busy and nothing could be displaced or
+                                             evicted (drop_table_full) */
+} sock_secure_refusal_t;
 
 /** What a server does when a verified new peer arrives and every slot is busy. */
 typedef enum {
     SOCK_SECURE_FULL_REFUSE = 0,    /**< drop the new peer's hello (counted in drop_table_full) */
     SOCK_SECURE_FULL_EVICT_LRU = 1, /**< close (close_notify) the established session that has
                                          been idle longest, and take its slot - only for a peer
-                                         that proved its address (a cookie the core checked, or
-                                         a TCP connection); with a backend that checks cookies
-                                         inside the stack (wolfSSL) a full table refuses */
+                                         that proved its address (a valid cookie, or a TCP
+                                         connection), and only when no stalled handshake can be
+                                         displaced instead */
 } sock_secure_full_policy_t;
 
 /** Session states (sock_secure_session_info_t.state). */
@@ -106,6 +118,15 @@ typedef struct sock_secure_session sock_secure_session_t;
  */
 typedef void (*sock_secure_event_cb_t)(sock_secure_t *sock, sock_secure_session_t *session,
                                        sock_secure_event_t event, int err, void *arg);
+
+/**
+ * Server: called from inside sock_secure_process() when a new peer that proved its address (a
+ * valid cookie, or a TCP connection) is turned away, for logging. @p peer (valid during the call)
+ * is its endpoint, @p why the reason. No session exists for it; the callback must not call
+ * sock_secure_close().
+ */
+typedef void (*sock_secure_refused_cb_t)(sock_secure_t *sock, const sock_ep_t *peer,
+                                         sock_secure_refusal_t why, void *arg);
 
 /** Clock source: milliseconds from any fixed origin, never decreasing. */
 typedef uint64_t (*sock_secure_clock_t)(void *arg);
@@ -151,13 +172,24 @@ typedef struct {
     uint32_t hs_max_retransmit;         /**< retransmissions before -ETIMEDOUT */
     size_t max_half_open;               /**< server: handshakes in progress at most (0 = as many
                                              as there are slots) */
+    size_t max_half_open_per_addr;      /**< server: handshakes in progress from one address (any
+                                             port) at most; 0 = CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR
+                                             (at most max_half_open). A DTLS hello with a valid
+                                             cookie or a TCP connection beyond it is refused
+                                             (drop_per_addr) */
     uint32_t handshake_deadline_ms;     /**< server: a handshake older than this is dropped
                                              (0 = no deadline besides retransmission) */
+    uint32_t handshake_stall_ms;        /**< server: a handshake whose peer has sent no new flight
+                                             for this long (since the server's last flight or, on
+                                             TCP, since the connection) is dropped (0 = none);
+                                             default CONFIG_SOCK_SECURE_HS_STALL_MS */
     uint32_t idle_timeout_ms;           /**< an established session with no datagram from its
                                              peer for this long is closed (0 = never) */
     sock_secure_full_policy_t when_full; /**< server: refuse (default) or evict the LRU session */
     sock_secure_event_cb_t event_cb;    /**< optional event callback */
     void *event_arg;                    /**< passed to event_cb */
+    sock_secure_refused_cb_t refused_cb; /**< server, optional: told of each refused new peer */
+    void *refused_arg;                  /**< passed to refused_cb */
     sock_secure_clock_t clock;          /**< NULL = sock_secure_platform_now_ms() */
     void *clock_arg;                    /**< passed to clock */
 } sock_secure_config_t;
@@ -183,6 +215,10 @@ typedef struct {
     uint32_t expired_idle;        /**< sessions closed after idle_timeout_ms */
     uint32_t evictions;           /**< sessions evicted from a full table */
     uint32_t peer_restarts;       /**< sessions replaced by a new handshake from the same peer */
+    uint32_t drop_per_addr;       /**< refused: the peer's address held max_half_open_per_addr
+                                       handshakes */
+    uint32_t displaced;           /**< stalled handshakes displaced by a new peer */
+    uint32_t expired_stall;       /**< handshakes dropped at handshake_stall_ms */
 } sock_secure_stats_t;
 
 /** What sock_secure_session_info() reports. */
@@ -220,7 +256,10 @@ struct sock_secure_session {
     uint64_t deadline_ms;
     uint64_t started_ms;
     uint64_t active_ms;
-    uint32_t handshake_ms;
+    union {                   /* one word for both: no RAM per session for admission */
+        uint32_t handshake_ms; /* OPEN, CLOSED: the handshake's duration */
+        uint32_t progress_ms;  /* HANDSHAKE: last progress, ms after started_ms */
+    };
     tlsman_info_t closed_info;
     const uint8_t *rx;
     size_t rx_len;

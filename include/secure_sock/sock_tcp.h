@@ -5,8 +5,12 @@
  * One sock_tcp_t carries many connections behind the generic ops table, keyed by the peer's
  * endpoint (see sock_ops_t): a server listens and accepts into a caller-provided array of
  * connection slots; a client opens connections with the `connect` op (sock_secure_connect does
- * this). A connection refused for want of a slot is accepted and closed at once (counted). The
- * caller owns the sock_tcp_t and the slot array; nothing is allocated.
+ * this). New connections are taken from the listen queue one at a time, each reported by recv
+ * before the next is accepted, so the secure socket's admission can judge (and close) each one
+ * first. A connection finding no free slot at all is accepted and closed at once (counted): give
+ * a server one more slot than its session table, so a new connection is always seen by the core,
+ * which may make room for it (displace a stalled handshake) or refuse it. The caller owns the
+ * sock_tcp_t and the slot array; nothing is allocated.
  */
 #ifndef SECURE_SOCK_SOCK_TCP_H
 #define SECURE_SOCK_SOCK_TCP_H
@@ -25,7 +29,6 @@ typedef struct {
     sock_ep_t remote;  /**< private: the peer */
     uint8_t state;     /**< private */
     uint8_t want_write; /**< private: a send got EAGAIN: wait for writability */
-    uint8_t fresh;     /**< private: accepted, not yet reported by recv */
     uint8_t paused;    /**< private: not read until resumed (the `pause` op) */
     int err;           /**< private: why it ended, not yet reported */
 } sock_tcp_conn_t;
@@ -37,6 +40,7 @@ typedef struct {
     sock_tcp_conn_t *conns;   /**< private: the caller's slots */
     size_t conn_count;        /**< private */
     size_t next;              /**< private: round-robin position */
+    uint8_t accept_turn;      /**< private: recv accepts before it reads (they take turns) */
     int sndbuf, rcvbuf;       /**< private: SO_SNDBUF/SO_RCVBUF for new connections, 0 = OS */
     uint32_t accepted;        /**< connections accepted */
     uint32_t refused;         /**< connections closed at once: no free slot */

@@ -36,6 +36,7 @@ static const ss_code_text_t ss_errors[] = {
     { SOCK_SECURE_E_CRED_MISMATCH, "private key does not match the certificate" },
     { -ECONNRESET, "connection reset by peer" },
     { SOCK_SECURE_E_RESTARTED, "peer restarted: a new handshake replaced the session" },
+    { SOCK_SECURE_E_DISPLACED, "stalled handshake displaced by a new peer" },
     { -EEXIST, "already present" },
     { -EPIPE, "connection closed without close_notify" },
     { -ECONNREFUSED, "connection refused" },

@@ -25,6 +25,13 @@
 /* Datagrams handled per process() call, so a flood cannot keep it from returning. */
 #define SS_PROCESS_BUDGET 64u
 
+/* Keep a function out of its caller's stack frame (ss_probe's session is large). */
+#if defined(__GNUC__)
+#define SS_NOINLINE __attribute__((noinline))
+#else
+#define SS_NOINLINE
+#endif
+
 /* Peer id for cookies: family, address, port, scope. */
 #define SS_PEER_ID_LEN (1u + 16u + 2u + 4u)
 
@@ -54,6 +61,18 @@ static bool ss_server(const sock_secure_t *sk)
 static uint64_t ss_now(const sock_secure_t *sk)
 {
     return sk->cfg.clock(sk->cfg.clock_arg);
+}
+
+/* A handshake's last progress (its start, or the peer's latest flight), and noting one now. */
+static uint64_t ss_progress(const sock_secure_session_t *s)
+{
+    return s->started_ms + s->progress_ms;
+}
+
+static void ss_note_progress(sock_secure_session_t *s, uint64_t now)
+{
+    uint64_t d = now - s->started_ms;
+    s->progress_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 }
 
 static uint64_t ss_deadline(const sock_secure_t *sk, uint32_t timeout_ms)
@@ -129,10 +148,14 @@ static void ss_io_timer(void *ctx, bool run)
         s->flags |= SF_TIMER;
         s->deadline_ms = ss_now(sk) + s->rto_ms;
     } else {
-        /* the peer's flight arrived: the next flight starts afresh (RFC 6347 §4.2.4) */
+        /* the peer's flight arrived: the next flight starts afresh (RFC 6347 §4.2.4); for a
+         * server's stall deadline and displacement this is the handshake's progress */
         s->flags &= (uint16_t)~SF_TIMER;
         s->rto_ms = sk->cfg.hs_timeout_initial_ms;
         s->flight_retx = 0;
+        if (ss_server(sk) && s->state == SOCK_SECURE_ST_HANDSHAKE) {
+            ss_note_progress(s, ss_now(sk));
+        }
     }
 }
 
@@ -253,7 +276,7 @@ static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t
     s->remote = *remote;
     s->rto_ms = sk->cfg.hs_timeout_initial_ms;
     s->started_ms = ss_now(sk);
-    s->active_ms = s->started_ms;
+    s->active_ms = s->started_ms; /* progress_ms 0: the start */
     ss_peer_id(remote, peer_id);
     int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, peer_id, sizeof(peer_id));
     if (rc == 0 && sk->cfg.role == SOCK_SECURE_CLIENT) {
@@ -376,6 +399,7 @@ static void ss_end(sock_secure_t *sk, sock_secure_session_t *s, int err)
 {
     if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
         sk->stats.handshakes_failed++;
+        s->handshake_ms = 0; /* it never completed (the word held progress_ms) */
     }
     ss_free_state(sk, s);
     s->state = SOCK_SECURE_ST_CLOSED;
@@ -512,7 +536,14 @@ static bool ss_refused_unproven(sock_secure_t *sk, sock_secure_session_t *s)
 static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
 {
     if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        bool fed = s->rx != NULL;
+        uint32_t out = s->dgrams_out;
         int rc = sk->drv->handshake(s->drv);
+        if (ss_server(sk) && ss_stream(sk) && fed && s->dgrams_out != out) {
+            /* TLS has no retransmission: output in answer to input means the stack took the
+             * peer's next flight (bytes of an unfinished message produce none) */
+            ss_note_progress(s, ss_now(sk));
+        }
         if (rc == -EAGAIN) {
             return 0;
         }
@@ -655,7 +686,194 @@ static void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
     s->active_ms = ss_now(s->owner);
 }
 
-/* Server: a ClientHello from a peer with no session, or from one that restarted (@p old). */
+/* ---- admission of new peers (servers) ------------------------------------------------------ */
+
+/* The same host: family, address and scope, whatever the port. */
+static bool ss_same_host(const sock_ep_t *a, const sock_ep_t *b)
+{
+    return a->family == b->family && a->scope_id == b->scope_id &&
+           memcmp(a->addr, b->addr, a->family == SOCK_AF_INET ? 4u : 16u) == 0;
+}
+
+/* Handshakes in progress from @p ep's host. */
+static size_t ss_half_open_at(const sock_secure_t *sk, const sock_ep_t *ep)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        const sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_same_host(&s->remote, ep)) {
+            n++;
+        }
+    }
+    return n;
+}
+
+static size_t ss_half_open_max(const sock_secure_t *sk)
+{
+    return sk->cfg.max_half_open ? sk->cfg.max_half_open : sk->cfg.session_count;
+}
+
+static size_t ss_per_addr_max(const sock_secure_t *sk)
+{
+    size_t cap = sk->cfg.max_half_open_per_addr ? sk->cfg.max_half_open_per_addr
+                                                : CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR;
+    size_t budget = ss_half_open_max(sk);
+    return cap < budget ? cap : budget;
+}
+
+/* A new peer that proved its address is turned away: count it, close its connection (streams),
+ * tell the application. */
+static void ss_turn_away(sock_secure_t *sk, const sock_ep_t *from, sock_secure_refusal_t why,
+                         uint32_t *counter)
+{
+    (*counter)++;
+    ss_refuse(sk, from);
+    if (sk->cfg.refused_cb != NULL) {
+        sk->cfg.refused_cb(sk, from, why, sk->cfg.refused_arg);
+    }
+}
+
+/*
+ * The handshake a verified new peer, whose host holds @p n_new handshakes, may displace: one that
+ * has stalled (its peer's next flight is overdue: nothing new for the initial retransmission
+ * timeout), or any of a host that holds at least two more handshakes than the newcomer's (so that
+ * displacing evens the shares out and never ping-pongs). Among those: the host holding the most,
+ * then the handshake that progressed least recently. NULL if none qualifies: a handshake whose
+ * answer may still be on its way is never displaced for a peer no worse off than its own.
+ */
+static sock_secure_session_t *ss_victim(sock_secure_t *sk, size_t n_new)
+{
+    uint64_t now = ss_now(sk);
+    sock_secure_session_t *best = NULL;
+    size_t best_n = 0;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->state != SOCK_SECURE_ST_HANDSHAKE) {
+            continue;
+        }
+        size_t n = ss_half_open_at(sk, &s->remote);
+        bool stalled = now - ss_progress(s) >= sk->cfg.hs_timeout_initial_ms;
+        if (!stalled && n < n_new + 2) {
+            continue;
+        }
+        if (best == NULL || n > best_n || (n == best_n && ss_progress(s) < ss_progress(best))) {
+            best = s;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+/* Would a verified hello from @p from get a slot without displacing or evicting anyone? */
+static bool ss_room_for(sock_secure_t *sk, const sock_ep_t *from)
+{
+    return ss_half_open_at(sk, from) < ss_per_addr_max(sk) &&
+           sk->stats.sessions_handshake < ss_half_open_max(sk) && ss_alloc(sk) != NULL;
+}
+
+/*
+ * A slot for a new peer that proved its address (@p old: its established session, if it
+ * restarted), or NULL (refused and counted). In order: the per-address cap; then, if the
+ * half-open budget is full or no slot is free, a handshake that can be displaced (ss_victim);
+ * failing that, a full budget refuses; a full table evicts the LRU established session
+ * (SOCK_SECURE_FULL_EVICT_LRU) or refuses.
+ */
+static sock_secure_session_t *ss_make_room(sock_secure_t *sk, const sock_ep_t *from,
+                                           const sock_secure_session_t *old, int *events)
+{
+    size_t n_from = ss_half_open_at(sk, from);
+    if (n_from >= ss_per_addr_max(sk)) {
+        ss_turn_away(sk, from, SOCK_SECURE_REFUSED_PER_ADDR, &sk->stats.drop_per_addr);
+        return NULL;
+    }
+    bool budget_full = sk->stats.sessions_handshake >= ss_half_open_max(sk);
+    sock_secure_session_t *s = ss_alloc(sk);
+    if (budget_full || s == NULL) {
+        sock_secure_session_t *v = ss_victim(sk, n_from);
+        if (v != NULL) {
+            *events += ss_expire(sk, v, SOCK_SECURE_E_DISPLACED, &sk->stats.displaced);
+            s = ss_alloc(sk); /* its slot, or a free one */
+        } else if (budget_full) {
+            ss_turn_away(sk, from, SOCK_SECURE_REFUSED_HALF_OPEN, &sk->stats.drop_half_open);
+            return NULL;
+        } else if (sk->cfg.when_full == SOCK_SECURE_FULL_EVICT_LRU) {
+            (*events)++;
+            s = ss_evict(sk, old);
+        }
+    }
+    if (s == NULL) {
+        ss_turn_away(sk, from, SOCK_SECURE_REFUSED_TABLE_FULL, &sk->stats.drop_table_full);
+    }
+    return s;
+}
+
+/* A datagram that is a HelloVerifyRequest: epoch-0 handshake record, message type 3. */
+static bool ss_is_hello_verify(const uint8_t *d, size_t len)
+{
+    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR && ss_dtls_is_epoch0_handshake(d, len) &&
+           d[SS_DTLS_RECORD_HDR] == 3;
+}
+
+/* The transport a probe session talks to: it passes a HelloVerifyRequest on to the real one and
+ * keeps anything else back, noting that the stack answered with its first flight. */
+typedef struct {
+    sock_t base; /* first: the core calls it through &base */
+    sock_t *real;
+    uint32_t forwarded; /* datagrams the real transport took */
+    bool answered;      /* the stack sent its first flight: it accepted the cookie */
+} ss_probe_sink_t;
+
+static int ss_probe_send(sock_t *t, const void *buf, size_t len, const sock_ep_t *to)
+{
+    ss_probe_sink_t *p = (ss_probe_sink_t *)t;
+    if (ss_is_hello_verify(buf, len)) {
+        int rc = sock_send(p->real, buf, len, to);
+        if (rc > 0) {
+            p->forwarded++;
+        }
+        return rc;
+    }
+    p->answered = true;
+    return (int)len; /* to the stack, it went out */
+}
+
+static const sock_ops_t ss_probe_ops = { .send = ss_probe_send };
+
+/*
+ * Drivers that check cookies inside the stack, for a hello that cannot simply take a free slot:
+ * run it through a session on the C stack whose transport passes on a HelloVerifyRequest and
+ * keeps anything else back, so that the stack tells whether the cookie holds while nothing is
+ * kept, and nothing but that stateless answer is sent, for the peer. True if it held (the stack
+ * answered with its first flight, which is discarded: admission then runs the hello again in the
+ * slot it finds). Only this path pays for it: the record path has no probe check.
+ */
+static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_ep_t *from, size_t len)
+{
+    sock_secure_session_t p;
+    if (ss_start(sk, &p, from, NULL) < 0) {
+        sk->stats.drop_table_full++; /* the stack could not set up a session */
+        return false;
+    }
+    ss_probe_sink_t sink = { { &ss_probe_ops, sk->cfg.transport->flags }, sk->cfg.transport, 0,
+                             false };
+    uint32_t out = sk->stats.datagrams_out;
+    sk->cfg.transport = &sink.base;
+    ss_feed(&p, sk->rx, len);
+    int rc = sk->drv->handshake(p.drv);
+    sk->cfg.transport = sink.real;
+    sk->stats.datagrams_out = out + sink.forwarded; /* what was held back did not go out */
+    bool verified = rc == -EAGAIN && sink.answered;
+    if (rc == SOCK_SECURE_E_HELLO_VERIFY) {
+        sk->stats.hello_verify_sent++;
+    } else if (!verified) {
+        sk->stats.drop_malformed++; /* parked or refused by the stack: no state, no answer */
+    }
+    ss_release(sk, &p); /* keys zeroed, nothing of it left */
+    return verified;
+}
+
+/* Server: a ClientHello from a peer with no session, or from one that restarted (@p old); on
+ * streams, a new connection (@p len 0). */
 static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
                        sock_secure_session_t *old)
 {
@@ -665,8 +883,10 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
         sk->stats.drop_malformed++;
         return 0;
     }
-    bool verified = false; /* the peer proved it receives at its address (cookie) */
-    if (!ss_stream(sk) && ss_stateless_cookies(sk)) {
+    /* Until the peer proved it receives at its address (a TCP handshake, or a cookie the core
+     * or the stack checked) nothing is kept for it. */
+    bool in_stack = !ss_stream(sk) && !ss_stateless_cookies(sk); /* the stack checks cookies */
+    if (!ss_stream(sk) && !in_stack) {
         uint8_t peer_id[SS_PEER_ID_LEN];
         ss_peer_id(from, peer_id);
         if (ch.cookie_len == 0 || sk->drv->cookie_check(sk->drv_ctx, peer_id, sizeof(peer_id),
@@ -676,37 +896,33 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
             }
             return ss_hello_verify(sk, from, &ch, peer_id, len);
         }
-        verified = true;
     }
-    size_t max_half_open = sk->cfg.max_half_open ? sk->cfg.max_half_open : sk->cfg.session_count;
-    if (sk->stats.sessions_handshake >= max_half_open) {
-        sk->stats.drop_half_open++;
-        ss_refuse(sk, from);
-        return 0;
+    if (in_stack && !ss_room_for(sk, from)) {
+        /* it could only be refused, or take a displaced handshake's slot: learn first */
+        if (!ss_probe(sk, from, len)) {
+            return 0;
+        }
+        in_stack = false; /* verified */
     }
     int events = 0;
-    sock_secure_session_t *s = ss_alloc(sk);
-    /* Evict only for a peer that proved its address: a stream (TCP handshake) or a checked
-     * cookie. A backend that checks cookies inside the stack gets no eviction from a hello. */
-    if (s == NULL && sk->cfg.when_full == SOCK_SECURE_FULL_EVICT_LRU && (ss_stream(sk) || verified)) {
-        events++;
-        s = ss_evict(sk, old);
+    sock_secure_session_t *s = ss_make_room(sk, from, old, &events);
+    if (s == NULL) {
+        return events;
     }
-    if (s == NULL || ss_start(sk, s, from, NULL) < 0) {
-        sk->stats.drop_table_full++;
-        ss_refuse(sk, from);
+    if (ss_start(sk, s, from, NULL) < 0) {
+        ss_turn_away(sk, from, SOCK_SECURE_REFUSED_TABLE_FULL, &sk->stats.drop_table_full);
         return events;
     }
     if (old != NULL) {
         s->flags |= SF_RESTART;
     }
-    if (!ss_stream(sk) && !verified) {
+    if (in_stack) {
         s->flags |= SF_UNVERIFIED; /* for this first step only */
     }
     ss_feed(s, sk->rx, len);
     events += ss_step(sk, s);
     s->flags &= (uint16_t)~SF_UNVERIFIED;
-    if (!ss_stream(sk) && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {
+    if (in_stack && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {
         /* the stack kept the hello without answering (e.g. an unexpected message_seq or a
          * cookie it did not issue): no state for an unverified peer */
         sk->stats.drop_malformed++;
@@ -779,9 +995,14 @@ static uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s)
     if (s->flags & SF_TIMER) {
         due = s->deadline_ms;
     }
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
-        sk->cfg.handshake_deadline_ms > 0 && s->started_ms + sk->cfg.handshake_deadline_ms < due) {
-        due = s->started_ms + sk->cfg.handshake_deadline_ms;
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk)) {
+        if (sk->cfg.handshake_deadline_ms > 0 &&
+            s->started_ms + sk->cfg.handshake_deadline_ms < due) {
+            due = s->started_ms + sk->cfg.handshake_deadline_ms;
+        }
+        if (sk->cfg.handshake_stall_ms > 0 && ss_progress(s) + sk->cfg.handshake_stall_ms < due) {
+            due = ss_progress(s) + sk->cfg.handshake_stall_ms;
+        }
     }
     if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
         s->active_ms + sk->cfg.idle_timeout_ms < due) {
@@ -819,6 +1040,10 @@ static int ss_run_timers(sock_secure_t *sk)
             sk->cfg.handshake_deadline_ms > 0 &&
             now - s->started_ms >= sk->cfg.handshake_deadline_ms) {
             events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
+        } else if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
+                   sk->cfg.handshake_stall_ms > 0 &&
+                   now - ss_progress(s) >= sk->cfg.handshake_stall_ms) {
+            events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_stall);
         } else if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
                    now - s->active_ms >= sk->cfg.idle_timeout_ms) {
             events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_idle);
@@ -842,6 +1067,7 @@ void sock_secure_config_init(sock_secure_config_t *cfg)
     cfg->hs_timeout_max_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_MAX_MS;
     cfg->hs_max_retransmit = CONFIG_SOCK_SECURE_HS_MAX_RETRANSMIT;
     cfg->handshake_deadline_ms = CONFIG_SOCK_SECURE_HS_DEADLINE_MS;
+    cfg->handshake_stall_ms = CONFIG_SOCK_SECURE_HS_STALL_MS;
 }
 
 static int ss_check_psk(const sock_secure_psk_t *p)
@@ -863,6 +1089,7 @@ static int ss_check_config(const sock_secure_config_t *cfg)
     }
     if (cfg->hs_timeout_initial_ms == 0 || cfg->hs_timeout_max_ms < cfg->hs_timeout_initial_ms ||
         cfg->max_half_open > cfg->session_count ||
+        cfg->max_half_open_per_addr > cfg->session_count ||
         (cfg->when_full != SOCK_SECURE_FULL_REFUSE &&
          cfg->when_full != SOCK_SECURE_FULL_EVICT_LRU)) {
         return -EINVAL;
@@ -1544,7 +1771,7 @@ int sock_secure_session_info(const sock_secure_session_t *s, sock_secure_session
     info->alert_origin = ti.alert_origin;
     info->verify = ti.verify;
     info->last_error = s->last_error;
-    info->handshake_ms = s->handshake_ms;
+    info->handshake_ms = s->state == SOCK_SECURE_ST_HANDSHAKE ? 0 : s->handshake_ms;
     info->retransmits = s->retransmits;
     info->bytes_in = s->bytes_in;
     info->bytes_out = s->bytes_out;

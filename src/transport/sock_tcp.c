@@ -6,15 +6,21 @@
  *   (ended, fd already closed; the slot keeps the peer and the error until `recv` reports them).
  *   A slot is reused only once FREE, i.e. after its end was reported (or after `disconnect`).
  * - `recv` never blocks and does, in this order: (1) report one FAILED connection, if any, and
- *   free its slot (first, so that its slot is free for (2)); (2) accept pending connections
- *   (at most conn_count + 1 per call) into FREE slots with O_NONBLOCK, TCP_NODELAY and the buffer
- *   sizes; with no FREE slot the connection is closed at once and counted in `refused`;
- *   (3) visit the connections round robin from `next` and return the first bytes found (at most
- *   @p len), with the peer in @p remote; `next` moves past that connection so a busy one cannot
- *   starve the others: each readable connection gets one read per turn. An orderly end of stream
- *   is -EPIPE, a failure its negated errno (-ECONNRESET...), a refused or failed connect its
- *   SO_ERROR (-ECONNREFUSED...), each with @p remote set; the slot is then FREE. Nothing
- *   anywhere: -EAGAIN. @p len 0 is -EINVAL (a 0-byte read cannot be told from end of stream).
+ *   free its slot (first, so that its slot is free for (2)); then, taking turns, (2) accept ONE
+ *   pending connection into a FREE slot (O_NONBLOCK, TCP_NODELAY, the buffer sizes) and report
+ *   it (0 bytes, its peer in @p remote), or (3) visit the connections round robin from `next`
+ *   and return the first bytes found (at most @p len), with the peer in @p remote; `next` moves
+ *   past that connection so a busy one cannot starve the others: each readable connection gets
+ *   one read per turn. After a read the next call accepts first, after an accept it reads first,
+ *   so a flood of new connections cannot starve established ones and a busy connection cannot
+ *   starve new ones. One connection at a time: the caller (the secure socket's admission) sees
+ *   each new connection, and may close it, before the next is taken from the listen queue, so
+ *   a burst from one host cannot fill every slot and have the next comer closed. Only when no
+ *   slot is FREE at all is a pending connection accepted and closed at once (counted in
+ *   `refused`; at most conn_count + 1 per call). An orderly end of stream is -EPIPE, a failure
+ *   its negated errno (-ECONNRESET...), a refused or failed connect its SO_ERROR
+ *   (-ECONNREFUSED...), each with @p remote set; the slot is then FREE. Nothing anywhere:
+ *   -EAGAIN. @p len 0 is -EINVAL (a 0-byte read cannot be told from end of stream).
  * - `send` writes to the OPEN connection of @p remote with MSG_NOSIGNAL: a count (possibly partial,
  *   at most INT_MAX), or -EAGAIN (the connection is marked so that `wait` returns once it is
  *   writable; also while the connect is in progress). -ENOTCONN if there is no connection to
@@ -232,11 +238,12 @@ static void tcp_connect_check(sock_tcp_conn_t *c, short revents)
     }
 }
 
-/* Accept what the listener has queued (see the file comment). */
-static void tcp_accept_pending(sock_tcp_t *tcp)
+/* Accept one pending connection into a FREE slot and return it, or NULL if none is queued (see
+ * the file comment: with no FREE slot, pending connections are closed and counted). */
+static sock_tcp_conn_t *tcp_accept_one(sock_tcp_t *tcp)
 {
     if (tcp->listen_fd < 0) {
-        return;
+        return NULL;
     }
     for (size_t budget = tcp->conn_count + 1; budget > 0; budget--) {
         struct sockaddr_storage ss;
@@ -250,7 +257,7 @@ static void tcp_accept_pending(sock_tcp_t *tcp)
             if (errno == ECONNABORTED || errno == EPROTO || errno == EINTR) {
                 continue; /* that one died in the queue; look at the next */
             }
-            return; /* EAGAIN: none left; EMFILE...: leave them queued for a later call */
+            return NULL; /* EAGAIN: none left; EMFILE...: leave them queued for a later call */
         }
         c = tcp_free_slot(tcp);
         if (c == NULL || tcp_setup_conn_fd(tcp, fd) < 0) {
@@ -261,44 +268,27 @@ static void tcp_accept_pending(sock_tcp_t *tcp)
         tcp_slot_reset(c);
         c->fd = fd;
         c->state = TCP_OPEN;
-        c->fresh = 1; /* recv reports it once, before its first byte */
         ss_posix_from_sockaddr(&ss, &c->remote);
         tcp->accepted++;
+        return c;
     }
+    return NULL;
 }
 
-/* ---- ops ------------------------------------------------------------------------------------ */
-
-static int tcp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+/* Report a connection just accepted: 0 bytes, its peer in @p remote. */
+static int tcp_report_new(const sock_tcp_conn_t *c, sock_ep_t *remote)
 {
-    sock_tcp_t *tcp = (sock_tcp_t *)sock;
-    size_t n;
+    if (remote != NULL) {
+        *remote = c->remote;
+    }
+    return 0;
+}
 
-    if (tcp_is_closed(tcp)) {
-        return -EBADF;
-    }
-    if (buf == NULL || len == 0) {
-        return -EINVAL;
-    }
-    if (len > INT_MAX) {
-        len = INT_MAX;
-    }
-    n = tcp->conn_count;
-    for (size_t i = 0; i < n; i++) {
-        if (tcp->conns[i].state == TCP_FAILED) {
-            return tcp_slot_report(&tcp->conns[i], remote);
-        }
-    }
-    tcp_accept_pending(tcp);
-    for (size_t i = 0; i < n; i++) {
-        if (tcp->conns[i].fresh) {
-            tcp->conns[i].fresh = 0;
-            if (remote != NULL) {
-                *remote = tcp->conns[i].remote;
-            }
-            return 0; /* a new connection */
-        }
-    }
+/* Step (3) of recv: the next bytes (or end) of a connection, round robin; -EAGAIN if none. */
+static int tcp_read_next(sock_tcp_t *tcp, void *buf, size_t len, sock_ep_t *remote)
+{
+    size_t n = tcp->conn_count;
+
     for (size_t k = 0; k < n; k++) {
         size_t i = (tcp->next + k) % n;
         sock_tcp_conn_t *c = &tcp->conns[i];
@@ -330,6 +320,45 @@ static int tcp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
         tcp_slot_fail(c, -err);
         tcp->next = (i + 1) % n;
         return tcp_slot_report(c, remote);
+    }
+    return -EAGAIN;
+}
+
+/* ---- ops ------------------------------------------------------------------------------------ */
+
+static int tcp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+{
+    sock_tcp_t *tcp = (sock_tcp_t *)sock;
+    sock_tcp_conn_t *c;
+    bool accept_first;
+    int rc;
+
+    if (tcp_is_closed(tcp)) {
+        return -EBADF;
+    }
+    if (buf == NULL || len == 0) {
+        return -EINVAL;
+    }
+    if (len > INT_MAX) {
+        len = INT_MAX;
+    }
+    for (size_t i = 0; i < tcp->conn_count; i++) {
+        if (tcp->conns[i].state == TCP_FAILED) {
+            return tcp_slot_report(&tcp->conns[i], remote);
+        }
+    }
+    accept_first = tcp->accept_turn != 0;
+    if (accept_first && (c = tcp_accept_one(tcp)) != NULL) {
+        tcp->accept_turn = 0;
+        return tcp_report_new(c, remote);
+    }
+    rc = tcp_read_next(tcp, buf, len, remote);
+    if (rc != -EAGAIN) {
+        tcp->accept_turn = 1;
+        return rc;
+    }
+    if (!accept_first && (c = tcp_accept_one(tcp)) != NULL) {
+        return tcp_report_new(c, remote);
     }
     return -EAGAIN;
 }
@@ -413,8 +442,8 @@ static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
         pfds[i].fd = -1;
         pfds[i].events = 0;
         pfds[i].revents = 0;
-        if (c->state == TCP_FAILED || c->fresh) {
-            return 1; /* an end or a new connection to report */
+        if (c->state == TCP_FAILED) {
+            return 1; /* an end to report */
         }
         short events = tcp_conn_events(c);
         if (events != 0) {

@@ -1,5 +1,6 @@
 /* DTLS over real UDP loopback sockets (IPv4, IPv6, dual-stack), real clock: handshake, data both
- * ways with exact bytes, a server that starts late, and the retransmission budget running out. */
+ * ways with exact bytes, a server that starts late, the retransmission budget running out, and a
+ * host completing cookie exchanges from many ports that does not lock out another client. */
 #include <time.h>
 
 #include "secure_sock/sock_secure.h"
@@ -195,6 +196,129 @@ static void dtls_gives_up_after_the_retransmission_budget(void)
     close_node(&client);
 }
 
+/* One host (127.0.0.2) that owns its address completes cookie exchanges from many ports and never
+ * answers the server's flight: ATTACKERS clients at a time, each replaced by a new one (a new
+ * port) once it has sent its hello with the cookie. Meanwhile a client on 127.0.0.1 connects
+ * LEGIT_TRIES times. Real sockets and clock: asserts completion (>= 95 %), not speed. */
+#define ATTACKERS 16
+#define LEGIT_TRIES 20
+#define LOCKOUT_SLOTS 16
+
+static struct {
+    sock_udp_t udp;
+    sock_secure_t sock;
+    sock_secure_session_t slots[LOCKOUT_SLOTS];
+} big_server;
+
+static node_t attackers[ATTACKERS];
+static bool attacker_up[ATTACKERS];
+
+/* (Re)start attacker @p i: a new socket on 127.0.0.2 (a new port) and a handshake. */
+static bool attacker_start(int i, const sock_ep_t *srv)
+{
+    if (attacker_up[i]) {
+        close_node(&attackers[i]);
+        attacker_up[i] = false;
+    }
+    if (open_node(&attackers[i], SOCK_SECURE_CLIENT, "127.0.0.2:0", 1000, 6) != 0) {
+        return false;
+    }
+    attacker_up[i] = true;
+    sock_secure_session_t *s = NULL;
+    return sock_secure_connect(&attackers[i].sock, srv, &s, 0) == -EINPROGRESS;
+}
+
+/* Attacker @p i's step: take the HelloVerifyRequest and send the hello with its cookie; after
+ * that it goes silent and is replaced. */
+static void attacker_step(int i, const sock_ep_t *srv)
+{
+    sock_secure_session_info_t info;
+    if (sock_secure_session_info(&attackers[i].slots[0], &info) == 0 && info.datagrams_out >= 2) {
+        (void)attacker_start(i, srv); /* cookie exchange done: a new port */
+        return;
+    }
+    sock_secure_process(&attackers[i].sock);
+}
+
+static void a_host_with_many_ports_does_not_lock_out_another_client(void)
+{
+    sock_udp_t probe;
+    sock_ep_t other = tu_ep("127.0.0.2:0");
+    if (sock_udp_open(&probe, &other) < 0) {
+        printf("  note: cannot bind 127.0.0.2 on this host: scenario skipped\n");
+        return;
+    }
+    sock_close(&probe.base);
+    sock_ep_t ep = tu_ep("127.0.0.1:0"), srv;
+    REQUIRE(sock_udp_open(&big_server.udp, &ep) == 0);
+    REQUIRE(sock_local(&big_server.udp.base, &srv) == 0);
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg); /* default limits: budget 16, 4 per address, stall 8 s */
+    cfg.backend = tu_backend_name;
+    cfg.role = SOCK_SECURE_SERVER;
+    cfg.transport = &big_server.udp.base;
+    cfg.sessions = big_server.slots;
+    cfg.session_count = LOCKOUT_SLOTS;
+    cfg.psk = &psk;
+    cfg.psk_count = 1;
+    REQUIRE(sock_secure_create(&big_server.sock, &cfg) == 0);
+    for (int i = 0; i < ATTACKERS; i++) {
+        REQUIRE(attacker_start(i, &srv));
+    }
+    for (int k = 0; k < 200; k++) { /* the attack gets going first */
+        sock_secure_process(&big_server.sock);
+        for (int i = 0; i < ATTACKERS; i++) {
+            attacker_step(i, &srv);
+        }
+        sock_wait(&big_server.udp.base, 1);
+    }
+    int ok = 0, most = 0;
+    for (int t = 0; t < LEGIT_TRIES; t++) {
+        REQUIRE(open_node(&client, SOCK_SECURE_CLIENT, "127.0.0.1:0", 1000, 6) == 0);
+        sock_secure_session_t *cs = NULL;
+        CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
+        sock_secure_session_info_t info;
+        uint64_t t0 = now_ms();
+        while (now_ms() - t0 < 10000 && sock_secure_session_info(cs, &info) == 0 &&
+               info.state == SOCK_SECURE_ST_HANDSHAKE) {
+            sock_secure_process(&big_server.sock);
+            sock_secure_process(&client.sock);
+            for (int i = 0; i < ATTACKERS; i++) {
+                attacker_step(i, &srv);
+            }
+            sock_secure_process(&big_server.sock);
+            sock_secure_process(&client.sock);
+            int held = 0;
+            for (int i = 0; i < LOCKOUT_SLOTS; i++) {
+                sock_secure_session_info_t si;
+                held += sock_secure_session_info(&big_server.slots[i], &si) == 0 &&
+                        si.state == SOCK_SECURE_ST_HANDSHAKE && si.remote.addr[3] == 2;
+            }
+            most = held > most ? held : most;
+            sock_wait(&client.udp.base, 1);
+        }
+        ok += sock_secure_session_info(cs, &info) == 0 && info.state == SOCK_SECURE_ST_OPEN;
+        close_node(&client);
+    }
+    sock_secure_stats_t st;
+    sock_secure_stats(&big_server.sock, &st);
+    printf("  %s over UDP, 127.0.0.2 with %d ports at a time: %d/%d handshakes from 127.0.0.1 "
+           "completed; 127.0.0.2 held %d half-open at most; drop_per_addr %u, displaced %u\n",
+           tu_backend_name ? tu_backend_name : "default", ATTACKERS, ok, LEGIT_TRIES, most,
+           st.drop_per_addr, st.displaced);
+    CHECK(ok * 100 >= 95 * LEGIT_TRIES);
+    CHECK(most <= CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR);
+    CHECK(st.drop_per_addr > 0); /* the attack was on: the cap refused its extra handshakes */
+    for (int i = 0; i < ATTACKERS; i++) {
+        if (attacker_up[i]) {
+            close_node(&attackers[i]);
+            attacker_up[i] = false;
+        }
+    }
+    sock_secure_close(&big_server.sock);
+    sock_close(&big_server.udp.base);
+}
+
 int main(void)
 {
     tu_backend(TLSMAN_CAP_DTLS | TLSMAN_CAP_PSK);
@@ -203,5 +327,6 @@ int main(void)
     RUN(dual_stack_server_serves_an_ipv4_client);
     RUN(dtls_retransmits_until_server_appears);
     RUN(dtls_gives_up_after_the_retransmission_budget);
+    RUN(a_host_with_many_ports_does_not_lock_out_another_client);
     return tu_exit();
 }

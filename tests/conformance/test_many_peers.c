@@ -1,6 +1,7 @@
 /* Many DTLS peers on one server socket, over the in-memory net with a simulated clock: per-peer
  * PSKs, stateless cookies under a flood of forged hellos, half-open cap, handshake deadline, idle
- * timeout, full-table policies, peer restart. */
+ * timeout, full-table policies, peer restart, and no lockout of new peers by hosts that complete
+ * cookie exchanges from many ports (per-address cap, displacement of stalled handshakes). */
 #include <stdlib.h>
 
 #include "secure_sock/sock_mem.h"
@@ -122,8 +123,8 @@ static void server_open(size_t slots, size_t psks, void (*tweak)(sock_secure_con
     CHECK_EQ(sock_secure_create(&server, &cfg), 0);
 }
 
-/* Client @p i with its own identity "dev-i" and key (or @p key_override). */
-static int client_open(int i, const uint8_t *key_override)
+/* Client @p i with its own identity "dev-i" and key (or @p key_override), at @p ep. */
+static int client_open_at(int i, const uint8_t *key_override, const sock_ep_t *ep)
 {
     client_t *c = &clients[i];
     memset(&c->ev, 0, sizeof(c->ev));
@@ -133,8 +134,7 @@ static int client_open(int i, const uint8_t *key_override)
         memcpy(c->key, key_override, 16);
     }
     c->psk = (sock_secure_psk_t){ (const uint8_t *)c->id, strlen(c->id), c->key, 16 };
-    sock_ep_t ep = client_ep(i);
-    int rc = sock_mem_open(&c->mem, &net, &ep);
+    int rc = sock_mem_open(&c->mem, &net, ep);
     if (rc < 0) {
         return rc;
     }
@@ -157,6 +157,13 @@ static int client_open(int i, const uint8_t *key_override)
     sock_ep_t srv = server_ep();
     c->s = NULL;
     return sock_secure_connect(&c->sock, &srv, &c->s, 0);
+}
+
+/* Client @p i at its own address (client_ep). */
+static int client_open(int i, const uint8_t *key_override)
+{
+    sock_ep_t ep = client_ep(i);
+    return client_open_at(i, key_override, &ep);
 }
 
 static void client_close(int i)
@@ -256,6 +263,8 @@ static void apply_tweak(sock_secure_config_t *cfg)
 {
     cfg->max_half_open = tweak_cfg->max_half_open;
     cfg->handshake_deadline_ms = tweak_cfg->handshake_deadline_ms;
+    cfg->handshake_stall_ms = tweak_cfg->handshake_stall_ms; /* 0: only the deadline */
+    cfg->max_half_open_per_addr = tweak_cfg->max_half_open_per_addr;
     cfg->idle_timeout_ms = tweak_cfg->idle_timeout_ms;
     cfg->when_full = tweak_cfg->when_full;
 }
@@ -421,7 +430,7 @@ static int drop_server_hello(void *arg, const sock_ep_t *from, const sock_ep_t *
     return SOCK_MEM_DELIVER;
 }
 
-static void half_open_sessions_are_capped_and_expire_at_the_deadline(void)
+static void half_open_sessions_are_capped_displaced_once_stalled_and_expire_at_the_deadline(void)
 {
     reset_net();
     sock_secure_config_t t = { 0 };
@@ -437,30 +446,74 @@ static void half_open_sessions_are_capped_and_expire_at_the_deadline(void)
     pump(4);
     sock_secure_stats_t st = server_stats();
     CHECK_EQ(st.sessions_handshake, 2);
+    /* handshakes whose answer may still come are not displaced: the newcomers wait */
     CHECK(st.drop_half_open >= 2);
-    /* the deadline frees them; clients retransmit meanwhile, and are again capped at 2 */
+    CHECK_EQ(st.displaced, 0);
+    /* clients retransmit meanwhile, capped at 2; a verified hello displaces a handshake that has
+     * waited past the initial retransmission timeout for its peer's next flight */
     for (int k = 0; k < 40; k++) {
         now_ms += 500;
         pump(4);
         CHECK(server_stats().sessions_handshake <= 2);
     }
     st = server_stats();
-    CHECK(st.expired_handshake >= 2);
-    CHECK_EQ(server_ev.expired, (int)st.expired_handshake);
-    CHECK_EQ(server_ev.last_err, -ETIMEDOUT);
-    /* a healthy client still gets in once a half-open slot is free */
+    CHECK(st.displaced >= 2);
+    CHECK_EQ(st.expired_handshake, 0);
+    CHECK_EQ(server_ev.expired, (int)st.displaced);
+    CHECK_EQ(server_ev.last_err, SOCK_SECURE_E_DISPLACED);
+    /* the stalled clients go away: the deadline frees what they leave */
     stall_mask = 0;
     for (int i = 0; i < 4; i++) {
         client_close(i);
     }
     now_ms += 20000;
     pump(0);
-    CHECK_EQ(server_stats().sessions_handshake, 0);
+    st = server_stats();
+    CHECK_EQ(st.sessions_handshake, 0);
+    CHECK_EQ(st.expired_handshake, 2);
+    CHECK_EQ(server_ev.expired, (int)(st.displaced + st.expired_handshake));
+    CHECK_EQ(server_ev.last_err, -ETIMEDOUT);
+    /* a healthy client still gets in once a half-open slot is free */
     CHECK_EQ(client_open(4, NULL), -EINPROGRESS);
     pump(5);
     CHECK_EQ(clients[4].ev.connected, 1);
     net.filter = NULL;
     client_close(4);
+    sock_secure_close(&server);
+    sock_close(&server_mem.base);
+}
+
+/* A peer that stops after the cookie exchange is dropped at the stall deadline (default 8 s
+ * after the server's flight), long before the 30 s overall deadline; its retransmitted hellos
+ * (answered with the same flight again) are no progress. */
+static void a_stalled_handshake_is_dropped_at_the_stall_deadline(void)
+{
+    reset_net();
+    server_open(4, 1, NULL); /* the defaults */
+    stall_mask = 0x01;       /* client 0 never sees the ServerHello flight */
+    net.filter = drop_server_hello;
+    CHECK_EQ(client_open(0, NULL), -EINPROGRESS);
+    pump(1);
+    CHECK_EQ(server_stats().sessions_handshake, 1);
+    uint64_t t0 = now_ms;
+    while (now_ms - t0 < CONFIG_SOCK_SECURE_HS_STALL_MS - 100) {
+        now_ms += 100;
+        pump(1); /* the client retransmits its hello at 1, 3 and 7 s */
+    }
+    sock_secure_stats_t st = server_stats();
+    CHECK_EQ(st.sessions_handshake, 1); /* still there just before the deadline */
+    CHECK(st.retransmits >= 3);         /* the server resent its flight meanwhile */
+    CHECK_EQ(st.expired_stall, 0);
+    now_ms += 100;
+    CHECK_EQ(sock_secure_next_timeout(&server), 0);
+    pump(1);
+    st = server_stats();
+    CHECK_EQ(st.expired_stall, 1);
+    CHECK_EQ(st.expired_handshake, 0);
+    CHECK_EQ(server_ev.expired, 1);
+    CHECK_EQ(server_ev.last_err, -ETIMEDOUT);
+    net.filter = NULL;
+    client_close(0);
     sock_secure_close(&server);
     sock_close(&server_mem.base);
 }
@@ -498,15 +551,8 @@ static void full_table_evicts_the_least_recently_active_session(void)
     now_ms += 1000;
     CHECK_EQ(client_open(2, NULL), -EINPROGRESS);
     pump(3);
-    if (backend->cookie_check == NULL) {
-        /* the stack checks cookies itself: the core never sees a verified hello, so it never
-         * evicts for one (a spoofed hello must not displace anyone): the table refuses */
-        CHECK_EQ(clients[2].ev.connected, 0);
-        CHECK_EQ(server_stats().evictions, 0);
-        CHECK(server_stats().drop_table_full >= 1);
-        teardown(3);
-        return;
-    }
+    /* client 2 proved its address (with wolfSSL the stack checked its cookie, seen through the
+     * core's probe; a spoofed hello evicts no one: test_spoofed_hello_keeps_no_state) */
     CHECK_EQ(clients[2].ev.connected, 1);
     CHECK_EQ(clients[0].ev.closed, 1); /* close_notify from the server */
     CHECK_EQ(clients[1].ev.closed, 0);
@@ -641,16 +687,264 @@ static void identities_not_preloaded_are_looked_up_and_unknown_ones_refused(void
     sock_close(&server_mem.base);
 }
 
+/* ---- lockout: hosts that complete cookie exchanges from many ports ----------------------------
+ * Attackers own their addresses (127.0.0.2, ...): they receive the HelloVerifyRequests (seen here
+ * through the net's filter), answer each with the hello and its cookie from the same port, and
+ * then never answer the server's flight. Each address starts ATTACK_RATE cookie exchanges per
+ * 10 ms tick, from a new port each time. Meanwhile one legitimate client connects again and again
+ * from its own address; a handshake counts as a success if it completes within 2 s of simulated
+ * time. The server runs with the defaults (16 slots, half-open budget 16, 4 per address, stall
+ * deadline 8 s). */
+
+#define LOCKOUT_SLOTS 16
+#define LOCKOUT_TRIES 40
+#define ATTACK_MAX_ADDRS 8
+#define ATTACK_RATE 2
+#define ATTACK_PENDING (ATTACK_MAX_ADDRS * ATTACK_RATE * 4)
+#define TICK_MS 10
+
+typedef struct {
+    sock_ep_t from;
+    uint8_t cookie[255];
+    size_t cookie_len;
+} attack_cookie_t;
+
+static struct {
+    int addrs;                 /* attacking addresses: 127.0.0.2 .. */
+    uint16_t next_port;
+    uint8_t hello[512];        /* a real ClientHello of this backend's client, without cookie */
+    size_t hello_len;
+    attack_cookie_t pending[ATTACK_PENDING]; /* cookies received, not answered yet */
+    int npending;
+    uint32_t answered;         /* hellos with a cookie sent */
+} attack;
+
+static sock_ep_t attack_ep(int a, uint16_t port)
+{
+    sock_ep_t ep = tu_ep("127.0.0.2:1024");
+    ep.addr[3] = (uint8_t)(2 + a);
+    ep.port = port;
+    return ep;
+}
+
+static bool is_attacker(const sock_ep_t *ep)
+{
+    return ep->family == SOCK_AF_INET && ep->addr[0] == 127 && ep->addr[3] >= 2 &&
+           ep->addr[3] < 2 + attack.addrs;
+}
+
+/* The attackers' side of the net: keep the cookie of each HelloVerifyRequest, ignore the rest. */
+static int attack_filter(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+                         size_t *len)
+{
+    (void)arg;
+    (void)from;
+    if (!is_attacker(to)) {
+        return SOCK_MEM_DELIVER;
+    }
+    /* HelloVerifyRequest: record header 13, handshake header 12, version 2, cookie length 1 */
+    if (*len >= 28 && data[0] == 22 && data[13] == 3 && attack.npending < ATTACK_PENDING &&
+        *len >= 28u + data[27]) {
+        attack_cookie_t *c = &attack.pending[attack.npending++];
+        c->from = *to;
+        c->cookie_len = data[27];
+        memcpy(c->cookie, data + 28, c->cookie_len);
+    }
+    return SOCK_MEM_DROP;
+}
+
+/* @p hello (no cookie) as a client sends it again with @p cookie: record sequence and
+ * message_seq 1, lengths re-encoded. Returns the new length, 0 if it does not fit. */
+static size_t hello_with_cookie(const uint8_t *in, size_t len, const uint8_t *cookie,
+                                size_t clen, uint8_t *out, size_t max)
+{
+    size_t pos = 13 + 12 + 2 + 32; /* session id length byte */
+    pos += 1 + in[pos];             /* cookie length byte */
+    if (pos >= len || in[pos] != 0 || len + clen > max) {
+        return 0;
+    }
+    memcpy(out, in, pos);
+    out[pos] = (uint8_t)clen;
+    memcpy(out + pos + 1, cookie, clen);
+    memcpy(out + pos + 1 + clen, in + pos + 1, len - pos - 1);
+    size_t rec = ((size_t)out[11] << 8 | out[12]) + clen;
+    out[11] = (uint8_t)(rec >> 8);
+    out[12] = (uint8_t)rec;
+    size_t hs = ((size_t)out[14] << 16 | (size_t)out[15] << 8 | out[16]) + clen;
+    for (int i = 0; i < 2; i++) { /* handshake length and fragment length */
+        uint8_t *f = out + (i == 0 ? 14 : 22);
+        f[0] = (uint8_t)(hs >> 16);
+        f[1] = (uint8_t)(hs >> 8);
+        f[2] = (uint8_t)hs;
+    }
+    out[10] = 1; /* record sequence number 1 */
+    out[18] = 1; /* message_seq 1 */
+    return len + clen;
+}
+
+/* One tick of the attack: answer the cookies received, then start new exchanges. */
+static void attack_tick(void)
+{
+    int n = attack.npending;
+    attack.npending = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t d[600];
+        size_t len = hello_with_cookie(attack.hello, attack.hello_len, attack.pending[i].cookie,
+                                       attack.pending[i].cookie_len, d, sizeof(d));
+        if (len > 0 && sock_mem_inject(&server_mem, &attack.pending[i].from, d, len) > 0) {
+            attack.answered++;
+        }
+    }
+    for (int a = 0; a < attack.addrs; a++) {
+        for (int r = 0; r < ATTACK_RATE; r++) {
+            attack.next_port = attack.next_port < 1024 ? 1024 : (uint16_t)(attack.next_port + 1);
+            sock_ep_t ep = attack_ep(a, attack.next_port);
+            sock_mem_inject(&server_mem, &ep, attack.hello, attack.hello_len);
+        }
+    }
+}
+
+/* The application's view of refusals (refused_cb). */
+static uint32_t refused_seen, refused_legit;
+static void on_refused(sock_secure_t *sock, const sock_ep_t *peer, sock_secure_refusal_t why,
+                       void *arg)
+{
+    (void)sock;
+    (void)arg;
+    refused_seen++;
+    refused_legit += !is_attacker(peer);
+    CHECK(why >= SOCK_SECURE_REFUSED_PER_ADDR && why <= SOCK_SECURE_REFUSED_TABLE_FULL);
+}
+
+static void tweak_refused(sock_secure_config_t *cfg)
+{
+    cfg->refused_cb = on_refused;
+}
+
+/* Handshakes the attacking addresses hold on the server now. */
+static int attacker_half_open(int *most_one_addr)
+{
+    int total = 0, per[ATTACK_MAX_ADDRS] = { 0 };
+    for (int i = 0; i < LOCKOUT_SLOTS; i++) {
+        sock_secure_session_info_t info;
+        if (sock_secure_session_info(&server_slots[i], &info) == 0 &&
+            info.state == SOCK_SECURE_ST_HANDSHAKE && is_attacker(&info.remote)) {
+            total++;
+            per[info.remote.addr[3] - 2]++;
+        }
+    }
+    *most_one_addr = 0;
+    for (int a = 0; a < ATTACK_MAX_ADDRS; a++) {
+        *most_one_addr = per[a] > *most_one_addr ? per[a] : *most_one_addr;
+    }
+    return total;
+}
+
+/* One tick: the attack, the server, the legitimate client (if connecting), the clock. */
+static void lockout_tick(bool client)
+{
+    attack_tick();
+    for (int k = 0; k < 8 && server_mem.queued > 0; k++) {
+        sock_secure_process(&server);
+    }
+    if (client) {
+        sock_secure_process(&clients[0].sock);
+        for (int k = 0; k < 8 && server_mem.queued > 0; k++) {
+            sock_secure_process(&server);
+        }
+        sock_secure_process(&clients[0].sock);
+    }
+    now_ms += TICK_MS;
+}
+
+/* @p addrs attacking addresses; the legitimate client must succeed in @p min_percent % of its
+ * LOCKOUT_TRIES handshakes, each within 2 s of simulated time. */
+static void lockout_run(int addrs, int min_percent)
+{
+    reset_net();
+    memset(&attack, 0, sizeof(attack));
+    attack.addrs = addrs;
+    refused_seen = refused_legit = 0;
+    server_open(LOCKOUT_SLOTS, 1, tweak_refused); /* the defaults; client 0's identity */
+    attack.hello_len = real_client_hello(attack.hello, sizeof(attack.hello));
+    REQUIRE(attack.hello_len > 60);
+    net.filter = attack_filter;
+    int most = 0, most_one_addr = 0, budget_full = 0;
+    for (int t = 0; t < 300; t++) { /* 3 s of attack before the first try */
+        lockout_tick(false);
+    }
+    int ok = 0;
+    uint64_t slowest = 0;
+    for (int i = 0; i < LOCKOUT_TRIES; i++) {
+        sock_ep_t ep = client_ep(0);
+        ep.port = (uint16_t)(40000 + i); /* a new port each time, as a restarted client */
+        REQUIRE(client_open_at(0, NULL, &ep) == -EINPROGRESS);
+        uint64_t t0 = now_ms;
+        while (clients[0].ev.connected == 0 && clients[0].ev.error == 0 && now_ms - t0 < 2000) {
+            lockout_tick(true);
+            int one, held = attacker_half_open(&one);
+            most = held > most ? held : most;
+            most_one_addr = one > most_one_addr ? one : most_one_addr;
+            budget_full += server_stats().sessions_handshake >= LOCKOUT_SLOTS;
+        }
+        if (clients[0].ev.connected == 1) {
+            uint64_t took = now_ms - t0;
+            ok += took <= 2000;
+            slowest = took > slowest ? took : slowest;
+        }
+        client_close(0); /* close_notify: the server's slot is free again */
+        lockout_tick(false);
+    }
+    sock_secure_stats_t st = server_stats();
+    int percent = ok * 100 / LOCKOUT_TRIES;
+    printf("  %s, %d attacking address%s (%u cookie exchanges completed): %d/%d handshakes "
+           "(%d %%) within 2 s, slowest %llu ms; attackers held %d half-open at most (%d from "
+           "one address); displaced %u, drop_per_addr %u, drop_half_open %u, expired_stall %u\n",
+           backend->name, addrs, addrs > 1 ? "es" : "", attack.answered, ok, LOCKOUT_TRIES,
+           percent, (unsigned long long)slowest, most, most_one_addr, st.displaced,
+           st.drop_per_addr, st.drop_half_open, st.expired_stall);
+    CHECK(percent >= min_percent);
+    CHECK(attack.answered >= 400u * (unsigned)addrs); /* the attack ran all along */
+    /* the application heard of every refusal */
+    CHECK_EQ(refused_seen, st.drop_per_addr + st.drop_half_open + st.drop_table_full);
+    printf("  refused_cb: %u refusals, %u of them the legitimate client\n", refused_seen,
+           refused_legit);
+    CHECK(most_one_addr <= CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR); /* the per-address cap */
+    if (addrs * CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR > LOCKOUT_SLOTS) {
+        CHECK(budget_full > 0);         /* they filled the half-open budget... */
+        CHECK(st.displaced > 0);        /* ...and new peers displaced their handshakes */
+    } else {
+        CHECK(st.drop_per_addr > 0);    /* the cap held them back... */
+        CHECK_EQ(most, CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR); /* ...at exactly the cap */
+    }
+    net.filter = NULL;
+    sock_secure_close(&server);
+    sock_close(&server_mem.base);
+}
+
+static void one_host_with_many_ports_does_not_lock_out_new_peers(void)
+{
+    lockout_run(1, 95);
+}
+
+static void eight_hosts_with_many_ports_do_not_lock_out_new_peers(void)
+{
+    lockout_run(8, 80);
+}
+
 int main(void)
 {
     backend = tu_backend(TLSMAN_CAP_DTLS | TLSMAN_CAP_PSK);
     RUN(fifty_clients_with_own_identities_echo_twenty_records_each);
     RUN(forged_hello_flood_never_displaces_established_peers);
-    RUN(half_open_sessions_are_capped_and_expire_at_the_deadline);
+    RUN(half_open_sessions_are_capped_displaced_once_stalled_and_expire_at_the_deadline);
+    RUN(a_stalled_handshake_is_dropped_at_the_stall_deadline);
     RUN(full_table_refuses_new_peers_by_default);
     RUN(full_table_evicts_the_least_recently_active_session);
     RUN(idle_sessions_are_closed_after_the_idle_timeout);
     RUN(restarted_peer_replaces_its_old_session_only_when_the_new_one_is_up);
     RUN(identities_not_preloaded_are_looked_up_and_unknown_ones_refused);
+    RUN(one_host_with_many_ports_does_not_lock_out_new_peers);
+    RUN(eight_hosts_with_many_ports_do_not_lock_out_new_peers);
     return tu_exit();
 }

@@ -1,7 +1,12 @@
 /* TLS 1.2 over TCP loopback through the same API as DTLS: handshakes, 1 MB each way through tiny
  * socket buffers (partial writes, would-block), several connections at once, a peer reset
- * mid-transfer, a peer stalling mid-handshake (slowloris), close_notify. */
+ * mid-transfer, a peer stalling mid-handshake (slowloris), close_notify, and hosts holding many
+ * connections (silent, dripping a ClientHello, or stopping after it) that do not lock out a new
+ * client. */
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -407,6 +412,327 @@ static void tls_unread_data_on_one_connection_does_not_stall_another(void)
     close_node(&server);
 }
 
+/* ---- lockout ---------------------------------------------------------------------------------
+ * Hosts on 127.0.0.2 (and up) hold many TCP connections to the server and never finish a
+ * handshake: they stay silent, drip a ClientHello one byte per second, or send a whole ClientHello
+ * and stop. A connection the server closes is opened again at once (at most ATT_OPENS_PER_TURN
+ * per turn, so the listen queue is not overrun: that would be a SYN flood, the kernel's business).
+ * Meanwhile a client on 127.0.0.1 connects LOCK_TRIES times; a try succeeds if the handshake
+ * completes within 2 s of the server's simulated clock, which advances 10 ms per turn. The
+ * server runs with the default limits (16 sessions, 4 handshakes per address, stall deadline
+ * 8 s) and one TCP slot more than sessions (docs/GUIDE.md). */
+
+#define LOCK_SLOTS 16
+#define LOCK_TRIES 40
+#define ATT_MAX 64
+#define ATT_OPENS_PER_TURN 8
+#define TURN_MS 10
+
+typedef enum { ATT_IDLE, ATT_DRIP, ATT_HELLO } att_mode_t;
+
+static struct {
+    sock_tcp_t tcp;
+    sock_tcp_conn_t conns[LOCK_SLOTS + 1];
+    sock_secure_t sock;
+    sock_secure_session_t slots[LOCK_SLOTS];
+} lsrv;
+
+static struct {
+    int fd;          /* -1: to be opened */
+    size_t sent;     /* ClientHello bytes sent */
+    uint64_t next_ms; /* drip: when the next byte goes */
+} att[ATT_MAX];
+
+static struct {
+    att_mode_t mode;
+    int addrs, conns; /* conns connections from each of addrs addresses */
+    uint8_t hello[2048];
+    size_t hello_len;
+    uint32_t opened;
+    uint64_t bytes_out, bytes_in; /* ClientHello bytes sent, server bytes received */
+    int most, most_one, budget_full; /* what the server's table showed, turn by turn */
+} attack;
+
+static uint64_t sim_ms;
+
+static const char *const att_mode_name[] = { "silent", "dripping a ClientHello",
+                                             "stopping after the ClientHello" };
+
+/* A ClientHello of this backend's client, taken off a raw listening socket. */
+static size_t capture_tls_hello(uint8_t *buf, size_t max)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+    socklen_t sl = sizeof(sa);
+    size_t got = 0;
+    if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(lfd, 1) != 0 ||
+        getsockname(lfd, (struct sockaddr *)&sa, &sl) != 0) {
+        if (lfd >= 0) {
+            close(lfd);
+        }
+        return 0;
+    }
+    sock_ep_t to = tu_ep("127.0.0.1:0");
+    to.port = ntohs(sa.sin_port);
+    node_t *c = &clients[0];
+    if (open_client(c, 0) == 0) {
+        sock_secure_session_t *cs = NULL;
+        (void)sock_secure_connect(&c->sock, &to, &cs, 0);
+        int fd = -1;
+        for (int i = 0; i < 200 && (got < 5 || got < 5 + ((size_t)buf[3] << 8 | buf[4])); i++) {
+            sock_secure_process(&c->sock);
+            if (fd < 0) {
+                fd = accept(lfd, NULL, NULL);
+            }
+            struct pollfd pfd = { fd, POLLIN, 0 };
+            if (fd >= 0 && poll(&pfd, 1, 10) == 1) {
+                ssize_t n = recv(fd, buf + got, max - got, 0);
+                if (n <= 0) {
+                    break;
+                }
+                got += (size_t)n;
+            } else {
+                sock_wait(&c->tcp.base, 10);
+            }
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+    close_node(c);
+    close(lfd);
+    return got >= 5 && got == 5 + ((size_t)buf[3] << 8 | buf[4]) ? got : 0;
+}
+
+static int att_addr_octet(int i)
+{
+    return 2 + i / attack.conns;
+}
+
+/* Open attacker connection @p i from 127.0.0.<2 + i / conns> (non-blocking). */
+static void att_open(int i)
+{
+    struct sockaddr_in from = { .sin_family = AF_INET };
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(server_ep.port) };
+    from.sin_addr.s_addr = htonl(0x7f000000u | (uint32_t)att_addr_octet(i));
+    memcpy(&to.sin_addr, server_ep.addr, 4);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return;
+    }
+    if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0 || bind(fd, (struct sockaddr *)&from, sizeof(from)) ||
+        (connect(fd, (struct sockaddr *)&to, sizeof(to)) != 0 && errno != EINPROGRESS)) {
+        close(fd);
+        return;
+    }
+    att[i].fd = fd;
+    att[i].sent = 0;
+    att[i].next_ms = sim_ms;
+    attack.opened++;
+}
+
+/* One turn of the attack: notice closed connections (read and drop what the server sends),
+ * send (drip) ClientHello bytes, reopen what was closed. */
+static void att_turn(void)
+{
+    int opens = 0;
+    for (int i = 0; i < attack.addrs * attack.conns; i++) {
+        if (att[i].fd < 0) {
+            if (opens < ATT_OPENS_PER_TURN) {
+                opens++;
+                att_open(i);
+            }
+            continue;
+        }
+        uint8_t sink[4096];
+        ssize_t n = recv(att[i].fd, sink, sizeof(sink), MSG_DONTWAIT);
+        if (n > 0) {
+            attack.bytes_in += (uint64_t)n;
+        }
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN)) {
+            close(att[i].fd); /* the server closed it */
+            att[i].fd = -1;
+            continue;
+        }
+        size_t want = attack.mode == ATT_HELLO                          ? attack.hello_len
+                      : attack.mode == ATT_DRIP && sim_ms >= att[i].next_ms ? att[i].sent + 1
+                                                                             : att[i].sent;
+        if (want > attack.hello_len) {
+            want = attack.hello_len;
+        }
+        if (want > att[i].sent) {
+            ssize_t w = send(att[i].fd, attack.hello + att[i].sent, want - att[i].sent,
+                             MSG_DONTWAIT | MSG_NOSIGNAL);
+            if (w > 0) {
+                attack.bytes_out += (uint64_t)w;
+                att[i].sent += (size_t)w;
+                att[i].next_ms = sim_ms + 1000;
+            }
+        }
+    }
+}
+
+static void att_close_all(void)
+{
+    for (int i = 0; i < ATT_MAX; i++) {
+        if (att[i].fd >= 0) {
+            close(att[i].fd);
+            att[i].fd = -1;
+        }
+    }
+}
+
+/* Handshakes the attacking addresses hold on the server now; the most from one of them. */
+static int att_half_open(int *most_one)
+{
+    int total = 0, per[8] = { 0 };
+    for (int i = 0; i < LOCK_SLOTS; i++) {
+        sock_secure_session_info_t info;
+        if (sock_secure_session_info(&lsrv.slots[i], &info) == 0 &&
+            info.state == SOCK_SECURE_ST_HANDSHAKE && info.remote.addr[0] == 127 &&
+            info.remote.addr[3] >= 2 && info.remote.addr[3] < 10) {
+            total++;
+            per[info.remote.addr[3] - 2]++;
+        }
+    }
+    *most_one = 0;
+    for (int a = 0; a < 8; a++) {
+        *most_one = per[a] > *most_one ? per[a] : *most_one;
+    }
+    return total;
+}
+
+static void lock_turn(node_t *legit)
+{
+    att_turn();
+    sock_secure_process(&lsrv.sock);
+    if (legit != NULL) {
+        sock_secure_process(&legit->sock);
+        sock_secure_process(&lsrv.sock);
+    }
+    int one, held = att_half_open(&one);
+    attack.most = held > attack.most ? held : attack.most;
+    attack.most_one = one > attack.most_one ? one : attack.most_one;
+    attack.budget_full += lsrv.sock.stats.sessions_handshake >= LOCK_SLOTS;
+    (void)sock_wait(&lsrv.tcp.base, 0); /* loopback: what was sent is there already */
+    sim_ms += TURN_MS;
+}
+
+/* @p addrs addresses with @p conns connections each, in @p mode; the client on 127.0.0.1 must
+ * succeed in at least @p min_percent % of its tries. */
+static void lockout_run(att_mode_t mode, int addrs, int conns, int min_percent)
+{
+    int probe = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a2 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000002) };
+    bool can_bind = probe >= 0 && bind(probe, (struct sockaddr *)&a2, sizeof(a2)) == 0;
+    if (probe >= 0) {
+        close(probe);
+    }
+    if (!can_bind) {
+        printf("  note: cannot bind 127.0.0.2 on this host: scenario skipped\n");
+        return;
+    }
+    memset(&attack, 0, sizeof(attack));
+    attack.mode = mode;
+    attack.addrs = addrs;
+    attack.conns = conns;
+    REQUIRE(addrs * conns <= ATT_MAX && addrs <= 8);
+    for (int i = 0; i < ATT_MAX; i++) {
+        att[i].fd = -1;
+    }
+    sim_ms = 1000;
+    sock_ep_t ep = tu_ep("127.0.0.1:0");
+    REQUIRE(sock_tcp_listen(&lsrv.tcp, &ep, lsrv.conns, LOCK_SLOTS + 1) == 0);
+    sock_local(&lsrv.tcp.base, &server_ep);
+    sock_secure_config_t cfg;
+    sock_secure_config_init(&cfg); /* the default limits */
+    cfg.backend = tu_backend_name;
+    cfg.role = SOCK_SECURE_SERVER;
+    cfg.transport = &lsrv.tcp.base;
+    cfg.sessions = lsrv.slots;
+    cfg.session_count = LOCK_SLOTS;
+    cfg.psk = &psk;
+    cfg.psk_count = 1;
+    cfg.clock = tu_clock;
+    cfg.clock_arg = &sim_ms;
+    REQUIRE(sock_secure_create(&lsrv.sock, &cfg) == 0);
+    attack.hello_len = capture_tls_hello(attack.hello, sizeof(attack.hello));
+    REQUIRE(attack.hello_len > 40);
+
+    for (int t = 0; t < 1000; t++) { /* 10 s of attack first: past the stall deadline */
+        lock_turn(NULL);
+    }
+    int ok = 0;
+    uint64_t slowest = 0;
+    for (int k = 0; k < LOCK_TRIES; k++) {
+        node_t *c = &clients[0];
+        REQUIRE(open_client(c, 0) == 0);
+        sock_secure_session_t *cs = NULL;
+        int rc = sock_secure_connect(&c->sock, &server_ep, &cs, 0);
+        CHECK(rc == -EINPROGRESS || rc == 0);
+        sock_secure_session_info_t info;
+        uint64_t t0 = sim_ms, real0 = now_ms();
+        while (sock_secure_session_info(cs, &info) == 0 && info.state == SOCK_SECURE_ST_HANDSHAKE &&
+               sim_ms - t0 < 2000 && now_ms() - real0 < 20000) {
+            lock_turn(c);
+        }
+        if (sock_secure_session_info(cs, &info) == 0 && info.state == SOCK_SECURE_ST_OPEN &&
+            sim_ms - t0 <= 2000) {
+            ok++;
+            slowest = sim_ms - t0 > slowest ? sim_ms - t0 : slowest;
+        }
+        close_node(c);
+        lock_turn(NULL);
+    }
+    sock_secure_stats_t st;
+    sock_secure_stats(&lsrv.sock, &st);
+    int percent = ok * 100 / LOCK_TRIES;
+    printf("  %s, %d address%s x %d connections %s (%u opened): %d/%d handshakes (%d %%) within "
+           "2 s, slowest %llu ms; attackers held %d half-open at most (%d from one address); "
+           "drop_per_addr %u, displaced %u, expired_stall %u; TCP refused %u; attackers sent "
+           "%llu bytes, got %llu\n",
+           backend->name, addrs, addrs > 1 ? "es" : "", conns, att_mode_name[mode], attack.opened,
+           ok, LOCK_TRIES, percent, (unsigned long long)slowest, attack.most, attack.most_one,
+           st.drop_per_addr, st.displaced, st.expired_stall, lsrv.tcp.refused,
+           (unsigned long long)attack.bytes_out, (unsigned long long)attack.bytes_in);
+    CHECK(percent >= min_percent);
+    CHECK(attack.most_one <= CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR); /* the per-address cap */
+    CHECK(st.drop_per_addr > 0);                                      /* it was hit */
+    CHECK(st.expired_stall > 0); /* what the attackers held stalled and was dropped */
+    CHECK_EQ(lsrv.tcp.refused, 0); /* no connection was closed for want of a TCP slot */
+    if (addrs * CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR > LOCK_SLOTS) {
+        CHECK(attack.budget_full > 0); /* the attackers filled the half-open budget... */
+        CHECK(st.displaced > 0);       /* ...and new connections displaced their handshakes */
+    }
+    /* the attack was what it says: no bytes, bytes of a hello never complete, or a complete
+     * hello the server answered (its first flight) */
+    CHECK(mode == ATT_IDLE ? attack.bytes_out == 0 : attack.bytes_out > 0);
+    CHECK(mode == ATT_HELLO ? attack.bytes_in > 0 : attack.bytes_in == 0);
+    att_close_all();
+    sock_secure_close(&lsrv.sock);
+    sock_close(&lsrv.tcp.base);
+}
+
+static void tls_one_host_with_64_silent_connections_does_not_lock_out_a_client(void)
+{
+    lockout_run(ATT_IDLE, 1, 64, 95);
+}
+
+static void tls_one_host_dripping_64_client_hellos_does_not_lock_out_a_client(void)
+{
+    lockout_run(ATT_DRIP, 1, 64, 95);
+}
+
+static void tls_one_host_stopping_after_64_client_hellos_does_not_lock_out_a_client(void)
+{
+    lockout_run(ATT_HELLO, 1, 64, 95);
+}
+
+static void tls_eight_hosts_with_8_silent_connections_each_do_not_lock_out_a_client(void)
+{
+    lockout_run(ATT_IDLE, 8, 8, 80);
+}
+
 int main(void)
 {
     backend = tu_backend(TLSMAN_CAP_TLS | TLSMAN_CAP_PSK);
@@ -418,5 +744,9 @@ int main(void)
     RUN(tls_stalled_handshake_does_not_block_others_and_expires);
     RUN(tls_close_delivers_accepted_output_first);
     RUN(tls_unread_data_on_one_connection_does_not_stall_another);
+    RUN(tls_one_host_with_64_silent_connections_does_not_lock_out_a_client);
+    RUN(tls_one_host_dripping_64_client_hellos_does_not_lock_out_a_client);
+    RUN(tls_one_host_stopping_after_64_client_hellos_does_not_lock_out_a_client);
+    RUN(tls_eight_hosts_with_8_silent_connections_each_do_not_lock_out_a_client);
     return tu_exit();
 }

@@ -32,6 +32,12 @@ static void config_defaults_follow_rfc6347(void)
     CHECK_EQ(cfg.hs_timeout_max_ms, 60000);
     CHECK(cfg.hs_max_retransmit > 0);
     CHECK(cfg.suites == NULL && cfg.backend == NULL && cfg.clock == NULL);
+    /* server admission: library defaults (0 = default for the caps) */
+    CHECK_EQ(cfg.handshake_deadline_ms, CONFIG_SOCK_SECURE_HS_DEADLINE_MS);
+    CHECK_EQ(cfg.handshake_stall_ms, CONFIG_SOCK_SECURE_HS_STALL_MS);
+    CHECK_EQ(cfg.max_half_open, 0);
+    CHECK_EQ(cfg.max_half_open_per_addr, 0);
+    CHECK(cfg.refused_cb == NULL);
     sock_secure_config_init(NULL); /* no crash */
 }
 
@@ -79,6 +85,12 @@ static void create_rejects_bad_configs(void)
 
     cfg = good_config();
     cfg.hs_timeout_initial_ms = 0;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg = good_config();
+    cfg.max_half_open_per_addr = cfg.session_count + 1; /* more than there are slots */
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg = good_config();
+    cfg.max_half_open = cfg.session_count + 1;
     CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
     cfg = good_config();
     cfg.hs_timeout_max_ms = cfg.hs_timeout_initial_ms - 1;
@@ -204,7 +216,8 @@ static void errors_have_text_and_fatality(void)
                                  -ENOTSUP, SOCK_SECURE_E_HANDSHAKE, SOCK_SECURE_E_ALERT,
                                  SOCK_SECURE_E_VERIFY, SOCK_SECURE_E_PSK_IDENTITY,
                                  SOCK_SECURE_E_PEER_CLOSED, SOCK_SECURE_E_BAD_RECORD,
-                                 SOCK_SECURE_E_NO_SUITE, SOCK_SECURE_E_BACKEND };
+                                 SOCK_SECURE_E_NO_SUITE, SOCK_SECURE_E_BACKEND,
+                                 SOCK_SECURE_E_DISPLACED };
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         CHECK(strcmp(sock_secure_strerror(codes[i]), "unknown error") != 0);
     }
@@ -218,6 +231,7 @@ static void errors_have_text_and_fatality(void)
     CHECK(sock_secure_error_is_fatal(-ETIMEDOUT));
     CHECK(sock_secure_error_is_fatal(SOCK_SECURE_E_ALERT));
     CHECK(sock_secure_error_is_fatal(SOCK_SECURE_E_PEER_CLOSED));
+    CHECK(sock_secure_error_is_fatal(SOCK_SECURE_E_DISPLACED));
     CHECK(strcmp(sock_secure_alert_name(51), "decrypt_error") == 0);
     CHECK(strcmp(sock_secure_alert_name(20), "bad_record_mac") == 0);
     CHECK(strcmp(sock_secure_alert_name(115), "unknown_psk_identity") == 0);

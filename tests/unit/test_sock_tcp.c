@@ -1,6 +1,7 @@
 /* The POSIX TCP transport over loopback: connections multiplexed by peer endpoint, IPv4, IPv6 and
  * dual-stack, round-robin fairness, 1 MB each way through tiny buffers, the end of a connection
- * (orderly, reset, refused, no free slot) reported once with its peer, disconnect, close and bad
+ * (orderly, reset, refused, no free slot) reported once with its peer, new connections accepted one
+ * per recv in turns with reads, disconnect, close and bad
  * arguments. Ports are ephemeral (port 0 + sock_local). Peers that must misbehave (reset) are
  * plain POSIX sockets. A few checks look at the private slot fields to prove a slot was freed. */
 #include <netinet/in.h>
@@ -362,6 +363,47 @@ static void interleaved_connections_each_byte_attributed(void)
 
 /* Both clients have 8 KB queued at the server; read 512 bytes at a time, the server never reads
  * one connection twice in a row while the other still has unread bytes. */
+/* New connections leave the listen queue one per recv, each reported before the next is
+ * accepted (so the secure socket judges each one), taking turns with reads: a burst of
+ * connections neither fills every slot at once nor holds up the bytes of an open connection. */
+static void new_connections_come_one_per_recv_taking_turns_with_reads(void)
+{
+    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[3][1];
+    sock_tcp_t srv, cli[3];
+    sock_ep_t srv_ep, from;
+    uint8_t buf[1];
+    int rc;
+
+    if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
+        return;
+    }
+    srv_ep = reachable(&srv, "127.0.0.1");
+    REQUIRE(client_connect(&cli[0], cconn[0], 1, &srv_ep));
+    CHECK_EQ(sock_wait(&cli[0].base, WAIT_MS), 1);
+    accept_until(&srv, 1);
+    CHECK_EQ(send_all(&cli[0], "aaa", 3, &srv_ep), 3);
+    for (int k = 1; k < 3; k++) { /* two more wait in the listen queue */
+        REQUIRE(client_connect(&cli[k], cconn[k], 1, &srv_ep));
+        CHECK_EQ(sock_wait(&cli[k].base, WAIT_MS), 1);
+    }
+    CHECK(fd_readable(sconns[0].fd, (int)WAIT_MS));
+    CHECK(fd_readable(srv.listen_fd, (int)WAIT_MS));
+    /* one byte at a time: a read, a new connection, a read, a new connection, a read */
+    static const int want[5] = { 1, 0, 1, 0, 1 };
+    static const uint32_t accepted[5] = { 1, 2, 2, 3, 3 };
+    for (int i = 0; i < 5; i++) {
+        rc = sock_recv(&srv.base, buf, sizeof(buf), &from);
+        CHECK_EQ(rc, want[i]);
+        CHECK_EQ(srv.accepted, accepted[i]); /* never more than the one being reported */
+    }
+    CHECK_EQ(sock_recv(&srv.base, buf, sizeof(buf), &from), -EAGAIN);
+    CHECK_EQ(srv.refused, 0);
+    for (int k = 0; k < 3; k++) {
+        sock_close(&cli[k].base);
+    }
+    sock_close(&srv.base);
+}
+
 static void busy_connection_does_not_starve_another(void)
 {
     enum { EACH = 8192, PIECE = 512 };
@@ -1003,6 +1045,7 @@ int main(void)
     RUN(dual_stack_listener_sees_ipv4_peer_as_ipv4);
     RUN(interleaved_connections_each_byte_attributed);
     RUN(busy_connection_does_not_starve_another);
+    RUN(new_connections_come_one_per_recv_taking_turns_with_reads);
     RUN(megabyte_each_way_through_tiny_buffers);
     RUN(blocked_send_resumes_after_wait);
     RUN(orderly_close_is_epipe_once_then_slot_free);

@@ -44,6 +44,12 @@ typedef struct {
     const char *backend;    /* --backend NAME, NULL: the default one */
     ssock_suites_t suites;
     uint32_t max_sessions;
+    uint32_t max_half_open;      /* --max-half-open, 0: the library's default (all slots) */
+    uint32_t max_per_addr;       /* --max-per-address, 0: the library's default */
+    uint32_t hs_deadline_ms;     /* --handshake-deadline */
+    uint32_t hs_stall_ms;        /* --handshake-stall */
+    uint32_t idle_timeout_ms;    /* --idle-timeout */
+    bool evict;                  /* --when-full evict */
     bool echo;
     bool once;
     bool verbose;
@@ -107,6 +113,20 @@ static void srv_usage(FILE *out)
             "                      names (default: the CoAP suites of the credentials given:\n"
             "                      PSK-AES128-CCM8 ..., ECDHE-ECDSA-AES128-CCM8 ...)\n"
             "  --max-sessions N    concurrent sessions, 1..%d (default %d)\n"
+            "  --max-half-open N   handshakes in progress at most, 1..max-sessions (default: all)\n"
+            "  --max-per-address N handshakes in progress from one address (any port) at most,\n"
+            "                      1..max-sessions (default %d): one host cannot fill the table\n"
+            "  --handshake-deadline MS\n"
+            "                      a handshake not done after MS ms is dropped (default %d;\n"
+            "                      0: none)\n"
+            "  --handshake-stall MS\n"
+            "                      a handshake whose client sent nothing new for MS ms is\n"
+            "                      dropped (default %d; 0: none)\n"
+            "  --idle-timeout MS   an established session silent for MS ms is closed (default 0:\n"
+            "                      never)\n"
+            "  --when-full POLICY  every slot busy when a new client proved its address: refuse\n"
+            "                      it (refuse, the default) or close the session idle longest\n"
+            "                      (evict); a stalled handshake is displaced first either way\n"
             "  --echo              send each record (TLS: every byte) back to its sender\n"
             "  --once              exit when the first established session ends: 0 if the\n"
             "                      peer closed it with close_notify (failed handshakes do not\n"
@@ -114,7 +134,8 @@ static void srv_usage(FILE *out)
             "                      close_notify is a failure, exit 4)\n"
             "  -v                  prefix records with the peer; report sessions on stderr\n"
             "                      (TLS: stdout stays exact; a line per chunk received goes to\n"
-            "                      stderr: the peer and the byte count)\n"
+            "                      stderr: the peer and the byte count), and clients refused or\n"
+            "                      displaced by the limits above (address and reason)\n"
             "  -h, --help          this text\n"
             "\n"
             "Without --psk or --psk-file, the environment variable SSOCK_PSK=ID:HEXKEY gives\n"
@@ -127,7 +148,8 @@ static void srv_usage(FILE *out)
             "(D)TLS failure, 3 timed out, 4 other (TLS: closed or reset without close_notify)\n",
             SSOCK_DEFAULT_PORT, SSOCK_DEFAULT_TLS_PORT, SSOCK_MAX_PSKS,
             CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_MAX_SESSIONS, SSOCK_DEFAULT_SESSIONS,
-            SSOCK_PSK_MIN_BYTES);
+            CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR, CONFIG_SOCK_SECURE_HS_DEADLINE_MS,
+            CONFIG_SOCK_SECURE_HS_STALL_MS, SSOCK_PSK_MIN_BYTES);
 }
 
 /* Parse the options. @return -1 to go on, else the exit status to return. */
@@ -137,6 +159,8 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
 
     memset(o, 0, sizeof *o);
     o->max_sessions = SSOCK_DEFAULT_SESSIONS;
+    o->hs_deadline_ms = CONFIG_SOCK_SECURE_HS_DEADLINE_MS;
+    o->hs_stall_ms = CONFIG_SOCK_SECURE_HS_STALL_MS;
     while (a.i < argc) {
         char *val = NULL;
         int m;
@@ -186,6 +210,40 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
                                          &o->max_sessions) < 0) {
                 return SSOCK_EXIT_USAGE;
             }
+        } else if ((m = ssock_opt(&a, "--max-half-open", &val)) != 0) {
+            if (m < 0 || ssock_parse_u32(a.cmd, "--max-half-open", val, 1, SSOCK_MAX_SESSIONS,
+                                         &o->max_half_open) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--max-per-address", &val)) != 0) {
+            if (m < 0 || ssock_parse_u32(a.cmd, "--max-per-address", val, 1, SSOCK_MAX_SESSIONS,
+                                         &o->max_per_addr) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--handshake-deadline", &val)) != 0) {
+            if (m < 0 || ssock_parse_u32(a.cmd, "--handshake-deadline", val, 0, UINT32_MAX - 1,
+                                         &o->hs_deadline_ms) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--handshake-stall", &val)) != 0) {
+            if (m < 0 || ssock_parse_u32(a.cmd, "--handshake-stall", val, 0, UINT32_MAX - 1,
+                                         &o->hs_stall_ms) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--idle-timeout", &val)) != 0) {
+            if (m < 0 || ssock_parse_u32(a.cmd, "--idle-timeout", val, 0, UINT32_MAX - 1,
+                                         &o->idle_timeout_ms) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--when-full", &val)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            if (strcmp(val, "refuse") != 0 && strcmp(val, "evict") != 0) {
+                return ssock_usage_error(a.cmd, "--when-full: '%s' is neither refuse nor evict",
+                                         val);
+            }
+            o->evict = strcmp(val, "evict") == 0;
         } else if ((m = ssock_opt(&a, "--echo", NULL)) != 0) {
             if (m < 0) {
                 return SSOCK_EXIT_USAGE;
@@ -215,6 +273,15 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
             return ssock_usage_error(a.cmd, "--listen: '%s' is not ADDR:PORT "
                                      "(e.g. 0.0.0.0:%u or [::]:%u)", o->listen, port, port);
         }
+    }
+    if (o->max_half_open > o->max_sessions || o->max_per_addr > o->max_sessions) {
+        return ssock_usage_error(a.cmd, "--%s %lu: more than --max-sessions (%lu)",
+                                 o->max_half_open > o->max_sessions ? "max-half-open"
+                                                                    : "max-per-address",
+                                 (unsigned long)(o->max_half_open > o->max_sessions
+                                                     ? o->max_half_open
+                                                     : o->max_per_addr),
+                                 (unsigned long)o->max_sessions);
     }
     if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
         return ssock_usage_error(a.cmd, o->certs.cert ? "--cert needs --key (its private key)"
@@ -267,7 +334,12 @@ static void srv_report_end(srv_t *srv, sock_secure_session_t *s, int err)
             err = info.last_error;
         }
     }
-    if (err == SOCK_SECURE_E_PEER_CLOSED || err == 0) {
+    if (err == SOCK_SECURE_E_DISPLACED) {
+        if (srv->opts->verbose) {
+            fprintf(stderr, "ssock: %s: handshake displaced: the client had sent nothing new "
+                    "for a while and a new client took its slot (--max-half-open)\n", peer);
+        }
+    } else if (err == SOCK_SECURE_E_PEER_CLOSED || err == 0) {
         if (srv->opts->verbose) {
             fprintf(stderr, "ssock: %s: peer closed the session (%lu records in, %lu out)\n", peer,
                     have_info ? (unsigned long)info.records_in : 0ul,
@@ -325,6 +397,35 @@ static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
     case SOCK_SECURE_EV_DATA:
     default:
         break; /* records are read in the main loop */
+    }
+}
+
+/* -v: a new client that proved its address was turned away by the limits. */
+static void srv_refused(sock_secure_t *sock, const sock_ep_t *peer, sock_secure_refusal_t why,
+                        void *arg)
+{
+    const srv_t *srv = arg;
+    char ep[SOCK_EP_STRLEN];
+
+    (void)sock;
+    if (!srv->opts->verbose) {
+        return;
+    }
+    ssock_ep_str(peer, ep, sizeof ep);
+    switch (why) {
+    case SOCK_SECURE_REFUSED_PER_ADDR:
+        fprintf(stderr, "ssock: %s: refused: its address has too many handshakes in progress "
+                "(--max-per-address)\n", ep);
+        break;
+    case SOCK_SECURE_REFUSED_HALF_OPEN:
+        fprintf(stderr, "ssock: %s: refused: too many handshakes in progress and none stalled "
+                "(--max-half-open)\n", ep);
+        break;
+    case SOCK_SECURE_REFUSED_TABLE_FULL:
+    default:
+        fprintf(stderr, "ssock: %s: refused: every session slot is busy (--max-sessions, "
+                "--when-full)\n", ep);
+        break;
     }
 }
 
@@ -616,7 +717,9 @@ static int srv_loop(srv_t *srv, sock_secure_t *sock)
     return srv->done ? srv->status : SSOCK_EXIT_OK;
 }
 
-/** The server's transport: UDP, or TCP with its connection slots (one per session slot). */
+/** The server's transport: UDP, or TCP with its connection slots (one per session slot, and one
+ *  more: a new connection is then always seen by the library's admission, which may displace a
+ *  stalled handshake for it). */
 typedef struct {
     sock_udp_t udp;
     sock_tcp_t tcp;
@@ -705,7 +808,7 @@ static int srv_run(srv_opts_t *o)
     srv.slots = calloc(srv.count, sizeof *srv.slots);
     srv.flags = calloc(srv.count, sizeof *srv.flags);
     if (o->tls) {
-        net.conns = calloc(srv.count, sizeof *net.conns);
+        net.conns = calloc(srv.count + 1, sizeof *net.conns);
         srv.backlog = calloc(srv.count, sizeof *srv.backlog);
     }
     if (srv.slots == NULL || srv.flags == NULL ||
@@ -718,7 +821,7 @@ static int srv_run(srv_opts_t *o)
         return SSOCK_EXIT_IO;
     }
     srv.net = o->tls ? &net.tcp.base : &net.udp.base;
-    if (srv_open(o, &net, srv.count, &where) < 0) {
+    if (srv_open(o, &net, srv.count + 1, &where) < 0) {
         free(srv.slots);
         free(srv.flags);
         free(net.conns);
@@ -741,6 +844,14 @@ static int srv_run(srv_opts_t *o)
     }
     cfg.event_cb = srv_event;
     cfg.event_arg = &srv;
+    cfg.max_half_open = o->max_half_open;
+    cfg.max_half_open_per_addr = o->max_per_addr;
+    cfg.handshake_deadline_ms = o->hs_deadline_ms;
+    cfg.handshake_stall_ms = o->hs_stall_ms;
+    cfg.idle_timeout_ms = o->idle_timeout_ms;
+    cfg.when_full = o->evict ? SOCK_SECURE_FULL_EVICT_LRU : SOCK_SECURE_FULL_REFUSE;
+    cfg.refused_cb = srv_refused;
+    cfg.refused_arg = &srv;
     rc = ssock_pick_backend(&cfg, o->tls, o->backend);
     if (rc == SSOCK_EXIT_OK) {
         rc = ssock_certs_load(&o->certs, &cfg);
@@ -760,6 +871,15 @@ static int srv_run(srv_opts_t *o)
                     ssock_ep_str(&where, ep, sizeof ep), o->tls ? "TLS over TCP" : "DTLS over UDP",
                     drv ? drv->name : "?", srv.count, o->keys.count,
                     o->certs.cert ? ", certificate " : "", o->certs.cert ? o->certs.cert : "");
+            fprintf(stderr, "ssock: limits: %lu handshakes at once, %lu per address, deadline "
+                    "%lu ms, stall %lu ms, idle timeout %lu ms, when full: %s\n",
+                    (unsigned long)(o->max_half_open ? o->max_half_open : srv.count),
+                    (unsigned long)(o->max_per_addr ? o->max_per_addr
+                                    : CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR < srv.count
+                                        ? CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR
+                                        : srv.count),
+                    (unsigned long)o->hs_deadline_ms, (unsigned long)o->hs_stall_ms,
+                    (unsigned long)o->idle_timeout_ms, o->evict ? "evict" : "refuse");
         }
         rc = srv_loop(&srv, &sock);
         if (o->tls && o->echo) {
