@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# ports/riot/test.sh - the RIOT port of secure_sock, end to end:
+#   1. builds examples/sock_secure_server and examples/sock_secure_client for native64;
+#   2. runs both on a tap bridge (two RIOT nodes) and checks, with the PSK of the examples:
+#        host `ssock client`          -> RIOT server   (echo)
+#        host `openssl s_client`      -> RIOT server   (echo, PSK-AES128-CCM8)
+#        host `ssock client`, wrong key -> RIOT server (refused, server still serves)
+#        RIOT client                  -> host `ssock server` (echo)
+#        RIOT client                  -> RIOT server   (echo)
+#   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
+#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map).
+# Prints PASS/FAIL/SKIP per check and the wall time. Exit 0 all passed, 1 a check failed,
+# 77 skipped (no RIOT; or a part could not run: not root, no host ssock, no ARM toolchain).
+#
+# Environment:
+#   RIOTBASE   a RIOT work tree (tested with 2026.10-devel c8bd52ff13)
+#   MIRRORS    else: a directory of bare mirrors <owner>+<name>/repo (RIOT-OS+RIOT, Mbed-TLS+mbedtls,
+#              ARM-software+CMSIS_5, NordicSemiconductor+nrfx, mpaland+printf): RIOT is cloned
+#              from it and RIOT's package downloads are pointed at it (private git config)
+#   WORK_DIR   scratch directory for build outputs and logs (default: mktemp -d)
+#   SSOCK      the host tool (default: <repo>/build/ssock, from `make build`)
+#   TAP_BASE BRIDGE  names of the taps and bridge to create (default ssr / ssrbr)
+#   BOARDS     boards of the build-only check (default "samr21-xpro nrf52840dk"; "" skips it)
+#   JOBS       make -j (default 2)
+set -u
+T0=$SECONDS
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+JOBS=${JOBS:-2}
+TAP_BASE=${TAP_BASE:-ssr}
+BRIDGE=${BRIDGE:-ssrbr}
+BOARDS=${BOARDS-samr21-xpro nrf52840dk}
+SSOCK=${SSOCK:-$ROOT/build/ssock}
+PSK_ID=riot-demo
+PSK_HEX=$(printf 'secure_sock_demo' | od -An -tx1 | tr -d ' \n') # examples/common/sock_secure_example.h
+NFAIL=0
+NPASS=0
+NSKIP=0
+PIDS=()
+HELPERS=()
+TAPS_CREATED=0
+
+log()  { printf '[riot-test %4ss] %s\n' "$((SECONDS - T0))" "$*"; }
+pass() { printf 'PASS: %s\n' "$*"; NPASS=$((NPASS + 1)); }
+fail() { printf 'FAIL: %s\n' "$*"; NFAIL=$((NFAIL + 1)); }
+skip() { printf 'SKIP: %s\n' "$*"; NSKIP=$((NSKIP + 1)); }
+
+finish() {
+    log "logs in $WORK_DIR; total wall time $((SECONDS - T0)) s"
+    echo "$NPASS passed, $NFAIL failed, $NSKIP skipped"
+    if [ "$NFAIL" -gt 0 ]; then exit 1; fi
+    if [ "$NSKIP" -gt 0 ]; then exit 77; fi
+    exit 0
+}
+
+if [ -z "${RIOTBASE:-}" ] && { [ -z "${MIRRORS:-}" ] || [ ! -d "$MIRRORS/RIOT-OS+RIOT/repo" ]; }; then
+    echo "SKIP: no RIOT: set RIOTBASE to a RIOT tree (or MIRRORS to a directory of mirrors)"
+    exit 77
+fi
+WORK_DIR=${WORK_DIR:-$(mktemp -d)}
+mkdir -p "$WORK_DIR"
+WORK_DIR=$(cd "$WORK_DIR" && pwd)
+
+cleanup() {
+    # RIOT native ignores SIGTERM: SIGINT, then SIGKILL
+    for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
+    sleep 0.5
+    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    # each native instance forks a helper process that outlives it: end it by its id
+    for p in "${HELPERS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    exec 3>&- 4>&- 2>/dev/null
+    if [ "$TAPS_CREATED" = 1 ]; then
+        SUDO_USER=$(id -un) sh "$RIOTBASE/dist/tools/tapsetup/tapsetup" -d -t "$TAP_BASE" -b "$BRIDGE" >/dev/null 2>&1
+    fi
+}
+trap cleanup EXIT
+
+# ---- RIOT and its packages ----------------------------------------------------------------------
+if [ -z "${RIOTBASE:-}" ]; then
+    RIOTBASE=$WORK_DIR/RIOT
+    [ -d "$RIOTBASE/.git" ] || git clone -q --shared "$MIRRORS/RIOT-OS+RIOT/repo" "$RIOTBASE" ||
+        { fail "clone RIOT from $MIRRORS"; finish; }
+fi
+RIOTBASE=$(cd "$RIOTBASE" && pwd)
+export RIOTBASE
+if [ -n "${MIRRORS:-}" ]; then
+    # RIOT's pkg.mk git-clones each package from its PKG_URL: point those URLs at the mirrors
+    # (a private config: nothing changes in ~/.gitconfig)
+    GITCFG=$WORK_DIR/gitconfig
+    : >"$GITCFG"
+    for m in "Mbed-TLS+mbedtls https://github.com/ARMmbed/mbedtls.git" \
+             "ARM-software+CMSIS_5 https://github.com/ARM-software/CMSIS_5" \
+             "NordicSemiconductor+nrfx https://github.com/NordicSemiconductor/nrfx" \
+             "mpaland+printf https://github.com/mpaland/printf"; do
+        set -- $m
+        [ -d "$MIRRORS/$1/repo" ] && printf '[url "file://%s"]\n\tinsteadOf = %s\n' "$MIRRORS/$1/repo" "$2" >>"$GITCFG"
+    done
+    printf '[uploadpack]\n\tallowFilter = true\n\tallowAnySHA1InWant = true\n' >>"$GITCFG"
+    export GIT_CONFIG_GLOBAL=$GITCFG
+fi
+log "RIOT $(git -C "$RIOTBASE" log --oneline -1 2>/dev/null | cut -c1-60)"
+
+# build APP BOARD [make args...]: build outputs under $WORK_DIR/bin (nothing in the repository)
+build() {
+    local app=$1 board=$2
+    shift 2
+    timeout 900 make -C "$HERE/examples/$app" BOARD="$board" -j"$JOBS" \
+        BINDIRBASE="$WORK_DIR/bin/$app" WERROR=1 "$@" all >"$WORK_DIR/build-$app-$board.log" 2>&1
+}
+elf() { echo "$WORK_DIR/bin/$1/$2/$1.elf"; }
+
+# ---- 1. native64 builds -------------------------------------------------------------------------
+B0=$SECONDS
+if build sock_secure_server native64 && build sock_secure_client native64; then
+    pass "build sock_secure_server + sock_secure_client for native64 ($((SECONDS - B0)) s)"
+    NATIVE_OK=1
+else
+    fail "build for native64 (see $WORK_DIR/build-*-native64.log)"
+    tail -20 "$WORK_DIR"/build-*-native64.log
+    NATIVE_OK=0
+fi
+
+# ---- 2. two nodes and the host on a tap bridge --------------------------------------------------
+waitfor() { # waitfor FILE REGEX SECONDS
+    local i
+    for i in $(seq 1 $(($3 * 10))); do grep -aqE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+run_native() {
+    if [ "$NATIVE_OK" != 1 ]; then return; fi
+    if [ "$(id -u)" != 0 ]; then skip "native64 on a tap bridge: needs root (tap interfaces)"; return; fi
+    if ip link show "$BRIDGE" >/dev/null 2>&1; then
+        fail "bridge $BRIDGE exists already: choose BRIDGE/TAP_BASE"; return
+    fi
+    SUDO_USER=$(id -un) sh "$RIOTBASE/dist/tools/tapsetup/tapsetup" -c 2 -t "$TAP_BASE" -b "$BRIDGE" \
+        >"$WORK_DIR/tapsetup.log" 2>&1 # its 'tc qdisc ... netem' complaint is harmless
+    if ! ip link show "${TAP_BASE}1" >/dev/null 2>&1; then fail "tapsetup (see $WORK_DIR/tapsetup.log)"; return; fi
+    TAPS_CREATED=1
+    local run=$WORK_DIR/run
+    rm -rf "$run"
+    mkdir -p "$run"
+    mkfifo "$run/s.in" "$run/c.in"
+    "$(elf sock_secure_server native64)" "${TAP_BASE}0" <"$run/s.in" >"$run/server.log" 2>&1 &
+    PIDS+=($!)
+    exec 3>"$run/s.in"
+    "$(elf sock_secure_client native64)" "${TAP_BASE}1" <"$run/c.in" >"$run/client.log" 2>&1 &
+    PIDS+=($!)
+    exec 4>"$run/c.in"
+    if ! waitfor "$run/server.log" "DTLS server listening" 10 || ! waitfor "$run/client.log" "secure_sock DTLS client" 10; then
+        fail "native instances did not start"; cat "$run/server.log" "$run/client.log"; return
+    fi
+    local p
+    for p in "${PIDS[@]}"; do HELPERS+=($(ps -o pid= --ppid "$p")); done
+    echo ifconfig >&3
+    echo ifconfig >&4
+    waitfor "$run/server.log" "inet6 addr: fe80::" 10
+    waitfor "$run/client.log" "inet6 addr: fe80::" 10
+    local saddr cif brif braddr
+    saddr=$(grep -aoE 'inet6 addr: fe80::[0-9a-f:]+' "$run/server.log" | head -1 | awk '{print $3}')
+    cif=$(grep -aoE 'Iface +[0-9]+' "$run/client.log" | head -1 | awk '{print $2}')
+    brif=$(cat "/sys/class/net/$BRIDGE/ifindex")
+    for i in $(seq 1 50); do # the bridge's own link-local address must leave DAD first
+        ip -6 addr show dev "$BRIDGE" scope link | grep -q inet6 &&
+            ! ip -6 addr show dev "$BRIDGE" | grep -q tentative && break
+        sleep 0.2
+    done
+    braddr=$(ip -6 addr show dev "$BRIDGE" scope link | awk '/inet6/ {sub(/\/.*/, "", $2); print $2; exit}')
+    log "server node $saddr, client node interface $cif, host $braddr%$BRIDGE (index $brif)"
+
+    # host ssock client -> RIOT server
+    printf 'hello-from-ssock\n' | timeout 30 "$SSOCK" client "[$saddr%$brif]:5684" \
+        --psk "$PSK_ID:$PSK_HEX" --timeout 2000 -v >"$run/ssock_client.out" 2>"$run/ssock_client.err"
+    local rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-from-ssock ] &&
+        waitfor "$run/server.log" "received 16 bytes: hello-from-ssock" 2; then
+        pass "host ssock client -> RIOT server: PSK handshake, record echoed"
+    else
+        fail "host ssock client -> RIOT server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err")"
+    fi
+
+    # host openssl s_client -> RIOT server
+    if command -v openssl >/dev/null; then
+        (echo hello-openssl; sleep 2) | timeout 20 openssl s_client -dtls1_2 \
+            -connect "[$saddr%$BRIDGE]:5684" -psk_identity "$PSK_ID" -psk "$PSK_HEX" \
+            -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
+        if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl "$run/openssl.log"; then
+            pass "openssl s_client -dtls1_2 PSK-AES128-CCM8 -> RIOT server: record echoed"
+        else
+            fail "openssl s_client -> RIOT server (see $run/openssl.log)"
+        fi
+    else
+        skip "openssl s_client -> RIOT server: no openssl"
+    fi
+
+    # a wrong key is refused, and the server goes on serving
+    printf 'must-not-arrive\n' | timeout 30 "$SSOCK" client "[$saddr%$brif]:5684" \
+        --psk "$PSK_ID:00112233445566778899aabbccddeeff" --timeout 1000 --handshake-timeout 10000 \
+        >"$run/badkey.out" 2>"$run/badkey.err"
+    rc=$?
+    if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" &&
+        ! grep -aq must-not-arrive "$run/server.log" "$run/badkey.out"; then
+        pass "host ssock client with a wrong key -> RIOT server: refused with alert bad_record_mac"
+    else
+        fail "wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
+    fi
+
+    # RIOT client -> host ssock server
+    local port=$((20000 + RANDOM % 20000))
+    timeout 60 "$SSOCK" server --listen "[::]:$port" --psk "$PSK_ID:$PSK_HEX" --echo --once -v \
+        >"$run/ssock_server.out" 2>"$run/ssock_server.err" &
+    local spid=$!
+    sleep 0.5
+    echo "ssc [$braddr%$cif]:$port hello-from-riot-client" >&4
+    if waitfor "$run/client.log" "reply \(22 bytes\): hello-from-riot-client" 15 &&
+        wait $spid && grep -aq "hello-from-riot-client" "$run/ssock_server.out"; then
+        pass "RIOT client -> host ssock server: PSK handshake, echo, close_notify (server --once exit 0)"
+    else
+        fail "RIOT client -> host ssock server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(cat "$run/ssock_server.err")"
+        kill "$spid" 2>/dev/null
+    fi
+
+    # RIOT client -> RIOT server
+    echo "ssc [$saddr%$cif]:5684 hello-node-to-node" >&4
+    if waitfor "$run/client.log" "reply \(18 bytes\): hello-node-to-node" 15 &&
+        waitfor "$run/server.log" "received 18 bytes: hello-node-to-node" 2; then
+        pass "RIOT client -> RIOT server (two native64 nodes): PSK handshake, record echoed"
+    else
+        fail "RIOT client -> RIOT server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3)"
+    fi
+    echo sss >&3
+    waitfor "$run/server.log" "^.*open [0-9]+ handshake" 5
+    grep -a "connected to\|reply\|error" "$run/client.log" | sed 's/^/  client| /'
+    grep -a "session\|received\|error\|open [0-9]" "$run/server.log" | sed 's/^/  server| /'
+}
+if [ ! -x "$SSOCK" ]; then
+    skip "native64 tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
+else
+    run_native
+fi
+
+# ---- 3. build-only: Cortex-M boards with -Werror, sizes of the PSK client -----------------------
+# sizes: ROM = .text + .data (flash), RAM = .data + .bss; the secure_sock + mbedTLS share is summed
+# from the linker map over the objects of their modules (after the linker dropped unused code).
+share() { # share MAPFILE -> "ROM RAM" of the objects under sock_secure*/ and mbedtls/
+    python3 - "$1" <<'PY'
+import re, sys
+rom = ram = 0
+started = False
+pending = None
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("Linker script and memory map"):
+        started = True  # before it: the list of discarded sections
+        continue
+    if not started:
+        continue
+    m = re.match(r"^ (\.(text|rodata|data|bss)\S*|COMMON)\s*$", line)
+    if m:
+        pending = m.group(2) or "bss"
+        continue
+    m = re.match(r"^ (\.(text|rodata|data|bss)\S*|COMMON)?\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(\S+\.o)\s*$", line)
+    sec = None
+    if m and m.group(1):
+        sec = m.group(2) or "bss"
+    elif m and pending:
+        sec = pending
+    pending = None
+    if not sec or not re.search(r"/(sock_secure[a-z_]*|mbedtls)/[^/]+\.o$", m.group(4)):
+        continue
+    n = int(m.group(3), 16)
+    if sec in ("text", "rodata"):
+        rom += n
+    elif sec == "data":
+        rom += n
+        ram += n
+    else:
+        ram += n
+print(rom, ram)
+PY
+}
+if [ -n "$BOARDS" ]; then
+    if ! command -v arm-none-eabi-gcc >/dev/null; then
+        skip "build for $BOARDS: no arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
+    else
+        for b in $BOARDS; do
+            B0=$SECONDS
+            if build sock_secure_client "$b"; then
+                e=$(elf sock_secure_client "$b")
+                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+                read -r srom sram < <(share "${e%.elf}.map")
+                pass "build sock_secure_client for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; secure_sock + mbedTLS ROM $srom B RAM $sram B"
+            else
+                fail "build sock_secure_client for $b (see $WORK_DIR/build-sock_secure_client-$b.log)"
+                grep -a -m5 "error" "$WORK_DIR/build-sock_secure_client-$b.log"
+            fi
+        done
+    fi
+fi
+finish
