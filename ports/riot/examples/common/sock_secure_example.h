@@ -23,6 +23,15 @@
 #define SOCK_SECURE_EXAMPLE_PORT 5684
 #endif
 
+/** Name the client expects in the server's certificate (with SOCK_SECURE_EXAMPLE_CERTS). */
+#ifndef SOCK_SECURE_EXAMPLE_SERVER_NAME
+#define SOCK_SECURE_EXAMPLE_SERVER_NAME "server.test"
+#endif
+
+#ifndef SOCK_SECURE_EXAMPLE_CERTS
+#define SOCK_SECURE_EXAMPLE_CERTS 0
+#endif
+
 #define SOCK_SECURE_EXAMPLE_PSK_INIT {                                          \
         (const uint8_t *)SOCK_SECURE_EXAMPLE_PSK_ID,                            \
         sizeof(SOCK_SECURE_EXAMPLE_PSK_ID) - 1,                                 \

@@ -7,6 +7,10 @@
  *   > ssc [fe80::1%5]:5684 hello
  *   connected to [fe80::1%5]:5684: TLS_PSK_WITH_AES_128_CCM_8, DTLSv1.2 in 12 ms
  *   reply (5 bytes): hello
+ *
+ * Built with SOCK_SECURE_EXAMPLE_CERTS=DIR (a directory holding sock_secure_example_certs.h, see
+ * ports/riot/test.sh), it also offers TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 and verifies the
+ * server's certificate against the CA in that file and the name SOCK_SECURE_EXAMPLE_SERVER_NAME.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,11 +20,28 @@
 #include "secure_sock/sock_secure.h"
 #include "sock_secure_riot_udp.h"
 #include "sock_secure_example.h"
+#include "sock_secure_riot_mbedtls.h"
+#if SOCK_SECURE_EXAMPLE_CERTS
+#include "sock_secure_example_certs.h" /* example_ca_der[] */
+#endif
 
 #define CONNECT_TIMEOUT_MS 10000u
 #define REPLY_TIMEOUT_MS   5000u
 
 static const sock_secure_psk_t psk = SOCK_SECURE_EXAMPLE_PSK_INIT;
+#if SOCK_SECURE_EXAMPLE_CERTS
+static sock_secure_creds_t creds;
+static const uint32_t cred_tags[] = { 1 };
+#endif
+
+static void print_heap(void)
+{
+    size_t now, peak;
+    if (sock_secure_riot_mbedtls_heap(&now, &peak) == 0) {
+        printf("mbedtls heap: %u bytes in use, peak %u of %u\n", (unsigned)now, (unsigned)peak,
+               (unsigned)CONFIG_SOCK_SECURE_MBEDTLS_HEAP_SIZE);
+    }
+}
 
 static int ssc_run(const sock_ep_t *server, const char *msg, size_t len)
 {
@@ -44,6 +65,18 @@ static int ssc_run(const sock_ep_t *server, const char *msg, size_t len)
     cfg.session_count = 1;
     cfg.psk = &psk;
     cfg.psk_count = 1;
+#if SOCK_SECURE_EXAMPLE_CERTS
+    sock_secure_creds_init(&creds);
+    rc = sock_secure_creds_add(&creds, cred_tags[0], SOCK_SECURE_CRED_CA, example_ca_der,
+                               sizeof(example_ca_der));
+    if (rc < 0) {
+        printf("error: CA: %s\n", sock_secure_strerror(rc));
+    }
+    cfg.creds = &creds;
+    cfg.cred_tags = cred_tags;
+    cfg.cred_tag_count = 1;
+    cfg.server_name = SOCK_SECURE_EXAMPLE_SERVER_NAME;
+#endif
     if ((rc = sock_secure_create(&sock, &cfg)) < 0) {
         printf("error: create: %s\n", sock_secure_strerror(rc));
         sock_close(&udp.base);
@@ -71,6 +104,7 @@ static int ssc_run(const sock_ep_t *server, const char *msg, size_t len)
     }
     sock_secure_close(&sock);
     sock_close(&udp.base);
+    print_heap();
     return rc < 0;
 }
 

@@ -3,6 +3,10 @@
  * @brief secure_sock DTLS echo server on RIOT: a thread serves pre-shared-key clients
  *        (TLS_PSK_WITH_AES_128_CCM_8) on UDP port 5684 and sends every record back; the shell
  *        stays free (ifconfig, ps, `sss` for the server's counters).
+ *
+ * Built with SOCK_SECURE_EXAMPLE_CERTS=DIR (a directory holding sock_secure_example_certs.h, see
+ * ports/riot/test.sh), it also serves TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with the certificate
+ * and key in that file.
  */
 #include <stdio.h>
 
@@ -12,6 +16,10 @@
 #include "secure_sock/sock_secure.h"
 #include "sock_secure_riot_udp.h"
 #include "sock_secure_example.h"
+#include "sock_secure_riot_mbedtls.h"
+#if SOCK_SECURE_EXAMPLE_CERTS
+#include "sock_secure_example_certs.h" /* example_server_crt_der[], example_server_key_der[] */
+#endif
 
 #ifndef SERVER_SESSIONS
 #define SERVER_SESSIONS 2 /**< clients served at once */
@@ -25,6 +33,10 @@ static sock_secure_riot_udp_t udp;
 static sock_secure_t sock;
 static sock_secure_session_t slots[SERVER_SESSIONS];
 static char stack[SERVER_STACKSIZE];
+#if SOCK_SECURE_EXAMPLE_CERTS
+static sock_secure_creds_t creds;
+static const uint32_t cred_tags[] = { 1 };
+#endif
 
 static void on_event(sock_secure_t *s, sock_secure_session_t *session, sock_secure_event_t ev,
                      int err, void *arg)
@@ -74,6 +86,18 @@ static void *server(void *arg)
     cfg.psk = &psk;
     cfg.psk_count = 1;
     cfg.event_cb = on_event;
+#if SOCK_SECURE_EXAMPLE_CERTS
+    sock_secure_creds_init(&creds);
+    if ((rc = sock_secure_creds_add(&creds, cred_tags[0], SOCK_SECURE_CRED_CERT_CHAIN,
+                                    example_server_crt_der, sizeof(example_server_crt_der))) < 0 ||
+        (rc = sock_secure_creds_add(&creds, cred_tags[0], SOCK_SECURE_CRED_PRIVATE_KEY,
+                                    example_server_key_der, sizeof(example_server_key_der))) < 0) {
+        printf("error: certificate or key: %s\n", sock_secure_strerror(rc));
+    }
+    cfg.creds = &creds;
+    cfg.cred_tags = cred_tags;
+    cfg.cred_tag_count = 1;
+#endif
     if ((rc = sock_secure_create(&sock, &cfg)) < 0) {
         printf("error: create: %s\n", sock_secure_strerror(rc));
         return NULL;
@@ -115,6 +139,11 @@ static int sss_cmd(int argc, char **argv)
            (unsigned)st.handshakes_ok, (unsigned)st.handshakes_failed,
            (unsigned)st.hello_verify_sent, (unsigned)st.retransmits,
            (unsigned)st.datagrams_in, (unsigned)st.datagrams_out);
+    size_t now, peak;
+    if (sock_secure_riot_mbedtls_heap(&now, &peak) == 0) {
+        printf("mbedtls heap: %u bytes in use, peak %u of %u\n", (unsigned)now, (unsigned)peak,
+               (unsigned)CONFIG_SOCK_SECURE_MBEDTLS_HEAP_SIZE);
+    }
     return 0;
 }
 
