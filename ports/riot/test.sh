@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ports/riot/test.sh - the RIOT port of secure_sock, end to end:
-#   1. builds examples/sock_secure_server and examples/sock_secure_client for native64;
+#   1. builds examples/sock_secure_server and examples/sock_secure_client for native64 (NATIVE=native32: i386);
 #      twice: PSK only (as configured), and with certificates of a throw-away test PKI
 #      (tests/pki/make-pki.sh, compiled in as C arrays under WORK_DIR: PSK + ECDHE-ECDSA);
 #   2. runs each pair on a tap bridge (two RIOT nodes) and checks:
@@ -27,11 +27,13 @@
 #   TAP_BASE BRIDGE  names of the taps and bridge to create (default ssr / ssrbr)
 #   BOARDS     boards of the build-only check (default "samr21-xpro nrf52840dk"; "" skips it)
 #   JOBS       make -j (default 2)
+#   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
 set -u
 T0=$SECONDS
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 JOBS=${JOBS:-2}
+NATIVE=${NATIVE:-native64}
 TAP_BASE=${TAP_BASE:-ssr}
 BRIDGE=${BRIDGE:-ssrbr}
 BOARDS=${BOARDS-samr21-xpro nrf52840dk}
@@ -112,7 +114,7 @@ build() {
 }
 elf() { echo "$WORK_DIR/bin/$1/$2/$3/$2.elf"; } # elf VARIANT APP BOARD
 
-# ---- 1. native64 builds -------------------------------------------------------------------------
+# ---- 1. builds for the native board -------------------------------------------------------------
 # A throw-away PKI (tests/pki/make-pki.sh) as C arrays for the certificate builds of the examples.
 make_certs() {
     local pki=$WORK_DIR/pki
@@ -134,13 +136,13 @@ PY
 }
 B0=$SECONDS
 NATIVE_OK=0
-if build psk sock_secure_server native64 SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
-    build psk sock_secure_client native64 SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1; then
-    pass "build sock_secure_server + sock_secure_client (PSK) for native64 ($((SECONDS - B0)) s)"
+if build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
+    build psk sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1; then
+    pass "build sock_secure_server + sock_secure_client (PSK) for $NATIVE ($((SECONDS - B0)) s)"
     NATIVE_OK=1
 else
-    fail "build for native64 (see $WORK_DIR/build-psk-*-native64.log)"
-    tail -20 "$WORK_DIR"/build-psk-*-native64.log
+    fail "build for $NATIVE (see $WORK_DIR/build-psk-*-$NATIVE.log)"
+    tail -20 "$WORK_DIR"/build-psk-*-$NATIVE.log
 fi
 B0=$SECONDS
 CERTS_OK=0
@@ -148,15 +150,15 @@ if ! command -v openssl >/dev/null; then
     skip "certificate builds: no openssl to make the test PKI"
 elif ! make_certs; then
     fail "test PKI (see $WORK_DIR/pki.log)"
-elif build certs sock_secure_server native64 SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
+elif build certs sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
         SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
-    build certs sock_secure_client native64 SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
+    build certs sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
         SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
-    pass "build the examples with certificates (PSK + ECDHE-ECDSA) for native64 ($((SECONDS - B0)) s)"
+    pass "build the examples with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
     CERTS_OK=1
 else
-    fail "certificate builds for native64 (see $WORK_DIR/build-certs-*-native64.log)"
-    tail -20 "$WORK_DIR"/build-certs-*-native64.log
+    fail "certificate builds for $NATIVE (see $WORK_DIR/build-certs-*-$NATIVE.log)"
+    tail -20 "$WORK_DIR"/build-certs-*-$NATIVE.log
 fi
 
 # ---- 2. two nodes and the host on a tap bridge --------------------------------------------------
@@ -181,10 +183,10 @@ start_nodes() {
     rm -rf "$run"
     mkdir -p "$run"
     mkfifo "$run/s.in" "$run/c.in"
-    "$(elf "$variant" sock_secure_server native64)" "${TAP_BASE}0" <"$run/s.in" >"$run/server.log" 2>&1 &
+    "$(elf "$variant" sock_secure_server "$NATIVE")" "${TAP_BASE}0" <"$run/s.in" >"$run/server.log" 2>&1 &
     PIDS+=($!)
     exec 3>"$run/s.in"
-    "$(elf "$variant" sock_secure_client native64)" "${TAP_BASE}1" <"$run/c.in" >"$run/client.log" 2>&1 &
+    "$(elf "$variant" sock_secure_client "$NATIVE")" "${TAP_BASE}1" <"$run/c.in" >"$run/client.log" 2>&1 &
     PIDS+=($!)
     exec 4>"$run/c.in"
     if ! waitfor "$run/server.log" "DTLS server listening" 10 || ! waitfor "$run/client.log" "secure_sock DTLS client" 10; then
@@ -269,7 +271,7 @@ psk_checks() {
     echo "ssc [$SADDR%$CIF]:5684 hello-node-to-node" >&4
     if waitfor "$run/client.log" "reply \(18 bytes\): hello-node-to-node" 15 &&
         waitfor "$run/server.log" "received 18 bytes: hello-node-to-node" 2; then
-        pass "RIOT client -> RIOT server (two native64 nodes): PSK handshake, record echoed"
+        pass "RIOT client -> RIOT server (two $NATIVE nodes): PSK handshake, record echoed"
     else
         fail "RIOT client -> RIOT server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3)"
     fi
@@ -329,7 +331,7 @@ cert_checks() {
 
 run_native() {
     if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ]; then return; fi
-    if [ "$(id -u)" != 0 ]; then skip "native64 on a tap bridge: needs root (tap interfaces)"; return; fi
+    if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
         fail "bridge $BRIDGE exists already: choose BRIDGE/TAP_BASE"; return
     fi
@@ -341,9 +343,9 @@ run_native() {
     if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
 }
 if [ ! -x "$SSOCK" ]; then
-    skip "native64 tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
+    skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
 elif ! command -v openssl >/dev/null; then
-    skip "native64 tests with host peers: no openssl"
+    skip "$NATIVE tests with host peers: no openssl"
 else
     run_native
 fi
