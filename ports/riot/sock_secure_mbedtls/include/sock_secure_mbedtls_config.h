@@ -6,7 +6,7 @@
  * RIOT's crypto-only riot_mbedtls_config.h (MBEDTLS_CONFIG_FILE, see its Makefile.include).
  * What it enables:
  * - DTLS 1.2 (and the TLS 1.2 code it is built on), client and server, HelloVerifyRequest
- *   cookies, anti-replay;
+ *   cookies, anti-replay, extended master secret (RFC 7627), every alert;
  * - TLS_PSK_WITH_AES_128_CCM_8 (RFC 7252 §9.1.3.1) and, unless SOCK_SECURE_MBEDTLS_X509 is 0,
  *   TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with X.509 certificates on P-256 (RFC 7252 §9.1.3.3),
  *   DER credentials (PEM too with SOCK_SECURE_MBEDTLS_PEM=1);
@@ -86,6 +86,7 @@
 #define MBEDTLS_SSL_PROTO_DTLS
 #define MBEDTLS_SSL_DTLS_ANTI_REPLAY
 #define MBEDTLS_SSL_DTLS_BADMAC_LIMIT
+#define MBEDTLS_SSL_EXTENDED_MASTER_SECRET /* RFC 7627 */
 #define MBEDTLS_SSL_ALL_ALERT_MESSAGES /* e.g. bad_record_mac for a wrong PSK: the peer learns
                                           at once instead of retransmitting until it gives up */
 #if SOCK_SECURE_MBEDTLS_SERVER
