@@ -13,7 +13,8 @@
 #             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
 #             RIOT client                    -> server with a certificate of another CA (refused)
 #   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
-#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map).
+#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); builds the
+#      server too (one session, 6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM).
 # Prints PASS/FAIL/SKIP per check and the wall time. Exit 0 all passed, 1 a check failed,
 # 77 skipped (no RIOT; or a part could not run: not root, no host ssock, no ARM toolchain).
 #
@@ -404,6 +405,15 @@ if [ -n "$BOARDS" ]; then
             else
                 fail "build sock_secure_client for $b (see $WORK_DIR/build-psk-sock_secure_client-$b.log)"
                 grep -a -m5 "error" "$WORK_DIR/build-psk-sock_secure_client-$b.log"
+            fi
+            # the server too, sized for 32 KiB of RAM (one session, 6 KiB heap)
+            B0=$SECONDS
+            if build psk sock_secure_server "$b" SERVER_SESSIONS=1 SOCK_SECURE_EXAMPLE_HEAP=6144; then
+                read -r text data bss _ < <(arm-none-eabi-size "$(elf psk sock_secure_server "$b")" | tail -1)
+                pass "build sock_secure_server (1 session) for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B"
+            else
+                fail "build sock_secure_server for $b (see $WORK_DIR/build-psk-sock_secure_server-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-psk-sock_secure_server-$b.log"
             fi
         done
     fi
