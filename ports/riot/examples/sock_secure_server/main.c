@@ -8,6 +8,7 @@
  * ports/riot/test.sh), it also serves TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with the certificate
  * and key in that file.
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include "shell.h"
@@ -118,8 +119,14 @@ static void *server(void *arg)
                    (unsigned)sizeof(buf));
             sock_secure_session_close(s);
         }
+        else if (rc == -EIO || rc == -EINVAL) {
+            printf("error: the server stops: %s\n", sock_secure_strerror(rc));
+            break; /* the transport failed: no busy loop on a dead socket */
+        }
         /* a session that ended was reported by on_event; its slot is reused */
     }
+    sock_secure_close(&sock);
+    sock_close(&udp.base);
     return NULL;
 }
 
