@@ -1,0 +1,41 @@
+/**
+ * @file sock_secure_example.h
+ * @brief What the RIOT examples of secure_sock share: the demo pre-shared key and the port.
+ *
+ * The key is a demo value: set your own with
+ *   CFLAGS += -DSOCK_SECURE_EXAMPLE_PSK_ID='"my-id"' -DSOCK_SECURE_EXAMPLE_PSK_KEY='"16 bytes..."'
+ */
+#ifndef SOCK_SECURE_EXAMPLE_H
+#define SOCK_SECURE_EXAMPLE_H
+
+/** PSK identity (text). */
+#ifndef SOCK_SECURE_EXAMPLE_PSK_ID
+#define SOCK_SECURE_EXAMPLE_PSK_ID "riot-demo"
+#endif
+
+/** PSK (text, its bytes are the key): hex 7365637572655f736f636b5f64656d6f for the host tools. */
+#ifndef SOCK_SECURE_EXAMPLE_PSK_KEY
+#define SOCK_SECURE_EXAMPLE_PSK_KEY "secure_sock_demo"
+#endif
+
+/** UDP port of the server (CoAPS's, as ssock's default). */
+#ifndef SOCK_SECURE_EXAMPLE_PORT
+#define SOCK_SECURE_EXAMPLE_PORT 5684
+#endif
+
+/** Name the client expects in the server's certificate (with SOCK_SECURE_EXAMPLE_CERTS). */
+#ifndef SOCK_SECURE_EXAMPLE_SERVER_NAME
+#define SOCK_SECURE_EXAMPLE_SERVER_NAME "server.test"
+#endif
+
+#ifndef SOCK_SECURE_EXAMPLE_CERTS
+#define SOCK_SECURE_EXAMPLE_CERTS 0
+#endif
+
+#define SOCK_SECURE_EXAMPLE_PSK_INIT {                                          \
+        (const uint8_t *)SOCK_SECURE_EXAMPLE_PSK_ID,                            \
+        sizeof(SOCK_SECURE_EXAMPLE_PSK_ID) - 1,                                 \
+        (const uint8_t *)SOCK_SECURE_EXAMPLE_PSK_KEY,                           \
+        sizeof(SOCK_SECURE_EXAMPLE_PSK_KEY) - 1 }
+
+#endif /* SOCK_SECURE_EXAMPLE_H */

@@ -1,0 +1,64 @@
+/**
+ * @file sock_secure_riot_udp.h
+ * @brief secure_sock transport over RIOT's sock_udp (GNRC, lwIP, ...), with sock_async.
+ *
+ * The transport is a secure_sock transport (the ops table of secure_sock/sock.h): pass
+ * `&t.base` as sock_secure_config_t.transport. Reads never block; `wait` sleeps on a mutex that
+ * the stack's sock_async callback releases when a datagram arrives (or until a ztimer timeout):
+ * no thread polls. It must be used from one thread, as the secure socket on it.
+ *
+ * Endpoints: secure_sock's scope_id is RIOT's netif (interface number): "[fe80::1%5]:5684"
+ * reaches fe80::1 through interface 5. IPv4 works where the stack has it (SOCK_HAS_IPV4).
+ *
+ * The caller owns the sock_secure_riot_udp_t; no memory is allocated.
+ */
+#ifndef SOCK_SECURE_RIOT_UDP_H
+#define SOCK_SECURE_RIOT_UDP_H
+
+#include <stdbool.h>
+
+#include "mutex.h"
+#include "net/sock/udp.h"
+
+#include "secure_sock/sock.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** A secure_sock transport on one RIOT UDP sock. Embeds the generic part first. */
+typedef struct {
+    sock_t base;      /**< generic part: use &t.base with the secure socket */
+    sock_udp_t udp;   /**< RIOT's UDP sock */
+    mutex_t ready;    /**< unlocked by the sock_async callback when a datagram waits */
+    bool open;        /**< between a successful open and close */
+} sock_secure_riot_udp_t;
+
+/**
+ * @brief Open a UDP sock bound to @p local and hook it to sock_async.
+ * @param[out] t   caller-owned storage.
+ * @param local    local endpoint: address (all zero: any) and port (0: an ephemeral one);
+ *                 scope_id picks the interface (0: any). NULL: any address, ephemeral port.
+ * @return 0; -EINVAL (NULL @p t, unknown family); -EAFNOSUPPORT (family the stack lacks); or
+ *         the error of sock_udp_create() (-EADDRINUSE, -ENOMEM, ...).
+ */
+int sock_secure_riot_udp_open(sock_secure_riot_udp_t *t, const sock_ep_t *local);
+
+/**
+ * @brief Convert RIOT's UDP endpoint to secure_sock's.
+ * @return 0, -EAFNOSUPPORT for a family other than AF_INET6/AF_INET, -EINVAL on NULL.
+ */
+int sock_secure_riot_ep_from_udp(sock_ep_t *ep, const sock_udp_ep_t *udp_ep);
+
+/**
+ * @brief Convert secure_sock's endpoint to RIOT's UDP endpoint (scope_id becomes netif).
+ * @return 0, -EAFNOSUPPORT for a family the stack lacks, -EINVAL on NULL or a scope_id that is
+ *         no interface number.
+ */
+int sock_secure_riot_ep_to_udp(sock_udp_ep_t *udp_ep, const sock_ep_t *ep);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SOCK_SECURE_RIOT_UDP_H */

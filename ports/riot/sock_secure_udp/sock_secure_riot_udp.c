@@ -1,0 +1,230 @@
+/**
+ * @file sock_secure_riot_udp.c
+ * @brief secure_sock transport over RIOT's sock_udp (see sock_secure_riot_udp.h).
+ *
+ * `wait` blocks on a mutex used as a binary semaphore: it starts locked, the sock_async callback
+ * (run by the network stack's thread when a datagram is queued, and again after a read that
+ * left more queued) unlocks it, and `wait` takes it (ztimer_mutex_lock_timeout). A signal raised
+ * while nobody waits is kept, so a datagram that arrives between the last read and the wait is
+ * not slept through; an extra wake-up only costs one empty read.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "net/af.h"
+#include "net/sock/async.h"
+#include "ztimer.h"
+
+#include "sock_secure_riot_udp.h"
+
+int sock_secure_riot_ep_from_udp(sock_ep_t *ep, const sock_udp_ep_t *u)
+{
+    if (ep == NULL || u == NULL) {
+        return -EINVAL;
+    }
+    memset(ep, 0, sizeof(*ep));
+    switch (u->family) {
+#ifdef SOCK_HAS_IPV6
+    case AF_INET6:
+        ep->family = SOCK_AF_INET6;
+        memcpy(ep->addr, u->addr.ipv6, 16);
+        break;
+#endif
+#ifdef SOCK_HAS_IPV4
+    case AF_INET:
+        ep->family = SOCK_AF_INET;
+        memcpy(ep->addr, u->addr.ipv4, 4);
+        break;
+#endif
+    default:
+        return -EAFNOSUPPORT;
+    }
+    ep->port = u->port;
+    ep->scope_id = u->netif == SOCK_ADDR_ANY_NETIF ? 0u : u->netif;
+    return 0;
+}
+
+int sock_secure_riot_ep_to_udp(sock_udp_ep_t *u, const sock_ep_t *ep)
+{
+    if (ep == NULL || u == NULL) {
+        return -EINVAL;
+    }
+    if (ep->scope_id > UINT16_MAX) {
+        return -EINVAL;
+    }
+    memset(u, 0, sizeof(*u));
+    if (ep->family == SOCK_AF_INET6) {
+#ifdef SOCK_HAS_IPV6
+        u->family = AF_INET6;
+        memcpy(u->addr.ipv6, ep->addr, 16);
+#else
+        return -EAFNOSUPPORT;
+#endif
+    }
+    else if (ep->family == SOCK_AF_INET) {
+#ifdef SOCK_HAS_IPV4
+        u->family = AF_INET;
+        memcpy(u->addr.ipv4, ep->addr, 4);
+#else
+        return -EAFNOSUPPORT;
+#endif
+    }
+    else {
+        return -EINVAL;
+    }
+    u->port = ep->port;
+    u->netif = ep->scope_id == 0 ? SOCK_ADDR_ANY_NETIF : (uint16_t)ep->scope_id;
+    return 0;
+}
+
+/* sock_async: called by the stack (its thread) when a datagram is queued for this sock. */
+static void sock_secure_riot_udp_cb(sock_udp_t *udp, sock_async_flags_t flags, void *arg)
+{
+    sock_secure_riot_udp_t *t = arg;
+
+    (void)udp;
+    if (flags & SOCK_ASYNC_MSG_RECV) {
+        mutex_unlock(&t->ready);
+    }
+}
+
+static int sock_secure_riot_udp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+{
+    sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
+    sock_udp_ep_t from;
+
+    if (!t->open) {
+        return -EBADF;
+    }
+    if (buf == NULL && len > 0) {
+        return -EINVAL;
+    }
+    ssize_t n = sock_udp_recv(&t->udp, buf, len, 0, &from);
+    if (n == -EAGAIN || n == -ETIMEDOUT) {
+        return -EAGAIN;
+    }
+    if (n == -ENOBUFS) {
+        return -EMSGSIZE; /* larger than buf: the stack dropped it */
+    }
+    if (n == -ENOMEM || n == -EPROTO) {
+        return -EAGAIN; /* the stack dropped a datagram it could not deliver */
+    }
+    if (n < 0) {
+        return (int)n;
+    }
+    if (n > INT_MAX) {
+        return -EMSGSIZE;
+    }
+    if (remote != NULL && sock_secure_riot_ep_from_udp(remote, &from) < 0) {
+        remote->family = SOCK_AF_UNSPEC;
+    }
+    return (int)n;
+}
+
+static int sock_secure_riot_udp_send(sock_t *sock, const void *buf, size_t len,
+                                     const sock_ep_t *remote)
+{
+    sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
+    sock_udp_ep_t to;
+
+    if (!t->open) {
+        return -EBADF;
+    }
+    if (remote == NULL || (buf == NULL && len > 0)) {
+        return -EINVAL;
+    }
+    if (len > INT_MAX) {
+        return -EMSGSIZE;
+    }
+    int rc = sock_secure_riot_ep_to_udp(&to, remote);
+    if (rc < 0) {
+        return rc;
+    }
+    ssize_t n = sock_udp_send(&t->udp, buf, len, &to);
+    if (n == -ENOMEM || n == -ENOBUFS) {
+        return -EAGAIN; /* packet buffer full for now */
+    }
+    return (int)n;
+}
+
+static int sock_secure_riot_udp_wait(sock_t *sock, uint32_t timeout_ms)
+{
+    sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
+
+    if (!t->open) {
+        return -EBADF;
+    }
+    if (timeout_ms == 0) {
+        return mutex_trylock(&t->ready) ? 1 : 0;
+    }
+    if (timeout_ms == UINT32_MAX) {
+        mutex_lock(&t->ready);
+        return 1;
+    }
+    return ztimer_mutex_lock_timeout(ZTIMER_MSEC, &t->ready, timeout_ms) == 0 ? 1 : 0;
+}
+
+static int sock_secure_riot_udp_local(sock_t *sock, sock_ep_t *local)
+{
+    sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
+    sock_udp_ep_t ep;
+
+    if (!t->open) {
+        return -EBADF;
+    }
+    if (local == NULL) {
+        return -EINVAL;
+    }
+    int rc = sock_udp_get_local(&t->udp, &ep);
+    if (rc < 0) {
+        return rc;
+    }
+    return sock_secure_riot_ep_from_udp(local, &ep);
+}
+
+static void sock_secure_riot_udp_close(sock_t *sock)
+{
+    sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
+
+    if (t->open) {
+        t->open = false;
+        sock_udp_close(&t->udp);
+        mutex_unlock(&t->ready); /* a wait in progress returns */
+    }
+}
+
+static const sock_ops_t sock_secure_riot_udp_ops = {
+    .recv = sock_secure_riot_udp_recv,
+    .send = sock_secure_riot_udp_send,
+    .wait = sock_secure_riot_udp_wait,
+    .local = sock_secure_riot_udp_local,
+    .close = sock_secure_riot_udp_close,
+};
+
+int sock_secure_riot_udp_open(sock_secure_riot_udp_t *t, const sock_ep_t *local)
+{
+    sock_udp_ep_t ep = SOCK_IPV6_EP_ANY;
+
+    if (t == NULL) {
+        return -EINVAL;
+    }
+    t->base.ops = &sock_secure_riot_udp_ops; /* sock_close() is safe even after a failed open */
+    t->base.flags = SOCK_F_DATAGRAM;
+    t->open = false;
+    mutex_init_locked(&t->ready);
+    if (local != NULL) {
+        int rc = sock_secure_riot_ep_to_udp(&ep, local);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    int rc = sock_udp_create(&t->udp, &ep, NULL, 0);
+    if (rc < 0) {
+        return rc;
+    }
+    t->open = true;
+    sock_udp_set_cb(&t->udp, sock_secure_riot_udp_cb, t);
+    return 0;
+}

@@ -1,0 +1,421 @@
+#!/usr/bin/env bash
+# ports/riot/test.sh - the RIOT port of secure_sock, end to end:
+#   1. builds examples/sock_secure_server and examples/sock_secure_client for native64 (NATIVE=native32: i386);
+#      twice: PSK only (as configured), and with certificates of a throw-away test PKI
+#      (tests/pki/make-pki.sh, compiled in as C arrays under WORK_DIR: PSK + ECDHE-ECDSA);
+#   2. runs each pair on a tap bridge (two RIOT nodes) and checks:
+#      PSK:   host `ssock client`            -> RIOT server   (echo)
+#             host `openssl s_client`        -> RIOT server   (echo, PSK-AES128-CCM8)
+#             host `ssock client`, wrong key -> RIOT server   (refused with an alert)
+#             RIOT client                    -> host `ssock server` (echo, close_notify)
+#             RIOT client                    -> RIOT server   (echo)
+#      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
+#             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
+#             RIOT client                    -> server with a certificate of another CA (refused)
+#   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
+#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); builds the
+#      server too (one session, 6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM).
+# Prints PASS/FAIL/SKIP per check and the wall time. Exit 0 all passed, 1 a check failed,
+# 77 skipped (no RIOT; or a part could not run: not root, no host ssock, no ARM toolchain).
+#
+# Environment:
+#   RIOTBASE   a RIOT work tree (tested with 2026.10-devel c8bd52ff13)
+#   MIRRORS    else: a directory of bare mirrors <owner>+<name>/repo (RIOT-OS+RIOT, Mbed-TLS+mbedtls,
+#              ARM-software+CMSIS_5, NordicSemiconductor+nrfx, mpaland+printf): RIOT is cloned
+#              from it and RIOT's package downloads are pointed at it (private git config)
+#   WORK_DIR   scratch directory for build outputs and logs (default: mktemp -d)
+#   SSOCK      the host tool (default: <repo>/build/ssock, from `make build`)
+#   TAP_BASE BRIDGE  names of the taps and bridge to create (default ssr / ssrbr)
+#   BOARDS     boards of the build-only check (default "samr21-xpro nrf52840dk"; "" skips it)
+#   JOBS       make -j (default 2)
+#   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
+set -u
+T0=$SECONDS
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+JOBS=${JOBS:-2}
+NATIVE=${NATIVE:-native64}
+TAP_BASE=${TAP_BASE:-ssr}
+BRIDGE=${BRIDGE:-ssrbr}
+BOARDS=${BOARDS-samr21-xpro nrf52840dk}
+SSOCK=${SSOCK:-$ROOT/build/ssock}
+PSK_ID=riot-demo
+PSK_HEX=$(printf 'secure_sock_demo' | od -An -tx1 | tr -d ' \n') # examples/common/sock_secure_example.h
+NFAIL=0
+NPASS=0
+NSKIP=0
+PIDS=()
+HELPERS=()
+TAPS_CREATED=0
+
+log()  { printf '[riot-test %4ss] %s\n' "$((SECONDS - T0))" "$*"; }
+pass() { printf 'PASS: %s\n' "$*"; NPASS=$((NPASS + 1)); }
+fail() { printf 'FAIL: %s\n' "$*"; NFAIL=$((NFAIL + 1)); }
+skip() { printf 'SKIP: %s\n' "$*"; NSKIP=$((NSKIP + 1)); }
+
+finish() {
+    log "logs in $WORK_DIR; total wall time $((SECONDS - T0)) s"
+    echo "$NPASS passed, $NFAIL failed, $NSKIP skipped"
+    if [ "$NFAIL" -gt 0 ]; then exit 1; fi
+    if [ "$NSKIP" -gt 0 ]; then exit 77; fi
+    exit 0
+}
+
+if [ -z "${RIOTBASE:-}" ] && { [ -z "${MIRRORS:-}" ] || [ ! -d "$MIRRORS/RIOT-OS+RIOT/repo" ]; }; then
+    echo "SKIP: no RIOT: set RIOTBASE to a RIOT tree (or MIRRORS to a directory of mirrors)"
+    exit 77
+fi
+WORK_DIR=${WORK_DIR:-$(mktemp -d)}
+mkdir -p "$WORK_DIR"
+WORK_DIR=$(cd "$WORK_DIR" && pwd)
+
+cleanup() {
+    # RIOT native ignores SIGTERM: stop_nodes sends SIGINT, then SIGKILL; each native instance
+    # forks a helper process that outlives it: it is ended by its id
+    [ "${#PIDS[@]}" -gt 0 ] && stop_nodes 2>/dev/null
+    if [ "$TAPS_CREATED" = 1 ]; then
+        SUDO_USER=$(id -un) sh "$RIOTBASE/dist/tools/tapsetup/tapsetup" -d -t "$TAP_BASE" -b "$BRIDGE" >/dev/null 2>&1
+    fi
+}
+trap cleanup EXIT
+
+# ---- RIOT and its packages ----------------------------------------------------------------------
+if [ -z "${RIOTBASE:-}" ]; then
+    RIOTBASE=$WORK_DIR/RIOT
+    [ -d "$RIOTBASE/.git" ] || git clone -q --shared "$MIRRORS/RIOT-OS+RIOT/repo" "$RIOTBASE" ||
+        { fail "clone RIOT from $MIRRORS"; finish; }
+fi
+RIOTBASE=$(cd "$RIOTBASE" && pwd)
+export RIOTBASE
+if [ -n "${MIRRORS:-}" ]; then
+    # RIOT's pkg.mk git-clones each package from its PKG_URL: point those URLs at the mirrors
+    # (a private config: nothing changes in ~/.gitconfig)
+    GITCFG=$WORK_DIR/gitconfig
+    : >"$GITCFG"
+    for m in "Mbed-TLS+mbedtls https://github.com/ARMmbed/mbedtls.git" \
+             "ARM-software+CMSIS_5 https://github.com/ARM-software/CMSIS_5" \
+             "NordicSemiconductor+nrfx https://github.com/NordicSemiconductor/nrfx" \
+             "mpaland+printf https://github.com/mpaland/printf"; do
+        set -- $m
+        [ -d "$MIRRORS/$1/repo" ] && printf '[url "file://%s"]\n\tinsteadOf = %s\n' "$MIRRORS/$1/repo" "$2" >>"$GITCFG"
+    done
+    printf '[uploadpack]\n\tallowFilter = true\n\tallowAnySHA1InWant = true\n' >>"$GITCFG"
+    export GIT_CONFIG_GLOBAL=$GITCFG
+fi
+log "RIOT $(git -C "$RIOTBASE" log --oneline -1 2>/dev/null | cut -c1-60)"
+
+# build VARIANT APP BOARD [make args...]: outputs under $WORK_DIR/bin/VARIANT/APP (nothing in the
+# repository), log in $WORK_DIR/build-VARIANT-APP-BOARD.log
+build() {
+    local variant=$1 app=$2 board=$3
+    shift 3
+    timeout 900 make -C "$HERE/examples/$app" BOARD="$board" -j"$JOBS" \
+        BINDIRBASE="$WORK_DIR/bin/$variant/$app" WERROR=1 "$@" all \
+        >"$WORK_DIR/build-$variant-$app-$board.log" 2>&1
+}
+elf() { echo "$WORK_DIR/bin/$1/$2/$3/$2.elf"; } # elf VARIANT APP BOARD
+
+# ---- 1. builds for the native board -------------------------------------------------------------
+# A throw-away PKI (tests/pki/make-pki.sh) as C arrays for the certificate builds of the examples.
+make_certs() {
+    local pki=$WORK_DIR/pki
+    bash "$ROOT/tests/pki/make-pki.sh" "$pki" >"$WORK_DIR/pki.log" 2>&1 || return 1
+    openssl x509 -in "$pki/ca.crt" -outform DER -out "$pki/ca.crt.der" || return 1
+    openssl x509 -in "$pki/other-server.crt" -outform DER -out "$pki/other-server.crt.der" || return 1
+    python3 - "$pki" <<'PY'
+import sys
+d = sys.argv[1]
+out = ["/* generated by ports/riot/test.sh from a throw-away test PKI: never commit */"]
+for name, f in (("example_ca_der", "ca.crt.der"), ("example_server_crt_der", "server.crt.der"),
+                ("example_server_key_der", "server.key.der")):
+    b = open(f"{d}/{f}", "rb").read()
+    out.append(f"static const unsigned char {name}[{len(b)}] = {{")
+    out += ["    " + ", ".join(f"0x{x:02x}" for x in b[i:i + 12]) + "," for i in range(0, len(b), 12)]
+    out.append("};")
+open(f"{d}/sock_secure_example_certs.h", "w").write("\n".join(out) + "\n")
+PY
+}
+B0=$SECONDS
+NATIVE_OK=0
+if build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
+    build psk sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1; then
+    pass "build sock_secure_server + sock_secure_client (PSK) for $NATIVE ($((SECONDS - B0)) s)"
+    NATIVE_OK=1
+else
+    fail "build for $NATIVE (see $WORK_DIR/build-psk-*-$NATIVE.log)"
+    tail -20 "$WORK_DIR"/build-psk-*-$NATIVE.log
+fi
+B0=$SECONDS
+CERTS_OK=0
+if ! command -v openssl >/dev/null; then
+    skip "certificate builds: no openssl to make the test PKI"
+elif ! make_certs; then
+    fail "test PKI (see $WORK_DIR/pki.log)"
+elif build certs sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
+        SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
+    build certs sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
+        SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
+    pass "build the examples with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
+    CERTS_OK=1
+else
+    fail "certificate builds for $NATIVE (see $WORK_DIR/build-certs-*-$NATIVE.log)"
+    tail -20 "$WORK_DIR"/build-certs-*-$NATIVE.log
+fi
+
+# ---- 2. two nodes and the host on a tap bridge --------------------------------------------------
+waitfor() { # waitfor FILE REGEX SECONDS
+    local i
+    for i in $(seq 1 $(($3 * 10))); do grep -aqE "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+    return 1
+}
+stop_nodes() {
+    local p
+    for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
+    sleep 0.5
+    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    for p in "${HELPERS[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    PIDS=()
+    HELPERS=()
+    exec 3>&- 4>&-
+}
+# start_nodes VARIANT RUNDIR: server node on tap 0, client node on tap 1; sets SADDR CIF BRIF BRADDR
+start_nodes() {
+    local variant=$1 run=$2 p i
+    rm -rf "$run"
+    mkdir -p "$run"
+    mkfifo "$run/s.in" "$run/c.in"
+    "$(elf "$variant" sock_secure_server "$NATIVE")" "${TAP_BASE}0" <"$run/s.in" >"$run/server.log" 2>&1 &
+    PIDS+=($!)
+    exec 3>"$run/s.in"
+    "$(elf "$variant" sock_secure_client "$NATIVE")" "${TAP_BASE}1" <"$run/c.in" >"$run/client.log" 2>&1 &
+    PIDS+=($!)
+    exec 4>"$run/c.in"
+    if ! waitfor "$run/server.log" "DTLS server listening" 10 || ! waitfor "$run/client.log" "secure_sock DTLS client" 10; then
+        fail "native instances did not start"; cat "$run/server.log" "$run/client.log"; return 1
+    fi
+    for p in "${PIDS[@]}"; do HELPERS+=($(ps -o pid= --ppid "$p")); done
+    echo ifconfig >&3
+    echo ifconfig >&4
+    waitfor "$run/server.log" "inet6 addr: fe80::" 10
+    waitfor "$run/client.log" "inet6 addr: fe80::" 10
+    SADDR=$(grep -aoE 'inet6 addr: fe80::[0-9a-f:]+' "$run/server.log" | head -1 | awk '{print $3}')
+    CIF=$(grep -aoE 'Iface +[0-9]+' "$run/client.log" | head -1 | awk '{print $2}')
+    BRIF=$(cat "/sys/class/net/$BRIDGE/ifindex")
+    for i in $(seq 1 50); do # the bridge's own link-local address must leave DAD first
+        ip -6 addr show dev "$BRIDGE" scope link | grep -q inet6 &&
+            ! ip -6 addr show dev "$BRIDGE" | grep -q tentative && break
+        sleep 0.2
+    done
+    BRADDR=$(ip -6 addr show dev "$BRIDGE" scope link | awk '/inet6/ {sub(/\/.*/, "", $2); print $2; exit}')
+    log "server node $SADDR, client node interface $CIF, host $BRADDR%$BRIDGE (index $BRIF)"
+}
+show_logs() { # show_logs RUNDIR
+    echo sss >&3
+    waitfor "$1/server.log" "mbedtls heap" 3
+    grep -a "connected to\|reply\|error\|heap" "$1/client.log" | sed 's/^/  client| /'
+    grep -a "session\|received\|error\|open [0-9]\|heap" "$1/server.log" | sed 's/^/  server| /'
+}
+
+psk_checks() {
+    local run=$WORK_DIR/run-psk rc port spid
+    start_nodes psk "$run" || return
+
+    # host ssock client -> RIOT server
+    printf 'hello-from-ssock\n' | timeout 30 "$SSOCK" client "[$SADDR%$BRIF]:5684" \
+        --psk "$PSK_ID:$PSK_HEX" --timeout 2000 -v >"$run/ssock_client.out" 2>"$run/ssock_client.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-from-ssock ] &&
+        waitfor "$run/server.log" "received 16 bytes: hello-from-ssock" 2; then
+        pass "host ssock client -> RIOT server: PSK handshake, record echoed"
+    else
+        fail "host ssock client -> RIOT server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err")"
+    fi
+
+    # host openssl s_client -> RIOT server
+    (echo hello-openssl; sleep 2) | timeout 20 openssl s_client -dtls1_2 \
+        -connect "[$SADDR%$BRIDGE]:5684" -psk_identity "$PSK_ID" -psk "$PSK_HEX" \
+        -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
+    if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl "$run/openssl.log"; then
+        pass "openssl s_client -dtls1_2 PSK-AES128-CCM8 -> RIOT server: record echoed"
+    else
+        fail "openssl s_client -> RIOT server (see $run/openssl.log)"
+    fi
+
+    # a wrong key is refused at once (alert), and the server goes on serving
+    printf 'must-not-arrive\n' | timeout 30 "$SSOCK" client "[$SADDR%$BRIF]:5684" \
+        --psk "$PSK_ID:00112233445566778899aabbccddeeff" --timeout 1000 --handshake-timeout 10000 \
+        >"$run/badkey.out" 2>"$run/badkey.err"
+    rc=$?
+    if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" &&
+        ! grep -aq must-not-arrive "$run/server.log" "$run/badkey.out"; then
+        pass "host ssock client with a wrong key -> RIOT server: refused with alert bad_record_mac"
+    else
+        fail "wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
+    fi
+
+    # RIOT client -> host ssock server
+    port=$((20000 + RANDOM % 20000))
+    timeout 60 "$SSOCK" server --listen "[::]:$port" --psk "$PSK_ID:$PSK_HEX" --echo --once -v \
+        >"$run/ssock_server.out" 2>"$run/ssock_server.err" &
+    spid=$!
+    sleep 0.5
+    echo "ssc [$BRADDR%$CIF]:$port hello-from-riot-client" >&4
+    if waitfor "$run/client.log" "reply \(22 bytes\): hello-from-riot-client" 15 &&
+        wait $spid && grep -aq "hello-from-riot-client" "$run/ssock_server.out"; then
+        pass "RIOT client -> host ssock server: PSK handshake, echo, close_notify (server --once exit 0)"
+    else
+        fail "RIOT client -> host ssock server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(cat "$run/ssock_server.err")"
+        kill "$spid" 2>/dev/null
+    fi
+
+    # RIOT client -> RIOT server
+    echo "ssc [$SADDR%$CIF]:5684 hello-node-to-node" >&4
+    if waitfor "$run/client.log" "reply \(18 bytes\): hello-node-to-node" 15 &&
+        waitfor "$run/server.log" "received 18 bytes: hello-node-to-node" 2; then
+        pass "RIOT client -> RIOT server (two $NATIVE nodes): PSK handshake, record echoed"
+    else
+        fail "RIOT client -> RIOT server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3)"
+    fi
+    show_logs "$run"
+    stop_nodes
+}
+
+cert_checks() {
+    local run=$WORK_DIR/run-certs pki=$WORK_DIR/pki rc port spid
+    start_nodes certs "$run" || return
+
+    # host ssock client (CA, name) -> RIOT server with certificate: ECDHE-ECDSA
+    printf 'hello-ecdhe\n' | timeout 30 "$SSOCK" client "[$SADDR%$BRIF]:5684" --ca "$pki/ca.crt" \
+        --servername server.test --timeout 2000 -v >"$run/ssock_client.out" 2>"$run/ssock_client.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-ecdhe ] &&
+        grep -aq "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/ssock_client.err"; then
+        pass "host ssock client --ca -> RIOT server: ECDHE-ECDSA-AES128-CCM8, certificate verified, echoed"
+    else
+        fail "host ssock client --ca -> RIOT server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err")"
+    fi
+
+    # RIOT client (CA, server.test) -> host ssock server with certificate only
+    port=$((20000 + RANDOM % 20000))
+    timeout 60 "$SSOCK" server --listen "[::]:$port" --cert "$pki/server.crt" --key "$pki/server.key" \
+        --echo --once -v >"$run/ssock_server.out" 2>"$run/ssock_server.err" &
+    spid=$!
+    sleep 0.5
+    echo "ssc [$BRADDR%$CIF]:$port hello-ecdhe-client" >&4
+    if waitfor "$run/client.log" "reply \(18 bytes\): hello-ecdhe-client" 20 &&
+        grep -aq "connected to .*:$port: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/client.log" &&
+        wait $spid; then
+        pass "RIOT client -> host ssock server --cert: ECDHE-ECDSA, server certificate verified, echoed"
+    else
+        fail "RIOT client -> host ssock server --cert: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(cat "$run/ssock_server.err")"
+        kill "$spid" 2>/dev/null
+    fi
+
+    # RIOT client -> a server whose certificate comes from another CA: refused
+    port=$((20000 + RANDOM % 20000))
+    timeout 30 "$SSOCK" server --listen "[::]:$port" --cert "$pki/other-server.crt" \
+        --key "$pki/other-server.key" --echo --once >"$run/other.out" 2>"$run/other.err" &
+    spid=$!
+    sleep 0.5
+    echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
+    if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: " 20 &&
+        ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$run/other.out"; then
+        pass "RIOT client -> server with a certificate of an unknown CA: refused ($(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //'))"
+    else
+        fail "unknown CA accepted or no answer: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
+    fi
+    kill "$spid" 2>/dev/null
+    wait "$spid" 2>/dev/null
+    show_logs "$run"
+    stop_nodes
+}
+
+run_native() {
+    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ]; then return; fi
+    if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
+    if ip link show "$BRIDGE" >/dev/null 2>&1; then
+        fail "bridge $BRIDGE exists already: choose BRIDGE/TAP_BASE"; return
+    fi
+    SUDO_USER=$(id -un) sh "$RIOTBASE/dist/tools/tapsetup/tapsetup" -c 2 -t "$TAP_BASE" -b "$BRIDGE" \
+        >"$WORK_DIR/tapsetup.log" 2>&1 # its 'tc qdisc ... netem' complaint is harmless
+    if ! ip link show "${TAP_BASE}1" >/dev/null 2>&1; then fail "tapsetup (see $WORK_DIR/tapsetup.log)"; return; fi
+    TAPS_CREATED=1
+    if [ "$NATIVE_OK" = 1 ]; then psk_checks; fi
+    if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
+}
+if [ ! -x "$SSOCK" ]; then
+    skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
+elif ! command -v openssl >/dev/null; then
+    skip "$NATIVE tests with host peers: no openssl"
+else
+    run_native
+fi
+
+# ---- 3. build-only: Cortex-M boards with -Werror, sizes of the PSK client -----------------------
+# sizes: ROM = .text + .data (flash), RAM = .data + .bss; the secure_sock + mbedTLS share is summed
+# from the linker map over the objects of their modules (after the linker dropped unused code).
+share() { # share MAPFILE [MODULE-REGEX] -> "ROM RAM" of the objects of those modules
+    python3 - "$1" "${2:-sock_secure[a-z_]*|mbedtls}" <<'PY'
+import re, sys
+mods = re.compile(r"/(" + sys.argv[2] + r")/[^/]+\.o$")
+rom = ram = 0
+started = False
+pending = None
+for line in open(sys.argv[1], errors="replace"):
+    if line.startswith("Linker script and memory map"):
+        started = True  # before it: the list of discarded sections
+        continue
+    if not started:
+        continue
+    m = re.match(r"^ (\.(text|rodata|data|bss)\S*|COMMON)\s*$", line)
+    if m:
+        pending = m.group(2) or "bss"
+        continue
+    m = re.match(r"^ (\.(text|rodata|data|bss)\S*|COMMON)?\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(\S+\.o)\s*$", line)
+    sec = None
+    if m and m.group(1):
+        sec = m.group(2) or "bss"
+    elif m and pending:
+        sec = pending
+    pending = None
+    if not sec or not mods.search(m.group(4)):
+        continue
+    n = int(m.group(3), 16)
+    if sec in ("text", "rodata"):
+        rom += n
+    elif sec == "data":
+        rom += n
+        ram += n
+    else:
+        ram += n
+print(rom, ram)
+PY
+}
+if [ -n "$BOARDS" ]; then
+    if ! command -v arm-none-eabi-gcc >/dev/null; then
+        skip "build for $BOARDS: no arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
+    else
+        for b in $BOARDS; do
+            B0=$SECONDS
+            if build psk sock_secure_client "$b"; then
+                e=$(elf psk sock_secure_client "$b")
+                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+                read -r srom sram < <(share "${e%.elf}.map")
+                pass "build sock_secure_client for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; secure_sock + mbedTLS ROM $srom B RAM $sram B"
+            else
+                fail "build sock_secure_client for $b (see $WORK_DIR/build-psk-sock_secure_client-$b.log)"
+                grep -a -m5 "error" "$WORK_DIR/build-psk-sock_secure_client-$b.log"
+            fi
+            # the server too, sized for 32 KiB of RAM (one session, 6 KiB heap)
+            B0=$SECONDS
+            if build psk sock_secure_server "$b" SERVER_SESSIONS=1 SOCK_SECURE_EXAMPLE_HEAP=6144; then
+                read -r text data bss _ < <(arm-none-eabi-size "$(elf psk sock_secure_server "$b")" | tail -1)
+                pass "build sock_secure_server (1 session) for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B"
+            else
+                fail "build sock_secure_server for $b (see $WORK_DIR/build-psk-sock_secure_server-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-psk-sock_secure_server-$b.log"
+            fi
+        done
+    fi
+fi
+finish
