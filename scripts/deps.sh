@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages secure_sock needs, and only those that are missing.
 #
-#   scripts/deps.sh [GROUP...]      GROUP: build test clang valgrind arm fuzz lint ci all
+#   scripts/deps.sh [GROUP...]      GROUP: build test clang valgrind arm fuzz lint riot ci all
 #                                   (default: all)
 #
 #   build     compiler, cmake, the (D)TLS stacks' -dev packages, openssl + python3 (interop tests)
@@ -25,6 +25,7 @@ pkgs_valgrind=(valgrind)
 pkgs_arm=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
 pkgs_fuzz=(clang libclang-rt-14-dev)
 pkgs_lint=(cppcheck clang-tidy)
+pkgs_riot=(git iproute2 python3 gcc-arm-none-eabi libnewlib-arm-none-eabi) # ports/riot/test.sh
 
 want=()
 add_group() {
@@ -35,10 +36,11 @@ add_group() {
         arm)        want+=("${pkgs_arm[@]}") ;;
         fuzz)       want+=("${pkgs_build[@]}" "${pkgs_fuzz[@]}") ;;
         lint)       want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_lint[@]}") ;;
+        riot)       want+=("${pkgs_build[@]}" "${pkgs_riot[@]}") ;;
         ci|all)     want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_valgrind[@]}" "${pkgs_arm[@]}"
-                           "${pkgs_fuzz[@]}" "${pkgs_lint[@]}") ;;
+                           "${pkgs_fuzz[@]}" "${pkgs_lint[@]}" "${pkgs_riot[@]}") ;;
         -h|--help)  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-        *) echo "deps.sh: unknown group '$1' (build test clang valgrind arm fuzz lint ci all)" >&2; exit 2 ;;
+        *) echo "deps.sh: unknown group '$1' (build test clang valgrind arm fuzz lint riot ci all)" >&2; exit 2 ;;
     esac
 }
 if [ "$#" -eq 0 ]; then
