@@ -76,15 +76,14 @@
 #define MBEDTLS_MEMORY_DEBUG          /* mbedtls_memory_buffer_alloc_max_get() / cur_get() */
 #else
 /* No libc calloc/free as the default: until the pool is set up every allocation fails. The
- * functions mbedTLS still takes from libc are then named here (snprintf: X.509 names). */
+ * one libc function mbedTLS still takes is then named here (snprintf: X.509 names). */
 #define MBEDTLS_PLATFORM_NO_STD_FUNCTIONS
-#define MBEDTLS_PLATFORM_STD_SNPRINTF snprintf
-#define MBEDTLS_PLATFORM_STD_PRINTF printf
-#define MBEDTLS_PLATFORM_STD_FPRINTF fprintf
-#define MBEDTLS_PLATFORM_STD_EXIT exit
-#define MBEDTLS_PLATFORM_STD_EXIT_SUCCESS 0
-#define MBEDTLS_PLATFORM_STD_EXIT_FAILURE 1
-#define MBEDTLS_PLATFORM_STD_TIME time
+#include <stdio.h>  /* snprintf */
+#include <stdlib.h> /* exit(): memory_buffer_alloc.c's reaction to a corrupted pool */
+#define MBEDTLS_PLATFORM_SNPRINTF_MACRO snprintf
+#if SS_DEVICE_TIME
+#define MBEDTLS_PLATFORM_TIME_MACRO time
+#endif
 #define MBEDTLS_NO_PLATFORM_ENTROPY   /* no /dev/urandom */
 #define MBEDTLS_ENTROPY_HARDWARE_ALT  /* the port's mbedtls_hardware_poll(): its TRNG */
 #endif
