@@ -12,8 +12,8 @@
 #   fuzz      build + clang + its sanitizer/libFuzzer runtime (libclang-rt-14-dev, only a
 #             Recommends of clang, so --no-install-recommends leaves it out)
 #   lint      cppcheck, clang-tidy (scripts/lint.sh) + cmake for its compile database
-#   device    build + dpkg-dev (dpkg-source: mbedTLS's source for the device profile) + gnutls-bin
-#             (gnutls-cli/gnutls-serv: its interop tests)
+#   device    build + arm + dpkg-dev (dpkg-source: mbedTLS's source for the device profile) +
+#             gnutls-bin (gnutls-cli/gnutls-serv: its interop tests)
 #   ci / all  every group
 #
 # When everything is there this only runs `dpkg-query` (well under a second) and never touches the
@@ -38,7 +38,7 @@ add_group() {
         arm)        want+=("${pkgs_arm[@]}") ;;
         fuzz)       want+=("${pkgs_build[@]}" "${pkgs_fuzz[@]}") ;;
         lint)       want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_lint[@]}") ;;
-        device)     want+=("${pkgs_build[@]}" "${pkgs_device[@]}") ;;
+        device)     want+=("${pkgs_build[@]}" "${pkgs_arm[@]}" "${pkgs_device[@]}") ;;
         ci|all)     want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_valgrind[@]}" "${pkgs_arm[@]}"
                            "${pkgs_fuzz[@]}" "${pkgs_lint[@]}" "${pkgs_device[@]}") ;;
         -h|--help)  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;

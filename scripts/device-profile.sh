@@ -6,6 +6,8 @@
 #            include/ (its headers; include/mbedtls/config.h selects the profile) and lib/
 #            (libmbedcrypto.a, libmbedx509.a, libmbedtls.a); rebuilt only when the profile, this
 #            script or the source changed
+#   arm      the profile as a device builds it (no libc allocator, the port's TRNG) for Cortex-M0+:
+#            every library/*.c and src/tlsman/mbedtls.c compile, and reference no heap allocator
 #   build    secure_sock against it: cmake -DSS_MBEDTLS_ROOT=build-device/mbedtls -DSS_DRIVERS=mbedtls
 #            in build-device/
 #   test     every test of that build (ctest): the conformance suite on mbedTLS, the interop
@@ -25,7 +27,7 @@ CTEST_J=${CTEST_J:-2}
 CC=${CC:-cc}
 KNOBS=${SS_DEVICE_CFLAGS:-}
 steps=("$@")
-[ "${#steps[@]}" -gt 0 ] || steps=(mbedtls build test)
+[ "${#steps[@]}" -gt 0 ] || steps=(mbedtls arm build test)
 
 step_mbedtls() {
     local M rc=0
@@ -81,6 +83,35 @@ step_mbedtls() {
     echo "device-profile: mbedTLS $(basename "$M") built with the profile in $((SECONDS - t0))s: $R"
 }
 
+# The profile as a device builds it (SS_DEVICE_HOST 0: no libc allocator, the port's TRNG),
+# for Cortex-M0+ (a samr21's core): every library/*.c and the driver compile with -Werror, and no
+# object references an allocator: the pool is mbedTLS's only heap.
+step_arm() {
+    local M d=$B/arm n=0 running=0 src
+    M=$(bash scripts/mbedtls-source.sh)
+    command -v arm-none-eabi-gcc >/dev/null || { echo "device-profile: arm-none-eabi-gcc missing (scripts/deps.sh arm)" >&2; return 1; }
+    rm -rf "$d"
+    mkdir -p "$d"
+    local flags=(-mcpu=cortex-m0plus -mthumb -Os -ffunction-sections -fdata-sections -Wall -Wextra
+                 -Werror -Wno-unused-parameter -I"$M/include" -Iconfig/mbedtls
+                 '-DMBEDTLS_CONFIG_FILE="device_config.h"')
+    for src in "$M"/library/*.c; do
+        # shellcheck disable=SC2086
+        arm-none-eabi-gcc "${flags[@]}" $KNOBS -c "$src" -o "$d/$(basename "$src" .c).o" &
+        n=$((n + 1)); running=$((running + 1))
+        if [ "$running" -ge "$JOBS" ]; then wait -n || return 1; running=$((running - 1)); fi
+    done
+    while [ "$running" -gt 0 ]; do wait -n || return 1; running=$((running - 1)); done
+    # shellcheck disable=SC2086
+    arm-none-eabi-gcc "${flags[@]}" $KNOBS -std=c11 -Wshadow -Wconversion -Iinclude -Isrc/tlsman \
+        -c src/tlsman/mbedtls.c -o "$d/driver.o"
+    local heap
+    heap=$(arm-none-eabi-nm -u "$d"/*.o | grep -wE 'malloc|calloc|realloc|free|_malloc_r|_calloc_r|_realloc_r|_free_r' || true)
+    [ -z "$heap" ] || { echo "device-profile: an allocator is referenced: $heap" >&2; return 1; }
+    echo "device-profile: Cortex-M0+ build of the profile and the driver: $n mbedTLS objects," \
+        "no allocator referenced ($(arm-none-eabi-size -t "$d"/*.o | tail -n 1 | awk '{ print $1 }') B of text before linking)"
+}
+
 step_build() {
     cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DSS_MBEDTLS_ROOT="$R" -DSS_DRIVERS=mbedtls \
         -DSS_BUILD_BENCH=OFF ${KNOBS:+"-DCMAKE_C_FLAGS=$KNOBS"}
@@ -99,8 +130,9 @@ step_test() {
 for s in "${steps[@]}"; do
     case $s in
         mbedtls) step_mbedtls ;;
+        arm) step_arm ;;
         build) step_build ;;
         test) step_test ;;
-        *) echo "device-profile: unknown step '$s' (mbedtls, build, test)" >&2; exit 1 ;;
+        *) echo "device-profile: unknown step '$s' (mbedtls, arm, build, test)" >&2; exit 1 ;;
     esac
 done
