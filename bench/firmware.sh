@@ -91,7 +91,7 @@ build_variant() { # $1 name, $2 extra defines (mbedTLS config and ours)
 
     # secure_sock: core + endpoint helpers + the mbedTLS driver, one archive
     local f
-    for f in "$S"/core/*.c "$S/transport/endpoint.c" "$S/tlsman/mbedtls.c"; do
+    for f in "$S"/core/*.c "$S/transport/endpoint.c" "$S/tlsman/mbedtls.c" "$S/tlsman/x509_ip.c"; do
         # shellcheck disable=SC2086
         $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $defs -I"$root/include" -I"$S/core" $MI \
             -c "$f" -o "$d/ours/$(basename "$f" .c).o"
