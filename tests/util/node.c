@@ -1,5 +1,6 @@
 #include "node.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "pki.h"
@@ -23,45 +24,58 @@ void tu_net_start(void)
     sock_memnet_init(&tu_net);
 }
 
-int tu_node_join(tu_node_t *n, const char *addr)
+/* A node about to open its transport: no event counted, nothing open. */
+static void node_reset(tu_node_t *n)
 {
     memset(&n->ev, 0, sizeof(n->ev));
     n->up = false;
     n->transport = NULL;
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_mem_open(&n->mem, &tu_net, &ep);
-    if (rc == 0) {
-        n->transport = &n->mem.base;
-    }
-    return rc;
 }
 
-int tu_node_listen_tcp(tu_node_t *n, const char *addr, size_t conns, sock_ep_t *bound)
+/* The open of transport @p t returned @p rc: on success the node is on it, its address in
+ * @p bound if not NULL. */
+static int node_opened(tu_node_t *n, sock_t *t, int rc, sock_ep_t *bound)
 {
-    memset(&n->ev, 0, sizeof(n->ev));
-    n->up = false;
-    n->transport = NULL;
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_tcp_listen(&n->tcp, &ep, n->conns, conns);
     if (rc == 0) {
-        n->transport = &n->tcp.base;
+        n->transport = t;
         if (bound != NULL) {
-            sock_local(&n->tcp.base, bound);
+            sock_local(t, bound);
         }
     }
     return rc;
 }
 
+int tu_node_join(tu_node_t *n, const char *addr)
+{
+    node_reset(n);
+    sock_ep_t ep = tu_ep(addr);
+    return node_opened(n, &n->mem.base, sock_mem_open(&n->mem, &tu_net, &ep), NULL);
+}
+
+int tu_node_listen_tcp(tu_node_t *n, const char *addr, size_t conns, sock_ep_t *bound)
+{
+    node_reset(n);
+    if (conns > TU_NODE_SLOTS) {
+        return -EINVAL;
+    }
+    sock_ep_t ep = tu_ep(addr);
+    return node_opened(n, &n->tcp.base, sock_tcp_listen(&n->tcp, &ep, n->conns, conns), bound);
+}
+
 int tu_node_open_tcp(tu_node_t *n, size_t conns)
 {
-    memset(&n->ev, 0, sizeof(n->ev));
-    n->up = false;
-    n->transport = NULL;
-    int rc = sock_tcp_open(&n->tcp, n->conns, conns);
-    if (rc == 0) {
-        n->transport = &n->tcp.base;
+    node_reset(n);
+    if (conns > TU_NODE_SLOTS) {
+        return -EINVAL;
     }
-    return rc;
+    return node_opened(n, &n->tcp.base, sock_tcp_open(&n->tcp, n->conns, conns), NULL);
+}
+
+int tu_node_open_udp(tu_node_t *n, const char *addr, sock_ep_t *bound)
+{
+    node_reset(n);
+    sock_ep_t ep = tu_ep(addr);
+    return node_opened(n, &n->udp.base, sock_udp_open(&n->udp, &ep), bound);
 }
 
 void tu_node_config(tu_node_t *n, sock_secure_config_t *cfg, sock_secure_role_t role,
@@ -73,7 +87,7 @@ void tu_node_config(tu_node_t *n, sock_secure_config_t *cfg, sock_secure_role_t 
     cfg->transport = n->transport;
     cfg->sessions = n->slots;
     cfg->session_count = slots;
-    if (n->transport != &n->tcp.base) {
+    if (n->transport == NULL || n->transport == &n->mem.base) {
         cfg->clock = tu_clock;
         cfg->clock_arg = &tu_now_ms;
     }

@@ -1,5 +1,5 @@
 /* A secure socket with its transport, as the tests set one up: on the in-memory net (tu_net, on
- * the simulated clock tu_now_ms) or on TCP loopback (the platform clock), its session table and
+ * the simulated clock tu_now_ms) or on a UDP or TCP socket (the platform clock), its session table and
  * credential store, and counters of the events it reported. Plus the loops that run a few nodes
  * until nothing moves (tu_pump) and let simulated time pass to the next timer (tu_advance), and a
  * checked byte stream (tu_flow_t) for the TLS tests. Shared by the conformance and integration
@@ -16,6 +16,7 @@
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
 #include "secure_sock/sock_tcp.h"
+#include "secure_sock/sock_udp.h"
 
 /* Most sessions (and TCP connections) one node holds; a test uses the first few it names. */
 #define TU_NODE_SLOTS 8
@@ -35,7 +36,8 @@ typedef struct {
 
 typedef struct {
     sock_mem_t mem;                      /* its end of tu_net (tu_node_join) */
-    sock_tcp_t tcp;                      /* or TCP loopback (tu_node_listen_tcp, _open_tcp) */
+    sock_tcp_t tcp;                      /* or TCP (tu_node_listen_tcp, _open_tcp) */
+    sock_udp_t udp;                      /* or UDP (tu_node_open_udp) */
     sock_tcp_conn_t conns[TU_NODE_SLOTS];
     sock_t *transport;                   /* the one opened; NULL: none */
     bool up;                             /* sock created (tu_node_create), not closed yet */
@@ -62,10 +64,14 @@ int tu_node_listen_tcp(tu_node_t *n, const char *addr, size_t conns, sock_ep_t *
 /* A TCP client socket with @p conns connections. Returns sock_tcp_open()'s result. */
 int tu_node_open_tcp(tu_node_t *n, size_t conns);
 
+/* A UDP socket bound to @p addr; its bound address in @p bound if not NULL. Returns
+ * sock_udp_open()'s result. */
+int tu_node_open_udp(tu_node_t *n, const char *addr, sock_ep_t *bound);
+
 /* sock_secure_config_init() and what the node brings: @p role, @p backend (a name, NULL: the
  * default), its transport, its first @p slots sessions, tu_on_event with the node as event_arg,
- * and unless the node is on TCP the simulated clock tu_now_ms. The test adds credentials and
- * options. */
+ * and unless the node is on a real socket (UDP, TCP) already the simulated clock tu_now_ms (so a
+ * node may be configured before it joins tu_net). The test adds credentials and options. */
 void tu_node_config(tu_node_t *n, sock_secure_config_t *cfg, sock_secure_role_t role,
                     const char *backend, size_t slots);
 /* cfg->psk = @p psk (one; NULL: none). */
