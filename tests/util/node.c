@@ -47,9 +47,14 @@ static int node_opened(tu_node_t *n, sock_t *t, int rc, sock_ep_t *bound)
 
 int tu_node_join(tu_node_t *n, const char *addr)
 {
-    node_reset(n);
     sock_ep_t ep = tu_ep(addr);
-    return node_opened(n, &n->mem.base, sock_mem_open(&n->mem, &tu_net, &ep), NULL);
+    return tu_node_join_ep(n, &ep);
+}
+
+int tu_node_join_ep(tu_node_t *n, const sock_ep_t *ep)
+{
+    node_reset(n);
+    return node_opened(n, &n->mem.base, sock_mem_open(&n->mem, &tu_net, ep), NULL);
 }
 
 int tu_node_listen_tcp(tu_node_t *n, const char *addr, size_t conns, sock_ep_t *bound)

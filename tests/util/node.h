@@ -58,6 +58,8 @@ void tu_net_start(void);
 
 /* Join tu_net at @p addr (zeroes the node's counters). Returns sock_mem_open()'s result. */
 int tu_node_join(tu_node_t *n, const char *addr);
+/* tu_node_join() at endpoint @p ep. */
+int tu_node_join_ep(tu_node_t *n, const sock_ep_t *ep);
 /* A TCP listener at @p addr with @p conns connections (<= TU_NODE_SLOTS); its bound address in
  * @p bound if not NULL. Returns sock_tcp_listen()'s result. */
 int tu_node_listen_tcp(tu_node_t *n, const char *addr, size_t conns, sock_ep_t *bound);
