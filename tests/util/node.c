@@ -238,7 +238,7 @@ sock_secure_session_t *tu_connect(tu_node_t *client, tu_node_t *server)
     return cs;
 }
 
-/* ---- a byte stream checked byte for byte ------------------------------------------------------ */
+/* ---- a byte stream checked byte for byte --------------------------------------------------- */
 
 uint8_t tu_pattern(size_t i, unsigned seed)
 {

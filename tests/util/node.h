@@ -1,10 +1,10 @@
-/* A secure socket with its transport, as the tests set one up: on the in-memory net (tu_net, on
- * the simulated clock tu_now_ms) or on a UDP or TCP socket (the platform clock), its session table and
- * credential store, and counters of the events it reported. Plus the loops that run a few nodes
- * until nothing moves (tu_pump) and let simulated time pass to the next timer (tu_advance), and a
- * checked byte stream (tu_flow_t) for the TLS tests. Shared by the conformance and integration
- * tests; a test that needs more keeps it in its own file (a custom event callback that calls
- * tu_on_event() first, a test field beside the node). */
+/* A secure socket with its transport, as the tests set one up: on the in-memory net (tu_net,
+ * on the simulated clock tu_now_ms) or on a UDP or TCP socket (the platform clock), its session
+ * table and credential store, and counters of the events it reported. Plus the loops that run a
+ * few nodes until nothing moves (tu_pump) and let simulated time pass to the next timer
+ * (tu_advance), and a checked byte stream (tu_flow_t) for the TLS tests. Shared by the unit,
+ * conformance and integration tests; what one test needs beyond that stays in its file (its own
+ * event callback that calls tu_on_event() first, test fields in a struct around the node). */
 #ifndef SS_TU_NODE_H
 #define SS_TU_NODE_H
 
@@ -113,7 +113,7 @@ bool tu_advance(tu_node_t *const *nodes, size_t count);
  * tu_pump2(server, client). Returns the client's session (NULL if the connect failed). */
 sock_secure_session_t *tu_connect(tu_node_t *client, tu_node_t *server);
 
-/* ---- a byte stream checked byte for byte ------------------------------------------------------ */
+/* ---- a byte stream checked byte for byte --------------------------------------------------- */
 
 /* Byte @p i of the pattern with @p seed. */
 uint8_t tu_pattern(size_t i, unsigned seed);
