@@ -564,15 +564,9 @@ static void lockout_run(att_mode_t mode, int addrs, int conns, int min_percent)
     sock_ep_t ep = tu_ep("127.0.0.1:0");
     REQUIRE(sock_tcp_listen(&lsrv.tcp, &ep, lsrv.conns, LOCK_SLOTS + 1) == 0);
     sock_local(&lsrv.tcp.base, &server_ep);
-    sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg); /* the default limits */
-    cfg.backend = tu_backend_name;
-    cfg.role = SOCK_SECURE_SERVER;
-    cfg.transport = &lsrv.tcp.base;
-    cfg.sessions = lsrv.slots;
-    cfg.session_count = LOCK_SLOTS;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
+    sock_secure_config_t cfg; /* the default limits */
+    tu_config(&cfg, SOCK_SECURE_SERVER, tu_backend_name, &lsrv.tcp.base, lsrv.slots, LOCK_SLOTS,
+              &psk);
     cfg.clock = tu_clock;
     cfg.clock_arg = &sim_ms;
     REQUIRE(sock_secure_create(&lsrv.sock, &cfg) == 0);

@@ -83,15 +83,23 @@ int tu_node_open_udp(tu_node_t *n, const char *addr, sock_ep_t *bound)
     return node_opened(n, &n->udp.base, sock_udp_open(&n->udp, &ep), bound);
 }
 
-void tu_node_config(tu_node_t *n, sock_secure_config_t *cfg, sock_secure_role_t role,
-                    const char *backend, size_t slots)
+void tu_config(sock_secure_config_t *cfg, sock_secure_role_t role, const char *backend,
+               sock_t *transport, sock_secure_session_t *sessions, size_t count,
+               const sock_secure_psk_t *psk)
 {
     sock_secure_config_init(cfg);
     cfg->role = role;
     cfg->backend = backend;
-    cfg->transport = n->transport;
-    cfg->sessions = n->slots;
-    cfg->session_count = slots;
+    cfg->transport = transport;
+    cfg->sessions = sessions;
+    cfg->session_count = count;
+    tu_node_psk(cfg, psk);
+}
+
+void tu_node_config(tu_node_t *n, sock_secure_config_t *cfg, sock_secure_role_t role,
+                    const char *backend, size_t slots)
+{
+    tu_config(cfg, role, backend, n->transport, n->slots, slots, NULL);
     if (n->transport == NULL || n->transport == &n->mem.base) {
         cfg->clock = tu_clock;
         cfg->clock_arg = &tu_now_ms;

@@ -70,6 +70,14 @@ int tu_node_open_tcp(tu_node_t *n, size_t conns);
  * sock_udp_open()'s result. */
 int tu_node_open_udp(tu_node_t *n, const char *addr, sock_ep_t *bound);
 
+/* sock_secure_config_init() and what every test socket sets: @p role, @p backend (a name, NULL:
+ * the default), @p transport, the session table @p sessions of @p count, one PSK (NULL: none).
+ * No clock (the platform's) and no event callback: for a socket that is not a node (a table
+ * larger than TU_NODE_SLOTS); tu_node_config() for a node. */
+void tu_config(sock_secure_config_t *cfg, sock_secure_role_t role, const char *backend,
+               sock_t *transport, sock_secure_session_t *sessions, size_t count,
+               const sock_secure_psk_t *psk);
+
 /* sock_secure_config_init() and what the node brings: @p role, @p backend (a name, NULL: the
  * default), its transport, its first @p slots sessions, tu_on_event with the node as event_arg,
  * and unless the node is on a real socket (UDP, TCP) already the simulated clock tu_now_ms (so a
