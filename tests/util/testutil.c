@@ -58,6 +58,15 @@ sock_ep_t tu_ep(const char *text)
     return ep;
 }
 
+sock_ep_t tu_reachable(sock_t *t, const char *loopback_text)
+{
+    sock_ep_t local, ep = tu_ep(loopback_text);
+    CHECK_EQ(sock_local(t, &local), 0);
+    CHECK(local.port != 0);
+    ep.port = local.port;
+    return ep;
+}
+
 const char *tu_backend_name;
 
 const tlsman_driver_t *tu_backend(uint32_t caps)
