@@ -2,8 +2,8 @@
  * @file tlsman.h
  * @brief TLSMAN: the contract between the secure_sock core and a (D)TLS stack.
  *
- * A driver (`src/tlsman/<stack>.c`, exporting one `const tlsman_driver_t tlsman_<stack>`) never
- * owns a socket: ciphertext goes in and out through the core's tlsman_io_t callbacks (the
+ * A driver (a folder `src/tlsman/<stack>/`, exporting one `const tlsman_driver_t tlsman_<stack>`,
+ * registered by sock_secure_init() or sock_secure_register()) never owns a socket: ciphertext goes in and out through the core's tlsman_io_t callbacks (the
  * "memory BIO" pattern), and the core owns every timer. The core gives each driver two opaque,
  * max-aligned areas it keeps in caller-provided memory: `ctx` per socket (ctx_size bytes) and
  * `sess` per session (session_size bytes). What a driver allocates beyond them is its own business
@@ -257,10 +257,6 @@ typedef struct tlsman_driver {
      *  Returns 0, -EINVAL (bad length, a server session), -ENOTSUP. */
     int (*set_peer_ip)(void *sess, const uint8_t *ip, size_t len);
 } tlsman_driver_t;
-
-/** The mbedTLS driver (built when mbedTLS is found). */
-extern const tlsman_driver_t tlsman_mbedtls;
-extern const tlsman_driver_t tlsman_wolfssl;
 
 #ifdef __cplusplus
 }

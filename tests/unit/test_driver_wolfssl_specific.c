@@ -1,5 +1,5 @@
 /* What only the wolfSSL driver has, on its own without the core (tests/util/drvharness.h): its
- * cookie binding, its known quirks (the top comment of src/tlsman/wolfssl.c: fixed DTLS MTU,
+ * cookie binding, its known quirks (the top comment of src/tlsman/wolfssl/driver.c: fixed DTLS MTU,
  * damaged and forged records, blocked sends), the stream output buffering behind flush(), the PSK
  * identity hint, and certificates with a PKI built by wolfCrypt. The scenarios every driver shares
  * (handshake, data, alerts, retransmission, limits) are tests/conformance/test_driver.c. Debian's
@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "builtin.h" /* tlsman_wolfssl (src/tlsman, private) */
 #include "drvharness.h"
 #include "secure_sock/config.h"
 #include "secure_sock/sock_secure.h"
