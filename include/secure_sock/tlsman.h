@@ -141,7 +141,27 @@ typedef struct {
                   size_t key_max);
 } tlsman_io_t;
 
-/** Per-socket configuration handed to ctx_init; valid during the call only (copy what you keep). */
+/**
+ * Per-socket configuration handed to ctx_init; valid during the call only (copy what you keep).
+ *
+ * sock_secure_create() hands a driver only a configuration it has checked, so a driver checks
+ * only what its own stack adds (src/tlsman/common.h, tlsman_ctx_plan(), checks the few things
+ * that are the same for every driver but that the core cannot see). The core guarantees:
+ * - role is TLSMAN_CLIENT or TLSMAN_SERVER; io and its four callbacks are set;
+ * - suites holds 1 to CONFIG_SOCK_SECURE_MAX_SUITES entries of the suite table, each usable on
+ *   this transport and accepted by the driver's suite_supported();
+ * - psk is set on clients only (NULL on a server), with an identity of 1 to
+ *   CONFIG_SOCK_SECURE_PSK_ID_MAX and a key of 1 to CONFIG_SOCK_SECURE_PSK_KEY_MAX bytes;
+ * - psk_hint is set on servers only and only for a driver with TLSMAN_CAP_PSK_HINT: 1 to
+ *   CONFIG_SOCK_SECURE_PSK_ID_MAX bytes, none of them NUL;
+ * - creds holds at most CONFIG_SOCK_SECURE_CRED_MAX non-empty entries of valid types; a
+ *   certificate chain comes with a private key; certificates and CAs only for a driver with
+ *   TLSMAN_CAP_X509; a pinned peer key, or a private key without a chain, only with
+ *   TLSMAN_CAP_RPK;
+ * - verify is NONE, OPTIONAL or REQUIRED, never DEFAULT: a verifying server has trust anchors;
+ *   a verifying client has them whenever a suite with TLSMAN_SUITE_CERT is listed (a client
+ *   with only PSK suites and no anchors gets NONE); verify_cb is set only where it can run.
+ */
 typedef struct {
     tlsman_role_t role;         /**< client or server */
     bool datagram;              /**< DTLS (true) or TLS (false) */

@@ -79,10 +79,11 @@
 #include <pthread.h>
 #endif
 
+#include "builtin.h"
+#include "common.h"
 #include "secure_sock/config.h"
 #include "secure_sock/error.h"
 #include "secure_sock/tlsman.h"
-#include "x509_ip.h"
 
 #if MBEDTLS_VERSION_NUMBER < 0x021C0000 || MBEDTLS_VERSION_NUMBER >= 0x03000000
 #error "this driver is written for mbedTLS 2.28 (LTS)"
@@ -98,6 +99,12 @@
 #define SS_X509 1
 #else
 #define SS_X509 0
+#endif
+
+#if defined(MBEDTLS_SSL_PROTO_DTLS)
+#define SS_CAP_DTLS TLSMAN_CAP_DTLS
+#else
+#define SS_CAP_DTLS 0u /* no DTLS compiled in: the core refuses datagram transports */
 #endif
 
 /* ---- state ------------------------------------------------------------------------------------ */
@@ -119,16 +126,9 @@ typedef struct {
     mbedtls_x509_crt own;                   /**< own certificate chain (leaf first) */
     mbedtls_x509_crt ca;                    /**< trust anchors */
     mbedtls_pk_context key;                 /**< own private key */
-    tlsman_verify_cb_t verify_cb;           /**< the application's extra check, or NULL */
-    void *verify_arg;                       /**< passed to verify_cb */
 #endif
     int suites[CONFIG_SOCK_SECURE_MAX_SUITES + 1]; /**< mbedTLS wants a 0-terminated int list */
-    const tlsman_io_t *io;                  /**< the core's callbacks */
-    uint16_t mtu;                           /**< DTLS path MTU, 0 = mbedTLS default */
-    bool server;                            /**< role */
-    bool datagram;                          /**< DTLS */
-    bool have_own;                          /**< own, key hold a certificate and its key */
-    bool have_ca;                           /**< ca holds at least one trust anchor */
+    tlsman_sock_t k;                        /**< role, transport, callbacks (common.h) */
 } ss_mbedtls_ctx_t;
 
 /** Per-session state, in the core's session area. */
@@ -136,22 +136,10 @@ typedef struct {
     /** First member: the PSK callback is handed this pointer and gets back to the session. */
     mbedtls_ssl_context ssl;
     ss_mbedtls_ctx_t *ctx;         /**< the socket */
-    const tlsman_io_t *io;         /**< the core's callbacks */
-    void *io_ctx;                  /**< passed to them */
-    int io_err;                    /**< last hard error of io->send/recv (negative errno), or 0 */
-    bool rx_dropped;               /**< io->recv dropped an oversized datagram in this call */
+    tlsman_sess_t t;               /**< callbacks, I/O errors, alert, verification (common.h) */
+    tlsman_tx_alert_t tx;          /**< alert records sent during the current call */
     uint8_t timer;                 /**< SS_TIMER_* */
     bool established;              /**< handshake() returned 0 */
-    uint8_t alert;                 /**< last alert description */
-    uint8_t alert_origin;          /**< tlsman_alert_origin_t */
-    bool tx_alert;                 /**< an alert record left during the current call */
-    bool tx_alert_known;           /**< ... and it was plaintext: tx_alert_desc is valid */
-    uint8_t tx_alert_desc;         /**< its description */
-    bool vfy_abort;                /**< the application's verify_cb aborted the handshake */
-    uint32_t vfy_app;              /**< SOCK_SECURE_VFY_* bits the application's verify_cb added */
-    uint32_t verify;               /**< SOCK_SECURE_VFY_* of the peer verification (info.verify) */
-    uint8_t peer_ip_len;           /**< client: 4 or 16 if set_peer_ip gave an address, else 0 */
-    uint8_t peer_ip[16];           /**< ... the address the server's certificate must carry */
 } ss_mbedtls_session_t;
 
 _Static_assert(sizeof(ss_mbedtls_ctx_t) <= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE,
@@ -163,23 +151,6 @@ _Static_assert(offsetof(ss_mbedtls_session_t, ssl) == 0,
 _Static_assert(_Alignof(ss_mbedtls_ctx_t) <= 8 && _Alignof(ss_mbedtls_session_t) <= 8,
                "the core's driver areas are 8-byte aligned");
 _Static_assert(CONFIG_SOCK_SECURE_MAX_SUITES >= 1, "at least one suite");
-
-/* RFC 5246 §7.2 alert descriptions used below. */
-#define SS_ALERT_CLOSE_NOTIFY        0u
-#define SS_ALERT_UNEXPECTED_MESSAGE 10u
-#define SS_ALERT_BAD_RECORD_MAC     20u
-#define SS_ALERT_HANDSHAKE_FAILURE  40u
-#define SS_ALERT_ILLEGAL_PARAMETER  47u
-#define SS_ALERT_DECODE_ERROR       50u
-#define SS_ALERT_DECRYPT_ERROR      51u
-#define SS_ALERT_PROTOCOL_VERSION   70u
-#define SS_ALERT_INTERNAL_ERROR     80u
-#define SS_ALERT_UNKNOWN_PSK_ID    115u
-
-/* Record header lengths (RFC 6347 §4.1, RFC 5246 §6.2.1) and the alert content type. */
-#define SS_DTLS_HDR 13u
-#define SS_TLS_HDR   5u
-#define SS_CT_ALERT 21u
 
 /* ---- the shared random generator ---------------------------------------------------------------- */
 
@@ -276,12 +247,6 @@ static bool ss_suite_supported(const tlsman_suite_t *suite, bool datagram)
 
 /* ---- errors and alerts ------------------------------------------------------------------------ */
 
-static void ss_set_alert(ss_mbedtls_session_t *s, uint8_t desc, tlsman_alert_origin_t origin)
-{
-    s->alert = desc;
-    s->alert_origin = (uint8_t)origin;
-}
-
 /** The alert mbedTLS 2.28 sends (fatal) when it fails with @p err, for encrypted alerts whose
  *  description the send callback cannot read. */
 static uint8_t ss_alert_for(int err)
@@ -290,7 +255,7 @@ static uint8_t ss_alert_for(int err)
     case MBEDTLS_ERR_SSL_INVALID_MAC:
         return SS_ALERT_BAD_RECORD_MAC;
     case MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY:
-        return SS_ALERT_UNKNOWN_PSK_ID;
+        return SS_ALERT_UNKNOWN_PSK_IDENTITY;
     case MBEDTLS_ERR_SSL_BAD_HS_FINISHED:
         return SS_ALERT_DECRYPT_ERROR;
     case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
@@ -364,18 +329,19 @@ static uint32_t ss_vfy_bits(uint32_t f)
     return v;
 }
 
-/** Record the outcome of the peer verification so far in s->verify (after each handshake step). */
+/** Record the outcome of the peer verification so far in s->t.verify (after each handshake
+ *  step; the application's bits are in s->t.vfy_app). */
 static void ss_note_verify(ss_mbedtls_session_t *s)
 {
     uint32_t f = mbedtls_ssl_get_verify_result(&s->ssl);
-    uint32_t v = s->vfy_app;
-    if (!s->vfy_abort && f != UINT32_MAX) { /* UINT32_MAX: no session, or verify_cb failed */
-        v |= ss_vfy_bits(f);
-        if ((f & MBEDTLS_X509_BADCERT_OTHER) && s->vfy_app == 0) {
+    uint32_t v = 0;
+    if (!s->t.vfy_abort && f != UINT32_MAX) { /* UINT32_MAX: no session, or verify_cb failed */
+        v = ss_vfy_bits(f);
+        if ((f & MBEDTLS_X509_BADCERT_OTHER) && s->t.vfy_app == 0) {
             v |= SOCK_SECURE_VFY_OTHER;
         }
     }
-    s->verify = v;
+    s->t.verify = v;
 }
 #else
 static void ss_note_verify(ss_mbedtls_session_t *s)
@@ -405,19 +371,18 @@ static int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
         /* mbedTLS 2.28 has no getter for the received alert; its fields are public in this
          * version (no MBEDTLS_PRIVATE) and in_msg holds the alert record after this error. */
         if (ssl->in_msg != NULL && ssl->in_msgtype == MBEDTLS_SSL_MSG_ALERT) {
-            ss_set_alert(s, ssl->in_msg[1], TLSMAN_ALERT_RECEIVED);
+            tlsman_alert_set(&s->t, ssl->in_msg[1], TLSMAN_ALERT_RECEIVED);
         }
         return SOCK_SECURE_E_ALERT;
     case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
-        ss_set_alert(s, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_RECEIVED);
+        tlsman_alert_set(&s->t, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_RECEIVED);
         return SOCK_SECURE_E_PEER_CLOSED;
     default:
         break;
     }
 
-    if (s->tx_alert) {
-        ss_set_alert(s, s->tx_alert_known ? s->tx_alert_desc : ss_alert_for(err),
-                     TLSMAN_ALERT_SENT);
+    if (s->tx.fatal) {
+        tlsman_alert_set(&s->t, s->tx.known ? s->tx.desc : ss_alert_for(err), TLSMAN_ALERT_SENT);
     }
 
     switch (err) {
@@ -438,7 +403,7 @@ static int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
         return -ECONNRESET;
     case MBEDTLS_ERR_NET_SEND_FAILED:
     case MBEDTLS_ERR_NET_RECV_FAILED:
-        return s->io_err < 0 ? s->io_err : -EIO;
+        return s->t.io_err < 0 ? s->t.io_err : -EIO;
 #if SS_X509
     case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED: /* the chain, name, dates or verify_cb (flags) */
     case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE: /* required, none sent */
@@ -447,7 +412,7 @@ static int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
     case MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE:
         /* the certificate's key (curve) or usage was refused (flags set), or the message was
          * malformed (no flags) */
-        return s->verify != 0 ? SOCK_SECURE_E_VERIFY
+        return tlsman_vfy_all(&s->t) != 0 ? SOCK_SECURE_E_VERIFY
                               : in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
 #endif
     case MBEDTLS_ERR_SSL_INVALID_MAC:
@@ -479,7 +444,7 @@ static int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
         /* the peer's signature (ServerKeyExchange, CertificateVerify) does not verify with the
          * key of its certificate */
         if (in_handshake) {
-            s->verify |= SOCK_SECURE_VFY_BAD_SIGNATURE;
+            s->t.verify |= SOCK_SECURE_VFY_BAD_SIGNATURE;
             return SOCK_SECURE_E_VERIFY;
         }
         return SOCK_SECURE_E_BACKEND;
@@ -489,9 +454,9 @@ static int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
         /* verify_cb returned an error (mbedTLS reports MBEDTLS_ERR_X509_FATAL_ERROR), or the
          * peer's certificate could not be parsed (an X.509 or PK error: bad_certificate or
          * unsupported_certificate was sent) */
-        if (in_handshake && (s->vfy_abort || ss_is_x509_error(err))) {
-            if (s->verify == 0) {
-                s->verify = SOCK_SECURE_VFY_OTHER;
+        if (in_handshake && (s->t.vfy_abort || ss_is_x509_error(err))) {
+            if (tlsman_vfy_all(&s->t) == 0) {
+                s->t.verify = SOCK_SECURE_VFY_OTHER;
             }
             return SOCK_SECURE_E_VERIFY;
         }
@@ -512,51 +477,11 @@ static int ss_setup_error(int err)
 /** Begin a driver call: forget what the previous call saw leave. */
 static void ss_call_begin(ss_mbedtls_session_t *s)
 {
-    s->tx_alert = false;
-    s->tx_alert_known = false;
-    s->io_err = 0;
-    s->rx_dropped = false;
+    tlsman_call_begin(&s->t);
+    tlsman_tx_alert_reset(&s->tx);
 }
 
 /* ---- memory BIO and timers --------------------------------------------------------------------- */
-
-/** Note alert records in what mbedTLS sends; a plaintext alert's description is read directly. */
-static void ss_scan_tx(ss_mbedtls_session_t *s, const uint8_t *buf, size_t len)
-{
-    const bool dtls = s->ctx->datagram;
-    const size_t hdr = dtls ? SS_DTLS_HDR : SS_TLS_HDR;
-    size_t off = 0;
-
-    /* A datagram carries whole records; a stream send is scanned only if it is whole records. */
-    while (off + hdr <= len) {
-        size_t rlen = ((size_t)buf[off + hdr - 2] << 8) | buf[off + hdr - 1];
-        if (off + hdr + rlen > len) {
-            return;
-        }
-        off += hdr + rlen;
-    }
-    if (off != len) {
-        return;
-    }
-    for (off = 0; off < len;) {
-        size_t rlen = ((size_t)buf[off + hdr - 2] << 8) | buf[off + hdr - 1];
-        if (buf[off] == SS_CT_ALERT) {
-            bool plain = dtls ? (buf[off + 3] == 0 && buf[off + 4] == 0)
-                              : s->ssl.transform_out == NULL;
-            if (plain && rlen == 2) {
-                if (buf[off + hdr] == MBEDTLS_SSL_ALERT_LEVEL_FATAL) {
-                    s->tx_alert = true;
-                    s->tx_alert_known = true;
-                    s->tx_alert_desc = buf[off + hdr + 1];
-                }
-            } else if (!plain) {
-                s->tx_alert = true;
-                s->tx_alert_known = false;
-            }
-        }
-        off += hdr + rlen;
-    }
-}
 
 static int ss_send_cb(void *p, const unsigned char *buf, size_t len)
 {
@@ -564,16 +489,18 @@ static int ss_send_cb(void *p, const unsigned char *buf, size_t len)
     if (len > INT_MAX) {
         return MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
     }
-    int rc = s->io->send(s->io_ctx, buf, len);
+    int rc = s->t.io->send(s->t.io_ctx, buf, len);
     if (rc == -EAGAIN) {
         return MBEDTLS_ERR_SSL_WANT_WRITE;
     }
     if (rc < 0) {
-        s->io_err = rc;
+        s->t.io_err = rc;
         return MBEDTLS_ERR_NET_SEND_FAILED;
     }
     if (rc > 0) {
-        ss_scan_tx(s, buf, (size_t)rc);
+        /* a plaintext alert's description is read here; an encrypted one's from the error */
+        tlsman_scan_tx_alerts(&s->tx, buf, (size_t)rc, s->ctx->k.datagram,
+                              s->ssl.transform_out == NULL);
     }
     return rc;
 }
@@ -581,18 +508,18 @@ static int ss_send_cb(void *p, const unsigned char *buf, size_t len)
 static int ss_recv_cb(void *p, unsigned char *buf, size_t len)
 {
     ss_mbedtls_session_t *s = p;
-    int rc = s->io->recv(s->io_ctx, buf, len > INT_MAX ? (size_t)INT_MAX : len);
+    int rc = s->t.io->recv(s->t.io_ctx, buf, len > INT_MAX ? (size_t)INT_MAX : len);
     if (rc == -EAGAIN) {
         return MBEDTLS_ERR_SSL_WANT_READ;
     }
     if (rc == -EMSGSIZE) {
         /* the core dropped a datagram too large for mbedTLS's input buffer: to mbedTLS this is
          * a lost datagram (retransmission recovers a handshake); read() reports it */
-        s->rx_dropped = true;
+        s->t.rx_dropped = true;
         return MBEDTLS_ERR_SSL_WANT_READ;
     }
     if (rc < 0) {
-        s->io_err = rc;
+        s->t.io_err = rc;
         return MBEDTLS_ERR_NET_RECV_FAILED;
     }
     return rc;
@@ -613,12 +540,12 @@ static void ss_set_timer(void *p, uint32_t int_ms, uint32_t fin_ms)
         uint8_t was = s->timer;
         s->timer = SS_TIMER_CANCELLED;
         if (was == SS_TIMER_RUNNING) {
-            s->io->timer(s->io_ctx, false);
+            s->t.io->timer(s->t.io_ctx, false);
         }
         return;
     }
     s->timer = SS_TIMER_RUNNING;
-    s->io->timer(s->io_ctx, true);
+    s->t.io->timer(s->t.io_ctx, true);
 }
 
 static int ss_get_timer(void *p)
@@ -639,20 +566,12 @@ static int ss_psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *ide
                      size_t identity_len)
 {
     ss_mbedtls_session_t *s = (ss_mbedtls_session_t *)(void *)ssl;
-    uint8_t key[CONFIG_SOCK_SECURE_PSK_KEY_MAX];
-    int rc = -1;
+    uint8_t key[CONFIG_SOCK_SECURE_PSK_KEY_MAX < MBEDTLS_PSK_MAX_LEN ? CONFIG_SOCK_SECURE_PSK_KEY_MAX
+                                                                     : MBEDTLS_PSK_MAX_LEN];
     (void)p;
-
-    if (identity_len == 0 || identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX ||
-        s->io->psk == NULL) {
-        return -1;
-    }
-    size_t n = s->io->psk(s->io_ctx, identity, identity_len, key, sizeof(key));
-    if (n > 0 && n <= sizeof(key) && n <= MBEDTLS_PSK_MAX_LEN &&
-        mbedtls_ssl_set_hs_psk(ssl, key, n) == 0) {
-        rc = 0;
-    }
-    mbedtls_platform_zeroize(key, sizeof(key));
+    size_t n = tlsman_psk_lookup(&s->t, identity, identity_len, key, sizeof(key));
+    int rc = n > 0 && mbedtls_ssl_set_hs_psk(ssl, key, n) == 0 ? 0 : -1;
+    tlsman_zero(key, sizeof(key));
     return rc; /* -1: mbedTLS answers unknown_psk_identity */
 }
 
@@ -686,36 +605,25 @@ static int ss_parse_key(mbedtls_pk_context *pk, const uint8_t *data, size_t len)
     return mbedtls_pk_parse_key(pk, data, len, NULL, 0);
 }
 
-/** What @p data is, when it is not what was declared: SOCK_SECURE_E_CRED_TYPE if it parses as
- *  one of the other kinds (certificate, private key, public key), else SOCK_SECURE_E_CRED_FORMAT.
- *  @p declared is the kind that already failed (not tried again). */
-static int ss_classify(int declared, const uint8_t *data, size_t len)
+/** tlsman_cred_is_kind_t: does @p data parse as a certificate (chain), a private key or a
+ *  public key, whatever its algorithm? */
+static bool ss_is_kind(void *arg, int kind, const uint8_t *data, size_t len)
 {
-    int rc = SOCK_SECURE_E_CRED_FORMAT;
-    if (declared != SOCK_SECURE_CRED_CERT_CHAIN && declared != SOCK_SECURE_CRED_CA) {
+    (void)arg;
+    int err;
+    if (kind == SOCK_SECURE_CRED_CERT_CHAIN) {
         mbedtls_x509_crt crt;
         mbedtls_x509_crt_init(&crt);
-        if (mbedtls_x509_crt_parse(&crt, data, len) == 0) {
-            rc = SOCK_SECURE_E_CRED_TYPE;
-        }
+        err = mbedtls_x509_crt_parse(&crt, data, len);
         mbedtls_x509_crt_free(&crt);
+        return err == 0;
     }
     mbedtls_pk_context pk;
-    if (rc == SOCK_SECURE_E_CRED_FORMAT && declared != SOCK_SECURE_CRED_PRIVATE_KEY) {
-        mbedtls_pk_init(&pk);
-        if (ss_parse_key(&pk, data, len) == 0) {
-            rc = SOCK_SECURE_E_CRED_TYPE;
-        }
-        mbedtls_pk_free(&pk); /* zeroes the key */
-    }
-    if (rc == SOCK_SECURE_E_CRED_FORMAT && declared != SOCK_SECURE_CRED_PEER_KEY) {
-        mbedtls_pk_init(&pk);
-        if (mbedtls_pk_parse_public_key(&pk, data, len) == 0) {
-            rc = SOCK_SECURE_E_CRED_TYPE;
-        }
-        mbedtls_pk_free(&pk);
-    }
-    return rc;
+    mbedtls_pk_init(&pk);
+    err = kind == SOCK_SECURE_CRED_PRIVATE_KEY ? ss_parse_key(&pk, data, len)
+                                               : mbedtls_pk_parse_public_key(&pk, data, len);
+    mbedtls_pk_free(&pk); /* zeroes the key */
+    return err == 0;
 }
 
 /**
@@ -727,9 +635,6 @@ static int ss_parse_cred(int type, const uint8_t *data, size_t len, mbedtls_x509
                          mbedtls_pk_context *pk)
 {
     int err;
-    if (data == NULL || len == 0) {
-        return -EINVAL;
-    }
     switch (type) {
     case SOCK_SECURE_CRED_PRIVATE_KEY:
         err = ss_parse_key(pk, data, len);
@@ -760,7 +665,7 @@ static int ss_parse_cred(int type, const uint8_t *data, size_t len, mbedtls_x509
     if (ss_pk_unsupported(err)) {
         return -ENOTSUP;
     }
-    return ss_classify(type, data, len);
+    return tlsman_cred_misdeclared(type, data, len, ss_is_kind, NULL);
 }
 
 /** tlsman_driver_t.cred_check: parse into temporaries and throw them away (keys zeroed). */
@@ -793,80 +698,45 @@ static int ss_cred_check(int type, const uint8_t *data, size_t len)
 static int ss_verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     ss_mbedtls_session_t *s = p;
-    const ss_mbedtls_ctx_t *c = s->ctx;
-    if (depth == 0 && s->peer_ip_len != 0 &&
-        !tlsman_x509_has_ip(crt->raw.p, crt->raw.len, s->peer_ip, s->peer_ip_len)) {
+    uint32_t bits = ss_vfy_bits(*flags);
+    int rc = tlsman_verify_cert(&s->t, &s->ctx->k, crt->raw.p, crt->raw.len, depth, &bits);
+    if (rc & TLSMAN_VFY_NO_IP) {
         *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
     }
-    if (c->verify_cb == NULL) {
-        return 0;
-    }
-    uint32_t before = ss_vfy_bits(*flags);
-    uint32_t v = before;
-    int rc = c->verify_cb(c->verify_arg, crt->raw.p, crt->raw.len, depth, &v);
-    uint32_t added = v & ~before;
-    if (rc < 0) {
-        s->vfy_abort = true;
-        s->vfy_app |= added | SOCK_SECURE_VFY_APP;
-        *flags |= MBEDTLS_X509_BADCERT_OTHER;
-        return MBEDTLS_ERR_X509_FATAL_ERROR; /* fatal even with optional verification */
-    }
-    if (added != 0) {
-        s->vfy_app |= added | SOCK_SECURE_VFY_APP;
+    if (rc & (TLSMAN_VFY_APP_ADDED | TLSMAN_VFY_APP_ABORT)) {
         *flags |= MBEDTLS_X509_BADCERT_OTHER;
     }
-    return 0;
+    /* an error from the application is fatal even with optional verification */
+    return (rc & TLSMAN_VFY_APP_ABORT) ? MBEDTLS_ERR_X509_FATAL_ERROR : 0;
 }
 
 /**
- * Parse cfg->creds into the socket: one certificate chain and its key (own identity), any number
- * of CA sets (appended into one trust list). Raw public keys (RFC 7250) are not in mbedTLS 2.28:
- * a pinned peer key, or a key without certificate, is -ENOTSUP (the core refuses both before,
- * as the driver lacks TLSMAN_CAP_RPK).
+ * Parse the socket's credentials: its certificate chain and key (tlsman_ctx_plan found at most
+ * one of each), any number of CA sets (appended into one trust list). The core passes a chain
+ * only with its key, and neither raw public keys nor a key alone (the driver lacks
+ * TLSMAN_CAP_RPK: mbedTLS 2.28 has no RFC 7250).
  */
-static int ss_ctx_creds(ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg)
+static int ss_ctx_creds(ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg, const tlsman_plan_t *plan)
 {
-    bool have_key = false;
     int rc;
-    for (size_t i = 0; i < cfg->cred_count; i++) {
-        const tlsman_cred_t *cr = &cfg->creds[i];
-        switch (cr->type) {
-        case SOCK_SECURE_CRED_PRIVATE_KEY:
-            if (have_key) {
-                return -ENOTSUP; /* one identity per socket */
-            }
-            rc = ss_parse_cred(cr->type, cr->data, cr->len, NULL, &c->key);
-            have_key = true;
-            break;
-        case SOCK_SECURE_CRED_CERT_CHAIN:
-            if (c->have_own) {
-                return -ENOTSUP;
-            }
-            rc = ss_parse_cred(cr->type, cr->data, cr->len, &c->own, NULL);
-            c->have_own = true;
-            break;
-        case SOCK_SECURE_CRED_CA:
-            rc = ss_parse_cred(cr->type, cr->data, cr->len, &c->ca, NULL);
-            c->have_ca = true;
-            break;
-        case SOCK_SECURE_CRED_PEER_KEY:
-            return -ENOTSUP;
-        default:
-            return -EINVAL;
-        }
-        if (rc < 0) {
+    if (plan->chain != NULL) {
+        const tlsman_cred_t *k = plan->key, *ch = plan->chain;
+        if ((k != NULL && (rc = ss_parse_cred(k->type, k->data, k->len, NULL, &c->key)) < 0) ||
+            (rc = ss_parse_cred(ch->type, ch->data, ch->len, &c->own, NULL)) < 0) {
             return rc;
         }
-    }
-    if (c->have_own != have_key) {
-        return c->have_own ? -EINVAL : -ENOTSUP; /* a certificate needs its key; a bare key is RPK */
-    }
-    if (c->have_own) {
         if (ss_check_p256(&c->own.pk) < 0) {
             return -ENOTSUP;
         }
         if (mbedtls_pk_check_pair(&c->own.pk, &c->key) != 0) {
             return SOCK_SECURE_E_CRED_MISMATCH;
+        }
+    }
+    for (size_t i = 0; i < cfg->cred_count; i++) {
+        const tlsman_cred_t *cr = &cfg->creds[i];
+        if (cr->type == SOCK_SECURE_CRED_CA &&
+            (rc = ss_parse_cred(cr->type, cr->data, cr->len, &c->ca, NULL)) < 0) {
+            return rc;
         }
     }
     return 0;
@@ -901,63 +771,26 @@ static void ss_ctx_free(void *p)
     mbedtls_x509_crt_free(&c->ca);
     mbedtls_pk_free(&c->key);       /* zeroes the private key */
 #endif
-    mbedtls_platform_zeroize(c, sizeof(*c));
+    tlsman_zero(c, sizeof(*c));
 }
 
+/**
+ * What this mbedTLS build cannot do with a configuration the core accepted (the core has checked
+ * everything tlsman_config_t lists; tlsman_ctx_plan what is common to every driver).
+ */
 static int ss_ctx_check(const tlsman_config_t *cfg)
 {
-    if (cfg == NULL || cfg->io == NULL || cfg->io->send == NULL || cfg->io->recv == NULL ||
-        cfg->io->timer == NULL || cfg->suites == NULL || cfg->suite_count == 0) {
-        return -EINVAL;
-    }
-    if (cfg->role != TLSMAN_CLIENT && cfg->role != TLSMAN_SERVER) {
-        return -EINVAL;
-    }
-    if (cfg->suite_count > CONFIG_SOCK_SECURE_MAX_SUITES) {
-        return -EINVAL;
-    }
-    bool psk_suites = false;
-    for (size_t i = 0; i < cfg->suite_count; i++) {
-        if (!ss_suite_supported(cfg->suites[i], cfg->datagram)) {
-            return -ENOTSUP;
-        }
-        psk_suites |= cfg->suites[i]->kx == TLSMAN_KX_PSK;
-    }
-    if (cfg->psk_hint_len > 0) {
-        return -ENOTSUP; /* no TLSMAN_CAP_PSK_HINT: mbedTLS 2.28 servers cannot send one */
-    }
-#if !defined(MBEDTLS_SSL_PROTO_DTLS)
-    if (cfg->datagram) {
-        return -ENOTSUP;
-    }
-#endif
-    if ((cfg->cred_count > 0 && cfg->creds == NULL) || cfg->verify > TLSMAN_VERIFY_REQUIRED) {
-        return -EINVAL;
-    }
     if (cfg->role == TLSMAN_CLIENT) {
-        const sock_secure_psk_t *psk = cfg->psk;
 #if !defined(MBEDTLS_SSL_CLI_C)
         return -ENOTSUP;
 #endif
-        if (psk == NULL) {
-            /* certificate suites alone are fine; PSK suites need the key to offer */
-            return psk_suites ? -EINVAL : 0;
-        }
-        if (psk->identity == NULL || psk->key == NULL ||
-            psk->identity_len == 0 || psk->identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX ||
-            psk->key_len == 0 || psk->key_len > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
-            return -EINVAL;
-        }
-        if (psk->key_len > MBEDTLS_PSK_MAX_LEN) {
+        if (cfg->psk != NULL && cfg->psk->key_len > MBEDTLS_PSK_MAX_LEN) {
             return -ENOTSUP; /* this mbedTLS build takes keys up to MBEDTLS_PSK_MAX_LEN bytes */
         }
     } else {
 #if !defined(MBEDTLS_SSL_SRV_C)
         return -ENOTSUP;
 #endif
-        if (cfg->io->psk == NULL) {
-            return -EINVAL;
-        }
 #if !defined(MBEDTLS_SSL_COOKIE_C) || !defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
         if (cfg->datagram) {
             return -ENOTSUP; /* a DTLS server without cookies would keep state for spoofers */
@@ -968,35 +801,13 @@ static int ss_ctx_check(const tlsman_config_t *cfg)
 }
 
 #if SS_X509
-/**
- * What the suites and the verification mode need from the credentials; the mbedTLS authmode in
- * @p authmode. The core passes a resolved mode; TLSMAN_VERIFY_DEFAULT (a caller of the driver
- * alone) is resolved as the core would: required on clients and on servers with trust anchors.
- */
-static int ss_ctx_cert_rules(const ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg,
-                             int *authmode)
+/** mbedTLS's authmode for the verification mode the core resolved (never DEFAULT there; a
+ *  DEFAULT from a caller of the driver alone counts as REQUIRED). */
+static int ss_authmode(uint8_t verify)
 {
-    bool cert_suites = false;
-    for (size_t i = 0; i < cfg->suite_count; i++) {
-        cert_suites |= (cfg->suites[i]->flags & TLSMAN_SUITE_CERT) != 0;
-    }
-    if (c->server && cert_suites && !c->have_own) {
-        return -EINVAL; /* an ECDHE-ECDSA suite the server could never serve */
-    }
-    tlsman_verify_t v = cfg->verify;
-    if (v == TLSMAN_VERIFY_DEFAULT) {
-        v = !c->server || c->have_ca ? TLSMAN_VERIFY_REQUIRED : TLSMAN_VERIFY_NONE;
-    }
-    if (v != TLSMAN_VERIFY_NONE && !c->have_ca) {
-        if (c->server || cert_suites) {
-            return -EINVAL; /* a certificate to check and nothing to check it against */
-        }
-        v = TLSMAN_VERIFY_NONE; /* a PSK client: no certificate will come */
-    }
-    *authmode = v == TLSMAN_VERIFY_NONE       ? MBEDTLS_SSL_VERIFY_NONE
-                : v == TLSMAN_VERIFY_OPTIONAL ? MBEDTLS_SSL_VERIFY_OPTIONAL
+    return verify == TLSMAN_VERIFY_NONE       ? MBEDTLS_SSL_VERIFY_NONE
+           : verify == TLSMAN_VERIFY_OPTIONAL ? MBEDTLS_SSL_VERIFY_OPTIONAL
                                               : MBEDTLS_SSL_VERIFY_REQUIRED;
-    return 0;
 }
 #endif
 
@@ -1019,33 +830,24 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     mbedtls_pk_init(&c->key);
 #endif
 
-    if ((rc = ss_ctx_check(cfg)) < 0 || (rc = ss_rng_ready()) < 0) {
+    tlsman_plan_t plan;
+    if ((rc = tlsman_ctx_plan(cfg, &c->k, &plan)) < 0 || (rc = ss_ctx_check(cfg)) < 0 ||
+        (rc = ss_rng_ready()) < 0) {
         ss_ctx_free(c);
         return rc;
     }
 #if SS_X509
-    int authmode = MBEDTLS_SSL_VERIFY_NONE;
-    if ((rc = ss_ctx_creds(c, cfg)) < 0 || (rc = ss_ctx_cert_rules(c, cfg, &authmode)) < 0) {
+    if ((rc = ss_ctx_creds(c, cfg, &plan)) < 0) {
         ss_ctx_free(c);
         return rc;
     }
-    c->verify_cb = cfg->verify_cb;
-    c->verify_arg = cfg->verify_arg;
-#else
-    if (cfg->cred_count > 0) {
-        ss_ctx_free(c);
-        return -ENOTSUP;
-    }
 #endif
-    c->io = cfg->io;
-    c->server = cfg->role == TLSMAN_SERVER;
-    c->datagram = cfg->datagram;
-    c->mtu = cfg->mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)cfg->mtu;
 
     int err = mbedtls_ssl_config_defaults(&c->conf,
-                                          c->server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
-                                          c->datagram ? MBEDTLS_SSL_TRANSPORT_DATAGRAM
-                                                      : MBEDTLS_SSL_TRANSPORT_STREAM,
+                                          c->k.server ? MBEDTLS_SSL_IS_SERVER
+                                                      : MBEDTLS_SSL_IS_CLIENT,
+                                          c->k.datagram ? MBEDTLS_SSL_TRANSPORT_DATAGRAM
+                                                        : MBEDTLS_SSL_TRANSPORT_STREAM,
                                           MBEDTLS_SSL_PRESET_DEFAULT);
     if (err != 0) {
         goto fail;
@@ -1057,12 +859,12 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     mbedtls_ssl_conf_max_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
                                  MBEDTLS_SSL_MINOR_VERSION_3);
 #if SS_X509
-    mbedtls_ssl_conf_authmode(&c->conf, authmode);
+    mbedtls_ssl_conf_authmode(&c->conf, ss_authmode(c->k.verify));
     mbedtls_ssl_conf_curves(&c->conf, ss_curves); /* ECDHE and certificate keys: P-256 only */
-    if (c->have_ca) {
+    if (plan.cas > 0) {
         mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
     }
-    if (c->have_own) {
+    if (plan.chain != NULL) {
         err = mbedtls_ssl_conf_own_cert(&c->conf, &c->own, &c->key);
         if (err != 0) {
             goto fail;
@@ -1087,7 +889,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     mbedtls_ssl_conf_ciphersuites(&c->conf, c->suites);
 
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
-    if (c->datagram) {
+    if (c->k.datagram) {
         /* the core owns retransmission: mbedTLS's own back-off must never end the handshake */
         mbedtls_ssl_conf_handshake_timeout(&c->conf, 1, UINT32_MAX);
 #if defined(MBEDTLS_SSL_DTLS_BADMAC_LIMIT)
@@ -1098,9 +900,9 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     }
 #endif
 
-    if (c->server) {
+    if (c->k.server) {
 #if defined(MBEDTLS_SSL_COOKIE_C) && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
-        if (c->datagram) {
+        if (c->k.datagram) {
             err = mbedtls_ssl_cookie_setup(&c->cookie, mbedtls_ctr_drbg_random, &ss_drbg);
             if (err != 0) {
                 goto fail;
@@ -1110,8 +912,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         }
 #endif
         /* mbedTLS 2.28 servers send no PSK identity hint (no ServerKeyExchange for plain PSK,
-         * an empty hint for (EC)DHE-PSK): a hint was refused in ss_ctx_check (no
-         * TLSMAN_CAP_PSK_HINT). */
+         * an empty hint for (EC)DHE-PSK): no TLSMAN_CAP_PSK_HINT, so the core passes none. */
         mbedtls_ssl_conf_psk_cb(&c->conf, ss_psk_cb, c);
     } else if (cfg->psk != NULL) {
         err = mbedtls_ssl_conf_psk(&c->conf, cfg->psk->key, cfg->psk->key_len,
@@ -1136,7 +937,7 @@ static void ss_session_free(void *p)
         return;
     }
     mbedtls_ssl_free(&s->ssl); /* zeroes and frees record buffers and handshake state */
-    mbedtls_platform_zeroize(s, sizeof(*s));
+    tlsman_zero(s, sizeof(*s));
 }
 
 static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer_id,
@@ -1150,12 +951,11 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     }
     memset(s, 0, sizeof(*s));
     mbedtls_ssl_init(&s->ssl);
-    if (c == NULL || c->io == NULL) {
+    if (c == NULL || c->k.io == NULL) {
         return -EINVAL;
     }
     s->ctx = c;
-    s->io = c->io;
-    s->io_ctx = io_ctx;
+    tlsman_sess_init(&s->t, c->k.io, io_ctx);
     s->timer = SS_TIMER_CANCELLED;
 
     int err = mbedtls_ssl_setup(&s->ssl, &c->conf);
@@ -1166,17 +966,17 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     mbedtls_ssl_set_bio(&s->ssl, s, ss_send_cb, ss_recv_cb, NULL);
     mbedtls_ssl_set_timer_cb(&s->ssl, s, ss_set_timer, ss_get_timer);
 #if SS_X509
-    if (c->verify_cb != NULL) {
+    if (c->k.verify_cb != NULL) {
         mbedtls_ssl_set_verify(&s->ssl, ss_verify_cb, s);
     }
 #endif
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
-    if (c->datagram && c->mtu != 0) {
-        mbedtls_ssl_set_mtu(&s->ssl, c->mtu);
+    if (c->k.datagram && c->k.mtu != 0) {
+        mbedtls_ssl_set_mtu(&s->ssl, c->k.mtu);
     }
 #endif
 #if defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY) && defined(MBEDTLS_SSL_SRV_C)
-    if (c->server && c->datagram) {
+    if (c->k.server && c->k.datagram) {
         /* the cookie binds the peer's address: without it every cookie check fails */
         if (peer_id == NULL || peer_id_len == 0) {
             ss_session_free(s);
@@ -1213,7 +1013,7 @@ static int ss_handshake(void *p)
      * its last flight until it times out: no client certificate when one is required (RFC 5246
      * §7.4.6: handshake_failure) and a CertificateVerify that does not verify (decrypt_error).
      * Both come before the server's ChangeCipherSpec, so the alert goes in the clear. */
-    if (!s->tx_alert && (err == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE ||
+    if (!s->tx.fatal && (err == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE ||
                          err == MBEDTLS_ERR_ECP_VERIFY_FAILED ||
                          err == MBEDTLS_ERR_PK_SIG_LEN_MISMATCH)) {
         (void)mbedtls_ssl_send_alert_message(&s->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
@@ -1261,7 +1061,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
         int err = mbedtls_ssl_read(&s->ssl, NULL, 0);
         if (err < 0) {
             err = ss_error(s, err, false);
-            bool dropped = s->rx_dropped || ss_badmac_seen(s) != bad_before;
+            bool dropped = s->t.rx_dropped || ss_badmac_seen(s) != bad_before;
             return err == -EAGAIN && dropped ? SOCK_SECURE_E_BAD_RECORD : err;
         }
         avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
@@ -1278,7 +1078,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
     if (buf == NULL) {
         return -EINVAL;
     }
-    if (avail > len && s->ctx->datagram) {
+    if (avail > len && s->ctx->k.datagram) {
         return -EMSGSIZE; /* the record stays: call again with a larger buffer */
     }
     if (avail <= len && s->ssl.in_offt != NULL && s->ssl.in_msglen == avail) {
@@ -1286,7 +1086,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
          * the tail of mbedtls_ssl_read() in 2.28 does - copy, wipe, mark consumed - without a
          * second pass through its record machinery (about 1,000 instructions per record). */
         memcpy(buf, s->ssl.in_offt, avail);
-        mbedtls_platform_zeroize(s->ssl.in_offt, avail);
+        tlsman_zero(s->ssl.in_offt, avail);
         s->ssl.in_msglen = 0;
         s->ssl.in_offt = NULL;
         s->ssl.keep_current_message = 0;
@@ -1367,7 +1167,7 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
     if (max < 0) {
         return ss_error(s, max, false);
     }
-    if (!s->ctx->datagram) {
+    if (!s->ctx->k.datagram) {
         return ss_write_stream(s, buf, len, (size_t)max);
     }
     if (len > (size_t)max) {
@@ -1407,27 +1207,19 @@ static int ss_close_notify(void *p)
     if (err != 0) {
         return ss_error(s, err, false);
     }
-    ss_set_alert(s, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_SENT);
+    tlsman_alert_set(&s->t, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_SENT);
     return 0;
 }
 
 static int ss_info(void *p, tlsman_info_t *info)
 {
-    ss_mbedtls_session_t *s = p;
-    if (info == NULL) {
-        return -EINVAL;
+    const ss_mbedtls_session_t *s = p;
+    if (!s->established) {
+        return tlsman_info(&s->t, info, 0, NULL);
     }
-    memset(info, 0, sizeof(*info));
-    info->alert = s->alert;
-    info->alert_origin = s->alert_origin;
-    info->verify = s->verify;
-    if (s->established) {
-        /* the id itself (2.28's fields are public): no lookup through the suite's name */
-        int id = s->ssl.session != NULL ? s->ssl.session->ciphersuite : 0;
-        info->suite = id > 0 && id <= UINT16_MAX ? (uint16_t)id : 0;
-        info->version = mbedtls_ssl_get_version(&s->ssl);
-    }
-    return 0;
+    /* the id itself (2.28's fields are public): no lookup through the suite's name */
+    return tlsman_info(&s->t, info, s->ssl.session != NULL ? s->ssl.session->ciphersuite : 0,
+                       mbedtls_ssl_get_version(&s->ssl));
 }
 
 /** Client: the name expected in the server's certificate (subjectAltName DNS or CN), also sent
@@ -1436,14 +1228,14 @@ static int ss_set_server_name(void *p, const char *name)
 {
 #if SS_X509 && defined(MBEDTLS_SSL_SERVER_NAME_INDICATION)
     ss_mbedtls_session_t *s = p;
-    if (name == NULL || name[0] == '\0' || s->ssl.conf == NULL || s->ctx->server) {
+    if (tlsman_server_name_len(name) < 0 || s->ssl.conf == NULL || s->ctx->k.server) {
         return -EINVAL;
     }
     int err = mbedtls_ssl_set_hostname(&s->ssl, name);
     if (err == MBEDTLS_ERR_SSL_ALLOC_FAILED) {
         return -ENOMEM;
     }
-    return err == 0 ? 0 : -EINVAL; /* longer than 255 bytes */
+    return err == 0 ? 0 : -EINVAL;
 #else
     (void)p;
     (void)name;
@@ -1458,13 +1250,14 @@ static int ss_set_peer_ip(void *p, const uint8_t *ip, size_t len)
 {
 #if SS_X509
     ss_mbedtls_session_t *s = p;
-    if (ip == NULL || (len != 4 && len != 16) || s->ssl.conf == NULL || s->ctx->server) {
+    if (s->ssl.conf == NULL || s->ctx->k.server) {
         return -EINVAL;
     }
-    memcpy(s->peer_ip, ip, len);
-    s->peer_ip_len = (uint8_t)len;
-    mbedtls_ssl_set_verify(&s->ssl, ss_verify_cb, s);
-    return 0;
+    int rc = tlsman_set_peer_ip(&s->t, ip, len);
+    if (rc == 0) {
+        mbedtls_ssl_set_verify(&s->ssl, ss_verify_cb, s);
+    }
+    return rc;
 #else
     (void)p;
     (void)ip;
@@ -1480,7 +1273,7 @@ static int ss_cookie_write(void *ctx, const uint8_t *peer_id, size_t peer_id_len
                            size_t out_max)
 {
     ss_mbedtls_ctx_t *c = ctx;
-    if (!c->server || !c->datagram) {
+    if (!c->k.server || !c->k.datagram) {
         return -ENOTSUP;
     }
     unsigned char *p = out;
@@ -1494,7 +1287,7 @@ static int ss_cookie_check(void *ctx, const uint8_t *peer_id, size_t peer_id_len
                            const uint8_t *cookie, size_t cookie_len)
 {
     ss_mbedtls_ctx_t *c = ctx;
-    if (!c->server || !c->datagram) {
+    if (!c->k.server || !c->k.datagram) {
         return -ENOTSUP;
     }
     return mbedtls_ssl_cookie_check(&c->cookie, cookie, cookie_len, peer_id, peer_id_len) == 0
@@ -1506,7 +1299,7 @@ static int ss_cookie_check(void *ctx, const uint8_t *peer_id, size_t peer_id_len
 const tlsman_driver_t tlsman_mbedtls = {
     .name = "mbedtls",
     .version = MBEDTLS_VERSION_STRING,
-    .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u),
+    .caps = SS_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u),
     .ctx_size = sizeof(ss_mbedtls_ctx_t),
     .session_size = sizeof(ss_mbedtls_session_t),
     .suite_supported = ss_suite_supported,

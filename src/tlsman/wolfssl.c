@@ -155,10 +155,11 @@
 #include <wolfssl/wolfcrypt/random.h>
 #include <wolfssl/wolfcrypt/rsa.h>
 
+#include "builtin.h"
+#include "common.h"
 #include "secure_sock/config.h"
 #include "secure_sock/error.h"
 #include "secure_sock/tlsman.h"
-#include "x509_ip.h"
 
 #if LIBWOLFSSL_VERSION_HEX < 0x05005000
 #error "this driver is written for wolfSSL 5.5 or later"
@@ -188,31 +189,22 @@
 /** Per-socket state, in the core's ctx area. */
 typedef struct {
     WOLFSSL_CTX *wctx;                       /**< shared by every session of the socket */
-    const tlsman_io_t *io;                   /**< the core's callbacks */
+    tlsman_sock_t k;                         /**< role, transport, callbacks (common.h) */
     uint8_t cookie_secret[SS_COOKIE_SECRET_LEN]; /**< server: one key for every session */
     char psk_id[CONFIG_SOCK_SECURE_PSK_ID_MAX + 1]; /**< client: identity, NUL-terminated */
     uint8_t psk_key[CONFIG_SOCK_SECURE_PSK_KEY_MAX]; /**< client: the key */
     size_t psk_key_len;                      /**< its length */
-    uint16_t mtu;                            /**< DTLS path MTU, 0 = wolfSSL's own */
-    bool server;                             /**< role */
-    bool datagram;                           /**< DTLS */
-    bool have_own;                           /**< a certificate chain and its key are loaded */
-    bool have_ca;                            /**< trust anchors are loaded */
-    uint8_t verify;                          /**< resolved tlsman_verify_t */
     uint8_t cert_suite_n;                    /**< entries in cert_suites */
     uint16_t cert_suites[CONFIG_SOCK_SECURE_MAX_SUITES]; /**< configured suites with
                                                               TLSMAN_SUITE_CERT (IANA ids) */
-    tlsman_verify_cb_t verify_cb;            /**< the application's check, or NULL */
-    void *verify_arg;                        /**< passed to it */
 } ss_wolfssl_ctx_t;
 
 /** Per-session state, in the core's session area. */
 typedef struct {
     WOLFSSL *ssl;                  /**< allocated by wolfSSL_new, freed by session_free */
     ss_wolfssl_ctx_t *ctx;         /**< the socket */
-    const tlsman_io_t *io;         /**< the core's callbacks */
-    void *io_ctx;                  /**< passed to them */
-    int io_err;                    /**< last hard error of io->send/recv (negative errno), or 0 */
+    tlsman_sess_t t;               /**< callbacks, I/O errors, alert, verification (common.h) */
+    tlsman_tx_alert_t tx;          /**< alert records sent during the current call */
     int fail;                      /**< the error that ended the session, 0 while it lives */
     uint64_t tx_seq0;              /**< next free epoch-0 record sequence number */
     int32_t tx_mseq;               /**< highest handshake message_seq sent in the clear, -1 */
@@ -222,20 +214,11 @@ typedef struct {
     bool tx_ccs;                   /**< we sent ChangeCipherSpec: our records are encrypted now */
     bool peer_kx;                  /**< the peer's ClientKeyExchange/ServerHelloDone arrived */
     bool peer_ccs;                 /**< ... and then its ChangeCipherSpec */
-    uint8_t alert;                 /**< last alert description */
-    uint8_t alert_origin;          /**< tlsman_alert_origin_t */
     bool vfy_seen;                 /**< the verify callback saw a peer certificate */
-    bool vfy_abort;                /**< the application's verify_cb returned an error */
-    uint32_t verify;               /**< SOCK_SECURE_VFY_* found by wolfSSL's verification */
-    uint32_t vfy_app;              /**< ... and added by the application's verify_cb */
-    uint8_t peer_ip_len;           /**< client: 4 or 16 if set_peer_ip gave an address, else 0 */
-    uint8_t peer_ip[16];           /**< ... the address the server's certificate must carry */
     uint16_t rec_min;              /**< smallest valid encrypted record body (the AEAD overhead) */
-    /* What the current driver call saw (reset by ss_call_begin). */
-    bool rx_dropped;               /**< io->recv dropped an oversized datagram */
+    /* What the current driver call saw (reset by ss_call_begin, with t and tx). */
     bool call_new_flight;          /**< we sent the first records of a new flight */
     bool call_hvr;                 /**< we sent a HelloVerifyRequest */
-    bool call_tx_alert;            /**< we sent an alert record */
     bool call_tx_blocked;          /**< DTLS: io->send would have blocked (datagram lost) */
     bool call_peer_fin;            /**< an epoch-1 handshake record arrived after the peer's key
                                         exchange and ChangeCipherSpec */
@@ -271,38 +254,6 @@ _Static_assert(_Alignof(ss_wolfssl_ctx_t) <= 8 && _Alignof(ss_wolfssl_session_t)
                "the core's driver areas are 8-byte aligned");
 _Static_assert(CONFIG_SOCK_SECURE_MAX_SUITES >= 1, "at least one suite");
 _Static_assert(CONFIG_SOCK_SECURE_MAX_DATAGRAM <= INT_MAX - 100, "datagram size fits an int");
-
-/* RFC 5246 §7.2 alert descriptions and levels used below. */
-#define SS_ALERT_CLOSE_NOTIFY        0u
-#define SS_ALERT_UNEXPECTED_MESSAGE 10u
-#define SS_ALERT_BAD_RECORD_MAC     20u
-#define SS_ALERT_HANDSHAKE_FAILURE  40u
-#define SS_ALERT_BAD_CERTIFICATE    42u
-#define SS_ALERT_DECODE_ERROR       50u
-#define SS_ALERT_DECRYPT_ERROR      51u
-#define SS_ALERT_PROTOCOL_VERSION   70u
-#define SS_ALERT_INTERNAL_ERROR     80u
-#define SS_ALERT_UNKNOWN_PSK_ID    115u
-#define SS_ALERT_LEVEL_FATAL         2
-
-/* DTLS record layer (RFC 6347 §4.1) and handshake header (§4.2.2). */
-#define SS_DTLS_HDR     13u
-#define SS_HS_HDR       12u
-#define SS_CT_CCS       20u
-#define SS_CT_ALERT     21u
-#define SS_CT_HANDSHAKE 22u
-#define SS_CT_APP       23u
-#define SS_HS_HELLO_VERIFY 3u
-#define SS_HS_SERVER_HELLO_DONE 14u
-#define SS_HS_CLIENT_KEY_EXCHANGE 16u
-
-static void ss_zero(void *p, size_t n)
-{
-    volatile uint8_t *v = p;
-    while (n--) {
-        *v++ = 0;
-    }
-}
 
 /* ---- one-time library set-up ----------------------------------------------------------------- */
 
@@ -342,20 +293,14 @@ static bool ss_suite_supported(const tlsman_suite_t *suite, bool datagram)
 
 /* ---- errors and alerts ----------------------------------------------------------------------- */
 
-static void ss_set_alert(ss_wolfssl_session_t *s, uint8_t desc, tlsman_alert_origin_t origin)
-{
-    s->alert = desc;
-    s->alert_origin = (uint8_t)origin;
-}
-
 /** Record the fatal alert wolfSSL sent (its history has the description even when encrypted).
  *  Returns whether there is one. */
 static bool ss_note_sent_alert(ss_wolfssl_session_t *s)
 {
     WOLFSSL_ALERT_HISTORY h;
     if (wolfSSL_get_alert_history(s->ssl, &h) == WOLFSSL_SUCCESS && h.last_tx.code >= 0 &&
-        h.last_tx.code <= UINT8_MAX && h.last_tx.level == SS_ALERT_LEVEL_FATAL) {
-        ss_set_alert(s, (uint8_t)h.last_tx.code, TLSMAN_ALERT_SENT);
+        h.last_tx.code <= UINT8_MAX && h.last_tx.level == (int)SS_ALERT_LEVEL_FATAL) {
+        tlsman_alert_set(&s->t, (uint8_t)h.last_tx.code, TLSMAN_ALERT_SENT);
         return true;
     }
     return false;
@@ -439,13 +384,13 @@ static int ss_error(ss_wolfssl_session_t *s, int err, bool in_handshake)
         return -EAGAIN;
     case WOLFSSL_ERROR_ZERO_RETURN:
     case ZERO_RETURN:
-        ss_set_alert(s, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_RECEIVED);
+        tlsman_alert_set(&s->t, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_RECEIVED);
         return SOCK_SECURE_E_PEER_CLOSED;
     case FATAL_ERROR: { /* the peer sent a fatal alert */
         WOLFSSL_ALERT_HISTORY h;
         if (wolfSSL_get_alert_history(s->ssl, &h) == WOLFSSL_SUCCESS && h.last_rx.code >= 0 &&
             h.last_rx.code <= UINT8_MAX) {
-            ss_set_alert(s, (uint8_t)h.last_rx.code, TLSMAN_ALERT_RECEIVED);
+            tlsman_alert_set(&s->t, (uint8_t)h.last_rx.code, TLSMAN_ALERT_RECEIVED);
         }
         return SOCK_SECURE_E_ALERT;
     }
@@ -457,14 +402,14 @@ static int ss_error(ss_wolfssl_session_t *s, int err, bool in_handshake)
 
 #if SS_X509
     uint32_t vfy = ss_vfy_bits(err, false);
-    if (vfy != 0 || s->vfy_abort) {
+    if (vfy != 0 || s->t.vfy_abort) {
         /* the peer's certificate (chain, dates, name, signature) or the application refused it;
          * the bits the verify callback recorded say why, the error code if it saw nothing */
         if (!in_handshake) {
             return SOCK_SECURE_E_BACKEND;
         }
-        if ((s->verify | s->vfy_app) == 0) {
-            s->verify = vfy;
+        if ((s->t.verify | s->t.vfy_app) == 0) {
+            s->t.verify = vfy;
         }
         return SOCK_SECURE_E_VERIFY;
     }
@@ -481,7 +426,7 @@ static int ss_error(ss_wolfssl_session_t *s, int err, bool in_handshake)
     case UNSUPPORTED_SUITE:
         return SOCK_SECURE_E_NO_SUITE;
     case SOCKET_ERROR_E:
-        return s->io_err < 0 ? s->io_err : -EIO;
+        return s->t.io_err < 0 ? s->t.io_err : -EIO;
     case SOCKET_PEER_CLOSED_E:
     case WOLFSSL_ERROR_SYSCALL:
         return -ECONNRESET;
@@ -529,13 +474,12 @@ static int ss_fail(ss_wolfssl_session_t *s, int err)
 /** Begin a driver call: forget what the previous call saw. */
 static void ss_call_begin(ss_wolfssl_session_t *s)
 {
-    s->io_err = 0;
-    s->rx_dropped = false;
+    tlsman_call_begin(&s->t);
+    tlsman_tx_alert_reset(&s->tx);
     s->call_new_flight = false;
     s->call_hvr = false;
     s->call_peer_fin = false;
     s->call_peer_hs = false;
-    s->call_tx_alert = false;
     s->call_tx_blocked = false;
     s->call_rx_app = 0;
     s->call_rx_bad = 0;
@@ -547,48 +491,35 @@ static void ss_call_begin(ss_wolfssl_session_t *s)
 
 /* ---- memory BIO ------------------------------------------------------------------------------ */
 
-static size_t ss_u16(const uint8_t *p)
-{
-    return ((size_t)p[0] << 8) | p[1];
-}
-
-/** Walk what we send (one datagram): the epoch-0 sequence numbers in use, new flights (a handshake
- *  message_seq above every one sent before) and HelloVerifyRequests. */
+/** Walk what we send (one datagram): alerts, our ChangeCipherSpec, the epoch-0 sequence numbers
+ *  in use, new flights (a handshake message_seq above every one sent before) and
+ *  HelloVerifyRequests. */
 static void ss_scan_tx(ss_wolfssl_session_t *s, const uint8_t *buf, size_t len)
 {
-    size_t off = 0;
-    while (off + SS_DTLS_HDR <= len) {
-        const uint8_t *r = buf + off;
-        size_t rlen = ss_u16(r + 11);
-        if (off + SS_DTLS_HDR + rlen > len) {
-            return;
-        }
-        if (r[0] == SS_CT_CCS) {
+    tlsman_scan_tx_alerts(&s->tx, buf, len, true, false);
+    ss_rec_walk_t w = ss_rec_walk(buf, len, true);
+    ss_rec_t r;
+    while (ss_rec_next(&w, &r)) {
+        if (r.type == SS_CT_CHANGE_CIPHER_SPEC) {
             s->tx_ccs = true;
-        } else if (r[0] == SS_CT_ALERT) {
-            s->call_tx_alert = true;
         }
-        if (r[3] == 0 && r[4] == 0) { /* epoch 0 */
-            uint64_t seq = 0;
-            for (unsigned i = 5; i < 11; i++) {
-                seq = (seq << 8) | r[i];
+        if (!ss_dtls_rec_epoch0(r.hdr)) {
+            continue;
+        }
+        uint64_t seq = ss_dtls_rec_seq(r.hdr);
+        if (seq + 1 > s->tx_seq0) {
+            s->tx_seq0 = seq + 1;
+        }
+        if (r.type == SS_CT_HANDSHAKE && r.len >= SS_DTLS_HS_HDR) {
+            int32_t mseq = (int32_t)ss_dtls_hs_seq(r.body);
+            if (mseq > s->tx_mseq) {
+                s->tx_mseq = mseq;
+                s->call_new_flight = true;
             }
-            if (seq + 1 > s->tx_seq0) {
-                s->tx_seq0 = seq + 1;
-            }
-            if (r[0] == SS_CT_HANDSHAKE && rlen >= SS_HS_HDR) {
-                const uint8_t *hs = r + SS_DTLS_HDR;
-                int32_t mseq = (int32_t)ss_u16(hs + 4);
-                if (mseq > s->tx_mseq) {
-                    s->tx_mseq = mseq;
-                    s->call_new_flight = true;
-                }
-                if (hs[0] == SS_HS_HELLO_VERIFY) {
-                    s->call_hvr = true;
-                }
+            if (r.body[SS_HS_TYPE] == SS_HT_HELLO_VERIFY_REQUEST) {
+                s->call_hvr = true;
             }
         }
-        off += SS_DTLS_HDR + rlen;
     }
 }
 
@@ -605,35 +536,38 @@ static void ss_scan_tx(ss_wolfssl_session_t *s, const uint8_t *buf, size_t len)
  */
 static size_t ss_filter_rx(ss_wolfssl_session_t *s, uint8_t *buf, size_t len)
 {
-    size_t in = 0, out = 0;
-    bool kx = s->peer_kx || s->established || !s->ctx->server;
-    while (in < len) {
-        const uint8_t *r = buf + in;
-        size_t rlen = in + SS_DTLS_HDR <= len ? ss_u16(r + 11) : len;
-        if (in + SS_DTLS_HDR + rlen > len) {
-            s->call_rx_bad++; /* truncated: the rest of the datagram cannot be delimited */
-            break;
-        }
-        bool ok = r[0] >= SS_CT_CCS && r[0] <= SS_CT_APP && r[1] == 0xFE &&
-                  (r[2] == 0xFD || r[2] == 0xFF) &&
-                  ((r[3] == 0 && r[4] == 0) || rlen >= s->rec_min);
-        if (ok && r[0] == SS_CT_HANDSHAKE && r[3] == 0 && r[4] == 0 && rlen >= SS_HS_HDR &&
-            r[SS_DTLS_HDR] == SS_HS_CLIENT_KEY_EXCHANGE) {
+    size_t out = 0;
+    bool kx = s->peer_kx || s->established || !s->ctx->k.server;
+    ss_rec_walk_t w = ss_rec_walk(buf, len, true);
+    ss_rec_t r;
+    while (ss_rec_next(&w, &r)) {
+        const uint8_t *h = r.hdr;
+        const uint8_t minor = h[SS_REC_VERSION + 1];
+        bool epoch0 = ss_dtls_rec_epoch0(h);
+        bool ok = r.type >= SS_CT_CHANGE_CIPHER_SPEC && r.type <= SS_CT_APPLICATION_DATA &&
+                  h[SS_REC_VERSION] == SS_DTLS_MAJOR &&
+                  (minor == SS_DTLS_1_2_MINOR || minor == SS_DTLS_1_0_MINOR) &&
+                  (epoch0 || r.len >= s->rec_min);
+        if (ok && r.type == SS_CT_HANDSHAKE && epoch0 && r.len >= SS_DTLS_HS_HDR &&
+            r.body[SS_HS_TYPE] == SS_HT_CLIENT_KEY_EXCHANGE) {
             kx = true;
         }
-        if (ok && r[0] == SS_CT_CCS && !kx) {
+        if (ok && r.type == SS_CT_CHANGE_CIPHER_SPEC && !kx) {
             s->call_rx_bad++; /* out of order: drop it and the Finished behind it */
-            break;
+            return out;
         }
         if (ok) {
-            if (out != in) {
-                memmove(buf + out, r, SS_DTLS_HDR + rlen);
+            size_t n = SS_DTLS_RECORD_HDR + r.len;
+            if (buf + out != h) {
+                memmove(buf + out, h, n); /* to the front: never over a record not yet read */
             }
-            out += SS_DTLS_HDR + rlen;
+            out += n;
         } else {
             s->call_rx_bad++; /* at most one per record of one datagram: no overflow */
         }
-        in += SS_DTLS_HDR + rlen;
+    }
+    if (!ss_rec_walk_whole(&w)) {
+        s->call_rx_bad++; /* truncated: the rest of the datagram cannot be delimited */
     }
     return out;
 }
@@ -642,41 +576,33 @@ static size_t ss_filter_rx(ss_wolfssl_session_t *s, uint8_t *buf, size_t len)
  *  Finished under another key (see the top of this file). */
 static void ss_scan_rx(ss_wolfssl_session_t *s, const uint8_t *buf, size_t len)
 {
-    const uint8_t kx = s->ctx->server ? SS_HS_CLIENT_KEY_EXCHANGE : SS_HS_SERVER_HELLO_DONE;
-    size_t off = 0;
-
+    const uint8_t kx = s->ctx->k.server ? SS_HT_CLIENT_KEY_EXCHANGE : SS_HT_SERVER_HELLO_DONE;
     s->dg_n = 0;
     s->dg_apps = 0;
     s->dg_more = false;
     s->dg_live = true;
-    while (off + SS_DTLS_HDR <= len) {
-        const uint8_t *r = buf + off;
-        size_t rlen = ss_u16(r + 11);
-        if (off + SS_DTLS_HDR + rlen > len) {
-            break;
-        }
+    ss_rec_walk_t w = ss_rec_walk(buf, len, true);
+    ss_rec_t r;
+    while (ss_rec_next(&w, &r)) {
         if (s->dg_n < SS_DG_TRACK) {
-            s->dg_ct[s->dg_n++] = r[0];
+            s->dg_ct[s->dg_n++] = r.type;
         } else {
             s->dg_more = true;
         }
-        if (r[0] == SS_CT_APP && s->call_rx_app < UINT16_MAX) {
+        if (r.type == SS_CT_APPLICATION_DATA && s->call_rx_app < UINT16_MAX) {
             s->call_rx_app++;
         }
-        bool epoch0 = r[3] == 0 && r[4] == 0;
+        bool epoch0 = ss_dtls_rec_epoch0(r.hdr);
         if (s->established) {
-            s->call_peer_hs = s->call_peer_hs || r[0] == SS_CT_HANDSHAKE;
-        } else {
-            if (epoch0 && r[0] == SS_CT_HANDSHAKE && rlen >= SS_HS_HDR &&
-                r[SS_DTLS_HDR] == kx) {
-                s->peer_kx = true;
-            } else if (epoch0 && r[0] == SS_CT_CCS && s->peer_kx) {
-                s->peer_ccs = true;
-            } else if (!epoch0 && r[0] == SS_CT_HANDSHAKE && s->peer_ccs) {
-                s->call_peer_fin = true;
-            }
+            s->call_peer_hs = s->call_peer_hs || r.type == SS_CT_HANDSHAKE;
+        } else if (epoch0 && r.type == SS_CT_HANDSHAKE && r.len >= SS_DTLS_HS_HDR &&
+                   r.body[SS_HS_TYPE] == kx) {
+            s->peer_kx = true;
+        } else if (epoch0 && r.type == SS_CT_CHANGE_CIPHER_SPEC && s->peer_kx) {
+            s->peer_ccs = true;
+        } else if (!epoch0 && r.type == SS_CT_HANDSHAKE && s->peer_ccs) {
+            s->call_peer_fin = true;
         }
-        off += SS_DTLS_HDR + rlen;
     }
 }
 
@@ -703,7 +629,7 @@ static void ss_resend_flight(ss_wolfssl_session_t *s)
 {
     size_t off = 0;
     for (unsigned i = 0; i < s->flight_n; i++) {
-        (void)s->io->send(s->io_ctx, s->flight + off, s->flight_len[i]);
+        (void)s->t.io->send(s->t.io_ctx, s->flight + off, s->flight_len[i]);
         off += s->flight_len[i];
     }
 }
@@ -713,12 +639,12 @@ static void ss_resend_flight(ss_wolfssl_session_t *s)
 static int ss_out_push(ss_wolfssl_session_t *s)
 {
     while (s->out_off < s->out_len) {
-        int rc = s->io->send(s->io_ctx, s->out + s->out_off, s->out_len - s->out_off);
+        int rc = s->t.io->send(s->t.io_ctx, s->out + s->out_off, s->out_len - s->out_off);
         if (rc == -EAGAIN || rc == 0) {
             return -EAGAIN;
         }
         if (rc < 0) {
-            s->io_err = rc;
+            s->t.io_err = rc;
             return rc;
         }
         s->out_off += (size_t)rc < s->out_len - s->out_off ? (size_t)rc : s->out_len - s->out_off;
@@ -758,7 +684,7 @@ static int ss_send_cb(WOLFSSL *ssl, char *buf, int sz, void *p)
     if (sz < 0) {
         return WOLFSSL_CBIO_ERR_GENERAL;
     }
-    if (!s->ctx->datagram) {
+    if (!s->ctx->k.datagram) {
         /* TLS: what the transport does not take now is kept in s->out and pushed before anything
          * else (ss_flush, and first thing in write and handshake), and wolfSSL is told it all
          * went. wolfSSL's own WANT_WRITE would keep the record in its output buffer and want the
@@ -766,21 +692,21 @@ static int ss_send_cb(WOLFSSL *ssl, char *buf, int sz, void *p)
          * promise (accepted bytes count as sent; the caller moves on to new data). */
         size_t done = 0;
         if (s->out_off == s->out_len) {
-            int rc = s->io->send(s->io_ctx, (const uint8_t *)buf, (size_t)sz);
+            int rc = s->t.io->send(s->t.io_ctx, (const uint8_t *)buf, (size_t)sz);
             if (rc < 0 && rc != -EAGAIN) {
-                s->io_err = rc;
+                s->t.io_err = rc;
                 return WOLFSSL_CBIO_ERR_GENERAL;
             }
             done = rc > 0 ? ((size_t)rc < (size_t)sz ? (size_t)rc : (size_t)sz) : 0;
         }
         if (done < (size_t)sz && ss_out_append(s, (const uint8_t *)buf + done,
                                                (size_t)sz - done) < 0) {
-            s->io_err = -ENOMEM;
+            s->t.io_err = -ENOMEM;
             return WOLFSSL_CBIO_ERR_GENERAL;
         }
         return sz;
     }
-    int rc = s->io->send(s->io_ctx, (const uint8_t *)buf, (size_t)sz);
+    int rc = s->t.io->send(s->t.io_ctx, (const uint8_t *)buf, (size_t)sz);
     if (rc == -EAGAIN) {
         /* A datagram that cannot go now is a datagram lost: DTLS recovers (a flight by its
          * timer; write() reports -EAGAIN). WANT_WRITE would leave the record in wolfSSL's output
@@ -789,12 +715,12 @@ static int ss_send_cb(WOLFSSL *ssl, char *buf, int sz, void *p)
         rc = sz;
     }
     if (rc < 0) {
-        s->io_err = rc;
+        s->t.io_err = rc;
         return WOLFSSL_CBIO_ERR_GENERAL;
     }
     if (rc > 0) {
         ss_scan_tx(s, (const uint8_t *)buf, (size_t)rc);
-        if (s->ctx->server && !s->established) {
+        if (s->ctx->k.server && !s->established) {
             ss_keep_flight(s, (const uint8_t *)buf, (size_t)rc);
         }
     }
@@ -810,21 +736,21 @@ static int ss_recv_cb(WOLFSSL *ssl, char *buf, int sz, void *p)
     }
     /* wolfSSL asks for input only when it holds none: the last datagram is used up */
     s->dg_live = false;
-    int rc = s->io->recv(s->io_ctx, (uint8_t *)buf, (size_t)sz);
+    int rc = s->t.io->recv(s->t.io_ctx, (uint8_t *)buf, (size_t)sz);
     if (rc == -EAGAIN) {
         return WOLFSSL_CBIO_ERR_WANT_READ;
     }
     if (rc == -EMSGSIZE) {
         /* the core dropped a datagram larger than wolfSSL asked for: to wolfSSL this is a lost
          * datagram (retransmission recovers a handshake); read() reports it */
-        s->rx_dropped = true;
+        s->t.rx_dropped = true;
         return WOLFSSL_CBIO_ERR_WANT_READ;
     }
     if (rc < 0) {
-        s->io_err = rc;
+        s->t.io_err = rc;
         return WOLFSSL_CBIO_ERR_GENERAL;
     }
-    if (s->ctx->datagram) {
+    if (s->ctx->k.datagram) {
         size_t n = ss_filter_rx(s, (uint8_t *)buf, (size_t)rc);
         if (n == 0) {
             return WOLFSSL_CBIO_ERR_WANT_READ; /* nothing valid in it: as if lost */
@@ -842,7 +768,7 @@ static int ss_recv_cb(WOLFSSL *ssl, char *buf, int sz, void *p)
 static void ss_timer(ss_wolfssl_session_t *s, bool run)
 {
     s->timer_on = run;
-    s->io->timer(s->io_ctx, run);
+    s->t.io->timer(s->t.io_ctx, run);
 }
 
 /* ---- PSK callbacks --------------------------------------------------------------------------- */
@@ -869,24 +795,15 @@ static unsigned int ss_psk_client_cb(WOLFSSL *ssl, const char *hint, char *ident
 static unsigned int ss_psk_server_cb(WOLFSSL *ssl, const char *identity, unsigned char *key,
                                      unsigned int key_max)
 {
-    ss_wolfssl_session_t *s = wolfSSL_get_psk_callback_ctx(ssl);
-    uint8_t tmp[CONFIG_SOCK_SECURE_PSK_KEY_MAX];
-    unsigned int rc = 0;
-
-    if (s == NULL || identity == NULL || s->io->psk == NULL) {
+    const ss_wolfssl_session_t *s = wolfSSL_get_psk_callback_ctx(ssl);
+    if (s == NULL || identity == NULL) {
         return 0;
     }
+    /* a C string in wolfSSL's API: the identity up to its first NUL (longer ones are refused) */
     size_t id_len = strnlen(identity, CONFIG_SOCK_SECURE_PSK_ID_MAX + 1);
-    if (id_len == 0 || id_len > CONFIG_SOCK_SECURE_PSK_ID_MAX) {
-        return 0; /* wolfSSL answers unknown_psk_identity */
-    }
-    size_t n = s->io->psk(s->io_ctx, (const uint8_t *)identity, id_len, tmp, sizeof(tmp));
-    if (n > 0 && n <= sizeof(tmp) && n <= key_max) {
-        memcpy(key, tmp, n);
-        rc = (unsigned int)n;
-    }
-    ss_zero(tmp, sizeof(tmp));
-    return rc;
+    size_t max = key_max < CONFIG_SOCK_SECURE_PSK_KEY_MAX ? key_max : CONFIG_SOCK_SECURE_PSK_KEY_MAX;
+    /* 0: wolfSSL answers unknown_psk_identity */
+    return (unsigned int)tlsman_psk_lookup(&s->t, (const uint8_t *)identity, id_len, key, max);
 }
 
 /* ---- credentials: keys, certificates, trust anchors ------------------------------------------ */
@@ -945,7 +862,7 @@ static int ss_check_key(WOLFSSL_CTX *tmp, const uint8_t *d, size_t len, int fmt)
         }
         wc_ecc_free(&k); /* zeroes the key */
     }
-    ss_zero(der, sizeof(der));
+    tlsman_zero(der, sizeof(der));
     if (rc == SOCK_SECURE_E_CRED_FORMAT && tmp != NULL &&
         wolfSSL_CTX_use_PrivateKey_buffer(tmp, d, (long)len, fmt) == WOLFSSL_SUCCESS) {
         rc = -ENOTSUP; /* a key, but not an EC one (the buffer of a larger key lands here too) */
@@ -980,7 +897,7 @@ static int ss_ecc_point(const uint8_t *d, size_t len, int fmt, bool priv, uint8_
         }
         wc_ecc_free(&k); /* zeroes the key */
     }
-    ss_zero(der, sizeof(der));
+    tlsman_zero(der, sizeof(der));
     return rc;
 }
 
@@ -1068,6 +985,21 @@ static bool ss_certs_parse(WOLFSSL_CTX *tmp, const uint8_t *d, size_t len, int f
            WOLFSSL_SUCCESS;
 }
 
+/** tlsman_cred_is_kind_t (@p arg: a scratch WOLFSSL_CTX): does @p data parse as a certificate, a
+ *  private key or a public key, whatever its algorithm? */
+static bool ss_is_kind(void *arg, int kind, const uint8_t *data, size_t len)
+{
+    int fmt = ss_format(data, &len);
+    if (kind == SOCK_SECURE_CRED_CERT_CHAIN) {
+        WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(data, (int)len, fmt);
+        wolfSSL_X509_free(x);
+        return x != NULL;
+    }
+    return (kind == SOCK_SECURE_CRED_PRIVATE_KEY ? ss_check_key(arg, data, len, fmt)
+                                                 : ss_check_spki(data, len, fmt)) !=
+           SOCK_SECURE_E_CRED_FORMAT;
+}
+
 /**
  * Check one credential of @p type with a scratch WOLFSSL_CTX @p tmp (wolfSSL parses into one).
  * Returns 0, SOCK_SECURE_E_CRED_FORMAT, SOCK_SECURE_E_CRED_TYPE (valid, another kind: a
@@ -1075,8 +1007,8 @@ static bool ss_certs_parse(WOLFSSL_CTX *tmp, const uint8_t *d, size_t len, int f
  */
 static int ss_check_cred(WOLFSSL_CTX *tmp, int type, const uint8_t *data, size_t len)
 {
-    if (data == NULL || len == 0 || len > INT_MAX) {
-        return -EINVAL;
+    if (len > INT_MAX) {
+        return -EINVAL; /* wolfSSL takes lengths as int */
     }
     int fmt = ss_format(data, &len);
     int rc;
@@ -1097,26 +1029,9 @@ static int ss_check_cred(WOLFSSL_CTX *tmp, int type, const uint8_t *data, size_t
     default:
         return -EINVAL;
     }
-    if (rc != SOCK_SECURE_E_CRED_FORMAT) {
-        return rc;
-    }
     /* not what was declared: another kind of object, or nothing valid at all */
-    if (type != SOCK_SECURE_CRED_CERT_CHAIN && type != SOCK_SECURE_CRED_CA) {
-        WOLFSSL_X509 *x = wolfSSL_X509_load_certificate_buffer(data, (int)len, fmt);
-        if (x != NULL) {
-            wolfSSL_X509_free(x);
-            return SOCK_SECURE_E_CRED_TYPE;
-        }
-    }
-    if (type != SOCK_SECURE_CRED_PRIVATE_KEY &&
-        ss_check_key(tmp, data, len, fmt) != SOCK_SECURE_E_CRED_FORMAT) {
-        return SOCK_SECURE_E_CRED_TYPE;
-    }
-    if (type != SOCK_SECURE_CRED_PEER_KEY &&
-        ss_check_spki(data, len, fmt) != SOCK_SECURE_E_CRED_FORMAT) {
-        return SOCK_SECURE_E_CRED_TYPE;
-    }
-    return SOCK_SECURE_E_CRED_FORMAT;
+    return rc != SOCK_SECURE_E_CRED_FORMAT ? rc
+                                           : tlsman_cred_misdeclared(type, data, len, ss_is_kind, tmp);
 }
 
 /** tlsman_driver_t.cred_check: parse into a scratch WOLFSSL_CTX and throw it away (wolfSSL
@@ -1154,151 +1069,101 @@ static int ss_verify_cb(int preverify, WOLFSSL_X509_STORE_CTX *store)
         return preverify;
     }
     const ss_wolfssl_ctx_t *c = s->ctx;
-    if (c->verify == TLSMAN_VERIFY_NONE) {
+    if (c->k.verify == TLSMAN_VERIFY_NONE) {
         return 1; /* nothing checked, nothing reported */
     }
     int depth = store->error_depth;
     if (store->totalCerts == 0) { /* current_cert may be a stale, empty object then */
-        return c->verify == TLSMAN_VERIFY_OPTIONAL ? 1 : preverify; /* an empty Certificate */
+        return c->k.verify == TLSMAN_VERIFY_OPTIONAL ? 1 : preverify; /* an empty Certificate */
     }
     s->vfy_seen = true;
-    uint32_t before = preverify ? 0 : ss_vfy_bits(store->error, true);
-    if (!preverify && before == 0) {
-        before = SOCK_SECURE_VFY_OTHER;
+    uint32_t bits = preverify ? 0 : ss_vfy_bits(store->error, true);
+    if (!preverify && bits == 0) {
+        bits = SOCK_SECURE_VFY_OTHER;
     }
-    bool refuse = !preverify;
     int len = 0;
     const uint8_t *der = NULL;
-    if ((depth == 0 && s->peer_ip_len != 0) || c->verify_cb != NULL) {
-        der = store->current_cert != NULL ? wolfSSL_X509_get_der(store->current_cert, &len)
-                                          : NULL;
+    if (tlsman_verify_needs_der(&s->t, &c->k, depth) && store->current_cert != NULL) {
+        der = wolfSSL_X509_get_der(store->current_cert, &len);
     }
-    if (depth == 0 && s->peer_ip_len != 0 &&
-        (der == NULL || len <= 0 ||
-         !tlsman_x509_has_ip(der, (size_t)len, s->peer_ip, s->peer_ip_len))) {
-        before |= SOCK_SECURE_VFY_NAME_MISMATCH;
-        refuse = true;
+    int rc = tlsman_verify_cert(&s->t, &c->k, der, der != NULL && len > 0 ? (size_t)len : 0,
+                                depth, &bits);
+    s->t.verify |= bits;
+    if (rc & TLSMAN_VFY_APP_ABORT) {
+        return 0; /* fatal even with optional verification */
     }
-    s->verify |= before;
-    if (c->verify_cb != NULL) {
-        uint32_t v = before;
-        int rc = der != NULL && len > 0
-                     ? c->verify_cb(c->verify_arg, der, (size_t)len, depth, &v)
-                     : 0;
-        uint32_t added = v & ~before;
-        if (rc < 0) {
-            s->vfy_abort = true;
-            s->vfy_app |= added | SOCK_SECURE_VFY_APP;
-            return 0; /* fatal even with optional verification */
-        }
-        if (added != 0) {
-            s->vfy_app |= added | SOCK_SECURE_VFY_APP;
-            refuse = true;
-        }
-    }
-    if (c->verify == TLSMAN_VERIFY_OPTIONAL) {
+    if (c->k.verify == TLSMAN_VERIFY_OPTIONAL) {
         return 1;
     }
-    return refuse ? 0 : 1;
+    /* required: wolfSSL's verdict, and a wrong address or the application's bits refuse it
+     * (wolfSSL then sends bad_certificate, as for a wrong name) */
+    return preverify && rc == 0 ? 1 : 0;
+}
+
+/** Load one credential (key, chain or CA set) into the WOLFSSL_CTX, checked as cred_check checks
+ *  it. Returns 0 or cred_check's codes. */
+static int ss_ctx_load(ss_wolfssl_ctx_t *c, const tlsman_cred_t *cr)
+{
+    size_t len = cr->len;
+    if (len > INT_MAX) {
+        return -EINVAL; /* wolfSSL takes lengths as int */
+    }
+    int fmt = ss_format(cr->data, &len);
+    int rc;
+    switch (cr->type) {
+    case SOCK_SECURE_CRED_PRIVATE_KEY:
+        rc = ss_check_key(c->wctx, cr->data, len, fmt);
+        if (rc == 0 && wolfSSL_CTX_use_PrivateKey_buffer(c->wctx, cr->data, (long)len, fmt) !=
+                           WOLFSSL_SUCCESS) {
+            rc = SOCK_SECURE_E_CRED_FORMAT;
+        }
+        return rc;
+    case SOCK_SECURE_CRED_CERT_CHAIN:
+        return ss_certs_parse(c->wctx, cr->data, len, fmt, false) ? ss_check_leaf(cr->data, len, fmt)
+                                                                  : SOCK_SECURE_E_CRED_FORMAT;
+    default: /* SOCK_SECURE_CRED_CA */
+        return ss_certs_parse(c->wctx, cr->data, len, fmt, true) ? 0 : SOCK_SECURE_E_CRED_FORMAT;
+    }
 }
 
 /**
- * Load cfg->creds into the WOLFSSL_CTX (wolfSSL keeps its own parsed copies): one certificate
- * chain and its key (own identity), any number of CA sets. Raw public keys (RFC 7250) are not in
- * wolfSSL 5.5.4: a pinned peer key, or a key without certificate, is -ENOTSUP (the core refuses
- * both before, as the driver lacks TLSMAN_CAP_RPK).
+ * Load the socket's credentials into the WOLFSSL_CTX (wolfSSL keeps its own parsed copies): its
+ * certificate chain and key (tlsman_ctx_plan found at most one of each), any number of CA sets.
+ * The core passes a chain only with its key, and neither raw public keys nor a key alone (the
+ * driver lacks TLSMAN_CAP_RPK: RFC 7250 arrived in later wolfSSL).
  */
-static int ss_ctx_creds(ss_wolfssl_ctx_t *c, const tlsman_config_t *cfg)
+static int ss_ctx_creds(ss_wolfssl_ctx_t *c, const tlsman_config_t *cfg, const tlsman_plan_t *plan)
 {
-    bool have_key = false;
-    const tlsman_cred_t *key = NULL, *own = NULL;
+    const tlsman_cred_t *key = plan->key, *own = plan->chain;
+    int rc;
+    if (own != NULL) {
+        if ((key != NULL && (rc = ss_ctx_load(c, key)) < 0) || (rc = ss_ctx_load(c, own)) < 0) {
+            return rc;
+        }
+        if (key == NULL || wolfSSL_CTX_check_private_key(c->wctx) != WOLFSSL_SUCCESS ||
+            !ss_key_matches_cert(key, own)) {
+            return SOCK_SECURE_E_CRED_MISMATCH;
+        }
+    }
     for (size_t i = 0; i < cfg->cred_count; i++) {
-        const tlsman_cred_t *cr = &cfg->creds[i];
-        size_t len = cr->len;
-        if (cr->data == NULL || len == 0 || len > INT_MAX) {
-            return -EINVAL;
-        }
-        int fmt = ss_format(cr->data, &len);
-        int rc;
-        switch (cr->type) {
-        case SOCK_SECURE_CRED_PRIVATE_KEY:
-            if (have_key) {
-                return -ENOTSUP; /* one identity per socket */
-            }
-            rc = ss_check_key(c->wctx, cr->data, len, fmt);
-            if (rc == 0 && wolfSSL_CTX_use_PrivateKey_buffer(c->wctx, cr->data, (long)len, fmt) !=
-                               WOLFSSL_SUCCESS) {
-                rc = SOCK_SECURE_E_CRED_FORMAT;
-            }
-            have_key = true;
-            key = cr;
-            break;
-        case SOCK_SECURE_CRED_CERT_CHAIN:
-            if (c->have_own) {
-                return -ENOTSUP;
-            }
-            rc = ss_certs_parse(c->wctx, cr->data, len, fmt, false)
-                     ? ss_check_leaf(cr->data, len, fmt)
-                     : SOCK_SECURE_E_CRED_FORMAT;
-            c->have_own = true;
-            own = cr;
-            break;
-        case SOCK_SECURE_CRED_CA:
-            rc = ss_certs_parse(c->wctx, cr->data, len, fmt, true) ? 0
-                                                                    : SOCK_SECURE_E_CRED_FORMAT;
-            c->have_ca = true;
-            break;
-        case SOCK_SECURE_CRED_PEER_KEY:
-            return -ENOTSUP;
-        default:
-            return -EINVAL;
-        }
-        if (rc < 0) {
+        if (cfg->creds[i].type == SOCK_SECURE_CRED_CA && (rc = ss_ctx_load(c, &cfg->creds[i])) < 0) {
             return rc;
         }
     }
-    if (c->have_own != have_key) {
-        return c->have_own ? -EINVAL : -ENOTSUP; /* a certificate needs its key; a bare key is RPK */
-    }
-    if (own != NULL && (key == NULL || wolfSSL_CTX_check_private_key(c->wctx) != WOLFSSL_SUCCESS ||
-                        !ss_key_matches_cert(key, own))) {
-        return SOCK_SECURE_E_CRED_MISMATCH;
-    }
     return 0;
 }
 
-/**
- * What the suites and the verification mode need from the credentials; the wolfSSL verify mode
- * in @p mode. TLSMAN_VERIFY_DEFAULT (a caller of the driver alone) is resolved as the core would.
- */
-static int ss_ctx_cert_rules(ss_wolfssl_ctx_t *c, const tlsman_config_t *cfg, int *mode)
+/** wolfSSL's verify mode for the verification mode the core resolved (never DEFAULT there; a
+ *  DEFAULT from a caller of the driver alone counts as REQUIRED). */
+static int ss_verify_mode(const ss_wolfssl_ctx_t *c)
 {
-    bool cert_suites = false;
-    for (size_t i = 0; i < cfg->suite_count; i++) {
-        cert_suites |= (cfg->suites[i]->flags & TLSMAN_SUITE_CERT) != 0;
+    if (c->k.verify == TLSMAN_VERIFY_NONE) {
+        return WOLFSSL_VERIFY_NONE;
     }
-    if (c->server && cert_suites && !c->have_own) {
-        return -EINVAL; /* an ECDHE-ECDSA suite the server could never serve */
+    if (c->k.server && c->k.verify != TLSMAN_VERIFY_OPTIONAL) {
+        return WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
     }
-    tlsman_verify_t v = cfg->verify;
-    if (v == TLSMAN_VERIFY_DEFAULT) {
-        v = !c->server || c->have_ca ? TLSMAN_VERIFY_REQUIRED : TLSMAN_VERIFY_NONE;
-    }
-    if (v != TLSMAN_VERIFY_NONE && !c->have_ca) {
-        if (c->server || cert_suites) {
-            return -EINVAL; /* a certificate to check and nothing to check it against */
-        }
-        v = TLSMAN_VERIFY_NONE; /* a PSK client: no certificate will come */
-    }
-    c->verify = (uint8_t)v;
-    if (v == TLSMAN_VERIFY_NONE) {
-        *mode = WOLFSSL_VERIFY_NONE;
-    } else if (c->server && v == TLSMAN_VERIFY_REQUIRED) {
-        *mode = WOLFSSL_VERIFY_PEER | WOLFSSL_VERIFY_FAIL_IF_NO_PEER_CERT;
-    } else {
-        *mode = WOLFSSL_VERIFY_PEER; /* optional: ss_verify_cb accepts what fails */
-    }
-    return 0;
+    return WOLFSSL_VERIFY_PEER; /* optional: ss_verify_cb accepts what fails */
 }
 
 #else /* !SS_X509 */
@@ -1324,63 +1189,18 @@ static void ss_ctx_free(void *p)
     if (c->wctx != NULL) {
         wolfSSL_CTX_free(c->wctx); /* with its method and identity hint */
     }
-    ss_zero(c, sizeof(*c));
+    tlsman_zero(c, sizeof(*c));
 }
 
+/**
+ * What wolfSSL cannot do with a configuration the core accepted (the core has checked everything
+ * tlsman_config_t lists; tlsman_ctx_plan what is common to every driver).
+ */
 static int ss_ctx_check(const tlsman_config_t *cfg)
 {
-    if (cfg == NULL || cfg->io == NULL || cfg->io->send == NULL || cfg->io->recv == NULL ||
-        cfg->io->timer == NULL || cfg->suites == NULL || cfg->suite_count == 0) {
-        return -EINVAL;
-    }
-    if (cfg->role != TLSMAN_CLIENT && cfg->role != TLSMAN_SERVER) {
-        return -EINVAL;
-    }
-    if (cfg->suite_count > CONFIG_SOCK_SECURE_MAX_SUITES) {
-        return -EINVAL;
-    }
-    bool psk_suites = false;
-    for (size_t i = 0; i < cfg->suite_count; i++) {
-        if (!ss_suite_supported(cfg->suites[i], cfg->datagram)) {
-            return -ENOTSUP;
-        }
-        psk_suites |= cfg->suites[i]->kx == TLSMAN_KX_PSK;
-    }
-    if ((cfg->cred_count > 0 && cfg->creds == NULL) || cfg->verify > TLSMAN_VERIFY_REQUIRED) {
-        return -EINVAL;
-    }
-#if !SS_X509
-    /* PSK only: no certificates or raw keys to use, nothing to verify beyond the key itself */
-    if (cfg->cred_count > 0 ||
-        (cfg->verify != TLSMAN_VERIFY_NONE && cfg->verify != TLSMAN_VERIFY_DEFAULT)) {
-        return -ENOTSUP;
-    }
-#endif
-    if (cfg->role == TLSMAN_CLIENT) {
-        const sock_secure_psk_t *psk = cfg->psk;
-        if (psk == NULL) {
-            /* certificate suites alone are fine; PSK suites need the key to offer */
-            return psk_suites ? -EINVAL : 0;
-        }
-        if (psk->identity == NULL || psk->key == NULL ||
-            psk->identity_len == 0 || psk->identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX ||
-            psk->key_len == 0 || psk->key_len > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
-            return -EINVAL;
-        }
-        if (memchr(psk->identity, 0, psk->identity_len) != NULL) {
-            return -ENOTSUP; /* wolfSSL passes identities as C strings */
-        }
-    } else {
-        if (cfg->io->psk == NULL) {
-            return -EINVAL;
-        }
-        if (cfg->psk_hint_len > CONFIG_SOCK_SECURE_PSK_ID_MAX ||
-            (cfg->psk_hint_len > 0 && cfg->psk_hint == NULL)) {
-            return -EINVAL;
-        }
-        if (cfg->psk_hint_len > 0 && memchr(cfg->psk_hint, 0, cfg->psk_hint_len) != NULL) {
-            return -ENOTSUP; /* the hint is a C string too */
-        }
+    if (cfg->role == TLSMAN_CLIENT && cfg->psk != NULL &&
+        memchr(cfg->psk->identity, 0, cfg->psk->identity_len) != NULL) {
+        return -ENOTSUP; /* wolfSSL passes identities as C strings */
     }
     return 0;
 }
@@ -1407,21 +1227,19 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         return -EINVAL;
     }
     memset(c, 0, sizeof(*c));
-    if ((rc = ss_ctx_check(cfg)) < 0 || (rc = ss_lib_ready()) < 0) {
+    tlsman_plan_t plan;
+    if ((rc = tlsman_ctx_plan(cfg, &c->k, &plan)) < 0 || (rc = ss_ctx_check(cfg)) < 0 ||
+        (rc = ss_lib_ready()) < 0) {
         ss_ctx_free(c);
         return rc;
     }
-    c->io = cfg->io;
-    c->server = cfg->role == TLSMAN_SERVER;
-    c->datagram = cfg->datagram;
-    c->mtu = cfg->mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)cfg->mtu;
 
     /* TLS 1.2 / DTLS 1.2 only. The method is owned (and freed) by the WOLFSSL_CTX. */
     WOLFSSL_METHOD *method;
-    if (c->datagram) {
-        method = c->server ? wolfDTLSv1_2_server_method() : wolfDTLSv1_2_client_method();
+    if (c->k.datagram) {
+        method = c->k.server ? wolfDTLSv1_2_server_method() : wolfDTLSv1_2_client_method();
     } else {
-        method = c->server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method();
+        method = c->k.server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method();
     }
     if (method == NULL) {
         ss_ctx_free(c);
@@ -1435,17 +1253,14 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     wolfSSL_CTX_SetIORecv(c->wctx, ss_recv_cb);
     wolfSSL_CTX_SetIOSend(c->wctx, ss_send_cb);
 #if SS_X509
-    int vmode = WOLFSSL_VERIFY_NONE;
-    if ((rc = ss_ctx_creds(c, cfg)) < 0 || (rc = ss_ctx_cert_rules(c, cfg, &vmode)) < 0) {
+    if ((rc = ss_ctx_creds(c, cfg, &plan)) < 0) {
         ss_ctx_free(c);
         return rc;
     }
-    c->verify_cb = cfg->verify_cb;
-    c->verify_arg = cfg->verify_arg;
-    wolfSSL_CTX_set_verify(c->wctx, vmode, ss_verify_cb);
+    wolfSSL_CTX_set_verify(c->wctx, ss_verify_mode(c), ss_verify_cb);
     /* ECDHE and certificate keys on P-256 only (as with mbedTLS): the client offers only P-256,
      * and no peer ECC key below 256 bits is taken */
-    if ((!c->server &&
+    if ((!c->k.server &&
          wolfSSL_CTX_UseSupportedCurve(c->wctx, WOLFSSL_ECC_SECP256R1) != WOLFSSL_SUCCESS) ||
         wolfSSL_CTX_SetMinEccKey_Sz(c->wctx, 256) != WOLFSSL_SUCCESS) {
         ss_ctx_free(c);
@@ -1470,9 +1285,9 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         return SOCK_SECURE_E_BACKEND;
     }
 
-    if (c->server) {
+    if (c->k.server) {
         wolfSSL_CTX_set_psk_server_callback(c->wctx, ss_psk_server_cb);
-        if (cfg->psk_hint_len > 0) {
+        if (cfg->psk_hint_len > 0) { /* at most CONFIG_SOCK_SECURE_PSK_ID_MAX, no NUL (core) */
             char hint[CONFIG_SOCK_SECURE_PSK_ID_MAX + 1];
             memcpy(hint, cfg->psk_hint, cfg->psk_hint_len);
             hint[cfg->psk_hint_len] = '\0';
@@ -1481,7 +1296,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
                 return SOCK_SECURE_E_BACKEND;
             }
         }
-        if (c->datagram && (rc = ss_random(c->cookie_secret, sizeof(c->cookie_secret))) < 0) {
+        if (c->k.datagram && (rc = ss_random(c->cookie_secret, sizeof(c->cookie_secret))) < 0) {
             ss_ctx_free(c);
             return rc;
         }
@@ -1520,7 +1335,7 @@ static void ss_session_free(void *p)
         wolfSSL_free(s->ssl); /* zeroes keys, frees buffers, the peer copy, the cookie secret */
     }
     free(s->out);
-    ss_zero(s, sizeof(*s));
+    tlsman_zero(s, sizeof(*s));
 }
 
 static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer_id,
@@ -1533,16 +1348,15 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
         return -EINVAL;
     }
     memset(s, 0, sizeof(*s));
-    if (c == NULL || c->io == NULL || c->wctx == NULL) {
+    if (c == NULL || c->k.io == NULL || c->wctx == NULL) {
         return -EINVAL;
     }
-    if (c->server && c->datagram && (peer_id == NULL || peer_id_len == 0 ||
-                                     peer_id_len > UINT_MAX)) {
+    if (c->k.server && c->k.datagram &&
+        (peer_id == NULL || peer_id_len == 0 || peer_id_len > UINT_MAX)) {
         return -EINVAL; /* the cookie binds the peer's address: without it every check fails */
     }
     s->ctx = c;
-    s->io = c->io;
-    s->io_ctx = io_ctx;
+    tlsman_sess_init(&s->t, c->k.io, io_ctx);
     s->tx_mseq = -1;
     s->rec_min = SS_AEAD_MIN;
 
@@ -1559,7 +1373,7 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
         ss_session_free(s);
         return SOCK_SECURE_E_BACKEND;
     }
-    if (c->datagram) {
+    if (c->k.datagram) {
         wolfSSL_dtls_set_using_nonblock(s->ssl, 1);
         /* the core owns retransmission: wolfSSL's back-off (reset before each resend) must never
          * end the handshake; 1 s initial, a cap far above anything reached */
@@ -1568,7 +1382,7 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
             ss_session_free(s);
             return SOCK_SECURE_E_BACKEND;
         }
-        if (c->server) {
+        if (c->k.server) {
             /* cookie = HMAC(socket secret, peer id || ClientHello): any session of this socket
              * verifies what another one issued. wolfSSL copies both. */
             if (wolfSSL_DTLS_SetCookieSecret(s->ssl, c->cookie_secret,
@@ -1593,9 +1407,9 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
  */
 static void ss_send_alert(ss_wolfssl_session_t *s, uint8_t desc)
 {
-    uint8_t rec[SS_DTLS_HDR + 2] = { SS_CT_ALERT, 0xFE, 0xFD, 0, 0 };
+    uint8_t rec[SS_DTLS_RECORD_HDR + 2] = { SS_CT_ALERT, 0xFE, 0xFD, 0, 0 };
     uint64_t seq = s->tx_seq0;
-    if (s->tx_ccs || !s->ctx->datagram) {
+    if (s->tx_ccs || !s->ctx->k.datagram) {
         return;
     }
     for (unsigned i = 0; i < 6; i++) {
@@ -1605,9 +1419,9 @@ static void ss_send_alert(ss_wolfssl_session_t *s, uint8_t desc)
     rec[12] = 2;
     rec[13] = SS_ALERT_LEVEL_FATAL;
     rec[14] = desc;
-    if (s->io->send(s->io_ctx, rec, sizeof(rec)) == (int)sizeof(rec)) {
+    if (s->t.io->send(s->t.io_ctx, rec, sizeof(rec)) == (int)sizeof(rec)) {
         s->tx_seq0 = seq + 1;
-        ss_set_alert(s, desc, TLSMAN_ALERT_SENT);
+        tlsman_alert_set(&s->t, desc, TLSMAN_ALERT_SENT);
     }
 }
 
@@ -1622,7 +1436,7 @@ static uint8_t ss_alert_for(int werr)
         return SS_ALERT_DECRYPT_ERROR;
     case PSK_KEY_ERROR:
     case CLIENT_ID_ERROR:
-        return SS_ALERT_UNKNOWN_PSK_ID;
+        return SS_ALERT_UNKNOWN_PSK_IDENTITY;
     case MATCH_SUITE_ERROR:
     case UNSUPPORTED_SUITE:
         return SS_ALERT_HANDSHAKE_FAILURE;
@@ -1664,7 +1478,7 @@ static uint8_t ss_alert_for(int werr)
  *  some malformed messages without an alert, leaving the peer to retransmit until it gives up). */
 static int ss_handshake_failed(ss_wolfssl_session_t *s, int werr, int err)
 {
-    if (!s->call_tx_alert && (err == SOCK_SECURE_E_HANDSHAKE || err == SOCK_SECURE_E_NO_SUITE ||
+    if (!s->tx.any && (err == SOCK_SECURE_E_HANDSHAKE || err == SOCK_SECURE_E_NO_SUITE ||
                               err == SOCK_SECURE_E_PSK_IDENTITY || err == SOCK_SECURE_E_VERIFY)) {
         ss_send_alert(s, ss_alert_for(werr));
     }
@@ -1684,7 +1498,7 @@ static int ss_handshake(void *p)
         return 0;
     }
     ss_call_begin(s);
-    if (!s->ctx->datagram) {
+    if (!s->ctx->k.datagram) {
         int rc = ss_out_push(s); /* our last flight first: the peer waits for it */
         if (rc < 0) {
             return rc == -EAGAIN ? rc : ss_fail(s, rc);
@@ -1707,21 +1521,21 @@ static int ss_handshake(void *p)
         ss_timer(s, true);
     }
 
-    int ret = s->ctx->server ? wolfSSL_accept(s->ssl) : wolfSSL_connect(s->ssl);
+    int ret = s->ctx->k.server ? wolfSSL_accept(s->ssl) : wolfSSL_connect(s->ssl);
     if (ret == WOLFSSL_SUCCESS) {
         s->established = true;
 #if SS_X509
         /* a server verifying optionally: a client that sent no certificate is let in, and
          * reported (the verify callback saw no certificate) */
-        if (s->ctx->server && s->ctx->verify != TLSMAN_VERIFY_NONE && !s->vfy_seen &&
+        if (s->ctx->k.server && s->ctx->k.verify != TLSMAN_VERIFY_NONE && !s->vfy_seen &&
             ss_cert_suite(s->ctx, wolfSSL_get_current_cipher_suite(s->ssl))) {
-            s->verify |= SOCK_SECURE_VFY_NO_CERT;
+            s->t.verify |= SOCK_SECURE_VFY_NO_CERT;
         }
 #endif
         int one = wolfSSL_GetOutputSize(s->ssl, 1); /* header + 1 byte + the suite's overhead */
-        if (s->ctx->datagram && one > (int)SS_DTLS_HDR + 1 &&
-            one - (int)SS_DTLS_HDR - 1 <= UINT16_MAX) {
-            s->rec_min = (uint16_t)(one - (int)SS_DTLS_HDR - 1);
+        if (s->ctx->k.datagram && one > (int)SS_DTLS_RECORD_HDR + 1 &&
+            one - (int)SS_DTLS_RECORD_HDR - 1 <= UINT16_MAX) {
+            s->rec_min = (uint16_t)(one - (int)SS_DTLS_RECORD_HDR - 1);
         }
         if (s->flight_full) {
             s->flight_n = 0; /* too large to keep: a lost last flight is not recovered */
@@ -1734,15 +1548,15 @@ static int ss_handshake(void *p)
     int werr = wolfSSL_get_error(s->ssl, ret);
     int err = ss_error(s, werr, true);
     if (err != -EAGAIN) {
-        return s->ctx->datagram ? ss_handshake_failed(s, werr, err) : ss_fail(s, err);
+        return s->ctx->k.datagram ? ss_handshake_failed(s, werr, err) : ss_fail(s, err);
     }
-    if (!s->ctx->datagram) {
+    if (!s->ctx->k.datagram) {
         return -EAGAIN;
     }
-    if (s->ctx->server && s->call_hvr) {
+    if (s->ctx->k.server && s->call_hvr) {
         return SOCK_SECURE_E_HELLO_VERIFY; /* the core frees this session: no state kept */
     }
-    if (s->call_tx_alert && ss_note_sent_alert(s)) {
+    if (s->tx.any && ss_note_sent_alert(s)) {
         /* wolfSSL 5.5.4 sends a fatal alert for some messages out of order (a ChangeCipherSpec
          * before the key exchange, when a datagram was damaged) and then waits on: the peer ends
          * the handshake on it, so this side ends too */
@@ -1787,10 +1601,10 @@ static size_t ss_dg_left(const ss_wolfssl_session_t *s, bool apps_only)
     for (size_t i = 0; i < s->dg_n; i++) {
         uint8_t ct = s->dg_ct[i];
         if (apps < s->dg_apps) {
-            apps += ct == SS_CT_APP;
+            apps += ct == SS_CT_APPLICATION_DATA;
             continue;
         }
-        if (ct == SS_CT_APP || (!apps_only && (s->dg_apps > 0 || ct == SS_CT_ALERT))) {
+        if (ct == SS_CT_APPLICATION_DATA || (!apps_only && (s->dg_apps > 0 || ct == SS_CT_ALERT))) {
             left++;
         }
     }
@@ -1801,7 +1615,7 @@ static size_t ss_dg_left(const ss_wolfssl_session_t *s, bool apps_only)
 static bool ss_pending(void *p)
 {
     const ss_wolfssl_session_t *s = p;
-    return s->ssl != NULL && s->ctx->datagram && ss_dg_left(s, false) > 0;
+    return s->ssl != NULL && s->ctx->k.datagram && ss_dg_left(s, false) > 0;
 }
 
 static int ss_read(void *p, uint8_t *buf, size_t len)
@@ -1820,14 +1634,14 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
 
     int avail = wolfSSL_pending(s->ssl);
     if (avail <= 0) {
-        size_t apps_before = s->ctx->datagram ? ss_dg_left(s, true) : 0;
+        size_t apps_before = s->ctx->k.datagram ? ss_dg_left(s, true) : 0;
         /* Process input up to the next application record and leave it in place. The peek size
          * matters: wolfSSL takes datagrams up to 100 bytes beyond it (at least 1400), and the
          * core hands over datagrams up to CONFIG_SOCK_SECURE_MAX_DATAGRAM. Handshake records of
          * an old flight, warning alerts and bad records are dealt with inside (WANT_READ). */
         uint8_t scratch[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
         int n = wolfSSL_peek(s->ssl, scratch, (int)sizeof(scratch));
-        ss_zero(scratch, n > 0 ? (size_t)n : 0);
+        tlsman_zero(scratch, n > 0 ? (size_t)n : 0);
         if (n <= 0) {
             int err = wolfSSL_get_error(s->ssl, n);
             if (n == 0 && err == 0) {
@@ -1840,7 +1654,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
                 }
                 /* application records went in and none came out: wolfSSL dropped them (bad
                  * MAC, replay), as it does malformed records; the core counts them */
-                if (s->rx_dropped || s->call_rx_bad > 0 || s->call_rx_app > 0 ||
+                if (s->t.rx_dropped || s->call_rx_bad > 0 || s->call_rx_app > 0 ||
                     apps_before > 0) {
                     return SOCK_SECURE_E_BAD_RECORD;
                 }
@@ -1853,7 +1667,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
         }
         if (s->flight_n > 0) {
             /* the client sends data: it has our last flight */
-            ss_zero(s->flight, sizeof(s->flight));
+            tlsman_zero(s->flight, sizeof(s->flight));
             s->flight_n = 0;
         }
         avail = wolfSSL_pending(s->ssl);
@@ -1865,7 +1679,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
         return avail;
     }
     if ((size_t)avail > len) {
-        if (s->ctx->datagram) {
+        if (s->ctx->k.datagram) {
             return -EMSGSIZE; /* the record stays: call again with a larger buffer */
         }
         avail = (int)len; /* a stream: copy what fits, wolfSSL keeps the rest */
@@ -1890,8 +1704,8 @@ static size_t ss_max_payload(void *p)
     }
     size_t n = (size_t)max;
     size_t overhead = (size_t)one - 1;
-    if (s->ctx->datagram && s->ctx->mtu > overhead && (size_t)s->ctx->mtu - overhead < n) {
-        n = (size_t)s->ctx->mtu - overhead;
+    if (s->ctx->k.datagram && s->ctx->k.mtu > overhead && (size_t)s->ctx->k.mtu - overhead < n) {
+        n = (size_t)s->ctx->k.mtu - overhead;
     }
     return n;
 }
@@ -1912,7 +1726,7 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
         return 0;
     }
     ss_call_begin(s);
-    if (!s->ctx->datagram) {
+    if (!s->ctx->k.datagram) {
         /* TLS: earlier output first (nothing new is taken while some waits), then one record;
          * once wolfSSL has built it, it is accepted (sent, or kept in s->out) */
         int rc = ss_out_push(s);
@@ -1942,7 +1756,7 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
 static int ss_flush(void *p)
 {
     ss_wolfssl_session_t *s = p;
-    if (s->ssl == NULL || s->ctx->datagram) {
+    if (s->ssl == NULL || s->ctx->k.datagram) {
         return 0;
     }
     int rc = ss_out_push(s);
@@ -1960,7 +1774,7 @@ static int ss_close_notify(void *p)
     if (rc < 0) {
         return ss_error(s, wolfSSL_get_error(s->ssl, rc), false);
     }
-    ss_set_alert(s, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_SENT);
+    tlsman_alert_set(&s->t, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_SENT);
     return 0;
 }
 
@@ -1970,8 +1784,8 @@ static int ss_set_server_name(void *p, const char *name)
 {
 #if SS_X509
     ss_wolfssl_session_t *s = p;
-    size_t len = name != NULL ? strnlen(name, 256) : 0;
-    if (len == 0 || len > 255 || s->ssl == NULL || s->ctx->server) {
+    int len = tlsman_server_name_len(name);
+    if (len < 0 || s->ssl == NULL || s->ctx->k.server) {
         return -EINVAL;
     }
     if (wolfSSL_UseSNI(s->ssl, WOLFSSL_SNI_HOST_NAME, name, (word16)len) != WOLFSSL_SUCCESS ||
@@ -1993,12 +1807,10 @@ static int ss_set_peer_ip(void *p, const uint8_t *ip, size_t len)
 {
 #if SS_X509
     ss_wolfssl_session_t *s = p;
-    if (ip == NULL || (len != 4 && len != 16) || s->ssl == NULL || s->ctx->server) {
+    if (s->ssl == NULL || s->ctx->k.server) {
         return -EINVAL;
     }
-    memcpy(s->peer_ip, ip, len);
-    s->peer_ip_len = (uint8_t)len;
-    return 0;
+    return tlsman_set_peer_ip(&s->t, ip, len);
 #else
     (void)p;
     (void)ip;
@@ -2009,20 +1821,13 @@ static int ss_set_peer_ip(void *p, const uint8_t *ip, size_t len)
 
 static int ss_info(void *p, tlsman_info_t *info)
 {
-    ss_wolfssl_session_t *s = p;
-    if (info == NULL) {
-        return -EINVAL;
+    const ss_wolfssl_session_t *s = p;
+    if (!s->established || s->ssl == NULL) {
+        return tlsman_info(&s->t, info, 0, NULL);
     }
-    memset(info, 0, sizeof(*info));
-    info->alert = s->alert;
-    info->alert_origin = s->alert_origin;
-    info->verify = s->verify | s->vfy_app;
-    if (s->established && s->ssl != NULL) {
-        int id = wolfSSL_get_current_cipher_suite(s->ssl); /* (byte 0 << 8) | byte 1 */
-        info->suite = id > 0 && id <= UINT16_MAX ? (uint16_t)id : 0;
-        info->version = wolfSSL_get_version(s->ssl); /* "DTLSv1.2", "TLSv1.2": static */
-    }
-    return 0;
+    /* the suite id is (byte 0 << 8) | byte 1; the version string is static */
+    return tlsman_info(&s->t, info, wolfSSL_get_current_cipher_suite(s->ssl),
+                       wolfSSL_get_version(s->ssl));
 }
 
 const tlsman_driver_t tlsman_wolfssl = {
