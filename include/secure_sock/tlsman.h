@@ -207,8 +207,9 @@ typedef struct tlsman_driver {
     int (*ctx_init)(void *ctx, const tlsman_config_t *cfg);
     /** Free per-socket state and zero key material. All sessions are freed before. */
     void (*ctx_free)(void *ctx);
-    /** Set up one session in @p sess. @p peer_id identifies the peer for cookies (its address
-     *  bytes). Returns 0 or -ENOMEM/SOCK_SECURE_E_BACKEND. */
+    /** Set up one session in @p sess (of a socket whose ctx_init succeeded; neither area is ever
+     *  NULL). @p peer_id identifies the peer for cookies (its address bytes). Returns 0 or
+     *  -ENOMEM/SOCK_SECURE_E_BACKEND. */
     int (*session_init)(void *ctx, void *sess, void *io_ctx, const uint8_t *peer_id,
                         size_t peer_id_len);
     /** Free one session and zero its keys. Safe on a session whose init failed. */

@@ -140,3 +140,11 @@ int tlsman_cred_misdeclared(int type, const uint8_t *data, size_t len,
     }
     return SOCK_SECURE_E_CRED_FORMAT;
 }
+
+int tlsman_cred_check_none(int type, const uint8_t *data, size_t len)
+{
+    (void)type;
+    (void)data;
+    (void)len;
+    return -ENOTSUP;
+}

@@ -66,6 +66,14 @@ int tlsman_ctx_plan(const tlsman_config_t *cfg, tlsman_sock_t *sock, tlsman_plan
 
 /* ---- session ----------------------------------------------------------------------------------- */
 
+/** Alert records seen in what the driver sent during the current call. */
+typedef struct {
+    bool any;     /**< an alert record left (any level, plaintext or encrypted) */
+    bool fatal;   /**< a fatal alert left, or an encrypted one (level unknown) */
+    bool known;   /**< ... and the last of those was plaintext: desc is its description */
+    uint8_t desc; /**< its description */
+} tlsman_tx_alert_t;
+
 /** What every driver keeps per session (a member of its session state). */
 typedef struct {
     const tlsman_io_t *io;  /**< the core's callbacks */
@@ -79,6 +87,7 @@ typedef struct {
     uint32_t vfy_app;       /**< ... and added by the application's verify_cb (with _APP) */
     uint8_t peer_ip_len;    /**< client: 4 or 16 once set_peer_ip gave an address, else 0 */
     uint8_t peer_ip[16];    /**< ... the address the server's certificate must carry */
+    tlsman_tx_alert_t tx;   /**< alert records sent during the current call */
 } tlsman_sess_t;
 
 /** Start a session's bookkeeping (in session_init, on zeroed state). */
@@ -88,11 +97,14 @@ static inline void tlsman_sess_init(tlsman_sess_t *t, const tlsman_io_t *io, voi
     t->io_ctx = io_ctx;
 }
 
-/** Begin a driver call: forget the I/O outcome of the previous one. */
+/** Begin a driver call: forget the I/O outcome and the alerts sent of the previous one. */
 static inline void tlsman_call_begin(tlsman_sess_t *t)
 {
     t->io_err = 0;
     t->rx_dropped = false;
+    t->tx.any = false;
+    t->tx.fatal = false;
+    t->tx.known = false;
 }
 
 /** Keep @p desc as the session's last alert, sent by us or received. */
@@ -135,22 +147,6 @@ size_t tlsman_psk_lookup(const tlsman_sess_t *t, const uint8_t *identity, size_t
                          uint8_t *key, size_t key_max);
 
 /* ---- alerts in what a driver sends ------------------------------------------------------------- */
-
-/** Alert records seen in what the driver sent during the current call. */
-typedef struct {
-    bool any;     /**< an alert record left (any level, plaintext or encrypted) */
-    bool fatal;   /**< a fatal alert left, or an encrypted one (level unknown) */
-    bool known;   /**< ... and the last of those was plaintext: desc is its description */
-    uint8_t desc; /**< its description */
-} tlsman_tx_alert_t;
-
-/** Forget what the previous call sent. */
-static inline void tlsman_tx_alert_reset(tlsman_tx_alert_t *a)
-{
-    a->any = false;
-    a->fatal = false;
-    a->known = false;
-}
 
 /**
  * @brief Note the alert records in @p len bytes the driver sends: a datagram, or stream bytes that
@@ -232,6 +228,9 @@ typedef bool (*tlsman_cred_is_kind_t)(void *arg, int kind, const uint8_t *data, 
  */
 int tlsman_cred_misdeclared(int type, const uint8_t *data, size_t len,
                             tlsman_cred_is_kind_t is_kind, void *arg);
+
+/** tlsman_driver_t.cred_check of a driver built without certificates: -ENOTSUP for anything. */
+int tlsman_cred_check_none(int type, const uint8_t *data, size_t len);
 
 #ifdef __cplusplus
 }
