@@ -212,8 +212,10 @@ static int ss_ctx_creds(ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg, const t
     int rc;
     if (plan->chain != NULL) {
         const tlsman_cred_t *k = plan->key, *ch = plan->chain;
-        if ((k != NULL && (rc = ss_parse_cred(k->type, k->data, k->len, NULL, &c->key)) < 0) ||
-            (rc = ss_parse_cred(ch->type, ch->data, ch->len, &c->own, NULL)) < 0) {
+        if ((k != NULL && (rc = ss_parse_cred(SOCK_SECURE_CRED_PRIVATE_KEY, k->data, k->len, NULL,
+                                              &c->key)) < 0) ||
+            (rc = ss_parse_cred(SOCK_SECURE_CRED_CERT_CHAIN, ch->data, ch->len, &c->own, NULL)) <
+                0) {
             return rc;
         }
         if (ss_check_p256(&c->own.pk) < 0) {
@@ -226,7 +228,7 @@ static int ss_ctx_creds(ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg, const t
     for (size_t i = 0; i < cfg->cred_count; i++) {
         const tlsman_cred_t *cr = &cfg->creds[i];
         if (cr->type == SOCK_SECURE_CRED_CA &&
-            (rc = ss_parse_cred(cr->type, cr->data, cr->len, &c->ca, NULL)) < 0) {
+            (rc = ss_parse_cred(SOCK_SECURE_CRED_CA, cr->data, cr->len, &c->ca, NULL)) < 0) {
             return rc;
         }
     }
