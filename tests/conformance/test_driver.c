@@ -258,8 +258,8 @@ static bool handshake_fails_with_alert(uint16_t cs, uint16_t ss, const sock_secu
 
 /* A wrong key shows when the server cannot decrypt the client's Finished: mbedTLS (even with
  * badmac_limit 0) fails the handshake there; wolfSSL drops the record without a word and the
- * driver notices (src/tlsman/wolfssl.c). Both send bad_record_mac (20) in the clear, since the
- * server has not switched its write keys yet, and the client receives it. */
+ * driver notices (src/tlsman/wolfssl/compat_5_5.c). Both send bad_record_mac (20) in the clear,
+ * since the server has not switched its write keys yet, and the client receives it. */
 static void wrong_psk_fails_both_sides_with_bad_record_mac(void)
 {
     if (!handshake_fails_with_alert(suite, suite, &dh_psk_wrong_key, SOCK_SECURE_E_HANDSHAKE,
