@@ -291,13 +291,9 @@ static int ss_ecc_point(const uint8_t *d, size_t len, int fmt, bool priv, uint8_
                         word32 out_max)
 {
     uint8_t der[512];
-    const uint8_t *p = d;
-    int dlen = (int)len;
+    const uint8_t *p;
+    int dlen = tlsman_wolfssl_der(d, len, fmt, priv, der, sizeof(der), &p);
     int rc = -EINVAL;
-    if (fmt == WOLFSSL_FILETYPE_PEM) {
-        dlen = wc_KeyPemToDer(d, (int)len, der, (int)sizeof(der), NULL);
-        p = der;
-    }
     ecc_key k;
     word32 idx = 0;
     if (dlen > 0 && wc_ecc_init(&k) == 0) {

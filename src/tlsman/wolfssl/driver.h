@@ -161,6 +161,11 @@ int tlsman_wolfssl_cred_check(int type, const uint8_t *data, size_t len);
 bool tlsman_wolfssl_cert_suite(const ss_wolfssl_ctx_t *c, int id);
 /** WOLFSSL_FILETYPE_PEM or _ASN1 for @p d; a PEM's length without the trailing NULs. */
 int tlsman_wolfssl_format(const uint8_t *d, size_t *len);
+/** A key as DER: @p d itself (*der = d), or a PEM private (@p priv) or public key decoded into
+ *  @p buf of @p cap bytes (*der = buf; the caller zeroes it). Returns the DER's length, <= 0 if
+ *  the PEM does not decode. */
+int tlsman_wolfssl_der(const uint8_t *d, size_t len, int fmt, bool priv, uint8_t *buf,
+                       size_t cap, const uint8_t **der);
 /** tlsman_driver_t.set_server_name and .set_peer_ip. */
 int tlsman_wolfssl_set_server_name(void *p, const char *name);
 int tlsman_wolfssl_set_peer_ip(void *p, const uint8_t *ip, size_t len);

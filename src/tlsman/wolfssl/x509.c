@@ -103,10 +103,38 @@ int tlsman_wolfssl_format(const uint8_t *d, size_t *len)
     return WOLFSSL_FILETYPE_PEM;
 }
 
-/** 0 if the ECC key is on P-256, else -ENOTSUP. */
-static int ss_ecc_p256(const ecc_key *k)
+int tlsman_wolfssl_der(const uint8_t *d, size_t len, int fmt, bool priv, uint8_t *buf,
+                       size_t cap, const uint8_t **der)
 {
-    return wc_ecc_get_curve_id(k->idx) == ECC_SECP256R1 ? 0 : -ENOTSUP;
+    if (fmt != WOLFSSL_FILETYPE_PEM) {
+        *der = d;
+        return (int)len;
+    }
+    *der = buf;
+    return priv ? wc_KeyPemToDer(d, (int)len, buf, (int)cap, NULL)
+                : wc_PubKeyPemToDer(d, (int)len, buf, (int)cap);
+}
+
+/** @p dlen bytes of DER at @p p as an ECC private (@p priv) or public key: 0 for P-256,
+ *  -ENOTSUP for another curve, SOCK_SECURE_E_CRED_FORMAT if it is no such key, or -ENOMEM. */
+static int ss_ecc_check(const uint8_t *p, int dlen, bool priv)
+{
+    ecc_key k;
+    word32 idx = 0;
+    if (dlen <= 0) {
+        return SOCK_SECURE_E_CRED_FORMAT;
+    }
+    if (wc_ecc_init(&k) != 0) {
+        return -ENOMEM;
+    }
+    int dec = priv ? wc_EccPrivateKeyDecode(p, &idx, &k, (word32)dlen)
+                   : wc_EccPublicKeyDecode(p, &idx, &k, (word32)dlen);
+    int rc = SOCK_SECURE_E_CRED_FORMAT;
+    if (dec == 0) {
+        rc = wc_ecc_get_curve_id(k.idx) == ECC_SECP256R1 ? 0 : -ENOTSUP;
+    }
+    wc_ecc_free(&k); /* zeroes a private key */
+    return rc;
 }
 
 /** A private key (PEM or DER, SEC1 or PKCS#8): 0 for EC P-256, -ENOTSUP for another key wolfSSL
@@ -114,24 +142,9 @@ static int ss_ecc_p256(const ecc_key *k)
 static int ss_check_key(WOLFSSL_CTX *tmp, const uint8_t *d, size_t len, int fmt)
 {
     uint8_t der[512];
-    const uint8_t *p = d;
-    int dlen = (int)len;
-    int rc = SOCK_SECURE_E_CRED_FORMAT;
-    if (fmt == WOLFSSL_FILETYPE_PEM) {
-        dlen = wc_KeyPemToDer(d, (int)len, der, (int)sizeof(der), NULL);
-        p = der;
-    }
-    if (dlen > 0) {
-        ecc_key k;
-        word32 idx = 0;
-        if (wc_ecc_init(&k) != 0) {
-            return -ENOMEM;
-        }
-        if (wc_EccPrivateKeyDecode(p, &idx, &k, (word32)dlen) == 0) {
-            rc = ss_ecc_p256(&k);
-        }
-        wc_ecc_free(&k); /* zeroes the key */
-    }
+    const uint8_t *p;
+    int dlen = tlsman_wolfssl_der(d, len, fmt, true, der, sizeof(der), &p);
+    int rc = ss_ecc_check(p, dlen, true);
     tlsman_zero(der, sizeof(der));
     if (rc == SOCK_SECURE_E_CRED_FORMAT && tmp != NULL &&
         wolfSSL_CTX_use_PrivateKey_buffer(tmp, d, (long)len, fmt) == WOLFSSL_SUCCESS) {
@@ -145,28 +158,12 @@ static int ss_check_key(WOLFSSL_CTX *tmp, const uint8_t *d, size_t len, int fmt)
 static int ss_check_spki(const uint8_t *d, size_t len, int fmt)
 {
     uint8_t der[1024];
-    const uint8_t *p = d;
-    int dlen = (int)len;
-    int rc = SOCK_SECURE_E_CRED_FORMAT;
-    if (fmt == WOLFSSL_FILETYPE_PEM) {
-        dlen = wc_PubKeyPemToDer(d, (int)len, der, (int)sizeof(der));
-        p = der;
-    }
-    if (dlen <= 0) {
-        return rc;
-    }
-    ecc_key k;
-    word32 idx = 0;
-    if (wc_ecc_init(&k) != 0) {
-        return -ENOMEM;
-    }
-    if (wc_EccPublicKeyDecode(p, &idx, &k, (word32)dlen) == 0) {
-        rc = ss_ecc_p256(&k);
-    }
-    wc_ecc_free(&k);
-    if (rc == SOCK_SECURE_E_CRED_FORMAT) {
+    const uint8_t *p;
+    int dlen = tlsman_wolfssl_der(d, len, fmt, false, der, sizeof(der), &p);
+    int rc = ss_ecc_check(p, dlen, false);
+    if (rc == SOCK_SECURE_E_CRED_FORMAT && dlen > 0) {
         RsaKey r;
-        idx = 0;
+        word32 idx = 0;
         if (wc_InitRsaKey(&r, NULL) == 0) {
             if (wc_RsaPublicKeyDecode(p, &idx, &r, (word32)dlen) == 0) {
                 rc = -ENOTSUP;
