@@ -73,7 +73,7 @@
 #define SS_CAP_DTLS 0u /* no DTLS compiled in: the core refuses datagram transports */
 #endif
 
-/* ---- state ------------------------------------------------------------------------------------ */
+/* ---- state (driver.h): it must fit the core's areas ------------------------------------------ */
 
 _Static_assert(sizeof(ss_mbedtls_ctx_t) <= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE,
                "mbedTLS socket state exceeds CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE");
