@@ -6,7 +6,7 @@
  * blocking reads with a timeout): N times (default 1) open a UDP socket, set up a config and a
  * context, handshake, close_notify, free everything.
  *
- * The configuration is the one secure_sock's mbedTLS driver makes (src/tlsman/mbedtls.c), so both
+ * The configuration is the one secure_sock's mbedTLS driver makes (src/tlsman/mbedtls/), so both
  * programs ask mbedTLS for the same work: DTLS 1.2 only, PSK, TLS_PSK_WITH_AES_128_CCM_8 only,
  * no certificate verification, no session tickets, no renegotiation, MTU 1500, one entropy source
  * and CTR-DRBG seeded once on first use (as the driver does).
