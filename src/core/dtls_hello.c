@@ -1,5 +1,5 @@
-/* DTLS ClientHello parsing and HelloVerifyRequest writing: see dtls_hello.h. */
-#include "dtls_hello.h"
+/* DTLS ClientHello parsing and HelloVerifyRequest writing: see core.h. */
+#include "core.h"
 
 #include <errno.h>
 #include <string.h>
@@ -33,15 +33,15 @@ static void ss_put24(uint8_t *p, size_t v)
     p[2] = (uint8_t)v;
 }
 
-int ss_dtls_is_epoch0_handshake(const uint8_t *d, size_t len)
+int sock_secure__dtls_is_epoch0_handshake(const uint8_t *d, size_t len)
 {
     return len >= SS_DTLS_RECORD_HDR && d[0] == SS_CT_HANDSHAKE && d[1] == SS_DTLS_MAJOR &&
            d[3] == 0 && d[4] == 0;
 }
 
-int ss_dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *ch)
+int sock_secure__dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *ch)
 {
-    if (!ss_dtls_is_epoch0_handshake(d, len)) {
+    if (!sock_secure__dtls_is_epoch0_handshake(d, len)) {
         return -EINVAL;
     }
     size_t rec_len = ss_be16(&d[11]);
@@ -80,8 +80,8 @@ int ss_dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *
     return 0;
 }
 
-size_t ss_dtls_write_hello_verify(const ss_client_hello_t *ch, const uint8_t *cookie,
-                                  size_t cookie_len, uint8_t *out, size_t out_max)
+size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const uint8_t *cookie,
+                                            size_t cookie_len, uint8_t *out, size_t out_max)
 {
     size_t body_len = 3 + cookie_len;
     size_t total = SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR + body_len;

@@ -7,7 +7,7 @@
 
 #include "secure_sock/sock_secure.h"
 
-#include "dtls_hello.h"
+#include "core.h"
 
 /* session flags */
 #define SF_TIMER   0x01u /* retransmission timer armed */
@@ -524,7 +524,8 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
 static bool ss_refused_unproven(sock_secure_t *sk, sock_secure_session_t *s)
 {
     ss_client_hello_t ch;
-    if (ss_dtls_parse_client_hello(sk->rx, (size_t)s->bytes_in, &ch) < 0 || ch.cookie_len == 0) {
+    if (sock_secure__dtls_parse_client_hello(sk->rx, (size_t)s->bytes_in, &ch) < 0 ||
+        ch.cookie_len == 0) {
         return true;
     }
     tlsman_info_t ti;
@@ -581,8 +582,8 @@ static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
  * epoch 0, msg_type 1. Only such a datagram may make a server create a session. */
 static bool ss_is_client_hello(const uint8_t *d, size_t len)
 {
-    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR && ss_dtls_is_epoch0_handshake(d, len) &&
-           d[SS_DTLS_RECORD_HDR] == 1;
+    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR &&
+           sock_secure__dtls_is_epoch0_handshake(d, len) && d[SS_DTLS_RECORD_HDR] == 1;
 }
 
 /* The session a datagram from @p from belongs to. While a restarted peer's new handshake runs
@@ -625,7 +626,7 @@ static int ss_hello_verify(sock_secure_t *sk, const sock_ep_t *from, const ss_cl
     if (n <= 0) {
         return 0;
     }
-    size_t hvr = ss_dtls_write_hello_verify(ch, out + off, (size_t)n, out, sizeof(out));
+    size_t hvr = sock_secure__dtls_write_hello_verify(ch, out + off, (size_t)n, out, sizeof(out));
     if (hvr == 0 || hvr > len) {
         sk->stats.drop_malformed++; /* answering would amplify */
         return 0;
@@ -810,8 +811,8 @@ static sock_secure_session_t *ss_make_room(sock_secure_t *sk, const sock_ep_t *f
 /* A datagram that is a HelloVerifyRequest: epoch-0 handshake record, message type 3. */
 static bool ss_is_hello_verify(const uint8_t *d, size_t len)
 {
-    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR && ss_dtls_is_epoch0_handshake(d, len) &&
-           d[SS_DTLS_RECORD_HDR] == 3;
+    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR &&
+           sock_secure__dtls_is_epoch0_handshake(d, len) && d[SS_DTLS_RECORD_HDR] == 3;
 }
 
 /* The transport a probe session talks to: it passes a HelloVerifyRequest on to the real one and
@@ -879,7 +880,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
 {
     /* Datagrams: only a well-formed, unfragmented ClientHello may lead anywhere. */
     ss_client_hello_t ch;
-    if (!ss_stream(sk) && ss_dtls_parse_client_hello(sk->rx, len, &ch) < 0) {
+    if (!ss_stream(sk) && sock_secure__dtls_parse_client_hello(sk->rx, len, &ch) < 0) {
         sk->stats.drop_malformed++;
         return 0;
     }

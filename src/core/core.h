@@ -1,0 +1,62 @@
+/*
+ * The core's private declarations: what the files of src/core/ share (docs/DESIGN.md, "Core
+ * modules"), and what src/platform's credential loader uses of the store. Not installed, not API.
+ *
+ * Naming: a function one core file calls in another is named sock_secure__xxx (double
+ * underscore: internal), so every global symbol of the library carries its prefix; everything
+ * else is static (ss_xxx). Internal functions return the codes of error.h, like the API.
+ */
+#ifndef SS_CORE_H
+#define SS_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "secure_sock/creds.h"
+
+/* ---- credential store (creds.c), for its platform loaders ---------------------------------- */
+
+/** Reserve @p len arena bytes for a new (tag, type) entry; *dst is where to write them.
+ *  @return the entry index, -EINVAL, -EEXIST or -ENOMEM. */
+int sock_secure__creds_reserve(sock_secure_creds_t *st, uint32_t tag,
+                               sock_secure_cred_type_t type, size_t len, uint8_t **dst);
+
+/** Finish entry @p index: NUL-terminate PEM, let the backend check it; on failure the entry is
+ *  removed (and zeroed). @return 0 or the check's error. */
+int sock_secure__creds_commit(sock_secure_creds_t *st, int index);
+
+/* ---- DTLS ClientHello parsing and HelloVerifyRequest writing (dtls_hello.c) ------------------
+ * Stack-independent (RFC 6347 §4.2.1), so a server can answer cookie-less hellos without
+ * creating any per-peer state. */
+
+/** DTLS record header and handshake header sizes. */
+#define SS_DTLS_RECORD_HDR 13u
+#define SS_DTLS_HS_HDR     12u
+/** Largest HelloVerifyRequest: headers, version, length byte and a 255-byte cookie. */
+#define SS_HVR_MAX (SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR + 3u + 255u)
+
+/** What the server needs from a ClientHello (pointers into the datagram). */
+typedef struct {
+    const uint8_t *record_seq; /**< 6 bytes: the record sequence number, echoed in the HVR */
+    uint16_t message_seq;      /**< handshake message_seq, echoed in the HVR */
+    const uint8_t *cookie;     /**< the cookie bytes (may be empty) */
+    size_t cookie_len;         /**< 0..255 */
+} ss_client_hello_t;
+
+/** True if the datagram starts with a plaintext (epoch 0) DTLS handshake record. */
+int sock_secure__dtls_is_epoch0_handshake(const uint8_t *d, size_t len);
+
+/**
+ * Parse the first record of @p d as an unfragmented ClientHello.
+ * @return 0 and @p ch filled, or -EINVAL if it is not one (every length is checked).
+ */
+int sock_secure__dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *ch);
+
+/**
+ * Write a HelloVerifyRequest answering @p ch with @p cookie into @p out.
+ * @return its length, or 0 if it does not fit @p out_max or the cookie is longer than 255.
+ */
+size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const uint8_t *cookie,
+                                            size_t cookie_len, uint8_t *out, size_t out_max);
+
+#endif
