@@ -116,9 +116,9 @@ build_variant() { # $1 name, $2 extra defines (mbedTLS config and ours)
     local defs="$CLIENT_DEFS -DCONFIG_SOCK_SECURE_DRIVER_CTX_SIZE=$ctx -DCONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE=$sess $vdefs"
     echo "$ctx $sess" >"$d/areas"
 
-    # secure_sock: core + endpoint helpers + the mbedTLS driver, one archive
+    # secure_sock: the core (endpoint helpers included) + the mbedTLS driver, one archive
     local f
-    for f in "$S"/core/*.c "$S/transport/endpoint.c" "$S/tlsman/mbedtls.c"; do
+    for f in "$S"/core/*.c "$S/tlsman/mbedtls.c"; do
         # shellcheck disable=SC2086
         $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $defs -I"$root/include" -I"$S/core" $MI \
             -c "$f" -o "$d/ours/$(basename "$f" .c).o"
