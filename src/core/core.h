@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "secure_sock/creds.h"
+#include "secure_sock/sock_secure.h"
 
 /* ---- credential store (creds.c), for its platform loaders ---------------------------------- */
 
@@ -58,5 +59,67 @@ int sock_secure__dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client
  */
 size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const uint8_t *cookie,
                                             size_t cookie_len, uint8_t *out, size_t out_max);
+
+/* ---- sessions: flags and the small helpers every module uses ------------------------------- */
+
+/* session flags (sock_secure_session_t.flags) */
+#define SF_TIMER   0x01u /* retransmission timer armed */
+#define SF_OWNED   0x02u /* made by connect(): the slot is kept until session_close() */
+#define SF_NEW     0x04u /* established server session not yet reported by accept() */
+#define SF_PENDING 0x08u /* the stack holds undecrypted records (several in one datagram) */
+#define SF_ENDED   0x10u /* closed/failed and not yet reported by recv() on any session */
+#define SF_RESTART 0x20u /* a new handshake from the address of an established session */
+#define SF_CLOSING 0x40u /* streams: session_close() called, output still being flushed */
+#define SF_NOTIFIED 0x80u /* streams: close_notify handed to the stack */
+#define SF_UNREAD  0x100u /* a decrypted record waits for the application */
+#define SF_UNVERIFIED 0x200u /* server: its first hello (in sk->rx) is being handed to a stack
+                                that checks cookies itself */
+
+/* Peer id for cookies: family, address, port, scope. */
+#define SS_PEER_ID_LEN (1u + 16u + 2u + 4u)
+
+/* The compile-time switches (config.h) make these constants, so the branches of the shared code
+ * that only a server or a stream socket takes fold away; the server and stream modules
+ * themselves are compiled out (see "optional modules" below). */
+static inline bool ss_stream(const sock_secure_t *sk)
+{
+    return CONFIG_SOCK_SECURE_STREAMS && sk->stream;
+}
+
+static inline bool ss_server(const sock_secure_t *sk)
+{
+    return CONFIG_SOCK_SECURE_SERVER && sk->cfg.role == SOCK_SECURE_SERVER;
+}
+
+static inline uint64_t ss_now(const sock_secure_t *sk)
+{
+    return sk->cfg.clock(sk->cfg.clock_arg);
+}
+
+/* A handshake's last progress (its start, or the peer's latest flight), and noting one now. */
+static inline uint64_t ss_progress(const sock_secure_session_t *s)
+{
+    return s->started_ms + s->progress_ms;
+}
+
+static inline void ss_note_progress(sock_secure_session_t *s, uint64_t now)
+{
+    uint64_t d = now - s->started_ms;
+    s->progress_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+static inline bool ss_session_valid(const sock_secure_session_t *s)
+{
+    return s != NULL && s->owner != NULL && s->owner->open && s->state != SOCK_SECURE_ST_FREE;
+}
+
+static inline int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_event_t ev,
+                          int err)
+{
+    if (sk->cfg.event_cb != NULL) {
+        sk->cfg.event_cb(sk, s, ev, err, sk->cfg.event_arg);
+    }
+    return 1;
+}
 
 #endif

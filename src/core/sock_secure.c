@@ -9,19 +9,6 @@
 
 #include "core.h"
 
-/* session flags */
-#define SF_TIMER   0x01u /* retransmission timer armed */
-#define SF_OWNED   0x02u /* made by connect(): the slot is kept until session_close() */
-#define SF_NEW     0x04u /* established server session not yet reported by accept() */
-#define SF_PENDING 0x08u /* the stack holds undecrypted records (several in one datagram) */
-#define SF_ENDED   0x10u /* closed/failed and not yet reported by recv() on any session */
-#define SF_RESTART 0x20u /* a new handshake from the address of an established session */
-#define SF_CLOSING 0x40u /* streams: session_close() called, output still being flushed */
-#define SF_NOTIFIED 0x80u /* streams: close_notify handed to the stack */
-#define SF_UNREAD  0x100u /* a decrypted record waits for the application */
-#define SF_UNVERIFIED 0x200u /* server: its first hello (in sk->rx) is being handed to a stack
-                                that checks cookies itself */
-
 /* Datagrams handled per process() call, so a flood cannot keep it from returning. */
 #define SS_PROCESS_BUDGET 64u
 
@@ -31,9 +18,6 @@
 #else
 #define SS_NOINLINE
 #endif
-
-/* Peer id for cookies: family, address, port, scope. */
-#define SS_PEER_ID_LEN (1u + 16u + 2u + 4u)
 
 /* What credentials a socket has, gathered from its config and the store tags it references. */
 typedef struct {
@@ -45,35 +29,6 @@ typedef struct {
 } ss_creds_plan_t;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
-
-/* Compile-time switches (config.h) fold these to constants, so a client-only or datagram-only
- * build drops the server and stream code entirely. */
-static bool ss_stream(const sock_secure_t *sk)
-{
-    return CONFIG_SOCK_SECURE_STREAMS && sk->stream;
-}
-
-static bool ss_server(const sock_secure_t *sk)
-{
-    return CONFIG_SOCK_SECURE_SERVER && sk->cfg.role == SOCK_SECURE_SERVER;
-}
-
-static uint64_t ss_now(const sock_secure_t *sk)
-{
-    return sk->cfg.clock(sk->cfg.clock_arg);
-}
-
-/* A handshake's last progress (its start, or the peer's latest flight), and noting one now. */
-static uint64_t ss_progress(const sock_secure_session_t *s)
-{
-    return s->started_ms + s->progress_ms;
-}
-
-static void ss_note_progress(sock_secure_session_t *s, uint64_t now)
-{
-    uint64_t d = now - s->started_ms;
-    s->progress_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-}
 
 static uint64_t ss_deadline(const sock_secure_t *sk, uint32_t timeout_ms)
 {
@@ -89,19 +44,6 @@ static void *(*const volatile ss_memset)(void *, int, size_t) = memset;
 static void ss_zero(void *p, size_t n)
 {
     (void)ss_memset(p, 0, n);
-}
-
-static bool ss_session_valid(const sock_secure_session_t *s)
-{
-    return s != NULL && s->owner != NULL && s->owner->open && s->state != SOCK_SECURE_ST_FREE;
-}
-
-static int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_event_t ev, int err)
-{
-    if (sk->cfg.event_cb != NULL) {
-        sk->cfg.event_cb(sk, s, ev, err, sk->cfg.event_arg);
-    }
-    return 1;
 }
 
 /* ---- the core's side of the memory BIO (tlsman_io_t) ---------------------------------------- */
