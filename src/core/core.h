@@ -122,4 +122,54 @@ static inline int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secu
     return 1;
 }
 
+/* ---- optional modules: compiled to nothing when their switch is 0, stubs here instead ------- */
+
+/* early.c: application data that overtook the Finished, kept for after the handshake */
+#if CONFIG_SOCK_SECURE_EARLY_DATAGRAM > 0
+/* The session the kept datagram is for, or NULL. */
+static inline sock_secure_session_t *ss_early_session(const sock_secure_t *sk)
+{
+    return sk->early;
+}
+
+/** Keep the datagram in sk->rx (@p len bytes) for @p s (handshaking) if it starts with
+ *  application data of a later epoch and the buffer is free. @return true if kept. */
+bool sock_secure__keep_early(sock_secure_t *sk, sock_secure_session_t *s, size_t len);
+
+/** If @p s owns the kept datagram and can take it now, make it the session's input.
+ *  @return true if it did. */
+bool sock_secure__take_early(sock_secure_t *sk, sock_secure_session_t *s);
+
+/** Release the buffer if it is kept for @p s (the session ends). */
+void sock_secure__forget_early(sock_secure_t *sk, const sock_secure_session_t *s);
+#else
+static inline sock_secure_session_t *ss_early_session(const sock_secure_t *sk)
+{
+    (void)sk;
+    return NULL;
+}
+
+static inline bool sock_secure__keep_early(sock_secure_t *sk, sock_secure_session_t *s,
+                                           size_t len)
+{
+    (void)sk;
+    (void)s;
+    (void)len;
+    return false;
+}
+
+static inline bool sock_secure__take_early(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+    return false;
+}
+
+static inline void sock_secure__forget_early(sock_secure_t *sk, const sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+}
+#endif
+
 #endif

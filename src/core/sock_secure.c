@@ -234,85 +234,6 @@ static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t
     return 0;
 }
 
-/* ---- application data that overtakes the peer's Finished (RFC 6347 §4.1.2.7) ----------------
- * A record of the next epoch can reach a session before the Finished it follows (reordered, or
- * the Finished lost and resent later). The stacks drop it (mbedTLS buffers only handshake
- * records of the next epoch, wolfSSL none), so the core keeps one such datagram per socket,
- * unread by the stack, and feeds it to its session once that session is established and has
- * nothing else waiting. Only a session in its handshake is looked at: the established path pays
- * one branch on the state. */
-#if CONFIG_SOCK_SECURE_EARLY_DATAGRAM > 0
-static sock_secure_session_t *ss_early_session(const sock_secure_t *sk)
-{
-    return sk->early;
-}
-
-/* Keep the datagram in sk->rx for @p s (handshaking) if it starts with application data of a
- * later epoch and the buffer is free. */
-static bool ss_keep_early(sock_secure_t *sk, sock_secure_session_t *s, size_t len)
-{
-    const uint8_t *d = sk->rx;
-    if (ss_stream(sk) || sk->early != NULL || len < SS_DTLS_RECORD_HDR ||
-        len > sizeof(sk->early_buf) || d[0] != 23 || d[1] != 0xFE || (d[3] == 0 && d[4] == 0)) {
-        return false;
-    }
-    memcpy(sk->early_buf, d, len);
-    sk->early = s;
-    sk->early_len = len;
-    s->bytes_in += len;
-    s->dgrams_in++;
-    s->active_ms = ss_now(sk);
-    return true;
-}
-
-/* If @p s owns the kept datagram and can take it now, make it the session's input. */
-static bool ss_take_early(sock_secure_t *sk, sock_secure_session_t *s)
-{
-    if (sk->early != s || s->state != SOCK_SECURE_ST_OPEN || s->rx != NULL ||
-        (s->flags & (SF_UNREAD | SF_PENDING))) {
-        return false;
-    }
-    sk->early = NULL; /* nothing is read into the buffer before the stack has taken it */
-    s->rx = sk->early_buf;
-    s->rx_len = sk->early_len;
-    return true;
-}
-
-static void ss_forget_early(sock_secure_t *sk, const sock_secure_session_t *s)
-{
-    if (sk->early == s) {
-        sk->early = NULL;
-    }
-}
-#else
-static sock_secure_session_t *ss_early_session(const sock_secure_t *sk)
-{
-    (void)sk;
-    return NULL;
-}
-
-static bool ss_keep_early(sock_secure_t *sk, sock_secure_session_t *s, size_t len)
-{
-    (void)sk;
-    (void)s;
-    (void)len;
-    return false;
-}
-
-static bool ss_take_early(sock_secure_t *sk, sock_secure_session_t *s)
-{
-    (void)sk;
-    (void)s;
-    return false;
-}
-
-static void ss_forget_early(sock_secure_t *sk, const sock_secure_session_t *s)
-{
-    (void)sk;
-    (void)s;
-}
-#endif
-
 /* Drop the stack's state of an active session (zeroing keys), keeping what info() reports. */
 static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
 {
@@ -329,7 +250,7 @@ static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
     if (sk->held == s) {
         sk->held = NULL;
     }
-    ss_forget_early(sk, s);
+    sock_secure__forget_early(sk, s);
     s->rx = NULL;
     if (ss_stream(sk)) {
         sk->cfg.transport->ops->disconnect(sk->cfg.transport, &s->remote);
@@ -509,7 +430,7 @@ static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
         if (s->state == SOCK_SECURE_ST_OPEN && sk->drv->pending(s->drv)) {
             events += ss_read_ready(sk, s);
         }
-        if (ss_take_early(sk, s)) { /* a record that overtook the Finished */
+        if (sock_secure__take_early(sk, s)) { /* a record that overtook the Finished */
             events += ss_read_ready(sk, s);
         }
         return events;
@@ -897,7 +818,7 @@ static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
         ss_refuse(sk, from);
         return 0;
     }
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_keep_early(sk, s, len)) {
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && sock_secure__keep_early(sk, s, len)) {
         return 0; /* application data ahead of the Finished: kept for after the handshake */
     }
     ss_feed(s, sk->rx, len);
@@ -1316,7 +1237,7 @@ int sock_secure_process(sock_secure_t *sk)
         }
     }
     sock_secure_session_t *e = ss_early_session(sk); /* one that waited for a record to be read */
-    if (e != NULL && ss_take_early(sk, e)) {
+    if (e != NULL && sock_secure__take_early(sk, e)) {
         events += ss_read_ready(sk, e);
         ss_hold(sk, e);
     }
