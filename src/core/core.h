@@ -122,6 +122,45 @@ static inline int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secu
     return 1;
 }
 
+/* ---- the slot table and its events (session.c) ---------------------------------------------- */
+
+/** Zero @p n bytes at @p p in a way the compiler cannot drop as a dead store (keys). */
+void sock_secure__zero(void *p, size_t n);
+
+/** The active (HANDSHAKE or OPEN) session of @p remote, or NULL. */
+sock_secure_session_t *sock_secure__find(sock_secure_t *sk, const sock_ep_t *remote);
+
+/** A free slot, else (servers) the slot of a session that ended and that no caller holds, or
+ *  NULL. */
+sock_secure_session_t *sock_secure__alloc(sock_secure_t *sk);
+
+/** The peer id the driver's cookies are bound to: family, address, port, scope. */
+void sock_secure__peer_id(const sock_ep_t *remote, uint8_t id[SS_PEER_ID_LEN]);
+
+/** Start a handshake in slot @p s with @p remote (a client: whom the server must be, see
+ *  sock_secure_config_t.server_name). @return 0, or the driver's error (the slot is left FREE). */
+int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote,
+                       const char *server_name);
+
+/** The session ended with @p err (failure or peer close): its stack state is freed, the slot
+ *  stays CLOSED until reused or closed. No event. */
+void sock_secure__end(sock_secure_t *sk, sock_secure_session_t *s, int err);
+
+/** Free the slot entirely (HelloVerifyRequest answered, abandoned connect, session_close). */
+void sock_secure__release(sock_secure_t *sk, sock_secure_session_t *s);
+
+/** The session failed, or the peer ended it (close_notify, restart): end it and raise ERROR or
+ *  CLOSED. @return the events raised (1). */
+int sock_secure__fail(sock_secure_t *sk, sock_secure_session_t *s, int err);
+
+/** We end the session (idle, deadline, eviction, displacement): close_notify if it is
+ *  established, count it in @p counter, raise EXPIRED. @return the events raised (1). */
+int sock_secure__expire(sock_secure_t *sk, sock_secure_session_t *s, int err, uint32_t *counter);
+
+/** The handshake of @p s completed: OPEN, CONNECTED raised (and a restarted peer's old session
+ *  ended). @return the events raised. */
+int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s);
+
 /* ---- optional modules: compiled to nothing when their switch is 0, stubs here instead ------- */
 
 /* early.c: application data that overtook the Finished, kept for after the handshake */

@@ -38,14 +38,6 @@ static uint64_t ss_deadline(const sock_secure_t *sk, uint32_t timeout_ms)
     return timeout_ms == SOCK_SECURE_NO_TIMEOUT ? UINT64_MAX : ss_now(sk) + timeout_ms;
 }
 
-/* memset through a volatile pointer: the compiler cannot drop it as a dead store (keys). */
-static void *(*const volatile ss_memset)(void *, int, size_t) = memset;
-
-static void ss_zero(void *p, size_t n)
-{
-    (void)ss_memset(p, 0, n);
-}
-
 /* ---- the core's side of the memory BIO (tlsman_io_t) ---------------------------------------- */
 
 static int ss_io_send(void *ctx, const uint8_t *buf, size_t len)
@@ -134,7 +126,7 @@ static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len,
         if (n <= key_max) {
             return n;
         }
-        ss_zero(key, key_max);
+        sock_secure__zero(key, key_max);
     }
     return 0;
 }
@@ -147,194 +139,6 @@ static const tlsman_io_t ss_io = {
 };
 
 /* ---- session life cycle ------------------------------------------------------------------- */
-
-static sock_secure_session_t *ss_find(sock_secure_t *sk, const sock_ep_t *remote)
-{
-    for (size_t i = 0; i < sk->cfg.session_count; i++) {
-        sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if ((s->state == SOCK_SECURE_ST_HANDSHAKE || s->state == SOCK_SECURE_ST_OPEN) &&
-            sock_ep_equal(&s->remote, remote)) {
-            return s;
-        }
-    }
-    return NULL;
-}
-
-/* A free slot, else (servers) the slot of a session that ended and that no caller holds. */
-static sock_secure_session_t *ss_alloc(sock_secure_t *sk)
-{
-    sock_secure_session_t *reuse = NULL;
-    for (size_t i = 0; i < sk->cfg.session_count; i++) {
-        sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->state == SOCK_SECURE_ST_FREE) {
-            return s;
-        }
-        if (reuse == NULL && s->state == SOCK_SECURE_ST_CLOSED && !(s->flags & SF_OWNED)) {
-            reuse = s;
-        }
-    }
-    return reuse;
-}
-
-static void ss_peer_id(const sock_ep_t *remote, uint8_t id[SS_PEER_ID_LEN])
-{
-    id[0] = remote->family;
-    memcpy(&id[1], remote->addr, 16);
-    id[17] = (uint8_t)(remote->port >> 8);
-    id[18] = (uint8_t)remote->port;
-    for (unsigned i = 0; i < 4; i++) {
-        id[19 + i] = (uint8_t)(remote->scope_id >> (24 - 8 * i));
-    }
-}
-
-/* Client: tell the driver whom the server must prove to be (sock_secure_config_t.server_name).
- * A name is checked as a DNS name and sent as SNI; no name (NULL) means the address connected
- * to, checked against the certificate's iPAddress entries when the server is verified; ""
- * means no identity check, the application's explicit choice. */
-static int ss_set_identity(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote,
-                           const char *server_name)
-{
-    const tlsman_driver_t *drv = sk->drv;
-    if (server_name != NULL) {
-        if (server_name[0] == '\0') {
-            return 0;
-        }
-        return drv->set_server_name ? drv->set_server_name(s->drv, server_name) : -ENOTSUP;
-    }
-    if (sk->verify == TLSMAN_VERIFY_NONE) {
-        return 0;
-    }
-    return drv->set_peer_ip ? drv->set_peer_ip(s->drv, remote->addr,
-                                               remote->family == SOCK_AF_INET ? 4u : 16u)
-                            : -ENOTSUP;
-}
-
-static int ss_start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote,
-                    const char *server_name)
-{
-    uint8_t peer_id[SS_PEER_ID_LEN];
-    memset(s, 0, sizeof(*s));
-    s->owner = sk;
-    s->remote = *remote;
-    s->rto_ms = sk->cfg.hs_timeout_initial_ms;
-    s->started_ms = ss_now(sk);
-    s->active_ms = s->started_ms; /* progress_ms 0: the start */
-    ss_peer_id(remote, peer_id);
-    int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, peer_id, sizeof(peer_id));
-    if (rc == 0 && sk->cfg.role == SOCK_SECURE_CLIENT) {
-        rc = ss_set_identity(sk, s, remote, server_name);
-    }
-    if (rc < 0) {
-        sk->drv->session_free(s->drv);
-        memset(s, 0, sizeof(*s));
-        return rc;
-    }
-    s->state = SOCK_SECURE_ST_HANDSHAKE;
-    sk->stats.sessions_handshake++;
-    return 0;
-}
-
-/* Drop the stack's state of an active session (zeroing keys), keeping what info() reports. */
-static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
-{
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
-        sk->stats.sessions_handshake--;
-    } else if (s->state == SOCK_SECURE_ST_OPEN) {
-        sk->stats.sessions_open--;
-    } else {
-        return;
-    }
-    sk->drv->info(s->drv, &s->closed_info);
-    sk->drv->session_free(s->drv);
-    ss_zero(s->drv, sizeof(s->drv));
-    if (sk->held == s) {
-        sk->held = NULL;
-    }
-    sock_secure__forget_early(sk, s);
-    s->rx = NULL;
-    if (ss_stream(sk)) {
-        sk->cfg.transport->ops->disconnect(sk->cfg.transport, &s->remote);
-    }
-}
-
-/* The session ended (failure or peer close): the slot stays CLOSED until reused or closed. */
-static void ss_end(sock_secure_t *sk, sock_secure_session_t *s, int err)
-{
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
-        sk->stats.handshakes_failed++;
-        s->handshake_ms = 0; /* it never completed (the word held progress_ms) */
-    }
-    ss_free_state(sk, s);
-    s->state = SOCK_SECURE_ST_CLOSED;
-    s->last_error = err;
-    s->flags = (uint16_t)((s->flags & SF_OWNED) | SF_ENDED);
-}
-
-/* Free the slot entirely (HelloVerifyRequest answered, abandoned connect, session_close). */
-static void ss_release(sock_secure_t *sk, sock_secure_session_t *s)
-{
-    ss_free_state(sk, s);
-    memset(s, 0, sizeof(*s));
-}
-
-static int ss_finish(sock_secure_t *sk, sock_secure_session_t *s, int err,
-                     sock_secure_event_t ev)
-{
-    ss_end(sk, s, err);
-    return ss_emit(sk, s, ev, err);
-}
-
-/* The session failed, or the peer ended it (close_notify, restart). */
-static int ss_fail(sock_secure_t *sk, sock_secure_session_t *s, int err)
-{
-    bool by_peer = err == SOCK_SECURE_E_PEER_CLOSED || err == SOCK_SECURE_E_RESTARTED;
-    return ss_finish(sk, s, err, by_peer ? SOCK_SECURE_EV_CLOSED : SOCK_SECURE_EV_ERROR);
-}
-
-/* We end the session (idle, deadline, eviction): tell the peer if it is established. */
-static int ss_expire(sock_secure_t *sk, sock_secure_session_t *s, int err, uint32_t *counter)
-{
-    if (s->state == SOCK_SECURE_ST_OPEN) {
-        (void)sk->drv->close_notify(s->drv);
-    }
-    (*counter)++;
-    return ss_finish(sk, s, err, SOCK_SECURE_EV_EXPIRED);
-}
-
-/* The established session of a peer whose new handshake (SF_RESTART) just completed. */
-static sock_secure_session_t *ss_restarted_from(sock_secure_t *sk, sock_secure_session_t *n)
-{
-    for (size_t i = 0; i < sk->cfg.session_count; i++) {
-        sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s != n && s->state == SOCK_SECURE_ST_OPEN && sock_ep_equal(&s->remote, &n->remote)) {
-            return s;
-        }
-    }
-    return NULL;
-}
-
-static int ss_established(sock_secure_t *sk, sock_secure_session_t *s)
-{
-    int events = 0;
-    if (s->flags & SF_RESTART) {
-        /* RFC 6347 §4.2.8: the old session of a restarted peer goes once the new one is up */
-        sock_secure_session_t *old = ss_restarted_from(sk, s);
-        s->flags &= (uint16_t)~SF_RESTART;
-        if (old != NULL) {
-            sk->stats.peer_restarts++;
-            events += ss_fail(sk, old, SOCK_SECURE_E_RESTARTED);
-        }
-    }
-    s->state = SOCK_SECURE_ST_OPEN;
-    s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
-    if (ss_server(sk)) {
-        s->flags |= SF_NEW;
-    }
-    sk->stats.sessions_handshake--;
-    sk->stats.sessions_open++;
-    sk->stats.handshakes_ok++;
-    return events + ss_emit(sk, s, SOCK_SECURE_EV_CONNECTED, 0);
-}
 
 /* Established: let the stack process input; announce a decrypted record if one is ready. */
 /* Streams: stop reading a connection while its record waits for the application (the others
@@ -376,7 +180,7 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     if (rc == SOCK_SECURE_E_PEER_CLOSED && ss_stream(sk)) {
         (void)sk->drv->close_notify(s->drv); /* TLS: answer before the connection goes */
     }
-    return ss_fail(sk, s, rc);
+    return sock_secure__fail(sk, s, rc);
 }
 
 /* A server session's first hello, refused by a stack that checks cookies itself: had the peer
@@ -413,20 +217,20 @@ static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
         }
         if (rc == SOCK_SECURE_E_HELLO_VERIFY) {
             sk->stats.hello_verify_sent++;
-            ss_release(sk, s);
+            sock_secure__release(sk, s);
             return 0;
         }
         if (rc < 0 && (s->flags & SF_UNVERIFIED) && ss_refused_unproven(sk, s)) {
             /* the stack answered with its alert; a peer that proved nothing gets no slot and no
              * event, so a spoofer cannot make the application blame an address */
             sk->stats.handshakes_failed++;
-            ss_release(sk, s);
+            sock_secure__release(sk, s);
             return 0;
         }
         if (rc < 0) {
-            return ss_fail(sk, s, rc);
+            return sock_secure__fail(sk, s, rc);
         }
-        int events = ss_established(sk, s);
+        int events = sock_secure__established(sk, s);
         if (s->state == SOCK_SECURE_ST_OPEN && sk->drv->pending(s->drv)) {
             events += ss_read_ready(sk, s);
         }
@@ -513,7 +317,7 @@ static sock_secure_session_t *ss_evict(sock_secure_t *sk, const sock_secure_sess
         }
     }
     if (lru != NULL) {
-        (void)ss_expire(sk, lru, SOCK_SECURE_E_EVICTED, &sk->stats.evictions);
+        (void)sock_secure__expire(sk, lru, SOCK_SECURE_E_EVICTED, &sk->stats.evictions);
     }
     return lru;
 }
@@ -632,7 +436,7 @@ static sock_secure_session_t *ss_victim(sock_secure_t *sk, size_t n_new)
 static bool ss_room_for(sock_secure_t *sk, const sock_ep_t *from)
 {
     return ss_half_open_at(sk, from) < ss_per_addr_max(sk) &&
-           sk->stats.sessions_handshake < ss_half_open_max(sk) && ss_alloc(sk) != NULL;
+           sk->stats.sessions_handshake < ss_half_open_max(sk) && sock_secure__alloc(sk) != NULL;
 }
 
 /*
@@ -651,12 +455,12 @@ static sock_secure_session_t *ss_make_room(sock_secure_t *sk, const sock_ep_t *f
         return NULL;
     }
     bool budget_full = sk->stats.sessions_handshake >= ss_half_open_max(sk);
-    sock_secure_session_t *s = ss_alloc(sk);
+    sock_secure_session_t *s = sock_secure__alloc(sk);
     if (budget_full || s == NULL) {
         sock_secure_session_t *v = ss_victim(sk, n_from);
         if (v != NULL) {
-            *events += ss_expire(sk, v, SOCK_SECURE_E_DISPLACED, &sk->stats.displaced);
-            s = ss_alloc(sk); /* its slot, or a free one */
+            *events += sock_secure__expire(sk, v, SOCK_SECURE_E_DISPLACED, &sk->stats.displaced);
+            s = sock_secure__alloc(sk); /* its slot, or a free one */
         } else if (budget_full) {
             ss_turn_away(sk, from, SOCK_SECURE_REFUSED_HALF_OPEN, &sk->stats.drop_half_open);
             return NULL;
@@ -714,7 +518,7 @@ static const sock_ops_t ss_probe_ops = { .send = ss_probe_send };
 static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_ep_t *from, size_t len)
 {
     sock_secure_session_t p;
-    if (ss_start(sk, &p, from, NULL) < 0) {
+    if (sock_secure__start(sk, &p, from, NULL) < 0) {
         sk->stats.drop_table_full++; /* the stack could not set up a session */
         return false;
     }
@@ -732,7 +536,7 @@ static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_ep_t *from, size_
     } else if (!verified) {
         sk->stats.drop_malformed++; /* parked or refused by the stack: no state, no answer */
     }
-    ss_release(sk, &p); /* keys zeroed, nothing of it left */
+    sock_secure__release(sk, &p); /* keys zeroed, nothing of it left */
     return verified;
 }
 
@@ -752,7 +556,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     bool in_stack = !ss_stream(sk) && !ss_stateless_cookies(sk); /* the stack checks cookies */
     if (!ss_stream(sk) && !in_stack) {
         uint8_t peer_id[SS_PEER_ID_LEN];
-        ss_peer_id(from, peer_id);
+        sock_secure__peer_id(from, peer_id);
         if (ch.cookie_len == 0 || sk->drv->cookie_check(sk->drv_ctx, peer_id, sizeof(peer_id),
                                                         ch.cookie, ch.cookie_len) != 0) {
             if (ch.cookie_len > 0) {
@@ -773,7 +577,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
     if (s == NULL) {
         return events;
     }
-    if (ss_start(sk, s, from, NULL) < 0) {
+    if (sock_secure__start(sk, s, from, NULL) < 0) {
         ss_turn_away(sk, from, SOCK_SECURE_REFUSED_TABLE_FULL, &sk->stats.drop_table_full);
         return events;
     }
@@ -790,7 +594,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
         /* the stack kept the hello without answering (e.g. an unexpected message_seq or a
          * cookie it did not issue): no state for an unverified peer */
         sk->stats.drop_malformed++;
-        ss_release(sk, s);
+        sock_secure__release(sk, s);
         return events;
     }
     ss_hold(sk, s);
@@ -830,8 +634,8 @@ static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
 /* A stream transport reports that the connection to @p from ended (it has released it). */
 static int ss_connection_ended(sock_secure_t *sk, const sock_ep_t *from, int err)
 {
-    sock_secure_session_t *s = ss_find(sk, from);
-    return s != NULL ? ss_fail(sk, s, err) : 0;
+    sock_secure_session_t *s = sock_secure__find(sk, from);
+    return s != NULL ? sock_secure__fail(sk, s, err) : 0;
 }
 
 /* Streams: handshakes and output wait on writability, not only on input: retry them. */
@@ -845,7 +649,7 @@ static int ss_run_streams(sock_secure_t *sk)
         } else if (s->state == SOCK_SECURE_ST_OPEN) {
             int rc = sk->drv->flush(s->drv);
             if (rc < 0 && rc != -EAGAIN) {
-                events += ss_fail(sk, s, rc);
+                events += sock_secure__fail(sk, s, rc);
             }
         }
     }
@@ -879,7 +683,7 @@ static int ss_retransmit(sock_secure_t *sk, sock_secure_session_t *s)
 {
     s->flags &= (uint16_t)~SF_TIMER;
     if (s->flight_retx >= sk->cfg.hs_max_retransmit) {
-        return ss_fail(sk, s, -ETIMEDOUT);
+        return sock_secure__fail(sk, s, -ETIMEDOUT);
     }
     s->flight_retx++;
     s->retransmits++;
@@ -903,14 +707,14 @@ static int ss_run_timers(sock_secure_t *sk)
         if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
             sk->cfg.handshake_deadline_ms > 0 &&
             now - s->started_ms >= sk->cfg.handshake_deadline_ms) {
-            events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
+            events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
         } else if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
                    sk->cfg.handshake_stall_ms > 0 &&
                    now - ss_progress(s) >= sk->cfg.handshake_stall_ms) {
-            events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_stall);
+            events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_stall);
         } else if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
                    now - s->active_ms >= sk->cfg.idle_timeout_ms) {
-            events += ss_expire(sk, s, -ETIMEDOUT, &sk->stats.expired_idle);
+            events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_idle);
         } else if ((s->flags & SF_TIMER) && now >= s->deadline_ms) {
             events += ss_retransmit(sk, s);
         }
@@ -1200,7 +1004,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     };
     rc = drv->ctx_init(sk->drv_ctx, &tc);
     if (rc < 0) {
-        ss_zero(sk, sizeof(*sk));
+        sock_secure__zero(sk, sizeof(*sk));
         return rc;
     }
     sk->verify = (uint8_t)verify;
@@ -1331,10 +1135,10 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const cha
         sk->cfg.role != SOCK_SECURE_CLIENT || remote->family == SOCK_AF_UNSPEC) {
         return -EINVAL;
     }
-    if (ss_find(sk, remote) != NULL) {
+    if (sock_secure__find(sk, remote) != NULL) {
         return -EALREADY;
     }
-    sock_secure_session_t *s = ss_alloc(sk);
+    sock_secure_session_t *s = sock_secure__alloc(sk);
     if (s == NULL) {
         return -ENOMEM;
     }
@@ -1346,7 +1150,7 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const cha
             return rc;
         }
     }
-    rc = ss_start(sk, s, remote, server_name ? server_name : sk->cfg.server_name);
+    rc = sock_secure__start(sk, s, remote, server_name ? server_name : sk->cfg.server_name);
     if (rc < 0) {
         if (ss_stream(sk)) {
             sk->cfg.transport->ops->disconnect(sk->cfg.transport, remote);
@@ -1357,7 +1161,7 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const cha
     *session = s;
     rc = sk->drv->handshake(s->drv);
     if (rc != -EAGAIN && rc < 0) {
-        ss_end(sk, s, rc);
+        sock_secure__end(sk, s, rc);
         return rc;
     }
     if (timeout_ms == 0) {
@@ -1365,7 +1169,7 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const cha
     }
     while (s->state == SOCK_SECURE_ST_HANDSHAKE) {
         if (deadline == 0 || ss_now(sk) >= deadline) {
-            ss_release(sk, s);
+            sock_secure__release(sk, s);
             *session = NULL;
             return -ETIMEDOUT;
         }
@@ -1443,7 +1247,7 @@ int sock_secure_send(sock_secure_session_t *s, const void *data, size_t len)
     if (rc >= 0) {
         s->records_out++;
     } else if (sock_secure_error_is_fatal(rc)) {
-        (void)ss_fail(sk, s, rc);
+        (void)sock_secure__fail(sk, s, rc);
     }
     return rc;
 }
@@ -1480,7 +1284,7 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
         }
         ss_set_unread(sk, s, false);
         if (rc < 0) {
-            (void)ss_fail(sk, s, rc);
+            (void)sock_secure__fail(sk, s, rc);
             return rc;
         }
         s->records_in++;
@@ -1555,114 +1359,4 @@ int sock_secure_pending(const sock_secure_session_t *s)
     sock_secure_session_t *m = (sock_secure_session_t *)s; /* read(NULL, 0) only peeks */
     int rc = s->owner->drv->read(m->drv, NULL, 0);
     return rc > 0 ? rc : 0;
-}
-
-int sock_secure_renew(sock_secure_session_t *s)
-{
-    if (s == NULL) {
-        return -EINVAL;
-    }
-    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
-        return -ENOTCONN;
-    }
-    const tlsman_driver_t *drv = s->owner->drv;
-    if (drv->renew == NULL || !(drv->caps & TLSMAN_CAP_RENEGOTIATION)) {
-        return -ENOTSUP;
-    }
-    return drv->renew(s->drv);
-}
-
-int sock_secure_session_close(sock_secure_session_t *s)
-{
-    if (s == NULL || s->owner == NULL || s->state == SOCK_SECURE_ST_FREE) {
-        return -EINVAL;
-    }
-    sock_secure_t *sk = s->owner;
-    if (s->state == SOCK_SECURE_ST_OPEN && ss_stream(sk)) {
-        /* what send() accepted goes out before close_notify, and both before the connection */
-        s->flags |= SF_CLOSING; /* nothing new is taken from now on */
-        if (!(s->flags & SF_NOTIFIED)) {
-            if (sk->drv->flush(s->drv) == -EAGAIN) {
-                return -EAGAIN;
-            }
-            (void)sk->drv->close_notify(s->drv);
-            s->flags |= SF_NOTIFIED;
-        }
-        if (sk->drv->flush(s->drv) == -EAGAIN) {
-            return -EAGAIN;
-        }
-    } else if (s->state == SOCK_SECURE_ST_OPEN) {
-        (void)sk->drv->close_notify(s->drv);
-    }
-    ss_release(sk, s);
-    return 0;
-}
-
-void sock_secure_close(sock_secure_t *sk)
-{
-    if (sk == NULL || !sk->open) {
-        return;
-    }
-    for (size_t i = 0; i < sk->cfg.session_count; i++) {
-        sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->state != SOCK_SECURE_ST_FREE && sock_secure_session_close(s) == -EAGAIN) {
-            ss_release(sk, s); /* the socket goes now: output the transport refused is lost */
-        }
-    }
-    sk->drv->ctx_free(sk->drv_ctx);
-    ss_zero(sk, sizeof(*sk));
-}
-
-int sock_secure_session_info(const sock_secure_session_t *s, sock_secure_session_info_t *info)
-{
-    if (s == NULL || info == NULL || !ss_session_valid(s)) {
-        return -EINVAL;
-    }
-    tlsman_info_t ti = s->closed_info;
-    if (s->state != SOCK_SECURE_ST_CLOSED) {
-        s->owner->drv->info((void *)s->drv, &ti);
-    }
-    memset(info, 0, sizeof(*info));
-    info->state = (sock_secure_state_t)s->state;
-    info->remote = s->remote;
-    info->suite = ti.suite;
-    info->suite_name = sock_secure_suite_name(ti.suite);
-    if (info->suite_name == NULL) {
-        info->suite_name = "";
-    }
-    info->version = ti.version ? ti.version : "";
-    info->alert = ti.alert;
-    info->alert_origin = ti.alert_origin;
-    info->verify = ti.verify;
-    info->last_error = s->last_error;
-    info->handshake_ms = s->state == SOCK_SECURE_ST_HANDSHAKE ? 0 : s->handshake_ms;
-    info->retransmits = s->retransmits;
-    info->bytes_in = s->bytes_in;
-    info->bytes_out = s->bytes_out;
-    info->datagrams_in = s->dgrams_in;
-    info->datagrams_out = s->dgrams_out;
-    info->records_in = s->records_in;
-    info->records_out = s->records_out;
-    return 0;
-}
-
-int sock_secure_stats(const sock_secure_t *sk, sock_secure_stats_t *stats)
-{
-    if (sk == NULL || stats == NULL) {
-        return -EINVAL;
-    }
-    *stats = sk->stats;
-    return 0;
-}
-
-int sock_secure_max_payload(const sock_secure_session_t *s)
-{
-    if (s == NULL) {
-        return -EINVAL;
-    }
-    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
-        return -ENOTCONN;
-    }
-    size_t n = s->owner->drv->max_payload((void *)s->drv);
-    return n > INT32_MAX ? INT32_MAX : (int)n;
 }
