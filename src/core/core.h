@@ -122,6 +122,12 @@ static inline int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secu
     return 1;
 }
 
+/* ---- the memory BIO (io.c) ---------------------------------------------------------------- */
+
+/** The callbacks every session's driver state is given (tlsman_config_t.io); their context is
+ *  the sock_secure_session_t. */
+extern const tlsman_io_t sock_secure__io;
+
 /* ---- the slot table and its events (session.c) ---------------------------------------------- */
 
 /** Zero @p n bytes at @p p in a way the compiler cannot drop as a dead store (keys). */
