@@ -167,6 +167,44 @@ int sock_secure__expire(sock_secure_t *sk, sock_secure_session_t *s, int err, ui
  *  ended). @return the events raised. */
 int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s);
 
+/* ---- RFC 6347 timers and deadlines (timers.c) ---------------------------------------------- */
+
+/* The earliest moment session @p s has timer work: retransmission, handshake deadline, idle.
+ * Inline: the engine's scan evaluates it for every session on every process() call, and only a
+ * session whose time has come costs a call (sock_secure__timer_due). */
+static inline uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s)
+{
+    uint64_t due = UINT64_MAX;
+    if (s->flags & SF_TIMER) {
+        due = s->deadline_ms;
+    }
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk)) {
+        if (sk->cfg.handshake_deadline_ms > 0 &&
+            s->started_ms + sk->cfg.handshake_deadline_ms < due) {
+            due = s->started_ms + sk->cfg.handshake_deadline_ms;
+        }
+        if (sk->cfg.handshake_stall_ms > 0 && ss_progress(s) + sk->cfg.handshake_stall_ms < due) {
+            due = ss_progress(s) + sk->cfg.handshake_stall_ms;
+        }
+    }
+    if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
+        s->active_ms + sk->cfg.idle_timeout_ms < due) {
+        due = s->active_ms + sk->cfg.idle_timeout_ms;
+    }
+    return due;
+}
+
+/** Act on session @p s, whose timer work is due at @p now (ss_due() <= now): a server's
+ *  handshake past its deadline or stalled ends, an idle session is closed, a flight is
+ *  retransmitted (RFC 6347 §4.2.4: the timeout doubles). @return the events raised. */
+int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t now);
+
+/* ---- the engine (engine.c) ------------------------------------------------------------------ */
+
+/** Advance one session with whatever input it has (a datagram in s->rx, or buffered records).
+ *  @return the events raised. */
+int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s);
+
 /* ---- optional modules: compiled to nothing when their switch is 0, stubs here instead ------- */
 
 /* early.c: application data that overtook the Finished, kept for after the handshake */

@@ -101,7 +101,7 @@ static bool ss_refused_unproven(sock_secure_t *sk, sock_secure_session_t *s)
 }
 
 /* Advance one session with whatever input it has (a datagram in s->rx, or buffered records). */
-static int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
+int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
 {
     if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
         bool fed = s->rx != NULL;
@@ -488,7 +488,7 @@ static int ss_new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
         s->flags |= SF_UNVERIFIED; /* for this first step only */
     }
     ss_feed(s, sk->rx, len);
-    events += ss_step(sk, s);
+    events += sock_secure__step(sk, s);
     s->flags &= (uint16_t)~SF_UNVERIFIED;
     if (in_stack && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {
         /* the stack kept the hello without answering (e.g. an unexpected message_seq or a
@@ -526,7 +526,8 @@ static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
         return 0; /* application data ahead of the Finished: kept for after the handshake */
     }
     ss_feed(s, sk->rx, len);
-    int events = (s->flags & SF_UNREAD) ? 0 : ss_step(sk, s); /* else kept until it is read */
+    /* with an unread record, kept until it is read */
+    int events = (s->flags & SF_UNREAD) ? 0 : sock_secure__step(sk, s);
     ss_hold(sk, s);
     return events;
 }
@@ -545,78 +546,12 @@ static int ss_run_streams(sock_secure_t *sk)
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
         if (s->state == SOCK_SECURE_ST_HANDSHAKE && s != sk->held) {
-            events += ss_step(sk, s);
+            events += sock_secure__step(sk, s);
         } else if (s->state == SOCK_SECURE_ST_OPEN) {
             int rc = sk->drv->flush(s->drv);
             if (rc < 0 && rc != -EAGAIN) {
                 events += sock_secure__fail(sk, s, rc);
             }
-        }
-    }
-    return events;
-}
-
-/* The earliest moment session @p s has timer work: retransmission, handshake deadline, idle. */
-static uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s)
-{
-    uint64_t due = UINT64_MAX;
-    if (s->flags & SF_TIMER) {
-        due = s->deadline_ms;
-    }
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk)) {
-        if (sk->cfg.handshake_deadline_ms > 0 &&
-            s->started_ms + sk->cfg.handshake_deadline_ms < due) {
-            due = s->started_ms + sk->cfg.handshake_deadline_ms;
-        }
-        if (sk->cfg.handshake_stall_ms > 0 && ss_progress(s) + sk->cfg.handshake_stall_ms < due) {
-            due = ss_progress(s) + sk->cfg.handshake_stall_ms;
-        }
-    }
-    if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
-        s->active_ms + sk->cfg.idle_timeout_ms < due) {
-        due = s->active_ms + sk->cfg.idle_timeout_ms;
-    }
-    return due;
-}
-
-static int ss_retransmit(sock_secure_t *sk, sock_secure_session_t *s)
-{
-    s->flags &= (uint16_t)~SF_TIMER;
-    if (s->flight_retx >= sk->cfg.hs_max_retransmit) {
-        return sock_secure__fail(sk, s, -ETIMEDOUT);
-    }
-    s->flight_retx++;
-    s->retransmits++;
-    sk->stats.retransmits++;
-    s->rto_ms = s->rto_ms > sk->cfg.hs_timeout_max_ms / 2 ? sk->cfg.hs_timeout_max_ms
-                                                          : s->rto_ms * 2;
-    sk->drv->timer_expired(s->drv);
-    return ss_step(sk, s);
-}
-
-static int ss_run_timers(sock_secure_t *sk)
-{
-    int events = 0;
-    uint64_t now = ss_now(sk);
-    for (size_t i = 0; i < sk->cfg.session_count; i++) {
-        sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED ||
-            ss_due(sk, s) > now) {
-            continue;
-        }
-        if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
-            sk->cfg.handshake_deadline_ms > 0 &&
-            now - s->started_ms >= sk->cfg.handshake_deadline_ms) {
-            events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
-        } else if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
-                   sk->cfg.handshake_stall_ms > 0 &&
-                   now - ss_progress(s) >= sk->cfg.handshake_stall_ms) {
-            events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_stall);
-        } else if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
-                   now - s->active_ms >= sk->cfg.idle_timeout_ms) {
-            events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_idle);
-        } else if ((s->flags & SF_TIMER) && now >= s->deadline_ms) {
-            events += ss_retransmit(sk, s);
         }
     }
     return events;
@@ -912,6 +847,22 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     return 0;
 }
 
+/* The timers' scan: every active session whose time has come (timers.c acts on it). */
+static int ss_run_timers(sock_secure_t *sk)
+{
+    int events = 0;
+    uint64_t now = ss_now(sk);
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED ||
+            ss_due(sk, s) > now) {
+            continue;
+        }
+        events += sock_secure__timer_due(sk, s, now);
+    }
+    return events;
+}
+
 int sock_secure_process(sock_secure_t *sk)
 {
     if (sk == NULL || !sk->open) {
@@ -925,7 +876,7 @@ int sock_secure_process(sock_secure_t *sk)
     int rc = 0;
     if (sk->held != NULL && !(sk->held->flags & SF_UNREAD)) { /* input read earlier first */
         sock_secure_session_t *h = sk->held;
-        events += ss_step(sk, h);
+        events += sock_secure__step(sk, h);
         ss_hold(sk, h);
     }
     if (ss_stream(sk)) {
@@ -969,40 +920,6 @@ int sock_secure_process(sock_secure_t *sk)
     }
     sk->in_process = false;
     return rc < 0 ? rc : events;
-}
-
-uint32_t sock_secure_next_timeout(const sock_secure_t *sk)
-{
-    if (sk == NULL || !sk->open) {
-        return SOCK_SECURE_NO_TIMEOUT;
-    }
-    if (sk->held != NULL && !(sk->held->flags & SF_UNREAD)) {
-        return 0; /* input read earlier waits to be processed */
-    }
-    const sock_secure_session_t *e = ss_early_session(sk);
-    if (e != NULL && e->state == SOCK_SECURE_ST_OPEN) {
-        return 0; /* a record kept from before the handshake's end waits to be processed */
-    }
-    uint64_t now = ss_now(sk);
-    uint64_t next = UINT64_MAX;
-    for (size_t i = 0; i < sk->cfg.session_count; i++) {
-        const sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->flags & (SF_PENDING | SF_UNREAD)) {
-            return 0; /* buffered records to process, or a record for the application to read */
-        }
-        if (s->state == SOCK_SECURE_ST_HANDSHAKE || s->state == SOCK_SECURE_ST_OPEN) {
-            uint64_t due = ss_due(sk, s);
-            next = due < next ? due : next;
-        }
-    }
-    if (next == UINT64_MAX) {
-        return SOCK_SECURE_NO_TIMEOUT;
-    }
-    if (next <= now) {
-        return 0;
-    }
-    uint64_t d = next - now;
-    return d >= SOCK_SECURE_NO_TIMEOUT ? SOCK_SECURE_NO_TIMEOUT - 1 : (uint32_t)d;
 }
 
 /* Sleep in the transport until @p deadline or the next timer, whichever is first. */
