@@ -228,16 +228,7 @@ int sock_secure_session_close(sock_secure_session_t *s)
     }
     sock_secure_t *sk = s->owner;
     if (s->state == SOCK_SECURE_ST_OPEN && ss_stream(sk)) {
-        /* what send() accepted goes out before close_notify, and both before the connection */
-        s->flags |= SF_CLOSING; /* nothing new is taken from now on */
-        if (!(s->flags & SF_NOTIFIED)) {
-            if (sk->drv->flush(s->drv) == -EAGAIN) {
-                return -EAGAIN;
-            }
-            (void)sk->drv->close_notify(s->drv);
-            s->flags |= SF_NOTIFIED;
-        }
-        if (sk->drv->flush(s->drv) == -EAGAIN) {
+        if (sock_secure__stream_close(sk, s) == -EAGAIN) {
             return -EAGAIN;
         }
     } else if (s->state == SOCK_SECURE_ST_OPEN) {

@@ -523,31 +523,6 @@ static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
     return events;
 }
 
-/* A stream transport reports that the connection to @p from ended (it has released it). */
-static int ss_connection_ended(sock_secure_t *sk, const sock_ep_t *from, int err)
-{
-    sock_secure_session_t *s = sock_secure__find(sk, from);
-    return s != NULL ? sock_secure__fail(sk, s, err) : 0;
-}
-
-/* Streams: handshakes and output wait on writability, not only on input: retry them. */
-static int ss_run_streams(sock_secure_t *sk)
-{
-    int events = 0;
-    for (size_t i = 0; i < sk->cfg.session_count; i++) {
-        sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->state == SOCK_SECURE_ST_HANDSHAKE && s != sk->held) {
-            events += sock_secure__step(sk, s);
-        } else if (s->state == SOCK_SECURE_ST_OPEN) {
-            int rc = sk->drv->flush(s->drv);
-            if (rc < 0 && rc != -EAGAIN) {
-                events += sock_secure__fail(sk, s, rc);
-            }
-        }
-    }
-    return events;
-}
-
 /* The timers' scan: every active session whose time has come (timers.c acts on it). */
 static int ss_run_timers(sock_secure_t *sk)
 {
@@ -583,7 +558,7 @@ int sock_secure_process(sock_secure_t *sk)
         ss_hold(sk, h);
     }
     if (ss_stream(sk)) {
-        events += ss_run_streams(sk);
+        events += sock_secure__run_streams(sk);
     }
     /* records still buffered in the stack come before new datagrams */
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
@@ -611,7 +586,7 @@ int sock_secure_process(sock_secure_t *sk)
             continue;
         }
         if (len < 0 && ss_stream(sk) && from.family != SOCK_AF_UNSPEC) {
-            events += ss_connection_ended(sk, &from, len);
+            events += sock_secure__connection_ended(sk, &from, len);
             continue;
         }
         if (len < 0) {
