@@ -205,6 +205,39 @@ int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t
  *  @return the events raised. */
 int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s);
 
+/* A stream connection we will not serve is closed (its bytes cannot just be dropped). */
+static inline void ss_refuse(sock_secure_t *sk, const sock_ep_t *from)
+{
+    if (ss_stream(sk)) {
+        sk->cfg.transport->ops->disconnect(sk->cfg.transport, from);
+    }
+}
+
+/* After a step: stream bytes the stack did not take yet stay in sk->rx, and no more is read from
+ * the transport until they are; a datagram is never kept. */
+static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    if (s->rx != NULL && s->state != SOCK_SECURE_ST_FREE &&
+        (ss_stream(sk) || (s->flags & SF_UNREAD))) {
+        sk->held = s; /* a datagram is kept only for a session whose record is still unread */
+        return;
+    }
+    s->rx = NULL;
+    if (sk->held == s) {
+        sk->held = NULL;
+    }
+}
+
+/* Session @p s's input: @p len bytes at @p d (0: a new stream connection, nothing to read). */
+static inline void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
+{
+    s->rx = len ? d : NULL; /* 0 bytes: a new stream connection, nothing to read yet */
+    s->rx_len = len;
+    s->bytes_in += len;
+    s->dgrams_in++;
+    s->active_ms = ss_now(s->owner);
+}
+
 /* ---- optional modules: compiled to nothing when their switch is 0, stubs here instead ------- */
 
 /* early.c: application data that overtook the Finished, kept for after the handshake */
@@ -288,6 +321,53 @@ static inline int sock_secure__stream_close(sock_secure_t *sk, sock_secure_sessi
     (void)sk;
     (void)s;
     return 0;
+}
+#endif
+
+/* server.c: new peers, cookies and admission (sock_secure_create refuses a server without it) */
+#if CONFIG_SOCK_SECURE_SERVER
+/* DTLS record header (13 bytes) + handshake header (12): content type 22, version 0xFEzz,
+ * epoch 0, msg_type 1. Only such a datagram may make a server create a session. Inline: the
+ * server's demultiplexer asks it of every datagram. */
+static inline bool ss_is_client_hello(const uint8_t *d, size_t len)
+{
+    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR &&
+           sock_secure__dtls_is_epoch0_handshake(d, len) && d[SS_DTLS_RECORD_HDR] == 1;
+}
+
+/** Server: a ClientHello (in sk->rx, @p len bytes) from a peer with no session, or from one
+ *  that restarted (@p old: its established session); on streams, a new connection (@p len 0).
+ *  Nothing is kept before the peer proved its address. @return the events raised. */
+int sock_secure__new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
+                          sock_secure_session_t *old);
+
+/** A server session's first hello (SF_UNVERIFIED), refused by a stack that checks cookies
+ *  itself: true if the peer had not proved its address (no cookie, or a hello the stack could
+ *  not decode), so the refusal is no one's (no slot, no event). */
+bool sock_secure__refused_unproven(sock_secure_t *sk, sock_secure_session_t *s);
+#else
+static inline bool ss_is_client_hello(const uint8_t *d, size_t len)
+{
+    (void)d;
+    (void)len;
+    return false;
+}
+
+static inline int sock_secure__new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
+                                        sock_secure_session_t *old)
+{
+    (void)sk;
+    (void)from;
+    (void)len;
+    (void)old;
+    return 0;
+}
+
+static inline bool sock_secure__refused_unproven(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+    return false;
 }
 #endif
 

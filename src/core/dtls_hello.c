@@ -1,8 +1,11 @@
-/* DTLS ClientHello parsing and HelloVerifyRequest writing: see core.h. */
+/* DTLS ClientHello parsing and HelloVerifyRequest writing: see core.h. Servers only: compiled
+ * to nothing with CONFIG_SOCK_SECURE_SERVER 0. */
 #include "core.h"
 
 #include <errno.h>
 #include <string.h>
+
+#if CONFIG_SOCK_SECURE_SERVER
 
 #define SS_CT_HANDSHAKE     22u
 #define SS_HT_CLIENT_HELLO  1u
@@ -109,3 +112,5 @@ size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const u
     memmove(&p[3], cookie, cookie_len); /* the cookie may already be in place */
     return total;
 }
+
+#endif
