@@ -1,7 +1,11 @@
 /*
- * The secure_sock core: session table, demultiplexing, RFC 6347 timers, events and the blocking
- * wrappers. It talks to the (D)TLS stack only through tlsman_driver_t and to the network only
- * through sock_ops_t; it allocates nothing.
+ * The engine: sock_secure_process() reads what the transport has, demultiplexes each datagram by
+ * its source endpoint to its session and steps that session's stack (a new peer goes to
+ * server.c), after the timers and before anything new what was kept; the blocking calls
+ * (connect, accept, recv) are loops of process() and the transport's wait; send, and recv's
+ * hand-off of unread records to the application in turn. It talks to the (D)TLS stack only
+ * through tlsman_driver_t and to the network only through sock_ops_t; it allocates nothing.
+ * The other core modules are listed in docs/DESIGN.md, "Core modules".
  */
 #include <string.h>
 
@@ -22,9 +26,8 @@ static uint64_t ss_deadline(const sock_secure_t *sk, uint32_t timeout_ms)
     return timeout_ms == SOCK_SECURE_NO_TIMEOUT ? UINT64_MAX : ss_now(sk) + timeout_ms;
 }
 
-/* ---- session life cycle ------------------------------------------------------------------- */
+/* ---- input: stepping sessions, demultiplexing ----------------------------------------------- */
 
-/* Established: let the stack process input; announce a decrypted record if one is ready. */
 /* Streams: stop reading a connection while its record waits for the application (the others
  * go on), and resume when it has been read. */
 static void ss_set_unread(sock_secure_t *sk, sock_secure_session_t *s, bool unread)
@@ -39,6 +42,7 @@ static void ss_set_unread(sock_secure_t *sk, sock_secure_session_t *s, bool unre
     }
 }
 
+/* Established: let the stack process input; announce a decrypted record if one is ready. */
 static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
 {
     if (s->flags & SF_UNREAD) {
