@@ -28,7 +28,7 @@ int sock_secure__creds_commit(sock_secure_creds_t *st, int index);
 
 /* ---- DTLS ClientHello parsing and HelloVerifyRequest writing (dtls_hello.c) ------------------
  * Stack-independent (RFC 6347 §4.2.1), so a server can answer cookie-less hellos without
- * creating any per-peer state. */
+ * creating any per-peer state. Servers only: defined with CONFIG_SOCK_SECURE_SERVER. */
 
 /** DTLS record header and handshake header sizes. */
 #define SS_DTLS_RECORD_HDR 13u
@@ -199,7 +199,7 @@ static inline uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session
  *  retransmitted (RFC 6347 §4.2.4: the timeout doubles). @return the events raised. */
 int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t now);
 
-/* ---- the engine (engine.c) ------------------------------------------------------------------ */
+/* ---- the engine (engine.c), and the input helpers it shares with server.c ------------------- */
 
 /** Advance one session with whatever input it has (a datagram in s->rx, or buffered records).
  *  @return the events raised. */
@@ -228,7 +228,7 @@ static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
     }
 }
 
-/* Session @p s's input: @p len bytes at @p d (0: a new stream connection, nothing to read). */
+/* Hand session @p s its input, @p len bytes at @p d. */
 static inline void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
 {
     s->rx = len ? d : NULL; /* 0 bytes: a new stream connection, nothing to read yet */

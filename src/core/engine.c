@@ -1,14 +1,13 @@
 /*
- * The engine: sock_secure_process() reads what the transport has, demultiplexes each datagram by
- * its source endpoint to its session and steps that session's stack (a new peer goes to
- * server.c), after the timers and before anything new what was kept; the blocking calls
- * (connect, accept, recv) are loops of process() and the transport's wait; send, and recv's
- * hand-off of unread records to the application in turn. It talks to the (D)TLS stack only
- * through tlsman_driver_t and to the network only through sock_ops_t; it allocates nothing.
- * The other core modules are listed in docs/DESIGN.md, "Core modules".
+ * The engine. sock_secure_process() runs the timers, feeds what was kept from before (stream
+ * bytes held back, records buffered in a stack, the early datagram), then reads what the
+ * transport has, demultiplexes each datagram by its source endpoint to its session and steps that
+ * session's stack (a new peer goes to server.c). The blocking calls (connect, accept, recv) are
+ * loops of process() and the transport's wait; recv hands unread records to the application in
+ * turn; send. It talks to the (D)TLS stack only through tlsman_driver_t and to the network only
+ * through sock_ops_t; it allocates nothing. The core's other modules: docs/DESIGN.md, "Core
+ * modules".
  */
-#include <string.h>
-
 #include "secure_sock/sock_secure.h"
 
 #include "core.h"
