@@ -39,6 +39,28 @@ fi
 tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 refused tls "127.0.0.1:$tport" --tls
 
+# 1b. the server goes away during a session: the next record meets a closed port
+port=$(free_port 4)
+"$SSOCK" server --listen "127.0.0.1:$port" --psk "$ID:$KEY" --echo -v >"$WORK/gone.sout" 2>"$WORK/gone.serr" </dev/null &
+GSPID=$!
+PIDS+=($GSPID)
+wait_for "$WORK/gone.serr" "listening on" 5 || fail "server gone: it did not start"
+mkfifo "$WORK/gone.in"
+"$SSOCK" client "127.0.0.1:$port" --psk "$ID:$KEY" --timeout 5000 <"$WORK/gone.in" >"$WORK/gone.out" 2>"$WORK/gone.err" &
+GCPID=$!
+PIDS+=($GCPID)
+exec 8>"$WORK/gone.in"
+echo "while it is there" >&8
+wait_for "$WORK/gone.out" "while it is there" 10 || fail "server gone: no echo first: $(cat "$WORK/gone.err")"
+{ kill -KILL "$GSPID" && wait "$GSPID"; } 2>/dev/null
+echo "after it is gone" >&8
+wait "$GCPID"; rc=$?
+exec 8>&-
+[ "$rc" -eq 3 ] || fail "server gone: client exit $rc, expected 3: $(cat "$WORK/gone.err")"
+grep -qF "ssock: session with 127.0.0.1:$port failed: connection refused" "$WORK/gone.err" ||
+    fail "server gone: $(cat "$WORK/gone.err")"
+pass "server gone mid-session: $(cat "$WORK/gone.err") (exit 3)"
+
 # 2. -v: every retransmission and the next timeout (a UDP socket that reads and never answers)
 python3 - "$WORK/silent.port" <<'EOF' &
 import socket, sys, time

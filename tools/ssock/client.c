@@ -323,10 +323,11 @@ static void cli_peer_error(const sock_ep_t *peer, int err, void *arg)
     }
 }
 
-/* DTLS: act on what the network said about the server. @return 0 to go on, else the exit
- * status (printed): nothing listens on its port. Other errors (host or network unreachable)
- * may pass: with -v they are noted, and the handshake goes on retransmitting. */
-static int cli_net_error(cli_events_t *ev, const char *phase)
+/* DTLS: act on what the network said about the server (@p established: in the session, else
+ * in the handshake). @return 0 to go on, else the exit status (printed): nothing listens on its
+ * port. Other errors (host or network unreachable) may pass: with -v they are noted, and the
+ * handshake goes on retransmitting. */
+static int cli_net_error(cli_events_t *ev, bool established)
 {
     int err = ev->net_err;
 
@@ -334,9 +335,14 @@ static int cli_net_error(cli_events_t *ev, const char *phase)
     if (err == 0) {
         return 0;
     }
+    if (err == -ECONNREFUSED && established) {
+        ssock_error("session with %s failed: connection refused (the server is gone: nothing "
+                    "listens on its UDP port now)", ev->o->target);
+        return ssock_exit_status(err);
+    }
     if (err == -ECONNREFUSED) {
-        ssock_error("%s %s: connection refused (no server listens on that UDP port)", phase,
-                    ev->o->target);
+        ssock_error("cannot connect to %s: connection refused (no server listens on that UDP "
+                    "port)", ev->o->target);
         return ssock_exit_status(err);
     }
     if (ev->o->verbose) {
@@ -457,7 +463,7 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
             ssock_error("cannot reach %s: %s", o->target, ssock_strerror(rc, o->tls));
             return ssock_exit_status(rc);
         }
-        if ((rc = cli_net_error(ev, "cannot connect to")) != 0) {
+        if ((rc = cli_net_error(ev, false)) != 0) {
             if (*s != NULL && sock_secure_session_info(*s, &info) == 0) {
                 sock_secure_session_close(*s);
             }
@@ -508,7 +514,7 @@ static int cli_pump(cli_t *c)
                     sock_secure_strerror(rc));
         return ssock_exit_status(rc);
     }
-    if ((rc = cli_net_error(c->ev, "session with")) != 0) {
+    if ((rc = cli_net_error(c->ev, true)) != 0) {
         return rc; /* the server is gone */
     }
     /* TLS: a bounded number of reads, so that sending gets its turn while replies pour in */
