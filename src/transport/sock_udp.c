@@ -22,7 +22,8 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 #if defined(__linux__) && !defined(_DEFAULT_SOURCE)
-#define _DEFAULT_SOURCE /* IP_RECVERR, IPV6_RECVERR */
+/* glibc shows IP_RECVERR and IPV6_RECVERR only with it (a feature-test macro, like the above) */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
 #endif
 
 #include <errno.h>
