@@ -1,25 +1,18 @@
 /* The credential store: copies in a fixed arena, zeroed on removal. See creds.h. */
 #include <string.h>
 
-#include "creds_internal.h"
+#include "../common/zero.h"
+#include "core.h"
 #include "secure_sock/sock_secure.h"
 
 #define SS_PEM_BEGIN "-----BEGIN"
-
-/* memset through a volatile pointer: the compiler cannot drop it as a dead store (keys). */
-static void *(*const volatile ss_memset)(void *, int, size_t) = memset;
-
-static void ss_wipe(void *p, size_t n)
-{
-    (void)ss_memset(p, 0, n);
-}
 
 int sock_secure_creds_init(sock_secure_creds_t *store)
 {
     if (store == NULL) {
         return -EINVAL;
     }
-    ss_wipe(store, sizeof(*store));
+    tlsman_zero(store, sizeof(*store));
     return 0;
 }
 
@@ -39,7 +32,7 @@ static void ss_drop(sock_secure_creds_t *st, size_t i)
     size_t n = ss_count(st);
     memmove(&st->arena[e.off], &st->arena[e.off + e.len], st->used - e.off - e.len);
     st->used -= e.len;
-    ss_wipe(&st->arena[st->used], e.len); /* the tail the move left behind */
+    tlsman_zero(&st->arena[st->used], e.len); /* the tail the move left behind */
     for (size_t k = i; k + 1 < n; k++) {
         st->entry[k] = st->entry[k + 1];
         if (st->entry[k].off > e.off) {
@@ -49,8 +42,8 @@ static void ss_drop(sock_secure_creds_t *st, size_t i)
     memset(&st->entry[n - 1], 0, sizeof(st->entry[0]));
 }
 
-int ss_creds_reserve(sock_secure_creds_t *st, uint32_t tag, sock_secure_cred_type_t type,
-                     size_t len, uint8_t **dst)
+int sock_secure__creds_reserve(sock_secure_creds_t *st, uint32_t tag,
+                               sock_secure_cred_type_t type, size_t len, uint8_t **dst)
 {
     if (st == NULL || dst == NULL || len == 0 || type < SOCK_SECURE_CRED_PSK ||
         type > SOCK_SECURE_CRED_PEER_KEY) {
@@ -86,7 +79,7 @@ static bool ss_is_pem(const uint8_t *d, size_t len)
     return false;
 }
 
-int ss_creds_commit(sock_secure_creds_t *st, int index)
+int sock_secure__creds_commit(sock_secure_creds_t *st, int index)
 {
     sock_secure_cred_entry_t *e = &st->entry[index];
     uint8_t *d = &st->arena[e->off];
@@ -118,12 +111,12 @@ int sock_secure_creds_add(sock_secure_creds_t *store, uint32_t tag, sock_secure_
     if (data == NULL || type == SOCK_SECURE_CRED_PSK) {
         return -EINVAL;
     }
-    int i = ss_creds_reserve(store, tag, type, len, &dst);
+    int i = sock_secure__creds_reserve(store, tag, type, len, &dst);
     if (i < 0) {
         return i;
     }
     memcpy(dst, data, len);
-    return ss_creds_commit(store, i);
+    return sock_secure__creds_commit(store, i);
 }
 
 int sock_secure_creds_add_psk(sock_secure_creds_t *store, uint32_t tag, const void *identity,
@@ -145,7 +138,7 @@ int sock_secure_creds_add_psk(sock_secure_creds_t *store, uint32_t tag, const vo
         }
     }
     uint8_t *dst;
-    i = ss_creds_reserve(store, tag, SOCK_SECURE_CRED_PSK, identity_len + key_len, &dst);
+    i = sock_secure__creds_reserve(store, tag, SOCK_SECURE_CRED_PSK, identity_len + key_len, &dst);
     if (i < 0) {
         return i;
     }
