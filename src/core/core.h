@@ -132,18 +132,18 @@ extern const tlsman_io_t sock_secure__io;
 void sock_secure__zero(void *p, size_t n);
 
 /** The active (HANDSHAKE or OPEN) session of @p remote, or NULL. */
-sock_secure_session_t *sock_secure__find(sock_secure_t *sk, const sock_ep_t *remote);
+sock_secure_session_t *sock_secure__find(sock_secure_t *sk, const sock_secure_ep_t *remote);
 
 /** A free slot, else (servers) the slot of a session that ended and that no caller holds, or
  *  NULL. */
 sock_secure_session_t *sock_secure__alloc(sock_secure_t *sk);
 
 /** The peer id the driver's cookies are bound to: family, address, port, scope. */
-void sock_secure__peer_id(const sock_ep_t *remote, uint8_t id[SS_PEER_ID_LEN]);
+void sock_secure__peer_id(const sock_secure_ep_t *remote, uint8_t id[SS_PEER_ID_LEN]);
 
 /** Start a handshake in slot @p s with @p remote (a client: whom the server must be, see
  *  sock_secure_config_t.server_name). @return 0, or the driver's error (the slot is left FREE). */
-int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote,
+int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
                        const char *server_name);
 
 /** The session ended with @p err (failure or peer close): its stack state is freed, the slot
@@ -204,7 +204,7 @@ int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t
 int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s);
 
 /* A stream connection we will not serve is closed (its bytes cannot just be dropped). */
-static inline void ss_refuse(sock_secure_t *sk, const sock_ep_t *from)
+static inline void ss_refuse(sock_secure_t *sk, const sock_secure_ep_t *from)
 {
     if (ss_stream(sk)) {
         sk->cfg.transport->ops->disconnect(sk->cfg.transport, from);
@@ -290,7 +290,7 @@ static inline void sock_secure__forget_early(sock_secure_t *sk, const sock_secur
 #if CONFIG_SOCK_SECURE_STREAMS
 /** The transport reports that the connection to @p from ended (it has released it) with
  *  @p err: the session fails. @return the events raised. */
-int sock_secure__connection_ended(sock_secure_t *sk, const sock_ep_t *from, int err);
+int sock_secure__connection_ended(sock_secure_t *sk, const sock_secure_ep_t *from, int err);
 
 /** Handshakes and output wait on writability, not only on input: retry handshakes, flush the
  *  established sessions' output. @return the events raised. */
@@ -300,7 +300,7 @@ int sock_secure__run_streams(sock_secure_t *sk);
  *  @return 0, or -EAGAIN while the transport refuses output (call again). */
 int sock_secure__stream_close(sock_secure_t *sk, sock_secure_session_t *s);
 #else
-static inline int sock_secure__connection_ended(sock_secure_t *sk, const sock_ep_t *from, int err)
+static inline int sock_secure__connection_ended(sock_secure_t *sk, const sock_secure_ep_t *from, int err)
 {
     (void)sk;
     (void)from;
@@ -336,7 +336,7 @@ static inline bool ss_is_client_hello(const uint8_t *d, size_t len)
 /** Server: a ClientHello (in sk->rx, @p len bytes) from a peer with no session, or from one
  *  that restarted (@p old: its established session); on streams, a new connection (@p len 0).
  *  Nothing is kept before the peer proved its address. @return the events raised. */
-int sock_secure__new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
+int sock_secure__new_peer(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len,
                           sock_secure_session_t *old);
 
 /** A server session's first hello (SF_UNVERIFIED), refused by a stack that checks cookies
@@ -351,7 +351,7 @@ static inline bool ss_is_client_hello(const uint8_t *d, size_t len)
     return false;
 }
 
-static inline int sock_secure__new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
+static inline int sock_secure__new_peer(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len,
                                         sock_secure_session_t *old)
 {
     (void)sk;

@@ -239,7 +239,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     if (drv == NULL) {
         return -ENOENT;
     }
-    bool datagram = (cfg->transport->flags & SOCK_F_DATAGRAM) != 0;
+    bool datagram = (cfg->transport->flags & SOCK_SECURE_TRANSPORT_DATAGRAM) != 0;
     if (datagram ? !(drv->caps & TLSMAN_CAP_DTLS)
                  : !CONFIG_SOCK_SECURE_STREAMS || !(drv->caps & TLSMAN_CAP_TLS) ||
                        drv->flush == NULL || cfg->transport->ops->connect == NULL ||

@@ -5,7 +5,7 @@
  * session's stack (a new peer goes to server.c). The blocking calls (connect, accept, recv) are
  * loops of process() and the transport's wait; recv hands unread records to the application in
  * turn; send. It talks to the (D)TLS stack only through tlsman_driver_t and to the network only
- * through sock_ops_t; it allocates nothing. The core's other modules: docs/DESIGN.md, "Core
+ * through sock_secure_transport_ops_t; it allocates nothing. The core's other modules: docs/DESIGN.md, "Core
  * modules".
  */
 #include "secure_sock/sock_secure.h"
@@ -118,12 +118,12 @@ int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
 /* The session a datagram from @p from belongs to. While a restarted peer's new handshake runs
  * beside its established session, handshake traffic (CCS, epoch-0 and handshake records) goes to
  * the new one and everything else (application data, alerts) to the old one. */
-static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_ep_t *from, size_t len)
+static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len)
 {
     sock_secure_session_t *open = NULL, *hs = NULL;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (sock_ep_equal(&s->remote, from)) {
+        if (sock_secure_ep_equal(&s->remote, from)) {
             if (s->state == SOCK_SECURE_ST_OPEN) {
                 open = s;
             } else if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
@@ -140,7 +140,7 @@ static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_ep_t *from,
     return open != NULL ? open : hs;
 }
 
-static int ss_dispatch(sock_secure_t *sk, const sock_ep_t *from, size_t len)
+static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len)
 {
     sock_secure_session_t *s = ss_route(sk, from, len);
     bool server = ss_server(sk);
@@ -223,9 +223,9 @@ int sock_secure_process(sock_secure_t *sk)
         ss_hold(sk, e);
     }
     for (unsigned n = 0; n < SS_PROCESS_BUDGET && sk->held == NULL && sk->open; n++) {
-        sock_ep_t from;
-        from.family = SOCK_AF_UNSPEC;
-        int len = sock_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
+        sock_secure_ep_t from;
+        from.family = SOCK_SECURE_AF_UNSPEC;
+        int len = sock_secure_transport_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
         if (len == -EAGAIN) {
             break;
         }
@@ -233,7 +233,7 @@ int sock_secure_process(sock_secure_t *sk)
             sk->stats.drop_oversize++;
             continue;
         }
-        if (len < 0 && ss_stream(sk) && from.family != SOCK_AF_UNSPEC) {
+        if (len < 0 && ss_stream(sk) && from.family != SOCK_SECURE_AF_UNSPEC) {
             events += sock_secure__connection_ended(sk, &from, len);
             continue;
         }
@@ -261,21 +261,21 @@ static void ss_wait(sock_secure_t *sk, uint64_t deadline)
         t = (uint32_t)left;
     }
     if (t > 0) {
-        (void)sock_wait(sk->cfg.transport, t);
+        (void)sock_secure_transport_wait(sk->cfg.transport, t);
     }
 }
 
-int sock_secure_connect(sock_secure_t *sk, const sock_ep_t *remote,
+int sock_secure_connect(sock_secure_t *sk, const sock_secure_ep_t *remote,
                         sock_secure_session_t **session, uint32_t timeout_ms)
 {
     return sock_secure_connect_to(sk, remote, NULL, session, timeout_ms);
 }
 
-int sock_secure_connect_to(sock_secure_t *sk, const sock_ep_t *remote, const char *server_name,
+int sock_secure_connect_to(sock_secure_t *sk, const sock_secure_ep_t *remote, const char *server_name,
                            sock_secure_session_t **session, uint32_t timeout_ms)
 {
     if (sk == NULL || !sk->open || remote == NULL || session == NULL ||
-        sk->cfg.role != SOCK_SECURE_CLIENT || remote->family == SOCK_AF_UNSPEC) {
+        sk->cfg.role != SOCK_SECURE_CLIENT || remote->family == SOCK_SECURE_AF_UNSPEC) {
         return -EINVAL;
     }
     if (sock_secure__find(sk, remote) != NULL) {

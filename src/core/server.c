@@ -43,7 +43,7 @@ static bool ss_stateless_cookies(const sock_secure_t *sk)
 }
 
 /* Answer a ClientHello with a HelloVerifyRequest, keeping no state. Never sends more than it got. */
-static int ss_hello_verify(sock_secure_t *sk, const sock_ep_t *from, const ss_client_hello_t *ch,
+static int ss_hello_verify(sock_secure_t *sk, const sock_secure_ep_t *from, const ss_client_hello_t *ch,
                            const uint8_t *peer_id, size_t len)
 {
     uint8_t out[SS_HVR_MAX];
@@ -57,7 +57,7 @@ static int ss_hello_verify(sock_secure_t *sk, const sock_ep_t *from, const ss_cl
         sk->stats.drop_malformed++; /* answering would amplify */
         return 0;
     }
-    if (sock_send(sk->cfg.transport, out, hvr, from) > 0) {
+    if (sock_secure_transport_send(sk->cfg.transport, out, hvr, from) > 0) {
         sk->stats.datagrams_out++;
         sk->stats.hello_verify_sent++;
     }
@@ -84,14 +84,14 @@ static sock_secure_session_t *ss_evict(sock_secure_t *sk, const sock_secure_sess
 /* ---- admission of new peers ---------------------------------------------------------------- */
 
 /* The same host: family, address and scope, whatever the port. */
-static bool ss_same_host(const sock_ep_t *a, const sock_ep_t *b)
+static bool ss_same_host(const sock_secure_ep_t *a, const sock_secure_ep_t *b)
 {
     return a->family == b->family && a->scope_id == b->scope_id &&
-           memcmp(a->addr, b->addr, a->family == SOCK_AF_INET ? 4u : 16u) == 0;
+           memcmp(a->addr, b->addr, a->family == SOCK_SECURE_AF_INET ? 4u : 16u) == 0;
 }
 
 /* Handshakes in progress from @p ep's host. */
-static size_t ss_half_open_at(const sock_secure_t *sk, const sock_ep_t *ep)
+static size_t ss_half_open_at(const sock_secure_t *sk, const sock_secure_ep_t *ep)
 {
     size_t n = 0;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
@@ -118,7 +118,7 @@ static size_t ss_per_addr_max(const sock_secure_t *sk)
 
 /* A new peer that proved its address is turned away: count it, close its connection (streams),
  * tell the application. */
-static void ss_turn_away(sock_secure_t *sk, const sock_ep_t *from, sock_secure_refusal_t why,
+static void ss_turn_away(sock_secure_t *sk, const sock_secure_ep_t *from, sock_secure_refusal_t why,
                          uint32_t *counter)
 {
     (*counter)++;
@@ -160,7 +160,7 @@ static sock_secure_session_t *ss_victim(sock_secure_t *sk, size_t n_new)
 }
 
 /* Would a verified hello from @p from get a slot without displacing or evicting anyone? */
-static bool ss_room_for(sock_secure_t *sk, const sock_ep_t *from)
+static bool ss_room_for(sock_secure_t *sk, const sock_secure_ep_t *from)
 {
     return ss_half_open_at(sk, from) < ss_per_addr_max(sk) &&
            sk->stats.sessions_handshake < ss_half_open_max(sk) && sock_secure__alloc(sk) != NULL;
@@ -173,7 +173,7 @@ static bool ss_room_for(sock_secure_t *sk, const sock_ep_t *from)
  * failing that, a full budget refuses; a full table evicts the LRU established session
  * (SOCK_SECURE_FULL_EVICT_LRU) or refuses.
  */
-static sock_secure_session_t *ss_make_room(sock_secure_t *sk, const sock_ep_t *from,
+static sock_secure_session_t *ss_make_room(sock_secure_t *sk, const sock_secure_ep_t *from,
                                            const sock_secure_session_t *old, int *events)
 {
     size_t n_from = ss_half_open_at(sk, from);
@@ -212,17 +212,17 @@ static bool ss_is_hello_verify(const uint8_t *d, size_t len)
 /* The transport a probe session talks to: it passes a HelloVerifyRequest on to the real one and
  * keeps anything else back, noting that the stack answered with its first flight. */
 typedef struct {
-    sock_t base; /* first: the core calls it through &base */
-    sock_t *real;
+    sock_secure_transport_t base; /* first: the core calls it through &base */
+    sock_secure_transport_t *real;
     uint32_t forwarded; /* datagrams the real transport took */
     bool answered;      /* the stack sent its first flight: it accepted the cookie */
 } ss_probe_sink_t;
 
-static int ss_probe_send(sock_t *t, const void *buf, size_t len, const sock_ep_t *to)
+static int ss_probe_send(sock_secure_transport_t *t, const void *buf, size_t len, const sock_secure_ep_t *to)
 {
     ss_probe_sink_t *p = (ss_probe_sink_t *)t;
     if (ss_is_hello_verify(buf, len)) {
-        int rc = sock_send(p->real, buf, len, to);
+        int rc = sock_secure_transport_send(p->real, buf, len, to);
         if (rc > 0) {
             p->forwarded++;
         }
@@ -232,7 +232,7 @@ static int ss_probe_send(sock_t *t, const void *buf, size_t len, const sock_ep_t
     return (int)len; /* to the stack, it went out */
 }
 
-static const sock_ops_t ss_probe_ops = { .send = ss_probe_send };
+static const sock_secure_transport_ops_t ss_probe_ops = { .send = ss_probe_send };
 
 /*
  * Drivers that check cookies inside the stack, for a hello that cannot simply take a free slot:
@@ -242,7 +242,7 @@ static const sock_ops_t ss_probe_ops = { .send = ss_probe_send };
  * answered with its first flight, which is discarded: admission then runs the hello again in the
  * slot it finds). Only this path pays for it: the record path has no probe check.
  */
-static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_ep_t *from, size_t len)
+static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len)
 {
     sock_secure_session_t p;
     if (sock_secure__start(sk, &p, from, NULL) < 0) {
@@ -269,7 +269,7 @@ static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_ep_t *from, size_
 
 /* Server: a ClientHello from a peer with no session, or from one that restarted (@p old); on
  * streams, a new connection (@p len 0). */
-int sock_secure__new_peer(sock_secure_t *sk, const sock_ep_t *from, size_t len,
+int sock_secure__new_peer(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len,
                        sock_secure_session_t *old)
 {
     /* Datagrams: only a well-formed, unfragmented ClientHello may lead anywhere. */

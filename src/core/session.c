@@ -16,12 +16,12 @@ void sock_secure__zero(void *p, size_t n)
     (void)ss_memset(p, 0, n);
 }
 
-sock_secure_session_t *sock_secure__find(sock_secure_t *sk, const sock_ep_t *remote)
+sock_secure_session_t *sock_secure__find(sock_secure_t *sk, const sock_secure_ep_t *remote)
 {
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
         if ((s->state == SOCK_SECURE_ST_HANDSHAKE || s->state == SOCK_SECURE_ST_OPEN) &&
-            sock_ep_equal(&s->remote, remote)) {
+            sock_secure_ep_equal(&s->remote, remote)) {
             return s;
         }
     }
@@ -44,7 +44,7 @@ sock_secure_session_t *sock_secure__alloc(sock_secure_t *sk)
     return reuse;
 }
 
-void sock_secure__peer_id(const sock_ep_t *remote, uint8_t id[SS_PEER_ID_LEN])
+void sock_secure__peer_id(const sock_secure_ep_t *remote, uint8_t id[SS_PEER_ID_LEN])
 {
     id[0] = remote->family;
     memcpy(&id[1], remote->addr, 16);
@@ -59,7 +59,7 @@ void sock_secure__peer_id(const sock_ep_t *remote, uint8_t id[SS_PEER_ID_LEN])
  * A name is checked as a DNS name and sent as SNI; no name (NULL) means the address connected
  * to, checked against the certificate's iPAddress entries when the server is verified; ""
  * means no identity check, the application's explicit choice. */
-static int ss_set_identity(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote,
+static int ss_set_identity(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
                            const char *server_name)
 {
     const tlsman_driver_t *drv = sk->drv;
@@ -73,11 +73,11 @@ static int ss_set_identity(sock_secure_t *sk, sock_secure_session_t *s, const so
         return 0;
     }
     return drv->set_peer_ip ? drv->set_peer_ip(s->drv, remote->addr,
-                                               remote->family == SOCK_AF_INET ? 4u : 16u)
+                                               remote->family == SOCK_SECURE_AF_INET ? 4u : 16u)
                             : -ENOTSUP;
 }
 
-int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_ep_t *remote,
+int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
                        const char *server_name)
 {
     uint8_t peer_id[SS_PEER_ID_LEN];
@@ -174,7 +174,7 @@ static sock_secure_session_t *ss_restarted_from(sock_secure_t *sk, sock_secure_s
 {
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s != n && s->state == SOCK_SECURE_ST_OPEN && sock_ep_equal(&s->remote, &n->remote)) {
+        if (s != n && s->state == SOCK_SECURE_ST_OPEN && sock_secure_ep_equal(&s->remote, &n->remote)) {
             return s;
         }
     }

@@ -11,7 +11,7 @@
 #if CONFIG_SOCK_SECURE_STREAMS
 
 /* A stream transport reports that the connection to @p from ended (it has released it). */
-int sock_secure__connection_ended(sock_secure_t *sk, const sock_ep_t *from, int err)
+int sock_secure__connection_ended(sock_secure_t *sk, const sock_secure_ep_t *from, int err)
 {
     sock_secure_session_t *s = sock_secure__find(sk, from);
     return s != NULL ? sock_secure__fail(sk, s, err) : 0;

@@ -3,16 +3,16 @@
  * @brief POSIX UDP transport (see sock_udp.h): non-blocking, IPv4 and dual-stack IPv6.
  *
  * - An IPv6 socket bound to the unspecified address "::" gets IPV6_V6ONLY=0, so IPv4 peers reach
- *   it as IPv4-mapped addresses; they are reported as SOCK_AF_INET endpoints, and SOCK_AF_INET
+ *   it as IPv4-mapped addresses; they are reported as SOCK_SECURE_AF_INET endpoints, and SOCK_SECURE_AF_INET
  *   destinations are mapped when the socket is IPv6. On systems that refuse IPV6_V6ONLY=0 the
  *   socket stays IPv6-only (sending to an IPv4 peer then fails with the OS error).
- * - sock_udp_open(udp, NULL) opens "[::]:0"; on a host without IPv6 it falls back to
+ * - sock_secure_udp_open(udp, NULL) opens "[::]:0"; on a host without IPv6 it falls back to
  *   "0.0.0.0:0", so a client socket works either way.
  * - Truncation is detected portably with recvmsg() and MSG_TRUNC in msg_flags: an oversized
  *   datagram is discarded and reported as -EMSGSIZE.
  * - Errors are negated errno values; EAGAIN/EWOULDBLOCK (and EINTR on recv/send, which cannot
  *   block) become -EAGAIN. Any operation on a closed socket returns -EBADF.
- * - Errors about one peer (sock_udp_peer_errors(), Linux): with IP_RECVERR/IPV6_RECVERR an ICMP
+ * - Errors about one peer (sock_secure_udp_peer_errors(), Linux): with IP_RECVERR/IPV6_RECVERR an ICMP
  *   error sets the socket's pending error (returned once by the next recvmsg() or sendto()) and
  *   queues an entry naming the datagram's destination (read with MSG_ERRQUEUE; poll() shows
  *   POLLERR while the queue is not empty). recv reads that entry whenever recvmsg() failed, or
@@ -37,7 +37,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "secure_sock/sock_udp.h"
+#include "secure_sock/posix/udp.h"
 #include "posix_addr.h"
 
 #if defined(__linux__) && defined(IP_RECVERR) && defined(IPV6_RECVERR) && defined(MSG_ERRQUEUE)
@@ -67,7 +67,7 @@ static int udp_errno(void)
 /* Read one entry of the error queue. @return the negated errno of an ICMP error about a peer
  * (@p remote set to that peer), 0 if the entry said nothing about a peer (consumed), -EAGAIN if
  * the queue is empty (errq cleared). */
-static int udp_take_error(sock_udp_t *udp, sock_ep_t *remote)
+static int udp_take_error(sock_secure_udp_t *udp, sock_secure_ep_t *remote)
 {
     struct sockaddr_storage ss;
     uint8_t data[1]; /* the failed datagram comes back too: not needed */
@@ -79,7 +79,7 @@ static int udp_take_error(sock_udp_t *udp, sock_ep_t *remote)
     struct msghdr msg;
     struct sock_extended_err ee;
     bool found = false;
-    sock_ep_t peer;
+    sock_secure_ep_t peer;
 
     memset(&ss, 0, sizeof(ss));
     memset(&msg, 0, sizeof(msg));
@@ -105,7 +105,7 @@ static int udp_take_error(sock_udp_t *udp, sock_ep_t *remote)
         return 0; /* local, or a path MTU change: nothing about the peer */
     }
     ss_posix_from_sockaddr(&ss, &peer);
-    if (peer.family == SOCK_AF_UNSPEC) {
+    if (peer.family == SOCK_SECURE_AF_UNSPEC) {
         return 0;
     }
     if (remote != NULL) {
@@ -115,9 +115,9 @@ static int udp_take_error(sock_udp_t *udp, sock_ep_t *remote)
 }
 #endif
 
-static int udp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+static int udp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
     struct sockaddr_storage ss;
     struct iovec iov = {buf, len};
     struct msghdr msg;
@@ -170,9 +170,9 @@ static int udp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
     return (int)n;
 }
 
-static int udp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *remote)
+static int udp_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
     struct sockaddr_storage ss;
     socklen_t sl = 0;
     ssize_t n;
@@ -204,9 +204,9 @@ static int udp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
     return (int)n;
 }
 
-static int udp_wait(sock_t *sock, uint32_t timeout_ms)
+static int udp_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
     struct pollfd pfd = {udp->fd, POLLIN, 0};
     int rc;
 
@@ -223,9 +223,9 @@ static int udp_wait(sock_t *sock, uint32_t timeout_ms)
     return rc > 0 ? 1 : 0; /* POLLERR too: recv will report the pending error without blocking */
 }
 
-static int udp_local(sock_t *sock, sock_ep_t *local)
+static int udp_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
     struct sockaddr_storage ss;
     socklen_t sl = (socklen_t)sizeof(ss);
 
@@ -243,9 +243,9 @@ static int udp_local(sock_t *sock, sock_ep_t *local)
     return 0;
 }
 
-static void udp_close(sock_t *sock)
+static void udp_close(sock_secure_transport_t *sock)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
 
     if (udp->fd >= 0) {
         close(udp->fd);
@@ -253,7 +253,7 @@ static void udp_close(sock_t *sock)
     }
 }
 
-static const sock_ops_t sock_udp_ops = {
+static const sock_secure_transport_ops_t sock_secure_udp_ops = {
     .recv = udp_recv,
     .send = udp_send,
     .wait = udp_wait,
@@ -264,27 +264,27 @@ static const sock_ops_t sock_udp_ops = {
 /* ---- open ----------------------------------------------------------------------------------- */
 
 /* A bound non-blocking socket for local, or a negated errno. */
-static int udp_open_fd(const sock_ep_t *local)
+static int udp_open_fd(const sock_secure_ep_t *local)
 {
     return ss_posix_bound_socket(SOCK_DGRAM, local, false);
 }
 
-int sock_udp_open(sock_udp_t *udp, const sock_ep_t *local)
+int sock_secure_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local)
 {
-    static const sock_ep_t any6 = {.family = SOCK_AF_INET6};
-    static const sock_ep_t any4 = {.family = SOCK_AF_INET};
+    static const sock_secure_ep_t any6 = {.family = SOCK_SECURE_AF_INET6};
+    static const sock_secure_ep_t any4 = {.family = SOCK_SECURE_AF_INET};
     int fd;
 
     if (udp == NULL) {
         return -EINVAL;
     }
-    udp->base.ops = &sock_udp_ops; /* so that sock_close() is safe even after a failed open */
-    udp->base.flags = SOCK_F_DATAGRAM;
+    udp->base.ops = &sock_secure_udp_ops; /* so that sock_secure_transport_close() is safe even after a failed open */
+    udp->base.flags = SOCK_SECURE_TRANSPORT_DATAGRAM;
     udp->fd = -1;
-    udp->family = SOCK_AF_UNSPEC;
+    udp->family = SOCK_SECURE_AF_UNSPEC;
     udp->peer_errors = false;
     udp->errq = false;
-    if (local != NULL && local->family != SOCK_AF_INET && local->family != SOCK_AF_INET6) {
+    if (local != NULL && local->family != SOCK_SECURE_AF_INET && local->family != SOCK_SECURE_AF_INET6) {
         return -EINVAL;
     }
     if (local == NULL) {
@@ -305,7 +305,7 @@ int sock_udp_open(sock_udp_t *udp, const sock_ep_t *local)
     return 0;
 }
 
-int sock_udp_peer_errors(sock_udp_t *udp, bool on)
+int sock_secure_udp_peer_errors(sock_secure_udp_t *udp, bool on)
 {
     if (udp == NULL || udp->fd < 0) {
         return -EBADF;
@@ -315,7 +315,7 @@ int sock_udp_peer_errors(sock_udp_t *udp, bool on)
 
     /* IP_RECVERR on an IPv6 socket too: the ICMP errors about its IPv4(-mapped) peers */
     if (setsockopt(udp->fd, IPPROTO_IP, IP_RECVERR, &val, (socklen_t)sizeof(val)) != 0 ||
-        (udp->family == SOCK_AF_INET6 &&
+        (udp->family == SOCK_SECURE_AF_INET6 &&
          setsockopt(udp->fd, IPPROTO_IPV6, IPV6_RECVERR, &val, (socklen_t)sizeof(val)) != 0)) {
         int err = -errno;
 

@@ -9,7 +9,7 @@
  * The backend is a stub speaking a toy protocol through the core's memory BIO: it sends "HELLO"
  * (again when the core's timer fired) until "DONE" arrives, then every datagram is one record and
  * close_notify is "BYE". The peer is a raw sock_mem endpoint. */
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 
 #include <stdio.h>
@@ -137,19 +137,19 @@ static const tlsman_driver_t toy = {
 };
 
 /* ---- a stream transport that would be accepted if streams were built --------------------------- */
-static int st_recv(sock_t *s, void *b, size_t n, sock_ep_t *r)
+static int st_recv(sock_secure_transport_t *s, void *b, size_t n, sock_secure_ep_t *r)
 {
     (void)s; (void)b; (void)n; (void)r;
     return -EAGAIN;
 }
-static int st_send(sock_t *s, const void *b, size_t n, const sock_ep_t *r)
+static int st_send(sock_secure_transport_t *s, const void *b, size_t n, const sock_secure_ep_t *r)
 {
     (void)s; (void)b; (void)r;
     return (int)n;
 }
-static int st_connect(sock_t *s, const sock_ep_t *r) { (void)s; (void)r; return 0; }
-static void st_disconnect(sock_t *s, const sock_ep_t *r) { (void)s; (void)r; }
-static const sock_ops_t stream_ops = {
+static int st_connect(sock_secure_transport_t *s, const sock_secure_ep_t *r) { (void)s; (void)r; return 0; }
+static void st_disconnect(sock_secure_transport_t *s, const sock_secure_ep_t *r) { (void)s; (void)r; }
+static const sock_secure_transport_ops_t stream_ops = {
     .recv = st_recv, .send = st_send, .connect = st_connect, .disconnect = st_disconnect,
 };
 
@@ -176,28 +176,28 @@ static void on_event(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_ev
 }
 
 /* The next datagram at the peer: its length (-EAGAIN if none), bytes in buf, source in from. */
-static int peer_take(sock_mem_t *peer, uint8_t *buf, size_t len, sock_ep_t *from)
+static int peer_take(sock_secure_mem_t *peer, uint8_t *buf, size_t len, sock_secure_ep_t *from)
 {
-    return sock_recv(&peer->base, buf, len, from);
+    return sock_secure_transport_recv(&peer->base, buf, len, from);
 }
 
 int main(void)
 {
-    static sock_memnet_t net;
-    static sock_mem_t cli_mem, peer;
+    static sock_secure_memnet_t net;
+    static sock_secure_mem_t cli_mem, peer;
     static sock_secure_session_t slots[2];
     static const uint8_t key[16] = { 1, 2, 3 };
     sock_secure_t sk;
-    sock_ep_t cli_ep, peer_ep, stranger, from;
+    sock_secure_ep_t cli_ep, peer_ep, stranger, from;
     uint8_t buf[64];
 
     CHECK_EQ(sock_secure_register(&toy), 0);
-    CHECK_EQ(sock_memnet_init(&net), 0);
-    CHECK_EQ(sock_ep_parse(&cli_ep, "[fd00::1]:5683", 0), 0);
-    CHECK_EQ(sock_ep_parse(&peer_ep, "[fd00::2]:5684", 0), 0);
-    CHECK_EQ(sock_ep_parse(&stranger, "192.0.2.7:4444", 0), 0);
-    CHECK_EQ(sock_mem_open(&cli_mem, &net, &cli_ep), 0);
-    CHECK_EQ(sock_mem_open(&peer, &net, &peer_ep), 0);
+    CHECK_EQ(sock_secure_memnet_init(&net), 0);
+    CHECK_EQ(sock_secure_ep_parse(&cli_ep, "[fd00::1]:5683", 0), 0);
+    CHECK_EQ(sock_secure_ep_parse(&peer_ep, "[fd00::2]:5684", 0), 0);
+    CHECK_EQ(sock_secure_ep_parse(&stranger, "192.0.2.7:4444", 0), 0);
+    CHECK_EQ(sock_secure_mem_open(&cli_mem, &net, &cli_ep), 0);
+    CHECK_EQ(sock_secure_mem_open(&peer, &net, &peer_ep), 0);
 
     const sock_secure_psk_t psk = { (const uint8_t *)"id", 2, key, sizeof(key) };
     sock_secure_config_t cfg;
@@ -216,7 +216,7 @@ int main(void)
     cfg.role = SOCK_SECURE_SERVER;
     CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
     cfg.role = SOCK_SECURE_CLIENT;
-    sock_t stream = { &stream_ops, SOCK_F_STREAM };
+    sock_secure_transport_t stream = { &stream_ops, SOCK_SECURE_TRANSPORT_STREAM };
     cfg.transport = &stream;
     CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
     cfg.transport = &cli_mem.base;
@@ -229,7 +229,7 @@ int main(void)
     CHECK_EQ(sock_secure_connect(&sk, &peer_ep, &s, 0), -EINPROGRESS);
     CHECK_EQ(peer_take(&peer, buf, sizeof(buf), &from), 5);
     CHECK_EQ(memcmp(buf, "HELLO", 5), 0);
-    CHECK_EQ(sock_ep_equal(&from, &cli_ep), true);
+    CHECK_EQ(sock_secure_ep_equal(&from, &cli_ep), true);
     CHECK_EQ(sock_secure_next_timeout(&sk), CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS);
     now_ms += CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS;
     CHECK_EQ(sock_secure_process(&sk), 0);
@@ -240,7 +240,7 @@ int main(void)
     /* a ClientHello from a stranger: a client has no session for it and makes none */
     static const uint8_t hello[] = { 22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0, 0, 12,
                                      1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
-    CHECK_EQ(sock_mem_inject(&cli_mem, &stranger, hello, sizeof(hello)), (int)sizeof(hello));
+    CHECK_EQ(sock_secure_mem_inject(&cli_mem, &stranger, hello, sizeof(hello)), (int)sizeof(hello));
     CHECK_EQ(sock_secure_process(&sk), 0);
     sock_secure_stats_t st;
     CHECK_EQ(sock_secure_stats(&sk, &st), 0);
@@ -252,7 +252,7 @@ int main(void)
     CHECK_EQ(peer_take(&peer, buf, sizeof(buf), &from), -EAGAIN);
 
     /* the peer's flight completes it */
-    CHECK_EQ(sock_send(&peer.base, "DONE", 4, &cli_ep), 4);
+    CHECK_EQ(sock_secure_transport_send(&peer.base, "DONE", 4, &cli_ep), 4);
     CHECK_EQ(sock_secure_process(&sk), 1);
     CHECK_EQ(events[SOCK_SECURE_EV_CONNECTED], 1);
     CHECK_EQ(sock_secure_session_info(s, &info), 0);
@@ -261,7 +261,7 @@ int main(void)
     CHECK_EQ(info.datagrams_out, 2);
 
     /* a record each way */
-    CHECK_EQ(sock_send(&peer.base, "ping", 4, &cli_ep), 4);
+    CHECK_EQ(sock_secure_transport_send(&peer.base, "ping", 4, &cli_ep), 4);
     sock_secure_session_t *got = NULL;
     CHECK_EQ(sock_secure_recv(&sk, &got, buf, sizeof(buf), 0), 4);
     CHECK_EQ(memcmp(buf, "ping", 4), 0);
@@ -286,8 +286,8 @@ int main(void)
     CHECK_EQ(sock_secure_session_info(s, &info), -EINVAL); /* the slot is FREE again */
 
     sock_secure_close(&sk);
-    sock_close(&peer.base);
-    sock_close(&cli_mem.base);
+    sock_secure_transport_close(&peer.base);
+    sock_secure_transport_close(&cli_mem.base);
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

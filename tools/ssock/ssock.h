@@ -4,7 +4,7 @@
  *
  * The tool uses the public API (sock_secure.h, sock_udp.h, sock_tcp.h, sock.h, creds.h,
  * error.h). To sleep on stdin and a TCP transport in one poll(), util.c reads the descriptors of
- * the transport structs (sock_udp_t.fd, sock_tcp_t.listen_fd, and the connection slots' fd and
+ * the transport structs (sock_secure_udp_t.fd, sock_secure_tcp_t.listen_fd, and the connection slots' fd and
  * want_write): that is the only place that looks inside a transport.
  * Files: main.c (dispatch, --version, --help), util.c (argument parsing, credentials, error
  * reporting, signals, event-loop helpers), server.c, client.c, demo.c (one subcommand each).
@@ -19,10 +19,10 @@
 
 #include "secure_sock/creds.h"
 #include "secure_sock/error.h"
-#include "secure_sock/sock.h"
+#include "secure_sock/transport.h"
 #include "secure_sock/sock_secure.h"
-#include "secure_sock/sock_tcp.h"
-#include "secure_sock/sock_udp.h"
+#include "secure_sock/posix/tcp.h"
+#include "secure_sock/posix/udp.h"
 
 /** Version of the tool (follows the project version). */
 #define SSOCK_VERSION "0.1.0"
@@ -204,7 +204,7 @@ int ssock_parse_ciphers(const char *cmd, ssock_suites_t *suites, const char *lis
  * address without brackets ("::1:5684": is 5684 the port?) and port 0 are usage errors.
  * @return 0, or -1 after a usage error.
  */
-int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_ep_t *ep);
+int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep);
 
 /**
  * Parse --listen: "PORT" (every address: @p any is set and @p ep is "[::]:PORT"), "ADDR",
@@ -212,7 +212,7 @@ int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock
  * system pick one. An IPv6 address without brackets is a usage error (as for ssock_resolve).
  * @return 0, or -1 after a usage error.
  */
-int ssock_parse_listen(const char *cmd, const char *text, uint16_t default_port, sock_ep_t *ep,
+int ssock_parse_listen(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep,
                        bool *any);
 
 /** Zero @p len bytes at @p p in a way the compiler cannot drop. */
@@ -266,7 +266,7 @@ void ssock_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *ssock_timestamp(char *buf, size_t len);
 
 /** Format an endpoint ("[::1]:5684"); never fails ("?" if it cannot). @return @p buf. */
-const char *ssock_ep_str(const sock_ep_t *ep, char *buf, size_t len);
+const char *ssock_ep_str(const sock_secure_ep_t *ep, char *buf, size_t len);
 
 /* ---- event loop helpers --------------------------------------------------------------------- */
 
@@ -289,24 +289,24 @@ int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready);
  * Wait until the transport @p net has something to do (UDP: readable; TCP: a connection or the
  * listener readable, a blocked send writable again, a connect finished, an end to report), or
  * @p fd_in (if >= 0) is readable, or @p timeout_ms passes, or a signal arrives.
- * @p net must be a sock_udp_t or a sock_tcp_t. Without @p fd_in a TCP transport sleeps in its own
+ * @p net must be a sock_secure_udp_t or a sock_secure_tcp_t. Without @p fd_in a TCP transport sleeps in its own
  * wait op; otherwise one poll() covers stdin and the transport's descriptors, and the transport's
  * wait op (timeout 0) then takes note of what happened.
  * @param[out] in_ready set if fd_in is readable (or hung up). May be NULL.
  * @return 0, or a negative errno if waiting failed for another reason than EINTR.
  */
-int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready);
+int ssock_wait(sock_secure_transport_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready);
 
 /**
  * TCP: wait until the connection to @p peer can take more output (or fails), at most
  * @p timeout_ms, without waking for input (for a server that holds an unread record back).
  * @return 0, or a negative errno.
  */
-int ssock_wait_writable(sock_t *net, const sock_ep_t *peer, uint32_t timeout_ms);
+int ssock_wait_writable(sock_secure_transport_t *net, const sock_secure_ep_t *peer, uint32_t timeout_ms);
 
 /** TCP: does a connection wait for room to send (output the library still holds)? Meaningful
  *  right after sock_secure_process(), which retries pending output. */
-bool ssock_output_blocked(const sock_t *net);
+bool ssock_output_blocked(const sock_secure_transport_t *net);
 
 /** Write @p len bytes to stdout as they are, then flush. @return 0, or -EIO if stdout failed. */
 int ssock_write_raw(const uint8_t *data, size_t len);
@@ -322,15 +322,15 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix);
  * naming @p what ("server", "client") unless @p what is NULL.
  * @return 0 or the negative error.
  */
-int ssock_udp_open(sock_udp_t *udp, const sock_ep_t *local, const char *what);
+int ssock_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local, const char *what);
 
 /** Called by a UDP filter for each error the transport reports about one peer (@p err, e.g.
  *  -ECONNREFUSED for an ICMP port unreachable; @p peer valid during the call). */
-typedef void (*ssock_peer_error_cb_t)(const sock_ep_t *peer, int err, void *arg);
+typedef void (*ssock_peer_error_cb_t)(const sock_secure_ep_t *peer, int err, void *arg);
 
 /**
  * A transport in front of a UDP one that takes the errors it reports about one peer
- * (sock_udp_peer_errors(): ICMP port unreachable and the like) before the secure socket sees
+ * (sock_secure_udp_peer_errors(): ICMP port unreachable and the like) before the secure socket sees
  * them, hands each to a callback and reads on; everything else passes through. Needed because
  * this version's sock_secure_process() takes any datagram recv error for the whole socket's
  * (-EIO): with it, a client learns at once that nothing listens on the server's port, and one
@@ -338,15 +338,15 @@ typedef void (*ssock_peer_error_cb_t)(const sock_ep_t *peer, int err, void *arg)
  * the UDP transport itself (ssock_wait).
  */
 typedef struct {
-    sock_t base;              /**< the transport the secure socket uses */
-    sock_t *inner;            /**< the UDP transport (not owned) */
+    sock_secure_transport_t base;              /**< the transport the secure socket uses */
+    sock_secure_transport_t *inner;            /**< the UDP transport (not owned) */
     ssock_peer_error_cb_t cb; /**< may be NULL: errors are then dropped */
     void *arg;                /**< passed to cb */
 } ssock_udp_filter_t;
 
 /** Set up @p f in front of @p udp (open) and turn its peer errors on (where the system has
  *  them; elsewhere nothing changes). */
-void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_udp_t *udp, ssock_peer_error_cb_t cb,
+void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_secure_udp_t *udp, ssock_peer_error_cb_t cb,
                            void *arg);
 
 /** Select the backend for a TLS (@p tls) or DTLS socket in @p cfg: @p backend if not NULL

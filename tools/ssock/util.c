@@ -502,7 +502,7 @@ int ssock_parse_ciphers(const char *cmd, ssock_suites_t *suites, const char *lis
 }
 
 /* Convert a getaddrinfo() result to an endpoint (IPv4-mapped IPv6 stored as IPv4). */
-static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock_ep_t *ep)
+static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock_secure_ep_t *ep)
 {
     static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -511,7 +511,7 @@ static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
 
-        ep->family = SOCK_AF_INET;
+        ep->family = SOCK_SECURE_AF_INET;
         memcpy(ep->addr, &in->sin_addr, 4);
         return 0;
     }
@@ -519,10 +519,10 @@ static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
 
         if (memcmp(&in6->sin6_addr, v4mapped, sizeof v4mapped) == 0) {
-            ep->family = SOCK_AF_INET;
+            ep->family = SOCK_SECURE_AF_INET;
             memcpy(ep->addr, (const uint8_t *)&in6->sin6_addr + 12, 4);
         } else {
-            ep->family = SOCK_AF_INET6;
+            ep->family = SOCK_SECURE_AF_INET6;
             memcpy(ep->addr, &in6->sin6_addr, 16);
             ep->scope_id = in6->sin6_scope_id;
         }
@@ -537,23 +537,23 @@ static bool ssock_bare_ipv6(const char *cmd, const char *text, uint16_t default_
 {
     const char *first = strchr(text, ':');
     const char *last = strrchr(text, ':');
-    char as_port[SOCK_EP_STRLEN + 8] = "";
-    char as_addr[SOCK_EP_STRLEN + 8] = "";
-    sock_ep_t ep;
+    char as_port[SOCK_SECURE_EP_STRLEN + 8] = "";
+    char as_addr[SOCK_SECURE_EP_STRLEN + 8] = "";
+    sock_secure_ep_t ep;
 
     if (text[0] == '[' || first == NULL || first == last) {
         return false;
     }
     if (last[1] != '\0' && strspn(last + 1, "0123456789") == strlen(last + 1) &&
-        strlen(text) < SOCK_EP_STRLEN) {
+        strlen(text) < SOCK_SECURE_EP_STRLEN) {
         snprintf(as_port, sizeof as_port, "[%.*s]%s", (int)(last - text), text, last);
-        if (sock_ep_parse(&ep, as_port, default_port) != 0) {
+        if (sock_secure_ep_parse(&ep, as_port, default_port) != 0) {
             as_port[0] = '\0';
         }
     }
-    if (strlen(text) < SOCK_EP_STRLEN) {
+    if (strlen(text) < SOCK_SECURE_EP_STRLEN) {
         snprintf(as_addr, sizeof as_addr, "[%s]", text);
-        if (sock_ep_parse(&ep, as_addr, default_port) != 0) {
+        if (sock_secure_ep_parse(&ep, as_addr, default_port) != 0) {
             as_addr[0] = '\0';
         }
     }
@@ -570,7 +570,7 @@ static bool ssock_bare_ipv6(const char *cmd, const char *text, uint16_t default_
     return true;
 }
 
-int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_ep_t *ep)
+int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep)
 {
     char host[256];
     const char *colon;
@@ -583,7 +583,7 @@ int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock
     if (ssock_bare_ipv6(cmd, text, default_port)) {
         return -1;
     }
-    if (sock_ep_parse(ep, text, default_port) == 0) {
+    if (sock_secure_ep_parse(ep, text, default_port) == 0) {
         if (ep->port == 0) {
             ssock_usage_error(cmd, "'%s': port 0 is not a server's port", text);
             return -1;
@@ -624,7 +624,7 @@ int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock
     return 0;
 }
 
-int ssock_parse_listen(const char *cmd, const char *text, uint16_t default_port, sock_ep_t *ep,
+int ssock_parse_listen(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep,
                        bool *any)
 {
     uint32_t port;
@@ -634,14 +634,14 @@ int ssock_parse_listen(const char *cmd, const char *text, uint16_t default_port,
         if (ssock_parse_u32(cmd, "--listen", text, 0, 65535, &port) < 0) {
             return -1;
         }
-        sock_ep_parse(ep, "[::]", (uint16_t)port);
+        sock_secure_ep_parse(ep, "[::]", (uint16_t)port);
         *any = true;
         return 0;
     }
     if (ssock_bare_ipv6(cmd, text, default_port)) {
         return -1;
     }
-    if (sock_ep_parse(ep, text, default_port) < 0) {
+    if (sock_secure_ep_parse(ep, text, default_port) < 0) {
         ssock_usage_error(cmd, "--listen: '%s' is not PORT, ADDR or ADDR:PORT (e.g. %u, "
                           "0.0.0.0:%u or [::1]:%u)", text, default_port, default_port,
                           default_port);
@@ -924,9 +924,9 @@ const char *ssock_timestamp(char *buf, size_t len)
     return buf;
 }
 
-const char *ssock_ep_str(const sock_ep_t *ep, char *buf, size_t len)
+const char *ssock_ep_str(const sock_secure_ep_t *ep, char *buf, size_t len)
 {
-    if (sock_ep_format(ep, buf, len) < 0 && len > 0) {
+    if (sock_secure_ep_format(ep, buf, len) < 0 && len > 0) {
         snprintf(buf, len, "?");
     }
     return buf;
@@ -1005,26 +1005,26 @@ int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready)
 }
 
 /* The descriptors poll() must watch for @p net: the UDP socket, or what the TCP transport
- * waits for (sock_tcp_pollfds). @return how many were filled. */
-static size_t ssock_net_fds(const sock_t *net, struct pollfd *pfd, size_t max)
+ * waits for (sock_secure_tcp_pollfds). @return how many were filled. */
+static size_t ssock_net_fds(const sock_secure_transport_t *net, struct pollfd *pfd, size_t max)
 {
-    if ((net->flags & SOCK_F_STREAM) != 0) {
-        int n = sock_tcp_pollfds((const sock_tcp_t *)(const void *)net, NULL, pfd, max);
+    if ((net->flags & SOCK_SECURE_TRANSPORT_STREAM) != 0) {
+        int n = sock_secure_tcp_pollfds((const sock_secure_tcp_t *)(const void *)net, NULL, pfd, max);
         return n > 0 ? (size_t)n : 0;
     }
     if (max == 0) {
         return 0;
     }
-    pfd[0] = (struct pollfd){ .fd = ((const sock_udp_t *)(const void *)net)->fd,
+    pfd[0] = (struct pollfd){ .fd = ((const sock_secure_udp_t *)(const void *)net)->fd,
                               .events = POLLIN,
                               .revents = 0 };
     return 1;
 }
 
-int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
+int ssock_wait(sock_secure_transport_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
 {
     struct pollfd pfd[SSOCK_MAX_SESSIONS + 2]; /* stdin, a listener, the connections */
-    bool stream = (net->flags & SOCK_F_STREAM) != 0;
+    bool stream = (net->flags & SOCK_SECURE_TRANSPORT_STREAM) != 0;
     nfds_t n = 0;
     int rc;
 
@@ -1035,10 +1035,10 @@ int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
         return 0;
     }
     if (stream && fd_in < 0) {
-        rc = sock_wait(net, timeout_ms);
+        rc = sock_secure_transport_wait(net, timeout_ms);
         return (rc < 0 && rc != -ENOTCONN) ? rc : 0; /* -ENOTCONN: nothing open (yet) */
     }
-    if (stream && sock_wait(net, 0) > 0) {
+    if (stream && sock_secure_transport_wait(net, 0) > 0) {
         timeout_ms = 0; /* work waits already (e.g. an end to report): just look at stdin */
     }
     if (fd_in >= 0) {
@@ -1055,32 +1055,32 @@ int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
         *in_ready = true;
     }
     if (stream && rc > 0) {
-        (void)sock_wait(net, 0); /* the transport notes writability and finished connects */
+        (void)sock_secure_transport_wait(net, 0); /* the transport notes writability and finished connects */
     }
     return 0;
 }
 
-int ssock_wait_writable(sock_t *net, const sock_ep_t *peer, uint32_t timeout_ms)
+int ssock_wait_writable(sock_secure_transport_t *net, const sock_secure_ep_t *peer, uint32_t timeout_ms)
 {
     struct pollfd pfd;
     int rc;
 
-    if ((net->flags & SOCK_F_STREAM) == 0 ||
-        sock_tcp_pollfds((const sock_tcp_t *)(const void *)net, peer, &pfd, 1) != 1) {
+    if ((net->flags & SOCK_SECURE_TRANSPORT_STREAM) == 0 ||
+        sock_secure_tcp_pollfds((const sock_secure_tcp_t *)(const void *)net, peer, &pfd, 1) != 1) {
         return 0; /* not a stream, or gone: the next recv reports it */
     }
     pfd.events = POLLOUT;
     rc = ssock_poll(&pfd, 1, timeout_ms);
     if (rc > 0) {
-        (void)sock_wait(net, 0);
+        (void)sock_secure_transport_wait(net, 0);
     }
     return rc < 0 ? rc : 0;
 }
 
-bool ssock_output_blocked(const sock_t *net)
+bool ssock_output_blocked(const sock_secure_transport_t *net)
 {
-    return (net->flags & SOCK_F_STREAM) != 0 &&
-           sock_tcp_output_blocked((const sock_tcp_t *)(const void *)net, NULL);
+    return (net->flags & SOCK_SECURE_TRANSPORT_STREAM) != 0 &&
+           sock_secure_tcp_output_blocked((const sock_secure_tcp_t *)(const void *)net, NULL);
 }
 
 int ssock_write_raw(const uint8_t *data, size_t len)
@@ -1116,18 +1116,18 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix)
 }
 
 /* The filter's recv: hand errors about a peer to the callback and read on. */
-static int ssock_filter_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+static int ssock_filter_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
 {
     ssock_udp_filter_t *f = (ssock_udp_filter_t *)(void *)sock;
 
     for (int i = 0; i < SSOCK_FILTER_BUDGET; i++) {
-        sock_ep_t from;
+        sock_secure_ep_t from;
         int n;
 
-        from.family = SOCK_AF_UNSPEC;
-        n = sock_recv(f->inner, buf, len, &from);
-        if (n >= 0 || n == -EAGAIN || n == -EMSGSIZE || from.family == SOCK_AF_UNSPEC) {
-            if (remote != NULL && from.family != SOCK_AF_UNSPEC) {
+        from.family = SOCK_SECURE_AF_UNSPEC;
+        n = sock_secure_transport_recv(f->inner, buf, len, &from);
+        if (n >= 0 || n == -EAGAIN || n == -EMSGSIZE || from.family == SOCK_SECURE_AF_UNSPEC) {
+            if (remote != NULL && from.family != SOCK_SECURE_AF_UNSPEC) {
                 *remote = from;
             }
             return n;
@@ -1139,30 +1139,30 @@ static int ssock_filter_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *rem
     return -EAGAIN; /* more later: the socket is still readable */
 }
 
-static int ssock_filter_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *remote)
+static int ssock_filter_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
-    return sock_send(((ssock_udp_filter_t *)(void *)sock)->inner, buf, len, remote);
+    return sock_secure_transport_send(((ssock_udp_filter_t *)(void *)sock)->inner, buf, len, remote);
 }
 
-static int ssock_filter_wait(sock_t *sock, uint32_t timeout_ms)
+static int ssock_filter_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
 {
-    return sock_wait(((ssock_udp_filter_t *)(void *)sock)->inner, timeout_ms);
+    return sock_secure_transport_wait(((ssock_udp_filter_t *)(void *)sock)->inner, timeout_ms);
 }
 
-static int ssock_filter_local(sock_t *sock, sock_ep_t *local)
+static int ssock_filter_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
 {
-    return sock_local(((ssock_udp_filter_t *)(void *)sock)->inner, local);
+    return sock_secure_transport_local(((ssock_udp_filter_t *)(void *)sock)->inner, local);
 }
 
-static void ssock_filter_close(sock_t *sock)
+static void ssock_filter_close(sock_secure_transport_t *sock)
 {
     (void)sock; /* the UDP transport is closed by its owner */
 }
 
-void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_udp_t *udp, ssock_peer_error_cb_t cb,
+void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_secure_udp_t *udp, ssock_peer_error_cb_t cb,
                            void *arg)
 {
-    static const sock_ops_t ops = {
+    static const sock_secure_transport_ops_t ops = {
         .recv = ssock_filter_recv,
         .send = ssock_filter_send,
         .wait = ssock_filter_wait,
@@ -1176,15 +1176,15 @@ void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_udp_t *udp, ssock_peer_er
     f->inner = &udp->base;
     f->cb = cb;
     f->arg = arg;
-    (void)sock_udp_peer_errors(udp, true); /* -ENOTSUP (not Linux): errors stay unseen */
+    (void)sock_secure_udp_peer_errors(udp, true); /* -ENOTSUP (not Linux): errors stay unseen */
 }
 
-int ssock_udp_open(sock_udp_t *udp, const sock_ep_t *local, const char *what)
+int ssock_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local, const char *what)
 {
-    int rc = sock_udp_open(udp, local);
+    int rc = sock_secure_udp_open(udp, local);
 
     if (rc < 0 && what != NULL) {
-        char ep[SOCK_EP_STRLEN];
+        char ep[SOCK_SECURE_EP_STRLEN];
 
         ssock_error("cannot open the %s UDP socket on %s: %s", what,
                     local ? ssock_ep_str(local, ep, sizeof ep) : "[::]:0",

@@ -2,26 +2,26 @@
  * @file sock_udp.h
  * @brief POSIX UDP transport (non-blocking, IPv4 and IPv6).
  *
- * An IPv6 socket bound to "::" is dual-stack: IPv4 peers appear as SOCK_AF_INET endpoints and can
- * be sent to. The caller owns the sock_udp_t; no memory is allocated.
+ * An IPv6 socket bound to "::" is dual-stack: IPv4 peers appear as SOCK_SECURE_AF_INET endpoints and can
+ * be sent to. The caller owns the sock_secure_udp_t; no memory is allocated.
  */
-#ifndef SECURE_SOCK_SOCK_UDP_H
-#define SECURE_SOCK_SOCK_UDP_H
+#ifndef SECURE_SOCK_POSIX_UDP_H
+#define SECURE_SOCK_POSIX_UDP_H
 
-#include "secure_sock/sock.h"
+#include "secure_sock/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** A UDP transport. Embeds sock_t first so `&udp->base` is the generic transport. */
+/** A UDP transport. Embeds sock_secure_transport_t first so `&udp->base` is the generic transport. */
 typedef struct {
-    sock_t base; /**< generic part: use &udp.base with the secure socket */
+    sock_secure_transport_t base; /**< generic part: use &udp.base with the secure socket */
     int fd;      /**< the OS socket, -1 when closed */
-    uint8_t family; /**< enum sock_af of the OS socket */
-    bool peer_errors; /**< internal: sock_udp_peer_errors() is on */
+    uint8_t family; /**< enum sock_secure_af of the OS socket */
+    bool peer_errors; /**< internal: sock_secure_udp_peer_errors() is on */
     bool errq;        /**< internal: the OS may hold an error not read yet */
-} sock_udp_t;
+} sock_secure_udp_t;
 
 /**
  * @brief Open a non-blocking UDP socket bound to @p local.
@@ -31,11 +31,11 @@ typedef struct {
  * @return 0, -EINVAL on NULL @p udp or an unspecified family, or the negated errno of
  *         socket()/bind() (e.g. -EADDRINUSE, -EAFNOSUPPORT).
  */
-int sock_udp_open(sock_udp_t *udp, const sock_ep_t *local);
+int sock_secure_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local);
 
 /**
  * @brief Report what the network says about one peer (ICMP/ICMPv6 "port unreachable", "host
- *        unreachable"...) through recv, instead of dropping it. Off after sock_udp_open().
+ *        unreachable"...) through recv, instead of dropping it. Off after sock_secure_udp_open().
  *
  * When on, recv returns such an error as the negated errno WITH @p remote set to the peer the
  * failed datagram was sent to (the convention of stream transports for a connection that
@@ -56,10 +56,10 @@ int sock_udp_open(sock_udp_t *udp, const sock_ep_t *local);
  * @return 0; -EBADF if @p udp is NULL or closed; -ENOTSUP on a system without the socket
  *         options (nothing changes); or the negated errno of setsockopt().
  */
-int sock_udp_peer_errors(sock_udp_t *udp, bool on);
+int sock_secure_udp_peer_errors(sock_secure_udp_t *udp, bool on);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* SECURE_SOCK_SOCK_UDP_H */
+#endif /* SECURE_SOCK_POSIX_UDP_H */
