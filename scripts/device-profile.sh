@@ -116,8 +116,10 @@ step_arm() {
 }
 
 step_build() {
+    # the knobs always given, empty ones too: CMake's cache would keep the last run's otherwise,
+    # and secure_sock would not match the mbedTLS just built
     cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DSS_MBEDTLS_ROOT="$R" -DSS_DRIVERS=mbedtls \
-        -DSS_BUILD_BENCH=OFF ${KNOBS:+"-DCMAKE_C_FLAGS=$KNOBS"}
+        -DSS_BUILD_BENCH=OFF "-DCMAKE_C_FLAGS=$KNOBS"
     cmake --build "$B" -j"$JOBS"
 }
 
