@@ -22,6 +22,7 @@
 /* DTLS record header, handshake header offsets (RFC 6347 §4.1, §4.2.2). */
 #define REC_HDR 13
 #define HS_TYPE 13
+#define SS_ALERT_RECORD_OVERFLOW_TEST 22 /* RFC 5246 §7.2 */
 
 static const tlsman_driver_t *drv;
 static bool is_mbedtls, is_wolfssl;
@@ -516,6 +517,45 @@ static void oversized_datagram_is_a_dropped_bad_record(void)
     dh_pair_down();
 }
 
+/*
+ * DTLS: the peer's flight holds a handshake message longer than the stack can reassemble (here a
+ * ServerHello announcing 65,535 bytes, its first 100 sent). mbedTLS 2.28 ignores such a message
+ * without a word (ssl_msg.c: "Ignore message"), so the peer's retransmissions would be ignored
+ * too until the handshake times out; the device profile's 1,024-byte buffer meets this with a
+ * server that sends its certificate and its CA's. The handshake must fail at once instead,
+ * telling the peer: mbedTLS with record_overflow, as over TLS (docs/DEVICE.md).
+ */
+static void handshake_message_too_long_for_the_stack_fails_at_once(void)
+{
+    if (!dh_pair_up_one(suite, &dh_psk_ok, false, 1280)) {
+        return;
+    }
+    CHECK_EQ(drv->handshake(dh_cli.sess), -EAGAIN); /* ClientHello out */
+    CHECK_EQ(dh_c2s.count, 1);
+    enum { MSG_LEN = 0xFFFF, FRAG = 100 };
+    uint8_t dg[REC_HDR + 12 + FRAG] = { 22, 0xFE, 0xFD, 0, 0, 0, 0, 0, 0, 0, 0,
+                                        (12 + FRAG) >> 8, (12 + FRAG) & 0xFF,
+                                        2, 0, MSG_LEN >> 8, MSG_LEN & 0xFF, /* ServerHello */
+                                        0, 0,                               /* message_seq 0 */
+                                        0, 0, 0,                            /* offset 0 */
+                                        0, 0, FRAG };                       /* FRAG bytes */
+    REQUIRE(dh_push(&dh_s2c, dg, sizeof(dg)));
+    int rc = drv->handshake(dh_cli.sess);
+    printf("  %s: %d (%s)\n", drv->name, rc, sock_secure_strerror(rc));
+    CHECK(rc != -EAGAIN);
+    CHECK(rc < 0);
+    if (is_mbedtls) {
+        CHECK_EQ(rc, SOCK_SECURE_E_HANDSHAKE);
+        check_alert(&dh_cli, SS_ALERT_RECORD_OVERFLOW_TEST, TLSMAN_ALERT_SENT);
+        /* the alert went out in the clear: fatal, record_overflow */
+        REQUIRE(dh_cli.last_tx_len == REC_HDR + 2);
+        CHECK_EQ(dh_cli.last_tx[0], 21);
+        CHECK_EQ(dh_cli.last_tx[REC_HDR], 2);
+        CHECK_EQ(dh_cli.last_tx[REC_HDR + 1], SS_ALERT_RECORD_OVERFLOW_TEST);
+    }
+    dh_pair_down();
+}
+
 static void tls_over_a_stream_handshakes_and_carries_data(void)
 {
     if ((drv->caps & TLSMAN_CAP_TLS) == 0) {
@@ -668,6 +708,7 @@ int main(void)
     RUN(write_larger_than_max_payload_is_emsgsize);
     RUN(two_records_in_one_datagram_are_read_in_turn);
     RUN(oversized_datagram_is_a_dropped_bad_record);
+    RUN(handshake_message_too_long_for_the_stack_fails_at_once);
     RUN(tls_over_a_stream_handshakes_and_carries_data);
     RUN(calls_before_the_handshake_are_enotconn);
     RUN(unsupported_suites_and_credentials_are_refused);

@@ -688,6 +688,7 @@ int ssock_exit_status(int err)
 
 /* RFC 5246 §7.2 / RFC 4279 alert numbers the hints are about. */
 #define SSOCK_ALERT_BAD_RECORD_MAC       20
+#define SSOCK_ALERT_RECORD_OVERFLOW      22
 #define SSOCK_ALERT_HANDSHAKE_FAILURE    40
 #define SSOCK_ALERT_BAD_CERTIFICATE      42
 #define SSOCK_ALERT_ACCESS_DENIED        49
@@ -707,6 +708,8 @@ static const char *ssock_alert_hint(uint8_t alert)
         return " (no common cipher suite? or a client certificate is required)";
     case SSOCK_ALERT_INSUFFICIENT_SECURITY:
         return " (no common cipher suite?)";
+    case SSOCK_ALERT_RECORD_OVERFLOW: /* a small-record build (docs/DEVICE.md), either side */
+        return " (a record or handshake message larger than its receiver takes)";
     default:
         if (alert >= SSOCK_ALERT_BAD_CERTIFICATE && alert <= SSOCK_ALERT_ACCESS_DENIED &&
             alert != 47) { /* 42..46, 48, 49: the peer refused our certificate */
