@@ -104,15 +104,6 @@ int sock_secure_creds_add_psk(sock_secure_creds_t *store, uint32_t tag, const vo
                               size_t identity_len, const void *key, size_t key_len);
 
 /**
- * @brief Read a credential file (PEM or DER) straight into the store (POSIX builds).
- * @param path NUL-terminated, not kept.
- * @return as sock_secure_creds_add(), or the negated errno of open/read (e.g. -ENOENT), or
- *         -ENOMEM if the file is larger than the space left.
- */
-int sock_secure_creds_add_file(sock_secure_creds_t *store, uint32_t tag,
-                               sock_secure_cred_type_t type, const char *path);
-
-/**
  * @brief Remove credentials and zero every byte the store held of them.
  * @param type the kind to remove, or 0 for every credential under @p tag.
  * @return the number removed (0 if none), -EINVAL on NULL.

@@ -192,7 +192,7 @@ static void ss_add_defaults(sock_secure_t *sk, bool cert, bool datagram)
     for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
         if ((e->flags & TLSMAN_SUITE_DEFAULT) && ((e->flags & TLSMAN_SUITE_CERT) != 0) == cert &&
             sk->suite_count < CONFIG_SOCK_SECURE_MAX_SUITES &&
-            sock_secure_suite_supported(sk->drv, e->id, datagram)) {
+            sock_secure__suite_supported(sk->drv, e->id, datagram)) {
             sk->suites[sk->suite_count++] = e;
         }
     }
@@ -207,7 +207,7 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     sk->suite_count = 0;
     if (cfg->suite_count > 0) {
         for (size_t i = 0; i < cfg->suite_count; i++) {
-            if (!sock_secure_suite_supported(sk->drv, cfg->suites[i], datagram)) {
+            if (!sock_secure__suite_supported(sk->drv, cfg->suites[i], datagram)) {
                 return -ENOTSUP; /* ids outside the table too: the driver is not asked */
             }
             sk->suites[sk->suite_count++] = sock_secure_suite(cfg->suites[i]);
@@ -235,7 +235,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     if (rc < 0) {
         return rc;
     }
-    const tlsman_driver_t *drv = sock_secure_backend(cfg->backend);
+    const tlsman_driver_t *drv = sock_secure_driver(cfg->backend);
     if (drv == NULL) {
         return -ENOENT;
     }

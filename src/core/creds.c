@@ -92,7 +92,7 @@ int sock_secure__creds_commit(sock_secure_creds_t *st, int index)
         e->len++;
         st->used++;
     }
-    const tlsman_driver_t *drv = sock_secure_backend(NULL);
+    const tlsman_driver_t *drv = sock_secure_driver(NULL);
     int rc = 0;
     if (drv != NULL && drv->cred_check != NULL) {
         rc = drv->cred_check(e->type, d, e->len);

@@ -425,7 +425,7 @@ static int cli_pump(cli_t *c)
     /* TLS: a bounded number of reads, so that sending gets its turn while replies pour in */
     for (int turn = 0; !c->stream || turn < CLI_STREAM_READS_PER_TURN; turn++) {
         sock_secure_session_t *s = c->s;
-        int n = sock_secure_recv(c->sock, &s, buf, c->stream ? sizeof buf : SSOCK_RECORD_MAX, 0);
+        int n = sock_secure_session_recv(s, buf, c->stream ? sizeof buf : SSOCK_RECORD_MAX, 0);
 
         if (n >= 0 && c->stream) {
             c->received += (unsigned long)n;
@@ -472,7 +472,7 @@ static int cli_send_line(cli_t *c)
         return 0; /* an empty line is an empty record: nothing to send */
     }
     for (int attempt = 0; attempt < 2; attempt++) {
-        rc = sock_secure_send(c->s, c->line, c->line_len);
+        rc = sock_secure_session_send(c->s, c->line, c->line_len);
         if (rc != -EAGAIN) {
             break;
         }
@@ -523,7 +523,7 @@ static int cli_take_input(cli_t *c, const uint8_t *data, size_t len)
 static int cli_send_out(cli_t *c)
 {
     while (c->out_len > 0) {
-        int rc = sock_secure_send(c->s, c->out + c->out_off, c->out_len);
+        int rc = sock_secure_session_send(c->s, c->out + c->out_off, c->out_len);
 
         if (rc > 0) {
             c->out_off += (size_t)rc;
