@@ -117,11 +117,35 @@ typedef void (*sock_secure_refused_cb_t)(sock_secure_t *sock, const sock_secure_
 /** Clock source: milliseconds from any fixed origin, never decreasing. */
 typedef uint64_t (*sock_secure_clock_t)(void *arg);
 
+/** Version of the public structs' layout: bumped whenever a field of sock_secure_config_t,
+ *  sock_secure_t, sock_secure_session_t or sock_secure_creds_t moves or changes its type (their
+ *  sizes are compared as well, see sock_secure_abi_t). */
+#define SOCK_SECURE_ABI_VERSION 1u
+
 /**
- * Everything sock_secure_create() needs. Start from sock_secure_config_init() and set what you
- * need. Pointers are kept until sock_secure_close(): their targets are caller-owned.
+ * The memory layout a translation unit was compiled with. The public structs' sizes depend on
+ * the CONFIG_* values of config.h, so an application compiled with other values than the library
+ * would hand it memory of another size. sock_secure_config_init() records the application's view
+ * (SOCK_SECURE_ABI, computed in the application's own translation unit), and
+ * sock_secure_create() refuses a configuration whose view is not the library's
+ * (SOCK_SECURE_E_ABI) before it writes anything.
  */
 typedef struct {
+    uint32_t version;      /**< SOCK_SECURE_ABI_VERSION */
+    uint32_t sock_size;    /**< sizeof(sock_secure_t) */
+    uint32_t session_size; /**< sizeof(sock_secure_session_t) */
+    uint32_t config_size;  /**< sizeof(sock_secure_config_t) */
+    uint32_t creds_size;   /**< sizeof(sock_secure_creds_t) */
+} sock_secure_abi_t;
+
+/**
+ * Everything sock_secure_create() needs. Start from sock_secure_config_init() (a configuration
+ * that did not is refused with SOCK_SECURE_E_ABI) and set what you need. Pointers are kept until
+ * sock_secure_close(): their targets are caller-owned.
+ */
+typedef struct {
+    sock_secure_abi_t abi;              /**< set by sock_secure_config_init(); leave it alone
+                                             (first, so any version of the library finds it) */
     sock_secure_role_t role;            /**< SOCK_SECURE_CLIENT or SOCK_SECURE_SERVER */
     sock_secure_transport_t *transport;                  /**< open transport (caller-owned, not closed by us) */
     sock_secure_session_t *sessions;    /**< session slots (caller-owned array) */
@@ -314,11 +338,34 @@ const char *sock_secure_backend_name(size_t i);
  */
 int sock_secure_backend_info(const char *name, sock_secure_backend_info_t *info);
 
+/** The layout of this translation unit (a sock_secure_abi_t initializer): what
+ *  sock_secure_config_init() records. */
+#define SOCK_SECURE_ABI                                                                        \
+    { SOCK_SECURE_ABI_VERSION, (uint32_t)sizeof(sock_secure_t),                                \
+      (uint32_t)sizeof(sock_secure_session_t), (uint32_t)sizeof(sock_secure_config_t),         \
+      (uint32_t)sizeof(sock_secure_creds_t) }
+
+/**
+ * @brief What sock_secure_config_init() calls with the application's layout: fill @p cfg with
+ *        the defaults if @p abi is the library's, else record only @p abi (so that
+ *        sock_secure_create() refuses @p cfg) and write nothing else.
+ * @return 0; -EINVAL on NULL; SOCK_SECURE_E_ABI if the layouts differ.
+ */
+int sock_secure_config_init_abi(sock_secure_config_t *cfg, const sock_secure_abi_t *abi);
+
 /**
  * @brief Fill @p cfg with defaults: client, default backend, RFC 7252 default suite list,
- *        RFC 6347 timers from config.h, real-time clock. @p cfg is caller-owned.
+ *        RFC 6347 timers from config.h, real-time clock; and record the layout the caller was
+ *        compiled with (inline: sizeof is taken in the caller's translation unit). @p cfg is
+ *        caller-owned.
+ * @return 0; -EINVAL on NULL; SOCK_SECURE_E_ABI if the application was compiled with other
+ *         CONFIG_* values than the library (sock_secure_create() then refuses @p cfg too).
  */
-void sock_secure_config_init(sock_secure_config_t *cfg);
+static inline int sock_secure_config_init(sock_secure_config_t *cfg)
+{
+    const sock_secure_abi_t abi = SOCK_SECURE_ABI;
+    return sock_secure_config_init_abi(cfg, &abi);
+}
 
 /**
  * @brief Create a secure socket (seed: secure_sock_create).
@@ -333,7 +380,9 @@ void sock_secure_config_init(sock_secure_config_t *cfg);
  * server with a certificate); every field is one the role and the backend can honour.
  * @param[out] sock caller-owned storage; valid until sock_secure_close().
  * @param cfg  copied; the pointers inside it are kept (see sock_secure_config_t).
- * @return 0; -EINVAL for a NULL/invalid argument (no transport, no sessions, no credentials, bad
+ * @return 0; SOCK_SECURE_E_ABI if @p cfg was not made by sock_secure_config_init() in a program
+ *         compiled with the library's CONFIG_* values and headers (checked first: nothing is
+ *         written); -EINVAL for a NULL/invalid argument (no transport, no sessions, no credentials, bad
  *         timers, oversized PSK, a certificate without its key, verification required without a
  *         CA, more than CONFIG_SOCK_SECURE_MAX_CRED_TAGS tags, a tag listed twice, more
  *         credentials under the tags than CONFIG_SOCK_SECURE_CRED_MAX, a field of the other role

@@ -17,18 +17,35 @@ typedef struct {
     bool psk, cert, key, ca, pinned;
 } ss_creds_plan_t;
 
-void sock_secure_config_init(sock_secure_config_t *cfg)
+/* The layout this library was compiled with (the application's comes from its own
+ * translation unit: sock_secure_config_init() is inline). */
+static const sock_secure_abi_t ss_abi = SOCK_SECURE_ABI;
+
+static bool ss_same_abi(const sock_secure_abi_t *a)
 {
-    if (cfg == NULL) {
-        return;
+    return a->version == ss_abi.version && a->sock_size == ss_abi.sock_size &&
+           a->session_size == ss_abi.session_size && a->config_size == ss_abi.config_size &&
+           a->creds_size == ss_abi.creds_size;
+}
+
+int sock_secure_config_init_abi(sock_secure_config_t *cfg, const sock_secure_abi_t *abi)
+{
+    if (cfg == NULL || abi == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_same_abi(abi)) {
+        cfg->abi = *abi; /* the first member in every layout: create() refuses it */
+        return SOCK_SECURE_E_ABI;
     }
     memset(cfg, 0, sizeof(*cfg));
+    cfg->abi = *abi;
     cfg->role = SOCK_SECURE_CLIENT;
     cfg->hs_timeout_initial_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS;
     cfg->hs_timeout_max_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_MAX_MS;
     cfg->hs_max_retransmit = CONFIG_SOCK_SECURE_HS_MAX_RETRANSMIT;
     cfg->handshake_deadline_ms = CONFIG_SOCK_SECURE_HS_DEADLINE_MS;
     cfg->handshake_stall_ms = CONFIG_SOCK_SECURE_HS_STALL_MS;
+    return 0;
 }
 
 static int ss_check_psk(const sock_secure_psk_t *p)
@@ -230,6 +247,9 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
 {
     if (sk == NULL || cfg == NULL) {
         return -EINVAL;
+    }
+    if (!ss_same_abi(&cfg->abi) || (cfg->creds != NULL && cfg->creds->size != sizeof(*cfg->creds))) {
+        return SOCK_SECURE_E_ABI; /* before anything is read or written with our layout */
     }
     int rc = ss_check_config(cfg);
     if (rc < 0) {

@@ -34,7 +34,62 @@ static void config_defaults_follow_rfc6347(void)
     CHECK_EQ(cfg.max_half_open, 0);
     CHECK_EQ(cfg.max_half_open_per_addr, 0);
     CHECK(cfg.refused_cb == NULL);
-    sock_secure_config_init(NULL); /* no crash */
+    CHECK_EQ(sock_secure_config_init(NULL), -EINVAL); /* no crash */
+}
+
+/* The layout check (docs/DESIGN.md, "One layout for the application and the library") with the
+ * library's own values: what config_init records is accepted; anything else - another layout, or
+ * a configuration that never went through config_init - is refused before anything is written.
+ * (tests/config/test_abi_mismatch.c builds programs with other CONFIG values.) */
+static void configurations_and_stores_carry_the_callers_layout(void)
+{
+    const sock_secure_abi_t mine = SOCK_SECURE_ABI;
+    sock_secure_config_t cfg = good_config();
+    CHECK_MEM(&cfg.abi, &mine, sizeof(mine));
+    CHECK_EQ(mine.sock_size, sizeof(sock_secure_t));
+    CHECK_EQ(mine.session_size, sizeof(sock_secure_session_t));
+    CHECK_EQ(mine.config_size, sizeof(sock_secure_config_t));
+    CHECK_EQ(mine.creds_size, sizeof(sock_secure_creds_t));
+    CHECK_EQ(sock_secure_config_init_abi(&cfg, NULL), -EINVAL);
+    static sock_secure_t sk;
+    memset(&sk, 0x5A, sizeof(sk));
+    /* each field of the layout counts */
+    for (size_t f = 0; f < sizeof(mine) / sizeof(uint32_t); f++) {
+        sock_secure_abi_t other = mine;
+        ((uint32_t *)&other)[f] += 8;
+        cfg = good_config();
+        sock_secure_config_t before = cfg;
+        CHECK_EQ(sock_secure_config_init_abi(&cfg, &other), SOCK_SECURE_E_ABI);
+        CHECK_MEM(&cfg.abi, &other, sizeof(other)); /* recorded: create refuses it below */
+        CHECK(memcmp((uint8_t *)&cfg + sizeof(cfg.abi), (uint8_t *)&before + sizeof(cfg.abi),
+                     sizeof(cfg) - sizeof(cfg.abi)) == 0); /* nothing else written */
+        CHECK_EQ(sock_secure_create(&sk, &cfg), SOCK_SECURE_E_ABI);
+    }
+    /* a configuration filled by hand, without config_init */
+    cfg = good_config();
+    memset(&cfg.abi, 0, sizeof(cfg.abi));
+    CHECK_EQ(sock_secure_create(&sk, &cfg), SOCK_SECURE_E_ABI);
+    uint8_t untouched[sizeof(sk)];
+    memset(untouched, 0x5A, sizeof(untouched));
+    CHECK_MEM(&sk, untouched, sizeof(sk)); /* none of the refusals wrote to the socket */
+    /* a store that sock_secure_creds_init() did not accept (or never saw) */
+    static sock_secure_creds_t store; /* zeroed, never initialised */
+    CHECK_EQ(sock_secure_creds_add_psk(&store, 1, "id", 2, "key", 3), SOCK_SECURE_E_ABI);
+    CHECK_EQ(sock_secure_creds_init_sized(&store, sizeof(store) - 8), SOCK_SECURE_E_ABI);
+    CHECK_EQ(sock_secure_creds_init_sized(NULL, sizeof(store)), -EINVAL);
+    CHECK_EQ(store.size, 0);
+    cfg = good_config();
+    static const uint32_t tag = 1;
+    cfg.creds = &store;
+    cfg.cred_tags = &tag;
+    cfg.cred_tag_count = 1;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), SOCK_SECURE_E_ABI);
+    CHECK_EQ(sock_secure_creds_init(&store), 0);
+    CHECK_EQ(store.size, sizeof(store));
+    CHECK_EQ(sock_secure_creds_add_psk(&store, 1, "id", 2, "key", 3), 0);
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0); /* the same configuration, a valid store */
+    sock_secure_close(&sk);
+    CHECK(strcmp(sock_secure_strerror(SOCK_SECURE_E_ABI), "unknown error") != 0);
 }
 
 static void create_rejects_bad_configs(void)
@@ -638,6 +693,7 @@ int main(void)
         return 1;
     }
     RUN(config_defaults_follow_rfc6347);
+    RUN(configurations_and_stores_carry_the_callers_layout);
     RUN(create_rejects_bad_configs);
     RUN(certificate_suites_without_anchors_are_refused_unless_verify_none);
     RUN(calls_with_null_or_in_the_wrong_state_return_errors);
