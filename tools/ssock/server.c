@@ -3,7 +3,7 @@
  * @brief `ssock server`: accept DTLS sessions on one UDP socket, or TLS sessions on one TCP
  *        listener (--tls), print (and optionally echo) what peers send.
  *
- * Loop: sock_secure_process(), then read every waiting record with sock_secure_recv(any, 0), then
+ * Loop: sock_secure_process(), then read every waiting record with sock_secure_recv_any(0), then
  * sleep in the transport until it has work or sock_secure_next_timeout() expires.
  * Session starts and ends are reported through the event callback.
  *
@@ -651,7 +651,7 @@ static void srv_flush_backlogs(srv_t *srv)
     }
 }
 
-/* Free every slot that ended without recv() telling us (e.g. a failed handshake). */
+/* Free every slot that ended without recv_any() telling us (e.g. a failed handshake). */
 static void srv_sweep(srv_t *srv)
 {
     for (size_t i = 0; i < srv->count; i++) {
