@@ -16,8 +16,9 @@ if [ $# -lt 2 ]; then
 fi
 nm=$1
 shift
-# What instrumented builds add on their own (ASan's ODR indicators, coverage counters): not ours.
-instrumentation='^(__odr_asan_gen_|__asan_|__ubsan_|__sancov_|__llvm_|__profc_|__profd_)'
+# What instrumented builds add on their own (ASan's ODR indicators __odr_asan.NAME for each global
+# variable, coverage counters): not ours, and each names one of ours.
+instrumentation='^(__odr_asan[._]|__asan_|__ubsan_|__sancov_|__llvm_|__profc_|__profd_)'
 bad=0 total=0
 for lib in "$@"; do
     if [ ! -f "$lib" ]; then
