@@ -496,8 +496,9 @@ int sock_secure_session_recv(sock_secure_session_t *session, void *buf, size_t l
  * Sessions with unread records take turns, so no peer starves the others. A session that ended
  * since the last report is reported once, here: its error is returned and @p from names it. The
  * record rules are those of sock_secure_session_recv().
- * @param[out] from the session that delivered (or ended), set whenever one is involved; may be
- *        NULL. Only an output: it never selects a session.
+ * @param[out] from the session that delivered (or ended), NULL when no session is involved
+ *        (-EAGAIN, -ETIMEDOUT, -EINVAL, a socket-wide failure); may be NULL. Only an output: what
+ *        it held before the call is ignored.
  * @param buf caller-owned, receives the plaintext.
  * @return the record length (>= 0) and @p from; -EAGAIN (timeout 0, nothing ready);
  *         -ETIMEDOUT; -EMSGSIZE (the record of *from is larger than @p len: it stays queued);

@@ -489,6 +489,9 @@ static int ss_recv(sock_secure_t *sk, sock_secure_session_t **from, sock_secure_
 int sock_secure_recv_any(sock_secure_t *sk, sock_secure_session_t **from, void *buf, size_t len,
                          uint32_t timeout_ms)
 {
+    if (from != NULL) {
+        *from = NULL; /* an output only: never a stale session from an earlier call */
+    }
     if (sk == NULL || !sk->open || (buf == NULL && len > 0)) {
         return -EINVAL;
     }

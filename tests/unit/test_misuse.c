@@ -155,6 +155,14 @@ static void foreign_and_stale_session_pointers_are_refused(void)
     CHECK_EQ(sock_secure_session_recv(NULL, buf, sizeof(buf), 0), -EINVAL);
     CHECK_EQ(sock_secure_session_recv(cs, NULL, 1, 0), -EINVAL);
     CHECK_EQ(sock_secure_session_recv(cs, buf, sizeof(buf), 0), -EAGAIN);
+    /* recv_any's session is an output only: a pointer left from an earlier call neither selects
+     * a session nor survives a call that delivered nothing */
+    sock_secure_session_t *from = cs;
+    CHECK_EQ(sock_secure_recv_any(&client.sock, &from, buf, sizeof(buf), 0), -EAGAIN);
+    CHECK(from == NULL);
+    from = cs;
+    CHECK_EQ(sock_secure_recv_any(NULL, &from, buf, sizeof(buf), 0), -EINVAL);
+    CHECK(from == NULL);
     CHECK_EQ(sock_secure_session_close(&stray), -EINVAL);
     CHECK_EQ(sock_secure_session_send(&stray, "x", 1), -ENOTCONN);
     CHECK_EQ(sock_secure_session_pending(&stray), 0);
@@ -249,29 +257,71 @@ static void an_unread_record_holds_up_only_its_own_session(void)
     CHECK_EQ(sock_secure_session_send(cs, "from client", 11), 11);
     tu_pump(all, 3);
     uint8_t buf[32];
-    sock_secure_session_t *want = ss2;
-    CHECK_EQ(sock_secure_session_recv(want, buf, sizeof(buf), 0), -EAGAIN); /* nothing */
+    CHECK_EQ(sock_secure_session_recv(ss2, buf, sizeof(buf), 0), -EAGAIN); /* nothing */
     CHECK_EQ(sock_secure_session_send(os, "from other", 10), 10);
     tu_pump(all, 3);
-    want = ss2; /* ss's record is still unread: ss2's arrives all the same */
-    CHECK_EQ(sock_secure_session_recv(want, buf, sizeof(buf), 0), 10);
+    /* ss's record is still unread: ss2's arrives all the same */
+    CHECK_EQ(sock_secure_session_recv(ss2, buf, sizeof(buf), 0), 10);
     CHECK_MEM(buf, "from other", 10);
     /* more for ss while its first record is unread: that datagram waits, and so does input
      * behind it */
     CHECK_EQ(sock_secure_session_send(cs, "second", 6), 6);
     CHECK_EQ(sock_secure_session_send(os, "other 2", 7), 7);
     tu_pump(all, 3);
-    want = ss2;
-    CHECK_EQ(sock_secure_session_recv(want, buf, sizeof(buf), 0), -EBUSY);
-    want = ss;
-    CHECK_EQ(sock_secure_session_recv(want, buf, sizeof(buf), 0), 11);
+    CHECK_EQ(sock_secure_session_recv(ss2, buf, sizeof(buf), 0), -EBUSY);
+    CHECK_EQ(sock_secure_session_recv(ss, buf, sizeof(buf), 0), 11);
     CHECK_MEM(buf, "from client", 11);
-    want = ss;
-    CHECK_EQ(sock_secure_session_recv(want, buf, sizeof(buf), 0), 6);
+    CHECK_EQ(sock_secure_session_recv(ss, buf, sizeof(buf), 0), 6);
     CHECK_MEM(buf, "second", 6);
-    want = ss2;
-    CHECK_EQ(sock_secure_session_recv(want, buf, sizeof(buf), 0), 7);
+    CHECK_EQ(sock_secure_session_recv(ss2, buf, sizeof(buf), 0), 7);
     CHECK_MEM(buf, "other 2", 7);
+    tu_node_close(&other);
+    unpair();
+}
+
+/* The trap the split removed: a server loop that keeps one `from` pointer across calls (and
+ * never resets it) still hears every session, in turns. With a session argument that was both
+ * "which one" and "which one it was", the second call waited on the first sender alone. */
+static void a_server_loop_reusing_its_pointer_hears_every_session(void)
+{
+    sock_secure_session_t *ss = NULL;
+    sock_secure_session_t *cs = pair(&ss);
+    REQUIRE(cs != NULL && ss != NULL);
+    CHECK_EQ(open_node(&other, "[fd00::3]:40000", SOCK_SECURE_CLIENT), 0);
+    sock_secure_session_t *os = NULL;
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
+    tu_node_t *const all[] = { &server, &client, &other };
+    tu_pump(all, 3);
+    sock_secure_session_t *ss2 = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss2, 0), 0);
+    REQUIRE(ss2 != NULL && os != NULL);
+    CHECK_EQ(sock_secure_session_send(cs, "c1", 2), 2);
+    CHECK_EQ(sock_secure_session_send(os, "o1", 2), 2);
+    tu_pump(all, 3);
+    CHECK_EQ(sock_secure_session_send(cs, "c2", 2), 2);
+    CHECK_EQ(sock_secure_session_send(os, "o2", 2), 2);
+    tu_pump(all, 3);
+    sock_secure_session_t *from = NULL; /* set once, reused as-is below */
+    int from_ss = 0, from_ss2 = 0;
+    uint8_t buf[8];
+    for (int i = 0; i < 8; i++) {
+        int n = sock_secure_recv_any(&server.sock, &from, buf, sizeof(buf), 0);
+        if (n == -EAGAIN) {
+            tu_pump(all, 3);
+            continue;
+        }
+        CHECK_EQ(n, 2);
+        if (from == ss) {
+            CHECK(buf[0] == 'c');
+            from_ss++;
+        } else {
+            CHECK(from == ss2 && buf[0] == 'o');
+            from_ss2++;
+        }
+    }
+    CHECK_EQ(from_ss, 2);
+    CHECK_EQ(from_ss2, 2);
     tu_node_close(&other);
     unpair();
 }
@@ -459,6 +509,7 @@ int main(void)
     RUN_ALL(connect_refuses_an_unspecified_peer_and_a_second_session_to_one_peer);
     RUN_ALL(process_called_from_the_event_callback_does_nothing);
     RUN_ALL(an_unread_record_holds_up_only_its_own_session);
+    RUN_ALL(a_server_loop_reusing_its_pointer_hears_every_session);
     RUN_ALL(zero_length_send_puts_nothing_on_the_wire);
     RUN_ALL(records_at_the_maximum_size_arrive_intact_and_one_more_byte_is_refused);
     RUN_ALL(oversized_and_empty_datagrams_from_a_peer_are_dropped_and_counted);
