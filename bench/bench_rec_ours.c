@@ -198,8 +198,7 @@ int main(int argc, char **argv)
         if ((rc = sock_secure_session_send(ss, back, size)) != (int)size) {
             die("server send", rc);
         }
-        sock_secure_session_t *from = cs;
-        if ((rc = sock_secure_session_recv(from, got, sizeof got, wait_ms)) != (int)size) {
+        if ((rc = sock_secure_session_recv(cs, got, sizeof got, wait_ms)) != (int)size) {
             die("client recv", rc);
         }
     }

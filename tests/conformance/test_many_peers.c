@@ -179,9 +179,8 @@ static void fifty_clients_with_own_identities_echo_twenty_records_each(void)
         pump(MAX_CLIENTS);
         for (int i = 0; i < MAX_CLIENTS; i++) {
             uint8_t buf[64];
-            sock_secure_session_t *want = clients[i].s;
             int n = snprintf(msg, sizeof(msg), "peer %d record %d %s", i, r, clients[i].id);
-            int got = sock_secure_session_recv(want, buf, sizeof(buf), 0);
+            int got = sock_secure_session_recv(clients[i].s, buf, sizeof(buf), 0);
             good += got == n && memcmp(buf, msg, (size_t)n) == 0;
         }
     }
@@ -328,8 +327,7 @@ static void forged_hello_flood_never_displaces_established_peers(void)
             sock_secure_session_send(clients[i].s, msg, (size_t)n);
             pump(10);
             uint8_t buf[64];
-            sock_secure_session_t *want = clients[i].s;
-            int got = sock_secure_session_recv(want, buf, sizeof(buf), 0);
+            int got = sock_secure_session_recv(clients[i].s, buf, sizeof(buf), 0);
             good += got == n && memcmp(buf, msg, (size_t)n) == 0;
         }
     }
@@ -515,8 +513,7 @@ static void idle_sessions_are_closed_after_the_idle_timeout(void)
         sock_secure_session_send(clients[1].s, "tick", 4);
         pump(2);
         uint8_t buf[8];
-        sock_secure_session_t *want = clients[1].s;
-        sock_secure_session_recv(want, buf, sizeof(buf), 0);
+        sock_secure_session_recv(clients[1].s, buf, sizeof(buf), 0);
     }
     sock_secure_stats_t st = server_stats();
     CHECK_EQ(st.expired_idle, 1);
@@ -572,8 +569,7 @@ static void restarted_peer_replaces_its_old_session_only_when_the_new_one_is_up(
     CHECK_EQ(sock_secure_session_send(clients[0].s, "again", 5), 5);
     pump(2);
     uint8_t buf[8];
-    sock_secure_session_t *want = clients[0].s;
-    CHECK_EQ(sock_secure_session_recv(want, buf, sizeof(buf), 0), 5);
+    CHECK_EQ(sock_secure_session_recv(clients[0].s, buf, sizeof(buf), 0), 5);
     CHECK_MEM(buf, "again", 5);
     teardown(2);
 }

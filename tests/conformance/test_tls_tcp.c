@@ -166,8 +166,7 @@ static void tls_several_connections_and_a_reset_mid_transfer(void)
         int got = 0;
         for (int k = 0; k < 500 && got <= 0; k++) {
             drive(0);
-            sock_secure_session_t *want = ss[i];
-            got = sock_secure_session_recv(want, buf, sizeof(buf), 0);
+            got = sock_secure_session_recv(ss[i], buf, sizeof(buf), 0);
         }
         CHECK_EQ(got, n);
         CHECK_MEM(buf, msg, (size_t)n);
@@ -264,8 +263,7 @@ static void tls_close_delivers_accepted_output_first(void)
             rc = sock_secure_session_close(cs);
         }
         uint8_t buf[4096];
-        sock_secure_session_t *want = ss;
-        int n = sock_secure_session_recv(want, buf, sizeof(buf), 0);
+        int n = sock_secure_session_recv(ss, buf, sizeof(buf), 0);
         for (int k = 0; k < n; k++) {
             bad += buf[k] != tu_pattern(got + (size_t)k, 7);
         }
@@ -308,8 +306,7 @@ static void tls_unread_data_on_one_connection_does_not_stall_another(void)
     int got = -EAGAIN;
     for (int i = 0; i < 500 && got == -EAGAIN; i++) {
         drive(2);
-        sock_secure_session_t *want = ss1;
-        got = sock_secure_session_recv(want, buf, sizeof(buf), 0);
+        got = sock_secure_session_recv(ss1, buf, sizeof(buf), 0);
     }
     CHECK_EQ(got, 11);
     CHECK_MEM(buf, "not held up", 11);
@@ -318,8 +315,7 @@ static void tls_unread_data_on_one_connection_does_not_stall_another(void)
     uint64_t t0 = now_ms();
     while (read0 < pushed && now_ms() - t0 < 10000) {
         drive(2);
-        sock_secure_session_t *want = ss0;
-        int n = sock_secure_session_recv(want, chunk, sizeof(chunk), 0);
+        int n = sock_secure_session_recv(ss0, chunk, sizeof(chunk), 0);
         for (int k = 0; k < n; k++) {
             bad += chunk[k] != 'A';
         }

@@ -311,8 +311,7 @@ static void exchange(node_t *a, sock_secure_session_t *as, node_t *b, size_t len
     AS(&b->acct, rc = sock_secure_session_send(bs, in, len));
     CHECK_EQ(rc, (int)len);
     pump(both, 2, 3);
-    sock_secure_session_t *back = as;
-    AS(&a->acct, rc = sock_secure_session_recv(back, in, sizeof(in), 0));
+    AS(&a->acct, rc = sock_secure_session_recv(as, in, sizeof(in), 0));
     CHECK_EQ(rc, (int)len);
 }
 

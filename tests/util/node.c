@@ -269,8 +269,7 @@ void tu_flow_step(tu_flow_t *f, size_t total)
         f->sent += (size_t)rc;
     }
     for (;;) {
-        sock_secure_session_t *want = f->s;
-        int rc = sock_secure_session_recv(want, buf, sizeof(buf), 0);
+        int rc = sock_secure_session_recv(f->s, buf, sizeof(buf), 0);
         if (rc <= 0) {
             CHECK(rc == -EAGAIN || rc == -EBUSY);
             break;
