@@ -59,7 +59,7 @@ static uint16_t suite; /* the driver's default datagram PSK suite */
 /* @p want if the driver has it over datagrams, else the default suite. */
 static uint16_t prefer(uint16_t want)
 {
-    return sock_secure_suite_supported(drv, want, true) ? want : suite;
+    return sock_secure_suite_supported(drv->name, want, true) ? want : suite;
 }
 
 /* A second datagram PSK suite besides the default one, or 0 if the driver has only one. */
@@ -70,7 +70,7 @@ static uint16_t other_suite(void)
                                       SOCK_SECURE_PSK_CHACHA20_POLY1305,
                                       SOCK_SECURE_PSK_AES_128_CCM_8 };
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        if (order[i] != suite && sock_secure_suite_supported(drv, order[i], true)) {
+        if (order[i] != suite && sock_secure_suite_supported(drv->name, order[i], true)) {
             return order[i];
         }
     }
@@ -204,7 +204,7 @@ static void data_flows_both_ways_with_exact_bytes(void)
 static void each_psk_suite_is_negotiated_or_refused(void)
 {
     static const uint8_t msg[] = "suite check";
-    CHECK(sock_secure_suite_supported(drv, suite, true));
+    CHECK(sock_secure_suite_supported(drv->name, suite, true));
     const tlsman_suite_t *e;
     size_t psk_entries = 0;
     for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
@@ -215,8 +215,8 @@ static void each_psk_suite_is_negotiated_or_refused(void)
         uint16_t s = e->id;
         /* mbedTLS has every PSK suite of the table whose cipher it is built with (Debian's: all
          * of them); Debian's wolfSSL lacks the static-PSK AES ones */
-        CHECK(!is_mbedtls || !mbedtls_has(e->cipher) || sock_secure_suite_supported(drv, s, true));
-        if (!sock_secure_suite_supported(drv, s, true)) {
+        CHECK(!is_mbedtls || !mbedtls_has(e->cipher) || sock_secure_suite_supported(drv->name, s, true));
+        if (!sock_secure_suite_supported(drv->name, s, true)) {
             dh_reset(false);
             CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, &s, 1, &dh_psk_ok, true, 1280), -ENOTSUP);
             CHECK_EQ(dh_ctx_up(&dh_srv, TLSMAN_SERVER, &s, 1, NULL, true, 1280), -ENOTSUP);
@@ -563,10 +563,10 @@ static void tls_over_a_stream_handshakes_and_carries_data(void)
         return;
     }
     const uint16_t gcm = SOCK_SECURE_PSK_AES_128_GCM_SHA256;
-    const uint16_t suites[] = { sock_secure_suite_supported(drv, gcm, false)
+    const uint16_t suites[] = { sock_secure_suite_supported(drv->name, gcm, false)
                                     ? gcm
                                     : tu_default_psk_suite(drv, false) };
-    CHECK(sock_secure_suite_supported(drv, suites[0], false));
+    CHECK(sock_secure_suite_supported(drv->name, suites[0], false));
     if (!dh_pair_up(suites, 1, suites, 1, &dh_psk_ok, true, 0)) {
         return;
     }
@@ -664,23 +664,23 @@ static void unsupported_suites_and_credentials_are_refused(void)
     drv->session_free(dh_srv.sess);
     drv->ctx_free(dh_srv.ctx);
 
-    CHECK(sock_secure_suite_supported(drv, suite, true));
+    CHECK(sock_secure_suite_supported(drv->name, suite, true));
     if (!is_mbedtls || mbedtls_has(TLSMAN_CIPHER_AES_128_GCM)) {
-        CHECK(sock_secure_suite_supported(drv, prefer(SOCK_SECURE_PSK_AES_128_GCM_SHA256), false));
+        CHECK(sock_secure_suite_supported(drv->name, prefer(SOCK_SECURE_PSK_AES_128_GCM_SHA256), false));
     }
     if ((drv->caps & TLSMAN_CAP_X509) != 0) { /* certificates */
-        CHECK(sock_secure_suite_supported(drv, SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8, true));
+        CHECK(sock_secure_suite_supported(drv->name, SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8, true));
         bool gcm = !is_mbedtls || mbedtls_has(TLSMAN_CIPHER_AES_128_GCM);
         bool gcm256 = !is_mbedtls || mbedtls_has(TLSMAN_CIPHER_AES_256_GCM);
-        CHECK_EQ(sock_secure_suite_supported(drv, SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM, true), gcm);
-        CHECK_EQ(sock_secure_suite_supported(drv, SOCK_SECURE_ECDHE_ECDSA_AES_256_GCM, true),
+        CHECK_EQ(sock_secure_suite_supported(drv->name, SOCK_SECURE_ECDHE_ECDSA_AES_128_GCM, true), gcm);
+        CHECK_EQ(sock_secure_suite_supported(drv->name, SOCK_SECURE_ECDHE_ECDSA_AES_256_GCM, true),
                  gcm256);
     }
     /* ECDHE-ECDSA-AES128-CCM: both stacks have it, but it is not in the suite table */
-    CHECK(!sock_secure_suite_supported(drv, 0xC0ACu, true));
-    CHECK(!sock_secure_suite_supported(drv, 0xCCAC, true)); /* ECDHE-PSK-CHACHA20: not routed */
-    CHECK(!sock_secure_suite_supported(drv, 0x008C, true)); /* TLS_PSK_WITH_AES_128_CBC_SHA: not AEAD */
-    CHECK(!sock_secure_suite_supported(drv, 0x1234, true));
+    CHECK(!sock_secure_suite_supported(drv->name, 0xC0ACu, true));
+    CHECK(!sock_secure_suite_supported(drv->name, 0xCCAC, true)); /* ECDHE-PSK-CHACHA20: not routed */
+    CHECK(!sock_secure_suite_supported(drv->name, 0x008C, true)); /* TLS_PSK_WITH_AES_128_CBC_SHA: not AEAD */
+    CHECK(!sock_secure_suite_supported(drv->name, 0x1234, true));
 }
 
 int main(void)

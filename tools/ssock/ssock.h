@@ -21,6 +21,7 @@
 #include "secure_sock/error.h"
 #include "secure_sock/transport.h"
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/posix/creds.h"
 #include "secure_sock/posix/tcp.h"
 #include "secure_sock/posix/udp.h"
 
@@ -247,7 +248,7 @@ int ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, 
                         const char *backend);
 
 /**
- * --backend NAME: check that @p name is a built-in backend (sock_secure_backend()); if not,
+ * --backend NAME: check that @p name is a built-in backend (sock_secure_backend_info()); if not,
  * print a usage error listing the built-in ones. @return 0, or -1 after the usage error.
  */
 int ssock_parse_backend(const char *cmd, const char *name);
