@@ -23,9 +23,13 @@
 int sock_secure__creds_reserve(sock_secure_creds_t *st, uint32_t tag,
                                sock_secure_cred_type_t type, size_t len, uint8_t **dst);
 
-/** Finish entry @p index: NUL-terminate PEM, let the backend check it; on failure the entry is
- *  removed (and zeroed). @return 0 or the check's error. */
+/** Finish entry @p index: NUL-terminate PEM, refuse a pinned key its tag already holds, let the
+ *  backend check it; on failure the entry is removed (and zeroed). @return 0, -EEXIST or the
+ *  check's error. */
 int sock_secure__creds_commit(sock_secure_creds_t *st, int index);
+
+/** Give up entry @p index before its commit (zeroed and removed, other entries untouched). */
+void sock_secure__creds_abort(sock_secure_creds_t *st, int index);
 
 /* ---- DTLS ClientHello parsing and HelloVerifyRequest writing (dtls_hello.c) ------------------
  * Stack-independent (RFC 6347 §4.2.1), so a server can answer cookie-less hellos without
