@@ -34,7 +34,8 @@ cpid=$!
 PIDS+=($cpid)
 exec 8>"$WORK/c.in"
 printf 'certified record from secure_sock\nsecond: \xc3\xa9 \x01 bytes\n' >&8
-wait_for "$WORK/s_server.out" "certified record from secure_sock" 10 || fail "s_server did not get our records"
+wait_for "$WORK/s_server.out" "certified record from secure_sock" 30 ||
+    fail "s_server did not get our records; client: $(tail -n 5 "$WORK/client.err" | tr '\n' '|') s_server: $(tail -n 5 "$WORK/s_server.out" | tr '\n' '|')"
 wait_for "$WORK/s_server.out" $'second: \xc3\xa9 \x01 bytes' 5 || fail "second record wrong"
 grep -qF "certified record from secure_socksecond" "$WORK/s_server.out" || fail "records not sent without their newline"
 grep -q "client.test" "$WORK/s_server.out" || fail "s_server did not see our client certificate"

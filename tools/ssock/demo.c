@@ -52,7 +52,8 @@ static void demo_usage(FILE *out)
           "\n"
           "options:\n"
           "  --backend NAME  the (D)TLS stack for both sides, e.g. mbedtls or wolfssl\n"
-          "                  (default: the first one 'ssock --version' lists)\n",
+          "                  (default: the first one 'ssock --version' lists)\n"
+          "  -h, --help      this text\n",
           out);
 }
 

@@ -31,7 +31,10 @@ static void ssock_print_help(FILE *out)
           "  ssock server --tls --psk me:00112233445566778899aabbccddeeff --echo\n"
           "  ssock client --tls [::1]:4433 --psk me:00112233445566778899aabbccddeeff <file\n"
           "\n"
-          "exit status: 0 ok, 1 usage error, 2 handshake failed, 3 timed out, 4 other error\n",
+          "exit status: 0 ok, 1 usage error (or options the backend cannot honour),\n"
+          "2 handshake failed, 3 no answer (timed out, or connection refused), 4 other error\n"
+          "\n"
+          "man ssock (docs/ssock.1) describes every option.\n",
           out);
 }
 
