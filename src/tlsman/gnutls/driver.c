@@ -257,7 +257,8 @@ static void ss_prio_text(const ss_gnutls_ctx_t *c, const tlsman_suite_t *const *
     snprintf(buf + len, cap - len, ":%%NO_TICKETS");
 }
 
-/** Set up c->prio (and on servers c->one[]) from the checked list. */
+/** Set up the socket's suites: a client's priority for the whole list (c->prio); a server's
+ *  for each suite alone, made when first needed (ss_one). */
 static int ss_conf_suites(ss_gnutls_ctx_t *c, const tlsman_config_t *cfg)
 {
     char text[512];
@@ -266,21 +267,31 @@ static int ss_conf_suites(ss_gnutls_ctx_t *c, const tlsman_config_t *cfg)
     for (size_t i = 0; i < cfg->suite_count; i++) {
         c->suites[i] = cfg->suites[i];
     }
+    if (c->k.server) {
+        return 0;
+    }
     ss_prio_text(c, c->suites, c->suite_count, text, sizeof(text));
     int rc = gnutls_priority_init(&c->prio, text, &err);
     if (rc < 0) {
         c->prio = NULL;
         return tlsman_gnutls_setup_error(rc);
     }
-    for (size_t i = 0; c->k.server && i < c->suite_count; i++) {
+    return 0;
+}
+
+/** Server: the priority of the socket's suite @p i alone (made on first use: each is ~8 KB, and
+ *  a server's clients mostly take one or two suites), or NULL if GnuTLS could not make it. */
+static gnutls_priority_t ss_one(ss_gnutls_ctx_t *c, size_t i)
+{
+    if (c->one[i] == NULL) {
+        char text[512];
+        const char *err = NULL;
         ss_prio_text(c, &c->suites[i], 1, text, sizeof(text));
-        rc = gnutls_priority_init(&c->one[i], text, &err);
-        if (rc < 0) {
+        if (gnutls_priority_init(&c->one[i], text, &err) < 0) {
             c->one[i] = NULL;
-            return tlsman_gnutls_setup_error(rc);
         }
     }
-    return 0;
+    return c->one[i];
 }
 
 /**
@@ -288,9 +299,9 @@ static int ss_conf_suites(ss_gnutls_ctx_t *c, const tlsman_config_t *cfg)
  * that the socket has configured becomes the session's only suite (none in common: the first
  * configured one, which the client lacks, so GnuTLS refuses with handshake_failure).
  */
-static void ss_pick_suite(ss_gnutls_session_t *s, const uint8_t *hello, size_t len)
+static int ss_pick_suite(ss_gnutls_session_t *s, const uint8_t *hello, size_t len)
 {
-    const ss_gnutls_ctx_t *c = s->ctx;
+    ss_gnutls_ctx_t *c = s->ctx;
     s->suite = NULL;
     size_t pos = 2 + 32; /* client_version, random */
     size_t pick = 0;
@@ -322,8 +333,9 @@ static void ss_pick_suite(ss_gnutls_session_t *s, const uint8_t *hello, size_t l
             }
         }
     }
-set:
-    (void)gnutls_priority_set(s->gs, c->one[pick]);
+set:;
+    gnutls_priority_t p = ss_one(c, pick);
+    return p != NULL ? gnutls_priority_set(s->gs, p) : GNUTLS_E_MEMORY_ERROR;
 }
 
 /** Client: the suite of the server's hello (read from it: GnuTLS tells the suite only once the
@@ -355,7 +367,7 @@ static int ss_hook(gnutls_session_t gs, unsigned int htype, unsigned when, unsig
         return 0;
     }
     if (htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && when == GNUTLS_HOOK_PRE && s->ctx->k.server) {
-        ss_pick_suite(s, msg->data, msg->size);
+        return ss_pick_suite(s, msg->data, msg->size);
     } else if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO && when == GNUTLS_HOOK_POST &&
                !s->ctx->k.server) {
         return ss_check_suite(s, msg->data, msg->size);
@@ -854,7 +866,14 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
         return tlsman_gnutls_setup_error(rc);
     }
     gnutls_session_set_ptr(s->gs, s);
-    if ((rc = gnutls_priority_set(s->gs, c->prio)) < 0 ||
+    /* a server starts with its first suite's priority and takes the one the hello asks for
+     * (ss_pick_suite) */
+    gnutls_priority_t prio = c->k.server ? ss_one(c, 0) : c->prio;
+    if (prio == NULL) {
+        ss_session_free(s);
+        return -ENOMEM;
+    }
+    if ((rc = gnutls_priority_set(s->gs, prio)) < 0 ||
         (c->psk_cli != NULL && (rc = gnutls_credentials_set(s->gs, GNUTLS_CRD_PSK, c->psk_cli)) < 0) ||
         (c->psk_srv != NULL && (rc = gnutls_credentials_set(s->gs, GNUTLS_CRD_PSK, c->psk_srv)) < 0) ||
         (c->cert != NULL &&

@@ -34,10 +34,10 @@
 
 /** Per-socket state, in the core's ctx area. */
 typedef struct {
-    gnutls_priority_t prio;      /**< the configured suites (see ss_prio_text in driver.c) */
-    /** Server: each configured suite alone, set on a session once the client's hello has shown
-     *  which one the server takes (GnuTLS priorities cross every key exchange with every cipher,
-     *  so the list alone could negotiate a suite that is not configured). */
+    gnutls_priority_t prio;      /**< client: the configured suites (ss_prio_text, driver.c) */
+    /** Server: each configured suite alone (made on first use), set on a session once the
+     *  client's hello has shown which one the server takes (GnuTLS priorities cross every key
+     *  exchange with every cipher, so the list could negotiate a suite that is not configured). */
     gnutls_priority_t one[CONFIG_SOCK_SECURE_MAX_SUITES];
     const tlsman_suite_t *suites[CONFIG_SOCK_SECURE_MAX_SUITES]; /**< the core's entries */
     uint8_t suite_count;         /**< entries in suites and one */
