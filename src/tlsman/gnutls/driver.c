@@ -201,7 +201,7 @@ static const tlsman_suite_t *ss_suite_of(const ss_gnutls_ctx_t *c, const char *c
 static void ss_prio_add(char *buf, size_t cap, const char *item)
 {
     char tok[40];
-    snprintf(tok, sizeof(tok), ":+%s", item);
+    (void)snprintf(tok, sizeof(tok), ":+%s", item); /* items are short names */
     size_t len = strlen(buf), n = strlen(tok);
     const char *p = buf;
     while ((p = strstr(p, tok)) != NULL) {
@@ -224,7 +224,8 @@ static void ss_prio_add(char *buf, size_t cap, const char *item)
 static void ss_prio_text(const ss_gnutls_ctx_t *c, const tlsman_suite_t *const *list, size_t n,
                          char *buf, size_t cap)
 {
-    snprintf(buf, cap, "NONE:+%s:+COMP-NULL:+AEAD", c->k.datagram ? "VERS-DTLS1.2" : "VERS-TLS1.2");
+    (void)snprintf(buf, cap, "NONE:+%s:+COMP-NULL:+AEAD",
+                   c->k.datagram ? "VERS-DTLS1.2" : "VERS-TLS1.2"); /* fits: cap is 512 */
     bool ecdhe = false;
     for (size_t i = 0; i < n; i++) {
         ss_prio_add(buf, cap, ss_kx_name(list[i]));
@@ -245,23 +246,25 @@ static void ss_prio_text(const ss_gnutls_ctx_t *c, const tlsman_suite_t *const *
     const char *own = server ? "SRV" : "CLI", *peer = server ? "CLI" : "SRV";
     char item[24];
     if (own_raw) {
-        snprintf(item, sizeof(item), "CTYPE-%s-RAWPK", own);
+        (void)snprintf(item, sizeof(item), "CTYPE-%s-RAWPK", own);
         ss_prio_add(buf, cap, item);
     }
     if (own_x509 || !own_raw) {
-        snprintf(item, sizeof(item), "CTYPE-%s-X509", own);
+        (void)snprintf(item, sizeof(item), "CTYPE-%s-X509", own);
         ss_prio_add(buf, cap, item);
     }
     if (peer_raw) {
-        snprintf(item, sizeof(item), "CTYPE-%s-RAWPK", peer);
+        (void)snprintf(item, sizeof(item), "CTYPE-%s-RAWPK", peer);
         ss_prio_add(buf, cap, item);
     }
     if (peer_x509) {
-        snprintf(item, sizeof(item), "CTYPE-%s-X509", peer);
+        (void)snprintf(item, sizeof(item), "CTYPE-%s-X509", peer);
         ss_prio_add(buf, cap, item);
     }
     size_t len = strlen(buf);
-    snprintf(buf + len, cap - len, ":%%NO_TICKETS");
+    if (cap - len > sizeof(":%NO_TICKETS")) {
+        (void)snprintf(buf + len, cap - len, ":%%NO_TICKETS");
+    }
 }
 
 /** Set up the socket's suites: a client's priority for the whole list (c->prio); a server's
@@ -791,8 +794,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
                 return tlsman_gnutls_setup_error(rc);
             }
         }
-        if (c->k.datagram &&
-            (rc = gnutls_rnd(GNUTLS_RND_KEY, c->cookie_key, sizeof(c->cookie_key))) < 0) {
+        if (c->k.datagram && gnutls_rnd(GNUTLS_RND_KEY, c->cookie_key, sizeof(c->cookie_key)) < 0) {
             ss_ctx_free(c);
             return SOCK_SECURE_E_BACKEND;
         }
@@ -986,10 +988,11 @@ static int ss_handshake(void *p)
                 ss_timer(s, false);
             }
         }
-        if (s->call_new_flight || (retx && !s->timer_on)) {
-            ss_timer(s, true); /* a new flight left, or the resend: (re-)arm */
-        } else if (retx) {
-            ss_timer(s, true); /* the re-arm is all the core sees of a resend */
+        if (s->call_new_flight || retx) {
+            /* a new flight left, or the core's timer fired (the step resent the flight, or
+             * GnuTLS waits for the rest of the peer's): (re-)arm; the re-arm is all the core
+             * sees of a resend (a stop would reset its back-off and retry count) */
+            ss_timer(s, true);
         }
         return -EAGAIN;
     }

@@ -386,7 +386,7 @@ static int ss_conf_pinned(ss_gnutls_ctx_t *c, const tlsman_cred_t *cr)
         return -EINVAL;
     }
     gnutls_pubkey_t pub;
-    if ((rc = ss_import_pub(cr->data, cr->len, &pub)) < 0) {
+    if (ss_import_pub(cr->data, cr->len, &pub) < 0) {
         return SOCK_SECURE_E_CRED_FORMAT;
     }
     rc = ss_spki(pub, &c->pinned[c->pinned_n]);
