@@ -442,11 +442,22 @@ static const char *srv_auth(const srv_t *srv, const sock_secure_session_info_t *
             /* sock_secure_session_info() does not say which identity a session used */
             snprintf(buf, len, "PSK (one of %zu identities)", o->keys.count);
         }
-    } else if (o->certs.ca == NULL || o->certs.verify == SOCK_SECURE_VERIFY_NONE) {
-        snprintf(buf, len, "certificate; the client is not authenticated (no --ca)");
+    } else if ((o->certs.ca == NULL && o->certs.peer_key_count == 0) ||
+               o->certs.verify == SOCK_SECURE_VERIFY_NONE) {
+        snprintf(buf, len, "%s; the client is not authenticated (no --ca%s)",
+                 o->certs.rpk ? "raw public key" : "certificate",
+                 o->certs.rpk ? " or --peer-key" : "");
+    } else if (o->certs.ca == NULL && info->verify == 0) {
+        /* raw public keys only (sock_secure_session_info() does not say which key) */
+        snprintf(buf, len, "raw public key; the client's key is pinned (--peer-key)");
+    } else if (o->certs.ca == NULL) {
+        snprintf(buf, len, "raw public key; the client's key did not verify: %s (--verify "
+                 "optional)", sock_secure_verify_reason(info->verify));
     } else if (info->verify == 0) {
-        snprintf(buf, len, "certificate; the client's certificate verified (--ca %s)",
-                 o->certs.ca);
+        snprintf(buf, len, "certificate%s; the client %s (--ca %s%s)",
+                 o->certs.peer_key_count > 0 ? " or raw public key" : "",
+                 o->certs.peer_key_count > 0 ? "verified" : "'s certificate verified",
+                 o->certs.ca, o->certs.peer_key_count > 0 ? " or --peer-key" : "");
     } else {
         snprintf(buf, len, "certificate; the client's certificate did not verify: %s (--verify "
                  "optional)", sock_secure_verify_reason(info->verify));
