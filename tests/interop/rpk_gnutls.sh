@@ -45,7 +45,8 @@ wait "$kpid"
 wait "$spid"; rc=$?
 [ "$rc" -eq 0 ] || fail "ssock server exit $rc"
 grep -q "Certificate type: Raw Public Key" "$WORK/gnutls_cli.out" || fail "not a raw public key: $(cat "$WORK/gnutls_cli.out")"
-grep -q "handshake done: TLS_ECDHE_ECDSA" "$WORK/server.err" || fail "server: $(cat "$WORK/server.err")"
+grep -q "handshake done: TLS_ECDHE_ECDSA.*raw public key; the client's key is pinned (--peer-key)" \
+    "$WORK/server.err" || fail "server log: $(cat "$WORK/server.err")"
 [[ "$(cat "$WORK/server.out")" == "127.0.0.1:"*" $LINE" ]] || fail "server printed: $(cat "$WORK/server.out")"
 pass "gnutls-cli (raw public key) -> ssock server --rpk --peer-key, exact line back"
 

@@ -454,9 +454,9 @@ static const char *srv_auth(const srv_t *srv, const sock_secure_session_info_t *
         snprintf(buf, len, "raw public key; the client's key did not verify: %s (--verify "
                  "optional)", sock_secure_verify_reason(info->verify));
     } else if (info->verify == 0) {
-        snprintf(buf, len, "certificate%s; the client %s (--ca %s%s)",
+        snprintf(buf, len, "certificate%s; the client%s verified (--ca %s%s)",
                  o->certs.peer_key_count > 0 ? " or raw public key" : "",
-                 o->certs.peer_key_count > 0 ? "verified" : "'s certificate verified",
+                 o->certs.peer_key_count > 0 ? "" : "'s certificate",
                  o->certs.ca, o->certs.peer_key_count > 0 ? " or --peer-key" : "");
     } else {
         snprintf(buf, len, "certificate; the client's certificate did not verify: %s (--verify "
