@@ -104,7 +104,7 @@ static int udp_take_error(sock_secure_udp_t *udp, sock_secure_ep_t *remote)
         ee.ee_errno == 0 || ee.ee_errno == EMSGSIZE || ee.ee_errno > INT_MAX) {
         return 0; /* local, or a path MTU change: nothing about the peer */
     }
-    ss_posix_from_sockaddr(&ss, &peer);
+    sock_secure__posix_from_sockaddr(&ss, &peer);
     if (peer.family == SOCK_SECURE_AF_UNSPEC) {
         return 0;
     }
@@ -165,7 +165,7 @@ static int udp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
         return -EMSGSIZE; /* the rest of the datagram is gone */
     }
     if (remote != NULL) {
-        ss_posix_from_sockaddr(&ss, remote);
+        sock_secure__posix_from_sockaddr(&ss, remote);
     }
     return (int)n;
 }
@@ -187,7 +187,7 @@ static int udp_send(sock_secure_transport_t *sock, const void *buf, size_t len, 
     if (len > INT_MAX) {
         return -EMSGSIZE;
     }
-    rc = ss_posix_to_sockaddr(remote, udp->family, &ss, &sl);
+    rc = sock_secure__posix_to_sockaddr(remote, udp->family, &ss, &sl);
     if (rc < 0) {
         return rc;
     }
@@ -213,7 +213,7 @@ static int udp_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
     if (udp->fd < 0) {
         return -EBADF;
     }
-    rc = poll(&pfd, 1, ss_posix_poll_timeout(timeout_ms));
+    rc = poll(&pfd, 1, sock_secure__posix_poll_timeout(timeout_ms));
     if (rc < 0) {
         return errno == EINTR ? 0 : -errno;
     }
@@ -239,7 +239,7 @@ static int udp_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
     if (getsockname(udp->fd, (struct sockaddr *)&ss, &sl) != 0) {
         return -errno;
     }
-    ss_posix_from_sockaddr(&ss, local);
+    sock_secure__posix_from_sockaddr(&ss, local);
     return 0;
 }
 
@@ -266,7 +266,7 @@ static const sock_secure_transport_ops_t sock_secure_udp_ops = {
 /* A bound non-blocking socket for local, or a negated errno. */
 static int udp_open_fd(const sock_secure_ep_t *local)
 {
-    return ss_posix_bound_socket(SOCK_DGRAM, local, false);
+    return sock_secure__posix_bound_socket(SOCK_DGRAM, local, false);
 }
 
 int sock_secure_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local)

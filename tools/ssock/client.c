@@ -448,9 +448,10 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
 
     *s = NULL;
     if (o->verbose && !o->tls) {
+        sock_secure_backend_info_t be;
+        bool known = sock_secure_backend_info(cfg->backend, &be) == 0;
         fprintf(stderr, "ssock: connecting to %s (DTLS, %s): first timeout %lu ms, at most %lu "
-                "retransmissions\n", o->target,
-                sock_secure_backend(cfg->backend) ? sock_secure_backend(cfg->backend)->name : "?",
+                "retransmissions\n", o->target, known ? be.name : "?",
                 (unsigned long)cfg->hs_timeout_initial_ms, (unsigned long)cfg->hs_max_retransmit);
     }
     rc = sock_secure_connect(sock, &o->remote, s, 0);
@@ -537,7 +538,7 @@ static int cli_pump(cli_t *c)
     /* TLS: a bounded number of reads, so that sending gets its turn while replies pour in */
     for (int turn = 0; !c->stream || turn < CLI_STREAM_READS_PER_TURN; turn++) {
         sock_secure_session_t *s = c->s;
-        int n = sock_secure_recv(c->sock, &s, buf, c->stream ? sizeof buf : SSOCK_RECORD_MAX, 0);
+        int n = sock_secure_session_recv(s, buf, c->stream ? sizeof buf : SSOCK_RECORD_MAX, 0);
 
         if (n >= 0 && c->stream) {
             c->received += (unsigned long)n;
@@ -584,7 +585,7 @@ static int cli_send_line(cli_t *c)
         return 0; /* an empty line is an empty record: nothing to send */
     }
     for (int attempt = 0; attempt < 2; attempt++) {
-        rc = sock_secure_send(c->s, c->line, c->line_len);
+        rc = sock_secure_session_send(c->s, c->line, c->line_len);
         if (rc != -EAGAIN) {
             break;
         }
@@ -635,7 +636,7 @@ static int cli_take_input(cli_t *c, const uint8_t *data, size_t len)
 static int cli_send_out(cli_t *c)
 {
     while (c->out_len > 0) {
-        int rc = sock_secure_send(c->s, c->out + c->out_off, c->out_len);
+        int rc = sock_secure_session_send(c->s, c->out + c->out_off, c->out_len);
 
         if (rc > 0) {
             c->out_off += (size_t)rc;

@@ -3,7 +3,7 @@
  * @brief `ssock server`: accept DTLS sessions on one UDP socket, or TLS sessions on one TCP
  *        listener (--tls), print (and optionally echo) what peers send.
  *
- * Loop: sock_secure_process(), then read every waiting record with sock_secure_recv(any, 0), then
+ * Loop: sock_secure_process(), then read every waiting record with sock_secure_recv_any(0), then
  * sleep in the transport until it has work or sock_secure_next_timeout() expires.
  * Session starts and ends are reported through the event callback.
  *
@@ -431,9 +431,9 @@ static const char *srv_auth(const srv_t *srv, const sock_secure_session_info_t *
                             size_t len)
 {
     const srv_opts_t *o = srv->opts;
-    const tlsman_suite_t *suite = sock_secure_suite(info->suite);
+    const sock_secure_suite_t *suite = sock_secure_suite(info->suite);
 
-    if (suite != NULL && (suite->flags & TLSMAN_SUITE_CERT) == 0) {
+    if (suite != NULL && (suite->flags & SOCK_SECURE_SUITE_CERT) == 0) {
         if (o->keys.count == 1) { /* the only identity the server accepts */
             snprintf(buf, len, "PSK identity \"");
             srv_quote(buf, len - 1, o->keys.psk[0].identity, o->keys.psk[0].identity_len);
@@ -655,7 +655,7 @@ static void srv_flush_backlog(srv_t *srv, sock_secure_session_t *s)
     srv_backlog_t *b = i < srv->count ? &srv->backlog[i] : NULL;
 
     while (b != NULL && b->len > 0) {
-        int sent = sock_secure_send(s, b->buf + b->off, b->len);
+        int sent = sock_secure_session_send(s, b->buf + b->off, b->len);
 
         if (sent > 0) {
             b->off += (size_t)sent;
@@ -730,7 +730,7 @@ static int srv_deliver(srv_t *srv, sock_secure_session_t *s, const uint8_t *buf,
     }
     rc = ssock_print_record(buf, len, (srv->opts->verbose && have_info) ? prefix : NULL);
     if (srv->opts->echo && len > 0) {
-        int sent = sock_secure_send(s, buf, len);
+        int sent = sock_secure_session_send(s, buf, len);
 
         if (sent < 0) {
             ssock_log("%s: echo failed: %s",
@@ -746,7 +746,7 @@ static int srv_drain(srv_t *srv, sock_secure_t *sock, uint8_t *buf, size_t len)
 {
     for (;;) {
         sock_secure_session_t *s = NULL;
-        int n = sock_secure_recv(sock, &s, buf, len, 0);
+        int n = sock_secure_recv_any(sock, &s, buf, len, 0);
 
         if (n >= 0) {
             if (s != NULL && srv_deliver(srv, s, buf, (size_t)n) < 0) {
@@ -799,7 +799,7 @@ static int srv_drain_stream(srv_t *srv, sock_secure_t *sock, uint8_t *buf, size_
     for (int turn = 0; turn < SRV_READS_PER_TURN; turn++) {
         sock_secure_session_t *s = NULL;
         size_t want = len;
-        int n = sock_secure_recv(sock, &s, buf, 0, 0);
+        int n = sock_secure_recv_any(sock, &s, buf, 0, 0);
 
         if (n == -EAGAIN) {
             return 0;
@@ -827,7 +827,7 @@ static int srv_drain_stream(srv_t *srv, sock_secure_t *sock, uint8_t *buf, size_
             srv_note_stall(srv, s, false);
             want = room < want ? room : want;
         }
-        n = sock_secure_recv(sock, &s, buf, want, 0);
+        n = sock_secure_session_recv(s, buf, want, 0);
         if (n > 0) {
             if (srv_deliver(srv, s, buf, (size_t)n) < 0) {
                 return -EIO;
@@ -849,7 +849,7 @@ static void srv_flush_backlogs(srv_t *srv)
     }
 }
 
-/* Free every slot that ended without recv() telling us (e.g. a failed handshake). */
+/* Free every slot that ended without recv_any() telling us (e.g. a failed handshake). */
 static void srv_sweep(srv_t *srv)
 {
     for (size_t i = 0; i < srv->count; i++) {
@@ -979,22 +979,24 @@ static int srv_open(const srv_opts_t *o, srv_net_t *net, size_t count, sock_secu
  * that can. @return whether that was the reason (and was reported). */
 static bool srv_hint_refused(int err, const sock_secure_config_t *cfg)
 {
-    const tlsman_driver_t *drv = sock_secure_backend(cfg->backend);
+    sock_secure_backend_info_t be, other;
+    const char *name;
     char can[128] = "";
     size_t used = 0;
 
-    if (err != -ENOTSUP || cfg->psk_hint == NULL || cfg->psk_hint[0] == '\0' || drv == NULL ||
-        (drv->caps & TLSMAN_CAP_PSK_HINT) != 0) {
+    if (err != -ENOTSUP || cfg->psk_hint == NULL || cfg->psk_hint[0] == '\0' ||
+        sock_secure_backend_info(cfg->backend, &be) < 0 ||
+        (be.caps & SOCK_SECURE_CAP_PSK_HINT) != 0) {
         return false;
     }
-    for (size_t i = 0; sock_secure_backend_at(i) != NULL; i++) {
-        const tlsman_driver_t *d = sock_secure_backend_at(i);
+    for (size_t i = 0; (name = sock_secure_backend_name(i)) != NULL; i++) {
         int n;
 
-        if ((d->caps & TLSMAN_CAP_PSK_HINT) == 0) {
+        if (sock_secure_backend_info(name, &other) < 0 ||
+            (other.caps & SOCK_SECURE_CAP_PSK_HINT) == 0) {
             continue;
         }
-        n = snprintf(can + used, sizeof can - used, "%s%s", used ? ", " : "", d->name);
+        n = snprintf(can + used, sizeof can - used, "%s%s", used ? ", " : "", other.name);
         if (n < 0 || (size_t)n >= sizeof can - used) {
             break;
         }
@@ -1002,7 +1004,7 @@ static bool srv_hint_refused(int err, const sock_secure_config_t *cfg)
     }
     ssock_error("cannot set up %s: --psk-hint: backend %s cannot send a PSK identity hint "
                 "(%s); leave --psk-hint out%s%s", cfg->transport->flags & SOCK_SECURE_TRANSPORT_DATAGRAM ?
-                "DTLS" : "TLS", drv->name, sock_secure_strerror(err),
+                "DTLS" : "TLS", be.name, sock_secure_strerror(err),
                 used ? " or use --backend " : "", can);
     return true;
 }
@@ -1084,11 +1086,12 @@ static int srv_run(srv_opts_t *o)
         srv.start_ms = ssock_now_ms();
         (void)sock_secure_stats(&sock, &srv.seen);
         if (o->verbose || (o->listen != NULL && o->listen_ep.port == 0)) {
-            const tlsman_driver_t *drv = sock_secure_backend(cfg.backend);
+            sock_secure_backend_info_t be;
+            bool known = sock_secure_backend_info(cfg.backend, &be) == 0;
 
             ssock_log("listening on %s (%s, %s, %zu session slots, %zu PSKs%s%s)",
                     ssock_ep_str(&where, ep, sizeof ep), o->tls ? "TLS over TCP" : "DTLS over UDP",
-                    drv ? drv->name : "?", srv.count, o->keys.count,
+                    known ? be.name : "?", srv.count, o->keys.count,
                     o->certs.cert ? ", certificate " : o->certs.rpk ? ", raw public key " : "",
                     o->certs.cert ? o->certs.cert : o->certs.rpk ? o->certs.key : "");
         }

@@ -21,6 +21,7 @@
 #include "secure_sock/error.h"
 #include "secure_sock/transport.h"
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/posix/creds.h"
 #include "secure_sock/posix/tcp.h"
 #include "secure_sock/posix/udp.h"
 
@@ -257,7 +258,7 @@ int ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, 
                         const char *backend);
 
 /**
- * --backend NAME: check that @p name is a built-in backend (sock_secure_backend()); if not,
+ * --backend NAME: check that @p name is a built-in backend (sock_secure_backend_info()); if not,
  * print a usage error listing the built-in ones. @return 0, or -1 after the usage error.
  */
 int ssock_parse_backend(const char *cmd, const char *name);
@@ -361,11 +362,11 @@ void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_secure_udp_t *udp, ssock_
 
 /** Select the backend for a TLS (@p tls) or DTLS socket in @p cfg: @p backend if not NULL
  *  (--backend, checked to do TLS over streams, or DTLS, and @p caps), else the first backend
- *  that does TLS over streams (or DTLS) with @p caps (TLSMAN_CAP_*; raw public keys:
- *  TLSMAN_CAP_RPK). @return 0, or an exit status after printing the error. */
+ *  that does TLS over streams (or DTLS) with @p caps (SOCK_SECURE_CAP_*; raw public keys:
+ *  SOCK_SECURE_CAP_RPK). @return 0, or an exit status after printing the error. */
 int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend, uint32_t caps);
 
-/** The TLSMAN_CAP_* bits the certificate options need of a backend (raw public keys). */
+/** The SOCK_SECURE_CAP_* bits the certificate options need of a backend (raw public keys). */
 uint32_t ssock_certs_caps(const ssock_certs_t *certs);
 
 #endif /* SSOCK_H */

@@ -390,7 +390,7 @@ bool ssock_certs_given(const ssock_certs_t *certs)
 
 uint32_t ssock_certs_caps(const ssock_certs_t *certs)
 {
-    return certs->rpk || certs->peer_key_count > 0 ? TLSMAN_CAP_RPK : 0u;
+    return certs->rpk || certs->peer_key_count > 0 ? SOCK_SECURE_CAP_RPK : 0u;
 }
 
 /* What an option's file must be, for messages. */
@@ -429,7 +429,7 @@ static int ssock_cred_file(ssock_certs_t *certs, const char *opt, const char *pa
     case -ENOTSUP:
         ssock_error("%s %s: %s of a kind backend %s does not support (EC P-256 keys only)", opt,
                     path, ssock_cred_what(type),
-                    sock_secure_backend(NULL) ? sock_secure_backend(NULL)->name : "?");
+                    sock_secure_backend_name(0) ? sock_secure_backend_name(0) : "?");
         break;
     case -ENOMEM:
         ssock_error("%s %s: too large for the credential store (%d bytes in all)", opt, path,
@@ -721,6 +721,7 @@ int ssock_exit_status(int err)
 
 /* RFC 5246 §7.2 / RFC 4279 alert numbers the hints are about. */
 #define SSOCK_ALERT_BAD_RECORD_MAC       20
+#define SSOCK_ALERT_RECORD_OVERFLOW      22
 #define SSOCK_ALERT_HANDSHAKE_FAILURE    40
 #define SSOCK_ALERT_BAD_CERTIFICATE      42
 #define SSOCK_ALERT_ACCESS_DENIED        49
@@ -740,6 +741,8 @@ static const char *ssock_alert_hint(uint8_t alert)
         return " (no common cipher suite? or a client certificate is required)";
     case SSOCK_ALERT_INSUFFICIENT_SECURITY:
         return " (no common cipher suite?)";
+    case SSOCK_ALERT_RECORD_OVERFLOW: /* a small-record build (docs/DEVICE.md), either side */
+        return " (a record or handshake message larger than its receiver takes)";
     default:
         if (alert >= SSOCK_ALERT_BAD_CERTIFICATE && alert <= SSOCK_ALERT_ACCESS_DENIED &&
             alert != 47) { /* 42..46, 48, 49: the peer refused our certificate */
@@ -781,17 +784,17 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, boo
         /* "certificate verification: unknown CA (sent alert unknown_ca)" */
         char sent[64] = "";
 
-        if (info != NULL && info->alert_origin == TLSMAN_ALERT_SENT) {
+        if (info != NULL && info->alert_origin == SOCK_SECURE_ALERT_SENT) {
             snprintf(sent, sizeof sent, " (sent alert %s)", sock_secure_alert_name(info->alert));
         }
         snprintf(buf, len, "certificate verification: %s%s",
                  info != NULL && info->verify != 0 ? sock_secure_verify_reason(info->verify)
                                                    : "failed",
                  sent);
-    } else if (info != NULL && info->alert_origin == TLSMAN_ALERT_RECEIVED) {
+    } else if (info != NULL && info->alert_origin == SOCK_SECURE_ALERT_RECEIVED) {
         snprintf(buf, len, "peer sent alert %s%s", sock_secure_alert_name(info->alert),
                  ssock_alert_hint(info->alert));
-    } else if (info != NULL && info->alert_origin == TLSMAN_ALERT_SENT) {
+    } else if (info != NULL && info->alert_origin == SOCK_SECURE_ALERT_SENT) {
         snprintf(buf, len, "sent alert %s%s", sock_secure_alert_name(info->alert),
                  ssock_alert_hint(info->alert));
     } else {
@@ -802,17 +805,17 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, boo
 int ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls,
                         const char *backend)
 {
-    const tlsman_driver_t *drv = sock_secure_backend(NULL);
+    sock_secure_backend_info_t be;
     bool with_certs = certs != NULL && ssock_certs_given(certs);
     const char *proto = tls ? "TLS" : "DTLS";
+    bool known;
 
-    if (backend != NULL) {
-        drv = sock_secure_backend(backend);
-    } else if (tls && ssock_tls_backend() != NULL) {
-        drv = sock_secure_backend(ssock_tls_backend());
+    if (backend == NULL && tls) {
+        backend = ssock_tls_backend(); /* NULL if none: the default one */
     }
+    known = sock_secure_backend_info(backend, &be) == 0;
     /* what the options ask for and cannot be had is a usage error (1), as --help says */
-    if (err == -ENOENT && drv == NULL) {
+    if (err == -ENOENT && !known) {
         ssock_error("cannot set up %s: no (D)TLS backend is built in", proto);
         return SSOCK_EXIT_IO;
     }
@@ -820,22 +823,22 @@ int ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, 
         ssock_error("cannot set up %s: --key %s does not belong to --cert %s (%s)", proto,
                     certs->key ? certs->key : "?", certs->cert ? certs->cert : "?",
                     sock_secure_strerror(err));
-    } else if (err == -ENOTSUP && with_certs && drv != NULL && !(drv->caps & TLSMAN_CAP_X509)) {
-        ssock_error("cannot set up %s: backend %s has no certificate support", proto, drv->name);
-    } else if (err == -ENOTSUP && with_certs && drv != NULL && ssock_certs_caps(certs) != 0 &&
-               !(drv->caps & TLSMAN_CAP_RPK)) {
+    } else if (err == -ENOTSUP && with_certs && known && !(be.caps & SOCK_SECURE_CAP_X509)) {
+        ssock_error("cannot set up %s: backend %s has no certificate support", proto, be.name);
+    } else if (err == -ENOTSUP && with_certs && known && ssock_certs_caps(certs) != 0 &&
+               !(be.caps & SOCK_SECURE_CAP_RPK)) {
         ssock_error("cannot set up %s: backend %s has no raw public keys (RFC 7250)", proto,
-                    drv->name);
+                    be.name);
     } else if (err == -EINVAL && with_certs) {
         ssock_error("cannot set up %s: %s: the certificate options do not fit together "
                     "(--cert needs --key; --verify optional/required needs --ca or "
                     "--peer-key)", proto, sock_secure_strerror(err));
     } else if (err == -ENOTSUP && suites_given) {
         ssock_error("cannot set up %s: backend %s does not implement a suite of --ciphers "
-                    "(or %s with PSK)", proto, drv ? drv->name : "?", proto);
+                    "(or %s with PSK)", proto, known ? be.name : "?", proto);
     } else if (err == -ENOTSUP) {
         ssock_error("cannot set up %s: backend %s cannot do what the options ask (%s; "
-                    "'ssock --version' lists what it supports)", proto, drv ? drv->name : "?",
+                    "'ssock --version' lists what it supports)", proto, known ? be.name : "?",
                     sock_secure_strerror(err));
     } else {
         ssock_error("cannot set up %s: %s", proto, sock_secure_strerror(err));
@@ -846,16 +849,17 @@ int ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, 
 
 int ssock_parse_backend(const char *cmd, const char *name)
 {
-    const tlsman_driver_t *drv;
+    sock_secure_backend_info_t be;
+    const char *known;
     char list[256];
     size_t used = 0;
 
-    if (*name != '\0' && sock_secure_backend(name) != NULL) {
+    if (*name != '\0' && sock_secure_backend_info(name, &be) == 0) {
         return 0;
     }
     list[0] = '\0';
-    for (size_t i = 0; (drv = sock_secure_backend_at(i)) != NULL; i++) {
-        int n = snprintf(list + used, sizeof list - used, "%s%s", i > 0 ? ", " : "", drv->name);
+    for (size_t i = 0; (known = sock_secure_backend_name(i)) != NULL; i++) {
+        int n = snprintf(list + used, sizeof list - used, "%s%s", i > 0 ? ", " : "", known);
 
         if (n < 0 || (size_t)n >= sizeof list - used) {
             break;
@@ -867,19 +871,20 @@ int ssock_parse_backend(const char *cmd, const char *name)
     return -1;
 }
 
-/* Does @p drv do TLS over streams? */
-static bool ssock_does_tls(const tlsman_driver_t *drv)
+/* Does backend @p be do TLS over streams? */
+static bool ssock_does_tls(const sock_secure_backend_info_t *be)
 {
-    return (drv->caps & TLSMAN_CAP_TLS) != 0 && drv->flush != NULL;
+    return (be->caps & SOCK_SECURE_CAP_TLS) != 0;
 }
 
 const char *ssock_tls_backend(void)
 {
-    const tlsman_driver_t *drv;
+    sock_secure_backend_info_t be;
+    const char *name;
 
-    for (size_t i = 0; (drv = sock_secure_backend_at(i)) != NULL; i++) {
-        if (ssock_does_tls(drv)) {
-            return drv->name;
+    for (size_t i = 0; (name = sock_secure_backend_name(i)) != NULL; i++) {
+        if (sock_secure_backend_info(name, &be) == 0 && ssock_does_tls(&be)) {
+            return be.name;
         }
     }
     return NULL;
@@ -889,11 +894,12 @@ int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend,
 {
     if (backend == NULL && caps != 0) {
         /* the first backend that has what the options need (raw public keys) */
-        const tlsman_driver_t *drv;
-        for (size_t i = 0; (drv = sock_secure_backend_at(i)) != NULL; i++) {
-            if ((drv->caps & caps) == caps &&
-                (tls ? ssock_does_tls(drv) : (drv->caps & TLSMAN_CAP_DTLS) != 0)) {
-                cfg->backend = drv->name;
+        sock_secure_backend_info_t be;
+        const char *name;
+        for (size_t i = 0; (name = sock_secure_backend_name(i)) != NULL; i++) {
+            if (sock_secure_backend_info(name, &be) == 0 && (be.caps & caps) == caps &&
+                (tls ? ssock_does_tls(&be) : (be.caps & SOCK_SECURE_CAP_DTLS) != 0)) {
+                cfg->backend = be.name;
                 return SSOCK_EXIT_OK;
             }
         }
@@ -902,28 +908,28 @@ int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend,
         return SSOCK_EXIT_USAGE;
     }
     if (backend != NULL) {
-        const tlsman_driver_t *drv = sock_secure_backend(backend);
+        sock_secure_backend_info_t be;
 
-        if (drv == NULL) { /* checked when parsed; kept for safety */
+        if (sock_secure_backend_info(backend, &be) < 0) { /* checked when parsed; kept for safety */
             ssock_error("unknown backend '%s' (see 'ssock --version')", backend);
             return SSOCK_EXIT_USAGE;
         }
-        if (tls && !ssock_does_tls(drv)) {
+        if (tls && !ssock_does_tls(&be)) {
             ssock_error("cannot set up TLS: backend %s does not do TLS over TCP (see 'ssock "
-                        "--version')", drv->name);
+                        "--version')", be.name);
             return SSOCK_EXIT_USAGE;
         }
-        if (!tls && (drv->caps & TLSMAN_CAP_DTLS) == 0) {
+        if (!tls && (be.caps & SOCK_SECURE_CAP_DTLS) == 0) {
             ssock_error("cannot set up DTLS: backend %s does not do DTLS (see 'ssock "
-                        "--version')", drv->name);
+                        "--version')", be.name);
             return SSOCK_EXIT_USAGE;
         }
-        if ((drv->caps & caps) != caps) {
+        if ((be.caps & caps) != caps) {
             ssock_error("cannot set up %s: backend %s has no raw public keys (RFC 7250; see "
-                        "'ssock --version')", tls ? "TLS" : "DTLS", drv->name);
+                        "'ssock --version')", tls ? "TLS" : "DTLS", be.name);
             return SSOCK_EXIT_USAGE;
         }
-        cfg->backend = drv->name;
+        cfg->backend = be.name;
         return SSOCK_EXIT_OK;
     }
     if (!tls) {

@@ -52,6 +52,10 @@
  * this way, as it can with mbedTLS); records it drops once established are reported as
  * SOCK_SECURE_E_BAD_RECORD (the core counts them).
  *
+ * A DTLS handshake message that announces more than SS_HS_MSG_MAX bytes (16 KB, mbedTLS's default
+ * limit) is not handed to GnuTLS, which would reserve the announced length (up to 16 MB) for its
+ * reassembly: the handshake fails at once with record_overflow, as on mbedTLS.
+ *
  * TLS over streams: output the transport refuses is kept by the push callback in a per-session
  * heap buffer (allocated only while the transport is blocked) and reported sent; everything
  * after waits behind it: write() and handshake() push it first, flush() pushes it. So a record
@@ -655,6 +659,20 @@ static bool ss_first_hello(ss_gnutls_session_t *s, const uint8_t *d, size_t len)
     return true;
 }
 
+/** Does the datagram hold a plaintext handshake message announcing more than SS_HS_MSG_MAX? */
+static bool ss_hs_too_long(const uint8_t *buf, size_t len)
+{
+    ss_rec_walk_t w = ss_rec_walk(buf, len, true);
+    ss_rec_t r;
+    while (ss_rec_next(&w, &r)) {
+        if (r.type == SS_CT_HANDSHAKE && ss_dtls_rec_epoch0(r.hdr) && r.len >= SS_DTLS_HS_HDR &&
+            ss_get24(r.body + SS_HS_LEN) > SS_HS_MSG_MAX) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static ssize_t ss_pull(gnutls_transport_ptr_t p, void *buf, size_t size)
 {
     ss_gnutls_session_t *s = p;
@@ -682,6 +700,13 @@ static ssize_t ss_pull(gnutls_transport_ptr_t p, void *buf, size_t size)
             return rc; /* 0: the end of the stream */
         }
         if (s->ctx->k.server && !s->hello_ok && !ss_first_hello(s, buf, (size_t)rc)) {
+            continue;
+        }
+        if (ss_hs_too_long(buf, (size_t)rc)) {
+            /* dropped before GnuTLS reserves its length: the handshake fails (ss_handshake), an
+             * established session counts it as a bad record */
+            s->hs_too_long = !s->established;
+            s->t.rx_dropped = s->established;
             continue;
         }
         ss_scan_rx(s, buf, (size_t)rc);
@@ -951,9 +976,16 @@ static int ss_handshake(void *p)
         ret = gnutls_handshake(s->gs);
         s->retx_now = false;
     } while (s->ctx->k.datagram && (ret == GNUTLS_E_AGAIN || ret == GNUTLS_E_INTERRUPTED) &&
-             !s->pull_empty && !s->call_hvr && ++steps < 2u * SS_DG_TRACK);
+             !s->pull_empty && !s->call_hvr && !s->hs_too_long && ++steps < 2u * SS_DG_TRACK);
     if (s->call_hvr) {
         return SOCK_SECURE_E_HELLO_VERIFY; /* the core frees this session: no state kept */
+    }
+    if (s->hs_too_long) {
+        /* the peer's flight holds a message we will not reassemble: say so at once (as mbedTLS,
+         * whose buffer it would not fit) rather than ignore its retransmissions until the
+         * budget runs out */
+        tlsman_gnutls_send_alert(s, SS_ALERT_RECORD_OVERFLOW);
+        return ss_fail(s, SOCK_SECURE_E_HANDSHAKE);
     }
     if (ret == GNUTLS_E_SUCCESS) {
         s->established = true;

@@ -31,6 +31,9 @@
 #define SS_COOKIE_LEN 32u      /**< a cookie: 4 bytes of time, 28 of HMAC-SHA256 */
 #define SS_DG_TRACK 16u        /**< records of one datagram followed for pending() */
 #define SS_PEER_ID_MAX 32u     /**< bytes of the peer id a server session keeps (cookies) */
+/** The longest DTLS handshake message taken (mbedTLS's default limit: 2^14 bytes). GnuTLS would
+ *  reserve whatever length a message announces (up to 16 MB) for its reassembly. */
+#define SS_HS_MSG_MAX 16384u
 
 /** Per-socket state, in the core's ctx area. */
 typedef struct {
@@ -77,6 +80,7 @@ typedef struct {
     bool rawpk_peer;             /**< the peer authenticated with a raw public key */
     bool rx_ccs;                 /**< a ChangeCipherSpec came from the peer */
     bool pull_empty;             /**< the pull found no input (since read() last looked) */
+    bool hs_too_long;            /**< a handshake message longer than SS_HS_MSG_MAX came */
     /* What the current driver call saw (reset by ss_call_begin, with t and tx). */
     bool call_new_flight;        /**< we sent the first records of a new flight */
     bool call_hvr;               /**< we answered a ClientHello with HelloVerifyRequest */
