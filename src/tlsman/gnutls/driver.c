@@ -659,20 +659,6 @@ static bool ss_first_hello(ss_gnutls_session_t *s, const uint8_t *d, size_t len)
     return true;
 }
 
-/** Does the datagram hold a plaintext handshake message announcing more than SS_HS_MSG_MAX? */
-static bool ss_hs_too_long(const uint8_t *buf, size_t len)
-{
-    ss_rec_walk_t w = ss_rec_walk(buf, len, true);
-    ss_rec_t r;
-    while (ss_rec_next(&w, &r)) {
-        if (r.type == SS_CT_HANDSHAKE && ss_dtls_rec_epoch0(r.hdr) && r.len >= SS_DTLS_HS_HDR &&
-            ss_get24(r.body + SS_HS_LEN) > SS_HS_MSG_MAX) {
-            return true;
-        }
-    }
-    return false;
-}
-
 static ssize_t ss_pull(gnutls_transport_ptr_t p, void *buf, size_t size)
 {
     ss_gnutls_session_t *s = p;
@@ -702,7 +688,7 @@ static ssize_t ss_pull(gnutls_transport_ptr_t p, void *buf, size_t size)
         if (s->ctx->k.server && !s->hello_ok && !ss_first_hello(s, buf, (size_t)rc)) {
             continue;
         }
-        if (ss_hs_too_long(buf, (size_t)rc)) {
+        if (tlsman_dtls_hs_too_long(buf, (size_t)rc, SS_HS_MSG_MAX)) {
             /* dropped before GnuTLS reserves its length: the handshake fails (ss_handshake), an
              * established session counts it as a bad record */
             s->hs_too_long = !s->established;
