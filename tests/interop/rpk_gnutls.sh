@@ -69,18 +69,28 @@ kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 pass "unpinned client key refused: $(head -1 "$WORK/server2.err")"
 
 # --- 2. ssock client -> gnutls-serv ---------------------------------------------------------------
-start_gnutls_serv() { # $1 port, $2 udp|tcp
-    rm -f "$WORK/gnutls_serv.out"
-    gnutls-serv $([ "$2" = udp ] && echo --udp) -p "$1" --echo --priority "$PRIO" \
-        --rawpkkeyfile "$PKI/server.key" --rawpkfile "$PKI/server.pub" --require-client-cert \
-        >"$WORK/gnutls_serv.out" 2>&1 &
-    GSPID=$!
-    PIDS+=($GSPID)
-    wait_for "$WORK/gnutls_serv.out" "listening" 5 || fail "gnutls-serv did not start"
+# gnutls-serv binds IPv4 and then IPv6 on the port it is given and carries on when the IPv4 bind fails
+# ("bind() failed: Address already in use": a parallel test took the free port first), so wait for both
+# lines and take another port until the IPv4 one is ours. Sets $port.
+start_gnutls_serv() { # $1 udp|tcp
+    local try
+    for try in 1 2 3 4 5; do
+        if [ "$1" = udp ]; then port=$(free_port 4); else port=$(free_tcp_port); fi
+        rm -f "$WORK/gnutls_serv.out"
+        gnutls-serv $([ "$1" = udp ] && echo --udp) -p "$port" --echo --priority "$PRIO" \
+            --rawpkkeyfile "$PKI/server.key" --rawpkfile "$PKI/server.pub" --require-client-cert \
+            >"$WORK/gnutls_serv.out" 2>&1 &
+        GSPID=$!
+        PIDS+=($GSPID)
+        wait_for "$WORK/gnutls_serv.out" "listening on IPv6" 5 || fail "gnutls-serv did not start"
+        grep -q "IPv4 .*port $port\.\.\.done" "$WORK/gnutls_serv.out" && return 0
+        kill "$GSPID" 2>/dev/null; wait "$GSPID" 2>/dev/null
+    done
+    fail "gnutls-serv found no free IPv4 port in 5 tries: $(cat "$WORK/gnutls_serv.out")"
 }
 for proto in udp tcp; do
-    if [ "$proto" = udp ]; then port=$(free_port 4); T=(); else port=$(free_tcp_port); T=(--tls); fi
-    start_gnutls_serv "$port" "$proto"
+    if [ "$proto" = udp ]; then T=(); else T=(--tls); fi
+    start_gnutls_serv "$proto"
     printf '%s\n' "$LINE" | "$SSOCK" client "${T[@]}" --rpk --key "$PKI/client.key" \
         --peer-key "$PKI/server.pub" "127.0.0.1:$port" --timeout 1500 -v \
         >"$WORK/client.out" 2>"$WORK/client.err"
