@@ -40,8 +40,9 @@ int tlsman_ctx_plan(const tlsman_config_t *cfg, tlsman_sock_t *sock, tlsman_plan
     if (!sock->server && plan->psk_suites && cfg->psk == NULL) {
         return -EINVAL; /* a plain-PSK suite the client could never offer */
     }
-    if (sock->server && plan->cert_suites && plan->chain == NULL) {
-        return -EINVAL; /* a certificate suite the server could never serve */
+    if (sock->server && plan->cert_suites && plan->chain == NULL && plan->key == NULL) {
+        return -EINVAL; /* a certificate suite the server could never serve (a key alone is a
+                           raw public key: the core passes one only with TLSMAN_CAP_RPK) */
     }
     return 0;
 }

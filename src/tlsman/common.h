@@ -58,7 +58,8 @@ typedef struct {
  * @brief The first step of every ctx_init: fill @p sock from @p cfg and check what the core does
  *        not (it has checked everything tlsman_config_t lists as checked).
  * @return 0; -EINVAL for a client that lists plain-PSK suites without a PSK to offer, or a server
- *         that lists certificate suites without a certificate chain; -ENOTSUP for a second
+ *         that lists certificate suites without a certificate chain or (raw public keys) a
+ *         private key; -ENOTSUP for a second
  *         private key or certificate chain (one identity per socket). @p cfg is read during the
  *         call; @p plan points into cfg->creds.
  */

@@ -164,6 +164,10 @@ static void ctx_plan_checks_what_the_core_cannot_see(void)
     CHECK_EQ(p.cas, 1u);
     /* a certificate suite the server cannot serve */
     CHECK_EQ(plan(TLSMAN_SERVER, both, 2, false, NULL, 0, &k, &p), -EINVAL);
+    /* ... unless it has a key alone: a raw public key (the core passes one only to a driver
+     * with TLSMAN_CAP_RPK) */
+    CHECK_EQ(plan(TLSMAN_SERVER, cert, 1, false, &cred_key, 1, &k, &p), 0);
+    CHECK(p.key == &cred_key && p.chain == NULL);
     const tlsman_cred_t id[] = { cred_chain, cred_key, cred_ca, cred_ca };
     CHECK_EQ(plan(TLSMAN_SERVER, both, 2, false, id, 4, &k, &p), 0);
     CHECK(k.server && p.chain == &id[0] && p.key == &id[1] && p.cas == 2);
