@@ -529,7 +529,9 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         return rc;
     }
     if (plan.cert_suites || c->has_key) {
-        if (c->has_key) {
+        /* a server uses its key; a client is asked for its key when the server wants one (and,
+         * without one, fails the handshake: tinyDTLS cannot send an empty Certificate) */
+        if (c->has_key || !c->k.server) {
             c->h.get_ecdsa_key = tlsman_tinydtls_own_key;
         }
         /* A client needs the callback to offer ECDHE-ECDSA at all (it accepts any key with
@@ -829,8 +831,11 @@ static int ss_pump(ss_td_session_t *s, bool stop_at_connect)
         dtls_peer_t *peer = ss_peer(s);
         bool had = s->ctx->k.server ? s->had_peer : s->started;
         if ((had && peer == NULL) ||
-            (dtls_is_alert(rc) && (((-rc) >> 8) & 0xff) == DTLS_ALERT_LEVEL_FATAL)) {
-            return tlsman_tinydtls_error(s, rc, !s->established); /* the peer is gone */
+            (dtls_is_alert(rc) && (((-rc) >> 8) & 0xff) == DTLS_ALERT_LEVEL_FATAL) ||
+            (rc < 0 && peer != NULL && peer->state >= DTLS_STATE_CLOSING)) {
+            /* the peer is gone, or tinyDTLS gave up on it (it keeps a peer it failed with an
+             * error that is no alert, closing) */
+            return tlsman_tinydtls_error(s, rc, !s->established);
         }
         if (stop_at_connect && !was_connected && peer != NULL &&
             peer->state == DTLS_STATE_CONNECTED) {
