@@ -99,7 +99,8 @@ static void cli_usage(FILE *out)
 {
     fprintf(out,
             "usage: ssock client [--tls] [--backend NAME] HOST:PORT\n"
-            "                    (--psk IDENTITY:HEXKEY | --psk-file FILE | --ca FILE) [options]\n"
+            "                    (--psk IDENTITY:HEXKEY | --psk-file FILE | --ca FILE |\n"
+            "                     --peer-key FILE) [options]\n"
             "\n"
             "Connect to a DTLS 1.2 server, send each line of stdin as one record (without the\n"
             "newline) and print each record received as one line on stdout. At the end of stdin,\n"
@@ -123,7 +124,10 @@ static void cli_usage(FILE *out)
             "                     '#' comments skipped); FILE must be mode 0600 or stricter\n"
             "  --ca FILE          CA certificate(s) the server's certificate must chain to\n"
             "  --cert FILE        our certificate (chain), for servers that ask for one\n"
-            "  --key FILE         its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
+            "  --key FILE         its private key: EC P-256, PEM or DER, SEC1 or PKCS#8;\n"
+            "                     without --cert: our raw public key (a backend with RPK)\n"
+            "  --peer-key FILE    the server's raw public key (RFC 7250), pinned: PEM or DER\n"
+            "                     SubjectPublicKeyInfo (a backend with RPK in --version)\n"
             "  --verify MODE      the server's certificate: required (default), optional\n"
             "                     (checked; a failure is a warning, not an error) or none\n"
             "  --servername NAME  the name the server's certificate must carry, also sent as\n"
@@ -232,23 +236,22 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
     if (target == NULL) {
         return ssock_usage_error(a.cmd, "missing HOST:PORT of the server");
     }
-    if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
-        return ssock_usage_error(a.cmd, o->certs.cert ? "--cert needs --key (its private key)"
-                                                      : "--key needs --cert (raw public keys "
-                                                        "are not supported)");
+    if (o->certs.cert != NULL && o->certs.key == NULL) {
+        return ssock_usage_error(a.cmd, "--cert needs --key (its private key)");
     }
     if (o->keys.count == 0 && ssock_psk_env(a.cmd, &o->keys) < 0) {
         return SSOCK_EXIT_USAGE;
     }
-    if (o->keys.count == 0 && o->certs.ca == NULL &&
-        o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
+    bool anchors = o->certs.ca != NULL || o->certs.peer_key != NULL;
+    if (o->keys.count == 0 && !anchors && o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
         return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY (or --psk-file FILE, or "
                                  SSOCK_PSK_ENV ") or --ca FILE (to verify the server's "
-                                 "certificate) is required");
+                                 "certificate) or --peer-key FILE (its raw public key) is "
+                                 "required");
     }
-    if (o->certs.ca == NULL && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
-                                o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
-        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE",
+    if (!anchors && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
+                     o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
+        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE or --peer-key FILE",
                                  o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ? "optional"
                                                                                 : "required");
     }

@@ -80,7 +80,7 @@ static void srv_usage(FILE *out)
 {
     fprintf(out,
             "usage: ssock server [--tls] [--backend NAME] (--psk IDENTITY:HEXKEY |\n"
-            "                    --psk-file FILE | --cert FILE --key FILE) [options]\n"
+            "                    --psk-file FILE | [--cert FILE] --key FILE) [options]\n"
             "\n"
             "Accept DTLS 1.2 sessions on a UDP port and print each record received on stdout,\n"
             "one line per record. With --psk and --cert together, each client gets a suite of\n"
@@ -104,7 +104,11 @@ static void srv_usage(FILE *out)
             "  --psk-hint HINT     identity hint sent to clients (a backend with PSK_HINT in\n"
             "                      'ssock --version'; mbedTLS 2.28 cannot send one)\n"
             "  --cert FILE         the server's certificate (chain), PEM or DER\n"
-            "  --key FILE          its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
+            "  --key FILE          its private key: EC P-256, PEM or DER, SEC1 or PKCS#8;\n"
+            "                      without --cert: the server's raw public key (RFC 7250, a\n"
+            "                      backend with RPK in 'ssock --version')\n"
+            "  --peer-key FILE     a client's raw public key, pinned (PEM or DER\n"
+            "                      SubjectPublicKeyInfo): clients must present it\n"
             "  --ca FILE           CA certificate(s) client certificates must chain to; with it\n"
             "                      clients must present one (see --verify)\n"
             "  --verify MODE       client certificates: none, optional (checked if sent) or\n"
@@ -283,22 +287,22 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
                                                      : o->max_per_addr),
                                  (unsigned long)o->max_sessions);
     }
-    if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
-        return ssock_usage_error(a.cmd, o->certs.cert ? "--cert needs --key (its private key)"
-                                                      : "--key needs --cert (raw public keys "
-                                                        "are not supported)");
+    if (o->certs.cert != NULL && o->certs.key == NULL) {
+        return ssock_usage_error(a.cmd, "--cert needs --key (its private key)");
     }
     if (o->keys.count == 0 && ssock_psk_env(a.cmd, &o->keys) < 0) {
         return SSOCK_EXIT_USAGE;
     }
-    if (o->keys.count == 0 && o->certs.cert == NULL) {
+    if (o->keys.count == 0 && o->certs.key == NULL) {
         return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY (or --psk-file FILE, or "
-                                 SSOCK_PSK_ENV ") or --cert FILE --key FILE is required");
+                                 SSOCK_PSK_ENV ") or --cert FILE --key FILE (or --key FILE "
+                                 "alone: a raw public key) is required");
     }
-    if (o->certs.ca == NULL && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
-                                o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
-        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE to check client "
-                                 "certificates against",
+    if (o->certs.ca == NULL && o->certs.peer_key == NULL &&
+        (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
+         o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
+        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE (or --peer-key FILE) to "
+                                 "check clients against",
                                  o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ? "optional"
                                                                                 : "required");
     }

@@ -95,6 +95,8 @@ typedef struct {
     const char *cert;            /**< --cert FILE: own certificate chain (PEM or DER) */
     const char *key;             /**< --key FILE: its private key (EC P-256) */
     const char *ca;              /**< --ca FILE: trust anchors */
+    const char *peer_key;        /**< --peer-key FILE: a pinned peer public key (raw public
+                                      keys, RFC 7250; a backend with RPK) */
     sock_secure_verify_t verify; /**< --verify (SOCK_SECURE_VERIFY_DEFAULT: the library's) */
     const char *server_name;     /**< client: --servername, or the host name of HOST:PORT;
                                       NULL for an address (its IP SAN is checked); "" for
@@ -176,11 +178,11 @@ int ssock_psk_env(const char *cmd, ssock_keys_t *keys);
  */
 int ssock_cert_opt(ssock_args_t *args, ssock_certs_t *certs, bool client);
 
-/** Any of --cert/--key/--ca given? */
+/** Any of --cert/--key/--ca/--peer-key given? */
 bool ssock_certs_given(const ssock_certs_t *certs);
 
 /**
- * Read the --cert/--key/--ca files into a credential store on the heap and point @p cfg at it
+ * Read the --cert/--key/--ca/--peer-key files into a credential store on the heap and point @p cfg at it
  * (creds, cred_tags, verify, server_name). Errors name the option, the file and the problem,
  * e.g. "--key server.crt: not a private key (credential is not of the declared kind)".
  * @return 0, or an exit status after printing the error.

@@ -330,6 +330,8 @@ int ssock_cert_opt(ssock_args_t *args, ssock_certs_t *certs, bool client)
         slot = &certs->key;
     } else if ((m = ssock_opt(args, "--ca", &val)) != 0) {
         slot = &certs->ca;
+    } else if ((m = ssock_opt(args, "--peer-key", &val)) != 0) {
+        slot = &certs->peer_key;
     } else if (client && (m = ssock_opt(args, "--servername", &val)) != 0) {
         slot = &certs->server_name;
     } else if ((m = ssock_opt(args, "--verify", &val)) != 0) {
@@ -364,7 +366,8 @@ int ssock_cert_opt(ssock_args_t *args, ssock_certs_t *certs, bool client)
 
 bool ssock_certs_given(const ssock_certs_t *certs)
 {
-    return certs->cert != NULL || certs->key != NULL || certs->ca != NULL;
+    return certs->cert != NULL || certs->key != NULL || certs->ca != NULL ||
+           certs->peer_key != NULL;
 }
 
 /* What an option's file must be, for messages. */
@@ -375,6 +378,8 @@ static const char *ssock_cred_what(sock_secure_cred_type_t type)
         return "a private key";
     case SOCK_SECURE_CRED_CERT_CHAIN:
         return "a certificate (chain)";
+    case SOCK_SECURE_CRED_PEER_KEY:
+        return "a public key";
     default:
         return "a CA certificate";
     }
@@ -442,6 +447,9 @@ int ssock_certs_load(ssock_certs_t *certs, sock_secure_config_t *cfg)
     }
     if (rc == SSOCK_EXIT_OK && certs->ca != NULL) {
         rc = ssock_cred_file(certs, "--ca", certs->ca, SOCK_SECURE_CRED_CA);
+    }
+    if (rc == SSOCK_EXIT_OK && certs->peer_key != NULL) {
+        rc = ssock_cred_file(certs, "--peer-key", certs->peer_key, SOCK_SECURE_CRED_PEER_KEY);
     }
     if (rc != SSOCK_EXIT_OK) {
         ssock_certs_free(certs);
