@@ -15,7 +15,6 @@ command -v gnutls-cli >/dev/null && command -v gnutls-serv >/dev/null ||
     { echo "SKIPPED: gnutls-bin (gnutls-cli, gnutls-serv) not installed"; exit 77; }
 PKI="$WORK/pki"
 bash "$(dirname "$0")/../pki/make-pki.sh" "$PKI" >/dev/null || fail "make-pki.sh failed"
-openssl pkey -in "$PKI/client.key" -pubout -out "$PKI/client.pub" 2>/dev/null || fail "client.pub"
 PRIO='NORMAL:-VERS-ALL:+VERS-DTLS1.2:-CIPHER-ALL:+AES-128-CCM-8:-KX-ALL:+ECDHE-ECDSA:-CTYPE-ALL:+CTYPE-SRV-RAWPK:+CTYPE-CLI-RAWPK'
 SUITE='(DTLS1.2-Raw Public Key)-(ECDHE-SECP256R1)-(ECDSA-SHA256)-(AES-128-CCM-8)'
 

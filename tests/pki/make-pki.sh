@@ -13,6 +13,7 @@
 #   server.crt.der server.pub     the certificate in DER; its public key (SubjectPublicKeyInfo PEM)
 #   client.crt client.key         CN client.test, clientAuth; issued by ca
 #   client.p8.key                 the client key in PKCS#8 PEM
+#   client.pub                    its public key (SubjectPublicKeyInfo PEM: a pinned raw key)
 #   expired.crt expired.key       server.test, valid 2020-01-01 to 2020-01-02 only; issued by ca
 #   future.crt future.key         server.test, valid from 2049-01-01 only (not yet valid)
 #   other-ca.crt other-ca.key     a second, unrelated CA ("secure_sock other CA")
@@ -157,6 +158,7 @@ openssl ec -in server.key -outform DER -out server.key.der 2>/dev/null
 openssl pkcs8 -topk8 -nocrypt -in client.key -out client.p8.key
 openssl x509 -in server.crt -outform DER -out server.crt.der
 openssl x509 -in server.crt -pubkey -noout >server.pub
+openssl pkey -in client.key -pubout -out client.pub
 
 gen_key mismatch.key
 openssl genrsa -out rsa.key 2048 2>/dev/null
