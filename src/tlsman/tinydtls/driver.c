@@ -275,12 +275,12 @@ static bool ss_is_plain_close_notify(const uint8_t *buf, size_t len)
 /** Keep datagram @p buf as part of the server's last flight. */
 static void ss_capture(ss_td_session_t *s, const uint8_t *buf, size_t len)
 {
+    if (s->final_n == UINT8_MAX) {
+        return; /* it did not fit: not resent */
+    }
     size_t used = 0;
     for (size_t i = 0; i < s->final_n; i++) {
         used += s->final_len[i];
-    }
-    if (s->final_n == UINT8_MAX) {
-        return; /* it did not fit: not resent */
     }
     if (s->final_n == SS_TD_FINAL_DGRAMS || len > SS_TD_FINAL_MAX - used) {
         s->final_n = UINT8_MAX;
@@ -894,6 +894,9 @@ static int ss_handshake(void *p)
     dtls_peer_t *peer = ss_peer(s);
     if (rc >= 0 && peer != NULL && peer->state == DTLS_STATE_CONNECTED) {
         s->established = true;
+        if (s->final_n > SS_TD_FINAL_DGRAMS) {
+            s->final_n = 0; /* did not fit: the client's retransmission gets no answer */
+        }
         ss_call_end(s);
         return 0;
     }
