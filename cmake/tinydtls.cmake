@@ -8,7 +8,8 @@
 #   cmake -S . -B build -DSS_TINYDTLS_DIR=$PWD/tinydtls
 #
 # Defines SS_TINYDTLS_FOUND and, when found, the static library ss_tinydtls (tinyDTLS's sources
-# with stack/alloc.c, each compiled with stack/alloc_hook.h forced in), whose headers it gives
+# with stack/alloc.c and stack/debug.c - its logging compiled out - each compiled with
+# stack/alloc_hook.h forced in), whose headers it gives
 # its users as system headers. SS_TINYDTLS_PSK / SS_TINYDTLS_ECC leave a key exchange out.
 set(SS_TINYDTLS_DIR "" CACHE PATH "a tinyDTLS source tree to build the tinydtls driver against")
 option(SS_TINYDTLS_PSK "tinyDTLS: TLS_PSK_WITH_AES_128_CCM[_8]" ON)
@@ -53,13 +54,13 @@ if(SS_GIT AND EXISTS "${SS_TINYDTLS_DIR}/.git")
 endif()
 
 set(_stack ${CMAKE_SOURCE_DIR}/src/tlsman/tinydtls/stack)
-set(_src dtls.c netq.c peer.c session.c crypto.c ccm.c hmac.c dtls_time.c dtls_debug.c
-         dtls_prng.c aes/rijndael.c aes/rijndael_wrap.c sha2/sha2.c)
+set(_src dtls.c netq.c peer.c session.c crypto.c ccm.c hmac.c dtls_time.c dtls_prng.c
+         aes/rijndael.c aes/rijndael_wrap.c sha2/sha2.c) # dtls_debug.c: stack/debug.c instead
 if(SS_TINYDTLS_ECC)
   list(APPEND _src ecc/ecc.c)
 endif()
 list(TRANSFORM _src PREPEND "${SS_TINYDTLS_DIR}/")
-add_library(ss_tinydtls STATIC ${_src} ${_stack}/alloc.c)
+add_library(ss_tinydtls STATIC ${_src} ${_stack}/alloc.c ${_stack}/debug.c)
 set(SS_TINYDTLS_INCLUDE_DIRS ${_stack} ${SS_TINYDTLS_DIR})
 # The driver sees tinyDTLS's headers (and our dtls_config.h) as system headers, so that our
 # warning flags (-Wconversion, ...) apply to our code only (RIOT's pkg does the same).

@@ -56,7 +56,6 @@
 #include <limits.h>
 #include <string.h>
 
-#include "dtls_debug.h"
 #include "dtls_prng.h"
 
 #include "../builtin.h"
@@ -95,7 +94,6 @@ static void ss_init_once(void)
         done = true;
         dtls_init();
         dtls_prng_init(0);
-        dtls_set_log_level(DTLS_LOG_EMERG); /* its debug output shows keys */
     }
 }
 
@@ -1073,7 +1071,11 @@ const tlsman_driver_t tlsman_tinydtls = {
     .renew = NULL, /* no renegotiation (see the top of this file) */
     .info = ss_info,
     .max_payload = ss_max_payload,
+#if SS_TD_ECC
     .cred_check = tlsman_tinydtls_cred_check,
+#else
+    .cred_check = tlsman_cred_check_none, /* PSK only: no key to check */
+#endif
     .set_peer_ip = ss_set_peer_ip,
     /* no cookie_write/check: tinyDTLS checks its cookies itself (the core's probe);
      * no set_server_name: no certificates, no SNI; no flush: no streams */

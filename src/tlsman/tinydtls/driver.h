@@ -159,11 +159,10 @@ int tlsman_tinydtls_error(ss_td_session_t *s, int rc, bool in_handshake);
 
 /* ---- keys.c ----------------------------------------------------------------------------------- */
 
+#if SS_TD_ECC
 /** tlsman_driver_t.cred_check: private keys and pinned peer keys on P-256 (PEM or DER; SEC1 or
  *  PKCS#8; SubjectPublicKeyInfo). Certificates: -ENOTSUP (no X.509 in tinyDTLS). */
 int tlsman_tinydtls_cred_check(int type, const uint8_t *data, size_t len);
-
-#if SS_TD_ECC
 /** Parse the socket's own key and pinned peer keys into @p c. Returns 0, cred_check's codes,
  *  -ENOTSUP (more pinned keys than CONFIG_SOCK_SECURE_TINYDTLS_PINNED). */
 int tlsman_tinydtls_conf_keys(ss_td_ctx_t *c, const tlsman_config_t *cfg,

@@ -12,9 +12,17 @@
 
 #include <string.h>
 
-#if SS_TD_ECC
+void tlsman_tinydtls_sha256(const uint8_t *d, size_t len, uint8_t out[32])
+{
+    dtls_hash_ctx h;
+    dtls_hash_init(&h);
+    dtls_hash_update(&h, d, len);
+    (void)dtls_hash_finalize(out, &h);
+    tlsman_zero(&h, sizeof(h));
+}
+
+#if SS_TD_ECC /* without ECDHE-ECDSA there is no key to parse: cred_check_none (driver.c) */
 #include "ecc/ecc.h"
-#endif
 
 /* ---- DER ---------------------------------------------------------------------------------------- */
 
@@ -436,19 +444,8 @@ int tlsman_tinydtls_cred_check(int type, const uint8_t *data, size_t len)
     if (rc == SOCK_SECURE_E_CRED_FORMAT) {
         return tlsman_cred_misdeclared(type, data, len, ss_is_kind, NULL);
     }
-    return SS_TD_ECC ? rc : -ENOTSUP;
+    return rc;
 }
-
-void tlsman_tinydtls_sha256(const uint8_t *d, size_t len, uint8_t out[32])
-{
-    dtls_hash_ctx h;
-    dtls_hash_init(&h);
-    dtls_hash_update(&h, d, len);
-    (void)dtls_hash_finalize(out, &h);
-    tlsman_zero(&h, sizeof(h));
-}
-
-#if SS_TD_ECC
 
 /* ---- the socket's keys -------------------------------------------------------------------------- */
 

@@ -68,9 +68,8 @@
 #define HAVE_GETRANDOM 1 /* dtls_prng(): getrandom(2), the kernel's CSPRNG */
 #define HAVE_INET_NTOP 1
 #endif
-/* tinyDTLS's logging (dtls_debug.c needs vprintf to compile): compiled out with NDEBUG, and the
- * driver sets its level to DTLS_LOG_EMERG otherwise (its debug output dumps keys and secrets). */
-#define HAVE_VPRINTF 1
+/* No HAVE_VPRINTF: tinyDTLS's logging is compiled out, format strings and all (its debug level
+ * dumps keys and secrets); stack/debug.c stands in for its dtls_debug.c. */
 
 #define PACKAGE_NAME "tinydtls"
 #ifndef PACKAGE_VERSION
