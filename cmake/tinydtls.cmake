@@ -8,12 +8,15 @@
 #   cmake -S . -B build -DSS_TINYDTLS_DIR=$PWD/tinydtls
 #
 # Defines SS_TINYDTLS_FOUND and, when found, the static library ss_tinydtls (tinyDTLS's sources
-# with stack/alloc.c and stack/debug.c - its logging compiled out - each compiled with
+# with stack/alloc.c, stack/debug.c - its logging compiled out - and, unless SS_TINYDTLS_AES is
+# tinydtls, stack/aes.c in place of its aes/rijndael.c, each compiled with
 # stack/alloc_hook.h forced in), whose headers it gives
 # its users as system headers. SS_TINYDTLS_PSK / SS_TINYDTLS_ECC leave a key exchange out.
 set(SS_TINYDTLS_DIR "" CACHE PATH "a tinyDTLS source tree to build the tinydtls driver against")
 option(SS_TINYDTLS_PSK "tinyDTLS: TLS_PSK_WITH_AES_128_CCM[_8]" ON)
 option(SS_TINYDTLS_ECC "tinyDTLS: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with raw public keys" ON)
+set(SS_TINYDTLS_AES "compact" CACHE STRING
+    "tinyDTLS's AES: compact (stack/aes.c, 0.9 KB) or tinydtls (its aes/rijndael.c, 6.3 KB)")
 set(SS_TINYDTLS_FOUND OFF)
 if(NOT SS_TINYDTLS_DIR)
   return()
@@ -55,11 +58,19 @@ endif()
 
 set(_stack ${CMAKE_SOURCE_DIR}/src/tlsman/tinydtls/stack)
 set(_src dtls.c netq.c peer.c session.c crypto.c ccm.c hmac.c dtls_time.c dtls_prng.c
-         aes/rijndael.c aes/rijndael_wrap.c sha2/sha2.c) # dtls_debug.c: stack/debug.c instead
+         aes/rijndael_wrap.c sha2/sha2.c) # dtls_debug.c: stack/debug.c instead
+if(SS_TINYDTLS_AES STREQUAL "tinydtls")
+  list(APPEND _src aes/rijndael.c)
+elseif(NOT SS_TINYDTLS_AES STREQUAL "compact")
+  message(FATAL_ERROR "SS_TINYDTLS_AES=${SS_TINYDTLS_AES}: compact or tinydtls")
+endif()
 if(SS_TINYDTLS_ECC)
   list(APPEND _src ecc/ecc.c)
 endif()
 list(TRANSFORM _src PREPEND "${SS_TINYDTLS_DIR}/")
+if(SS_TINYDTLS_AES STREQUAL "compact")
+  list(APPEND _src ${_stack}/aes.c)
+endif()
 add_library(ss_tinydtls STATIC ${_src} ${_stack}/alloc.c ${_stack}/debug.c)
 set(SS_TINYDTLS_INCLUDE_DIRS ${_stack} ${SS_TINYDTLS_DIR})
 # The driver sees tinyDTLS's headers (and our dtls_config.h) as system headers, so that our

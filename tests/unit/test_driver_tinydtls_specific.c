@@ -20,6 +20,7 @@
 #include "testutil.h"
 
 #ifdef SS_HAVE_TINYDTLS
+#include "aes/rijndael.h"         /* tinyDTLS's AES API (stack/aes.c by default) */
 #include "tinydtls/stack/alloc.h" /* tinyDTLS's heap counters */
 
 #define DRV (&tlsman_tinydtls)
@@ -621,6 +622,35 @@ static void memory_per_session_is_counted_and_all_returned(void)
     }
 }
 
+/* The AES tinyDTLS is built with (stack/aes.c unless SS_TINYDTLS_AES=tinydtls) against FIPS-197's
+ * examples (Appendix B and C.1); anything but a 128-bit key is refused. Every CCM record of the
+ * other tests (and the interop tests with OpenSSL and GnuTLS) goes through it too. */
+static void aes_matches_fips197(void)
+{
+    static const uint8_t key[16] = { 0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07,
+                                     0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
+    static const uint8_t pt[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                    0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+    static const uint8_t ct[16] = { 0x69, 0xc4, 0xe0, 0xd8, 0x6a, 0x7b, 0x04, 0x30,
+                                    0xd8, 0xcd, 0xb7, 0x80, 0x70, 0xb4, 0xc5, 0x5a };
+    rijndael_ctx ctx;
+    uint8_t out[16];
+    CHECK_EQ(rijndael_set_key_enc_only(&ctx, key, 128), 0);
+    CHECK_EQ(ctx.Nr, 10);
+    rijndael_encrypt(&ctx, pt, out);
+    CHECK_MEM(out, ct, sizeof(ct));
+    static const uint8_t k2[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+                                    0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c };
+    static const uint8_t p2[16] = { 0x32, 0x43, 0xf6, 0xa8, 0x88, 0x5a, 0x30, 0x8d,
+                                    0x31, 0x31, 0x98, 0xa2, 0xe0, 0x37, 0x07, 0x34 };
+    static const uint8_t c2[16] = { 0x39, 0x25, 0x84, 0x1d, 0x02, 0xdc, 0x09, 0xfb,
+                                    0xdc, 0x11, 0x85, 0x97, 0x19, 0x6a, 0x0b, 0x32 };
+    CHECK_EQ(rijndael_set_key_enc_only(&ctx, k2, 128), 0);
+    rijndael_encrypt(&ctx, p2, out); /* FIPS-197 Appendix B */
+    CHECK_MEM(out, c2, sizeof(c2));
+    CHECK(rijndael_set_key_enc_only(&ctx, k2, 256) < 0); /* AES_MAXROUNDS 10: AES-128 only */
+}
+
 /* The tinyDTLS-specific parts of the driver table (the common ones: tests/conformance/). */
 static void driver_table_is_complete(void)
 {
@@ -659,6 +689,7 @@ int main(int argc, char **argv)
     CHECK_EQ(sock_secure_init(), 0);
     dh_use(DRV);
     RUN(driver_table_is_complete);
+    RUN(aes_matches_fips197);
     RUN(pinned_server_key_is_accepted);
     RUN(unpinned_server_key_fails_with_bad_certificate);
     RUN(optional_verification_reports_an_unpinned_key_and_goes_on);

@@ -297,7 +297,7 @@ static size_t ss_dgram_max(const ss_td_session_t *s)
 /** One datagram out, through the core. */
 static int ss_out(ss_td_session_t *s, const uint8_t *buf, size_t len)
 {
-    if (s->capturing) {
+    if (SS_TD_SERVER(s->ctx) && s->capturing) {
         ss_capture(s, buf, len);
     }
     int n = s->t.io->send(s->t.io_ctx, buf, len);
@@ -331,9 +331,8 @@ static int ss_write_cb(dtls_context_t *dc, session_t *ses, uint8 *buf, size_t le
     if (!s->established && ss_is_plain_close_notify(buf, len)) {
         return (int)len; /* no close_notify before a handshake completed (see the top) */
     }
-    if (len >= SS_DTLS_RECORD_HDR && buf[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
-        ss_dtls_rec_epoch0(buf) && len > SS_DTLS_RECORD_HDR &&
-        buf[SS_DTLS_RECORD_HDR] == SS_HT_HELLO_VERIFY_REQUEST) {
+    if (SS_TD_SERVER(s->ctx) && len > SS_DTLS_RECORD_HDR && buf[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
+        ss_dtls_rec_epoch0(buf) && buf[SS_DTLS_RECORD_HDR] == SS_HT_HELLO_VERIFY_REQUEST) {
         s->call.hvr = true; /* stateless: nothing queued */
     } else if (len >= SS_DTLS_RECORD_HDR &&
                (buf[SS_REC_TYPE] == SS_CT_HANDSHAKE ||
@@ -342,12 +341,13 @@ static int ss_write_cb(dtls_context_t *dc, session_t *ses, uint8 *buf, size_t le
         if (s->call.new_flight < UINT8_MAX) {
             s->call.new_flight++;
         }
-        uint16_t sh = ss_server_hello_suite(buf, len);
+        uint16_t sh = SS_TD_SERVER(s->ctx) ? ss_server_hello_suite(buf, len) : 0;
         if (sh != 0) {
             s->suite = sh; /* server: the suite it picked */
         }
     }
-    if (s->retransmitting && len > SS_DTLS_RECORD_HDR && buf[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
+    if (!SS_TD_SERVER(s->ctx) && s->retransmitting && len > SS_DTLS_RECORD_HDR &&
+        buf[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
         ss_dtls_rec_epoch0(buf) && buf[SS_DTLS_RECORD_HDR] == SS_HT_CLIENT_HELLO) {
         /* tinyDTLS's first ClientHello says DTLS 1.0 in its record header (RFC 6347 §4.2.1
          * allows either), its retransmission 1.2: the resent hello keeps the first one's */
@@ -423,19 +423,19 @@ static int ss_psk_cb(dtls_context_t *dc, const session_t *ses, dtls_credentials_
     const ss_td_ctx_t *c = s->ctx;
     switch (type) {
     case DTLS_PSK_HINT:
-        if (!c->k.server || c->u.srv.hint_len > result_len) {
+        if (!SS_TD_SERVER(c) || c->u.srv.hint_len > result_len) {
             return 0; /* no hint */
         }
         memcpy(result, c->u.srv.hint, c->u.srv.hint_len);
         return (int)c->u.srv.hint_len;
     case DTLS_PSK_IDENTITY:
-        if (c->k.server || c->u.psk.id_len == 0 || c->u.psk.id_len > result_len) {
+        if (SS_TD_SERVER(c) || c->u.psk.id_len == 0 || c->u.psk.id_len > result_len) {
             return dtls_alert_fatal_create(DTLS_ALERT_INTERNAL_ERROR);
         }
         memcpy(result, c->u.psk.id, c->u.psk.id_len);
         return (int)c->u.psk.id_len;
     case DTLS_PSK_KEY:
-        if (!c->k.server) {
+        if (!SS_TD_SERVER(c)) {
             if (desc_len != c->u.psk.id_len || memcmp(desc, c->u.psk.id, desc_len) != 0 ||
                 c->u.psk.key_len > result_len) {
                 return dtls_alert_fatal_create(DTLS_ALERT_INTERNAL_ERROR);
@@ -469,8 +469,9 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     if (rc < 0) {
         return rc;
     }
-    if (!cfg->datagram) {
-        return -ENOTSUP; /* DTLS only (the core refuses streams already: no TLSMAN_CAP_TLS) */
+    if (!cfg->datagram || (c->k.server && !CONFIG_SOCK_SECURE_SERVER)) {
+        return -ENOTSUP; /* DTLS only (the core refuses streams already: no TLSMAN_CAP_TLS), and
+                            no server in a client-only build */
     }
     ss_init_once();
 
@@ -494,7 +495,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     c->h.event = ss_event_cb;
     c->h.get_user_parameters = ss_user_parameters;
 #if SS_TD_PSK
-    if (c->k.server) {
+    if (SS_TD_SERVER(c)) {
         c->h.get_psk_info = ss_psk_cb; /* identities are looked up per handshake */
         if (cfg->psk_hint != NULL) {
             if (cfg->psk_hint_len > sizeof(c->u.srv.hint)) {
@@ -529,17 +530,17 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     if (plan.cert_suites || c->has_key) {
         /* a server uses its key; a client is asked for its key when the server wants one (and,
          * without one, fails the handshake: tinyDTLS cannot send an empty Certificate) */
-        if (c->has_key || !c->k.server) {
+        if (c->has_key || !SS_TD_SERVER(c)) {
             c->h.get_ecdsa_key = tlsman_tinydtls_own_key;
         }
         /* A client needs the callback to offer ECDHE-ECDSA at all (it accepts any key with
          * verification off). A server with it asks every client for its key: a server verifies
          * clients only when it must (tinyDTLS cannot ask for an optional one). */
-        if (!c->k.server || c->k.verify != TLSMAN_VERIFY_NONE) {
+        if (!SS_TD_SERVER(c) || c->k.verify != TLSMAN_VERIFY_NONE) {
             c->h.verify_ecdsa_key = tlsman_tinydtls_verify_key;
         }
     }
-    if (c->k.server && c->k.verify == TLSMAN_VERIFY_OPTIONAL) {
+    if (SS_TD_SERVER(c) && c->k.verify == TLSMAN_VERIFY_OPTIONAL) {
         ss_ctx_free(c);
         return -ENOTSUP; /* once tinyDTLS asks for a client's key, it requires one */
     }
@@ -548,7 +549,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         return -ENOTSUP;
     }
 #endif
-    if (c->k.server && dtls_prng(c->cookie_secret, sizeof(c->cookie_secret)) <
+    if (SS_TD_SERVER(c) && dtls_prng(c->cookie_secret, sizeof(c->cookie_secret)) <
                            (int)sizeof(c->cookie_secret)) {
         ss_ctx_free(c);
         return SOCK_SECURE_E_BACKEND;
@@ -598,7 +599,7 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     memset(s, 0, sizeof(*s));
     s->ctx = c;
     tlsman_sess_init(&s->t, c->k.io, io_ctx);
-    if (c->k.server && (peer_id == NULL || peer_id_len == 0)) {
+    if (SS_TD_SERVER(c) && (peer_id == NULL || peer_id_len == 0)) {
         return -EINVAL; /* the cookie binds the peer's address */
     }
     static const uint8_t none[1] = { 0 };
@@ -717,7 +718,7 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
     const unsigned epoch = ss_dtls_rec_epoch(rec);
     const uint64_t seq = ss_dtls_rec_seq(rec);
     size_t n;
-    const uint8_t *ch = ss_client_hello(rec, len, &n);
+    const uint8_t *ch = SS_TD_SERVER(s->ctx) ? ss_client_hello(rec, len, &n) : NULL;
 
     if (peer != NULL && peer->handshake_params != NULL && peer->state != DTLS_STATE_CONNECTED &&
         type == SS_CT_HANDSHAKE && epoch == 0 && len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR) {
@@ -726,7 +727,7 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
          * repeated ClientHello (the same random) is one too: tinyDTLS would start over. */
         unsigned mseq = ss_dtls_hs_seq(rec + SS_DTLS_RECORD_HDR);
         unsigned expect = peer->handshake_params->hs_state.mseq_r;
-        bool again = ch != NULL ? s->ctx->k.server &&
+        bool again = ch != NULL ? SS_TD_SERVER(s->ctx) &&
                                       memcmp(ch + 2, s->hello_random, sizeof(s->hello_random)) == 0
                                 : expect > 0 && mseq == expect - 1u;
         if (again) {
@@ -734,10 +735,10 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
             return 0;
         }
     }
-    if (s->ctx->k.server && ch != NULL) {
+    if (SS_TD_SERVER(s->ctx) && ch != NULL) {
         s->call.hello_common = (int8_t)ss_hello_offers(s->ctx, ch, n);
     }
-    if (!s->ctx->k.server && ss_server_hello_suite(rec, len) != 0) {
+    if (!SS_TD_SERVER(s->ctx) && ss_server_hello_suite(rec, len) != 0) {
         s->suite = ss_server_hello_suite(rec, len);
     }
     if (peer != NULL && epoch == 0) {
@@ -761,7 +762,7 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
     int rc = dtls_handle_message(&s->dc, &s->ses, rec, (int)len);
 
     dtls_peer_t *after = ss_peer(s);
-    if (s->ctx->k.server && ch != NULL && peer == NULL && after != NULL) {
+    if (SS_TD_SERVER(s->ctx) && ch != NULL && peer == NULL && after != NULL) {
         memcpy(s->hello_random, ch + 2, sizeof(s->hello_random)); /* a verified hello */
         s->had_peer = true;
     }
@@ -773,7 +774,7 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
     bool authentic = ss_seen(now_sec, seq);
     if (type == SS_CT_APPLICATION_DATA && !authentic && after->state == DTLS_STATE_CONNECTED) {
         s->call.bad = true; /* dropped for failing authentication */
-    } else if (type == SS_CT_HANDSHAKE && s->ctx->k.server) {
+    } else if (type == SS_CT_HANDSHAKE && SS_TD_SERVER(s->ctx)) {
         if (wait_finished && !authentic && after->state == DTLS_STATE_WAIT_FINISHED) {
             ss_fail_bad_finished(s, after); /* a wrong PSK */
             return dtls_alert_fatal_create(DTLS_ALERT_BAD_RECORD_MAC);
@@ -827,7 +828,7 @@ static int ss_pump(ss_td_session_t *s, bool stop_at_connect)
         bool was_connected = before != NULL && before->state == DTLS_STATE_CONNECTED;
         int rc = ss_record(s, rec, len);
         dtls_peer_t *peer = ss_peer(s);
-        bool had = s->ctx->k.server ? s->had_peer : s->started;
+        bool had = SS_TD_SERVER(s->ctx) ? s->had_peer : s->started;
         if ((had && peer == NULL) ||
             (dtls_is_alert(rc) && (((-rc) >> 8) & 0xff) == DTLS_ALERT_LEVEL_FATAL) ||
             (rc < 0 && peer != NULL && peer->state >= DTLS_STATE_CLOSING)) {
@@ -869,7 +870,7 @@ static int ss_handshake(void *p)
     }
     ss_call_begin(s);
     int rc;
-    if (!s->ctx->k.server && !s->started) {
+    if (!SS_TD_SERVER(s->ctx) && !s->started) {
         s->started = true;
         rc = dtls_connect(&s->dc, &s->ses);
         ss_call_end(s);
@@ -882,7 +883,7 @@ static int ss_handshake(void *p)
         s->retx_due = false;
         ss_retransmit(s);
     }
-    if (s->ctx->k.server) {
+    if (SS_TD_SERVER(s->ctx)) {
         s->capturing = true; /* what goes out in this call may be the last flight */
         s->final_n = 0;
     }
@@ -903,7 +904,7 @@ static int ss_handshake(void *p)
     if (rc < 0) {
         return ss_end(s, rc);
     }
-    if (peer == NULL && s->ctx->k.server && !s->had_peer) {
+    if (peer == NULL && SS_TD_SERVER(s->ctx) && !s->had_peer) {
         if (s->call.hvr) {
             return SOCK_SECURE_E_HELLO_VERIFY; /* stateless: the core frees this session */
         }
@@ -1044,7 +1045,7 @@ static int ss_info(void *p, tlsman_info_t *info)
 static int ss_set_peer_ip(void *p, const uint8_t *ip, size_t len)
 {
     const ss_td_session_t *s = p;
-    if (!s->ready || s->ctx->k.server || ip == NULL || (len != 4 && len != 16)) {
+    if (!s->ready || SS_TD_SERVER(s->ctx) || ip == NULL || (len != 4 && len != 16)) {
         return -EINVAL;
     }
     return 0;

@@ -62,6 +62,11 @@
 /** An uncompressed P-256 point's coordinates. */
 #define SS_TD_EC_KEY 32u
 
+/** Is this a server socket (@p c: ss_td_ctx_t)? Constant false in a client-only build
+ *  (CONFIG_SOCK_SECURE_SERVER 0: the core refuses servers at create), so that what only a server
+ *  does leaves the image. */
+#define SS_TD_SERVER(c) (CONFIG_SOCK_SECURE_SERVER && (c)->k.server)
+
 /* ---- state ------------------------------------------------------------------------------------ */
 
 /** Per-socket state, in the core's ctx area. */
