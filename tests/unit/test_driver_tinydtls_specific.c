@@ -660,11 +660,11 @@ static void driver_table_is_complete(void)
     /* tinyDTLS checks its cookies itself: the core's probe, not cookie_write/check */
     CHECK(DRV->cookie_write == NULL && DRV->cookie_check == NULL);
     CHECK(DRV->set_server_name == NULL && DRV->set_peer_ip != NULL && DRV->renew == NULL);
-    CHECK(sock_secure_suite_supported(DRV, PSK, true));
-    CHECK(sock_secure_suite_supported(DRV, SOCK_SECURE_PSK_AES_128_CCM, true));
-    CHECK(sock_secure_suite_supported(DRV, RPK, true));
-    CHECK(!sock_secure_suite_supported(DRV, PSK, false));
-    CHECK(!sock_secure_suite_supported(DRV, SOCK_SECURE_PSK_AES_128_GCM_SHA256, true));
+    CHECK(sock_secure_suite_supported(DRV->name, PSK, true));
+    CHECK(sock_secure_suite_supported(DRV->name, SOCK_SECURE_PSK_AES_128_CCM, true));
+    CHECK(sock_secure_suite_supported(DRV->name, RPK, true));
+    CHECK(!sock_secure_suite_supported(DRV->name, PSK, false));
+    CHECK(!sock_secure_suite_supported(DRV->name, SOCK_SECURE_PSK_AES_128_GCM_SHA256, true));
 }
 
 #endif /* SS_HAVE_TINYDTLS */

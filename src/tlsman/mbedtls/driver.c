@@ -219,6 +219,14 @@ static int ss_recv_cb(void *p, unsigned char *buf, size_t len)
         s->t.io_err = rc;
         return MBEDTLS_ERR_NET_RECV_FAILED;
     }
+#if defined(MBEDTLS_SSL_PROTO_DTLS)
+    /* a handshake message mbedTLS would ignore (too long to reassemble): handshake() ends the
+     * handshake instead of waiting for it forever (errors.c, tlsman_mbedtls_hs_too_long) */
+    if (rc > 0 && s->ctx->k.datagram && !s->established &&
+        tlsman_dtls_hs_too_long(buf, (size_t)rc, MBEDTLS_SSL_IN_CONTENT_LEN - SS_DTLS_HS_HDR)) {
+        s->hs_too_long = true;
+    }
+#endif
     return rc;
 }
 
@@ -494,6 +502,9 @@ static int ss_handshake(void *p)
     if (err == 0) {
         s->established = true;
         return 0;
+    }
+    if (err == MBEDTLS_ERR_SSL_WANT_READ && s->hs_too_long) {
+        return tlsman_mbedtls_hs_too_long(s); /* mbedTLS ignored a message it cannot take */
     }
     tlsman_mbedtls_missing_alert(s, err); /* what mbedTLS 2.28 fails to tell the peer */
     return ss_error(s, err, true);
