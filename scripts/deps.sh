@@ -5,8 +5,11 @@
 #                                   tinydtls ci all
 #                                   (default: all)
 #
-#   build     compiler, cmake, the (D)TLS stacks' -dev packages, openssl + python3 (interop tests)
-#   test      build + what the test targets use (= build; interop tests need openssl)
+#   build     compiler, cmake, the (D)TLS stacks' -dev packages (mbedTLS, wolfSSL, GnuTLS),
+#             openssl + python3, gnutls-bin and libcoap3-bin (interop tests: gnutls-cli/-serv,
+#             coap-client-gnutls/coap-server-gnutls with raw public keys)
+#   test      build + what the test targets use (= build; interop tests need openssl, gnutls-bin,
+#             libcoap3-bin)
 #   clang     build + clang
 #   valgrind  build + valgrind
 #   arm       gcc-arm-none-eabi + newlib (headers such as <string.h>, <errno.h> for the MCU build)
@@ -24,7 +27,8 @@
 # for the missing packages. Uses sudo only when not root. Non-interactive.
 set -euo pipefail
 
-pkgs_build=(build-essential cmake pkg-config libmbedtls-dev libwolfssl-dev openssl python3)
+pkgs_build=(build-essential cmake pkg-config libmbedtls-dev libwolfssl-dev libgnutls28-dev openssl
+            python3 gnutls-bin libcoap3-bin)
 pkgs_clang=(clang)
 pkgs_valgrind=(valgrind)
 pkgs_arm=(gcc-arm-none-eabi libnewlib-arm-none-eabi)

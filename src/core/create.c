@@ -231,11 +231,11 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
         }
         return 0;
     }
-    /* certificate suites serve raw public keys too (a key without a certificate, pinned peer
-     * keys: only with TLSMAN_CAP_RPK, checked before) */
+    /* a key without a certificate is a raw public key (RFC 7250), pinned keys its trust list:
+     * both authenticate with the certificate (ECDHE-ECDSA) suites */
     bool certs = cfg->role == SOCK_SECURE_SERVER
                      ? plan->cert || plan->key
-                     : plan->ca || plan->cert || plan->pinned || plan->key ||
+                     : plan->ca || plan->cert || plan->key || plan->pinned ||
                            (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
     if (plan->psk) {
         ss_add_defaults(sk, false, datagram);

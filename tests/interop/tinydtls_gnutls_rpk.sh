@@ -20,7 +20,7 @@ SUITE='(DTLS1.2-Raw Public Key)-(ECDHE-SECP256R1)-(ECDSA-SHA256)-(AES-128-CCM-8)
 
 # --- 1. gnutls-cli -> ssock server, mutual ------------------------------------------------------
 serve() { # $1 port, $2 pinned client key
-    "$SSOCK" server --backend tinydtls --listen "127.0.0.1:$1" --key "$PKI/server.key" \
+    "$SSOCK" server --backend tinydtls --rpk --listen "127.0.0.1:$1" --key "$PKI/server.key" \
         --peer-key "$2" --echo --once >"$WORK/server.out" 2>"$WORK/server.err" &
     SPID=$!
     PIDS+=($SPID)
@@ -60,7 +60,7 @@ gserv() { # $1 port, extra options...
 }
 port=$(free_port 4)
 gserv "$port" --disable-client-cert
-printf 'to gnutls-serv\n' | "$SSOCK" client --backend tinydtls "127.0.0.1:$port" \
+printf 'to gnutls-serv\n' | "$SSOCK" client --backend tinydtls --rpk "127.0.0.1:$port" \
     --peer-key "$PKI/server.pub" --timeout 1500 >"$WORK/c1.out" 2>"$WORK/c1.err" ||
     fail "ssock client -> gnutls-serv: exit $?"
 [ "$(cat "$WORK/c1.out")" = "to gnutls-serv" ] || fail "client printed: $(cat "$WORK/c1.out")"
@@ -69,14 +69,14 @@ pass "ssock client --backend tinydtls --peer-key -> gnutls-serv (raw key): echoe
 
 port=$(free_port 4)
 gserv "$port"
-printf 'mutual\n' | "$SSOCK" client --backend tinydtls "127.0.0.1:$port" \
+printf 'mutual\n' | "$SSOCK" client --backend tinydtls --rpk "127.0.0.1:$port" \
     --peer-key "$PKI/server.pub" --key "$PKI/client.key" --timeout 1500 \
     >"$WORK/c2.out" 2>"$WORK/c2.err" || fail "mutual: exit $?"
 [ "$(cat "$WORK/c2.out")" = "mutual" ] || fail "mutual: client printed: $(cat "$WORK/c2.out")"
 pass "ssock client --peer-key --key -> gnutls-serv asking for the client's key: mutual, echoed"
 
 # the server's key is not the one pinned: refused with the reason
-echo hi | "$SSOCK" client --backend tinydtls "127.0.0.1:$port" --peer-key "$PKI/client.pub" \
+echo hi | "$SSOCK" client --backend tinydtls --rpk "127.0.0.1:$port" --peer-key "$PKI/client.pub" \
     --key "$PKI/client.key" >"$WORK/c3.out" 2>"$WORK/c3.err"
 rc=$?
 [ "$rc" -eq 2 ] || fail "unpinned server key: exit $rc, expected 2"

@@ -13,7 +13,6 @@
 #   server.crt.der server.pub     the certificate in DER; its public key (SubjectPublicKeyInfo PEM)
 #   client.crt client.key         CN client.test, clientAuth; issued by ca
 #   client.p8.key                 the client key in PKCS#8 PEM
-#   client.pub                    its public key (SubjectPublicKeyInfo PEM: a pinned raw key)
 #   expired.crt expired.key       server.test, valid 2020-01-01 to 2020-01-02 only; issued by ca
 #   future.crt future.key         server.test, valid from 2049-01-01 only (not yet valid)
 #   other-ca.crt other-ca.key     a second, unrelated CA ("secure_sock other CA")
@@ -23,6 +22,8 @@
 #   chain-server.crt              server.test issued by int-ca, then int-ca.crt (a 2-cert chain)
 #   chain-server.key              its key
 #   mismatch.key                  a P-256 key that matches no certificate here
+#   client.pub mismatch.pub       public keys (SubjectPublicKeyInfo PEM) of client.key and
+#   server.pub.der                mismatch.key, and server.pub in DER: raw public keys (RFC 7250)
 #   rsa.key p384.key              keys the drivers refuse (not P-256): RSA 2048 and P-384
 #   corrupt.crt                   server.crt with its base64 damaged (not valid PEM/DER)
 #   both.pem                      ca.crt and other-ca.crt in one file (two trust anchors)
@@ -158,9 +159,11 @@ openssl ec -in server.key -outform DER -out server.key.der 2>/dev/null
 openssl pkcs8 -topk8 -nocrypt -in client.key -out client.p8.key
 openssl x509 -in server.crt -outform DER -out server.crt.der
 openssl x509 -in server.crt -pubkey -noout >server.pub
-openssl pkey -in client.key -pubout -out client.pub
 
 gen_key mismatch.key
+openssl pkey -in client.key -pubout -out client.pub
+openssl pkey -in mismatch.key -pubout -out mismatch.pub
+openssl pkey -in server.key -pubout -outform DER -out server.pub.der
 openssl genrsa -out rsa.key 2048 2>/dev/null
 openssl ecparam -name secp384r1 -genkey -noout -out p384.key
 

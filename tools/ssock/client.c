@@ -106,7 +106,7 @@ static void cli_usage(FILE *out)
     fprintf(out,
             "usage: ssock client [--tls] [--backend NAME] HOST:PORT\n"
             "                    (--psk IDENTITY:HEXKEY | --psk-file FILE | --ca FILE |\n"
-            "                     --peer-key FILE) [options]\n"
+            "                     --rpk --peer-key FILE [--key FILE]) [options]\n"
             "\n"
             "Connect to a DTLS 1.2 server, send each line of stdin as one record (without the\n"
             "newline) and print each record received as one line on stdout. At the end of stdin,\n"
@@ -124,17 +124,19 @@ static void cli_usage(FILE *out)
             "\n"
             "options:\n"
             "  --tls              TLS 1.2 over TCP instead of DTLS 1.2 over UDP\n"
-            "  --backend NAME     the (D)TLS stack to use, e.g. mbedtls or wolfssl (default:\n"
-            "                     the first one 'ssock --version' lists that can do it)\n"
+            "  --backend NAME     the (D)TLS stack to use, e.g. mbedtls, wolfssl or gnutls\n"
+            "                     (default: the first one 'ssock --version' lists that can\n"
+            "                     do it)\n"
             "  --psk ID:HEXKEY    the pre-shared key (1..%d bytes as an even number of hex digits)\n"
             "  --psk-file FILE    the key from FILE: its first ID:HEXKEY line (blank lines and\n"
             "                     '#' comments skipped); FILE must be mode 0600 or stricter\n"
             "  --ca FILE          CA certificate(s) the server's certificate must chain to\n"
             "  --cert FILE        our certificate (chain), for servers that ask for one\n"
-            "  --key FILE         its private key: EC P-256, PEM or DER, SEC1 or PKCS#8;\n"
-            "                     without --cert: our raw public key (a backend with RPK)\n"
-            "  --peer-key FILE    the server's raw public key (RFC 7250), pinned: PEM or DER\n"
-            "                     SubjectPublicKeyInfo (a backend with RPK in --version)\n"
+            "  --key FILE         its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
+            "  --rpk              raw public keys (RFC 7250): the server is known by its key\n"
+            "                     (--peer-key), ours is --key alone (no --cert)\n"
+            "  --peer-key FILE    with --rpk: the server's public key (PEM or DER\n"
+            "                     SubjectPublicKeyInfo); repeatable, any of them is taken\n"
             "  --verify MODE      the server's certificate: required (default), optional\n"
             "                     (checked; a failure is a warning, not an error) or none\n"
             "  --servername NAME  the name the server's certificate must carry, also sent as\n"
@@ -251,22 +253,34 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
     if (target == NULL) {
         return ssock_usage_error(a.cmd, "missing HOST:PORT of the server");
     }
-    if (o->certs.cert != NULL && o->certs.key == NULL) {
-        return ssock_usage_error(a.cmd, "--cert needs --key (its private key)");
+    if (o->certs.rpk) {
+        if (o->certs.cert != NULL) {
+            return ssock_usage_error(a.cmd, "--rpk: our identity is the key alone (no --cert)");
+        }
+        if (o->certs.peer_key_count == 0) {
+            return ssock_usage_error(a.cmd, "--rpk needs --peer-key FILE (the server's public "
+                                     "key, PEM or DER SubjectPublicKeyInfo)");
+        }
+    } else if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
+        return ssock_usage_error(a.cmd, o->certs.cert ? "--cert needs --key (its private key)"
+                                                      : "--key needs --cert (or --rpk: the key "
+                                                        "alone as a raw public key)");
+    } else if (o->certs.peer_key_count > 0) {
+        return ssock_usage_error(a.cmd, "--peer-key needs --rpk (a raw public key server)");
     }
     if (o->keys.count == 0 && ssock_psk_env(a.cmd, &o->keys) < 0) {
         return SSOCK_EXIT_USAGE;
     }
-    bool anchors = o->certs.ca != NULL || o->certs.peer_key != NULL;
-    if (o->keys.count == 0 && !anchors && o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
+    if (o->keys.count == 0 && o->certs.ca == NULL && o->certs.peer_key_count == 0 &&
+        o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
         return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY (or --psk-file FILE, or "
                                  SSOCK_PSK_ENV ") or --ca FILE (to verify the server's "
-                                 "certificate) or --peer-key FILE (its raw public key) is "
-                                 "required");
+                                 "certificate) is required");
     }
-    if (!anchors && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
-                     o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
-        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE or --peer-key FILE",
+    if (o->certs.ca == NULL && o->certs.peer_key_count == 0 &&
+        (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
+         o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
+        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE",
                                  o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ? "optional"
                                                                                 : "required");
     }
@@ -842,7 +856,7 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
         cfg->cred_tags = &o->certs.tag;
         cfg->cred_tag_count = 1;
     }
-    rc = ssock_pick_backend(cfg, o->tls, o->backend);
+    rc = ssock_pick_backend(cfg, o->tls, o->backend, ssock_certs_caps(&o->certs));
     if (rc != SSOCK_EXIT_OK) {
         sock_secure_transport_close(base);
         return rc;

@@ -551,9 +551,10 @@ static const uint8_t ss_spki_p256[] = {
 /**
  * tinyDTLS's verify_ecdsa_key: the peer showed the raw public key (@p x, @p y). Verification on:
  * the key must be pinned (else SOCK_SECURE_VFY_NOT_PINNED); then the application's verify_cb
- * sees it (SubjectPublicKeyInfo DER, depth 0) and may add bits. Required verification refuses
- * with bad_certificate (not pinned) or access_denied (the application's bits); optional records
- * the bits and goes on; an error from verify_cb refuses in any mode. Off: any key.
+ * sees it (SubjectPublicKeyInfo DER, depth 0; no address applies to a raw key:
+ * tlsman_verify_app) and may add bits. Required verification refuses with certificate_unknown
+ * (not pinned, as the other RPK drivers) or access_denied (the application's bits); optional
+ * records the bits and goes on; an error from verify_cb refuses in any mode. Off: any key.
  */
 int tlsman_tinydtls_verify_key(dtls_context_t *dc, const session_t *ses, const unsigned char *x,
                                const unsigned char *y, size_t key_size)
@@ -580,7 +581,7 @@ int tlsman_tinydtls_verify_key(dtls_context_t *dc, const session_t *ses, const u
         pinned |= memcmp(digest, c->pinned[i], sizeof(digest)) == 0;
     }
     uint32_t bits = pinned ? 0 : SOCK_SECURE_VFY_NOT_PINNED;
-    int rc = tlsman_verify_cert(&s->t, &c->k, der, sizeof(der), 0, &bits);
+    int rc = tlsman_verify_app(&s->t, &c->k, der, sizeof(der), 0, bits);
     s->t.verify = bits;
     bool required = c->k.verify == TLSMAN_VERIFY_REQUIRED;
     if ((rc & TLSMAN_VFY_APP_ABORT) || (required && (rc & TLSMAN_VFY_APP_ADDED))) {
@@ -589,7 +590,7 @@ int tlsman_tinydtls_verify_key(dtls_context_t *dc, const session_t *ses, const u
     }
     if (required && bits != 0) {
         s->call.vfy_refused = true;
-        return dtls_alert_fatal_create(DTLS_ALERT_BAD_CERTIFICATE);
+        return dtls_alert_fatal_create(DTLS_ALERT_CERTIFICATE_UNKNOWN);
     }
     return 0;
 }
