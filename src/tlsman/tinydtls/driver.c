@@ -534,15 +534,13 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
             c->h.get_ecdsa_key = tlsman_tinydtls_own_key;
         }
         /* A client needs the callback to offer ECDHE-ECDSA at all (it accepts any key with
-         * verification off). A server with it asks every client for its key: a server verifies
-         * clients only when it must (tinyDTLS cannot ask for an optional one). */
+         * verification off). A server with it asks every client for its key, so it has it only
+         * when it verifies clients. With optional verification a client's key that is sent is
+         * checked and reported, but tinyDTLS cannot ask for a key without requiring one: a
+         * client that sends none fails the handshake (docs/BACKENDS.md, "tinyDTLS"). */
         if (!SS_TD_SERVER(c) || c->k.verify != TLSMAN_VERIFY_NONE) {
             c->h.verify_ecdsa_key = tlsman_tinydtls_verify_key;
         }
-    }
-    if (SS_TD_SERVER(c) && c->k.verify == TLSMAN_VERIFY_OPTIONAL) {
-        ss_ctx_free(c);
-        return -ENOTSUP; /* once tinyDTLS asks for a client's key, it requires one */
     }
 #else
     if (cfg->cred_count > 0) {
