@@ -481,6 +481,14 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
             ssock_error("cannot reach %s: %s", o->target, ssock_strerror(rc, o->tls));
             return ssock_exit_status(rc);
         }
+        if (ev->net_err == -ECONNREFUSED && *s != NULL &&
+            sock_secure_session_info(*s, &info) == 0 && info.datagrams_in >= 2) {
+            /* The server got past the cookie exchange, then its port closed: a server that ends
+             * after a failed handshake (openssl s_server drops a Finished it cannot decrypt and
+             * exits) - the same failure as "answered, then stopped" */
+            ev->net_err = 0;
+            return cli_handshake_failed(o, cfg, ev, *s, -ETIMEDOUT);
+        }
         if ((rc = cli_net_error(ev, false)) != 0) {
             if (*s != NULL && sock_secure_session_info(*s, &info) == 0) {
                 sock_secure_session_close(*s);
