@@ -339,6 +339,10 @@ static void verify_callback_sees_the_peer_key_and_can_reject(void)
  * clients and a pinned key for raw-key clients; each client type is negotiated per session. */
 static void one_server_takes_certificate_and_raw_key_clients(void)
 {
+    if ((drv->caps & TLSMAN_CAP_X509) == 0) { /* tinyDTLS: raw keys only */
+        printf("  %s has no certificates: case not run\n", drv->name);
+        return;
+    }
     tu_net_start();
     spec_t s = { .role = SOCK_SECURE_SERVER, .cert = "server.crt", .key = "server.key",
                  .ca = "ca.crt", .pin = { "client.pub" } };
@@ -398,6 +402,11 @@ static void certificate_and_raw_key_only_ends_do_not_meet(void)
     spec_t s = { .role = SOCK_SECURE_SERVER, .key = "server.key" };
     spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt", .server_name = "server.test" };
     REQUIRE(node_up(&server, TU_SERVER_ADDR, &s) == 0);
+    if ((drv->caps & TLSMAN_CAP_X509) == 0) { /* a certificate client cannot even be made */
+        CHECK_EQ(node_up(&client, TU_CLIENT_ADDR, &c), -ENOTSUP);
+        teardown();
+        return;
+    }
     REQUIRE(node_up(&client, TU_CLIENT_ADDR, &c) == 0);
     sock_secure_session_t *cs;
     int rc = connect_node(&client, &cs);
