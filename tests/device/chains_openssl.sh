@@ -32,7 +32,7 @@ openssl s_server -dtls1_2 -4 -accept "$PORT" -cert "$PKI/chain-server.crt" \
     <"$WORK/s.in" >"$WORK/s1.out" 2>&1 &
 PIDS+=($!)
 exec 7>"$WORK/s.in"
-wait_for "$WORK/s1.out" ACCEPT 5 || fail "s_server did not start"
+wait_s_server "$WORK/s1.out" udp "$PORT" || fail "s_server did not start"
 echo "chain fits" | timeout 60 "$SSOCK" client "127.0.0.1:$PORT" --ca "$PKI/ca.crt" \
     --servername server.test --ciphers "$CIPHER" --timeout 300 --handshake-timeout 50000 \
     >"$WORK/c1.out" 2>"$WORK/c1.err"

@@ -51,7 +51,7 @@ openssl s_server -tls1_2 -accept "$PORT" -nocert "${S_PSK[@]}" -tlsextdebug \
     <"$WORK/s.in" >"$WORK/s4.out" 2>&1 &
 PIDS+=($!)
 exec 7>"$WORK/s.in"
-wait_for "$WORK/s4.out" ACCEPT 5 || fail "s_server did not start"
+wait_s_server "$WORK/s4.out" tcp "$PORT" || fail "s_server did not start"
 rm -f "$WORK/c.in"; mkfifo "$WORK/c.in"
 "$SSOCK" client --tls "127.0.0.1:$PORT" --psk "$ID:$KEY" <"$WORK/c.in" >"$WORK/c4.out" 2>"$WORK/c4.err" &
 cpid=$!

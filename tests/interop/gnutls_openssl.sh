@@ -45,7 +45,7 @@ openssl s_server -dtls1_2 -4 -accept "$port" -nocert -psk "$KEY" -psk_identity "
     -cipher "$PSK_SUITE" <"$WORK/w.in" >"$WORK/wrong_s_server.out" 2>&1 &
 PIDS+=($!)
 exec 7>"$WORK/w.in"
-wait_for "$WORK/wrong_s_server.out" ACCEPT 5 || fail "wrong PSK: s_server did not start"
+wait_s_server "$WORK/wrong_s_server.out" udp "$port" || fail "wrong PSK: s_server did not start"
 echo hi | "$SSOCK" client "${B[@]}" "127.0.0.1:$port" --psk "$ID:ffeeddccbbaa99887766554433221100" \
     --handshake-timeout 5000 >"$WORK/wrong.out" 2>"$WORK/wrong.err"
 rc=$?

@@ -21,6 +21,25 @@ free_port() {
     python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if sys.argv[1]=="6" else socket.AF_INET, socket.SOCK_DGRAM); s.bind(("::1" if sys.argv[1]=="6" else "127.0.0.1",0)); print(s.getsockname()[1])' "${1:-4}"
 }
 
+# wait_bound udp|tcp PORT SECONDS: poll the kernel's socket tables until something is bound to PORT
+# (tcp: listening). `openssl s_server -accept PORT` prints ACCEPT before it binds, so a client
+# started on ACCEPT alone can find the port closed (ICMP port unreachable: "connection refused").
+wait_bound() {
+    local hex tabs=(/proc/net/udp /proc/net/udp6) state='..' i
+    hex=$(printf '%04X' "$2")
+    [ "$1" = tcp ] && { tabs=(/proc/net/tcp /proc/net/tcp6); state=0A; }
+    for ((i = 0; i < $3 * 10; i++)); do
+        cat "${tabs[@]}" 2>/dev/null | grep -qE "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:[0-9A-F]{4} $state" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# wait_s_server FILE udp|tcp PORT: an openssl s_server writing to FILE has started and bound PORT.
+wait_s_server() {
+    wait_for "$1" ACCEPT 5 && wait_bound "$2" "$3" 5
+}
+
 # wait_for FILE TEXT SECONDS: poll until FILE contains TEXT.
 wait_for() {
     local i

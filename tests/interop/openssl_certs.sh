@@ -25,7 +25,7 @@ start_s_server() { # $1 port, $2 cert, $3 key
         <"$WORK/s.in" >"$WORK/s_server.out" 2>&1 &
     PIDS+=($!)
     exec 7>"$WORK/s.in"           # keep s_server's stdin open: it sends what we write here
-    wait_for "$WORK/s_server.out" ACCEPT 5 || fail "s_server did not start"
+    wait_s_server "$WORK/s_server.out" udp "$1" || fail "s_server did not start"
 }
 
 # --- 1. ssock client -> openssl s_server, mutual authentication -------------------------------
@@ -80,7 +80,7 @@ start_plain_s_server() { # $1 dtls|tls, $2 port, $3 cert, $4 key
     PPID_S=$!
     PIDS+=($PPID_S)
     exec 6>"$WORK/p.in"
-    wait_for "$WORK/plain_s_server.out" ACCEPT 5 || fail "s_server ($1) did not start"
+    wait_s_server "$WORK/plain_s_server.out" "$([ "$1" = dtls ] && echo udp || echo tcp)" "$2" || fail "s_server ($1) did not start"
 }
 stop_plain_s_server() {
     exec 6>&-

@@ -20,16 +20,16 @@ free_tcp_port() {
 # ssock client -> openssl s_server (DTLS, or TLS with $1 = tls). $2 label, $3 expected IANA
 # suite, $4 "s_server options" (word-split), then the client's credential options.
 client_to_s_server() {
-    local proto=$1 label=$2 iana=$3 sopts=$4 port cpid rc popt=-dtls1_2 copt=() ready=ACCEPT
+    local proto=$1 label=$2 iana=$3 sopts=$4 port cpid rc popt=-dtls1_2 copt=() net=udp
     shift 4
-    if [ "$proto" = tls ]; then port=$(free_tcp_port); popt=-tls1_2; copt=(--tls); else port=$(free_port 4); fi
+    if [ "$proto" = tls ]; then port=$(free_tcp_port); popt=-tls1_2; copt=(--tls); net=tcp; else port=$(free_port 4); fi
     rm -f "$WORK/s.in" "$WORK/s_server.out"; mkfifo "$WORK/s.in"
     # shellcheck disable=SC2086
     openssl s_server $popt -4 -accept "$port" $sopts <"$WORK/s.in" >"$WORK/s_server.out" 2>&1 &
     local spid=$!
     PIDS+=($spid)
     exec 7>"$WORK/s.in"           # keep s_server's stdin open: it sends what we write here
-    wait_for "$WORK/s_server.out" "$ready" 5 || fail "$label: s_server did not start"
+    wait_s_server "$WORK/s_server.out" "$net" "$port" || fail "$label: s_server did not start"
     rm -f "$WORK/c.in"; mkfifo "$WORK/c.in"
     "$SSOCK" client "${copt[@]}" "${B[@]}" "127.0.0.1:$port" "$@" --timeout 800 -v \
         <"$WORK/c.in" >"$WORK/client.out" 2>"$WORK/client.err" &

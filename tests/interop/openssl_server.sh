@@ -12,7 +12,7 @@ start_server() { # $1 family, $2 port, $3 key
         -accept "$port" <"$WORK/s.in" >"$WORK/server.out" 2>&1 &
     PIDS+=($!)
     exec 7>"$WORK/s.in"           # keep s_server's stdin open: it sends what we write here
-    wait_for "$WORK/server.out" ACCEPT 5 || fail "s_server did not start"
+    wait_s_server "$WORK/server.out" udp "$port" || fail "s_server did not start"
 }
 
 run_case() { # $1 family
