@@ -9,18 +9,6 @@ MFL=512 # the max_fragment_length a secure_sock client asks for: the largest cod
 for m in 1024 2048 4096; do [ "$RL" -ge "$m" ] && MFL=$m; done
 head -c "$BIG" /dev/zero | tr '\0' A >"$WORK/big"
 
-free_tcp_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# wait_port PORT: until something accepts TCP connections there
-wait_port() {
-    for _ in $(seq 50); do
-        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' \
-            "$1" 2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
 # start_ssock_server NAME ARGS...: ssock server --echo -v on 127.0.0.1:$PORT (set by the caller)
 start_ssock_server() {
     local name=$1

@@ -48,12 +48,10 @@ pass "DTLS: gnutls-cli's $BIG-byte record is dropped, the session goes on"
 printf '%s:%s\n' "$ID" "$KEY" >"$WORK/psk.txt"
 line=$(head -c $((RL - 1)) /dev/zero | tr '\0' B)
 for mode in udp tls; do
-    PORT=$([ $mode = udp ] && free_port 4 || free_tcp_port)
-    gopt=(); copt=(); [ $mode = udp ] && gopt=(--udp) || copt=(--tls)
-    gnutls-serv --echo "${gopt[@]}" -p "$PORT" --pskpasswd "$WORK/psk.txt" --priority "$PRIO" \
-        >"$WORK/gs-$mode.out" 2>&1 &
-    PIDS+=($!)
-    if [ $mode = tls ]; then wait_port "$PORT" || fail "gnutls-serv did not start"; else sleep 0.5; fi
+    copt=(); [ $mode = tls ] && copt=(--tls)
+    start_gnutls_serv "$([ $mode = udp ] && echo udp || echo tcp)" "$WORK/gs-$mode.out" \
+        --pskpasswd "$WORK/psk.txt" --priority "$PRIO"
+    PORT=$port
     (echo "$line"; sleep 1) | timeout 10 "$SSOCK" client "${copt[@]}" "127.0.0.1:$PORT" --psk "$ID:$KEY" \
         >"$WORK/gc-$mode.out" 2>"$WORK/gc-$mode.err" || fail "$mode: ssock client exit $? ($(cat "$WORK/gc-$mode.err"))"
     [ "$(tr -cd B <"$WORK/gc-$mode.out" | wc -c)" -eq $((RL - 1)) ] || fail "$mode: the echo differs"

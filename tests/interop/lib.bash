@@ -21,6 +21,11 @@ free_port() {
     python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if sys.argv[1]=="6" else socket.AF_INET, socket.SOCK_DGRAM); s.bind(("::1" if sys.argv[1]=="6" else "127.0.0.1",0)); print(s.getsockname()[1])' "${1:-4}"
 }
 
+# free_tcp_port [4|6]: a free TCP port on loopback (bound and released), as free_port for UDP.
+free_tcp_port() {
+    python3 -c 'import socket,sys; f=socket.AF_INET6 if sys.argv[1]=="6" else socket.AF_INET; s=socket.socket(f, socket.SOCK_STREAM); s.bind(("::1" if sys.argv[1]=="6" else "127.0.0.1",0)); print(s.getsockname()[1])' "${1:-4}"
+}
+
 # wait_bound udp|tcp PORT SECONDS: poll the kernel's socket tables until something is bound to PORT
 # (tcp: listening). `openssl s_server -accept PORT` prints ACCEPT before it binds, so a client
 # started on ACCEPT alone can find the port closed (ICMP port unreachable: "connection refused").
@@ -38,6 +43,26 @@ wait_bound() {
 # wait_s_server FILE udp|tcp PORT: an openssl s_server writing to FILE has started and bound PORT.
 wait_s_server() {
     wait_for "$1" ACCEPT 5 && wait_bound "$2" "$3" 5
+}
+
+# start_gnutls_serv udp|tcp OUTFILE gnutls-serv-options...: a gnutls-serv --echo on a free port, which it
+# sets in $port (the pid in $GSPID). gnutls-serv binds IPv4 and then IPv6 and carries on when the IPv4
+# bind fails ("bind() failed: Address already in use": a parallel test took the free port first), so
+# wait for both lines and take another port until the IPv4 one is ours.
+start_gnutls_serv() {
+    local proto=$1 out=$2 try
+    shift 2
+    for try in 1 2 3 4 5; do
+        if [ "$proto" = udp ]; then port=$(free_port 4); else port=$(free_tcp_port); fi
+        rm -f "$out"
+        gnutls-serv $([ "$proto" = udp ] && echo --udp) -p "$port" --echo "$@" >"$out" 2>&1 &
+        GSPID=$!
+        PIDS+=($GSPID)
+        wait_for "$out" "listening on IPv6" 5 || fail "gnutls-serv did not start"
+        grep -q "IPv4 .*port $port\.\.\.done" "$out" && return 0
+        kill "$GSPID" 2>/dev/null; wait "$GSPID" 2>/dev/null
+    done
+    fail "gnutls-serv found no free IPv4 port in 5 tries: $(cat "$out")"
 }
 
 # wait_for FILE TEXT SECONDS: poll until FILE contains TEXT.

@@ -87,9 +87,6 @@ stop_plain_s_server() {
     kill "$PPID_S" 2>/dev/null
     wait "$PPID_S" 2>/dev/null
 }
-free_tcp_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 backends=$("$SSOCK" --version | sed -n 's/^backend \([a-z0-9]*\) .*X509.*/\1/p')
 [ -n "$backends" ] || fail "no backend with certificates: $("$SSOCK" --version)"
 for b in $backends; do

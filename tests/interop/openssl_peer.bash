@@ -13,9 +13,6 @@ wait_has() {
     return 1
 }
 
-free_tcp_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # ssock client -> openssl s_server (DTLS, or TLS with $1 = tls). $2 label, $3 expected IANA
 # suite, $4 "s_server options" (word-split), then the client's credential options.

@@ -19,9 +19,6 @@ bash "$(dirname "$0")/../pki/make-pki.sh" "$PKI" >/dev/null || fail "make-pki.sh
 PRIO="NORMAL:-CTYPE-CLI-X509:-CTYPE-SRV-X509:+CTYPE-CLI-RAWPK:+CTYPE-SRV-RAWPK"
 LINE=$'raw public key record \xc3\xa9 \x01'
 
-free_tcp_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # --- 1. gnutls-cli -> ssock server ----------------------------------------------------------------
 port=$(free_port 4)
@@ -69,28 +66,10 @@ kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 pass "unpinned client key refused: $(head -1 "$WORK/server2.err")"
 
 # --- 2. ssock client -> gnutls-serv ---------------------------------------------------------------
-# gnutls-serv binds IPv4 and then IPv6 on the port it is given and carries on when the IPv4 bind fails
-# ("bind() failed: Address already in use": a parallel test took the free port first), so wait for both
-# lines and take another port until the IPv4 one is ours. Sets $port.
-start_gnutls_serv() { # $1 udp|tcp
-    local try
-    for try in 1 2 3 4 5; do
-        if [ "$1" = udp ]; then port=$(free_port 4); else port=$(free_tcp_port); fi
-        rm -f "$WORK/gnutls_serv.out"
-        gnutls-serv $([ "$1" = udp ] && echo --udp) -p "$port" --echo --priority "$PRIO" \
-            --rawpkkeyfile "$PKI/server.key" --rawpkfile "$PKI/server.pub" --require-client-cert \
-            >"$WORK/gnutls_serv.out" 2>&1 &
-        GSPID=$!
-        PIDS+=($GSPID)
-        wait_for "$WORK/gnutls_serv.out" "listening on IPv6" 5 || fail "gnutls-serv did not start"
-        grep -q "IPv4 .*port $port\.\.\.done" "$WORK/gnutls_serv.out" && return 0
-        kill "$GSPID" 2>/dev/null; wait "$GSPID" 2>/dev/null
-    done
-    fail "gnutls-serv found no free IPv4 port in 5 tries: $(cat "$WORK/gnutls_serv.out")"
-}
 for proto in udp tcp; do
     if [ "$proto" = udp ]; then T=(); else T=(--tls); fi
-    start_gnutls_serv "$proto"
+    start_gnutls_serv "$proto" "$WORK/gnutls_serv.out" --priority "$PRIO" \
+        --rawpkkeyfile "$PKI/server.key" --rawpkfile "$PKI/server.pub" --require-client-cert
     printf '%s\n' "$LINE" | "$SSOCK" client "${T[@]}" --rpk --key "$PKI/client.key" \
         --peer-key "$PKI/server.pub" "127.0.0.1:$port" --timeout 1500 -v \
         >"$WORK/client.out" 2>"$WORK/client.err"

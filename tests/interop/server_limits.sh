@@ -8,9 +8,6 @@
 source "$(dirname "$0")/lib.bash"
 require_default_ccm8
 
-free_tcp_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 python3 -c 'import socket; socket.socket().bind(("127.0.0.2",0)); socket.socket().bind(("127.0.0.3",0))' \
     2>/dev/null || { echo "SKIPPED: cannot bind 127.0.0.2/127.0.0.3"; exit 77; }
 

@@ -50,25 +50,19 @@ grep -q "Handshake was completed" "$WORK/refused.out" && fail "a client with an 
 pass "gnutls-cli with a key the server did not pin: refused"
 
 # --- 2. ssock client -> gnutls-serv ------------------------------------------------------------
-gserv() { # $1 port, extra options...
-    local p=$1; shift
-    gnutls-serv -u -p "$p" --echo --priority "$PRIO" --rawpkkeyfile "$PKI/server.p8.key" \
-        --rawpkfile "$PKI/server.pub" "$@" >"$WORK/gserv.out" 2>&1 &
-    GPID=$!
-    PIDS+=($GPID)
-    wait_for "$WORK/gserv.out" "listening on IPv4" 5 || fail "gnutls-serv did not start"
+gserv() { # extra options...: sets $port, $GSPID
+    start_gnutls_serv udp "$WORK/gserv.out" --priority "$PRIO" --rawpkkeyfile "$PKI/server.p8.key" \
+        --rawpkfile "$PKI/server.pub" "$@"
 }
-port=$(free_port 4)
-gserv "$port" --disable-client-cert
+gserv --disable-client-cert
 printf 'to gnutls-serv\n' | "$SSOCK" client --backend tinydtls --rpk "127.0.0.1:$port" \
     --peer-key "$PKI/server.pub" --timeout 1500 >"$WORK/c1.out" 2>"$WORK/c1.err" ||
     fail "ssock client -> gnutls-serv: exit $?"
 [ "$(cat "$WORK/c1.out")" = "to gnutls-serv" ] || fail "client printed: $(cat "$WORK/c1.out")"
-kill "$GPID"; wait "$GPID" 2>/dev/null
+kill "$GSPID"; wait "$GSPID" 2>/dev/null
 pass "ssock client --backend tinydtls --peer-key -> gnutls-serv (raw key): echoed"
 
-port=$(free_port 4)
-gserv "$port"
+gserv
 printf 'mutual\n' | "$SSOCK" client --backend tinydtls --rpk "127.0.0.1:$port" \
     --peer-key "$PKI/server.pub" --key "$PKI/client.key" --timeout 1500 \
     >"$WORK/c2.out" 2>"$WORK/c2.err" || fail "mutual: exit $?"
@@ -82,5 +76,5 @@ rc=$?
 [ "$rc" -eq 2 ] || fail "unpinned server key: exit $rc, expected 2"
 grep -q "handshake failed" "$WORK/c3.err" || fail "unpinned server key: no clear error"
 pass "a server key that is not pinned: $(cat "$WORK/c3.err")"
-kill "$GPID"; wait "$GPID" 2>/dev/null
+kill "$GSPID"; wait "$GSPID" 2>/dev/null
 exit 0

@@ -45,7 +45,7 @@ openssl s_server -dtls1_2 -4 -nocert -psk "$KEY" -psk_identity "$ID" -cipher "$C
     -accept "$port" <"$WORK/s.in" >"$WORK/s_server.out" 2>&1 &
 PIDS+=($!)
 exec 7>"$WORK/s.in"           # keep s_server's stdin open: it sends what we write here
-wait_for "$WORK/s_server.out" ACCEPT 5 || fail "s_server did not start"
+wait_s_server "$WORK/s_server.out" udp "$port" || fail "s_server did not start"
 rm -f "$WORK/c.in"; mkfifo "$WORK/c.in"
 "$SSOCK" client --backend tinydtls "127.0.0.1:$port" --psk "$ID:$KEY" --timeout 1500 \
     <"$WORK/c.in" >"$WORK/client.out" 2>"$WORK/client.err" &

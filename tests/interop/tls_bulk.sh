@@ -6,9 +6,6 @@
 #      server (its backlog fills, it stops reading) and from there into the client's sends
 source "$(dirname "$0")/lib.bash"
 
-free_tcp_port() {
-    python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
 check_same() { # $1 expected file, $2 got file, $3 label
     [ "$(sha "$1")" = "$(sha "$2")" ] || fail "$3: sha256 differs ($(stat -c %s "$1") bytes sent, $(stat -c %s "$2") received)"

@@ -8,9 +8,6 @@ source "$(dirname "$0")/lib.bash"
 require_default_ccm8
 
 # A free TCP port on loopback (bound and released).
-free_tcp_port() {
-    python3 -c 'import socket,sys; f=socket.AF_INET6 if sys.argv[1]=="6" else socket.AF_INET; s=socket.socket(f, socket.SOCK_STREAM); s.bind(("::1" if sys.argv[1]=="6" else "127.0.0.1",0)); print(s.getsockname()[1])' "${1:-4}"
-}
 # wait_size FILE BYTES SECONDS: poll until FILE holds at least BYTES bytes.
 wait_size() {
     local i
