@@ -60,7 +60,7 @@
 #define SS_TD_FINAL_DGRAMS 3u
 
 /** An uncompressed P-256 point's coordinates. */
-#define SS_TD_EC_KEY 32u
+#define SS_TD_EC_KEY ((size_t)32)
 
 /** Is this a server socket (@p c: ss_td_ctx_t)? Constant false in a client-only build
  *  (CONFIG_SOCK_SECURE_SERVER 0: the core refuses servers at create), so that what only a server

@@ -99,7 +99,7 @@ void rijndaelEncrypt(const aes_u32 rk[], int Nr, const aes_u8 pt[16], aes_u8 ct[
         }
         if (round < Nr) { /* MixColumns */
             for (unsigned c = 0; c < 4; c++) {
-                aes_u8 *col = t + 4 * c;
+                aes_u8 *col = t + (size_t)4 * c;
                 aes_u8 all = (aes_u8)(col[0] ^ col[1] ^ col[2] ^ col[3]), first = col[0];
                 col[0] ^= (aes_u8)(all ^ ss_xtime((aes_u8)(col[0] ^ col[1])));
                 col[1] ^= (aes_u8)(all ^ ss_xtime((aes_u8)(col[1] ^ col[2])));
