@@ -15,7 +15,7 @@ done
 "$SSOCK" server --listen "127.0.0.1:$port" "${args[@]}" --max-sessions 8 --echo -v \
     >"$WORK/server.out" 2>"$WORK/server.err" &
 PIDS+=($!)
-sleep 0.3
+wait_listening udp "$port"
 
 # three OpenSSL clients, stdin held open until their echo arrives
 for i in 0 1 2; do

@@ -65,6 +65,12 @@ start_gnutls_serv() {
     fail "gnutls-serv found no free IPv4 port in 5 tries: $(cat "$out")"
 }
 
+# wait_listening udp|tcp PORT: a server started in the background has bound PORT (a fixed sleep is
+# too short under valgrind or on a loaded machine).
+wait_listening() {
+    wait_bound "$1" "$2" 20 || fail "no server bound $1 port $2 within 20 s"
+}
+
 # wait_for FILE TEXT SECONDS: poll until FILE contains TEXT.
 wait_for() {
     local i

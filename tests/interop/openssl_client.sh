@@ -20,7 +20,7 @@ run_case() { # $1 family
     "$SSOCK" server --listen "$listen" --psk "$ID:$KEY" --echo --once >"$WORK/server$fam.out" 2>"$WORK/server$fam.err" &
     local spid=$!
     PIDS+=($spid)
-    sleep 0.3
+    wait_listening udp "$port"
     # a client with the wrong key first: it must fail without disturbing the server
     run_client "$connect" ffeeddccbbaa99887766554433221100 wrong$fam "$fam"
     exec 9>"$WORK/wrong$fam.in"

@@ -27,7 +27,7 @@ client_to_s_server() {
     PIDS+=($spid)
     exec 7>"$WORK/s.in"           # keep s_server's stdin open: it sends what we write here
     wait_s_server "$WORK/s_server.out" "$net" "$port" || fail "$label: s_server did not start"
-    rm -f "$WORK/c.in"; mkfifo "$WORK/c.in"
+    rm -f "$WORK/c.in" "$WORK/client.out" "$WORK/client.err"; mkfifo "$WORK/c.in"
     "$SSOCK" client "${copt[@]}" "${B[@]}" "127.0.0.1:$port" "$@" --timeout 800 -v \
         <"$WORK/c.in" >"$WORK/client.out" 2>"$WORK/client.err" &
     cpid=$!
@@ -60,11 +60,12 @@ s_client_to_server() {
     while [ "$1" != "--" ]; do sopts+=("$1"); shift; done
     shift
     port=$(free_port 4)
+    rm -f "$WORK/server.out" "$WORK/server.err" "$WORK/s_client.out" # a wait_for must not see the last run's
     "$SSOCK" server "${B[@]}" --listen "127.0.0.1:$port" "${sopts[@]}" --echo --once \
         >"$WORK/server.out" 2>"$WORK/server.err" &
     spid=$!
     PIDS+=($spid)
-    sleep 0.3
+    wait_listening udp "$port"
     rm -f "$WORK/k.in"; mkfifo "$WORK/k.in"
     openssl s_client -dtls1_2 -4 -connect "127.0.0.1:$port" -quiet -no_ign_eof "$@" \
         <"$WORK/k.in" >"$WORK/s_client.out" 2>"$WORK/s_client.err" &

@@ -7,7 +7,7 @@ require_default_ccm8
 start_server() { # $1 family, $2 port, $3 key
     local fam=$1 port=$2 key=$3 host=127.0.0.1 opt=-4
     [ "$fam" = 6 ] && { host=::1; opt=-6; }
-    rm -f "$WORK/s.in"; mkfifo "$WORK/s.in"
+    rm -f "$WORK/s.in" "$WORK/server.out"; mkfifo "$WORK/s.in" # no ACCEPT of the last one
     openssl s_server -dtls1_2 $opt -nocert -psk "$key" -psk_identity "$ID" -cipher PSK-AES128-CCM8 \
         -accept "$port" <"$WORK/s.in" >"$WORK/server.out" 2>&1 &
     PIDS+=($!)
@@ -20,7 +20,7 @@ run_case() { # $1 family
     port=$(free_port "$fam")
     host="127.0.0.1:$port"; [ "$fam" = 6 ] && host="[::1]:$port"
     start_server "$fam" "$port" "$KEY"
-    rm -f "$WORK/c.in"; mkfifo "$WORK/c.in"
+    rm -f "$WORK/c.in" "$WORK/client.out"; mkfifo "$WORK/c.in"
     "$SSOCK" client "$host" --psk "$ID:$KEY" --timeout 1500 <"$WORK/c.in" >"$WORK/client.out" 2>"$WORK/client.err" &
     local cpid=$!
     PIDS+=($cpid)

@@ -30,7 +30,7 @@ while read -r name suite; do
         --psk-hint "$HINT" --ciphers "$suite" --echo --once >"$WORK/server.out" 2>"$WORK/server.err" &
     spid=$!
     PIDS+=($spid)
-    sleep 0.3
+    wait_listening udp "$port"
     (printf 'with a hint\n'; sleep 1) | timeout 10 openssl s_client -dtls1_2 -4 \
         -connect "127.0.0.1:$port" -psk "$KEY" -psk_identity "$ID" -cipher "$suite" -debug \
         >"$WORK/s_client.out" 2>&1

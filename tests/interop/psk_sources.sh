@@ -27,7 +27,7 @@ port=$(free_port 4)
     >"$WORK/server.out" 2>"$WORK/server.err" &
 spid=$!
 PIDS+=($spid)
-sleep 0.3
+wait_listening udp "$port"
 echo "hello with a key from the environment" |
     SSOCK_PSK="dev-2:$KEY2" "$SSOCK" client "127.0.0.1:$port" --timeout 800 \
         >"$WORK/client.out" 2>"$WORK/client.err"
@@ -46,7 +46,7 @@ port=$(free_port 4)
     >"$WORK/server2.out" 2>"$WORK/server2.err" &
 spid=$!
 PIDS+=($spid)
-sleep 0.3
+wait_listening udp "$port"
 echo "hello from dev-1" | "$SSOCK" client "127.0.0.1:$port" --psk-file "$WORK/keys" -v \
     --timeout 800 >"$WORK/client2.out" 2>"$WORK/client2.err" || fail "client --psk-file exit $?"
 grep -qx "hello from dev-1" "$WORK/client2.out" || fail "client --psk-file got no echo"
@@ -75,7 +75,7 @@ port=$(free_port 4)
     >"$WORK/short.out" 2>"$WORK/short.err" &
 spid=$!
 PIDS+=($spid)
-sleep 0.3
+wait_listening udp "$port"
 grep -qF "warning: --psk 'short:...': the key is only 8 bytes" "$WORK/short.err" ||
     fail "no warning for an 8-byte key: $(cat "$WORK/short.err")"
 echo "short but working" | SSOCK_PSK="short:$SHORT" "$SSOCK" client "127.0.0.1:$port" \

@@ -53,7 +53,7 @@ port=$(free_port 4)
     --listen "127.0.0.1:$port" >"$WORK/server2.out" 2>"$WORK/server2.err" &
 spid=$!
 PIDS+=($spid)
-sleep 0.3
+wait_listening udp "$port"
 echo hi | timeout 10 gnutls-cli --udp -p "$port" 127.0.0.1 --priority "$PRIO" --insecure \
     --rawpkkeyfile "$PKI/mismatch.key" --rawpkfile "$PKI/mismatch.pub" >"$WORK/gnutls_cli2.out" 2>&1
 rc=$?

@@ -41,12 +41,13 @@ done
 pass "client port 0 refused (exit 1): $(cat "$WORK/p0.err")"
 
 # 3. port 0: the picked port is printed, and a client gets there
-# listen_picked NAME LISTEN: start a server, print the port it says it listens on.
+# listen_picked NAME LISTEN: start a server, set $port to the port it says it listens on (not in a
+# subshell: the server's pid must reach PIDS, which the cleanup kills).
 listen_picked() {
     "$SSOCK" server --listen "$2" --psk "$ID:$KEY" --echo >"$WORK/$1.out" 2>"$WORK/$1.err" </dev/null &
     PIDS+=($!)
     wait_for "$WORK/$1.err" "listening on" 5 || fail "--listen $2: no 'listening on' line"
-    sed -n 's/.* ssock: listening on .*:\([0-9][0-9]*\) (DTLS over UDP.*/\1/p' "$WORK/$1.err"
+    port=$(sed -n 's/.* ssock: listening on .*:\([0-9][0-9]*\) (DTLS over UDP.*/\1/p' "$WORK/$1.err")
 }
 # echo_via NAME TARGET: one line through the server at TARGET, checked.
 echo_via() {
@@ -56,7 +57,7 @@ echo_via() {
     [ "$rc" -eq 0 ] || fail "client $2: exit $rc: $(cat "$WORK/$1.cli.err")"
     [ "$(cat "$WORK/$1.cli.out")" = "hello via $2" ] || fail "client $2: got '$(cat "$WORK/$1.cli.out")'"
 }
-port=$(listen_picked zero 0)
+listen_picked zero 0
 [ -n "$port" ] && [ "$port" -gt 0 ] || fail "--listen 0: no port in: $(cat "$WORK/zero.err")"
 grep -Eq "^[0-9-]+T[0-9:.]+[+-][0-9:]+ ssock: listening on \[::\]:$port |^[0-9-]+T[0-9:.]+[+-][0-9:]+ ssock: listening on 0\.0\.0\.0:$port " \
     "$WORK/zero.err" || fail "--listen 0: $(cat "$WORK/zero.err")"
@@ -64,12 +65,12 @@ echo_via zero4 "127.0.0.1:$port"
 have_ipv6 && echo_via zero6 "[::1]:$port"
 pass "--listen 0: $(cat "$WORK/zero.err"); IPv4$(have_ipv6 && echo ' and IPv6') clients served"
 
-port=$(listen_picked zero4b 127.0.0.1:0)
+listen_picked zero4b 127.0.0.1:0
 [ -n "$port" ] && [ "$port" -gt 0 ] || fail "--listen 127.0.0.1:0: no port in: $(cat "$WORK/zero4b.err")"
 grep -qF "listening on 127.0.0.1:$port (" "$WORK/zero4b.err" || fail "--listen 127.0.0.1:0: $(cat "$WORK/zero4b.err")"
 echo_via zero4bc "127.0.0.1:$port"
 if have_ipv6; then
-    port=$(listen_picked zero6b '[::1]:0')
+    listen_picked zero6b '[::1]:0'
     grep -qF "listening on [::1]:$port (" "$WORK/zero6b.err" || fail "--listen [::1]:0: $(cat "$WORK/zero6b.err")"
     echo_via zero6bc "[::1]:$port"
 fi

@@ -20,11 +20,12 @@ SUITE='(DTLS1.2-Raw Public Key)-(ECDHE-SECP256R1)-(ECDSA-SHA256)-(AES-128-CCM-8)
 
 # --- 1. gnutls-cli -> ssock server, mutual ------------------------------------------------------
 serve() { # $1 port, $2 pinned client key
+    rm -f "$WORK/server.out" "$WORK/server.err"
     "$SSOCK" server --backend tinydtls --rpk --listen "127.0.0.1:$1" --key "$PKI/server.key" \
         --peer-key "$2" --echo --once >"$WORK/server.out" 2>"$WORK/server.err" &
     SPID=$!
     PIDS+=($SPID)
-    sleep 0.3
+    wait_listening udp "$1"
 }
 gcli() { # $1 port, $2 tag: gnutls-cli with the client's raw key, one line, then EOF
     (printf 'raw key record \xc3\xa9\n'; sleep 1.5) | timeout 10 gnutls-cli -u -p "$1" 127.0.0.1 \

@@ -21,7 +21,7 @@ port=$(free_port 4)
     >"$WORK/server.out" 2>"$WORK/server.err" &
 spid=$!
 PIDS+=($spid)
-sleep 0.3
+wait_listening udp "$port"
 run_client "$port" ffeeddccbbaa99887766554433221100 wrong
 exec 9>"$WORK/wrong.in"
 sleep 1.5; exec 9>&-

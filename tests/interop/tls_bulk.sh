@@ -136,7 +136,7 @@ port=$(free_tcp_port)
     --echo --once -v >/dev/null 2>"$WORK/pushy-server.err" &
 SPID=$!
 PIDS+=($SPID)
-sleep 0.3
+wait_listening tcp "$port"
 python3 "$WORK/pushy.py" 127.0.0.1 "$port" "$PKI/ca.crt" 33554432 >"$WORK/pushy.out" 2>&1
 rc=$?
 [ "$rc" -eq 0 ] || fail "non-reading client: the echo differs: $(cat "$WORK/pushy.out")"

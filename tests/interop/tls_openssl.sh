@@ -90,7 +90,7 @@ s_client_to_server() { # $1 family, $2 label, then: ssock server options -- s_cl
         >"$WORK/server.data" 2>"$WORK/server.err" &
     spid=$!
     PIDS+=($spid)
-    sleep 0.3
+    wait_listening tcp "$port"
     rm -f "$WORK/k.in"; mkfifo "$WORK/k.in"
     openssl s_client -tls1_2 "-$fam" -connect "$addr" -quiet -no_ign_eof -nocommands "$@" \
         <"$WORK/k.in" >"$WORK/s_client.data" 2>"$WORK/s_client.err" &
