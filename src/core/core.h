@@ -230,14 +230,23 @@ static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
     }
 }
 
-/* Hand session @p s its input, @p len bytes at @p d. */
-static inline void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
+/* Does anything read a session's last activity (active_ms)? A server's eviction (the least
+ * recently active goes first) and the idle timeout; a client without an idle timeout does not, so
+ * its record path need not read the clock. */
+static inline bool ss_tracks_activity(const sock_secure_t *sk)
+{
+    return ss_server(sk) || sk->cfg.idle_timeout_ms > 0;
+}
+
+/* Hand session @p s its input, @p len bytes at @p d, received at @p now (ms; read only if
+ * ss_tracks_activity()). */
+static inline void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len, uint64_t now)
 {
     s->rx = len ? d : NULL; /* 0 bytes: a new stream connection, nothing to read yet */
     s->rx_len = len;
     s->bytes_in += len;
     s->dgrams_in++;
-    s->active_ms = ss_now(s->owner);
+    s->active_ms = now;
 }
 
 /* ---- optional modules: compiled to nothing when their switch is 0, stubs here instead ------- */
