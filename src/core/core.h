@@ -203,6 +203,18 @@ int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t
 
 /* ---- the engine (engine.c), and the input helpers it shares with server.c ------------------- */
 
+/* A receive call waiting inside process() for a record (sk->rcv while it runs): the first record
+ * decrypted for it (want, or NULL: any session's) goes straight into its buffer instead of
+ * being announced (DATA event) and read in a second step. Only without an event callback,
+ * which could otherwise see a DATA event for a record it can no longer read, and on datagrams. */
+struct sock_secure_receiver {
+    const sock_secure_session_t *want; /* NULL: any session */
+    uint8_t *buf;
+    size_t len;                        /* > 0 */
+    sock_secure_session_t *got;        /* the session whose record was taken, NULL: none yet */
+    int rc;                            /* its length */
+};
+
 /** Advance one session with whatever input it has (a datagram in s->rx, or buffered records).
  *  @return the events raised. */
 int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s);

@@ -41,17 +41,32 @@ static void ss_set_unread(sock_secure_t *sk, sock_secure_session_t *s, bool unre
     }
 }
 
-/* Established: let the stack process input; announce a decrypted record if one is ready. */
+/* Established: let the stack process input; announce a decrypted record if one is ready, or hand
+ * it to the receive call waiting for it (sk->rcv). */
 static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
 {
     if (s->flags & SF_UNREAD) {
         return 0; /* the application has not taken the last one yet */
     }
-    int rc = sk->drv->read(s->drv, NULL, 0);
+    struct sock_secure_receiver *r = sk->rcv;
+    bool direct = r != NULL && r->got == NULL && (r->want == NULL || r->want == s);
+    /* read(len 0) leaves the record in the stack; read(buf) takes it if it fits (-EMSGSIZE:
+     * decrypted and kept, announced below as usual) */
+    int rc = direct ? sk->drv->read(s->drv, r->buf, r->len) : sk->drv->read(s->drv, NULL, 0);
+    if (direct && rc == -EMSGSIZE) {
+        direct = false;
+        rc = sk->drv->read(s->drv, NULL, 0);
+    }
     if (sk->drv->pending(s->drv) || (ss_stream(sk) && s->rx != NULL)) {
         s->flags |= SF_PENDING;
     } else {
         s->flags &= (uint16_t)~SF_PENDING;
+    }
+    if (rc > 0 && direct) {
+        r->got = s;
+        r->rc = rc;
+        s->records_in++;
+        return 0;
     }
     if (rc > 0) {
         ss_set_unread(sk, s, true);
@@ -212,6 +227,9 @@ static int ss_run_timers(sock_secure_t *sk, uint64_t *now)
 /* Has the receiver waiting in recv (@p want, or NULL: any session) a record to take? */
 static bool ss_record_for(const sock_secure_t *sk, const sock_secure_session_t *want)
 {
+    if (sk->rcv != NULL && sk->rcv->got != NULL) {
+        return true;
+    }
     if (want != NULL) {
         return (want->flags & SF_UNREAD) != 0;
     }
@@ -279,8 +297,9 @@ static int ss_process(sock_secure_t *sk, bool until_record, const sock_secure_se
         sk->stats.datagrams_in += len > 0;
         sock_secure_session_t *to;
         events += ss_dispatch(sk, &from, (size_t)len, &now, &to);
-        done = until_record && to != NULL && (to->flags & SF_UNREAD) &&
-               (want == NULL || to == want);
+        done = until_record && to != NULL &&
+               (((to->flags & SF_UNREAD) && (want == NULL || to == want)) ||
+                (sk->rcv != NULL && sk->rcv->got != NULL));
     }
     sk->in_process = false;
     return rc < 0 ? rc : events;
@@ -520,7 +539,16 @@ static int ss_recv(sock_secure_t *sk, sock_secure_session_t **from, sock_secure_
         if (rc != -EAGAIN || sk->in_process) {
             return rc;
         }
+        struct sock_secure_receiver r = { want, buf, len, NULL, 0 };
+        sk->rcv = sk->cfg.event_cb == NULL && !ss_stream(sk) && len > 0 ? &r : NULL;
         rc = ss_process(sk, true, want);
+        sk->rcv = NULL;
+        if (r.got != NULL) {
+            if (from != NULL) {
+                *from = r.got;
+            }
+            return r.rc; /* taken during process() (a session failure there ends nothing taken) */
+        }
         if (rc < 0) {
             return rc;
         }
