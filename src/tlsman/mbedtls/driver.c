@@ -530,6 +530,12 @@ static unsigned ss_badmac_seen(const ss_mbedtls_session_t *s)
 #endif
 }
 
+/** mbedtls_ssl_get_bytes_avail() of 2.28 from the context's public fields (twice per record). */
+static size_t ss_avail(const mbedtls_ssl_context *ssl)
+{
+    return ssl->in_offt == NULL ? 0 : ssl->in_msglen;
+}
+
 static int ss_read(void *p, uint8_t *buf, size_t len)
 {
     ss_mbedtls_session_t *s = p;
@@ -538,7 +544,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
     }
     tlsman_call_begin(&s->t);
 
-    size_t avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
+    size_t avail = ss_avail(&s->ssl);
     if (avail == 0) {
         /* With len 0 mbedTLS 2.28 processes input up to the next application record and leaves
          * it in place (ssl->in_offt set, nothing copied or consumed). Handshake records of an
@@ -550,7 +556,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
             bool dropped = s->t.rx_dropped || ss_badmac_seen(s) != bad_before;
             return err == -EAGAIN && dropped ? SOCK_SECURE_E_BAD_RECORD : err;
         }
-        avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
+        avail = ss_avail(&s->ssl);
         if (avail == 0) {
             return -EAGAIN; /* nothing, or an empty record */
         }
