@@ -21,6 +21,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include "ssock.h"
 
@@ -987,6 +990,12 @@ static int srv_fork_workers(const srv_opts_t *o, srv_net_t *net, size_t count,
             int rc;
 
             srv_worker_count = 0; /* a worker has no workers of its own */
+#if defined(__linux__)
+            (void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* the first worker killed outright: stop too */
+            if (getppid() == 1) {
+                _exit(SSOCK_EXIT_IO); /* it died before that was set */
+            }
+#endif
             ssock_log_worker(i);
             sock_secure_transport_close(t);
             memset(net, 0, offsetof(srv_net_t, conns));
