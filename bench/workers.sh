@@ -8,8 +8,8 @@
 # handshake limit is lifted (--max-per-address 64).
 #
 # CPUs (this machine has 2): the load generator is pinned to the last CPU (taskset); the server
-# gets CPU 0 alone (SRV_CPUS=0, "apart") or every CPU (SRV_CPUS=all: 2 workers can then use both,
-# sharing one with the generator). Both layouts are run. Needs a Release build in build-bench/
+# gets CPU 0 alone ("apart") or every CPU ("all": 2 workers can then use both, sharing one with
+# the generator). Both layouts are run. Needs a Release build in build-bench/
 # (bench/run.sh, or: cmake --build build-bench --target ssock bench_load). Not a test.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
