@@ -136,17 +136,16 @@ int sock_secure__posix_bound_socket(int type, const sock_secure_ep_t *local, uns
     if (opts & SS_POSIX_REUSEADDR) {
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, (socklen_t)sizeof(one));
     }
-    rc = 0;
 #if defined(SO_REUSEPORT)
     if ((opts & SS_POSIX_REUSEPORT) &&
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, (socklen_t)sizeof(one)) != 0) {
         rc = -errno;
+        close(fd);
+        return rc;
     }
 #endif
-    if (rc == 0) {
-        rc = bind(fd, (const struct sockaddr *)&ss, sl) != 0 ? -errno
-                                                             : sock_secure__posix_set_nonblock(fd);
-    }
+    rc = bind(fd, (const struct sockaddr *)&ss, sl) != 0 ? -errno
+                                                         : sock_secure__posix_set_nonblock(fd);
     if (rc < 0) {
         close(fd);
         return rc;
