@@ -298,6 +298,7 @@ struct sock_secure {
     bool stream;
     uint8_t verify; /* resolved sock_secure_verify_t */
     sock_secure_session_t *held;
+    struct sock_secure_receiver *rcv; /* recv() waiting in process(), see engine.c */
     size_t next_unread;
     sock_secure_stats_t stats;
     uint8_t rx[CONFIG_SOCK_SECURE_MAX_DATAGRAM];

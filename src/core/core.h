@@ -203,6 +203,18 @@ int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t
 
 /* ---- the engine (engine.c), and the input helpers it shares with server.c ------------------- */
 
+/* A receive call waiting inside process() for a record (sk->rcv while it runs): the first record
+ * decrypted for it (want, or NULL: any session's) goes straight into its buffer instead of
+ * being announced (DATA event) and read in a second step. Only without an event callback,
+ * which could otherwise see a DATA event for a record it can no longer read, and on datagrams. */
+struct sock_secure_receiver {
+    const sock_secure_session_t *want; /* NULL: any session */
+    uint8_t *buf;
+    size_t len;                        /* > 0 */
+    sock_secure_session_t *got;        /* the session whose record was taken, NULL: none yet */
+    int rc;                            /* its length */
+};
+
 /** Advance one session with whatever input it has (a datagram in s->rx, or buffered records).
  *  @return the events raised. */
 int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s);
@@ -230,14 +242,23 @@ static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
     }
 }
 
-/* Hand session @p s its input, @p len bytes at @p d. */
-static inline void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
+/* Does anything read a session's last activity (active_ms)? A server's eviction (the least
+ * recently active goes first) and the idle timeout; a client without an idle timeout does not, so
+ * its record path need not read the clock. */
+static inline bool ss_tracks_activity(const sock_secure_t *sk)
+{
+    return ss_server(sk) || sk->cfg.idle_timeout_ms > 0;
+}
+
+/* Hand session @p s its input, @p len bytes at @p d, received at @p now (ms; read only if
+ * ss_tracks_activity()). */
+static inline void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len, uint64_t now)
 {
     s->rx = len ? d : NULL; /* 0 bytes: a new stream connection, nothing to read yet */
     s->rx_len = len;
     s->bytes_in += len;
     s->dgrams_in++;
-    s->active_ms = ss_now(s->owner);
+    s->active_ms = now;
 }
 
 /* ---- optional modules: compiled to nothing when their switch is 0, stubs here instead ------- */

@@ -41,17 +41,32 @@ static void ss_set_unread(sock_secure_t *sk, sock_secure_session_t *s, bool unre
     }
 }
 
-/* Established: let the stack process input; announce a decrypted record if one is ready. */
+/* Established: let the stack process input; announce a decrypted record if one is ready, or hand
+ * it to the receive call waiting for it (sk->rcv). */
 static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
 {
     if (s->flags & SF_UNREAD) {
         return 0; /* the application has not taken the last one yet */
     }
-    int rc = sk->drv->read(s->drv, NULL, 0);
+    struct sock_secure_receiver *r = sk->rcv;
+    bool direct = r != NULL && r->got == NULL && (r->want == NULL || r->want == s);
+    /* read(len 0) leaves the record in the stack; read(buf) takes it if it fits (-EMSGSIZE:
+     * decrypted and kept, announced below as usual) */
+    int rc = direct ? sk->drv->read(s->drv, r->buf, r->len) : sk->drv->read(s->drv, NULL, 0);
+    if (direct && rc == -EMSGSIZE) {
+        direct = false;
+        rc = sk->drv->read(s->drv, NULL, 0);
+    }
     if (sk->drv->pending(s->drv) || (ss_stream(sk) && s->rx != NULL)) {
         s->flags |= SF_PENDING;
     } else {
         s->flags &= (uint16_t)~SF_PENDING;
+    }
+    if (rc > 0 && direct) {
+        r->got = s;
+        r->rc = rc;
+        s->records_in++;
+        return 0;
     }
     if (rc > 0) {
         ss_set_unread(sk, s, true);
@@ -140,9 +155,25 @@ static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_secure_ep_t
     return open != NULL ? open : hs;
 }
 
-static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len)
+/* The clock as one process() call sees it: read once, when first needed (SS_CLOCK_UNREAD
+ * before). */
+#define SS_CLOCK_UNREAD UINT64_MAX
+
+static uint64_t ss_clock(const sock_secure_t *sk, uint64_t *now)
+{
+    if (*now == SS_CLOCK_UNREAD) {
+        *now = ss_now(sk);
+    }
+    return *now;
+}
+
+/* A datagram (in sk->rx, @p len bytes) from @p from, at the call's clock @p now; @p to is set to
+ * the established or handshaking session it went to (NULL: a new peer, or none). */
+static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len, uint64_t *now,
+                       sock_secure_session_t **to)
 {
     sock_secure_session_t *s = ss_route(sk, from, len);
+    *to = NULL;
     bool server = ss_server(sk);
     if (server && (ss_stream(sk) ? s == NULL
                               : ss_is_client_hello(sk->rx, len) &&
@@ -164,41 +195,62 @@ static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t l
     if (s->state == SOCK_SECURE_ST_HANDSHAKE && sock_secure__keep_early(sk, s, len)) {
         return 0; /* application data ahead of the Finished: kept for after the handshake */
     }
-    ss_feed(s, sk->rx, len);
+    ss_feed(s, sk->rx, len, ss_tracks_activity(sk) ? ss_clock(sk, now) : s->active_ms);
+    *to = s;
     /* with an unread record, kept until it is read */
     int events = (s->flags & SF_UNREAD) ? 0 : sock_secure__step(sk, s);
     ss_hold(sk, s);
     return events;
 }
 
-/* The timers' scan: every active session whose time has come (timers.c acts on it). */
-static int ss_run_timers(sock_secure_t *sk)
+/* The timers' scan: every active session whose time has come (timers.c acts on it). The clock
+ * is read only once a session has timer work at all. */
+static int ss_run_timers(sock_secure_t *sk, uint64_t *now)
 {
     int events = 0;
-    uint64_t now = ss_now(sk);
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED ||
-            ss_due(sk, s) > now) {
+        if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED) {
             continue;
         }
-        events += sock_secure__timer_due(sk, s, now);
+        uint64_t due = ss_due(sk, s);
+        if (due == UINT64_MAX || due > ss_clock(sk, now)) {
+            continue;
+        }
+        events += sock_secure__timer_due(sk, s, *now);
     }
     return events;
 }
 
 /* ---- public API ----------------------------------------------------------------------------- */
 
-int sock_secure_process(sock_secure_t *sk)
+/* Has the receiver waiting in recv (@p want, or NULL: any session) a record to take? */
+static bool ss_record_for(const sock_secure_t *sk, const sock_secure_session_t *want)
 {
-    if (sk == NULL || !sk->open) {
-        return -EINVAL;
+    if (sk->rcv != NULL && sk->rcv->got != NULL) {
+        return true;
     }
-    if (sk->in_process) {
-        return 0;
+    if (want != NULL) {
+        return (want->flags & SF_UNREAD) != 0;
     }
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        if (sk->cfg.sessions[i].flags & SF_UNREAD) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * sock_secure_process(), and the same for a receiver waiting in recv (@p until_record): that one
+ * stops reading the transport once a record for it (@p want, or NULL: any session's) is there,
+ * instead of reading until the transport has nothing more (one failing system call per record).
+ */
+static int ss_process(sock_secure_t *sk, bool until_record, const sock_secure_session_t *want)
+{
     sk->in_process = true;
-    int events = ss_run_timers(sk);
+    uint64_t now = SS_CLOCK_UNREAD; /* read once, when first needed (ss_clock) */
+    int events = ss_run_timers(sk, &now);
     int rc = 0;
     if (sk->held != NULL && !(sk->held->flags & SF_UNREAD)) { /* input read earlier first */
         sock_secure_session_t *h = sk->held;
@@ -222,7 +274,8 @@ int sock_secure_process(sock_secure_t *sk)
         events += ss_read_ready(sk, e);
         ss_hold(sk, e);
     }
-    for (unsigned n = 0; n < SS_PROCESS_BUDGET && sk->held == NULL && sk->open; n++) {
+    bool done = until_record && ss_record_for(sk, want);
+    for (unsigned n = 0; !done && n < SS_PROCESS_BUDGET && sk->held == NULL && sk->open; n++) {
         sock_secure_ep_t from;
         from.family = SOCK_SECURE_AF_UNSPEC;
         int len = sock_secure_transport_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
@@ -242,10 +295,25 @@ int sock_secure_process(sock_secure_t *sk)
             break;
         }
         sk->stats.datagrams_in += len > 0;
-        events += ss_dispatch(sk, &from, (size_t)len);
+        sock_secure_session_t *to;
+        events += ss_dispatch(sk, &from, (size_t)len, &now, &to);
+        done = until_record && to != NULL &&
+               (((to->flags & SF_UNREAD) && (want == NULL || to == want)) ||
+                (sk->rcv != NULL && sk->rcv->got != NULL));
     }
     sk->in_process = false;
     return rc < 0 ? rc : events;
+}
+
+int sock_secure_process(sock_secure_t *sk)
+{
+    if (sk == NULL || !sk->open) {
+        return -EINVAL;
+    }
+    if (sk->in_process) {
+        return 0;
+    }
+    return ss_process(sk, false, NULL);
 }
 
 /* Sleep in the transport until @p deadline or the next timer, whichever is first. */
@@ -471,7 +539,16 @@ static int ss_recv(sock_secure_t *sk, sock_secure_session_t **from, sock_secure_
         if (rc != -EAGAIN || sk->in_process) {
             return rc;
         }
-        rc = sock_secure_process(sk);
+        struct sock_secure_receiver r = { want, buf, len, NULL, 0 };
+        sk->rcv = sk->cfg.event_cb == NULL && !ss_stream(sk) && len > 0 ? &r : NULL;
+        rc = ss_process(sk, true, want);
+        sk->rcv = NULL;
+        if (r.got != NULL) {
+            if (from != NULL) {
+                *from = r.got;
+            }
+            return r.rc; /* taken during process() (a session failure there ends nothing taken) */
+        }
         if (rc < 0) {
             return rc;
         }

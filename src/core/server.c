@@ -253,7 +253,7 @@ static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_secure_ep_t *from
                              false };
     uint32_t out = sk->stats.datagrams_out;
     sk->cfg.transport = &sink.base;
-    ss_feed(&p, sk->rx, len);
+    ss_feed(&p, sk->rx, len, ss_now(sk));
     int rc = sk->drv->handshake(p.drv);
     sk->cfg.transport = sink.real;
     sk->stats.datagrams_out = out + sink.forwarded; /* what was held back did not go out */
@@ -314,7 +314,7 @@ int sock_secure__new_peer(sock_secure_t *sk, const sock_secure_ep_t *from, size_
     if (in_stack) {
         s->flags |= SF_UNVERIFIED; /* for this first step only */
     }
-    ss_feed(s, sk->rx, len);
+    ss_feed(s, sk->rx, len, ss_now(sk));
     events += sock_secure__step(sk, s);
     s->flags &= (uint16_t)~SF_UNVERIFIED;
     if (in_stack && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {

@@ -5,6 +5,10 @@
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
 #endif
+#if defined(__linux__) && !defined(_DEFAULT_SOURCE)
+/* glibc shows SO_REUSEPORT only with it (a feature-test macro, like the above) */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier,cert-dcl37-c,cert-dcl51-cpp) */
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,7 +111,7 @@ int sock_secure__posix_poll_timeout(uint32_t timeout_ms)
     return (timeout_ms > INT_MAX) ? INT_MAX : (int)timeout_ms;
 }
 
-int sock_secure__posix_bound_socket(int type, const sock_secure_ep_t *local, bool reuse)
+int sock_secure__posix_bound_socket(int type, const sock_secure_ep_t *local, unsigned opts)
 {
     struct sockaddr_storage ss;
     socklen_t sl = 0;
@@ -115,6 +119,11 @@ int sock_secure__posix_bound_socket(int type, const sock_secure_ep_t *local, boo
     if (rc < 0) {
         return rc;
     }
+#if !defined(SO_REUSEPORT)
+    if (opts & SS_POSIX_REUSEPORT) {
+        return -ENOTSUP;
+    }
+#endif
     int fd = socket(local->family == SOCK_SECURE_AF_INET6 ? AF_INET6 : AF_INET, type, 0);
     if (fd < 0) {
         return -errno;
@@ -123,10 +132,18 @@ int sock_secure__posix_bound_socket(int type, const sock_secure_ep_t *local, boo
         int off = 0; /* dual-stack; best effort: IPv6-only hosts still work */
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof(off));
     }
-    if (reuse) {
-        int one = 1;
+    int one = 1;
+    if (opts & SS_POSIX_REUSEADDR) {
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, (socklen_t)sizeof(one));
     }
+#if defined(SO_REUSEPORT)
+    if ((opts & SS_POSIX_REUSEPORT) &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, (socklen_t)sizeof(one)) != 0) {
+        rc = -errno;
+        close(fd);
+        return rc;
+    }
+#endif
     rc = bind(fd, (const struct sockaddr *)&ss, sl) != 0 ? -errno
                                                          : sock_secure__posix_set_nonblock(fd);
     if (rc < 0) {

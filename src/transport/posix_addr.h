@@ -37,9 +37,14 @@ bool sock_secure__posix_is_unspecified6(const sock_secure_ep_t *ep);
 /** @brief O_NONBLOCK (and FD_CLOEXEC, best effort) on @p fd. @return 0 or the negated errno. */
 int sock_secure__posix_set_nonblock(int fd);
 
+/* sock_secure__posix_bound_socket() options */
+#define SS_POSIX_REUSEADDR 0x1u /* SO_REUSEADDR (best effort) */
+#define SS_POSIX_REUSEPORT 0x2u /* SO_REUSEPORT: share the port with other sockets that set it */
+
 /** A non-blocking socket of @p type (SOCK_DGRAM, SOCK_STREAM) bound to @p local; "[::]" is
- *  dual-stack (best effort); SO_REUSEADDR when @p reuse. @return the fd or a negated errno. */
-int sock_secure__posix_bound_socket(int type, const sock_secure_ep_t *local, bool reuse);
+ *  dual-stack (best effort); @p opts SS_POSIX_* bits. @return the fd or a negated errno
+ *  (-ENOTSUP: SS_POSIX_REUSEPORT on a system without SO_REUSEPORT). */
+int sock_secure__posix_bound_socket(int type, const sock_secure_ep_t *local, unsigned opts);
 
 /** @brief poll()'s timeout for @p timeout_ms: -1 for UINT32_MAX (no limit), else at most
  *         INT_MAX ms (callers loop). */

@@ -645,10 +645,12 @@ static void tcp_attach_slots(sock_secure_tcp_t *tcp, sock_secure_tcp_conn_t *con
 }
 
 /* A bound, listening, non-blocking socket for local, or a negated errno. */
-static int tcp_listen_fd(const sock_secure_ep_t *local)
+static int tcp_listen_fd(const sock_secure_ep_t *local, uint32_t opts)
 {
     /* SO_REUSEADDR: a restarted server can bind again while old connections sit in TIME_WAIT */
-    int fd = sock_secure__posix_bound_socket(SOCK_STREAM, local, true);
+    int fd = sock_secure__posix_bound_socket(
+        SOCK_STREAM, local,
+        SS_POSIX_REUSEADDR | ((opts & SOCK_SECURE_TCP_REUSEPORT) ? SS_POSIX_REUSEPORT : 0u));
     if (fd >= 0 && listen(fd, CONFIG_SOCK_SECURE_TCP_BACKLOG) != 0) {
         int err = -errno;
         close(fd);
@@ -660,6 +662,12 @@ static int tcp_listen_fd(const sock_secure_ep_t *local)
 int sock_secure_tcp_listen(sock_secure_tcp_t *tcp, const sock_secure_ep_t *local, sock_secure_tcp_conn_t *conns,
                     size_t conn_count)
 {
+    return sock_secure_tcp_listen_opts(tcp, local, conns, conn_count, 0);
+}
+
+int sock_secure_tcp_listen_opts(sock_secure_tcp_t *tcp, const sock_secure_ep_t *local,
+                                sock_secure_tcp_conn_t *conns, size_t conn_count, uint32_t opts)
+{
     int fd;
 
     if (tcp == NULL) {
@@ -667,10 +675,10 @@ int sock_secure_tcp_listen(sock_secure_tcp_t *tcp, const sock_secure_ep_t *local
     }
     tcp_init(tcp);
     if (local == NULL || (local->family != SOCK_SECURE_AF_INET && local->family != SOCK_SECURE_AF_INET6) ||
-        !tcp_slots_valid(conns, conn_count)) {
+        !tcp_slots_valid(conns, conn_count) || (opts & ~(uint32_t)SOCK_SECURE_TCP_REUSEPORT) != 0) {
         return -EINVAL;
     }
-    fd = tcp_listen_fd(local);
+    fd = tcp_listen_fd(local, opts);
     if (fd < 0) {
         return fd;
     }

@@ -264,12 +264,18 @@ static const sock_secure_transport_ops_t sock_secure_udp_ops = {
 /* ---- open ----------------------------------------------------------------------------------- */
 
 /* A bound non-blocking socket for local, or a negated errno. */
-static int udp_open_fd(const sock_secure_ep_t *local)
+static int udp_open_fd(const sock_secure_ep_t *local, uint32_t opts)
 {
-    return sock_secure__posix_bound_socket(SOCK_DGRAM, local, false);
+    return sock_secure__posix_bound_socket(
+        SOCK_DGRAM, local, (opts & SOCK_SECURE_UDP_REUSEPORT) ? SS_POSIX_REUSEPORT : 0u);
 }
 
 int sock_secure_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local)
+{
+    return sock_secure_udp_open_opts(udp, local, 0);
+}
+
+int sock_secure_udp_open_opts(sock_secure_udp_t *udp, const sock_secure_ep_t *local, uint32_t opts)
 {
     static const sock_secure_ep_t any6 = {.family = SOCK_SECURE_AF_INET6};
     static const sock_secure_ep_t any4 = {.family = SOCK_SECURE_AF_INET};
@@ -284,18 +290,19 @@ int sock_secure_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local)
     udp->family = SOCK_SECURE_AF_UNSPEC;
     udp->peer_errors = false;
     udp->errq = false;
-    if (local != NULL && local->family != SOCK_SECURE_AF_INET && local->family != SOCK_SECURE_AF_INET6) {
+    if ((local != NULL && local->family != SOCK_SECURE_AF_INET && local->family != SOCK_SECURE_AF_INET6) ||
+        (opts & ~(uint32_t)SOCK_SECURE_UDP_REUSEPORT) != 0) {
         return -EINVAL;
     }
     if (local == NULL) {
         local = &any6;
-        fd = udp_open_fd(local);
+        fd = udp_open_fd(local, opts);
         if (fd == -EAFNOSUPPORT) {
             local = &any4; /* no IPv6 on this host */
-            fd = udp_open_fd(local);
+            fd = udp_open_fd(local, opts);
         }
     } else {
-        fd = udp_open_fd(local);
+        fd = udp_open_fd(local, opts);
     }
     if (fd < 0) {
         return fd;

@@ -933,6 +933,27 @@ static void close_twice_is_safe_and_later_calls_fail(void)
 }
 
 /* A failed listen leaves a closed transport: close is safe, ops say -EBADF. */
+static void reuseport_listeners_share_a_port(void)
+{
+    sock_secure_tcp_conn_t aconns[MAX_SLOTS], bconns[MAX_SLOTS], pconns[MAX_SLOTS];
+    sock_secure_tcp_t a, b, plain;
+    sock_secure_ep_t any = tu_ep("127.0.0.1:0"), ep;
+    int rc = sock_secure_tcp_listen_opts(&a, &any, aconns, MAX_SLOTS, SOCK_SECURE_TCP_REUSEPORT);
+
+    if (rc == -ENOTSUP) {
+        printf("note: no SO_REUSEPORT here: scenario skipped\n");
+        return;
+    }
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(sock_secure_transport_local(&a.base, &ep), 0);
+    CHECK_EQ(sock_secure_tcp_listen_opts(&b, &ep, bconns, MAX_SLOTS, SOCK_SECURE_TCP_REUSEPORT), 0);
+    CHECK_EQ(sock_secure_tcp_listen(&plain, &ep, pconns, MAX_SLOTS), -EADDRINUSE);
+    CHECK_EQ(sock_secure_tcp_listen_opts(&plain, &any, pconns, MAX_SLOTS, 0x80u), -EINVAL);
+    sock_secure_transport_close(&plain.base);
+    sock_secure_transport_close(&b.base);
+    sock_secure_transport_close(&a.base);
+}
+
 static void failed_listen_leaves_a_closed_transport(void)
 {
     sock_secure_tcp_conn_t sconns[MAX_SLOTS], s2conns[MAX_SLOTS];
@@ -1047,6 +1068,7 @@ int main(void)
     RUN(wait_times_out_and_never_sleeps_forever_on_nothing);
     RUN(close_twice_is_safe_and_later_calls_fail);
     RUN(failed_listen_leaves_a_closed_transport);
+    RUN(reuseport_listeners_share_a_port);
     RUN(bad_arguments_are_einval);
     return tu_exit();
 }

@@ -258,6 +258,56 @@ static void bind_conflict_is_eaddrinuse(void)
     sock_secure_transport_close(&a.base);
 }
 
+/* Datagrams waiting on @p u (read and counted). */
+static int drain_count(sock_secure_udp_t *u)
+{
+    uint8_t buf[64];
+    int n = 0;
+
+    while (sock_secure_transport_recv(&u->base, buf, sizeof(buf), NULL) >= 0) {
+        n++;
+    }
+    return n;
+}
+
+static void reuseport_shares_the_port_and_keeps_each_client_on_one_socket(void)
+{
+    sock_secure_udp_t a, b, c, plain;
+    sock_secure_ep_t any = tu_ep("127.0.0.1:0"), ep;
+    int rc = sock_secure_udp_open_opts(&a, &any, SOCK_SECURE_UDP_REUSEPORT);
+
+    if (rc == -ENOTSUP) {
+        printf("note: no SO_REUSEPORT here: scenario skipped\n");
+        return;
+    }
+    CHECK_EQ(rc, 0);
+    CHECK_EQ(sock_secure_transport_local(&a.base, &ep), 0);
+    CHECK_EQ(sock_secure_udp_open_opts(&b, &ep, SOCK_SECURE_UDP_REUSEPORT), 0);
+    /* a socket that does not ask to share cannot join, and unknown options are refused */
+    CHECK_EQ(sock_secure_udp_open(&plain, &ep), -EADDRINUSE);
+    CHECK_EQ(sock_secure_udp_open_opts(&plain, &any, 0x80u), -EINVAL);
+    CHECK_EQ(plain.fd, -1);
+    /* each client's datagrams all reach one of the two sockets; together they reach both */
+    int total_a = 0, total_b = 0;
+    for (int client = 0; client < 4; client++) {
+        CHECK_EQ(sock_secure_udp_open(&c, &any), 0);
+        for (int i = 0; i < 5; i++) {
+            CHECK_EQ(sock_secure_transport_send(&c.base, "x", 1, &ep), 1);
+        }
+        (void)sock_secure_transport_wait(&a.base, 50);
+        (void)sock_secure_transport_wait(&b.base, 50);
+        int na = drain_count(&a), nb = drain_count(&b);
+        CHECK_EQ(na + nb, 5);
+        CHECK(na == 0 || nb == 0);
+        total_a += na;
+        total_b += nb;
+        sock_secure_transport_close(&c.base);
+    }
+    CHECK_EQ(total_a + total_b, 20);
+    sock_secure_transport_close(&b.base);
+    sock_secure_transport_close(&a.base);
+}
+
 static void ipv6_destination_on_ipv4_socket_is_rejected(void)
 {
     sock_secure_udp_t a;
@@ -460,6 +510,7 @@ int main(void)
     RUN(oversize_datagram_is_emsgsize_and_next_arrives);
     RUN(empty_datagram_is_received);
     RUN(bind_conflict_is_eaddrinuse);
+    RUN(reuseport_shares_the_port_and_keeps_each_client_on_one_socket);
     RUN(ipv6_destination_on_ipv4_socket_is_rejected);
     RUN(bad_arguments_are_einval);
     RUN(close_twice_is_safe_and_later_calls_fail);

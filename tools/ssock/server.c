@@ -13,10 +13,17 @@
  * a decrypted record waits unread, the server then waits for that connection to be writable.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 #include "ssock.h"
 
@@ -36,6 +43,9 @@
 
 /** TLS: reads per loop turn at most, so output and timers get their turn under a flood. */
 #define SRV_READS_PER_TURN 256
+
+/** --workers: processes at most. */
+#define SRV_MAX_WORKERS 64
 
 typedef struct {
     const char *listen;     /* --listen text, parsed once --tls is known (default port) */
@@ -57,6 +67,7 @@ typedef struct {
     bool once;
     unsigned verbose;            /* -v: 1, -v -v: 2 (debug) */
     bool tls;
+    uint32_t workers;            /* --workers: processes sharing the port (SO_REUSEPORT) */
 } srv_opts_t;
 
 /** TLS --echo: bytes received and not yet accepted back by the session (heap, lazily). */
@@ -148,6 +159,10 @@ static void srv_usage(FILE *out)
             "                      it (refuse, the default) or close the session idle longest\n"
             "                      (evict); a stalled handshake is displaced first either way\n"
             "  --echo              send each record (TLS: every byte) back to its sender\n"
+            "  --workers N         N processes (1..%d, default 1), each with its own socket on\n"
+            "                      the same port (SO_REUSEPORT): the system keeps each client\n"
+            "                      on one of them by its address and port; nothing is shared\n"
+            "                      (docs/SCALING.md); -v tags the log with the worker\n"
             "  --once              exit when the first established session ends: 0 if the\n"
             "                      peer closed it with close_notify (failed handshakes do not\n"
             "                      count; TLS: a connection closed or reset without\n"
@@ -177,7 +192,7 @@ static void srv_usage(FILE *out)
             SSOCK_DEFAULT_PORT, SSOCK_DEFAULT_TLS_PORT, SSOCK_MAX_PSKS,
             CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_MAX_SESSIONS, SSOCK_DEFAULT_SESSIONS,
             CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR, CONFIG_SOCK_SECURE_HS_DEADLINE_MS,
-            CONFIG_SOCK_SECURE_HS_STALL_MS, SSOCK_PSK_MIN_BYTES);
+            CONFIG_SOCK_SECURE_HS_STALL_MS, SRV_MAX_WORKERS, SSOCK_PSK_MIN_BYTES);
 }
 
 /* Parse the options. @return -1 to go on, else the exit status to return. */
@@ -187,6 +202,7 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
 
     memset(o, 0, sizeof *o);
     o->max_sessions = SSOCK_DEFAULT_SESSIONS;
+    o->workers = 1;
     o->hs_deadline_ms = CONFIG_SOCK_SECURE_HS_DEADLINE_MS;
     o->hs_stall_ms = CONFIG_SOCK_SECURE_HS_STALL_MS;
     while (a.i < argc) {
@@ -277,6 +293,11 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
                 return SSOCK_EXIT_USAGE;
             }
             o->echo = true;
+        } else if ((m = ssock_opt(&a, "--workers", &val)) != 0) {
+            if (m < 0 || ssock_parse_u32(a.cmd, "--workers", val, 1, SRV_MAX_WORKERS,
+                                         &o->workers) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
         } else if ((m = ssock_opt(&a, "--once", NULL)) != 0) {
             if (m < 0) {
                 return SSOCK_EXIT_USAGE;
@@ -298,6 +319,9 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
         ssock_parse_listen(a.cmd, o->listen, o->tls ? SSOCK_DEFAULT_TLS_PORT : SSOCK_DEFAULT_PORT,
                            &o->listen_ep, &o->listen_any) < 0) {
         return SSOCK_EXIT_USAGE;
+    }
+    if (o->once && o->workers > 1) {
+        return ssock_usage_error(a.cmd, "--once serves one session: it takes one worker");
     }
     if (o->max_half_open > o->max_sessions || o->max_per_addr > o->max_sessions) {
         return ssock_usage_error(a.cmd, "--%s %lu: more than --max-sessions (%lu)",
@@ -930,9 +954,82 @@ typedef struct {
 static int srv_open_at(const srv_opts_t *o, srv_net_t *net, size_t count, const sock_secure_ep_t *where)
 {
     if (o->tls) {
-        return sock_secure_tcp_listen(&net->tcp, where, net->conns, count);
+        return sock_secure_tcp_listen_opts(&net->tcp, where, net->conns, count,
+                                           o->workers > 1 ? SOCK_SECURE_TCP_REUSEPORT : 0u);
     }
-    return ssock_udp_open(&net->udp, where, NULL);
+    return sock_secure_udp_open_opts(&net->udp, where,
+                                     o->workers > 1 ? SOCK_SECURE_UDP_REUSEPORT : 0u);
+}
+
+/* --workers N: the worker processes besides this one (worker 0) */
+static pid_t srv_workers[SRV_MAX_WORKERS];
+static unsigned srv_worker_count;
+
+/*
+ * --workers N > 1: fork N - 1 more workers once the port is known (@p where) and before anything
+ * else is set up, so that no state, and no random generator state above all, is shared: each
+ * child closes the socket it inherited and opens its own on the same port (SO_REUSEPORT), then
+ * goes on as a server of its own. @return the worker's number (0 here, in the parent), or -1
+ * (an error, printed; the workers already started are stopped).
+ */
+static int srv_fork_workers(const srv_opts_t *o, srv_net_t *net, size_t count,
+                            const sock_secure_ep_t *where)
+{
+    sock_secure_transport_t *t = o->tls ? &net->tcp.base : &net->udp.base;
+
+    fflush(NULL); /* nothing buffered is printed twice */
+    for (unsigned i = 1; i < o->workers; i++) {
+        pid_t pid = fork();
+
+        if (pid < 0) {
+            ssock_error("cannot start worker %u: %s", i, strerror(errno));
+            return -1;
+        }
+        if (pid == 0) {
+            char ep[SOCK_SECURE_EP_STRLEN];
+            int rc;
+
+            srv_worker_count = 0; /* a worker has no workers of its own */
+#if defined(__linux__)
+            (void)prctl(PR_SET_PDEATHSIG, SIGTERM); /* the first worker killed outright: stop too */
+            if (getppid() == 1) {
+                _exit(SSOCK_EXIT_IO); /* it died before that was set */
+            }
+#endif
+            ssock_log_worker(i);
+            sock_secure_transport_close(t);
+            memset(net, 0, offsetof(srv_net_t, conns));
+            if ((rc = srv_open_at(o, net, count, where)) < 0) {
+                ssock_error("worker %u cannot listen on %s: %s", i,
+                            ssock_ep_str(where, ep, sizeof ep), strerror(-rc));
+                return -1;
+            }
+            return (int)i;
+        }
+        srv_workers[srv_worker_count++] = pid;
+    }
+    ssock_log_worker(0);
+    return 0;
+}
+
+/* Worker 0: stop the other workers and collect them. @return the first failure's exit status,
+ * else @p rc. */
+static int srv_stop_workers(int rc)
+{
+    for (unsigned i = 0; i < srv_worker_count; i++) {
+        (void)kill(srv_workers[i], SIGTERM);
+    }
+    for (unsigned i = 0; i < srv_worker_count; i++) {
+        int st = 0;
+
+        while (waitpid(srv_workers[i], &st, 0) < 0 && errno == EINTR) {
+        }
+        if (rc == SSOCK_EXIT_OK && WIFEXITED(st) && WEXITSTATUS(st) != SSOCK_EXIT_OK) {
+            rc = WEXITSTATUS(st);
+        }
+    }
+    srv_worker_count = 0;
+    return rc;
 }
 
 /* Open the listening socket: every address ([::], as by default or with --listen PORT) falls
@@ -1036,12 +1133,17 @@ static int srv_run(srv_opts_t *o)
         return SSOCK_EXIT_IO;
     }
     srv.net = o->tls ? &net.tcp.base : &net.udp.base;
-    if (srv_open(o, &net, srv.count + 1, &where) < 0) {
+    rc = srv_open(o, &net, srv.count + 1, &where);
+    if (rc == 0 && o->workers > 1 && srv_fork_workers(o, &net, srv.count + 1, &where) < 0) {
+        sock_secure_transport_close(srv.net);
+        rc = -1;
+    }
+    if (rc < 0) {
         free(srv.slots);
         free(srv.flags);
         free(net.conns);
         free(srv.backlog);
-        return SSOCK_EXIT_IO;
+        return srv_stop_workers(SSOCK_EXIT_IO);
     }
     sock_secure_config_init(&cfg);
     cfg.role = SOCK_SECURE_SERVER;
@@ -1089,11 +1191,12 @@ static int srv_run(srv_opts_t *o)
             sock_secure_backend_info_t be;
             bool known = sock_secure_backend_info(cfg.backend, &be) == 0;
 
-            ssock_log("listening on %s (%s, %s, %zu session slots, %zu PSKs%s%s)",
+            ssock_log("listening on %s (%s, %s, %zu session slots, %zu PSKs%s%s%s)",
                     ssock_ep_str(&where, ep, sizeof ep), o->tls ? "TLS over TCP" : "DTLS over UDP",
                     known ? be.name : "?", srv.count, o->keys.count,
                     o->certs.cert ? ", certificate " : o->certs.rpk ? ", raw public key " : "",
-                    o->certs.cert ? o->certs.cert : o->certs.rpk ? o->certs.key : "");
+                    o->certs.cert ? o->certs.cert : o->certs.rpk ? o->certs.key : "",
+                    o->workers > 1 ? ", SO_REUSEPORT" : "");
         }
         if (o->verbose) {
             ssock_log("limits: %lu handshakes at once, %lu per address, deadline "
@@ -1124,7 +1227,7 @@ static int srv_run(srv_opts_t *o)
     free(srv.flags);
     free(net.conns);
     free(srv.backlog);
-    return rc;
+    return srv_stop_workers(rc);
 }
 
 int ssock_server_main(int argc, char **argv)

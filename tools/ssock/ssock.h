@@ -272,6 +272,9 @@ void ssock_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Print "<local time> ssock: <message>" on stderr (one line): a server's log. */
 void ssock_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/** From now on ssock_log() names this process "ssock[worker @p worker]" (server --workers). */
+void ssock_log_worker(unsigned worker);
+
 /** The local time as RFC 3339 with milliseconds, "2025-01-31T14:05:09.042+01:00" ("?" if the
  *  clock cannot be read). @return @p buf. */
 const char *ssock_timestamp(char *buf, size_t len);

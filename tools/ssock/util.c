@@ -956,12 +956,20 @@ void ssock_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* ssock_log_worker(): "ssock" or "ssock[worker N]" */
+static char ssock_log_name[32] = "ssock";
+
+void ssock_log_worker(unsigned worker)
+{
+    snprintf(ssock_log_name, sizeof ssock_log_name, "ssock[worker %u]", worker);
+}
+
 void ssock_log(const char *fmt, ...)
 {
     char stamp[64];
     va_list ap;
 
-    fprintf(stderr, "%s ssock: ", ssock_timestamp(stamp, sizeof stamp));
+    fprintf(stderr, "%s %s: ", ssock_timestamp(stamp, sizeof stamp), ssock_log_name);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);

@@ -54,6 +54,22 @@ typedef struct {
 int sock_secure_tcp_listen(sock_secure_tcp_t *tcp, const sock_secure_ep_t *local, sock_secure_tcp_conn_t *conns,
                     size_t conn_count);
 
+/** sock_secure_tcp_listen_opts() option: SO_REUSEPORT. Several listeners (in one process or in
+ *  several) that all set it may listen on the same address and port; the kernel hands each new
+ *  connection to one of them by a hash of its addresses and ports (Linux >= 3.9), and the
+ *  connection stays with that listener's transport. N worker processes or threads, each with
+ *  its own listener and sock_secure_t, so share one port with nothing shared (docs/SCALING.md). */
+#define SOCK_SECURE_TCP_REUSEPORT 0x1u
+
+/**
+ * @brief sock_secure_tcp_listen() with options.
+ * @param opts 0 or SOCK_SECURE_TCP_REUSEPORT.
+ * @return as sock_secure_tcp_listen(); -EINVAL for an unknown option bit; -ENOTSUP for
+ *         SOCK_SECURE_TCP_REUSEPORT on a system without SO_REUSEPORT.
+ */
+int sock_secure_tcp_listen_opts(sock_secure_tcp_t *tcp, const sock_secure_ep_t *local,
+                                sock_secure_tcp_conn_t *conns, size_t conn_count, uint32_t opts);
+
 /**
  * @brief A client transport without a listener: connections come from the connect op.
  * @return 0 or -EINVAL.

@@ -33,6 +33,26 @@ typedef struct {
  */
 int sock_secure_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local);
 
+/** sock_secure_udp_open_opts() option: SO_REUSEPORT. Several sockets (in one process or in
+ *  several) that all set it may bind the same address and port; the kernel then hands each
+ *  datagram to one of them by a hash of its source and destination addresses and ports (Linux
+ *  >= 3.9; other systems differ), so one client stays on one socket as long as its address
+ *  and port and the set of sockets stay the same. This is how N worker processes or threads,
+ *  each with its own socket and its own sock_secure_t, share a server's port with nothing shared
+ *  between them (docs/SCALING.md). Only sockets of the same user can join a port. */
+#define SOCK_SECURE_UDP_REUSEPORT 0x1u
+
+/**
+ * @brief sock_secure_udp_open() with options.
+ * @param[out] udp caller-owned storage.
+ * @param local    as for sock_secure_udp_open().
+ * @param opts     0 or SOCK_SECURE_UDP_REUSEPORT.
+ * @return as sock_secure_udp_open(); -EINVAL for an unknown option bit; -ENOTSUP for
+ *         SOCK_SECURE_UDP_REUSEPORT on a system without SO_REUSEPORT; -EADDRINUSE if the port
+ *         is held by a socket that did not set it (or by another user).
+ */
+int sock_secure_udp_open_opts(sock_secure_udp_t *udp, const sock_secure_ep_t *local, uint32_t opts);
+
 /**
  * @brief Report what the network says about one peer (ICMP/ICMPv6 "port unreachable", "host
  *        unreachable"...) through recv, instead of dropping it. Off after sock_secure_udp_open().

@@ -194,8 +194,9 @@ static int ss_send_cb(void *p, const unsigned char *buf, size_t len)
         s->t.io_err = rc;
         return MBEDTLS_ERR_NET_SEND_FAILED;
     }
-    if (rc > 0) {
-        /* a plaintext alert's description is read here; an encrypted one's from the error */
+    if (rc > 0 && !s->tx_data) {
+        /* a plaintext alert's description is read here; an encrypted one's from the error
+         * (a datagram that ss_write() knows to hold its one application record has none) */
         tlsman_scan_tx_alerts(&s->t.tx, buf, (size_t)rc, s->ctx->k.datagram,
                               s->ssl.transform_out == NULL);
     }
@@ -529,6 +530,12 @@ static unsigned ss_badmac_seen(const ss_mbedtls_session_t *s)
 #endif
 }
 
+/** mbedtls_ssl_get_bytes_avail() of 2.28 from the context's public fields (twice per record). */
+static size_t ss_avail(const mbedtls_ssl_context *ssl)
+{
+    return ssl->in_offt == NULL ? 0 : ssl->in_msglen;
+}
+
 static int ss_read(void *p, uint8_t *buf, size_t len)
 {
     ss_mbedtls_session_t *s = p;
@@ -537,7 +544,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
     }
     tlsman_call_begin(&s->t);
 
-    size_t avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
+    size_t avail = ss_avail(&s->ssl);
     if (avail == 0) {
         /* With len 0 mbedTLS 2.28 processes input up to the next application record and leaves
          * it in place (ssl->in_offt set, nothing copied or consumed). Handshake records of an
@@ -549,7 +556,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
             bool dropped = s->t.rx_dropped || ss_badmac_seen(s) != bad_before;
             return err == -EAGAIN && dropped ? SOCK_SECURE_E_BAD_RECORD : err;
         }
-        avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
+        avail = ss_avail(&s->ssl);
         if (avail == 0) {
             return -EAGAIN; /* nothing, or an empty record */
         }
@@ -595,7 +602,19 @@ static bool ss_pending(void *p)
         return false;
     }
     if (ssl->in_offt == NULL) {
-        return mbedtls_ssl_check_pending(ssl) != 0;
+        /* mbedtls_ssl_check_pending() of 2.28, cases A to C (D is in_offt), read from the
+         * context's public fields: that function costs a debug call each time it finds nothing,
+         * which is after every record read */
+        if (ssl->keep_current_message) {
+            return true;
+        }
+#if defined(MBEDTLS_SSL_PROTO_DTLS)
+        if (ssl->conf->transport == MBEDTLS_SSL_TRANSPORT_DATAGRAM &&
+            ssl->in_left > ssl->next_record_offset) {
+            return true;
+        }
+#endif
+        return ssl->in_hslen > 0 && ssl->in_hslen < ssl->in_msglen;
     }
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
     if (ssl->conf->transport == MBEDTLS_SSL_TRANSPORT_DATAGRAM) {
@@ -648,17 +667,23 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
         return -EINVAL;
     }
     tlsman_call_begin(&s->t);
-    int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
-    if (max < 0) {
-        return ss_error(s, max, false);
-    }
     if (!s->ctx->k.datagram) {
+        int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
+        if (max < 0) {
+            return ss_error(s, max, false);
+        }
         return ss_write_stream(s, buf, len, (size_t)max);
     }
-    if (len > (size_t)max) {
+    /* DTLS: mbedTLS compares the length with the maximum payload itself and refuses a larger
+     * record (BAD_INPUT_DATA, nothing sent), so it is not computed twice. With no output pending,
+     * the one datagram this write sends holds just this application record: ss_send_cb() need
+     * not look for alerts in it. */
+    s->tx_data = s->ssl.out_left == 0;
+    int n = mbedtls_ssl_write(&s->ssl, buf, len);
+    s->tx_data = false;
+    if (n == MBEDTLS_ERR_SSL_BAD_INPUT_DATA && len > ss_max_payload(s)) {
         return -EMSGSIZE;
     }
-    int n = mbedtls_ssl_write(&s->ssl, buf, len);
     if (n < 0) {
         return ss_error(s, n, false);
     }

@@ -96,6 +96,8 @@ typedef struct {
     bool established;              /**< handshake() returned 0 */
     bool hs_too_long;              /**< DTLS: the peer sent a handshake message longer than
                                         mbedTLS can reassemble (see ss_recv_cb) */
+    bool tx_data;                  /**< DTLS: what is sent now is one application record
+                                        (ss_write), no alert to look for (ss_send_cb) */
 } ss_mbedtls_session_t;
 
 /* ---- errors.c --------------------------------------------------------------------------------- */
