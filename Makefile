@@ -13,6 +13,9 @@
 #                   (config/mbedtls/device_config.h) in build-device/, secure_sock against it,
 #                   every test of that build and the heap figures (scripts/device-profile.sh;
 #                   exit 77 = skipped: the source could not be downloaded)
+#   make footprint  Cortex-M4 and M0+ images of a DTLS client, ours (client-only switches) vs bare
+#                   mbedTLS (PSK and ECDHE-ECDSA) and tinyDTLS, with every byte of the difference
+#                   attributed (bench/firmware.sh: bench/results/firmware.txt, firmware_symbols.txt)
 #   make fuzz       libFuzzer harnesses (scripts/fuzz.sh), FUZZ_SECONDS per run (default 15)
 #   make lint       cppcheck + clang-tidy over src/ (scripts/lint.sh)
 #   make clean      remove every build directory
@@ -49,7 +52,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 FUZZ_SECONDS ?= 15
 
-.PHONY: backends-doc all build demo check test asan valgrind clang arm nomalloc device-profile fuzz lint clean
+.PHONY: backends-doc all build demo check test asan valgrind clang arm nomalloc device-profile footprint fuzz lint clean
 
 all: build
 
@@ -120,6 +123,10 @@ nomalloc: build
 device-profile:
 	$(DEPS) device
 	JOBS=$(JOBS) CTEST_J=$(CTEST_J) bash scripts/device-profile.sh
+
+footprint:
+	$(DEPS) arm device
+	bash bench/firmware.sh
 
 fuzz:
 	$(DEPS) fuzz
