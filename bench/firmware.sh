@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # bench/firmware.sh [OUT_FILE]
 #
-# Full-image footprint on Cortex-M4 (docs/BENCHMARKS.md §4, "Full image on Cortex-M4"): mbedTLS
-# 2.28 built from Debian's source package for arm-none-eabi, and two linked DTLS 1.2 clients
-#   ours  bench/footprint/fw_client_ours.c: secure_sock core + our mbedTLS driver
-#         (src/tlsman/mbedtls/*.c with src/tlsman/common.c, x509_ip.c) + mbedTLS
-#   bare  bench/footprint/fw_client_bare.c: the same client on bare mbedTLS (mbedtls_ssl_*, bio
-#         and timer callbacks)
-# in two configurations of bench/footprint/mbedtls_fw_config.h:
+# Full-image footprint on Cortex-M4 and Cortex-M0+ (docs/BENCHMARKS.md §4 and §12; `make
+# footprint`): mbedTLS 2.28 built from Debian's source package for arm-none-eabi, and linked DTLS
+# 1.2 clients
+#   ours      bench/footprint/fw_client_ours.c: secure_sock core + our mbedTLS driver
+#             (src/tlsman/mbedtls/*.c with src/tlsman/common.c, x509_ip.c) + mbedTLS
+#   ours-cli  the same with the client-only switches (CLI_DEFS below)
+#   bare      bench/footprint/fw_client_bare.c: the same client on bare mbedTLS (mbedtls_ssl_*,
+#             bio and timer callbacks)
+# for each CPU in two configurations of bench/footprint/mbedtls_fw_config.h:
 #   psk    DTLS 1.2 client, TLS_PSK_WITH_AES_128_CCM_8 only, no X.509/filesystem/net/timing
 #   ecdhe  the same + TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 on P-256 (X.509 parsing); the clients
 #          then verify the server's certificate against one trust anchor (a P-256 CA made here
@@ -27,7 +29,10 @@
 # or the mirror at RIOT's pinned commit; without one that part is left out, and said so).
 # FW_STACKS="mbedtls tinydtls" (the default) picks the parts.
 #
-# Writes OUT_FILE (default bench/results/firmware.txt) and prints it. Idempotent: the download is
+# Writes OUT_FILE (default bench/results/firmware.txt, ending with the summary table: ours-cli vs
+# bare, both CPUs, PSK and ECDHE) and prints it; every byte of (ours-cli - bare) of each mbedTLS
+# image, section by section (our symbols, library functions only ours pulls in, what only bare
+# has), goes to OUT_FILE's *_symbols.txt sibling. Idempotent: the download is
 # reused, every build is redone. Needs apt-get, dpkg-source, gcc-arm-none-eabi,
 # libnewlib-arm-none-eabi, openssl, xxd (and git for the tinyDTLS mirror).
 set -euo pipefail
