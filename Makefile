@@ -6,12 +6,16 @@
 #   make asan       Debug build with ASan+UBSan in build-asan/ (ASAN_BUILD=...), then every test
 #   make valgrind   RelWithDebInfo build in build-valgrind/, every unit/integration test under valgrind
 #   make clang      build with clang in build-clang/, then every test
-#   make arm        Cortex-M4 build of the portable part (core + memory link) in build-arm/, sizes
+#   make arm        Cortex-M4 build of the portable part (core + memory link) in build-arm/, sizes;
+#                   the same with clang for Cortex-M4 and M0+ (build-arm-clang*/)
 #   make nomalloc   no heap allocator referenced by the core and transport objects (of build/)
 #   make device-profile  mbedTLS from Debian's source with the device profile
 #                   (config/mbedtls/device_config.h) in build-device/, secure_sock against it,
 #                   every test of that build and the heap figures (scripts/device-profile.sh;
 #                   exit 77 = skipped: the source could not be downloaded)
+#   make footprint  Cortex-M4 and M0+ images of a DTLS client, ours (client-only switches) vs bare
+#                   mbedTLS (PSK and ECDHE-ECDSA) and tinyDTLS, with every byte of the difference
+#                   attributed (bench/firmware.sh: bench/results/firmware.txt, firmware_symbols.txt)
 #   make fuzz       libFuzzer harnesses (scripts/fuzz.sh), FUZZ_SECONDS per run (default 15)
 #   make lint       cppcheck + clang-tidy over src/ (scripts/lint.sh)
 #   make clean      remove every build directory
@@ -48,7 +52,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 FUZZ_SECONDS ?= 15
 
-.PHONY: backends-doc all build demo check test asan valgrind clang arm nomalloc device-profile fuzz lint clean
+.PHONY: backends-doc all build demo check test asan valgrind clang arm nomalloc device-profile footprint fuzz lint clean
 
 all: build
 
@@ -85,9 +89,9 @@ clang:
 	$(CTEST_RUN) build-clang
 
 arm:
-	$(DEPS) arm
+	$(DEPS) arm clang
 	$(CMAKE) -S . -B build-arm -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
-	    -DSS_PORTABLE_ONLY=ON -DCMAKE_BUILD_TYPE=MinSizeRel
+	    -DCMAKE_BUILD_TYPE=MinSizeRel
 	$(CMAKE) --build build-arm -j$(JOBS)
 	arm-none-eabi-size -t build-arm/libsecure_sock_core.a
 	NM=arm-none-eabi-nm bash scripts/check-nomalloc.sh build-arm
@@ -96,9 +100,19 @@ arm:
 	rm -rf build-arm-client  # CFLAGS are read at the first configure only
 	CFLAGS="-DCONFIG_SOCK_SECURE_SERVER=0 -DCONFIG_SOCK_SECURE_STREAMS=0" $(CMAKE) -S . \
 	    -B build-arm-client -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
-	    -DSS_PORTABLE_ONLY=ON -DCMAKE_BUILD_TYPE=MinSizeRel
+	    -DCMAKE_BUILD_TYPE=MinSizeRel
 	$(CMAKE) --build build-arm-client -j$(JOBS)
 	arm-none-eabi-size -t build-arm-client/libsecure_sock_core.a
+	@echo "clang (--target=thumbv7em/thumbv6m-none-eabi, newlib sysroot), Cortex-M4 and Cortex-M0+:"
+	$(CMAKE) -S . -B build-arm-clang -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
+	    -DSS_ARM_CC=clang -DCMAKE_BUILD_TYPE=MinSizeRel
+	$(CMAKE) --build build-arm-clang -j$(JOBS)
+	arm-none-eabi-size -t build-arm-clang/libsecure_sock_core.a | tail -n1
+	NM=arm-none-eabi-nm bash scripts/check-nomalloc.sh build-arm-clang
+	$(CMAKE) -S . -B build-arm-clang-m0 -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
+	    -DSS_ARM_CC=clang "-DSS_ARM_CPU_FLAGS=-mcpu=cortex-m0plus -mthumb" -DCMAKE_BUILD_TYPE=MinSizeRel
+	$(CMAKE) --build build-arm-clang-m0 -j$(JOBS)
+	arm-none-eabi-size -t build-arm-clang-m0/libsecure_sock_core.a | tail -n1
 
 backends-doc: build
 	./$(BUILD)/tests/test_backends_doc --write
@@ -110,6 +124,10 @@ device-profile:
 	$(DEPS) device
 	JOBS=$(JOBS) CTEST_J=$(CTEST_J) bash scripts/device-profile.sh
 
+footprint:
+	$(DEPS) arm device
+	bash bench/firmware.sh
+
 fuzz:
 	$(DEPS) fuzz
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
@@ -119,5 +137,5 @@ lint:
 	bash scripts/lint.sh
 
 clean:
-	rm -rf build build-asan build-valgrind build-tinydtls build-tinydtls-asan build-tinydtls-src build-clang build-arm build-arm-client build-fuzz build-lint \
+	rm -rf build build-asan build-valgrind build-tinydtls build-tinydtls-asan build-tinydtls-src build-clang build-arm build-arm-client build-arm-clang build-arm-clang-m0 build-fuzz build-lint \
 	    build-device build-fw

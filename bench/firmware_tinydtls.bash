@@ -80,7 +80,7 @@ build_tinydtls() { # $1 cpu name, $2 cpu flags [, $3 "-lto": every object with -
     local v extra
     for v in ours ours-cli; do
         extra=""
-        [ "$v" = ours-cli ] && extra="-DCONFIG_SOCK_SECURE_SERVER=0 -DCONFIG_SOCK_SECURE_STREAMS=0"
+        [ "$v" = ours-cli ] && extra=$CLI_DEFS
         local defs="$CLIENT_DEFS $extra -DCONFIG_SOCK_SECURE_DRIVER_CTX_SIZE=$ctx -DCONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE=$sess"
         for f in "$S"/core/*.c "$S"/common/*.c "$S/tlsman/common.c" "$S/tlsman/x509_ip.c" \
                  "$S"/tlsman/tinydtls/*.c; do

@@ -61,6 +61,13 @@
 #define CONFIG_SOCK_SECURE_STREAMS 1
 #endif
 
+/** 0 leaves the suite names out of the suite table (about 400 bytes of strings): a firmware that
+ *  never prints or parses a suite name. sock_secure_suite_name() and the session info's
+ *  suite_name are then "", sock_secure_suite_from_name() is -ENOENT; ids work as before. */
+#ifndef CONFIG_SOCK_SECURE_SUITE_NAMES
+#define CONFIG_SOCK_SECURE_SUITE_NAMES 1
+#endif
+
 /** Entries in one credential store (keys, chains, trust anchor sets, pinned keys, PSKs). */
 #ifndef CONFIG_SOCK_SECURE_CRED_MAX
 #define CONFIG_SOCK_SECURE_CRED_MAX 16

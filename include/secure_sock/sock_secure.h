@@ -588,11 +588,13 @@ const char *sock_secure_verify_reason(uint32_t flags);
 const char *sock_secure_alert_name(uint8_t alert);
 
 /** @brief IANA id of a suite name (IANA "TLS_PSK_WITH_AES_128_CCM_8" or OpenSSL
- *         "PSK-AES128-CCM8"), from the suite table. @return the id (> 0) or -ENOENT. */
+ *         "PSK-AES128-CCM8"), from the suite table. @return the id (> 0) or -ENOENT (always
+ *         in a build with CONFIG_SOCK_SECURE_SUITE_NAMES 0). */
 int sock_secure_suite_from_name(const char *name);
 
 /** @brief IANA name of a suite id, NULL if it is not in the suite table. A session's reported
- *         suite (sock_secure_session_info_t.suite) always has one. */
+ *         suite (sock_secure_session_info_t.suite) always has one ("" in a build with
+ *         CONFIG_SOCK_SECURE_SUITE_NAMES 0). */
 const char *sock_secure_suite_name(uint16_t suite);
 
 /**

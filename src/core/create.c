@@ -48,6 +48,10 @@ int sock_secure_config_init_abi(sock_secure_config_t *cfg, const sock_secure_abi
     return 0;
 }
 
+/* Whether a (checked) configuration is a client's: a constant in a client-only build, so the
+ * server's branches below compile out there. */
+#define SS_CLIENT(cfg) (!CONFIG_SOCK_SECURE_SERVER || (cfg)->role == SOCK_SECURE_CLIENT)
+
 static int ss_check_psk(const sock_secure_psk_t *p)
 {
     if (p->identity == NULL || p->key == NULL || p->identity_len == 0 ||
@@ -64,6 +68,9 @@ static int ss_check_config(const sock_secure_config_t *cfg)
         cfg->session_count == 0 ||
         (cfg->role != SOCK_SECURE_CLIENT && cfg->role != SOCK_SECURE_SERVER)) {
         return -EINVAL;
+    }
+    if (!CONFIG_SOCK_SECURE_SERVER && cfg->role == SOCK_SECURE_SERVER) {
+        return -ENOTSUP; /* a client-only build; from here on SS_CLIENT() holds */
     }
     if (cfg->hs_timeout_initial_ms == 0 || cfg->hs_timeout_max_ms < cfg->hs_timeout_initial_ms ||
         cfg->max_half_open > cfg->session_count ||
@@ -94,7 +101,7 @@ static int ss_check_config(const sock_secure_config_t *cfg)
         }
     }
     /* fields only the other role uses would be silently ignored */
-    if (cfg->role == SOCK_SECURE_CLIENT
+    if (SS_CLIENT(cfg)
             ? (cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0') || cfg->psk_lookup != NULL
             : cfg->server_name != NULL) {
         return -EINVAL;
@@ -111,7 +118,7 @@ static int ss_check_config(const sock_secure_config_t *cfg)
 static int ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
 {
     memset(plan, 0, sizeof(*plan));
-    plan->psk = cfg->psk_count > 0 || (cfg->role == SOCK_SECURE_SERVER && cfg->psk_lookup);
+    plan->psk = cfg->psk_count > 0 || (!SS_CLIENT(cfg) && cfg->psk_lookup);
     plan->client_psk = cfg->psk_count > 0 ? &cfg->psk[0] : NULL;
     for (size_t t = 0; t < cfg->cred_tag_count; t++) {
         size_t cursor = 0;
@@ -146,7 +153,7 @@ static int ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
 static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t *drv,
                           const ss_creds_plan_t *plan, tlsman_verify_t *verify)
 {
-    bool client = cfg->role == SOCK_SECURE_CLIENT;
+    bool client = SS_CLIENT(cfg);
     bool anchors = plan->ca || plan->pinned;
     if (plan->cert && !plan->key) {
         return -EINVAL; /* a certificate without its private key */
@@ -189,7 +196,7 @@ static int ss_check_anchors(const sock_secure_t *sk, const ss_creds_plan_t *plan
                             tlsman_verify_t *verify)
 {
     bool certs = ss_any_cert_suite(sk);
-    if (sk->cfg.role == SOCK_SECURE_CLIENT && *verify != SOCK_SECURE_VERIFY_NONE && !plan->ca &&
+    if (SS_CLIENT(&sk->cfg) && *verify != SOCK_SECURE_VERIFY_NONE && !plan->ca &&
         !plan->pinned) {
         if (certs) {
             return -EINVAL;
@@ -233,7 +240,7 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     }
     /* a key without a certificate is a raw public key (RFC 7250), pinned keys its trust list:
      * both authenticate with the certificate (ECDHE-ECDSA) suites */
-    bool certs = cfg->role == SOCK_SECURE_SERVER
+    bool certs = !SS_CLIENT(cfg)
                      ? plan->cert || plan->key
                      : plan->ca || plan->cert || plan->key || plan->pinned ||
                            (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
@@ -268,9 +275,6 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
                        drv->flush == NULL || cfg->transport->ops->connect == NULL ||
                        cfg->transport->ops->disconnect == NULL) {
         return -ENOTSUP;
-    }
-    if (!CONFIG_SOCK_SECURE_SERVER && cfg->role == SOCK_SECURE_SERVER) {
-        return -ENOTSUP; /* a client-only build */
     }
     bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
     if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
@@ -307,7 +311,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         .datagram = datagram,
         .suites = sk->suites,
         .suite_count = sk->suite_count,
-        .psk = cfg->role == SOCK_SECURE_CLIENT ? plan.client_psk : NULL,
+        .psk = SS_CLIENT(cfg) ? plan.client_psk : NULL,
         .psk_hint = hint ? (const uint8_t *)cfg->psk_hint : NULL,
         .psk_hint_len = hint ? strlen(cfg->psk_hint) : 0,
         .mtu = CONFIG_SOCK_SECURE_MAX_DATAGRAM,

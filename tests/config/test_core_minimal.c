@@ -1,10 +1,10 @@
-/* The core with every optional module switched off: CONFIG_SOCK_SECURE_SERVER=0, _STREAMS=0 and
- * _EARLY_DATAGRAM=0 (this file and the core are built with them, see tests/CMakeLists.txt, at the
+/* The core with every optional module switched off: CONFIG_SOCK_SECURE_SERVER=0, _STREAMS=0,
+ * _EARLY_DATAGRAM=0 and _SUITE_NAMES=0 (this file and the core are built with them, see tests/CMakeLists.txt, at the
  * build's own optimisation level: -O0 under `make asan`, so nothing may rely on constant folding).
  * server.c, streams.c, early.c and dtls_hello.c then compile to nothing and their callers take
  * the stubs in src/core/core.h (test_core_minimal_objects checks the objects are empty). Here the
  * rest must still work: a server or stream socket is refused with -ENOTSUP and accept() with
- * -EINVAL; a client handshakes, retransmits on the RFC 6347 timer, drops a ClientHello from a
+ * -EINVAL; no suite has a name (ids still work); a client handshakes, retransmits on the RFC 6347 timer, drops a ClientHello from a
  * stranger, delivers a record, sends one, and expires when idle.
  * The backend is a stub speaking a toy protocol through the core's memory BIO: it sends "HELLO"
  * (again when the core's timer fired) until "DONE" arrives, then every datagram is one record and
@@ -16,8 +16,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#if CONFIG_SOCK_SECURE_SERVER || CONFIG_SOCK_SECURE_STREAMS || CONFIG_SOCK_SECURE_EARLY_DATAGRAM
-#error "build with -DCONFIG_SOCK_SECURE_SERVER=0 -DCONFIG_SOCK_SECURE_STREAMS=0 -DCONFIG_SOCK_SECURE_EARLY_DATAGRAM=0"
+#if CONFIG_SOCK_SECURE_SERVER || CONFIG_SOCK_SECURE_STREAMS || CONFIG_SOCK_SECURE_EARLY_DATAGRAM || \
+    CONFIG_SOCK_SECURE_SUITE_NAMES
+#error "build with -DCONFIG_SOCK_SECURE_SERVER=0 -DCONFIG_SOCK_SECURE_STREAMS=0 -DCONFIG_SOCK_SECURE_EARLY_DATAGRAM=0 -DCONFIG_SOCK_SECURE_SUITE_NAMES=0"
 #endif
 
 static int failures, checks;
@@ -122,6 +123,7 @@ static int toy_info(void *s, tlsman_info_t *i)
 {
     (void)s;
     memset(i, 0, sizeof(*i));
+    i->suite = SOCK_SECURE_PSK_AES_128_CCM_8; /* the one it speaks */
     return 0;
 }
 static size_t toy_max(void *s) { (void)s; return 64; }
@@ -223,6 +225,12 @@ int main(void)
     cfg.transport = &cli_mem.base;
 
     CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    /* CONFIG_SOCK_SECURE_SUITE_NAMES=0: the table's ids without names */
+    CHECK_EQ(sock_secure_suite(SOCK_SECURE_PSK_AES_128_CCM_8) != NULL, true);
+    CHECK_EQ(strcmp(sock_secure_suite_name(SOCK_SECURE_PSK_AES_128_CCM_8), ""), 0);
+    CHECK_EQ(sock_secure_suite_from_name("TLS_PSK_WITH_AES_128_CCM_8"), -ENOENT);
+    CHECK_EQ(sock_secure_suite_from_name("PSK-AES128-CCM8"), -ENOENT);
+    CHECK_EQ(sock_secure_suite_from_name(""), -ENOENT);
     sock_secure_session_t *s = NULL;
     CHECK_EQ(sock_secure_accept(&sk, &s, 0), -EINVAL);
 
@@ -258,6 +266,8 @@ int main(void)
     CHECK_EQ(events[SOCK_SECURE_EV_CONNECTED], 1);
     CHECK_EQ(sock_secure_session_info(s, &info), 0);
     CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
+    CHECK_EQ(info.suite, SOCK_SECURE_PSK_AES_128_CCM_8);
+    CHECK_EQ(strcmp(info.suite_name, ""), 0); /* no names in this build */
     CHECK_EQ(info.retransmits, 1);
     CHECK_EQ(info.datagrams_out, 2);
 

@@ -96,6 +96,10 @@
 
 #include "../builtin.h"
 
+#if !CONFIG_SOCK_SECURE_SUITE_NAMES
+#error "the GnuTLS driver finds the negotiated suite by its IANA name: CONFIG_SOCK_SECURE_SUITE_NAMES 1"
+#endif
+
 _Static_assert(sizeof(ss_gnutls_ctx_t) <= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE,
                "GnuTLS socket state exceeds CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE");
 _Static_assert(sizeof(ss_gnutls_session_t) <= CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE,

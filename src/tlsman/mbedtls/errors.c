@@ -12,34 +12,89 @@
 #include <mbedtls/ecp.h>
 #endif
 
-/** The alert mbedTLS 2.28 sends (fatal) when it fails with @p err, for encrypted alerts whose
- *  description the send callback cannot read. */
-static uint8_t ss_alert_for(int err)
+/* What an mbedTLS error becomes (after the cases tlsman_mbedtls_error() handles first) */
+enum {
+    SS_TO_BACKEND,   /* SOCK_SECURE_E_BACKEND (the default; X.509 errors: see below) */
+    SS_TO_HS,        /* SOCK_SECURE_E_HANDSHAKE in the handshake, else SOCK_SECURE_E_BACKEND */
+    SS_TO_TIMEDOUT,  /* -ETIMEDOUT */
+    SS_TO_NOMEM,     /* -ENOMEM */
+    SS_TO_PSK_ID,    /* SOCK_SECURE_E_PSK_IDENTITY */
+    SS_TO_NO_SUITE,  /* SOCK_SECURE_E_NO_SUITE */
+    SS_TO_RESET,     /* -ECONNRESET */
+    SS_TO_IO,        /* the transport's error, else -EIO */
+    SS_TO_VERIFY,    /* SOCK_SECURE_E_VERIFY */
+    SS_TO_BAD_CERT,  /* VERIFY if a verification flag is set, else as SS_TO_HS */
+    SS_TO_SIGNATURE, /* in the handshake: VERIFY with SOCK_SECURE_VFY_BAD_SIGNATURE */
+};
+
+/* One row per mbedTLS error with a meaning of its own: its code (negated), what it becomes, and
+ * the alert mbedTLS 2.28 sends (fatal) when it fails with it, for encrypted alerts whose
+ * description the send callback cannot read (0: internal_error). A table, not switches: the
+ * same facts in a quarter of the code. */
+typedef struct {
+    uint16_t code;
+    uint8_t to;
+    uint8_t alert;
+} ss_err_row_t;
+
+#define SS_ROW(err, to, alert) { (uint16_t)-(err), (to), (alert) } /* mbedTLS codes are > -0x8000 */
+
+static const ss_err_row_t ss_err_rows[] = {
+    SS_ROW(MBEDTLS_ERR_SSL_TIMEOUT, SS_TO_TIMEDOUT, 0),
+    SS_ROW(MBEDTLS_ERR_SSL_ALLOC_FAILED, SS_TO_NOMEM, 0),
+    SS_ROW(MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY, SS_TO_PSK_ID, SS_ALERT_UNKNOWN_PSK_IDENTITY),
+    SS_ROW(MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN, SS_TO_NO_SUITE, SS_ALERT_HANDSHAKE_FAILURE),
+    SS_ROW(MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE, SS_TO_NO_SUITE, SS_ALERT_HANDSHAKE_FAILURE),
+    SS_ROW(MBEDTLS_ERR_SSL_CONN_EOF, SS_TO_RESET, 0),
+    /* a DTLS client restarted on the same address with a valid cookie: this session is over;
+     * the client's retransmitted ClientHello starts a new one */
+    SS_ROW(MBEDTLS_ERR_SSL_CLIENT_RECONNECT, SS_TO_RESET, 0),
+    SS_ROW(MBEDTLS_ERR_NET_SEND_FAILED, SS_TO_IO, 0),
+    SS_ROW(MBEDTLS_ERR_NET_RECV_FAILED, SS_TO_IO, 0),
+    /* After the handshake these end the session too (mbedTLS drops bad DTLS records itself and
+     * never returns them), so they must not be SOCK_SECURE_E_BAD_RECORD, which the core treats
+     * as "record dropped, session goes on". The alert sent says what failed. */
+    SS_ROW(MBEDTLS_ERR_SSL_INVALID_MAC, SS_TO_HS, SS_ALERT_BAD_RECORD_MAC),
+    SS_ROW(MBEDTLS_ERR_SSL_INVALID_RECORD, SS_TO_HS, 0),
+    SS_ROW(MBEDTLS_ERR_SSL_UNEXPECTED_RECORD, SS_TO_HS, 0),
+    SS_ROW(MBEDTLS_ERR_SSL_COUNTER_WRAPPING, SS_TO_HS, 0),
+    SS_ROW(MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, SS_TO_HS, SS_ALERT_UNEXPECTED_MESSAGE),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO, SS_TO_HS, SS_ALERT_DECODE_ERROR),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO, SS_TO_HS, SS_ALERT_DECODE_ERROR),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_SERVER_KEY_EXCHANGE, SS_TO_HS, SS_ALERT_DECODE_ERROR),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO_DONE, SS_TO_HS, 0),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE, SS_TO_HS, SS_ALERT_DECODE_ERROR),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE_RP, SS_TO_HS, 0),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE_CS, SS_TO_HS, 0),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_CHANGE_CIPHER_SPEC, SS_TO_HS, SS_ALERT_ILLEGAL_PARAMETER),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_FINISHED, SS_TO_HS, SS_ALERT_DECRYPT_ERROR),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION, SS_TO_HS, SS_ALERT_PROTOCOL_VERSION),
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_NEW_SESSION_TICKET, SS_TO_HS, 0),
+#if SS_X509
+    SS_ROW(MBEDTLS_ERR_X509_CERT_VERIFY_FAILED, SS_TO_VERIFY, 0), /* chain, name, dates, verify_cb */
+    SS_ROW(MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE, SS_TO_VERIFY, 0), /* required, none sent */
+    SS_ROW(MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED, SS_TO_VERIFY, 0),
+    /* the certificate's key (curve) or usage was refused (flags set), or the message was
+     * malformed (no flags) */
+    SS_ROW(MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE, SS_TO_BAD_CERT, 0),
+    SS_ROW(MBEDTLS_ERR_X509_ALLOC_FAILED, SS_TO_NOMEM, 0),
+    SS_ROW(MBEDTLS_ERR_PK_ALLOC_FAILED, SS_TO_NOMEM, 0),
+    /* the peer's signature (ServerKeyExchange, CertificateVerify) does not verify with the key
+     * of its certificate */
+    SS_ROW(MBEDTLS_ERR_ECP_VERIFY_FAILED, SS_TO_SIGNATURE, 0),
+    SS_ROW(MBEDTLS_ERR_PK_SIG_LEN_MISMATCH, SS_TO_SIGNATURE, 0),
+#endif
+};
+
+/** The row of @p err, or a row of SS_TO_BACKEND with internal_error for an error not listed. */
+static ss_err_row_t ss_err_row(int err)
 {
-    switch (err) {
-    case MBEDTLS_ERR_SSL_INVALID_MAC:
-        return SS_ALERT_BAD_RECORD_MAC;
-    case MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY:
-        return SS_ALERT_UNKNOWN_PSK_IDENTITY;
-    case MBEDTLS_ERR_SSL_BAD_HS_FINISHED:
-        return SS_ALERT_DECRYPT_ERROR;
-    case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
-    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
-        return SS_ALERT_HANDSHAKE_FAILURE;
-    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
-        return SS_ALERT_PROTOCOL_VERSION;
-    case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
-        return SS_ALERT_UNEXPECTED_MESSAGE;
-    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO:
-    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
-    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE:
-    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_KEY_EXCHANGE:
-        return SS_ALERT_DECODE_ERROR;
-    case MBEDTLS_ERR_SSL_BAD_HS_CHANGE_CIPHER_SPEC:
-        return SS_ALERT_ILLEGAL_PARAMETER;
-    default:
-        return SS_ALERT_INTERNAL_ERROR;
+    for (size_t i = 0; i < sizeof(ss_err_rows) / sizeof(ss_err_rows[0]); i++) {
+        if (ss_err_rows[i].code == (uint16_t)(0u - (unsigned)err)) {
+            return ss_err_rows[i];
+        }
     }
+    return (ss_err_row_t){ 0, SS_TO_BACKEND, 0 };
 }
 
 #if SS_X509
@@ -123,68 +178,36 @@ int tlsman_mbedtls_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
     if (ss_record_too_large(s, err)) {
         return ss_overflow(s, in_handshake);
     }
+    ss_err_row_t row = ss_err_row(err);
     if (s->t.tx.fatal) {
-        tlsman_alert_set(&s->t, s->t.tx.known ? s->t.tx.desc : ss_alert_for(err), TLSMAN_ALERT_SENT);
+        tlsman_alert_set(&s->t,
+                         s->t.tx.known ? s->t.tx.desc
+                                       : (row.alert != 0 ? row.alert : SS_ALERT_INTERNAL_ERROR),
+                         TLSMAN_ALERT_SENT);
     }
 
-    switch (err) {
-    case MBEDTLS_ERR_SSL_TIMEOUT:
+    int hs = in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+    switch (row.to) {
+    case SS_TO_HS:
+        return hs;
+    case SS_TO_TIMEDOUT:
         return -ETIMEDOUT;
-    case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+    case SS_TO_NOMEM:
         return -ENOMEM;
-    case MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY:
+    case SS_TO_PSK_ID:
         return SOCK_SECURE_E_PSK_IDENTITY;
-    case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
-    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
+    case SS_TO_NO_SUITE:
         return SOCK_SECURE_E_NO_SUITE;
-    case MBEDTLS_ERR_SSL_CONN_EOF:
+    case SS_TO_RESET:
         return -ECONNRESET;
-    case MBEDTLS_ERR_SSL_CLIENT_RECONNECT:
-        /* a DTLS client restarted on the same address with a valid cookie: this session is
-         * over; the client's retransmitted ClientHello starts a new one */
-        return -ECONNRESET;
-    case MBEDTLS_ERR_NET_SEND_FAILED:
-    case MBEDTLS_ERR_NET_RECV_FAILED:
+    case SS_TO_IO:
         return s->t.io_err < 0 ? s->t.io_err : -EIO;
 #if SS_X509
-    case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED: /* the chain, name, dates or verify_cb (flags) */
-    case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE: /* required, none sent */
-    case MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED:
+    case SS_TO_VERIFY:
         return SOCK_SECURE_E_VERIFY;
-    case MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE:
-        /* the certificate's key (curve) or usage was refused (flags set), or the message was
-         * malformed (no flags) */
-        return tlsman_vfy_all(&s->t) != 0 ? SOCK_SECURE_E_VERIFY
-                              : in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
-#endif
-    case MBEDTLS_ERR_SSL_INVALID_MAC:
-    case MBEDTLS_ERR_SSL_INVALID_RECORD:
-    case MBEDTLS_ERR_SSL_UNEXPECTED_RECORD:
-    case MBEDTLS_ERR_SSL_COUNTER_WRAPPING:
-    case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
-    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO:
-    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
-    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_KEY_EXCHANGE:
-    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO_DONE:
-    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE:
-    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE_RP:
-    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE_CS:
-    case MBEDTLS_ERR_SSL_BAD_HS_CHANGE_CIPHER_SPEC:
-    case MBEDTLS_ERR_SSL_BAD_HS_FINISHED:
-    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
-    case MBEDTLS_ERR_SSL_BAD_HS_NEW_SESSION_TICKET:
-        /* After the handshake these end the session too (mbedTLS drops bad DTLS records itself
-         * and never returns them), so they must not be SOCK_SECURE_E_BAD_RECORD, which the
-         * core treats as "record dropped, session goes on". The alert sent says what failed. */
-        return in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
-#if SS_X509
-    case MBEDTLS_ERR_X509_ALLOC_FAILED:
-    case MBEDTLS_ERR_PK_ALLOC_FAILED:
-        return -ENOMEM;
-    case MBEDTLS_ERR_ECP_VERIFY_FAILED:
-    case MBEDTLS_ERR_PK_SIG_LEN_MISMATCH:
-        /* the peer's signature (ServerKeyExchange, CertificateVerify) does not verify with the
-         * key of its certificate */
+    case SS_TO_BAD_CERT:
+        return tlsman_vfy_all(&s->t) != 0 ? SOCK_SECURE_E_VERIFY : hs;
+    case SS_TO_SIGNATURE:
         if (in_handshake) {
             s->t.verify |= SOCK_SECURE_VFY_BAD_SIGNATURE;
             return SOCK_SECURE_E_VERIFY;
