@@ -2,7 +2,7 @@
 #   libsecure-sock0     lib   the shared library (Depends from dpkg-shlibdeps: the stacks' runtime)
 #   libsecure-sock-dev  dev   headers, static library, .so link, pkg-config file, CMake package
 #   ssock               tool  the command-line tool and its man page
-#   cpack -G DEB --config build/CPackConfig.cmake      (tests/install/deb.sh checks them)
+#   (cd build && cpack -G DEB)      (ctest: debian_packages, tests/install/deb.sh, checks them)
 set(CPACK_PACKAGE_NAME secure-sock)
 set(CPACK_PACKAGE_VENDOR "secure_sock")
 set(CPACK_PACKAGE_CONTACT "secure_sock maintainers <secure-sock@localhost>")
@@ -17,8 +17,7 @@ set(CPACK_DEBIAN_ENABLE_COMPONENT_DEPENDS OFF)
 
 set(CPACK_DEBIAN_LIB_PACKAGE_NAME libsecure-sock${PROJECT_VERSION_MAJOR})
 set(CPACK_DEBIAN_LIB_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_LIB_PACKAGE_CONTROL_EXTRA ${CMAKE_BINARY_DIR}/deb/triggers)
-file(WRITE ${CMAKE_BINARY_DIR}/deb/triggers "activate-noawait ldconfig\n")
+set(CPACK_DEBIAN_LIB_PACKAGE_GENERATE_SHLIBS ON) # a shlibs file; CPack adds ldconfig to postinst
 set(CPACK_COMPONENT_LIB_DESCRIPTION
     "secure_sock: DTLS 1.2 and TLS 1.2 behind one socket API (shared library)\n
  Built with the backends: ${SS_BUILT_DRIVERS}.")
