@@ -92,7 +92,9 @@ typedef enum {
     SOCK_SECURE_ST_CLOSED = 3,    /**< closed by the peer or failed; see last_error */
 } sock_secure_state_t;
 
+/** A secure socket (struct sock_secure below): storage is the caller's, fields are private. */
 typedef struct sock_secure sock_secure_t;
+/** One session slot of a socket (struct sock_secure_session below): opaque to applications. */
 typedef struct sock_secure_session sock_secure_session_t;
 
 /**
