@@ -55,6 +55,17 @@
 #define CONFIG_SOCK_SECURE_SERVER 1
 #endif
 
+/** Bytes of the client's PSK identity a server session keeps for sock_secure_session_info()
+ *  (psk_identity; a longer one is reported truncated). 0 keeps none: no RAM per session for it.
+ *  Default: the whole identity on a server build, none on a client-only one. */
+#ifndef CONFIG_SOCK_SECURE_SESSION_PSK_ID
+#if CONFIG_SOCK_SECURE_SERVER
+#define CONFIG_SOCK_SECURE_SESSION_PSK_ID CONFIG_SOCK_SECURE_PSK_ID_MAX
+#else
+#define CONFIG_SOCK_SECURE_SESSION_PSK_ID 0
+#endif
+#endif
+
 /** 0 builds a datagram-only library (DTLS): stream transports (TLS over TCP) are refused with
  *  -ENOTSUP at create. For small devices. */
 #ifndef CONFIG_SOCK_SECURE_STREAMS

@@ -80,8 +80,15 @@ static void dtls_handshake_and_echo_both_ways(void)
     CHECK_EQ(info.suite, tu_default_psk_suite(backend, true));
     CHECK(strcmp(info.suite_name, sock_secure_suite_name(info.suite)) == 0);
     CHECK(strcmp(info.version, "DTLSv1.2") == 0);
+    CHECK_EQ(info.psk_identity_len, 0); /* a client's own identity is its config's */
+    CHECK_EQ(info.peer_subject[0], '\0');
     CHECK_EQ(sock_secure_session_info(ss, &info), 0);
     CHECK(sock_secure_ep_equal(&info.remote, &client.mem.addr));
+    /* the server names the identity the client authenticated with */
+    CHECK_EQ(info.psk_identity_len, tu_psk_a.identity_len);
+    CHECK_MEM(info.psk_identity, tu_psk_a.identity, tu_psk_a.identity_len);
+    CHECK(!info.psk_identity_truncated);
+    CHECK_EQ(info.peer_subject[0], '\0');
 
     CHECK_EQ(sock_secure_session_send(cs, "ping 1", 6), 6);
     pump();
