@@ -19,7 +19,7 @@ if [ "${#headers[@]}" -eq 0 ]; then
     exit 2
 fi
 names=$(for h in "${headers[@]}"; do
-            gcc -fpreprocessed -dD -E -P "$h" | grep -v '^[[:space:]]*#'
+            gcc -w -fpreprocessed -dD -E -P "$h" | grep -v '^[[:space:]]*#'
         done | tr '\n' ' ' |
         grep -oE '(\bstatic\b[^;{}]*)?\b(sock_secure|tlsman)_[A-Za-z0-9_]*[[:space:]]*\(' |
         grep -v '^static' | sed -E 's/[[:space:]]*\($//' | sort -u)
