@@ -409,24 +409,8 @@ static void srv_report_end(srv_t *srv, sock_secure_session_t *s, int err)
     }
 }
 
-/* Append @p len bytes of @p id to @p out as text: printable ASCII as is (but '"' and '\\'),
- * the rest as \xHH. */
-static void srv_quote(char *out, size_t size, const uint8_t *id, size_t len)
-{
-    size_t used = strlen(out);
-
-    for (size_t i = 0; i < len && used + 5 < size; i++) {
-        if (id[i] >= 0x20 && id[i] < 0x7f && id[i] != '"' && id[i] != '\\') {
-            out[used++] = (char)id[i];
-            out[used] = '\0';
-        } else {
-            used += (size_t)snprintf(out + used, size - used, "\\x%02x", id[i]);
-        }
-    }
-}
-
 /* Who the client is, as far as can be said: the PSK identity it used, or what its certificate
- * proved (and its subject). Never a key; the peer's bytes quoted (srv_quote). */
+ * proved (and its subject). Never a key; the peer's bytes quoted (ssock_quote). */
 static const char *srv_auth(const srv_t *srv, const sock_secure_session_info_t *info, char *buf,
                             size_t len)
 {
@@ -436,14 +420,14 @@ static const char *srv_auth(const srv_t *srv, const sock_secure_session_info_t *
 
     if (info->peer_subject[0] != '\0') {
         snprintf(subject, sizeof subject, " \"");
-        srv_quote(subject, sizeof subject - 1, (const uint8_t *)info->peer_subject,
+        ssock_quote(subject, sizeof subject - 1, (const uint8_t *)info->peer_subject,
                   strlen(info->peer_subject));
         strncat(subject, "\"", sizeof subject - strlen(subject) - 1);
     }
     if (suite != NULL && (suite->flags & SOCK_SECURE_SUITE_CERT) == 0) {
         if (info->psk_identity_len > 0) { /* the identity whose key the server found */
             snprintf(buf, len, "PSK identity \"");
-            srv_quote(buf, len - 1, info->psk_identity, info->psk_identity_len);
+            ssock_quote(buf, len - 1, info->psk_identity, info->psk_identity_len);
             strncat(buf, info->psk_identity_truncated ? "\"..." : "\"", len - strlen(buf) - 1);
         } else {
             snprintf(buf, len, "PSK (one of %zu identities)", o->keys.count);
