@@ -56,11 +56,13 @@
 #endif
 
 /** Bytes of the client's PSK identity a server session keeps for sock_secure_session_info()
- *  (psk_identity; a longer one is reported truncated). 0 keeps none: no RAM per session for it.
- *  Default: the whole identity on a server build, none on a client-only one. */
+ *  (psk_identity; a longer one is reported cut there, psk_identity_truncated). 0 keeps none: no
+ *  RAM per session for it. Default: 32 on a server build (a device name, an IMEI URN, a UUID in
+ *  hex; 36 more bytes per session slot), none on a client-only one; up to
+ *  CONFIG_SOCK_SECURE_PSK_ID_MAX keeps every identity whole. */
 #ifndef CONFIG_SOCK_SECURE_SESSION_PSK_ID
 #if CONFIG_SOCK_SECURE_SERVER
-#define CONFIG_SOCK_SECURE_SESSION_PSK_ID CONFIG_SOCK_SECURE_PSK_ID_MAX
+#define CONFIG_SOCK_SECURE_SESSION_PSK_ID 32
 #else
 #define CONFIG_SOCK_SECURE_SESSION_PSK_ID 0
 #endif

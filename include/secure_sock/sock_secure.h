@@ -294,7 +294,7 @@ struct sock_secure_session {
         const char *version;
     } ended;
 #if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0
-    uint16_t psk_id_len;      /* server: the client's PSK identity (session_info) */
+    uint16_t psk_id_len;      /* server: the client's PSK identity (session_info), cut */
     bool psk_id_cut;
     uint8_t psk_id[CONFIG_SOCK_SECURE_SESSION_PSK_ID];
 #endif

@@ -167,6 +167,35 @@ static void records_queue_behind_an_unread_one_and_none_is_lost(void)
     teardown();
 }
 
+#if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0 && CONFIG_SOCK_SECURE_SESSION_PSK_ID < CONFIG_SOCK_SECURE_PSK_ID_MAX
+/* An identity longer than the session keeps: the server reports its first
+ * CONFIG_SOCK_SECURE_SESSION_PSK_ID bytes and says it was cut. */
+static void long_psk_identity_is_reported_cut(void)
+{
+    static uint8_t id[CONFIG_SOCK_SECURE_SESSION_PSK_ID + 1];
+    for (size_t i = 0; i < sizeof(id); i++) {
+        id[i] = (uint8_t)('A' + i % 26);
+    }
+    const sock_secure_psk_t psk = { id, sizeof(id), tu_psk_a.key, tu_psk_a.key_len };
+    tu_net_start();
+    sock_secure_config_t s = base_config(&server, SOCK_SECURE_SERVER, &psk);
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &psk);
+    CHECK_EQ(tu_node_open_cfg(&server, TU_SERVER_ADDR, &s), 0);
+    CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &c), 0);
+    server_up = true;
+    REQUIRE(handshake() != NULL);
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(ss != NULL);
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(ss, &info), 0);
+    CHECK_EQ(info.psk_identity_len, CONFIG_SOCK_SECURE_SESSION_PSK_ID);
+    CHECK_MEM(info.psk_identity, id, CONFIG_SOCK_SECURE_SESSION_PSK_ID);
+    CHECK(info.psk_identity_truncated);
+    teardown();
+}
+#endif
+
 static void wrong_psk_fails_both_sides_and_server_keeps_serving(void)
 {
     setup(&tu_psk_a_wrong);
@@ -540,6 +569,9 @@ int main(void)
     RUN(record_larger_than_buffer_is_kept_not_truncated);
     RUN(send_larger_than_max_payload_is_refused);
     RUN(records_queue_behind_an_unread_one_and_none_is_lost);
+#if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0 && CONFIG_SOCK_SECURE_SESSION_PSK_ID < CONFIG_SOCK_SECURE_PSK_ID_MAX
+    RUN(long_psk_identity_is_reported_cut);
+#endif
     RUN(wrong_psk_fails_both_sides_and_server_keeps_serving);
     RUN(unknown_identity_is_refused_with_its_alert);
     RUN(handshake_times_out_after_the_retransmission_budget);
