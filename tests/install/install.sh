@@ -76,7 +76,9 @@ wait_for "$WORK/server.err" "listening on" 5 || fail "installed ssock server did
 port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$WORK/server.err" | head -1)
 [ -n "$port" ] || fail "no port in: $(cat "$WORK/server.err")"
 for exe in "$WORK/client_pc" "$WORK/client_pc_static" "$WORK/app/client_shared" "$WORK/app/client_static"; do
-    out=$(timeout 20 "$exe" "127.0.0.1:$port" 2>&1) || fail "$(basename "$exe"): exit $?: $out"
+    rc=0
+    out=$(timeout 20 "$exe" "127.0.0.1:$port" 2>&1) || rc=$?
+    [ "$rc" -eq 0 ] || fail "$(basename "$exe"): exit $rc: $out"
     [ "$out" = hello ] || fail "$(basename "$exe") printed '$out', not the echo 'hello'"
 done
 pass "the README client, built four ways against the installed library, echoes through the installed ssock"
