@@ -1,7 +1,7 @@
 # secure_sock: convenience targets over CMake. Every target installs what it needs first
 # (scripts/deps.sh: a no-op when all is there; NODEPS=1 skips it).
 #
-#   make demo       Release build in build/, then run `build/ssock demo`
+#   make demo       Release build of ssock alone in build/, then run `build/ssock demo`
 #   make check      Release build in build/, then every test (ctest)
 #   make asan       Debug build with ASan+UBSan in build-asan/ (ASAN_BUILD=...), then every test
 #   make valgrind   RelWithDebInfo build in build-valgrind/, every unit/integration test under valgrind
@@ -18,6 +18,10 @@
 #                   attributed (bench/firmware.sh: bench/results/firmware.txt, firmware_symbols.txt)
 #   make fuzz       libFuzzer harnesses (scripts/fuzz.sh), FUZZ_SECONDS per run (default 15)
 #   make lint       cppcheck + clang-tidy over src/ (scripts/lint.sh)
+#   make docs       the API reference from the public headers (Doxygen, any warning fails) in
+#                   build/docs/html (scripts/docs.sh)
+#   make install    Release build, then `cmake --install build` (PREFIX=/usr/local; DESTDIR too)
+#   make deb        Release build, then the Debian packages in build/deb (CPack)
 #   make clean      remove every build directory
 #
 # CMAKE_ARGS go to every configure, e.g. CMAKE_ARGS=-DSS_TINYDTLS_DIR=/path/to/tinydtls builds the
@@ -52,17 +56,33 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 FUZZ_SECONDS ?= 15
 
-.PHONY: backends-doc all build demo check test asan valgrind clang arm nomalloc device-profile footprint fuzz lint clean
+PREFIX ?= /usr/local
+
+.PHONY: backends-doc all build configure docs install deb demo check test asan valgrind clang arm nomalloc device-profile footprint fuzz lint clean
 
 all: build
 
-build:
+configure:
 	$(DEPS) build
 	$(CMAKE) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+
+build: configure
 	$(CMAKE) --build $(BUILD) -j$(JOBS)
 
-demo: build
+# only what the demo runs: ssock and the library (no test, no benchmark)
+demo: configure
+	$(CMAKE) --build $(BUILD) -j$(JOBS) --target ssock
 	./$(BUILD)/ssock demo
+
+docs:
+	$(DEPS) build
+	bash scripts/docs.sh $(BUILD)/docs
+
+install: build
+	$(CMAKE) --install $(BUILD) --prefix $(PREFIX)
+
+deb: build
+	cd $(BUILD) && cpack -G DEB -B deb
 
 check: build
 	$(CTEST_RUN) $(BUILD)

@@ -7,7 +7,8 @@
 #
 #   build     compiler, cmake, the (D)TLS stacks' -dev packages (mbedTLS, wolfSSL, GnuTLS),
 #             openssl + python3, gnutls-bin and libcoap3-bin (interop tests: gnutls-cli/-serv,
-#             coap-client-gnutls/coap-server-gnutls with raw public keys)
+#             coap-client-gnutls/coap-server-gnutls with raw public keys), doxygen (the API
+#             reference: make docs, ctest api_reference)
 #   test      build + what the test targets use (= build; interop tests need openssl, gnutls-bin,
 #             libcoap3-bin)
 #   clang     build + clang
@@ -27,7 +28,7 @@
 # for the missing packages. Uses sudo only when not root. Non-interactive.
 set -euo pipefail
 
-pkgs_build=(build-essential cmake pkg-config libmbedtls-dev libwolfssl-dev libgnutls28-dev openssl
+pkgs_build=(build-essential cmake pkg-config libmbedtls-dev libwolfssl-dev libgnutls28-dev openssl doxygen
             python3 gnutls-bin libcoap3-bin)
 pkgs_clang=(clang)
 pkgs_valgrind=(valgrind)

@@ -55,6 +55,19 @@
 #define CONFIG_SOCK_SECURE_SERVER 1
 #endif
 
+/** Bytes of the client's PSK identity a server session keeps for sock_secure_session_info()
+ *  (psk_identity; a longer one is reported cut there, psk_identity_truncated). 0 keeps none: no
+ *  RAM per session for it. Default: 32 on a server build (a device name, an IMEI URN, a UUID in
+ *  hex; 36 more bytes per session slot), none on a client-only one; up to
+ *  CONFIG_SOCK_SECURE_PSK_ID_MAX keeps every identity whole. */
+#ifndef CONFIG_SOCK_SECURE_SESSION_PSK_ID
+#if CONFIG_SOCK_SECURE_SERVER
+#define CONFIG_SOCK_SECURE_SESSION_PSK_ID 32
+#else
+#define CONFIG_SOCK_SECURE_SESSION_PSK_ID 0
+#endif
+#endif
+
 /** 0 builds a datagram-only library (DTLS): stream transports (TLS over TCP) are refused with
  *  -ENOTSUP at create. For small devices. */
 #ifndef CONFIG_SOCK_SECURE_STREAMS

@@ -1,5 +1,5 @@
 /**
- * @file sock_mem.h
+ * @file mem.h
  * @brief In-memory datagram network: any number of endpoints in one process, no OS, no malloc.
  *
  * For tests and for boards without a network stack. Endpoints join a sock_secure_memnet_t under an
@@ -26,6 +26,7 @@
 extern "C" {
 #endif
 
+/** One in-memory endpoint (struct sock_mem below). */
 typedef struct sock_mem sock_secure_mem_t;
 
 /** Verdict of a filter hook. */
@@ -113,7 +114,9 @@ struct sock_mem {
     sock_secure_memnet_t *net;   /**< private */
     sock_secure_mem_t *next;     /**< private: next member of the net */
     sock_secure_ep_t addr;       /**< private: this endpoint's address */
-    size_t head, tail, used; /**< private: ring state (bytes) */
+    size_t head;          /**< private: ring state (bytes): read position */
+    size_t tail;          /**< private: write position */
+    size_t used;          /**< private: bytes queued */
     uint32_t queued;      /**< datagrams waiting */
     uint32_t overflows;   /**< datagrams dropped because this queue was full */
     sock_secure_mem_faults_t *faults; /**< private: see sock_secure_mem_set_faults() */

@@ -92,7 +92,9 @@ typedef enum {
     SOCK_SECURE_ST_CLOSED = 3,    /**< closed by the peer or failed; see last_error */
 } sock_secure_state_t;
 
+/** A secure socket (struct sock_secure below): storage is the caller's, fields are private. */
 typedef struct sock_secure sock_secure_t;
+/** One session slot of a socket (struct sock_secure_session below): opaque to applications. */
 typedef struct sock_secure_session sock_secure_session_t;
 
 /**
@@ -120,7 +122,7 @@ typedef uint64_t (*sock_secure_clock_t)(void *arg);
 /** Version of the public structs' layout: bumped whenever a field of sock_secure_config_t,
  *  sock_secure_t, sock_secure_session_t or sock_secure_creds_t moves or changes its type (their
  *  sizes are compared as well, see sock_secure_abi_t). */
-#define SOCK_SECURE_ABI_VERSION 1u
+#define SOCK_SECURE_ABI_VERSION 2u
 
 /**
  * The memory layout a translation unit was compiled with. The public structs' sizes depend on
@@ -232,6 +234,9 @@ typedef struct {
     uint32_t expired_stall;       /**< handshakes dropped at handshake_stall_ms */
 } sock_secure_stats_t;
 
+/** Room for sock_secure_session_info_t.peer_subject, its NUL included. */
+#define SOCK_SECURE_SUBJECT_MAX 256
+
 /** What sock_secure_session_info() reports. */
 typedef struct {
     sock_secure_state_t state; /**< where the session is */
@@ -251,6 +256,16 @@ typedef struct {
     uint32_t datagrams_out;    /**< datagrams sent */
     uint32_t records_in;       /**< application records delivered */
     uint32_t records_out;      /**< application records sent */
+    /** Server: the PSK identity the client authenticated with (a copy; not NUL-terminated; not a
+     *  secret, it travels in clear), psk_identity_len bytes. Empty on a client, for a session
+     *  without PSK, before the server found the key, or with CONFIG_SOCK_SECURE_SESSION_PSK_ID 0. */
+    uint8_t psk_identity[CONFIG_SOCK_SECURE_PSK_ID_MAX];
+    size_t psk_identity_len;     /**< bytes in psk_identity */
+    bool psk_identity_truncated; /**< longer than CONFIG_SOCK_SECURE_SESSION_PSK_ID: cut there */
+    /** The subject of the peer's certificate (its distinguished name as the stack formats it,
+     *  NUL-terminated, cut to fit), while the session is open; "" for PSK, raw public keys, no
+     *  certificate, or a backend without certificates. */
+    char peer_subject[SOCK_SECURE_SUBJECT_MAX];
 } sock_secure_session_info_t;
 
 /** One session slot. Opaque: declare arrays of it, touch nothing inside. */
@@ -278,6 +293,11 @@ struct sock_secure_session {
         uint32_t verify;
         const char *version;
     } ended;
+#if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0
+    uint16_t psk_id_len;      /* server: the client's PSK identity (session_info), cut */
+    bool psk_id_cut;
+    uint8_t psk_id[CONFIG_SOCK_SECURE_SESSION_PSK_ID];
+#endif
     const uint8_t *rx;
     size_t rx_len;
     uint64_t bytes_in, bytes_out;

@@ -220,6 +220,10 @@ typedef struct tlsman_driver {
     int (*renew)(void *sess);
     /** Fill @p info. Returns 0. */
     int (*info)(void *sess, tlsman_info_t *info);
+    /** Optional (drivers with certificates): write the subject of the peer's certificate, as
+     *  the stack formats a distinguished name, NUL-terminated, into @p buf (@p len bytes, > 0).
+     *  Returns its length, 0 (buf "") when the peer sent no certificate or it does not fit. */
+    size_t (*peer_subject)(void *sess, char *buf, size_t len);
     /** Largest plaintext one record can carry now. */
     size_t (*max_payload)(void *sess);
     /** Optional (DTLS servers), with cookie_check: write a HelloVerifyRequest cookie for

@@ -1,5 +1,5 @@
 /**
- * @file sock.h
+ * @file transport.h
  * @brief The generic transport: endpoints and the transport ops table (RIOT RFC #7397's `sock_secure_transport_ops_t`).
  *
  * A transport moves ciphertext; it knows nothing of (D)TLS. UDP, TCP and the in-memory link are
@@ -58,6 +58,7 @@ int sock_secure_ep_format(const sock_secure_ep_t *ep, char *buf, size_t len);
 /** @brief True if family, address, port and scope are equal. NULL is equal to nothing. */
 bool sock_secure_ep_equal(const sock_secure_ep_t *a, const sock_secure_ep_t *b);
 
+/** A transport: the ops table and what the core keeps of it (struct sock_secure_transport). */
 typedef struct sock_secure_transport sock_secure_transport_t;
 
 /** Transport capability/kind flags, in sock_secure_transport_t.flags. */

@@ -63,10 +63,9 @@ static void ss_io_timer(void *ctx, bool run)
 
 #if CONFIG_SOCK_SECURE_SERVER
 /* Servers: the key for a PSK identity (a client never asks; a client-only build has none). */
-static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len, uint8_t *key,
-                        size_t key_max)
+static size_t ss_psk_find(sock_secure_session_t *s, const uint8_t *identity, size_t identity_len,
+                          uint8_t *key, size_t key_max)
 {
-    sock_secure_session_t *s = ctx;
     const sock_secure_config_t *cfg = &s->owner->cfg;
     for (size_t i = 0; i < cfg->psk_count; i++) {
         const sock_secure_psk_t *p = &cfg->psk[i];
@@ -99,6 +98,23 @@ static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len,
         sock_secure__zero(key, key_max);
     }
     return 0;
+}
+
+/* ss_psk_find(), and the identity whose key was found kept for sock_secure_session_info() */
+static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len, uint8_t *key,
+                        size_t key_max)
+{
+    sock_secure_session_t *s = ctx;
+    size_t n = ss_psk_find(s, identity, identity_len, key, key_max);
+#if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0
+    if (n > 0) {
+        size_t keep = identity_len < sizeof(s->psk_id) ? identity_len : sizeof(s->psk_id);
+        memcpy(s->psk_id, identity, keep);
+        s->psk_id_len = (uint16_t)keep;
+        s->psk_id_cut = keep < identity_len;
+    }
+#endif
+    return n;
 }
 #endif
 

@@ -265,13 +265,17 @@ int sock_secure_session_info(sock_secure_session_t *s, sock_secure_session_info_
     if (s == NULL || info == NULL || !ss_session_valid(s)) {
         return -EINVAL;
     }
+    memset(info, 0, sizeof(*info));
     tlsman_info_t ti = { .suite = s->ended.suite, .alert = s->ended.alert,
                          .alert_origin = s->ended.alert_origin, .version = s->ended.version,
                          .verify = s->ended.verify };
     if (s->state != SOCK_SECURE_ST_CLOSED) {
         s->owner->drv->info(s->drv, &ti);
+        if (s->owner->drv->peer_subject != NULL && s->state == SOCK_SECURE_ST_OPEN) {
+            s->owner->drv->peer_subject(s->drv, info->peer_subject, sizeof(info->peer_subject));
+            info->peer_subject[sizeof(info->peer_subject) - 1] = '\0';
+        }
     }
-    memset(info, 0, sizeof(*info));
     info->state = (sock_secure_state_t)s->state;
     info->remote = s->remote;
     info->suite = ti.suite;
@@ -292,6 +296,11 @@ int sock_secure_session_info(sock_secure_session_t *s, sock_secure_session_info_
     info->datagrams_out = s->dgrams_out;
     info->records_in = s->records_in;
     info->records_out = s->records_out;
+#if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0
+    memcpy(info->psk_identity, s->psk_id, s->psk_id_len);
+    info->psk_identity_len = s->psk_id_len;
+    info->psk_identity_truncated = s->psk_id_cut;
+#endif
     return 0;
 }
 

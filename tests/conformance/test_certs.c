@@ -225,6 +225,23 @@ static void mutual_auth_with_ccm8_and_gcm(void)
         CHECK_EQ(info.suite, lists[i][0]);
         CHECK_EQ(info.verify, 0);
         CHECK_EQ(server.ev.connected, 1);
+        /* each side names the other's certificate subject (as its stack formats a DN: the
+         * CN and the O are in it whatever the order); no PSK identity */
+        CHECK(strstr(info.peer_subject, "CN=server.test") != NULL);
+        CHECK(strstr(info.peer_subject, "O=secure_sock tests") != NULL);
+        CHECK_EQ(info.psk_identity_len, 0);
+        size_t open = 0;
+        for (size_t k = 0; k < SLOTS; k++) {
+            sock_secure_session_info_t si;
+            if (sock_secure_session_info(&server.slots[k], &si) == 0 &&
+                si.state == SOCK_SECURE_ST_OPEN) {
+                open++;
+                CHECK(strstr(si.peer_subject, "CN=client.test") != NULL);
+                CHECK(strstr(si.peer_subject, "O=secure_sock tests") != NULL);
+                CHECK_EQ(si.psk_identity_len, 0);
+            }
+        }
+        CHECK_EQ(open, 1);
         exchange_data(&client, cs);
         teardown();
     }

@@ -80,8 +80,15 @@ static void dtls_handshake_and_echo_both_ways(void)
     CHECK_EQ(info.suite, tu_default_psk_suite(backend, true));
     CHECK(strcmp(info.suite_name, sock_secure_suite_name(info.suite)) == 0);
     CHECK(strcmp(info.version, "DTLSv1.2") == 0);
+    CHECK_EQ(info.psk_identity_len, 0); /* a client's own identity is its config's */
+    CHECK_EQ(info.peer_subject[0], '\0');
     CHECK_EQ(sock_secure_session_info(ss, &info), 0);
     CHECK(sock_secure_ep_equal(&info.remote, &client.mem.addr));
+    /* the server names the identity the client authenticated with */
+    CHECK_EQ(info.psk_identity_len, tu_psk_a.identity_len);
+    CHECK_MEM(info.psk_identity, tu_psk_a.identity, tu_psk_a.identity_len);
+    CHECK(!info.psk_identity_truncated);
+    CHECK_EQ(info.peer_subject[0], '\0');
 
     CHECK_EQ(sock_secure_session_send(cs, "ping 1", 6), 6);
     pump();
@@ -159,6 +166,35 @@ static void records_queue_behind_an_unread_one_and_none_is_lost(void)
     }
     teardown();
 }
+
+#if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0 && CONFIG_SOCK_SECURE_SESSION_PSK_ID < CONFIG_SOCK_SECURE_PSK_ID_MAX
+/* An identity longer than the session keeps: the server reports its first
+ * CONFIG_SOCK_SECURE_SESSION_PSK_ID bytes and says it was cut. */
+static void long_psk_identity_is_reported_cut(void)
+{
+    static uint8_t id[CONFIG_SOCK_SECURE_SESSION_PSK_ID + 1];
+    for (size_t i = 0; i < sizeof(id); i++) {
+        id[i] = (uint8_t)('A' + i % 26);
+    }
+    const sock_secure_psk_t psk = { id, sizeof(id), tu_psk_a.key, tu_psk_a.key_len };
+    tu_net_start();
+    sock_secure_config_t s = base_config(&server, SOCK_SECURE_SERVER, &psk);
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &psk);
+    CHECK_EQ(tu_node_open_cfg(&server, TU_SERVER_ADDR, &s), 0);
+    CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &c), 0);
+    server_up = true;
+    REQUIRE(handshake() != NULL);
+    sock_secure_session_t *ss = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
+    REQUIRE(ss != NULL);
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(ss, &info), 0);
+    CHECK_EQ(info.psk_identity_len, CONFIG_SOCK_SECURE_SESSION_PSK_ID);
+    CHECK_MEM(info.psk_identity, id, CONFIG_SOCK_SECURE_SESSION_PSK_ID);
+    CHECK(info.psk_identity_truncated);
+    teardown();
+}
+#endif
 
 static void wrong_psk_fails_both_sides_and_server_keeps_serving(void)
 {
@@ -533,6 +569,9 @@ int main(void)
     RUN(record_larger_than_buffer_is_kept_not_truncated);
     RUN(send_larger_than_max_payload_is_refused);
     RUN(records_queue_behind_an_unread_one_and_none_is_lost);
+#if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0 && CONFIG_SOCK_SECURE_SESSION_PSK_ID < CONFIG_SOCK_SECURE_PSK_ID_MAX
+    RUN(long_psk_identity_is_reported_cut);
+#endif
     RUN(wrong_psk_fails_both_sides_and_server_keeps_serving);
     RUN(unknown_identity_is_refused_with_its_alert);
     RUN(handshake_times_out_after_the_retransmission_budget);

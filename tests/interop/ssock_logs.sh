@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # `ssock server -v` as an operator's log:
 #   1. every line on stderr starts with the local time (RFC 3339, milliseconds) and "ssock:";
-#   2. a session: peer, suite, version, handshake time, PSK identity; its end (records in/out);
+#   2. a session: peer, suite, version, handshake time, the PSK identity the client used (of
+#      two the server has); its end (records in/out);
 #   3. a wrong key: the failed handshake, with the peer and the hint; a client refused because the
 #      table is full: the peer and the reason;
 #   4. SIGTERM: a summary (handshakes done and failed, refusals, ...); -v -v adds debug lines;
-#   5. certificates: the line says whether the client's certificate verified;
+#   5. certificates: the line names the client certificate's subject and whether it verified;
+#      the client's -v line names the server certificate's subject;
 #   6. no key, right or wrong, appears in any output (stderr or stdout, server or client).
 source "$(dirname "$0")/lib.bash"
 require_default_ccm8
@@ -13,7 +15,9 @@ require_default_ccm8
 WRONG=ffeeddccbbaa99887766554433221100
 STAMP='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} ssock: '
 port=$(free_port 4)
-"$SSOCK" server --listen "127.0.0.1:$port" --psk "$ID:$KEY" --echo -v -v --max-sessions 1 \
+# two identities: the log names the one the client used (sock_secure_session_info().psk_identity)
+"$SSOCK" server --listen "127.0.0.1:$port" --psk "other-dev:$WRONG" --psk "$ID:$KEY" --echo -v -v \
+    --max-sessions 1 \
     >"$WORK/server.out" 2>"$WORK/server.err" </dev/null &
 SPID=$!
 PIDS+=($SPID)
@@ -92,12 +96,17 @@ CPID=$!
 PIDS+=($CPID)
 wait_for "$WORK/cserver.err" "listening on" 5 || fail "cert server did not start: $(cat "$WORK/cserver.err")"
 echo "cert hello" | "$SSOCK" client "127.0.0.1:$cport" --ca "$PKI/ca.crt" --cert "$PKI/client.crt" \
-    --key "$PKI/client.key" --timeout 300 >"$WORK/cclient.out" 2>"$WORK/cclient.err" ||
+    --key "$PKI/client.key" --timeout 300 -v >"$WORK/cclient.out" 2>"$WORK/cclient.err" ||
     fail "cert client failed: $(cat "$WORK/cclient.err")"
 wait "$CPID" || fail "cert server: exit $?: $(cat "$WORK/cserver.err")"
-grep -Eq "${STAMP}127\.0\.0\.1:[0-9]+: handshake done: TLS_ECDHE_ECDSA_WITH_[A-Z0-9_]+, DTLSv1\.2, [0-9]+ ms, certificate; the client's certificate verified" \
+# the subject as the backend formats it (mbedTLS "O=..., CN=...", GnuTLS "CN=...,O=...", wolfSSL
+# "/O=.../CN=..."): the client certificate's CN and O, quoted
+grep -Eq "${STAMP}127\.0\.0\.1:[0-9]+: handshake done: TLS_ECDHE_ECDSA_WITH_[A-Z0-9_]+, DTLSv1\.2, [0-9]+ ms, certificate \"[^\"]*(CN=client[^\"]*O=secure_sock tests|O=secure_sock tests[^\"]*CN=client)[^\"]*\"; the client's certificate verified" \
     "$WORK/cserver.err" || fail "cert handshake line: $(cat "$WORK/cserver.err")"
 pass "$(grep 'handshake done' "$WORK/cserver.err" | cut -d' ' -f2-)"
+grep -Eq "^ssock: connected to 127\.0\.0\.1:$cport: TLS_ECDHE_ECDSA_WITH_[A-Z0-9_]+, DTLSv1\.2, [0-9]+ ms, certificate \"[^\"]*(CN=server\.test[^\"]*O=secure_sock tests|O=secure_sock tests[^\"]*CN=server\.test)[^\"]*\"\$" \
+    "$WORK/cclient.err" || fail "client -v: no server subject: $(cat "$WORK/cclient.err")"
+pass "$(grep 'connected to' "$WORK/cclient.err")"
 
 # 6. no key anywhere
 for f in "$WORK"/*.err "$WORK"/*.out; do

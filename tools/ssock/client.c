@@ -916,8 +916,15 @@ static int cli_run(const cli_opts_t *o)
 
         if (sock_secure_session_info(s, &info) == 0) {
             if (o->verbose) {
-                fprintf(stderr, "ssock: connected to %s: %s, %s, %lu ms\n", o->target,
-                        info.suite_name, info.version, (unsigned long)info.handshake_ms);
+                char subject[SOCK_SECURE_SUBJECT_MAX * 4 + 32] = "";
+                if (info.peer_subject[0] != '\0') { /* the server's certificate */
+                    snprintf(subject, sizeof subject, ", certificate \"");
+                    ssock_quote(subject, sizeof subject - 1, (const uint8_t *)info.peer_subject,
+                                strlen(info.peer_subject));
+                    strncat(subject, "\"", sizeof subject - strlen(subject) - 1);
+                }
+                fprintf(stderr, "ssock: connected to %s: %s, %s, %lu ms%s\n", o->target,
+                        info.suite_name, info.version, (unsigned long)info.handshake_ms, subject);
             }
             if (info.verify != 0) { /* --verify optional: what was found but not enforced */
                 fprintf(stderr, "ssock: warning: the server's certificate did not verify (%s); "

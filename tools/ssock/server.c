@@ -433,37 +433,27 @@ static void srv_report_end(srv_t *srv, sock_secure_session_t *s, int err)
     }
 }
 
-/* Append @p len bytes of @p id to @p out as text: printable ASCII as is (but '"' and '\\'),
- * the rest as \xHH. */
-static void srv_quote(char *out, size_t size, const uint8_t *id, size_t len)
-{
-    size_t used = strlen(out);
-
-    for (size_t i = 0; i < len && used + 5 < size; i++) {
-        if (id[i] >= 0x20 && id[i] < 0x7f && id[i] != '"' && id[i] != '\\') {
-            out[used++] = (char)id[i];
-            out[used] = '\0';
-        } else {
-            used += (size_t)snprintf(out + used, size - used, "\\x%02x", id[i]);
-        }
-    }
-}
-
-/* Who the client is, as far as can be said: the PSK identity, or what its certificate proved.
- * Never a key. */
+/* Who the client is, as far as can be said: the PSK identity it used, or what its certificate
+ * proved (and its subject). Never a key; the peer's bytes quoted (ssock_quote). */
 static const char *srv_auth(const srv_t *srv, const sock_secure_session_info_t *info, char *buf,
                             size_t len)
 {
     const srv_opts_t *o = srv->opts;
     const sock_secure_suite_t *suite = sock_secure_suite(info->suite);
+    char subject[SOCK_SECURE_SUBJECT_MAX * 4 + 24] = "";
 
+    if (info->peer_subject[0] != '\0') {
+        snprintf(subject, sizeof subject, " \"");
+        ssock_quote(subject, sizeof subject - 1, (const uint8_t *)info->peer_subject,
+                  strlen(info->peer_subject));
+        strncat(subject, "\"", sizeof subject - strlen(subject) - 1);
+    }
     if (suite != NULL && (suite->flags & SOCK_SECURE_SUITE_CERT) == 0) {
-        if (o->keys.count == 1) { /* the only identity the server accepts */
+        if (info->psk_identity_len > 0) { /* the identity whose key the server found */
             snprintf(buf, len, "PSK identity \"");
-            srv_quote(buf, len - 1, o->keys.psk[0].identity, o->keys.psk[0].identity_len);
-            strncat(buf, "\"", len - strlen(buf) - 1);
+            ssock_quote(buf, len - 1, info->psk_identity, info->psk_identity_len);
+            strncat(buf, info->psk_identity_truncated ? "\"..." : "\"", len - strlen(buf) - 1);
         } else {
-            /* sock_secure_session_info() does not say which identity a session used */
             snprintf(buf, len, "PSK (one of %zu identities)", o->keys.count);
         }
     } else if ((o->certs.ca == NULL && o->certs.peer_key_count == 0) ||
@@ -478,13 +468,13 @@ static const char *srv_auth(const srv_t *srv, const sock_secure_session_info_t *
         snprintf(buf, len, "raw public key; the client's key did not verify: %s (--verify "
                  "optional)", sock_secure_verify_reason(info->verify));
     } else if (info->verify == 0) {
-        snprintf(buf, len, "certificate%s; the client%s verified (--ca %s%s)",
-                 o->certs.peer_key_count > 0 ? " or raw public key" : "",
+        snprintf(buf, len, "certificate%s%s; the client%s verified (--ca %s%s)", subject,
+                 o->certs.peer_key_count > 0 && subject[0] == '\0' ? " or raw public key" : "",
                  o->certs.peer_key_count > 0 ? "" : "'s certificate",
                  o->certs.ca, o->certs.peer_key_count > 0 ? " or --peer-key" : "");
     } else {
-        snprintf(buf, len, "certificate; the client's certificate did not verify: %s (--verify "
-                 "optional)", sock_secure_verify_reason(info->verify));
+        snprintf(buf, len, "certificate%s; the client's certificate did not verify: %s (--verify "
+                 "optional)", subject, sock_secure_verify_reason(info->verify));
     }
     return buf;
 }
@@ -508,7 +498,7 @@ static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
             srv->backlog[i].off = srv->backlog[i].len = 0;
         }
         if (srv->opts->verbose && sock_secure_session_info(s, &info) == 0) {
-            char auth[CONFIG_SOCK_SECURE_PSK_ID_MAX * 4 + 64];
+            char auth[SOCK_SECURE_SUBJECT_MAX * 4 + 256];
 
             ssock_log("%s: handshake done: %s, %s, %lu ms, %s",
                       ssock_ep_str(&info.remote, peer, sizeof peer), info.suite_name,

@@ -281,6 +281,9 @@ const char *ssock_timestamp(char *buf, size_t len);
 
 /** Format an endpoint ("[::1]:5684"); never fails ("?" if it cannot). @return @p buf. */
 const char *ssock_ep_str(const sock_secure_ep_t *ep, char *buf, size_t len);
+/* Append @p len bytes a peer sent (a PSK identity, a certificate subject) to the string @p out
+ * (@p size bytes) as text: printable ASCII as is but '"' and '\\', the rest as \xHH. */
+void ssock_quote(char *out, size_t size, const uint8_t *id, size_t len);
 
 /* ---- event loop helpers --------------------------------------------------------------------- */
 

@@ -1262,3 +1262,19 @@ int ssock_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local, const 
     }
     return rc;
 }
+
+/* Append @p len bytes of @p id to @p out as text: printable ASCII as is (but '"' and '\\'),
+ * the rest as \xHH. */
+void ssock_quote(char *out, size_t size, const uint8_t *id, size_t len)
+{
+    size_t used = strlen(out);
+
+    for (size_t i = 0; i < len && used + 5 < size; i++) {
+        if (id[i] >= 0x20 && id[i] < 0x7f && id[i] != '"' && id[i] != '\\') {
+            out[used++] = (char)id[i];
+            out[used] = '\0';
+        } else {
+            used += (size_t)snprintf(out + used, size - used, "\\x%02x", id[i]);
+        }
+    }
+}

@@ -1,5 +1,5 @@
 /**
- * @file sock_tcp.h
+ * @file tcp.h
  * @brief POSIX TCP transport (non-blocking, IPv4 and IPv6) for TLS.
  *
  * One sock_secure_tcp_t carries many connections behind the generic ops table, keyed by the peer's
@@ -41,7 +41,8 @@ typedef struct {
     size_t conn_count;        /**< private */
     size_t next;              /**< private: round-robin position */
     uint8_t accept_turn;      /**< private: recv accepts before it reads (they take turns) */
-    int sndbuf, rcvbuf;       /**< private: SO_SNDBUF/SO_RCVBUF for new connections, 0 = OS */
+    int sndbuf;               /**< private: SO_SNDBUF for new connections, 0 = OS */
+    int rcvbuf;               /**< private: SO_RCVBUF for new connections, 0 = OS */
     uint32_t accepted;        /**< connections accepted */
     uint32_t refused;         /**< connections closed at once: no free slot */
 } sock_secure_tcp_t;

@@ -1,5 +1,5 @@
 /**
- * @file sock_udp.h
+ * @file udp.h
  * @brief POSIX UDP transport (non-blocking, IPv4 and IPv6).
  *
  * An IPv6 socket bound to "::" is dual-stack: IPv4 peers appear as SOCK_SECURE_AF_INET endpoints and can

@@ -93,6 +93,7 @@
 #include <time.h>
 
 #include <gnutls/crypto.h>
+#include <gnutls/x509.h>
 
 #include "../builtin.h"
 
@@ -1244,6 +1245,29 @@ static int ss_info(void *p, tlsman_info_t *info)
                        s->ctx->k.datagram ? "DTLSv1.2" : "TLSv1.2");
 }
 
+/* the peer's X.509 leaf (a raw public key has no subject) */
+static size_t ss_peer_subject(void *p, char *buf, size_t len)
+{
+    const ss_gnutls_session_t *s = p;
+    unsigned n = 0;
+    const gnutls_datum_t *der = s->established && s->gs != NULL
+                                    ? gnutls_certificate_get_peers(s->gs, &n) : NULL;
+    gnutls_x509_crt_t crt;
+    buf[0] = '\0';
+    if (der == NULL || n == 0 ||
+        gnutls_certificate_type_get2(s->gs, GNUTLS_CTYPE_PEERS) != GNUTLS_CRT_X509 ||
+        gnutls_x509_crt_init(&crt) < 0) {
+        return 0;
+    }
+    size_t room = len;
+    if (gnutls_x509_crt_import(crt, &der[0], GNUTLS_X509_FMT_DER) < 0 ||
+        gnutls_x509_crt_get_dn(crt, buf, &room) < 0) {
+        buf[0] = '\0'; /* unreadable, or too long for the room */
+    }
+    gnutls_x509_crt_deinit(crt);
+    return strlen(buf);
+}
+
 const tlsman_driver_t tlsman_gnutls = {
     .name = "gnutls",
     .version = GNUTLS_VERSION,
@@ -1264,6 +1288,7 @@ const tlsman_driver_t tlsman_gnutls = {
     .close_notify = ss_close_notify,
     .renew = NULL, /* renegotiation is refused (see the top of this file) */
     .info = ss_info,
+    .peer_subject = ss_peer_subject,
     .max_payload = ss_max_payload,
     .cookie_write = ss_cookie_write,
     .cookie_check = ss_cookie_check,

@@ -732,6 +732,20 @@ static int ss_info(void *p, tlsman_info_t *info)
                        mbedtls_ssl_get_version(&s->ssl));
 }
 
+#if SS_X509 && defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
+static size_t ss_peer_subject(void *p, char *buf, size_t len)
+{
+    const ss_mbedtls_session_t *s = p;
+    const mbedtls_x509_crt *peer = s->established ? mbedtls_ssl_get_peer_cert(&s->ssl) : NULL;
+    int n = peer != NULL ? mbedtls_x509_dn_gets(buf, len, &peer->subject) : -1;
+    if (n < 0) {
+        buf[0] = '\0'; /* none, or too long for the room: nothing rather than a cut name */
+        return 0;
+    }
+    return (size_t)n;
+}
+#endif
+
 /* ---- stateless cookies (the core answers cookie-less ClientHellos itself) --------------------- */
 #if defined(MBEDTLS_SSL_COOKIE_C)
 
@@ -781,6 +795,9 @@ const tlsman_driver_t tlsman_mbedtls = {
     .close_notify = ss_close_notify,
     .renew = NULL, /* renegotiation stays disabled (see the top of this file) */
     .info = ss_info,
+#if SS_X509 && defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
+    .peer_subject = ss_peer_subject,
+#endif
     .max_payload = ss_max_payload,
     .flush = ss_flush,
 #if defined(MBEDTLS_SSL_COOKIE_C)

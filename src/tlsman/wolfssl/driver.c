@@ -880,6 +880,28 @@ static int ss_info(void *p, tlsman_info_t *info)
                        wolfSSL_get_version(s->ssl));
 }
 
+#if SS_X509 && defined(SESSION_CERTS)
+/* the peer's leaf from the session's chain (DER owned by wolfSSL), parsed into our own copy */
+static size_t ss_peer_subject(void *p, char *buf, size_t len)
+{
+    const ss_wolfssl_session_t *s = p;
+    WOLFSSL_X509_CHAIN *chain = s->established && s->ssl != NULL ? wolfSSL_get_peer_chain(s->ssl)
+                                                                  : NULL;
+    buf[0] = '\0';
+    if (chain == NULL || wolfSSL_get_chain_count(chain) < 1 || len > INT_MAX) {
+        return 0;
+    }
+    WOLFSSL_X509 *x = wolfSSL_X509_d2i(NULL, wolfSSL_get_chain_cert(chain, 0),
+                                       wolfSSL_get_chain_length(chain, 0));
+    WOLFSSL_X509_NAME *name = x != NULL ? wolfSSL_X509_get_subject_name(x) : NULL;
+    if (name == NULL || wolfSSL_X509_NAME_oneline(name, buf, (int)len) == NULL) {
+        buf[0] = '\0';
+    }
+    wolfSSL_X509_free(x);
+    return strlen(buf);
+}
+#endif
+
 const tlsman_driver_t tlsman_wolfssl = {
     .name = "wolfssl",
     .version = LIBWOLFSSL_VERSION_STRING,
@@ -900,6 +922,9 @@ const tlsman_driver_t tlsman_wolfssl = {
     .close_notify = ss_close_notify,
     .renew = NULL, /* renegotiation is not compiled into this wolfSSL (see the top of this file) */
     .info = ss_info,
+#if SS_X509 && defined(SESSION_CERTS)
+    .peer_subject = ss_peer_subject,
+#endif
     .max_payload = ss_max_payload,
 #if SS_X509
     .cred_check = tlsman_wolfssl_cred_check,
