@@ -8,6 +8,10 @@
 #   make clang      build with clang in build-clang/, then every test
 #   make arm        Cortex-M4 build of the portable part (core + memory link) in build-arm/, sizes
 #   make nomalloc   no heap allocator referenced by the core and transport objects (of build/)
+#   make device-profile  mbedTLS from Debian's source with the device profile
+#                   (config/mbedtls/device_config.h) in build-device/, secure_sock against it,
+#                   every test of that build and the heap figures (scripts/device-profile.sh;
+#                   exit 77 = skipped: the source could not be downloaded)
 #   make fuzz       libFuzzer harnesses (scripts/fuzz.sh), FUZZ_SECONDS per run (default 15)
 #   make lint       cppcheck + clang-tidy over src/ (scripts/lint.sh)
 #   make clean      remove every build directory
@@ -40,7 +44,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 
 FUZZ_SECONDS ?= 15
 
-.PHONY: backends-doc all build demo check test asan valgrind clang arm nomalloc fuzz lint clean
+.PHONY: backends-doc all build demo check test asan valgrind clang arm nomalloc device-profile fuzz lint clean
 
 all: build
 
@@ -97,6 +101,10 @@ backends-doc: build
 nomalloc: build
 	bash scripts/check-nomalloc.sh $(BUILD)
 
+device-profile:
+	$(DEPS) device
+	JOBS=$(JOBS) CTEST_J=$(CTEST_J) bash scripts/device-profile.sh
+
 fuzz:
 	$(DEPS) fuzz
 	bash scripts/fuzz.sh $(FUZZ_SECONDS)
@@ -106,4 +114,5 @@ lint:
 	bash scripts/lint.sh
 
 clean:
-	rm -rf build build-asan build-valgrind build-clang build-arm build-arm-client build-fuzz build-lint
+	rm -rf build build-asan build-valgrind build-clang build-arm build-arm-client build-fuzz build-lint \
+	    build-device build-fw

@@ -16,11 +16,10 @@
 # -Wl,--gc-sections --specs=nano.specs --specs=nosys.specs (newlib-nano, crt0, no board startup).
 # Entropy is a STUB (bench/footprint/fw_entropy_stub.c, NOT random): size purposes only.
 #
-# The source comes from Debian bookworm through a private sources list given to apt-get with -o
-# options (nothing under /etc/apt is read or changed; lists and cache live in build-fw/apt/):
-# apt verifies the files against the signed Release, then dpkg-source extracts them. Nothing
-# of mbedTLS is kept outside build-fw/ (git-ignored). Set MBEDTLS_SRC=/path/to/mbedtls-2.28.x
-# to use an already unpacked tree instead.
+# The source is Debian bookworm's, fetched and unpacked by scripts/mbedtls-source.sh (a private
+# sources list given to apt-get with -o options; kept in build-mbedtls-src/, git-ignored); the
+# builds go to build-fw/ (git-ignored). Set MBEDTLS_SRC=/path/to/mbedtls-2.28.x to use an
+# already unpacked tree instead.
 #
 # Writes OUT_FILE (default bench/results/firmware.txt) and prints it. Idempotent: the download is
 # reused, every build is redone. Needs apt-get, dpkg-source, gcc-arm-none-eabi,
@@ -33,36 +32,10 @@ mkdir -p "$(dirname "$out")"
 W=$root/build-fw
 mkdir -p "$W"
 
-# ---- 1. Debian's mbedTLS 2.28 source ------------------------------------------------------------
-fetch_source() {
-    local apt=$W/apt
-    mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$W/src"
-    printf 'deb-src http://deb.debian.org/debian bookworm main\n' >"$apt/sources.list"
-    local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
-                -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache=$apt/cache")
-    apt-get "${opts[@]}" update >&2
-    (cd "$W/src" && apt-get "${opts[@]}" --download-only source mbedtls >&2)
-    local dscs=("$W"/src/mbedtls_2.28.*.dsc) dsc
-    dsc=${dscs[-1]}
-    # apt checked the files against the signed InRelease; the .dsc's own OpenPGP signature needs
-    # Debian's keyring, which is not installed: hence --no-check.
-    (cd "$W/src" && dpkg-source --no-check -x "$(basename "$dsc")" >&2)
-}
-if [ -n "${MBEDTLS_SRC:-}" ]; then
-    M=$MBEDTLS_SRC
-else
-    trees=("$W"/src/mbedtls-2.28.*/)
-    M=${trees[-1]}
-    if [ ! -f "$M/library/ssl_tls.c" ]; then
-        fetch_source
-        trees=("$W"/src/mbedtls-2.28.*/)
-        M=${trees[-1]}
-    fi
-fi
-M=${M%/}
+# ---- 1. Debian's mbedTLS 2.28 source (scripts/mbedtls-source.sh) -------------------------------
+M=$(bash scripts/mbedtls-source.sh) || exit $?
 MBVER=$(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' "$M/include/mbedtls/version.h")
-case $MBVER in 2.28.*) ;; *) echo "expected mbedTLS 2.28.x, found $MBVER in $M" >&2; exit 1 ;; esac
-dscs=("$W"/src/mbedtls_2.28.*.dsc)
+dscs=("$(dirname "$M")"/mbedtls_2.28.*.dsc)
 DSC=${dscs[-1]}
 [ -f "$DSC" ] || DSC=
 
@@ -118,7 +91,7 @@ build_variant() { # $1 name, $2 extra defines (mbedTLS config and ours)
 
     # secure_sock: core + endpoint helpers + the mbedTLS driver, one archive
     local f
-    for f in "$S"/core/*.c "$S/transport/endpoint.c" "$S/tlsman/mbedtls.c"; do
+    for f in "$S"/core/*.c "$S/transport/endpoint.c" "$S/tlsman/mbedtls.c" "$S/tlsman/x509_ip.c"; do
         # shellcheck disable=SC2086
         $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $defs -I"$root/include" -I"$S/core" $MI \
             -c "$f" -o "$d/ours/$(basename "$f" .c).o"

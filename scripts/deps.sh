@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages secure_sock needs, and only those that are missing.
 #
-#   scripts/deps.sh [GROUP...]      GROUP: build test clang valgrind arm fuzz lint riot ci all
+#   scripts/deps.sh [GROUP...]      GROUP: build test clang valgrind arm fuzz lint riot device ci all
 #                                   (default: all)
 #
 #   build     compiler, cmake, the (D)TLS stacks' -dev packages, openssl + python3 (interop tests)
@@ -12,6 +12,8 @@
 #   fuzz      build + clang + its sanitizer/libFuzzer runtime (libclang-rt-14-dev, only a
 #             Recommends of clang, so --no-install-recommends leaves it out)
 #   lint      cppcheck, clang-tidy (scripts/lint.sh) + cmake for its compile database
+#   device    build + arm + dpkg-dev (dpkg-source: mbedTLS's source for the device profile) +
+#             gnutls-bin (gnutls-cli/gnutls-serv: its interop tests)
 #   ci / all  every group
 #
 # When everything is there this only runs `dpkg-query` (well under a second) and never touches the
@@ -26,6 +28,7 @@ pkgs_arm=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
 pkgs_fuzz=(clang libclang-rt-14-dev)
 pkgs_lint=(cppcheck clang-tidy)
 pkgs_riot=(git iproute2 python3 gcc-arm-none-eabi libnewlib-arm-none-eabi) # ports/riot/test.sh
+pkgs_device=(dpkg-dev gnutls-bin)
 
 want=()
 add_group() {
@@ -37,10 +40,11 @@ add_group() {
         fuzz)       want+=("${pkgs_build[@]}" "${pkgs_fuzz[@]}") ;;
         lint)       want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_lint[@]}") ;;
         riot)       want+=("${pkgs_build[@]}" "${pkgs_riot[@]}") ;;
+        device)     want+=("${pkgs_build[@]}" "${pkgs_arm[@]}" "${pkgs_device[@]}") ;;
         ci|all)     want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_valgrind[@]}" "${pkgs_arm[@]}"
-                           "${pkgs_fuzz[@]}" "${pkgs_lint[@]}" "${pkgs_riot[@]}") ;;
+                           "${pkgs_fuzz[@]}" "${pkgs_lint[@]}" "${pkgs_riot[@]}" "${pkgs_device[@]}") ;;
         -h|--help)  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-        *) echo "deps.sh: unknown group '$1' (build test clang valgrind arm fuzz lint riot ci all)" >&2; exit 2 ;;
+        *) echo "deps.sh: unknown group '$1' (build test clang valgrind arm fuzz lint riot device ci all)" >&2; exit 2 ;;
     esac
 }
 if [ "$#" -eq 0 ]; then

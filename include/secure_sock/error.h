@@ -14,6 +14,8 @@
  * - `-ENOTCONN`   the session is not established (or already closed)
  * - `-EMSGSIZE`   a record does not fit the caller's buffer (nothing is lost: call again with a
  *                 larger one), or data to send exceeds the largest record the session can carry
+ *                 (sock_secure_create: the own certificate chain does not fit the backend's
+ *                 handshake message)
  * - `-ENOMEM`     a fixed table is full or a backend could not allocate
  * - `-ENOTSUP`    the backend lacks the requested feature or cipher suite
  * - `-EBUSY`      another session holds an unread record; read it first

@@ -347,7 +347,9 @@ void sock_secure_config_init(sock_secure_config_t *cfg);
  *         set_server_name; TLS over a stream transport needs TLSMAN_CAP_TLS and `flush`), or a
  *         requested suite is not in the table, not usable on the transport or not implemented by
  *         the backend; SOCK_SECURE_E_CRED_MISMATCH if the key does not match the certificate;
- *         SOCK_SECURE_E_CRED_FORMAT/_TYPE for a credential the backend cannot use;
+ *         SOCK_SECURE_E_CRED_FORMAT/_TYPE for a credential the backend cannot use; -EMSGSIZE
+ *         if the own certificate chain exceeds the largest handshake message the backend can
+ *         send (an mbedTLS built with small records: docs/DEVICE.md);
  *         -ENOMEM or SOCK_SECURE_E_BACKEND if the stack failed to set up.
  */
 int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);

@@ -100,6 +100,21 @@
 #define SS_X509 0
 #endif
 
+/* An mbedTLS built with record buffers smaller than TLS's 2^14 bytes (the device profile,
+ * config/mbedtls/device_config.h): a client asks the server for records that fit, with the
+ * largest RFC 6066 max_fragment_length code that does (docs/DEVICE.md). With the default sizes,
+ * nothing is asked. */
+#define SS_CONTENT_LEN                                                                            \
+    (MBEDTLS_SSL_IN_CONTENT_LEN < MBEDTLS_SSL_OUT_CONTENT_LEN ? MBEDTLS_SSL_IN_CONTENT_LEN         \
+                                                             : MBEDTLS_SSL_OUT_CONTENT_LEN)
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH) && SS_CONTENT_LEN < 16384 && SS_CONTENT_LEN >= 512
+#define SS_MFL_CODE                                                                               \
+    (SS_CONTENT_LEN >= 4096   ? MBEDTLS_SSL_MAX_FRAG_LEN_4096                                      \
+     : SS_CONTENT_LEN >= 2048 ? MBEDTLS_SSL_MAX_FRAG_LEN_2048                                      \
+     : SS_CONTENT_LEN >= 1024 ? MBEDTLS_SSL_MAX_FRAG_LEN_1024                                      \
+                              : MBEDTLS_SSL_MAX_FRAG_LEN_512)
+#endif
+
 /* ---- state ------------------------------------------------------------------------------------ */
 
 /** Timer state as mbedTLS sees it through ss_get_timer(). */
@@ -168,6 +183,7 @@ _Static_assert(CONFIG_SOCK_SECURE_MAX_SUITES >= 1, "at least one suite");
 #define SS_ALERT_CLOSE_NOTIFY        0u
 #define SS_ALERT_UNEXPECTED_MESSAGE 10u
 #define SS_ALERT_BAD_RECORD_MAC     20u
+#define SS_ALERT_RECORD_OVERFLOW    22u
 #define SS_ALERT_HANDSHAKE_FAILURE  40u
 #define SS_ALERT_ILLEGAL_PARAMETER  47u
 #define SS_ALERT_DECODE_ERROR       50u
@@ -385,6 +401,24 @@ static void ss_note_verify(ss_mbedtls_session_t *s)
 #endif
 
 /**
+ * TLS: the record whose header mbedTLS has just read is longer than its input buffer (a build
+ * with a small MBEDTLS_SSL_IN_CONTENT_LEN and a peer that did not negotiate
+ * max_fragment_length, or any build and a record over TLS's 2^14 + 2048 bytes). mbedTLS 2.28
+ * then fails with BAD_INPUT_DATA ("requesting more data than fits") and sends nothing; the
+ * record cannot be skipped (the stream is lost), so the session ends with record_overflow.
+ */
+static bool ss_record_too_large(const ss_mbedtls_session_t *s, int err)
+{
+    const mbedtls_ssl_context *ssl = &s->ssl;
+    if (err != MBEDTLS_ERR_SSL_BAD_INPUT_DATA || s->ctx == NULL || s->ctx->datagram ||
+        ssl->in_hdr == NULL || ssl->in_left < SS_TLS_HDR) {
+        return false;
+    }
+    size_t len = ((size_t)ssl->in_hdr[SS_TLS_HDR - 2] << 8) | ssl->in_hdr[SS_TLS_HDR - 1];
+    return len > MBEDTLS_SSL_IN_CONTENT_LEN;
+}
+
+/**
  * Turn an mbedTLS error into a secure_sock code, recording the alert behind it: the one the peer
  * sent (FATAL_ALERT_MESSAGE), or the one mbedTLS sent before giving up (seen by ss_send_cb).
  * @p in_handshake picks the code for authentication failures (handshake vs. record).
@@ -415,6 +449,12 @@ static int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
         break;
     }
 
+    if (ss_record_too_large(s, err)) {
+        (void)mbedtls_ssl_send_alert_message(ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                             MBEDTLS_SSL_ALERT_MSG_RECORD_OVERFLOW);
+        ss_set_alert(s, SS_ALERT_RECORD_OVERFLOW, TLSMAN_ALERT_SENT);
+        return in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+    }
     if (s->tx_alert) {
         ss_set_alert(s, s->tx_alert_known ? s->tx_alert_desc : ss_alert_for(err),
                      TLSMAN_ALERT_SENT);
@@ -868,6 +908,17 @@ static int ss_ctx_creds(ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg)
         if (mbedtls_pk_check_pair(&c->own.pk, &c->key) != 0) {
             return SOCK_SECURE_E_CRED_MISMATCH;
         }
+        /* mbedTLS 2.28 builds its Certificate message whole in its output buffer (DTLS then
+         * fragments it): 4 + 3 bytes of headers, 3 per certificate, 8 more for DTLS's handshake
+         * header. A chain that cannot fit would fail every handshake: refused here. */
+        size_t need = 7u + (cfg->datagram ? 8u : 0u);
+        for (const mbedtls_x509_crt *crt = &c->own; crt != NULL && crt->raw.p != NULL;
+             crt = crt->next) {
+            need += 3u + crt->raw.len;
+        }
+        if (need > MBEDTLS_SSL_OUT_CONTENT_LEN) {
+            return -EMSGSIZE;
+        }
     }
     return 0;
 }
@@ -1078,6 +1129,14 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     mbedtls_ssl_conf_renegotiation(&c->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
     mbedtls_ssl_conf_read_timeout(&c->conf, 0);
+#if defined(SS_MFL_CODE)
+    if (!c->server) {
+        err = mbedtls_ssl_conf_max_frag_len(&c->conf, SS_MFL_CODE);
+        if (err != 0) {
+            goto fail;
+        }
+    }
+#endif
 
     /* exactly the checked list: mbedTLS negotiates nothing else */
     for (size_t i = 0; i < cfg->suite_count; i++) {
