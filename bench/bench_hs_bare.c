@@ -6,7 +6,7 @@
  * blocking reads with a timeout): N times (default 1) open a UDP socket, set up a config and a
  * context, handshake, close_notify, free everything.
  *
- * The configuration is the one secure_sock's mbedTLS driver makes (src/tlsman/mbedtls.c), so both
+ * The configuration is the one secure_sock's mbedTLS driver makes (src/tlsman/mbedtls/), so both
  * programs ask mbedTLS for the same work: DTLS 1.2 only, PSK, TLS_PSK_WITH_AES_128_CCM_8 only,
  * no certificate verification, no session tickets, no renegotiation, MTU 1500, one entropy source
  * and CTR-DRBG seeded once on first use (as the driver does).
@@ -26,14 +26,13 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/timing.h>
 
-#include "bench_util.h"
+#include "bench_bare.h"
 
 #define READ_TIMEOUT_MS 10000
 
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
 static int rng_ready;
-static const int suites[] = { BENCH_SUITE, 0 };
 
 static int rng_seed(void)
 {
@@ -82,15 +81,8 @@ int bench_one_connection(const char *host, const char *port)
                                           MBEDTLS_SSL_PRESET_DEFAULT)) != 0) {
         goto out;
     }
-    mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
-    mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);
-#if defined(MBEDTLS_SSL_SESSION_TICKETS)
-    mbedtls_ssl_conf_session_tickets(&conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
-#endif
+    bench_bare_conf(&conf, &drbg);
     mbedtls_ssl_conf_read_timeout(&conf, READ_TIMEOUT_MS);
-    mbedtls_ssl_conf_ciphersuites(&conf, suites);
     if ((rc = mbedtls_ssl_conf_psk(&conf, bench_psk_key, sizeof bench_psk_key, bench_psk_id,
                                    BENCH_PSK_ID_LEN)) != 0 ||
         (rc = mbedtls_ssl_setup(&ssl, &conf)) != 0) {

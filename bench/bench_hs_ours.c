@@ -17,11 +17,8 @@
 #include <secure_sock/sock_secure.h>
 #include <secure_sock/sock_udp.h>
 
-#include "bench_util.h"
+#include "bench_ours.h"
 
-static const sock_secure_psk_t psk = { bench_psk_id, BENCH_PSK_ID_LEN, bench_psk_key,
-                                       sizeof bench_psk_key };
-static const uint16_t suites[] = { BENCH_SUITE };
 
 /* One connection's whole life. Returns 0 or a negative error; adds the datagrams sent (to spot
  * retransmissions; bench_hs_bare counts the same) to *dgrams. */
@@ -40,15 +37,7 @@ int bench_one_connection(const sock_ep_t *server, const sock_ep_t *local, unsign
     if ((rc = sock_udp_open(&udp, local)) < 0) {
         return rc;
     }
-    sock_secure_config_init(&cfg);
-    cfg.transport = &udp.base;
-    cfg.sessions = slots;
-    cfg.session_count = 1;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.suites = suites;
-    cfg.suite_count = 1;
-    cfg.backend = "mbedtls"; /* the stack measured here (wolfSSL may be built in too) */
+    bench_config(&cfg, SOCK_SECURE_CLIENT, &udp.base, slots, 1);
     if ((rc = sock_secure_create(&sock, &cfg)) == 0) {
         rc = sock_secure_connect(&sock, server, &s, 10000);
         sock_secure_stats_t st; /* a copy of counters: cheaper than session_info() */

@@ -33,11 +33,10 @@
 #include <mbedtls/timing.h>
 
 #include "bench_queue.h"
-#include "bench_util.h"
+#include "bench_bare.h"
 
 static mbedtls_entropy_context entropy;
 static mbedtls_ctr_drbg_context drbg;
-static const int suites[] = { BENCH_SUITE, 0 };
 
 /* One end: its context, its receive queue (pipe) or socket (udp), and the peer. */
 typedef struct end {
@@ -106,14 +105,7 @@ static void conf(mbedtls_ssl_config *cf, int endpoint)
     if (rc != 0) {
         die("config_defaults", rc);
     }
-    mbedtls_ssl_conf_rng(cf, mbedtls_ctr_drbg_random, &drbg);
-    mbedtls_ssl_conf_min_version(cf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_max_version(cf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_authmode(cf, MBEDTLS_SSL_VERIFY_NONE);
-#if defined(MBEDTLS_SSL_SESSION_TICKETS)
-    mbedtls_ssl_conf_session_tickets(cf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
-#endif
-    mbedtls_ssl_conf_ciphersuites(cf, suites);
+    bench_bare_conf(cf, &drbg);
     if ((rc = mbedtls_ssl_conf_psk(cf, bench_psk_key, sizeof bench_psk_key, bench_psk_id,
                                    BENCH_PSK_ID_LEN)) != 0) {
         die("conf_psk", rc);

@@ -22,11 +22,8 @@
 #include <secure_sock/sock_udp.h>
 
 #include "bench_queue.h"
-#include "bench_util.h"
+#include "bench_ours.h"
 
-static const sock_secure_psk_t psk = { bench_psk_id, BENCH_PSK_ID_LEN, bench_psk_key,
-                                       sizeof bench_psk_key };
-static const uint16_t suites[] = { BENCH_SUITE };
 
 /* ---- the "pipe" transport: bench_queue_t behind sock_ops_t ---------------------------------- */
 
@@ -100,16 +97,7 @@ static int die(const char *what, int rc)
 static void make(sock_secure_t *s, sock_secure_session_t *slots, sock_t *t, sock_secure_role_t r)
 {
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = r;
-    cfg.transport = t;
-    cfg.sessions = slots;
-    cfg.session_count = 1;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.suites = suites;
-    cfg.suite_count = 1;
-    cfg.backend = "mbedtls"; /* the stack measured here (wolfSSL may be built in too) */
+    bench_config(&cfg, r, t, slots, 1);
     int rc = sock_secure_create(s, &cfg);
     if (rc < 0) {
         die("create", rc);

@@ -37,11 +37,8 @@
 #include <secure_sock/sock_secure.h>
 #include <secure_sock/sock_udp.h>
 
-#include "bench_util.h"
+#include "bench_ours.h"
 
-static const sock_secure_psk_t psk = { bench_psk_id, BENCH_PSK_ID_LEN, bench_psk_key,
-                                       sizeof bench_psk_key };
-static const uint16_t suites[] = { BENCH_SUITE };
 
 static size_t heap_now(void)
 {
@@ -56,16 +53,7 @@ static size_t heap_now(void)
 static void config(sock_secure_config_t *cfg, sock_secure_role_t role, sock_t *t,
                    sock_secure_session_t *slots, size_t n)
 {
-    sock_secure_config_init(cfg);
-    cfg->role = role;
-    cfg->transport = t;
-    cfg->sessions = slots;
-    cfg->session_count = n;
-    cfg->psk = &psk;
-    cfg->psk_count = 1;
-    cfg->suites = suites;
-    cfg->suite_count = 1;
-    cfg->backend = "mbedtls"; /* the stack measured here (wolfSSL may be built in too) */
+    bench_config(cfg, role, t, slots, n);
     /* every client is on 127.0.0.1, up to WINDOW handshakes at once: lift the per-address cap
      * (meant for untrusted hosts), or the server would refuse all but a few of them */
     cfg->max_half_open_per_addr = n;

@@ -22,9 +22,8 @@
 #include <mbedtls/ssl_cookie.h>
 #include <mbedtls/timing.h>
 
-#include "bench_util.h"
+#include "bench_bare.h"
 
-static const int suites[] = { BENCH_SUITE, 0 };
 
 static int die(const char *what, int rc)
 {
@@ -85,15 +84,8 @@ int main(int argc, char **argv)
                                           MBEDTLS_SSL_PRESET_DEFAULT)) != 0) {
         return die("config_defaults", rc);
     }
-    mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
-    mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_NONE);
-#if defined(MBEDTLS_SSL_SESSION_TICKETS)
-    mbedtls_ssl_conf_session_tickets(&conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
-#endif
+    bench_bare_conf(&conf, &drbg);
     mbedtls_ssl_conf_read_timeout(&conf, 30000);
-    mbedtls_ssl_conf_ciphersuites(&conf, suites);
     mbedtls_ssl_conf_psk_cb(&conf, psk_cb, NULL);
     if ((rc = mbedtls_ssl_cookie_setup(&cookie, mbedtls_ctr_drbg_random, &drbg)) != 0) {
         return die("cookie_setup", rc);

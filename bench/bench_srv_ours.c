@@ -16,11 +16,8 @@
 #include <secure_sock/sock_secure.h>
 #include <secure_sock/sock_udp.h>
 
-#include "bench_util.h"
+#include "bench_ours.h"
 
-static const sock_secure_psk_t psk = { bench_psk_id, BENCH_PSK_ID_LEN, bench_psk_key,
-                                       sizeof bench_psk_key };
-static const uint16_t suites[] = { BENCH_SUITE };
 
 /* Sessions that ended (the client's close_notify, or a failure). Counted from the event: a
  * server may reuse an ended slot for the next peer before recv() has reported the end. */
@@ -61,16 +58,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_srv_ours: %s\n", sock_secure_strerror(rc));
         return 1;
     }
-    sock_secure_config_init(&cfg);
-    cfg.role = SOCK_SECURE_SERVER;
-    cfg.transport = &udp.base;
-    cfg.sessions = slots;
-    cfg.session_count = 1;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.suites = suites;
-    cfg.suite_count = 1;
-    cfg.backend = "mbedtls";
+    bench_config(&cfg, SOCK_SECURE_SERVER, &udp.base, slots, 1);
     cfg.event_cb = on_event;
     if ((rc = sock_secure_create(&srv, &cfg)) < 0) {
         fprintf(stderr, "bench_srv_ours: create: %s\n", sock_secure_strerror(rc));

@@ -4,7 +4,7 @@
 # Full-image footprint on Cortex-M4 (docs/BENCHMARKS.md §4, "Full image on Cortex-M4"): mbedTLS
 # 2.28 built from Debian's source package for arm-none-eabi, and two linked DTLS 1.2 clients
 #   ours  bench/footprint/fw_client_ours.c: secure_sock core + our mbedTLS driver
-#         (src/tlsman/mbedtls.c) + mbedTLS
+#         (src/tlsman/mbedtls/*.c with src/tlsman/common.c, x509_ip.c) + mbedTLS
 #   bare  bench/footprint/fw_client_bare.c: the same client on bare mbedTLS (mbedtls_ssl_*, bio
 #         and timer callbacks)
 # in two configurations of bench/footprint/mbedtls_fw_config.h:
@@ -84,17 +84,21 @@ build_variant() { # $1 name, $2 extra defines (mbedTLS config and ours)
 
     # our driver areas sized for this mbedTLS build (config.h knobs, no change to src/)
     # shellcheck disable=SC2086
-    $CC $CFLAGS_FW $CLIENT_DEFS $vdefs -I"$root/include" $MI -c "$S/tlsman/mbedtls.c" -o "$d/probe.o"
+    $CC $CFLAGS_FW $CLIENT_DEFS $vdefs -I"$root/include" $MI -c "$S/tlsman/mbedtls/driver.c" -o "$d/probe.o"
     read -r ctx sess < <(driver_sizes "$d/probe.o")
     local defs="$CLIENT_DEFS -DCONFIG_SOCK_SECURE_DRIVER_CTX_SIZE=$ctx -DCONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE=$sess $vdefs"
     echo "$ctx $sess" >"$d/areas"
 
-    # secure_sock: core + endpoint helpers + the mbedTLS driver, one archive
+    # secure_sock: core + endpoint helpers + the mbedTLS driver and the drivers' shared code, one
+    # archive; objects are named after their path under src/ (tlsman_mbedtls_driver.o, ...)
     local f
-    for f in "$S"/core/*.c "$S/transport/endpoint.c" "$S/tlsman/mbedtls.c" "$S/tlsman/x509_ip.c"; do
+    for f in "$S"/core/*.c "$S"/common/*.c "$S/transport/endpoint.c" "$S/tlsman/common.c" \
+             "$S/tlsman/x509_ip.c" "$S"/tlsman/mbedtls/*.c; do
+        local o=${f#"$S"/}
+        o=${o%.c}
         # shellcheck disable=SC2086
         $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $defs -I"$root/include" -I"$S/core" $MI \
-            -c "$f" -o "$d/ours/$(basename "$f" .c).o"
+            -c "$f" -o "$d/ours/${o//\//_}.o"
     done
     arm-none-eabi-ar rcs "$d/libss_fw.a" "$d"/ours/*.o
 
@@ -102,7 +106,7 @@ build_variant() { # $1 name, $2 extra defines (mbedTLS config and ours)
     # shellcheck disable=SC2086
     $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $MI -c "$FP/fw_entropy_stub.c" -o "$d/fw_entropy_stub.o"
     # shellcheck disable=SC2086
-    $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $defs -I"$root/include" $MI \
+    $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $defs -I"$root/include" -I"$S/tlsman" $MI \
         -c "$FP/fw_client_ours.c" -o "$d/fw_client_ours.o"
     # shellcheck disable=SC2086
     $CC $CFLAGS_FW -std=c11 -Wall -Wextra -Werror $MI -c "$FP/fw_client_bare.c" -o "$d/fw_client_bare.o"
@@ -151,7 +155,7 @@ map_groups() { # $1 map file
             for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)) - 1; v = v * 16 + c }
             return v }
         function group(f) {
-            if (f ~ /libss_fw\.a\(mbedtls\.o\)/) return "secure_sock driver (tlsman/mbedtls.c)"
+            if (f ~ /libss_fw\.a\(tlsman_/) return "secure_sock driver (tlsman/mbedtls/, common)"
             if (f ~ /libss_fw\.a\(/) return "secure_sock core (core/*.c, endpoint.c)"
             if (f ~ /libmbedtls_fw\.a\(/) return "mbedTLS 2.28"
             if (f ~ /fw_client_/) return "client main() + stub transport"

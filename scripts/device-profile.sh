@@ -7,7 +7,7 @@
 #            (libmbedcrypto.a, libmbedx509.a, libmbedtls.a); rebuilt only when the profile, this
 #            script or the source changed
 #   arm      the profile as a device builds it (no libc allocator, the port's TRNG) for Cortex-M0+:
-#            every library/*.c and src/tlsman/mbedtls.c compile, and reference no heap allocator
+#            every library/*.c and the mbedTLS driver (src/tlsman/mbedtls/*.c, common.c, x509_ip.c) compile, and reference no heap allocator
 #   build    secure_sock against it: cmake -DSS_MBEDTLS_ROOT=build-device/mbedtls -DSS_DRIVERS=mbedtls
 #            in build-device/
 #   test     every test of that build (ctest): the conformance suite on mbedTLS, the interop
@@ -102,9 +102,12 @@ step_arm() {
         if [ "$running" -ge "$JOBS" ]; then wait -n || return 1; running=$((running - 1)); fi
     done
     while [ "$running" -gt 0 ]; do wait -n || return 1; running=$((running - 1)); done
-    # shellcheck disable=SC2086
-    arm-none-eabi-gcc "${flags[@]}" $KNOBS -std=c11 -Wshadow -Wconversion -Iinclude -Isrc/tlsman \
-        -c src/tlsman/mbedtls.c -o "$d/driver.o"
+    local f
+    for f in src/tlsman/mbedtls/*.c src/tlsman/common.c src/tlsman/x509_ip.c; do
+        # shellcheck disable=SC2086
+        arm-none-eabi-gcc "${flags[@]}" $KNOBS -std=c11 -Wshadow -Wconversion -Iinclude \
+            -c "$f" -o "$d/ss_$(basename "$(dirname "$f")")_$(basename "$f" .c).o"
+    done
     local heap
     heap=$(arm-none-eabi-nm -u "$d"/*.o | grep -wE 'malloc|calloc|realloc|free|_malloc_r|_calloc_r|_realloc_r|_free_r' || true)
     [ -z "$heap" ] || { echo "device-profile: an allocator is referenced: $heap" >&2; return 1; }

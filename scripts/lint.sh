@@ -25,7 +25,7 @@ t0=$SECONDS
 failed=0
 
 echo "lint.sh: cppcheck $(cppcheck --version | cut -d' ' -f2)"
-portable=(src/core src/transport src/platform)
+portable=(src/common src/core src/transport src/platform)
 if ! cppcheck --enable=all --std=c11 --library=posix --inline-suppr --error-exitcode=1 -q \
         --suppress=missingIncludeSystem --suppress=unusedFunction \
         --suppress=unmatchedSuppression -I include -D_POSIX_C_SOURCE=200809L "${portable[@]}"; then

@@ -9,7 +9,7 @@
  */
 #include <secure_sock/sock_secure.h>
 
-/* ---- stub stack (stands for the real driver, e.g. src/tlsman/mbedtls.c) -------------------- */
+/* ---- stub stack (stands for the real driver, e.g. src/tlsman/mbedtls/) ----------------------- */
 static bool st_suite(const tlsman_suite_t *s, bool d) { return s->kx == TLSMAN_KX_PSK && d; }
 static int st_ctx_init(void *c, const tlsman_config_t *cfg) { return c && cfg ? 0 : -EINVAL; }
 static void st_ctx_free(void *c) { (void)c; }

@@ -1,6 +1,6 @@
 /*
  * Full-image footprint, Cortex-M4 (bench/firmware.sh): a DTLS 1.2 PSK client on secure_sock with
- * our mbedTLS driver (src/tlsman/mbedtls.c) and mbedTLS 2.28 built from Debian's source package
+ * our mbedTLS driver (src/tlsman/mbedtls/, with the shared src/tlsman/common.c) and mbedTLS 2.28 built from Debian's source package
  * with bench/footprint/mbedtls_fw_config.h. Its twin on bare mbedTLS is fw_client_bare.c: same
  * steps (seed the RNG, configure PSK, handshake with retransmission timers, send "hello", receive
  * one record, close_notify, free), same stub transport, same stub entropy
@@ -12,6 +12,8 @@
  */
 #include <secure_sock/sock_secure.h>
 #include <secure_sock/tlsman.h>
+
+#include "builtin.h" /* tlsman_mbedtls (src/tlsman, private) */
 #if defined(FW_ECDHE) && FW_ECDHE
 #include <secure_sock/creds.h>
 #include "fw_ca.h"

@@ -1,6 +1,6 @@
 /*
  * mbedTLS 2.28 configuration for the Cortex-M4 full-image footprint (bench/firmware.sh), used as
- * MBEDTLS_CONFIG_FILE for Debian's mbedtls 2.28 source, our driver (src/tlsman/mbedtls.c) and
+ * MBEDTLS_CONFIG_FILE for Debian's mbedtls 2.28 source, our driver (src/tlsman/mbedtls/) and
  * both clients (bench/footprint/fw_client_ours.c, fw_client_bare.c).
  *
  * Default (PSK):  DTLS 1.2 client only, TLS_PSK_WITH_AES_128_CCM_8 only (RFC 7252's suite),

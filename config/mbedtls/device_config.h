@@ -3,7 +3,7 @@
  *
  * Build mbedTLS with it as its config file (MBEDTLS_CONFIG_FILE="device_config.h", or as the
  * installed include/mbedtls/config.h: scripts/device-profile.sh does the latter), and build the
- * secure_sock driver (src/tlsman/mbedtls.c) and everything else that includes mbedTLS headers
+ * secure_sock driver (src/tlsman/mbedtls/) and everything else that includes mbedTLS headers
  * with the same file and the same knobs below.
  *
  * What it keeps:

@@ -123,8 +123,9 @@ int sock_secure_creds_remove(sock_secure_creds_t *store, uint32_t tag,
 /**
  * @brief Visit the credentials of @p type under @p tag, in the order they were added.
  * @param[in,out] cursor start at 0; advanced past the entry returned.
- * @param[out] data, len the stored bytes (valid until the next change of the store). For PSKs
- *        use sock_secure_creds_psk() instead.
+ * @param[out] data the stored bytes, inside the store (valid until the next change of the
+ *        store); may be NULL. For PSKs use sock_secure_creds_psk() instead.
+ * @param[out] len their length; may be NULL.
  * @return the entry index (>= 0) or -ENOENT when there are no more.
  */
 int sock_secure_creds_find(const sock_secure_creds_t *store, uint32_t tag,

@@ -2,8 +2,8 @@
  * @file tlsman.h
  * @brief TLSMAN: the contract between the secure_sock core and a (D)TLS stack.
  *
- * A driver (`src/tlsman/<stack>.c`, exporting one `const tlsman_driver_t tlsman_<stack>`) never
- * owns a socket: ciphertext goes in and out through the core's tlsman_io_t callbacks (the
+ * A driver (a folder `src/tlsman/<stack>/`, exporting one `const tlsman_driver_t tlsman_<stack>`,
+ * registered by sock_secure_init() or sock_secure_register()) never owns a socket: ciphertext goes in and out through the core's tlsman_io_t callbacks (the
  * "memory BIO" pattern), and the core owns every timer. The core gives each driver two opaque,
  * max-aligned areas it keeps in caller-provided memory: `ctx` per socket (ctx_size bytes) and
  * `sess` per session (session_size bytes). What a driver allocates beyond them is its own business
@@ -141,7 +141,27 @@ typedef struct {
                   size_t key_max);
 } tlsman_io_t;
 
-/** Per-socket configuration handed to ctx_init; valid during the call only (copy what you keep). */
+/**
+ * Per-socket configuration handed to ctx_init; valid during the call only (copy what you keep).
+ *
+ * sock_secure_create() hands a driver only a configuration it has checked, so a driver checks
+ * only what its own stack adds (src/tlsman/common.h, tlsman_ctx_plan(), checks the few things
+ * that are the same for every driver but that the core cannot see). The core guarantees:
+ * - role is TLSMAN_CLIENT or TLSMAN_SERVER; io and its four callbacks are set;
+ * - suites holds 1 to CONFIG_SOCK_SECURE_MAX_SUITES entries of the suite table, each usable on
+ *   this transport and accepted by the driver's suite_supported();
+ * - psk is set on clients only (NULL on a server), with an identity of 1 to
+ *   CONFIG_SOCK_SECURE_PSK_ID_MAX and a key of 1 to CONFIG_SOCK_SECURE_PSK_KEY_MAX bytes;
+ * - psk_hint is set on servers only and only for a driver with TLSMAN_CAP_PSK_HINT: 1 to
+ *   CONFIG_SOCK_SECURE_PSK_ID_MAX bytes, none of them NUL;
+ * - creds holds at most CONFIG_SOCK_SECURE_CRED_MAX non-empty entries of valid types; a
+ *   certificate chain comes with a private key; certificates and CAs only for a driver with
+ *   TLSMAN_CAP_X509; a pinned peer key, or a private key without a chain, only with
+ *   TLSMAN_CAP_RPK;
+ * - verify is NONE, OPTIONAL or REQUIRED, never DEFAULT: a verifying server has trust anchors;
+ *   a verifying client has them whenever a suite with TLSMAN_SUITE_CERT is listed (a client
+ *   with only PSK suites and no anchors gets NONE); verify_cb is set only where it can run.
+ */
 typedef struct {
     tlsman_role_t role;         /**< client or server */
     bool datagram;              /**< DTLS (true) or TLS (false) */
@@ -187,8 +207,9 @@ typedef struct tlsman_driver {
     int (*ctx_init)(void *ctx, const tlsman_config_t *cfg);
     /** Free per-socket state and zero key material. All sessions are freed before. */
     void (*ctx_free)(void *ctx);
-    /** Set up one session in @p sess. @p peer_id identifies the peer for cookies (its address
-     *  bytes). Returns 0 or -ENOMEM/SOCK_SECURE_E_BACKEND. */
+    /** Set up one session in @p sess (of a socket whose ctx_init succeeded; neither area is ever
+     *  NULL). @p peer_id identifies the peer for cookies (its address bytes). Returns 0 or
+     *  -ENOMEM/SOCK_SECURE_E_BACKEND. */
     int (*session_init)(void *ctx, void *sess, void *io_ctx, const uint8_t *peer_id,
                         size_t peer_id_len);
     /** Free one session and zero its keys. Safe on a session whose init failed. */
@@ -257,10 +278,6 @@ typedef struct tlsman_driver {
      *  Returns 0, -EINVAL (bad length, a server session), -ENOTSUP. */
     int (*set_peer_ip)(void *sess, const uint8_t *ip, size_t len);
 } tlsman_driver_t;
-
-/** The mbedTLS driver (built when mbedTLS is found). */
-extern const tlsman_driver_t tlsman_mbedtls;
-extern const tlsman_driver_t tlsman_wolfssl;
 
 #ifdef __cplusplus
 }

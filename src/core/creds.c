@@ -1,25 +1,18 @@
 /* The credential store: copies in a fixed arena, zeroed on removal. See creds.h. */
 #include <string.h>
 
+#include "../common/zero.h"
 #include "creds_internal.h"
 #include "secure_sock/sock_secure.h"
 
 #define SS_PEM_BEGIN "-----BEGIN"
-
-/* memset through a volatile pointer: the compiler cannot drop it as a dead store (keys). */
-static void *(*const volatile ss_memset)(void *, int, size_t) = memset;
-
-static void ss_wipe(void *p, size_t n)
-{
-    (void)ss_memset(p, 0, n);
-}
 
 int sock_secure_creds_init(sock_secure_creds_t *store)
 {
     if (store == NULL) {
         return -EINVAL;
     }
-    ss_wipe(store, sizeof(*store));
+    tlsman_zero(store, sizeof(*store));
     return 0;
 }
 
@@ -39,7 +32,7 @@ static void ss_drop(sock_secure_creds_t *st, size_t i)
     size_t n = ss_count(st);
     memmove(&st->arena[e.off], &st->arena[e.off + e.len], st->used - e.off - e.len);
     st->used -= e.len;
-    ss_wipe(&st->arena[st->used], e.len); /* the tail the move left behind */
+    tlsman_zero(&st->arena[st->used], e.len); /* the tail the move left behind */
     for (size_t k = i; k + 1 < n; k++) {
         st->entry[k] = st->entry[k + 1];
         if (st->entry[k].off > e.off) {

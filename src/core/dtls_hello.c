@@ -4,39 +4,10 @@
 #include <errno.h>
 #include <string.h>
 
-#define SS_CT_HANDSHAKE     22u
-#define SS_HT_CLIENT_HELLO  1u
-#define SS_HT_HELLO_VERIFY  3u
-#define SS_DTLS_MAJOR       0xFEu
-#define SS_DTLS_1_0_MINOR   0xFFu /* RFC 6347 §4.2.1: HVR carries DTLS 1.0 whatever follows */
-
-static size_t ss_be16(const uint8_t *p)
-{
-    return ((size_t)p[0] << 8) | p[1];
-}
-
-static size_t ss_be24(const uint8_t *p)
-{
-    return ((size_t)p[0] << 16) | ((size_t)p[1] << 8) | p[2];
-}
-
-static void ss_put16(uint8_t *p, size_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void ss_put24(uint8_t *p, size_t v)
-{
-    p[0] = (uint8_t)(v >> 16);
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)v;
-}
-
 int ss_dtls_is_epoch0_handshake(const uint8_t *d, size_t len)
 {
-    return len >= SS_DTLS_RECORD_HDR && d[0] == SS_CT_HANDSHAKE && d[1] == SS_DTLS_MAJOR &&
-           d[3] == 0 && d[4] == 0;
+    return len >= SS_DTLS_RECORD_HDR && d[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
+           d[SS_REC_VERSION] == SS_DTLS_MAJOR && ss_dtls_rec_epoch0(d);
 }
 
 int ss_dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *ch)
@@ -44,14 +15,15 @@ int ss_dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *
     if (!ss_dtls_is_epoch0_handshake(d, len)) {
         return -EINVAL;
     }
-    size_t rec_len = ss_be16(&d[11]);
+    size_t rec_len = ss_rec_len(d, true);
     if (rec_len > len - SS_DTLS_RECORD_HDR || rec_len < SS_DTLS_HS_HDR) {
         return -EINVAL;
     }
     const uint8_t *hs = d + SS_DTLS_RECORD_HDR;
-    size_t hs_len = ss_be24(&hs[1]);
+    size_t hs_len = ss_get24(&hs[SS_HS_LEN]);
     /* an unfragmented ClientHello that fits its record */
-    if (hs[0] != SS_HT_CLIENT_HELLO || ss_be24(&hs[6]) != 0 || ss_be24(&hs[9]) != hs_len ||
+    if (hs[SS_HS_TYPE] != SS_HT_CLIENT_HELLO || ss_get24(&hs[SS_DTLS_HS_FRAG_OFF]) != 0 ||
+        ss_get24(&hs[SS_DTLS_HS_FRAG_LEN]) != hs_len ||
         hs_len > rec_len - SS_DTLS_HS_HDR) {
         return -EINVAL;
     }
@@ -73,8 +45,8 @@ int ss_dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *
     if (hs_len < pos + cookie_len) {
         return -EINVAL;
     }
-    ch->record_seq = &d[5];
-    ch->message_seq = (uint16_t)ss_be16(&hs[4]);
+    ch->record_seq = &d[SS_DTLS_REC_SEQ];
+    ch->message_seq = (uint16_t)ss_dtls_hs_seq(hs);
     ch->cookie = &body[pos];
     ch->cookie_len = cookie_len;
     return 0;
@@ -89,21 +61,20 @@ size_t ss_dtls_write_hello_verify(const ss_client_hello_t *ch, const uint8_t *co
         return 0;
     }
     uint8_t *p = out;
-    p[0] = SS_CT_HANDSHAKE;
-    p[1] = SS_DTLS_MAJOR;
-    p[2] = SS_DTLS_1_0_MINOR;
-    p[3] = 0; /* epoch 0 */
-    p[4] = 0;
-    memcpy(&p[5], ch->record_seq, 6); /* RFC 6347 §4.2.1: echo the record sequence number */
-    ss_put16(&p[11], SS_DTLS_HS_HDR + body_len);
+    p[SS_REC_TYPE] = SS_CT_HANDSHAKE;
+    p[SS_REC_VERSION] = SS_DTLS_MAJOR;
+    p[SS_REC_VERSION + 1] = SS_DTLS_1_0_MINOR; /* RFC 6347 §4.2.1: HVR carries DTLS 1.0 */
+    ss_put16(&p[SS_DTLS_REC_EPOCH], 0);
+    memcpy(&p[SS_DTLS_REC_SEQ], ch->record_seq, 6); /* RFC 6347 §4.2.1: echo the sequence number */
+    ss_put16(&p[SS_DTLS_REC_LEN], SS_DTLS_HS_HDR + body_len);
     p += SS_DTLS_RECORD_HDR;
-    p[0] = SS_HT_HELLO_VERIFY;
-    ss_put24(&p[1], body_len);
-    ss_put16(&p[4], ch->message_seq);
-    ss_put24(&p[6], 0);
-    ss_put24(&p[9], body_len);
+    p[SS_HS_TYPE] = SS_HT_HELLO_VERIFY_REQUEST;
+    ss_put24(&p[SS_HS_LEN], body_len);
+    ss_put16(&p[SS_DTLS_HS_SEQ], ch->message_seq);
+    ss_put24(&p[SS_DTLS_HS_FRAG_OFF], 0);
+    ss_put24(&p[SS_DTLS_HS_FRAG_LEN], body_len);
     p += SS_DTLS_HS_HDR;
-    p[0] = SS_DTLS_MAJOR;
+    p[0] = SS_DTLS_MAJOR; /* server_version */
     p[1] = SS_DTLS_1_0_MINOR;
     p[2] = (uint8_t)cookie_len;
     memmove(&p[3], cookie, cookie_len); /* the cookie may already be in place */

@@ -6,9 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/** DTLS record header and handshake header sizes. */
-#define SS_DTLS_RECORD_HDR 13u
-#define SS_DTLS_HS_HDR     12u
+#include "../common/dtls_wire.h" /* SS_DTLS_RECORD_HDR, SS_DTLS_HS_HDR, ... */
+
 /** Largest HelloVerifyRequest: headers, version, length byte and a 255-byte cookie. */
 #define SS_HVR_MAX (SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR + 3u + 255u)
 

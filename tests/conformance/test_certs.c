@@ -18,6 +18,8 @@
 #include "secure_sock/sock_secure.h"
 #include "secure_sock/sock_tcp.h"
 #include "secure_sock/sock_udp.h"
+#include "node.h"
+#include "pki.h"
 #include "testutil.h"
 
 #if defined(SS_HAVE_MBEDTLS)
@@ -25,8 +27,6 @@
 #endif
 
 #define SLOTS 4
-#define TAG_ID 1   /* own identity: certificate chain + key (+ PSKs on a server) */
-#define TAG_CA 2   /* trust anchors */
 
 /* RFC 5246 §7.2 alerts checked below */
 #define AL_HANDSHAKE_FAILURE 40
@@ -46,44 +46,6 @@ static bool is_wolfssl(void)
     return strcmp(tu_backend_name, "wolfssl") == 0;
 }
 
-static const char *pki_dir;
-
-/* The path of a PKI file (a few rotating buffers, so several can be used in one call). */
-static const char *pki(const char *name)
-{
-    static char buf[4][600];
-    static unsigned next;
-    char *p = buf[next++ % 4];
-    snprintf(p, sizeof(buf[0]), "%s/%s", pki_dir, name);
-    return p;
-}
-
-/* Read a PKI file whole (for direct cred_check calls and DER comparisons). */
-static size_t slurp(const char *name, uint8_t *out, size_t max)
-{
-    FILE *f = fopen(pki(name), "rb");
-    if (f == NULL) {
-        return 0;
-    }
-    size_t n = fread(out, 1, max, f);
-    fclose(f);
-    return n;
-}
-
-typedef struct {
-    int connected, error, closed, last_err;
-} events_t;
-
-typedef struct {
-    sock_mem_t mem;
-    sock_secure_t sock;
-    sock_secure_session_t slots[SLOTS];
-    sock_secure_creds_t creds;
-    uint32_t tags[2];
-    events_t ev;
-    bool up;
-} node_t;
-
 /* What one side is given. File names are relative to the PKI directory; NULL = none. */
 typedef struct {
     sock_secure_role_t role;
@@ -99,10 +61,7 @@ typedef struct {
     void *verify_arg;
 } spec_t;
 
-static sock_memnet_t net;
-static uint64_t now_ms;
-static node_t server, client, client2;
-static const uint8_t psk_key[16] = "0123456789abcdef";
+static tu_node_t server, client, client2;
 static const sock_ep_t *server_ep(void)
 {
     static sock_ep_t ep;
@@ -110,94 +69,30 @@ static const sock_ep_t *server_ep(void)
     return &ep;
 }
 
-static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
-                     int err, void *arg)
-{
-    (void)sock;
-    (void)s;
-    events_t *e = arg;
-    if (ev == SOCK_SECURE_EV_CONNECTED) {
-        e->connected++;
-    } else if (ev == SOCK_SECURE_EV_ERROR) {
-        e->error++;
-        e->last_err = err;
-    } else if (ev == SOCK_SECURE_EV_CLOSED) {
-        e->closed++;
-    }
-}
-
-/* Load the spec's files into @p st. Returns 0 or the first error. */
-static int load_creds(sock_secure_creds_t *st, const spec_t *sp)
-{
-    int rc = sock_secure_creds_init(st);
-    if (rc == 0 && sp->cert) {
-        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_CERT_CHAIN, pki(sp->cert));
-    }
-    if (rc == 0 && sp->key) {
-        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_PRIVATE_KEY, pki(sp->key));
-    }
-    if (rc == 0 && sp->psk) {
-        rc = sock_secure_creds_add_psk(st, TAG_ID, "psk-dev", 7, psk_key, sizeof(psk_key));
-    }
-    if (rc == 0 && sp->ca) {
-        rc = sock_secure_creds_add_file(st, TAG_CA, SOCK_SECURE_CRED_CA, pki(sp->ca));
-    }
-    return rc;
-}
-
-/* Join the net at @p addr and create the secure socket. Returns sock_secure_create()'s result
- * (or a credential loading error). */
-static int node_up(node_t *n, const char *addr, const spec_t *sp)
+/* Load the spec's files into the node's store, join the net at @p addr and create the secure
+ * socket. Returns sock_secure_create()'s result (or a credential loading error). */
+static int node_up(tu_node_t *n, const char *addr, const spec_t *sp)
 {
     memset(&n->ev, 0, sizeof(n->ev));
-    int rc = load_creds(&n->creds, sp);
-    if (rc < 0) {
-        fprintf(stderr, "  loading credentials: %s\n", sock_secure_strerror(rc));
-        return rc;
-    }
-    sock_ep_t ep = tu_ep(addr);
-    rc = sock_mem_open(&n->mem, &net, &ep);
+    int rc = tu_creds_load(&n->creds, sp->cert, sp->key, sp->ca, sp->psk);
     if (rc < 0) {
         return rc;
     }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = sp->role;
-    cfg.backend = tu_backend_name;
-    cfg.transport = &n->mem.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = SLOTS;
-    cfg.creds = &n->creds;
-    n->tags[0] = TAG_ID;
-    n->tags[1] = TAG_CA;
-    cfg.cred_tags = n->tags;
-    cfg.cred_tag_count = 2;
+    tu_node_config(n, &cfg, sp->role, tu_backend_name, SLOTS);
+    tu_node_use_creds(n, &cfg);
     cfg.verify = sp->verify;
     cfg.server_name = sp->server_name;
     cfg.suites = sp->suites;
     cfg.suite_count = sp->suite_count;
     cfg.verify_cb = sp->verify_cb;
     cfg.verify_arg = sp->verify_arg;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
-    cfg.event_cb = on_event;
-    cfg.event_arg = &n->ev;
-    rc = sock_secure_create(&n->sock, &cfg);
-    if (rc < 0) {
-        sock_close(&n->mem.base);
-        return rc;
-    }
-    n->up = true;
-    return 0;
+    return tu_node_open_cfg(n, addr, &cfg);
 }
 
-static void node_down(node_t *n)
+static void node_down(tu_node_t *n)
 {
-    if (n->up) {
-        sock_secure_close(&n->sock);
-        sock_close(&n->mem.base);
-        n->up = false;
-    }
+    tu_node_close(n);
     sock_secure_creds_init(&n->creds); /* zeroes the store */
 }
 
@@ -210,26 +105,18 @@ static void teardown(void)
 
 static void start(void)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
+    tu_net_start();
 }
 
 /* Run every node until nothing moves. */
 static void pump(void)
 {
-    for (int i = 0; i < 200; i++) {
-        int a = server.up ? sock_secure_process(&server.sock) : 0;
-        int b = client.up ? sock_secure_process(&client.sock) : 0;
-        int c = client2.up ? sock_secure_process(&client2.sock) : 0;
-        if (server.mem.queued == 0 && client.mem.queued == 0 && client2.mem.queued == 0 &&
-            a <= 0 && b <= 0 && c <= 0) {
-            return;
-        }
-    }
+    tu_node_t *const all[] = { &server, &client, &client2 };
+    tu_pump(all, 3);
 }
 
 /* Handshake @p n with the server, checking @p name; returns 0 (OPEN) or the session's error. */
-static int connect_node(node_t *n, const char *name, sock_secure_session_t **cs)
+static int connect_node(tu_node_t *n, const char *name, sock_secure_session_t **cs)
 {
     *cs = NULL;
     int rc = sock_secure_connect_to(&n->sock, server_ep(), name, cs, 0);
@@ -261,7 +148,7 @@ static sock_secure_session_t *server_closed_slot(void)
 }
 
 /* Echo one record each way over an established pair and compare the bytes. */
-static void exchange_data(node_t *c, sock_secure_session_t *cs)
+static void exchange_data(tu_node_t *c, sock_secure_session_t *cs)
 {
     sock_secure_session_t *ss = NULL;
     CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
@@ -348,7 +235,7 @@ static void mutual_auth_with_ccm8_and_gcm(void)
 static size_t pem_der_bytes(const char *name, size_t *count)
 {
     static uint8_t text[8192];
-    size_t n = slurp(name, text, sizeof(text) - 1), total = 0, chars = 0, pad = 0;
+    size_t n = tu_pki_read(name, text, sizeof(text) - 1), total = 0, chars = 0, pad = 0;
     text[n] = 0;
     *count = 0;
     bool in = false;
@@ -619,11 +506,11 @@ static void bad_certificate_verify_signature_is_refused(void)
                  .ca = "ca.crt", .server_name = "server.test" };
     REQUIRE(node_up(&server, "[fd00::1]:5684", &s) == 0);
     REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
-    net.filter = spoil_certificate_verify;
-    net.filter_arg = &hits;
+    tu_net.filter = spoil_certificate_verify;
+    tu_net.filter_arg = &hits;
     sock_secure_session_t *cs;
     int rc = connect_node(&client, NULL, &cs);
-    net.filter = NULL;
+    tu_net.filter = NULL;
     CHECK_EQ(hits, 1);
     /* the server says decrypt_error (mbedTLS alone would say nothing: the client would time out) */
     CHECK_EQ(rc, SOCK_SECURE_E_ALERT);
@@ -681,7 +568,7 @@ static void verify_callback_sees_the_chain_and_can_reject(void)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         start();
         memset(&v, 0, sizeof(v));
-        v.leaf_len = slurp("server.crt.der", v.leaf, sizeof(v.leaf));
+        v.leaf_len = tu_pki_read("server.crt.der", v.leaf, sizeof(v.leaf));
         REQUIRE(v.leaf_len > 0);
         v.add = cases[i].add;
         v.rc = cases[i].rc;
@@ -911,23 +798,14 @@ static void a_driver_without_address_check_refuses_an_unnamed_server(void)
 
 static sock_secure_creds_t store;
 
-static bool arena_contains(const void *needle, size_t n)
-{
-    for (size_t i = 0; i + n <= sizeof(store.arena); i++) {
-        if (memcmp(&store.arena[i], needle, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
 
 /* Add a PKI file to the store (checked by the default backend's cred_check), and check that the
  * backend under test's cred_check gives the same verdict on the same bytes. */
 static int add(sock_secure_cred_type_t type, const char *file)
 {
-    int rc = sock_secure_creds_add_file(&store, 9, type, pki(file));
+    int rc = sock_secure_creds_add_file(&store, 9, type, tu_pki(file));
     static uint8_t bytes[16384];
-    size_t n = slurp(file, bytes, sizeof(bytes) - 1);
+    size_t n = tu_pki_read(file, bytes, sizeof(bytes) - 1);
     if (n > 0 && n < sizeof(bytes) - 1) {
         bytes[n] = '\0';
         if (strstr((const char *)bytes, "-----BEGIN") != NULL) {
@@ -1003,7 +881,7 @@ static void store_refuses_what_is_not_a_usable_credential(void)
 static void removed_credentials_are_zeroed_in_the_arena(void)
 {
     static uint8_t key_pem[1024];
-    size_t n = slurp("server.key", key_pem, sizeof(key_pem));
+    size_t n = tu_pki_read("server.key", key_pem, sizeof(key_pem));
     REQUIRE(n > 100);
     /* a run of base64 from the middle of the key: it must be gone after removal */
     const uint8_t *secret = key_pem + 40;
@@ -1011,12 +889,12 @@ static void removed_credentials_are_zeroed_in_the_arena(void)
     CHECK_EQ(add(SOCK_SECURE_CRED_CERT_CHAIN, "server.crt"), 0);
     CHECK_EQ(add(SOCK_SECURE_CRED_PRIVATE_KEY, "server.key"), 0);
     CHECK_EQ(sock_secure_creds_add(&store, 10, SOCK_SECURE_CRED_PRIVATE_KEY, key_pem, n), 0);
-    CHECK(arena_contains(secret, 24));
+    CHECK(tu_arena_contains(&store, secret, 24));
     size_t used_before = store.used;
     CHECK_EQ(sock_secure_creds_remove(&store, 9, SOCK_SECURE_CRED_PRIVATE_KEY), 1);
-    CHECK(arena_contains(secret, 24)); /* tag 10 still holds its copy */
+    CHECK(tu_arena_contains(&store, secret, 24)); /* tag 10 still holds its copy */
     CHECK_EQ(sock_secure_creds_remove(&store, 10, 0), 1);
-    CHECK(!arena_contains(secret, 24));
+    CHECK(!tu_arena_contains(&store, secret, 24));
     CHECK(store.used < used_before);
     for (size_t i = store.used; i < sizeof(store.arena); i++) {
         if (store.arena[i] != 0) {
@@ -1062,22 +940,16 @@ static void incomplete_or_unsupported_configurations_are_refused(void)
     teardown();
     start();
     CHECK_EQ(sock_secure_creds_init(&client.creds), 0);
-    CHECK_EQ(sock_secure_creds_add_file(&client.creds, TAG_CA, SOCK_SECURE_CRED_PEER_KEY,
-                                        pki("server.pub")), 0);
-    sock_ep_t ep = tu_ep("[fd00::2]:40000");
-    REQUIRE(sock_mem_open(&client.mem, &net, &ep) == 0);
+    CHECK_EQ(sock_secure_creds_add_file(&client.creds, TU_TAG_CA, SOCK_SECURE_CRED_PEER_KEY,
+                                        tu_pki("server.pub")), 0);
+    REQUIRE(tu_node_join(&client, TU_CLIENT_ADDR) == 0);
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.backend = tu_backend_name;
-    cfg.transport = &client.mem.base;
-    cfg.sessions = client.slots;
-    cfg.session_count = SLOTS;
+    tu_node_config(&client, &cfg, SOCK_SECURE_CLIENT, tu_backend_name, SLOTS);
     cfg.creds = &client.creds;
-    client.tags[0] = TAG_CA;
+    client.tags[0] = TU_TAG_CA;
     cfg.cred_tags = client.tags;
     cfg.cred_tag_count = 1;
-    CHECK_EQ(sock_secure_create(&client.sock, &cfg), -ENOTSUP); /* a pinned peer key */
-    sock_close(&client.mem.base);
+    CHECK_EQ(tu_node_create(&client, &cfg), -ENOTSUP); /* a pinned peer key */
     teardown();
     /* a client with nothing to verify the server with */
     start();
@@ -1136,74 +1008,33 @@ static void one_server_serves_psk_and_certificate_clients_at_once(void)
 
 /* ---- real UDP and TCP loopback ------------------------------------------------------------ */
 
-typedef struct {
-    sock_udp_t udp;
-    sock_tcp_t tcp;
-    sock_tcp_conn_t conns[2];
-    sock_t *t;
-    sock_secure_t sock;
-    sock_secure_session_t slots[2];
-    sock_secure_creds_t creds;
-    uint32_t tags[2];
-    bool up;
-} lo_node_t;
-
-static lo_node_t userver, uclient;
+static tu_node_t userver, uclient;
 
 /* Open @p n on loopback @p addr ("127.0.0.1" or "::1", ephemeral port): DTLS over UDP, or TLS
  * over TCP with @p tls (a server listens). */
-static int lo_node_up(lo_node_t *n, const spec_t *sp, bool tls, const char *addr)
+static int lo_node_up(tu_node_t *n, const spec_t *sp, bool tls, const char *addr)
 {
-    int rc = load_creds(&n->creds, sp);
+    int rc = tu_creds_load(&n->creds, sp->cert, sp->key, sp->ca, sp->psk);
     if (rc < 0) {
         return rc;
     }
     char text[64];
     snprintf(text, sizeof(text), strchr(addr, ':') ? "[%s]:0" : "%s:0", addr);
-    sock_ep_t ep = tu_ep(text);
     if (!tls) {
-        rc = sock_udp_open(&n->udp, &ep);
-        n->t = &n->udp.base;
+        rc = tu_node_open_udp(n, text, NULL);
     } else if (sp->role == SOCK_SECURE_SERVER) {
-        rc = sock_tcp_listen(&n->tcp, &ep, n->conns, 2);
-        n->t = &n->tcp.base;
+        rc = tu_node_listen_tcp(n, text, 2, NULL);
     } else {
-        rc = sock_tcp_open(&n->tcp, n->conns, 2);
-        n->t = &n->tcp.base;
+        rc = tu_node_open_tcp(n, 2);
     }
     if (rc < 0) {
         return rc;
     }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = sp->role;
-    cfg.backend = tu_backend_name;
-    cfg.transport = n->t;
-    cfg.sessions = n->slots;
-    cfg.session_count = 2;
-    cfg.creds = &n->creds;
-    n->tags[0] = TAG_ID;
-    n->tags[1] = TAG_CA;
-    cfg.cred_tags = n->tags;
-    cfg.cred_tag_count = 2;
+    tu_node_config(n, &cfg, sp->role, tu_backend_name, 2);
+    tu_node_use_creds(n, &cfg);
     cfg.server_name = sp->server_name;
-    rc = sock_secure_create(&n->sock, &cfg);
-    if (rc < 0) {
-        sock_close(n->t);
-        return rc;
-    }
-    n->up = true;
-    return 0;
-}
-
-static void lo_node_down(lo_node_t *n)
-{
-    if (n->up) {
-        sock_secure_close(&n->sock);
-        sock_close(n->t);
-        n->up = false;
-    }
-    sock_secure_creds_init(&n->creds);
+    return tu_node_create(n, &cfg);
 }
 
 /* Connect uclient to userver expecting @p name (NULL: the address) and run both until the
@@ -1212,7 +1043,7 @@ static int lo_connect(const char *name, sock_secure_session_t **cs)
 {
     sock_ep_t srv;
     *cs = NULL;
-    if (sock_local(userver.t, &srv) < 0) {
+    if (sock_local(userver.transport, &srv) < 0) {
         return -ENODEV;
     }
     int rc = sock_secure_connect_to(&uclient.sock, &srv, name, cs, 0);
@@ -1226,7 +1057,7 @@ static int lo_connect(const char *name, sock_secure_session_t **cs)
         if (sock_secure_session_info(*cs, &info) == 0 && info.state != SOCK_SECURE_ST_HANDSHAKE) {
             break;
         }
-        sock_wait(uclient.t, 1);
+        sock_wait(uclient.transport, 1);
     }
     if (sock_secure_session_info(*cs, &info) < 0) {
         return -ENOENT;
@@ -1258,8 +1089,8 @@ static void mutual_auth_over_udp_loopback(void)
     sock_secure_session_t *from = NULL;
     CHECK_EQ(sock_secure_recv(&userver.sock, &from, buf, sizeof(buf), 2000), 8);
     CHECK_MEM(buf, "over udp", 8);
-    lo_node_down(&uclient);
-    lo_node_down(&userver);
+    node_down(&uclient);
+    node_down(&userver);
 }
 
 /* DTLS over UDP and TLS over TCP, on 127.0.0.1 and ::1, the client naming no server: the
@@ -1287,7 +1118,7 @@ static void address_check_over_udp_and_tcp_loopback(void)
                 if (rc < 0 && a == 1) {
                     printf("  no IPv6 loopback (%s): the ::1 cases are not run\n",
                            sock_secure_strerror(rc));
-                    lo_node_down(&userver);
+                    node_down(&userver);
                     break;
                 }
                 REQUIRE(rc == 0);
@@ -1311,8 +1142,8 @@ static void address_check_over_udp_and_tcp_loopback(void)
                             addrs[a], cases[i].cert,
                             cases[i].name ? cases[i].name : "(none)");
                 }
-                lo_node_down(&uclient);
-                lo_node_down(&userver);
+                node_down(&uclient);
+                node_down(&userver);
             }
         }
     }
@@ -1320,9 +1151,9 @@ static void address_check_over_udp_and_tcp_loopback(void)
 
 int main(int argc, char **argv)
 {
-    pki_dir = argc > 1 ? argv[1] : getenv("SS_PKI_DIR");
     struct stat st;
-    if (pki_dir == NULL || stat(pki(""), &st) != 0 || stat(pki("ca.crt"), &st) != 0) {
+    if (tu_pki_init(argc, argv) == NULL || stat(tu_pki(""), &st) != 0 ||
+        stat(tu_pki("ca.crt"), &st) != 0) {
         tu_skip("no test PKI (run tests/pki/make-pki.sh DIR; pass DIR as argv[1] or SS_PKI_DIR)");
     }
     if (sock_secure_init() < 0) {

@@ -198,7 +198,8 @@ static void data_flows_both_ways_with_exact_bytes(void)
 }
 
 /* Every PSK suite of the core's table that the driver has is negotiated; the ones it lacks are
- * refused at ctx_init (so the core's create fails with -ENOTSUP). */
+ * refused before the driver is configured (the core's create fails with -ENOTSUP, as the
+ * harness does). */
 static void each_psk_suite_is_negotiated_or_refused(void)
 {
     static const uint8_t msg[] = "suite check";
@@ -289,8 +290,8 @@ static bool handshake_fails_with_alert(uint16_t cs, uint16_t ss, const sock_secu
 
 /* A wrong key shows when the server cannot decrypt the client's Finished: mbedTLS (even with
  * badmac_limit 0) fails the handshake there; wolfSSL drops the record without a word and the
- * driver notices (src/tlsman/wolfssl.c). Both send bad_record_mac (20) in the clear, since the
- * server has not switched its write keys yet, and the client receives it. */
+ * driver notices (src/tlsman/wolfssl/compat_5_5.c). Both send bad_record_mac (20) in the clear,
+ * since the server has not switched its write keys yet, and the client receives it. */
 static void wrong_psk_fails_both_sides_with_bad_record_mac(void)
 {
     if (!handshake_fails_with_alert(suite, suite, &dh_psk_wrong_key, SOCK_SECURE_E_HANDSHAKE,
@@ -575,6 +576,10 @@ static void calls_before_the_handshake_are_enotconn(void)
     dh_pair_down();
 }
 
+/* What ctx_init refuses on its own. What the core checks at create is not asked again here: a
+ * driver is only given configurations the core accepted (tlsman_config_t), and the core's checks
+ * have their tests (test_api: PSK lengths, suite count and ids; test_suites and test_api: a
+ * certificate suite on a client without trust anchors; test_suites: the PSK identity hint). */
 static void unsupported_suites_and_credentials_are_refused(void)
 {
     dh_reset(false);
@@ -583,24 +588,20 @@ static void unsupported_suites_and_credentials_are_refused(void)
     const uint16_t mixed[] = { suite, 0x0000 };
     const uint16_t ok[] = { suite };
     if ((drv->caps & TLSMAN_CAP_X509) != 0) {
-        /* an ECDHE-ECDSA client must verify the server: without a CA (cfg.creds) that is
-         * refused */
-        CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, ecdhe, 1, &dh_psk_ok, true, 1280), -EINVAL);
+        /* an ECDHE-ECDSA suite on a server without a certificate (the core lets a PSK server
+         * list one) */
+        CHECK_EQ(dh_ctx_up(&dh_srv, TLSMAN_SERVER, ecdhe, 1, NULL, true, 1280), -EINVAL);
     }
+    /* entries outside the suite table never reach a driver (the harness refuses them as the
+     * core does) */
     CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, bogus, 1, &dh_psk_ok, true, 1280), -ENOTSUP);
     CHECK_EQ(dh_ctx_up(&dh_srv, TLSMAN_SERVER, mixed, 2, NULL, true, 1280), -ENOTSUP);
     CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, ok, 1, NULL, true, 1280), -EINVAL); /* no PSK */
-    CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, ok, 0, &dh_psk_ok, true, 1280), -EINVAL);
     static const uint8_t nul_id[] = { 'a', 0, 'b' };
     const sock_secure_psk_t psk_nul = { nul_id, sizeof(nul_id), dh_psk_ok.key, dh_psk_ok.key_len };
     if (is_wolfssl) { /* wolfSSL takes the identity as a C string; mbedTLS takes any bytes */
         CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, ok, 1, &psk_nul, true, 1280), -ENOTSUP);
     }
-    /* keys beyond CONFIG_SOCK_SECURE_PSK_KEY_MAX (32, mbedTLS's own limit) are refused */
-    static const uint8_t long_key[CONFIG_SOCK_SECURE_PSK_KEY_MAX + 1] = { 1 };
-    const sock_secure_psk_t psk_long = { dh_psk_ok.identity, dh_psk_ok.identity_len, long_key,
-                                         sizeof(long_key) };
-    CHECK_EQ(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, ok, 1, &psk_long, true, 1280), -EINVAL);
     /* a failed ctx_init leaves nothing to free, and ctx_free on it is harmless */
     drv->ctx_free(dh_cli.ctx);
     drv->ctx_free(dh_srv.ctx);

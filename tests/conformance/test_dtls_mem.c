@@ -4,129 +4,67 @@
 
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "node.h"
 #include "testutil.h"
 
 #define SLOTS 4
 
-static const uint8_t key_a[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                   0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
-static const uint8_t key_b[16] = { 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99, 0x88,
-                                   0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x00 };
-
-static const sock_secure_psk_t psk_a = { (const uint8_t *)"dev-a", 5, key_a, sizeof(key_a) };
-static const sock_secure_psk_t psk_a_wrong = { (const uint8_t *)"dev-a", 5, key_b, sizeof(key_b) };
-static const sock_secure_psk_t psk_unknown = { (const uint8_t *)"nobody", 6, key_a, sizeof(key_a) };
-
-typedef struct {
-    int connected, data, closed, error, expired, last_err;
-} events_t;
-
-typedef struct {
-    sock_mem_t mem;
-    sock_secure_t sock;
-    sock_secure_session_t slots[SLOTS];
-    events_t ev;
-} node_t;
-
-static sock_memnet_t net;
-static uint64_t now_ms;
-static node_t server, client;
 static const tlsman_driver_t *backend;
+static tu_node_t server, client;
 static bool server_up; /* whether the idle hook runs the server */
 static const char *send_on_connect; /* the server sends this from its CONNECTED event */
 
 static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
                      int err, void *arg)
 {
-    events_t *e = arg;
     if (ev == SOCK_SECURE_EV_CONNECTED && send_on_connect != NULL && sock == &server.sock) {
         /* the server's first record leaves right behind its Finished */
         CHECK_EQ(sock_secure_send(s, send_on_connect, strlen(send_on_connect)),
                  (int)strlen(send_on_connect));
     }
-    switch (ev) {
-    case SOCK_SECURE_EV_CONNECTED: e->connected++; break;
-    case SOCK_SECURE_EV_DATA: e->data++; break;
-    case SOCK_SECURE_EV_CLOSED: e->closed++; break;
-    case SOCK_SECURE_EV_ERROR: e->error++; e->last_err = err; break;
-    case SOCK_SECURE_EV_EXPIRED: e->expired++; e->last_err = err; break;
-    }
+    tu_on_event(sock, s, ev, err, arg);
 }
 
-static sock_secure_config_t base_config(node_t *n, sock_secure_role_t role,
-                                        const sock_secure_psk_t *psk, size_t psk_count)
+static sock_secure_config_t base_config(tu_node_t *n, sock_secure_role_t role,
+                                        const sock_secure_psk_t *psk)
 {
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.backend = tu_backend_name;
-    cfg.role = role;
-    cfg.transport = &n->mem.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = SLOTS;
-    cfg.psk = psk;
-    cfg.psk_count = psk_count;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
+    tu_node_config(n, &cfg, role, tu_backend_name, SLOTS);
+    tu_node_psk(&cfg, psk);
     cfg.event_cb = on_event;
-    cfg.event_arg = &n->ev;
     return cfg;
-}
-
-static int open_node(node_t *n, const char *addr, sock_secure_config_t *cfg)
-{
-    memset(&n->ev, 0, sizeof(n->ev));
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_mem_open(&n->mem, &net, &ep);
-    if (rc < 0) {
-        return rc;
-    }
-    cfg->transport = &n->mem.base;
-    return sock_secure_create(&n->sock, cfg);
 }
 
 static void setup(const sock_secure_psk_t *client_psk)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    sock_secure_config_t s = base_config(&server, SOCK_SECURE_SERVER, &psk_a, 1);
-    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, client_psk, 1);
-    CHECK_EQ(open_node(&server, "[fd00::1]:5684", &s), 0);
-    CHECK_EQ(open_node(&client, "[fd00::2]:40000", &c), 0);
+    tu_net_start();
+    sock_secure_config_t s = base_config(&server, SOCK_SECURE_SERVER, &tu_psk_a);
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, client_psk);
+    CHECK_EQ(tu_node_open_cfg(&server, TU_SERVER_ADDR, &s), 0);
+    CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &c), 0);
     server_up = true;
 }
 
 static void teardown(void)
 {
-    sock_secure_close(&client.sock);
-    sock_secure_close(&server.sock);
-    sock_close(&client.mem.base);
-    sock_close(&server.mem.base);
+    tu_node_close(&client);
+    tu_node_close(&server);
 }
 
 /* Run both sides until neither has anything left to do (no clock advance). */
 static void pump(void)
 {
-    for (int i = 0; i < 100; i++) {
-        int a = sock_secure_process(&server.sock);
-        int b = sock_secure_process(&client.sock);
-        if (server.mem.queued == 0 && client.mem.queued == 0 && a <= 0 && b <= 0) {
-            return;
-        }
-    }
+    tu_pump2(&server, &client);
 }
 
 static sock_secure_session_t *handshake(void)
 {
-    sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
-    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
-    pump();
-    return cs;
+    return tu_connect(&client, &server);
 }
 
 static void dtls_handshake_and_echo_both_ways(void)
 {
-    setup(&psk_a);
+    setup(&tu_psk_a);
     sock_secure_session_t *cs = handshake();
     REQUIRE(cs != NULL);
     CHECK_EQ(client.ev.connected, 1);
@@ -168,7 +106,7 @@ static void dtls_handshake_and_echo_both_ways(void)
 
 static void record_larger_than_buffer_is_kept_not_truncated(void)
 {
-    setup(&psk_a);
+    setup(&tu_psk_a);
     sock_secure_session_t *cs = handshake();
     sock_secure_session_t *ss = NULL;
     CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
@@ -191,7 +129,7 @@ static void record_larger_than_buffer_is_kept_not_truncated(void)
 
 static void send_larger_than_max_payload_is_refused(void)
 {
-    setup(&psk_a);
+    setup(&tu_psk_a);
     sock_secure_session_t *cs = handshake();
     REQUIRE(cs != NULL);
     int max = sock_secure_max_payload(cs);
@@ -205,7 +143,7 @@ static void send_larger_than_max_payload_is_refused(void)
 
 static void records_queue_behind_an_unread_one_and_none_is_lost(void)
 {
-    setup(&psk_a);
+    setup(&tu_psk_a);
     sock_secure_session_t *cs = handshake();
     REQUIRE(cs != NULL);
     char msg[16];
@@ -226,7 +164,7 @@ static void records_queue_behind_an_unread_one_and_none_is_lost(void)
 
 static void wrong_psk_fails_both_sides_and_server_keeps_serving(void)
 {
-    setup(&psk_a_wrong);
+    setup(&tu_psk_a_wrong);
     sock_secure_session_t *cs = handshake();
     REQUIRE(cs != NULL);
     sock_secure_session_info_t info;
@@ -244,9 +182,9 @@ static void wrong_psk_fails_both_sides_and_server_keeps_serving(void)
     CHECK_EQ(st.sessions_open, 0);
 
     /* a second client with the right key is served by the same server */
-    static node_t other;
-    sock_secure_config_t c = base_config(&other, SOCK_SECURE_CLIENT, &psk_a, 1);
-    CHECK_EQ(open_node(&other, "[fd00::3]:40000", &c), 0);
+    static tu_node_t other;
+    sock_secure_config_t c = base_config(&other, SOCK_SECURE_CLIENT, &tu_psk_a);
+    CHECK_EQ(tu_node_open_cfg(&other, "[fd00::3]:40000", &c), 0);
     sock_secure_session_t *os = NULL;
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
@@ -257,14 +195,13 @@ static void wrong_psk_fails_both_sides_and_server_keeps_serving(void)
     CHECK_EQ(other.ev.connected, 1);
     CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
     CHECK_EQ(st.handshakes_ok, 1);
-    sock_secure_close(&other.sock);
-    sock_close(&other.mem.base);
+    tu_node_close(&other);
     teardown();
 }
 
 static void unknown_identity_is_refused_with_its_alert(void)
 {
-    setup(&psk_unknown);
+    setup(&tu_psk_unknown);
     sock_secure_session_t *cs = handshake();
     REQUIRE(cs != NULL);
     sock_secure_session_info_t info;
@@ -279,24 +216,19 @@ static void unknown_identity_is_refused_with_its_alert(void)
 /* Advance the simulated clock to the next timer and run both sides. */
 static void tick(void)
 {
-    uint32_t a = sock_secure_next_timeout(&client.sock);
-    uint32_t b = sock_secure_next_timeout(&server.sock);
-    uint32_t t = a < b ? a : b;
-    if (t != SOCK_SECURE_NO_TIMEOUT) {
-        now_ms += t;
-    }
+    tu_node_t *const both[] = { &client, &server };
+    tu_advance(both, 2);
     pump();
 }
 
 static void handshake_times_out_after_the_retransmission_budget(void)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &psk_a, 1);
+    tu_net_start();
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &tu_psk_a);
     c.hs_timeout_initial_ms = 100;
     c.hs_timeout_max_ms = 400;
     c.hs_max_retransmit = 3;
-    CHECK_EQ(open_node(&client, "[fd00::2]:40000", &c), 0);
+    CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &c), 0);
     sock_secure_session_t *cs = NULL;
     sock_ep_t nobody = tu_ep("[fd00::9]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &nobody, &cs, 0), -EINPROGRESS);
@@ -304,7 +236,7 @@ static void handshake_times_out_after_the_retransmission_budget(void)
     uint32_t waits[4];
     for (int i = 0; i < 4; i++) {
         waits[i] = sock_secure_next_timeout(&client.sock);
-        now_ms += waits[i];
+        tu_now_ms += waits[i];
         sock_secure_process(&client.sock);
     }
     CHECK_EQ(waits[0], 100); /* initial */
@@ -313,31 +245,29 @@ static void handshake_times_out_after_the_retransmission_budget(void)
     CHECK_EQ(waits[3], 400); /* capped */
     CHECK_EQ(client.ev.error, 1);
     CHECK_EQ(client.ev.last_err, -ETIMEDOUT);
-    CHECK_EQ(net.sent, 4); /* the ClientHello and 3 retransmissions */
+    CHECK_EQ(tu_net.sent, 4); /* the ClientHello and 3 retransmissions */
     sock_secure_session_info_t info;
     CHECK_EQ(sock_secure_session_info(cs, &info), 0);
     CHECK_EQ(info.retransmits, 3);
     CHECK_EQ(info.last_error, -ETIMEDOUT);
     CHECK_EQ(sock_secure_next_timeout(&client.sock), SOCK_SECURE_NO_TIMEOUT);
-    sock_secure_close(&client.sock);
-    sock_close(&client.mem.base);
+    tu_node_close(&client);
 }
 
 static void handshake_retransmits_until_the_server_appears(void)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &psk_a, 1);
-    CHECK_EQ(open_node(&client, "[fd00::2]:40000", &c), 0);
+    tu_net_start();
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &tu_psk_a);
+    CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &c), 0);
     sock_secure_session_t *cs = NULL;
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
     for (int i = 0; i < 2; i++) { /* 1 s and 2 s pass with nobody listening */
-        now_ms += sock_secure_next_timeout(&client.sock);
+        tu_now_ms += sock_secure_next_timeout(&client.sock);
         sock_secure_process(&client.sock);
     }
-    sock_secure_config_t s = base_config(&server, SOCK_SECURE_SERVER, &psk_a, 1);
-    CHECK_EQ(open_node(&server, "[fd00::1]:5684", &s), 0);
+    sock_secure_config_t s = base_config(&server, SOCK_SECURE_SERVER, &tu_psk_a);
+    CHECK_EQ(tu_node_open_cfg(&server, TU_SERVER_ADDR, &s), 0);
     for (int i = 0; i < 5 && client.ev.connected == 0; i++) {
         tick();
     }
@@ -352,7 +282,7 @@ static void handshake_retransmits_until_the_server_appears(void)
 
 static void lost_flight_is_retransmitted(void)
 {
-    setup(&psk_a);
+    setup(&tu_psk_a);
     /* lose the server's first HelloVerifyRequest answer by dropping everything once */
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
     sock_secure_session_t *cs = NULL;
@@ -374,7 +304,7 @@ static void lost_flight_is_retransmitted(void)
 
 static void garbage_and_forged_records_are_dropped_and_counted(void)
 {
-    setup(&psk_a);
+    setup(&tu_psk_a);
     sock_secure_session_t *cs = handshake();
     sock_secure_session_t *ss = NULL;
     CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
@@ -411,7 +341,7 @@ static void garbage_and_forged_records_are_dropped_and_counted(void)
 
 static void close_notify_reaches_the_peer(void)
 {
-    setup(&psk_a);
+    setup(&tu_psk_a);
     sock_secure_session_t *cs = handshake();
     sock_secure_session_t *ss = NULL;
     CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
@@ -443,23 +373,23 @@ static void idle_runs_server(void *arg, sock_mem_t *waiting, uint32_t timeout_ms
         sock_secure_process(&server.sock);
     }
     if (client.mem.queued == 0) {
-        now_ms += timeout_ms < 50 ? timeout_ms : 50;
+        tu_now_ms += timeout_ms < 50 ? timeout_ms : 50;
     }
 }
 
 static void blocking_connect_and_recv_with_timeouts(void)
 {
-    setup(&psk_a);
-    net.idle = idle_runs_server;
+    setup(&tu_psk_a);
+    tu_net.idle = idle_runs_server;
     sock_secure_session_t *cs = NULL;
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 5000), 0);
     REQUIRE(cs != NULL);
     uint8_t buf[16];
     sock_secure_session_t *want = cs;
-    uint64_t t0 = now_ms;
+    uint64_t t0 = tu_now_ms;
     CHECK_EQ(sock_secure_recv(&client.sock, &want, buf, sizeof(buf), 300), -ETIMEDOUT);
-    CHECK(now_ms - t0 >= 300);
+    CHECK(tu_now_ms - t0 >= 300);
     sock_secure_session_t *ss = NULL;
     CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
     REQUIRE(ss != NULL);
@@ -471,11 +401,10 @@ static void blocking_connect_and_recv_with_timeouts(void)
 
 static void blocking_connect_to_nobody_times_out(void)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &psk_a, 1);
-    CHECK_EQ(open_node(&client, "[fd00::2]:40000", &c), 0);
-    net.idle = idle_runs_server; /* advances the clock; no server socket is open */
+    tu_net_start();
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &tu_psk_a);
+    CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &c), 0);
+    tu_net.idle = idle_runs_server; /* advances the clock; no server socket is open */
     server_up = false;
     sock_secure_session_t *cs = NULL;
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
@@ -485,8 +414,7 @@ static void blocking_connect_to_nobody_times_out(void)
     CHECK_EQ(sock_secure_stats(&client.sock, &st), 0);
     CHECK_EQ(st.retransmits, 1); /* at 1 s; the next was due at 3 s */
     CHECK_EQ(st.sessions_handshake, 0);
-    sock_secure_close(&client.sock);
-    sock_close(&client.mem.base);
+    tu_node_close(&client);
 }
 
 /* The server's last flight (ChangeCipherSpec + Finished, in however many datagrams the stack
@@ -516,11 +444,11 @@ static int hold_server_finished(void *arg, const sock_ep_t *from, const sock_ep_
  * CONNECTED event, which reaches the client before the Finished it cannot yet process. */
 static sock_secure_session_t *handshake_with_finished_held(void)
 {
-    setup(&psk_a);
+    setup(&tu_psk_a);
     held_count = 0;
     hold_final = true;
     send_on_connect = "sent right after the Finished";
-    net.filter = hold_server_finished;
+    tu_net.filter = hold_server_finished;
     sock_secure_session_t *cs = handshake();
     send_on_connect = NULL;
     hold_final = false;
@@ -578,7 +506,7 @@ static void record_overtaking_a_delayed_finished_is_delivered_after_the_handshak
     }
     pump();
     early_record_is_delivered_once(cs);
-    net.filter = NULL;
+    tu_net.filter = NULL;
     teardown();
 }
 
@@ -595,7 +523,7 @@ static void record_overtaking_a_lost_finished_is_delivered_after_the_handshake(v
     CHECK_EQ(sock_secure_session_info(cs, &info), 0);
     CHECK(info.retransmits >= 1);
     early_record_is_delivered_once(cs);
-    net.filter = NULL;
+    tu_net.filter = NULL;
     teardown();
 }
 

@@ -5,46 +5,28 @@
 
 #include "secure_sock/sock_secure.h"
 #include "secure_sock/sock_udp.h"
+#include "node.h"
 #include "testutil.h"
 
 static const uint8_t key[16] = { 0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe,
                                  0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
 static const sock_secure_psk_t psk = { (const uint8_t *)"udp-test", 8, key, sizeof(key) };
 
-typedef struct {
-    sock_udp_t udp;
-    sock_secure_t sock;
-    sock_secure_session_t slots[2];
-} node_t;
+static tu_node_t server, client;
 
-static node_t server, client;
-
-static int open_node(node_t *n, sock_secure_role_t role, const char *local, uint32_t initial_ms,
+static int open_node(tu_node_t *n, sock_secure_role_t role, const char *local, uint32_t initial_ms,
                      uint32_t retransmits)
 {
-    sock_ep_t ep = tu_ep(local);
-    int rc = sock_udp_open(&n->udp, &ep);
+    int rc = tu_node_open_udp(n, local, NULL);
     if (rc < 0) {
         return rc;
     }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.backend = tu_backend_name;
-    cfg.role = role;
-    cfg.transport = &n->udp.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = 2;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
+    tu_node_config(n, &cfg, role, tu_backend_name, 2);
+    tu_node_psk(&cfg, &psk);
     cfg.hs_timeout_initial_ms = initial_ms;
     cfg.hs_max_retransmit = retransmits;
-    return sock_secure_create(&n->sock, &cfg);
-}
-
-static void close_node(node_t *n)
-{
-    sock_secure_close(&n->sock);
-    sock_close(&n->udp.base);
+    return tu_node_create(n, &cfg);
 }
 
 /* Drive both sides (non-blocking) until the client session leaves HANDSHAKE or 5 s pass. */
@@ -99,8 +81,8 @@ static void exchange(const char *server_addr, const char *client_local, const ch
     CHECK_EQ(sock_secure_session_info(ss, &info), 0);
     CHECK_EQ(info.remote.port, cl.port);
     CHECK_EQ(info.remote.family, srv.family);
-    close_node(&client);
-    close_node(&server);
+    tu_node_close(&client);
+    tu_node_close(&server);
 }
 
 static bool have_ipv6(void)
@@ -169,8 +151,8 @@ static void dtls_retransmits_until_server_appears(void)
     CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
     CHECK(info.retransmits >= 2); /* at 1 s and at 3 s */
     CHECK(now_ms() - t0 >= 2000);
-    close_node(&client);
-    close_node(&server);
+    tu_node_close(&client);
+    tu_node_close(&server);
 }
 
 /* Nothing ever listens: the blocking connect fails with -ETIMEDOUT once the budget is spent. */
@@ -193,7 +175,7 @@ static void dtls_gives_up_after_the_retransmission_budget(void)
     REQUIRE(cs != NULL && sock_secure_session_info(cs, &info) == 0);
     CHECK_EQ(info.retransmits, 3);
     CHECK_EQ(info.last_error, -ETIMEDOUT);
-    close_node(&client);
+    tu_node_close(&client);
 }
 
 /* One host (127.0.0.2) that owns its address completes cookie exchanges from many ports and never
@@ -210,14 +192,14 @@ static struct {
     sock_secure_session_t slots[LOCKOUT_SLOTS];
 } big_server;
 
-static node_t attackers[ATTACKERS];
+static tu_node_t attackers[ATTACKERS];
 static bool attacker_up[ATTACKERS];
 
 /* (Re)start attacker @p i: a new socket on 127.0.0.2 (a new port) and a handshake. */
 static bool attacker_start(int i, const sock_ep_t *srv)
 {
     if (attacker_up[i]) {
-        close_node(&attackers[i]);
+        tu_node_close(&attackers[i]);
         attacker_up[i] = false;
     }
     if (open_node(&attackers[i], SOCK_SECURE_CLIENT, "127.0.0.2:0", 1000, 6) != 0) {
@@ -252,15 +234,9 @@ static void a_host_with_many_ports_does_not_lock_out_another_client(void)
     sock_ep_t ep = tu_ep("127.0.0.1:0"), srv;
     REQUIRE(sock_udp_open(&big_server.udp, &ep) == 0);
     REQUIRE(sock_local(&big_server.udp.base, &srv) == 0);
-    sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg); /* default limits: budget 16, 4 per address, stall 8 s */
-    cfg.backend = tu_backend_name;
-    cfg.role = SOCK_SECURE_SERVER;
-    cfg.transport = &big_server.udp.base;
-    cfg.sessions = big_server.slots;
-    cfg.session_count = LOCKOUT_SLOTS;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
+    sock_secure_config_t cfg; /* default limits: budget 16, 4 per address, stall 8 s */
+    tu_config(&cfg, SOCK_SECURE_SERVER, tu_backend_name, &big_server.udp.base, big_server.slots,
+              LOCKOUT_SLOTS, &psk);
     REQUIRE(sock_secure_create(&big_server.sock, &cfg) == 0);
     for (int i = 0; i < ATTACKERS; i++) {
         REQUIRE(attacker_start(i, &srv));
@@ -298,7 +274,7 @@ static void a_host_with_many_ports_does_not_lock_out_another_client(void)
             sock_wait(&client.udp.base, 1);
         }
         ok += sock_secure_session_info(cs, &info) == 0 && info.state == SOCK_SECURE_ST_OPEN;
-        close_node(&client);
+        tu_node_close(&client);
     }
     sock_secure_stats_t st;
     sock_secure_stats(&big_server.sock, &st);
@@ -311,7 +287,7 @@ static void a_host_with_many_ports_does_not_lock_out_another_client(void)
     CHECK(st.drop_per_addr > 0); /* the attack was on: the cap refused its extra handshakes */
     for (int i = 0; i < ATTACKERS; i++) {
         if (attacker_up[i]) {
-            close_node(&attackers[i]);
+            tu_node_close(&attackers[i]);
             attacker_up[i] = false;
         }
     }

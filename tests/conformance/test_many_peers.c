@@ -6,32 +6,22 @@
 
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "node.h"
 #include "testutil.h"
 
 #define MAX_CLIENTS 50
 #define SERVER_SLOTS 64
 
 typedef struct {
-    int connected, data, closed, error, expired, last_err;
-} events_t;
-
-typedef struct {
-    sock_mem_t mem;
-    sock_secure_t sock;
-    sock_secure_session_t slot;
+    tu_node_t n;
     sock_secure_session_t *s;
     sock_secure_psk_t psk;
     char id[32];
     uint8_t key[16];
-    events_t ev;
 } client_t;
 
-static sock_memnet_t net;
-static uint64_t now_ms;
-static sock_mem_t server_mem;
-static sock_secure_t server;
+static tu_node_t server;
 static sock_secure_session_t server_slots[SERVER_SLOTS];
-static events_t server_ev;
 static client_t clients[MAX_CLIENTS];
 static sock_secure_psk_t server_psks[MAX_CLIENTS];
 static char server_ids[MAX_CLIENTS][32];   /* the server's own copies: clients may change theirs */
@@ -39,29 +29,10 @@ static uint8_t server_keys[MAX_CLIENTS][16];
 static bool echo; /* the server's event handler echoes every record */
 static const tlsman_driver_t *backend;
 
-static void count(events_t *e, sock_secure_event_t ev, int err)
-{
-    switch (ev) {
-    case SOCK_SECURE_EV_CONNECTED: e->connected++; break;
-    case SOCK_SECURE_EV_DATA: e->data++; break;
-    case SOCK_SECURE_EV_CLOSED: e->closed++; e->last_err = err; break;
-    case SOCK_SECURE_EV_ERROR: e->error++; e->last_err = err; break;
-    case SOCK_SECURE_EV_EXPIRED: e->expired++; e->last_err = err; break;
-    }
-}
-
-static void on_client_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
-                            int err, void *arg)
-{
-    (void)sock;
-    (void)s;
-    count(arg, ev, err);
-}
-
 static void on_server_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
                             int err, void *arg)
 {
-    count(arg, ev, err);
+    tu_on_event(sock, s, ev, err, arg);
     if (ev == SOCK_SECURE_EV_DATA && echo) {
         uint8_t buf[256];
         sock_secure_session_t *from = s;
@@ -94,7 +65,6 @@ static sock_ep_t client_ep(int i)
 
 static void server_open(size_t slots, size_t psks, void (*tweak)(sock_secure_config_t *))
 {
-    memset(&server_ev, 0, sizeof(server_ev));
     echo = true;
     for (size_t i = 0; i < psks; i++) {
         snprintf(server_ids[i], sizeof(server_ids[i]), "dev-%zu", i);
@@ -102,61 +72,44 @@ static void server_open(size_t slots, size_t psks, void (*tweak)(sock_secure_con
         server_psks[i] = (sock_secure_psk_t){ (const uint8_t *)server_ids[i],
                                               strlen(server_ids[i]), server_keys[i], 16 };
     }
-    sock_ep_t ep = server_ep();
-    CHECK_EQ(sock_mem_open(&server_mem, &net, &ep), 0);
+    CHECK_EQ(tu_node_join(&server, TU_SERVER_ADDR), 0);
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.backend = tu_backend_name;
-    cfg.role = SOCK_SECURE_SERVER;
-    cfg.transport = &server_mem.base;
-    cfg.sessions = server_slots;
+    tu_node_config(&server, &cfg, SOCK_SECURE_SERVER, tu_backend_name, 0);
+    cfg.sessions = server_slots; /* more than a node holds */
     cfg.session_count = slots;
     cfg.psk = psks ? server_psks : NULL;
     cfg.psk_count = psks;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
     cfg.event_cb = on_server_event;
-    cfg.event_arg = &server_ev;
     if (tweak) {
         tweak(&cfg);
     }
-    CHECK_EQ(sock_secure_create(&server, &cfg), 0);
+    CHECK_EQ(tu_node_create(&server, &cfg), 0);
 }
 
 /* Client @p i with its own identity "dev-i" and key (or @p key_override), at @p ep. */
 static int client_open_at(int i, const uint8_t *key_override, const sock_ep_t *ep)
 {
     client_t *c = &clients[i];
-    memset(&c->ev, 0, sizeof(c->ev));
     snprintf(c->id, sizeof(c->id), "dev-%d", i);
     make_key(i, c->key);
     if (key_override) {
         memcpy(c->key, key_override, 16);
     }
     c->psk = (sock_secure_psk_t){ (const uint8_t *)c->id, strlen(c->id), c->key, 16 };
-    int rc = sock_mem_open(&c->mem, &net, ep);
+    int rc = tu_node_join_ep(&c->n, ep);
     if (rc < 0) {
         return rc;
     }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.backend = tu_backend_name;
-    cfg.transport = &c->mem.base;
-    cfg.sessions = &c->slot;
-    cfg.session_count = 1;
-    cfg.psk = &c->psk;
-    cfg.psk_count = 1;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
-    cfg.event_cb = on_client_event;
-    cfg.event_arg = &c->ev;
-    rc = sock_secure_create(&c->sock, &cfg);
+    tu_node_config(&c->n, &cfg, SOCK_SECURE_CLIENT, tu_backend_name, 1);
+    tu_node_psk(&cfg, &c->psk);
+    rc = tu_node_create(&c->n, &cfg);
     if (rc < 0) {
         return rc;
     }
-    sock_ep_t srv = server_ep();
+    sock_ep_t srv_ep = server_ep();
     c->s = NULL;
-    return sock_secure_connect(&c->sock, &srv, &c->s, 0);
+    return sock_secure_connect(&c->n.sock, &srv_ep, &c->s, 0);
 }
 
 /* Client @p i at its own address (client_ep). */
@@ -168,32 +121,22 @@ static int client_open(int i, const uint8_t *key_override)
 
 static void client_close(int i)
 {
-    sock_secure_close(&clients[i].sock);
-    sock_close(&clients[i].mem.base);
+    tu_node_close(&clients[i].n);
 }
 
 /* Run the server and the first @p nclients clients until no datagram is in flight. */
 static void pump(int nclients)
 {
-    for (int round = 0; round < 200; round++) {
-        sock_secure_process(&server);
-        for (int i = 0; i < nclients; i++) {
-            sock_secure_process(&clients[i].sock);
-        }
-        uint32_t queued = server_mem.queued;
-        for (int i = 0; i < nclients; i++) {
-            queued += clients[i].mem.queued;
-        }
-        if (queued == 0) {
-            return;
-        }
+    tu_node_t *all[MAX_CLIENTS + 1] = { &server };
+    for (int i = 0; i < nclients; i++) {
+        all[i + 1] = &clients[i].n;
     }
+    tu_pump(all, (size_t)nclients + 1);
 }
 
 static void reset_net(void)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
+    tu_net_start();
 }
 
 static void teardown(int nclients)
@@ -201,14 +144,13 @@ static void teardown(int nclients)
     for (int i = 0; i < nclients; i++) {
         client_close(i);
     }
-    sock_secure_close(&server);
-    sock_close(&server_mem.base);
+    tu_node_close(&server);
 }
 
 static sock_secure_stats_t server_stats(void)
 {
     sock_secure_stats_t st;
-    sock_secure_stats(&server, &st);
+    sock_secure_stats(&server.sock, &st);
     return st;
 }
 
@@ -222,7 +164,7 @@ static void fifty_clients_with_own_identities_echo_twenty_records_each(void)
     pump(MAX_CLIENTS);
     int up = 0;
     for (int i = 0; i < MAX_CLIENTS; i++) {
-        up += clients[i].ev.connected;
+        up += clients[i].n.ev.connected;
     }
     CHECK_EQ(up, MAX_CLIENTS);
     CHECK_EQ(server_stats().sessions_open, MAX_CLIENTS);
@@ -239,12 +181,12 @@ static void fifty_clients_with_own_identities_echo_twenty_records_each(void)
             uint8_t buf[64];
             sock_secure_session_t *want = clients[i].s;
             int n = snprintf(msg, sizeof(msg), "peer %d record %d %s", i, r, clients[i].id);
-            int got = sock_secure_recv(&clients[i].sock, &want, buf, sizeof(buf), 0);
+            int got = sock_secure_recv(&clients[i].n.sock, &want, buf, sizeof(buf), 0);
             good += got == n && memcmp(buf, msg, (size_t)n) == 0;
         }
     }
     CHECK_EQ(good, MAX_CLIENTS * 20);
-    CHECK_EQ(server_ev.data, MAX_CLIENTS * 20);
+    CHECK_EQ(server.ev.data, MAX_CLIENTS * 20);
     /* each server session is bound to its peer's identity: the info shows each peer once */
     int distinct = 0;
     for (int i = 0; i < SERVER_SLOTS; i++) {
@@ -272,30 +214,25 @@ static void apply_tweak(sock_secure_config_t *cfg)
 /* A ClientHello as a real client sends it, taken off the wire. */
 static size_t real_client_hello(uint8_t *buf, size_t max)
 {
+    static tu_node_t c;
+    sock_secure_session_t *s = NULL;
+    static const sock_secure_psk_t psk = { (const uint8_t *)"x", 1,
+                                           (const uint8_t *)"0123456789abcdef", 16 };
     sock_ep_t ep = client_ep(999);
-    sock_mem_t m;
-    sock_secure_t c;
-    sock_secure_session_t slot, *s = NULL;
-    sock_secure_psk_t psk = { (const uint8_t *)"x", 1, (const uint8_t *)"0123456789abcdef", 16 };
-    sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.backend = tu_backend_name;
-    cfg.transport = &m.base;
-    cfg.sessions = &slot;
-    cfg.session_count = 1;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
-    if (sock_mem_open(&m, &net, &ep) < 0 || sock_secure_create(&c, &cfg) < 0) {
+    if (tu_node_join_ep(&c, &ep) < 0) {
         return 0;
     }
-    sock_ep_t srv = server_ep();
-    sock_secure_connect(&c, &srv, &s, 0);
+    sock_secure_config_t cfg;
+    tu_node_config(&c, &cfg, SOCK_SECURE_CLIENT, tu_backend_name, 1);
+    tu_node_psk(&cfg, &psk);
+    if (tu_node_create(&c, &cfg) < 0) {
+        return 0;
+    }
+    sock_ep_t srv_ep = server_ep();
+    sock_secure_connect(&c.sock, &srv_ep, &s, 0);
     sock_ep_t from;
-    int n = sock_recv(&server_mem.base, buf, max, &from);
-    sock_secure_close(&c);
-    sock_close(&m.base);
+    int n = sock_recv(&server.mem.base, buf, max, &from);
+    tu_node_close(&c);
     return n > 0 ? (size_t)n : 0;
 }
 
@@ -358,12 +295,12 @@ static void forged_hello_flood_never_displaces_established_peers(void)
     /* at most 4 handshakes run at once: the others retransmit and get in later */
     CHECK(server_stats().sessions_handshake <= 4);
     for (int k = 0; k < 10 && server_stats().sessions_open < 10; k++) {
-        now_ms += 1000;
+        tu_now_ms += 1000;
         pump(10);
     }
     CHECK_EQ(server_stats().sessions_open, 10);
     CHECK(server_stats().drop_half_open > 0);
-    net.filter = measure_server_output;
+    tu_net.filter = measure_server_output;
     max_server_datagram = 0;
     uint32_t max_half_open_seen = 0;
     int good = 0;
@@ -375,12 +312,12 @@ static void forged_hello_flood_never_displaces_established_peers(void)
         if (k % 2) { /* half of them carry a made-up cookie */
             CHECK(bogus_len > hello_len);
             bogus[13 + 12 + 2] = (uint8_t)k; /* vary the random */
-            sock_mem_inject(&server_mem, &forged, bogus, bogus_len);
+            sock_mem_inject(&server.mem, &forged, bogus, bogus_len);
         } else {
-            sock_mem_inject(&server_mem, &forged, hello, hello_len);
+            sock_mem_inject(&server.mem, &forged, hello, hello_len);
         }
         if (k % 100 == 0) {
-            sock_secure_process(&server);
+            sock_secure_process(&server.sock);
             sock_secure_stats_t st = server_stats();
             if (st.sessions_handshake > max_half_open_seen) {
                 max_half_open_seen = st.sessions_handshake;
@@ -392,7 +329,7 @@ static void forged_hello_flood_never_displaces_established_peers(void)
             pump(10);
             uint8_t buf[64];
             sock_secure_session_t *want = clients[i].s;
-            int got = sock_secure_recv(&clients[i].sock, &want, buf, sizeof(buf), 0);
+            int got = sock_secure_recv(&clients[i].n.sock, &want, buf, sizeof(buf), 0);
             good += got == n && memcmp(buf, msg, (size_t)n) == 0;
         }
     }
@@ -407,8 +344,8 @@ static void forged_hello_flood_never_displaces_established_peers(void)
         CHECK_EQ(st.bad_cookies, 5000);
     }
     CHECK(max_server_datagram > 0 && max_server_datagram <= hello_len); /* no amplification */
-    CHECK_EQ(server_ev.error + server_ev.closed + server_ev.expired, 0);
-    net.filter = NULL;
+    CHECK_EQ(server.ev.error + server.ev.closed + server.ev.expired, 0);
+    tu_net.filter = NULL;
     teardown(10);
 }
 
@@ -439,7 +376,7 @@ static void half_open_sessions_are_capped_displaced_once_stalled_and_expire_at_t
     tweak_cfg = &t;
     server_open(8, 8, apply_tweak);
     stall_mask = 0x0F; /* clients 0..3 never see the ServerHello */
-    net.filter = drop_server_hello;
+    tu_net.filter = drop_server_hello;
     for (int i = 0; i < 4; i++) {
         CHECK_EQ(client_open(i, NULL), -EINPROGRESS);
     }
@@ -452,35 +389,34 @@ static void half_open_sessions_are_capped_displaced_once_stalled_and_expire_at_t
     /* clients retransmit meanwhile, capped at 2; a verified hello displaces a handshake that has
      * waited past the initial retransmission timeout for its peer's next flight */
     for (int k = 0; k < 40; k++) {
-        now_ms += 500;
+        tu_now_ms += 500;
         pump(4);
         CHECK(server_stats().sessions_handshake <= 2);
     }
     st = server_stats();
     CHECK(st.displaced >= 2);
     CHECK_EQ(st.expired_handshake, 0);
-    CHECK_EQ(server_ev.expired, (int)st.displaced);
-    CHECK_EQ(server_ev.last_err, SOCK_SECURE_E_DISPLACED);
+    CHECK_EQ(server.ev.expired, (int)st.displaced);
+    CHECK_EQ(server.ev.last_err, SOCK_SECURE_E_DISPLACED);
     /* the stalled clients go away: the deadline frees what they leave */
     stall_mask = 0;
     for (int i = 0; i < 4; i++) {
         client_close(i);
     }
-    now_ms += 20000;
+    tu_now_ms += 20000;
     pump(0);
     st = server_stats();
     CHECK_EQ(st.sessions_handshake, 0);
     CHECK_EQ(st.expired_handshake, 2);
-    CHECK_EQ(server_ev.expired, (int)(st.displaced + st.expired_handshake));
-    CHECK_EQ(server_ev.last_err, -ETIMEDOUT);
+    CHECK_EQ(server.ev.expired, (int)(st.displaced + st.expired_handshake));
+    CHECK_EQ(server.ev.last_err, -ETIMEDOUT);
     /* a healthy client still gets in once a half-open slot is free */
     CHECK_EQ(client_open(4, NULL), -EINPROGRESS);
     pump(5);
-    CHECK_EQ(clients[4].ev.connected, 1);
-    net.filter = NULL;
+    CHECK_EQ(clients[4].n.ev.connected, 1);
+    tu_net.filter = NULL;
     client_close(4);
-    sock_secure_close(&server);
-    sock_close(&server_mem.base);
+    tu_node_close(&server);
 }
 
 /* A peer that stops after the cookie exchange is dropped at the stall deadline (default 8 s
@@ -491,31 +427,30 @@ static void a_stalled_handshake_is_dropped_at_the_stall_deadline(void)
     reset_net();
     server_open(4, 1, NULL); /* the defaults */
     stall_mask = 0x01;       /* client 0 never sees the ServerHello flight */
-    net.filter = drop_server_hello;
+    tu_net.filter = drop_server_hello;
     CHECK_EQ(client_open(0, NULL), -EINPROGRESS);
     pump(1);
     CHECK_EQ(server_stats().sessions_handshake, 1);
-    uint64_t t0 = now_ms;
-    while (now_ms - t0 < CONFIG_SOCK_SECURE_HS_STALL_MS - 100) {
-        now_ms += 100;
+    uint64_t t0 = tu_now_ms;
+    while (tu_now_ms - t0 < CONFIG_SOCK_SECURE_HS_STALL_MS - 100) {
+        tu_now_ms += 100;
         pump(1); /* the client retransmits its hello at 1, 3 and 7 s */
     }
     sock_secure_stats_t st = server_stats();
     CHECK_EQ(st.sessions_handshake, 1); /* still there just before the deadline */
     CHECK(st.retransmits >= 3);         /* the server resent its flight meanwhile */
     CHECK_EQ(st.expired_stall, 0);
-    now_ms += 100;
-    CHECK_EQ(sock_secure_next_timeout(&server), 0);
+    tu_now_ms += 100;
+    CHECK_EQ(sock_secure_next_timeout(&server.sock), 0);
     pump(1);
     st = server_stats();
     CHECK_EQ(st.expired_stall, 1);
     CHECK_EQ(st.expired_handshake, 0);
-    CHECK_EQ(server_ev.expired, 1);
-    CHECK_EQ(server_ev.last_err, -ETIMEDOUT);
-    net.filter = NULL;
+    CHECK_EQ(server.ev.expired, 1);
+    CHECK_EQ(server.ev.last_err, -ETIMEDOUT);
+    tu_net.filter = NULL;
     client_close(0);
-    sock_secure_close(&server);
-    sock_close(&server_mem.base);
+    tu_node_close(&server);
 }
 
 static void full_table_refuses_new_peers_by_default(void)
@@ -528,10 +463,10 @@ static void full_table_refuses_new_peers_by_default(void)
     CHECK_EQ(server_stats().sessions_open, 2);
     CHECK_EQ(client_open(2, NULL), -EINPROGRESS);
     pump(3);
-    CHECK_EQ(clients[2].ev.connected, 0);
+    CHECK_EQ(clients[2].n.ev.connected, 0);
     CHECK(server_stats().drop_table_full >= 1);
     CHECK_EQ(server_stats().evictions, 0);
-    CHECK_EQ(clients[0].ev.closed + clients[1].ev.closed, 0);
+    CHECK_EQ(clients[0].n.ev.closed + clients[1].n.ev.closed, 0);
     teardown(3);
 }
 
@@ -545,22 +480,22 @@ static void full_table_evicts_the_least_recently_active_session(void)
     CHECK_EQ(client_open(0, NULL), -EINPROGRESS);
     CHECK_EQ(client_open(1, NULL), -EINPROGRESS);
     pump(2);
-    now_ms += 1000;
+    tu_now_ms += 1000;
     CHECK_EQ(sock_secure_send(clients[1].s, "recent", 6), 6); /* client 0 is now the LRU */
     pump(2);
-    now_ms += 1000;
+    tu_now_ms += 1000;
     CHECK_EQ(client_open(2, NULL), -EINPROGRESS);
     pump(3);
     /* client 2 proved its address (with wolfSSL the stack checked its cookie, seen through the
      * core's probe; a spoofed hello evicts no one: test_spoofed_hello_keeps_no_state) */
-    CHECK_EQ(clients[2].ev.connected, 1);
-    CHECK_EQ(clients[0].ev.closed, 1); /* close_notify from the server */
-    CHECK_EQ(clients[1].ev.closed, 0);
+    CHECK_EQ(clients[2].n.ev.connected, 1);
+    CHECK_EQ(clients[0].n.ev.closed, 1); /* close_notify from the server */
+    CHECK_EQ(clients[1].n.ev.closed, 0);
     sock_secure_stats_t st = server_stats();
     CHECK_EQ(st.evictions, 1);
     CHECK_EQ(st.sessions_open, 2);
-    CHECK_EQ(server_ev.expired, 1);
-    CHECK_EQ(server_ev.last_err, SOCK_SECURE_E_EVICTED);
+    CHECK_EQ(server.ev.expired, 1);
+    CHECK_EQ(server.ev.last_err, SOCK_SECURE_E_EVICTED);
     teardown(3);
 }
 
@@ -574,28 +509,28 @@ static void idle_sessions_are_closed_after_the_idle_timeout(void)
     CHECK_EQ(client_open(0, NULL), -EINPROGRESS);
     CHECK_EQ(client_open(1, NULL), -EINPROGRESS);
     pump(2);
-    CHECK(sock_secure_next_timeout(&server) <= 5000);
+    CHECK(sock_secure_next_timeout(&server.sock) <= 5000);
     for (int k = 0; k < 8; k++) { /* client 1 talks every second, client 0 is silent */
-        now_ms += 1000;
+        tu_now_ms += 1000;
         sock_secure_send(clients[1].s, "tick", 4);
         pump(2);
         uint8_t buf[8];
         sock_secure_session_t *want = clients[1].s;
-        sock_secure_recv(&clients[1].sock, &want, buf, sizeof(buf), 0);
+        sock_secure_recv(&clients[1].n.sock, &want, buf, sizeof(buf), 0);
     }
     sock_secure_stats_t st = server_stats();
     CHECK_EQ(st.expired_idle, 1);
     CHECK_EQ(st.sessions_open, 1);
-    CHECK_EQ(clients[0].ev.closed, 1);
-    CHECK_EQ(clients[1].ev.closed, 0);
+    CHECK_EQ(clients[0].n.ev.closed, 1);
+    CHECK_EQ(clients[1].n.ev.closed, 0);
     teardown(2);
 }
 
 /* Client 0 loses its state (no close_notify) and connects again from the same address. */
 static void restart_client(const uint8_t *key)
 {
-    sock_close(&clients[0].mem.base); /* the close_notify below goes nowhere */
-    sock_secure_close(&clients[0].sock);
+    sock_close(&clients[0].n.mem.base); /* the close_notify below goes nowhere */
+    sock_secure_close(&clients[0].n.sock);
     CHECK_EQ(client_open(0, key), -EINPROGRESS);
     pump(2);
 }
@@ -626,19 +561,19 @@ static void restarted_peer_replaces_its_old_session_only_when_the_new_one_is_up(
     CHECK_EQ(server_stats().peer_restarts, 0);
     /* a restart that succeeds replaces it */
     restart_client(NULL);
-    CHECK_EQ(clients[0].ev.connected, 1);
+    CHECK_EQ(clients[0].n.ev.connected, 1);
     sock_secure_stats_t st = server_stats();
     CHECK_EQ(st.peer_restarts, 1);
     CHECK_EQ(st.sessions_open, 2);
-    CHECK_EQ(server_ev.closed, 1);
-    CHECK_EQ(server_ev.last_err, SOCK_SECURE_E_RESTARTED);
+    CHECK_EQ(server.ev.closed, 1);
+    CHECK_EQ(server.ev.last_err, SOCK_SECURE_E_RESTARTED);
     CHECK_EQ(sock_secure_session_info(old, &info), 0);
     CHECK(info.state == SOCK_SECURE_ST_CLOSED || info.state == SOCK_SECURE_ST_OPEN);
     CHECK_EQ(sock_secure_send(clients[0].s, "again", 5), 5);
     pump(2);
     uint8_t buf[8];
     sock_secure_session_t *want = clients[0].s;
-    CHECK_EQ(sock_secure_recv(&clients[0].sock, &want, buf, sizeof(buf), 0), 5);
+    CHECK_EQ(sock_secure_recv(&clients[0].n.sock, &want, buf, sizeof(buf), 0), 5);
     CHECK_MEM(buf, "again", 5);
     teardown(2);
 }
@@ -668,12 +603,12 @@ static void identities_not_preloaded_are_looked_up_and_unknown_ones_refused(void
     CHECK_EQ(client_open(7, NULL), -EINPROGRESS); /* known to the "database" */
     CHECK_EQ(client_open(3, NULL), -EINPROGRESS); /* unknown */
     for (int r = 0; r < 200; r++) {
-        sock_secure_process(&server);
-        sock_secure_process(&clients[7].sock);
-        sock_secure_process(&clients[3].sock);
+        sock_secure_process(&server.sock);
+        sock_secure_process(&clients[7].n.sock);
+        sock_secure_process(&clients[3].n.sock);
     }
-    CHECK_EQ(clients[7].ev.connected, 1);
-    CHECK_EQ(clients[3].ev.error, 1);
+    CHECK_EQ(clients[7].n.ev.connected, 1);
+    CHECK_EQ(clients[3].n.ev.error, 1);
     sock_secure_session_info_t info;
     CHECK_EQ(sock_secure_session_info(clients[3].s, &info), 0);
     CHECK_EQ(info.alert, 115);
@@ -683,8 +618,7 @@ static void identities_not_preloaded_are_looked_up_and_unknown_ones_refused(void
     CHECK_EQ(st.handshakes_failed, 1);
     client_close(7);
     client_close(3);
-    sock_secure_close(&server);
-    sock_close(&server_mem.base);
+    tu_node_close(&server);
 }
 
 /* ---- lockout: hosts that complete cookie exchanges from many ports ----------------------------
@@ -791,7 +725,7 @@ static void attack_tick(void)
         uint8_t d[600];
         size_t len = hello_with_cookie(attack.hello, attack.hello_len, attack.pending[i].cookie,
                                        attack.pending[i].cookie_len, d, sizeof(d));
-        if (len > 0 && sock_mem_inject(&server_mem, &attack.pending[i].from, d, len) > 0) {
+        if (len > 0 && sock_mem_inject(&server.mem, &attack.pending[i].from, d, len) > 0) {
             attack.answered++;
         }
     }
@@ -799,7 +733,7 @@ static void attack_tick(void)
         for (int r = 0; r < ATTACK_RATE; r++) {
             attack.next_port = attack.next_port < 1024 ? 1024 : (uint16_t)(attack.next_port + 1);
             sock_ep_t ep = attack_ep(a, attack.next_port);
-            sock_mem_inject(&server_mem, &ep, attack.hello, attack.hello_len);
+            sock_mem_inject(&server.mem, &ep, attack.hello, attack.hello_len);
         }
     }
 }
@@ -844,17 +778,17 @@ static int attacker_half_open(int *most_one_addr)
 static void lockout_tick(bool client)
 {
     attack_tick();
-    for (int k = 0; k < 8 && server_mem.queued > 0; k++) {
-        sock_secure_process(&server);
+    for (int k = 0; k < 8 && server.mem.queued > 0; k++) {
+        sock_secure_process(&server.sock);
     }
     if (client) {
-        sock_secure_process(&clients[0].sock);
-        for (int k = 0; k < 8 && server_mem.queued > 0; k++) {
-            sock_secure_process(&server);
+        sock_secure_process(&clients[0].n.sock);
+        for (int k = 0; k < 8 && server.mem.queued > 0; k++) {
+            sock_secure_process(&server.sock);
         }
-        sock_secure_process(&clients[0].sock);
+        sock_secure_process(&clients[0].n.sock);
     }
-    now_ms += TICK_MS;
+    tu_now_ms += TICK_MS;
 }
 
 /* @p addrs attacking addresses; the legitimate client must succeed in @p min_percent % of its
@@ -868,7 +802,7 @@ static void lockout_run(int addrs, int min_percent)
     server_open(LOCKOUT_SLOTS, 1, tweak_refused); /* the defaults; client 0's identity */
     attack.hello_len = real_client_hello(attack.hello, sizeof(attack.hello));
     REQUIRE(attack.hello_len > 60);
-    net.filter = attack_filter;
+    tu_net.filter = attack_filter;
     int most = 0, most_one_addr = 0, budget_full = 0;
     for (int t = 0; t < 300; t++) { /* 3 s of attack before the first try */
         lockout_tick(false);
@@ -879,16 +813,16 @@ static void lockout_run(int addrs, int min_percent)
         sock_ep_t ep = client_ep(0);
         ep.port = (uint16_t)(40000 + i); /* a new port each time, as a restarted client */
         REQUIRE(client_open_at(0, NULL, &ep) == -EINPROGRESS);
-        uint64_t t0 = now_ms;
-        while (clients[0].ev.connected == 0 && clients[0].ev.error == 0 && now_ms - t0 < 2000) {
+        uint64_t t0 = tu_now_ms;
+        while (clients[0].n.ev.connected == 0 && clients[0].n.ev.error == 0 && tu_now_ms - t0 < 2000) {
             lockout_tick(true);
             int one, held = attacker_half_open(&one);
             most = held > most ? held : most;
             most_one_addr = one > most_one_addr ? one : most_one_addr;
             budget_full += server_stats().sessions_handshake >= LOCKOUT_SLOTS;
         }
-        if (clients[0].ev.connected == 1) {
-            uint64_t took = now_ms - t0;
+        if (clients[0].n.ev.connected == 1) {
+            uint64_t took = tu_now_ms - t0;
             ok += took <= 2000;
             slowest = took > slowest ? took : slowest;
         }
@@ -917,9 +851,8 @@ static void lockout_run(int addrs, int min_percent)
         CHECK(st.drop_per_addr > 0);    /* the cap held them back... */
         CHECK_EQ(most, CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR); /* ...at exactly the cap */
     }
-    net.filter = NULL;
-    sock_secure_close(&server);
-    sock_close(&server_mem.base);
+    tu_net.filter = NULL;
+    tu_node_close(&server);
 }
 
 static void one_host_with_many_ports_does_not_lock_out_new_peers(void)

@@ -14,25 +14,13 @@
 #include "secure_sock/sock_secure.h"
 #include "secure_sock/sock_tcp.h"
 #include "drvharness.h"
+#include "node.h"
+#include "pki.h"
 #include "testutil.h"
 
 #define SLOTS 2
-#define TAG_ID 1 /* own identity: certificate chain + key, or a PSK */
-#define TAG_CA 2 /* trust anchors */
 
 static const tlsman_driver_t *drv;
-static const char *pki_dir;
-static const uint8_t psk_key[16] = "0123456789abcdef";
-
-static const char *pki(const char *name)
-{
-    static char buf[4][600];
-    static unsigned next;
-    char *p = buf[next++ % 4];
-    snprintf(p, sizeof(buf[0]), "%s/%s", pki_dir, name);
-    return p;
-}
-
 /* What one side is given (PKI file names; NULL = none). */
 typedef struct {
     sock_secure_role_t role;
@@ -44,138 +32,62 @@ typedef struct {
     size_t suite_count;
 } spec_t;
 
-typedef struct {
-    bool tcp;
-    sock_mem_t mem;
-    sock_tcp_t tcps;
-    sock_tcp_conn_t conns[SLOTS];
-    sock_secure_t sock;
-    sock_secure_session_t slots[SLOTS];
-    sock_secure_creds_t creds;
-    uint32_t tags[2];
-    int connected;
-    bool up;
-} node_t;
-
-static sock_memnet_t net;
-static uint64_t now_ms;
-static node_t server, client;
+static tu_node_t server, client;
 static sock_ep_t server_addr;
 
-static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
-                     int err, void *arg)
+static bool on_tcp(const tu_node_t *n)
 {
-    (void)sock;
-    (void)s;
-    (void)err;
-    node_t *n = arg;
-    n->connected += ev == SOCK_SECURE_EV_CONNECTED;
-}
-
-static int load_creds(sock_secure_creds_t *st, const spec_t *sp)
-{
-    int rc = sock_secure_creds_init(st);
-    if (rc == 0 && sp->cert) {
-        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_CERT_CHAIN, pki(sp->cert));
-    }
-    if (rc == 0 && sp->key) {
-        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_PRIVATE_KEY, pki(sp->key));
-    }
-    if (rc == 0 && sp->psk) {
-        rc = sock_secure_creds_add_psk(st, TAG_ID, "psk-dev", 7, psk_key, sizeof(psk_key));
-    }
-    if (rc == 0 && sp->ca) {
-        rc = sock_secure_creds_add_file(st, TAG_CA, SOCK_SECURE_CRED_CA, pki(sp->ca));
-    }
-    return rc;
+    return n->transport == &n->tcp.base;
 }
 
 /* Open @p n's transport (TCP loopback or the memory net) and create its socket. Returns
  * sock_secure_create()'s result. */
-static int node_up(node_t *n, bool tcp, const spec_t *sp)
+static int node_up(tu_node_t *n, bool tcp, const spec_t *sp)
 {
-    n->connected = 0;
-    n->tcp = tcp;
-    int rc = load_creds(&n->creds, sp);
+    memset(&n->ev, 0, sizeof(n->ev));
+    int rc = tu_creds_load(&n->creds, sp->cert, sp->key, sp->ca, sp->psk);
     if (rc < 0) {
-        fprintf(stderr, "  loading credentials: %s\n", sock_secure_strerror(rc));
         return rc;
     }
-    sock_t *t;
+    bool srv = sp->role == SOCK_SECURE_SERVER;
     if (tcp) {
-        if (sp->role == SOCK_SECURE_SERVER) {
-            sock_ep_t any = tu_ep("127.0.0.1:0");
-            rc = sock_tcp_listen(&n->tcps, &any, n->conns, SLOTS);
-            if (rc == 0) {
-                sock_local(&n->tcps.base, &server_addr);
-            }
-        } else {
-            rc = sock_tcp_open(&n->tcps, n->conns, 1);
-        }
-        t = &n->tcps.base;
+        rc = srv ? tu_node_listen_tcp(n, "127.0.0.1:0", SLOTS, &server_addr)
+                 : tu_node_open_tcp(n, 1);
     } else {
-        sock_ep_t ep = tu_ep(sp->role == SOCK_SECURE_SERVER ? "[fd00::1]:5684" : "[fd00::2]:40000");
-        rc = sock_mem_open(&n->mem, &net, &ep);
-        if (sp->role == SOCK_SECURE_SERVER) {
-            server_addr = ep;
+        rc = tu_node_join(n, srv ? TU_SERVER_ADDR : TU_CLIENT_ADDR);
+        if (srv) {
+            server_addr = tu_ep(TU_SERVER_ADDR);
         }
-        t = &n->mem.base;
     }
     if (rc < 0) {
         return rc;
     }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = sp->role;
-    cfg.backend = drv->name;
-    cfg.transport = t;
-    cfg.sessions = n->slots;
-    cfg.session_count = SLOTS;
-    cfg.creds = &n->creds;
-    n->tags[0] = TAG_ID;
-    n->tags[1] = TAG_CA;
-    cfg.cred_tags = n->tags;
-    cfg.cred_tag_count = 2;
+    tu_node_config(n, &cfg, sp->role, drv->name, SLOTS);
+    tu_node_use_creds(n, &cfg);
     cfg.server_name = sp->server_name;
     cfg.psk_hint = sp->psk_hint;
     cfg.suites = sp->suites;
     cfg.suite_count = sp->suite_count;
-    if (!tcp) {
-        cfg.clock = tu_clock;
-        cfg.clock_arg = &now_ms;
-    }
-    cfg.event_cb = on_event;
-    cfg.event_arg = n;
-    rc = sock_secure_create(&n->sock, &cfg);
-    if (rc < 0) {
-        sock_close(t);
-        return rc;
-    }
-    n->up = true;
-    return 0;
+    return tu_node_create(n, &cfg);
 }
 
-static void node_down(node_t *n)
+static void node_down(tu_node_t *n)
 {
-    if (n->up) {
-        sock_secure_close(&n->sock);
-        sock_close(n->tcp ? &n->tcps.base : &n->mem.base);
-        n->up = false;
-    }
+    tu_node_close(n);
     sock_secure_creds_init(&n->creds); /* zeroes the store */
 }
 
 static void start(void)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
+    tu_net_start();
 }
 
 static void teardown(void)
 {
     node_down(&client);
     node_down(&server);
-    net.filter = NULL;
+    tu_net.filter = NULL;
 }
 
 /* Run both sides until the client's session left the handshake and the server moved no more. */
@@ -188,11 +100,11 @@ static void drive(sock_secure_session_t *cs)
         sock_secure_session_info_t info;
         bool done = sock_secure_session_info(cs, &info) == 0 &&
                     info.state != SOCK_SECURE_ST_HANDSHAKE;
-        if (server.tcp) {
+        if (on_tcp(&server)) {
             if (done && i > 2 && a <= 0 && b <= 0) {
                 return;
             }
-            sock_wait(&server.tcps.base, 1);
+            sock_wait(&server.tcp.base, 1);
         } else if (server.mem.queued == 0 && client.mem.queued == 0 && a <= 0 && b <= 0) {
             return;
         }
@@ -222,8 +134,8 @@ static void exchange(sock_secure_session_t *cs, sock_secure_session_t *ss)
     for (int i = 0; i < 2000 && n == -EAGAIN; i++) {
         sock_secure_process(&client.sock);
         n = sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0);
-        if (n == -EAGAIN && server.tcp) {
-            sock_wait(&server.tcps.base, 1);
+        if (n == -EAGAIN && on_tcp(&server)) {
+            sock_wait(&server.tcp.base, 1);
         }
     }
     CHECK_EQ(n, (int)sizeof(up));
@@ -234,8 +146,8 @@ static void exchange(sock_secure_session_t *cs, sock_secure_session_t *ss)
     for (int i = 0; i < 2000 && n == -EAGAIN; i++) {
         sock_secure_process(&server.sock);
         n = sock_secure_recv(&client.sock, &from, buf, sizeof(buf), 0);
-        if (n == -EAGAIN && server.tcp) {
-            sock_wait(&client.tcps.base, 1);
+        if (n == -EAGAIN && on_tcp(&server)) {
+            sock_wait(&client.tcp.base, 1);
         }
     }
     CHECK_EQ(n, 4);
@@ -329,8 +241,8 @@ static void a_suite_the_socket_did_not_list_is_never_negotiated(void)
         CHECK_EQ(info.last_error, SOCK_SECURE_E_ALERT);
         CHECK_EQ(info.alert, 40); /* handshake_failure */
         CHECK_EQ(info.alert_origin, TLSMAN_ALERT_RECEIVED);
-        CHECK_EQ(server.connected, 0);
-        CHECK_EQ(client.connected, 0);
+        CHECK_EQ(server.ev.connected, 0);
+        CHECK_EQ(client.ev.connected, 0);
         printf("  %s lists only AES-256-GCM: %s (alert %s)\n", side ? "client" : "server",
                sock_secure_strerror(info.last_error), sock_secure_alert_name(info.alert));
         teardown();
@@ -382,7 +294,7 @@ static void psk_client_listing_an_ecdsa_suite_needs_a_ca_and_then_verifies(void)
             CHECK_EQ(info.state, SOCK_SECURE_ST_CLOSED);
             CHECK_EQ(info.last_error, SOCK_SECURE_E_VERIFY);
             CHECK((info.verify & SOCK_SECURE_VFY_UNKNOWN_CA) != 0);
-            CHECK_EQ(server.connected, 0);
+            CHECK_EQ(server.ev.connected, 0);
         }
         teardown();
     }
@@ -407,29 +319,17 @@ static int find_hint(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint
 }
 
 /* A backend with TLSMAN_CAP_PSK_HINT sends the hint in the server's flight; one without it is
- * refused at create (and by its own ctx_init), never silently ignored. */
+ * refused at create (its driver is never given a hint), never silently ignored. */
 static void psk_hint_is_sent_or_refused(void)
 {
     start();
     hint_seen = false;
-    net.filter = find_hint;
+    tu_net.filter = find_hint;
     spec_t s = { .role = SOCK_SECURE_SERVER, .psk = true, .psk_hint = hint };
     spec_t c = { .role = SOCK_SECURE_CLIENT, .psk = true };
     if (!(drv->caps & TLSMAN_CAP_PSK_HINT)) {
         CHECK_EQ(node_up(&server, false, &s), -ENOTSUP);
         teardown();
-        /* the driver refuses it on its own too */
-        const tlsman_suite_t *one[] = { sock_secure_suite(tu_default_psk_suite(drv, true)) };
-        tlsman_config_t tc = { .role = TLSMAN_SERVER, .datagram = true, .suites = one,
-                               .suite_count = 1, .psk_hint = (const uint8_t *)hint,
-                               .psk_hint_len = sizeof(hint) - 1, .mtu = 1280, .io = &dh_io };
-        dh_use(drv);
-        dh_reset(false);
-        CHECK_EQ(drv->ctx_init(dh_srv.ctx, &tc), -ENOTSUP);
-        tc.psk_hint = NULL;
-        tc.psk_hint_len = 0;
-        CHECK_EQ(drv->ctx_init(dh_srv.ctx, &tc), 0);
-        drv->ctx_free(dh_srv.ctx);
         printf("  %s cannot send a PSK identity hint: refused\n", drv->name);
     } else {
         REQUIRE(node_up(&server, false, &s) == 0);
@@ -457,8 +357,7 @@ static void psk_hint_is_sent_or_refused(void)
 int main(int argc, char **argv)
 {
     drv = tu_backend(TLSMAN_CAP_DTLS | TLSMAN_CAP_PSK);
-    pki_dir = argc > 1 ? argv[1] : getenv("SS_PKI_DIR");
-    if (pki_dir == NULL) {
+    if (tu_pki_init(argc, argv) == NULL) {
         tu_skip("no test PKI (SS_PKI_DIR): run through ctest");
     }
     RUN(every_table_suite_is_negotiated_and_named_or_refused);

@@ -12,6 +12,7 @@
 
 #include "secure_sock/sock_secure.h"
 #include "secure_sock/sock_tcp.h"
+#include "node.h"
 #include "testutil.h"
 
 #define SLOTS 6
@@ -19,69 +20,36 @@
 static const uint8_t key[16] = { 0x42, 0x13, 0x37, 0x99, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
 static const sock_secure_psk_t psk = { (const uint8_t *)"tls-dev", 7, key, sizeof(key) };
 
-typedef struct {
-    sock_tcp_t tcp;
-    sock_tcp_conn_t conns[SLOTS];
-    sock_secure_t sock;
-    sock_secure_session_t slots[SLOTS];
-    int closed, errors, expired, last_err;
-} node_t;
-
-static node_t server, clients[3];
+static tu_node_t server, clients[3];
 static const tlsman_driver_t *backend;
 static sock_ep_t server_ep;
 
-static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
-                     int err, void *arg)
-{
-    (void)sock;
-    (void)s;
-    node_t *n = arg;
-    n->closed += ev == SOCK_SECURE_EV_CLOSED;
-    n->errors += ev == SOCK_SECURE_EV_ERROR;
-    n->expired += ev == SOCK_SECURE_EV_EXPIRED;
-    if (err) {
-        n->last_err = err;
-    }
-}
-
-static int create(node_t *n, sock_secure_role_t role, uint32_t hs_deadline_ms)
+static int create(tu_node_t *n, sock_secure_role_t role, uint32_t hs_deadline_ms)
 {
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.backend = tu_backend_name;
-    cfg.role = role;
-    cfg.transport = &n->tcp.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = SLOTS;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.event_cb = on_event;
-    cfg.event_arg = n;
+    tu_node_config(n, &cfg, role, tu_backend_name, SLOTS);
+    tu_node_psk(&cfg, &psk);
     if (hs_deadline_ms) {
         cfg.handshake_deadline_ms = hs_deadline_ms;
     }
-    n->closed = n->errors = n->expired = n->last_err = 0;
-    return sock_secure_create(&n->sock, &cfg);
+    return tu_node_create(n, &cfg);
 }
 
 static int open_server(const char *addr, int bufsize, uint32_t hs_deadline_ms)
 {
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_tcp_listen(&server.tcp, &ep, server.conns, SLOTS);
+    int rc = tu_node_listen_tcp(&server, addr, SLOTS, &server_ep);
     if (rc < 0) {
         return rc;
     }
     if (bufsize) {
         sock_tcp_set_buffers(&server.tcp, bufsize, bufsize);
     }
-    sock_local(&server.tcp.base, &server_ep);
     return create(&server, SOCK_SECURE_SERVER, hs_deadline_ms);
 }
 
-static int open_client(node_t *c, int bufsize)
+static int open_client(tu_node_t *c, int bufsize)
 {
-    int rc = sock_tcp_open(&c->tcp, c->conns, 1);
+    int rc = tu_node_open_tcp(c, 1);
     if (rc < 0) {
         return rc;
     }
@@ -89,12 +57,6 @@ static int open_client(node_t *c, int bufsize)
         sock_tcp_set_buffers(&c->tcp, bufsize, bufsize);
     }
     return create(c, SOCK_SECURE_CLIENT, 0);
-}
-
-static void close_node(node_t *n)
-{
-    sock_secure_close(&n->sock);
-    sock_close(&n->tcp.base);
 }
 
 static void drive(int nclients)
@@ -133,48 +95,6 @@ static sock_secure_session_t *connect_client(int i, sock_secure_session_t **serv
     return cs;
 }
 
-static uint8_t pattern(size_t i, unsigned seed)
-{
-    return (uint8_t)((i * 2654435761u) >> 13 ^ seed);
-}
-
-typedef struct {
-    sock_secure_t *sock;
-    sock_secure_session_t *s;
-    size_t sent, received, bad;
-    unsigned seed_out, seed_in;
-} flow_t;
-
-/* Push what the send side accepts, take what arrives, checking every byte. */
-static void flow_step(flow_t *f, size_t total)
-{
-    uint8_t buf[4096];
-    while (f->sent < total) {
-        size_t n = total - f->sent < sizeof(buf) ? total - f->sent : sizeof(buf);
-        for (size_t k = 0; k < n; k++) {
-            buf[k] = pattern(f->sent + k, f->seed_out);
-        }
-        int rc = sock_secure_send(f->s, buf, n);
-        if (rc <= 0) {
-            CHECK(rc == -EAGAIN);
-            break;
-        }
-        f->sent += (size_t)rc;
-    }
-    for (;;) {
-        sock_secure_session_t *want = f->s;
-        int rc = sock_secure_recv(f->sock, &want, buf, sizeof(buf), 0);
-        if (rc <= 0) {
-            CHECK(rc == -EAGAIN || rc == -EBUSY);
-            break;
-        }
-        for (int k = 0; k < rc; k++) {
-            f->bad += buf[k] != pattern(f->received + (size_t)k, f->seed_in);
-        }
-        f->received += (size_t)rc;
-    }
-}
-
 static void tls_one_megabyte_each_way_through_tiny_buffers(void)
 {
     const size_t total = 1u << 20;
@@ -183,12 +103,12 @@ static void tls_one_megabyte_each_way_through_tiny_buffers(void)
     sock_secure_session_t *ss = NULL;
     sock_secure_session_t *cs = connect_client(0, &ss);
     REQUIRE(cs != NULL && ss != NULL);
-    flow_t up = { &clients[0].sock, cs, 0, 0, 0, 1, 2 };
-    flow_t down = { &server.sock, ss, 0, 0, 0, 2, 1 };
+    tu_flow_t up = { &clients[0].sock, cs, 0, 0, 0, 1, 2 };
+    tu_flow_t down = { &server.sock, ss, 0, 0, 0, 2, 1 };
     uint64_t t0 = now_ms();
     while ((up.received < total || down.received < total) && now_ms() - t0 < 60000) {
-        flow_step(&up, total);
-        flow_step(&down, total);
+        tu_flow_step(&up, total);
+        tu_flow_step(&down, total);
         drive(1);
     }
     CHECK_EQ(up.sent, total);
@@ -197,12 +117,12 @@ static void tls_one_megabyte_each_way_through_tiny_buffers(void)
     CHECK_EQ(down.received, total);
     CHECK_EQ(up.bad + down.bad, 0);
     CHECK_EQ(sock_secure_session_close(cs), 0);
-    for (int i = 0; i < 200 && server.closed == 0; i++) {
+    for (int i = 0; i < 200 && server.ev.closed == 0; i++) {
         drive(1);
     }
-    CHECK_EQ(server.closed, 1);
-    close_node(&clients[0]);
-    close_node(&server);
+    CHECK_EQ(server.ev.closed, 1);
+    tu_node_close(&clients[0]);
+    tu_node_close(&server);
 }
 
 static void tls_several_connections_and_a_reset_mid_transfer(void)
@@ -224,7 +144,7 @@ static void tls_several_connections_and_a_reset_mid_transfer(void)
     close(clients[1].conns[0].fd);
     clients[1].conns[0].fd = -1;
     int half = 0;
-    for (int i = 0; i < 200 && server.errors + server.closed == 0; i++) {
+    for (int i = 0; i < 200 && server.ev.error + server.ev.closed == 0; i++) {
         drive(0);
         uint8_t buf[64];
         sock_secure_session_t *from = NULL;
@@ -235,8 +155,8 @@ static void tls_several_connections_and_a_reset_mid_transfer(void)
         }
     }
     CHECK(half == 0 || half == 14); /* the record may or may not have made it before the reset */
-    CHECK_EQ(server.errors + server.closed, 1);
-    CHECK(server.last_err == -ECONNRESET || server.last_err == -EPIPE);
+    CHECK_EQ(server.ev.error + server.ev.closed, 1);
+    CHECK(server.ev.last_err == -ECONNRESET || server.ev.last_err == -EPIPE);
     /* the others carry on */
     for (int i = 0; i < 3; i += 2) {
         char msg[32];
@@ -255,9 +175,9 @@ static void tls_several_connections_and_a_reset_mid_transfer(void)
     CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
     CHECK_EQ(st.sessions_open, 2);
     for (int i = 0; i < 3; i++) {
-        close_node(&clients[i]);
+        tu_node_close(&clients[i]);
     }
-    close_node(&server);
+    tu_node_close(&server);
 }
 
 static void tls_stalled_handshake_does_not_block_others_and_expires(void)
@@ -284,7 +204,7 @@ static void tls_stalled_handshake_does_not_block_others_and_expires(void)
     sock_secure_session_t *cs = connect_client(0, &ss);
     REQUIRE(cs != NULL && ss != NULL);
     uint64_t t0 = now_ms();
-    while (server.expired < 2 && now_ms() - t0 < 3000) {
+    while (server.ev.expired < 2 && now_ms() - t0 < 3000) {
         drive(1);
     }
     CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
@@ -307,8 +227,8 @@ static void tls_stalled_handshake_does_not_block_others_and_expires(void)
         close(peers[k]);
     }
     CHECK_EQ(sock_secure_send(cs, "ok", 2), 2);
-    close_node(&clients[0]);
-    close_node(&server);
+    tu_node_close(&clients[0]);
+    tu_node_close(&server);
 }
 
 /* Everything send() accepted reaches the peer before close_notify, even when the transport
@@ -324,7 +244,7 @@ static void tls_close_delivers_accepted_output_first(void)
     size_t accepted = 0;
     for (int i = 0; i < 64; i++) { /* the server does not read: output piles up */
         for (size_t k = 0; k < sizeof(chunk); k++) {
-            chunk[k] = pattern(accepted + k, 7);
+            chunk[k] = tu_pattern(accepted + k, 7);
         }
         int rc = sock_secure_send(cs, chunk, sizeof(chunk));
         if (rc <= 0) {
@@ -338,7 +258,7 @@ static void tls_close_delivers_accepted_output_first(void)
     CHECK_EQ(sock_secure_send(cs, "late", 4), -ENOTCONN); /* closing: nothing new */
     size_t got = 0, bad = 0;
     uint64_t t0 = now_ms();
-    while ((rc == -EAGAIN || server.closed == 0) && now_ms() - t0 < 10000) {
+    while ((rc == -EAGAIN || server.ev.closed == 0) && now_ms() - t0 < 10000) {
         drive(1);
         if (rc == -EAGAIN) {
             rc = sock_secure_session_close(cs);
@@ -347,17 +267,17 @@ static void tls_close_delivers_accepted_output_first(void)
         sock_secure_session_t *want = ss;
         int n = sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0);
         for (int k = 0; k < n; k++) {
-            bad += buf[k] != pattern(got + (size_t)k, 7);
+            bad += buf[k] != tu_pattern(got + (size_t)k, 7);
         }
         got += n > 0 ? (size_t)n : 0;
     }
     CHECK_EQ(rc, 0);
     CHECK_EQ(got, accepted);
     CHECK_EQ(bad, 0);
-    CHECK_EQ(server.closed, 1); /* close_notify arrived, after the data */
-    CHECK_EQ(server.errors, 0);
-    close_node(&clients[0]);
-    close_node(&server);
+    CHECK_EQ(server.ev.closed, 1); /* close_notify arrived, after the data */
+    CHECK_EQ(server.ev.error, 0);
+    tu_node_close(&clients[0]);
+    tu_node_close(&server);
 }
 
 /* A connection whose data the application leaves unread is paused; the others are not held up:
@@ -407,9 +327,9 @@ static void tls_unread_data_on_one_connection_does_not_stall_another(void)
     }
     CHECK_EQ(read0, pushed);
     CHECK_EQ(bad, 0);
-    close_node(&clients[0]);
-    close_node(&clients[1]);
-    close_node(&server);
+    tu_node_close(&clients[0]);
+    tu_node_close(&clients[1]);
+    tu_node_close(&server);
 }
 
 /* ---- lockout ---------------------------------------------------------------------------------
@@ -474,7 +394,7 @@ static size_t capture_tls_hello(uint8_t *buf, size_t max)
     }
     sock_ep_t to = tu_ep("127.0.0.1:0");
     to.port = ntohs(sa.sin_port);
-    node_t *c = &clients[0];
+    tu_node_t *c = &clients[0];
     if (open_client(c, 0) == 0) {
         sock_secure_session_t *cs = NULL;
         (void)sock_secure_connect(&c->sock, &to, &cs, 0);
@@ -499,7 +419,7 @@ static size_t capture_tls_hello(uint8_t *buf, size_t max)
             close(fd);
         }
     }
-    close_node(c);
+    tu_node_close(c);
     close(lfd);
     return got >= 5 && got == 5 + ((size_t)buf[3] << 8 | buf[4]) ? got : 0;
 }
@@ -602,7 +522,7 @@ static int att_half_open(int *most_one)
     return total;
 }
 
-static void lock_turn(node_t *legit)
+static void lock_turn(tu_node_t *legit)
 {
     att_turn();
     sock_secure_process(&lsrv.sock);
@@ -644,15 +564,9 @@ static void lockout_run(att_mode_t mode, int addrs, int conns, int min_percent)
     sock_ep_t ep = tu_ep("127.0.0.1:0");
     REQUIRE(sock_tcp_listen(&lsrv.tcp, &ep, lsrv.conns, LOCK_SLOTS + 1) == 0);
     sock_local(&lsrv.tcp.base, &server_ep);
-    sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg); /* the default limits */
-    cfg.backend = tu_backend_name;
-    cfg.role = SOCK_SECURE_SERVER;
-    cfg.transport = &lsrv.tcp.base;
-    cfg.sessions = lsrv.slots;
-    cfg.session_count = LOCK_SLOTS;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
+    sock_secure_config_t cfg; /* the default limits */
+    tu_config(&cfg, SOCK_SECURE_SERVER, tu_backend_name, &lsrv.tcp.base, lsrv.slots, LOCK_SLOTS,
+              &psk);
     cfg.clock = tu_clock;
     cfg.clock_arg = &sim_ms;
     REQUIRE(sock_secure_create(&lsrv.sock, &cfg) == 0);
@@ -665,7 +579,7 @@ static void lockout_run(att_mode_t mode, int addrs, int conns, int min_percent)
     int ok = 0;
     uint64_t slowest = 0;
     for (int k = 0; k < LOCK_TRIES; k++) {
-        node_t *c = &clients[0];
+        tu_node_t *c = &clients[0];
         REQUIRE(open_client(c, 0) == 0);
         sock_secure_session_t *cs = NULL;
         int rc = sock_secure_connect(&c->sock, &server_ep, &cs, 0);
@@ -681,7 +595,7 @@ static void lockout_run(att_mode_t mode, int addrs, int conns, int min_percent)
             ok++;
             slowest = sim_ms - t0 > slowest ? sim_ms - t0 : slowest;
         }
-        close_node(c);
+        tu_node_close(c);
         lock_turn(NULL);
     }
     sock_secure_stats_t st;

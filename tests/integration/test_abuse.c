@@ -7,6 +7,7 @@
 
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "node.h"
 #include "testutil.h"
 
 #define SLOTS 4
@@ -19,43 +20,14 @@ static const uint8_t wrong_key[16] = { 1 };
 static const sock_secure_psk_t wrong_psk = { (const uint8_t *)"abuse", 5, wrong_key, 16 };
 
 typedef struct {
-    int connected, data, closed, error, expired, last_err;
-} events_t;
-
-typedef struct {
-    sock_mem_t mem;
-    sock_secure_t sock;
-    sock_secure_session_t slots[SLOTS];
-    events_t ev;
-} node_t;
-
-typedef struct {
     bool from_client;
     size_t len;
     uint8_t data[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
 } capture_t;
 
-static sock_memnet_t net;
-static uint64_t now_ms;
-static const char *backend;
-static node_t server, client;
+static tu_node_t server, client;
 static capture_t cap[MAX_CAPTURE];
 static size_t ncap;
-
-static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
-                     int err, void *arg)
-{
-    (void)sock;
-    (void)s;
-    events_t *e = arg;
-    switch (ev) {
-    case SOCK_SECURE_EV_CONNECTED: e->connected++; break;
-    case SOCK_SECURE_EV_DATA: e->data++; break;
-    case SOCK_SECURE_EV_CLOSED: e->closed++; e->last_err = err; break;
-    case SOCK_SECURE_EV_ERROR: e->error++; e->last_err = err; break;
-    case SOCK_SECURE_EV_EXPIRED: e->expired++; e->last_err = err; break;
-    }
-}
 
 static int capture_all(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
                        size_t *len)
@@ -71,59 +43,30 @@ static int capture_all(void *arg, const sock_ep_t *from, const sock_ep_t *to, ui
     return SOCK_MEM_DELIVER;
 }
 
-static int open_node(node_t *n, const char *addr, sock_secure_role_t role,
+static int open_node(tu_node_t *n, const char *addr, sock_secure_role_t role,
                      const sock_secure_psk_t *p, sock_secure_full_policy_t when_full)
 {
-    memset(&n->ev, 0, sizeof(n->ev));
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_mem_open(&n->mem, &net, &ep);
-    if (rc < 0) {
-        return rc;
-    }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = role;
-    cfg.backend = backend;
-    cfg.transport = &n->mem.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = SLOTS;
-    cfg.psk = p;
-    cfg.psk_count = 1;
+    tu_node_config(n, &cfg, role, tu_backend_name, SLOTS);
+    tu_node_psk(&cfg, p);
     cfg.when_full = when_full;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
-    cfg.event_cb = on_event;
-    cfg.event_arg = &n->ev;
-    return sock_secure_create(&n->sock, &cfg);
-}
-
-static void close_node(node_t *n)
-{
-    sock_secure_close(&n->sock);
-    sock_close(&n->mem.base);
+    return tu_node_open_cfg(n, addr, &cfg);
 }
 
 static void pump(void)
 {
-    for (int i = 0; i < 100; i++) {
-        sock_secure_process(&server.sock);
-        sock_secure_process(&client.sock);
-        if (server.mem.queued == 0 && client.mem.queued == 0) {
-            return;
-        }
-    }
+    tu_pump2(&server, &client);
 }
 
 /* A connected pair, every datagram captured. */
 static sock_secure_session_t *pair(sock_secure_session_t **ss)
 {
-    now_ms = 1000;
+    tu_net_start();
     ncap = 0;
-    sock_memnet_init(&net);
-    net.filter = capture_all;
-    CHECK_EQ(open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, &psk,
+    tu_net.filter = capture_all;
+    CHECK_EQ(open_node(&server, TU_SERVER_ADDR, SOCK_SECURE_SERVER, &psk,
                        SOCK_SECURE_FULL_REFUSE), 0);
-    CHECK_EQ(open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, &psk,
+    CHECK_EQ(open_node(&client, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT, &psk,
                        SOCK_SECURE_FULL_REFUSE), 0);
     sock_secure_session_t *cs = NULL;
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
@@ -136,8 +79,8 @@ static sock_secure_session_t *pair(sock_secure_session_t **ss)
 
 static void unpair(void)
 {
-    close_node(&client);
-    close_node(&server);
+    tu_node_close(&client);
+    tu_node_close(&server);
 }
 
 /* Server reads everything waiting; returns how many records arrived, checks each is @p want. */
@@ -311,10 +254,9 @@ static void a_captured_close_notify_replayed_to_a_new_session_is_ignored(void)
  * its address but has no valid key therefore evicts an established session (docs/SECURITY.md). */
 static void lru_eviction_happens_before_the_new_peer_authenticates(void)
 {
-    static node_t peers[SLOTS], intruder;
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    CHECK_EQ(open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, &psk,
+    static tu_node_t peers[SLOTS], intruder;
+    tu_net_start();
+    CHECK_EQ(open_node(&server, TU_SERVER_ADDR, SOCK_SECURE_SERVER, &psk,
                        SOCK_SECURE_FULL_EVICT_LRU), 0);
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
     for (int i = 0; i < SLOTS; i++) {
@@ -328,7 +270,7 @@ static void lru_eviction_happens_before_the_new_peer_authenticates(void)
             sock_secure_process(&server.sock);
             sock_secure_process(&peers[i].sock);
         }
-        now_ms += 10;
+        tu_now_ms += 10;
     }
     sock_secure_stats_t st;
     sock_secure_stats(&server.sock, &st);
@@ -353,34 +295,17 @@ static void lru_eviction_happens_before_the_new_peer_authenticates(void)
     CHECK_EQ(peers[0].ev.closed, 1);
     CHECK_EQ(st.sessions_open, SLOTS - 1);
     printf("  %s: an unauthenticated peer evicted %u established session(s) under EVICT_LRU\n",
-           backend, st.evictions);
+           tu_backend_name, st.evictions);
     for (int i = 0; i < SLOTS; i++) {
-        close_node(&peers[i]);
+        tu_node_close(&peers[i]);
     }
-    close_node(&intruder);
-    close_node(&server);
+    tu_node_close(&intruder);
+    tu_node_close(&server);
 }
-
-#define RUN_ALL(fn)                                                                        \
-    do {                                                                                   \
-        int tu_before_ = tu_failures;                                                      \
-        for (size_t b_ = 0; sock_secure_backend_at(b_) != NULL; b_++) {                   \
-            int tu_b_ = tu_failures;                                                       \
-            backend = sock_secure_backend_at(b_)->name;                                    \
-            fn();                                                                          \
-            if (tu_failures != tu_b_) {                                                    \
-                printf("  ^ with backend %s\n", backend);                                  \
-            }                                                                              \
-        }                                                                                  \
-        printf("%s %s\n", tu_failures == tu_before_ ? "ok  " : "FAIL", #fn);               \
-        fflush(stdout);                                                                    \
-    } while (0)
 
 int main(void)
 {
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
-        tu_skip("no backend built");
-    }
+    tu_any_backend();
     RUN_ALL(replayed_records_are_delivered_once);
     RUN_ALL(replayed_handshake_flights_after_the_handshake_are_harmless);
     RUN_ALL(forged_alerts_and_garbage_do_not_end_an_established_session);

@@ -10,18 +10,11 @@
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
 #include "secure_sock/sock_tcp.h"
+#include "node.h"
+#include "pki.h"
 #include "testutil.h"
 
 #define SLOTS 2
-
-static const uint8_t key_a[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                   0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
-static const uint8_t key_b[16] = { 0xff, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x99, 0x88,
-                                   0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x00 };
-
-static const sock_secure_psk_t psk_a = { (const uint8_t *)"dev-a", 5, key_a, sizeof(key_a) };
-static const sock_secure_psk_t psk_a_wrong = { (const uint8_t *)"dev-a", 5, key_b, sizeof(key_b) };
-static const sock_secure_psk_t psk_unknown = { (const uint8_t *)"nobody", 6, key_a, sizeof(key_a) };
 
 /* The PSK suites secure_sock routes, in the core's default order. */
 static const uint16_t psk_suites[] = { SOCK_SECURE_PSK_AES_128_CCM_8, SOCK_SECURE_PSK_AES_128_CCM,
@@ -29,88 +22,33 @@ static const uint16_t psk_suites[] = { SOCK_SECURE_PSK_AES_128_CCM_8, SOCK_SECUR
                                        SOCK_SECURE_PSK_CHACHA20_POLY1305 };
 #define N_PSK_SUITES (sizeof(psk_suites) / sizeof(psk_suites[0]))
 
-typedef struct {
-    int connected, data, closed, error, last_err;
-} events_t;
-
-typedef struct {
-    sock_mem_t mem;
-    sock_secure_t sock;
-    sock_secure_session_t slots[SLOTS];
-    events_t ev;
-    uint16_t suite; /* the one suite configured, 0 = the core's defaults */
-} node_t;
-
-static sock_memnet_t net;
-static uint64_t now_ms;
-static node_t server, client;
-
-static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
-                     int err, void *arg)
-{
-    (void)sock;
-    (void)s;
-    events_t *e = arg;
-    switch (ev) {
-    case SOCK_SECURE_EV_CONNECTED: e->connected++; break;
-    case SOCK_SECURE_EV_DATA: e->data++; break;
-    case SOCK_SECURE_EV_CLOSED: e->closed++; break;
-    case SOCK_SECURE_EV_ERROR: e->error++; e->last_err = err; break;
-    default: break;
-    }
-}
+static tu_node_t server, client;
 
 /* Open @p n on the net at @p addr with backend @p drv, one suite (0: defaults). */
-static int open_node(node_t *n, const char *addr, sock_secure_role_t role,
+static int open_node(tu_node_t *n, const char *addr, sock_secure_role_t role,
                      const tlsman_driver_t *drv, const sock_secure_psk_t *psk, uint16_t suite)
 {
-    memset(&n->ev, 0, sizeof(n->ev));
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_mem_open(&n->mem, &net, &ep);
-    if (rc < 0) {
-        return rc;
-    }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = role;
-    cfg.backend = drv->name;
-    cfg.transport = &n->mem.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = SLOTS;
-    cfg.psk = psk;
-    cfg.psk_count = 1;
-    n->suite = suite;
-    if (suite != 0) {
-        cfg.suites = &n->suite;
-        cfg.suite_count = 1;
-    }
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
-    cfg.event_cb = on_event;
-    cfg.event_arg = &n->ev;
-    rc = sock_secure_create(&n->sock, &cfg);
-    if (rc < 0) {
-        sock_close(&n->mem.base);
-    }
-    return rc;
+    tu_node_config(n, &cfg, role, drv->name, SLOTS);
+    tu_node_psk(&cfg, psk);
+    tu_node_one_suite(n, &cfg, suite);
+    return tu_node_open_cfg(n, addr, &cfg);
 }
 
 /* Server on @p sd, client on @p cd. Returns false (after failed checks) if either failed. */
 static bool setup(const tlsman_driver_t *cd, uint16_t csuite, const sock_secure_psk_t *cpsk,
                   const tlsman_driver_t *sd, uint16_t ssuite)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    int rc = open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, sd, &psk_a, ssuite);
+    tu_net_start();
+    int rc = open_node(&server, TU_SERVER_ADDR, SOCK_SECURE_SERVER, sd, &tu_psk_a, ssuite);
     CHECK_EQ(rc, 0);
     if (rc < 0) {
         return false;
     }
-    rc = open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, cd, cpsk, csuite);
+    rc = open_node(&client, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT, cd, cpsk, csuite);
     CHECK_EQ(rc, 0);
     if (rc < 0) {
-        sock_secure_close(&server.sock);
-        sock_close(&server.mem.base);
+        tu_node_close(&server);
         return false;
     }
     return true;
@@ -118,44 +56,26 @@ static bool setup(const tlsman_driver_t *cd, uint16_t csuite, const sock_secure_
 
 static void teardown(void)
 {
-    sock_secure_close(&client.sock);
-    sock_secure_close(&server.sock);
-    sock_close(&client.mem.base);
-    sock_close(&server.mem.base);
+    tu_node_close(&client);
+    tu_node_close(&server);
 }
 
 /* Run both sides until neither has anything left to do; then let simulated time pass to the next
  * timer, up to @p ticks times, while the client's handshake is unfinished. */
 static void pump(unsigned ticks)
 {
+    tu_node_t *const both[] = { &server, &client };
     for (unsigned t = 0;; t++) {
-        for (int i = 0; i < 100; i++) {
-            int a = sock_secure_process(&server.sock);
-            int b = sock_secure_process(&client.sock);
-            if (server.mem.queued == 0 && client.mem.queued == 0 && a <= 0 && b <= 0) {
-                break;
-            }
-        }
-        if (t == ticks || client.ev.connected + client.ev.error > 0) {
+        tu_pump(both, 2);
+        if (t == ticks || client.ev.connected + client.ev.error > 0 || !tu_advance(both, 2)) {
             return;
         }
-        uint32_t a = sock_secure_next_timeout(&client.sock);
-        uint32_t b = sock_secure_next_timeout(&server.sock);
-        uint32_t w = a < b ? a : b;
-        if (w == SOCK_SECURE_NO_TIMEOUT) {
-            return;
-        }
-        now_ms += w;
     }
 }
 
 static sock_secure_session_t *connect_client(void)
 {
-    sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
-    CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
-    pump(0);
-    return cs;
+    return tu_connect(&client, &server);
 }
 
 /* The first routed suite both stacks have over datagrams, 0 if none. */
@@ -181,7 +101,7 @@ static void handshake_and_records_both_ways(const tlsman_driver_t *cd, const tls
 {
     uint16_t suite = common_suite(cd, sd);
     CHECK(suite != 0);
-    if (suite == 0 || !setup(cd, suite, &psk_a, sd, suite)) {
+    if (suite == 0 || !setup(cd, suite, &tu_psk_a, sd, suite)) {
         return;
     }
     sock_secure_session_t *cs = connect_client();
@@ -253,7 +173,7 @@ static void handshake_and_records_both_ways(const tlsman_driver_t *cd, const tls
 static void wrong_psk_fails_on_both_sides(const tlsman_driver_t *cd, const tlsman_driver_t *sd)
 {
     uint16_t suite = common_suite(cd, sd);
-    if (suite == 0 || !setup(cd, suite, &psk_a_wrong, sd, suite)) {
+    if (suite == 0 || !setup(cd, suite, &tu_psk_a_wrong, sd, suite)) {
         return;
     }
     sock_secure_session_t *cs = connect_client();
@@ -281,7 +201,7 @@ static void unknown_identity_fails_with_its_alert(const tlsman_driver_t *cd,
                                                   const tlsman_driver_t *sd)
 {
     uint16_t suite = common_suite(cd, sd);
-    if (suite == 0 || !setup(cd, suite, &psk_unknown, sd, suite)) {
+    if (suite == 0 || !setup(cd, suite, &tu_psk_unknown, sd, suite)) {
         return;
     }
     sock_secure_session_t *cs = connect_client();
@@ -315,7 +235,7 @@ static void no_common_suite_fails_with_handshake_failure(const tlsman_driver_t *
         printf("  %s -> %s: no two distinct suites, case not run\n", cd->name, sd->name);
         return;
     }
-    if (!setup(cd, cs_suite, &psk_a, sd, ss_suite)) {
+    if (!setup(cd, cs_suite, &tu_psk_a, sd, ss_suite)) {
         return;
     }
     sock_secure_session_t *cs = connect_client();
@@ -333,7 +253,7 @@ static void no_common_suite_fails_with_handshake_failure(const tlsman_driver_t *
 /* Each side on the core's default suite list: the server picks one the client offered. */
 static void default_suites_meet(const tlsman_driver_t *cd, const tlsman_driver_t *sd)
 {
-    if (common_suite(cd, sd) == 0 || !setup(cd, 0, &psk_a, sd, 0)) {
+    if (common_suite(cd, sd) == 0 || !setup(cd, 0, &tu_psk_a, sd, 0)) {
         return;
     }
     sock_secure_session_t *cs = connect_client();
@@ -351,7 +271,7 @@ static void lost_last_server_flight_is_recovered(const tlsman_driver_t *cd,
                                                  const tlsman_driver_t *sd)
 {
     uint16_t suite = common_suite(cd, sd);
-    if (suite == 0 || !setup(cd, suite, &psk_a, sd, suite)) {
+    if (suite == 0 || !setup(cd, suite, &tu_psk_a, sd, suite)) {
         return;
     }
     sock_secure_session_t *cs = NULL;
@@ -387,16 +307,7 @@ static void lost_last_server_flight_is_recovered(const tlsman_driver_t *cd,
 
 /* ---- TLS 1.2 over TCP loopback, PSK ----------------------------------------------------------- */
 
-typedef struct {
-    sock_tcp_t tcp;
-    sock_tcp_conn_t conns[SLOTS];
-    sock_secure_t sock;
-    sock_secure_session_t slots[SLOTS];
-    events_t ev;
-    uint16_t suite;
-} tcp_node_t;
-
-static tcp_node_t tcp_server, tcp_client;
+static tu_node_t tcp_server, tcp_client;
 
 /* The first routed PSK suite both stacks have over streams, 0 if none. */
 static uint16_t common_stream_suite(const tlsman_driver_t *a, const tlsman_driver_t *b)
@@ -414,25 +325,14 @@ static bool does_tls(const tlsman_driver_t *d)
     return (d->caps & TLSMAN_CAP_TLS) != 0 && d->flush != NULL;
 }
 
-static int tcp_create(tcp_node_t *n, sock_secure_role_t role, const tlsman_driver_t *drv,
+static int tcp_create(tu_node_t *n, sock_secure_role_t role, const tlsman_driver_t *drv,
                       uint16_t suite)
 {
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    memset(&n->ev, 0, sizeof(n->ev));
-    cfg.role = role;
-    cfg.backend = drv->name;
-    cfg.transport = &n->tcp.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = SLOTS;
-    cfg.psk = &psk_a;
-    cfg.psk_count = 1;
-    n->suite = suite;
-    cfg.suites = &n->suite;
-    cfg.suite_count = 1;
-    cfg.event_cb = on_event;
-    cfg.event_arg = &n->ev;
-    return sock_secure_create(&n->sock, &cfg);
+    tu_node_config(n, &cfg, role, drv->name, SLOTS);
+    tu_node_psk(&cfg, &tu_psk_a);
+    tu_node_one_suite(n, &cfg, suite);
+    return tu_node_create(n, &cfg);
 }
 
 static void tcp_drive(void)
@@ -445,48 +345,6 @@ static void tcp_drive(void)
 static uint64_t wall_ms(void)
 {
     return sock_secure_platform_now_ms(NULL);
-}
-
-static uint8_t stream_byte(size_t i, unsigned seed)
-{
-    return (uint8_t)(((i * 2654435761u) >> 13) ^ seed);
-}
-
-typedef struct {
-    sock_secure_t *sock;
-    sock_secure_session_t *s;
-    size_t sent, received, bad;
-    unsigned seed_out, seed_in;
-} tcp_flow_t;
-
-/* Push what the session takes, read what arrived, checking every byte against the pattern. */
-static void tcp_flow_step(tcp_flow_t *f, size_t total)
-{
-    uint8_t buf[4096];
-    while (f->sent < total) {
-        size_t n = total - f->sent < sizeof(buf) ? total - f->sent : sizeof(buf);
-        for (size_t k = 0; k < n; k++) {
-            buf[k] = stream_byte(f->sent + k, f->seed_out);
-        }
-        int rc = sock_secure_send(f->s, buf, n);
-        if (rc <= 0) {
-            CHECK(rc == -EAGAIN);
-            break;
-        }
-        f->sent += (size_t)rc;
-    }
-    for (;;) {
-        sock_secure_session_t *want = f->s;
-        int rc = sock_secure_recv(f->sock, &want, buf, sizeof(buf), 0);
-        if (rc <= 0) {
-            CHECK(rc == -EAGAIN || rc == -EBUSY);
-            break;
-        }
-        for (int k = 0; k < rc; k++) {
-            f->bad += buf[k] != stream_byte(f->received + (size_t)k, f->seed_in);
-        }
-        f->received += (size_t)rc;
-    }
 }
 
 /* TLS 1.2 over TCP loopback, client on @p cd, server on @p sd, one PSK suite both have:
@@ -502,27 +360,21 @@ static void tls_tcp_psk_bytes_both_ways(const tlsman_driver_t *cd, const tlsman_
     if (suite == 0) {
         return;
     }
-    sock_ep_t ep = tu_ep("127.0.0.1:0"), server_ep;
-    REQUIRE(sock_tcp_listen(&tcp_server.tcp, &ep, tcp_server.conns, SLOTS) == 0);
-    sock_local(&tcp_server.tcp.base, &server_ep);
+    sock_ep_t server_ep;
+    REQUIRE(tu_node_listen_tcp(&tcp_server, "127.0.0.1:0", SLOTS, &server_ep) == 0);
     int rc = tcp_create(&tcp_server, SOCK_SECURE_SERVER, sd, suite);
     CHECK_EQ(rc, 0);
     if (rc < 0) {
-        sock_close(&tcp_server.tcp.base);
         return;
     }
-    rc = sock_tcp_open(&tcp_client.tcp, tcp_client.conns, 1);
+    rc = tu_node_open_tcp(&tcp_client, 1);
     CHECK_EQ(rc, 0);
     if (rc == 0) {
         rc = tcp_create(&tcp_client, SOCK_SECURE_CLIENT, cd, suite);
         CHECK_EQ(rc, 0);
-        if (rc < 0) {
-            sock_close(&tcp_client.tcp.base);
-        }
     }
     if (rc < 0) {
-        sock_secure_close(&tcp_server.sock);
-        sock_close(&tcp_server.tcp.base);
+        tu_node_close(&tcp_server);
         return;
     }
 
@@ -583,12 +435,12 @@ static void tls_tcp_psk_bytes_both_ways(const tlsman_driver_t *cd, const tlsman_
 
         /* then a stream larger than many records, both ways at once */
         const size_t total = 200u * 1024u;
-        tcp_flow_t upf = { &tcp_server.sock, ss, 0, 0, 0, 7, 3 };  /* server side */
-        tcp_flow_t downf = { &tcp_client.sock, cs, 0, 0, 0, 3, 7 }; /* client side */
+        tu_flow_t upf = { &tcp_server.sock, ss, 0, 0, 0, 7, 3 };  /* server side */
+        tu_flow_t downf = { &tcp_client.sock, cs, 0, 0, 0, 3, 7 }; /* client side */
         t0 = wall_ms();
         while ((upf.received < total || downf.received < total) && wall_ms() - t0 < 20000) {
-            tcp_flow_step(&downf, total);
-            tcp_flow_step(&upf, total);
+            tu_flow_step(&downf, total);
+            tu_flow_step(&upf, total);
             tcp_drive();
         }
         CHECK_EQ(downf.sent, total);
@@ -606,86 +458,26 @@ static void tls_tcp_psk_bytes_both_ways(const tlsman_driver_t *cd, const tlsman_
     }
     CHECK_EQ(tcp_client.ev.error, 0);
     CHECK_EQ(tcp_server.ev.error, 0);
-    sock_secure_close(&tcp_client.sock);
-    sock_close(&tcp_client.tcp.base);
-    sock_secure_close(&tcp_server.sock);
-    sock_close(&tcp_server.tcp.base);
+    tu_node_close(&tcp_client);
+    tu_node_close(&tcp_server);
 }
 
 /* ---- DTLS with certificates (test PKI) -------------------------------------------------------- */
 
-#define TAG_ID 1 /* own certificate chain + key */
-#define TAG_CA 2 /* trust anchors */
-
-static const char *pki_dir;       /* SS_PKI_DIR, NULL: the certificate scenarios do not run */
-static sock_secure_creds_t server_creds, client_creds;
 static const uint16_t ecdsa_ccm8 = SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8;
 
-static const char *pki(const char *name)
+/* Open @p n on the memory net with certificates from its store on driver @p drv. */
+static int open_cert_node(tu_node_t *n, const char *addr, sock_secure_role_t role,
+                          const tlsman_driver_t *drv, sock_secure_verify_t verify,
+                          const char *server_name)
 {
-    static char buf[4][600];
-    static unsigned next;
-    char *p = buf[next++ % 4];
-    snprintf(p, sizeof(buf[0]), "%s/%s", pki_dir, name);
-    return p;
-}
-
-/* Load a certificate + key (either may be NULL) and a CA (may be NULL) into @p st. */
-static int load_creds(sock_secure_creds_t *st, const char *cert, const char *key, const char *ca)
-{
-    int rc = sock_secure_creds_init(st);
-    if (rc == 0 && cert != NULL) {
-        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_CERT_CHAIN, pki(cert));
-    }
-    if (rc == 0 && key != NULL) {
-        rc = sock_secure_creds_add_file(st, TAG_ID, SOCK_SECURE_CRED_PRIVATE_KEY, pki(key));
-    }
-    if (rc == 0 && ca != NULL) {
-        rc = sock_secure_creds_add_file(st, TAG_CA, SOCK_SECURE_CRED_CA, pki(ca));
-    }
-    if (rc < 0) {
-        fprintf(stderr, "  loading %s/%s/%s: %s\n", cert ? cert : "-", key ? key : "-",
-                ca ? ca : "-", sock_secure_strerror(rc));
-    }
-    return rc;
-}
-
-/* Open @p n on the memory net with certificates from @p st on driver @p drv. */
-static int open_cert_node(node_t *n, const char *addr, sock_secure_role_t role,
-                          const tlsman_driver_t *drv, sock_secure_creds_t *st,
-                          sock_secure_verify_t verify, const char *server_name)
-{
-    static const uint32_t tags[2] = { TAG_ID, TAG_CA };
-    memset(&n->ev, 0, sizeof(n->ev));
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_mem_open(&n->mem, &net, &ep);
-    if (rc < 0) {
-        return rc;
-    }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = role;
-    cfg.backend = drv->name;
-    cfg.transport = &n->mem.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = SLOTS;
-    cfg.creds = st;
-    cfg.cred_tags = tags;
-    cfg.cred_tag_count = 2;
+    tu_node_config(n, &cfg, role, drv->name, SLOTS);
+    tu_node_use_creds(n, &cfg);
     cfg.verify = verify;
     cfg.server_name = server_name;
-    n->suite = ecdsa_ccm8;
-    cfg.suites = &n->suite;
-    cfg.suite_count = 1;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
-    cfg.event_cb = on_event;
-    cfg.event_arg = &n->ev;
-    rc = sock_secure_create(&n->sock, &cfg);
-    if (rc < 0) {
-        sock_close(&n->mem.base);
-    }
-    return rc;
+    tu_node_one_suite(n, &cfg, ecdsa_ccm8);
+    return tu_node_open_cfg(n, addr, &cfg);
 }
 
 /* DTLS, ECDHE-ECDSA-AES128-CCM8 on P-256, client on @p cd, server on @p sd; with @p mutual the
@@ -698,24 +490,23 @@ static void dtls_certs(const tlsman_driver_t *cd, const tlsman_driver_t *sd, boo
                cd->name, sd->name);
         return;
     }
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    REQUIRE(load_creds(&server_creds, "server.crt", "server.key", mutual ? "ca.crt" : NULL) == 0);
-    REQUIRE(load_creds(&client_creds, mutual ? "client.crt" : NULL, mutual ? "client.key" : NULL,
-                       "ca.crt") == 0);
-    int rc = open_cert_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, sd, &server_creds,
+    tu_net_start();
+    REQUIRE(tu_creds_load(&server.creds, "server.crt", "server.key", mutual ? "ca.crt" : NULL,
+                          false) == 0);
+    REQUIRE(tu_creds_load(&client.creds, mutual ? "client.crt" : NULL,
+                          mutual ? "client.key" : NULL, "ca.crt", false) == 0);
+    int rc = open_cert_node(&server, TU_SERVER_ADDR, SOCK_SECURE_SERVER, sd,
                             mutual ? SOCK_SECURE_VERIFY_REQUIRED : SOCK_SECURE_VERIFY_DEFAULT,
                             NULL);
     CHECK_EQ(rc, 0);
     if (rc < 0) {
         return;
     }
-    rc = open_cert_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, cd, &client_creds,
+    rc = open_cert_node(&client, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT, cd,
                         SOCK_SECURE_VERIFY_REQUIRED, "server.test");
     CHECK_EQ(rc, 0);
     if (rc < 0) {
-        sock_secure_close(&server.sock);
-        sock_close(&server.mem.base);
+        tu_node_close(&server);
         return;
     }
     sock_secure_session_t *cs = connect_client();
@@ -728,8 +519,8 @@ static void dtls_certs(const tlsman_driver_t *cd, const tlsman_driver_t *sd, boo
     CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
     if (ss == NULL) {
         teardown();
-        sock_secure_creds_init(&server_creds);
-        sock_secure_creds_init(&client_creds);
+        sock_secure_creds_init(&server.creds);
+        sock_secure_creds_init(&client.creds);
         return;
     }
     sock_secure_session_info_t ci, si;
@@ -762,8 +553,8 @@ static void dtls_certs(const tlsman_driver_t *cd, const tlsman_driver_t *sd, boo
     pump(0);
     CHECK_EQ(server.ev.closed, 1);
     teardown();
-    sock_secure_creds_init(&server_creds); /* zeroes the stores */
-    sock_secure_creds_init(&client_creds);
+    sock_secure_creds_init(&server.creds); /* zeroes the stores */
+    sock_secure_creds_init(&client.creds);
 }
 
 static void dtls_certs_server_only(const tlsman_driver_t *cd, const tlsman_driver_t *sd)
@@ -804,18 +595,16 @@ static void explicit_suite_a_stack_lacks_is_refused_at_create(void)
             continue;
         }
         ran = true;
-        now_ms = 1000;
-        sock_memnet_init(&net);
-        uint32_t sent = net.sent;
-        CHECK_EQ(open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, d, &psk_a,
+        tu_net_start();
+        uint32_t sent = tu_net.sent;
+        CHECK_EQ(open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, d, &tu_psk_a,
                            SOCK_SECURE_PSK_AES_128_CCM_8), -ENOTSUP);
-        CHECK_EQ(open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, d, &psk_a,
+        CHECK_EQ(open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, d, &tu_psk_a,
                            SOCK_SECURE_PSK_AES_128_CCM_8), -ENOTSUP);
-        CHECK_EQ(net.sent, sent);
+        CHECK_EQ(tu_net.sent, sent);
         /* the defaults still work: the core keeps the suites the stack has */
-        CHECK_EQ(open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, d, &psk_a, 0), 0);
-        sock_secure_close(&client.sock);
-        sock_close(&client.mem.base);
+        CHECK_EQ(open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, d, &tu_psk_a, 0), 0);
+        tu_node_close(&client);
         printf("  %s: TLS_PSK_WITH_AES_128_CCM_8 refused with -ENOTSUP\n", d->name);
     }
     if (!ran) {
@@ -852,8 +641,7 @@ int main(void)
     for_each_pair("lost_last_server_flight_is_recovered", lost_last_server_flight_is_recovered);
     RUN(explicit_suite_a_stack_lacks_is_refused_at_create);
     for_each_pair("tls_tcp_psk_bytes_both_ways", tls_tcp_psk_bytes_both_ways);
-    pki_dir = getenv("SS_PKI_DIR");
-    if (pki_dir == NULL || *pki_dir == '\0') {
+    if (tu_pki_init(0, NULL) == NULL) {
         printf("NOT RUN dtls_certs_server_only, dtls_certs_mutual: SS_PKI_DIR is not set "
                "(make one with tests/pki/make-pki.sh DIR)\n");
     } else {

@@ -16,6 +16,7 @@
 
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "node.h"
 #include "testutil.h"
 
 #ifdef SS_HAVE_WOLFSSL
@@ -26,7 +27,6 @@
 
 static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 static const sock_secure_psk_t psk = { (const uint8_t *)"id", 2, key, sizeof(key) };
-static uint64_t now_ms = 1000;
 
 /* The first ClientHello, byte for byte: record header (handshake, DTLS 1.2, epoch 0, sequence 0,
  * length 56), handshake header (client_hello, length 44, message_seq 0, unfragmented), then
@@ -93,43 +93,32 @@ static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_
     events++;
 }
 
-static sock_memnet_t net;
-static sock_mem_t srv_mem, cli_mem;
-static sock_secure_t srv;
-static sock_secure_session_t slots[4];
+static tu_node_t srv;
+static sock_mem_t cli_mem;
 static const sock_ep_t *srv_ep;
 
 static bool server_up(const char *backend)
 {
     static sock_ep_t sep, cep;
-    sep = tu_ep("[fd00::1]:5684");
-    cep = tu_ep("[fd00::2]:40000");
+    sep = tu_ep(TU_SERVER_ADDR);
+    cep = tu_ep(TU_CLIENT_ADDR);
     srv_ep = &sep;
     events = 0;
-    sock_memnet_init(&net);
-    CHECK_EQ(sock_mem_open(&srv_mem, &net, &sep), 0);
-    CHECK_EQ(sock_mem_open(&cli_mem, &net, &cep), 0);
+    tu_net_start();
+    CHECK_EQ(tu_node_join(&srv, TU_SERVER_ADDR), 0);
+    CHECK_EQ(sock_mem_open(&cli_mem, &tu_net, &cep), 0);
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = SOCK_SECURE_SERVER;
-    cfg.backend = backend;
-    cfg.transport = &srv_mem.base;
-    cfg.sessions = slots;
-    cfg.session_count = 4;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
+    tu_node_config(&srv, &cfg, SOCK_SECURE_SERVER, backend, 4);
+    tu_node_psk(&cfg, &psk);
     cfg.event_cb = on_event;
-    int rc = sock_secure_create(&srv, &cfg);
+    int rc = tu_node_create(&srv, &cfg);
     CHECK_EQ(rc, 0);
     return rc == 0;
 }
 
 static void server_down(void)
 {
-    sock_secure_close(&srv);
-    sock_close(&srv_mem.base);
+    tu_node_close(&srv);
     sock_close(&cli_mem.base);
 }
 
@@ -137,7 +126,7 @@ static void server_down(void)
 static int exchange(const uint8_t *d, size_t len, uint8_t *answer, size_t max)
 {
     CHECK_EQ(sock_send(&cli_mem.base, d, len, srv_ep), (int)len);
-    sock_secure_process(&srv);
+    sock_secure_process(&srv.sock);
     int n = sock_recv(&cli_mem.base, answer, max, NULL);
     uint8_t more[1500];
     CHECK_EQ(sock_recv(&cli_mem.base, more, sizeof(more), NULL), -EAGAIN); /* one datagram */
@@ -175,7 +164,7 @@ static void extensionless_hello_is_answered_on_every_backend(void)
         uint8_t a[1500];
         int n = exchange(hello0, sizeof(hello0), a, sizeof(a));
         sock_secure_stats_t st;
-        sock_secure_stats(&srv, &st);
+        sock_secure_stats(&srv.sock, &st);
         if (!takes_hello_without_extensions(name)) {
             /* the stack refuses with a fatal decode_error, in a 15-byte plaintext alert... */
             printf("    refused by this %s build (see the top comment): alert %d/%d\n", name,
@@ -189,9 +178,9 @@ static void extensionless_hello_is_answered_on_every_backend(void)
             CHECK_EQ(events, 0);
             sock_secure_session_t *who = NULL;
             uint8_t buf[8];
-            CHECK_EQ(sock_secure_recv(&srv, &who, buf, sizeof(buf), 0), -EAGAIN);
+            CHECK_EQ(sock_secure_recv(&srv.sock, &who, buf, sizeof(buf), 0), -EAGAIN);
             for (size_t i = 0; i < 4; i++) {
-                CHECK_EQ(slots[i].state, SOCK_SECURE_ST_FREE);
+                CHECK_EQ(srv.slots[i].state, SOCK_SECURE_ST_FREE);
             }
             /* the same hello with a made-up cookie: refused the same way */
             uint8_t d[400];
@@ -201,7 +190,7 @@ static void extensionless_hello_is_answered_on_every_backend(void)
             CHECK_EQ(n, (int)sizeof(alert));
             CHECK_EQ(a[13], 2);
             CHECK_EQ(a[14], 50);
-            sock_secure_stats(&srv, &st);
+            sock_secure_stats(&srv.sock, &st);
             CHECK_EQ(st.sessions_handshake, 0);
             CHECK_EQ(events, 0);
             server_down();
@@ -222,7 +211,7 @@ static void extensionless_hello_is_answered_on_every_backend(void)
         size_t len = hello_with_cookie(a + 28, cookie_len, d);
         n = exchange(d, len, a, sizeof(a));
         check_server_hello(a, n);
-        sock_secure_stats(&srv, &st);
+        sock_secure_stats(&srv.sock, &st);
         CHECK_EQ(st.sessions_handshake, 1); /* the handshake goes on */
         CHECK_EQ(st.handshakes_failed, 0);
         server_down();
@@ -241,18 +230,18 @@ static void extensionless_hellos_from_spoofed_addresses_keep_no_state(void)
         for (int i = 0; i < 16; i++) {
             sock_ep_t spoofed = tu_ep("[fd00::66]:1000");
             spoofed.port = (uint16_t)(1000 + i);
-            CHECK_EQ(sock_mem_inject(&srv_mem, &spoofed, hello0, sizeof(hello0)),
+            CHECK_EQ(sock_mem_inject(&srv.mem, &spoofed, hello0, sizeof(hello0)),
                      (int)sizeof(hello0));
-            sock_secure_process(&srv);
+            sock_secure_process(&srv.sock);
         }
         sock_secure_stats_t st;
-        sock_secure_stats(&srv, &st);
+        sock_secure_stats(&srv.sock, &st);
         printf("  %s: %u half-open, %u HVR, %u refused, %d events\n", name,
                st.sessions_handshake, st.hello_verify_sent, st.handshakes_failed, events);
         CHECK_EQ(st.sessions_handshake, 0);
         CHECK_EQ(events, 0);
         for (size_t i = 0; i < 4; i++) {
-            CHECK_EQ(slots[i].state, SOCK_SECURE_ST_FREE);
+            CHECK_EQ(srv.slots[i].state, SOCK_SECURE_ST_FREE);
         }
         server_down();
     }
@@ -260,9 +249,7 @@ static void extensionless_hellos_from_spoofed_addresses_keep_no_state(void)
 
 int main(void)
 {
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
-        tu_skip("no backend built");
-    }
+    tu_any_backend();
     RUN(extensionless_hello_is_answered_on_every_backend);
     RUN(extensionless_hellos_from_spoofed_addresses_keep_no_state);
     return tu_exit();

@@ -21,6 +21,7 @@
 
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "node.h"
 #include "testutil.h"
 
 #define RECORDS 200
@@ -34,19 +35,14 @@ static const uint8_t key[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 static const sock_secure_psk_t psk = { (const uint8_t *)"lossy", 5, key, sizeof(key) };
 
 typedef struct {
-    sock_mem_t mem;
+    tu_node_t n;                   /* first: the node is the event_arg */
     sock_mem_faults_t faults;
-    sock_secure_t sock;
-    sock_secure_session_t slots[2];
-    int connected, error, closed, expired, last_err;
     uint32_t next_tx;              /* next transmission id */
     uint8_t seen[MAX_TX];          /* deliveries per transmission id of the peer */
     int bad;                       /* corrupted or unknown records delivered */
     int replays;                   /* records delivered twice */
 } node_t;
 
-static sock_memnet_t net;
-static uint64_t now_ms;
 static node_t server, client;
 static sock_secure_session_t *client_s;
 
@@ -125,10 +121,10 @@ static int trace_filter(void *arg, const sock_ep_t *from, const sock_ep_t *to, u
 {
     (void)arg;
     (void)to;
-    bool c2s = sock_ep_equal(from, &client.mem.addr);
+    bool c2s = sock_ep_equal(from, &client.n.mem.addr);
     const sock_mem_fault_stats_t *f = c2s ? &client.faults.stats : &server.faults.stats;
     printf("  t=%llu %s len %zu [prev: drop %u reord %u delay %u corrupt %u rel %u]:",
-           (unsigned long long)now_ms, c2s ? "c->s" : "s->c", *len, f->dropped, f->reordered,
+           (unsigned long long)tu_now_ms, c2s ? "c->s" : "s->c", *len, f->dropped, f->reordered,
            f->delayed, f->corrupted, f->released);
     for (size_t off = 0; off + 13 <= *len;) {
         size_t rl = (size_t)data[off + 11] << 8 | data[off + 12];
@@ -149,26 +145,21 @@ static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_
                      int err, void *arg)
 {
     node_t *n = arg;
-    switch (ev) {
-    case SOCK_SECURE_EV_CONNECTED: n->connected++; break;
-    case SOCK_SECURE_EV_CLOSED: n->closed++; n->last_err = err; break;
-    case SOCK_SECURE_EV_ERROR: n->error++; n->last_err = err; break;
-    case SOCK_SECURE_EV_EXPIRED: n->expired++; n->last_err = err; break;
-    case SOCK_SECURE_EV_DATA: {
-        uint8_t buf[1500], out[1500];
-        sock_secure_session_t *from = s;
-        int len = sock_secure_recv(sock, &from, buf, sizeof(buf), 0);
-        uint32_t seq;
-        if (n == &server) {
-            if (accept_record(&server, &client, buf, len, false, &seq)) {
-                size_t m = build(out, seq, server.next_tx++, get32(buf + 4), true);
-                CHECK_EQ(sock_secure_send(from, out, m), (int)m);
-            }
-        } else if (accept_record(&client, &server, buf, len, true, &seq) && seq == want_seq) {
-            echoed = true;
-        }
-        break;
+    tu_on_event(sock, s, ev, err, arg);
+    if (ev != SOCK_SECURE_EV_DATA) {
+        return;
     }
+    uint8_t buf[1500], out[1500];
+    sock_secure_session_t *from = s;
+    int len = sock_secure_recv(sock, &from, buf, sizeof(buf), 0);
+    uint32_t seq;
+    if (n == &server) {
+        if (accept_record(&server, &client, buf, len, false, &seq)) {
+            size_t m = build(out, seq, server.next_tx++, get32(buf + 4), true);
+            CHECK_EQ(sock_secure_send(from, out, m), (int)m);
+        }
+    } else if (accept_record(&client, &server, buf, len, true, &seq) && seq == want_seq) {
+        echoed = true;
     }
 }
 
@@ -176,41 +167,31 @@ static void open_node(node_t *n, const char *addr, sock_secure_role_t role, cons
                       const sock_mem_fault_cfg_t *faults, uint64_t seed)
 {
     memset(n, 0, sizeof(*n));
-    sock_ep_t ep = tu_ep(addr);
-    CHECK_EQ(sock_mem_open(&n->mem, &net, &ep), 0);
+    CHECK_EQ(tu_node_join(&n->n, addr), 0);
     CHECK_EQ(sock_mem_faults_init(&n->faults, seed), 0);
     n->faults.cfg = *faults;
-    CHECK_EQ(sock_mem_set_faults(&n->mem, &n->faults), 0);
+    CHECK_EQ(sock_mem_set_faults(&n->n.mem, &n->faults), 0);
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg); /* RFC 6347 timer defaults, default PSK suites */
-    cfg.role = role;
-    cfg.backend = backend;
-    cfg.transport = &n->mem.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = 2;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
+    /* RFC 6347 timer defaults, default PSK suites */
+    tu_node_config(&n->n, &cfg, role, backend, 2);
+    tu_node_psk(&cfg, &psk);
     cfg.event_cb = on_event;
-    cfg.event_arg = n;
-    CHECK_EQ(sock_secure_create(&n->sock, &cfg), 0);
+    CHECK_EQ(tu_node_create(&n->n, &cfg), 0);
 }
 
 static void close_node(node_t *n)
 {
-    sock_secure_close(&n->sock);
-    sock_close(&n->mem.base);
+    tu_node_close(&n->n);
 }
 
 /* Run both ends until nothing is in flight (held datagrams wait for their time or traffic). */
 static void pump(void)
 {
     for (int i = 0; i < 1000; i++) {
-        sock_memnet_tick(&net, now_ms);
-        int a = sock_secure_process(&server.sock);
-        int b = sock_secure_process(&client.sock);
-        if (server.mem.queued == 0 && client.mem.queued == 0 && a <= 0 && b <= 0) {
+        sock_memnet_tick(&tu_net, tu_now_ms);
+        int a = sock_secure_process(&server.n.sock);
+        int b = sock_secure_process(&client.n.sock);
+        if (server.n.mem.queued == 0 && client.n.mem.queued == 0 && a <= 0 && b <= 0) {
             return;
         }
     }
@@ -220,19 +201,19 @@ static void pump(void)
 static void advance(uint64_t limit)
 {
     uint64_t next = limit;
-    uint32_t a = sock_secure_next_timeout(&server.sock);
-    uint32_t b = sock_secure_next_timeout(&client.sock);
-    if (a != SOCK_SECURE_NO_TIMEOUT && now_ms + a < next) {
-        next = now_ms + a;
+    uint32_t a = sock_secure_next_timeout(&server.n.sock);
+    uint32_t b = sock_secure_next_timeout(&client.n.sock);
+    if (a != SOCK_SECURE_NO_TIMEOUT && tu_now_ms + a < next) {
+        next = tu_now_ms + a;
     }
-    if (b != SOCK_SECURE_NO_TIMEOUT && now_ms + b < next) {
-        next = now_ms + b;
+    if (b != SOCK_SECURE_NO_TIMEOUT && tu_now_ms + b < next) {
+        next = tu_now_ms + b;
     }
-    uint64_t rel = sock_memnet_next_release(&net);
+    uint64_t rel = sock_memnet_next_release(&tu_net);
     if (rel < next) {
         next = rel;
     }
-    now_ms = next > now_ms ? next : now_ms + 1;
+    tu_now_ms = next > tu_now_ms ? next : tu_now_ms + 1;
 }
 
 /* RFC 6347 §4.2.4.1 budget of one flight with the config defaults: every timeout it waits. */
@@ -262,41 +243,41 @@ static totals_t totals;
 static void run(const char *backend, const scenario_t *sc, uint64_t seed)
 {
     int before = tu_failures;
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    sock_memnet_tick(&net, now_ms);
+    tu_net_start();
+    sock_memnet_tick(&tu_net, tu_now_ms);
     open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, backend, &sc->cfg, seed * 2);
     open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, backend, &sc->cfg, seed * 2 + 1);
     char tag[64];
     snprintf(tag, sizeof(tag), "%s:%s:%llu", backend, sc->name, (unsigned long long)seed);
     const char *want = getenv("LOSSY_TRACE");
     tracing = want != NULL && strcmp(want, tag) == 0;
-    net.filter = tracing ? trace_filter : NULL;
+    tu_net.filter = tracing ? trace_filter : NULL;
 
     /* handshake. A corrupted handshake message that still parses (a flipped bit in the plaintext
      * PSK identity, say) legitimately ends a handshake with a fatal alert: where the link
      * corrupts, the application connects again, as a real one would. Either way the handshake
      * must be up within the budget. */
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
-    uint64_t t0 = now_ms, budget = rfc6347_budget_ms();
+    uint64_t t0 = tu_now_ms, budget = rfc6347_budget_ms();
     bool corrupting = sc->cfg.corrupt > 0 || sc->cfg.truncate > 0;
     int connects = 0;
     client_s = NULL;
-    while (client.connected == 0 && connects < (corrupting ? 3 : 1) && now_ms - t0 <= budget) {
+    while (client.n.ev.connected == 0 && connects < (corrupting ? 3 : 1) &&
+           tu_now_ms - t0 <= budget) {
         if (client_s != NULL) {
             sock_secure_session_close(client_s);
         }
         client_s = NULL;
-        client.error = 0;
+        client.n.ev.error = 0;
         connects++;
-        CHECK_EQ(sock_secure_connect(&client.sock, &srv, &client_s, 0), -EINPROGRESS);
-        while (client.connected == 0 && client.error == 0 && now_ms - t0 <= budget) {
+        CHECK_EQ(sock_secure_connect(&client.n.sock, &srv, &client_s, 0), -EINPROGRESS);
+        while (client.n.ev.connected == 0 && client.n.ev.error == 0 && tu_now_ms - t0 <= budget) {
             pump();
-            if (client.connected == 0 && client.error == 0) {
+            if (client.n.ev.connected == 0 && client.n.ev.error == 0) {
                 advance(t0 + budget + 1);
             }
         }
-        if (client.connected == 0) {
+        if (client.n.ev.connected == 0) {
             sock_secure_session_info_t info;
             if (sock_secure_session_info(client_s, &info) == 0) {
                 printf("  connect %d failed: %s, alert %u (origin %u)\n", connects,
@@ -304,28 +285,29 @@ static void run(const char *backend, const scenario_t *sc, uint64_t seed)
             }
         }
     }
-    uint64_t hs_ms = now_ms - t0;
-    CHECK_EQ(client.connected, 1);
-    CHECK_EQ(client.error, 0);
+    uint64_t hs_ms = tu_now_ms - t0;
+    CHECK_EQ(client.n.ev.connected, 1);
+    CHECK_EQ(client.n.ev.error, 0);
     CHECK(hs_ms <= budget);
     CHECK(hs_ms < CONFIG_SOCK_SECURE_HS_DEADLINE_MS);
     if (connects > 1) {
-        server.error = 0; /* the server's side of the handshakes the corruption failed */
+        server.n.ev.error = 0; /* the server's side of the handshakes the corruption failed */
     }
 
     /* stop-and-wait echo */
     uint8_t buf[1100];
     uint32_t done = 0, attempts_total = 0;
-    for (uint32_t seq = 0; seq < RECORDS && client.connected == 1 && client.error == 0; seq++) {
+    for (uint32_t seq = 0; seq < RECORDS && client.n.ev.connected == 1 && client.n.ev.error == 0;
+         seq++) {
         want_seq = seq;
         echoed = false;
         int attempts = 0;
-        while (!echoed && attempts < MAX_ATTEMPTS && client.error + client.closed == 0) {
+        while (!echoed && attempts < MAX_ATTEMPTS && client.n.ev.error + client.n.ev.closed == 0) {
             size_t len = build(buf, seq, client.next_tx++, 0xFFFFFFFFu, false);
             CHECK_EQ(sock_secure_send(client_s, buf, len), (int)len);
             attempts++;
-            uint64_t retry_at = now_ms + APP_RTO_MS;
-            while (!echoed && now_ms < retry_at) {
+            uint64_t retry_at = tu_now_ms + APP_RTO_MS;
+            while (!echoed && tu_now_ms < retry_at) {
                 pump();
                 if (!echoed) {
                     advance(retry_at);
@@ -341,11 +323,11 @@ static void run(const char *backend, const scenario_t *sc, uint64_t seed)
     CHECK_EQ(done, RECORDS);
     CHECK_EQ(client.bad + server.bad, 0);
     CHECK_EQ(client.replays + server.replays, 0);
-    CHECK_EQ(client.error + client.closed + client.expired, 0);
-    CHECK_EQ(server.error + server.closed + server.expired, 0);
+    CHECK_EQ(client.n.ev.error + client.n.ev.closed + client.n.ev.expired, 0);
+    CHECK_EQ(server.n.ev.error + server.n.ev.closed + server.n.ev.expired, 0);
     sock_secure_stats_t cs, ss;
-    sock_secure_stats(&client.sock, &cs);
-    sock_secure_stats(&server.sock, &ss);
+    sock_secure_stats(&client.n.sock, &cs);
+    sock_secure_stats(&server.n.sock, &ss);
     CHECK_EQ(ss.sessions_open, 1);
     totals.corrupted_sent += server.faults.stats.corrupted + server.faults.stats.truncated +
                              client.faults.stats.corrupted + client.faults.stats.truncated;
@@ -355,7 +337,7 @@ static void run(const char *backend, const scenario_t *sc, uint64_t seed)
            "(drop/dup/reord/delay/corrupt/trunc); drop_bad_record %u+%u%s\n",
            backend, sc->name, (unsigned long long)seed, (unsigned long long)hs_ms, connects,
            cs.retransmits,
-           ss.retransmits, done, attempts_total, (unsigned long long)(now_ms - t0),
+           ss.retransmits, done, attempts_total, (unsigned long long)(tu_now_ms - t0),
            client.faults.stats.dropped, client.faults.stats.duplicated,
            client.faults.stats.reordered, client.faults.stats.delayed,
            client.faults.stats.corrupted, client.faults.stats.truncated,
@@ -411,7 +393,7 @@ static int drop_server_ccs(void *arg, const sock_ep_t *from, const sock_ep_t *to
 {
     (void)arg;
     (void)to;
-    if (lost_ccs == 0 && !sock_ep_equal(from, &client.mem.addr)) {
+    if (lost_ccs == 0 && !sock_ep_equal(from, &client.n.mem.addr)) {
         for (size_t off = 0; off + 13 <= *len; off += 13 + ((size_t)data[off + 11] << 8 |
                                                              data[off + 12])) {
             if (data[off] == 20) {
@@ -432,26 +414,25 @@ static void lost_final_flight_is_resent_when_the_client_repeats_its_own(void)
     for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
         const char *name = sock_secure_backend_at(b)->name;
         int before = tu_failures;
-        now_ms = 1000;
-        sock_memnet_init(&net);
+        tu_net_start();
         open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, name, &none, 1);
         open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, name, &none, 2);
-        net.filter = drop_server_ccs;
+        tu_net.filter = drop_server_ccs;
         lost_ccs = 0;
         sock_ep_t srv = tu_ep("[fd00::1]:5684");
         client_s = NULL;
-        CHECK_EQ(sock_secure_connect(&client.sock, &srv, &client_s, 0), -EINPROGRESS);
-        uint64_t t0 = now_ms;
-        while (client.connected == 0 && client.error == 0 && now_ms - t0 < 10000) {
+        CHECK_EQ(sock_secure_connect(&client.n.sock, &srv, &client_s, 0), -EINPROGRESS);
+        uint64_t t0 = tu_now_ms;
+        while (client.n.ev.connected == 0 && client.n.ev.error == 0 && tu_now_ms - t0 < 10000) {
             pump();
-            if (client.connected == 0) {
+            if (client.n.ev.connected == 0) {
                 advance(t0 + 10000);
             }
         }
         CHECK_EQ(lost_ccs, 1);
-        CHECK_EQ(server.connected, 1);
-        CHECK_EQ(client.connected, 1); /* after one retransmission each way: about 1 s */
-        CHECK(now_ms - t0 <= 2 * CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS);
+        CHECK_EQ(server.n.ev.connected, 1);
+        CHECK_EQ(client.n.ev.connected, 1); /* after one retransmission each way: about 1 s */
+        CHECK(tu_now_ms - t0 <= 2 * CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS);
         if (tu_failures != before) {
             printf("  backend %s: the client is still waiting for the server's last flight\n",
                    name);
@@ -463,9 +444,7 @@ static void lost_final_flight_is_resent_when_the_client_repeats_its_own(void)
 
 int main(void)
 {
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
-        tu_skip("no backend built");
-    }
+    tu_any_backend();
     RUN(lost_final_flight_is_resent_when_the_client_repeats_its_own);
     RUN(every_backend_survives_a_lossy_link);
     return tu_exit();

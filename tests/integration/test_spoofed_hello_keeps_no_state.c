@@ -7,11 +7,11 @@
  * tests/fuzz/regressions/fuzz_server_input/. */
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "node.h"
 #include "testutil.h"
 
 static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 static const sock_secure_psk_t psk = { (const uint8_t *)"id", 2, key, sizeof(key) };
-static uint64_t now_ms = 1000;
 
 /* The datagram the fuzzer found: a ClientHello record header and handshake header whose lengths
  * promise more than the 29 bytes that came. */
@@ -38,30 +38,17 @@ static const uint8_t seq1_hello[139] = {
 static sock_secure_stats_t flood(const char *backend, const uint8_t *hello, size_t len,
                                  bool fragment)
 {
-    static sock_memnet_t net;
-    static sock_mem_t srv_mem;
-    static sock_secure_t srv;
-    static sock_secure_session_t slots[8];
+    static tu_node_t srv;
     sock_secure_stats_t st;
     memset(&st, 0, sizeof(st));
-    sock_memnet_init(&net);
-    sock_ep_t ep = tu_ep("[fd00::1]:5684");
-    CHECK_EQ(sock_mem_open(&srv_mem, &net, &ep), 0);
+    tu_net_start();
+    CHECK_EQ(tu_node_join(&srv, TU_SERVER_ADDR), 0);
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = SOCK_SECURE_SERVER;
-    cfg.backend = backend;
-    cfg.transport = &srv_mem.base;
-    cfg.sessions = slots;
-    cfg.session_count = 8;
+    tu_node_config(&srv, &cfg, SOCK_SECURE_SERVER, backend, 8);
     cfg.max_half_open = 4;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
-    if (sock_secure_create(&srv, &cfg) != 0) {
+    tu_node_psk(&cfg, &psk);
+    if (tu_node_create(&srv, &cfg) != 0) {
         CHECK(0);
-        sock_close(&srv_mem.base);
         return st;
     }
     uint8_t d[512];
@@ -72,43 +59,29 @@ static sock_secure_stats_t flood(const char *backend, const uint8_t *hello, size
     for (int i = 0; i < 16; i++) {
         sock_ep_t spoofed = tu_ep("[fd00::66]:1000");
         spoofed.port = (uint16_t)(1000 + i);
-        CHECK_EQ(sock_mem_inject(&srv_mem, &spoofed, d, len), (int)len);
-        sock_secure_process(&srv);
+        CHECK_EQ(sock_mem_inject(&srv.mem, &spoofed, d, len), (int)len);
+        sock_secure_process(&srv.sock);
     }
-    sock_secure_stats(&srv, &st);
-    sock_secure_close(&srv);
-    sock_close(&srv_mem.base);
+    sock_secure_stats(&srv.sock, &st);
+    tu_node_close(&srv);
     return st;
 }
 
 /* A real ClientHello of @p backend's client, taken off the wire. */
 static size_t real_hello(const char *backend, uint8_t *buf, size_t max)
 {
-    sock_memnet_t net;
-    sock_mem_t cm, sm;
-    sock_secure_t c;
-    sock_secure_session_t slot, *s = NULL;
-    sock_ep_t cep = tu_ep("[fd00::2]:40000"), sep = tu_ep("[fd00::1]:5684");
-    sock_memnet_init(&net);
-    sock_mem_open(&cm, &net, &cep);
-    sock_mem_open(&sm, &net, &sep);
-    sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.backend = backend;
-    cfg.transport = &cm.base;
-    cfg.sessions = &slot;
-    cfg.session_count = 1;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
+    static tu_node_t c;
+    sock_mem_t sm;
+    sock_secure_session_t *s = NULL;
+    sock_ep_t sep = tu_ep(TU_SERVER_ADDR);
+    tu_net_start();
+    sock_mem_open(&sm, &tu_net, &sep);
     int n = -1;
-    if (sock_secure_create(&c, &cfg) == 0) {
-        sock_secure_connect(&c, &sep, &s, 0);
+    if (tu_node_open(&c, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT, backend, 1, &psk) == 0) {
+        sock_secure_connect(&c.sock, &sep, &s, 0);
         n = sock_recv(&sm.base, buf, max, NULL);
-        sock_secure_close(&c);
     }
-    sock_close(&cm.base);
+    tu_node_close(&c);
     sock_close(&sm.base);
     return n > 0 ? (size_t)n : 0;
 }
@@ -154,46 +127,24 @@ static void spoofed_hellos_never_evict_established_peers(void)
 {
     for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
         const char *name = sock_secure_backend_at(b)->name;
-        static sock_memnet_t net;
-        static sock_mem_t sm, cm[4];
-        static sock_secure_t srv, cli[4];
-        static sock_secure_session_t slots[4], cslot[4];
-        sock_memnet_init(&net);
-        sock_ep_t sep = tu_ep("[fd00::1]:5684");
-        CHECK_EQ(sock_mem_open(&sm, &net, &sep), 0);
+        static tu_node_t srv, cli[4];
+        tu_net_start();
+        sock_ep_t sep = tu_ep(TU_SERVER_ADDR);
+        CHECK_EQ(tu_node_join(&srv, TU_SERVER_ADDR), 0);
         sock_secure_config_t cfg;
-        sock_secure_config_init(&cfg);
-        cfg.role = SOCK_SECURE_SERVER;
-        cfg.backend = name;
-        cfg.transport = &sm.base;
-        cfg.sessions = slots;
-        cfg.session_count = 4;
+        tu_node_config(&srv, &cfg, SOCK_SECURE_SERVER, name, 4);
         cfg.when_full = SOCK_SECURE_FULL_EVICT_LRU;
-        cfg.psk = &psk;
-        cfg.psk_count = 1;
-        cfg.clock = tu_clock;
-        cfg.clock_arg = &now_ms;
-        REQUIRE(sock_secure_create(&srv, &cfg) == 0);
+        tu_node_psk(&cfg, &psk);
+        REQUIRE(tu_node_create(&srv, &cfg) == 0);
         for (int i = 0; i < 4; i++) { /* fill the table with established peers */
-            sock_ep_t ep = tu_ep("[fd00::10]:40000");
-            ep.port = (uint16_t)(40000 + i);
-            CHECK_EQ(sock_mem_open(&cm[i], &net, &ep), 0);
-            sock_secure_config_t c;
-            sock_secure_config_init(&c);
-            c.backend = name;
-            c.transport = &cm[i].base;
-            c.sessions = &cslot[i];
-            c.session_count = 1;
-            c.psk = &psk;
-            c.psk_count = 1;
-            c.clock = tu_clock;
-            c.clock_arg = &now_ms;
-            CHECK_EQ(sock_secure_create(&cli[i], &c), 0);
+            char addr[32];
+            snprintf(addr, sizeof(addr), "[fd00::10]:%d", 40000 + i);
+            CHECK_EQ(tu_node_open(&cli[i], addr, SOCK_SECURE_CLIENT, name, 1, &psk), 0);
             sock_secure_session_t *s = NULL;
-            CHECK_EQ(sock_secure_connect(&cli[i], &sep, &s, 0), -EINPROGRESS);
+            CHECK_EQ(sock_secure_connect(&cli[i].sock, &sep, &s, 0), -EINPROGRESS);
             for (int k = 0; k < 20; k++) {
-                sock_secure_process(&srv);
-                sock_secure_process(&cli[i]);
+                sock_secure_process(&srv.sock);
+                sock_secure_process(&cli[i].sock);
             }
         }
         uint8_t hello[512];
@@ -202,41 +153,37 @@ static void spoofed_hellos_never_evict_established_peers(void)
         for (int k = 0; k < 50; k++) {
             sock_ep_t spoofed = tu_ep("[fd00::66]:1000");
             spoofed.port = (uint16_t)(1000 + k);
-            CHECK_EQ(sock_mem_inject(&sm, &spoofed, hello, len), (int)len);
-            sock_secure_process(&srv);
+            CHECK_EQ(sock_mem_inject(&srv.mem, &spoofed, hello, len), (int)len);
+            sock_secure_process(&srv.sock);
             for (int i = 0; i < 4; i++) { /* evicted peers come back (and fill the table) */
-                sock_secure_process(&cli[i]);
+                sock_secure_process(&cli[i].sock);
                 sock_secure_session_info_t info;
-                if (sock_secure_session_info(&cslot[i], &info) == 0 &&
+                if (sock_secure_session_info(&cli[i].slots[0], &info) == 0 &&
                     info.state == SOCK_SECURE_ST_CLOSED) {
-                    sock_secure_session_close(&cslot[i]);
+                    sock_secure_session_close(&cli[i].slots[0]);
                     sock_secure_session_t *s = NULL;
-                    sock_secure_connect(&cli[i], &sep, &s, 0);
+                    sock_secure_connect(&cli[i].sock, &sep, &s, 0);
                     for (int r = 0; r < 20; r++) {
-                        sock_secure_process(&srv);
-                        sock_secure_process(&cli[i]);
+                        sock_secure_process(&srv.sock);
+                        sock_secure_process(&cli[i].sock);
                     }
                 }
             }
         }
         sock_secure_stats_t st;
-        sock_secure_stats(&srv, &st);
+        sock_secure_stats(&srv.sock, &st);
         printf("  %s: 50 spoofed hellos under EVICT_LRU: %u evictions\n", name, st.evictions);
         CHECK_EQ(st.evictions, 0);
         for (int i = 0; i < 4; i++) {
-            sock_secure_close(&cli[i]);
-            sock_close(&cm[i].base);
+            tu_node_close(&cli[i]);
         }
-        sock_secure_close(&srv);
-        sock_close(&sm.base);
+        tu_node_close(&srv);
     }
 }
 
 int main(void)
 {
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
-        tu_skip("no backend built");
-    }
+    tu_any_backend();
     RUN(spoofed_malformed_hellos_never_hold_a_slot);
     RUN(spoofed_hellos_never_evict_established_peers);
     return tu_exit();

@@ -67,7 +67,7 @@ pass "unknown CA, our client refuses s_server: $(cat "$WORK/unknown.err")"
 # s_server gets bad_certificate); with --servername '' accepted, with a warning; ip-server.crt
 # (IP:127.0.0.1) accepted without any option.
 start_plain_s_server() { # $1 dtls|tls, $2 port, $3 cert, $4 key
-    rm -f "$WORK/p.in"; mkfifo "$WORK/p.in"
+    rm -f "$WORK/p.in" "$WORK/plain_s_server.out"; mkfifo "$WORK/p.in" # no ACCEPT of the last one
     openssl s_server "$([ "$1" = dtls ] && echo -dtls1_2 || echo -tls1_2)" -4 -accept "$2" \
         -cert "$3" -key "$4" -cipher "$CIPHER" -groups P-256 \
         <"$WORK/p.in" >"$WORK/plain_s_server.out" 2>&1 &

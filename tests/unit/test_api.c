@@ -2,6 +2,7 @@
  * crashes. */
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "node.h"
 #include "testutil.h"
 
 static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
@@ -14,12 +15,7 @@ static sock_secure_session_t slots[2];
 static sock_secure_config_t good_config(void)
 {
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.transport = &mem.base;
-    cfg.sessions = slots;
-    cfg.session_count = 2;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
+    tu_config(&cfg, SOCK_SECURE_CLIENT, NULL, &mem.base, slots, 2, &psk);
     return cfg;
 }
 
@@ -590,9 +586,7 @@ static void registry_checks_drivers(void)
 
 int main(void)
 {
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
-        tu_skip("no backend built");
-    }
+    tu_any_backend();
     sock_memnet_init(&net);
     sock_ep_t me = tu_ep("[fd00::10]:1");
     if (sock_mem_open(&mem, &net, &me) != 0) {

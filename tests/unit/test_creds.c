@@ -5,6 +5,8 @@
 
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
+#include "node.h"
+#include "pki.h"
 #include "testutil.h"
 
 /* A stand-in registered first, so the store's validation hook is under the test's control. */
@@ -21,16 +23,6 @@ static int fake_check(int type, const uint8_t *data, size_t len)
 static tlsman_driver_t fake;
 
 static sock_secure_creds_t store;
-
-static bool arena_contains(const void *needle, size_t n)
-{
-    for (size_t i = 0; i + n <= sizeof(store.arena); i++) {
-        if (memcmp(&store.arena[i], needle, n) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
 
 static void pem_is_stored_nul_terminated_and_found_by_tag(void)
 {
@@ -97,7 +89,7 @@ static void full_table_and_full_arena_say_enomem(void)
     CHECK_EQ(sock_secure_creds_add(&store, 1, SOCK_SECURE_CRED_CA, blob, sizeof(blob) + 0), 0);
     CHECK_EQ(sock_secure_creds_add_psk(&store, 2, "x", 1, "y", 1), -ENOMEM);
     CHECK_EQ(sock_secure_creds_remove(&store, 1, SOCK_SECURE_CRED_CA), 1);
-    CHECK(!arena_contains("\x42\x42\x42\x42", 4));
+    CHECK(!tu_arena_contains(&store, "\x42\x42\x42\x42", 4));
     for (uint32_t t = 0; t < CONFIG_SOCK_SECURE_CRED_MAX; t++) {
         CHECK_EQ(sock_secure_creds_add(&store, t, SOCK_SECURE_CRED_CA, blob, 8), 0);
     }
@@ -113,9 +105,9 @@ static void removal_zeroes_and_keeps_the_others_intact_in_order(void)
                                    sizeof(secret)), 0);
     CHECK_EQ(sock_secure_creds_add_psk(&store, 5, "second", 6, "k2k2k2k2", 8), 0);
     CHECK_EQ(sock_secure_creds_add_psk(&store, 6, "third", 5, "k3k3k3k3", 8), 0);
-    CHECK(arena_contains("SECRETKEY", 9));
+    CHECK(tu_arena_contains(&store, "SECRETKEY", 9));
     CHECK_EQ(sock_secure_creds_remove(&store, 5, SOCK_SECURE_CRED_PRIVATE_KEY), 1);
-    CHECK(!arena_contains("SECRETKEY", 9));
+    CHECK(!tu_arena_contains(&store, "SECRETKEY", 9));
     size_t cursor = 0;
     int i;
     const char *expect[] = { "first", "second" };
@@ -131,8 +123,8 @@ static void removal_zeroes_and_keeps_the_others_intact_in_order(void)
     }
     CHECK_EQ(n, 2);
     CHECK_EQ(sock_secure_creds_remove(&store, 5, 0), 2);
-    CHECK(!arena_contains("k1k1", 4) && !arena_contains("k2k2", 4));
-    CHECK(arena_contains("k3k3", 4));
+    CHECK(!tu_arena_contains(&store, "k1k1", 4) && !tu_arena_contains(&store, "k2k2", 4));
+    CHECK(tu_arena_contains(&store, "k3k3", 4));
     CHECK_EQ(store.used, 5 + 8);
 }
 
@@ -145,7 +137,7 @@ static void a_credential_the_backend_rejects_leaves_nothing_behind(void)
                                    17), SOCK_SECURE_E_CRED_TYPE);
     CHECK_EQ(checks_seen, before + 1);
     CHECK_EQ(store.used, 0);
-    CHECK(!arena_contains("TOPSECRET", 9));
+    CHECK(!tu_arena_contains(&store, "TOPSECRET", 9));
     size_t cursor = 0;
     CHECK_EQ(sock_secure_creds_find(&store, 1, 0, &cursor, NULL, NULL), -ENOENT);
     check_rc = 0;
@@ -174,39 +166,18 @@ static void files_are_read_into_the_store(void)
 
 /* ---- PSKs from the store in real handshakes -------------------------------------------------- */
 
-static sock_memnet_t net;
-static uint64_t now_ms = 1000;
-
-typedef struct {
-    sock_mem_t mem;
-    sock_secure_t sock;
-    sock_secure_session_t slots[2];
-} node_t;
-
-static int open_node(node_t *n, const char *addr, sock_secure_role_t role,
+static int open_node(tu_node_t *n, const char *addr, sock_secure_role_t role,
                      const sock_secure_creds_t *st, const uint32_t *tags)
 {
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_mem_open(&n->mem, &net, &ep);
-    if (rc < 0) {
-        return rc;
-    }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = role;
-    cfg.backend = "mbedtls";
-    cfg.transport = &n->mem.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = 2;
+    tu_node_config(n, &cfg, role, "mbedtls", 2);
     cfg.creds = st;
     cfg.cred_tags = tags;
     cfg.cred_tag_count = 1;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
-    return sock_secure_create(&n->sock, &cfg);
+    return tu_node_open_cfg(n, addr, &cfg);
 }
 
-static int handshake_with(node_t *server, node_t *client)
+static int handshake_with(tu_node_t *server, tu_node_t *client)
 {
     sock_secure_session_t *s = NULL;
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
@@ -229,9 +200,9 @@ static void psks_in_the_store_serve_handshakes_until_removed(void)
         return;
     }
     static sock_secure_creds_t server_store, client_store;
-    static node_t server, client;
+    static tu_node_t server, client;
     static const uint32_t server_tag = 7, client_tag = 1;
-    sock_memnet_init(&net);
+    tu_net_start();
     CHECK_EQ(sock_secure_creds_init(&server_store), 0);
     CHECK_EQ(sock_secure_creds_init(&client_store), 0);
     CHECK_EQ(sock_secure_creds_add_psk(&server_store, server_tag, "dev-a", 5, "0123456789abcdef",
@@ -247,15 +218,12 @@ static void psks_in_the_store_serve_handshakes_until_removed(void)
     CHECK_EQ(handshake_with(&server, &client), 0);
     /* the server forgets dev-b: the next handshake with that identity is refused */
     CHECK_EQ(sock_secure_creds_remove(&server_store, server_tag, SOCK_SECURE_CRED_PSK), 2);
-    sock_secure_close(&client.sock);
-    sock_close(&client.mem.base);
+    tu_node_close(&client);
     CHECK_EQ(open_node(&client, "[fd00::3]:5684", SOCK_SECURE_CLIENT, &client_store, &client_tag),
              0);
     CHECK_EQ(handshake_with(&server, &client), 115); /* unknown_psk_identity */
-    sock_secure_close(&client.sock);
-    sock_close(&client.mem.base);
-    sock_secure_close(&server.sock);
-    sock_close(&server.mem.base);
+    tu_node_close(&client);
+    tu_node_close(&server);
 }
 
 int main(void)

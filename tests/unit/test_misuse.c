@@ -8,6 +8,7 @@
 #include "secure_sock/sock_mem.h"
 #include "secure_sock/sock_secure.h"
 #include "secure_sock/sock_udp.h"
+#include "node.h"
 #include "testutil.h"
 
 #define SLOTS 4
@@ -16,101 +17,40 @@ static const uint8_t key[16] = { 0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87,
                                  0x98, 0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f };
 static const sock_secure_psk_t psk = { (const uint8_t *)"misuse", 6, key, sizeof(key) };
 
-typedef struct {
-    int connected, data, closed, error, expired, last_err;
-    int reentrant_process; /* what sock_secure_process() returned from inside the callback */
-    bool call_process;
-} events_t;
-
-typedef struct {
-    sock_mem_t mem;
-    sock_secure_t sock;
-    sock_secure_session_t slots[SLOTS];
-    events_t ev;
-} node_t;
-
-static sock_memnet_t net;
-static uint64_t now_ms;
-static const char *backend; /* the one under test */
+static tu_node_t server, client, other;
+/* The server's event callback calls sock_secure_process() when set, and keeps what it returned. */
+static bool call_process;
+static int reentrant_process;
 
 static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
                      int err, void *arg)
 {
-    (void)s;
-    events_t *e = arg;
-    switch (ev) {
-    case SOCK_SECURE_EV_CONNECTED: e->connected++; break;
-    case SOCK_SECURE_EV_DATA: e->data++; break;
-    case SOCK_SECURE_EV_CLOSED: e->closed++; e->last_err = err; break;
-    case SOCK_SECURE_EV_ERROR: e->error++; e->last_err = err; break;
-    case SOCK_SECURE_EV_EXPIRED: e->expired++; e->last_err = err; break;
-    }
-    if (e->call_process) {
-        e->reentrant_process = sock_secure_process(sock);
+    tu_on_event(sock, s, ev, err, arg);
+    if (call_process && arg == &server) {
+        reentrant_process = sock_secure_process(sock);
     }
 }
 
-static int open_node(node_t *n, const char *addr, sock_secure_role_t role)
+static int open_node(tu_node_t *n, const char *addr, sock_secure_role_t role)
 {
-    memset(&n->ev, 0, sizeof(n->ev));
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_mem_open(&n->mem, &net, &ep);
-    if (rc < 0) {
-        return rc;
-    }
     sock_secure_config_t cfg;
-    sock_secure_config_init(&cfg);
-    cfg.role = role;
-    cfg.backend = backend;
-    cfg.transport = &n->mem.base;
-    cfg.sessions = n->slots;
-    cfg.session_count = SLOTS;
-    cfg.psk = &psk;
-    cfg.psk_count = 1;
-    cfg.clock = tu_clock;
-    cfg.clock_arg = &now_ms;
+    tu_node_config(n, &cfg, role, tu_backend_name, SLOTS);
+    tu_node_psk(&cfg, &psk);
     cfg.event_cb = on_event;
-    cfg.event_arg = &n->ev;
-    return sock_secure_create(&n->sock, &cfg);
-}
-
-static void close_node(node_t *n)
-{
-    sock_secure_close(&n->sock);
-    sock_close(&n->mem.base);
-}
-
-static node_t server, client, other;
-
-static void pump(node_t *const *nodes, size_t count)
-{
-    for (int i = 0; i < 100; i++) {
-        uint32_t queued = 0;
-        for (size_t k = 0; k < count; k++) {
-            sock_secure_process(&nodes[k]->sock);
-        }
-        for (size_t k = 0; k < count; k++) {
-            queued += nodes[k]->mem.queued;
-        }
-        if (queued == 0) {
-            return;
-        }
-    }
+    return tu_node_open_cfg(n, addr, &cfg);
 }
 
 static void pump2(void)
 {
-    node_t *const nodes[] = { &server, &client };
-    pump(nodes, 2);
+    tu_pump2(&server, &client);
 }
 
 /* A server and a connected client; returns the client's session (NULL on failure). */
 static sock_secure_session_t *pair(sock_secure_session_t **server_side)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    CHECK_EQ(open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER), 0);
-    CHECK_EQ(open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT), 0);
+    tu_net_start();
+    CHECK_EQ(open_node(&server, TU_SERVER_ADDR, SOCK_SECURE_SERVER), 0);
+    CHECK_EQ(open_node(&client, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT), 0);
     sock_secure_session_t *cs = NULL;
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
@@ -125,8 +65,8 @@ static sock_secure_session_t *pair(sock_secure_session_t **server_side)
 
 static void unpair(void)
 {
-    close_node(&client);
-    close_node(&server);
+    tu_node_close(&client);
+    tu_node_close(&server);
 }
 
 static bool all_zero(const void *p, size_t n)
@@ -148,14 +88,14 @@ static void memory_link_tolerates_bad_endpoints_and_sources(void)
     sock_ep_t unspec, weird;
     memset(&unspec, 0, sizeof(unspec));
     memset(&weird, 0xff, sizeof(weird)); /* family 255 */
-    sock_memnet_init(&net);
+    sock_memnet_init(&tu_net);
     sock_mem_t a;
     sock_ep_t aep = tu_ep("10.0.0.1:1");
-    CHECK_EQ(sock_mem_open(&a, &net, &aep), 0);
+    CHECK_EQ(sock_mem_open(&a, &tu_net, &aep), 0);
     /* sending to an endpoint no member holds (or that cannot exist) is a UDP-like drop */
     CHECK_EQ(sock_send(&a.base, "x", 1, &unspec), 1);
     CHECK_EQ(sock_send(&a.base, "x", 1, &weird), 1);
-    CHECK_EQ(net.dropped, 2);
+    CHECK_EQ(tu_net.dropped, 2);
     /* a forged source of any family is delivered as given */
     CHECK_EQ(sock_mem_inject(&a, &weird, "y", 1), 1);
     sock_ep_t from;
@@ -168,8 +108,8 @@ static void memory_link_tolerates_bad_endpoints_and_sources(void)
     /* the memory link has no stream ops */
     CHECK(a.base.ops->connect == NULL && a.base.ops->disconnect == NULL);
     sock_close(&a.base);
-    CHECK_EQ(sock_mem_open(&a, &net, &unspec), -EINVAL);
-    CHECK_EQ(sock_mem_open(&a, &net, &weird), -EINVAL);
+    CHECK_EQ(sock_mem_open(&a, &tu_net, &unspec), -EINVAL);
+    CHECK_EQ(sock_mem_open(&a, &tu_net, &weird), -EINVAL);
 }
 
 static void udp_refuses_bad_destinations(void)
@@ -273,17 +213,17 @@ static void process_called_from_the_event_callback_does_nothing(void)
     sock_secure_session_t *ss = NULL;
     sock_secure_session_t *cs = pair(&ss);
     REQUIRE(cs != NULL && ss != NULL);
-    server.ev.call_process = true;
-    server.ev.reentrant_process = -999;
+    call_process = true;
+    reentrant_process = -999;
     CHECK_EQ(sock_secure_send(cs, "ping", 4), 4);
     pump2();
     CHECK_EQ(server.ev.data, 1);
-    CHECK_EQ(server.ev.reentrant_process, 0); /* the guard: no nested processing */
+    CHECK_EQ(reentrant_process, 0); /* the guard: no nested processing */
     uint8_t buf[8];
     sock_secure_session_t *from = NULL;
     CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), 4);
     CHECK(from == ss);
-    server.ev.call_process = false;
+    call_process = false;
     unpair();
 }
 
@@ -299,18 +239,18 @@ static void an_unread_record_holds_up_only_its_own_session(void)
     sock_secure_session_t *os = NULL;
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
-    node_t *const all[] = { &server, &client, &other };
-    pump(all, 3);
+    tu_node_t *const all[] = { &server, &client, &other };
+    tu_pump(all, 3);
     sock_secure_session_t *ss2 = NULL;
     CHECK_EQ(sock_secure_accept(&server.sock, &ss2, 0), 0);
     REQUIRE(ss2 != NULL && os != NULL);
     CHECK_EQ(sock_secure_send(cs, "from client", 11), 11);
-    pump(all, 3);
+    tu_pump(all, 3);
     uint8_t buf[32];
     sock_secure_session_t *want = ss2;
     CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), -EAGAIN); /* nothing */
     CHECK_EQ(sock_secure_send(os, "from other", 10), 10);
-    pump(all, 3);
+    tu_pump(all, 3);
     want = ss2; /* ss's record is still unread: ss2's arrives all the same */
     CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 10);
     CHECK_MEM(buf, "from other", 10);
@@ -318,7 +258,7 @@ static void an_unread_record_holds_up_only_its_own_session(void)
      * behind it */
     CHECK_EQ(sock_secure_send(cs, "second", 6), 6);
     CHECK_EQ(sock_secure_send(os, "other 2", 7), 7);
-    pump(all, 3);
+    tu_pump(all, 3);
     want = ss2;
     CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), -EBUSY);
     want = ss;
@@ -330,7 +270,7 @@ static void an_unread_record_holds_up_only_its_own_session(void)
     want = ss2;
     CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 7);
     CHECK_MEM(buf, "other 2", 7);
-    close_node(&other);
+    tu_node_close(&other);
     unpair();
 }
 
@@ -340,10 +280,10 @@ static void zero_length_send_puts_nothing_on_the_wire(void)
 {
     sock_secure_session_t *cs = pair(NULL);
     REQUIRE(cs != NULL);
-    uint32_t sent = net.sent;
+    uint32_t sent = tu_net.sent;
     CHECK_EQ(sock_secure_send(cs, NULL, 0), 0);
     CHECK_EQ(sock_secure_send(cs, "", 0), 0);
-    CHECK_EQ(net.sent, sent);
+    CHECK_EQ(tu_net.sent, sent);
     pump2();
     CHECK_EQ(server.ev.data, 0);
     unpair();
@@ -412,11 +352,10 @@ static void oversized_and_empty_datagrams_from_a_peer_are_dropped_and_counted(vo
 
 static void closing_a_socket_with_live_sessions_notifies_every_peer_and_zeroes_everything(void)
 {
-    static node_t peers[3];
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    CHECK_EQ(open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER), 0);
-    node_t *all[4] = { &server, &peers[0], &peers[1], &peers[2] };
+    static tu_node_t peers[3];
+    tu_net_start();
+    CHECK_EQ(open_node(&server, TU_SERVER_ADDR, SOCK_SECURE_SERVER), 0);
+    tu_node_t *all[4] = { &server, &peers[0], &peers[1], &peers[2] };
     sock_ep_t srv = tu_ep("[fd00::1]:5684");
     for (int i = 0; i < 3; i++) {
         char addr[32];
@@ -425,7 +364,7 @@ static void closing_a_socket_with_live_sessions_notifies_every_peer_and_zeroes_e
         sock_secure_session_t *s = NULL;
         CHECK_EQ(sock_secure_connect(&peers[i].sock, &srv, &s, 0), -EINPROGRESS);
     }
-    pump(all, 4);
+    tu_pump(all, 4);
     sock_secure_stats_t st;
     sock_secure_stats(&server.sock, &st);
     CHECK_EQ(st.sessions_open, 3);
@@ -437,15 +376,15 @@ static void closing_a_socket_with_live_sessions_notifies_every_peer_and_zeroes_e
     sock_secure_close(&server.sock);
     CHECK(all_zero(&server.sock, sizeof(server.sock)));
     CHECK(all_zero(server.slots, sizeof(server.slots))); /* keys and state of every session */
-    node_t *peers_only[3] = { &peers[0], &peers[1], &peers[2] };
-    pump(peers_only, 3);
+    tu_node_t *peers_only[3] = { &peers[0], &peers[1], &peers[2] };
+    tu_pump(peers_only, 3);
     for (int i = 0; i < 3; i++) {
         CHECK_EQ(peers[i].ev.closed, 1);
         CHECK_EQ(peers[i].ev.last_err, SOCK_SECURE_E_PEER_CLOSED);
-        close_node(&peers[i]);
+        tu_node_close(&peers[i]);
     }
-    close_node(&other);
-    sock_close(&server.mem.base);
+    tu_node_close(&other);
+    tu_node_close(&server);
 }
 
 static void session_close_zeroes_the_slot(void)
@@ -463,9 +402,8 @@ static void session_close_zeroes_the_slot(void)
 
 static void a_full_client_table_refuses_and_a_freed_slot_is_reused(void)
 {
-    now_ms = 1000;
-    sock_memnet_init(&net);
-    CHECK_EQ(open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT), 0);
+    tu_net_start();
+    CHECK_EQ(open_node(&client, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT), 0);
     sock_secure_session_t *s[SLOTS + 1] = { NULL };
     for (int i = 0; i < SLOTS; i++) {
         sock_ep_t peer = tu_ep("[fd00::100]:5684");
@@ -477,28 +415,8 @@ static void a_full_client_table_refuses_and_a_freed_slot_is_reused(void)
     CHECK_EQ(sock_secure_session_close(s[1]), 0);
     CHECK_EQ(sock_secure_connect(&client.sock, &extra, &s[SLOTS], 0), -EINPROGRESS);
     CHECK(s[SLOTS] == s[1]);
-    close_node(&client);
+    tu_node_close(&client);
 }
-
-static void every_backend(void (*fn)(void), const char *name)
-{
-    for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
-        backend = sock_secure_backend_at(b)->name;
-        int before = tu_failures;
-        fn();
-        if (tu_failures != before) {
-            printf("  ^ %s failed with backend %s\n", name, backend);
-        }
-    }
-}
-
-#define RUN_ALL(fn)                                                                        \
-    do {                                                                                   \
-        int tu_before_ = tu_failures;                                                      \
-        every_backend(fn, #fn);                                                            \
-        printf("%s %s\n", tu_failures == tu_before_ ? "ok  " : "FAIL", #fn);               \
-        fflush(stdout);                                                                    \
-    } while (0)
 
 /* Last: it fills the process-wide registry with dummies. */
 static void a_full_driver_registry_refuses_more_and_init_stays_idempotent(void)
@@ -532,9 +450,7 @@ static void a_full_driver_registry_refuses_more_and_init_stays_idempotent(void)
 
 int main(void)
 {
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
-        tu_skip("no backend built");
-    }
+    tu_any_backend();
     RUN(memory_link_tolerates_bad_endpoints_and_sources);
     RUN(udp_refuses_bad_destinations);
     RUN_ALL(foreign_and_stale_session_pointers_are_refused);

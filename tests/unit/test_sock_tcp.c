@@ -61,17 +61,6 @@ static bool listen_or_note(sock_tcp_t *srv, const char *text, sock_tcp_conn_t *c
     return rc == 0;
 }
 
-/* The endpoint at which a listener is reached on loopback_text's address. */
-static sock_ep_t reachable(sock_tcp_t *srv, const char *loopback_text)
-{
-    sock_ep_t local, ep = tu_ep(loopback_text);
-
-    CHECK_EQ(sock_local(&srv->base, &local), 0);
-    CHECK(local.port != 0);
-    ep.port = local.port;
-    return ep;
-}
-
 /* sock_recv, passing over the one-time notices of newly accepted connections (0 bytes). */
 static int recv_data(sock_t *t, void *buf, size_t len, sock_ep_t *remote)
 {
@@ -247,7 +236,7 @@ static void exchange_over(const char *listen_text, const char *loopback_text)
     }
     CHECK_EQ(srv.base.flags, SOCK_F_STREAM);
     CHECK(srv.base.ops->connect != NULL && srv.base.ops->disconnect != NULL);
-    srv_ep = reachable(&srv, loopback_text);
+    srv_ep = tu_reachable(&srv.base, loopback_text);
     if (!client_connect(&cli, cconn, 1, &srv_ep)) {
         sock_close(&srv.base);
         return;
@@ -317,7 +306,7 @@ static void interleaved_connections_each_byte_attributed(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     for (int k = 0; k < NCLI; k++) {
         REQUIRE(client_connect(&cli[k], cconn[k], 1, &srv_ep));
         CHECK_EQ(sock_wait(&cli[k].base, WAIT_MS), 1);
@@ -377,7 +366,7 @@ static void new_connections_come_one_per_recv_taking_turns_with_reads(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     REQUIRE(client_connect(&cli[0], cconn[0], 1, &srv_ep));
     CHECK_EQ(sock_wait(&cli[0].base, WAIT_MS), 1);
     accept_until(&srv, 1);
@@ -417,7 +406,7 @@ static void busy_connection_does_not_starve_another(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     for (int k = 0; k < 2; k++) {
         REQUIRE(client_connect(&cli[k], cconn[k], 1, &srv_ep));
         CHECK_EQ(sock_wait(&cli[k].base, WAIT_MS), 1);
@@ -556,7 +545,7 @@ static void megabyte_each_way_through_tiny_buffers(void)
         return;
     }
     CHECK_EQ(sock_tcp_set_buffers(&srv, 4096, 4096), 0);
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     CHECK_EQ(sock_tcp_open(&cli, cconn, 1), 0);
     CHECK_EQ(sock_tcp_set_buffers(&cli, 4096, 4096), 0);
     {
@@ -622,7 +611,7 @@ static void blocked_send_resumes_after_wait(void)
         return;
     }
     CHECK_EQ(sock_tcp_set_buffers(&srv, 4096, 4096), 0);
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     CHECK_EQ(sock_tcp_open(&cli, cconn, 1), 0);
     CHECK_EQ(sock_tcp_set_buffers(&cli, 4096, 4096), 0);
     REQUIRE(cli.base.ops->connect(&cli.base, &srv_ep) <= 0);
@@ -673,7 +662,7 @@ static void orderly_close_is_epipe_once_then_slot_free(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
     CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
     CHECK_EQ(sock_local(&cli.base, &cli_ep), 0);
@@ -704,7 +693,7 @@ static void peer_reset_is_econnreset(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     fd = raw_connect4(&srv_ep, &raw_ep);
     REQUIRE(fd >= 0);
     accept_until(&srv, 1);
@@ -759,7 +748,7 @@ static void full_slots_close_extra_connection_and_count_it(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconn, 1)) {
         return;
     }
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     REQUIRE(client_connect(&c1, c1conn, 1, &srv_ep));
     CHECK_EQ(sock_wait(&c1.base, WAIT_MS), 1);
     CHECK_EQ(sock_local(&c1.base, &c1_ep), 0);
@@ -819,7 +808,7 @@ static void disconnect_delivers_output_then_frees_slot(void)
     /* a large server send buffer and a small client receive buffer: most of the output is
      * still queued at the server when it disconnects */
     CHECK_EQ(sock_tcp_set_buffers(&srv, 256 * 1024, 0), 0);
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     CHECK_EQ(sock_tcp_open(&cli, cconn, 1), 0);
     CHECK_EQ(sock_tcp_set_buffers(&cli, 0, 4096), 0);
     REQUIRE(cli.base.ops->connect(&cli.base, &srv_ep) <= 0);
@@ -865,7 +854,7 @@ static void connect_twice_ealready_and_no_slot_enomem(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     other = srv_ep;
     other.port = (uint16_t)(srv_ep.port == 65535 ? 1 : srv_ep.port + 1);
     REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
@@ -923,7 +912,7 @@ static void close_twice_is_safe_and_later_calls_fail(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    srv_ep = reachable(&srv, "127.0.0.1");
+    srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
     CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
     accept_until(&srv, 1);
@@ -954,7 +943,7 @@ static void failed_listen_leaves_a_closed_transport(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    ep = reachable(&srv, "127.0.0.1");
+    ep = tu_reachable(&srv.base, "127.0.0.1");
     /* SO_REUSEADDR does not allow two listeners on one port */
     CHECK_EQ(sock_tcp_listen(&srv2, &ep, s2conns, MAX_SLOTS), -EADDRINUSE);
     CHECK_EQ(sock_recv(&srv2.base, buf, sizeof(buf), &ep), -EBADF);
@@ -1010,7 +999,7 @@ static void pollfds_lists_what_the_transport_waits_for(void)
     CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, 0), 0);
     CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, MAX_SLOTS + 1), 1); /* the listener alone */
     CHECK(fds[0].fd == srv.listen_fd && fds[0].events == POLLIN);
-    sock_ep_t srv_ep = reachable(&srv, "127.0.0.1"), cli_ep, from;
+    sock_ep_t srv_ep = tu_reachable(&srv.base, "127.0.0.1"), cli_ep, from;
     REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
     CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
     CHECK_EQ(sock_local(&cli.base, &cli_ep), 0);

@@ -37,17 +37,6 @@ static bool open_pair(sock_udp_t *a, sock_udp_t *b, const char *text)
     return true;
 }
 
-/* The endpoint at which a socket bound to a wildcard can be reached on loopback. */
-static sock_ep_t reachable(sock_udp_t *udp, const char *loopback_text)
-{
-    sock_ep_t local, ep = tu_ep(loopback_text);
-
-    CHECK_EQ(sock_local(&udp->base, &local), 0);
-    CHECK(local.port != 0);
-    ep.port = local.port;
-    return ep;
-}
-
 /* Send payload from a to b_ep and check that b receives exactly it from want_from. */
 static void exchange(sock_udp_t *a, sock_udp_t *b, const sock_ep_t *b_ep,
                      const sock_ep_t *want_from, const char *payload)
@@ -123,7 +112,7 @@ static void dual_stack_server_sees_ipv4_client_as_ipv4(void)
     CHECK_EQ(sock_local(&server.base, &any), 0);
     CHECK_EQ(any.family, SOCK_AF_INET6);
     CHECK_MEM(any.addr, zero, 16);
-    server_v4 = reachable(&server, "127.0.0.1:0");
+    server_v4 = tu_reachable(&server.base, "127.0.0.1:0");
     CHECK_EQ(sock_local(&client.base, &client_ep), 0);
     exchange(&client, &server, &server_v4, &client_ep, "v4 to dual-stack");
     CHECK_EQ(client_ep.family, SOCK_AF_INET);
@@ -153,7 +142,7 @@ static void null_local_is_dual_stack_client(void)
         printf("note: no IPv6 here: NULL opened 0.0.0.0:0\n");
     }
     CHECK_EQ(sock_local(&server4.base, &server_ep), 0);
-    client_v4 = reachable(&client, "127.0.0.1:0");
+    client_v4 = tu_reachable(&client.base, "127.0.0.1:0");
     exchange(&client, &server4, &server_ep, &client_v4, "from the NULL-bound client");
     exchange(&server4, &client, &client_v4, &server_ep, "back to it");
     sock_close(&client.base);

@@ -191,6 +191,11 @@ int dh_ctx_up(dh_peer_t *p, tlsman_role_t role, const uint16_t *suites, size_t n
     if (n > CONFIG_SOCK_SECURE_MAX_SUITES || tu_suite_list(suites, n, entries) < 0) {
         return -ENOTSUP; /* as the core: a driver is given table entries only */
     }
+    for (size_t i = 0; i < n; i++) {
+        if (!dh_drv->suite_supported(entries[i], datagram)) {
+            return -ENOTSUP; /* ... and only those its suite_supported() accepted */
+        }
+    }
     tlsman_config_t cfg = {
         .role = role,
         .datagram = datagram,
@@ -201,6 +206,7 @@ int dh_ctx_up(dh_peer_t *p, tlsman_role_t role, const uint16_t *suites, size_t n
         .psk_hint_len = 0,
         .mtu = mtu,
         .io = &dh_io,
+        .verify = TLSMAN_VERIFY_NONE, /* as the core resolves it: PSK only, no trust anchors */
     };
     return dh_drv->ctx_init(p->ctx, &cfg);
 }

@@ -74,6 +74,9 @@ extern const tlsman_driver_t *dh_drv;
 /* ---- set-up and handshake driving ------------------------------------------------------------ */
 
 void dh_reset(bool stream);
+/* ctx_init with the configuration the core would pass (table entries the driver supports, the
+ * verification resolved for a PSK socket without trust anchors); -ENOTSUP, as the core, for
+ * suites outside the table or the driver. */
 int dh_ctx_up(dh_peer_t *p, tlsman_role_t role, const uint16_t *suites, size_t n,
               const sock_secure_psk_t *psk, bool datagram, size_t mtu);
 /* Both sockets and sessions up. Returns false (after failed checks) if any step failed. */

@@ -21,6 +21,28 @@ void tu_skip(const char *why)
     exit(77);
 }
 
+void tu_any_backend(void)
+{
+    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
+        tu_skip("no backend built");
+    }
+}
+
+void tu_run_all(void (*fn)(void), const char *name)
+{
+    int before = tu_failures;
+    for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
+        tu_backend_name = sock_secure_backend_at(b)->name;
+        int one = tu_failures;
+        fn();
+        if (tu_failures != one) {
+            printf("  ^ %s failed with backend %s\n", name, tu_backend_name);
+        }
+    }
+    printf("%s %s\n", tu_failures == before ? "ok  " : "FAIL", name);
+    fflush(stdout);
+}
+
 uint64_t tu_clock(void *arg)
 {
     return *(uint64_t *)arg;
@@ -33,6 +55,15 @@ sock_ep_t tu_ep(const char *text)
         fprintf(stderr, "bad endpoint in test: %s\n", text);
         exit(1);
     }
+    return ep;
+}
+
+sock_ep_t tu_reachable(sock_t *t, const char *loopback_text)
+{
+    sock_ep_t local, ep = tu_ep(loopback_text);
+    CHECK_EQ(sock_local(t, &local), 0);
+    CHECK(local.port != 0);
+    ep.port = local.port;
     return ep;
 }
 

@@ -61,11 +61,19 @@ extern int tu_checks;
         fflush(stdout);                                                                \
     } while (0)
 
+/* Run one scenario once per registered backend, with tu_backend_name naming it, and print its
+ * result (a failure also names the backend it failed with). */
+#define RUN_ALL(fn) tu_run_all(fn, #fn)
+void tu_run_all(void (*fn)(void), const char *name);
+
 /* Exit code for main(): prints "N checks, N failed". Fails a test that checked nothing. */
 int tu_exit(void);
 
 /* Skip the whole test (exit 77) with a reason. */
 void tu_skip(const char *why);
+
+/* sock_secure_init(), and skip the test (77) unless it works and a backend is built. */
+void tu_any_backend(void);
 
 /* Conformance tests run once per built driver: the backend is $SS_TEST_BACKEND (set by ctest),
  * else the default. tu_backend() skips the test (77) if that backend is not built or lacks
@@ -84,5 +92,9 @@ uint64_t tu_clock(void *arg);
 
 /* Build an endpoint from text; aborts the test on bad text. */
 sock_ep_t tu_ep(const char *text);
+
+/* The endpoint at which transport @p t, bound to a wildcard or loopback address with port 0, is
+ * reached: the address of @p loopback_text, the port it was given (checked: not 0). */
+sock_ep_t tu_reachable(sock_t *t, const char *loopback_text);
 
 #endif

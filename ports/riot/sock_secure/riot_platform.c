@@ -4,7 +4,7 @@
  *        driver registry (sock_secure_init()).
  *
  * The registry registers every driver module the application uses (RIOT defines MODULE_<NAME>
- * for each). On a host, CMake generates the same function from src/tlsman/registry.c.in.
+ * for each). On a host, src/tlsman/builtin.c does the same under SS_HAVE_<STACK>.
  */
 #include <stdint.h>
 
@@ -15,6 +15,7 @@
 
 #if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
 #include "sock_secure_riot_mbedtls.h"
+#include "../../../src/tlsman/builtin.h" /* the built-in driver objects (private) */
 #endif
 
 uint64_t sock_secure_platform_now_ms(void *arg)

@@ -1,6 +1,6 @@
 /**
  * @file riot_mbedtls.c
- * @brief RIOT glue of the mbedTLS driver (src/tlsman/mbedtls.c):
+ * @brief RIOT glue of the mbedTLS driver (src/tlsman/mbedtls/):
  * - mbedTLS allocates from one static pool (MBEDTLS_MEMORY_BUFFER_ALLOC_C), never from malloc;
  * - mbedtls_hardware_poll(), the one entropy source of mbedTLS's entropy collector (the driver
  *   seeds its CTR-DRBG from it): RIOT's periph_hwrng where the board has one, else RIOT's random

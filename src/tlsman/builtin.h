@@ -1,0 +1,28 @@
+/**
+ * @file builtin.h
+ * @brief The driver objects built into libsecure_sock (private: applications reach a driver
+ *        through sock_secure_init() and sock_secure_backend(); tests and firmware images that
+ *        register one themselves include this header).
+ *
+ * Each is defined by its folder (src/tlsman/<stack>/driver.c) and exists only in a build that
+ * defines SS_HAVE_<STACK>=1.
+ */
+#ifndef SS_TLSMAN_BUILTIN_H
+#define SS_TLSMAN_BUILTIN_H
+
+#include "secure_sock/tlsman.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** mbedTLS 2.28 (src/tlsman/mbedtls/), built with SS_HAVE_MBEDTLS=1. */
+extern const tlsman_driver_t tlsman_mbedtls;
+/** wolfSSL 5.5 (src/tlsman/wolfssl/), built with SS_HAVE_WOLFSSL=1. */
+extern const tlsman_driver_t tlsman_wolfssl;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SS_TLSMAN_BUILTIN_H */

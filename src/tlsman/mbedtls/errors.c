@@ -1,0 +1,219 @@
+/**
+ * @file errors.c
+ * @brief mbedTLS driver: mbedTLS error codes to secure_sock codes, and the alerts behind them
+ *        (the one the peer sent, the one mbedTLS sent, and the ones mbedTLS 2.28 leaves out).
+ */
+#include "driver.h"
+
+#include <mbedtls/cipher.h>
+#include <mbedtls/md.h>
+#include <mbedtls/net_sockets.h>
+#if defined(MBEDTLS_ECP_C)
+#include <mbedtls/ecp.h>
+#endif
+
+/** The alert mbedTLS 2.28 sends (fatal) when it fails with @p err, for encrypted alerts whose
+ *  description the send callback cannot read. */
+static uint8_t ss_alert_for(int err)
+{
+    switch (err) {
+    case MBEDTLS_ERR_SSL_INVALID_MAC:
+        return SS_ALERT_BAD_RECORD_MAC;
+    case MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY:
+        return SS_ALERT_UNKNOWN_PSK_IDENTITY;
+    case MBEDTLS_ERR_SSL_BAD_HS_FINISHED:
+        return SS_ALERT_DECRYPT_ERROR;
+    case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
+    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
+        return SS_ALERT_HANDSHAKE_FAILURE;
+    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
+        return SS_ALERT_PROTOCOL_VERSION;
+    case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
+        return SS_ALERT_UNEXPECTED_MESSAGE;
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_KEY_EXCHANGE:
+        return SS_ALERT_DECODE_ERROR;
+    case MBEDTLS_ERR_SSL_BAD_HS_CHANGE_CIPHER_SPEC:
+        return SS_ALERT_ILLEGAL_PARAMETER;
+    default:
+        return SS_ALERT_INTERNAL_ERROR;
+    }
+}
+
+#if SS_X509
+/** An X.509 or PK parsing error (high-level code in the X509 or PK module's range): the peer's
+ *  certificate could not be read. */
+static bool ss_is_x509_error(int err)
+{
+    int high = -err & 0xFF80; /* high-level part of an mbedTLS error code */
+    return (high >= 0x2080 && high <= 0x2980) || (high >= 0x3880 && high <= 0x3F80);
+}
+#endif
+
+/**
+ * TLS: the record whose header mbedTLS has just read is longer than its input buffer (a build
+ * with a small MBEDTLS_SSL_IN_CONTENT_LEN and a peer that did not negotiate
+ * max_fragment_length, or any build and a record over TLS's 2^14 + 2048 bytes). mbedTLS 2.28
+ * then fails with BAD_INPUT_DATA ("requesting more data than fits") and sends nothing; the
+ * record cannot be skipped (the stream is lost), so the session ends with record_overflow.
+ */
+static bool ss_record_too_large(const ss_mbedtls_session_t *s, int err)
+{
+    const mbedtls_ssl_context *ssl = &s->ssl;
+    if (err != MBEDTLS_ERR_SSL_BAD_INPUT_DATA || s->ctx == NULL || s->ctx->k.datagram ||
+        ssl->in_hdr == NULL || ssl->in_left < SS_TLS_RECORD_HDR) {
+        return false;
+    }
+    size_t len = ((size_t)ssl->in_hdr[SS_TLS_RECORD_HDR - 2] << 8) |
+                 ssl->in_hdr[SS_TLS_RECORD_HDR - 1];
+    return len > MBEDTLS_SSL_IN_CONTENT_LEN;
+}
+
+int tlsman_mbedtls_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
+{
+    mbedtls_ssl_context *ssl = &s->ssl;
+
+    switch (err) {
+    case MBEDTLS_ERR_SSL_WANT_READ:
+    case MBEDTLS_ERR_SSL_WANT_WRITE:
+    case MBEDTLS_ERR_SSL_ASYNC_IN_PROGRESS:
+    case MBEDTLS_ERR_SSL_CRYPTO_IN_PROGRESS:
+        return -EAGAIN;
+    case MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED:
+        return SOCK_SECURE_E_HELLO_VERIFY;
+    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+        /* mbedTLS 2.28 has no getter for the received alert; its fields are public in this
+         * version (no MBEDTLS_PRIVATE) and in_msg holds the alert record after this error. */
+        if (ssl->in_msg != NULL && ssl->in_msgtype == MBEDTLS_SSL_MSG_ALERT) {
+            tlsman_alert_set(&s->t, ssl->in_msg[1], TLSMAN_ALERT_RECEIVED);
+        }
+        return SOCK_SECURE_E_ALERT;
+    case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+        tlsman_alert_set(&s->t, SS_ALERT_CLOSE_NOTIFY, TLSMAN_ALERT_RECEIVED);
+        return SOCK_SECURE_E_PEER_CLOSED;
+    default:
+        break;
+    }
+
+    if (ss_record_too_large(s, err)) {
+        (void)mbedtls_ssl_send_alert_message(ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                             MBEDTLS_SSL_ALERT_MSG_RECORD_OVERFLOW);
+        tlsman_alert_set(&s->t, SS_ALERT_RECORD_OVERFLOW, TLSMAN_ALERT_SENT);
+        return in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+    }
+    if (s->t.tx.fatal) {
+        tlsman_alert_set(&s->t, s->t.tx.known ? s->t.tx.desc : ss_alert_for(err), TLSMAN_ALERT_SENT);
+    }
+
+    switch (err) {
+    case MBEDTLS_ERR_SSL_TIMEOUT:
+        return -ETIMEDOUT;
+    case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+        return -ENOMEM;
+    case MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY:
+        return SOCK_SECURE_E_PSK_IDENTITY;
+    case MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN:
+    case MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE:
+        return SOCK_SECURE_E_NO_SUITE;
+    case MBEDTLS_ERR_SSL_CONN_EOF:
+        return -ECONNRESET;
+    case MBEDTLS_ERR_SSL_CLIENT_RECONNECT:
+        /* a DTLS client restarted on the same address with a valid cookie: this session is
+         * over; the client's retransmitted ClientHello starts a new one */
+        return -ECONNRESET;
+    case MBEDTLS_ERR_NET_SEND_FAILED:
+    case MBEDTLS_ERR_NET_RECV_FAILED:
+        return s->t.io_err < 0 ? s->t.io_err : -EIO;
+#if SS_X509
+    case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED: /* the chain, name, dates or verify_cb (flags) */
+    case MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE: /* required, none sent */
+    case MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED:
+        return SOCK_SECURE_E_VERIFY;
+    case MBEDTLS_ERR_SSL_BAD_HS_CERTIFICATE:
+        /* the certificate's key (curve) or usage was refused (flags set), or the message was
+         * malformed (no flags) */
+        return tlsman_vfy_all(&s->t) != 0 ? SOCK_SECURE_E_VERIFY
+                              : in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+#endif
+    case MBEDTLS_ERR_SSL_INVALID_MAC:
+    case MBEDTLS_ERR_SSL_INVALID_RECORD:
+    case MBEDTLS_ERR_SSL_UNEXPECTED_RECORD:
+    case MBEDTLS_ERR_SSL_COUNTER_WRAPPING:
+    case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_HELLO:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_KEY_EXCHANGE:
+    case MBEDTLS_ERR_SSL_BAD_HS_SERVER_HELLO_DONE:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE_RP:
+    case MBEDTLS_ERR_SSL_BAD_HS_CLIENT_KEY_EXCHANGE_CS:
+    case MBEDTLS_ERR_SSL_BAD_HS_CHANGE_CIPHER_SPEC:
+    case MBEDTLS_ERR_SSL_BAD_HS_FINISHED:
+    case MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION:
+    case MBEDTLS_ERR_SSL_BAD_HS_NEW_SESSION_TICKET:
+        /* After the handshake these end the session too (mbedTLS drops bad DTLS records itself
+         * and never returns them), so they must not be SOCK_SECURE_E_BAD_RECORD, which the
+         * core treats as "record dropped, session goes on". The alert sent says what failed. */
+        return in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+#if SS_X509
+    case MBEDTLS_ERR_X509_ALLOC_FAILED:
+    case MBEDTLS_ERR_PK_ALLOC_FAILED:
+        return -ENOMEM;
+    case MBEDTLS_ERR_ECP_VERIFY_FAILED:
+    case MBEDTLS_ERR_PK_SIG_LEN_MISMATCH:
+        /* the peer's signature (ServerKeyExchange, CertificateVerify) does not verify with the
+         * key of its certificate */
+        if (in_handshake) {
+            s->t.verify |= SOCK_SECURE_VFY_BAD_SIGNATURE;
+            return SOCK_SECURE_E_VERIFY;
+        }
+        return SOCK_SECURE_E_BACKEND;
+#endif
+    default:
+#if SS_X509
+        /* verify_cb returned an error (mbedTLS reports MBEDTLS_ERR_X509_FATAL_ERROR), or the
+         * peer's certificate could not be parsed (an X.509 or PK error: bad_certificate or
+         * unsupported_certificate was sent) */
+        if (in_handshake && (s->t.vfy_abort || ss_is_x509_error(err))) {
+            if (tlsman_vfy_all(&s->t) == 0) {
+                s->t.verify = SOCK_SECURE_VFY_OTHER;
+            }
+            return SOCK_SECURE_E_VERIFY;
+        }
+#endif
+        return SOCK_SECURE_E_BACKEND;
+    }
+}
+
+int tlsman_mbedtls_setup_error(int err)
+{
+    return err == MBEDTLS_ERR_SSL_ALLOC_FAILED || err == MBEDTLS_ERR_MD_ALLOC_FAILED ||
+                   err == MBEDTLS_ERR_CIPHER_ALLOC_FAILED
+               ? -ENOMEM
+               : SOCK_SECURE_E_BACKEND;
+}
+
+/*
+ * Two failures of an mbedTLS 2.28 server that send no alert, leaving the client to retransmit its
+ * last flight until it times out: no client certificate when one is required (RFC 5246 §7.4.6:
+ * handshake_failure) and a CertificateVerify that does not verify (decrypt_error). Both come
+ * before the server's ChangeCipherSpec, so the alert goes in the clear.
+ */
+void tlsman_mbedtls_missing_alert(ss_mbedtls_session_t *s, int err)
+{
+#if SS_X509
+    if (!s->t.tx.fatal && (err == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE ||
+                         err == MBEDTLS_ERR_ECP_VERIFY_FAILED ||
+                         err == MBEDTLS_ERR_PK_SIG_LEN_MISMATCH)) {
+        (void)mbedtls_ssl_send_alert_message(&s->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                             err == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE
+                                                 ? MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE
+                                                 : MBEDTLS_SSL_ALERT_MSG_DECRYPT_ERROR);
+    }
+#else
+    (void)s;
+    (void)err;
+#endif
+}
