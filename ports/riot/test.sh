@@ -12,16 +12,24 @@
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
 #             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
 #             RIOT client                    -> server with a certificate of another CA (refused)
+#      sock_dtls (module sock_dtls_secure_sock): RIOT's own examples, unchanged, built from the RIOT
+#      tree on secure_sock + mbedTLS (RIOT_MAKEFILES_GLOBAL_PRE=sock_dtls_secure_sock.mk):
+#             dtls-sock client -> dtls-sock server started 3 s later (ClientHello retransmitted)
+#             dtls-sock client -> dtls-sock server (PSK-AES128-CCM8, echo)
+#             host `ssock client` / `openssl s_client` -> dtls-sock server (echo)
+#             host `coap-client-openssl` coaps:// -> gcoap_dtls server (2.05 Content)
 #   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
 #      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); builds the
-#      server too (one session, 6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM).
+#      server too (one session, 6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM); builds
+#      RIOT's dtls-sock on our sock_dtls and on tinyDTLS's and prints both DTLS shares.
 # Prints PASS/FAIL/SKIP per check and the wall time. Exit 0 all passed, 1 a check failed,
 # 77 skipped (no RIOT; or a part could not run: not root, no host ssock, no ARM toolchain).
 #
 # Environment:
 #   RIOTBASE   a RIOT work tree (tested with 2026.10-devel c8bd52ff13)
 #   MIRRORS    else: a directory of bare mirrors <owner>+<name>/repo (RIOT-OS+RIOT, Mbed-TLS+mbedtls,
-#              ARM-software+CMSIS_5, NordicSemiconductor+nrfx, mpaland+printf): RIOT is cloned
+#              ARM-software+CMSIS_5, NordicSemiconductor+nrfx, mpaland+printf, eclipse+tinydtls
+#              for the size comparison): RIOT is cloned
 #              from it and RIOT's package downloads are pointed at it (private git config)
 #   WORK_DIR   scratch directory for build outputs and logs (default: mktemp -d)
 #   SSOCK      the host tool (default: <repo>/build/ssock, from `make build`)
@@ -93,6 +101,7 @@ if [ -n "${MIRRORS:-}" ]; then
     GITCFG=$WORK_DIR/gitconfig
     : >"$GITCFG"
     for m in "Mbed-TLS+mbedtls https://github.com/ARMmbed/mbedtls.git" \
+             "eclipse+tinydtls https://github.com/eclipse/tinydtls.git" \
              "ARM-software+CMSIS_5 https://github.com/ARM-software/CMSIS_5" \
              "NordicSemiconductor+nrfx https://github.com/NordicSemiconductor/nrfx" \
              "mpaland+printf https://github.com/mpaland/printf"; do
@@ -162,6 +171,34 @@ else
     tail -20 "$WORK_DIR"/build-certs-*-$NATIVE.log
 fi
 
+# RIOT's own sock_dtls applications, unchanged, from the RIOT tree: on our sock_dtls through the
+# selection file (it drops tinyDTLS, adds sock_dtls_secure_sock), or as they are (tinydtls).
+# riot_build VARIANT APPDIR BOARD [make args...]: outputs under $WORK_DIR/bin/VARIANT
+DTLS_SOCK=examples/networking/dtls/dtls-sock
+GCOAP_DTLS=examples/networking/coap/gcoap_dtls
+riot_build() {
+    local variant=$1 app=$2 board=$3
+    shift 3
+    timeout 900 make -C "$RIOTBASE/$app" BOARD="$board" -j"$JOBS" \
+        BINDIRBASE="$WORK_DIR/bin/$variant" WERROR=1 "$@" all \
+        >"$WORK_DIR/build-$variant-$board.log" 2>&1
+}
+OURS=(RIOT_MAKEFILES_GLOBAL_PRE="$HERE/sock_dtls_secure_sock.mk")
+B0=$SECONDS
+SOCKDTLS_OK=0
+if [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
+    skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
+# the dtls-sock server sets a PSK hint, which mbedTLS 2.28 cannot send: SOCK_DTLS_IGNORE_PSK_HINT=1
+# lets that call succeed (by default it fails with -ENOTSUP)
+elif riot_build dtls-sock-ours "$DTLS_SOCK" "$NATIVE" "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1 &&
+    riot_build gcoap-ours "$GCOAP_DTLS" "$NATIVE" "${OURS[@]}"; then
+    pass "build RIOT's dtls-sock and gcoap_dtls, unchanged, on sock_dtls_secure_sock for $NATIVE ($((SECONDS - B0)) s)"
+    SOCKDTLS_OK=1
+else
+    fail "build RIOT's sock_dtls examples on ours (see $WORK_DIR/build-dtls-sock-ours-$NATIVE.log, build-gcoap-ours-$NATIVE.log)"
+    grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ours-$NATIVE.log" "$WORK_DIR/build-gcoap-ours-$NATIVE.log"
+fi
+
 # ---- 2. two nodes and the host on a tap bridge --------------------------------------------------
 waitfor() { # waitfor FILE REGEX SECONDS
     local i
@@ -177,6 +214,8 @@ stop_nodes() {
     PIDS=()
     HELPERS=()
     exec 3>&- 4>&-
+    for p in "${NODE_FD[@]}"; do exec {p}>&-; done
+    NODE_FD=()
 }
 # start_nodes VARIANT RUNDIR: server node on tap 0, client node on tap 1; sets SADDR CIF BRIF BRADDR
 start_nodes() {
@@ -200,6 +239,11 @@ start_nodes() {
     waitfor "$run/client.log" "inet6 addr: fe80::" 10
     SADDR=$(grep -aoE 'inet6 addr: fe80::[0-9a-f:]+' "$run/server.log" | head -1 | awk '{print $3}')
     CIF=$(grep -aoE 'Iface +[0-9]+' "$run/client.log" | head -1 | awk '{print $2}')
+    bridge_addr
+    log "server node $SADDR, client node interface $CIF, host $BRADDR%$BRIDGE (index $BRIF)"
+}
+bridge_addr() { # sets BRIF BRADDR
+    local i
     BRIF=$(cat "/sys/class/net/$BRIDGE/ifindex")
     for i in $(seq 1 50); do # the bridge's own link-local address must leave DAD first
         ip -6 addr show dev "$BRIDGE" scope link | grep -q inet6 &&
@@ -207,7 +251,36 @@ start_nodes() {
         sleep 0.2
     done
     BRADDR=$(ip -6 addr show dev "$BRIDGE" scope link | awk '/inet6/ {sub(/\/.*/, "", $2); print $2; exit}')
-    log "server node $SADDR, client node interface $CIF, host $BRADDR%$BRIDGE (index $BRIF)"
+}
+# node_start RUN NAME ELF TAP READY-REGEX: a native instance whose shell reads RUN/NAME.in (node_cmd)
+declare -A NODE_FD
+node_start() {
+    local run=$1 name=$2 elf=$3 tap=$4 re=$5 fd pid
+    mkfifo "$run/$name.in"
+    "$elf" "$tap" <"$run/$name.in" >"$run/$name.log" 2>&1 &
+    pid=$!
+    PIDS+=($pid)
+    exec {fd}>"$run/$name.in"
+    NODE_FD[$name]=$fd
+    if ! waitfor "$run/$name.log" "$re" 10; then
+        fail "native instance $name did not start"; cat "$run/$name.log"; return 1
+    fi
+    HELPERS+=($(ps -o pid= --ppid "$pid"))
+}
+node_cmd() { echo "$2" >&"${NODE_FD[$1]}"; } # node_cmd NAME LINE
+# node_addr RUN NAME: its link-local address (ADDR) and interface (IFACE), once valid. Nodes must
+# not talk before duplicate address detection ends: a node whose own address is tentative
+# solicits a neighbour from ::, which the neighbour takes for a DAD collision (it then changes
+# its address).
+node_addr() {
+    local i
+    for i in $(seq 1 20); do
+        node_cmd "$2" ifconfig
+        sleep 0.3
+        grep -aq "inet6 addr: fe80::.* VAL" "$1/$2.log" && break
+    done
+    ADDR=$(grep -aoE 'inet6 addr: fe80::[0-9a-f:]+  scope: link  VAL' "$1/$2.log" | tail -1 | awk '{print $3}')
+    IFACE=$(grep -aoE 'Iface +[0-9]+' "$1/$2.log" | tail -1 | awk '{print $2}')
 }
 show_logs() { # show_logs RUNDIR
     echo sss >&3
@@ -330,8 +403,94 @@ cert_checks() {
     stop_nodes
 }
 
+# RIOT's dtls-sock on our sock_dtls: server node on tap 0, client node on tap 1. Its credentials
+# (dtls_server_credentials.h): the server knows Identity_1 / yetAnotherSecret; the client holds
+# Identity_0 and Identity_1 and, with no hint from an mbedTLS server, offers them in turn.
+DS_PSK_HEX=$(printf 'yetAnotherSecret' | od -An -tx1 | tr -d ' \n')
+sockdtls_checks() {
+    local run=$WORK_DIR/run-dtls-sock elf rc t0
+    elf=$WORK_DIR/bin/dtls-sock-ours/$NATIVE/dtls_sock.elf
+    rm -rf "$run"
+    mkdir -p "$run"
+    node_start "$run" server "$elf" "${TAP_BASE}0" "running the shell" &&
+        node_start "$run" client "$elf" "${TAP_BASE}1" "running the shell" || return
+    node_addr "$run" server
+    local saddr=$ADDR
+    node_addr "$run" client
+    local cif=$IFACE
+    bridge_addr
+    log "dtls-sock server node $saddr, client node interface $cif"
+
+    # the client starts while the server is not running yet; the server starts 3 s later: the
+    # client must retransmit its ClientHello (RFC 6347 §4.2.4; tinyDTLS's sock_dtls does not)
+    t0=$SECONDS
+    node_cmd client "dtlsc $saddr%$cif hello-late"
+    sleep 3
+    node_cmd server "dtlss start"
+    if waitfor "$run/client.log" 'Received 10 bytes: "hello-late"' 20 &&
+        waitfor "$run/server.log" "New client connected" 2; then
+        pass "dtls-sock client -> dtls-sock server started 3 s later: handshake (ClientHello retransmitted), echo ($((SECONDS - t0)) s)"
+    else
+        fail "dtls-sock client before the server: $(grep -a "dtlsc\|Connection\|Received\|rror" "$run/client.log" | tail -3)"
+    fi
+
+    # node to node again, the server running
+    node_cmd client "dtlsc $saddr%$cif hello-riot"
+    if waitfor "$run/client.log" 'Received 10 bytes: "hello-riot"' 15; then
+        pass "dtls-sock client -> dtls-sock server, both on sock_dtls_secure_sock + mbedTLS: PSK-AES128-CCM8, echo"
+    else
+        fail "dtls-sock client -> server: $(grep -a "Connection\|Received\|rror" "$run/client.log" | tail -3)"
+    fi
+
+    printf 'hello-from-ssock\n' | timeout 30 "$SSOCK" client "[$saddr%$BRIF]:20220" \
+        --psk "Identity_1:$DS_PSK_HEX" --timeout 2000 -v >"$run/ssock.out" 2>"$run/ssock.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$run/ssock.out")" = hello-from-ssock ] &&
+        grep -aq "TLS_PSK_WITH_AES_128_CCM_8" "$run/ssock.err"; then
+        pass "host ssock client -> dtls-sock server: PSK-AES128-CCM8, echo"
+    else
+        fail "host ssock client -> dtls-sock server (exit $rc): $(cat "$run/ssock.out" "$run/ssock.err" | tail -3)"
+    fi
+
+    (echo hello-openssl; sleep 2) | timeout 20 openssl s_client -dtls1_2 \
+        -connect "[$saddr%$BRIDGE]:20220" -psk_identity Identity_1 -psk "$DS_PSK_HEX" \
+        -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
+    if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl "$run/openssl.log"; then
+        pass "openssl s_client -dtls1_2 PSK-AES128-CCM8 -> dtls-sock server: echo"
+    else
+        fail "openssl s_client -> dtls-sock server (see $run/openssl.log)"
+    fi
+    grep -a "Connection\|Received\|rror" "$run/client.log" | sed 's/^/  client| /'
+    grep -a "New client\|Received\|rror" "$run/server.log" | sed 's/^/  server| /'
+    stop_nodes
+}
+
+# RIOT's gcoap_dtls example (gcoap's DTLS sock on ours): a CoAPS server for libcoap's client.
+gcoap_checks() {
+    local run=$WORK_DIR/run-gcoap elf
+    elf=$WORK_DIR/bin/gcoap-ours/$NATIVE/gcoap_example.elf
+    rm -rf "$run"
+    mkdir -p "$run"
+    if ! command -v coap-client-openssl >/dev/null; then
+        skip "gcoap: no coap-client-openssl (Debian: libcoap3-bin)"; return
+    fi
+    node_start "$run" gcoap "$elf" "${TAP_BASE}0" "running the shell" || return
+    node_addr "$run" gcoap
+    local gaddr=$ADDR
+    bridge_addr
+    timeout 30 coap-client-openssl -m get -k secretPSK -u Client_identity -v 6 \
+        "coaps://[$gaddr%$BRIDGE]/riot/board" >"$run/coap-client.out" 2>"$run/coap-client.err"
+    # -v 6 prints the messages: the answer is "v:1 t:ACK c:2.05 ... :: '<board>'"
+    if grep -aq "c:2.05 .*:: '$NATIVE'" "$run/coap-client.out"; then
+        pass "coap-client-openssl coaps:// GET /riot/board -> gcoap_dtls server on sock_dtls_secure_sock: 2.05 '$NATIVE'"
+    else
+        fail "coap-client-openssl -> gcoap server: $(tail -3 "$run/coap-client.out" "$run/coap-client.err")"
+    fi
+    stop_nodes
+}
+
 run_native() {
-    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ]; then return; fi
+    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
         fail "bridge $BRIDGE exists already: choose BRIDGE/TAP_BASE"; return
@@ -342,6 +501,7 @@ run_native() {
     TAPS_CREATED=1
     if [ "$NATIVE_OK" = 1 ]; then psk_checks; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
+    if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks; gcoap_checks; fi
 }
 if [ ! -x "$SSOCK" ]; then
     skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
@@ -414,6 +574,30 @@ if [ -n "$BOARDS" ]; then
             else
                 fail "build sock_secure_server for $b (see $WORK_DIR/build-psk-sock_secure_server-$b.log)"
                 grep -a -m5 "error\|overflow" "$WORK_DIR/build-psk-sock_secure_server-$b.log"
+            fi
+            # RIOT's dtls-sock (client and server in one image), unchanged: on our sock_dtls, and on
+            # tinyDTLS's as RIOT ships it (needs the tinydtls package)
+            [ -d "$RIOTBASE/$DTLS_SOCK" ] || continue
+            B0=$SECONDS
+            if riot_build dtls-sock-ours "$DTLS_SOCK" "$b" "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1; then
+                e=$WORK_DIR/bin/dtls-sock-ours/$b/dtls_sock.elf
+                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+                read -r srom sram < <(share "${e%.elf}.map" 'sock_secure[a-z_]*|sock_dtls_secure_sock|mbedtls|credman')
+                read -r grom gram < <(share "${e%.elf}.map" 'sock_dtls_secure_sock')
+                pass "build RIOT's dtls-sock on sock_dtls_secure_sock for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share (secure_sock + mbedTLS + credman) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+            else
+                fail "build RIOT's dtls-sock on ours for $b (see $WORK_DIR/build-dtls-sock-ours-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-ours-$b.log"
+            fi
+            B0=$SECONDS
+            if riot_build dtls-sock-tinydtls "$DTLS_SOCK" "$b"; then
+                e=$WORK_DIR/bin/dtls-sock-tinydtls/$b/dtls_sock.elf
+                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+                read -r srom sram < <(share "${e%.elf}.map" 'tinydtls[a-z_]*|credman|hashes|crypto')
+                read -r grom gram < <(share "${e%.elf}.map" 'tinydtls_sock_dtls')
+                pass "build RIOT's dtls-sock on tinyDTLS for $b ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share (tinyDTLS + credman + hashes + crypto) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+            else
+                skip "RIOT's dtls-sock on tinyDTLS for $b (no tinydtls package? see $WORK_DIR/build-dtls-sock-tinydtls-$b.log)"
             fi
         done
     fi

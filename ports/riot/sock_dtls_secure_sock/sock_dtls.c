@@ -30,6 +30,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "container.h"
@@ -49,6 +50,13 @@
 
 #include "secure_sock/sock_secure.h"
 #include "sock_secure_riot_udp.h"
+
+/* CFLAGS += -DSOCK_DTLS_SECURE_SOCK_DEBUG=1 traces events, handshakes started and waits */
+#ifndef SOCK_DTLS_SECURE_SOCK_DEBUG
+#define SOCK_DTLS_SECURE_SOCK_DEBUG 0
+#endif
+#define ENABLE_DEBUG SOCK_DTLS_SECURE_SOCK_DEBUG
+#include "debug.h"
 
 #ifndef SOCK_HAS_ASYNC
 #error "sock_dtls_secure_sock needs sock_async (SOCK_HAS_ASYNC)"
@@ -278,6 +286,7 @@ static void _on_event(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_e
     uint8_t bit = (uint8_t)(1u << (s - ss->slots));
     sock_async_flags_t flags = 0;
     (void)sk;
+    DEBUG("sock_dtls: slot %u event %d (%d)\n", (unsigned)(s - ss->slots), (int)ev, err);
 
     if (ev == SOCK_SECURE_EV_CONNECTED) {
         ss->est |= bit;
@@ -338,7 +347,6 @@ static int _open(sock_dtls_t *sock, const sock_secure_psk_t *psk)
         cfg.role = SOCK_SECURE_SERVER;
         cfg.psk_lookup = _psk_lookup;
         cfg.psk_lookup_arg = ss;
-        cfg.psk_hint = sock->psk_hint;
     }
     else {
         ss->psk = *psk;
@@ -393,6 +401,7 @@ static int _connect(sock_dtls_t *sock, const sock_ep_t *ep, int tag_from)
     ss->psk_tag = (uint8_t)tag;
     sock_secure_session_t *s = NULL;
     int rc = sock_secure_connect(&ss->sock, ep, &s, 0);
+    DEBUG("sock_dtls: connect (PSK %u): %d\n", (unsigned)tag, rc);
     if (rc == -EINPROGRESS) {
         return 1;
     }
@@ -502,6 +511,7 @@ static bool _wait(sock_dtls_t *sock, uint32_t deadline, bool forever)
     uint32_t t = sock->ss->started ? sock_secure_next_timeout(&sock->ss->sock)
                                    : SOCK_SECURE_NO_TIMEOUT;
     t = t < left ? t : left;
+    DEBUG("sock_dtls: wait %" PRIu32 " ms\n", t);
     rmutex_unlock(&sock->lock);
     if (t == UINT32_MAX) {
         mutex_lock(&sock->ready);
@@ -591,22 +601,14 @@ sock_udp_t *sock_dtls_get_udp_sock(sock_dtls_t *sock)
 
 int sock_dtls_set_server_psk_id_hint(sock_dtls_t *sock, const char *hint)
 {
-    const tlsman_driver_t *drv = sock_secure_backend(NULL);
     if (hint == NULL || strlen(hint) > CONFIG_DTLS_PSK_ID_HINT_MAX_SIZE ||
         sock->role != SOCK_DTLS_SERVER) {
         return -EINVAL;
     }
-    if (drv == NULL || !(drv->caps & TLSMAN_CAP_PSK_HINT)) {
-        return CONFIG_SOCK_DTLS_IGNORE_PSK_HINT ? 0 : -ENOTSUP; /* mbedTLS 2.28 sends none */
-    }
-    rmutex_lock(&sock->lock);
-    int rc = -EBUSY;
-    if (_idle(sock->ss)) {
-        sock->psk_hint = hint;
-        rc = _open(sock, NULL);
-    }
-    rmutex_unlock(&sock->lock);
-    return rc;
+    /* RFC 4279's hint is in the ServerKeyExchange, which mbedTLS 2.28 does not send for PSK
+     * suites (and secure_sock's mbedTLS driver lacks TLSMAN_CAP_PSK_HINT): no driver on RIOT can
+     * send it. */
+    return CONFIG_SOCK_DTLS_IGNORE_PSK_HINT ? 0 : -ENOTSUP;
 }
 
 int sock_dtls_add_credential(sock_dtls_t *sock, credman_tag_t tag)

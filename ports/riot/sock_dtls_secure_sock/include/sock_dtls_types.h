@@ -27,6 +27,12 @@
 extern "C" {
 #endif
 
+/** tinyDTLS's number for "handshake complete" (its alert.h), which gcoap sends between its own
+ *  threads as an IPC message type and gets from the `sock_dtls` module's header. */
+#ifndef DTLS_EVENT_CONNECTED
+#define DTLS_EVENT_CONNECTED 0x01DE
+#endif
+
 /* (re-typedef as net/sock/async/types.h does: net/sock/async.h names it without net/sock/dtls.h) */
 typedef struct sock_dtls_session sock_dtls_session_t;
 
@@ -39,7 +45,6 @@ struct sock_dtls {
     sock_dtls_secure_sock_t *ss;    /**< pool entry: secure socket and sessions */
     rmutex_t lock;                  /**< serialises every call (threads and callbacks) */
     mutex_t ready;                  /**< released when a datagram arrives (blocking calls) */
-    const char *psk_hint;           /**< server: hint set by the application (kept by pointer) */
     sock_dtls_client_psk_cb_t client_psk_cb; /**< client: picks a PSK credential per server */
     credman_tag_t tags[CONFIG_DTLS_CREDENTIALS_MAX]; /**< credential tags of this sock */
     uint8_t tags_len;               /**< number of tags */
