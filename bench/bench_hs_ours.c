@@ -15,26 +15,26 @@
 #include <string.h>
 
 #include <secure_sock/sock_secure.h>
-#include <secure_sock/sock_udp.h>
+#include <secure_sock/posix/udp.h>
 
 #include "bench_ours.h"
 
 
 /* One connection's whole life. Returns 0 or a negative error; adds the datagrams sent (to spot
  * retransmissions; bench_hs_bare counts the same) to *dgrams. */
-__attribute__((noinline)) int bench_one_connection(const sock_ep_t *server, const sock_ep_t *local,
+__attribute__((noinline)) int bench_one_connection(const sock_secure_ep_t *server, const sock_secure_ep_t *local,
                                                    unsigned long *dgrams);
 
-int bench_one_connection(const sock_ep_t *server, const sock_ep_t *local, unsigned long *dgrams)
+int bench_one_connection(const sock_secure_ep_t *server, const sock_secure_ep_t *local, unsigned long *dgrams)
 {
     static sock_secure_session_t slots[1];
-    sock_udp_t udp;
+    sock_secure_udp_t udp;
     sock_secure_t sock;
     sock_secure_session_t *s = NULL;
     sock_secure_config_t cfg;
     int rc;
 
-    if ((rc = sock_udp_open(&udp, local)) < 0) {
+    if ((rc = sock_secure_udp_open(&udp, local)) < 0) {
         return rc;
     }
     bench_config(&cfg, SOCK_SECURE_CLIENT, &udp.base, slots, 1);
@@ -49,14 +49,14 @@ int bench_one_connection(const sock_ep_t *server, const sock_ep_t *local, unsign
         }
         sock_secure_close(&sock);
     }
-    sock_close(&udp.base);
+    sock_secure_transport_close(&udp.base);
     return rc;
 }
 
 int main(int argc, char **argv)
 {
     char text[80];
-    sock_ep_t server, local;
+    sock_secure_ep_t server, local;
     unsigned long dgrams = 0;
     int rc;
 
@@ -66,8 +66,8 @@ int main(int argc, char **argv)
     }
     unsigned long n = argc > 3 ? bench_arg_ulong("N", argv[3], 1000000) : 1;
     snprintf(text, sizeof text, "%s:%s", argv[1], argv[2]);
-    if (sock_ep_parse(&server, text, 0) < 0 || server.family != SOCK_AF_INET ||
-        sock_ep_parse(&local, "0.0.0.0:0", 0) < 0) {
+    if (sock_secure_ep_parse(&server, text, 0) < 0 || server.family != SOCK_SECURE_AF_INET ||
+        sock_secure_ep_parse(&local, "0.0.0.0:0", 0) < 0) {
         fprintf(stderr, "bad IPv4 server address '%s'\n", text);
         return 2;
     }

@@ -17,7 +17,7 @@ __attribute__((unused)) static const uint16_t bench_suites[] = { BENCH_SUITE };
 
 /* @p role on transport @p t with the @p n sessions of @p slots, the benchmark PSK, only
  * BENCH_SUITE, and the mbedTLS driver (the stack measured here; wolfSSL may be built in too). */
-static inline void bench_config(sock_secure_config_t *cfg, sock_secure_role_t role, sock_t *t,
+static inline void bench_config(sock_secure_config_t *cfg, sock_secure_role_t role, sock_secure_transport_t *t,
                                 sock_secure_session_t *slots, size_t n)
 {
     sock_secure_config_init(cfg);

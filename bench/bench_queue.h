@@ -1,7 +1,7 @@
 /*
  * A minimal in-process datagram queue for the record benchmarks: one memcpy in (send), one
  * memcpy out (recv). bench_rec_bare connects two mbedTLS contexts through two of these (its
- * "memory BIO"); bench_rec_ours wraps the same queue in a sock_ops_t ("pipe" transport), so that
+ * "memory BIO"); bench_rec_ours wraps the same queue in a sock_secure_transport_ops_t ("pipe" transport), so that
  * both programs move ciphertext through identical code and the difference is our layer.
  */
 #ifndef SS_BENCH_QUEUE_H

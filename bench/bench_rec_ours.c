@@ -6,7 +6,7 @@
  * and sends it back, the client receives it (each echo = 2 encryptions + 2 decryptions).
  * TRANSPORT:
  *   mem   the library's in-memory net (sock_mem.h)
- *   pipe  bench_queue.h wrapped in a sock_ops_t: the very queue bench_rec_bare's memory BIO uses,
+ *   pipe  bench_queue.h wrapped in a sock_secure_transport_ops_t: the very queue bench_rec_bare's memory BIO uses,
  *         so the difference to bench_rec_bare is our layer alone
  *   udp   two UDP sockets on 127.0.0.1 (sock_udp.h)
  * Instructions per record: callgrind totals of COUNT=N minus COUNT=0, divided by N.
@@ -17,24 +17,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <secure_sock/sock_mem.h>
+#include <secure_sock/mem.h>
 #include <secure_sock/sock_secure.h>
-#include <secure_sock/sock_udp.h>
+#include <secure_sock/posix/udp.h>
 
 #include "bench_queue.h"
 #include "bench_ours.h"
 
 
-/* ---- the "pipe" transport: bench_queue_t behind sock_ops_t ---------------------------------- */
+/* ---- the "pipe" transport: bench_queue_t behind sock_secure_transport_ops_t ---------------------------------- */
 
 typedef struct bench_pipe {
-    sock_t base;
+    sock_secure_transport_t base;
     struct bench_pipe *peer;
-    sock_ep_t addr;
+    sock_secure_ep_t addr;
     bench_queue_t q;
 } bench_pipe_t;
 
-static int pipe_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+static int pipe_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
 {
     bench_pipe_t *p = (bench_pipe_t *)sock;
     int n = bench_queue_pop(&p->q, buf, len);
@@ -50,31 +50,31 @@ static int pipe_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
     return n;
 }
 
-static int pipe_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *remote)
+static int pipe_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
     bench_pipe_t *p = (bench_pipe_t *)sock;
     (void)remote;
     return bench_queue_push(&p->peer->q, buf, len) < 0 ? -EMSGSIZE : (int)len;
 }
 
-static int pipe_wait(sock_t *sock, uint32_t timeout_ms)
+static int pipe_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
 {
     (void)timeout_ms;
     return ((bench_pipe_t *)sock)->q.count > 0;
 }
 
-static int pipe_local(sock_t *sock, sock_ep_t *local)
+static int pipe_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
 {
     *local = ((bench_pipe_t *)sock)->addr;
     return 0;
 }
 
-static void pipe_close(sock_t *sock)
+static void pipe_close(sock_secure_transport_t *sock)
 {
     (void)sock;
 }
 
-static const sock_ops_t pipe_ops = {
+static const sock_secure_transport_ops_t pipe_ops = {
     .recv = pipe_recv, .send = pipe_send, .wait = pipe_wait, .local = pipe_local, .close = pipe_close,
 };
 
@@ -82,10 +82,10 @@ static const sock_ops_t pipe_ops = {
 
 static sock_secure_t srv, cli;
 static sock_secure_session_t srv_slots[1], cli_slots[1];
-static sock_memnet_t net;
-static sock_mem_t mem_c, mem_s;
+static sock_secure_memnet_t net;
+static sock_secure_mem_t mem_c, mem_s;
 static bench_pipe_t pipe_c, pipe_s;
-static sock_udp_t udp_c, udp_s;
+static sock_secure_udp_t udp_c, udp_s;
 static unsigned char out[16384], back[16384], got[16384];
 
 static int die(const char *what, int rc)
@@ -94,7 +94,7 @@ static int die(const char *what, int rc)
     exit(1);
 }
 
-static void make(sock_secure_t *s, sock_secure_session_t *slots, sock_t *t, sock_secure_role_t r)
+static void make(sock_secure_t *s, sock_secure_session_t *slots, sock_secure_transport_t *t, sock_secure_role_t r)
 {
     sock_secure_config_t cfg;
     bench_config(&cfg, r, t, slots, 1);
@@ -106,8 +106,8 @@ static void make(sock_secure_t *s, sock_secure_session_t *slots, sock_t *t, sock
 
 int main(int argc, char **argv)
 {
-    sock_t *tc, *ts;
-    sock_ep_t sep, cep;
+    sock_secure_transport_t *tc, *ts;
+    sock_secure_ep_t sep, cep;
     int rc;
 
     if (argc != 4) {
@@ -123,19 +123,19 @@ int main(int argc, char **argv)
         die("init", rc);
     }
     if (strcmp(tr, "mem") == 0 || strcmp(tr, "pipe") == 0) {
-        (void)sock_ep_parse(&sep, "192.0.2.1:5684", 0);
-        (void)sock_ep_parse(&cep, "192.0.2.2:40000", 0);
+        (void)sock_secure_ep_parse(&sep, "192.0.2.1:5684", 0);
+        (void)sock_secure_ep_parse(&cep, "192.0.2.2:40000", 0);
         if (tr[0] == 'm') {
-            sock_memnet_init(&net);
-            if ((rc = sock_mem_open(&mem_s, &net, &sep)) < 0 ||
-                (rc = sock_mem_open(&mem_c, &net, &cep)) < 0) {
-                die("sock_mem_open", rc);
+            sock_secure_memnet_init(&net);
+            if ((rc = sock_secure_mem_open(&mem_s, &net, &sep)) < 0 ||
+                (rc = sock_secure_mem_open(&mem_c, &net, &cep)) < 0) {
+                die("sock_secure_mem_open", rc);
             }
             ts = &mem_s.base;
             tc = &mem_c.base;
         } else {
             pipe_s.base.ops = pipe_c.base.ops = &pipe_ops;
-            pipe_s.base.flags = pipe_c.base.flags = SOCK_F_DATAGRAM;
+            pipe_s.base.flags = pipe_c.base.flags = SOCK_SECURE_TRANSPORT_DATAGRAM;
             pipe_s.addr = sep;
             pipe_c.addr = cep;
             pipe_s.peer = &pipe_c;
@@ -144,11 +144,11 @@ int main(int argc, char **argv)
             tc = &pipe_c.base;
         }
     } else if (strcmp(tr, "udp") == 0) {
-        sock_ep_t any;
-        (void)sock_ep_parse(&any, "127.0.0.1:0", 0);
-        if ((rc = sock_udp_open(&udp_s, &any)) < 0 || (rc = sock_udp_open(&udp_c, &any)) < 0 ||
-            (rc = sock_local(&udp_s.base, &sep)) < 0) {
-            die("sock_udp_open", rc);
+        sock_secure_ep_t any;
+        (void)sock_secure_ep_parse(&any, "127.0.0.1:0", 0);
+        if ((rc = sock_secure_udp_open(&udp_s, &any)) < 0 || (rc = sock_secure_udp_open(&udp_c, &any)) < 0 ||
+            (rc = sock_secure_transport_local(&udp_s.base, &sep)) < 0) {
+            die("sock_secure_udp_open", rc);
         }
         ts = &udp_s.base;
         tc = &udp_c.base;
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
             die("handshake", -ETIMEDOUT);
         }
         if (wait_ms) {
-            (void)sock_wait(ts, 1);
+            (void)sock_secure_transport_wait(ts, 1);
         }
     }
 
@@ -216,7 +216,7 @@ int main(int argc, char **argv)
     (void)sock_secure_session_close(cs);
     sock_secure_close(&cli);
     sock_secure_close(&srv);
-    sock_close(tc);
-    sock_close(ts);
+    sock_secure_transport_close(tc);
+    sock_secure_transport_close(ts);
     return 0;
 }

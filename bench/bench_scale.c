@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #include <secure_sock/sock_secure.h>
-#include <secure_sock/sock_udp.h>
+#include <secure_sock/posix/udp.h>
 
 #include "bench_ours.h"
 
@@ -50,7 +50,7 @@ static size_t heap_now(void)
 #endif
 }
 
-static void config(sock_secure_config_t *cfg, sock_secure_role_t role, sock_t *t,
+static void config(sock_secure_config_t *cfg, sock_secure_role_t role, sock_secure_transport_t *t,
                    sock_secure_session_t *slots, size_t n)
 {
     bench_config(cfg, role, t, slots, n);
@@ -62,19 +62,19 @@ static void config(sock_secure_config_t *cfg, sock_secure_role_t role, sock_t *t
 /* ---- the clients (child process) -------------------------------------------------------------- */
 
 typedef struct {
-    sock_udp_t udp;
+    sock_secure_udp_t udp;
     sock_secure_t sock;
     sock_secure_session_t slot[1];
     sock_secure_session_t *s;
     int state; /* 0 idle, 1 handshaking, 2 connected */
 } client_t;
 
-static int run_clients(const sock_ep_t *server, size_t n, size_t window, int go_fd)
+static int run_clients(const sock_secure_ep_t *server, size_t n, size_t window, int go_fd)
 {
     client_t *c = calloc(n, sizeof *c);
     size_t *active = calloc(window, sizeof *active);
     struct pollfd *pfd = calloc(window, sizeof *pfd);
-    sock_ep_t any;
+    sock_secure_ep_t any;
     size_t started = 0, connected = 0, nactive = 0;
     unsigned retx = 0;
     int rc;
@@ -82,13 +82,13 @@ static int run_clients(const sock_ep_t *server, size_t n, size_t window, int go_
     if (c == NULL || active == NULL || pfd == NULL) {
         return 1;
     }
-    (void)sock_ep_parse(&any, "127.0.0.1:0", 0);
+    (void)sock_secure_ep_parse(&any, "127.0.0.1:0", 0);
     uint64_t t0 = bench_now_ns(), limit = t0 + 120000000000ull;
     while (connected < n) {
         while (nactive < window && started < n) {
             client_t *k = &c[started];
             sock_secure_config_t cfg;
-            if ((rc = sock_udp_open(&k->udp, &any)) < 0) {
+            if ((rc = sock_secure_udp_open(&k->udp, &any)) < 0) {
                 fprintf(stderr, "client %zu: udp: %s\n", started, sock_secure_strerror(rc));
                 return 1;
             }
@@ -177,7 +177,7 @@ static int run_clients(const sock_ep_t *server, size_t n, size_t window, int go_
     for (size_t i = 0; i < n; i++) {
         (void)sock_secure_session_close(c[i].s); /* close_notify */
         sock_secure_close(&c[i].sock);
-        sock_close(&c[i].udp.base);
+        sock_secure_transport_close(&c[i].udp.base);
         if ((i + 1) % window == 0) {
             (void)poll(NULL, 0, 1); /* WINDOW close_notifys at a time: no socket buffer overflow */
         }
@@ -192,10 +192,10 @@ static int run_clients(const sock_ep_t *server, size_t n, size_t window, int go_
 
 int main(int argc, char **argv)
 {
-    static sock_udp_t udp;
+    static sock_secure_udp_t udp;
     static sock_secure_t srv;
     sock_secure_config_t cfg;
-    sock_ep_t local, server;
+    sock_secure_ep_t local, server;
     unsigned char buf[2048];
     int rc;
 
@@ -219,9 +219,9 @@ int main(int argc, char **argv)
         return 1;
     }
     sock_secure_session_t *slots = calloc(n, sizeof *slots);
-    (void)sock_ep_parse(&local, "127.0.0.1:0", 0);
-    if (slots == NULL || (rc = sock_udp_open(&udp, &local)) < 0 ||
-        (rc = sock_local(&udp.base, &server)) < 0) {
+    (void)sock_secure_ep_parse(&local, "127.0.0.1:0", 0);
+    if (slots == NULL || (rc = sock_secure_udp_open(&udp, &local)) < 0 ||
+        (rc = sock_secure_transport_local(&udp.base, &server)) < 0) {
         fprintf(stderr, "server socket: %s\n", sock_secure_strerror(rc));
         return 1;
     }
@@ -301,7 +301,7 @@ int main(int argc, char **argv)
             }
         }
         uint32_t t = sock_secure_next_timeout(&srv);
-        (void)sock_wait(&udp.base, t < 20 ? t : 20);
+        (void)sock_secure_transport_wait(&udp.base, t < 20 ? t : 20);
     }
     if (pid > 0) {
         if (closed != n) {
@@ -324,7 +324,7 @@ int main(int argc, char **argv)
            st.retransmits, st.drop_table_full, st.handshakes_ok, st.handshakes_failed);
     close(go[1]);
     sock_secure_close(&srv);
-    sock_close(&udp.base);
+    sock_secure_transport_close(&udp.base);
     free(slots);
     int ok = open_max == n && echoed == n && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     return ok ? 0 : 1;

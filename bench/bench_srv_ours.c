@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include <secure_sock/sock_secure.h>
-#include <secure_sock/sock_udp.h>
+#include <secure_sock/posix/udp.h>
 
 #include "bench_ours.h"
 
@@ -38,10 +38,10 @@ static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_
 int main(int argc, char **argv)
 {
     static sock_secure_session_t slots[1];
-    sock_udp_t udp;
+    sock_secure_udp_t udp;
     sock_secure_t srv;
     sock_secure_config_t cfg;
-    sock_ep_t local;
+    sock_secure_ep_t local;
     char text[64];
     unsigned char buf[2048];
     int rc;
@@ -53,8 +53,8 @@ int main(int argc, char **argv)
     unsigned long port = bench_arg_ulong("PORT", argv[1], 65535);
     unsigned long n = bench_arg_ulong("N", argv[2], 1000000);
     snprintf(text, sizeof text, "127.0.0.1:%lu", port);
-    if ((rc = sock_secure_init()) < 0 || (rc = sock_ep_parse(&local, text, 0)) < 0 ||
-        (rc = sock_udp_open(&udp, &local)) < 0) {
+    if ((rc = sock_secure_init()) < 0 || (rc = sock_secure_ep_parse(&local, text, 0)) < 0 ||
+        (rc = sock_secure_udp_open(&udp, &local)) < 0) {
         fprintf(stderr, "bench_srv_ours: %s\n", sock_secure_strerror(rc));
         return 1;
     }
@@ -81,6 +81,6 @@ int main(int argc, char **argv)
     printf("srv impl=ours n=%lu ok=%u closed=%lu hello_verify=%u retransmits=%u failed=%u\n", n,
            st.handshakes_ok, closed, st.hello_verify_sent, st.retransmits, st.handshakes_failed);
     sock_secure_close(&srv);
-    sock_close(&udp.base);
+    sock_secure_transport_close(&udp.base);
     return st.handshakes_ok == n ? 0 : 1;
 }

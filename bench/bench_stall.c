@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <secure_sock/sock_mem.h>
+#include <secure_sock/mem.h>
 #include <secure_sock/sock_secure.h>
 
 #include "bench_util.h"
@@ -32,14 +32,14 @@ static const sock_secure_psk_t psk = { bench_psk_id, BENCH_PSK_ID_LEN, bench_psk
                                        sizeof bench_psk_key };
 
 typedef struct {
-    sock_mem_t mem;
-    sock_mem_faults_t faults;
+    sock_secure_mem_t mem;
+    sock_secure_mem_faults_t faults;
     sock_secure_t sock;
     sock_secure_session_t slots[2];
     int connected, failed;
 } node_t;
 
-static sock_memnet_t net;
+static sock_secure_memnet_t net;
 static uint64_t now_ms;
 static node_t server, client;
 static uint64_t times[MAX_RUNS];
@@ -64,16 +64,16 @@ static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_
 static int open_node(node_t *n, const char *addr, sock_secure_role_t role, const char *backend,
                      uint16_t loss, uint64_t seed, uint32_t stall_ms)
 {
-    sock_ep_t ep;
+    sock_secure_ep_t ep;
     sock_secure_config_t cfg;
 
     memset(n, 0, sizeof(*n));
-    if (sock_ep_parse(&ep, addr, 0) < 0 || sock_mem_open(&n->mem, &net, &ep) < 0 ||
-        sock_mem_faults_init(&n->faults, seed) < 0) {
+    if (sock_secure_ep_parse(&ep, addr, 0) < 0 || sock_secure_mem_open(&n->mem, &net, &ep) < 0 ||
+        sock_secure_mem_faults_init(&n->faults, seed) < 0) {
         return -1;
     }
     n->faults.cfg.drop = loss;
-    if (sock_mem_set_faults(&n->mem, &n->faults) < 0) {
+    if (sock_secure_mem_set_faults(&n->mem, &n->faults) < 0) {
         return -1;
     }
     sock_secure_config_init(&cfg);
@@ -94,7 +94,7 @@ static int open_node(node_t *n, const char *addr, sock_secure_role_t role, const
 static void close_node(node_t *n)
 {
     sock_secure_close(&n->sock);
-    sock_close(&n->mem.base);
+    sock_secure_transport_close(&n->mem.base);
 }
 
 /* One handshake; returns its time in ms, or UINT64_MAX if it failed. *stalled: the server
@@ -104,11 +104,11 @@ static uint64_t one_run(const char *backend, uint16_t loss, uint64_t seed, uint3
 {
     sock_secure_session_t *cs = NULL;
     sock_secure_stats_t st;
-    sock_ep_t srv;
+    sock_secure_ep_t srv;
     uint64_t t0, result = UINT64_MAX;
 
     now_ms = 1000;
-    sock_memnet_init(&net);
+    sock_secure_memnet_init(&net);
     if (open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, backend, loss, seed * 2 + 1,
                   stall_ms) != 0 ||
         open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, backend, loss, seed * 2 + 2,
@@ -116,12 +116,12 @@ static uint64_t one_run(const char *backend, uint16_t loss, uint64_t seed, uint3
         fprintf(stderr, "bench_stall: cannot set up backend %s\n", backend);
         exit(1);
     }
-    (void)sock_ep_parse(&srv, "[fd00::1]:5684", 0);
+    (void)sock_secure_ep_parse(&srv, "[fd00::1]:5684", 0);
     t0 = now_ms;
     (void)sock_secure_connect(&client.sock, &srv, &cs, 0);
     while (client.connected == 0 && client.failed == 0 && now_ms - t0 < CAP_MS) {
         for (int i = 0; i < 100; i++) {
-            sock_memnet_tick(&net, now_ms);
+            sock_secure_memnet_tick(&net, now_ms);
             int a = sock_secure_process(&server.sock);
             int b = sock_secure_process(&client.sock);
             if (server.mem.queued == 0 && client.mem.queued == 0 && a <= 0 && b <= 0) {

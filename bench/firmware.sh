@@ -92,7 +92,7 @@ build_variant() { # $1 name, $2 extra defines (mbedTLS config and ours)
     # secure_sock: core + endpoint helpers + the mbedTLS driver and the drivers' shared code, one
     # archive; objects are named after their path under src/ (tlsman_mbedtls_driver.o, ...)
     local f
-    for f in "$S"/core/*.c "$S"/common/*.c "$S/transport/endpoint.c" "$S/tlsman/common.c" \
+    for f in "$S"/core/*.c "$S"/common/*.c "$S/tlsman/common.c" \
              "$S/tlsman/x509_ip.c" "$S"/tlsman/mbedtls/*.c; do
         local o=${f#"$S"/}
         o=${o%.c}

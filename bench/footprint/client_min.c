@@ -38,12 +38,12 @@ static const tlsman_driver_t stub = {
 };
 
 /* ---- stub transport (stands for the RTOS's UDP sock) ------------------------------------------ */
-static int t_recv(sock_t *s, void *b, size_t n, sock_ep_t *r) { (void)s; (void)b; (void)n; (void)r; return -EAGAIN; }
-static int t_send(sock_t *s, const void *b, size_t n, const sock_ep_t *r) { (void)s; (void)b; (void)r; return (int)n; }
-static int t_wait(sock_t *s, uint32_t t) { (void)s; (void)t; return 0; }
-static int t_local(sock_t *s, sock_ep_t *l) { (void)s; (void)l; return 0; }
-static void t_close(sock_t *s) { (void)s; }
-static const sock_ops_t t_ops = {
+static int t_recv(sock_secure_transport_t *s, void *b, size_t n, sock_secure_ep_t *r) { (void)s; (void)b; (void)n; (void)r; return -EAGAIN; }
+static int t_send(sock_secure_transport_t *s, const void *b, size_t n, const sock_secure_ep_t *r) { (void)s; (void)b; (void)r; return (int)n; }
+static int t_wait(sock_secure_transport_t *s, uint32_t t) { (void)s; (void)t; return 0; }
+static int t_local(sock_secure_transport_t *s, sock_secure_ep_t *l) { (void)s; (void)l; return 0; }
+static void t_close(sock_secure_transport_t *s) { (void)s; }
+static const sock_secure_transport_ops_t t_ops = {
     .recv = t_recv, .send = t_send, .wait = t_wait, .local = t_local, .close = t_close,
 };
 
@@ -55,14 +55,14 @@ static const uint8_t key[16] = { 1 };
 static const sock_secure_psk_t psk = { (const uint8_t *)"dev1", 4, key, sizeof key };
 static sock_secure_session_t slots[1];
 static sock_secure_t sock;
-static sock_t net = { &t_ops, SOCK_F_DATAGRAM };
+static sock_secure_transport_t net = { &t_ops, SOCK_SECURE_TRANSPORT_DATAGRAM };
 volatile const char *last_error;
 
 int main(void)
 {
     sock_secure_config_t cfg;
     sock_secure_session_t *s = NULL;
-    sock_ep_t server = { SOCK_AF_INET, 5684, 0, { 192, 0, 2, 1 } };
+    sock_secure_ep_t server = { SOCK_SECURE_AF_INET, 5684, 0, { 192, 0, 2, 1 } };
     char buf[64];
     int rc;
 

@@ -15,5 +15,5 @@ char ss_sizeof_socket_ours[sizeof(sock_secure_t) - CONFIG_SOCK_SECURE_MAX_DATAGR
                            CONFIG_SOCK_SECURE_EARLY_DATAGRAM - CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE];
 char ss_sizeof_config[sizeof(sock_secure_config_t)];
 char ss_sizeof_stats[sizeof(sock_secure_stats_t)];
-char ss_sizeof_ep[sizeof(sock_ep_t)];
+char ss_sizeof_ep[sizeof(sock_secure_ep_t)];
 char ss_sizeof_tlsman_info[sizeof(tlsman_info_t)];

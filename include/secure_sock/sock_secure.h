@@ -2,7 +2,7 @@
  * @file sock_secure.h
  * @brief secure_sock: the user API. DTLS (and later TLS) sessions behind socket-style verbs.
  *
- * Model: a secure socket (sock_secure_t) sits on one transport (sock_t) and holds a table of
+ * Model: a secure socket (sock_secure_t) sits on one transport (sock_secure_transport_t) and holds a table of
  * sessions in memory the caller provides. A client makes one session per peer with
  * sock_secure_connect(); a server creates sessions as peers complete handshakes. Everything runs in
  * sock_secure_process(), which never blocks; the blocking calls (connect, accept, recv with a
@@ -28,7 +28,7 @@
 #include "secure_sock/config.h"
 #include "secure_sock/creds.h"
 #include "secure_sock/error.h"
-#include "secure_sock/sock.h"
+#include "secure_sock/transport.h"
 #include "secure_sock/tlsman.h"
 
 #ifdef __cplusplus
@@ -125,7 +125,7 @@ typedef void (*sock_secure_event_cb_t)(sock_secure_t *sock, sock_secure_session_
  * is its endpoint, @p why the reason. No session exists for it; the callback must not call
  * sock_secure_close().
  */
-typedef void (*sock_secure_refused_cb_t)(sock_secure_t *sock, const sock_ep_t *peer,
+typedef void (*sock_secure_refused_cb_t)(sock_secure_t *sock, const sock_secure_ep_t *peer,
                                          sock_secure_refusal_t why, void *arg);
 
 /** Clock source: milliseconds from any fixed origin, never decreasing. */
@@ -137,7 +137,7 @@ typedef uint64_t (*sock_secure_clock_t)(void *arg);
  */
 typedef struct {
     sock_secure_role_t role;            /**< SOCK_SECURE_CLIENT or SOCK_SECURE_SERVER */
-    sock_t *transport;                  /**< open transport (caller-owned, not closed by us) */
+    sock_secure_transport_t *transport;                  /**< open transport (caller-owned, not closed by us) */
     sock_secure_session_t *sessions;    /**< session slots (caller-owned array) */
     size_t session_count;               /**< number of slots (>= 1) */
     const char *backend;                /**< driver name, NULL = the first registered */
@@ -224,7 +224,7 @@ typedef struct {
 /** What sock_secure_session_info() reports. */
 typedef struct {
     sock_secure_state_t state; /**< where the session is */
-    sock_ep_t remote;          /**< the peer */
+    sock_secure_ep_t remote;          /**< the peer */
     uint16_t suite;            /**< IANA id of the negotiated suite, 0 before */
     const char *suite_name;    /**< its IANA name, "" before */
     const char *version;       /**< "DTLSv1.2" etc., "" before */
@@ -246,7 +246,7 @@ typedef struct {
 struct sock_secure_session {
     /** @cond PRIVATE */
     sock_secure_t *owner;
-    sock_ep_t remote;
+    sock_secure_ep_t remote;
     uint8_t state;
     uint16_t flags;
     uint16_t flight_retx;
@@ -372,7 +372,7 @@ int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);
  *         the slot stays CLOSED until sock_secure_session_close()); -ENOTSUP if the server is
  *         verified and the backend cannot check its name or address.
  */
-int sock_secure_connect(sock_secure_t *sock, const sock_ep_t *remote,
+int sock_secure_connect(sock_secure_t *sock, const sock_secure_ep_t *remote,
                         sock_secure_session_t **session, uint32_t timeout_ms);
 
 /**
@@ -396,7 +396,7 @@ int sock_secure_connect(sock_secure_t *sock, const sock_ep_t *remote,
  * @return as sock_secure_connect(); -EINVAL for a name longer than 255 bytes; -ENOTSUP if the
  *         backend cannot check the name or the address.
  */
-int sock_secure_connect_to(sock_secure_t *sock, const sock_ep_t *remote, const char *server_name,
+int sock_secure_connect_to(sock_secure_t *sock, const sock_secure_ep_t *remote, const char *server_name,
                            sock_secure_session_t **session, uint32_t timeout_ms);
 
 /**

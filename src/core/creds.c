@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "../common/zero.h"
-#include "creds_internal.h"
+#include "core.h"
 #include "secure_sock/sock_secure.h"
 
 #define SS_PEM_BEGIN "-----BEGIN"
@@ -42,8 +42,8 @@ static void ss_drop(sock_secure_creds_t *st, size_t i)
     memset(&st->entry[n - 1], 0, sizeof(st->entry[0]));
 }
 
-int ss_creds_reserve(sock_secure_creds_t *st, uint32_t tag, sock_secure_cred_type_t type,
-                     size_t len, uint8_t **dst)
+int sock_secure__creds_reserve(sock_secure_creds_t *st, uint32_t tag,
+                               sock_secure_cred_type_t type, size_t len, uint8_t **dst)
 {
     if (st == NULL || dst == NULL || len == 0 || type < SOCK_SECURE_CRED_PSK ||
         type > SOCK_SECURE_CRED_PEER_KEY) {
@@ -79,7 +79,7 @@ static bool ss_is_pem(const uint8_t *d, size_t len)
     return false;
 }
 
-int ss_creds_commit(sock_secure_creds_t *st, int index)
+int sock_secure__creds_commit(sock_secure_creds_t *st, int index)
 {
     sock_secure_cred_entry_t *e = &st->entry[index];
     uint8_t *d = &st->arena[e->off];
@@ -111,12 +111,12 @@ int sock_secure_creds_add(sock_secure_creds_t *store, uint32_t tag, sock_secure_
     if (data == NULL || type == SOCK_SECURE_CRED_PSK) {
         return -EINVAL;
     }
-    int i = ss_creds_reserve(store, tag, type, len, &dst);
+    int i = sock_secure__creds_reserve(store, tag, type, len, &dst);
     if (i < 0) {
         return i;
     }
     memcpy(dst, data, len);
-    return ss_creds_commit(store, i);
+    return sock_secure__creds_commit(store, i);
 }
 
 int sock_secure_creds_add_psk(sock_secure_creds_t *store, uint32_t tag, const void *identity,
@@ -138,7 +138,7 @@ int sock_secure_creds_add_psk(sock_secure_creds_t *store, uint32_t tag, const vo
         }
     }
     uint8_t *dst;
-    i = ss_creds_reserve(store, tag, SOCK_SECURE_CRED_PSK, identity_len + key_len, &dst);
+    i = sock_secure__creds_reserve(store, tag, SOCK_SECURE_CRED_PSK, identity_len + key_len, &dst);
     if (i < 0) {
         return i;
     }

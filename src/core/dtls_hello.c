@@ -1,18 +1,21 @@
-/* DTLS ClientHello parsing and HelloVerifyRequest writing: see dtls_hello.h. */
-#include "dtls_hello.h"
+/* DTLS ClientHello parsing and HelloVerifyRequest writing: see core.h. Servers only: compiled
+ * to nothing with CONFIG_SOCK_SECURE_SERVER 0. */
+#include "core.h"
 
 #include <errno.h>
 #include <string.h>
 
-int ss_dtls_is_epoch0_handshake(const uint8_t *d, size_t len)
+#if CONFIG_SOCK_SECURE_SERVER
+
+int sock_secure__dtls_is_epoch0_handshake(const uint8_t *d, size_t len)
 {
     return len >= SS_DTLS_RECORD_HDR && d[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
            d[SS_REC_VERSION] == SS_DTLS_MAJOR && ss_dtls_rec_epoch0(d);
 }
 
-int ss_dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *ch)
+int sock_secure__dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *ch)
 {
-    if (!ss_dtls_is_epoch0_handshake(d, len)) {
+    if (!sock_secure__dtls_is_epoch0_handshake(d, len)) {
         return -EINVAL;
     }
     size_t rec_len = ss_rec_len(d, true);
@@ -52,7 +55,7 @@ int ss_dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *
     return 0;
 }
 
-size_t ss_dtls_write_hello_verify(const ss_client_hello_t *ch, const uint8_t *cookie,
+size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const uint8_t *cookie,
                                   size_t cookie_len, uint8_t *out, size_t out_max)
 {
     size_t body_len = 3 + cookie_len;
@@ -80,3 +83,5 @@ size_t ss_dtls_write_hello_verify(const ss_client_hello_t *ch, const uint8_t *co
     memmove(&p[3], cookie, cookie_len); /* the cookie may already be in place */
     return total;
 }
+
+#endif

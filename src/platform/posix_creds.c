@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/creds_internal.h"
+#include "../core/core.h"
 
 int sock_secure_creds_add_file(sock_secure_creds_t *store, uint32_t tag,
                                sock_secure_cred_type_t type, const char *path)
@@ -27,7 +27,7 @@ int sock_secure_creds_add_file(sock_secure_creds_t *store, uint32_t tag,
         return -EINVAL; /* not a regular file, or empty */
     }
     uint8_t *dst;
-    int i = ss_creds_reserve(store, tag, type, (size_t)sb.st_size, &dst);
+    int i = sock_secure__creds_reserve(store, tag, type, (size_t)sb.st_size, &dst);
     size_t got = 0;
     while (i >= 0 && got < (size_t)sb.st_size) {
         ssize_t n = read(fd, dst + got, (size_t)sb.st_size - got);
@@ -40,5 +40,5 @@ int sock_secure_creds_add_file(sock_secure_creds_t *store, uint32_t tag,
         got += (size_t)n;
     }
     close(fd);
-    return i < 0 ? i : ss_creds_commit(store, i);
+    return i < 0 ? i : sock_secure__creds_commit(store, i);
 }

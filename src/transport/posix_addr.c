@@ -14,29 +14,29 @@
 
 #include "posix_addr.h"
 
-void ss_posix_from_sockaddr(const struct sockaddr_storage *ss, sock_ep_t *ep)
+void ss_posix_from_sockaddr(const struct sockaddr_storage *ss, sock_secure_ep_t *ep)
 {
     memset(ep, 0, sizeof(*ep));
     if (ss->ss_family == AF_INET) {
         const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-        ep->family = SOCK_AF_INET;
+        ep->family = SOCK_SECURE_AF_INET;
         ep->port = ntohs(sin->sin_port);
         memcpy(ep->addr, &sin->sin_addr, 4);
     } else if (ss->ss_family == AF_INET6) {
         const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
         ep->port = ntohs(sin6->sin6_port);
         if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-            ep->family = SOCK_AF_INET;
+            ep->family = SOCK_SECURE_AF_INET;
             memcpy(ep->addr, &sin6->sin6_addr.s6_addr[12], 4);
         } else {
-            ep->family = SOCK_AF_INET6;
+            ep->family = SOCK_SECURE_AF_INET6;
             ep->scope_id = sin6->sin6_scope_id;
             memcpy(ep->addr, &sin6->sin6_addr, 16);
         }
     }
 }
 
-static void posix_to_sockaddr_in(const sock_ep_t *ep, struct sockaddr_storage *ss, socklen_t *sl)
+static void posix_to_sockaddr_in(const sock_secure_ep_t *ep, struct sockaddr_storage *ss, socklen_t *sl)
 {
     struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 
@@ -47,13 +47,13 @@ static void posix_to_sockaddr_in(const sock_ep_t *ep, struct sockaddr_storage *s
 }
 
 /* An IPv6 sockaddr for ep; an IPv4 ep becomes ::ffff:a.b.c.d. */
-static void posix_to_sockaddr_in6(const sock_ep_t *ep, struct sockaddr_storage *ss, socklen_t *sl)
+static void posix_to_sockaddr_in6(const sock_secure_ep_t *ep, struct sockaddr_storage *ss, socklen_t *sl)
 {
     struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
     sin6->sin6_family = AF_INET6;
     sin6->sin6_port = htons(ep->port);
-    if (ep->family == SOCK_AF_INET) {
+    if (ep->family == SOCK_SECURE_AF_INET) {
         sin6->sin6_addr.s6_addr[10] = 0xff;
         sin6->sin6_addr.s6_addr[11] = 0xff;
         memcpy(&sin6->sin6_addr.s6_addr[12], ep->addr, 4);
@@ -64,28 +64,28 @@ static void posix_to_sockaddr_in6(const sock_ep_t *ep, struct sockaddr_storage *
     *sl = (socklen_t)sizeof(*sin6);
 }
 
-int ss_posix_to_sockaddr(const sock_ep_t *ep, uint8_t sock_family, struct sockaddr_storage *ss,
+int ss_posix_to_sockaddr(const sock_secure_ep_t *ep, uint8_t sock_family, struct sockaddr_storage *ss,
                          socklen_t *sl)
 {
     memset(ss, 0, sizeof(*ss));
-    if (ep->family != SOCK_AF_INET && ep->family != SOCK_AF_INET6) {
+    if (ep->family != SOCK_SECURE_AF_INET && ep->family != SOCK_SECURE_AF_INET6) {
         return -EAFNOSUPPORT;
     }
-    if (sock_family == SOCK_AF_INET6) {
+    if (sock_family == SOCK_SECURE_AF_INET6) {
         posix_to_sockaddr_in6(ep, ss, sl);
         return 0;
     }
-    if (ep->family != SOCK_AF_INET) {
+    if (ep->family != SOCK_SECURE_AF_INET) {
         return -EAFNOSUPPORT; /* an IPv6 destination on an IPv4 socket */
     }
     posix_to_sockaddr_in(ep, ss, sl);
     return 0;
 }
 
-bool ss_posix_is_unspecified6(const sock_ep_t *ep)
+bool ss_posix_is_unspecified6(const sock_secure_ep_t *ep)
 {
     static const uint8_t any[16] = {0};
-    return ep->family == SOCK_AF_INET6 && memcmp(ep->addr, any, sizeof(any)) == 0;
+    return ep->family == SOCK_SECURE_AF_INET6 && memcmp(ep->addr, any, sizeof(any)) == 0;
 }
 
 int ss_posix_set_nonblock(int fd)
@@ -107,7 +107,7 @@ int ss_posix_poll_timeout(uint32_t timeout_ms)
     return (timeout_ms > INT_MAX) ? INT_MAX : (int)timeout_ms;
 }
 
-int ss_posix_bound_socket(int type, const sock_ep_t *local, bool reuse)
+int ss_posix_bound_socket(int type, const sock_secure_ep_t *local, bool reuse)
 {
     struct sockaddr_storage ss;
     socklen_t sl = 0;
@@ -115,7 +115,7 @@ int ss_posix_bound_socket(int type, const sock_ep_t *local, bool reuse)
     if (rc < 0) {
         return rc;
     }
-    int fd = socket(local->family == SOCK_AF_INET6 ? AF_INET6 : AF_INET, type, 0);
+    int fd = socket(local->family == SOCK_SECURE_AF_INET6 ? AF_INET6 : AF_INET, type, 0);
     if (fd < 0) {
         return -errno;
     }

@@ -6,18 +6,18 @@
  * datagram is a record header (source endpoint + length) followed by its bytes; records wrap
  * around the end of the ring, so the whole ring is usable.
  *
- * Largest datagram: sock_send() on a memory endpoint accepts at most SOCK_MEM_MAX_DATAGRAM bytes
+ * Largest datagram: sock_secure_transport_send() on a memory endpoint accepts at most SOCK_SECURE_MEM_MAX_DATAGRAM bytes
  * (= CONFIG_SOCK_SECURE_MAX_DATAGRAM, the largest datagram the core ever reads) and rejects more
  * with -EMSGSIZE, like a link with that MTU. The limit exists because the filter hook and the
  * fault injection work on a copy of the datagram in a stack buffer of that size (and hold slots of
  * that size), and it applies whether or not either is installed so that installing one never
- * changes behaviour. sock_mem_inject() bypasses the filter and the faults and is limited only by
+ * changes behaviour. sock_secure_mem_inject() bypasses the filter and the faults and is limited only by
  * the queue size, so tests can still hand the core oversized datagrams.
  *
- * Fault injection (sock_mem_set_faults): a datagram a faulted endpoint sends goes filter hook ->
+ * Fault injection (sock_secure_mem_set_faults): a datagram a faulted endpoint sends goes filter hook ->
  * drop -> corrupt -> truncate -> duplicate -> reorder/delay. Held datagrams wait in the faults
  * struct's slots and are queued at their destination when released (by later traffic, by
- * sock_memnet_tick() or by sock_mem_faults_flush()); a destination gone by then loses them, as a
+ * sock_secure_memnet_tick() or by sock_secure_mem_faults_flush()); a destination gone by then loses them, as a
  * network would.
  *
  * Errors beyond sock_mem.h: -EBADF for any operation on a closed endpoint.
@@ -29,30 +29,30 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 
-/** Largest datagram sock_send() takes on a memory endpoint (see the file comment). */
-#define SOCK_MEM_MAX_DATAGRAM CONFIG_SOCK_SECURE_MAX_DATAGRAM
+/** Largest datagram sock_secure_transport_send() takes on a memory endpoint (see the file comment). */
+#define SOCK_SECURE_MEM_MAX_DATAGRAM CONFIG_SOCK_SECURE_MAX_DATAGRAM
 
 /** Header of one queued datagram in the ring. */
 typedef struct {
-    sock_ep_t from; /**< source endpoint */
+    sock_secure_ep_t from; /**< source endpoint */
     size_t len;     /**< bytes that follow */
-} sock_mem_hdr_t;
+} sock_secure_mem_hdr_t;
 
 _Static_assert(CONFIG_SOCK_MEM_QUEUE_SIZE <= INT_MAX, "lengths are returned as int");
-_Static_assert(CONFIG_SOCK_MEM_QUEUE_SIZE > sizeof(sock_mem_hdr_t), "queue holds no datagram");
-_Static_assert(SOCK_MEM_MAX_DATAGRAM <= INT_MAX, "lengths are returned as int");
+_Static_assert(CONFIG_SOCK_MEM_QUEUE_SIZE > sizeof(sock_secure_mem_hdr_t), "queue holds no datagram");
+_Static_assert(SOCK_SECURE_MEM_MAX_DATAGRAM <= INT_MAX, "lengths are returned as int");
 
 /* ---- the ring ------------------------------------------------------------------------------- */
 
-static size_t mem_ring_free(const sock_mem_t *mem)
+static size_t mem_ring_free(const sock_secure_mem_t *mem)
 {
     return CONFIG_SOCK_MEM_QUEUE_SIZE - mem->used;
 }
 
 /* Append n bytes at the tail. The caller checked that they fit. */
-static void mem_ring_put(sock_mem_t *mem, const void *src, size_t n)
+static void mem_ring_put(sock_secure_mem_t *mem, const void *src, size_t n)
 {
     const uint8_t *s = src;
     size_t first = CONFIG_SOCK_MEM_QUEUE_SIZE - mem->tail;
@@ -70,7 +70,7 @@ static void mem_ring_put(sock_mem_t *mem, const void *src, size_t n)
 }
 
 /* Remove n bytes from the head into dst, or discard them if dst is NULL. */
-static void mem_ring_get(sock_mem_t *mem, void *dst, size_t n)
+static void mem_ring_get(sock_secure_mem_t *mem, void *dst, size_t n)
 {
     uint8_t *d = dst;
     size_t first = CONFIG_SOCK_MEM_QUEUE_SIZE - mem->head;
@@ -89,7 +89,7 @@ static void mem_ring_get(sock_mem_t *mem, void *dst, size_t n)
     mem->used -= n;
 }
 
-static void mem_ring_reset(sock_mem_t *mem)
+static void mem_ring_reset(sock_secure_mem_t *mem)
 {
     mem->head = 0;
     mem->tail = 0;
@@ -98,9 +98,9 @@ static void mem_ring_reset(sock_mem_t *mem)
 }
 
 /* Queue one datagram. Returns 0, or -ENOBUFS if the ring has no room for it now. */
-static int mem_enqueue(sock_mem_t *mem, const sock_ep_t *from, const void *data, size_t len)
+static int mem_enqueue(sock_secure_mem_t *mem, const sock_secure_ep_t *from, const void *data, size_t len)
 {
-    sock_mem_hdr_t hdr;
+    sock_secure_mem_hdr_t hdr;
 
     if (mem_ring_free(mem) < sizeof(hdr) || mem_ring_free(mem) - sizeof(hdr) < len) {
         return -ENOBUFS;
@@ -116,19 +116,19 @@ static int mem_enqueue(sock_mem_t *mem, const sock_ep_t *from, const void *data,
 
 /* ---- the net -------------------------------------------------------------------------------- */
 
-static sock_mem_t *mem_find(const sock_memnet_t *net, const sock_ep_t *addr)
+static sock_secure_mem_t *mem_find(const sock_secure_memnet_t *net, const sock_secure_ep_t *addr)
 {
-    for (sock_mem_t *m = net->members; m != NULL; m = m->next) {
-        if (sock_ep_equal(&m->addr, addr)) {
+    for (sock_secure_mem_t *m = net->members; m != NULL; m = m->next) {
+        if (sock_secure_ep_equal(&m->addr, addr)) {
             return m;
         }
     }
     return NULL;
 }
 
-static bool mem_is_member(const sock_memnet_t *net, const sock_mem_t *mem)
+static bool mem_is_member(const sock_secure_memnet_t *net, const sock_secure_mem_t *mem)
 {
-    for (const sock_mem_t *m = net->members; m != NULL; m = m->next) {
+    for (const sock_secure_mem_t *m = net->members; m != NULL; m = m->next) {
         if (m == mem) {
             return true;
         }
@@ -136,9 +136,9 @@ static bool mem_is_member(const sock_memnet_t *net, const sock_mem_t *mem)
     return false;
 }
 
-static void mem_unlink(sock_mem_t *mem)
+static void mem_unlink(sock_secure_mem_t *mem)
 {
-    for (sock_mem_t **link = &mem->net->members; *link != NULL; link = &(*link)->next) {
+    for (sock_secure_mem_t **link = &mem->net->members; *link != NULL; link = &(*link)->next) {
         if (*link == mem) {
             *link = mem->next;
             break;
@@ -150,21 +150,21 @@ static void mem_unlink(sock_mem_t *mem)
 
 /* Queue one datagram at the endpoint holding @p to. Counts it in net->dropped if nobody holds the
  * address or its queue is full. Returns the verdict. */
-static int mem_deliver(sock_memnet_t *net, const sock_ep_t *from, const sock_ep_t *to,
+static int mem_deliver(sock_secure_memnet_t *net, const sock_secure_ep_t *from, const sock_secure_ep_t *to,
                        const uint8_t *data, size_t len)
 {
-    sock_mem_t *dst = mem_find(net, to);
+    sock_secure_mem_t *dst = mem_find(net, to);
 
     if (dst == NULL) {
         net->dropped++;
-        return SOCK_MEM_DROP;
+        return SOCK_SECURE_MEM_DROP;
     }
     if (mem_enqueue(dst, from, data, len) != 0) {
         dst->overflows++;
         net->dropped++;
-        return SOCK_MEM_DROP;
+        return SOCK_SECURE_MEM_DROP;
     }
-    return SOCK_MEM_DELIVER;
+    return SOCK_SECURE_MEM_DELIVER;
 }
 
 /* ---- fault injection ------------------------------------------------------------------------ */
@@ -173,7 +173,7 @@ static int mem_deliver(sock_memnet_t *net, const sock_ep_t *from, const sock_ep_
 #define MEM_CORRUPT_BITS_MAX 8u
 
 /* splitmix64: tiny, portable, and good enough to decide faults. */
-static uint64_t mem_rng_next(sock_mem_faults_t *f)
+static uint64_t mem_rng_next(sock_secure_mem_faults_t *f)
 {
     uint64_t z = (f->rng += UINT64_C(0x9E3779B97F4A7C15));
     z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
@@ -182,13 +182,13 @@ static uint64_t mem_rng_next(sock_mem_faults_t *f)
 }
 
 /* A value in [0, n) (n > 0). */
-static size_t mem_rng_below(sock_mem_faults_t *f, size_t n)
+static size_t mem_rng_below(sock_secure_mem_faults_t *f, size_t n)
 {
     return (size_t)(mem_rng_next(f) % (uint64_t)n);
 }
 
 /* Whether a fault with @p rate per mille strikes. 0 and >= 1000 draw nothing. */
-static bool mem_hit(sock_mem_faults_t *f, uint16_t rate)
+static bool mem_hit(sock_secure_mem_faults_t *f, uint16_t rate)
 {
     if (rate == 0) {
         return false;
@@ -200,7 +200,7 @@ static bool mem_hit(sock_mem_faults_t *f, uint16_t rate)
 }
 
 /* Flip @p bits distinct bits of data[0..len). */
-static void mem_corrupt(sock_mem_faults_t *f, uint8_t *data, size_t len, unsigned bits)
+static void mem_corrupt(sock_secure_mem_faults_t *f, uint8_t *data, size_t len, unsigned bits)
 {
     size_t done[MEM_CORRUPT_BITS_MAX];
     unsigned n = 0;
@@ -222,9 +222,9 @@ static void mem_corrupt(sock_mem_faults_t *f, uint8_t *data, size_t len, unsigne
 }
 
 /* Send held slot @p h on and free it. */
-static void mem_release(sock_mem_t *self, sock_mem_held_t *h)
+static void mem_release(sock_secure_mem_t *self, sock_secure_mem_held_t *h)
 {
-    sock_mem_faults_t *f = self->faults;
+    sock_secure_mem_faults_t *f = self->faults;
 
     (void)mem_deliver(self->net, &self->addr, &h->to, h->data, h->len);
     h->used = 0;
@@ -233,14 +233,14 @@ static void mem_release(sock_mem_t *self, sock_mem_held_t *h)
 }
 
 /* The busy slot held earliest that @p ready accepts, or NULL. */
-static sock_mem_held_t *mem_first_held(sock_mem_faults_t *f,
-                                       bool (*ready)(const sock_mem_held_t *h, uint64_t now),
+static sock_secure_mem_held_t *mem_first_held(sock_secure_mem_faults_t *f,
+                                       bool (*ready)(const sock_secure_mem_held_t *h, uint64_t now),
                                        uint64_t now)
 {
-    sock_mem_held_t *first = NULL;
+    sock_secure_mem_held_t *first = NULL;
 
     for (size_t i = 0; i < CONFIG_SOCK_MEM_FAULT_HOLD; i++) {
-        sock_mem_held_t *h = &f->slot[i];
+        sock_secure_mem_held_t *h = &f->slot[i];
         /* h->order - first->order wraps above UINT32_MAX / 2 when h was held first */
         if (h->used && ready(h, now) &&
             (first == NULL || h->order - first->order > UINT32_MAX / 2)) {
@@ -250,18 +250,18 @@ static sock_mem_held_t *mem_first_held(sock_mem_faults_t *f,
     return first;
 }
 
-static bool mem_ready_count(const sock_mem_held_t *h, uint64_t now)
+static bool mem_ready_count(const sock_secure_mem_held_t *h, uint64_t now)
 {
     (void)now;
     return h->after == 0 && h->due_ms == UINT64_MAX;
 }
 
-static bool mem_ready_time(const sock_mem_held_t *h, uint64_t now)
+static bool mem_ready_time(const sock_secure_mem_held_t *h, uint64_t now)
 {
     return h->due_ms <= now;
 }
 
-static bool mem_ready_any(const sock_mem_held_t *h, uint64_t now)
+static bool mem_ready_any(const sock_secure_mem_held_t *h, uint64_t now)
 {
     (void)h;
     (void)now;
@@ -269,10 +269,10 @@ static bool mem_ready_any(const sock_mem_held_t *h, uint64_t now)
 }
 
 /* Release what @p ready accepts, oldest first. Returns the count. */
-static int mem_release_ready(sock_mem_t *self,
-                             bool (*ready)(const sock_mem_held_t *h, uint64_t now), uint64_t now)
+static int mem_release_ready(sock_secure_mem_t *self,
+                             bool (*ready)(const sock_secure_mem_held_t *h, uint64_t now), uint64_t now)
 {
-    sock_mem_held_t *h;
+    sock_secure_mem_held_t *h;
     int n = 0;
 
     while (self->faults != NULL && (h = mem_first_held(self->faults, ready, now)) != NULL) {
@@ -282,7 +282,7 @@ static int mem_release_ready(sock_mem_t *self,
     return n;
 }
 
-static sock_mem_held_t *mem_free_slot(sock_mem_faults_t *f)
+static sock_secure_mem_held_t *mem_free_slot(sock_secure_mem_faults_t *f)
 {
     for (size_t i = 0; i < CONFIG_SOCK_MEM_FAULT_HOLD; i++) {
         if (!f->slot[i].used) {
@@ -293,10 +293,10 @@ static sock_mem_held_t *mem_free_slot(sock_mem_faults_t *f)
 }
 
 /* One datagram sent by @p self through its faults (@p data is a private copy it may modify). */
-static void mem_faults_send(sock_mem_t *self, uint8_t *data, size_t len, const sock_ep_t *to)
+static void mem_faults_send(sock_secure_mem_t *self, uint8_t *data, size_t len, const sock_secure_ep_t *to)
 {
-    sock_mem_faults_t *f = self->faults;
-    const sock_mem_fault_cfg_t *c = &f->cfg;
+    sock_secure_mem_faults_t *f = self->faults;
+    const sock_secure_mem_fault_cfg_t *c = &f->cfg;
     enum { HOLD_NONE, HOLD_REORDER, HOLD_DELAY } hold = HOLD_NONE;
     bool dropped = false;
 
@@ -325,7 +325,7 @@ static void mem_faults_send(sock_mem_t *self, uint8_t *data, size_t len, const s
             hold = HOLD_DELAY;
         }
     }
-    sock_mem_held_t *slot = hold != HOLD_NONE ? mem_free_slot(f) : NULL;
+    sock_secure_mem_held_t *slot = hold != HOLD_NONE ? mem_free_slot(f) : NULL;
     if (hold != HOLD_NONE && slot == NULL) {
         f->stats.hold_full++;
         hold = HOLD_NONE;
@@ -335,7 +335,7 @@ static void mem_faults_send(sock_mem_t *self, uint8_t *data, size_t len, const s
     }
     /* this datagram has passed: reordered ones waiting for it may go (after it) */
     for (size_t i = 0; i < CONFIG_SOCK_MEM_FAULT_HOLD; i++) {
-        sock_mem_held_t *h = &f->slot[i];
+        sock_secure_mem_held_t *h = &f->slot[i];
         if (h->used && h->after > 0) {
             h->after--;
         }
@@ -363,9 +363,9 @@ static void mem_faults_send(sock_mem_t *self, uint8_t *data, size_t len, const s
 }
 
 /* Drop whatever @p mem's faults hold (the endpoint closes: datagrams in flight are lost). */
-static void mem_faults_discard(sock_mem_t *mem)
+static void mem_faults_discard(sock_secure_mem_t *mem)
 {
-    sock_mem_faults_t *f = mem->faults;
+    sock_secure_mem_faults_t *f = mem->faults;
 
     if (f == NULL) {
         return;
@@ -378,10 +378,10 @@ static void mem_faults_discard(sock_mem_t *mem)
 
 /* ---- ops ------------------------------------------------------------------------------------ */
 
-static int mem_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+static int mem_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
 {
-    sock_mem_t *mem = (sock_mem_t *)sock;
-    sock_mem_hdr_t hdr;
+    sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
+    sock_secure_mem_hdr_t hdr;
 
     if (mem->net == NULL) {
         return -EBADF;
@@ -405,11 +405,11 @@ static int mem_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
     return (int)hdr.len;
 }
 
-static int mem_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *remote)
+static int mem_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
-    sock_mem_t *mem = (sock_mem_t *)sock;
-    sock_memnet_t *net = mem->net;
-    uint8_t copy[SOCK_MEM_MAX_DATAGRAM];
+    sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
+    sock_secure_memnet_t *net = mem->net;
+    uint8_t copy[SOCK_SECURE_MEM_MAX_DATAGRAM];
     size_t out_len = len;
 
     if (net == NULL) {
@@ -418,7 +418,7 @@ static int mem_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
     if (remote == NULL || (buf == NULL && len > 0)) {
         return -EINVAL;
     }
-    if (len > SOCK_MEM_MAX_DATAGRAM) {
+    if (len > SOCK_SECURE_MEM_MAX_DATAGRAM) {
         return -EMSGSIZE;
     }
     net->sent++;
@@ -431,7 +431,7 @@ static int mem_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
         memcpy(copy, buf, len);
     }
     if (net->filter != NULL) {
-        if (net->filter(net->filter_arg, &mem->addr, remote, copy, &out_len) == SOCK_MEM_DROP) {
+        if (net->filter(net->filter_arg, &mem->addr, remote, copy, &out_len) == SOCK_SECURE_MEM_DROP) {
             net->dropped++; /* the filter sits before the faults: they never see it */
             return (int)len;
         }
@@ -447,10 +447,10 @@ static int mem_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
     return (int)len; /* UDP-like: the sender learns nothing of what happened in flight */
 }
 
-static int mem_wait(sock_t *sock, uint32_t timeout_ms)
+static int mem_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
 {
-    sock_mem_t *mem = (sock_mem_t *)sock;
-    sock_memnet_t *net = mem->net;
+    sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
+    sock_secure_memnet_t *net = mem->net;
 
     if (net == NULL) {
         return -EBADF;
@@ -461,9 +461,9 @@ static int mem_wait(sock_t *sock, uint32_t timeout_ms)
     return mem->queued > 0 ? 1 : 0;
 }
 
-static int mem_local(sock_t *sock, sock_ep_t *local)
+static int mem_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
 {
-    sock_mem_t *mem = (sock_mem_t *)sock;
+    sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
 
     if (mem->net == NULL) {
         return -EBADF;
@@ -475,9 +475,9 @@ static int mem_local(sock_t *sock, sock_ep_t *local)
     return 0;
 }
 
-static void mem_close(sock_t *sock)
+static void mem_close(sock_secure_transport_t *sock)
 {
-    sock_mem_t *mem = (sock_mem_t *)sock;
+    sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
 
     if (mem->net != NULL) {
         mem_unlink(mem);
@@ -487,7 +487,7 @@ static void mem_close(sock_t *sock)
     mem_ring_reset(mem);
 }
 
-static const sock_ops_t sock_mem_ops = {
+static const sock_secure_transport_ops_t sock_secure_mem_ops = {
     .recv = mem_recv,
     .send = mem_send,
     .wait = mem_wait,
@@ -497,7 +497,7 @@ static const sock_ops_t sock_mem_ops = {
 
 /* ---- public --------------------------------------------------------------------------------- */
 
-int sock_memnet_init(sock_memnet_t *net)
+int sock_secure_memnet_init(sock_secure_memnet_t *net)
 {
     if (net == NULL) {
         return -EINVAL;
@@ -506,12 +506,12 @@ int sock_memnet_init(sock_memnet_t *net)
     return 0;
 }
 
-int sock_mem_open(sock_mem_t *mem, sock_memnet_t *net, const sock_ep_t *addr)
+int sock_secure_mem_open(sock_secure_mem_t *mem, sock_secure_memnet_t *net, const sock_secure_ep_t *addr)
 {
     if (mem == NULL || net == NULL || addr == NULL) {
         return -EINVAL;
     }
-    if (addr->family != SOCK_AF_INET && addr->family != SOCK_AF_INET6) {
+    if (addr->family != SOCK_SECURE_AF_INET && addr->family != SOCK_SECURE_AF_INET6) {
         return -EINVAL;
     }
     if (mem_is_member(net, mem)) {
@@ -520,8 +520,8 @@ int sock_mem_open(sock_mem_t *mem, sock_memnet_t *net, const sock_ep_t *addr)
     if (mem_find(net, addr) != NULL) {
         return -EADDRINUSE;
     }
-    mem->base.ops = &sock_mem_ops;
-    mem->base.flags = SOCK_F_DATAGRAM;
+    mem->base.ops = &sock_secure_mem_ops;
+    mem->base.flags = SOCK_SECURE_TRANSPORT_DATAGRAM;
     mem->addr = *addr;
     mem->overflows = 0;
     mem->faults = NULL;
@@ -532,7 +532,7 @@ int sock_mem_open(sock_mem_t *mem, sock_memnet_t *net, const sock_ep_t *addr)
     return 0;
 }
 
-int sock_mem_inject(sock_mem_t *to, const sock_ep_t *from, const void *data, size_t len)
+int sock_secure_mem_inject(sock_secure_mem_t *to, const sock_secure_ep_t *from, const void *data, size_t len)
 {
     if (to == NULL || from == NULL || (data == NULL && len > 0)) {
         return -EINVAL;
@@ -540,7 +540,7 @@ int sock_mem_inject(sock_mem_t *to, const sock_ep_t *from, const void *data, siz
     if (to->net == NULL) {
         return -EBADF;
     }
-    if (len > CONFIG_SOCK_MEM_QUEUE_SIZE - sizeof(sock_mem_hdr_t)) {
+    if (len > CONFIG_SOCK_MEM_QUEUE_SIZE - sizeof(sock_secure_mem_hdr_t)) {
         return -EMSGSIZE;
     }
     if (mem_enqueue(to, from, data, len) != 0) {
@@ -549,7 +549,7 @@ int sock_mem_inject(sock_mem_t *to, const sock_ep_t *from, const void *data, siz
     return (int)len;
 }
 
-int sock_mem_faults_init(sock_mem_faults_t *faults, uint64_t seed)
+int sock_secure_mem_faults_init(sock_secure_mem_faults_t *faults, uint64_t seed)
 {
     if (faults == NULL) {
         return -EINVAL;
@@ -559,7 +559,7 @@ int sock_mem_faults_init(sock_mem_faults_t *faults, uint64_t seed)
     return 0;
 }
 
-int sock_mem_set_faults(sock_mem_t *mem, sock_mem_faults_t *faults)
+int sock_secure_mem_set_faults(sock_secure_mem_t *mem, sock_secure_mem_faults_t *faults)
 {
     if (mem == NULL) {
         return -EINVAL;
@@ -568,7 +568,7 @@ int sock_mem_set_faults(sock_mem_t *mem, sock_mem_faults_t *faults)
         return -EBADF;
     }
     if (faults != NULL) {
-        for (const sock_mem_t *m = mem->net->members; m != NULL; m = m->next) {
+        for (const sock_secure_mem_t *m = mem->net->members; m != NULL; m = m->next) {
             if (m != mem && m->faults == faults) {
                 return -EBUSY; /* one struct, one sender: its held datagrams know their source */
             }
@@ -581,7 +581,7 @@ int sock_mem_set_faults(sock_mem_t *mem, sock_mem_faults_t *faults)
     return 0;
 }
 
-int sock_memnet_tick(sock_memnet_t *net, uint64_t now_ms)
+int sock_secure_memnet_tick(sock_secure_memnet_t *net, uint64_t now_ms)
 {
     int n = 0;
 
@@ -592,7 +592,7 @@ int sock_memnet_tick(sock_memnet_t *net, uint64_t now_ms)
         net->now_ms = now_ms;
     }
     /* a released datagram may be the last use of an endpoint's faults, but never unlinks it */
-    for (sock_mem_t *m = net->members; m != NULL; m = m->next) {
+    for (sock_secure_mem_t *m = net->members; m != NULL; m = m->next) {
         if (m->faults != NULL && m->faults->held > 0) {
             n += mem_release_ready(m, mem_ready_time, net->now_ms);
         }
@@ -600,19 +600,19 @@ int sock_memnet_tick(sock_memnet_t *net, uint64_t now_ms)
     return n;
 }
 
-uint64_t sock_memnet_next_release(const sock_memnet_t *net)
+uint64_t sock_secure_memnet_next_release(const sock_secure_memnet_t *net)
 {
     uint64_t next = UINT64_MAX;
 
     if (net == NULL) {
         return next;
     }
-    for (const sock_mem_t *m = net->members; m != NULL; m = m->next) {
+    for (const sock_secure_mem_t *m = net->members; m != NULL; m = m->next) {
         if (m->faults == NULL) {
             continue;
         }
         for (size_t i = 0; i < CONFIG_SOCK_MEM_FAULT_HOLD; i++) {
-            const sock_mem_held_t *h = &m->faults->slot[i];
+            const sock_secure_mem_held_t *h = &m->faults->slot[i];
             if (h->used && h->due_ms < next) {
                 next = h->due_ms;
             }
@@ -621,7 +621,7 @@ uint64_t sock_memnet_next_release(const sock_memnet_t *net)
     return next;
 }
 
-int sock_mem_faults_flush(sock_mem_t *mem)
+int sock_secure_mem_faults_flush(sock_secure_mem_t *mem)
 {
     if (mem == NULL) {
         return -EINVAL;

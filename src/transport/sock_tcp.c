@@ -37,10 +37,10 @@
  * - `disconnect` and `close` first read and drop input nobody read yet: Linux answers close() of a
  *   socket with unread input with RST, which discards our output still queued. Output handed to
  *   the OS is then delivered (FIN after it), unless the peer sends more before it is all out.
- * - sock_tcp_set_buffers: call it after sock_tcp_listen/sock_tcp_open (which reset the sizes).
+ * - sock_secure_tcp_set_buffers: call it after sock_secure_tcp_listen/sock_secure_tcp_open (which reset the sizes).
  *   The sizes go to the listener (accepted sockets inherit them, window scaling included) and to
  *   every new connection (before connect()). TCP_NODELAY and the sizes are best effort.
- * - A listener on "[::]" gets IPV6_V6ONLY=0 (best effort): IPv4 peers are SOCK_AF_INET endpoints.
+ * - A listener on "[::]" gets IPV6_V6ONLY=0 (best effort): IPv4 peers are SOCK_SECURE_AF_INET endpoints.
  * - Every op on a closed transport (or after a failed listen/open) returns -EBADF; `close` is
  *   safe twice. accept() failing with EMFILE/ENFILE leaves the connection queued: `wait` then
  *   returns 1 until a descriptor is free.
@@ -61,7 +61,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "secure_sock/sock_tcp.h"
+#include "secure_sock/posix/tcp.h"
 #include "posix_addr.h"
 
 #ifndef CONFIG_SOCK_SECURE_TCP_BACKLOG
@@ -70,9 +70,9 @@
 #endif
 
 /** Scratch size for discarding unread input before close (any size works; this one is cheap). */
-#define SOCK_TCP_DRAIN_CHUNK 256
+#define SOCK_SECURE_TCP_DRAIN_CHUNK 256
 
-/** Slot states (sock_tcp_conn_t.state). Zeroed storage is FREE. */
+/** Slot states (sock_secure_tcp_conn_t.state). Zeroed storage is FREE. */
 enum {
     TCP_FREE = 0,
     TCP_CONNECTING,
@@ -82,7 +82,7 @@ enum {
 
 /* ---- slots ---------------------------------------------------------------------------------- */
 
-static bool tcp_is_closed(const sock_tcp_t *tcp)
+static bool tcp_is_closed(const sock_secure_tcp_t *tcp)
 {
     return tcp->conns == NULL;
 }
@@ -92,7 +92,7 @@ static bool tcp_transient(int err)
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
-static void tcp_slot_reset(sock_tcp_conn_t *c)
+static void tcp_slot_reset(sock_secure_tcp_conn_t *c)
 {
     memset(c, 0, sizeof(*c));
     c->fd = -1;
@@ -103,7 +103,7 @@ static void tcp_slot_reset(sock_tcp_conn_t *c)
  * by the receive buffer's size: a peer that keeps sending cannot hold us here. */
 static void tcp_drain(int fd)
 {
-    uint8_t sink[SOCK_TCP_DRAIN_CHUNK];
+    uint8_t sink[SOCK_SECURE_TCP_DRAIN_CHUNK];
     int rcvbuf = 0;
     socklen_t sl = (socklen_t)sizeof(rcvbuf);
     size_t left;
@@ -122,7 +122,7 @@ static void tcp_drain(int fd)
 }
 
 /* Close the connection (delivering queued output, see tcp_drain) and free the slot. */
-static void tcp_slot_close(sock_tcp_conn_t *c)
+static void tcp_slot_close(sock_secure_tcp_conn_t *c)
 {
     if (c->fd >= 0) {
         if (c->state == TCP_OPEN) {
@@ -134,7 +134,7 @@ static void tcp_slot_close(sock_tcp_conn_t *c)
 }
 
 /* The connection ended with code (negative): close its fd now, keep peer and code for recv. */
-static void tcp_slot_fail(sock_tcp_conn_t *c, int code)
+static void tcp_slot_fail(sock_secure_tcp_conn_t *c, int code)
 {
     if (c->fd >= 0) {
         close(c->fd);
@@ -146,7 +146,7 @@ static void tcp_slot_fail(sock_tcp_conn_t *c, int code)
 }
 
 /* Report a FAILED connection (its code, its peer) and free the slot. */
-static int tcp_slot_report(sock_tcp_conn_t *c, sock_ep_t *remote)
+static int tcp_slot_report(sock_secure_tcp_conn_t *c, sock_secure_ep_t *remote)
 {
     int code = c->err;
 
@@ -157,7 +157,7 @@ static int tcp_slot_report(sock_tcp_conn_t *c, sock_ep_t *remote)
     return code;
 }
 
-static sock_tcp_conn_t *tcp_free_slot(sock_tcp_t *tcp)
+static sock_secure_tcp_conn_t *tcp_free_slot(sock_secure_tcp_t *tcp)
 {
     for (size_t i = 0; i < tcp->conn_count; i++) {
         if (tcp->conns[i].state == TCP_FREE) {
@@ -168,18 +168,18 @@ static sock_tcp_conn_t *tcp_free_slot(sock_tcp_t *tcp)
 }
 
 /* The live (CONNECTING, OPEN) or FAILED connection to remote, or NULL. */
-static sock_tcp_conn_t *tcp_find(sock_tcp_t *tcp, const sock_ep_t *remote)
+static sock_secure_tcp_conn_t *tcp_find(sock_secure_tcp_t *tcp, const sock_secure_ep_t *remote)
 {
     for (size_t i = 0; i < tcp->conn_count; i++) {
-        sock_tcp_conn_t *c = &tcp->conns[i];
-        if (c->state != TCP_FREE && sock_ep_equal(&c->remote, remote)) {
+        sock_secure_tcp_conn_t *c = &tcp->conns[i];
+        if (c->state != TCP_FREE && sock_secure_ep_equal(&c->remote, remote)) {
             return c;
         }
     }
     return NULL;
 }
 
-static void tcp_apply_buffers(const sock_tcp_t *tcp, int fd)
+static void tcp_apply_buffers(const sock_secure_tcp_t *tcp, int fd)
 {
     if (tcp->sndbuf > 0) {
         (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &tcp->sndbuf, (socklen_t)sizeof(int));
@@ -190,7 +190,7 @@ static void tcp_apply_buffers(const sock_tcp_t *tcp, int fd)
 }
 
 /* Options of every connection socket: O_NONBLOCK (required), TCP_NODELAY and buffer sizes. */
-static int tcp_setup_conn_fd(const sock_tcp_t *tcp, int fd)
+static int tcp_setup_conn_fd(const sock_secure_tcp_t *tcp, int fd)
 {
     int one = 1;
     int rc = ss_posix_set_nonblock(fd);
@@ -206,7 +206,7 @@ static int tcp_setup_conn_fd(const sock_tcp_t *tcp, int fd)
 
 /* A CONNECTING connection: if poll() shows the connect finished (revents, or poll now when 0),
  * make it OPEN, or FAILED with SO_ERROR. */
-static void tcp_connect_check(sock_tcp_conn_t *c, short revents)
+static void tcp_connect_check(sock_secure_tcp_conn_t *c, short revents)
 {
     int soerr = 0;
     socklen_t sl = (socklen_t)sizeof(soerr);
@@ -240,7 +240,7 @@ static void tcp_connect_check(sock_tcp_conn_t *c, short revents)
 
 /* Accept one pending connection into a FREE slot and return it, or NULL if none is queued (see
  * the file comment: with no FREE slot, pending connections are closed and counted). */
-static sock_tcp_conn_t *tcp_accept_one(sock_tcp_t *tcp)
+static sock_secure_tcp_conn_t *tcp_accept_one(sock_secure_tcp_t *tcp)
 {
     if (tcp->listen_fd < 0) {
         return NULL;
@@ -248,7 +248,7 @@ static sock_tcp_conn_t *tcp_accept_one(sock_tcp_t *tcp)
     for (size_t budget = tcp->conn_count + 1; budget > 0; budget--) {
         struct sockaddr_storage ss;
         socklen_t sl = (socklen_t)sizeof(ss);
-        sock_tcp_conn_t *c;
+        sock_secure_tcp_conn_t *c;
         int fd;
 
         memset(&ss, 0, sizeof(ss));
@@ -276,7 +276,7 @@ static sock_tcp_conn_t *tcp_accept_one(sock_tcp_t *tcp)
 }
 
 /* Report a connection just accepted: 0 bytes, its peer in @p remote. */
-static int tcp_report_new(const sock_tcp_conn_t *c, sock_ep_t *remote)
+static int tcp_report_new(const sock_secure_tcp_conn_t *c, sock_secure_ep_t *remote)
 {
     if (remote != NULL) {
         *remote = c->remote;
@@ -285,13 +285,13 @@ static int tcp_report_new(const sock_tcp_conn_t *c, sock_ep_t *remote)
 }
 
 /* Step (3) of recv: the next bytes (or end) of a connection, round robin; -EAGAIN if none. */
-static int tcp_read_next(sock_tcp_t *tcp, void *buf, size_t len, sock_ep_t *remote)
+static int tcp_read_next(sock_secure_tcp_t *tcp, void *buf, size_t len, sock_secure_ep_t *remote)
 {
     size_t n = tcp->conn_count;
 
     for (size_t k = 0; k < n; k++) {
         size_t i = (tcp->next + k) % n;
-        sock_tcp_conn_t *c = &tcp->conns[i];
+        sock_secure_tcp_conn_t *c = &tcp->conns[i];
         ssize_t got;
         int err;
 
@@ -326,10 +326,10 @@ static int tcp_read_next(sock_tcp_t *tcp, void *buf, size_t len, sock_ep_t *remo
 
 /* ---- ops ------------------------------------------------------------------------------------ */
 
-static int tcp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+static int tcp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
 {
-    sock_tcp_t *tcp = (sock_tcp_t *)sock;
-    sock_tcp_conn_t *c;
+    sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
+    sock_secure_tcp_conn_t *c;
     bool accept_first;
     int rc;
 
@@ -363,10 +363,10 @@ static int tcp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
     return -EAGAIN;
 }
 
-static int tcp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *remote)
+static int tcp_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
-    sock_tcp_t *tcp = (sock_tcp_t *)sock;
-    sock_tcp_conn_t *c;
+    sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
+    sock_secure_tcp_conn_t *c;
     ssize_t n;
     int err;
 
@@ -409,9 +409,9 @@ static int tcp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
     return -err;
 }
 
-/* The events conn @p c waits for (tcp_wait and sock_tcp_pollfds); 0: not watched. A paused
+/* The events conn @p c waits for (tcp_wait and sock_secure_tcp_pollfds); 0: not watched. A paused
  * connection is not read, nor watched for input (its hangup would wake us for nothing). */
-static short tcp_conn_events(const sock_tcp_conn_t *c)
+static short tcp_conn_events(const sock_secure_tcp_conn_t *c)
 {
     if (c->state == TCP_CONNECTING) {
         return POLLOUT;
@@ -423,9 +423,9 @@ static short tcp_conn_events(const sock_tcp_conn_t *c)
     return (short)events;
 }
 
-static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
+static int tcp_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
 {
-    sock_tcp_t *tcp = (sock_tcp_t *)sock;
+    sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
     size_t n, polled = 0;
     int rc;
 
@@ -438,7 +438,7 @@ static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
     struct pollfd pfds[n + 1];
 
     for (size_t i = 0; i < n; i++) {
-        sock_tcp_conn_t *c = &tcp->conns[i];
+        sock_secure_tcp_conn_t *c = &tcp->conns[i];
         pfds[i].fd = -1;
         pfds[i].events = 0;
         pfds[i].revents = 0;
@@ -470,7 +470,7 @@ static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
         return -EBADF;
     }
     for (size_t i = 0; i < n; i++) {
-        sock_tcp_conn_t *c = &tcp->conns[i];
+        sock_secure_tcp_conn_t *c = &tcp->conns[i];
         if (pfds[i].revents == 0) {
             continue;
         }
@@ -483,9 +483,9 @@ static int tcp_wait(sock_t *sock, uint32_t timeout_ms)
     return 1;
 }
 
-static int tcp_local(sock_t *sock, sock_ep_t *local)
+static int tcp_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
 {
-    sock_tcp_t *tcp = (sock_tcp_t *)sock;
+    sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
     struct sockaddr_storage ss;
     socklen_t sl = (socklen_t)sizeof(ss);
     int fd = -1;
@@ -511,9 +511,9 @@ static int tcp_local(sock_t *sock, sock_ep_t *local)
     return 0;
 }
 
-static void tcp_close(sock_t *sock)
+static void tcp_close(sock_secure_transport_t *sock)
 {
-    sock_tcp_t *tcp = (sock_tcp_t *)sock;
+    sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
 
     if (tcp->conns != NULL) {
         for (size_t i = 0; i < tcp->conn_count; i++) {
@@ -529,18 +529,18 @@ static void tcp_close(sock_t *sock)
     tcp->next = 0;
 }
 
-static int tcp_connect(sock_t *sock, const sock_ep_t *remote)
+static int tcp_connect(sock_secure_transport_t *sock, const sock_secure_ep_t *remote)
 {
-    sock_tcp_t *tcp = (sock_tcp_t *)sock;
+    sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
     struct sockaddr_storage ss;
     socklen_t sl = 0;
-    sock_tcp_conn_t *c;
+    sock_secure_tcp_conn_t *c;
     int fd, rc;
 
     if (tcp_is_closed(tcp)) {
         return -EBADF;
     }
-    if (remote == NULL || (remote->family != SOCK_AF_INET && remote->family != SOCK_AF_INET6)) {
+    if (remote == NULL || (remote->family != SOCK_SECURE_AF_INET && remote->family != SOCK_SECURE_AF_INET6)) {
         return -EINVAL;
     }
     while ((c = tcp_find(tcp, remote)) != NULL) {
@@ -557,7 +557,7 @@ static int tcp_connect(sock_t *sock, const sock_ep_t *remote)
     if (rc < 0) {
         return rc;
     }
-    fd = socket(remote->family == SOCK_AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+    fd = socket(remote->family == SOCK_SECURE_AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
     if (fd < 0) {
         return -errno;
     }
@@ -582,10 +582,10 @@ static int tcp_connect(sock_t *sock, const sock_ep_t *remote)
     return rc;
 }
 
-static void tcp_disconnect(sock_t *sock, const sock_ep_t *remote)
+static void tcp_disconnect(sock_secure_transport_t *sock, const sock_secure_ep_t *remote)
 {
-    sock_tcp_t *tcp = (sock_tcp_t *)sock;
-    sock_tcp_conn_t *c;
+    sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
+    sock_secure_tcp_conn_t *c;
 
     if (tcp_is_closed(tcp) || remote == NULL) {
         return;
@@ -595,17 +595,17 @@ static void tcp_disconnect(sock_t *sock, const sock_ep_t *remote)
     }
 }
 
-static void tcp_pause(sock_t *sock, const sock_ep_t *remote, bool paused)
+static void tcp_pause(sock_secure_transport_t *sock, const sock_secure_ep_t *remote, bool paused)
 {
-    sock_tcp_t *tcp = (sock_tcp_t *)sock;
-    sock_tcp_conn_t *c;
+    sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
+    sock_secure_tcp_conn_t *c;
 
     if (!tcp_is_closed(tcp) && remote != NULL && (c = tcp_find(tcp, remote)) != NULL) {
         c->paused = paused ? 1 : 0;
     }
 }
 
-static const sock_ops_t sock_tcp_ops = {
+static const sock_secure_transport_ops_t sock_secure_tcp_ops = {
     .recv = tcp_recv,
     .send = tcp_send,
     .wait = tcp_wait,
@@ -619,22 +619,22 @@ static const sock_ops_t sock_tcp_ops = {
 /* ---- open ----------------------------------------------------------------------------------- */
 
 /* A closed transport (every op -EBADF, close safe): what a failed listen/open leaves. */
-static void tcp_init(sock_tcp_t *tcp)
+static void tcp_init(sock_secure_tcp_t *tcp)
 {
     memset(tcp, 0, sizeof(*tcp));
-    tcp->base.ops = &sock_tcp_ops;
-    tcp->base.flags = SOCK_F_STREAM;
+    tcp->base.ops = &sock_secure_tcp_ops;
+    tcp->base.flags = SOCK_SECURE_TRANSPORT_STREAM;
     tcp->listen_fd = -1;
     tcp->conns = NULL;
 }
 
-static bool tcp_slots_valid(const sock_tcp_conn_t *conns, size_t conn_count)
+static bool tcp_slots_valid(const sock_secure_tcp_conn_t *conns, size_t conn_count)
 {
     /* poll() takes conn_count + 1 descriptors */
     return conns != NULL && conn_count > 0 && conn_count < (size_t)INT_MAX;
 }
 
-static void tcp_attach_slots(sock_tcp_t *tcp, sock_tcp_conn_t *conns, size_t conn_count)
+static void tcp_attach_slots(sock_secure_tcp_t *tcp, sock_secure_tcp_conn_t *conns, size_t conn_count)
 {
     for (size_t i = 0; i < conn_count; i++) {
         tcp_slot_reset(&conns[i]);
@@ -645,7 +645,7 @@ static void tcp_attach_slots(sock_tcp_t *tcp, sock_tcp_conn_t *conns, size_t con
 }
 
 /* A bound, listening, non-blocking socket for local, or a negated errno. */
-static int tcp_listen_fd(const sock_ep_t *local)
+static int tcp_listen_fd(const sock_secure_ep_t *local)
 {
     /* SO_REUSEADDR: a restarted server can bind again while old connections sit in TIME_WAIT */
     int fd = ss_posix_bound_socket(SOCK_STREAM, local, true);
@@ -657,7 +657,7 @@ static int tcp_listen_fd(const sock_ep_t *local)
     return fd;
 }
 
-int sock_tcp_listen(sock_tcp_t *tcp, const sock_ep_t *local, sock_tcp_conn_t *conns,
+int sock_secure_tcp_listen(sock_secure_tcp_t *tcp, const sock_secure_ep_t *local, sock_secure_tcp_conn_t *conns,
                     size_t conn_count)
 {
     int fd;
@@ -666,7 +666,7 @@ int sock_tcp_listen(sock_tcp_t *tcp, const sock_ep_t *local, sock_tcp_conn_t *co
         return -EINVAL;
     }
     tcp_init(tcp);
-    if (local == NULL || (local->family != SOCK_AF_INET && local->family != SOCK_AF_INET6) ||
+    if (local == NULL || (local->family != SOCK_SECURE_AF_INET && local->family != SOCK_SECURE_AF_INET6) ||
         !tcp_slots_valid(conns, conn_count)) {
         return -EINVAL;
     }
@@ -679,7 +679,7 @@ int sock_tcp_listen(sock_tcp_t *tcp, const sock_ep_t *local, sock_tcp_conn_t *co
     return 0;
 }
 
-int sock_tcp_open(sock_tcp_t *tcp, sock_tcp_conn_t *conns, size_t conn_count)
+int sock_secure_tcp_open(sock_secure_tcp_t *tcp, sock_secure_tcp_conn_t *conns, size_t conn_count)
 {
     if (tcp == NULL) {
         return -EINVAL;
@@ -692,7 +692,7 @@ int sock_tcp_open(sock_tcp_t *tcp, sock_tcp_conn_t *conns, size_t conn_count)
     return 0;
 }
 
-int sock_tcp_set_buffers(sock_tcp_t *tcp, int sndbuf, int rcvbuf)
+int sock_secure_tcp_set_buffers(sock_secure_tcp_t *tcp, int sndbuf, int rcvbuf)
 {
     if (tcp == NULL || sndbuf < 0 || rcvbuf < 0) {
         return -EINVAL;
@@ -707,7 +707,7 @@ int sock_tcp_set_buffers(sock_tcp_t *tcp, int sndbuf, int rcvbuf)
 
 /* ---- for an application's own poll loop ---------------------------------------------------- */
 
-int sock_tcp_pollfds(const sock_tcp_t *tcp, const sock_ep_t *peer, struct pollfd *fds, size_t max)
+int sock_secure_tcp_pollfds(const sock_secure_tcp_t *tcp, const sock_secure_ep_t *peer, struct pollfd *fds, size_t max)
 {
     if (tcp == NULL || (fds == NULL && max > 0)) {
         return -EINVAL;
@@ -720,23 +720,23 @@ int sock_tcp_pollfds(const sock_tcp_t *tcp, const sock_ep_t *peer, struct pollfd
         fds[n++] = (struct pollfd){ .fd = tcp->listen_fd, .events = POLLIN, .revents = 0 };
     }
     for (size_t i = 0; i < tcp->conn_count && n < max; i++) {
-        const sock_tcp_conn_t *c = &tcp->conns[i];
+        const sock_secure_tcp_conn_t *c = &tcp->conns[i];
         short events = tcp_conn_events(c);
-        if (c->fd >= 0 && events != 0 && (peer == NULL || sock_ep_equal(&c->remote, peer))) {
+        if (c->fd >= 0 && events != 0 && (peer == NULL || sock_secure_ep_equal(&c->remote, peer))) {
             fds[n++] = (struct pollfd){ .fd = c->fd, .events = events, .revents = 0 };
         }
     }
     return n > INT_MAX ? INT_MAX : (int)n;
 }
 
-bool sock_tcp_output_blocked(const sock_tcp_t *tcp, const sock_ep_t *peer)
+bool sock_secure_tcp_output_blocked(const sock_secure_tcp_t *tcp, const sock_secure_ep_t *peer)
 {
     if (tcp == NULL || tcp_is_closed(tcp)) {
         return false;
     }
     for (size_t i = 0; i < tcp->conn_count; i++) {
-        const sock_tcp_conn_t *c = &tcp->conns[i];
-        if (c->fd >= 0 && c->want_write && (peer == NULL || sock_ep_equal(&c->remote, peer))) {
+        const sock_secure_tcp_conn_t *c = &tcp->conns[i];
+        if (c->fd >= 0 && c->want_write && (peer == NULL || sock_secure_ep_equal(&c->remote, peer))) {
             return true;
         }
     }

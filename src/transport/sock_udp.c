@@ -3,10 +3,10 @@
  * @brief POSIX UDP transport (see sock_udp.h): non-blocking, IPv4 and dual-stack IPv6.
  *
  * - An IPv6 socket bound to the unspecified address "::" gets IPV6_V6ONLY=0, so IPv4 peers reach
- *   it as IPv4-mapped addresses; they are reported as SOCK_AF_INET endpoints, and SOCK_AF_INET
+ *   it as IPv4-mapped addresses; they are reported as SOCK_SECURE_AF_INET endpoints, and SOCK_SECURE_AF_INET
  *   destinations are mapped when the socket is IPv6. On systems that refuse IPV6_V6ONLY=0 the
  *   socket stays IPv6-only (sending to an IPv4 peer then fails with the OS error).
- * - sock_udp_open(udp, NULL) opens "[::]:0"; on a host without IPv6 it falls back to
+ * - sock_secure_udp_open(udp, NULL) opens "[::]:0"; on a host without IPv6 it falls back to
  *   "0.0.0.0:0", so a client socket works either way.
  * - Truncation is detected portably with recvmsg() and MSG_TRUNC in msg_flags: an oversized
  *   datagram is discarded and reported as -EMSGSIZE.
@@ -28,7 +28,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "secure_sock/sock_udp.h"
+#include "secure_sock/posix/udp.h"
 #include "posix_addr.h"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
@@ -44,9 +44,9 @@ static int udp_errno(void)
 
 /* ---- ops ------------------------------------------------------------------------------------ */
 
-static int udp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+static int udp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
     struct sockaddr_storage ss;
     struct iovec iov = {buf, len};
     struct msghdr msg;
@@ -77,9 +77,9 @@ static int udp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
     return (int)n;
 }
 
-static int udp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *remote)
+static int udp_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
     struct sockaddr_storage ss;
     socklen_t sl = 0;
     ssize_t n;
@@ -105,9 +105,9 @@ static int udp_send(sock_t *sock, const void *buf, size_t len, const sock_ep_t *
     return (int)n;
 }
 
-static int udp_wait(sock_t *sock, uint32_t timeout_ms)
+static int udp_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
     struct pollfd pfd = {udp->fd, POLLIN, 0};
     int rc;
 
@@ -124,9 +124,9 @@ static int udp_wait(sock_t *sock, uint32_t timeout_ms)
     return rc > 0 ? 1 : 0; /* POLLERR too: recv will report the pending error without blocking */
 }
 
-static int udp_local(sock_t *sock, sock_ep_t *local)
+static int udp_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
     struct sockaddr_storage ss;
     socklen_t sl = (socklen_t)sizeof(ss);
 
@@ -144,9 +144,9 @@ static int udp_local(sock_t *sock, sock_ep_t *local)
     return 0;
 }
 
-static void udp_close(sock_t *sock)
+static void udp_close(sock_secure_transport_t *sock)
 {
-    sock_udp_t *udp = (sock_udp_t *)sock;
+    sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
 
     if (udp->fd >= 0) {
         close(udp->fd);
@@ -154,7 +154,7 @@ static void udp_close(sock_t *sock)
     }
 }
 
-static const sock_ops_t sock_udp_ops = {
+static const sock_secure_transport_ops_t sock_secure_udp_ops = {
     .recv = udp_recv,
     .send = udp_send,
     .wait = udp_wait,
@@ -165,25 +165,25 @@ static const sock_ops_t sock_udp_ops = {
 /* ---- open ----------------------------------------------------------------------------------- */
 
 /* A bound non-blocking socket for local, or a negated errno. */
-static int udp_open_fd(const sock_ep_t *local)
+static int udp_open_fd(const sock_secure_ep_t *local)
 {
     return ss_posix_bound_socket(SOCK_DGRAM, local, false);
 }
 
-int sock_udp_open(sock_udp_t *udp, const sock_ep_t *local)
+int sock_secure_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local)
 {
-    static const sock_ep_t any6 = {.family = SOCK_AF_INET6};
-    static const sock_ep_t any4 = {.family = SOCK_AF_INET};
+    static const sock_secure_ep_t any6 = {.family = SOCK_SECURE_AF_INET6};
+    static const sock_secure_ep_t any4 = {.family = SOCK_SECURE_AF_INET};
     int fd;
 
     if (udp == NULL) {
         return -EINVAL;
     }
-    udp->base.ops = &sock_udp_ops; /* so that sock_close() is safe even after a failed open */
-    udp->base.flags = SOCK_F_DATAGRAM;
+    udp->base.ops = &sock_secure_udp_ops; /* so that sock_secure_transport_close() is safe even after a failed open */
+    udp->base.flags = SOCK_SECURE_TRANSPORT_DATAGRAM;
     udp->fd = -1;
-    udp->family = SOCK_AF_UNSPEC;
-    if (local != NULL && local->family != SOCK_AF_INET && local->family != SOCK_AF_INET6) {
+    udp->family = SOCK_SECURE_AF_UNSPEC;
+    if (local != NULL && local->family != SOCK_SECURE_AF_INET && local->family != SOCK_SECURE_AF_INET6) {
         return -EINVAL;
     }
     if (local == NULL) {

@@ -3,7 +3,7 @@
  * hands every credential to the backend, and a tag listed twice - which once made
  * sock_secure_create() write past the plan's array on the stack - is refused with -EINVAL.
  * The backend is a stub that records what it is given; the core is the real one. */
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 
 #include <stdio.h>
@@ -69,8 +69,8 @@ static uint64_t fixed_clock(void *arg)
 
 int main(void)
 {
-    static sock_memnet_t net;
-    static sock_mem_t mem;
+    static sock_secure_memnet_t net;
+    static sock_secure_mem_t mem;
     static sock_secure_creds_t store;
     static sock_secure_session_t slots[1];
     static const uint8_t key[16] = { 1, 2, 3 };
@@ -78,10 +78,10 @@ int main(void)
     sock_secure_t sk;
 
     CHECK_EQ(sock_secure_register(&stub), 0);
-    CHECK_EQ(sock_memnet_init(&net), 0);
-    sock_ep_t me;
-    CHECK_EQ(sock_ep_parse(&me, "[fd00::1]:1", 0), 0);
-    CHECK_EQ(sock_mem_open(&mem, &net, &me), 0);
+    CHECK_EQ(sock_secure_memnet_init(&net), 0);
+    sock_secure_ep_t me;
+    CHECK_EQ(sock_secure_ep_parse(&me, "[fd00::1]:1", 0), 0);
+    CHECK_EQ(sock_secure_mem_open(&mem, &net, &me), 0);
 
     /* a store holding CONFIG_SOCK_SECURE_CRED_MAX (2) credentials for the backend, under tag 1:
      * a client's own certificate and key */
@@ -121,7 +121,7 @@ int main(void)
     CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
     CHECK_EQ(seen_creds, 99); /* the backend was never set up */
 
-    sock_close(&mem.base);
+    sock_secure_transport_close(&mem.base);
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
 }

@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
-#include "secure_sock/sock_tcp.h"
-#include "secure_sock/sock_udp.h"
+#include "secure_sock/posix/tcp.h"
+#include "secure_sock/posix/udp.h"
 #include "node.h"
 #include "pki.h"
 #include "testutil.h"
@@ -62,9 +62,9 @@ typedef struct {
 } spec_t;
 
 static tu_node_t server, client, client2;
-static const sock_ep_t *server_ep(void)
+static const sock_secure_ep_t *server_ep(void)
 {
-    static sock_ep_t ep;
+    static sock_secure_ep_t ep;
     ep = tu_ep("[fd00::1]:5684");
     return &ep;
 }
@@ -475,7 +475,7 @@ static void client_certificate_from_another_ca_is_refused(void)
 
 /* Flip the last byte of the client's CertificateVerify signature in flight (a DTLS handshake
  * record of epoch 0 carrying message type 15): still valid DER, no longer a valid signature. */
-static int spoil_certificate_verify(void *arg, const sock_ep_t *from, const sock_ep_t *to,
+static int spoil_certificate_verify(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to,
                                     uint8_t *data, size_t *len)
 {
     (void)from;
@@ -493,7 +493,7 @@ static int spoil_certificate_verify(void *arg, const sock_ep_t *from, const sock
         }
         off += 13 + rlen;
     }
-    return SOCK_MEM_DELIVER;
+    return SOCK_SECURE_MEM_DELIVER;
 }
 
 static void bad_certificate_verify_signature_is_refused(void)
@@ -631,7 +631,7 @@ static int connect_to_address(const char *addr, const char *cert, const char *ta
     if (node_up(&server, addr, &s) != 0 || node_up(&client, "[fd00::2]:40000", &c) != 0) {
         return -ENODEV;
     }
-    sock_ep_t ep = tu_ep(target);
+    sock_secure_ep_t ep = tu_ep(target);
     int rc = sock_secure_connect_to(&client.sock, &ep, name, cs, 0);
     if (rc != -EINPROGRESS) {
         return rc;
@@ -778,7 +778,7 @@ static void a_driver_without_address_check_refuses_an_unnamed_server(void)
     spec_t c = { .role = SOCK_SECURE_CLIENT, .ca = "ca.crt" };
     REQUIRE(node_up(&server, "127.0.0.1:5684", &s) == 0);
     REQUIRE(node_up(&client, "[fd00::2]:40000", &c) == 0);
-    sock_ep_t ep = tu_ep("127.0.0.1:5684");
+    sock_secure_ep_t ep = tu_ep("127.0.0.1:5684");
     sock_secure_session_t *cs = NULL;
     CHECK_EQ(sock_secure_connect(&client.sock, &ep, &cs, 0), -ENOTSUP);
     CHECK_EQ(client.mem.queued + server.mem.queued, 0); /* nothing sent */
@@ -1041,9 +1041,9 @@ static int lo_node_up(tu_node_t *n, const spec_t *sp, bool tls, const char *addr
  * handshake ends. Returns 0 (open) or the session's error; *cs is the client's session. */
 static int lo_connect(const char *name, sock_secure_session_t **cs)
 {
-    sock_ep_t srv;
+    sock_secure_ep_t srv;
     *cs = NULL;
-    if (sock_local(userver.transport, &srv) < 0) {
+    if (sock_secure_transport_local(userver.transport, &srv) < 0) {
         return -ENODEV;
     }
     int rc = sock_secure_connect_to(&uclient.sock, &srv, name, cs, 0);
@@ -1057,7 +1057,7 @@ static int lo_connect(const char *name, sock_secure_session_t **cs)
         if (sock_secure_session_info(*cs, &info) == 0 && info.state != SOCK_SECURE_ST_HANDSHAKE) {
             break;
         }
-        sock_wait(uclient.transport, 1);
+        sock_secure_transport_wait(uclient.transport, 1);
     }
     if (sock_secure_session_info(*cs, &info) < 0) {
         return -ENOENT;

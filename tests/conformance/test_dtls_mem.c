@@ -2,7 +2,7 @@
  * Every scenario runs the real backend; only the network and the clock are simulated. */
 #include <stdlib.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 #include "node.h"
 #include "testutil.h"
@@ -81,7 +81,7 @@ static void dtls_handshake_and_echo_both_ways(void)
     CHECK(strcmp(info.suite_name, sock_secure_suite_name(info.suite)) == 0);
     CHECK(strcmp(info.version, "DTLSv1.2") == 0);
     CHECK_EQ(sock_secure_session_info(ss, &info), 0);
-    CHECK(sock_ep_equal(&info.remote, &client.mem.addr));
+    CHECK(sock_secure_ep_equal(&info.remote, &client.mem.addr));
 
     CHECK_EQ(sock_secure_send(cs, "ping 1", 6), 6);
     pump();
@@ -186,7 +186,7 @@ static void wrong_psk_fails_both_sides_and_server_keeps_serving(void)
     sock_secure_config_t c = base_config(&other, SOCK_SECURE_CLIENT, &tu_psk_a);
     CHECK_EQ(tu_node_open_cfg(&other, "[fd00::3]:40000", &c), 0);
     sock_secure_session_t *os = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
     for (int i = 0; i < 50; i++) {
         sock_secure_process(&server.sock);
@@ -230,7 +230,7 @@ static void handshake_times_out_after_the_retransmission_budget(void)
     c.hs_max_retransmit = 3;
     CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &c), 0);
     sock_secure_session_t *cs = NULL;
-    sock_ep_t nobody = tu_ep("[fd00::9]:5684");
+    sock_secure_ep_t nobody = tu_ep("[fd00::9]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &nobody, &cs, 0), -EINPROGRESS);
     CHECK_EQ(sock_secure_next_timeout(&client.sock), 100);
     uint32_t waits[4];
@@ -260,7 +260,7 @@ static void handshake_retransmits_until_the_server_appears(void)
     sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &tu_psk_a);
     CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &c), 0);
     sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
     for (int i = 0; i < 2; i++) { /* 1 s and 2 s pass with nobody listening */
         tu_now_ms += sock_secure_next_timeout(&client.sock);
@@ -284,12 +284,12 @@ static void lost_flight_is_retransmitted(void)
 {
     setup(&tu_psk_a);
     /* lose the server's first HelloVerifyRequest answer by dropping everything once */
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     sock_secure_session_t *cs = NULL;
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
     uint8_t junk[2048];
-    sock_ep_t from;
-    CHECK(sock_recv(&server.mem.base, junk, sizeof(junk), &from) > 0); /* the hello, lost */
+    sock_secure_ep_t from;
+    CHECK(sock_secure_transport_recv(&server.mem.base, junk, sizeof(junk), &from) > 0); /* the hello, lost */
     pump();
     CHECK_EQ(client.ev.connected, 0);
     for (int i = 0; i < 5 && client.ev.connected == 0; i++) {
@@ -309,16 +309,16 @@ static void garbage_and_forged_records_are_dropped_and_counted(void)
     sock_secure_session_t *ss = NULL;
     CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), 0);
     REQUIRE(cs != NULL && ss != NULL);
-    sock_ep_t stranger = tu_ep("[fd00::66]:1234");
+    sock_secure_ep_t stranger = tu_ep("[fd00::66]:1234");
     static const uint8_t garbage[] = "this is not DTLS at all";
     /* an application-data record header from a stranger: not a ClientHello */
     static const uint8_t record[] = { 23, 0xFE, 0xFD, 0, 1, 0, 0, 0, 0, 0, 5, 0, 3, 1, 2, 3 };
-    CHECK_EQ(sock_mem_inject(&server.mem, &stranger, garbage, sizeof(garbage)),
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &stranger, garbage, sizeof(garbage)),
              (int)sizeof(garbage));
-    CHECK_EQ(sock_mem_inject(&server.mem, &stranger, record, sizeof(record)), (int)sizeof(record));
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &stranger, record, sizeof(record)), (int)sizeof(record));
     /* a truncated and a forged record "from" the established client */
-    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, record, 5), 5);
-    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, record, sizeof(record)),
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, record, 5), 5);
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, record, sizeof(record)),
              (int)sizeof(record));
     pump();
     sock_secure_stats_t st;
@@ -365,7 +365,7 @@ static void close_notify_reaches_the_peer(void)
 }
 
 /* The memnet idle hook runs the server while the client blocks in connect()/recv(). */
-static void idle_runs_server(void *arg, sock_mem_t *waiting, uint32_t timeout_ms)
+static void idle_runs_server(void *arg, sock_secure_mem_t *waiting, uint32_t timeout_ms)
 {
     (void)arg;
     (void)waiting;
@@ -382,7 +382,7 @@ static void blocking_connect_and_recv_with_timeouts(void)
     setup(&tu_psk_a);
     tu_net.idle = idle_runs_server;
     sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 5000), 0);
     REQUIRE(cs != NULL);
     uint8_t buf[16];
@@ -407,7 +407,7 @@ static void blocking_connect_to_nobody_times_out(void)
     tu_net.idle = idle_runs_server; /* advances the clock; no server socket is open */
     server_up = false;
     sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 2500), -ETIMEDOUT);
     CHECK(cs == NULL);
     sock_secure_stats_t st;
@@ -426,18 +426,18 @@ static uint8_t held_dg[4][CONFIG_SOCK_SECURE_MAX_DATAGRAM];
 static size_t held_len[4];
 static int held_count;
 
-static int hold_server_finished(void *arg, const sock_ep_t *from, const sock_ep_t *to,
+static int hold_server_finished(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to,
                                 uint8_t *data, size_t *len)
 {
     (void)arg;
     (void)to;
     bool final = *len >= 13 && (data[0] == 20 || (data[0] == 22 && (data[3] | data[4]) != 0));
-    if (!hold_final || !final || !sock_ep_equal(from, &server.mem.addr) || held_count == 4) {
-        return SOCK_MEM_DELIVER;
+    if (!hold_final || !final || !sock_secure_ep_equal(from, &server.mem.addr) || held_count == 4) {
+        return SOCK_SECURE_MEM_DELIVER;
     }
     memcpy(held_dg[held_count], data, *len);
     held_len[held_count++] = *len;
-    return SOCK_MEM_DROP;
+    return SOCK_SECURE_MEM_DROP;
 }
 
 /* Handshake with the server's last flight held back; the server sends a record from its
@@ -501,7 +501,7 @@ static void record_overtaking_a_delayed_finished_is_delivered_after_the_handshak
     sock_secure_session_t *cs = handshake_with_finished_held();
     REQUIRE(cs != NULL);
     for (int i = 0; i < held_count; i++) { /* the Finished arrives late */
-        CHECK_EQ(sock_mem_inject(&client.mem, &server.mem.addr, held_dg[i], held_len[i]),
+        CHECK_EQ(sock_secure_mem_inject(&client.mem, &server.mem.addr, held_dg[i], held_len[i]),
                  (int)held_len[i]);
     }
     pump();

@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "secure_sock/sock_secure.h"
-#include "secure_sock/sock_udp.h"
+#include "secure_sock/posix/udp.h"
 #include "node.h"
 #include "testutil.h"
 
@@ -41,7 +41,7 @@ static void drive(sock_secure_session_t *cs, bool with_server)
         if (sock_secure_session_info(cs, &info) == 0 && info.state != SOCK_SECURE_ST_HANDSHAKE) {
             return;
         }
-        sock_wait(&client.udp.base, 1);
+        sock_secure_transport_wait(&client.udp.base, 1);
     }
 }
 
@@ -51,8 +51,8 @@ static void exchange(const char *server_addr, const char *client_local, const ch
 {
     REQUIRE(open_node(&server, SOCK_SECURE_SERVER, server_addr, 1000, 6) == 0);
     REQUIRE(open_node(&client, SOCK_SECURE_CLIENT, client_local, 1000, 6) == 0);
-    sock_ep_t bound, srv = tu_ep(connect_host);
-    REQUIRE(sock_local(&server.udp.base, &bound) == 0);
+    sock_secure_ep_t bound, srv = tu_ep(connect_host);
+    REQUIRE(sock_secure_transport_local(&server.udp.base, &bound) == 0);
     srv.port = bound.port;
     sock_secure_session_t *cs = NULL;
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
@@ -76,8 +76,8 @@ static void exchange(const char *server_addr, const char *client_local, const ch
     CHECK_EQ(sock_secure_recv(&client.sock, &want, buf, sizeof(buf), 2000), 4);
     CHECK_MEM(buf, "down", 4);
     /* the server saw the client's real address */
-    sock_ep_t cl;
-    REQUIRE(sock_local(&client.udp.base, &cl) == 0);
+    sock_secure_ep_t cl;
+    REQUIRE(sock_secure_transport_local(&client.udp.base, &cl) == 0);
     CHECK_EQ(sock_secure_session_info(ss, &info), 0);
     CHECK_EQ(info.remote.port, cl.port);
     CHECK_EQ(info.remote.family, srv.family);
@@ -87,12 +87,12 @@ static void exchange(const char *server_addr, const char *client_local, const ch
 
 static bool have_ipv6(void)
 {
-    sock_udp_t u;
-    sock_ep_t ep = tu_ep("[::1]:0");
-    if (sock_udp_open(&u, &ep) < 0) {
+    sock_secure_udp_t u;
+    sock_secure_ep_t ep = tu_ep("[::1]:0");
+    if (sock_secure_udp_open(&u, &ep) < 0) {
         return false;
     }
-    sock_close(&u.base);
+    sock_secure_transport_close(&u.base);
     return true;
 }
 
@@ -128,11 +128,11 @@ static uint64_t now_ms(void)
 static void dtls_retransmits_until_server_appears(void)
 {
     /* reserve a port for the server by opening and closing a socket on it */
-    sock_udp_t probe;
-    sock_ep_t any = tu_ep("127.0.0.1:0"), srv;
-    REQUIRE(sock_udp_open(&probe, &any) == 0);
-    REQUIRE(sock_local(&probe.base, &srv) == 0);
-    sock_close(&probe.base);
+    sock_secure_udp_t probe;
+    sock_secure_ep_t any = tu_ep("127.0.0.1:0"), srv;
+    REQUIRE(sock_secure_udp_open(&probe, &any) == 0);
+    REQUIRE(sock_secure_transport_local(&probe.base, &srv) == 0);
+    sock_secure_transport_close(&probe.base);
 
     REQUIRE(open_node(&client, SOCK_SECURE_CLIENT, "127.0.0.1:0", 1000, 6) == 0);
     sock_secure_session_t *cs = NULL;
@@ -140,10 +140,10 @@ static void dtls_retransmits_until_server_appears(void)
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
     while (now_ms() - t0 < 2000) {
         sock_secure_process(&client.sock);
-        sock_wait(&client.udp.base, 50);
+        sock_secure_transport_wait(&client.udp.base, 50);
     }
-    char addr[SOCK_EP_STRLEN];
-    REQUIRE(sock_ep_format(&srv, addr, sizeof(addr)) > 0);
+    char addr[SOCK_SECURE_EP_STRLEN];
+    REQUIRE(sock_secure_ep_format(&srv, addr, sizeof(addr)) > 0);
     REQUIRE(open_node(&server, SOCK_SECURE_SERVER, addr, 1000, 6) == 0);
     drive(cs, true);
     sock_secure_session_info_t info;
@@ -159,11 +159,11 @@ static void dtls_retransmits_until_server_appears(void)
 static void dtls_gives_up_after_the_retransmission_budget(void)
 {
     REQUIRE(open_node(&client, SOCK_SECURE_CLIENT, "127.0.0.1:0", 50, 3) == 0);
-    sock_udp_t probe;
-    sock_ep_t any = tu_ep("127.0.0.1:0"), nobody;
-    REQUIRE(sock_udp_open(&probe, &any) == 0);
-    REQUIRE(sock_local(&probe.base, &nobody) == 0);
-    sock_close(&probe.base);
+    sock_secure_udp_t probe;
+    sock_secure_ep_t any = tu_ep("127.0.0.1:0"), nobody;
+    REQUIRE(sock_secure_udp_open(&probe, &any) == 0);
+    REQUIRE(sock_secure_transport_local(&probe.base, &nobody) == 0);
+    sock_secure_transport_close(&probe.base);
     sock_secure_session_t *cs = NULL;
     uint64_t t0 = now_ms();
     CHECK_EQ(sock_secure_connect(&client.sock, &nobody, &cs, SOCK_SECURE_NO_TIMEOUT), -ETIMEDOUT);
@@ -187,7 +187,7 @@ static void dtls_gives_up_after_the_retransmission_budget(void)
 #define LOCKOUT_SLOTS 16
 
 static struct {
-    sock_udp_t udp;
+    sock_secure_udp_t udp;
     sock_secure_t sock;
     sock_secure_session_t slots[LOCKOUT_SLOTS];
 } big_server;
@@ -196,7 +196,7 @@ static tu_node_t attackers[ATTACKERS];
 static bool attacker_up[ATTACKERS];
 
 /* (Re)start attacker @p i: a new socket on 127.0.0.2 (a new port) and a handshake. */
-static bool attacker_start(int i, const sock_ep_t *srv)
+static bool attacker_start(int i, const sock_secure_ep_t *srv)
 {
     if (attacker_up[i]) {
         tu_node_close(&attackers[i]);
@@ -212,7 +212,7 @@ static bool attacker_start(int i, const sock_ep_t *srv)
 
 /* Attacker @p i's step: take the HelloVerifyRequest and send the hello with its cookie; after
  * that it goes silent and is replaced. */
-static void attacker_step(int i, const sock_ep_t *srv)
+static void attacker_step(int i, const sock_secure_ep_t *srv)
 {
     sock_secure_session_info_t info;
     if (sock_secure_session_info(&attackers[i].slots[0], &info) == 0 && info.datagrams_out >= 2) {
@@ -224,16 +224,16 @@ static void attacker_step(int i, const sock_ep_t *srv)
 
 static void a_host_with_many_ports_does_not_lock_out_another_client(void)
 {
-    sock_udp_t probe;
-    sock_ep_t other = tu_ep("127.0.0.2:0");
-    if (sock_udp_open(&probe, &other) < 0) {
+    sock_secure_udp_t probe;
+    sock_secure_ep_t other = tu_ep("127.0.0.2:0");
+    if (sock_secure_udp_open(&probe, &other) < 0) {
         printf("  note: cannot bind 127.0.0.2 on this host: scenario skipped\n");
         return;
     }
-    sock_close(&probe.base);
-    sock_ep_t ep = tu_ep("127.0.0.1:0"), srv;
-    REQUIRE(sock_udp_open(&big_server.udp, &ep) == 0);
-    REQUIRE(sock_local(&big_server.udp.base, &srv) == 0);
+    sock_secure_transport_close(&probe.base);
+    sock_secure_ep_t ep = tu_ep("127.0.0.1:0"), srv;
+    REQUIRE(sock_secure_udp_open(&big_server.udp, &ep) == 0);
+    REQUIRE(sock_secure_transport_local(&big_server.udp.base, &srv) == 0);
     sock_secure_config_t cfg; /* default limits: budget 16, 4 per address, stall 8 s */
     tu_config(&cfg, SOCK_SECURE_SERVER, tu_backend_name, &big_server.udp.base, big_server.slots,
               LOCKOUT_SLOTS, &psk);
@@ -246,7 +246,7 @@ static void a_host_with_many_ports_does_not_lock_out_another_client(void)
         for (int i = 0; i < ATTACKERS; i++) {
             attacker_step(i, &srv);
         }
-        sock_wait(&big_server.udp.base, 1);
+        sock_secure_transport_wait(&big_server.udp.base, 1);
     }
     int ok = 0, most = 0;
     for (int t = 0; t < LEGIT_TRIES; t++) {
@@ -271,7 +271,7 @@ static void a_host_with_many_ports_does_not_lock_out_another_client(void)
                         si.state == SOCK_SECURE_ST_HANDSHAKE && si.remote.addr[3] == 2;
             }
             most = held > most ? held : most;
-            sock_wait(&client.udp.base, 1);
+            sock_secure_transport_wait(&client.udp.base, 1);
         }
         ok += sock_secure_session_info(cs, &info) == 0 && info.state == SOCK_SECURE_ST_OPEN;
         tu_node_close(&client);
@@ -292,7 +292,7 @@ static void a_host_with_many_ports_does_not_lock_out_another_client(void)
         }
     }
     sock_secure_close(&big_server.sock);
-    sock_close(&big_server.udp.base);
+    sock_secure_transport_close(&big_server.udp.base);
 }
 
 int main(void)

@@ -4,7 +4,7 @@
  * cookie exchanges from many ports (per-address cap, displacement of stalled handshakes). */
 #include <stdlib.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 #include "node.h"
 #include "testutil.h"
@@ -50,14 +50,14 @@ static void make_key(int i, uint8_t key[16])
     }
 }
 
-static sock_ep_t server_ep(void)
+static sock_secure_ep_t server_ep(void)
 {
     return tu_ep("[fd00::1]:5684");
 }
 
-static sock_ep_t client_ep(int i)
+static sock_secure_ep_t client_ep(int i)
 {
-    sock_ep_t ep = tu_ep("[fd00::1000]:40000");
+    sock_secure_ep_t ep = tu_ep("[fd00::1000]:40000");
     ep.addr[14] = (uint8_t)(i >> 8);
     ep.addr[15] = (uint8_t)i;
     return ep;
@@ -87,7 +87,7 @@ static void server_open(size_t slots, size_t psks, void (*tweak)(sock_secure_con
 }
 
 /* Client @p i with its own identity "dev-i" and key (or @p key_override), at @p ep. */
-static int client_open_at(int i, const uint8_t *key_override, const sock_ep_t *ep)
+static int client_open_at(int i, const uint8_t *key_override, const sock_secure_ep_t *ep)
 {
     client_t *c = &clients[i];
     snprintf(c->id, sizeof(c->id), "dev-%d", i);
@@ -107,7 +107,7 @@ static int client_open_at(int i, const uint8_t *key_override, const sock_ep_t *e
     if (rc < 0) {
         return rc;
     }
-    sock_ep_t srv_ep = server_ep();
+    sock_secure_ep_t srv_ep = server_ep();
     c->s = NULL;
     return sock_secure_connect(&c->n.sock, &srv_ep, &c->s, 0);
 }
@@ -115,7 +115,7 @@ static int client_open_at(int i, const uint8_t *key_override, const sock_ep_t *e
 /* Client @p i at its own address (client_ep). */
 static int client_open(int i, const uint8_t *key_override)
 {
-    sock_ep_t ep = client_ep(i);
+    sock_secure_ep_t ep = client_ep(i);
     return client_open_at(i, key_override, &ep);
 }
 
@@ -218,7 +218,7 @@ static size_t real_client_hello(uint8_t *buf, size_t max)
     sock_secure_session_t *s = NULL;
     static const sock_secure_psk_t psk = { (const uint8_t *)"x", 1,
                                            (const uint8_t *)"0123456789abcdef", 16 };
-    sock_ep_t ep = client_ep(999);
+    sock_secure_ep_t ep = client_ep(999);
     if (tu_node_join_ep(&c, &ep) < 0) {
         return 0;
     }
@@ -228,10 +228,10 @@ static size_t real_client_hello(uint8_t *buf, size_t max)
     if (tu_node_create(&c, &cfg) < 0) {
         return 0;
     }
-    sock_ep_t srv_ep = server_ep();
+    sock_secure_ep_t srv_ep = server_ep();
     sock_secure_connect(&c.sock, &srv_ep, &s, 0);
-    sock_ep_t from;
-    int n = sock_recv(&server.mem.base, buf, max, &from);
+    sock_secure_ep_t from;
+    int n = sock_secure_transport_recv(&server.mem.base, buf, max, &from);
     tu_node_close(&c);
     return n > 0 ? (size_t)n : 0;
 }
@@ -262,17 +262,17 @@ static size_t with_cookie(const uint8_t *in, size_t len, uint8_t *out, size_t ma
 }
 
 static size_t max_server_datagram;
-static int measure_server_output(void *arg, const sock_ep_t *from, const sock_ep_t *to,
+static int measure_server_output(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to,
                                  uint8_t *data, size_t *len)
 {
     (void)arg;
     (void)to;
     (void)data;
-    sock_ep_t srv = server_ep();
-    if (sock_ep_equal(from, &srv) && *len > max_server_datagram) {
+    sock_secure_ep_t srv = server_ep();
+    if (sock_secure_ep_equal(from, &srv) && *len > max_server_datagram) {
         max_server_datagram = *len;
     }
-    return SOCK_MEM_DELIVER;
+    return SOCK_SECURE_MEM_DELIVER;
 }
 
 static void forged_hello_flood_never_displaces_established_peers(void)
@@ -305,16 +305,16 @@ static void forged_hello_flood_never_displaces_established_peers(void)
     uint32_t max_half_open_seen = 0;
     int good = 0;
     for (int k = 0; k < 10000; k++) {
-        sock_ep_t forged = client_ep(1000 + k % 50000);
+        sock_secure_ep_t forged = client_ep(1000 + k % 50000);
         forged.addr[12] = (uint8_t)(k >> 8);
         forged.addr[13] = (uint8_t)k;
         forged.port = (uint16_t)(1024 + k);
         if (k % 2) { /* half of them carry a made-up cookie */
             CHECK(bogus_len > hello_len);
             bogus[13 + 12 + 2] = (uint8_t)k; /* vary the random */
-            sock_mem_inject(&server.mem, &forged, bogus, bogus_len);
+            sock_secure_mem_inject(&server.mem, &forged, bogus, bogus_len);
         } else {
-            sock_mem_inject(&server.mem, &forged, hello, hello_len);
+            sock_secure_mem_inject(&server.mem, &forged, hello, hello_len);
         }
         if (k % 100 == 0) {
             sock_secure_process(&server.sock);
@@ -351,20 +351,20 @@ static void forged_hello_flood_never_displaces_established_peers(void)
 
 /* Clients whose server flights are lost after the cookie exchange stay half-open. */
 static int stall_mask;
-static int drop_server_hello(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+static int drop_server_hello(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to, uint8_t *data,
                              size_t *len)
 {
     (void)arg;
-    sock_ep_t srv = server_ep();
-    if (sock_ep_equal(from, &srv) && *len > 25 && data[0] == 22 && data[25 - 12] == 2) {
+    sock_secure_ep_t srv = server_ep();
+    if (sock_secure_ep_equal(from, &srv) && *len > 25 && data[0] == 22 && data[25 - 12] == 2) {
         for (int i = 0; i < 8; i++) {
-            sock_ep_t c = client_ep(i);
-            if ((stall_mask & (1 << i)) && sock_ep_equal(to, &c)) {
-                return SOCK_MEM_DROP; /* ServerHello flight to a stalled client */
+            sock_secure_ep_t c = client_ep(i);
+            if ((stall_mask & (1 << i)) && sock_secure_ep_equal(to, &c)) {
+                return SOCK_SECURE_MEM_DROP; /* ServerHello flight to a stalled client */
             }
         }
     }
-    return SOCK_MEM_DELIVER;
+    return SOCK_SECURE_MEM_DELIVER;
 }
 
 static void half_open_sessions_are_capped_displaced_once_stalled_and_expire_at_the_deadline(void)
@@ -529,7 +529,7 @@ static void idle_sessions_are_closed_after_the_idle_timeout(void)
 /* Client 0 loses its state (no close_notify) and connects again from the same address. */
 static void restart_client(const uint8_t *key)
 {
-    sock_close(&clients[0].n.mem.base); /* the close_notify below goes nowhere */
+    sock_secure_transport_close(&clients[0].n.mem.base); /* the close_notify below goes nowhere */
     sock_secure_close(&clients[0].n.sock);
     CHECK_EQ(client_open(0, key), -EINPROGRESS);
     pump(2);
@@ -546,9 +546,9 @@ static void restarted_peer_replaces_its_old_session_only_when_the_new_one_is_up(
     sock_secure_session_t *old = NULL;
     for (int i = 0; i < 4; i++) {
         sock_secure_session_info_t info;
-        sock_ep_t c0 = client_ep(0);
+        sock_secure_ep_t c0 = client_ep(0);
         if (sock_secure_session_info(&server_slots[i], &info) == 0 &&
-            sock_ep_equal(&info.remote, &c0)) {
+            sock_secure_ep_equal(&info.remote, &c0)) {
             old = &server_slots[i];
         }
     }
@@ -638,7 +638,7 @@ static void identities_not_preloaded_are_looked_up_and_unknown_ones_refused(void
 #define TICK_MS 10
 
 typedef struct {
-    sock_ep_t from;
+    sock_secure_ep_t from;
     uint8_t cookie[255];
     size_t cookie_len;
 } attack_cookie_t;
@@ -653,28 +653,28 @@ static struct {
     uint32_t answered;         /* hellos with a cookie sent */
 } attack;
 
-static sock_ep_t attack_ep(int a, uint16_t port)
+static sock_secure_ep_t attack_ep(int a, uint16_t port)
 {
-    sock_ep_t ep = tu_ep("127.0.0.2:1024");
+    sock_secure_ep_t ep = tu_ep("127.0.0.2:1024");
     ep.addr[3] = (uint8_t)(2 + a);
     ep.port = port;
     return ep;
 }
 
-static bool is_attacker(const sock_ep_t *ep)
+static bool is_attacker(const sock_secure_ep_t *ep)
 {
-    return ep->family == SOCK_AF_INET && ep->addr[0] == 127 && ep->addr[3] >= 2 &&
+    return ep->family == SOCK_SECURE_AF_INET && ep->addr[0] == 127 && ep->addr[3] >= 2 &&
            ep->addr[3] < 2 + attack.addrs;
 }
 
 /* The attackers' side of the net: keep the cookie of each HelloVerifyRequest, ignore the rest. */
-static int attack_filter(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+static int attack_filter(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to, uint8_t *data,
                          size_t *len)
 {
     (void)arg;
     (void)from;
     if (!is_attacker(to)) {
-        return SOCK_MEM_DELIVER;
+        return SOCK_SECURE_MEM_DELIVER;
     }
     /* HelloVerifyRequest: record header 13, handshake header 12, version 2, cookie length 1 */
     if (*len >= 28 && data[0] == 22 && data[13] == 3 && attack.npending < ATTACK_PENDING &&
@@ -684,7 +684,7 @@ static int attack_filter(void *arg, const sock_ep_t *from, const sock_ep_t *to, 
         c->cookie_len = data[27];
         memcpy(c->cookie, data + 28, c->cookie_len);
     }
-    return SOCK_MEM_DROP;
+    return SOCK_SECURE_MEM_DROP;
 }
 
 /* @p hello (no cookie) as a client sends it again with @p cookie: record sequence and
@@ -725,22 +725,22 @@ static void attack_tick(void)
         uint8_t d[600];
         size_t len = hello_with_cookie(attack.hello, attack.hello_len, attack.pending[i].cookie,
                                        attack.pending[i].cookie_len, d, sizeof(d));
-        if (len > 0 && sock_mem_inject(&server.mem, &attack.pending[i].from, d, len) > 0) {
+        if (len > 0 && sock_secure_mem_inject(&server.mem, &attack.pending[i].from, d, len) > 0) {
             attack.answered++;
         }
     }
     for (int a = 0; a < attack.addrs; a++) {
         for (int r = 0; r < ATTACK_RATE; r++) {
             attack.next_port = attack.next_port < 1024 ? 1024 : (uint16_t)(attack.next_port + 1);
-            sock_ep_t ep = attack_ep(a, attack.next_port);
-            sock_mem_inject(&server.mem, &ep, attack.hello, attack.hello_len);
+            sock_secure_ep_t ep = attack_ep(a, attack.next_port);
+            sock_secure_mem_inject(&server.mem, &ep, attack.hello, attack.hello_len);
         }
     }
 }
 
 /* The application's view of refusals (refused_cb). */
 static uint32_t refused_seen, refused_legit;
-static void on_refused(sock_secure_t *sock, const sock_ep_t *peer, sock_secure_refusal_t why,
+static void on_refused(sock_secure_t *sock, const sock_secure_ep_t *peer, sock_secure_refusal_t why,
                        void *arg)
 {
     (void)sock;
@@ -810,7 +810,7 @@ static void lockout_run(int addrs, int min_percent)
     int ok = 0;
     uint64_t slowest = 0;
     for (int i = 0; i < LOCKOUT_TRIES; i++) {
-        sock_ep_t ep = client_ep(0);
+        sock_secure_ep_t ep = client_ep(0);
         ep.port = (uint16_t)(40000 + i); /* a new port each time, as a restarted client */
         REQUIRE(client_open_at(0, NULL, &ep) == -EINPROGRESS);
         uint64_t t0 = tu_now_ms;

@@ -10,9 +10,9 @@
  * SS_PKI_DIR or argv[1]; without it the test is skipped. */
 #include <stdlib.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
-#include "secure_sock/sock_tcp.h"
+#include "secure_sock/posix/tcp.h"
 #include "drvharness.h"
 #include "node.h"
 #include "pki.h"
@@ -33,7 +33,7 @@ typedef struct {
 } spec_t;
 
 static tu_node_t server, client;
-static sock_ep_t server_addr;
+static sock_secure_ep_t server_addr;
 
 static bool on_tcp(const tu_node_t *n)
 {
@@ -104,7 +104,7 @@ static void drive(sock_secure_session_t *cs)
             if (done && i > 2 && a <= 0 && b <= 0) {
                 return;
             }
-            sock_wait(&server.tcp.base, 1);
+            sock_secure_transport_wait(&server.tcp.base, 1);
         } else if (server.mem.queued == 0 && client.mem.queued == 0 && a <= 0 && b <= 0) {
             return;
         }
@@ -135,7 +135,7 @@ static void exchange(sock_secure_session_t *cs, sock_secure_session_t *ss)
         sock_secure_process(&client.sock);
         n = sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0);
         if (n == -EAGAIN && on_tcp(&server)) {
-            sock_wait(&server.tcp.base, 1);
+            sock_secure_transport_wait(&server.tcp.base, 1);
         }
     }
     CHECK_EQ(n, (int)sizeof(up));
@@ -147,7 +147,7 @@ static void exchange(sock_secure_session_t *cs, sock_secure_session_t *ss)
         sock_secure_process(&server.sock);
         n = sock_secure_recv(&client.sock, &from, buf, sizeof(buf), 0);
         if (n == -EAGAIN && on_tcp(&server)) {
-            sock_wait(&client.tcp.base, 1);
+            sock_secure_transport_wait(&client.tcp.base, 1);
         }
     }
     CHECK_EQ(n, 4);
@@ -305,17 +305,17 @@ static void psk_client_listing_an_ecdsa_suite_needs_a_ca_and_then_verifies(void)
 static const char hint[] = "hint-for-dev-7";
 static bool hint_seen;
 
-static int find_hint(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+static int find_hint(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to, uint8_t *data,
                      size_t *len)
 {
     (void)arg;
     (void)to;
-    if (sock_ep_equal(from, &server_addr)) {
+    if (sock_secure_ep_equal(from, &server_addr)) {
         for (size_t i = 0; i + sizeof(hint) - 1 <= *len; i++) {
             hint_seen = hint_seen || memcmp(data + i, hint, sizeof(hint) - 1) == 0;
         }
     }
-    return SOCK_MEM_DELIVER;
+    return SOCK_SECURE_MEM_DELIVER;
 }
 
 /* A backend with TLSMAN_CAP_PSK_HINT sends the hint in the server's flight; one without it is

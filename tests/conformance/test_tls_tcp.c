@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "secure_sock/sock_secure.h"
-#include "secure_sock/sock_tcp.h"
+#include "secure_sock/posix/tcp.h"
 #include "node.h"
 #include "testutil.h"
 
@@ -22,7 +22,7 @@ static const sock_secure_psk_t psk = { (const uint8_t *)"tls-dev", 7, key, sizeo
 
 static tu_node_t server, clients[3];
 static const tlsman_driver_t *backend;
-static sock_ep_t server_ep;
+static sock_secure_ep_t server_ep;
 
 static int create(tu_node_t *n, sock_secure_role_t role, uint32_t hs_deadline_ms)
 {
@@ -42,7 +42,7 @@ static int open_server(const char *addr, int bufsize, uint32_t hs_deadline_ms)
         return rc;
     }
     if (bufsize) {
-        sock_tcp_set_buffers(&server.tcp, bufsize, bufsize);
+        sock_secure_tcp_set_buffers(&server.tcp, bufsize, bufsize);
     }
     return create(&server, SOCK_SECURE_SERVER, hs_deadline_ms);
 }
@@ -54,7 +54,7 @@ static int open_client(tu_node_t *c, int bufsize)
         return rc;
     }
     if (bufsize) {
-        sock_tcp_set_buffers(&c->tcp, bufsize, bufsize);
+        sock_secure_tcp_set_buffers(&c->tcp, bufsize, bufsize);
     }
     return create(c, SOCK_SECURE_CLIENT, 0);
 }
@@ -65,7 +65,7 @@ static void drive(int nclients)
     for (int i = 0; i < nclients; i++) {
         sock_secure_process(&clients[i].sock);
     }
-    sock_wait(&server.tcp.base, 1);
+    sock_secure_transport_wait(&server.tcp.base, 1);
 }
 
 static uint64_t now_ms(void)
@@ -351,8 +351,8 @@ static void tls_unread_data_on_one_connection_does_not_stall_another(void)
 typedef enum { ATT_IDLE, ATT_DRIP, ATT_HELLO } att_mode_t;
 
 static struct {
-    sock_tcp_t tcp;
-    sock_tcp_conn_t conns[LOCK_SLOTS + 1];
+    sock_secure_tcp_t tcp;
+    sock_secure_tcp_conn_t conns[LOCK_SLOTS + 1];
     sock_secure_t sock;
     sock_secure_session_t slots[LOCK_SLOTS];
 } lsrv;
@@ -392,7 +392,7 @@ static size_t capture_tls_hello(uint8_t *buf, size_t max)
         }
         return 0;
     }
-    sock_ep_t to = tu_ep("127.0.0.1:0");
+    sock_secure_ep_t to = tu_ep("127.0.0.1:0");
     to.port = ntohs(sa.sin_port);
     tu_node_t *c = &clients[0];
     if (open_client(c, 0) == 0) {
@@ -412,7 +412,7 @@ static size_t capture_tls_hello(uint8_t *buf, size_t max)
                 }
                 got += (size_t)n;
             } else {
-                sock_wait(&c->tcp.base, 10);
+                sock_secure_transport_wait(&c->tcp.base, 10);
             }
         }
         if (fd >= 0) {
@@ -534,7 +534,7 @@ static void lock_turn(tu_node_t *legit)
     attack.most = held > attack.most ? held : attack.most;
     attack.most_one = one > attack.most_one ? one : attack.most_one;
     attack.budget_full += lsrv.sock.stats.sessions_handshake >= LOCK_SLOTS;
-    (void)sock_wait(&lsrv.tcp.base, 0); /* loopback: what was sent is there already */
+    (void)sock_secure_transport_wait(&lsrv.tcp.base, 0); /* loopback: what was sent is there already */
     sim_ms += TURN_MS;
 }
 
@@ -561,9 +561,9 @@ static void lockout_run(att_mode_t mode, int addrs, int conns, int min_percent)
         att[i].fd = -1;
     }
     sim_ms = 1000;
-    sock_ep_t ep = tu_ep("127.0.0.1:0");
-    REQUIRE(sock_tcp_listen(&lsrv.tcp, &ep, lsrv.conns, LOCK_SLOTS + 1) == 0);
-    sock_local(&lsrv.tcp.base, &server_ep);
+    sock_secure_ep_t ep = tu_ep("127.0.0.1:0");
+    REQUIRE(sock_secure_tcp_listen(&lsrv.tcp, &ep, lsrv.conns, LOCK_SLOTS + 1) == 0);
+    sock_secure_transport_local(&lsrv.tcp.base, &server_ep);
     sock_secure_config_t cfg; /* the default limits */
     tu_config(&cfg, SOCK_SECURE_SERVER, tu_backend_name, &lsrv.tcp.base, lsrv.slots, LOCK_SLOTS,
               &psk);
@@ -624,7 +624,7 @@ static void lockout_run(att_mode_t mode, int addrs, int conns, int min_percent)
     CHECK(mode == ATT_HELLO ? attack.bytes_in > 0 : attack.bytes_in == 0);
     att_close_all();
     sock_secure_close(&lsrv.sock);
-    sock_close(&lsrv.tcp.base);
+    sock_secure_transport_close(&lsrv.tcp.base);
 }
 
 static void tls_one_host_with_64_silent_connections_does_not_lock_out_a_client(void)

@@ -28,7 +28,7 @@
 #include <mbedtls/platform.h>
 #include <mbedtls/ssl.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 #include "testutil.h"
 
@@ -156,7 +156,7 @@ static fig_t fig_peak(const acct_t *a, const fig_t *base)
 /* ---- the two sides ----------------------------------------------------------------------------- */
 
 typedef struct {
-    sock_mem_t mem;
+    sock_secure_mem_t mem;
     sock_secure_t sock;
     sock_secure_session_t slots[SLOTS];
     sock_secure_creds_t creds;
@@ -165,7 +165,7 @@ typedef struct {
     bool up;
 } node_t;
 
-static sock_memnet_t net;
+static sock_secure_memnet_t net;
 static uint64_t now_ms;
 static node_t server, client, client2, client3;
 static const char *pki_dir;
@@ -190,8 +190,8 @@ static const char *pki(const char *name)
 static int node_up(node_t *n, const char *addr, sock_secure_role_t role, bool certs)
 {
     memset(&n->acct, 0, sizeof(n->acct));
-    sock_ep_t ep = tu_ep(addr);
-    int rc = sock_mem_open(&n->mem, &net, &ep);
+    sock_secure_ep_t ep = tu_ep(addr);
+    int rc = sock_secure_mem_open(&n->mem, &net, &ep);
     if (rc < 0) {
         return rc;
     }
@@ -230,7 +230,7 @@ static int node_up(node_t *n, const char *addr, sock_secure_role_t role, bool ce
     }
     AS(&n->acct, rc = sock_secure_create(&n->sock, &cfg));
     if (rc < 0) {
-        sock_close(&n->mem.base);
+        sock_secure_transport_close(&n->mem.base);
         return rc;
     }
     n->up = true;
@@ -241,7 +241,7 @@ static void node_down(node_t *n)
 {
     if (n->up) {
         AS(&n->acct, sock_secure_close(&n->sock));
-        sock_close(&n->mem.base);
+        sock_secure_transport_close(&n->mem.base);
         n->up = false;
     }
     sock_secure_creds_init(&n->creds);
@@ -267,7 +267,7 @@ static void pump(node_t *const *nodes, size_t count, int rounds)
 static sock_secure_session_t *connect_node(node_t *c, node_t *const *nodes, size_t count)
 {
     sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     int rc;
     AS(&c->acct, rc = sock_secure_connect(&c->sock, &srv, &cs, 0));
     CHECK_EQ(rc, -EINPROGRESS);
@@ -328,7 +328,7 @@ static void print_fig(const char *what, fig_t f)
 static void start(void)
 {
     now_ms = 1000;
-    sock_memnet_init(&net);
+    sock_secure_memnet_init(&net);
 }
 
 /* One client and one server (DTLS, CCM-8): each side's socket, handshake peak and established
@@ -452,7 +452,7 @@ static void two_sessions_and_an_exhausted_pool(void)
     /* client3 has its session; then the pool is taken but for 1 KB: less than the server needs
      * for the session's record buffers */
     sock_secure_session_t *c3 = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     int rc;
     AS(&client3.acct, rc = sock_secure_connect(&client3.sock, &srv, &c3, 0));
     CHECK_EQ(rc, -EINPROGRESS);

@@ -18,14 +18,14 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 
 static const uint8_t fc_key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 static const sock_secure_psk_t fc_psk = { (const uint8_t *)"fuzz", 4, fc_key, sizeof(fc_key) };
 
 typedef struct {
-    sock_mem_t mem;
+    sock_secure_mem_t mem;
     sock_secure_t sock;
     sock_secure_session_t slots[2];
     bool open;
@@ -33,7 +33,7 @@ typedef struct {
 
 /* A server and a client on their own net with their own clock. */
 typedef struct {
-    sock_memnet_t net;
+    sock_secure_memnet_t net;
     uint64_t now;
     fc_node_t srv, cli;
     sock_secure_session_t *s; /* the client's session */
@@ -41,7 +41,7 @@ typedef struct {
 } fc_pair_t;
 
 static fc_pair_t fc_fresh_pair, fc_est_pair; /* modes 0-2: made per input; mode 3: kept */
-static sock_ep_t fc_srv_ep, fc_cli_ep;
+static sock_secure_ep_t fc_srv_ep, fc_cli_ep;
 
 static uint64_t fc_clock(void *arg)
 {
@@ -67,9 +67,9 @@ static void fc_on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secu
     }
 }
 
-static int fc_open(fc_pair_t *p, fc_node_t *n, const sock_ep_t *ep, sock_secure_role_t role)
+static int fc_open(fc_pair_t *p, fc_node_t *n, const sock_secure_ep_t *ep, sock_secure_role_t role)
 {
-    if (sock_mem_open(&n->mem, &p->net, ep) < 0) {
+    if (sock_secure_mem_open(&n->mem, &p->net, ep) < 0) {
         return -1;
     }
     sock_secure_config_t cfg;
@@ -94,7 +94,7 @@ static void fc_close(fc_node_t *n)
     if (n->open) {
         sock_secure_close(&n->sock);
     }
-    sock_close(&n->mem.base);
+    sock_secure_transport_close(&n->mem.base);
     n->open = false;
 }
 
@@ -114,7 +114,7 @@ static void fc_step(fc_node_t *n)
 static void fc_drain(fc_node_t *n)
 {
     uint8_t buf[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
-    while (sock_recv(&n->mem.base, buf, sizeof(buf), NULL) != -EAGAIN) {
+    while (sock_secure_transport_recv(&n->mem.base, buf, sizeof(buf), NULL) != -EAGAIN) {
     }
 }
 
@@ -122,7 +122,7 @@ static void fc_drain(fc_node_t *n)
 static bool fc_fresh(fc_pair_t *p, unsigned stage)
 {
     p->now = 1000;
-    sock_memnet_init(&p->net);
+    sock_secure_memnet_init(&p->net);
     p->up = true;
     if (fc_open(p, &p->srv, &fc_srv_ep, SOCK_SECURE_SERVER) < 0 ||
         fc_open(p, &p->cli, &fc_cli_ep, SOCK_SECURE_CLIENT) < 0) {
@@ -191,8 +191,8 @@ int fuzz_client_input(const uint8_t *data, size_t size)
         return 0;
     }
     sock_secure_init();
-    (void)sock_ep_parse(&fc_srv_ep, "[fd00::1]:5684", 0);
-    (void)sock_ep_parse(&fc_cli_ep, "[fd00::2]:40000", 0);
+    (void)sock_secure_ep_parse(&fc_srv_ep, "[fd00::1]:5684", 0);
+    (void)sock_secure_ep_parse(&fc_cli_ep, "[fd00::2]:40000", 0);
     unsigned mode = data[0] % 4u;
     data++;
     size--;
@@ -204,14 +204,14 @@ int fuzz_client_input(const uint8_t *data, size_t size)
     fc_drain(&p->srv); /* the real server sees nothing more */
     fuzz_dgram_t d;
     while (fuzz_next_dgram(&data, &size, &d)) {
-        sock_ep_t from = fc_srv_ep;
+        sock_secure_ep_t from = fc_srv_ep;
         if (d.sel & 1u) {
             from.addr[15] = (uint8_t)(0x80 | (d.sel >> 1));
         }
         if (d.sel & 0x80u) {
             p->now += ((d.sel >> 1) & 63u) * 250u;
         }
-        (void)sock_mem_inject(&p->cli.mem, &from, d.data, d.len);
+        (void)sock_secure_mem_inject(&p->cli.mem, &from, d.data, d.len);
         fc_step(&p->cli);
         fc_check_invariants(p);
     }

@@ -8,7 +8,7 @@
 #include "fuzz_common.h"
 
 #ifdef SS_FUZZ_REPLAY
-#include "../../src/core/dtls_hello.h" /* the replay test links the core library */
+#include "../../src/core/core.h" /* the replay test links the core library */
 #else
 #include "../../src/core/dtls_hello.c"
 #endif
@@ -18,7 +18,7 @@ static void fuzz_check_hvr(const ss_client_hello_t *ch, const uint8_t *cookie, s
     uint8_t out[SS_HVR_MAX + 16];
     for (size_t max = 0; max <= SS_HVR_MAX + 1; max += (max < 40 ? 1 : 37)) {
         memset(out, 0xEE, sizeof(out));
-        size_t n = ss_dtls_write_hello_verify(ch, cookie, cookie_len, out, max);
+        size_t n = sock_secure__dtls_write_hello_verify(ch, cookie, cookie_len, out, max);
         size_t want = SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR + 3 + cookie_len;
         if (cookie_len > 255 || want > max) {
             FUZZ_ASSERT(n == 0);
@@ -48,9 +48,9 @@ static void fuzz_check_hvr(const ss_client_hello_t *ch, const uint8_t *cookie, s
 int fuzz_dtls_hello(const uint8_t *data, size_t size)
 {
     ss_client_hello_t ch;
-    int is_hs = ss_dtls_is_epoch0_handshake(data, size);
+    int is_hs = sock_secure__dtls_is_epoch0_handshake(data, size);
     memset(&ch, 0, sizeof(ch));
-    if (ss_dtls_parse_client_hello(data, size, &ch) == 0) {
+    if (sock_secure__dtls_parse_client_hello(data, size, &ch) == 0) {
         FUZZ_ASSERT(is_hs);
         FUZZ_ASSERT(size >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR + 2 + 32 + 1 + 1);
         FUZZ_ASSERT(ch.record_seq == data + 5);
@@ -74,7 +74,7 @@ int fuzz_dtls_hello(const uint8_t *data, size_t size)
     }
     /* the same bytes as a cookie-less hello's neighbours: every prefix parses or not, safely */
     if (size > 0) {
-        (void)ss_dtls_parse_client_hello(data, size - 1, &ch);
+        (void)sock_secure__dtls_parse_client_hello(data, size - 1, &ch);
     }
     return 0;
 }

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 
 #define MAX_REC 32
@@ -26,7 +26,7 @@ typedef struct {
 
 static rec_t recs[MAX_REC];
 static size_t nrec;
-static sock_ep_t cli_ep, srv_ep;
+static sock_secure_ep_t cli_ep, srv_ep;
 static uint64_t now_ms = 1000;
 
 static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
@@ -38,25 +38,25 @@ static uint64_t gen_clock(void *arg)
     return now_ms;
 }
 
-static int record(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+static int record(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to, uint8_t *data,
                   size_t *len)
 {
     (void)arg;
     (void)to;
     if (nrec < MAX_REC) {
-        recs[nrec].c2s = sock_ep_equal(from, &cli_ep);
+        recs[nrec].c2s = sock_secure_ep_equal(from, &cli_ep);
         recs[nrec].len = *len;
         memcpy(recs[nrec].data, data, *len);
         nrec++;
     }
-    return SOCK_MEM_DELIVER;
+    return SOCK_SECURE_MEM_DELIVER;
 }
 
-static int open_node(sock_memnet_t *net, sock_mem_t *m, sock_secure_t *s,
-                     sock_secure_session_t *slots, const sock_ep_t *ep, sock_secure_role_t role,
+static int open_node(sock_secure_memnet_t *net, sock_secure_mem_t *m, sock_secure_t *s,
+                     sock_secure_session_t *slots, const sock_secure_ep_t *ep, sock_secure_role_t role,
                      const char *backend)
 {
-    if (sock_mem_open(m, net, ep) < 0) {
+    if (sock_secure_mem_open(m, net, ep) < 0) {
         return -1;
     }
     sock_secure_config_t cfg;
@@ -89,12 +89,12 @@ static void pump(sock_secure_t *a, sock_secure_t *b)
 /* Run a handshake, two records each way and a close_notify from each side, recording all. */
 static int capture(const char *backend)
 {
-    sock_memnet_t net;
-    sock_mem_t cm, sm;
+    sock_secure_memnet_t net;
+    sock_secure_mem_t cm, sm;
     sock_secure_t c, s;
     sock_secure_session_t cslot, sslot, *cs = NULL, *ss = NULL;
     nrec = 0;
-    sock_memnet_init(&net);
+    sock_secure_memnet_init(&net);
     net.filter = record;
     if (open_node(&net, &sm, &s, &sslot, &srv_ep, SOCK_SECURE_SERVER, backend) < 0 ||
         open_node(&net, &cm, &c, &cslot, &cli_ep, SOCK_SECURE_CLIENT, backend) < 0 ||
@@ -117,8 +117,8 @@ static int capture(const char *backend)
     pump(&s, &c);
     sock_secure_close(&c);
     sock_secure_close(&s);
-    sock_close(&cm.base);
-    sock_close(&sm.base);
+    sock_secure_transport_close(&cm.base);
+    sock_secure_transport_close(&sm.base);
     return 0;
 }
 
@@ -263,8 +263,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s DIR | --backends\n", argv[0]);
         return 2;
     }
-    (void)sock_ep_parse(&srv_ep, "[fd00::1]:5684", 0);
-    (void)sock_ep_parse(&cli_ep, "[fd00::2]:40000", 0);
+    (void)sock_secure_ep_parse(&srv_ep, "[fd00::1]:5684", 0);
+    (void)sock_secure_ep_parse(&cli_ep, "[fd00::2]:40000", 0);
     (void)mkdir(argv[1], 0755);
     int rc = emit_static(argv[1]);
     for (size_t i = 0; sock_secure_backend_at(i) != NULL; i++) {

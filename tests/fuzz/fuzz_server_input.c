@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 
 #define SRV_SLOTS 4
@@ -23,14 +23,14 @@
 static const uint8_t fz_key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 static const sock_secure_psk_t fz_psk = { (const uint8_t *)"fuzz", 4, fz_key, sizeof(fz_key) };
 
-static sock_memnet_t fz_net;
+static sock_secure_memnet_t fz_net;
 static uint64_t fz_now;
-static sock_mem_t fz_srv_mem, fz_cli_mem, fz_half_mem;
+static sock_secure_mem_t fz_srv_mem, fz_cli_mem, fz_half_mem;
 static sock_secure_t fz_srv, fz_cli, fz_half;
 static sock_secure_session_t fz_srv_slots[SRV_SLOTS], fz_cli_slot, fz_half_slot;
 static sock_secure_session_t *fz_cli_s, *fz_half_s;
 static bool fz_up;
-static sock_ep_t fz_srv_ep, fz_cli_ep, fz_half_ep;
+static sock_secure_ep_t fz_srv_ep, fz_cli_ep, fz_half_ep;
 
 static uint64_t fz_clock(void *arg)
 {
@@ -52,10 +52,10 @@ static void fz_on_server_event(sock_secure_t *sock, sock_secure_session_t *s,
     }
 }
 
-static int fz_create(sock_secure_t *sk, sock_mem_t *mem, const sock_ep_t *ep,
+static int fz_create(sock_secure_t *sk, sock_secure_mem_t *mem, const sock_secure_ep_t *ep,
                      sock_secure_session_t *slots, size_t count, sock_secure_role_t role)
 {
-    if (sock_mem_open(mem, &fz_net, ep) < 0) {
+    if (sock_secure_mem_open(mem, &fz_net, ep) < 0) {
         return -1;
     }
     sock_secure_config_t cfg;
@@ -76,10 +76,10 @@ static int fz_create(sock_secure_t *sk, sock_mem_t *mem, const sock_ep_t *ep,
     return sock_secure_create(sk, &cfg);
 }
 
-static void fz_drain(sock_mem_t *mem)
+static void fz_drain(sock_secure_mem_t *mem)
 {
     uint8_t buf[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
-    while (sock_recv(&mem->base, buf, sizeof(buf), NULL) != -EAGAIN) {
+    while (sock_secure_transport_recv(&mem->base, buf, sizeof(buf), NULL) != -EAGAIN) {
     }
 }
 
@@ -88,9 +88,9 @@ static void fz_teardown(void)
     sock_secure_close(&fz_cli);
     sock_secure_close(&fz_half);
     sock_secure_close(&fz_srv);
-    sock_close(&fz_cli_mem.base);
-    sock_close(&fz_half_mem.base);
-    sock_close(&fz_srv_mem.base);
+    sock_secure_transport_close(&fz_cli_mem.base);
+    sock_secure_transport_close(&fz_half_mem.base);
+    sock_secure_transport_close(&fz_srv_mem.base);
     fz_up = false;
 }
 
@@ -98,10 +98,10 @@ static bool fz_setup(void)
 {
     sock_secure_init();
     fz_now = 1000;
-    sock_memnet_init(&fz_net);
-    (void)sock_ep_parse(&fz_srv_ep, "[fd00::1]:5684", 0);
-    (void)sock_ep_parse(&fz_cli_ep, "[fd00::2]:40000", 0);
-    (void)sock_ep_parse(&fz_half_ep, "[fd00::3]:40000", 0);
+    sock_secure_memnet_init(&fz_net);
+    (void)sock_secure_ep_parse(&fz_srv_ep, "[fd00::1]:5684", 0);
+    (void)sock_secure_ep_parse(&fz_cli_ep, "[fd00::2]:40000", 0);
+    (void)sock_secure_ep_parse(&fz_half_ep, "[fd00::3]:40000", 0);
     if (fz_create(&fz_srv, &fz_srv_mem, &fz_srv_ep, fz_srv_slots, SRV_SLOTS,
                   SOCK_SECURE_SERVER) < 0 ||
         fz_create(&fz_cli, &fz_cli_mem, &fz_cli_ep, &fz_cli_slot, 1, SOCK_SECURE_CLIENT) < 0 ||
@@ -145,9 +145,9 @@ static bool fz_healthy(void)
         if (sock_secure_session_info(&fz_srv_slots[i], &info) != 0) {
             continue;
         }
-        open = open || (info.state == SOCK_SECURE_ST_OPEN && sock_ep_equal(&info.remote,
+        open = open || (info.state == SOCK_SECURE_ST_OPEN && sock_secure_ep_equal(&info.remote,
                                                                             &fz_cli_ep));
-        half = half || (info.state == SOCK_SECURE_ST_HANDSHAKE && sock_ep_equal(&info.remote,
+        half = half || (info.state == SOCK_SECURE_ST_HANDSHAKE && sock_secure_ep_equal(&info.remote,
                                                                                  &fz_half_ep));
     }
     return open && half;
@@ -167,8 +167,8 @@ static void fz_check_invariants(void)
         hs += info.state == SOCK_SECURE_ST_HANDSHAKE;
         /* only the two real clients can ever hold a slot */
         FUZZ_ASSERT(info.state == SOCK_SECURE_ST_CLOSED ||
-                    sock_ep_equal(&info.remote, &fz_cli_ep) ||
-                    sock_ep_equal(&info.remote, &fz_half_ep));
+                    sock_secure_ep_equal(&info.remote, &fz_cli_ep) ||
+                    sock_secure_ep_equal(&info.remote, &fz_half_ep));
     }
     FUZZ_ASSERT(st.sessions_open == open);
     FUZZ_ASSERT(st.sessions_handshake == hs);
@@ -188,7 +188,7 @@ int fuzz_server_input(const uint8_t *data, size_t size)
     }
     fuzz_dgram_t d;
     while (fuzz_next_dgram(&data, &size, &d)) {
-        sock_ep_t from;
+        sock_secure_ep_t from;
         switch (d.sel & 3u) {
         case 0: from = fz_cli_ep; break;
         case 1: from = fz_half_ep; break;
@@ -197,14 +197,14 @@ int fuzz_server_input(const uint8_t *data, size_t size)
             from.addr[15] = (uint8_t)(0x40 + ((d.sel >> 2) & 63u));
             break;
         default:
-            (void)sock_ep_parse(&from, "192.0.2.7:1234", 0);
+            (void)sock_secure_ep_parse(&from, "192.0.2.7:1234", 0);
             from.addr[3] = (uint8_t)(d.sel >> 2);
             break;
         }
         if (d.sel & 0x80u) {
             fz_now += ((d.sel >> 2) & 31u) * 500u;
         }
-        (void)sock_mem_inject(&fz_srv_mem, &from, d.data, d.len);
+        (void)sock_secure_mem_inject(&fz_srv_mem, &from, d.data, d.len);
         FUZZ_ASSERT(sock_secure_process(&fz_srv) >= 0);
         fz_check_invariants();
     }

@@ -5,7 +5,7 @@
  * Also documents what the LRU eviction policy lets an unauthenticated peer do. */
 #include <stdlib.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 #include "node.h"
 #include "testutil.h"
@@ -29,18 +29,18 @@ static tu_node_t server, client;
 static capture_t cap[MAX_CAPTURE];
 static size_t ncap;
 
-static int capture_all(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+static int capture_all(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to, uint8_t *data,
                        size_t *len)
 {
     (void)arg;
     (void)to;
     if (ncap < MAX_CAPTURE) {
-        cap[ncap].from_client = sock_ep_equal(from, &client.mem.addr);
+        cap[ncap].from_client = sock_secure_ep_equal(from, &client.mem.addr);
         cap[ncap].len = *len;
         memcpy(cap[ncap].data, data, *len);
         ncap++;
     }
-    return SOCK_MEM_DELIVER;
+    return SOCK_SECURE_MEM_DELIVER;
 }
 
 static int open_node(tu_node_t *n, const char *addr, sock_secure_role_t role,
@@ -69,7 +69,7 @@ static sock_secure_session_t *pair(sock_secure_session_t **ss)
     CHECK_EQ(open_node(&client, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT, &psk,
                        SOCK_SECURE_FULL_REFUSE), 0);
     sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
     pump();
     *ss = NULL;
@@ -119,11 +119,11 @@ static void replayed_records_are_delivered_once(void)
     const capture_t *rec = &cap[first];
     /* the same datagram again, from the client's address, then from a stranger */
     for (int i = 0; i < 3; i++) {
-        CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, rec->data, rec->len),
+        CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, rec->data, rec->len),
                  (int)rec->len);
     }
-    sock_ep_t stranger = tu_ep("[fd00::66]:40000");
-    CHECK_EQ(sock_mem_inject(&server.mem, &stranger, rec->data, rec->len), (int)rec->len);
+    sock_secure_ep_t stranger = tu_ep("[fd00::66]:40000");
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &stranger, rec->data, rec->len), (int)rec->len);
     pump();
     CHECK_EQ(server_drain("pay 100"), 0);
     CHECK_EQ(server.ev.data, 1);
@@ -132,7 +132,7 @@ static void replayed_records_are_delivered_once(void)
     CHECK_EQ(st.drop_unknown, 1); /* the stranger's copy: no session */
     CHECK(still_works(cs));
     /* replayed later still, after newer records moved the window */
-    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, rec->data, rec->len), (int)rec->len);
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, rec->data, rec->len), (int)rec->len);
     pump();
     CHECK_EQ(server_drain("pay 100"), 0);
     CHECK_EQ(server.ev.error + server.ev.closed, 0);
@@ -147,10 +147,10 @@ static void replayed_handshake_flights_after_the_handshake_are_harmless(void)
     size_t hs = ncap;
     for (size_t i = 0; i < hs; i++) {
         if (cap[i].from_client) {
-            CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, cap[i].data, cap[i].len),
+            CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, cap[i].data, cap[i].len),
                      (int)cap[i].len);
         } else {
-            CHECK_EQ(sock_mem_inject(&client.mem, &server.mem.addr, cap[i].data, cap[i].len),
+            CHECK_EQ(sock_secure_mem_inject(&client.mem, &server.mem.addr, cap[i].data, cap[i].len),
                      (int)cap[i].len);
         }
     }
@@ -196,8 +196,8 @@ static void forged_alerts_and_garbage_do_not_end_an_established_session(void)
     static const uint8_t alerts[][2] = { { 1, 0 }, { 2, 0 }, { 2, 40 }, { 2, 20 }, { 2, 10 } };
     for (size_t i = 0; i < sizeof(alerts) / sizeof(alerts[0]); i++) {
         size_t n = plain_alert(d, alerts[i][0], alerts[i][1], (uint8_t)(0x50 + i));
-        CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, d, n), (int)n);
-        CHECK_EQ(sock_mem_inject(&client.mem, &server.mem.addr, d, n), (int)n);
+        CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, d, n), (int)n);
+        CHECK_EQ(sock_secure_mem_inject(&client.mem, &server.mem.addr, d, n), (int)n);
     }
     /* an epoch-1 alert and application record whose ciphertext is garbage */
     for (uint8_t ct = 21; ct <= 23; ct += 2) {
@@ -205,8 +205,8 @@ static void forged_alerts_and_garbage_do_not_end_an_established_session(void)
         for (size_t i = 13; i < sizeof(g); i++) {
             g[i] = (uint8_t)(i * 37);
         }
-        CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, g, sizeof(g)), (int)sizeof(g));
-        CHECK_EQ(sock_mem_inject(&client.mem, &server.mem.addr, g, sizeof(g)), (int)sizeof(g));
+        CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, g, sizeof(g)), (int)sizeof(g));
+        CHECK_EQ(sock_secure_mem_inject(&client.mem, &server.mem.addr, g, sizeof(g)), (int)sizeof(g));
     }
     pump();
     CHECK_EQ(server.ev.error + server.ev.closed + server.ev.data, 0);
@@ -236,12 +236,12 @@ static void a_captured_close_notify_replayed_to_a_new_session_is_ignored(void)
     CHECK_EQ(server.ev.closed, 1);
     /* the client connects again from the same address: new keys, and the old close_notify must
      * not end the new session */
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     cs = NULL;
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
     pump();
     CHECK_EQ(client.ev.connected, 2);
-    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, close_notify.data, close_notify.len),
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, close_notify.data, close_notify.len),
              (int)close_notify.len);
     pump();
     CHECK_EQ(server.ev.closed, 1);
@@ -258,7 +258,7 @@ static void lru_eviction_happens_before_the_new_peer_authenticates(void)
     tu_net_start();
     CHECK_EQ(open_node(&server, TU_SERVER_ADDR, SOCK_SECURE_SERVER, &psk,
                        SOCK_SECURE_FULL_EVICT_LRU), 0);
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     for (int i = 0; i < SLOTS; i++) {
         char addr[32];
         snprintf(addr, sizeof(addr), "[fd00::%d]:40000", 10 + i);

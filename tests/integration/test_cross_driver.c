@@ -7,9 +7,9 @@
 #include <stdlib.h>
 
 #include "secure_sock/creds.h"
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
-#include "secure_sock/sock_tcp.h"
+#include "secure_sock/posix/tcp.h"
 #include "node.h"
 #include "pki.h"
 #include "testutil.h"
@@ -275,7 +275,7 @@ static void lost_last_server_flight_is_recovered(const tlsman_driver_t *cd,
         return;
     }
     sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
     /* run until the server is established, then drop what it sent last */
     for (int i = 0; i < 50 && server.ev.connected == 0; i++) {
@@ -286,9 +286,9 @@ static void lost_last_server_flight_is_recovered(const tlsman_driver_t *cd,
     }
     REQUIRE(server.ev.connected == 1);
     uint8_t junk[2048];
-    sock_ep_t from;
+    sock_secure_ep_t from;
     while (client.mem.queued > 0) {
-        CHECK(sock_recv(&client.mem.base, junk, sizeof(junk), &from) > 0);
+        CHECK(sock_secure_transport_recv(&client.mem.base, junk, sizeof(junk), &from) > 0);
     }
     pump(3);
     CHECK_EQ(client.ev.connected, 1);
@@ -339,7 +339,7 @@ static void tcp_drive(void)
 {
     sock_secure_process(&tcp_server.sock);
     sock_secure_process(&tcp_client.sock);
-    sock_wait(&tcp_server.tcp.base, 1);
+    sock_secure_transport_wait(&tcp_server.tcp.base, 1);
 }
 
 static uint64_t wall_ms(void)
@@ -360,7 +360,7 @@ static void tls_tcp_psk_bytes_both_ways(const tlsman_driver_t *cd, const tlsman_
     if (suite == 0) {
         return;
     }
-    sock_ep_t server_ep;
+    sock_secure_ep_t server_ep;
     REQUIRE(tu_node_listen_tcp(&tcp_server, "127.0.0.1:0", SLOTS, &server_ep) == 0);
     int rc = tcp_create(&tcp_server, SOCK_SECURE_SERVER, sd, suite);
     CHECK_EQ(rc, 0);

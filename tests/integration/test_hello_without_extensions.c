@@ -14,7 +14,7 @@
  * peer that proved nothing. */
 #include <stdbool.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 #include "node.h"
 #include "testutil.h"
@@ -94,19 +94,19 @@ static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_
 }
 
 static tu_node_t srv;
-static sock_mem_t cli_mem;
-static const sock_ep_t *srv_ep;
+static sock_secure_mem_t cli_mem;
+static const sock_secure_ep_t *srv_ep;
 
 static bool server_up(const char *backend)
 {
-    static sock_ep_t sep, cep;
+    static sock_secure_ep_t sep, cep;
     sep = tu_ep(TU_SERVER_ADDR);
     cep = tu_ep(TU_CLIENT_ADDR);
     srv_ep = &sep;
     events = 0;
     tu_net_start();
     CHECK_EQ(tu_node_join(&srv, TU_SERVER_ADDR), 0);
-    CHECK_EQ(sock_mem_open(&cli_mem, &tu_net, &cep), 0);
+    CHECK_EQ(sock_secure_mem_open(&cli_mem, &tu_net, &cep), 0);
     sock_secure_config_t cfg;
     tu_node_config(&srv, &cfg, SOCK_SECURE_SERVER, backend, 4);
     tu_node_psk(&cfg, &psk);
@@ -119,17 +119,17 @@ static bool server_up(const char *backend)
 static void server_down(void)
 {
     tu_node_close(&srv);
-    sock_close(&cli_mem.base);
+    sock_secure_transport_close(&cli_mem.base);
 }
 
 /* Send @p d from the client's address and return the server's one answer (0 if none). */
 static int exchange(const uint8_t *d, size_t len, uint8_t *answer, size_t max)
 {
-    CHECK_EQ(sock_send(&cli_mem.base, d, len, srv_ep), (int)len);
+    CHECK_EQ(sock_secure_transport_send(&cli_mem.base, d, len, srv_ep), (int)len);
     sock_secure_process(&srv.sock);
-    int n = sock_recv(&cli_mem.base, answer, max, NULL);
+    int n = sock_secure_transport_recv(&cli_mem.base, answer, max, NULL);
     uint8_t more[1500];
-    CHECK_EQ(sock_recv(&cli_mem.base, more, sizeof(more), NULL), -EAGAIN); /* one datagram */
+    CHECK_EQ(sock_secure_transport_recv(&cli_mem.base, more, sizeof(more), NULL), -EAGAIN); /* one datagram */
     return n > 0 ? n : 0;
 }
 
@@ -228,9 +228,9 @@ static void extensionless_hellos_from_spoofed_addresses_keep_no_state(void)
             continue;
         }
         for (int i = 0; i < 16; i++) {
-            sock_ep_t spoofed = tu_ep("[fd00::66]:1000");
+            sock_secure_ep_t spoofed = tu_ep("[fd00::66]:1000");
             spoofed.port = (uint16_t)(1000 + i);
-            CHECK_EQ(sock_mem_inject(&srv.mem, &spoofed, hello0, sizeof(hello0)),
+            CHECK_EQ(sock_secure_mem_inject(&srv.mem, &spoofed, hello0, sizeof(hello0)),
                      (int)sizeof(hello0));
             sock_secure_process(&srv.sock);
         }

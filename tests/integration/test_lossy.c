@@ -19,7 +19,7 @@
  */
 #include <stdlib.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 #include "node.h"
 #include "testutil.h"
@@ -36,7 +36,7 @@ static const sock_secure_psk_t psk = { (const uint8_t *)"lossy", 5, key, sizeof(
 
 typedef struct {
     tu_node_t n;                   /* first: the node is the event_arg */
-    sock_mem_faults_t faults;
+    sock_secure_mem_faults_t faults;
     uint32_t next_tx;              /* next transmission id */
     uint8_t seen[MAX_TX];          /* deliveries per transmission id of the peer */
     int bad;                       /* corrupted or unknown records delivered */
@@ -116,13 +116,13 @@ static bool accept_record(node_t *rx, const node_t *tx_side, const uint8_t *buf,
 
 static bool tracing;
 
-static int trace_filter(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+static int trace_filter(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to, uint8_t *data,
                         size_t *len)
 {
     (void)arg;
     (void)to;
-    bool c2s = sock_ep_equal(from, &client.n.mem.addr);
-    const sock_mem_fault_stats_t *f = c2s ? &client.faults.stats : &server.faults.stats;
+    bool c2s = sock_secure_ep_equal(from, &client.n.mem.addr);
+    const sock_secure_mem_fault_stats_t *f = c2s ? &client.faults.stats : &server.faults.stats;
     printf("  t=%llu %s len %zu [prev: drop %u reord %u delay %u corrupt %u rel %u]:",
            (unsigned long long)tu_now_ms, c2s ? "c->s" : "s->c", *len, f->dropped, f->reordered,
            f->delayed, f->corrupted, f->released);
@@ -136,7 +136,7 @@ static int trace_filter(void *arg, const sock_ep_t *from, const sock_ep_t *to, u
         off += 13 + rl;
     }
     printf("\n");
-    return SOCK_MEM_DELIVER;
+    return SOCK_SECURE_MEM_DELIVER;
 }
 
 /* ---- the two ends ---------------------------------------------------------------------------- */
@@ -164,13 +164,13 @@ static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_
 }
 
 static void open_node(node_t *n, const char *addr, sock_secure_role_t role, const char *backend,
-                      const sock_mem_fault_cfg_t *faults, uint64_t seed)
+                      const sock_secure_mem_fault_cfg_t *faults, uint64_t seed)
 {
     memset(n, 0, sizeof(*n));
     CHECK_EQ(tu_node_join(&n->n, addr), 0);
-    CHECK_EQ(sock_mem_faults_init(&n->faults, seed), 0);
+    CHECK_EQ(sock_secure_mem_faults_init(&n->faults, seed), 0);
     n->faults.cfg = *faults;
-    CHECK_EQ(sock_mem_set_faults(&n->n.mem, &n->faults), 0);
+    CHECK_EQ(sock_secure_mem_set_faults(&n->n.mem, &n->faults), 0);
     sock_secure_config_t cfg;
     /* RFC 6347 timer defaults, default PSK suites */
     tu_node_config(&n->n, &cfg, role, backend, 2);
@@ -188,7 +188,7 @@ static void close_node(node_t *n)
 static void pump(void)
 {
     for (int i = 0; i < 1000; i++) {
-        sock_memnet_tick(&tu_net, tu_now_ms);
+        sock_secure_memnet_tick(&tu_net, tu_now_ms);
         int a = sock_secure_process(&server.n.sock);
         int b = sock_secure_process(&client.n.sock);
         if (server.n.mem.queued == 0 && client.n.mem.queued == 0 && a <= 0 && b <= 0) {
@@ -209,7 +209,7 @@ static void advance(uint64_t limit)
     if (b != SOCK_SECURE_NO_TIMEOUT && tu_now_ms + b < next) {
         next = tu_now_ms + b;
     }
-    uint64_t rel = sock_memnet_next_release(&tu_net);
+    uint64_t rel = sock_secure_memnet_next_release(&tu_net);
     if (rel < next) {
         next = rel;
     }
@@ -230,7 +230,7 @@ static uint64_t rfc6347_budget_ms(void)
 
 typedef struct {
     const char *name;
-    sock_mem_fault_cfg_t cfg;
+    sock_secure_mem_fault_cfg_t cfg;
 } scenario_t;
 
 typedef struct {
@@ -244,7 +244,7 @@ static void run(const char *backend, const scenario_t *sc, uint64_t seed)
 {
     int before = tu_failures;
     tu_net_start();
-    sock_memnet_tick(&tu_net, tu_now_ms);
+    sock_secure_memnet_tick(&tu_net, tu_now_ms);
     open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, backend, &sc->cfg, seed * 2);
     open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, backend, &sc->cfg, seed * 2 + 1);
     char tag[64];
@@ -257,7 +257,7 @@ static void run(const char *backend, const scenario_t *sc, uint64_t seed)
      * PSK identity, say) legitimately ends a handshake with a fatal alert: where the link
      * corrupts, the application connects again, as a real one would. Either way the handshake
      * must be up within the budget. */
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     uint64_t t0 = tu_now_ms, budget = rfc6347_budget_ms();
     bool corrupting = sc->cfg.corrupt > 0 || sc->cfg.truncate > 0;
     int connects = 0;
@@ -388,21 +388,21 @@ static void every_backend_survives_a_lossy_link(void)
 
 /* Drops the first datagram from the server that carries a ChangeCipherSpec: its last flight. */
 static int lost_ccs;
-static int drop_server_ccs(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+static int drop_server_ccs(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to, uint8_t *data,
                            size_t *len)
 {
     (void)arg;
     (void)to;
-    if (lost_ccs == 0 && !sock_ep_equal(from, &client.n.mem.addr)) {
+    if (lost_ccs == 0 && !sock_secure_ep_equal(from, &client.n.mem.addr)) {
         for (size_t off = 0; off + 13 <= *len; off += 13 + ((size_t)data[off + 11] << 8 |
                                                              data[off + 12])) {
             if (data[off] == 20) {
                 lost_ccs++;
-                return SOCK_MEM_DROP;
+                return SOCK_SECURE_MEM_DROP;
             }
         }
     }
-    return SOCK_MEM_DELIVER;
+    return SOCK_SECURE_MEM_DELIVER;
 }
 
 /* RFC 6347 §4.2.4: the server, done after sending its last flight, must answer a retransmission of
@@ -410,7 +410,7 @@ static int drop_server_ccs(void *arg, const sock_ep_t *from, const sock_ep_t *to
  * recovered and the client times out. */
 static void lost_final_flight_is_resent_when_the_client_repeats_its_own(void)
 {
-    static const sock_mem_fault_cfg_t none = { 0 };
+    static const sock_secure_mem_fault_cfg_t none = { 0 };
     for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
         const char *name = sock_secure_backend_at(b)->name;
         int before = tu_failures;
@@ -419,7 +419,7 @@ static void lost_final_flight_is_resent_when_the_client_repeats_its_own(void)
         open_node(&client, "[fd00::2]:40000", SOCK_SECURE_CLIENT, name, &none, 2);
         tu_net.filter = drop_server_ccs;
         lost_ccs = 0;
-        sock_ep_t srv = tu_ep("[fd00::1]:5684");
+        sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
         client_s = NULL;
         CHECK_EQ(sock_secure_connect(&client.n.sock, &srv, &client_s, 0), -EINPROGRESS);
         uint64_t t0 = tu_now_ms;

@@ -5,7 +5,7 @@
  * deadline, and under SOCK_SECURE_FULL_EVICT_LRU a spoofed hello evicted an established peer.
  * Found by tests/fuzz/fuzz_server_input (SS_FUZZ_BACKEND=wolfssl); the inputs are in
  * tests/fuzz/regressions/fuzz_server_input/. */
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 #include "node.h"
 #include "testutil.h"
@@ -57,9 +57,9 @@ static sock_secure_stats_t flood(const char *backend, const uint8_t *hello, size
         d[24] = (uint8_t)(d[24] - 1); /* fragment_length one short of length: a first fragment */
     }
     for (int i = 0; i < 16; i++) {
-        sock_ep_t spoofed = tu_ep("[fd00::66]:1000");
+        sock_secure_ep_t spoofed = tu_ep("[fd00::66]:1000");
         spoofed.port = (uint16_t)(1000 + i);
-        CHECK_EQ(sock_mem_inject(&srv.mem, &spoofed, d, len), (int)len);
+        CHECK_EQ(sock_secure_mem_inject(&srv.mem, &spoofed, d, len), (int)len);
         sock_secure_process(&srv.sock);
     }
     sock_secure_stats(&srv.sock, &st);
@@ -71,18 +71,18 @@ static sock_secure_stats_t flood(const char *backend, const uint8_t *hello, size
 static size_t real_hello(const char *backend, uint8_t *buf, size_t max)
 {
     static tu_node_t c;
-    sock_mem_t sm;
+    sock_secure_mem_t sm;
     sock_secure_session_t *s = NULL;
-    sock_ep_t sep = tu_ep(TU_SERVER_ADDR);
+    sock_secure_ep_t sep = tu_ep(TU_SERVER_ADDR);
     tu_net_start();
-    sock_mem_open(&sm, &tu_net, &sep);
+    sock_secure_mem_open(&sm, &tu_net, &sep);
     int n = -1;
     if (tu_node_open(&c, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT, backend, 1, &psk) == 0) {
         sock_secure_connect(&c.sock, &sep, &s, 0);
-        n = sock_recv(&sm.base, buf, max, NULL);
+        n = sock_secure_transport_recv(&sm.base, buf, max, NULL);
     }
     tu_node_close(&c);
-    sock_close(&sm.base);
+    sock_secure_transport_close(&sm.base);
     return n > 0 ? (size_t)n : 0;
 }
 
@@ -129,7 +129,7 @@ static void spoofed_hellos_never_evict_established_peers(void)
         const char *name = sock_secure_backend_at(b)->name;
         static tu_node_t srv, cli[4];
         tu_net_start();
-        sock_ep_t sep = tu_ep(TU_SERVER_ADDR);
+        sock_secure_ep_t sep = tu_ep(TU_SERVER_ADDR);
         CHECK_EQ(tu_node_join(&srv, TU_SERVER_ADDR), 0);
         sock_secure_config_t cfg;
         tu_node_config(&srv, &cfg, SOCK_SECURE_SERVER, name, 4);
@@ -151,9 +151,9 @@ static void spoofed_hellos_never_evict_established_peers(void)
         size_t len = real_hello(name, hello, sizeof(hello));
         REQUIRE(len > 60);
         for (int k = 0; k < 50; k++) {
-            sock_ep_t spoofed = tu_ep("[fd00::66]:1000");
+            sock_secure_ep_t spoofed = tu_ep("[fd00::66]:1000");
             spoofed.port = (uint16_t)(1000 + k);
-            CHECK_EQ(sock_mem_inject(&srv.mem, &spoofed, hello, len), (int)len);
+            CHECK_EQ(sock_secure_mem_inject(&srv.mem, &spoofed, hello, len), (int)len);
             sock_secure_process(&srv.sock);
             for (int i = 0; i < 4; i++) { /* evicted peers come back (and fill the table) */
                 sock_secure_process(&cli[i].sock);

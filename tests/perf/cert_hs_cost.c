@@ -24,21 +24,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 
 #define MAX_N 64
 #define SLOTS 2
 
 typedef struct {
-    sock_mem_t mem;
+    sock_secure_mem_t mem;
     sock_secure_t sock;
     sock_secure_session_t slots[SLOTS];
     sock_secure_creds_t creds;
     uint32_t tag;
 } node_t;
 
-static sock_memnet_t net;
+static sock_secure_memnet_t net;
 static node_t server, client;
 static const char *dir;
 static long long heap_client, heap_server, peak_client, peak_server;
@@ -50,10 +50,10 @@ static long long heap_now(void)
 }
 
 /* Steps, kept out of line so callgrind can toggle on them. */
-__attribute__((noinline)) int cert_client_step(const sock_ep_t *to, sock_secure_session_t **s);
+__attribute__((noinline)) int cert_client_step(const sock_secure_ep_t *to, sock_secure_session_t **s);
 __attribute__((noinline)) int cert_server_step(void);
 
-__attribute__((noinline)) int cert_client_step(const sock_ep_t *to, sock_secure_session_t **s)
+__attribute__((noinline)) int cert_client_step(const sock_secure_ep_t *to, sock_secure_session_t **s)
 {
     long long before = heap_now();
     int rc = to != NULL ? sock_secure_connect(&client.sock, to, s, 0)
@@ -88,9 +88,9 @@ static long long up(node_t *n, sock_secure_role_t role, const char *addr, const 
 {
     static const uint8_t key[16] = "0123456789abcdef";
     bool server_side = role == SOCK_SECURE_SERVER;
-    sock_ep_t ep;
-    sock_ep_parse(&ep, addr, 0);
-    sock_mem_open(&n->mem, &net, &ep);
+    sock_secure_ep_t ep;
+    sock_secure_ep_parse(&ep, addr, 0);
+    sock_secure_mem_open(&n->mem, &net, &ep);
     n->tag = 1;
     sock_secure_creds_init(&n->creds);
     if (strcmp(mode, "psk") == 0) {
@@ -143,13 +143,13 @@ int main(int argc, char **argv)
         n = 10;
     }
     sock_secure_init();
-    sock_memnet_init(&net);
+    sock_secure_memnet_init(&net);
     /* server.crt carries IP:::1 (and DNS:server.test) */
     const char *srv_addr = strcmp(mode, "server-only-ip") == 0 ? "[::1]:5684" : "[fd00::1]:5684";
     long long srv_sock = up(&server, SOCK_SECURE_SERVER, srv_addr, mode);
     long long cli_sock = up(&client, SOCK_SECURE_CLIENT, "[fd00::2]:5684", mode);
-    sock_ep_t to;
-    sock_ep_parse(&to, srv_addr, 0);
+    sock_secure_ep_t to;
+    sock_secure_ep_parse(&to, srv_addr, 0);
     /* n handshakes one after the other; after each the session is closed outside the measured
      * steps, so the steps' heap growth is what one established session keeps */
     int ok = 0;
@@ -185,8 +185,8 @@ int main(int argc, char **argv)
            top_server, top_client);
     sock_secure_close(&client.sock);
     sock_secure_close(&server.sock);
-    sock_close(&client.mem.base);
-    sock_close(&server.mem.base);
+    sock_secure_transport_close(&client.mem.base);
+    sock_secure_transport_close(&server.mem.base);
     sock_secure_creds_init(&server.creds);
     sock_secure_creds_init(&client.creds);
     return ok == n ? 0 : 1;

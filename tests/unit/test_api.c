@@ -1,6 +1,6 @@
 /* The public API's argument checks, error mapping and names: misuse returns an error, never
  * crashes. */
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 #include "node.h"
 #include "testutil.h"
@@ -8,8 +8,8 @@
 static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 static const sock_secure_psk_t psk = { (const uint8_t *)"id", 2, key, sizeof(key) };
 
-static sock_memnet_t net;
-static sock_mem_t mem;
+static sock_secure_memnet_t net;
+static sock_secure_mem_t mem;
 static sock_secure_session_t slots[2];
 
 static sock_secure_config_t good_config(void)
@@ -106,7 +106,7 @@ static void create_rejects_bad_configs(void)
     cfg.suite_count = CONFIG_SOCK_SECURE_MAX_SUITES + 1;
     CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
 
-    sock_t stream = { mem.base.ops, SOCK_F_STREAM };
+    sock_secure_transport_t stream = { mem.base.ops, SOCK_SECURE_TRANSPORT_STREAM };
     cfg = good_config();
     cfg.transport = &stream;
     CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
@@ -151,7 +151,7 @@ static void calls_with_null_or_in_the_wrong_state_return_errors(void)
     REQUIRE(sock_secure_create(&sk, &cfg) == 0);
     uint8_t buf[8];
     sock_secure_session_t *s = NULL;
-    sock_ep_t ep = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t ep = tu_ep("[fd00::1]:5684");
 
     CHECK_EQ(sock_secure_send(NULL, "x", 1), -EINVAL);
     CHECK_EQ(sock_secure_send(&slots[0], NULL, 1), -EINVAL);
@@ -184,7 +184,7 @@ static void calls_with_null_or_in_the_wrong_state_return_errors(void)
 
     /* every slot taken: the third connect finds none */
     sock_secure_session_t *a = NULL, *b = NULL, *c = NULL;
-    sock_ep_t ep2 = tu_ep("[fd00::2]:5684"), ep3 = tu_ep("[fd00::3]:5684");
+    sock_secure_ep_t ep2 = tu_ep("[fd00::2]:5684"), ep3 = tu_ep("[fd00::3]:5684");
     CHECK_EQ(sock_secure_connect(&sk, &ep, &a, 0), -EINPROGRESS);
     CHECK_EQ(sock_secure_connect(&sk, &ep, &b, 0), -EALREADY);
     CHECK_EQ(sock_secure_connect(&sk, &ep2, &b, 0), -EINPROGRESS);
@@ -587,9 +587,9 @@ static void registry_checks_drivers(void)
 int main(void)
 {
     tu_any_backend();
-    sock_memnet_init(&net);
-    sock_ep_t me = tu_ep("[fd00::10]:1");
-    if (sock_mem_open(&mem, &net, &me) != 0) {
+    sock_secure_memnet_init(&net);
+    sock_secure_ep_t me = tu_ep("[fd00::10]:1");
+    if (sock_secure_mem_open(&mem, &net, &me) != 0) {
         return 1;
     }
     RUN(config_defaults_follow_rfc6347);
@@ -605,6 +605,6 @@ int main(void)
     RUN(drivers_see_table_entries_only_and_exactly_the_checked_list);
     RUN(fields_that_cannot_be_honoured_are_refused);
     RUN(repeated_credential_tags_are_refused);
-    sock_close(&mem.base);
+    sock_secure_transport_close(&mem.base);
     return tu_exit();
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
 #include "node.h"
 #include "pki.h"
@@ -180,7 +180,7 @@ static int open_node(tu_node_t *n, const char *addr, sock_secure_role_t role,
 static int handshake_with(tu_node_t *server, tu_node_t *client)
 {
     sock_secure_session_t *s = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     int rc = sock_secure_connect(&client->sock, &srv, &s, 0);
     for (int i = 0; i < 50 && rc == -EINPROGRESS; i++) {
         sock_secure_process(&server->sock);

@@ -1,4 +1,4 @@
-/* sock_ep_parse / sock_ep_format / sock_ep_equal: good and bad text, RFC 5952 output, round trips,
+/* sock_secure_ep_parse / sock_secure_ep_format / sock_secure_ep_equal: good and bad text, RFC 5952 output, round trips,
  * small buffers and NULLs. */
 #include <stdint.h>
 #include <string.h>
@@ -8,16 +8,16 @@
 /* Parse text (default port 1234) and expect it to print as want. */
 static void expect_canonical(const char *text, const char *want)
 {
-    sock_ep_t ep;
-    char buf[SOCK_EP_STRLEN];
-    int rc = sock_ep_parse(&ep, text, 1234);
+    sock_secure_ep_t ep;
+    char buf[SOCK_SECURE_EP_STRLEN];
+    int rc = sock_secure_ep_parse(&ep, text, 1234);
 
     CHECK_EQ(rc, 0);
     if (rc != 0) {
         fprintf(stderr, "  rejected: \"%s\"\n", text);
         return;
     }
-    rc = sock_ep_format(&ep, buf, sizeof(buf));
+    rc = sock_secure_ep_format(&ep, buf, sizeof(buf));
     CHECK_EQ(rc, (int)strlen(want));
     CHECK(strcmp(buf, want) == 0);
     if (strcmp(buf, want) != 0) {
@@ -27,13 +27,13 @@ static void expect_canonical(const char *text, const char *want)
 
 static void expect_rejected(const char *text)
 {
-    sock_ep_t ep;
-    sock_ep_t before;
+    sock_secure_ep_t ep;
+    sock_secure_ep_t before;
     int rc;
 
     memset(&ep, 0xa5, sizeof(ep));
     before = ep;
-    rc = sock_ep_parse(&ep, text, 1);
+    rc = sock_secure_ep_parse(&ep, text, 1);
     CHECK_EQ(rc, -EINVAL);
     CHECK_MEM(&ep, &before, sizeof(ep)); /* untouched on failure */
     if (rc != -EINVAL) {
@@ -41,12 +41,12 @@ static void expect_rejected(const char *text)
     }
 }
 
-static sock_ep_t make_v6(const uint8_t addr[16], uint16_t port, uint32_t scope)
+static sock_secure_ep_t make_v6(const uint8_t addr[16], uint16_t port, uint32_t scope)
 {
-    sock_ep_t ep;
+    sock_secure_ep_t ep;
 
     memset(&ep, 0, sizeof(ep));
-    ep.family = SOCK_AF_INET6;
+    ep.family = SOCK_SECURE_AF_INET6;
     ep.port = port;
     ep.scope_id = scope;
     memcpy(ep.addr, addr, 16);
@@ -55,11 +55,11 @@ static sock_ep_t make_v6(const uint8_t addr[16], uint16_t port, uint32_t scope)
 
 static void parse_ipv4_fills_every_field(void)
 {
-    sock_ep_t ep;
+    sock_secure_ep_t ep;
     static const uint8_t want[16] = {192, 0, 2, 1};
 
-    CHECK_EQ(sock_ep_parse(&ep, "192.0.2.1:5684", 1), 0);
-    CHECK_EQ(ep.family, SOCK_AF_INET);
+    CHECK_EQ(sock_secure_ep_parse(&ep, "192.0.2.1:5684", 1), 0);
+    CHECK_EQ(ep.family, SOCK_SECURE_AF_INET);
     CHECK_EQ(ep.port, 5684);
     CHECK_EQ(ep.scope_id, 0);
     CHECK_MEM(ep.addr, want, 16); /* unused bytes are zero */
@@ -92,13 +92,13 @@ static void parse_ipv4_rejects_bad_text(void)
 
 static void parse_localhost(void)
 {
-    sock_ep_t ep;
+    sock_secure_ep_t ep;
 
     expect_canonical("localhost", "127.0.0.1:1234");
     expect_canonical("localhost:5684", "127.0.0.1:5684");
     expect_canonical("LocalHost:1", "127.0.0.1:1");
-    CHECK_EQ(sock_ep_parse(&ep, "localhost", 7), 0);
-    CHECK_EQ(ep.family, SOCK_AF_INET);
+    CHECK_EQ(sock_secure_ep_parse(&ep, "localhost", 7), 0);
+    CHECK_EQ(ep.family, SOCK_SECURE_AF_INET);
     CHECK_EQ(ep.port, 7);
     expect_rejected("localhos");
     expect_rejected("localhostx");
@@ -151,39 +151,39 @@ static void parse_ipv6_rejects_bad_text(void)
 
 static void bare_ipv6_with_what_looks_like_a_port_is_an_address(void)
 {
-    sock_ep_t ep;
+    sock_secure_ep_t ep;
     static const uint8_t want[16] = {[13] = 1, [15] = 0x80};
 
-    CHECK_EQ(sock_ep_parse(&ep, "::1:80", 9), 0); /* no brackets: the last group is not a port */
-    CHECK_EQ(ep.family, SOCK_AF_INET6);
+    CHECK_EQ(sock_secure_ep_parse(&ep, "::1:80", 9), 0); /* no brackets: the last group is not a port */
+    CHECK_EQ(ep.family, SOCK_SECURE_AF_INET6);
     CHECK_EQ(ep.port, 9);
     CHECK_MEM(ep.addr, want, 16);
 }
 
 static void ipv4_mapped_is_stored_as_ipv4(void)
 {
-    sock_ep_t ep;
-    sock_ep_t v4 = tu_ep("1.2.3.4:80");
+    sock_secure_ep_t ep;
+    sock_secure_ep_t v4 = tu_ep("1.2.3.4:80");
 
-    CHECK_EQ(sock_ep_parse(&ep, "[::ffff:1.2.3.4]:80", 1), 0);
-    CHECK_EQ(ep.family, SOCK_AF_INET);
-    CHECK(sock_ep_equal(&ep, &v4));
-    CHECK_EQ(sock_ep_parse(&ep, "::FFFF:0102:0304", 80), 0);
-    CHECK_EQ(ep.family, SOCK_AF_INET);
-    CHECK(sock_ep_equal(&ep, &v4));
+    CHECK_EQ(sock_secure_ep_parse(&ep, "[::ffff:1.2.3.4]:80", 1), 0);
+    CHECK_EQ(ep.family, SOCK_SECURE_AF_INET);
+    CHECK(sock_secure_ep_equal(&ep, &v4));
+    CHECK_EQ(sock_secure_ep_parse(&ep, "::FFFF:0102:0304", 80), 0);
+    CHECK_EQ(ep.family, SOCK_SECURE_AF_INET);
+    CHECK(sock_secure_ep_equal(&ep, &v4));
     expect_canonical("::ffff:127.0.0.1", "127.0.0.1:1234");
     expect_canonical("[0:0:0:0:0:ffff:10.0.0.1]:9", "10.0.0.1:9");
 }
 
 static void default_port_used_only_without_port(void)
 {
-    sock_ep_t ep;
+    sock_secure_ep_t ep;
 
-    CHECK_EQ(sock_ep_parse(&ep, "[::1]", 443), 0);
+    CHECK_EQ(sock_secure_ep_parse(&ep, "[::1]", 443), 0);
     CHECK_EQ(ep.port, 443);
-    CHECK_EQ(sock_ep_parse(&ep, "[::1]:0", 443), 0);
+    CHECK_EQ(sock_secure_ep_parse(&ep, "[::1]:0", 443), 0);
     CHECK_EQ(ep.port, 0);
-    CHECK_EQ(sock_ep_parse(&ep, "1.1.1.1", 65535), 0);
+    CHECK_EQ(sock_secure_ep_parse(&ep, "1.1.1.1", 65535), 0);
     CHECK_EQ(ep.port, 65535);
 }
 
@@ -209,9 +209,9 @@ static void format_rfc5952(void)
         {a6, 6, 0, "[::ffff:192.0.2.1]:6"},     /* hand-made mapped IPv6: RFC 5952 §5 */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        sock_ep_t ep = make_v6(cases[i].addr, cases[i].port, cases[i].scope);
-        char buf[SOCK_EP_STRLEN];
-        int rc = sock_ep_format(&ep, buf, sizeof(buf));
+        sock_secure_ep_t ep = make_v6(cases[i].addr, cases[i].port, cases[i].scope);
+        char buf[SOCK_SECURE_EP_STRLEN];
+        int rc = sock_secure_ep_format(&ep, buf, sizeof(buf));
         CHECK_EQ(rc, (int)strlen(cases[i].want));
         CHECK(strcmp(buf, cases[i].want) == 0);
         if (strcmp(buf, cases[i].want) != 0) {
@@ -223,26 +223,26 @@ static void format_rfc5952(void)
 static void format_longest_text_fits_strlen(void)
 {
     uint8_t addr[16];
-    char buf[SOCK_EP_STRLEN];
+    char buf[SOCK_SECURE_EP_STRLEN];
     const char *want = "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%4294967295]:65535";
-    sock_ep_t ep;
+    sock_secure_ep_t ep;
 
     memset(addr, 0xff, sizeof(addr));
     ep = make_v6(addr, 65535, UINT32_MAX);
-    CHECK_EQ(sock_ep_format(&ep, buf, sizeof(buf)), (int)strlen(want));
+    CHECK_EQ(sock_secure_ep_format(&ep, buf, sizeof(buf)), (int)strlen(want));
     CHECK(strcmp(buf, want) == 0);
 }
 
 static void format_small_buffers(void)
 {
-    sock_ep_t ep = tu_ep("192.168.100.200:65535");
+    sock_secure_ep_t ep = tu_ep("192.168.100.200:65535");
     const char *want = "192.168.100.200:65535";
     size_t need = strlen(want) + 1;
-    char buf[SOCK_EP_STRLEN + 8];
+    char buf[SOCK_SECURE_EP_STRLEN + 8];
 
     for (size_t len = 0; len < need; len++) {
         memset(buf, '#', sizeof(buf));
-        CHECK_EQ(sock_ep_format(&ep, buf, len), -EMSGSIZE);
+        CHECK_EQ(sock_secure_ep_format(&ep, buf, len), -EMSGSIZE);
         if (len > 0) {
             CHECK_EQ(buf[0], '\0');
         }
@@ -251,42 +251,42 @@ static void format_small_buffers(void)
         }
     }
     memset(buf, '#', sizeof(buf));
-    CHECK_EQ(sock_ep_format(&ep, buf, need), (int)need - 1);
+    CHECK_EQ(sock_secure_ep_format(&ep, buf, need), (int)need - 1);
     CHECK(strcmp(buf, want) == 0);
     CHECK_EQ(buf[need], '#');
 }
 
 static void format_rejects_null_and_unknown_family(void)
 {
-    sock_ep_t ep = tu_ep("1.2.3.4:5");
-    char buf[SOCK_EP_STRLEN] = "x";
+    sock_secure_ep_t ep = tu_ep("1.2.3.4:5");
+    char buf[SOCK_SECURE_EP_STRLEN] = "x";
 
-    CHECK_EQ(sock_ep_format(NULL, buf, sizeof(buf)), -EINVAL);
-    CHECK_EQ(sock_ep_format(&ep, NULL, 10), -EINVAL);
-    ep.family = SOCK_AF_UNSPEC;
-    CHECK_EQ(sock_ep_format(&ep, buf, sizeof(buf)), -EINVAL);
+    CHECK_EQ(sock_secure_ep_format(NULL, buf, sizeof(buf)), -EINVAL);
+    CHECK_EQ(sock_secure_ep_format(&ep, NULL, 10), -EINVAL);
+    ep.family = SOCK_SECURE_AF_UNSPEC;
+    CHECK_EQ(sock_secure_ep_format(&ep, buf, sizeof(buf)), -EINVAL);
     ep.family = 5;
-    CHECK_EQ(sock_ep_format(&ep, buf, sizeof(buf)), -EINVAL);
+    CHECK_EQ(sock_secure_ep_format(&ep, buf, sizeof(buf)), -EINVAL);
 }
 
 static void parse_rejects_null(void)
 {
-    sock_ep_t ep;
+    sock_secure_ep_t ep;
 
-    CHECK_EQ(sock_ep_parse(NULL, "1.2.3.4", 1), -EINVAL);
-    CHECK_EQ(sock_ep_parse(&ep, NULL, 1), -EINVAL);
+    CHECK_EQ(sock_secure_ep_parse(NULL, "1.2.3.4", 1), -EINVAL);
+    CHECK_EQ(sock_secure_ep_parse(&ep, NULL, 1), -EINVAL);
 }
 
 static void round_trip(const char *text)
 {
-    sock_ep_t a, b;
-    char buf1[SOCK_EP_STRLEN], buf2[SOCK_EP_STRLEN];
+    sock_secure_ep_t a, b;
+    char buf1[SOCK_SECURE_EP_STRLEN], buf2[SOCK_SECURE_EP_STRLEN];
 
-    CHECK_EQ(sock_ep_parse(&a, text, 99), 0);
-    CHECK(sock_ep_format(&a, buf1, sizeof(buf1)) > 0);
-    CHECK_EQ(sock_ep_parse(&b, buf1, 1), 0);
-    CHECK(sock_ep_equal(&a, &b));
-    CHECK(sock_ep_format(&b, buf2, sizeof(buf2)) > 0);
+    CHECK_EQ(sock_secure_ep_parse(&a, text, 99), 0);
+    CHECK(sock_secure_ep_format(&a, buf1, sizeof(buf1)) > 0);
+    CHECK_EQ(sock_secure_ep_parse(&b, buf1, 1), 0);
+    CHECK(sock_secure_ep_equal(&a, &b));
+    CHECK(sock_secure_ep_format(&b, buf2, sizeof(buf2)) > 0);
     CHECK(strcmp(buf1, buf2) == 0);
 }
 
@@ -309,19 +309,19 @@ static void round_trips_exhaustive_single_group(void)
     for (int pos = 0; pos < 8 && tu_failures == failures; pos++) {
         for (uint32_t v = 0; v <= 0xffffu && tu_failures == failures; v += 5) {
             uint8_t addr[16] = {0};
-            char buf[SOCK_EP_STRLEN];
-            sock_ep_t a, b;
+            char buf[SOCK_SECURE_EP_STRLEN];
+            sock_secure_ep_t a, b;
             addr[2 * pos] = (uint8_t)(v >> 8);
             addr[2 * pos + 1] = (uint8_t)v;
             a = make_v6(addr, (uint16_t)v, 0);
-            if (sock_ep_format(&a, buf, sizeof(buf)) <= 0 || sock_ep_parse(&b, buf, 0) != 0) {
+            if (sock_secure_ep_format(&a, buf, sizeof(buf)) <= 0 || sock_secure_ep_parse(&b, buf, 0) != 0) {
                 CHECK(false);
                 break;
             }
             if (pos == 5 && v == 0xffffu) {
                 continue; /* ::ffff:0:0 is the mapped prefix: parses back as 0.0.0.0 */
             }
-            if (!sock_ep_equal(&a, &b)) {
+            if (!sock_secure_ep_equal(&a, &b)) {
                 fprintf(stderr, "  \"%s\" did not round-trip\n", buf);
                 CHECK(false);
             }
@@ -332,34 +332,34 @@ static void round_trips_exhaustive_single_group(void)
 
 static void equal_compares_every_field(void)
 {
-    sock_ep_t a = tu_ep("[fe80::1%2]:5"), b = a;
+    sock_secure_ep_t a = tu_ep("[fe80::1%2]:5"), b = a;
 
-    CHECK(sock_ep_equal(&a, &b));
-    CHECK(!sock_ep_equal(&a, NULL));
-    CHECK(!sock_ep_equal(NULL, &a));
-    CHECK(!sock_ep_equal(NULL, NULL));
+    CHECK(sock_secure_ep_equal(&a, &b));
+    CHECK(!sock_secure_ep_equal(&a, NULL));
+    CHECK(!sock_secure_ep_equal(NULL, &a));
+    CHECK(!sock_secure_ep_equal(NULL, NULL));
     b.scope_id = 3;
-    CHECK(!sock_ep_equal(&a, &b));
+    CHECK(!sock_secure_ep_equal(&a, &b));
     b = a;
     b.port = 6;
-    CHECK(!sock_ep_equal(&a, &b));
+    CHECK(!sock_secure_ep_equal(&a, &b));
     b = a;
     b.addr[15] ^= 1;
-    CHECK(!sock_ep_equal(&a, &b));
+    CHECK(!sock_secure_ep_equal(&a, &b));
     b = a;
-    b.family = SOCK_AF_INET;
-    CHECK(!sock_ep_equal(&a, &b));
+    b.family = SOCK_SECURE_AF_INET;
+    CHECK(!sock_secure_ep_equal(&a, &b));
 }
 
 static void equal_ipv4_ignores_unused_bytes(void)
 {
-    sock_ep_t a = tu_ep("10.1.2.3:4"), b = a;
+    sock_secure_ep_t a = tu_ep("10.1.2.3:4"), b = a;
 
     b.addr[4] = 0x55; /* bytes beyond the IPv4 address are not part of it */
     b.addr[15] = 0x66;
-    CHECK(sock_ep_equal(&a, &b));
+    CHECK(sock_secure_ep_equal(&a, &b));
     b.addr[3] = 4;
-    CHECK(!sock_ep_equal(&a, &b));
+    CHECK(!sock_secure_ep_equal(&a, &b));
 }
 
 /* A small deterministic fuzz: random text over the parser's alphabet never crashes (ASan/valgrind
@@ -373,7 +373,7 @@ static void parse_random_text_is_safe(void)
     for (int iter = 0; iter < 200000 && tu_failures == failures; iter++) {
         char text[24];
         size_t n;
-        sock_ep_t ep;
+        sock_secure_ep_t ep;
         seed = seed * 1103515245u + 12345u;
         n = (seed >> 16) % sizeof(text);
         for (size_t i = 0; i < n; i++) {
@@ -381,7 +381,7 @@ static void parse_random_text_is_safe(void)
             text[i] = alphabet[(seed >> 16) % (sizeof(alphabet) - 1)];
         }
         text[n] = '\0'; /* n < sizeof(text) */
-        if (sock_ep_parse(&ep, text, 1) == 0) {
+        if (sock_secure_ep_parse(&ep, text, 1) == 0) {
             round_trip(text);
         }
     }

@@ -5,9 +5,9 @@
  * driver registry. Runs against every registered backend where a backend is involved. */
 #include <stdlib.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
-#include "secure_sock/sock_udp.h"
+#include "secure_sock/posix/udp.h"
 #include "node.h"
 #include "testutil.h"
 
@@ -52,7 +52,7 @@ static sock_secure_session_t *pair(sock_secure_session_t **server_side)
     CHECK_EQ(open_node(&server, TU_SERVER_ADDR, SOCK_SECURE_SERVER), 0);
     CHECK_EQ(open_node(&client, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT), 0);
     sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINPROGRESS);
     pump2();
     CHECK_EQ(client.ev.connected, 1);
@@ -85,59 +85,59 @@ static bool all_zero(const void *p, size_t n)
 static void memory_link_tolerates_bad_endpoints_and_sources(void)
 {
     uint8_t buf[32];
-    sock_ep_t unspec, weird;
+    sock_secure_ep_t unspec, weird;
     memset(&unspec, 0, sizeof(unspec));
     memset(&weird, 0xff, sizeof(weird)); /* family 255 */
-    sock_memnet_init(&tu_net);
-    sock_mem_t a;
-    sock_ep_t aep = tu_ep("10.0.0.1:1");
-    CHECK_EQ(sock_mem_open(&a, &tu_net, &aep), 0);
+    sock_secure_memnet_init(&tu_net);
+    sock_secure_mem_t a;
+    sock_secure_ep_t aep = tu_ep("10.0.0.1:1");
+    CHECK_EQ(sock_secure_mem_open(&a, &tu_net, &aep), 0);
     /* sending to an endpoint no member holds (or that cannot exist) is a UDP-like drop */
-    CHECK_EQ(sock_send(&a.base, "x", 1, &unspec), 1);
-    CHECK_EQ(sock_send(&a.base, "x", 1, &weird), 1);
+    CHECK_EQ(sock_secure_transport_send(&a.base, "x", 1, &unspec), 1);
+    CHECK_EQ(sock_secure_transport_send(&a.base, "x", 1, &weird), 1);
     CHECK_EQ(tu_net.dropped, 2);
     /* a forged source of any family is delivered as given */
-    CHECK_EQ(sock_mem_inject(&a, &weird, "y", 1), 1);
-    sock_ep_t from;
-    CHECK_EQ(sock_recv(&a.base, buf, sizeof(buf), &from), 1);
+    CHECK_EQ(sock_secure_mem_inject(&a, &weird, "y", 1), 1);
+    sock_secure_ep_t from;
+    CHECK_EQ(sock_secure_transport_recv(&a.base, buf, sizeof(buf), &from), 1);
     CHECK_EQ(from.family, 0xff);
     /* zero-length buffer: a queued datagram does not fit and is discarded */
-    CHECK_EQ(sock_mem_inject(&a, &aep, "zz", 2), 2);
-    CHECK_EQ(sock_recv(&a.base, buf, 0, NULL), -EMSGSIZE);
+    CHECK_EQ(sock_secure_mem_inject(&a, &aep, "zz", 2), 2);
+    CHECK_EQ(sock_secure_transport_recv(&a.base, buf, 0, NULL), -EMSGSIZE);
     CHECK_EQ(a.queued, 0);
     /* the memory link has no stream ops */
     CHECK(a.base.ops->connect == NULL && a.base.ops->disconnect == NULL);
-    sock_close(&a.base);
-    CHECK_EQ(sock_mem_open(&a, &tu_net, &unspec), -EINVAL);
-    CHECK_EQ(sock_mem_open(&a, &tu_net, &weird), -EINVAL);
+    sock_secure_transport_close(&a.base);
+    CHECK_EQ(sock_secure_mem_open(&a, &tu_net, &unspec), -EINVAL);
+    CHECK_EQ(sock_secure_mem_open(&a, &tu_net, &weird), -EINVAL);
 }
 
 static void udp_refuses_bad_destinations(void)
 {
-    sock_udp_t u;
-    sock_ep_t lo = tu_ep("127.0.0.1:0");
-    if (sock_udp_open(&u, &lo) != 0) {
+    sock_secure_udp_t u;
+    sock_secure_ep_t lo = tu_ep("127.0.0.1:0");
+    if (sock_secure_udp_open(&u, &lo) != 0) {
         printf("  (no IPv4 loopback: skipped)\n");
         CHECK(1);
         return;
     }
-    sock_ep_t unspec, weird;
+    sock_secure_ep_t unspec, weird;
     memset(&unspec, 0, sizeof(unspec));
     memset(&weird, 0, sizeof(weird));
     weird.family = 9;
-    CHECK_EQ(sock_send(&u.base, "x", 1, &unspec), -EAFNOSUPPORT);
-    CHECK_EQ(sock_send(&u.base, "x", 1, &weird), -EAFNOSUPPORT);
+    CHECK_EQ(sock_secure_transport_send(&u.base, "x", 1, &unspec), -EAFNOSUPPORT);
+    CHECK_EQ(sock_secure_transport_send(&u.base, "x", 1, &weird), -EAFNOSUPPORT);
     static uint8_t big[70000];
-    sock_ep_t dst = tu_ep("127.0.0.1:9");
-    CHECK_EQ(sock_send(&u.base, big, sizeof(big), &dst), -EMSGSIZE); /* beyond any UDP datagram */
+    sock_secure_ep_t dst = tu_ep("127.0.0.1:9");
+    CHECK_EQ(sock_secure_transport_send(&u.base, big, sizeof(big), &dst), -EMSGSIZE); /* beyond any UDP datagram */
     uint8_t buf[4];
-    CHECK_EQ(sock_recv(&u.base, buf, 0, NULL), -EAGAIN);
+    CHECK_EQ(sock_secure_transport_recv(&u.base, buf, 0, NULL), -EAGAIN);
     CHECK(u.base.ops->connect == NULL && u.base.ops->disconnect == NULL);
-    sock_close(&u.base);
-    sock_ep_t bad = lo;
+    sock_secure_transport_close(&u.base);
+    sock_secure_ep_t bad = lo;
     bad.family = 9;
-    CHECK_EQ(sock_udp_open(&u, &bad), -EINVAL);
-    sock_close(&u.base); /* safe after a failed open */
+    CHECK_EQ(sock_secure_udp_open(&u, &bad), -EINVAL);
+    sock_secure_transport_close(&u.base); /* safe after a failed open */
 }
 
 /* ---- sessions in the wrong state or of the wrong socket ------------------------------------- */
@@ -189,7 +189,7 @@ static void foreign_and_stale_session_pointers_are_refused(void)
     CHECK_EQ(sock_secure_session_info(cs, &info), -EINVAL);
     CHECK_EQ(sock_secure_recv(&client.sock, NULL, buf, sizeof(buf), 0), -EINVAL);
     CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), -EINVAL);
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINVAL);
     sock_secure_close(&client.sock); /* again: harmless */
 }
@@ -198,11 +198,11 @@ static void connect_refuses_an_unspecified_peer_and_a_second_session_to_one_peer
 {
     sock_secure_session_t *cs = pair(NULL);
     REQUIRE(cs != NULL);
-    sock_ep_t unspec;
+    sock_secure_ep_t unspec;
     memset(&unspec, 0, sizeof(unspec));
     sock_secure_session_t *s2 = NULL;
     CHECK_EQ(sock_secure_connect(&client.sock, &unspec, &s2, 0), -EINVAL);
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &s2, 0), -EALREADY);
     CHECK(s2 == NULL);
     unpair();
@@ -237,7 +237,7 @@ static void an_unread_record_holds_up_only_its_own_session(void)
     REQUIRE(cs != NULL && ss != NULL);
     CHECK_EQ(open_node(&other, "[fd00::3]:40000", SOCK_SECURE_CLIENT), 0);
     sock_secure_session_t *os = NULL;
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
     tu_node_t *const all[] = { &server, &client, &other };
     tu_pump(all, 3);
@@ -329,10 +329,10 @@ static void oversized_and_empty_datagrams_from_a_peer_are_dropped_and_counted(vo
     REQUIRE(cs != NULL && ss != NULL);
     static uint8_t big[CONFIG_SOCK_SECURE_MAX_DATAGRAM + 1];
     memset(big, 0x17, sizeof(big));
-    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, big, sizeof(big)), (int)sizeof(big));
-    CHECK_EQ(sock_mem_inject(&server.mem, &client.mem.addr, big, 0), 0);
-    sock_ep_t stranger = tu_ep("[fd00::99]:9");
-    CHECK_EQ(sock_mem_inject(&server.mem, &stranger, big, 0), 0);
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, big, sizeof(big)), (int)sizeof(big));
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, big, 0), 0);
+    sock_secure_ep_t stranger = tu_ep("[fd00::99]:9");
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &stranger, big, 0), 0);
     pump2();
     sock_secure_stats_t st;
     sock_secure_stats(&server.sock, &st);
@@ -356,7 +356,7 @@ static void closing_a_socket_with_live_sessions_notifies_every_peer_and_zeroes_e
     tu_net_start();
     CHECK_EQ(open_node(&server, TU_SERVER_ADDR, SOCK_SECURE_SERVER), 0);
     tu_node_t *all[4] = { &server, &peers[0], &peers[1], &peers[2] };
-    sock_ep_t srv = tu_ep("[fd00::1]:5684");
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     for (int i = 0; i < 3; i++) {
         char addr[32];
         snprintf(addr, sizeof(addr), "[fd00::%d]:40000", 10 + i);
@@ -406,11 +406,11 @@ static void a_full_client_table_refuses_and_a_freed_slot_is_reused(void)
     CHECK_EQ(open_node(&client, TU_CLIENT_ADDR, SOCK_SECURE_CLIENT), 0);
     sock_secure_session_t *s[SLOTS + 1] = { NULL };
     for (int i = 0; i < SLOTS; i++) {
-        sock_ep_t peer = tu_ep("[fd00::100]:5684");
+        sock_secure_ep_t peer = tu_ep("[fd00::100]:5684");
         peer.port = (uint16_t)(5684 + i);
         CHECK_EQ(sock_secure_connect(&client.sock, &peer, &s[i], 0), -EINPROGRESS);
     }
-    sock_ep_t extra = tu_ep("[fd00::101]:5684");
+    sock_secure_ep_t extra = tu_ep("[fd00::101]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &extra, &s[SLOTS], 0), -ENOMEM);
     CHECK_EQ(sock_secure_session_close(s[1]), 0);
     CHECK_EQ(sock_secure_connect(&client.sock, &extra, &s[SLOTS], 0), -EINPROGRESS);

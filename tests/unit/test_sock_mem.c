@@ -3,15 +3,15 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "testutil.h"
 
-/* Largest datagram sock_send() takes on a memory endpoint (documented in sock_mem.c). */
+/* Largest datagram sock_secure_transport_send() takes on a memory endpoint (documented in sock_mem.c). */
 #define MEM_MAX_DATAGRAM CONFIG_SOCK_SECURE_MAX_DATAGRAM
 
-static sock_memnet_t net;
-static sock_mem_t alice, bob, carol;
-static sock_ep_t alice_ep, bob_ep, carol_ep;
+static sock_secure_memnet_t net;
+static sock_secure_mem_t alice, bob, carol;
+static sock_secure_ep_t alice_ep, bob_ep, carol_ep;
 
 /* A fresh net with alice (IPv4) and bob (IPv6) joined. */
 static void setup(void)
@@ -19,56 +19,56 @@ static void setup(void)
     alice_ep = tu_ep("10.0.0.1:1000");
     bob_ep = tu_ep("[2001:db8::2]:2000");
     carol_ep = tu_ep("10.0.0.3:3000");
-    CHECK_EQ(sock_memnet_init(&net), 0);
-    CHECK_EQ(sock_mem_open(&alice, &net, &alice_ep), 0);
-    CHECK_EQ(sock_mem_open(&bob, &net, &bob_ep), 0);
+    CHECK_EQ(sock_secure_memnet_init(&net), 0);
+    CHECK_EQ(sock_secure_mem_open(&alice, &net, &alice_ep), 0);
+    CHECK_EQ(sock_secure_mem_open(&bob, &net, &bob_ep), 0);
 }
 
 static void teardown(void)
 {
-    sock_close(&alice.base);
-    sock_close(&bob.base);
+    sock_secure_transport_close(&alice.base);
+    sock_secure_transport_close(&bob.base);
 }
 
 static void open_sets_flags_and_local_address(void)
 {
-    sock_ep_t local;
+    sock_secure_ep_t local;
 
     setup();
-    CHECK_EQ(alice.base.flags, SOCK_F_DATAGRAM);
-    CHECK_EQ(sock_local(&bob.base, &local), 0);
-    CHECK(sock_ep_equal(&local, &bob_ep));
-    CHECK_EQ(sock_local(&bob.base, NULL), -EINVAL);
+    CHECK_EQ(alice.base.flags, SOCK_SECURE_TRANSPORT_DATAGRAM);
+    CHECK_EQ(sock_secure_transport_local(&bob.base, &local), 0);
+    CHECK(sock_secure_ep_equal(&local, &bob_ep));
+    CHECK_EQ(sock_secure_transport_local(&bob.base, NULL), -EINVAL);
     teardown();
 }
 
 static void open_rejects_bad_arguments(void)
 {
-    sock_ep_t unspec;
+    sock_secure_ep_t unspec;
 
     setup();
     memset(&unspec, 0, sizeof(unspec));
-    CHECK_EQ(sock_memnet_init(NULL), -EINVAL);
-    CHECK_EQ(sock_mem_open(NULL, &net, &carol_ep), -EINVAL);
-    CHECK_EQ(sock_mem_open(&carol, NULL, &carol_ep), -EINVAL);
-    CHECK_EQ(sock_mem_open(&carol, &net, NULL), -EINVAL);
-    CHECK_EQ(sock_mem_open(&carol, &net, &unspec), -EINVAL);
-    CHECK_EQ(sock_mem_open(&carol, &net, &alice_ep), -EADDRINUSE);
-    CHECK_EQ(sock_mem_open(&alice, &net, &carol_ep), -EALREADY); /* already a member */
+    CHECK_EQ(sock_secure_memnet_init(NULL), -EINVAL);
+    CHECK_EQ(sock_secure_mem_open(NULL, &net, &carol_ep), -EINVAL);
+    CHECK_EQ(sock_secure_mem_open(&carol, NULL, &carol_ep), -EINVAL);
+    CHECK_EQ(sock_secure_mem_open(&carol, &net, NULL), -EINVAL);
+    CHECK_EQ(sock_secure_mem_open(&carol, &net, &unspec), -EINVAL);
+    CHECK_EQ(sock_secure_mem_open(&carol, &net, &alice_ep), -EADDRINUSE);
+    CHECK_EQ(sock_secure_mem_open(&alice, &net, &carol_ep), -EALREADY); /* already a member */
     teardown();
 }
 
 static void send_delivers_exact_bytes_and_source(void)
 {
     uint8_t buf[64];
-    sock_ep_t from;
+    sock_secure_ep_t from;
 
     setup();
-    CHECK_EQ(sock_send(&alice.base, "hello", 5, &bob_ep), 5);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "hello", 5, &bob_ep), 5);
     CHECK_EQ(bob.queued, 1);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), &from), 5);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), &from), 5);
     CHECK_MEM(buf, "hello", 5);
-    CHECK(sock_ep_equal(&from, &alice_ep));
+    CHECK(sock_secure_ep_equal(&from, &alice_ep));
     CHECK_EQ(bob.queued, 0);
     CHECK_EQ(net.sent, 1);
     CHECK_EQ(net.dropped, 0);
@@ -80,10 +80,10 @@ static void recv_when_empty_is_eagain(void)
     uint8_t buf[8];
 
     setup();
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), -EAGAIN);
-    CHECK_EQ(sock_send(&alice.base, "x", 1, &bob_ep), 1);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), 1); /* remote may be NULL */
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), -EAGAIN);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), -EAGAIN);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "x", 1, &bob_ep), 1);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), 1); /* remote may be NULL */
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), -EAGAIN);
     teardown();
 }
 
@@ -99,11 +99,11 @@ static void datagrams_arrive_in_order_across_ring_wrap(void)
         int sent_now = 1 + (int)(i % 5);
         for (int k = 0; k < sent_now; k++) {
             memset(out, (int)((i + (uint32_t)k) & 0xffu), len);
-            CHECK_EQ(sock_send(&alice.base, out, len, &bob_ep), (int)len);
+            CHECK_EQ(sock_secure_transport_send(&alice.base, out, len, &bob_ep), (int)len);
         }
         for (int k = 0; k < sent_now; k++) {
             memset(out, (int)((i + (uint32_t)k) & 0xffu), len);
-            CHECK_EQ(sock_recv(&bob.base, in, sizeof(in), NULL), (int)len);
+            CHECK_EQ(sock_secure_transport_recv(&bob.base, in, sizeof(in), NULL), (int)len);
             CHECK_MEM(in, out, len);
         }
     }
@@ -116,46 +116,46 @@ static void datagrams_arrive_in_order_across_ring_wrap(void)
 static void interleaved_senders_keep_order(void)
 {
     uint8_t buf[8];
-    sock_ep_t from;
+    sock_secure_ep_t from;
 
     setup();
-    CHECK_EQ(sock_mem_open(&carol, &net, &carol_ep), 0);
-    CHECK_EQ(sock_send(&alice.base, "1", 1, &bob_ep), 1);
-    CHECK_EQ(sock_send(&carol.base, "2", 1, &bob_ep), 1);
-    CHECK_EQ(sock_send(&alice.base, "3", 1, &bob_ep), 1);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), &from), 1);
-    CHECK(buf[0] == '1' && sock_ep_equal(&from, &alice_ep));
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), &from), 1);
-    CHECK(buf[0] == '2' && sock_ep_equal(&from, &carol_ep));
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), &from), 1);
-    CHECK(buf[0] == '3' && sock_ep_equal(&from, &alice_ep));
-    sock_close(&carol.base);
+    CHECK_EQ(sock_secure_mem_open(&carol, &net, &carol_ep), 0);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "1", 1, &bob_ep), 1);
+    CHECK_EQ(sock_secure_transport_send(&carol.base, "2", 1, &bob_ep), 1);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "3", 1, &bob_ep), 1);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), &from), 1);
+    CHECK(buf[0] == '1' && sock_secure_ep_equal(&from, &alice_ep));
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), &from), 1);
+    CHECK(buf[0] == '2' && sock_secure_ep_equal(&from, &carol_ep));
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), &from), 1);
+    CHECK(buf[0] == '3' && sock_secure_ep_equal(&from, &alice_ep));
+    sock_secure_transport_close(&carol.base);
     teardown();
 }
 
 static void empty_datagram_is_delivered(void)
 {
     uint8_t buf[4];
-    sock_ep_t from;
+    sock_secure_ep_t from;
 
     setup();
-    CHECK_EQ(sock_send(&alice.base, NULL, 0, &bob_ep), 0);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), &from), 0);
-    CHECK(sock_ep_equal(&from, &alice_ep));
+    CHECK_EQ(sock_secure_transport_send(&alice.base, NULL, 0, &bob_ep), 0);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), &from), 0);
+    CHECK(sock_secure_ep_equal(&from, &alice_ep));
     teardown();
 }
 
 static void inject_forges_the_source(void)
 {
     uint8_t buf[16];
-    sock_ep_t from;
-    sock_ep_t forged = tu_ep("[fe80::66%3]:4444");
+    sock_secure_ep_t from;
+    sock_secure_ep_t forged = tu_ep("[fe80::66%3]:4444");
 
     setup();
-    CHECK_EQ(sock_mem_inject(&bob, &forged, "forged", 6), 6);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), &from), 6);
+    CHECK_EQ(sock_secure_mem_inject(&bob, &forged, "forged", 6), 6);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), &from), 6);
     CHECK_MEM(buf, "forged", 6);
-    CHECK(sock_ep_equal(&from, &forged));
+    CHECK(sock_secure_ep_equal(&from, &forged));
     CHECK_EQ(net.sent, 0); /* bypasses the net */
     teardown();
 }
@@ -165,10 +165,10 @@ static void inject_rejects_bad_arguments(void)
     static uint8_t big[CONFIG_SOCK_MEM_QUEUE_SIZE];
 
     setup();
-    CHECK_EQ(sock_mem_inject(NULL, &alice_ep, "x", 1), -EINVAL);
-    CHECK_EQ(sock_mem_inject(&bob, NULL, "x", 1), -EINVAL);
-    CHECK_EQ(sock_mem_inject(&bob, &alice_ep, NULL, 1), -EINVAL);
-    CHECK_EQ(sock_mem_inject(&bob, &alice_ep, big, sizeof(big)), -EMSGSIZE); /* never fits */
+    CHECK_EQ(sock_secure_mem_inject(NULL, &alice_ep, "x", 1), -EINVAL);
+    CHECK_EQ(sock_secure_mem_inject(&bob, NULL, "x", 1), -EINVAL);
+    CHECK_EQ(sock_secure_mem_inject(&bob, &alice_ep, NULL, 1), -EINVAL);
+    CHECK_EQ(sock_secure_mem_inject(&bob, &alice_ep, big, sizeof(big)), -EMSGSIZE); /* never fits */
     CHECK_EQ(bob.queued, 0);
     teardown();
 }
@@ -179,8 +179,8 @@ static void inject_larger_than_send_limit_reaches_receiver(void)
 
     setup();
     memset(big, 0x5a, sizeof(big));
-    CHECK_EQ(sock_mem_inject(&bob, &alice_ep, big, sizeof(big)), (int)sizeof(big));
-    CHECK_EQ(sock_recv(&bob.base, in, sizeof(in), NULL), (int)sizeof(big));
+    CHECK_EQ(sock_secure_mem_inject(&bob, &alice_ep, big, sizeof(big)), (int)sizeof(big));
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, in, sizeof(in), NULL), (int)sizeof(big));
     CHECK_MEM(in, big, sizeof(big));
     teardown();
 }
@@ -192,7 +192,7 @@ static void inject_into_full_queue_is_enobufs(void)
     uint32_t n = 0;
 
     setup();
-    while ((rc = sock_mem_inject(&bob, &alice_ep, chunk, sizeof(chunk))) == (int)sizeof(chunk)) {
+    while ((rc = sock_secure_mem_inject(&bob, &alice_ep, chunk, sizeof(chunk))) == (int)sizeof(chunk)) {
         n++;
     }
     CHECK_EQ(rc, -ENOBUFS);
@@ -205,7 +205,7 @@ static void inject_into_full_queue_is_enobufs(void)
 static void send_to_nobody_is_dropped(void)
 {
     setup();
-    CHECK_EQ(sock_send(&alice.base, "lost", 4, &carol_ep), 4); /* UDP-like: sender not told */
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "lost", 4, &carol_ep), 4); /* UDP-like: sender not told */
     CHECK_EQ(net.sent, 1);
     CHECK_EQ(net.dropped, 1);
     CHECK_EQ(alice.queued + bob.queued, 0);
@@ -222,7 +222,7 @@ static void full_queue_drops_and_counts_overflow(void)
     memset(chunk, 0x11, sizeof(chunk));
     while (bob.overflows == 0 && fit < 1000) {
         chunk[0] = (uint8_t)fit;
-        CHECK_EQ(sock_send(&alice.base, chunk, sizeof(chunk), &bob_ep), (int)sizeof(chunk));
+        CHECK_EQ(sock_secure_transport_send(&alice.base, chunk, sizeof(chunk), &bob_ep), (int)sizeof(chunk));
         fit = (bob.overflows == 0) ? fit + 1 : fit;
     }
     CHECK_EQ(bob.overflows, 1);
@@ -234,13 +234,13 @@ static void full_queue_drops_and_counts_overflow(void)
     CHECK((fit + 1) * (sizeof(chunk) + 64) > CONFIG_SOCK_MEM_QUEUE_SIZE);
     /* What was queued is intact, in order; the overflowing datagram is simply gone. */
     for (uint32_t i = 0; i < fit; i++) {
-        CHECK_EQ(sock_recv(&bob.base, in, sizeof(in), NULL), (int)sizeof(in));
+        CHECK_EQ(sock_secure_transport_recv(&bob.base, in, sizeof(in), NULL), (int)sizeof(in));
         CHECK_EQ(in[0], (uint8_t)i);
     }
-    CHECK_EQ(sock_recv(&bob.base, in, sizeof(in), NULL), -EAGAIN);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, in, sizeof(in), NULL), -EAGAIN);
     /* Once drained, the queue accepts again. */
-    CHECK_EQ(sock_send(&alice.base, "ok", 2, &bob_ep), 2);
-    CHECK_EQ(sock_recv(&bob.base, in, sizeof(in), NULL), 2);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "ok", 2, &bob_ep), 2);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, in, sizeof(in), NULL), 2);
     teardown();
 }
 
@@ -250,11 +250,11 @@ static void send_larger_than_limit_is_emsgsize(void)
 
     setup();
     memset(big, 0x77, sizeof(big));
-    CHECK_EQ(sock_send(&alice.base, big, sizeof(big), &bob_ep), -EMSGSIZE);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, big, sizeof(big), &bob_ep), -EMSGSIZE);
     CHECK_EQ(net.sent, 0);
     CHECK_EQ(bob.queued, 0);
-    CHECK_EQ(sock_send(&alice.base, big, MEM_MAX_DATAGRAM, &bob_ep), MEM_MAX_DATAGRAM);
-    CHECK_EQ(sock_recv(&bob.base, in, sizeof(in), NULL), MEM_MAX_DATAGRAM);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, big, MEM_MAX_DATAGRAM, &bob_ep), MEM_MAX_DATAGRAM);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, in, sizeof(in), NULL), MEM_MAX_DATAGRAM);
     CHECK_MEM(in, big, MEM_MAX_DATAGRAM);
     teardown();
 }
@@ -262,27 +262,27 @@ static void send_larger_than_limit_is_emsgsize(void)
 static void oversize_datagram_is_discarded_and_next_arrives(void)
 {
     uint8_t buf[4];
-    sock_ep_t from;
+    sock_secure_ep_t from;
 
     setup();
-    CHECK_EQ(sock_send(&alice.base, "too long", 8, &bob_ep), 8);
-    CHECK_EQ(sock_send(&alice.base, "fit", 3, &bob_ep), 3);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), &from), -EMSGSIZE);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "too long", 8, &bob_ep), 8);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "fit", 3, &bob_ep), 3);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), &from), -EMSGSIZE);
     CHECK_EQ(bob.queued, 1);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), &from), 3);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), &from), 3);
     CHECK_MEM(buf, "fit", 3);
-    CHECK_EQ(sock_recv(&bob.base, buf, 0, NULL), -EAGAIN);
-    CHECK_EQ(sock_send(&alice.base, "a", 1, &bob_ep), 1);
-    CHECK_EQ(sock_recv(&bob.base, NULL, 0, NULL), -EMSGSIZE); /* zero-length buffer */
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, 0, NULL), -EAGAIN);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "a", 1, &bob_ep), 1);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, NULL, 0, NULL), -EMSGSIZE); /* zero-length buffer */
     teardown();
 }
 
 static void send_and_recv_reject_bad_arguments(void)
 {
     setup();
-    CHECK_EQ(sock_send(&alice.base, "x", 1, NULL), -EINVAL);
-    CHECK_EQ(sock_send(&alice.base, NULL, 1, &bob_ep), -EINVAL);
-    CHECK_EQ(sock_recv(&bob.base, NULL, 4, NULL), -EINVAL);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "x", 1, NULL), -EINVAL);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, NULL, 1, &bob_ep), -EINVAL);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, NULL, 4, NULL), -EINVAL);
     CHECK_EQ(net.sent, 0);
     teardown();
 }
@@ -295,10 +295,10 @@ typedef struct {
     size_t truncate_to; /* 0: leave the length */
     size_t lengthen_by;
     bool corrupt;
-    sock_ep_t from, to;
+    sock_secure_ep_t from, to;
 } filter_state_t;
 
-static int test_filter(void *arg, const sock_ep_t *from, const sock_ep_t *to, uint8_t *data,
+static int test_filter(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to, uint8_t *data,
                        size_t *len)
 {
     filter_state_t *st = arg;
@@ -324,13 +324,13 @@ static void filter_sees_every_datagram_and_endpoints(void)
     setup();
     net.filter = test_filter;
     net.filter_arg = &st;
-    CHECK_EQ(sock_send(&alice.base, "abc", 3, &bob_ep), 3);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "abc", 3, &bob_ep), 3);
     CHECK_EQ(st.calls, 1);
-    CHECK(sock_ep_equal(&st.from, &alice_ep));
-    CHECK(sock_ep_equal(&st.to, &bob_ep));
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), 3);
+    CHECK(sock_secure_ep_equal(&st.from, &alice_ep));
+    CHECK(sock_secure_ep_equal(&st.to, &bob_ep));
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), 3);
     CHECK_MEM(buf, "abc", 3);
-    CHECK_EQ(sock_mem_inject(&bob, &carol_ep, "i", 1), 1); /* inject bypasses the filter */
+    CHECK_EQ(sock_secure_mem_inject(&bob, &carol_ep, "i", 1), 1); /* inject bypasses the filter */
     CHECK_EQ(st.calls, 1);
     teardown();
 }
@@ -341,14 +341,14 @@ static void filter_drop_counts_dropped(void)
     uint8_t buf[8];
 
     setup();
-    st.verdict = SOCK_MEM_DROP;
+    st.verdict = SOCK_SECURE_MEM_DROP;
     net.filter = test_filter;
     net.filter_arg = &st;
-    CHECK_EQ(sock_send(&alice.base, "abc", 3, &bob_ep), 3);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "abc", 3, &bob_ep), 3);
     CHECK_EQ(net.sent, 1);
     CHECK_EQ(net.dropped, 1);
     CHECK_EQ(bob.overflows, 0);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), -EAGAIN);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), -EAGAIN);
     teardown();
 }
 
@@ -362,9 +362,9 @@ static void filter_corrupts_in_flight_not_senders_buffer(void)
     st.corrupt = true;
     net.filter = test_filter;
     net.filter_arg = &st;
-    CHECK_EQ(sock_send(&alice.base, msg, sizeof(msg), &bob_ep), 3);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, msg, sizeof(msg), &bob_ep), 3);
     CHECK_EQ(msg[0], 1); /* the hook works on a copy */
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), 3);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), 3);
     CHECK_EQ(buf[0], 0xfe);
     CHECK_EQ(buf[1], 2);
     teardown();
@@ -379,8 +379,8 @@ static void filter_truncates(void)
     st.truncate_to = 4;
     net.filter = test_filter;
     net.filter_arg = &st;
-    CHECK_EQ(sock_send(&alice.base, "truncated", 9, &bob_ep), 9); /* sender sees its length */
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), 4);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "truncated", 9, &bob_ep), 9); /* sender sees its length */
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), 4);
     CHECK_MEM(buf, "trun", 4);
     teardown();
 }
@@ -394,8 +394,8 @@ static void filter_cannot_lengthen(void)
     st.lengthen_by = 5;
     net.filter = test_filter;
     net.filter_arg = &st;
-    CHECK_EQ(sock_send(&alice.base, "abc", 3, &bob_ep), 3);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), 3);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "abc", 3, &bob_ep), 3);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), 3);
     teardown();
 }
 
@@ -404,24 +404,24 @@ static void filter_cannot_lengthen(void)
 static void close_twice_is_safe_and_frees_the_address(void)
 {
     uint8_t buf[4];
-    sock_ep_t ep;
+    sock_secure_ep_t ep;
 
     setup();
-    CHECK_EQ(sock_send(&alice.base, "q", 1, &bob_ep), 1);
-    sock_close(&bob.base);
-    sock_close(&bob.base);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "q", 1, &bob_ep), 1);
+    sock_secure_transport_close(&bob.base);
+    sock_secure_transport_close(&bob.base);
     CHECK(net.members == &alice && alice.next == NULL);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), -EBADF);
-    CHECK_EQ(sock_send(&bob.base, "x", 1, &alice_ep), -EBADF);
-    CHECK_EQ(sock_wait(&bob.base, 0), -EBADF);
-    CHECK_EQ(sock_local(&bob.base, &ep), -EBADF);
-    CHECK_EQ(sock_mem_inject(&bob, &alice_ep, "x", 1), -EBADF);
-    CHECK_EQ(sock_send(&alice.base, "x", 1, &bob_ep), 1); /* no receiver any more */
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), -EBADF);
+    CHECK_EQ(sock_secure_transport_send(&bob.base, "x", 1, &alice_ep), -EBADF);
+    CHECK_EQ(sock_secure_transport_wait(&bob.base, 0), -EBADF);
+    CHECK_EQ(sock_secure_transport_local(&bob.base, &ep), -EBADF);
+    CHECK_EQ(sock_secure_mem_inject(&bob, &alice_ep, "x", 1), -EBADF);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "x", 1, &bob_ep), 1); /* no receiver any more */
     CHECK_EQ(net.dropped, 1);
-    CHECK_EQ(sock_mem_open(&carol, &net, &bob_ep), 0); /* the address is free again */
-    CHECK_EQ(sock_recv(&carol.base, buf, sizeof(buf), NULL), -EAGAIN);
-    sock_close(&carol.base);
-    sock_close(&alice.base);
+    CHECK_EQ(sock_secure_mem_open(&carol, &net, &bob_ep), 0); /* the address is free again */
+    CHECK_EQ(sock_secure_transport_recv(&carol.base, buf, sizeof(buf), NULL), -EAGAIN);
+    sock_secure_transport_close(&carol.base);
+    sock_secure_transport_close(&alice.base);
     CHECK(net.members == NULL);
 }
 
@@ -430,10 +430,10 @@ static void reopen_after_close_starts_empty(void)
     uint8_t buf[4];
 
     setup();
-    CHECK_EQ(sock_send(&alice.base, "old", 3, &bob_ep), 3);
-    sock_close(&bob.base);
-    CHECK_EQ(sock_mem_open(&bob, &net, &bob_ep), 0);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), -EAGAIN);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "old", 3, &bob_ep), 3);
+    sock_secure_transport_close(&bob.base);
+    CHECK_EQ(sock_secure_mem_open(&bob, &net, &bob_ep), 0);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), -EAGAIN);
     teardown();
 }
 
@@ -441,12 +441,12 @@ static void reopen_after_close_starts_empty(void)
 
 typedef struct {
     int calls;
-    sock_mem_t *waiting;
+    sock_secure_mem_t *waiting;
     uint32_t timeout;
     bool deliver;
 } idle_state_t;
 
-static void test_idle(void *arg, sock_mem_t *waiting, uint32_t timeout_ms)
+static void test_idle(void *arg, sock_secure_mem_t *waiting, uint32_t timeout_ms)
 {
     idle_state_t *st = arg;
 
@@ -454,16 +454,16 @@ static void test_idle(void *arg, sock_mem_t *waiting, uint32_t timeout_ms)
     st->waiting = waiting;
     st->timeout = timeout_ms;
     if (st->deliver) {
-        CHECK_EQ(sock_send(&alice.base, "late", 4, &bob_ep), 4);
+        CHECK_EQ(sock_secure_transport_send(&alice.base, "late", 4, &bob_ep), 4);
     }
 }
 
 static void wait_without_idle_hook_returns_at_once(void)
 {
     setup();
-    CHECK_EQ(sock_wait(&bob.base, UINT32_MAX), 0); /* cannot sleep: returns, caller loops */
-    CHECK_EQ(sock_send(&alice.base, "x", 1, &bob_ep), 1);
-    CHECK_EQ(sock_wait(&bob.base, 0), 1);
+    CHECK_EQ(sock_secure_transport_wait(&bob.base, UINT32_MAX), 0); /* cannot sleep: returns, caller loops */
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "x", 1, &bob_ep), 1);
+    CHECK_EQ(sock_secure_transport_wait(&bob.base, 0), 1);
     teardown();
 }
 
@@ -475,14 +475,14 @@ static void wait_calls_idle_hook_when_empty(void)
     setup();
     net.idle = test_idle;
     net.idle_arg = &st;
-    CHECK_EQ(sock_wait(&bob.base, 250), 0);
+    CHECK_EQ(sock_secure_transport_wait(&bob.base, 250), 0);
     CHECK_EQ(st.calls, 1);
     CHECK(st.waiting == &bob);
     CHECK_EQ(st.timeout, 250);
     st.deliver = true;
-    CHECK_EQ(sock_wait(&bob.base, 500), 1);
+    CHECK_EQ(sock_secure_transport_wait(&bob.base, 500), 1);
     CHECK_EQ(st.calls, 2);
-    CHECK_EQ(sock_recv(&bob.base, buf, sizeof(buf), NULL), 4);
+    CHECK_EQ(sock_secure_transport_recv(&bob.base, buf, sizeof(buf), NULL), 4);
     CHECK_MEM(buf, "late", 4);
     teardown();
 }
@@ -494,8 +494,8 @@ static void wait_with_data_queued_skips_idle_hook(void)
     setup();
     net.idle = test_idle;
     net.idle_arg = &st;
-    CHECK_EQ(sock_send(&alice.base, "x", 1, &bob_ep), 1);
-    CHECK_EQ(sock_wait(&bob.base, 100), 1);
+    CHECK_EQ(sock_secure_transport_send(&alice.base, "x", 1, &bob_ep), 1);
+    CHECK_EQ(sock_secure_transport_wait(&bob.base, 100), 1);
     CHECK_EQ(st.calls, 0);
     teardown();
 }

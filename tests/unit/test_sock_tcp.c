@@ -2,7 +2,7 @@
  * dual-stack, round-robin fairness, 1 MB each way through tiny buffers, the end of a connection
  * (orderly, reset, refused, no free slot) reported once with its peer, new connections accepted one
  * per recv in turns with reads, disconnect, close and bad
- * arguments. Ports are ephemeral (port 0 + sock_local). Peers that must misbehave (reset) are
+ * arguments. Ports are ephemeral (port 0 + sock_secure_transport_local). Peers that must misbehave (reset) are
  * plain POSIX sockets. A few checks look at the private slot fields to prove a slot was freed. */
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "secure_sock/sock_tcp.h"
+#include "secure_sock/posix/tcp.h"
 #include "testutil.h"
 
 #define WAIT_MS 5000u /* generous: loopback is immediate in practice */
@@ -27,10 +27,10 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-static void print_ep(const char *what, const sock_ep_t *ep)
+static void print_ep(const char *what, const sock_secure_ep_t *ep)
 {
-    char text[SOCK_EP_STRLEN];
-    if (sock_ep_format(ep, text, sizeof(text)) < 0) {
+    char text[SOCK_SECURE_EP_STRLEN];
+    if (sock_secure_ep_format(ep, text, sizeof(text)) < 0) {
         strcpy(text, "(none)");
     }
     fprintf(stderr, "  %s %s\n", what, text);
@@ -39,8 +39,8 @@ static void print_ep(const char *what, const sock_ep_t *ep)
 /* CHECK that got is want, printing both when not. */
 #define CHECK_EP(got, want)                                                                    \
     do {                                                                                       \
-        CHECK(sock_ep_equal((got), (want)));                                                   \
-        if (!sock_ep_equal((got), (want))) {                                                   \
+        CHECK(sock_secure_ep_equal((got), (want)));                                                   \
+        if (!sock_secure_ep_equal((got), (want))) {                                                   \
             print_ep("got ", (got));                                                           \
             print_ep("want", (want));                                                          \
         }                                                                                      \
@@ -48,10 +48,10 @@ static void print_ep(const char *what, const sock_ep_t *ep)
 
 /* Listen on text (port 0) with n slots, or print a note and return false if the host lacks the
  * address family (the scenario is then skipped). */
-static bool listen_or_note(sock_tcp_t *srv, const char *text, sock_tcp_conn_t *conns, size_t n)
+static bool listen_or_note(sock_secure_tcp_t *srv, const char *text, sock_secure_tcp_conn_t *conns, size_t n)
 {
-    sock_ep_t ep = tu_ep(text);
-    int rc = sock_tcp_listen(srv, &ep, conns, n);
+    sock_secure_ep_t ep = tu_ep(text);
+    int rc = sock_secure_tcp_listen(srv, &ep, conns, n);
 
     if (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL || rc == -EPROTONOSUPPORT) {
         printf("note: %s unavailable here (%d): scenario skipped\n", text, rc);
@@ -61,48 +61,48 @@ static bool listen_or_note(sock_tcp_t *srv, const char *text, sock_tcp_conn_t *c
     return rc == 0;
 }
 
-/* sock_recv, passing over the one-time notices of newly accepted connections (0 bytes). */
-static int recv_data(sock_t *t, void *buf, size_t len, sock_ep_t *remote)
+/* sock_secure_transport_recv, passing over the one-time notices of newly accepted connections (0 bytes). */
+static int recv_data(sock_secure_transport_t *t, void *buf, size_t len, sock_secure_ep_t *remote)
 {
     int rc;
     do {
-        rc = sock_recv(t, buf, len, remote);
+        rc = sock_secure_transport_recv(t, buf, len, remote);
     } while (rc == 0);
     return rc;
 }
 
 /* recv, waiting up to ms for something other than -EAGAIN. remote's family is UNSPEC unless the
  * transport set it. */
-static int recv_wait(sock_tcp_t *t, void *buf, size_t len, sock_ep_t *remote, uint32_t ms)
+static int recv_wait(sock_secure_tcp_t *t, void *buf, size_t len, sock_secure_ep_t *remote, uint32_t ms)
 {
     uint64_t end = now_ms() + ms;
     int rc;
 
     for (;;) {
         memset(remote, 0, sizeof(*remote));
-        remote->family = SOCK_AF_UNSPEC;
+        remote->family = SOCK_SECURE_AF_UNSPEC;
         rc = recv_data(&t->base, buf, len, remote);
         if (rc != -EAGAIN || now_ms() >= end) {
             return rc;
         }
-        (void)sock_wait(&t->base, (uint32_t)(end - now_ms()));
+        (void)sock_secure_transport_wait(&t->base, (uint32_t)(end - now_ms()));
     }
 }
 
 /* Send all of buf to remote, waiting while the transport says -EAGAIN. Returns len or the
  * error. */
-static int send_all(sock_tcp_t *t, const void *buf, size_t len, const sock_ep_t *remote)
+static int send_all(sock_secure_tcp_t *t, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
     const uint8_t *p = buf;
     size_t done = 0;
     uint64_t end = now_ms() + WAIT_MS;
 
     while (done < len) {
-        int rc = sock_send(&t->base, p + done, len - done, remote);
+        int rc = sock_secure_transport_send(&t->base, p + done, len - done, remote);
         if (rc > 0) {
             done += (size_t)rc;
         } else if (rc == -EAGAIN && now_ms() < end) {
-            (void)sock_wait(&t->base, 100);
+            (void)sock_secure_transport_wait(&t->base, 100);
         } else {
             return rc;
         }
@@ -111,13 +111,13 @@ static int send_all(sock_tcp_t *t, const void *buf, size_t len, const sock_ep_t 
 }
 
 /* Receive exactly len bytes from want_from (failing on anything else). */
-static void recv_exactly(sock_tcp_t *t, void *buf, size_t len, const sock_ep_t *want_from)
+static void recv_exactly(sock_secure_tcp_t *t, void *buf, size_t len, const sock_secure_ep_t *want_from)
 {
     uint8_t *p = buf;
     size_t got = 0;
 
     while (got < len) {
-        sock_ep_t from;
+        sock_secure_ep_t from;
         int rc = recv_wait(t, p + got, len - got, &from, WAIT_MS);
         CHECK(rc > 0);
         if (rc <= 0) {
@@ -130,11 +130,11 @@ static void recv_exactly(sock_tcp_t *t, void *buf, size_t len, const sock_ep_t *
 }
 
 /* Open a client with one slot and connect it to to; the connect completes in the background. */
-static bool client_connect(sock_tcp_t *cli, sock_tcp_conn_t *slot, size_t n, const sock_ep_t *to)
+static bool client_connect(sock_secure_tcp_t *cli, sock_secure_tcp_conn_t *slot, size_t n, const sock_secure_ep_t *to)
 {
     int rc;
 
-    CHECK_EQ(sock_tcp_open(cli, slot, n), 0);
+    CHECK_EQ(sock_secure_tcp_open(cli, slot, n), 0);
     rc = cli->base.ops->connect(&cli->base, to);
     CHECK(rc == -EINPROGRESS || rc == 0);
     if (rc != -EINPROGRESS && rc != 0) {
@@ -145,14 +145,14 @@ static bool client_connect(sock_tcp_t *cli, sock_tcp_conn_t *slot, size_t n, con
 }
 
 /* Server accepts until it has `want` connections (recv returns -EAGAIN: no data sent yet). */
-static void accept_until(sock_tcp_t *srv, uint32_t want)
+static void accept_until(sock_secure_tcp_t *srv, uint32_t want)
 {
     uint64_t end = now_ms() + WAIT_MS;
     uint8_t buf[16];
-    sock_ep_t from;
+    sock_secure_ep_t from;
 
     while (srv->accepted < want && now_ms() < end) {
-        (void)sock_wait(&srv->base, 100);
+        (void)sock_secure_transport_wait(&srv->base, 100);
         CHECK_EQ(recv_data(&srv->base, buf, sizeof(buf), &from), -EAGAIN);
     }
     CHECK_EQ(srv->accepted, want);
@@ -166,7 +166,7 @@ static bool fd_readable(int fd, int ms)
 }
 
 /* Slots in use (private fields: a free slot has fd -1 and state 0). */
-static size_t live_slots(const sock_tcp_conn_t *conns, size_t n)
+static size_t live_slots(const sock_secure_tcp_conn_t *conns, size_t n)
 {
     size_t live = 0;
     for (size_t i = 0; i < n; i++) {
@@ -176,11 +176,11 @@ static size_t live_slots(const sock_tcp_conn_t *conns, size_t n)
 }
 
 /* A port nothing listens on: bind an ephemeral one and close it. */
-static sock_ep_t closed_port_ep(void)
+static sock_secure_ep_t closed_port_ep(void)
 {
     struct sockaddr_in sin;
     socklen_t sl = (socklen_t)sizeof(sin);
-    sock_ep_t ep = tu_ep("127.0.0.1:0");
+    sock_secure_ep_t ep = tu_ep("127.0.0.1:0");
     int fd = socket(AF_INET, SOCK_STREAM, 0);
 
     memset(&sin, 0, sizeof(sin));
@@ -194,7 +194,7 @@ static sock_ep_t closed_port_ep(void)
 }
 
 /* A plain blocking IPv4 client socket connected to to; its local endpoint in *local. */
-static int raw_connect4(const sock_ep_t *to, sock_ep_t *local)
+static int raw_connect4(const sock_secure_ep_t *to, sock_secure_ep_t *local)
 {
     struct sockaddr_in sin;
     socklen_t sl = (socklen_t)sizeof(sin);
@@ -213,7 +213,7 @@ static int raw_connect4(const sock_ep_t *to, sock_ep_t *local)
     }
     CHECK_EQ(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
     memset(local, 0, sizeof(*local));
-    local->family = SOCK_AF_INET;
+    local->family = SOCK_SECURE_AF_INET;
     local->port = ntohs(sin.sin_port);
     memcpy(local->addr, &sin.sin_addr, 4);
     return fd;
@@ -225,37 +225,37 @@ static int raw_connect4(const sock_ep_t *to, sock_ep_t *local)
  * client's endpoint and answers; the client gets the answer with the server's endpoint. */
 static void exchange_over(const char *listen_text, const char *loopback_text)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
-    sock_ep_t srv_ep, cli_ep, from;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
+    sock_secure_ep_t srv_ep, cli_ep, from;
     uint8_t buf[64];
     int rc;
 
     if (!listen_or_note(&srv, listen_text, sconns, MAX_SLOTS)) {
         return;
     }
-    CHECK_EQ(srv.base.flags, SOCK_F_STREAM);
+    CHECK_EQ(srv.base.flags, SOCK_SECURE_TRANSPORT_STREAM);
     CHECK(srv.base.ops->connect != NULL && srv.base.ops->disconnect != NULL);
     srv_ep = tu_reachable(&srv.base, loopback_text);
     if (!client_connect(&cli, cconn, 1, &srv_ep)) {
-        sock_close(&srv.base);
+        sock_secure_transport_close(&srv.base);
         return;
     }
-    CHECK_EQ(cli.base.flags, SOCK_F_STREAM);
+    CHECK_EQ(cli.base.flags, SOCK_SECURE_TRANSPORT_STREAM);
     /* the connect finishes: wait reports it and the connection is writable */
-    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
-    CHECK_EQ(sock_local(&cli.base, &cli_ep), 0);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_local(&cli.base, &cli_ep), 0);
     CHECK(cli_ep.port != 0);
     /* the accepted connection is announced once, with its peer, before any byte */
     uint64_t end = now_ms() + WAIT_MS;
     do {
-        (void)sock_wait(&srv.base, 100);
-        from.family = SOCK_AF_UNSPEC;
-        rc = sock_recv(&srv.base, buf, sizeof(buf), &from);
+        (void)sock_secure_transport_wait(&srv.base, 100);
+        from.family = SOCK_SECURE_AF_UNSPEC;
+        rc = sock_secure_transport_recv(&srv.base, buf, sizeof(buf), &from);
     } while (rc == -EAGAIN && now_ms() < end);
     CHECK_EQ(rc, 0);
     CHECK_EP(&from, &cli_ep);
-    CHECK_EQ(sock_recv(&srv.base, buf, sizeof(buf), &from), -EAGAIN); /* once */
+    CHECK_EQ(sock_secure_transport_recv(&srv.base, buf, sizeof(buf), &from), -EAGAIN); /* once */
     CHECK_EQ(send_all(&cli, "hello", 5, &srv_ep), 5);
 
     rc = recv_wait(&srv, buf, sizeof(buf), &from, WAIT_MS);
@@ -271,8 +271,8 @@ static void exchange_over(const char *listen_text, const char *loopback_text)
     CHECK_MEM(buf, "world!", 6);
     CHECK_EP(&from, &srv_ep);
 
-    sock_close(&cli.base);
-    sock_close(&srv.base);
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 static void ipv4_connect_send_and_answer(void)
@@ -285,7 +285,7 @@ static void ipv6_connect_send_and_answer(void)
     exchange_over("[::1]:0", "[::1]");
 }
 
-/* A listener on [::] is dual-stack: an IPv4 client is seen as a SOCK_AF_INET endpoint. */
+/* A listener on [::] is dual-stack: an IPv4 client is seen as a SOCK_SECURE_AF_INET endpoint. */
 static void dual_stack_listener_sees_ipv4_peer_as_ipv4(void)
 {
     exchange_over("[::]:0", "127.0.0.1");
@@ -296,9 +296,9 @@ static void dual_stack_listener_sees_ipv4_peer_as_ipv4(void)
 static void interleaved_connections_each_byte_attributed(void)
 {
     enum { NCLI = 3, ROUNDS = 20 };
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[NCLI][1];
-    sock_tcp_t srv, cli[NCLI];
-    sock_ep_t srv_ep, cli_ep[NCLI];
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[NCLI][1];
+    sock_secure_tcp_t srv, cli[NCLI];
+    sock_secure_ep_t srv_ep, cli_ep[NCLI];
     char want[NCLI][ROUNDS * 16], got[NCLI][ROUNDS * 16];
     size_t want_len[NCLI] = {0}, got_len[NCLI] = {0}, total = 0, expect = 0;
     uint64_t end;
@@ -309,8 +309,8 @@ static void interleaved_connections_each_byte_attributed(void)
     srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     for (int k = 0; k < NCLI; k++) {
         REQUIRE(client_connect(&cli[k], cconn[k], 1, &srv_ep));
-        CHECK_EQ(sock_wait(&cli[k].base, WAIT_MS), 1);
-        CHECK_EQ(sock_local(&cli[k].base, &cli_ep[k]), 0);
+        CHECK_EQ(sock_secure_transport_wait(&cli[k].base, WAIT_MS), 1);
+        CHECK_EQ(sock_secure_transport_local(&cli[k].base, &cli_ep[k]), 0);
     }
     for (int r = 0; r < ROUNDS; r++) {
         for (int k = 0; k < NCLI; k++) {
@@ -325,13 +325,13 @@ static void interleaved_connections_each_byte_attributed(void)
     end = now_ms() + WAIT_MS;
     while (total < expect && now_ms() < end) {
         uint8_t buf[7]; /* small: tokens are split across reads */
-        sock_ep_t from;
+        sock_secure_ep_t from;
         int k, rc = recv_wait(&srv, buf, sizeof(buf), &from, WAIT_MS);
         if (rc <= 0) {
             CHECK_EQ(rc, 1);
             break;
         }
-        for (k = 0; k < NCLI && !sock_ep_equal(&from, &cli_ep[k]); k++) {
+        for (k = 0; k < NCLI && !sock_secure_ep_equal(&from, &cli_ep[k]); k++) {
         }
         CHECK(k < NCLI);
         if (k == NCLI || got_len[k] + (size_t)rc > sizeof(got[k])) {
@@ -344,10 +344,10 @@ static void interleaved_connections_each_byte_attributed(void)
     for (int k = 0; k < NCLI; k++) {
         CHECK_EQ(got_len[k], want_len[k]);
         CHECK_MEM(got[k], want[k], want_len[k]);
-        sock_close(&cli[k].base);
+        sock_secure_transport_close(&cli[k].base);
     }
     CHECK_EQ(srv.accepted, NCLI);
-    sock_close(&srv.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 /* Both clients have 8 KB queued at the server; read 512 bytes at a time, the server never reads
@@ -357,9 +357,9 @@ static void interleaved_connections_each_byte_attributed(void)
  * connections neither fills every slot at once nor holds up the bytes of an open connection. */
 static void new_connections_come_one_per_recv_taking_turns_with_reads(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[3][1];
-    sock_tcp_t srv, cli[3];
-    sock_ep_t srv_ep, from;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[3][1];
+    sock_secure_tcp_t srv, cli[3];
+    sock_secure_ep_t srv_ep, from;
     uint8_t buf[1];
     int rc;
 
@@ -368,12 +368,12 @@ static void new_connections_come_one_per_recv_taking_turns_with_reads(void)
     }
     srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     REQUIRE(client_connect(&cli[0], cconn[0], 1, &srv_ep));
-    CHECK_EQ(sock_wait(&cli[0].base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_wait(&cli[0].base, WAIT_MS), 1);
     accept_until(&srv, 1);
     CHECK_EQ(send_all(&cli[0], "aaa", 3, &srv_ep), 3);
     for (int k = 1; k < 3; k++) { /* two more wait in the listen queue */
         REQUIRE(client_connect(&cli[k], cconn[k], 1, &srv_ep));
-        CHECK_EQ(sock_wait(&cli[k].base, WAIT_MS), 1);
+        CHECK_EQ(sock_secure_transport_wait(&cli[k].base, WAIT_MS), 1);
     }
     CHECK(fd_readable(sconns[0].fd, (int)WAIT_MS));
     CHECK(fd_readable(srv.listen_fd, (int)WAIT_MS));
@@ -381,24 +381,24 @@ static void new_connections_come_one_per_recv_taking_turns_with_reads(void)
     static const int want[5] = { 1, 0, 1, 0, 1 };
     static const uint32_t accepted[5] = { 1, 2, 2, 3, 3 };
     for (int i = 0; i < 5; i++) {
-        rc = sock_recv(&srv.base, buf, sizeof(buf), &from);
+        rc = sock_secure_transport_recv(&srv.base, buf, sizeof(buf), &from);
         CHECK_EQ(rc, want[i]);
         CHECK_EQ(srv.accepted, accepted[i]); /* never more than the one being reported */
     }
-    CHECK_EQ(sock_recv(&srv.base, buf, sizeof(buf), &from), -EAGAIN);
+    CHECK_EQ(sock_secure_transport_recv(&srv.base, buf, sizeof(buf), &from), -EAGAIN);
     CHECK_EQ(srv.refused, 0);
     for (int k = 0; k < 3; k++) {
-        sock_close(&cli[k].base);
+        sock_secure_transport_close(&cli[k].base);
     }
-    sock_close(&srv.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 static void busy_connection_does_not_starve_another(void)
 {
     enum { EACH = 8192, PIECE = 512 };
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[2][1];
-    sock_tcp_t srv, cli[2];
-    sock_ep_t srv_ep, cli_ep[2];
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[2][1];
+    sock_secure_tcp_t srv, cli[2];
+    sock_secure_ep_t srv_ep, cli_ep[2];
     static uint8_t data[EACH];
     size_t got[2] = {0, 0};
     int last = -1, turns_violated = 0, reads = 0;
@@ -409,8 +409,8 @@ static void busy_connection_does_not_starve_another(void)
     srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     for (int k = 0; k < 2; k++) {
         REQUIRE(client_connect(&cli[k], cconn[k], 1, &srv_ep));
-        CHECK_EQ(sock_wait(&cli[k].base, WAIT_MS), 1);
-        CHECK_EQ(sock_local(&cli[k].base, &cli_ep[k]), 0);
+        CHECK_EQ(sock_secure_transport_wait(&cli[k].base, WAIT_MS), 1);
+        CHECK_EQ(sock_secure_transport_local(&cli[k].base, &cli_ep[k]), 0);
     }
     accept_until(&srv, 2);
     for (int k = 0; k < 2; k++) {
@@ -422,7 +422,7 @@ static void busy_connection_does_not_starve_another(void)
     }
     while (got[0] + got[1] < 2u * EACH && reads < 1000) {
         uint8_t buf[PIECE];
-        sock_ep_t from;
+        sock_secure_ep_t from;
         int k, rc = recv_wait(&srv, buf, sizeof(buf), &from, WAIT_MS);
         reads++;
         if (rc <= 0) {
@@ -430,7 +430,7 @@ static void busy_connection_does_not_starve_another(void)
             break;
         }
         CHECK(rc <= PIECE);
-        k = sock_ep_equal(&from, &cli_ep[0]) ? 0 : sock_ep_equal(&from, &cli_ep[1]) ? 1 : -1;
+        k = sock_secure_ep_equal(&from, &cli_ep[0]) ? 0 : sock_secure_ep_equal(&from, &cli_ep[1]) ? 1 : -1;
         CHECK(k >= 0);
         if (k < 0) {
             break;
@@ -451,9 +451,9 @@ static void busy_connection_does_not_starve_another(void)
     CHECK_EQ(got[1], EACH);
     CHECK_EQ(turns_violated, 0);
     for (int k = 0; k < 2; k++) {
-        sock_close(&cli[k].base);
+        sock_secure_transport_close(&cli[k].base);
     }
-    sock_close(&srv.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 /* Byte i of direction d: a position-dependent pattern, so any loss or reordering shows. */
@@ -468,8 +468,8 @@ static uint8_t pattern(size_t i, unsigned d)
 
 /* One direction of the bulk transfer. */
 typedef struct {
-    sock_tcp_t *t;
-    const sock_ep_t *peer;
+    sock_secure_tcp_t *t;
+    const sock_secure_ep_t *peer;
     unsigned dir_out, dir_in;
     size_t sent, rcvd, errors;
     unsigned partial, eagain;
@@ -489,7 +489,7 @@ static bool bulk_step(bulk_side_t *s, size_t total)
         for (size_t i = 0; i < n; i++) {
             buf[i] = pattern(s->sent + i, s->dir_out);
         }
-        rc = sock_send(&s->t->base, buf, n, s->peer);
+        rc = sock_secure_transport_send(&s->t->base, buf, n, s->peer);
         if (rc > 0) {
             s->sent += (size_t)rc;
             s->partial += ((size_t)rc < n) ? 1u : 0u;
@@ -506,7 +506,7 @@ static bool bulk_step(bulk_side_t *s, size_t total)
         break;
     }
     for (;;) {
-        sock_ep_t from;
+        sock_secure_ep_t from;
         rc = recv_data(&s->t->base, buf, sizeof(buf), &from);
         if (rc <= 0) {
             if (rc != -EAGAIN) {
@@ -534,9 +534,9 @@ static bool bulk_step(bulk_side_t *s, size_t total)
 static void megabyte_each_way_through_tiny_buffers(void)
 {
     const size_t total = 1024u * 1024u;
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
-    sock_ep_t srv_ep, cli_ep;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
+    sock_secure_ep_t srv_ep, cli_ep;
     bulk_side_t a, b;
     uint64_t end;
     unsigned waits = 0, timeouts = 0;
@@ -544,16 +544,16 @@ static void megabyte_each_way_through_tiny_buffers(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    CHECK_EQ(sock_tcp_set_buffers(&srv, 4096, 4096), 0);
+    CHECK_EQ(sock_secure_tcp_set_buffers(&srv, 4096, 4096), 0);
     srv_ep = tu_reachable(&srv.base, "127.0.0.1");
-    CHECK_EQ(sock_tcp_open(&cli, cconn, 1), 0);
-    CHECK_EQ(sock_tcp_set_buffers(&cli, 4096, 4096), 0);
+    CHECK_EQ(sock_secure_tcp_open(&cli, cconn, 1), 0);
+    CHECK_EQ(sock_secure_tcp_set_buffers(&cli, 4096, 4096), 0);
     {
         int rc = cli.base.ops->connect(&cli.base, &srv_ep);
         CHECK(rc == 0 || rc == -EINPROGRESS);
     }
-    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
-    CHECK_EQ(sock_local(&cli.base, &cli_ep), 0);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_local(&cli.base, &cli_ep), 0);
     accept_until(&srv, 1);
 
     memset(&a, 0, sizeof(a));
@@ -576,11 +576,11 @@ static void megabyte_each_way_through_tiny_buffers(void)
          * (Not so the server: in one thread it could be waiting for ourselves to read.) */
         if (a.blocked && b.blocked) {
             waits++;
-            timeouts += (sock_wait(&cli.base, WAIT_MS) == 1) ? 0u : 1u;
+            timeouts += (sock_secure_transport_wait(&cli.base, WAIT_MS) == 1) ? 0u : 1u;
         }
         if (!pa && !pb && !a.blocked && !b.blocked) { /* only bytes in flight: let them land */
-            (void)sock_wait(&srv.base, 20);
-            (void)sock_wait(&cli.base, 20);
+            (void)sock_secure_transport_wait(&srv.base, 20);
+            (void)sock_secure_transport_wait(&cli.base, 20);
         }
     }
     CHECK_EQ(a.sent, total);
@@ -592,17 +592,17 @@ static void megabyte_each_way_through_tiny_buffers(void)
     CHECK(b.partial > 0 && b.eagain > 0);
     printf("note: bulk: client %u partial, %u EAGAIN; server %u partial, %u EAGAIN; %u waits\n",
            a.partial, a.eagain, b.partial, b.eagain, waits);
-    sock_close(&cli.base);
-    sock_close(&srv.base);
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 /* A send that got -EAGAIN: wait() does not return while the connection stays blocked, and
  * returns 1 once the peer has read (the connection is writable again). */
 static void blocked_send_resumes_after_wait(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
-    sock_ep_t srv_ep, from;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
+    sock_secure_ep_t srv_ep, from;
     static uint8_t chunk[8192];
     size_t sent = 0, drained = 0;
     int blocked_wait = -1;
@@ -610,23 +610,23 @@ static void blocked_send_resumes_after_wait(void)
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    CHECK_EQ(sock_tcp_set_buffers(&srv, 4096, 4096), 0);
+    CHECK_EQ(sock_secure_tcp_set_buffers(&srv, 4096, 4096), 0);
     srv_ep = tu_reachable(&srv.base, "127.0.0.1");
-    CHECK_EQ(sock_tcp_open(&cli, cconn, 1), 0);
-    CHECK_EQ(sock_tcp_set_buffers(&cli, 4096, 4096), 0);
+    CHECK_EQ(sock_secure_tcp_open(&cli, cconn, 1), 0);
+    CHECK_EQ(sock_secure_tcp_set_buffers(&cli, 4096, 4096), 0);
     REQUIRE(cli.base.ops->connect(&cli.base, &srv_ep) <= 0);
-    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
     accept_until(&srv, 1);
     memset(chunk, 'z', sizeof(chunk));
 
     /* fill until blocked, and until wait agrees that it stays blocked */
     for (int round = 0; round < 50 && blocked_wait != 0; round++) {
         int rc;
-        while ((rc = sock_send(&cli.base, chunk, sizeof(chunk), &srv_ep)) > 0) {
+        while ((rc = sock_secure_transport_send(&cli.base, chunk, sizeof(chunk), &srv_ep)) > 0) {
             sent += (size_t)rc;
         }
         CHECK_EQ(rc, -EAGAIN);
-        blocked_wait = sock_wait(&cli.base, 100);
+        blocked_wait = sock_secure_transport_wait(&cli.base, 100);
     }
     CHECK_EQ(blocked_wait, 0);
     CHECK_EQ(cconn[0].want_write, 1);
@@ -643,20 +643,20 @@ static void blocked_send_resumes_after_wait(void)
         drained += (size_t)rc;
     }
     CHECK(drained > 0);
-    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
     CHECK_EQ(cconn[0].want_write, 0);
-    CHECK(sock_send(&cli.base, chunk, 1, &srv_ep) == 1);
-    sock_close(&cli.base);
-    sock_close(&srv.base);
+    CHECK(sock_secure_transport_send(&cli.base, chunk, 1, &srv_ep) == 1);
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 /* The client closes after sending: the server reads the bytes, then -EPIPE with the client's
  * endpoint, once; the slot is then free and the peer unknown. */
 static void orderly_close_is_epipe_once_then_slot_free(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
-    sock_ep_t srv_ep, cli_ep, from;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
+    sock_secure_ep_t srv_ep, cli_ep, from;
     uint8_t buf[16];
 
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
@@ -664,10 +664,10 @@ static void orderly_close_is_epipe_once_then_slot_free(void)
     }
     srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
-    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
-    CHECK_EQ(sock_local(&cli.base, &cli_ep), 0);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_local(&cli.base, &cli_ep), 0);
     CHECK_EQ(send_all(&cli, "last", 4, &srv_ep), 4);
-    sock_close(&cli.base);
+    sock_secure_transport_close(&cli.base);
 
     recv_exactly(&srv, buf, 4, &cli_ep);
     CHECK_MEM(buf, "last", 4);
@@ -675,17 +675,17 @@ static void orderly_close_is_epipe_once_then_slot_free(void)
     CHECK_EP(&from, &cli_ep);
     CHECK_EQ(live_slots(sconns, MAX_SLOTS), 0);
     CHECK_EQ(recv_wait(&srv, buf, sizeof(buf), &from, 100), -EAGAIN); /* reported once */
-    CHECK_EQ(from.family, SOCK_AF_UNSPEC);
-    CHECK_EQ(sock_send(&srv.base, "x", 1, &cli_ep), -ENOTCONN);
-    sock_close(&srv.base);
+    CHECK_EQ(from.family, SOCK_SECURE_AF_UNSPEC);
+    CHECK_EQ(sock_secure_transport_send(&srv.base, "x", 1, &cli_ep), -ENOTCONN);
+    sock_secure_transport_close(&srv.base);
 }
 
 /* The peer closes with SO_LINGER 0 (RST): -ECONNRESET with its endpoint. */
 static void peer_reset_is_econnreset(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS];
-    sock_tcp_t srv;
-    sock_ep_t srv_ep, raw_ep, from;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS];
+    sock_secure_tcp_t srv;
+    sock_secure_ep_t srv_ep, raw_ep, from;
     struct linger lg = {1, 0};
     uint8_t buf[16];
     int fd;
@@ -703,23 +703,23 @@ static void peer_reset_is_econnreset(void)
     CHECK_EP(&from, &raw_ep);
     CHECK_EQ(live_slots(sconns, MAX_SLOTS), 0);
     CHECK_EQ(recv_data(&srv.base, buf, sizeof(buf), &from), -EAGAIN);
-    sock_close(&srv.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 /* Connecting to a port nobody listens on: recv reports -ECONNREFUSED with that endpoint (or
  * connect says so at once); the slot is free again. */
 static void connect_to_closed_port_is_econnrefused(void)
 {
-    sock_tcp_conn_t cconn[1];
-    sock_tcp_t cli;
-    sock_ep_t to = closed_port_ep(), from;
+    sock_secure_tcp_conn_t cconn[1];
+    sock_secure_tcp_t cli;
+    sock_secure_ep_t to = closed_port_ep(), from;
     uint8_t buf[16];
     int rc;
 
-    CHECK_EQ(sock_tcp_open(&cli, cconn, 1), 0);
+    CHECK_EQ(sock_secure_tcp_open(&cli, cconn, 1), 0);
     rc = cli.base.ops->connect(&cli.base, &to);
     if (rc == -EINPROGRESS) {
-        CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
+        CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
         CHECK_EQ(recv_wait(&cli, buf, sizeof(buf), &from, WAIT_MS), -ECONNREFUSED);
         CHECK_EP(&from, &to);
     } else {
@@ -728,20 +728,20 @@ static void connect_to_closed_port_is_econnrefused(void)
     }
     CHECK_EQ(live_slots(cconn, 1), 0);
     CHECK_EQ(recv_data(&cli.base, buf, sizeof(buf), &from), -EAGAIN);
-    CHECK_EQ(sock_send(&cli.base, "x", 1, &to), -ENOTCONN);
+    CHECK_EQ(sock_secure_transport_send(&cli.base, "x", 1, &to), -ENOTCONN);
     /* the slot is usable again */
     rc = cli.base.ops->connect(&cli.base, &to);
     CHECK(rc == -EINPROGRESS || rc == -ECONNREFUSED);
-    sock_close(&cli.base);
+    sock_secure_transport_close(&cli.base);
 }
 
 /* One slot: a second connection is accepted and closed at once and counted; the first goes on;
  * once the first ends, a new one is accepted. */
 static void full_slots_close_extra_connection_and_count_it(void)
 {
-    sock_tcp_conn_t sconn[1], c1conn[1], c2conn[1], c3conn[1];
-    sock_tcp_t srv, c1, c2, c3;
-    sock_ep_t srv_ep, c1_ep, c3_ep, from;
+    sock_secure_tcp_conn_t sconn[1], c1conn[1], c2conn[1], c3conn[1];
+    sock_secure_tcp_t srv, c1, c2, c3;
+    sock_secure_ep_t srv_ep, c1_ep, c3_ep, from;
     uint8_t buf[16];
     int rc;
 
@@ -750,17 +750,17 @@ static void full_slots_close_extra_connection_and_count_it(void)
     }
     srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     REQUIRE(client_connect(&c1, c1conn, 1, &srv_ep));
-    CHECK_EQ(sock_wait(&c1.base, WAIT_MS), 1);
-    CHECK_EQ(sock_local(&c1.base, &c1_ep), 0);
+    CHECK_EQ(sock_secure_transport_wait(&c1.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_local(&c1.base, &c1_ep), 0);
     CHECK_EQ(send_all(&c1, "1", 1, &srv_ep), 1);
     recv_exactly(&srv, buf, 1, &c1_ep);
 
     REQUIRE(client_connect(&c2, c2conn, 1, &srv_ep));
-    CHECK_EQ(sock_wait(&c2.base, WAIT_MS), 1); /* the OS completes it from the backlog */
+    CHECK_EQ(sock_secure_transport_wait(&c2.base, WAIT_MS), 1); /* the OS completes it from the backlog */
     {
         uint64_t end = now_ms() + WAIT_MS;
         while (srv.refused == 0 && now_ms() < end) {
-            (void)sock_wait(&srv.base, 100);
+            (void)sock_secure_transport_wait(&srv.base, 100);
             CHECK_EQ(recv_data(&srv.base, buf, sizeof(buf), &from), -EAGAIN);
         }
     }
@@ -776,29 +776,29 @@ static void full_slots_close_extra_connection_and_count_it(void)
     CHECK_MEM(buf, "ok", 2);
 
     /* the first one ends: its slot takes the next connection */
-    sock_close(&c1.base);
+    sock_secure_transport_close(&c1.base);
     CHECK_EQ(recv_wait(&srv, buf, sizeof(buf), &from, WAIT_MS), -EPIPE);
     CHECK_EP(&from, &c1_ep);
     REQUIRE(client_connect(&c3, c3conn, 1, &srv_ep));
-    CHECK_EQ(sock_wait(&c3.base, WAIT_MS), 1);
-    CHECK_EQ(sock_local(&c3.base, &c3_ep), 0);
+    CHECK_EQ(sock_secure_transport_wait(&c3.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_local(&c3.base, &c3_ep), 0);
     CHECK_EQ(send_all(&c3, "3", 1, &srv_ep), 1);
     recv_exactly(&srv, buf, 1, &c3_ep);
     CHECK_EQ(srv.accepted, 2);
     CHECK_EQ(srv.refused, 1);
 
-    sock_close(&c2.base);
-    sock_close(&c3.base);
-    sock_close(&srv.base);
+    sock_secure_transport_close(&c2.base);
+    sock_secure_transport_close(&c3.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 /* disconnect with unread input pending: the output already sent still arrives, followed by an
  * orderly end (not a reset); the slot is free; unknown peers and repeats are ignored. */
 static void disconnect_delivers_output_then_frees_slot(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
-    sock_ep_t srv_ep, cli_ep, from, nobody = tu_ep("127.0.0.1:9");
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
+    sock_secure_ep_t srv_ep, cli_ep, from, nobody = tu_ep("127.0.0.1:9");
     static uint8_t big[64 * 1024];
     static uint8_t got[sizeof(big)];
 
@@ -807,13 +807,13 @@ static void disconnect_delivers_output_then_frees_slot(void)
     }
     /* a large server send buffer and a small client receive buffer: most of the output is
      * still queued at the server when it disconnects */
-    CHECK_EQ(sock_tcp_set_buffers(&srv, 256 * 1024, 0), 0);
+    CHECK_EQ(sock_secure_tcp_set_buffers(&srv, 256 * 1024, 0), 0);
     srv_ep = tu_reachable(&srv.base, "127.0.0.1");
-    CHECK_EQ(sock_tcp_open(&cli, cconn, 1), 0);
-    CHECK_EQ(sock_tcp_set_buffers(&cli, 0, 4096), 0);
+    CHECK_EQ(sock_secure_tcp_open(&cli, cconn, 1), 0);
+    CHECK_EQ(sock_secure_tcp_set_buffers(&cli, 0, 4096), 0);
     REQUIRE(cli.base.ops->connect(&cli.base, &srv_ep) <= 0);
-    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
-    CHECK_EQ(sock_local(&cli.base, &cli_ep), 0);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_local(&cli.base, &cli_ep), 0);
     accept_until(&srv, 1);
     CHECK_EQ(send_all(&cli, "never read", 10, &srv_ep), 10);
     CHECK(fd_readable(sconns[0].fd, (int)WAIT_MS)); /* the server has unread input */
@@ -824,7 +824,7 @@ static void disconnect_delivers_output_then_frees_slot(void)
     CHECK_EQ(send_all(&srv, big, sizeof(big), &cli_ep), (int)sizeof(big));
     srv.base.ops->disconnect(&srv.base, &cli_ep);
     CHECK_EQ(live_slots(sconns, MAX_SLOTS), 0);
-    CHECK_EQ(sock_send(&srv.base, "x", 1, &cli_ep), -ENOTCONN);
+    CHECK_EQ(sock_secure_transport_send(&srv.base, "x", 1, &cli_ep), -ENOTCONN);
     srv.base.ops->disconnect(&srv.base, &cli_ep); /* again: no-op */
     srv.base.ops->disconnect(&srv.base, &nobody);
 
@@ -840,16 +840,16 @@ static void disconnect_delivers_output_then_frees_slot(void)
     cli.base.ops->disconnect(&cli.base, &srv_ep);
     CHECK_EQ(live_slots(cconn, 1), 0);
     CHECK(cli.base.ops->connect(&cli.base, &srv_ep) <= 0);
-    sock_close(&cli.base);
-    sock_close(&srv.base);
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 /* connect to a peer already connected: -EALREADY; no free slot: -ENOMEM. */
 static void connect_twice_ealready_and_no_slot_enomem(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
-    sock_ep_t srv_ep, other;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
+    sock_secure_ep_t srv_ep, other;
 
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
@@ -859,54 +859,54 @@ static void connect_twice_ealready_and_no_slot_enomem(void)
     other.port = (uint16_t)(srv_ep.port == 65535 ? 1 : srv_ep.port + 1);
     REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
     CHECK_EQ(cli.base.ops->connect(&cli.base, &srv_ep), -EALREADY);
-    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
     CHECK_EQ(cli.base.ops->connect(&cli.base, &srv_ep), -EALREADY);
     CHECK_EQ(cli.base.ops->connect(&cli.base, &other), -ENOMEM);
-    sock_close(&cli.base);
-    sock_close(&srv.base);
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 static void send_to_unknown_peer_is_enotconn(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
-    sock_ep_t nobody = tu_ep("127.0.0.1:9");
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
+    sock_secure_ep_t nobody = tu_ep("127.0.0.1:9");
 
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    CHECK_EQ(sock_send(&srv.base, "x", 1, &nobody), -ENOTCONN);
-    CHECK_EQ(sock_tcp_open(&cli, cconn, 1), 0);
-    CHECK_EQ(sock_send(&cli.base, "x", 1, &nobody), -ENOTCONN);
-    CHECK_EQ(sock_local(&cli.base, &nobody), -ENOTCONN); /* a client without connections */
-    sock_close(&cli.base);
-    sock_close(&srv.base);
+    CHECK_EQ(sock_secure_transport_send(&srv.base, "x", 1, &nobody), -ENOTCONN);
+    CHECK_EQ(sock_secure_tcp_open(&cli, cconn, 1), 0);
+    CHECK_EQ(sock_secure_transport_send(&cli.base, "x", 1, &nobody), -ENOTCONN);
+    CHECK_EQ(sock_secure_transport_local(&cli.base, &nobody), -ENOTCONN); /* a client without connections */
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 static void wait_times_out_and_never_sleeps_forever_on_nothing(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
     uint64_t t0;
 
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
     t0 = now_ms();
-    CHECK_EQ(sock_wait(&srv.base, 50), 0);
+    CHECK_EQ(sock_secure_transport_wait(&srv.base, 50), 0);
     CHECK(now_ms() - t0 >= 40);
-    CHECK_EQ(sock_tcp_open(&cli, cconn, 1), 0);
-    CHECK_EQ(sock_wait(&cli.base, 10), 0);
-    CHECK_EQ(sock_wait(&cli.base, UINT32_MAX), -ENOTCONN);
-    sock_close(&cli.base);
-    sock_close(&srv.base);
+    CHECK_EQ(sock_secure_tcp_open(&cli, cconn, 1), 0);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, 10), 0);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, UINT32_MAX), -ENOTCONN);
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 static void close_twice_is_safe_and_later_calls_fail(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
-    sock_ep_t srv_ep, ep;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
+    sock_secure_ep_t srv_ep, ep;
     uint8_t buf[4];
 
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
@@ -914,30 +914,30 @@ static void close_twice_is_safe_and_later_calls_fail(void)
     }
     srv_ep = tu_reachable(&srv.base, "127.0.0.1");
     REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
-    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
     accept_until(&srv, 1);
-    sock_close(&cli.base);
-    sock_close(&cli.base);
-    sock_close(&srv.base);
-    sock_close(&srv.base);
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
+    sock_secure_transport_close(&srv.base);
     CHECK_EQ(srv.listen_fd, -1);
     CHECK_EQ(live_slots(sconns, MAX_SLOTS), 0);
     CHECK_EQ(live_slots(cconn, 1), 0);
-    CHECK_EQ(sock_recv(&srv.base, buf, sizeof(buf), &ep), -EBADF);
-    CHECK_EQ(sock_send(&srv.base, "x", 1, &srv_ep), -EBADF);
-    CHECK_EQ(sock_wait(&srv.base, 0), -EBADF);
-    CHECK_EQ(sock_local(&srv.base, &ep), -EBADF);
+    CHECK_EQ(sock_secure_transport_recv(&srv.base, buf, sizeof(buf), &ep), -EBADF);
+    CHECK_EQ(sock_secure_transport_send(&srv.base, "x", 1, &srv_ep), -EBADF);
+    CHECK_EQ(sock_secure_transport_wait(&srv.base, 0), -EBADF);
+    CHECK_EQ(sock_secure_transport_local(&srv.base, &ep), -EBADF);
     CHECK_EQ(srv.base.ops->connect(&srv.base, &srv_ep), -EBADF);
     srv.base.ops->disconnect(&srv.base, &srv_ep);
-    CHECK_EQ(sock_recv(&cli.base, buf, sizeof(buf), &ep), -EBADF);
+    CHECK_EQ(sock_secure_transport_recv(&cli.base, buf, sizeof(buf), &ep), -EBADF);
 }
 
 /* A failed listen leaves a closed transport: close is safe, ops say -EBADF. */
 static void failed_listen_leaves_a_closed_transport(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], s2conns[MAX_SLOTS];
-    sock_tcp_t srv, srv2;
-    sock_ep_t ep;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], s2conns[MAX_SLOTS];
+    sock_secure_tcp_t srv, srv2;
+    sock_secure_ep_t ep;
     uint8_t buf[4];
 
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
@@ -945,85 +945,85 @@ static void failed_listen_leaves_a_closed_transport(void)
     }
     ep = tu_reachable(&srv.base, "127.0.0.1");
     /* SO_REUSEADDR does not allow two listeners on one port */
-    CHECK_EQ(sock_tcp_listen(&srv2, &ep, s2conns, MAX_SLOTS), -EADDRINUSE);
-    CHECK_EQ(sock_recv(&srv2.base, buf, sizeof(buf), &ep), -EBADF);
-    sock_close(&srv2.base);
-    sock_close(&srv.base);
+    CHECK_EQ(sock_secure_tcp_listen(&srv2, &ep, s2conns, MAX_SLOTS), -EADDRINUSE);
+    CHECK_EQ(sock_secure_transport_recv(&srv2.base, buf, sizeof(buf), &ep), -EBADF);
+    sock_secure_transport_close(&srv2.base);
+    sock_secure_transport_close(&srv.base);
 }
 
 static void bad_arguments_are_einval(void)
 {
-    sock_tcp_conn_t conns[MAX_SLOTS];
-    sock_tcp_t t;
-    sock_ep_t ep = tu_ep("127.0.0.1:0"), unspec;
+    sock_secure_tcp_conn_t conns[MAX_SLOTS];
+    sock_secure_tcp_t t;
+    sock_secure_ep_t ep = tu_ep("127.0.0.1:0"), unspec;
     uint8_t buf[4];
 
     memset(&unspec, 0, sizeof(unspec));
-    CHECK_EQ(sock_tcp_listen(NULL, &ep, conns, MAX_SLOTS), -EINVAL);
-    CHECK_EQ(sock_tcp_listen(&t, NULL, conns, MAX_SLOTS), -EINVAL);
-    CHECK_EQ(sock_tcp_listen(&t, &ep, NULL, MAX_SLOTS), -EINVAL);
-    CHECK_EQ(sock_tcp_listen(&t, &ep, conns, 0), -EINVAL);
-    CHECK_EQ(sock_tcp_listen(&t, &unspec, conns, MAX_SLOTS), -EINVAL);
-    sock_close(&t.base); /* the failed listen left it closed */
-    CHECK_EQ(sock_tcp_open(NULL, conns, MAX_SLOTS), -EINVAL);
-    CHECK_EQ(sock_tcp_open(&t, NULL, MAX_SLOTS), -EINVAL);
-    CHECK_EQ(sock_tcp_open(&t, conns, 0), -EINVAL);
-    CHECK_EQ(sock_tcp_set_buffers(NULL, 0, 0), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_listen(NULL, &ep, conns, MAX_SLOTS), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_listen(&t, NULL, conns, MAX_SLOTS), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_listen(&t, &ep, NULL, MAX_SLOTS), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_listen(&t, &ep, conns, 0), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_listen(&t, &unspec, conns, MAX_SLOTS), -EINVAL);
+    sock_secure_transport_close(&t.base); /* the failed listen left it closed */
+    CHECK_EQ(sock_secure_tcp_open(NULL, conns, MAX_SLOTS), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_open(&t, NULL, MAX_SLOTS), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_open(&t, conns, 0), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_set_buffers(NULL, 0, 0), -EINVAL);
 
-    CHECK_EQ(sock_tcp_listen(&t, &ep, conns, MAX_SLOTS), 0);
-    CHECK_EQ(sock_tcp_set_buffers(&t, -1, 0), -EINVAL);
-    CHECK_EQ(sock_tcp_set_buffers(&t, 0, -1), -EINVAL);
-    CHECK_EQ(sock_recv(&t.base, NULL, sizeof(buf), &ep), -EINVAL);
-    CHECK_EQ(sock_recv(&t.base, buf, 0, &ep), -EINVAL);
-    CHECK_EQ(sock_recv(&t.base, buf, sizeof(buf), NULL), -EAGAIN); /* remote may be NULL */
-    CHECK_EQ(sock_send(&t.base, "x", 1, NULL), -EINVAL);
-    CHECK_EQ(sock_send(&t.base, NULL, 1, &ep), -EINVAL);
-    CHECK_EQ(sock_local(&t.base, NULL), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_listen(&t, &ep, conns, MAX_SLOTS), 0);
+    CHECK_EQ(sock_secure_tcp_set_buffers(&t, -1, 0), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_set_buffers(&t, 0, -1), -EINVAL);
+    CHECK_EQ(sock_secure_transport_recv(&t.base, NULL, sizeof(buf), &ep), -EINVAL);
+    CHECK_EQ(sock_secure_transport_recv(&t.base, buf, 0, &ep), -EINVAL);
+    CHECK_EQ(sock_secure_transport_recv(&t.base, buf, sizeof(buf), NULL), -EAGAIN); /* remote may be NULL */
+    CHECK_EQ(sock_secure_transport_send(&t.base, "x", 1, NULL), -EINVAL);
+    CHECK_EQ(sock_secure_transport_send(&t.base, NULL, 1, &ep), -EINVAL);
+    CHECK_EQ(sock_secure_transport_local(&t.base, NULL), -EINVAL);
     CHECK_EQ(t.base.ops->connect(&t.base, NULL), -EINVAL);
     CHECK_EQ(t.base.ops->connect(&t.base, &unspec), -EINVAL);
     t.base.ops->disconnect(&t.base, NULL);
-    sock_close(&t.base);
+    sock_secure_transport_close(&t.base);
 }
 
-/* sock_tcp_pollfds(): what an application's own poll loop watches, as the transport's wait. */
+/* sock_secure_tcp_pollfds(): what an application's own poll loop watches, as the transport's wait. */
 static void pollfds_lists_what_the_transport_waits_for(void)
 {
-    sock_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
-    sock_tcp_t srv, cli;
+    sock_secure_tcp_conn_t sconns[MAX_SLOTS], cconn[1];
+    sock_secure_tcp_t srv, cli;
     struct pollfd fds[MAX_SLOTS + 1];
 
     if (!listen_or_note(&srv, "127.0.0.1:0", sconns, MAX_SLOTS)) {
         return;
     }
-    CHECK_EQ(sock_tcp_pollfds(NULL, NULL, fds, 1), -EINVAL);
-    CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, 0), 0);
-    CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, MAX_SLOTS + 1), 1); /* the listener alone */
+    CHECK_EQ(sock_secure_tcp_pollfds(NULL, NULL, fds, 1), -EINVAL);
+    CHECK_EQ(sock_secure_tcp_pollfds(&srv, NULL, fds, 0), 0);
+    CHECK_EQ(sock_secure_tcp_pollfds(&srv, NULL, fds, MAX_SLOTS + 1), 1); /* the listener alone */
     CHECK(fds[0].fd == srv.listen_fd && fds[0].events == POLLIN);
-    sock_ep_t srv_ep = tu_reachable(&srv.base, "127.0.0.1"), cli_ep, from;
+    sock_secure_ep_t srv_ep = tu_reachable(&srv.base, "127.0.0.1"), cli_ep, from;
     REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
-    CHECK_EQ(sock_wait(&cli.base, WAIT_MS), 1);
-    CHECK_EQ(sock_local(&cli.base, &cli_ep), 0);
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_local(&cli.base, &cli_ep), 0);
     uint8_t buf[8];
     uint64_t end = now_ms() + WAIT_MS; /* the server accepts it (announced with 0 bytes) */
     int rc;
     do {
-        (void)sock_wait(&srv.base, 100);
-        rc = sock_recv(&srv.base, buf, sizeof(buf), &from);
+        (void)sock_secure_transport_wait(&srv.base, 100);
+        rc = sock_secure_transport_recv(&srv.base, buf, sizeof(buf), &from);
     } while (rc == -EAGAIN && now_ms() < end);
     CHECK_EQ(rc, 0);
-    CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, MAX_SLOTS + 1), 2);
+    CHECK_EQ(sock_secure_tcp_pollfds(&srv, NULL, fds, MAX_SLOTS + 1), 2);
     CHECK(fds[1].events == POLLIN);
-    CHECK_EQ(sock_tcp_pollfds(&srv, &cli_ep, fds, MAX_SLOTS + 1), 1); /* just that peer */
+    CHECK_EQ(sock_secure_tcp_pollfds(&srv, &cli_ep, fds, MAX_SLOTS + 1), 1); /* just that peer */
     CHECK(fds[0].fd != srv.listen_fd);
     srv.base.ops->pause(&srv.base, &cli_ep, true);
-    CHECK_EQ(sock_tcp_pollfds(&srv, &cli_ep, fds, 1), 0); /* paused: not watched */
+    CHECK_EQ(sock_secure_tcp_pollfds(&srv, &cli_ep, fds, 1), 0); /* paused: not watched */
     srv.base.ops->pause(&srv.base, &cli_ep, false);
-    CHECK_EQ(sock_tcp_pollfds(&srv, &cli_ep, fds, 1), 1);
-    CHECK(!sock_tcp_output_blocked(&srv, NULL));
-    CHECK(!sock_tcp_output_blocked(NULL, NULL));
-    sock_close(&cli.base);
-    sock_close(&srv.base);
-    CHECK_EQ(sock_tcp_pollfds(&srv, NULL, fds, 1), -EBADF);
+    CHECK_EQ(sock_secure_tcp_pollfds(&srv, &cli_ep, fds, 1), 1);
+    CHECK(!sock_secure_tcp_output_blocked(&srv, NULL));
+    CHECK(!sock_secure_tcp_output_blocked(NULL, NULL));
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
+    CHECK_EQ(sock_secure_tcp_pollfds(&srv, NULL, fds, 1), -EBADF);
 }
 
 int main(void)

@@ -1,9 +1,9 @@
 /* The POSIX UDP transport over loopback: IPv4, IPv6, dual-stack, -EAGAIN, wait timeouts,
- * oversize datagrams, bind conflicts and close. Ports are ephemeral (port 0 + sock_local). */
+ * oversize datagrams, bind conflicts and close. Ports are ephemeral (port 0 + sock_secure_transport_local). */
 #include <stdint.h>
 #include <string.h>
 
-#include "secure_sock/sock_udp.h"
+#include "secure_sock/posix/udp.h"
 #include "testutil.h"
 
 #define WAIT_MS 2000u /* generous: loopback delivery is immediate in practice */
@@ -11,10 +11,10 @@
 /* Open a socket on text (port 0), or print a note and return false if the host lacks the
  * address family (the scenario is then skipped). Not for REQUIRE(), which evaluates its argument
  * twice. */
-static bool open_or_note(sock_udp_t *udp, const char *text)
+static bool open_or_note(sock_secure_udp_t *udp, const char *text)
 {
-    sock_ep_t ep = tu_ep(text);
-    int rc = sock_udp_open(udp, &ep);
+    sock_secure_ep_t ep = tu_ep(text);
+    int rc = sock_secure_udp_open(udp, &ep);
 
     if (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL || rc == -EPROTONOSUPPORT) {
         printf("note: %s unavailable here (%d): scenario skipped\n", text, rc);
@@ -25,284 +25,284 @@ static bool open_or_note(sock_udp_t *udp, const char *text)
 }
 
 /* Open two sockets on text, or neither. */
-static bool open_pair(sock_udp_t *a, sock_udp_t *b, const char *text)
+static bool open_pair(sock_secure_udp_t *a, sock_secure_udp_t *b, const char *text)
 {
     if (!open_or_note(a, text)) {
         return false;
     }
     if (!open_or_note(b, text)) {
-        sock_close(&a->base);
+        sock_secure_transport_close(&a->base);
         return false;
     }
     return true;
 }
 
 /* Send payload from a to b_ep and check that b receives exactly it from want_from. */
-static void exchange(sock_udp_t *a, sock_udp_t *b, const sock_ep_t *b_ep,
-                     const sock_ep_t *want_from, const char *payload)
+static void exchange(sock_secure_udp_t *a, sock_secure_udp_t *b, const sock_secure_ep_t *b_ep,
+                     const sock_secure_ep_t *want_from, const char *payload)
 {
     uint8_t buf[256];
-    sock_ep_t from;
+    sock_secure_ep_t from;
     size_t len = strlen(payload);
 
-    CHECK_EQ(sock_send(&a->base, payload, len, b_ep), (int)len);
-    CHECK_EQ(sock_wait(&b->base, WAIT_MS), 1);
-    CHECK_EQ(sock_recv(&b->base, buf, sizeof(buf), &from), (int)len);
+    CHECK_EQ(sock_secure_transport_send(&a->base, payload, len, b_ep), (int)len);
+    CHECK_EQ(sock_secure_transport_wait(&b->base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_recv(&b->base, buf, sizeof(buf), &from), (int)len);
     CHECK_MEM(buf, payload, len);
-    CHECK(sock_ep_equal(&from, want_from));
-    if (!sock_ep_equal(&from, want_from)) {
-        char got[SOCK_EP_STRLEN], want[SOCK_EP_STRLEN];
-        sock_ep_format(&from, got, sizeof(got));
-        sock_ep_format(want_from, want, sizeof(want));
+    CHECK(sock_secure_ep_equal(&from, want_from));
+    if (!sock_secure_ep_equal(&from, want_from)) {
+        char got[SOCK_SECURE_EP_STRLEN], want[SOCK_SECURE_EP_STRLEN];
+        sock_secure_ep_format(&from, got, sizeof(got));
+        sock_secure_ep_format(want_from, want, sizeof(want));
         fprintf(stderr, "  source %s, want %s\n", got, want);
     }
 }
 
 static void ipv4_loopback_exchange(void)
 {
-    sock_udp_t a, b;
-    sock_ep_t a_ep, b_ep;
+    sock_secure_udp_t a, b;
+    sock_secure_ep_t a_ep, b_ep;
 
     if (!open_pair(&a, &b, "127.0.0.1:0")) {
         return;
     }
-    CHECK_EQ(a.base.flags, SOCK_F_DATAGRAM);
-    CHECK_EQ(a.family, SOCK_AF_INET);
-    CHECK_EQ(sock_local(&a.base, &a_ep), 0);
-    CHECK_EQ(sock_local(&b.base, &b_ep), 0);
-    CHECK_EQ(a_ep.family, SOCK_AF_INET);
+    CHECK_EQ(a.base.flags, SOCK_SECURE_TRANSPORT_DATAGRAM);
+    CHECK_EQ(a.family, SOCK_SECURE_AF_INET);
+    CHECK_EQ(sock_secure_transport_local(&a.base, &a_ep), 0);
+    CHECK_EQ(sock_secure_transport_local(&b.base, &b_ep), 0);
+    CHECK_EQ(a_ep.family, SOCK_SECURE_AF_INET);
     CHECK(a_ep.port != 0 && a_ep.port != b_ep.port);
     exchange(&a, &b, &b_ep, &a_ep, "ping over IPv4");
     exchange(&b, &a, &a_ep, &b_ep, "pong");
-    sock_close(&a.base);
-    sock_close(&b.base);
+    sock_secure_transport_close(&a.base);
+    sock_secure_transport_close(&b.base);
 }
 
 static void ipv6_loopback_exchange(void)
 {
-    sock_udp_t a, b;
-    sock_ep_t a_ep, b_ep;
+    sock_secure_udp_t a, b;
+    sock_secure_ep_t a_ep, b_ep;
 
     if (!open_pair(&a, &b, "[::1]:0")) {
         return;
     }
-    CHECK_EQ(a.family, SOCK_AF_INET6);
-    CHECK_EQ(sock_local(&a.base, &a_ep), 0);
-    CHECK_EQ(sock_local(&b.base, &b_ep), 0);
-    CHECK_EQ(a_ep.family, SOCK_AF_INET6);
+    CHECK_EQ(a.family, SOCK_SECURE_AF_INET6);
+    CHECK_EQ(sock_secure_transport_local(&a.base, &a_ep), 0);
+    CHECK_EQ(sock_secure_transport_local(&b.base, &b_ep), 0);
+    CHECK_EQ(a_ep.family, SOCK_SECURE_AF_INET6);
     exchange(&a, &b, &b_ep, &a_ep, "ping over IPv6");
     exchange(&b, &a, &a_ep, &b_ep, "pong over IPv6");
-    sock_close(&a.base);
-    sock_close(&b.base);
+    sock_secure_transport_close(&a.base);
+    sock_secure_transport_close(&b.base);
 }
 
 static void dual_stack_server_sees_ipv4_client_as_ipv4(void)
 {
-    sock_udp_t server, client;
-    sock_ep_t server_v4, client_ep, any;
+    sock_secure_udp_t server, client;
+    sock_secure_ep_t server_v4, client_ep, any;
     static const uint8_t zero[16] = {0};
 
     if (!open_or_note(&server, "[::]:0")) {
         return;
     }
     if (!open_or_note(&client, "127.0.0.1:0")) {
-        sock_close(&server.base);
+        sock_secure_transport_close(&server.base);
         return;
     }
-    CHECK_EQ(sock_local(&server.base, &any), 0);
-    CHECK_EQ(any.family, SOCK_AF_INET6);
+    CHECK_EQ(sock_secure_transport_local(&server.base, &any), 0);
+    CHECK_EQ(any.family, SOCK_SECURE_AF_INET6);
     CHECK_MEM(any.addr, zero, 16);
     server_v4 = tu_reachable(&server.base, "127.0.0.1:0");
-    CHECK_EQ(sock_local(&client.base, &client_ep), 0);
+    CHECK_EQ(sock_secure_transport_local(&client.base, &client_ep), 0);
     exchange(&client, &server, &server_v4, &client_ep, "v4 to dual-stack");
-    CHECK_EQ(client_ep.family, SOCK_AF_INET);
-    /* The reply goes to an SOCK_AF_INET endpoint from an IPv6 socket (mapped on the wire). */
+    CHECK_EQ(client_ep.family, SOCK_SECURE_AF_INET);
+    /* The reply goes to an SOCK_SECURE_AF_INET endpoint from an IPv6 socket (mapped on the wire). */
     exchange(&server, &client, &client_ep, &server_v4, "reply from dual-stack");
-    sock_close(&server.base);
-    sock_close(&client.base);
+    sock_secure_transport_close(&server.base);
+    sock_secure_transport_close(&client.base);
 }
 
 static void null_local_is_dual_stack_client(void)
 {
-    sock_udp_t client, server4;
-    sock_ep_t local, server_ep, client_v4;
-    int rc = sock_udp_open(&client, NULL);
+    sock_secure_udp_t client, server4;
+    sock_secure_ep_t local, server_ep, client_v4;
+    int rc = sock_secure_udp_open(&client, NULL);
 
     CHECK_EQ(rc, 0);
     if (rc != 0) {
         return;
     }
     if (!open_or_note(&server4, "127.0.0.1:0")) {
-        sock_close(&client.base);
+        sock_secure_transport_close(&client.base);
         return;
     }
-    CHECK_EQ(sock_local(&client.base, &local), 0);
+    CHECK_EQ(sock_secure_transport_local(&client.base, &local), 0);
     CHECK(local.port != 0);
-    if (client.family == SOCK_AF_INET) {
+    if (client.family == SOCK_SECURE_AF_INET) {
         printf("note: no IPv6 here: NULL opened 0.0.0.0:0\n");
     }
-    CHECK_EQ(sock_local(&server4.base, &server_ep), 0);
+    CHECK_EQ(sock_secure_transport_local(&server4.base, &server_ep), 0);
     client_v4 = tu_reachable(&client.base, "127.0.0.1:0");
     exchange(&client, &server4, &server_ep, &client_v4, "from the NULL-bound client");
     exchange(&server4, &client, &client_v4, &server_ep, "back to it");
-    sock_close(&client.base);
-    sock_close(&server4.base);
+    sock_secure_transport_close(&client.base);
+    sock_secure_transport_close(&server4.base);
 }
 
 static void recv_when_empty_is_eagain(void)
 {
-    sock_udp_t a;
+    sock_secure_udp_t a;
     uint8_t buf[16];
-    sock_ep_t from;
+    sock_secure_ep_t from;
 
     if (!open_or_note(&a, "127.0.0.1:0")) {
         return;
     }
-    CHECK_EQ(sock_recv(&a.base, buf, sizeof(buf), &from), -EAGAIN);
-    CHECK_EQ(sock_wait(&a.base, 0), 0);
-    sock_close(&a.base);
+    CHECK_EQ(sock_secure_transport_recv(&a.base, buf, sizeof(buf), &from), -EAGAIN);
+    CHECK_EQ(sock_secure_transport_wait(&a.base, 0), 0);
+    sock_secure_transport_close(&a.base);
 }
 
 static void wait_times_out_after_about_the_timeout(void)
 {
-    sock_udp_t a;
+    sock_secure_udp_t a;
     uint64_t start, elapsed;
 
     if (!open_or_note(&a, "127.0.0.1:0")) {
         return;
     }
     start = sock_secure_platform_now_ms(NULL);
-    CHECK_EQ(sock_wait(&a.base, 150), 0);
+    CHECK_EQ(sock_secure_transport_wait(&a.base, 150), 0);
     elapsed = sock_secure_platform_now_ms(NULL) - start;
     CHECK(elapsed >= 140); /* poll may round, never by much */
     CHECK(elapsed < 5000); /* generous: only catches "waited forever" */
-    sock_close(&a.base);
+    sock_secure_transport_close(&a.base);
 }
 
 static void wait_returns_at_once_when_readable(void)
 {
-    sock_udp_t a, b;
-    sock_ep_t b_ep;
+    sock_secure_udp_t a, b;
+    sock_secure_ep_t b_ep;
     uint8_t buf[8];
 
     if (!open_pair(&a, &b, "127.0.0.1:0")) {
         return;
     }
-    CHECK_EQ(sock_local(&b.base, &b_ep), 0);
-    CHECK_EQ(sock_send(&a.base, "x", 1, &b_ep), 1);
-    CHECK_EQ(sock_wait(&b.base, UINT32_MAX), 1); /* infinite wait, data already there */
-    CHECK_EQ(sock_recv(&b.base, buf, sizeof(buf), NULL), 1);
-    sock_close(&a.base);
-    sock_close(&b.base);
+    CHECK_EQ(sock_secure_transport_local(&b.base, &b_ep), 0);
+    CHECK_EQ(sock_secure_transport_send(&a.base, "x", 1, &b_ep), 1);
+    CHECK_EQ(sock_secure_transport_wait(&b.base, UINT32_MAX), 1); /* infinite wait, data already there */
+    CHECK_EQ(sock_secure_transport_recv(&b.base, buf, sizeof(buf), NULL), 1);
+    sock_secure_transport_close(&a.base);
+    sock_secure_transport_close(&b.base);
 }
 
 static void oversize_datagram_is_emsgsize_and_next_arrives(void)
 {
-    sock_udp_t a, b;
-    sock_ep_t a_ep, b_ep, from;
+    sock_secure_udp_t a, b;
+    sock_secure_ep_t a_ep, b_ep, from;
     uint8_t big[600], buf[100];
 
     if (!open_pair(&a, &b, "127.0.0.1:0")) {
         return;
     }
-    CHECK_EQ(sock_local(&a.base, &a_ep), 0);
-    CHECK_EQ(sock_local(&b.base, &b_ep), 0);
+    CHECK_EQ(sock_secure_transport_local(&a.base, &a_ep), 0);
+    CHECK_EQ(sock_secure_transport_local(&b.base, &b_ep), 0);
     memset(big, 0xab, sizeof(big));
-    CHECK_EQ(sock_send(&a.base, big, sizeof(big), &b_ep), (int)sizeof(big));
-    CHECK_EQ(sock_send(&a.base, "next", 4, &b_ep), 4);
-    CHECK_EQ(sock_wait(&b.base, WAIT_MS), 1);
-    CHECK_EQ(sock_recv(&b.base, buf, sizeof(buf), &from), -EMSGSIZE);
-    CHECK_EQ(sock_wait(&b.base, WAIT_MS), 1);
-    CHECK_EQ(sock_recv(&b.base, buf, sizeof(buf), &from), 4);
+    CHECK_EQ(sock_secure_transport_send(&a.base, big, sizeof(big), &b_ep), (int)sizeof(big));
+    CHECK_EQ(sock_secure_transport_send(&a.base, "next", 4, &b_ep), 4);
+    CHECK_EQ(sock_secure_transport_wait(&b.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_recv(&b.base, buf, sizeof(buf), &from), -EMSGSIZE);
+    CHECK_EQ(sock_secure_transport_wait(&b.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_recv(&b.base, buf, sizeof(buf), &from), 4);
     CHECK_MEM(buf, "next", 4);
-    CHECK(sock_ep_equal(&from, &a_ep));
+    CHECK(sock_secure_ep_equal(&from, &a_ep));
     /* A datagram exactly as large as the buffer is not "oversize". */
-    CHECK_EQ(sock_send(&a.base, big, sizeof(buf), &b_ep), (int)sizeof(buf));
-    CHECK_EQ(sock_wait(&b.base, WAIT_MS), 1);
-    CHECK_EQ(sock_recv(&b.base, buf, sizeof(buf), NULL), (int)sizeof(buf));
+    CHECK_EQ(sock_secure_transport_send(&a.base, big, sizeof(buf), &b_ep), (int)sizeof(buf));
+    CHECK_EQ(sock_secure_transport_wait(&b.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_recv(&b.base, buf, sizeof(buf), NULL), (int)sizeof(buf));
     CHECK_MEM(buf, big, sizeof(buf));
-    sock_close(&a.base);
-    sock_close(&b.base);
+    sock_secure_transport_close(&a.base);
+    sock_secure_transport_close(&b.base);
 }
 
 static void empty_datagram_is_received(void)
 {
-    sock_udp_t a, b;
-    sock_ep_t b_ep;
+    sock_secure_udp_t a, b;
+    sock_secure_ep_t b_ep;
     uint8_t buf[8];
 
     if (!open_pair(&a, &b, "127.0.0.1:0")) {
         return;
     }
-    CHECK_EQ(sock_local(&b.base, &b_ep), 0);
-    CHECK_EQ(sock_send(&a.base, NULL, 0, &b_ep), 0);
-    CHECK_EQ(sock_wait(&b.base, WAIT_MS), 1);
-    CHECK_EQ(sock_recv(&b.base, buf, sizeof(buf), NULL), 0);
-    sock_close(&a.base);
-    sock_close(&b.base);
+    CHECK_EQ(sock_secure_transport_local(&b.base, &b_ep), 0);
+    CHECK_EQ(sock_secure_transport_send(&a.base, NULL, 0, &b_ep), 0);
+    CHECK_EQ(sock_secure_transport_wait(&b.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_recv(&b.base, buf, sizeof(buf), NULL), 0);
+    sock_secure_transport_close(&a.base);
+    sock_secure_transport_close(&b.base);
 }
 
 static void bind_conflict_is_eaddrinuse(void)
 {
-    sock_udp_t a, b;
-    sock_ep_t a_ep;
+    sock_secure_udp_t a, b;
+    sock_secure_ep_t a_ep;
 
     if (!open_or_note(&a, "127.0.0.1:0")) {
         return;
     }
-    CHECK_EQ(sock_local(&a.base, &a_ep), 0);
-    CHECK_EQ(sock_udp_open(&b, &a_ep), -EADDRINUSE);
+    CHECK_EQ(sock_secure_transport_local(&a.base, &a_ep), 0);
+    CHECK_EQ(sock_secure_udp_open(&b, &a_ep), -EADDRINUSE);
     CHECK_EQ(b.fd, -1);
-    sock_close(&b.base); /* safe after a failed open */
-    sock_close(&a.base);
+    sock_secure_transport_close(&b.base); /* safe after a failed open */
+    sock_secure_transport_close(&a.base);
 }
 
 static void ipv6_destination_on_ipv4_socket_is_rejected(void)
 {
-    sock_udp_t a;
-    sock_ep_t v6 = tu_ep("[::1]:9");
+    sock_secure_udp_t a;
+    sock_secure_ep_t v6 = tu_ep("[::1]:9");
 
     if (!open_or_note(&a, "127.0.0.1:0")) {
         return;
     }
-    CHECK_EQ(sock_send(&a.base, "x", 1, &v6), -EAFNOSUPPORT);
-    sock_close(&a.base);
+    CHECK_EQ(sock_secure_transport_send(&a.base, "x", 1, &v6), -EAFNOSUPPORT);
+    sock_secure_transport_close(&a.base);
 }
 
 static void bad_arguments_are_einval(void)
 {
-    sock_udp_t a;
-    sock_ep_t unspec;
+    sock_secure_udp_t a;
+    sock_secure_ep_t unspec;
 
     memset(&unspec, 0, sizeof(unspec));
-    CHECK_EQ(sock_udp_open(NULL, NULL), -EINVAL);
-    CHECK_EQ(sock_udp_open(&a, &unspec), -EINVAL);
+    CHECK_EQ(sock_secure_udp_open(NULL, NULL), -EINVAL);
+    CHECK_EQ(sock_secure_udp_open(&a, &unspec), -EINVAL);
     if (!open_or_note(&a, "127.0.0.1:0")) {
         return;
     }
-    CHECK_EQ(sock_send(&a.base, "x", 1, NULL), -EINVAL);
-    CHECK_EQ(sock_send(&a.base, NULL, 1, &unspec), -EINVAL);
-    CHECK_EQ(sock_recv(&a.base, NULL, 1, NULL), -EINVAL);
-    CHECK_EQ(sock_local(&a.base, NULL), -EINVAL);
-    sock_close(&a.base);
+    CHECK_EQ(sock_secure_transport_send(&a.base, "x", 1, NULL), -EINVAL);
+    CHECK_EQ(sock_secure_transport_send(&a.base, NULL, 1, &unspec), -EINVAL);
+    CHECK_EQ(sock_secure_transport_recv(&a.base, NULL, 1, NULL), -EINVAL);
+    CHECK_EQ(sock_secure_transport_local(&a.base, NULL), -EINVAL);
+    sock_secure_transport_close(&a.base);
 }
 
 static void close_twice_is_safe_and_later_calls_fail(void)
 {
-    sock_udp_t a;
-    sock_ep_t ep = tu_ep("127.0.0.1:9");
+    sock_secure_udp_t a;
+    sock_secure_ep_t ep = tu_ep("127.0.0.1:9");
     uint8_t buf[4];
 
     if (!open_or_note(&a, "127.0.0.1:0")) {
         return;
     }
-    sock_close(&a.base);
+    sock_secure_transport_close(&a.base);
     CHECK_EQ(a.fd, -1);
-    sock_close(&a.base);
-    CHECK_EQ(sock_recv(&a.base, buf, sizeof(buf), NULL), -EBADF);
-    CHECK_EQ(sock_send(&a.base, "x", 1, &ep), -EBADF);
-    CHECK_EQ(sock_wait(&a.base, 10), -EBADF);
-    CHECK_EQ(sock_local(&a.base, &ep), -EBADF);
+    sock_secure_transport_close(&a.base);
+    CHECK_EQ(sock_secure_transport_recv(&a.base, buf, sizeof(buf), NULL), -EBADF);
+    CHECK_EQ(sock_secure_transport_send(&a.base, "x", 1, &ep), -EBADF);
+    CHECK_EQ(sock_secure_transport_wait(&a.base, 10), -EBADF);
+    CHECK_EQ(sock_secure_transport_local(&a.base, &ep), -EBADF);
 }
 
 int main(void)

@@ -15,13 +15,13 @@ const sock_secure_psk_t tu_psk_a = { (const uint8_t *)"dev-a", 5, key_a, sizeof(
 const sock_secure_psk_t tu_psk_a_wrong = { (const uint8_t *)"dev-a", 5, key_b, sizeof(key_b) };
 const sock_secure_psk_t tu_psk_unknown = { (const uint8_t *)"nobody", 6, key_a, sizeof(key_a) };
 
-sock_memnet_t tu_net;
+sock_secure_memnet_t tu_net;
 uint64_t tu_now_ms;
 
 void tu_net_start(void)
 {
     tu_now_ms = 1000;
-    sock_memnet_init(&tu_net);
+    sock_secure_memnet_init(&tu_net);
 }
 
 /* A node about to open its transport: no event counted, nothing open. */
@@ -34,12 +34,12 @@ static void node_reset(tu_node_t *n)
 
 /* The open of transport @p t returned @p rc: on success the node is on it, its address in
  * @p bound if not NULL. */
-static int node_opened(tu_node_t *n, sock_t *t, int rc, sock_ep_t *bound)
+static int node_opened(tu_node_t *n, sock_secure_transport_t *t, int rc, sock_secure_ep_t *bound)
 {
     if (rc == 0) {
         n->transport = t;
         if (bound != NULL) {
-            sock_local(t, bound);
+            sock_secure_transport_local(t, bound);
         }
     }
     return rc;
@@ -47,24 +47,24 @@ static int node_opened(tu_node_t *n, sock_t *t, int rc, sock_ep_t *bound)
 
 int tu_node_join(tu_node_t *n, const char *addr)
 {
-    sock_ep_t ep = tu_ep(addr);
+    sock_secure_ep_t ep = tu_ep(addr);
     return tu_node_join_ep(n, &ep);
 }
 
-int tu_node_join_ep(tu_node_t *n, const sock_ep_t *ep)
+int tu_node_join_ep(tu_node_t *n, const sock_secure_ep_t *ep)
 {
     node_reset(n);
-    return node_opened(n, &n->mem.base, sock_mem_open(&n->mem, &tu_net, ep), NULL);
+    return node_opened(n, &n->mem.base, sock_secure_mem_open(&n->mem, &tu_net, ep), NULL);
 }
 
-int tu_node_listen_tcp(tu_node_t *n, const char *addr, size_t conns, sock_ep_t *bound)
+int tu_node_listen_tcp(tu_node_t *n, const char *addr, size_t conns, sock_secure_ep_t *bound)
 {
     node_reset(n);
     if (conns > TU_NODE_SLOTS) {
         return -EINVAL;
     }
-    sock_ep_t ep = tu_ep(addr);
-    return node_opened(n, &n->tcp.base, sock_tcp_listen(&n->tcp, &ep, n->conns, conns), bound);
+    sock_secure_ep_t ep = tu_ep(addr);
+    return node_opened(n, &n->tcp.base, sock_secure_tcp_listen(&n->tcp, &ep, n->conns, conns), bound);
 }
 
 int tu_node_open_tcp(tu_node_t *n, size_t conns)
@@ -73,18 +73,18 @@ int tu_node_open_tcp(tu_node_t *n, size_t conns)
     if (conns > TU_NODE_SLOTS) {
         return -EINVAL;
     }
-    return node_opened(n, &n->tcp.base, sock_tcp_open(&n->tcp, n->conns, conns), NULL);
+    return node_opened(n, &n->tcp.base, sock_secure_tcp_open(&n->tcp, n->conns, conns), NULL);
 }
 
-int tu_node_open_udp(tu_node_t *n, const char *addr, sock_ep_t *bound)
+int tu_node_open_udp(tu_node_t *n, const char *addr, sock_secure_ep_t *bound)
 {
     node_reset(n);
-    sock_ep_t ep = tu_ep(addr);
-    return node_opened(n, &n->udp.base, sock_udp_open(&n->udp, &ep), bound);
+    sock_secure_ep_t ep = tu_ep(addr);
+    return node_opened(n, &n->udp.base, sock_secure_udp_open(&n->udp, &ep), bound);
 }
 
 void tu_config(sock_secure_config_t *cfg, sock_secure_role_t role, const char *backend,
-               sock_t *transport, sock_secure_session_t *sessions, size_t count,
+               sock_secure_transport_t *transport, sock_secure_session_t *sessions, size_t count,
                const sock_secure_psk_t *psk)
 {
     sock_secure_config_init(cfg);
@@ -137,7 +137,7 @@ int tu_node_create(tu_node_t *n, const sock_secure_config_t *cfg)
     int rc = sock_secure_create(&n->sock, cfg);
     if (rc < 0) {
         if (n->transport != NULL) {
-            sock_close(n->transport);
+            sock_secure_transport_close(n->transport);
             n->transport = NULL;
         }
         return rc;
@@ -172,7 +172,7 @@ void tu_node_close(tu_node_t *n)
         n->up = false;
     }
     if (n->transport != NULL) {
-        sock_close(n->transport);
+        sock_secure_transport_close(n->transport);
         n->transport = NULL;
     }
 }
@@ -240,7 +240,7 @@ bool tu_advance(tu_node_t *const *nodes, size_t count)
 sock_secure_session_t *tu_connect(tu_node_t *client, tu_node_t *server)
 {
     sock_secure_session_t *cs = NULL;
-    sock_ep_t srv = tu_ep(TU_SERVER_ADDR);
+    sock_secure_ep_t srv = tu_ep(TU_SERVER_ADDR);
     CHECK_EQ(sock_secure_connect(&client->sock, &srv, &cs, 0), -EINPROGRESS);
     tu_pump2(server, client);
     return cs;

@@ -13,10 +13,10 @@
 #include <stdint.h>
 
 #include "secure_sock/creds.h"
-#include "secure_sock/sock_mem.h"
+#include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
-#include "secure_sock/sock_tcp.h"
-#include "secure_sock/sock_udp.h"
+#include "secure_sock/posix/tcp.h"
+#include "secure_sock/posix/udp.h"
 
 /* Most sessions (and TCP connections) one node holds; a test uses the first few it names. */
 #define TU_NODE_SLOTS 8
@@ -35,11 +35,11 @@ typedef struct {
 } tu_events_t;
 
 typedef struct {
-    sock_mem_t mem;                      /* its end of tu_net (tu_node_join) */
-    sock_tcp_t tcp;                      /* or TCP (tu_node_listen_tcp, _open_tcp) */
-    sock_udp_t udp;                      /* or UDP (tu_node_open_udp) */
-    sock_tcp_conn_t conns[TU_NODE_SLOTS];
-    sock_t *transport;                   /* the one opened; NULL: none */
+    sock_secure_mem_t mem;                      /* its end of tu_net (tu_node_join) */
+    sock_secure_tcp_t tcp;                      /* or TCP (tu_node_listen_tcp, _open_tcp) */
+    sock_secure_udp_t udp;                      /* or UDP (tu_node_open_udp) */
+    sock_secure_tcp_conn_t conns[TU_NODE_SLOTS];
+    sock_secure_transport_t *transport;                   /* the one opened; NULL: none */
     bool up;                             /* sock created (tu_node_create), not closed yet */
     sock_secure_t sock;
     sock_secure_session_t slots[TU_NODE_SLOTS];
@@ -50,32 +50,32 @@ typedef struct {
 } tu_node_t;
 
 /* The in-memory net the nodes join, and the simulated clock of the sockets on it. */
-extern sock_memnet_t tu_net;
+extern sock_secure_memnet_t tu_net;
 extern uint64_t tu_now_ms;
 
 /* A fresh net (no node, no filter) and the clock back at 1000 ms. */
 void tu_net_start(void);
 
-/* Join tu_net at @p addr (zeroes the node's counters). Returns sock_mem_open()'s result. */
+/* Join tu_net at @p addr (zeroes the node's counters). Returns sock_secure_mem_open()'s result. */
 int tu_node_join(tu_node_t *n, const char *addr);
 /* tu_node_join() at endpoint @p ep. */
-int tu_node_join_ep(tu_node_t *n, const sock_ep_t *ep);
+int tu_node_join_ep(tu_node_t *n, const sock_secure_ep_t *ep);
 /* A TCP listener at @p addr with @p conns connections (<= TU_NODE_SLOTS); its bound address in
- * @p bound if not NULL. Returns sock_tcp_listen()'s result. */
-int tu_node_listen_tcp(tu_node_t *n, const char *addr, size_t conns, sock_ep_t *bound);
-/* A TCP client socket with @p conns connections. Returns sock_tcp_open()'s result. */
+ * @p bound if not NULL. Returns sock_secure_tcp_listen()'s result. */
+int tu_node_listen_tcp(tu_node_t *n, const char *addr, size_t conns, sock_secure_ep_t *bound);
+/* A TCP client socket with @p conns connections. Returns sock_secure_tcp_open()'s result. */
 int tu_node_open_tcp(tu_node_t *n, size_t conns);
 
 /* A UDP socket bound to @p addr; its bound address in @p bound if not NULL. Returns
- * sock_udp_open()'s result. */
-int tu_node_open_udp(tu_node_t *n, const char *addr, sock_ep_t *bound);
+ * sock_secure_udp_open()'s result. */
+int tu_node_open_udp(tu_node_t *n, const char *addr, sock_secure_ep_t *bound);
 
 /* sock_secure_config_init() and what every test socket sets: @p role, @p backend (a name, NULL:
  * the default), @p transport, the session table @p sessions of @p count, one PSK (NULL: none).
  * No clock (the platform's) and no event callback: for a socket that is not a node (a table
  * larger than TU_NODE_SLOTS); tu_node_config() for a node. */
 void tu_config(sock_secure_config_t *cfg, sock_secure_role_t role, const char *backend,
-               sock_t *transport, sock_secure_session_t *sessions, size_t count,
+               sock_secure_transport_t *transport, sock_secure_session_t *sessions, size_t count,
                const sock_secure_psk_t *psk);
 
 /* sock_secure_config_init() and what the node brings: @p role, @p backend (a name, NULL: the

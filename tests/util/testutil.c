@@ -48,20 +48,20 @@ uint64_t tu_clock(void *arg)
     return *(uint64_t *)arg;
 }
 
-sock_ep_t tu_ep(const char *text)
+sock_secure_ep_t tu_ep(const char *text)
 {
-    sock_ep_t ep;
-    if (sock_ep_parse(&ep, text, 0) != 0) {
+    sock_secure_ep_t ep;
+    if (sock_secure_ep_parse(&ep, text, 0) != 0) {
         fprintf(stderr, "bad endpoint in test: %s\n", text);
         exit(1);
     }
     return ep;
 }
 
-sock_ep_t tu_reachable(sock_t *t, const char *loopback_text)
+sock_secure_ep_t tu_reachable(sock_secure_transport_t *t, const char *loopback_text)
 {
-    sock_ep_t local, ep = tu_ep(loopback_text);
-    CHECK_EQ(sock_local(t, &local), 0);
+    sock_secure_ep_t local, ep = tu_ep(loopback_text);
+    CHECK_EQ(sock_secure_transport_local(t, &local), 0);
     CHECK(local.port != 0);
     ep.port = local.port;
     return ep;

@@ -91,10 +91,10 @@ int tu_suite_list(const uint16_t *ids, size_t n, const tlsman_suite_t **out);
 uint64_t tu_clock(void *arg);
 
 /* Build an endpoint from text; aborts the test on bad text. */
-sock_ep_t tu_ep(const char *text);
+sock_secure_ep_t tu_ep(const char *text);
 
 /* The endpoint at which transport @p t, bound to a wildcard or loopback address with port 0, is
  * reached: the address of @p loopback_text, the port it was given (checked: not 0). */
-sock_ep_t tu_reachable(sock_t *t, const char *loopback_text);
+sock_secure_ep_t tu_reachable(sock_secure_transport_t *t, const char *loopback_text);
 
 #endif

@@ -44,7 +44,7 @@
 
 typedef struct {
     const char *target;
-    sock_ep_t remote;
+    sock_secure_ep_t remote;
     ssock_keys_t keys;
     ssock_certs_t certs;
     char host_name[256];    /* the host part of a HOST:PORT that is a name (default servername) */
@@ -68,8 +68,8 @@ typedef struct {
     const cli_opts_t *o;
     sock_secure_t *sock;
     sock_secure_session_t *s;
-    sock_t *net;
-    const sock_udp_t *udp; /* DTLS only */
+    sock_secure_transport_t *net;
+    const sock_secure_udp_t *udp; /* DTLS only */
     cli_events_t *ev;
     size_t max_payload;
     uint8_t line[SSOCK_RECORD_MAX];
@@ -90,9 +90,9 @@ typedef struct {
 
 /** The client's transport: UDP, or TCP with its one connection slot. */
 typedef struct {
-    sock_udp_t udp;
-    sock_tcp_t tcp;
-    sock_tcp_conn_t conn;
+    sock_secure_udp_t udp;
+    sock_secure_tcp_t tcp;
+    sock_secure_tcp_conn_t conn;
 } cli_net_t;
 
 static void cli_usage(FILE *out)
@@ -262,11 +262,11 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
     }
     if (o->certs.server_name == NULL) {
         /* a host name (not an address literal) is the name the certificate must carry */
-        sock_ep_t numeric;
+        sock_secure_ep_t numeric;
         const char *colon = strrchr(target, ':');
         size_t n = colon ? (size_t)(colon - target) : strlen(target);
 
-        if (sock_ep_parse(&numeric, target, SSOCK_DEFAULT_PORT) < 0 && n > 0 &&
+        if (sock_secure_ep_parse(&numeric, target, SSOCK_DEFAULT_PORT) < 0 && n > 0 &&
             n < sizeof o->host_name) {
             memcpy(o->host_name, target, n);
             o->host_name[n] = '\0';
@@ -351,7 +351,7 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
  * if @p may_retry and the transport failed at once, else the exit status (error printed).
  */
 static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, sock_secure_t *sock,
-                       sock_t *net, cli_events_t *ev, sock_secure_session_t **s, bool may_retry)
+                       sock_secure_transport_t *net, cli_events_t *ev, sock_secure_session_t **s, bool may_retry)
 {
     sock_secure_session_info_t info;
     uint64_t start = sock_secure_platform_now_ms(NULL);
@@ -571,7 +571,7 @@ static int cli_stream_quiet(cli_t *c)
     uint64_t tx = c->last_tx_ms;
     int rc;
 
-    (void)sock_wait(c->net, 0); /* let the transport see whether the connection takes output */
+    (void)sock_secure_transport_wait(c->net, 0); /* let the transport see whether the connection takes output */
     if ((rc = cli_pump(c)) != 0) {
         return rc;
     }
@@ -693,14 +693,14 @@ static int cli_session(cli_t *c)
 static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t *sock,
                     sock_secure_config_t *cfg, sock_secure_session_t *slot, cli_events_t *ev)
 {
-    bool remote_v4 = o->remote.family == SOCK_AF_INET;
-    sock_t *base = o->tls ? &net->tcp.base : &net->udp.base;
-    sock_ep_t any4;
+    bool remote_v4 = o->remote.family == SOCK_SECURE_AF_INET;
+    sock_secure_transport_t *base = o->tls ? &net->tcp.base : &net->udp.base;
+    sock_secure_ep_t any4;
     int rc = -1;
 
-    sock_ep_parse(&any4, "0.0.0.0:0", 0);
+    sock_secure_ep_parse(&any4, "0.0.0.0:0", 0);
     if (o->tls) {
-        rc = sock_tcp_open(&net->tcp, &net->conn, 1);
+        rc = sock_secure_tcp_open(&net->tcp, &net->conn, 1);
         if (rc < 0) {
             ssock_error("cannot set up the client TCP transport: %s", strerror(-rc));
         }
@@ -740,13 +740,13 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
     }
     rc = ssock_pick_backend(cfg, o->tls, o->backend);
     if (rc != SSOCK_EXIT_OK) {
-        sock_close(base);
+        sock_secure_transport_close(base);
         return rc;
     }
     rc = sock_secure_create(sock, cfg);
     if (rc < 0) {
         ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls, o->backend);
-        sock_close(base);
+        sock_secure_transport_close(base);
         return ssock_exit_status(rc);
     }
     return 0;
@@ -756,7 +756,7 @@ static int cli_run(const cli_opts_t *o)
 {
     static cli_t c; /* large (the stdin buffer): not on the stack */
     cli_net_t net;
-    sock_t *base = o->tls ? &net.tcp.base : &net.udp.base;
+    sock_secure_transport_t *base = o->tls ? &net.tcp.base : &net.udp.base;
     sock_secure_t sock;
     sock_secure_config_t cfg;
     sock_secure_session_t slot;
@@ -775,12 +775,12 @@ static int cli_run(const cli_opts_t *o)
             return rc;
         }
         rc = cli_connect(o, &cfg, &sock, base, &ev, &s,
-                         !o->tls && !v4 && o->remote.family == SOCK_AF_INET);
+                         !o->tls && !v4 && o->remote.family == SOCK_SECURE_AF_INET);
         if (rc != CLI_RETRY_V4) {
             break;
         }
         sock_secure_close(&sock);
-        sock_close(base);
+        sock_secure_transport_close(base);
         v4 = true;
     }
     if (rc == 0 && !ssock_interrupted) {
@@ -818,11 +818,11 @@ static int cli_run(const cli_opts_t *o)
         uint64_t end = ssock_now_ms() + o->timeout_ms;
         while (sock_secure_session_close(s) == -EAGAIN && ssock_now_ms() < end) {
             sock_secure_process(&sock);
-            (void)sock_wait(base, 50);
+            (void)sock_secure_transport_wait(base, 50);
         }
     }
     sock_secure_close(&sock);
-    sock_close(base);
+    sock_secure_transport_close(base);
     return rc;
 }
 

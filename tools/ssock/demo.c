@@ -25,15 +25,15 @@ static const uint8_t demo_key[16] = { 0x73, 0x73, 0x6f, 0x63, 0x6b, 0x2d, 0x64, 
                                       0x6d, 0x6f, 0x2d, 0x6b, 0x65, 0x79, 0x21, 0x21 };
 
 typedef struct {
-    sock_udp_t srv_udp;
-    sock_udp_t cli_udp;
+    sock_secure_udp_t srv_udp;
+    sock_secure_udp_t cli_udp;
     sock_secure_t srv;
     sock_secure_t cli;
     sock_secure_session_t srv_slots[2];
     sock_secure_session_t cli_slot[1];
     sock_secure_session_t *cs;  /* the client's session */
-    sock_ep_t srv_ep;
-    sock_ep_t cli_ep;
+    sock_secure_ep_t srv_ep;
+    sock_secure_ep_t cli_ep;
     unsigned echoed;            /* records the server sent back */
     bool srv_saw_close;         /* the server got the client's close_notify */
     int srv_err;                /* a server-side session failure, 0 if none */
@@ -64,30 +64,30 @@ static int demo_open_transports(demo_t *d)
     int rc = -1;
 
     for (size_t i = 0; i < 2 && rc < 0; i++) {
-        sock_ep_t lo;
+        sock_secure_ep_t lo;
 
-        sock_ep_parse(&lo, loopbacks[i], 0);
-        rc = sock_udp_open(&d->srv_udp, &lo);
+        sock_secure_ep_parse(&lo, loopbacks[i], 0);
+        rc = sock_secure_udp_open(&d->srv_udp, &lo);
         if (rc < 0) {
             continue;
         }
-        rc = sock_udp_open(&d->cli_udp, &lo);
+        rc = sock_secure_udp_open(&d->cli_udp, &lo);
         if (rc < 0) {
-            sock_close(&d->srv_udp.base);
+            sock_secure_transport_close(&d->srv_udp.base);
         }
     }
     if (rc < 0) {
         ssock_error("demo: cannot open loopback UDP sockets: %s", strerror(-rc));
         return -1;
     }
-    rc = sock_local(&d->srv_udp.base, &d->srv_ep);
+    rc = sock_secure_transport_local(&d->srv_udp.base, &d->srv_ep);
     if (rc == 0) {
-        rc = sock_local(&d->cli_udp.base, &d->cli_ep);
+        rc = sock_secure_transport_local(&d->cli_udp.base, &d->cli_ep);
     }
     if (rc < 0) {
         ssock_error("demo: cannot read the local address: %s", sock_secure_strerror(rc));
-        sock_close(&d->srv_udp.base);
-        sock_close(&d->cli_udp.base);
+        sock_secure_transport_close(&d->srv_udp.base);
+        sock_secure_transport_close(&d->cli_udp.base);
         return -1;
     }
     return 0;
@@ -322,8 +322,8 @@ static void demo_report(const demo_t *d, const sock_secure_session_info_t *ci, u
 {
     const tlsman_driver_t *drv = sock_secure_backend(d->backend);
     sock_secure_stats_t ss;
-    char sep[SOCK_EP_STRLEN];
-    char cep[SOCK_EP_STRLEN];
+    char sep[SOCK_SECURE_EP_STRLEN];
+    char cep[SOCK_SECURE_EP_STRLEN];
 
     if (sock_secure_stats(&d->srv, &ss) < 0) {
         memset(&ss, 0, sizeof ss);
@@ -367,8 +367,8 @@ static int demo_run(const char *backend)
         return SSOCK_EXIT_IO;
     }
     if (demo_create(&d, &psk) < 0) {
-        sock_close(&d.srv_udp.base);
-        sock_close(&d.cli_udp.base);
+        sock_secure_transport_close(&d.srv_udp.base);
+        sock_secure_transport_close(&d.cli_udp.base);
         return SSOCK_EXIT_IO;
     }
     rc = demo_handshake(&d);
@@ -389,8 +389,8 @@ static int demo_run(const char *backend)
     }
     sock_secure_close(&d.cli);
     sock_secure_close(&d.srv);
-    sock_close(&d.cli_udp.base);
-    sock_close(&d.srv_udp.base);
+    sock_secure_transport_close(&d.cli_udp.base);
+    sock_secure_transport_close(&d.srv_udp.base);
     return fflush(stdout) == 0 ? rc : SSOCK_EXIT_IO;
 }
 

@@ -71,7 +71,7 @@ typedef struct {
     bool done;        /* --once: the first session ended */
     int status;       /* exit status once done */
     bool stream;      /* TLS over TCP */
-    sock_t *net;      /* the transport */
+    sock_secure_transport_t *net;      /* the transport */
     srv_backlog_t *backlog;          /* TLS --echo: per slot */
     sock_secure_session_t *stalled;  /* TLS --echo: holds the unread record, its backlog full */
 } srv_t;
@@ -266,10 +266,10 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
         }
     }
     if (o->listen != NULL) {
-        sock_ep_t ep;
+        sock_secure_ep_t ep;
         uint16_t port = o->tls ? SSOCK_DEFAULT_TLS_PORT : SSOCK_DEFAULT_PORT;
 
-        if (sock_ep_parse(&ep, o->listen, port) < 0) {
+        if (sock_secure_ep_parse(&ep, o->listen, port) < 0) {
             return ssock_usage_error(a.cmd, "--listen: '%s' is not ADDR:PORT "
                                      "(e.g. 0.0.0.0:%u or [::]:%u)", o->listen, port, port);
         }
@@ -320,7 +320,7 @@ static void srv_report_end(srv_t *srv, sock_secure_session_t *s, int err)
     size_t i = srv_index(srv, s);
     sock_secure_session_info_t info;
     bool have_info = sock_secure_session_info(s, &info) == 0;
-    char peer[SOCK_EP_STRLEN] = "?";
+    char peer[SOCK_SECURE_EP_STRLEN] = "?";
     char why[160];
 
     if (i >= srv->count || (srv->flags[i] & SRV_SLOT_REPORTED) != 0 ||
@@ -369,7 +369,7 @@ static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
     srv_t *srv = arg;
     size_t i = srv_index(srv, s);
     sock_secure_session_info_t info;
-    char peer[SOCK_EP_STRLEN];
+    char peer[SOCK_SECURE_EP_STRLEN];
 
     (void)sock;
     if (i >= srv->count) {
@@ -401,11 +401,11 @@ static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
 }
 
 /* -v: a new client that proved its address was turned away by the limits. */
-static void srv_refused(sock_secure_t *sock, const sock_ep_t *peer, sock_secure_refusal_t why,
+static void srv_refused(sock_secure_t *sock, const sock_secure_ep_t *peer, sock_secure_refusal_t why,
                         void *arg)
 {
     const srv_t *srv = arg;
-    char ep[SOCK_EP_STRLEN];
+    char ep[SOCK_SECURE_EP_STRLEN];
 
     (void)sock;
     if (!srv->opts->verbose) {
@@ -468,7 +468,7 @@ static void srv_flush_backlog(srv_t *srv, sock_secure_session_t *s)
             b->len = 0; /* the session ended (reported on its own): nobody to echo to */
         } else {
             sock_secure_session_info_t info;
-            char peer[SOCK_EP_STRLEN] = "?";
+            char peer[SOCK_SECURE_EP_STRLEN] = "?";
 
             if (sock_secure_session_info(s, &info) == 0) {
                 ssock_ep_str(&info.remote, peer, sizeof peer);
@@ -506,8 +506,8 @@ static size_t srv_backlog_room(srv_t *srv, sock_secure_session_t *s)
 static int srv_deliver(srv_t *srv, sock_secure_session_t *s, const uint8_t *buf, size_t len)
 {
     sock_secure_session_info_t info;
-    char prefix[SOCK_EP_STRLEN + 2];
-    char peer[SOCK_EP_STRLEN];
+    char prefix[SOCK_SECURE_EP_STRLEN + 2];
+    char peer[SOCK_SECURE_EP_STRLEN];
     bool have_info = sock_secure_session_info(s, &info) == 0;
     int rc;
 
@@ -571,7 +571,7 @@ static void srv_note_stall(srv_t *srv, sock_secure_session_t *s, bool full)
 {
     size_t i = srv_index(srv, s);
     sock_secure_session_info_t info;
-    char peer[SOCK_EP_STRLEN] = "?";
+    char peer[SOCK_SECURE_EP_STRLEN] = "?";
 
     if (i >= srv->count || full == ((srv->flags[i] & SRV_SLOT_STALLED) != 0)) {
         return;
@@ -721,39 +721,39 @@ static int srv_loop(srv_t *srv, sock_secure_t *sock)
  *  more: a new connection is then always seen by the library's admission, which may displace a
  *  stalled handshake for it). */
 typedef struct {
-    sock_udp_t udp;
-    sock_tcp_t tcp;
-    sock_tcp_conn_t *conns;
+    sock_secure_udp_t udp;
+    sock_secure_tcp_t tcp;
+    sock_secure_tcp_conn_t *conns;
 } srv_net_t;
 
 /* Open (listen) on @p where: UDP, or TCP with --tls. @return 0 or the negative error. */
-static int srv_open_at(const srv_opts_t *o, srv_net_t *net, size_t count, const sock_ep_t *where)
+static int srv_open_at(const srv_opts_t *o, srv_net_t *net, size_t count, const sock_secure_ep_t *where)
 {
     if (o->tls) {
-        return sock_tcp_listen(&net->tcp, where, net->conns, count);
+        return sock_secure_tcp_listen(&net->tcp, where, net->conns, count);
     }
     return ssock_udp_open(&net->udp, where, NULL);
 }
 
 /* Open the listening socket: the default falls back to IPv4 on a host without IPv6. */
-static int srv_open(const srv_opts_t *o, srv_net_t *net, size_t count, sock_ep_t *where)
+static int srv_open(const srv_opts_t *o, srv_net_t *net, size_t count, sock_secure_ep_t *where)
 {
     uint16_t port = o->tls ? SSOCK_DEFAULT_TLS_PORT : SSOCK_DEFAULT_PORT;
     int rc;
 
     if (o->listen != NULL) {
-        sock_ep_parse(where, o->listen, port); /* checked by srv_parse */
+        sock_secure_ep_parse(where, o->listen, port); /* checked by srv_parse */
         rc = srv_open_at(o, net, count, where);
     } else {
-        sock_ep_parse(where, "[::]", port);
+        sock_secure_ep_parse(where, "[::]", port);
         rc = srv_open_at(o, net, count, where);
         if (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL) {
-            sock_ep_parse(where, "0.0.0.0", port);
+            sock_secure_ep_parse(where, "0.0.0.0", port);
             rc = srv_open_at(o, net, count, where);
         }
     }
     if (rc < 0) {
-        char ep[SOCK_EP_STRLEN];
+        char ep[SOCK_SECURE_EP_STRLEN];
 
         ssock_error("cannot listen on %s (%s): %s", ssock_ep_str(where, ep, sizeof ep),
                     o->tls ? "TCP" : "UDP",
@@ -788,7 +788,7 @@ static bool srv_hint_refused(int err, const sock_secure_config_t *cfg)
         used += (size_t)n;
     }
     ssock_error("cannot set up %s: --psk-hint: backend %s cannot send a PSK identity hint "
-                "(%s); leave --psk-hint out%s%s", cfg->transport->flags & SOCK_F_DATAGRAM ?
+                "(%s); leave --psk-hint out%s%s", cfg->transport->flags & SOCK_SECURE_TRANSPORT_DATAGRAM ?
                 "DTLS" : "TLS", drv->name, sock_secure_strerror(err),
                 used ? " or use --backend " : "", can);
     return true;
@@ -797,11 +797,11 @@ static bool srv_hint_refused(int err, const sock_secure_config_t *cfg)
 static int srv_run(srv_opts_t *o)
 {
     srv_net_t net;
-    sock_ep_t where;
+    sock_secure_ep_t where;
     sock_secure_t sock;
     sock_secure_config_t cfg;
     srv_t srv = { .opts = o, .count = o->max_sessions, .stream = o->tls };
-    char ep[SOCK_EP_STRLEN];
+    char ep[SOCK_SECURE_EP_STRLEN];
     int rc;
 
     memset(&net, 0, sizeof net);
@@ -888,7 +888,7 @@ static int srv_run(srv_opts_t *o)
         sock_secure_close(&sock); /* close_notify to every open session */
     }
     ssock_certs_free(&o->certs);
-    sock_close(srv.net);
+    sock_secure_transport_close(srv.net);
     for (size_t i = 0; srv.backlog != NULL && i < srv.count; i++) {
         ssock_wipe(srv.backlog[i].buf, srv.backlog[i].buf ? SRV_ECHO_BACKLOG : 0);
         free(srv.backlog[i].buf);

@@ -4,7 +4,7 @@
  *
  * The tool uses the public API (sock_secure.h, sock_udp.h, sock_tcp.h, sock.h, creds.h,
  * error.h). To sleep on stdin and a TCP transport in one poll(), util.c reads the descriptors of
- * the transport structs (sock_udp_t.fd, sock_tcp_t.listen_fd, and the connection slots' fd and
+ * the transport structs (sock_secure_udp_t.fd, sock_secure_tcp_t.listen_fd, and the connection slots' fd and
  * want_write): that is the only place that looks inside a transport.
  * Files: main.c (dispatch, --version, --help), util.c (argument parsing, credentials, error
  * reporting, signals, event-loop helpers), server.c, client.c, demo.c (one subcommand each).
@@ -19,10 +19,10 @@
 
 #include "secure_sock/creds.h"
 #include "secure_sock/error.h"
-#include "secure_sock/sock.h"
+#include "secure_sock/transport.h"
 #include "secure_sock/sock_secure.h"
-#include "secure_sock/sock_tcp.h"
-#include "secure_sock/sock_udp.h"
+#include "secure_sock/posix/tcp.h"
+#include "secure_sock/posix/udp.h"
 
 /** Version of the tool (follows the project version). */
 #define SSOCK_VERSION "0.1.0"
@@ -198,7 +198,7 @@ int ssock_parse_ciphers(const char *cmd, ssock_suites_t *suites, const char *lis
  * @p default_port). Host names other than the numeric forms go through getaddrinfo().
  * @return 0, or -1 after a usage error.
  */
-int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_ep_t *ep);
+int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep);
 
 /** Zero @p len bytes at @p p in a way the compiler cannot drop. */
 void ssock_wipe(void *p, size_t len);
@@ -242,7 +242,7 @@ const char *ssock_tls_backend(void);
 void ssock_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /** Format an endpoint ("[::1]:5684"); never fails ("?" if it cannot). @return @p buf. */
-const char *ssock_ep_str(const sock_ep_t *ep, char *buf, size_t len);
+const char *ssock_ep_str(const sock_secure_ep_t *ep, char *buf, size_t len);
 
 /* ---- event loop helpers --------------------------------------------------------------------- */
 
@@ -265,24 +265,24 @@ int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready);
  * Wait until the transport @p net has something to do (UDP: readable; TCP: a connection or the
  * listener readable, a blocked send writable again, a connect finished, an end to report), or
  * @p fd_in (if >= 0) is readable, or @p timeout_ms passes, or a signal arrives.
- * @p net must be a sock_udp_t or a sock_tcp_t. Without @p fd_in a TCP transport sleeps in its own
+ * @p net must be a sock_secure_udp_t or a sock_secure_tcp_t. Without @p fd_in a TCP transport sleeps in its own
  * wait op; otherwise one poll() covers stdin and the transport's descriptors, and the transport's
  * wait op (timeout 0) then takes note of what happened.
  * @param[out] in_ready set if fd_in is readable (or hung up). May be NULL.
  * @return 0, or a negative errno if waiting failed for another reason than EINTR.
  */
-int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready);
+int ssock_wait(sock_secure_transport_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready);
 
 /**
  * TCP: wait until the connection to @p peer can take more output (or fails), at most
  * @p timeout_ms, without waking for input (for a server that holds an unread record back).
  * @return 0, or a negative errno.
  */
-int ssock_wait_writable(sock_t *net, const sock_ep_t *peer, uint32_t timeout_ms);
+int ssock_wait_writable(sock_secure_transport_t *net, const sock_secure_ep_t *peer, uint32_t timeout_ms);
 
 /** TCP: does a connection wait for room to send (output the library still holds)? Meaningful
  *  right after sock_secure_process(), which retries pending output. */
-bool ssock_output_blocked(const sock_t *net);
+bool ssock_output_blocked(const sock_secure_transport_t *net);
 
 /** Write @p len bytes to stdout as they are, then flush. @return 0, or -EIO if stdout failed. */
 int ssock_write_raw(const uint8_t *data, size_t len);
@@ -298,7 +298,7 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix);
  * naming @p what ("server", "client") unless @p what is NULL.
  * @return 0 or the negative error.
  */
-int ssock_udp_open(sock_udp_t *udp, const sock_ep_t *local, const char *what);
+int ssock_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local, const char *what);
 
 /** Select the backend for a TLS (@p tls) or DTLS socket in @p cfg: @p backend if not NULL
  *  (--backend, checked to do TLS over streams, or DTLS), else the default one (TLS: the first

@@ -501,7 +501,7 @@ int ssock_parse_ciphers(const char *cmd, ssock_suites_t *suites, const char *lis
 }
 
 /* Convert a getaddrinfo() result to an endpoint (IPv4-mapped IPv6 stored as IPv4). */
-static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock_ep_t *ep)
+static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock_secure_ep_t *ep)
 {
     static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
@@ -510,7 +510,7 @@ static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
 
-        ep->family = SOCK_AF_INET;
+        ep->family = SOCK_SECURE_AF_INET;
         memcpy(ep->addr, &in->sin_addr, 4);
         return 0;
     }
@@ -518,10 +518,10 @@ static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
 
         if (memcmp(&in6->sin6_addr, v4mapped, sizeof v4mapped) == 0) {
-            ep->family = SOCK_AF_INET;
+            ep->family = SOCK_SECURE_AF_INET;
             memcpy(ep->addr, (const uint8_t *)&in6->sin6_addr + 12, 4);
         } else {
-            ep->family = SOCK_AF_INET6;
+            ep->family = SOCK_SECURE_AF_INET6;
             memcpy(ep->addr, &in6->sin6_addr, 16);
             ep->scope_id = in6->sin6_scope_id;
         }
@@ -530,7 +530,7 @@ static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock
     return -1;
 }
 
-int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_ep_t *ep)
+int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep)
 {
     char host[256];
     const char *colon;
@@ -540,7 +540,7 @@ int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock
     struct addrinfo *res = NULL;
     int rc;
 
-    if (sock_ep_parse(ep, text, default_port) == 0) {
+    if (sock_secure_ep_parse(ep, text, default_port) == 0) {
         return 0;
     }
     /* Not numeric: "name[:port]". Brackets mean a (bad) IPv6 literal: no lookup for those. */
@@ -811,9 +811,9 @@ void ssock_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
-const char *ssock_ep_str(const sock_ep_t *ep, char *buf, size_t len)
+const char *ssock_ep_str(const sock_secure_ep_t *ep, char *buf, size_t len)
 {
-    if (sock_ep_format(ep, buf, len) < 0 && len > 0) {
+    if (sock_secure_ep_format(ep, buf, len) < 0 && len > 0) {
         snprintf(buf, len, "?");
     }
     return buf;
@@ -892,26 +892,26 @@ int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready)
 }
 
 /* The descriptors poll() must watch for @p net: the UDP socket, or what the TCP transport
- * waits for (sock_tcp_pollfds). @return how many were filled. */
-static size_t ssock_net_fds(const sock_t *net, struct pollfd *pfd, size_t max)
+ * waits for (sock_secure_tcp_pollfds). @return how many were filled. */
+static size_t ssock_net_fds(const sock_secure_transport_t *net, struct pollfd *pfd, size_t max)
 {
-    if ((net->flags & SOCK_F_STREAM) != 0) {
-        int n = sock_tcp_pollfds((const sock_tcp_t *)(const void *)net, NULL, pfd, max);
+    if ((net->flags & SOCK_SECURE_TRANSPORT_STREAM) != 0) {
+        int n = sock_secure_tcp_pollfds((const sock_secure_tcp_t *)(const void *)net, NULL, pfd, max);
         return n > 0 ? (size_t)n : 0;
     }
     if (max == 0) {
         return 0;
     }
-    pfd[0] = (struct pollfd){ .fd = ((const sock_udp_t *)(const void *)net)->fd,
+    pfd[0] = (struct pollfd){ .fd = ((const sock_secure_udp_t *)(const void *)net)->fd,
                               .events = POLLIN,
                               .revents = 0 };
     return 1;
 }
 
-int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
+int ssock_wait(sock_secure_transport_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
 {
     struct pollfd pfd[SSOCK_MAX_SESSIONS + 2]; /* stdin, a listener, the connections */
-    bool stream = (net->flags & SOCK_F_STREAM) != 0;
+    bool stream = (net->flags & SOCK_SECURE_TRANSPORT_STREAM) != 0;
     nfds_t n = 0;
     int rc;
 
@@ -922,10 +922,10 @@ int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
         return 0;
     }
     if (stream && fd_in < 0) {
-        rc = sock_wait(net, timeout_ms);
+        rc = sock_secure_transport_wait(net, timeout_ms);
         return (rc < 0 && rc != -ENOTCONN) ? rc : 0; /* -ENOTCONN: nothing open (yet) */
     }
-    if (stream && sock_wait(net, 0) > 0) {
+    if (stream && sock_secure_transport_wait(net, 0) > 0) {
         timeout_ms = 0; /* work waits already (e.g. an end to report): just look at stdin */
     }
     if (fd_in >= 0) {
@@ -942,32 +942,32 @@ int ssock_wait(sock_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready)
         *in_ready = true;
     }
     if (stream && rc > 0) {
-        (void)sock_wait(net, 0); /* the transport notes writability and finished connects */
+        (void)sock_secure_transport_wait(net, 0); /* the transport notes writability and finished connects */
     }
     return 0;
 }
 
-int ssock_wait_writable(sock_t *net, const sock_ep_t *peer, uint32_t timeout_ms)
+int ssock_wait_writable(sock_secure_transport_t *net, const sock_secure_ep_t *peer, uint32_t timeout_ms)
 {
     struct pollfd pfd;
     int rc;
 
-    if ((net->flags & SOCK_F_STREAM) == 0 ||
-        sock_tcp_pollfds((const sock_tcp_t *)(const void *)net, peer, &pfd, 1) != 1) {
+    if ((net->flags & SOCK_SECURE_TRANSPORT_STREAM) == 0 ||
+        sock_secure_tcp_pollfds((const sock_secure_tcp_t *)(const void *)net, peer, &pfd, 1) != 1) {
         return 0; /* not a stream, or gone: the next recv reports it */
     }
     pfd.events = POLLOUT;
     rc = ssock_poll(&pfd, 1, timeout_ms);
     if (rc > 0) {
-        (void)sock_wait(net, 0);
+        (void)sock_secure_transport_wait(net, 0);
     }
     return rc < 0 ? rc : 0;
 }
 
-bool ssock_output_blocked(const sock_t *net)
+bool ssock_output_blocked(const sock_secure_transport_t *net)
 {
-    return (net->flags & SOCK_F_STREAM) != 0 &&
-           sock_tcp_output_blocked((const sock_tcp_t *)(const void *)net, NULL);
+    return (net->flags & SOCK_SECURE_TRANSPORT_STREAM) != 0 &&
+           sock_secure_tcp_output_blocked((const sock_secure_tcp_t *)(const void *)net, NULL);
 }
 
 int ssock_write_raw(const uint8_t *data, size_t len)
@@ -1002,12 +1002,12 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix)
     return (fflush(stdout) != 0 || ferror(stdout)) ? -EIO : 0;
 }
 
-int ssock_udp_open(sock_udp_t *udp, const sock_ep_t *local, const char *what)
+int ssock_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local, const char *what)
 {
-    int rc = sock_udp_open(udp, local);
+    int rc = sock_secure_udp_open(udp, local);
 
     if (rc < 0 && what != NULL) {
-        char ep[SOCK_EP_STRLEN];
+        char ep[SOCK_SECURE_EP_STRLEN];
 
         ssock_error("cannot open the %s UDP socket on %s: %s", what,
                     local ? ssock_ep_str(local, ep, sizeof ep) : "[::]:0",

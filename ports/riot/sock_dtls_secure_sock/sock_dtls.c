@@ -90,7 +90,7 @@
 static_assert(PEERS >= 1 && PEERS <= 8, "CONFIG_DTLS_PEER_MAX: 1..8 sessions per sock");
 
 struct sock_dtls_secure_sock {
-    sock_t base;                  /* transport over owner->udp_sock (first member) */
+    sock_secure_transport_t base; /* transport over owner->udp_sock (first member) */
     sock_dtls_t *owner;           /* NULL: entry free */
     sock_secure_t sock;
     sock_secure_session_t slots[PEERS];
@@ -105,7 +105,7 @@ struct sock_dtls_secure_sock {
     sock_udp_ep_t fail_ep;
 #if CONFIG_SOCK_DTLS_PSK_RETRY
     uint8_t retry_tag;            /* retry with this tag's PSK, NO_TAG: none */
-    sock_ep_t retry_ep;
+    sock_secure_ep_t retry_ep;
 #endif
 #ifdef SOCK_HAS_ASYNC_CTX
     ztimer_t timer;               /* next deadline of the socket, with an event queue */
@@ -115,18 +115,18 @@ struct sock_dtls_secure_sock {
 
 static sock_dtls_secure_sock_t _pool[CONFIG_SOCK_DTLS_SECURE_SOCK_NUMOF];
 
-/* ---- endpoints ------------------------------------------------------------------------------ */
+/* ---- endpoints ------------------------------------------------------------------------------- */
 
 /* A session is its peer's address and port; the interface counts for link-local addresses only
  * (as in tinyDTLS): GNRC reports the interface of every datagram, applications give none. */
-static void _scope(sock_ep_t *ep)
+static void _scope(sock_secure_ep_t *ep)
 {
-    if (ep->family != SOCK_AF_INET6 || ep->addr[0] != 0xfe || (ep->addr[1] & 0xc0) != 0x80) {
+    if (ep->family != SOCK_SECURE_AF_INET6 || ep->addr[0] != 0xfe || (ep->addr[1] & 0xc0) != 0x80) {
         ep->scope_id = 0;
     }
 }
 
-static int _ep_in(sock_ep_t *ep, const sock_udp_ep_t *u)
+static int _ep_in(sock_secure_ep_t *ep, const sock_udp_ep_t *u)
 {
     int rc = sock_secure_riot_ep_from_udp(ep, u);
     if (rc < 0 || ep->port == 0) {
@@ -136,15 +136,15 @@ static int _ep_in(sock_ep_t *ep, const sock_udp_ep_t *u)
     return 0;
 }
 
-/* ---- the transport: the application's UDP sock ---------------------------------------------- */
+/* ---- the transport: the application's UDP sock ----------------------------------------------- */
 
 /* the pool entry of the transport (its first member; via void *: the entry is more aligned) */
-static sock_dtls_secure_sock_t *_ss(sock_t *t)
+static sock_dtls_secure_sock_t *_ss(sock_secure_transport_t *t)
 {
     return (sock_dtls_secure_sock_t *)(void *)t;
 }
 
-static int _t_recv(sock_t *t, void *buf, size_t len, sock_ep_t *remote)
+static int _t_recv(sock_secure_transport_t *t, void *buf, size_t len, sock_secure_ep_t *remote)
 {
     int n = sock_secure_riot_udp_recv_from(_ss(t)->owner->udp_sock, buf,
                                            len, remote);
@@ -154,36 +154,37 @@ static int _t_recv(sock_t *t, void *buf, size_t len, sock_ep_t *remote)
     return n;
 }
 
-static int _t_send(sock_t *t, const void *buf, size_t len, const sock_ep_t *remote)
+static int _t_send(sock_secure_transport_t *t, const void *buf, size_t len,
+                   const sock_secure_ep_t *remote)
 {
     return sock_secure_riot_udp_send_to(_ss(t)->owner->udp_sock, buf, len,
                                         remote);
 }
 
-static int _t_wait(sock_t *t, uint32_t timeout_ms)
+static int _t_wait(sock_secure_transport_t *t, uint32_t timeout_ms)
 {
     (void)t;
     (void)timeout_ms;
     return 0; /* the core's blocking calls are not used: this module waits itself (_wait) */
 }
 
-static int _t_local(sock_t *t, sock_ep_t *local)
+static int _t_local(sock_secure_transport_t *t, sock_secure_ep_t *local)
 {
     sock_udp_ep_t ep;
     int rc = sock_udp_get_local(_ss(t)->owner->udp_sock, &ep);
     return rc < 0 ? rc : sock_secure_riot_ep_from_udp(local, &ep);
 }
 
-static void _t_close(sock_t *t)
+static void _t_close(sock_secure_transport_t *t)
 {
     (void)t; /* the UDP sock is the application's */
 }
 
-static const sock_ops_t _ops = {
+static const sock_secure_transport_ops_t _ops = {
     .recv = _t_recv, .send = _t_send, .wait = _t_wait, .local = _t_local, .close = _t_close,
 };
 
-/* ---- credentials ------------------------------------------------------------------------------ */
+/* ---- credentials ----------------------------------------------------------------------------- */
 
 /* The first PSK credential among the sock's tags from index @p from on. */
 static int _psk_from(const sock_dtls_t *sock, unsigned from, credman_credential_t *c)
@@ -212,7 +213,7 @@ static size_t _psk_lookup(void *arg, const uint8_t *id, size_t id_len, uint8_t *
     return 0;
 }
 
-/* ---- sessions and events ----------------------------------------------------------------------- */
+/* ---- sessions and events --------------------------------------------------------------------- */
 
 static bool _slot_ep(sock_dtls_secure_sock_t *ss, unsigned i, sock_udp_ep_t *ep)
 {
@@ -222,13 +223,13 @@ static bool _slot_ep(sock_dtls_secure_sock_t *ss, unsigned i, sock_udp_ep_t *ep)
 }
 
 /* The slot of a handshaking or established session with @p ep, NULL if none. */
-static sock_secure_session_t *_find(sock_dtls_secure_sock_t *ss, const sock_ep_t *ep)
+static sock_secure_session_t *_find(sock_dtls_secure_sock_t *ss, const sock_secure_ep_t *ep)
 {
     for (unsigned i = 0; ss->started && i < PEERS; i++) {
         sock_secure_session_info_t info;
         if (sock_secure_session_info(&ss->slots[i], &info) == 0 &&
             (info.state == SOCK_SECURE_ST_HANDSHAKE || info.state == SOCK_SECURE_ST_OPEN) &&
-            sock_ep_equal(&info.remote, ep)) {
+            sock_secure_ep_equal(&info.remote, ep)) {
             return &ss->slots[i];
         }
     }
@@ -359,7 +360,7 @@ static int _open(sock_dtls_t *sock, const sock_secure_psk_t *psk)
 }
 
 /* Client: start a handshake with @p ep. 1 started, 0 a session exists, or an error. */
-static int _connect(sock_dtls_t *sock, const sock_ep_t *ep, int tag_from)
+static int _connect(sock_dtls_t *sock, const sock_secure_ep_t *ep, int tag_from)
 {
     sock_dtls_secure_sock_t *ss = sock->ss;
     credman_credential_t c;
@@ -449,7 +450,7 @@ static void _process(sock_dtls_t *sock)
     (void)sock_secure_process(&ss->sock);
 #if CONFIG_SOCK_DTLS_PSK_RETRY
     if (ss->retry_tag != NO_TAG) {
-        sock_ep_t ep = ss->retry_ep;
+        sock_secure_ep_t ep = ss->retry_ep;
         int rc = _connect(sock, &ep, ss->retry_tag);
         ss->retry_tag = NO_TAG;
         if (rc < 0) {
@@ -528,7 +529,7 @@ static uint32_t _ms(uint32_t us)
     return us == SOCK_NO_TIMEOUT ? UINT32_MAX : us / 1000u + (us % 1000u != 0);
 }
 
-/* ---- API ----------------------------------------------------------------------------------------- */
+/* ---- API ------------------------------------------------------------------------------------- */
 
 void sock_dtls_init(void)
 {
@@ -570,7 +571,7 @@ int sock_dtls_create(sock_dtls_t *sock, sock_udp_t *udp_sock, credman_tag_t tag,
         return -ENOMEM; /* CONFIG_SOCK_DTLS_SECURE_SOCK_NUMOF socks are open */
     }
     ss->base.ops = &_ops;
-    ss->base.flags = SOCK_F_DATAGRAM;
+    ss->base.flags = SOCK_SECURE_TRANSPORT_DATAGRAM;
     ss->started = false;
     ss->est = ss->new_hs = ss->unread = 0;
     ss->fail = 0;
@@ -656,7 +657,7 @@ void sock_dtls_set_rpk_cb(sock_dtls_t *sock, sock_dtls_rpk_cb_t cb)
 int sock_dtls_session_init(sock_dtls_t *sock, const sock_udp_ep_t *ep, sock_dtls_session_t *remote)
 {
     sock_udp_ep_t local;
-    sock_ep_t e;
+    sock_secure_ep_t e;
 
     if (sock_udp_get_local(sock->udp_sock, &local) < 0) {
         return -EADDRNOTAVAIL;
@@ -674,7 +675,7 @@ int sock_dtls_session_init(sock_dtls_t *sock, const sock_udp_ep_t *ep, sock_dtls
 
 void sock_dtls_session_destroy(sock_dtls_t *sock, sock_dtls_session_t *remote)
 {
-    sock_ep_t e;
+    sock_secure_ep_t e;
     if (_ep_in(&e, &remote->ep) < 0) {
         return;
     }
@@ -773,7 +774,8 @@ static ssize_t _recv(sock_dtls_t *sock, sock_dtls_session_t *remote, void *data,
     /* an event queue merges events: announce what is still waiting */
     sock_dtls_secure_sock_t *ss = sock->ss;
     if (sock->async_ctx.queue != NULL) {
-        _raise(sock, (ss->new_hs ? SOCK_ASYNC_CONN_RECV : 0) | (ss->unread ? SOCK_ASYNC_MSG_RECV : 0));
+        _raise(sock, (ss->new_hs ? SOCK_ASYNC_CONN_RECV : 0) |
+                     (ss->unread ? SOCK_ASYNC_MSG_RECV : 0));
     }
 #endif
     _rearm(sock);
@@ -821,7 +823,7 @@ ssize_t sock_dtls_recv_buf_aux(sock_dtls_t *sock, sock_dtls_session_t *remote, v
 
 /* Lock held: the established session with @p ep; with @p timeout > 0 a handshake is started
  * (client) or awaited first. */
-static int _session_for(sock_dtls_t *sock, const sock_ep_t *ep, uint32_t timeout,
+static int _session_for(sock_dtls_t *sock, const sock_secure_ep_t *ep, uint32_t timeout,
                         sock_secure_session_t **out)
 {
     sock_dtls_secure_sock_t *ss = sock->ss;
@@ -875,7 +877,7 @@ ssize_t sock_dtls_sendv_aux(sock_dtls_t *sock, sock_dtls_session_t *remote,
                             const iolist_t *snips, uint32_t timeout, sock_dtls_aux_tx_t *aux)
 {
     sock_secure_session_t *s = NULL;
-    sock_ep_t e;
+    sock_secure_ep_t e;
     (void)aux; /* nothing provided: the requested flags stay set */
 
     if (_ep_in(&e, &remote->ep) < 0) {

@@ -19,7 +19,7 @@
 
 #include "sock_secure_riot_udp.h"
 
-int sock_secure_riot_ep_from_udp(sock_ep_t *ep, const sock_udp_ep_t *u)
+int sock_secure_riot_ep_from_udp(sock_secure_ep_t *ep, const sock_udp_ep_t *u)
 {
     if (ep == NULL || u == NULL) {
         return -EINVAL;
@@ -28,13 +28,13 @@ int sock_secure_riot_ep_from_udp(sock_ep_t *ep, const sock_udp_ep_t *u)
     switch (u->family) {
 #ifdef SOCK_HAS_IPV6
     case AF_INET6:
-        ep->family = SOCK_AF_INET6;
+        ep->family = SOCK_SECURE_AF_INET6;
         memcpy(ep->addr, u->addr.ipv6, 16);
         break;
 #endif
 #ifdef SOCK_HAS_IPV4
     case AF_INET:
-        ep->family = SOCK_AF_INET;
+        ep->family = SOCK_SECURE_AF_INET;
         memcpy(ep->addr, u->addr.ipv4, 4);
         break;
 #endif
@@ -46,7 +46,7 @@ int sock_secure_riot_ep_from_udp(sock_ep_t *ep, const sock_udp_ep_t *u)
     return 0;
 }
 
-int sock_secure_riot_ep_to_udp(sock_udp_ep_t *u, const sock_ep_t *ep)
+int sock_secure_riot_ep_to_udp(sock_udp_ep_t *u, const sock_secure_ep_t *ep)
 {
     if (ep == NULL || u == NULL) {
         return -EINVAL;
@@ -55,7 +55,7 @@ int sock_secure_riot_ep_to_udp(sock_udp_ep_t *u, const sock_ep_t *ep)
         return -EINVAL;
     }
     memset(u, 0, sizeof(*u));
-    if (ep->family == SOCK_AF_INET6) {
+    if (ep->family == SOCK_SECURE_AF_INET6) {
 #ifdef SOCK_HAS_IPV6
         u->family = AF_INET6;
         memcpy(u->addr.ipv6, ep->addr, 16);
@@ -63,7 +63,7 @@ int sock_secure_riot_ep_to_udp(sock_udp_ep_t *u, const sock_ep_t *ep)
         return -EAFNOSUPPORT;
 #endif
     }
-    else if (ep->family == SOCK_AF_INET) {
+    else if (ep->family == SOCK_SECURE_AF_INET) {
 #ifdef SOCK_HAS_IPV4
         u->family = AF_INET;
         memcpy(u->addr.ipv4, ep->addr, 4);
@@ -90,7 +90,8 @@ static void sock_secure_riot_udp_cb(sock_udp_t *udp, sock_async_flags_t flags, v
     }
 }
 
-int sock_secure_riot_udp_recv_from(sock_udp_t *udp, void *buf, size_t len, sock_ep_t *remote)
+int sock_secure_riot_udp_recv_from(sock_udp_t *udp, void *buf, size_t len,
+                                   sock_secure_ep_t *remote)
 {
     sock_udp_ep_t from;
 
@@ -114,13 +115,13 @@ int sock_secure_riot_udp_recv_from(sock_udp_t *udp, void *buf, size_t len, sock_
         return -EMSGSIZE;
     }
     if (remote != NULL && sock_secure_riot_ep_from_udp(remote, &from) < 0) {
-        remote->family = SOCK_AF_UNSPEC;
+        remote->family = SOCK_SECURE_AF_UNSPEC;
     }
     return (int)n;
 }
 
 int sock_secure_riot_udp_send_to(sock_udp_t *udp, const void *buf, size_t len,
-                                 const sock_ep_t *remote)
+                                 const sock_secure_ep_t *remote)
 {
     sock_udp_ep_t to;
 
@@ -141,22 +142,23 @@ int sock_secure_riot_udp_send_to(sock_udp_t *udp, const void *buf, size_t len,
     return (int)n;
 }
 
-static int sock_secure_riot_udp_recv(sock_t *sock, void *buf, size_t len, sock_ep_t *remote)
+static int sock_secure_riot_udp_recv(sock_secure_transport_t *sock, void *buf, size_t len,
+                                     sock_secure_ep_t *remote)
 {
     sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
 
     return t->open ? sock_secure_riot_udp_recv_from(&t->udp, buf, len, remote) : -EBADF;
 }
 
-static int sock_secure_riot_udp_send(sock_t *sock, const void *buf, size_t len,
-                                     const sock_ep_t *remote)
+static int sock_secure_riot_udp_send(sock_secure_transport_t *sock, const void *buf, size_t len,
+                                     const sock_secure_ep_t *remote)
 {
     sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
 
     return t->open ? sock_secure_riot_udp_send_to(&t->udp, buf, len, remote) : -EBADF;
 }
 
-static int sock_secure_riot_udp_wait(sock_t *sock, uint32_t timeout_ms)
+static int sock_secure_riot_udp_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
 {
     sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
 
@@ -173,7 +175,7 @@ static int sock_secure_riot_udp_wait(sock_t *sock, uint32_t timeout_ms)
     return ztimer_mutex_lock_timeout(ZTIMER_MSEC, &t->ready, timeout_ms) == 0 ? 1 : 0;
 }
 
-static int sock_secure_riot_udp_local(sock_t *sock, sock_ep_t *local)
+static int sock_secure_riot_udp_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
 {
     sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
     sock_udp_ep_t ep;
@@ -191,7 +193,7 @@ static int sock_secure_riot_udp_local(sock_t *sock, sock_ep_t *local)
     return sock_secure_riot_ep_from_udp(local, &ep);
 }
 
-static void sock_secure_riot_udp_close(sock_t *sock)
+static void sock_secure_riot_udp_close(sock_secure_transport_t *sock)
 {
     sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
 
@@ -202,7 +204,7 @@ static void sock_secure_riot_udp_close(sock_t *sock)
     }
 }
 
-static const sock_ops_t sock_secure_riot_udp_ops = {
+static const sock_secure_transport_ops_t sock_secure_riot_udp_ops = {
     .recv = sock_secure_riot_udp_recv,
     .send = sock_secure_riot_udp_send,
     .wait = sock_secure_riot_udp_wait,
@@ -210,15 +212,15 @@ static const sock_ops_t sock_secure_riot_udp_ops = {
     .close = sock_secure_riot_udp_close,
 };
 
-int sock_secure_riot_udp_open(sock_secure_riot_udp_t *t, const sock_ep_t *local)
+int sock_secure_riot_udp_open(sock_secure_riot_udp_t *t, const sock_secure_ep_t *local)
 {
     sock_udp_ep_t ep = SOCK_IPV6_EP_ANY;
 
     if (t == NULL) {
         return -EINVAL;
     }
-    t->base.ops = &sock_secure_riot_udp_ops; /* sock_close() is safe even after a failed open */
-    t->base.flags = SOCK_F_DATAGRAM;
+    t->base.ops = &sock_secure_riot_udp_ops; /* sock_secure_transport_close() is safe even after a failed open */
+    t->base.flags = SOCK_SECURE_TRANSPORT_DATAGRAM;
     t->open = false;
     mutex_init_locked(&t->ready);
     if (local != NULL) {

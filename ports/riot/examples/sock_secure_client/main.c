@@ -43,7 +43,7 @@ static void print_heap(void)
     }
 }
 
-static int ssc_run(const sock_ep_t *server, const char *msg, size_t len)
+static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
 {
     static sock_secure_riot_udp_t udp;
     static sock_secure_t sock;
@@ -51,10 +51,10 @@ static int ssc_run(const sock_ep_t *server, const char *msg, size_t len)
     static char reply[256];
     sock_secure_session_t *s = NULL;
     sock_secure_config_t cfg;
-    char ep[SOCK_EP_STRLEN];
+    char ep[SOCK_SECURE_EP_STRLEN];
     int rc;
 
-    (void)sock_ep_format(server, ep, sizeof(ep));
+    (void)sock_secure_ep_format(server, ep, sizeof(ep));
     if ((rc = sock_secure_riot_udp_open(&udp, NULL)) < 0) {
         printf("error: cannot open UDP: %d\n", rc);
         return 1;
@@ -79,7 +79,7 @@ static int ssc_run(const sock_ep_t *server, const char *msg, size_t len)
 #endif
     if ((rc = sock_secure_create(&sock, &cfg)) < 0) {
         printf("error: create: %s\n", sock_secure_strerror(rc));
-        sock_close(&udp.base);
+        sock_secure_transport_close(&udp.base);
         return 1;
     }
     rc = sock_secure_connect(&sock, server, &s, CONNECT_TIMEOUT_MS);
@@ -103,7 +103,7 @@ static int ssc_run(const sock_ep_t *server, const char *msg, size_t len)
         sock_secure_session_close(s); /* close_notify, keys zeroed */
     }
     sock_secure_close(&sock);
-    sock_close(&udp.base);
+    sock_secure_transport_close(&udp.base);
     print_heap();
     return rc < 0;
 }
@@ -111,7 +111,7 @@ static int ssc_run(const sock_ep_t *server, const char *msg, size_t len)
 static int ssc_cmd(int argc, char **argv)
 {
     static char msg[128];
-    sock_ep_t server;
+    sock_secure_ep_t server;
     size_t len = 0;
 
     if (argc < 3) {
@@ -119,7 +119,7 @@ static int ssc_cmd(int argc, char **argv)
                argv[0], SOCK_SECURE_EXAMPLE_PORT);
         return 1;
     }
-    if (sock_ep_parse(&server, argv[1], SOCK_SECURE_EXAMPLE_PORT) < 0) {
+    if (sock_secure_ep_parse(&server, argv[1], SOCK_SECURE_EXAMPLE_PORT) < 0) {
         printf("error: not an endpoint: %s\n", argv[1]);
         return 1;
     }

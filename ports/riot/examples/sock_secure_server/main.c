@@ -43,14 +43,14 @@ static void on_event(sock_secure_t *s, sock_secure_session_t *session, sock_secu
                      int err, void *arg)
 {
     sock_secure_session_info_t info;
-    char ep[SOCK_EP_STRLEN];
+    char ep[SOCK_SECURE_EP_STRLEN];
 
     (void)s;
     (void)arg;
     if (sock_secure_session_info(session, &info) < 0) {
         return;
     }
-    (void)sock_ep_format(&info.remote, ep, sizeof(ep));
+    (void)sock_secure_ep_format(&info.remote, ep, sizeof(ep));
     switch (ev) {
     case SOCK_SECURE_EV_CONNECTED:
         printf("session %s: %s, %s\n", ep, info.suite_name, info.version);
@@ -70,7 +70,7 @@ static void on_event(sock_secure_t *s, sock_secure_session_t *session, sock_secu
 static void *server(void *arg)
 {
     static char buf[512];
-    sock_ep_t local = { .family = SOCK_AF_INET6, .port = SOCK_SECURE_EXAMPLE_PORT };
+    sock_secure_ep_t local = { .family = SOCK_SECURE_AF_INET6, .port = SOCK_SECURE_EXAMPLE_PORT };
     sock_secure_config_t cfg;
     int rc;
 
@@ -126,7 +126,7 @@ static void *server(void *arg)
         /* a session that ended was reported by on_event; its slot is reused */
     }
     sock_secure_close(&sock);
-    sock_close(&udp.base);
+    sock_secure_transport_close(&udp.base);
     return NULL;
 }
 

@@ -2,7 +2,7 @@
  * @file sock_secure_riot_udp.h
  * @brief secure_sock transport over RIOT's sock_udp (GNRC, lwIP, ...), with sock_async.
  *
- * The transport is a secure_sock transport (the ops table of secure_sock/sock.h): pass
+ * The transport is a secure_sock transport (the ops table of secure_sock/transport.h): pass
  * `&t.base` as sock_secure_config_t.transport. Reads never block; `wait` sleeps on a mutex that
  * the stack's sock_async callback releases when a datagram arrives (or until a ztimer timeout):
  * no thread polls. It must be used from one thread, as the secure socket on it.
@@ -20,7 +20,7 @@
 #include "mutex.h"
 #include "net/sock/udp.h"
 
-#include "secure_sock/sock.h"
+#include "secure_sock/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,7 +28,7 @@ extern "C" {
 
 /** A secure_sock transport on one RIOT UDP sock. Embeds the generic part first. */
 typedef struct {
-    sock_t base;      /**< generic part: use &t.base with the secure socket */
+    sock_secure_transport_t base;      /**< generic part: use &t.base with the secure socket */
     sock_udp_t udp;   /**< RIOT's UDP sock */
     mutex_t ready;    /**< unlocked by the sock_async callback when a datagram waits */
     bool open;        /**< between a successful open and close */
@@ -42,31 +42,32 @@ typedef struct {
  * @return 0; -EINVAL (NULL @p t, unknown family); -EAFNOSUPPORT (family the stack lacks); or
  *         the error of sock_udp_create() (-EADDRINUSE, -ENOMEM, ...).
  */
-int sock_secure_riot_udp_open(sock_secure_riot_udp_t *t, const sock_ep_t *local);
+int sock_secure_riot_udp_open(sock_secure_riot_udp_t *t, const sock_secure_ep_t *local);
 
 /**
  * @brief Convert RIOT's UDP endpoint to secure_sock's.
  * @return 0, -EAFNOSUPPORT for a family other than AF_INET6/AF_INET, -EINVAL on NULL.
  */
-int sock_secure_riot_ep_from_udp(sock_ep_t *ep, const sock_udp_ep_t *udp_ep);
+int sock_secure_riot_ep_from_udp(sock_secure_ep_t *ep, const sock_udp_ep_t *udp_ep);
 
 /**
  * @brief Convert secure_sock's endpoint to RIOT's UDP endpoint (scope_id becomes netif).
  * @return 0, -EAFNOSUPPORT for a family the stack lacks, -EINVAL on NULL or a scope_id that is
  *         no interface number.
  */
-int sock_secure_riot_ep_to_udp(sock_udp_ep_t *udp_ep, const sock_ep_t *ep);
+int sock_secure_riot_ep_to_udp(sock_udp_ep_t *udp_ep, const sock_secure_ep_t *ep);
 
 /**
  * @brief Read one datagram from a RIOT UDP sock without blocking (the transport's `recv`, on a
  *        sock the caller opened; used by the sock_dtls module over the application's sock).
  * @param udp    an open RIOT UDP sock (caller-owned).
- * @param remote may be NULL; gets the sender (family SOCK_AF_UNSPEC if it is of no known family).
+ * @param remote may be NULL; gets the sender (family SOCK_SECURE_AF_UNSPEC if of no known family).
  * @return the length; -EAGAIN if nothing waits (or the stack dropped a datagram); -EMSGSIZE if it
  *         was larger than @p len (dropped); -EINVAL on a NULL buffer with @p len > 0; another
  *         error of sock_udp_recv().
  */
-int sock_secure_riot_udp_recv_from(sock_udp_t *udp, void *buf, size_t len, sock_ep_t *remote);
+int sock_secure_riot_udp_recv_from(sock_udp_t *udp, void *buf, size_t len,
+                                   sock_secure_ep_t *remote);
 
 /**
  * @brief Send one datagram to @p remote through a RIOT UDP sock (the transport's `send`).
@@ -75,7 +76,7 @@ int sock_secure_riot_udp_recv_from(sock_udp_t *udp, void *buf, size_t len, sock_
  *         -EAFNOSUPPORT; -EMSGSIZE; another error of sock_udp_send().
  */
 int sock_secure_riot_udp_send_to(sock_udp_t *udp, const void *buf, size_t len,
-                                 const sock_ep_t *remote);
+                                 const sock_secure_ep_t *remote);
 
 #ifdef __cplusplus
 }

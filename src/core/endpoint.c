@@ -13,7 +13,7 @@
  *   [IPV6[%SCOPE]][:PORT]  IPV6 in any RFC 4291 text form ("::" compression, embedded IPv4 tail)
  *   IPV6[%SCOPE]           bare, without brackets, only when there is no port
  * PORT is 1-5 decimal digits with a value 0..65535; SCOPE is 1-10 decimal digits, 0..UINT32_MAX.
- * An IPv4-mapped address (::ffff:0:0/96) is stored as SOCK_AF_INET and takes no scope.
+ * An IPv4-mapped address (::ffff:0:0/96) is stored as SOCK_SECURE_AF_INET and takes no scope.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "secure_sock/sock.h"
+#include "secure_sock/transport.h"
 
 #define EP_IPV6_WORDS 8
 
@@ -251,7 +251,7 @@ static bool ep_parse_port_end(const char *s, uint16_t *port)
 }
 
 /* IPv6 address with optional scope, stored in ep (as IPv4 if mapped). */
-static bool ep_parse_ipv6_host(const char **p, sock_ep_t *ep)
+static bool ep_parse_ipv6_host(const char **p, sock_secure_ep_t *ep)
 {
     uint8_t addr[16];
     uint32_t scope;
@@ -264,11 +264,11 @@ static bool ep_parse_ipv6_host(const char **p, sock_ep_t *ep)
         if (has_scope) {
             return false; /* an IPv4 address has no zone */
         }
-        ep->family = SOCK_AF_INET;
+        ep->family = SOCK_SECURE_AF_INET;
         memcpy(ep->addr, &addr[12], 4);
         return true;
     }
-    ep->family = SOCK_AF_INET6;
+    ep->family = SOCK_SECURE_AF_INET6;
     ep->scope_id = scope;
     memcpy(ep->addr, addr, sizeof(addr));
     return true;
@@ -293,7 +293,7 @@ static bool ep_parse_localhost(const char **p)
     return true;
 }
 
-static bool ep_parse_bracketed(sock_ep_t *ep, const char *s)
+static bool ep_parse_bracketed(sock_secure_ep_t *ep, const char *s)
 {
     if (!ep_parse_ipv6_host(&s, ep) || *s != ']') {
         return false;
@@ -301,18 +301,18 @@ static bool ep_parse_bracketed(sock_ep_t *ep, const char *s)
     return ep_parse_port_end(s + 1, &ep->port);
 }
 
-static bool ep_parse_unbracketed(sock_ep_t *ep, const char *str)
+static bool ep_parse_unbracketed(sock_secure_ep_t *ep, const char *str)
 {
     const char *s = str;
 
     if (ep_parse_localhost(&s)) {
         static const uint8_t loopback[4] = {127, 0, 0, 1};
-        ep->family = SOCK_AF_INET;
+        ep->family = SOCK_SECURE_AF_INET;
         memcpy(ep->addr, loopback, sizeof(loopback));
         return ep_parse_port_end(s, &ep->port);
     }
     if (ep_parse_ipv4(&s, ep->addr)) {
-        ep->family = SOCK_AF_INET;
+        ep->family = SOCK_SECURE_AF_INET;
         return ep_parse_port_end(s, &ep->port);
     }
     s = str;
@@ -320,9 +320,9 @@ static bool ep_parse_unbracketed(sock_ep_t *ep, const char *str)
     return ep_parse_ipv6_host(&s, ep) && *s == '\0'; /* bare IPv6: no port */
 }
 
-int sock_ep_parse(sock_ep_t *ep, const char *str, uint16_t default_port)
+int sock_secure_ep_parse(sock_secure_ep_t *ep, const char *str, uint16_t default_port)
 {
-    sock_ep_t tmp;
+    sock_secure_ep_t tmp;
     bool ok;
 
     if (ep == NULL || str == NULL) {
@@ -460,17 +460,17 @@ static void ep_put_ipv6(ep_writer_t *w, const uint8_t addr[16])
     }
 }
 
-int sock_ep_format(const sock_ep_t *ep, char *buf, size_t len)
+int sock_secure_ep_format(const sock_secure_ep_t *ep, char *buf, size_t len)
 {
-    char text[SOCK_EP_STRLEN];
+    char text[SOCK_SECURE_EP_STRLEN];
     ep_writer_t w = {text, sizeof(text), 0, false};
 
     if (ep == NULL || buf == NULL) {
         return -EINVAL;
     }
-    if (ep->family == SOCK_AF_INET) {
+    if (ep->family == SOCK_SECURE_AF_INET) {
         ep_put_ipv4(&w, ep->addr);
-    } else if (ep->family == SOCK_AF_INET6) {
+    } else if (ep->family == SOCK_SECURE_AF_INET6) {
         ep_put_char(&w, '[');
         ep_put_ipv6(&w, ep->addr);
         if (ep->scope_id != 0) {
@@ -483,7 +483,7 @@ int sock_ep_format(const sock_ep_t *ep, char *buf, size_t len)
     }
     ep_put_char(&w, ':');
     ep_put_dec(&w, ep->port);
-    if (w.overflow || w.len >= len) { /* overflow cannot happen: SOCK_EP_STRLEN fits the longest */
+    if (w.overflow || w.len >= len) { /* overflow cannot happen: SOCK_SECURE_EP_STRLEN fits the longest */
         if (len > 0) {
             buf[0] = '\0';
         }
@@ -494,12 +494,12 @@ int sock_ep_format(const sock_ep_t *ep, char *buf, size_t len)
     return (int)w.len;
 }
 
-bool sock_ep_equal(const sock_ep_t *a, const sock_ep_t *b)
+bool sock_secure_ep_equal(const sock_secure_ep_t *a, const sock_secure_ep_t *b)
 {
     if (a == NULL || b == NULL || a->family != b->family || a->port != b->port) {
         return false;
     }
-    if (a->family == SOCK_AF_INET) {
+    if (a->family == SOCK_SECURE_AF_INET) {
         return memcmp(a->addr, b->addr, 4) == 0; /* addr[4..15] and scope_id are unused */
     }
     return a->scope_id == b->scope_id && memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;

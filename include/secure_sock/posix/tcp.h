@@ -2,22 +2,22 @@
  * @file sock_tcp.h
  * @brief POSIX TCP transport (non-blocking, IPv4 and IPv6) for TLS.
  *
- * One sock_tcp_t carries many connections behind the generic ops table, keyed by the peer's
- * endpoint (see sock_ops_t): a server listens and accepts into a caller-provided array of
+ * One sock_secure_tcp_t carries many connections behind the generic ops table, keyed by the peer's
+ * endpoint (see sock_secure_transport_ops_t): a server listens and accepts into a caller-provided array of
  * connection slots; a client opens connections with the `connect` op (sock_secure_connect does
  * this). New connections are taken from the listen queue one at a time, each reported by recv
  * before the next is accepted, so the secure socket's admission can judge (and close) each one
  * first. A connection finding no free slot at all is accepted and closed at once (counted): give
  * a server one more slot than its session table, so a new connection is always seen by the core,
  * which may make room for it (displace a stalled handshake) or refuse it. The caller owns the
- * sock_tcp_t and the slot array; nothing is allocated.
+ * sock_secure_tcp_t and the slot array; nothing is allocated.
  */
-#ifndef SECURE_SOCK_SOCK_TCP_H
-#define SECURE_SOCK_SOCK_TCP_H
+#ifndef SECURE_SOCK_POSIX_TCP_H
+#define SECURE_SOCK_POSIX_TCP_H
 
 #include <poll.h>
 
-#include "secure_sock/sock.h"
+#include "secure_sock/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,64 +26,64 @@ extern "C" {
 /** One connection slot. Private: zero-initialised storage is all the caller provides. */
 typedef struct {
     int fd;            /**< private: the OS socket, -1 when free */
-    sock_ep_t remote;  /**< private: the peer */
+    sock_secure_ep_t remote;  /**< private: the peer */
     uint8_t state;     /**< private */
     uint8_t want_write; /**< private: a send got EAGAIN: wait for writability */
     uint8_t paused;    /**< private: not read until resumed (the `pause` op) */
     int err;           /**< private: why it ended, not yet reported */
-} sock_tcp_conn_t;
+} sock_secure_tcp_conn_t;
 
-/** A TCP transport. Embeds sock_t first. */
+/** A TCP transport. Embeds sock_secure_transport_t first. */
 typedef struct {
-    sock_t base;              /**< generic part: use &tcp.base with the secure socket */
+    sock_secure_transport_t base;              /**< generic part: use &tcp.base with the secure socket */
     int listen_fd;            /**< the listening socket, -1 for a client */
-    sock_tcp_conn_t *conns;   /**< private: the caller's slots */
+    sock_secure_tcp_conn_t *conns;   /**< private: the caller's slots */
     size_t conn_count;        /**< private */
     size_t next;              /**< private: round-robin position */
     uint8_t accept_turn;      /**< private: recv accepts before it reads (they take turns) */
     int sndbuf, rcvbuf;       /**< private: SO_SNDBUF/SO_RCVBUF for new connections, 0 = OS */
     uint32_t accepted;        /**< connections accepted */
     uint32_t refused;         /**< connections closed at once: no free slot */
-} sock_tcp_t;
+} sock_secure_tcp_t;
 
 /**
  * @brief Listen on @p local (port 0 = ephemeral; "[::]" is dual-stack).
- * @param conns caller-owned slots (contents ignored), kept until sock_close().
+ * @param conns caller-owned slots (contents ignored), kept until sock_secure_transport_close().
  * @return 0, -EINVAL (NULL, no slots), or the negated errno of socket/bind/listen.
  */
-int sock_tcp_listen(sock_tcp_t *tcp, const sock_ep_t *local, sock_tcp_conn_t *conns,
+int sock_secure_tcp_listen(sock_secure_tcp_t *tcp, const sock_secure_ep_t *local, sock_secure_tcp_conn_t *conns,
                     size_t conn_count);
 
 /**
  * @brief A client transport without a listener: connections come from the connect op.
  * @return 0 or -EINVAL.
  */
-int sock_tcp_open(sock_tcp_t *tcp, sock_tcp_conn_t *conns, size_t conn_count);
+int sock_secure_tcp_open(sock_secure_tcp_t *tcp, sock_secure_tcp_conn_t *conns, size_t conn_count);
 
 /**
  * @brief Socket buffer sizes for connections made from now on (tests use tiny ones to force
  *        partial writes). 0 keeps the OS default. @return 0 or -EINVAL.
  */
-int sock_tcp_set_buffers(sock_tcp_t *tcp, int sndbuf, int rcvbuf);
+int sock_secure_tcp_set_buffers(sock_secure_tcp_t *tcp, int sndbuf, int rcvbuf);
 
 /**
  * @brief For an application's own poll() loop (e.g. together with stdin or other sockets): the
  *        descriptors of this transport and the events it waits for — the listener POLLIN; each
  *        connection POLLIN (unless paused) and POLLOUT while a connect or refused output waits.
- *        After poll() returns, call sock_wait(&tcp->base, 0) (the transport notes what became
+ *        After poll() returns, call sock_secure_transport_wait(&tcp->base, 0) (the transport notes what became
  *        writable), then sock_secure_process().
  * @param peer NULL for all, else only the connection to @p peer (0 or 1 entry).
  * @param[out] fds caller-owned, @p max entries; revents are zeroed.
  * @return the number of entries written, -EINVAL on NULL, -EBADF if the transport is closed.
  */
-int sock_tcp_pollfds(const sock_tcp_t *tcp, const sock_ep_t *peer, struct pollfd *fds, size_t max);
+int sock_secure_tcp_pollfds(const sock_secure_tcp_t *tcp, const sock_secure_ep_t *peer, struct pollfd *fds, size_t max);
 
 /** @brief Whether output the OS refused still waits on any connection (@p peer NULL) or on the
  *         connection to @p peer. */
-bool sock_tcp_output_blocked(const sock_tcp_t *tcp, const sock_ep_t *peer);
+bool sock_secure_tcp_output_blocked(const sock_secure_tcp_t *tcp, const sock_secure_ep_t *peer);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* SECURE_SOCK_SOCK_TCP_H */
+#endif /* SECURE_SOCK_POSIX_TCP_H */

@@ -1,0 +1,372 @@
+/*
+ * The core's private declarations: what the files of src/core/ share (docs/DESIGN.md, "Core
+ * modules"), and what src/platform's credential loader uses of the store. Not installed, not API.
+ *
+ * Naming: a function one core file calls in another is named sock_secure__xxx (double
+ * underscore: internal), so every global symbol of the library carries its prefix; everything
+ * else is static (ss_xxx). Internal functions return the codes of error.h, like the API.
+ */
+#ifndef SS_CORE_H
+#define SS_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/dtls_wire.h" /* SS_DTLS_RECORD_HDR, SS_DTLS_HS_HDR, ... */
+#include "secure_sock/creds.h"
+#include "secure_sock/sock_secure.h"
+
+/* ---- credential store (creds.c), for its platform loaders ---------------------------------- */
+
+/** Reserve @p len arena bytes for a new (tag, type) entry; *dst is where to write them.
+ *  @return the entry index, -EINVAL, -EEXIST or -ENOMEM. */
+int sock_secure__creds_reserve(sock_secure_creds_t *st, uint32_t tag,
+                               sock_secure_cred_type_t type, size_t len, uint8_t **dst);
+
+/** Finish entry @p index: NUL-terminate PEM, let the backend check it; on failure the entry is
+ *  removed (and zeroed). @return 0 or the check's error. */
+int sock_secure__creds_commit(sock_secure_creds_t *st, int index);
+
+/* ---- DTLS ClientHello parsing and HelloVerifyRequest writing (dtls_hello.c) ------------------
+ * Stack-independent (RFC 6347 §4.2.1), so a server can answer cookie-less hellos without
+ * creating any per-peer state. Servers only: defined with CONFIG_SOCK_SECURE_SERVER. */
+
+/** Largest HelloVerifyRequest: headers, version, length byte and a 255-byte cookie. */
+#define SS_HVR_MAX (SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR + 3u + 255u)
+
+/** What the server needs from a ClientHello (pointers into the datagram). */
+typedef struct {
+    const uint8_t *record_seq; /**< 6 bytes: the record sequence number, echoed in the HVR */
+    uint16_t message_seq;      /**< handshake message_seq, echoed in the HVR */
+    const uint8_t *cookie;     /**< the cookie bytes (may be empty) */
+    size_t cookie_len;         /**< 0..255 */
+} ss_client_hello_t;
+
+/** True if the datagram starts with a plaintext (epoch 0) DTLS handshake record. */
+int sock_secure__dtls_is_epoch0_handshake(const uint8_t *d, size_t len);
+
+/**
+ * Parse the first record of @p d as an unfragmented ClientHello.
+ * @return 0 and @p ch filled, or -EINVAL if it is not one (every length is checked).
+ */
+int sock_secure__dtls_parse_client_hello(const uint8_t *d, size_t len, ss_client_hello_t *ch);
+
+/**
+ * Write a HelloVerifyRequest answering @p ch with @p cookie into @p out.
+ * @return its length, or 0 if it does not fit @p out_max or the cookie is longer than 255.
+ */
+size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const uint8_t *cookie,
+                                            size_t cookie_len, uint8_t *out, size_t out_max);
+
+/* ---- sessions: flags and the small helpers every module uses ------------------------------- */
+
+/* session flags (sock_secure_session_t.flags) */
+#define SF_TIMER   0x01u /* retransmission timer armed */
+#define SF_OWNED   0x02u /* made by connect(): the slot is kept until session_close() */
+#define SF_NEW     0x04u /* established server session not yet reported by accept() */
+#define SF_PENDING 0x08u /* the stack holds undecrypted records (several in one datagram) */
+#define SF_ENDED   0x10u /* closed/failed and not yet reported by recv() on any session */
+#define SF_RESTART 0x20u /* a new handshake from the address of an established session */
+#define SF_CLOSING 0x40u /* streams: session_close() called, output still being flushed */
+#define SF_NOTIFIED 0x80u /* streams: close_notify handed to the stack */
+#define SF_UNREAD  0x100u /* a decrypted record waits for the application */
+#define SF_UNVERIFIED 0x200u /* server: its first hello (in sk->rx) is being handed to a stack
+                                that checks cookies itself */
+
+/* Peer id for cookies: family, address, port, scope. */
+#define SS_PEER_ID_LEN (1u + 16u + 2u + 4u)
+
+/* The compile-time switches (config.h) make these constants, so the branches of the shared code
+ * that only a server or a stream socket takes fold away; the server and stream modules
+ * themselves are compiled out (see "optional modules" below). */
+static inline bool ss_stream(const sock_secure_t *sk)
+{
+    return CONFIG_SOCK_SECURE_STREAMS && sk->stream;
+}
+
+static inline bool ss_server(const sock_secure_t *sk)
+{
+    return CONFIG_SOCK_SECURE_SERVER && sk->cfg.role == SOCK_SECURE_SERVER;
+}
+
+static inline uint64_t ss_now(const sock_secure_t *sk)
+{
+    return sk->cfg.clock(sk->cfg.clock_arg);
+}
+
+/* A handshake's last progress (its start, or the peer's latest flight), and noting one now. */
+static inline uint64_t ss_progress(const sock_secure_session_t *s)
+{
+    return s->started_ms + s->progress_ms;
+}
+
+static inline void ss_note_progress(sock_secure_session_t *s, uint64_t now)
+{
+    uint64_t d = now - s->started_ms;
+    s->progress_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+
+static inline bool ss_session_valid(const sock_secure_session_t *s)
+{
+    return s != NULL && s->owner != NULL && s->owner->open && s->state != SOCK_SECURE_ST_FREE;
+}
+
+static inline int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_event_t ev,
+                          int err)
+{
+    if (sk->cfg.event_cb != NULL) {
+        sk->cfg.event_cb(sk, s, ev, err, sk->cfg.event_arg);
+    }
+    return 1;
+}
+
+/* ---- the memory BIO (io.c) ---------------------------------------------------------------- */
+
+/** The callbacks every session's driver state is given (tlsman_config_t.io); their context is
+ *  the sock_secure_session_t. */
+extern const tlsman_io_t sock_secure__io;
+
+/* ---- the slot table and its events (session.c) ---------------------------------------------- */
+
+/** Zero @p n bytes at @p p in a way the compiler cannot drop as a dead store (keys). */
+void sock_secure__zero(void *p, size_t n);
+
+/** The active (HANDSHAKE or OPEN) session of @p remote, or NULL. */
+sock_secure_session_t *sock_secure__find(sock_secure_t *sk, const sock_secure_ep_t *remote);
+
+/** A free slot, else (servers) the slot of a session that ended and that no caller holds, or
+ *  NULL. */
+sock_secure_session_t *sock_secure__alloc(sock_secure_t *sk);
+
+/** The peer id the driver's cookies are bound to: family, address, port, scope. */
+void sock_secure__peer_id(const sock_secure_ep_t *remote, uint8_t id[SS_PEER_ID_LEN]);
+
+/** Start a handshake in slot @p s with @p remote (a client: whom the server must be, see
+ *  sock_secure_config_t.server_name). @return 0, or the driver's error (the slot is left FREE). */
+int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
+                       const char *server_name);
+
+/** The session ended with @p err (failure or peer close): its stack state is freed, the slot
+ *  stays CLOSED until reused or closed. No event. */
+void sock_secure__end(sock_secure_t *sk, sock_secure_session_t *s, int err);
+
+/** Free the slot entirely (HelloVerifyRequest answered, abandoned connect, session_close). */
+void sock_secure__release(sock_secure_t *sk, sock_secure_session_t *s);
+
+/** The session failed, or the peer ended it (close_notify, restart): end it and raise ERROR or
+ *  CLOSED. @return the events raised (1). */
+int sock_secure__fail(sock_secure_t *sk, sock_secure_session_t *s, int err);
+
+/** We end the session (idle, deadline, eviction, displacement): close_notify if it is
+ *  established, count it in @p counter, raise EXPIRED. @return the events raised (1). */
+int sock_secure__expire(sock_secure_t *sk, sock_secure_session_t *s, int err, uint32_t *counter);
+
+/** The handshake of @p s completed: OPEN, CONNECTED raised (and a restarted peer's old session
+ *  ended). @return the events raised. */
+int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s);
+
+/* ---- RFC 6347 timers and deadlines (timers.c) ---------------------------------------------- */
+
+/* The earliest moment session @p s has timer work: retransmission, handshake deadline, idle.
+ * Inline: the engine's scan evaluates it for every session on every process() call, and only a
+ * session whose time has come costs a call (sock_secure__timer_due). */
+static inline uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s)
+{
+    uint64_t due = UINT64_MAX;
+    if (s->flags & SF_TIMER) {
+        due = s->deadline_ms;
+    }
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk)) {
+        if (sk->cfg.handshake_deadline_ms > 0 &&
+            s->started_ms + sk->cfg.handshake_deadline_ms < due) {
+            due = s->started_ms + sk->cfg.handshake_deadline_ms;
+        }
+        if (sk->cfg.handshake_stall_ms > 0 && ss_progress(s) + sk->cfg.handshake_stall_ms < due) {
+            due = ss_progress(s) + sk->cfg.handshake_stall_ms;
+        }
+    }
+    if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
+        s->active_ms + sk->cfg.idle_timeout_ms < due) {
+        due = s->active_ms + sk->cfg.idle_timeout_ms;
+    }
+    return due;
+}
+
+/** Act on session @p s, whose timer work is due at @p now (ss_due() <= now): a server's
+ *  handshake past its deadline or stalled ends, an idle session is closed, a flight is
+ *  retransmitted (RFC 6347 §4.2.4: the timeout doubles). @return the events raised. */
+int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t now);
+
+/* ---- the engine (engine.c), and the input helpers it shares with server.c ------------------- */
+
+/** Advance one session with whatever input it has (a datagram in s->rx, or buffered records).
+ *  @return the events raised. */
+int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s);
+
+/* A stream connection we will not serve is closed (its bytes cannot just be dropped). */
+static inline void ss_refuse(sock_secure_t *sk, const sock_secure_ep_t *from)
+{
+    if (ss_stream(sk)) {
+        sk->cfg.transport->ops->disconnect(sk->cfg.transport, from);
+    }
+}
+
+/* After a step: stream bytes the stack did not take yet stay in sk->rx, and no more is read from
+ * the transport until they are; a datagram is never kept. */
+static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    if (s->rx != NULL && s->state != SOCK_SECURE_ST_FREE &&
+        (ss_stream(sk) || (s->flags & SF_UNREAD))) {
+        sk->held = s; /* a datagram is kept only for a session whose record is still unread */
+        return;
+    }
+    s->rx = NULL;
+    if (sk->held == s) {
+        sk->held = NULL;
+    }
+}
+
+/* Hand session @p s its input, @p len bytes at @p d. */
+static inline void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len)
+{
+    s->rx = len ? d : NULL; /* 0 bytes: a new stream connection, nothing to read yet */
+    s->rx_len = len;
+    s->bytes_in += len;
+    s->dgrams_in++;
+    s->active_ms = ss_now(s->owner);
+}
+
+/* ---- optional modules: compiled to nothing when their switch is 0, stubs here instead ------- */
+
+/* early.c: application data that overtook the Finished, kept for after the handshake */
+#if CONFIG_SOCK_SECURE_EARLY_DATAGRAM > 0
+/* The session the kept datagram is for, or NULL. */
+static inline sock_secure_session_t *ss_early_session(const sock_secure_t *sk)
+{
+    return sk->early;
+}
+
+/** Keep the datagram in sk->rx (@p len bytes) for @p s (handshaking) if it starts with
+ *  application data of a later epoch and the buffer is free. @return true if kept. */
+bool sock_secure__keep_early(sock_secure_t *sk, sock_secure_session_t *s, size_t len);
+
+/** If @p s owns the kept datagram and can take it now, make it the session's input.
+ *  @return true if it did. */
+bool sock_secure__take_early(sock_secure_t *sk, sock_secure_session_t *s);
+
+/** Release the buffer if it is kept for @p s (the session ends). */
+void sock_secure__forget_early(sock_secure_t *sk, const sock_secure_session_t *s);
+#else
+static inline sock_secure_session_t *ss_early_session(const sock_secure_t *sk)
+{
+    (void)sk;
+    return NULL;
+}
+
+static inline bool sock_secure__keep_early(sock_secure_t *sk, sock_secure_session_t *s,
+                                           size_t len)
+{
+    (void)sk;
+    (void)s;
+    (void)len;
+    return false;
+}
+
+static inline bool sock_secure__take_early(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+    return false;
+}
+
+static inline void sock_secure__forget_early(sock_secure_t *sk, const sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+}
+#endif
+
+/* streams.c: TLS over TCP (sock_secure_create refuses a stream transport without it) */
+#if CONFIG_SOCK_SECURE_STREAMS
+/** The transport reports that the connection to @p from ended (it has released it) with
+ *  @p err: the session fails. @return the events raised. */
+int sock_secure__connection_ended(sock_secure_t *sk, const sock_secure_ep_t *from, int err);
+
+/** Handshakes and output wait on writability, not only on input: retry handshakes, flush the
+ *  established sessions' output. @return the events raised. */
+int sock_secure__run_streams(sock_secure_t *sk);
+
+/** session_close() of an established stream session: flush, close_notify, flush.
+ *  @return 0, or -EAGAIN while the transport refuses output (call again). */
+int sock_secure__stream_close(sock_secure_t *sk, sock_secure_session_t *s);
+#else
+static inline int sock_secure__connection_ended(sock_secure_t *sk, const sock_secure_ep_t *from, int err)
+{
+    (void)sk;
+    (void)from;
+    (void)err;
+    return 0;
+}
+
+static inline int sock_secure__run_streams(sock_secure_t *sk)
+{
+    (void)sk;
+    return 0;
+}
+
+static inline int sock_secure__stream_close(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+    return 0;
+}
+#endif
+
+/* server.c: new peers, cookies and admission (sock_secure_create refuses a server without it) */
+#if CONFIG_SOCK_SECURE_SERVER
+/* DTLS record header (13 bytes) + handshake header (12): content type 22, version 0xFEzz,
+ * epoch 0, msg_type 1. Only such a datagram may make a server create a session. Inline: the
+ * server's demultiplexer asks it of every datagram. */
+static inline bool ss_is_client_hello(const uint8_t *d, size_t len)
+{
+    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR &&
+           sock_secure__dtls_is_epoch0_handshake(d, len) && d[SS_DTLS_RECORD_HDR] == 1;
+}
+
+/** Server: a ClientHello (in sk->rx, @p len bytes) from a peer with no session, or from one
+ *  that restarted (@p old: its established session); on streams, a new connection (@p len 0).
+ *  Nothing is kept before the peer proved its address. @return the events raised. */
+int sock_secure__new_peer(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len,
+                          sock_secure_session_t *old);
+
+/** A server session's first hello (SF_UNVERIFIED), refused by a stack that checks cookies
+ *  itself: true if the peer had not proved its address (no cookie, or a hello the stack could
+ *  not decode), so the refusal is no one's (no slot, no event). */
+bool sock_secure__refused_unproven(sock_secure_t *sk, sock_secure_session_t *s);
+#else
+static inline bool ss_is_client_hello(const uint8_t *d, size_t len)
+{
+    (void)d;
+    (void)len;
+    return false;
+}
+
+static inline int sock_secure__new_peer(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len,
+                                        sock_secure_session_t *old)
+{
+    (void)sk;
+    (void)from;
+    (void)len;
+    (void)old;
+    return 0;
+}
+
+static inline bool sock_secure__refused_unproven(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+    return false;
+}
+#endif
+
+#endif

@@ -1,0 +1,306 @@
+/*
+ * Configuration and sock_secure_create(): the defaults, every check of a configuration against
+ * the role, the credentials and the backend's capabilities (a field is honoured or refused,
+ * never ignored), the credential plan, the suites, and the driver's context set up with the
+ * memory BIO (docs/DESIGN.md, "The driver contract", "Suites", "Credentials").
+ */
+#include <string.h>
+
+#include "core.h"
+
+/* What credentials a socket has, gathered from its config and the store tags it references. */
+typedef struct {
+    tlsman_cred_t list[CONFIG_SOCK_SECURE_CRED_MAX]; /* everything but PSKs, for the driver */
+    size_t count;
+    const sock_secure_psk_t *client_psk;  /* the PSK a client offers */
+    sock_secure_psk_t store_psk;          /* storage when it comes from the store */
+    bool psk, cert, key, ca, pinned;
+} ss_creds_plan_t;
+
+void sock_secure_config_init(sock_secure_config_t *cfg)
+{
+    if (cfg == NULL) {
+        return;
+    }
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->role = SOCK_SECURE_CLIENT;
+    cfg->hs_timeout_initial_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS;
+    cfg->hs_timeout_max_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_MAX_MS;
+    cfg->hs_max_retransmit = CONFIG_SOCK_SECURE_HS_MAX_RETRANSMIT;
+    cfg->handshake_deadline_ms = CONFIG_SOCK_SECURE_HS_DEADLINE_MS;
+    cfg->handshake_stall_ms = CONFIG_SOCK_SECURE_HS_STALL_MS;
+}
+
+static int ss_check_psk(const sock_secure_psk_t *p)
+{
+    if (p->identity == NULL || p->key == NULL || p->identity_len == 0 ||
+        p->identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX || p->key_len == 0 ||
+        p->key_len > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int ss_check_config(const sock_secure_config_t *cfg)
+{
+    if (cfg->transport == NULL || cfg->transport->ops == NULL || cfg->sessions == NULL ||
+        cfg->session_count == 0 ||
+        (cfg->role != SOCK_SECURE_CLIENT && cfg->role != SOCK_SECURE_SERVER)) {
+        return -EINVAL;
+    }
+    if (cfg->hs_timeout_initial_ms == 0 || cfg->hs_timeout_max_ms < cfg->hs_timeout_initial_ms ||
+        cfg->max_half_open > cfg->session_count ||
+        cfg->max_half_open_per_addr > cfg->session_count ||
+        (cfg->when_full != SOCK_SECURE_FULL_REFUSE &&
+         cfg->when_full != SOCK_SECURE_FULL_EVICT_LRU)) {
+        return -EINVAL;
+    }
+    if ((cfg->psk == NULL) != (cfg->psk_count == 0) ||
+        cfg->cred_tag_count > CONFIG_SOCK_SECURE_MAX_CRED_TAGS ||
+        (cfg->cred_tag_count > 0 && (cfg->cred_tags == NULL || cfg->creds == NULL)) ||
+        cfg->verify > SOCK_SECURE_VERIFY_REQUIRED) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < cfg->psk_count; i++) {
+        if (ss_check_psk(&cfg->psk[i]) < 0) {
+            return -EINVAL;
+        }
+    }
+    if (cfg->psk_hint != NULL && strlen(cfg->psk_hint) > CONFIG_SOCK_SECURE_PSK_ID_MAX) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < cfg->cred_tag_count; i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (cfg->cred_tags[i] == cfg->cred_tags[j]) {
+                return -EINVAL; /* a tag listed twice would hand its credentials over twice */
+            }
+        }
+    }
+    /* fields only the other role uses would be silently ignored */
+    if (cfg->role == SOCK_SECURE_CLIENT
+            ? (cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0') || cfg->psk_lookup != NULL
+            : cfg->server_name != NULL) {
+        return -EINVAL;
+    }
+    if ((cfg->suites == NULL) != (cfg->suite_count == 0) ||
+        cfg->suite_count > CONFIG_SOCK_SECURE_MAX_SUITES) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Gather the socket's credentials: the PSK array, and the store entries under its tags.
+ * Returns 0, or -EINVAL if there are more than the plan holds (CONFIG_SOCK_SECURE_CRED_MAX). */
+static int ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
+{
+    memset(plan, 0, sizeof(*plan));
+    plan->psk = cfg->psk_count > 0 || (cfg->role == SOCK_SECURE_SERVER && cfg->psk_lookup);
+    plan->client_psk = cfg->psk_count > 0 ? &cfg->psk[0] : NULL;
+    for (size_t t = 0; t < cfg->cred_tag_count; t++) {
+        size_t cursor = 0;
+        const uint8_t *data;
+        size_t len;
+        int i;
+        while ((i = sock_secure_creds_find(cfg->creds, cfg->cred_tags[t], 0, &cursor, &data,
+                                           &len)) >= 0) {
+            uint8_t type = cfg->creds->entry[i].type;
+            if (type == SOCK_SECURE_CRED_PSK) {
+                plan->psk = true;
+                if (plan->client_psk == NULL &&
+                    sock_secure_creds_psk(cfg->creds, i, &plan->store_psk) == 0) {
+                    plan->client_psk = &plan->store_psk;
+                }
+                continue;
+            }
+            plan->cert |= type == SOCK_SECURE_CRED_CERT_CHAIN;
+            plan->key |= type == SOCK_SECURE_CRED_PRIVATE_KEY;
+            plan->ca |= type == SOCK_SECURE_CRED_CA;
+            plan->pinned |= type == SOCK_SECURE_CRED_PEER_KEY;
+            if (plan->count == CONFIG_SOCK_SECURE_CRED_MAX) {
+                return -EINVAL;
+            }
+            plan->list[plan->count++] = (tlsman_cred_t){ type, data, len };
+        }
+    }
+    return 0;
+}
+
+/* Check the credentials against the role and the backend; resolve the verification mode. */
+static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t *drv,
+                          const ss_creds_plan_t *plan, tlsman_verify_t *verify)
+{
+    bool client = cfg->role == SOCK_SECURE_CLIENT;
+    bool anchors = plan->ca || plan->pinned;
+    if (plan->cert && !plan->key) {
+        return -EINVAL; /* a certificate without its private key */
+    }
+    if (client ? !(plan->psk || anchors || cfg->verify == SOCK_SECURE_VERIFY_NONE)
+               : !(plan->psk || plan->key)) {
+        return -EINVAL; /* nothing to authenticate with */
+    }
+    if ((plan->psk && !(drv->caps & TLSMAN_CAP_PSK)) ||
+        ((plan->cert || plan->ca) && !(drv->caps & TLSMAN_CAP_X509)) ||
+        ((plan->pinned || (plan->key && !plan->cert)) && !(drv->caps & TLSMAN_CAP_RPK))) {
+        return -ENOTSUP;
+    }
+    *verify = cfg->verify;
+    if (*verify == SOCK_SECURE_VERIFY_DEFAULT) {
+        *verify = client || anchors ? SOCK_SECURE_VERIFY_REQUIRED : SOCK_SECURE_VERIFY_NONE;
+    }
+    if (!client && *verify != SOCK_SECURE_VERIFY_NONE && !anchors) {
+        return -EINVAL; /* a server asked to verify clients without trust anchors */
+    }
+    return 0;
+}
+
+/* Does any suite of the socket let the server prove itself with a certificate (or key)? */
+static bool ss_any_cert_suite(const sock_secure_t *sk)
+{
+    for (size_t i = 0; i < sk->suite_count; i++) {
+        if (sk->suites[i]->flags & TLSMAN_SUITE_CERT) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A client that must verify but has no trust anchors: fine while only PSK suites can be
+ * negotiated (the PSK authenticates the server), refused as soon as a certificate suite could be
+ * (it would have nothing to check the server's certificate against). A verify_cb that would
+ * never run (verification off while a certificate could come) is refused too. */
+static int ss_check_anchors(const sock_secure_t *sk, const ss_creds_plan_t *plan,
+                            tlsman_verify_t *verify)
+{
+    bool certs = ss_any_cert_suite(sk);
+    if (sk->cfg.role == SOCK_SECURE_CLIENT && *verify != SOCK_SECURE_VERIFY_NONE && !plan->ca &&
+        !plan->pinned) {
+        if (certs) {
+            return -EINVAL;
+        }
+        *verify = SOCK_SECURE_VERIFY_NONE; /* PSK suites only: nothing to verify */
+    }
+    if (sk->cfg.verify_cb != NULL && *verify == SOCK_SECURE_VERIFY_NONE && certs) {
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* Append the table's default suites of one kind (certificate or PSK) that the backend has. */
+static void ss_add_defaults(sock_secure_t *sk, bool cert, bool datagram)
+{
+    const tlsman_suite_t *e;
+    for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
+        if ((e->flags & TLSMAN_SUITE_DEFAULT) && ((e->flags & TLSMAN_SUITE_CERT) != 0) == cert &&
+            sk->suite_count < CONFIG_SOCK_SECURE_MAX_SUITES &&
+            sock_secure_suite_supported(sk->drv, e->id, datagram)) {
+            sk->suites[sk->suite_count++] = e;
+        }
+    }
+}
+
+/* Fill sk->suites with entries of the suite table: the caller's list (each must be in the table,
+ * usable on the transport and implemented by the backend, else -ENOTSUP before the backend is
+ * configured), or the defaults the stack has for the kinds of credentials configured. */
+static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
+                          const ss_creds_plan_t *plan, bool datagram)
+{
+    sk->suite_count = 0;
+    if (cfg->suite_count > 0) {
+        for (size_t i = 0; i < cfg->suite_count; i++) {
+            if (!sock_secure_suite_supported(sk->drv, cfg->suites[i], datagram)) {
+                return -ENOTSUP; /* ids outside the table too: the driver is not asked */
+            }
+            sk->suites[sk->suite_count++] = sock_secure_suite(cfg->suites[i]);
+        }
+        return 0;
+    }
+    bool certs = cfg->role == SOCK_SECURE_SERVER
+                     ? plan->cert
+                     : plan->ca || plan->cert || (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
+    if (plan->psk) {
+        ss_add_defaults(sk, false, datagram);
+    }
+    if (certs) {
+        ss_add_defaults(sk, true, datagram);
+    }
+    return sk->suite_count > 0 ? 0 : -ENOTSUP;
+}
+
+int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
+{
+    if (sk == NULL || cfg == NULL) {
+        return -EINVAL;
+    }
+    int rc = ss_check_config(cfg);
+    if (rc < 0) {
+        return rc;
+    }
+    const tlsman_driver_t *drv = sock_secure_backend(cfg->backend);
+    if (drv == NULL) {
+        return -ENOENT;
+    }
+    bool datagram = (cfg->transport->flags & SOCK_SECURE_TRANSPORT_DATAGRAM) != 0;
+    if (datagram ? !(drv->caps & TLSMAN_CAP_DTLS)
+                 : !CONFIG_SOCK_SECURE_STREAMS || !(drv->caps & TLSMAN_CAP_TLS) ||
+                       drv->flush == NULL || cfg->transport->ops->connect == NULL ||
+                       cfg->transport->ops->disconnect == NULL) {
+        return -ENOTSUP;
+    }
+    if (!CONFIG_SOCK_SECURE_SERVER && cfg->role == SOCK_SECURE_SERVER) {
+        return -ENOTSUP; /* a client-only build */
+    }
+    bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
+    if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
+        (cfg->server_name != NULL && drv->set_server_name == NULL)) {
+        return -ENOTSUP; /* the backend could not honour it */
+    }
+    ss_creds_plan_t plan;
+    tlsman_verify_t verify;
+    rc = ss_plan_creds(cfg, &plan);
+    if (rc == 0) {
+        rc = ss_check_creds(cfg, drv, &plan, &verify);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    memset(sk, 0, sizeof(*sk));
+    sk->drv = drv;
+    sk->cfg = *cfg;
+    sk->stream = !datagram;
+    if (sk->cfg.clock == NULL) {
+        sk->cfg.clock = sock_secure_platform_now_ms;
+    }
+    rc = ss_pick_suites(sk, cfg, &plan, datagram);
+    if (rc == 0) {
+        rc = ss_check_anchors(sk, &plan, &verify);
+    }
+    if (rc < 0) {
+        memset(sk, 0, sizeof(*sk));
+        return rc;
+    }
+    memset(cfg->sessions, 0, cfg->session_count * sizeof(cfg->sessions[0]));
+    tlsman_config_t tc = {
+        .role = cfg->role,
+        .datagram = datagram,
+        .suites = sk->suites,
+        .suite_count = sk->suite_count,
+        .psk = cfg->role == SOCK_SECURE_CLIENT ? plan.client_psk : NULL,
+        .psk_hint = hint ? (const uint8_t *)cfg->psk_hint : NULL,
+        .psk_hint_len = hint ? strlen(cfg->psk_hint) : 0,
+        .mtu = CONFIG_SOCK_SECURE_MAX_DATAGRAM,
+        .io = &sock_secure__io,
+        .creds = plan.list,
+        .cred_count = plan.count,
+        .verify = verify,
+        .verify_cb = cfg->verify_cb,
+        .verify_arg = cfg->verify_arg,
+    };
+    rc = drv->ctx_init(sk->drv_ctx, &tc);
+    if (rc < 0) {
+        sock_secure__zero(sk, sizeof(*sk));
+        return rc;
+    }
+    sk->verify = (uint8_t)verify;
+    sk->open = true;
+    return 0;
+}

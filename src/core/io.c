@@ -1,0 +1,112 @@
+/*
+ * The core's side of the memory BIO (tlsman_io_t): what a driver calls to send a datagram to its
+ * session's peer, take the input the core read for it, arm or stop the retransmission timer, and
+ * (servers) find the key for a PSK identity. The driver never owns a socket (docs/DESIGN.md,
+ * "The driver contract").
+ */
+#include <string.h>
+
+#include "core.h"
+
+static int ss_io_send(void *ctx, const uint8_t *buf, size_t len)
+{
+    sock_secure_session_t *s = ctx;
+    sock_secure_t *sk = s->owner;
+    int rc = sock_secure_transport_send(sk->cfg.transport, buf, len, &s->remote);
+    if (rc > 0) {
+        s->bytes_out += (uint64_t)rc;
+        s->dgrams_out++;
+        sk->stats.datagrams_out++;
+    }
+    return rc;
+}
+
+static int ss_io_recv(void *ctx, uint8_t *buf, size_t len)
+{
+    sock_secure_session_t *s = ctx;
+    if (s->rx == NULL) {
+        return -EAGAIN;
+    }
+    size_t n = s->rx_len;
+    if (n > len) {
+        if (!ss_stream(s->owner)) {
+            s->rx = NULL; /* a datagram is taken whole or not at all */
+            s->rx_len = 0;
+            return -EMSGSIZE;
+        }
+        n = len; /* stream bytes: the rest stays for the next call */
+    }
+    memcpy(buf, s->rx, n);
+    s->rx_len -= n;
+    s->rx = s->rx_len ? s->rx + n : NULL;
+    return (int)n;
+}
+
+static void ss_io_timer(void *ctx, bool run)
+{
+    sock_secure_session_t *s = ctx;
+    sock_secure_t *sk = s->owner;
+    if (run) {
+        s->flags |= SF_TIMER;
+        s->deadline_ms = ss_now(sk) + s->rto_ms;
+    } else {
+        /* the peer's flight arrived: the next flight starts afresh (RFC 6347 §4.2.4); for a
+         * server's stall deadline and displacement this is the handshake's progress */
+        s->flags &= (uint16_t)~SF_TIMER;
+        s->rto_ms = sk->cfg.hs_timeout_initial_ms;
+        s->flight_retx = 0;
+        if (ss_server(sk) && s->state == SOCK_SECURE_ST_HANDSHAKE) {
+            ss_note_progress(s, ss_now(sk));
+        }
+    }
+}
+
+#if CONFIG_SOCK_SECURE_SERVER
+/* Servers: the key for a PSK identity (a client never asks; a client-only build has none). */
+static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len, uint8_t *key,
+                        size_t key_max)
+{
+    sock_secure_session_t *s = ctx;
+    const sock_secure_config_t *cfg = &s->owner->cfg;
+    for (size_t i = 0; i < cfg->psk_count; i++) {
+        const sock_secure_psk_t *p = &cfg->psk[i];
+        if (p->identity_len == identity_len && memcmp(p->identity, identity, identity_len) == 0) {
+            if (p->key_len > key_max) {
+                return 0;
+            }
+            memcpy(key, p->key, p->key_len);
+            return p->key_len;
+        }
+    }
+    for (size_t t = 0; cfg->creds != NULL && t < cfg->cred_tag_count; t++) {
+        size_t cursor = 0;
+        int i;
+        while ((i = sock_secure_creds_find(cfg->creds, cfg->cred_tags[t], SOCK_SECURE_CRED_PSK,
+                                           &cursor, NULL, NULL)) >= 0) {
+            sock_secure_psk_t p;
+            if (sock_secure_creds_psk(cfg->creds, i, &p) == 0 && p.identity_len == identity_len &&
+                memcmp(p.identity, identity, identity_len) == 0 && p.key_len <= key_max) {
+                memcpy(key, p.key, p.key_len);
+                return p.key_len;
+            }
+        }
+    }
+    if (cfg->psk_lookup != NULL) {
+        size_t n = cfg->psk_lookup(cfg->psk_lookup_arg, identity, identity_len, key, key_max);
+        if (n <= key_max) {
+            return n;
+        }
+        sock_secure__zero(key, key_max);
+    }
+    return 0;
+}
+#endif
+
+const tlsman_io_t sock_secure__io = {
+    .send = ss_io_send,
+    .recv = ss_io_recv,
+    .timer = ss_io_timer,
+#if CONFIG_SOCK_SECURE_SERVER
+    .psk = ss_io_psk,
+#endif
+};

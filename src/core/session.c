@@ -1,0 +1,309 @@
+/*
+ * The session slot table and its events: finding and allocating slots, starting a session
+ * (the driver's state and whom the peer must be), ending it (keys zeroed, the slot kept CLOSED for
+ * session_info()) and the events that report it; the public calls that close and describe
+ * sessions. A slot is FREE, HANDSHAKE, OPEN or CLOSED (docs/DESIGN.md, "Session slots").
+ */
+#include <string.h>
+
+#include "core.h"
+
+/* memset through a volatile pointer: the compiler cannot drop it as a dead store (keys). */
+static void *(*const volatile ss_memset)(void *, int, size_t) = memset;
+
+void sock_secure__zero(void *p, size_t n)
+{
+    (void)ss_memset(p, 0, n);
+}
+
+sock_secure_session_t *sock_secure__find(sock_secure_t *sk, const sock_secure_ep_t *remote)
+{
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if ((s->state == SOCK_SECURE_ST_HANDSHAKE || s->state == SOCK_SECURE_ST_OPEN) &&
+            sock_secure_ep_equal(&s->remote, remote)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* A free slot, else (servers) the slot of a session that ended and that no caller holds. */
+sock_secure_session_t *sock_secure__alloc(sock_secure_t *sk)
+{
+    sock_secure_session_t *reuse = NULL;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->state == SOCK_SECURE_ST_FREE) {
+            return s;
+        }
+        if (reuse == NULL && s->state == SOCK_SECURE_ST_CLOSED && !(s->flags & SF_OWNED)) {
+            reuse = s;
+        }
+    }
+    return reuse;
+}
+
+void sock_secure__peer_id(const sock_secure_ep_t *remote, uint8_t id[SS_PEER_ID_LEN])
+{
+    id[0] = remote->family;
+    memcpy(&id[1], remote->addr, 16);
+    id[17] = (uint8_t)(remote->port >> 8);
+    id[18] = (uint8_t)remote->port;
+    for (unsigned i = 0; i < 4; i++) {
+        id[19 + i] = (uint8_t)(remote->scope_id >> (24 - 8 * i));
+    }
+}
+
+/* Client: tell the driver whom the server must prove to be (sock_secure_config_t.server_name).
+ * A name is checked as a DNS name and sent as SNI; no name (NULL) means the address connected
+ * to, checked against the certificate's iPAddress entries when the server is verified; ""
+ * means no identity check, the application's explicit choice. */
+static int ss_set_identity(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
+                           const char *server_name)
+{
+    const tlsman_driver_t *drv = sk->drv;
+    if (server_name != NULL) {
+        if (server_name[0] == '\0') {
+            return 0;
+        }
+        return drv->set_server_name ? drv->set_server_name(s->drv, server_name) : -ENOTSUP;
+    }
+    if (sk->verify == TLSMAN_VERIFY_NONE) {
+        return 0;
+    }
+    return drv->set_peer_ip ? drv->set_peer_ip(s->drv, remote->addr,
+                                               remote->family == SOCK_SECURE_AF_INET ? 4u : 16u)
+                            : -ENOTSUP;
+}
+
+int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
+                       const char *server_name)
+{
+    uint8_t peer_id[SS_PEER_ID_LEN];
+    memset(s, 0, sizeof(*s));
+    s->owner = sk;
+    s->remote = *remote;
+    s->rto_ms = sk->cfg.hs_timeout_initial_ms;
+    s->started_ms = ss_now(sk);
+    s->active_ms = s->started_ms; /* progress_ms 0: the start */
+    sock_secure__peer_id(remote, peer_id);
+    int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, peer_id, sizeof(peer_id));
+    if (rc == 0 && sk->cfg.role == SOCK_SECURE_CLIENT) {
+        rc = ss_set_identity(sk, s, remote, server_name);
+    }
+    if (rc < 0) {
+        sk->drv->session_free(s->drv);
+        memset(s, 0, sizeof(*s));
+        return rc;
+    }
+    s->state = SOCK_SECURE_ST_HANDSHAKE;
+    sk->stats.sessions_handshake++;
+    return 0;
+}
+
+/* Drop the stack's state of an active session (zeroing keys), keeping what info() reports. */
+static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        sk->stats.sessions_handshake--;
+    } else if (s->state == SOCK_SECURE_ST_OPEN) {
+        sk->stats.sessions_open--;
+    } else {
+        return;
+    }
+    sk->drv->info(s->drv, &s->closed_info);
+    sk->drv->session_free(s->drv);
+    sock_secure__zero(s->drv, sizeof(s->drv));
+    if (sk->held == s) {
+        sk->held = NULL;
+    }
+    sock_secure__forget_early(sk, s);
+    s->rx = NULL;
+    if (ss_stream(sk)) {
+        sk->cfg.transport->ops->disconnect(sk->cfg.transport, &s->remote);
+    }
+}
+
+/* The session ended (failure or peer close): the slot stays CLOSED until reused or closed. */
+void sock_secure__end(sock_secure_t *sk, sock_secure_session_t *s, int err)
+{
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        sk->stats.handshakes_failed++;
+        s->handshake_ms = 0; /* it never completed (the word held progress_ms) */
+    }
+    ss_free_state(sk, s);
+    s->state = SOCK_SECURE_ST_CLOSED;
+    s->last_error = err;
+    s->flags = (uint16_t)((s->flags & SF_OWNED) | SF_ENDED);
+}
+
+/* Free the slot entirely (HelloVerifyRequest answered, abandoned connect, session_close). */
+void sock_secure__release(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    ss_free_state(sk, s);
+    memset(s, 0, sizeof(*s));
+}
+
+static int ss_finish(sock_secure_t *sk, sock_secure_session_t *s, int err,
+                     sock_secure_event_t ev)
+{
+    sock_secure__end(sk, s, err);
+    return ss_emit(sk, s, ev, err);
+}
+
+/* The session failed, or the peer ended it (close_notify, restart). */
+int sock_secure__fail(sock_secure_t *sk, sock_secure_session_t *s, int err)
+{
+    bool by_peer = err == SOCK_SECURE_E_PEER_CLOSED || err == SOCK_SECURE_E_RESTARTED;
+    return ss_finish(sk, s, err, by_peer ? SOCK_SECURE_EV_CLOSED : SOCK_SECURE_EV_ERROR);
+}
+
+/* We end the session (idle, deadline, eviction): tell the peer if it is established. */
+int sock_secure__expire(sock_secure_t *sk, sock_secure_session_t *s, int err, uint32_t *counter)
+{
+    if (s->state == SOCK_SECURE_ST_OPEN) {
+        (void)sk->drv->close_notify(s->drv);
+    }
+    (*counter)++;
+    return ss_finish(sk, s, err, SOCK_SECURE_EV_EXPIRED);
+}
+
+/* The established session of a peer whose new handshake (SF_RESTART) just completed. */
+static sock_secure_session_t *ss_restarted_from(sock_secure_t *sk, sock_secure_session_t *n)
+{
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s != n && s->state == SOCK_SECURE_ST_OPEN && sock_secure_ep_equal(&s->remote, &n->remote)) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    int events = 0;
+    if (s->flags & SF_RESTART) {
+        /* RFC 6347 §4.2.8: the old session of a restarted peer goes once the new one is up */
+        sock_secure_session_t *old = ss_restarted_from(sk, s);
+        s->flags &= (uint16_t)~SF_RESTART;
+        if (old != NULL) {
+            sk->stats.peer_restarts++;
+            events += sock_secure__fail(sk, old, SOCK_SECURE_E_RESTARTED);
+        }
+    }
+    s->state = SOCK_SECURE_ST_OPEN;
+    s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
+    if (ss_server(sk)) {
+        s->flags |= SF_NEW;
+    }
+    sk->stats.sessions_handshake--;
+    sk->stats.sessions_open++;
+    sk->stats.handshakes_ok++;
+    return events + ss_emit(sk, s, SOCK_SECURE_EV_CONNECTED, 0);
+}
+
+/* ---- public API --------------------------------------------------------------------------- */
+
+int sock_secure_renew(sock_secure_session_t *s)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
+        return -ENOTCONN;
+    }
+    const tlsman_driver_t *drv = s->owner->drv;
+    if (drv->renew == NULL || !(drv->caps & TLSMAN_CAP_RENEGOTIATION)) {
+        return -ENOTSUP;
+    }
+    return drv->renew(s->drv);
+}
+
+int sock_secure_session_close(sock_secure_session_t *s)
+{
+    if (s == NULL || s->owner == NULL || s->state == SOCK_SECURE_ST_FREE) {
+        return -EINVAL;
+    }
+    sock_secure_t *sk = s->owner;
+    if (s->state == SOCK_SECURE_ST_OPEN && ss_stream(sk)) {
+        if (sock_secure__stream_close(sk, s) == -EAGAIN) {
+            return -EAGAIN;
+        }
+    } else if (s->state == SOCK_SECURE_ST_OPEN) {
+        (void)sk->drv->close_notify(s->drv);
+    }
+    sock_secure__release(sk, s);
+    return 0;
+}
+
+void sock_secure_close(sock_secure_t *sk)
+{
+    if (sk == NULL || !sk->open) {
+        return;
+    }
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->state != SOCK_SECURE_ST_FREE && sock_secure_session_close(s) == -EAGAIN) {
+            /* the socket goes now: output the transport refused is lost */
+            sock_secure__release(sk, s);
+        }
+    }
+    sk->drv->ctx_free(sk->drv_ctx);
+    sock_secure__zero(sk, sizeof(*sk));
+}
+
+int sock_secure_session_info(const sock_secure_session_t *s, sock_secure_session_info_t *info)
+{
+    if (s == NULL || info == NULL || !ss_session_valid(s)) {
+        return -EINVAL;
+    }
+    tlsman_info_t ti = s->closed_info;
+    if (s->state != SOCK_SECURE_ST_CLOSED) {
+        s->owner->drv->info((void *)s->drv, &ti);
+    }
+    memset(info, 0, sizeof(*info));
+    info->state = (sock_secure_state_t)s->state;
+    info->remote = s->remote;
+    info->suite = ti.suite;
+    info->suite_name = sock_secure_suite_name(ti.suite);
+    if (info->suite_name == NULL) {
+        info->suite_name = "";
+    }
+    info->version = ti.version ? ti.version : "";
+    info->alert = ti.alert;
+    info->alert_origin = ti.alert_origin;
+    info->verify = ti.verify;
+    info->last_error = s->last_error;
+    info->handshake_ms = s->state == SOCK_SECURE_ST_HANDSHAKE ? 0 : s->handshake_ms;
+    info->retransmits = s->retransmits;
+    info->bytes_in = s->bytes_in;
+    info->bytes_out = s->bytes_out;
+    info->datagrams_in = s->dgrams_in;
+    info->datagrams_out = s->dgrams_out;
+    info->records_in = s->records_in;
+    info->records_out = s->records_out;
+    return 0;
+}
+
+int sock_secure_stats(const sock_secure_t *sk, sock_secure_stats_t *stats)
+{
+    if (sk == NULL || stats == NULL) {
+        return -EINVAL;
+    }
+    *stats = sk->stats;
+    return 0;
+}
+
+int sock_secure_max_payload(const sock_secure_session_t *s)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
+        return -ENOTCONN;
+    }
+    size_t n = s->owner->drv->max_payload((void *)s->drv);
+    return n > INT32_MAX ? INT32_MAX : (int)n;
+}

@@ -1,0 +1,81 @@
+/*
+ * RFC 6347 §4.2.4 timers and the sessions' deadlines: what happens to a session whose time has
+ * come (a retransmission with the timeout doubled, a server's handshake deadline and stall, the
+ * idle timeout), and sock_secure_next_timeout() for an event loop (docs/DESIGN.md, "Timers").
+ * When a session is due is ss_due() in core.h: sock_secure_process() scans every session with it
+ * on every call, so it is inlined there. The clock is the socket's callback.
+ */
+#include "core.h"
+
+static int ss_retransmit(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    s->flags &= (uint16_t)~SF_TIMER;
+    if (s->flight_retx >= sk->cfg.hs_max_retransmit) {
+        return sock_secure__fail(sk, s, -ETIMEDOUT);
+    }
+    s->flight_retx++;
+    s->retransmits++;
+    sk->stats.retransmits++;
+    s->rto_ms = s->rto_ms > sk->cfg.hs_timeout_max_ms / 2 ? sk->cfg.hs_timeout_max_ms
+                                                          : s->rto_ms * 2;
+    sk->drv->timer_expired(s->drv);
+    return sock_secure__step(sk, s);
+}
+
+/* Act on session @p s, whose timer work is due at @p now (ss_due): a server's handshake past its
+ * deadline or stalled ends, an idle session is closed, a flight is retransmitted. */
+int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t now)
+{
+    int events = 0;
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
+        sk->cfg.handshake_deadline_ms > 0 &&
+        now - s->started_ms >= sk->cfg.handshake_deadline_ms) {
+        events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
+    } else if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
+               sk->cfg.handshake_stall_ms > 0 &&
+               now - ss_progress(s) >= sk->cfg.handshake_stall_ms) {
+        events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_stall);
+    } else if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
+               now - s->active_ms >= sk->cfg.idle_timeout_ms) {
+        events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_idle);
+    } else if ((s->flags & SF_TIMER) && now >= s->deadline_ms) {
+        events += ss_retransmit(sk, s);
+    }
+    return events;
+}
+
+/* ---- public API --------------------------------------------------------------------------- */
+
+uint32_t sock_secure_next_timeout(const sock_secure_t *sk)
+{
+    if (sk == NULL || !sk->open) {
+        return SOCK_SECURE_NO_TIMEOUT;
+    }
+    if (sk->held != NULL && !(sk->held->flags & SF_UNREAD)) {
+        return 0; /* input read earlier waits to be processed */
+    }
+    const sock_secure_session_t *e = ss_early_session(sk);
+    if (e != NULL && e->state == SOCK_SECURE_ST_OPEN) {
+        return 0; /* a record kept from before the handshake's end waits to be processed */
+    }
+    uint64_t now = ss_now(sk);
+    uint64_t next = UINT64_MAX;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        const sock_secure_session_t *s = &sk->cfg.sessions[i];
+        if (s->flags & (SF_PENDING | SF_UNREAD)) {
+            return 0; /* buffered records to process, or a record for the application to read */
+        }
+        if (s->state == SOCK_SECURE_ST_HANDSHAKE || s->state == SOCK_SECURE_ST_OPEN) {
+            uint64_t due = ss_due(sk, s);
+            next = due < next ? due : next;
+        }
+    }
+    if (next == UINT64_MAX) {
+        return SOCK_SECURE_NO_TIMEOUT;
+    }
+    if (next <= now) {
+        return 0;
+    }
+    uint64_t d = next - now;
+    return d >= SOCK_SECURE_NO_TIMEOUT ? SOCK_SECURE_NO_TIMEOUT - 1 : (uint32_t)d;
+}
