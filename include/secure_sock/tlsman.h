@@ -38,6 +38,8 @@ extern "C" {
 #define TLSMAN_CAP_SAVE_RESTORE  (1u << 9)  /**< session serialisation */
 #define TLSMAN_CAP_PSK_HINT      (1u << 10) /**< a server sends tlsman_config_t.psk_hint (RFC 4279
                                                  identity hint in its ServerKeyExchange) */
+#define TLSMAN_CAP_CLIENT_SERVER (1u << 11) /**< a socket of role TLSMAN_CLIENT_SERVER: server
+                                                 sessions and client sessions side by side */
 /** @} */
 
 /** Key exchange of a cipher suite (tlsman_suite_t.kx). */
@@ -85,8 +87,11 @@ typedef struct {
 
 /** Which end of the handshake. */
 typedef enum {
-    TLSMAN_CLIENT = 0, /**< starts the handshake */
-    TLSMAN_SERVER = 1, /**< answers it */
+    TLSMAN_CLIENT = 0,        /**< starts the handshake */
+    TLSMAN_SERVER = 1,        /**< answers it */
+    TLSMAN_CLIENT_SERVER = 2, /**< a socket of both: each session is one or the other (server
+                                   sessions get a peer id at session_init, client sessions
+                                   none); needs TLSMAN_CAP_CLIENT_SERVER */
 } tlsman_role_t;
 
 /** Peer verification mode, resolved by the core (never "default" here). */
@@ -147,11 +152,14 @@ typedef struct {
  * sock_secure_create() hands a driver only a configuration it has checked, so a driver checks
  * only what its own stack adds (src/tlsman/common.h, tlsman_ctx_plan(), checks the few things
  * that are the same for every driver but that the core cannot see). The core guarantees:
- * - role is TLSMAN_CLIENT or TLSMAN_SERVER; io and its four callbacks are set;
+ * - role is TLSMAN_CLIENT or TLSMAN_SERVER, or TLSMAN_CLIENT_SERVER for a driver with
+ *   TLSMAN_CAP_CLIENT_SERVER (PSK suites only, no certificates, verify NONE); io and its four
+ *   callbacks are set;
  * - suites holds 1 to CONFIG_SOCK_SECURE_MAX_SUITES entries of the suite table, each usable on
  *   this transport and accepted by the driver's suite_supported();
- * - psk is set on clients only (NULL on a server), with an identity of 1 to
- *   CONFIG_SOCK_SECURE_PSK_ID_MAX and a key of 1 to CONFIG_SOCK_SECURE_PSK_KEY_MAX bytes;
+ * - psk is set on clients (and client-servers) only (NULL on a server), with an identity of 1
+ *   to CONFIG_SOCK_SECURE_PSK_ID_MAX and a key of 1 to CONFIG_SOCK_SECURE_PSK_KEY_MAX bytes; it
+ *   may be NULL with psk_per_session (each client session gets set_psk());
  * - psk_hint is set on servers only and only for a driver with TLSMAN_CAP_PSK_HINT: 1 to
  *   CONFIG_SOCK_SECURE_PSK_ID_MAX bytes, none of them NUL;
  * - creds holds at most CONFIG_SOCK_SECURE_CRED_MAX non-empty entries of valid types; a
@@ -171,6 +179,8 @@ typedef struct {
                                               these (the entries are static; the array is not) */
     size_t suite_count;         /**< number of suites */
     const sock_secure_psk_t *psk; /**< client: the PSK to offer; NULL for none */
+    bool psk_per_session;       /**< client sessions get their PSK from set_psk() (the driver
+                                     has it); psk is then only a default, maybe NULL */
     const uint8_t *psk_hint;    /**< server: identity hint to send, may be NULL (the core
                                      passes one only to a driver with TLSMAN_CAP_PSK_HINT) */
     size_t psk_hint_len;        /**< length of psk_hint */
@@ -277,6 +287,12 @@ typedef struct tlsman_driver {
      *  it. Without this op a verifying client cannot connect without a server name (-ENOTSUP).
      *  Returns 0, -EINVAL (bad length, a server session), -ENOTSUP. */
     int (*set_peer_ip)(void *sess, const uint8_t *ip, size_t len);
+    /** Optional (needed for sock_secure_config_t.psk_select): the PSK a client session offers
+     *  instead of the socket's (tlsman_config_t.psk), called after session_init, before the
+     *  first handshake step. The struct is copied; its bytes stay valid until the handshake
+     *  ends (the core's caller guarantees it). Returns 0, -EINVAL (a server session, bad
+     *  lengths), -ENOTSUP. */
+    int (*set_psk)(void *sess, const sock_secure_psk_t *psk);
 } tlsman_driver_t;
 
 #ifdef __cplusplus

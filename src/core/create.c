@@ -31,7 +31,7 @@ void sock_secure_config_init(sock_secure_config_t *cfg)
     cfg->handshake_stall_ms = CONFIG_SOCK_SECURE_HS_STALL_MS;
 }
 
-static int ss_check_psk(const sock_secure_psk_t *p)
+int sock_secure__check_psk(const sock_secure_psk_t *p)
 {
     if (p->identity == NULL || p->key == NULL || p->identity_len == 0 ||
         p->identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX || p->key_len == 0 ||
@@ -45,7 +45,8 @@ static int ss_check_config(const sock_secure_config_t *cfg)
 {
     if (cfg->transport == NULL || cfg->transport->ops == NULL || cfg->sessions == NULL ||
         cfg->session_count == 0 ||
-        (cfg->role != SOCK_SECURE_CLIENT && cfg->role != SOCK_SECURE_SERVER)) {
+        (cfg->role != SOCK_SECURE_CLIENT && cfg->role != SOCK_SECURE_SERVER &&
+         cfg->role != SOCK_SECURE_CLIENT_SERVER)) {
         return -EINVAL;
     }
     if (cfg->hs_timeout_initial_ms == 0 || cfg->hs_timeout_max_ms < cfg->hs_timeout_initial_ms ||
@@ -62,7 +63,7 @@ static int ss_check_config(const sock_secure_config_t *cfg)
         return -EINVAL;
     }
     for (size_t i = 0; i < cfg->psk_count; i++) {
-        if (ss_check_psk(&cfg->psk[i]) < 0) {
+        if (sock_secure__check_psk(&cfg->psk[i]) < 0) {
             return -EINVAL;
         }
     }
@@ -76,10 +77,11 @@ static int ss_check_config(const sock_secure_config_t *cfg)
             }
         }
     }
-    /* fields only the other role uses would be silently ignored */
-    if (cfg->role == SOCK_SECURE_CLIENT
-            ? (cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0') || cfg->psk_lookup != NULL
-            : cfg->server_name != NULL) {
+    /* fields only the other role uses would be silently ignored (a client-server has both) */
+    if ((cfg->role == SOCK_SECURE_CLIENT &&
+         ((cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0') || cfg->psk_lookup != NULL)) ||
+        (cfg->role == SOCK_SECURE_SERVER &&
+         (cfg->server_name != NULL || cfg->psk_select != NULL))) {
         return -EINVAL;
     }
     if ((cfg->suites == NULL) != (cfg->suite_count == 0) ||
@@ -94,7 +96,8 @@ static int ss_check_config(const sock_secure_config_t *cfg)
 static int ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
 {
     memset(plan, 0, sizeof(*plan));
-    plan->psk = cfg->psk_count > 0 || (cfg->role == SOCK_SECURE_SERVER && cfg->psk_lookup);
+    plan->psk = cfg->psk_count > 0 || (cfg->role != SOCK_SECURE_CLIENT && cfg->psk_lookup) ||
+                (cfg->role != SOCK_SECURE_SERVER && cfg->psk_select);
     plan->client_psk = cfg->psk_count > 0 ? &cfg->psk[0] : NULL;
     for (size_t t = 0; t < cfg->cred_tag_count; t++) {
         size_t cursor = 0;
@@ -133,6 +136,19 @@ static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t
     bool anchors = plan->ca || plan->pinned;
     if (plan->cert && !plan->key) {
         return -EINVAL; /* a certificate without its private key */
+    }
+    if (cfg->role == SOCK_SECURE_CLIENT_SERVER) {
+        /* PSK only: verification has a meaning per role (a client checks its server by default,
+         * a server its clients only with anchors), not settled for a socket of both yet */
+        if (plan->cert || plan->key || anchors) {
+            return -ENOTSUP;
+        }
+        if (!plan->psk || (cfg->verify != SOCK_SECURE_VERIFY_DEFAULT &&
+                           cfg->verify != SOCK_SECURE_VERIFY_NONE)) {
+            return -EINVAL;
+        }
+        *verify = SOCK_SECURE_VERIFY_NONE;
+        return plan->psk && !(drv->caps & TLSMAN_CAP_PSK) ? -ENOTSUP : 0;
     }
     if (client ? !(plan->psk || anchors || cfg->verify == SOCK_SECURE_VERIFY_NONE)
                : !(plan->psk || plan->key)) {
@@ -207,16 +223,20 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     sk->suite_count = 0;
     if (cfg->suite_count > 0) {
         for (size_t i = 0; i < cfg->suite_count; i++) {
-            if (!sock_secure_suite_supported(sk->drv, cfg->suites[i], datagram)) {
+            if (!sock_secure_suite_supported(sk->drv, cfg->suites[i], datagram) ||
+                (cfg->role == SOCK_SECURE_CLIENT_SERVER &&
+                 (sock_secure_suite(cfg->suites[i])->flags & TLSMAN_SUITE_CERT))) {
                 return -ENOTSUP; /* ids outside the table too: the driver is not asked */
             }
             sk->suites[sk->suite_count++] = sock_secure_suite(cfg->suites[i]);
         }
         return 0;
     }
-    bool certs = cfg->role == SOCK_SECURE_SERVER
-                     ? plan->cert
-                     : plan->ca || plan->cert || (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
+    bool certs = cfg->role == SOCK_SECURE_SERVER ? plan->cert
+                 : cfg->role == SOCK_SECURE_CLIENT_SERVER
+                     ? false
+                     : plan->ca || plan->cert ||
+                           (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
     if (plan->psk) {
         ss_add_defaults(sk, false, datagram);
     }
@@ -246,8 +266,15 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
                        cfg->transport->ops->disconnect == NULL) {
         return -ENOTSUP;
     }
-    if (!CONFIG_SOCK_SECURE_SERVER && cfg->role == SOCK_SECURE_SERVER) {
+    if (!CONFIG_SOCK_SECURE_SERVER && cfg->role != SOCK_SECURE_CLIENT) {
         return -ENOTSUP; /* a client-only build */
+    }
+    if (cfg->role == SOCK_SECURE_CLIENT_SERVER &&
+        (!CONFIG_SOCK_SECURE_CLIENT_SERVER || !(drv->caps & TLSMAN_CAP_CLIENT_SERVER))) {
+        return -ENOTSUP; /* left out of this build, or a driver with one role per socket */
+    }
+    if (cfg->psk_select != NULL && drv->set_psk == NULL) {
+        return -ENOTSUP; /* the backend cannot give a session a PSK of its own */
     }
     bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
     if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
@@ -284,7 +311,8 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         .datagram = datagram,
         .suites = sk->suites,
         .suite_count = sk->suite_count,
-        .psk = cfg->role == SOCK_SECURE_CLIENT ? plan.client_psk : NULL,
+        .psk = cfg->role != SOCK_SECURE_SERVER ? plan.client_psk : NULL,
+        .psk_per_session = cfg->psk_select != NULL,
         .psk_hint = hint ? (const uint8_t *)cfg->psk_hint : NULL,
         .psk_hint_len = hint ? strlen(cfg->psk_hint) : 0,
         .mtu = CONFIG_SOCK_SECURE_MAX_DATAGRAM,
