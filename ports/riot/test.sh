@@ -18,6 +18,7 @@
 #             dtls-sock client -> dtls-sock server (PSK-AES128-CCM8, echo)
 #             host `ssock client` / `openssl s_client` -> dtls-sock server (echo)
 #             host `coap-client-openssl` coaps:// -> gcoap_dtls server (2.05 Content)
+#             gcoap_dtls client (from its server sock) -> host `coap-server-openssl` (2.05)
 #   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
 #      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); builds the
 #      server too (one session, 6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM); builds
@@ -486,6 +487,35 @@ gcoap_checks() {
     else
         fail "coap-client-openssl -> gcoap server: $(tail -3 "$run/coap-client.out" "$run/coap-client.err")"
     fi
+
+    # gcoap as a client: its one DTLS sock (a server) starts a handshake to libcoap's server
+    # (secure_sock's client-server socket). Global addresses: gcoap's URIs carry no zone.
+    if ! command -v coap-server-openssl >/dev/null; then
+        skip "gcoap client: no coap-server-openssl (Debian: libcoap3-bin)"
+    else
+        local port=$((20000 + RANDOM % 20000)) cspid i
+        ip -6 addr add fd5e:c0c::1/64 dev "$BRIDGE" nodad
+        node_cmd gcoap "ifconfig $IFACE add fd5e:c0c::2/64"
+        for i in $(seq 1 30); do # the node's new address must leave DAD first
+            node_cmd gcoap ifconfig
+            sleep 0.3
+            grep -aq "inet6 addr: fd5e:c0c::2 .* VAL" "$run/gcoap.log" && break
+        done
+        # libcoap listens for DTLS on port + 1; its /time resource is short (gcoap's PDU buffer
+        # holds 128 bytes)
+        coap-server-openssl -A fd5e:c0c::1 -p "$port" -k secretPSK -v 6 >"$run/coap-server.log" 2>&1 &
+        cspid=$!
+        sleep 1
+        node_cmd gcoap "coap get coaps://[fd5e:c0c::1]:$((port + 1))/time"
+        if waitfor "$run/gcoap.log" "gcoap: response Success, code 2.05" 15; then
+            pass "gcoap client (its server sock) coaps:// GET -> coap-server-openssl: DTLS handshake, 2.05"
+        else
+            fail "gcoap client -> coap-server-openssl: $(grep -a "gcoap" "$run/gcoap.log" | tail -3)"
+        fi
+        kill "$cspid" 2>/dev/null
+        wait "$cspid" 2>/dev/null
+        ip -6 addr del fd5e:c0c::1/64 dev "$BRIDGE" 2>/dev/null
+    fi
     stop_nodes
 }
 
@@ -588,6 +618,19 @@ if [ -n "$BOARDS" ]; then
             else
                 fail "build RIOT's dtls-sock on ours for $b (see $WORK_DIR/build-dtls-sock-ours-$b.log)"
                 grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-ours-$b.log"
+            fi
+            # gcoap_dtls (gcoap's server sock, which also starts client handshakes): two sessions
+            # as RIOT configures it; on 32 KiB of RAM (samr21-xpro) one
+            B0=$SECONDS
+            peers=2
+            [ "$b" = samr21-xpro ] && peers=1
+            if [ -d "$RIOTBASE/$GCOAP_DTLS" ] &&
+                CFLAGS=-DCONFIG_DTLS_PEER_MAX=$peers riot_build gcoap-ours "$GCOAP_DTLS" "$b" "${OURS[@]}"; then
+                read -r text data bss _ < <(arm-none-eabi-size "$WORK_DIR/bin/gcoap-ours/$b/gcoap_example.elf" | tail -1)
+                pass "build RIOT's gcoap_dtls on sock_dtls_secure_sock ($peers session(s), client-server sock) for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B"
+            elif [ -d "$RIOTBASE/$GCOAP_DTLS" ]; then
+                fail "build RIOT's gcoap_dtls on ours for $b (see $WORK_DIR/build-gcoap-ours-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-gcoap-ours-$b.log"
             fi
             B0=$SECONDS
             if riot_build dtls-sock-tinydtls "$DTLS_SOCK" "$b"; then

@@ -22,11 +22,15 @@
  * thread: a ztimer posts an event at the socket's next deadline, so handshakes are retransmitted
  * although nobody blocks in recv.
  *
+ * Roles: a client sock is a secure_sock client; a server sock is a client-server
+ * (SOCK_SECURE_CLIENT_SERVER, with CONFIG_SOCK_SECURE_CLIENT_SERVER), so that it also starts
+ * handshakes (gcoap's client requests), else a plain server.
+ *
  * Credentials come from credman by tag: a server looks the client's identity up among its tags'
- * PSKs at each handshake; a client offers the PSK its callback picks, else the first of its tags
- * (no hint: mbedTLS 2.28 neither sends nor reads one), and - CONFIG_SOCK_DTLS_PSK_RETRY - the next
- * one when the server refuses the handshake with an alert. ECDSA (raw public key) credentials are
- * refused with -ENOTSUP.
+ * PSKs at each handshake; each handshake the sock starts offers (psk_select, per session) the PSK
+ * its callback picks, else the first of its tags (no hint: mbedTLS 2.28 neither sends nor reads
+ * one), and - CONFIG_SOCK_DTLS_PSK_RETRY - the next one when the server refuses the handshake
+ * with an alert. ECDSA (raw public key) credentials are refused with -ENOTSUP.
  */
 #include <assert.h>
 #include <errno.h>
@@ -94,12 +98,14 @@ struct sock_dtls_secure_sock {
     sock_dtls_t *owner;           /* NULL: entry free */
     sock_secure_t sock;
     sock_secure_session_t slots[PEERS];
-    sock_secure_psk_t psk;        /* client: the PSK offered (credman's bytes) */
     bool started;                 /* sock created */
-    uint8_t psk_tag;              /* client: index in owner->tags of the PSK, or NO_TAG */
+    int8_t pick_from;             /* _psk_select: first tag index to try, -1: the callback's */
+    uint8_t picked;               /* ... the tag index it took, NO_TAG: the callback's choice */
+    uint8_t slot_tag[PEERS];      /* client sessions: the tag index of the PSK offered */
     uint8_t est;                  /* slots established */
     uint8_t new_hs;               /* ... and not reported by recv yet */
     uint8_t unread;               /* slots holding a record for the application */
+    uint8_t client;               /* slots of client sessions (this sock's handshakes) */
     uint8_t turn;                 /* next slot to read from (fairness) */
     int fail;                     /* a handshake we started failed: reported once by recv */
     sock_udp_ep_t fail_ep;
@@ -236,17 +242,6 @@ static sock_secure_session_t *_find(sock_dtls_secure_sock_t *ss, const sock_secu
     return NULL;
 }
 
-static bool _idle(sock_dtls_secure_sock_t *ss)
-{
-    sock_secure_session_info_t info;
-    for (unsigned i = 0; ss->started && i < PEERS; i++) {
-        if (sock_secure_session_info(&ss->slots[i], &info) == 0) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static void _raise(sock_dtls_t *sock, sock_async_flags_t flags)
 {
     if (flags && sock->async_cb != NULL) {
@@ -255,23 +250,15 @@ static void _raise(sock_dtls_t *sock, sock_async_flags_t flags)
 }
 
 #if CONFIG_SOCK_DTLS_PSK_RETRY
-/* Client: the server refused our PSK (an alert during the handshake) and no callback chose it:
- * try the next PSK credential, once the failed session is gone (if it was the only one). */
-static bool _retry(sock_dtls_secure_sock_t *ss, const sock_secure_session_info_t *info)
+/* Client session @p i: the server refused its PSK (an alert during the handshake) and no callback
+ * chose it: try the next PSK credential (after this session is gone). */
+static bool _retry(sock_dtls_secure_sock_t *ss, unsigned i, const sock_secure_session_info_t *info)
 {
     credman_credential_t c;
     int next;
-    if (ss->psk_tag == NO_TAG || info->alert_origin != TLSMAN_ALERT_RECEIVED ||
-        (next = _psk_from(ss->owner, ss->psk_tag + 1u, &c)) < 0) {
+    if (ss->slot_tag[i] == NO_TAG || info->alert_origin != TLSMAN_ALERT_RECEIVED ||
+        (next = _psk_from(ss->owner, ss->slot_tag[i] + 1u, &c)) < 0) {
         return false;
-    }
-    unsigned others = 0;
-    for (unsigned i = 0; i < PEERS; i++) {
-        sock_secure_session_info_t o;
-        others += sock_secure_session_info(&ss->slots[i], &o) == 0;
-    }
-    if (others > 1) {
-        return false; /* the PSK is the socket's: it can change only while no one else uses it */
     }
     ss->retry_tag = (uint8_t)next;
     ss->retry_ep = info->remote;
@@ -305,9 +292,9 @@ static void _on_event(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_e
         ss->new_hs &= (uint8_t)~bit;
         ss->unread &= (uint8_t)~bit;
         if (sock_secure_session_info(s, &info) == 0) {
-            bool ours = sock->role == SOCK_DTLS_CLIENT;
+            bool ours = (ss->client & bit) != 0;
 #if CONFIG_SOCK_DTLS_PSK_RETRY
-            if (ours && !was_open && _retry(ss, &info)) {
+            if (ours && !was_open && _retry(ss, (unsigned)(s - ss->slots), &info)) {
                 ours = false; /* not reported: a new handshake follows */
             }
 #endif
@@ -322,88 +309,93 @@ static void _on_event(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_e
                 flags = SOCK_ASYNC_CONN_FIN;
             }
         }
+        ss->client &= (uint8_t)~bit;
         sock_secure_session_close(s); /* the slot is free again */
     }
     _raise(sock, flags);
 }
 
-/* Create the secure socket: a server, or a client offering @p psk. */
-static int _open(sock_dtls_t *sock, const sock_secure_psk_t *psk)
+/* Client sessions: the PSK to offer to @p remote - the application's callback's (called with no
+ * hint: mbedTLS 2.28 reads none), else the first PSK of the tags from pick_from on. */
+static int _psk_select(void *arg, const sock_secure_ep_t *remote, sock_secure_psk_t *psk)
+{
+    sock_dtls_secure_sock_t *ss = arg;
+    sock_dtls_t *sock = ss->owner;
+    credman_credential_t c;
+    int from = ss->pick_from;
+    int tag = NO_TAG;
+
+    if (from < 0) {
+        from = 0;
+        if (sock->client_psk_cb != NULL) {
+            sock_udp_ep_t u;
+            sock_secure_riot_ep_to_udp(&u, remote);
+            credman_tag_t t = sock->client_psk_cb(sock, &u, sock->tags, sock->tags_len, NULL, 0);
+            if (t != CREDMAN_TAG_EMPTY && credman_get(&c, t, CREDMAN_TYPE_PSK) == CREDMAN_OK) {
+                from = -1;
+            }
+        }
+    }
+    if (from >= 0 && (tag = _psk_from(sock, (unsigned)from, &c)) < 0) {
+        return -ENOENT; /* no PSK credential under the sock's tags */
+    }
+    ss->picked = (uint8_t)tag;
+    *psk = (sock_secure_psk_t){
+        .identity = c.params.psk.id.s, .identity_len = c.params.psk.id.len,
+        .key = c.params.psk.key.s, .key_len = c.params.psk.key.len,
+    }; /* credman keeps pointers to the application's bytes: they stay valid */
+    return 0;
+}
+
+/* Create the secure socket: a client, or a server that (CONFIG_SOCK_SECURE_CLIENT_SERVER) also
+ * starts handshakes, as gcoap's client requests do. */
+static int _open(sock_dtls_t *sock)
 {
     sock_dtls_secure_sock_t *ss = sock->ss;
     sock_secure_config_t cfg;
 
-    if (ss->started) {
-        sock_secure_close(&ss->sock);
-        ss->started = false;
-        ss->est = ss->new_hs = ss->unread = 0;
-    }
     sock_secure_config_init(&cfg);
     cfg.transport = &ss->base;
     cfg.sessions = ss->slots;
     cfg.session_count = PEERS;
     cfg.event_cb = _on_event;
     cfg.event_arg = ss;
-    if (sock->role == SOCK_DTLS_SERVER) {
-        cfg.role = SOCK_SECURE_SERVER;
+    cfg.role = sock->role == SOCK_DTLS_CLIENT ? SOCK_SECURE_CLIENT
+               : CONFIG_SOCK_SECURE_CLIENT_SERVER ? SOCK_SECURE_CLIENT_SERVER
+                                                  : SOCK_SECURE_SERVER;
+    if (cfg.role != SOCK_SECURE_CLIENT) {
         cfg.psk_lookup = _psk_lookup;
         cfg.psk_lookup_arg = ss;
     }
-    else {
-        ss->psk = *psk;
-        cfg.psk = &ss->psk;
-        cfg.psk_count = 1;
+    if (cfg.role != SOCK_SECURE_SERVER) {
+        cfg.psk_select = _psk_select;
+        cfg.psk_select_arg = ss;
     }
     int rc = sock_secure_create(&ss->sock, &cfg);
     ss->started = rc == 0;
     return rc;
 }
 
-/* Client: start a handshake with @p ep. 1 started, 0 a session exists, or an error. */
+/* Start a handshake with @p ep, its PSK from tag index @p tag_from on (-1: the application's
+ * callback first). 1 started, 0 a session exists, or an error. */
 static int _connect(sock_dtls_t *sock, const sock_secure_ep_t *ep, int tag_from)
 {
     sock_dtls_secure_sock_t *ss = sock->ss;
-    credman_credential_t c;
-    int tag = NO_TAG;
 
-    if (sock->role != SOCK_DTLS_CLIENT) {
-        return -ENOTSUP; /* a server socket does not start handshakes (yet): docs/RIOT.md */
+    if (sock->role != SOCK_DTLS_CLIENT && !CONFIG_SOCK_SECURE_CLIENT_SERVER) {
+        return -ENOTSUP; /* a server sock that starts no handshakes (docs/RIOT.md) */
     }
     if (_find(ss, ep) != NULL) {
         return 0;
     }
-    bool chosen = false;
-    if (tag_from < 0) {
-        tag_from = 0;
-        if (sock->client_psk_cb != NULL) {
-            sock_udp_ep_t u;
-            sock_secure_riot_ep_to_udp(&u, ep);
-            credman_tag_t t = sock->client_psk_cb(sock, &u, sock->tags, sock->tags_len, NULL, 0);
-            chosen = t != CREDMAN_TAG_EMPTY && credman_get(&c, t, CREDMAN_TYPE_PSK) == CREDMAN_OK;
-        }
-    }
-    if (!chosen && (tag = _psk_from(sock, (unsigned)tag_from, &c)) < 0) {
-        return -ENOENT; /* no PSK credential under the sock's tags */
-    }
-    const sock_secure_psk_t psk = {
-        .identity = c.params.psk.id.s, .identity_len = c.params.psk.id.len,
-        .key = c.params.psk.key.s, .key_len = c.params.psk.key.len,
-    };
-    if (!ss->started || ss->psk.identity != psk.identity || ss->psk.key != psk.key ||
-        ss->psk.identity_len != psk.identity_len || ss->psk.key_len != psk.key_len) {
-        if (!_idle(ss)) {
-            return -EBUSY; /* the PSK is per secure socket: another session uses the old one */
-        }
-        int rc = _open(sock, &psk);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    ss->psk_tag = (uint8_t)tag;
     sock_secure_session_t *s = NULL;
+    ss->pick_from = (int8_t)tag_from;
     int rc = sock_secure_connect(&ss->sock, ep, &s, 0);
-    DEBUG("sock_dtls: connect (PSK %u): %d\n", (unsigned)tag, rc);
+    DEBUG("sock_dtls: connect (PSK %u): %d\n", (unsigned)ss->picked, rc);
     if (rc == -EINPROGRESS) {
+        unsigned i = (unsigned)(s - ss->slots);
+        ss->slot_tag[i] = ss->picked;
+        ss->client |= (uint8_t)(1u << i);
         return 1;
     }
     if (rc < 0 && s != NULL) {
@@ -573,7 +565,7 @@ int sock_dtls_create(sock_dtls_t *sock, sock_udp_t *udp_sock, credman_tag_t tag,
     ss->base.ops = &_ops;
     ss->base.flags = SOCK_SECURE_TRANSPORT_DATAGRAM;
     ss->started = false;
-    ss->est = ss->new_hs = ss->unread = 0;
+    ss->est = ss->new_hs = ss->unread = ss->client = 0;
     ss->fail = 0;
 #if CONFIG_SOCK_DTLS_PSK_RETRY
     ss->retry_tag = NO_TAG;
@@ -583,13 +575,11 @@ int sock_dtls_create(sock_dtls_t *sock, sock_udp_t *udp_sock, credman_tag_t tag,
     ss->timer.arg = sock;
     ss->timer_ev.handler = _timer_ev;
 #endif
-    if (role == SOCK_DTLS_SERVER) {
-        int rc = _open(sock, NULL);
-        if (rc < 0) {
-            ss->owner = NULL;
-            sock->ss = NULL;
-            return rc;
-        }
+    int rc = _open(sock);
+    if (rc < 0) {
+        ss->owner = NULL;
+        sock->ss = NULL;
+        return rc;
     }
     sock_udp_set_cb(udp_sock, _udp_cb, sock);
     return 0;
@@ -687,6 +677,7 @@ void sock_dtls_session_destroy(sock_dtls_t *sock, sock_dtls_session_t *remote)
         ss->est &= keep;
         ss->new_hs &= keep;
         ss->unread &= keep;
+        ss->client &= keep;
         sock_secure_session_close(s); /* close_notify if established; keys zeroed */
         _rearm(sock);
     }
