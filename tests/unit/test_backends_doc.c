@@ -45,6 +45,7 @@ static void generate(void)
         { TLSMAN_CAP_CID, "DTLS connection ID (RFC 9146)" },
         { TLSMAN_CAP_SAVE_RESTORE, "session save/restore" },
         { TLSMAN_CAP_PSK_HINT, "PSK identity hint (server, `psk_hint`)" },
+        { TLSMAN_CAP_CLIENT_SERVER, "server and client on one socket (`SOCK_SECURE_CLIENT_SERVER`)" },
     };
     char line[256];
     put(BEGIN_MARK);
@@ -70,6 +71,11 @@ static void generate(void)
     put("| stateless cookies in the core |");
     for (size_t d = 0; sock_secure_backend_at(d) != NULL; d++) {
         put(yes(sock_secure_backend_at(d)->cookie_check != NULL));
+    }
+    put("\n");
+    put("| a client PSK per session (`psk_select`) |");
+    for (size_t d = 0; sock_secure_backend_at(d) != NULL; d++) {
+        put(yes(sock_secure_backend_at(d)->set_psk != NULL));
     }
     put("\n");
     for (int datagram = 1; datagram >= 0; datagram--) {
