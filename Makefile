@@ -87,6 +87,7 @@ arm:
 	$(CMAKE) --build build-arm -j$(JOBS)
 	arm-none-eabi-size -t build-arm/libsecure_sock_core.a
 	NM=arm-none-eabi-nm bash scripts/check-nomalloc.sh build-arm
+	bash tests/symbols/check.sh arm-none-eabi-nm build-arm/libsecure_sock_core.a
 	@echo "client-only, DTLS-only configuration (CONFIG_SOCK_SECURE_SERVER=0, _STREAMS=0):"
 	rm -rf build-arm-client  # CFLAGS are read at the first configure only
 	CFLAGS="-DCONFIG_SOCK_SECURE_SERVER=0 -DCONFIG_SOCK_SECURE_STREAMS=0" $(CMAKE) -S . \

@@ -188,18 +188,17 @@ int main(int argc, char **argv)
     bench_fill(out, size);
     uint64_t t0 = bench_now_ns();
     for (unsigned long i = 0; i < count; i++) {
-        if ((rc = sock_secure_send(cs, out, size)) != (int)size) {
+        if ((rc = sock_secure_session_send(cs, out, size)) != (int)size) {
             die("client send", rc);
         }
         ss = NULL;
-        if ((rc = sock_secure_recv(&srv, &ss, back, sizeof back, wait_ms)) != (int)size) {
+        if ((rc = sock_secure_recv_any(&srv, &ss, back, sizeof back, wait_ms)) != (int)size) {
             die("server recv", rc);
         }
-        if ((rc = sock_secure_send(ss, back, size)) != (int)size) {
+        if ((rc = sock_secure_session_send(ss, back, size)) != (int)size) {
             die("server send", rc);
         }
-        sock_secure_session_t *from = cs;
-        if ((rc = sock_secure_recv(&cli, &from, got, sizeof got, wait_ms)) != (int)size) {
+        if ((rc = sock_secure_session_recv(cs, got, sizeof got, wait_ms)) != (int)size) {
             die("client recv", rc);
         }
     }

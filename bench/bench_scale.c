@@ -151,13 +151,13 @@ static int run_clients(const sock_secure_ep_t *server, size_t n, size_t window, 
     for (size_t base = 0; base < n; base += window) { /* WINDOW records in flight at most */
         size_t end = base + window < n ? base + window : n;
         for (size_t i = base; i < end; i++) {
-            if (sock_secure_send(c[i].s, msg, sizeof msg) != (int)sizeof msg) {
+            if (sock_secure_session_send(c[i].s, msg, sizeof msg) != (int)sizeof msg) {
                 fprintf(stderr, "client %zu: send failed\n", i);
             }
         }
         for (size_t i = base; i < end; i++) {
             sock_secure_session_t *s = c[i].s;
-            rc = sock_secure_recv(&c[i].sock, &s, back, sizeof back, 5000);
+            rc = sock_secure_session_recv(s, back, sizeof back, 5000);
             if (rc == (int)sizeof msg && memcmp(back, msg, sizeof msg) == 0) {
                 echo_ok++;
             } else {
@@ -261,12 +261,12 @@ int main(int argc, char **argv)
         }
         for (;;) {
             sock_secure_session_t *s = NULL;
-            int len = sock_secure_recv(&srv, &s, buf, sizeof buf, 0);
+            int len = sock_secure_recv_any(&srv, &s, buf, sizeof buf, 0);
             if (len == -EAGAIN) {
                 break;
             }
             if (len >= 0) {
-                if (sock_secure_send(s, buf, (size_t)len) == len) {
+                if (sock_secure_session_send(s, buf, (size_t)len) == len) {
                     echoed++;
                 }
             } else if (s != NULL) {

@@ -69,7 +69,7 @@ int main(int argc, char **argv)
 
     while (ended < n) {
         sock_secure_session_t *s = NULL;
-        rc = sock_secure_recv(&srv, &s, buf, sizeof buf, 30000);
+        rc = sock_secure_recv_any(&srv, &s, buf, sizeof buf, 30000);
         if (rc == -ETIMEDOUT) {
             fprintf(stderr, "bench_srv_ours: no client for 30 s\n");
             break;

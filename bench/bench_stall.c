@@ -175,8 +175,8 @@ int main(int argc, char **argv)
     if (sock_secure_init() < 0) {
         return 1;
     }
-    for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
-        const char *name = sock_secure_backend_at(b)->name;
+    for (size_t b = 0; sock_secure_backend_name(b) != NULL; b++) {
+        const char *name = sock_secure_backend_name(b);
         for (size_t k = 0; k < nstalls; k++) {
             unsigned long ok = 0, stalled_runs = 0;
             for (unsigned long r = 0; r < runs; r++) {

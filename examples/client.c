@@ -16,8 +16,8 @@ int main(int argc, char **argv) {
     cfg.psk = &psk; cfg.psk_count = 1;
     if ((rc = sock_secure_create(&sock, &cfg)) == 0 &&
         (rc = sock_secure_connect(&sock, &server, &s, 10000)) == 0 &&   /* blocking, 10 s */
-        (rc = sock_secure_send(s, "hello", 5)) == 5 &&
-        (rc = sock_secure_recv(&sock, &s, reply, sizeof reply, 2000)) >= 0)
+        (rc = sock_secure_session_send(s, "hello", 5)) == 5 &&
+        (rc = sock_secure_session_recv(s, reply, sizeof reply, 2000)) >= 0)
         printf("%.*s\n", rc, reply);
     if (rc < 0) fprintf(stderr, "client: %s\n", sock_secure_strerror(rc));
     sock_secure_close(&sock); sock_secure_transport_close(&udp.base);  /* close_notify, keys zeroed */

@@ -12,8 +12,8 @@
 #            in build-device/
 #   test     every test of that build (ctest): the conformance suite on mbedTLS, the interop
 #            scripts (OpenSSL; GnuTLS in tests/device/), and the profile's own tests
-#            (tests/device/: heap per session from the static pool, records larger than the
-#            profile), then the heap figures (build-device/device_heap.txt)
+#            (tests/device/: heap per session from the static pool, records and certificate
+#            chains larger than the profile), then the heap figures (build-device/device_heap.txt)
 # Environment: JOBS (default 2), CTEST_J (default 2), CC, MBEDTLS_SRC (an unpacked tree),
 # SS_DEVICE_CFLAGS (extra -D knobs for mbedTLS and secure_sock alike, e.g. -DSS_DEVICE_GCM=1).
 # Exit status: 0 ok, 77 skipped (the mbedTLS source could not be had), else failed.
@@ -116,8 +116,10 @@ step_arm() {
 }
 
 step_build() {
+    # the knobs always given, empty ones too: CMake's cache would keep the last run's otherwise,
+    # and secure_sock would not match the mbedTLS just built
     cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DSS_MBEDTLS_ROOT="$R" -DSS_DRIVERS=mbedtls \
-        -DSS_BUILD_BENCH=OFF ${KNOBS:+"-DCMAKE_C_FLAGS=$KNOBS"}
+        -DSS_BUILD_BENCH=OFF "-DCMAKE_C_FLAGS=$KNOBS"
     cmake --build "$B" -j"$JOBS"
 }
 
@@ -125,7 +127,8 @@ step_test() {
     # Two interop scripts are left out: their peers (Python's ssl, openssl s_client) send TLS
     # records of up to 16 KB without asking for max_fragment_length, which the profile answers
     # with record_overflow as documented; tests/device/records_*.sh check exactly that.
-    ctest --test-dir "$B" --output-on-failure -j"$CTEST_J" -E '^interop_(tls_bulk|tls_openssl)$'
+    ctest --test-dir "$B" --output-on-failure -j"$CTEST_J" \
+        -E '^interop_(tls_bulk|tls_openssl)$'
     # the figures, as docs/BENCHMARKS.md quotes them
     SS_TEST_BACKEND=mbedtls "$B/tests/test_device_heap" "$B/pki" | tee "$B/device_heap.txt"
 }

@@ -8,6 +8,7 @@
  * Never run.
  */
 #include <secure_sock/sock_secure.h>
+#include <secure_sock/tlsman.h>
 
 /* ---- stub stack (stands for the real driver, e.g. src/tlsman/mbedtls/) ----------------------- */
 static bool st_suite(const tlsman_suite_t *s, bool d) { return s->kx == TLSMAN_KX_PSK && d; }
@@ -77,8 +78,8 @@ int main(void)
     cfg.psk_count = 1;
     if ((rc = sock_secure_create(&sock, &cfg)) == 0 &&
         (rc = sock_secure_connect(&sock, &server, &s, 10000)) == 0 &&
-        (rc = sock_secure_send(s, "hello", 5)) == 5) {
-        rc = sock_secure_recv(&sock, &s, buf, sizeof buf, 2000);
+        (rc = sock_secure_session_send(s, "hello", 5)) == 5) {
+        rc = sock_secure_session_recv(s, buf, sizeof buf, 2000);
     }
 #ifndef FOOTPRINT_NO_STRERROR
     if (rc < 0) {

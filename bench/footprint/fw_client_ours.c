@@ -75,8 +75,8 @@ int main(void)
 #endif
     if ((rc = sock_secure_create(&sock, &cfg)) == 0 &&
         (rc = sock_secure_connect(&sock, &server, &s, 10000)) == 0 &&
-        (rc = sock_secure_send(s, "hello", 5)) == 5) {
-        rc = sock_secure_recv(&sock, &s, buf, sizeof buf, 2000);
+        (rc = sock_secure_session_send(s, "hello", 5)) == 5) {
+        rc = sock_secure_session_recv(s, buf, sizeof buf, 2000);
     }
     if (s != NULL) {
         (void)sock_secure_session_close(s);

@@ -4,6 +4,7 @@
  * (works for a cross compiler). Used by bench/footprint.sh.
  */
 #include <secure_sock/sock_secure.h>
+#include <secure_sock/tlsman.h>
 
 /* one session slot, and our part of it: the slot minus the backend's reserved area */
 char ss_sizeof_session[sizeof(sock_secure_session_t)];

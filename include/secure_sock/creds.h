@@ -69,15 +69,35 @@ typedef struct {
     size_t aux;     /**< PSK: identity length */
 } sock_secure_cred_entry_t;
 
-/** A fixed-size credential store. Initialise with sock_secure_creds_init(). */
+/** A fixed-size credential store. Initialise with sock_secure_creds_init(): its size depends on
+ *  CONFIG_SOCK_SECURE_CRED_MAX and _ARENA, and the library refuses (SOCK_SECURE_E_ABI) a store
+ *  that init did not accept. */
 typedef struct {
+    uint32_t size; /**< private: sizeof(sock_secure_creds_t) as the library sees it, set by a
+                        successful sock_secure_creds_init() (first: every layout has it) */
     sock_secure_cred_entry_t entry[CONFIG_SOCK_SECURE_CRED_MAX]; /**< private */
     size_t used;                                                 /**< private: arena bytes used */
     _Alignas(8) uint8_t arena[CONFIG_SOCK_SECURE_CRED_ARENA];    /**< private */
 } sock_secure_creds_t;
 
-/** @brief Empty @p store. @return 0 or -EINVAL on NULL. */
-int sock_secure_creds_init(sock_secure_creds_t *store);
+/**
+ * @brief What sock_secure_creds_init() calls with the caller's sizeof(sock_secure_creds_t):
+ *        empty @p store if @p size is the library's, else mark it unusable (its first word only).
+ * @return 0; -EINVAL on NULL; SOCK_SECURE_E_ABI if the sizes differ.
+ */
+int sock_secure_creds_init_sized(sock_secure_creds_t *store, size_t size);
+
+/**
+ * @brief Empty @p store (inline: the store's size is taken in the caller's translation unit and
+ *        checked against the library's, see SOCK_SECURE_E_ABI).
+ * @return 0; -EINVAL on NULL; SOCK_SECURE_E_ABI if the caller was compiled with other
+ *         CONFIG_SOCK_SECURE_CRED_MAX/_ARENA values than the library: every function then
+ *         refuses the store with that code.
+ */
+static inline int sock_secure_creds_init(sock_secure_creds_t *store)
+{
+    return sock_secure_creds_init_sized(store, sizeof(*store));
+}
 
 /**
  * @brief Copy a key, certificate chain, trust anchor set or pinned public key into the store.
@@ -89,7 +109,8 @@ int sock_secure_creds_init(sock_secure_creds_t *store);
  *         already has one of this type); -ENOMEM (table or arena full: see
  *         CONFIG_SOCK_SECURE_CRED_MAX/_ARENA); SOCK_SECURE_E_CRED_FORMAT (not valid PEM/DER);
  *         SOCK_SECURE_E_CRED_TYPE (valid, but another kind of object, e.g. a certificate given as
- *         a key); -ENOTSUP (e.g. an RSA or non-P-256 key).
+ *         a key); -ENOTSUP (e.g. an RSA or non-P-256 key); SOCK_SECURE_E_ABI (a store
+ *         sock_secure_creds_init() did not accept).
  */
 int sock_secure_creds_add(sock_secure_creds_t *store, uint32_t tag, sock_secure_cred_type_t type,
                           const void *data, size_t len);
@@ -98,24 +119,16 @@ int sock_secure_creds_add(sock_secure_creds_t *store, uint32_t tag, sock_secure_
  * @brief Copy a PSK (identity and key) into the store under @p tag. A tag may hold several PSKs
  *        with different identities (a server's peers).
  * @return 0; -EINVAL (NULL, lengths outside 1..CONFIG limits); -EEXIST (identity already under
- *         this tag); -ENOMEM (store full).
+ *         this tag); -ENOMEM (store full); SOCK_SECURE_E_ABI (see sock_secure_creds_add()).
  */
 int sock_secure_creds_add_psk(sock_secure_creds_t *store, uint32_t tag, const void *identity,
                               size_t identity_len, const void *key, size_t key_len);
 
 /**
- * @brief Read a credential file (PEM or DER) straight into the store (POSIX builds).
- * @param path NUL-terminated, not kept.
- * @return as sock_secure_creds_add(), or the negated errno of open/read (e.g. -ENOENT), or
- *         -ENOMEM if the file is larger than the space left.
- */
-int sock_secure_creds_add_file(sock_secure_creds_t *store, uint32_t tag,
-                               sock_secure_cred_type_t type, const char *path);
-
-/**
  * @brief Remove credentials and zero every byte the store held of them.
  * @param type the kind to remove, or 0 for every credential under @p tag.
- * @return the number removed (0 if none), -EINVAL on NULL.
+ * @return the number removed (0 if none), -EINVAL on NULL, SOCK_SECURE_E_ABI (see
+ *         sock_secure_creds_add()).
  */
 int sock_secure_creds_remove(sock_secure_creds_t *store, uint32_t tag,
                              sock_secure_cred_type_t type);
@@ -126,7 +139,8 @@ int sock_secure_creds_remove(sock_secure_creds_t *store, uint32_t tag,
  * @param[out] data the stored bytes, inside the store (valid until the next change of the
  *        store); may be NULL. For PSKs use sock_secure_creds_psk() instead.
  * @param[out] len their length; may be NULL.
- * @return the entry index (>= 0) or -ENOENT when there are no more.
+ * @return the entry index (>= 0), -ENOENT when there are no more (or on NULL),
+ *         SOCK_SECURE_E_ABI (see sock_secure_creds_add()).
  */
 int sock_secure_creds_find(const sock_secure_creds_t *store, uint32_t tag,
                            sock_secure_cred_type_t type, size_t *cursor, const uint8_t **data,
@@ -135,7 +149,7 @@ int sock_secure_creds_find(const sock_secure_creds_t *store, uint32_t tag,
 /**
  * @brief The PSK stored at entry @p index (from sock_secure_creds_find with type PSK).
  * @param[out] psk points into the store (valid until the next change of the store).
- * @return 0 or -EINVAL.
+ * @return 0, -EINVAL, or SOCK_SECURE_E_ABI (see sock_secure_creds_add()).
  */
 int sock_secure_creds_psk(const sock_secure_creds_t *store, int index, sock_secure_psk_t *psk);
 

@@ -54,6 +54,9 @@ enum sock_secure_error {
                                             replaced this session (RFC 6347 §4.2.8) */
     SOCK_SECURE_E_DISPLACED   = -1015, /**< the handshake had stalled and a new peer took its
                                             slot (the server's half-open budget was full) */
+    SOCK_SECURE_E_ABI         = -1016, /**< the application was compiled with other CONFIG_*
+                                            values (or other headers) than the library: the
+                                            public structs' sizes differ, nothing was written */
 };
 
 /** @name Why a peer's certificate or key was not accepted (sock_secure_session_info().verify) */

@@ -29,7 +29,7 @@
 #include "secure_sock/creds.h"
 #include "secure_sock/error.h"
 #include "secure_sock/transport.h"
-#include "secure_sock/tlsman.h"
+#include "secure_sock/types.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,17 +37,6 @@ extern "C" {
 
 /** Timeout value meaning "wait without limit". */
 #define SOCK_SECURE_NO_TIMEOUT UINT32_MAX
-
-/** Role of a secure socket. */
-typedef tlsman_role_t sock_secure_role_t;
-#define SOCK_SECURE_CLIENT TLSMAN_CLIENT /**< connects to servers */
-#define SOCK_SECURE_SERVER TLSMAN_SERVER /**< accepts clients */
-/** Accepts clients and connects to servers on one socket (CoAP endpoints such as RIOT's gcoap):
- *  sessions made from ClientHellos are server sessions, sessions made by sock_secure_connect()
- *  client sessions; one slot table, the server's limits and cookies apply to server sessions
- *  only. PSK suites only (a certificate or CA in the config is -ENOTSUP); needs a driver with
- *  TLSMAN_CAP_CLIENT_SERVER and CONFIG_SOCK_SECURE_CLIENT_SERVER. */
-#define SOCK_SECURE_CLIENT_SERVER TLSMAN_CLIENT_SERVER
 
 /** @name RFC 7252 §9.1.3 and other suites, by IANA id */
 /** @{ */
@@ -61,21 +50,11 @@ typedef tlsman_role_t sock_secure_role_t;
                                                             (not in the default list) */
 /** @} */
 
-/** Peer verification: SOCK_SECURE_VERIFY_DEFAULT (required on clients; on servers required
- *  when a CA is configured, else none), _NONE, _OPTIONAL, _REQUIRED. */
-typedef tlsman_verify_t sock_secure_verify_t;
-#define SOCK_SECURE_VERIFY_DEFAULT  TLSMAN_VERIFY_DEFAULT  /**< see sock_secure_verify_t */
-#define SOCK_SECURE_VERIFY_NONE     TLSMAN_VERIFY_NONE     /**< no peer certificate check */
-#define SOCK_SECURE_VERIFY_OPTIONAL TLSMAN_VERIFY_OPTIONAL /**< check it if the peer sends one */
-#define SOCK_SECURE_VERIFY_REQUIRED TLSMAN_VERIFY_REQUIRED /**< the peer must prove itself */
-
-/** Application check of peer certificates (see tlsman_verify_cb_t). */
-typedef tlsman_verify_cb_t sock_secure_verify_cb_t;
-
 /** What an event callback is told. */
 typedef enum {
     SOCK_SECURE_EV_CONNECTED = 1, /**< handshake complete; the session can send and receive */
-    SOCK_SECURE_EV_DATA = 2,      /**< a decrypted record waits: read it with sock_secure_recv() */
+    SOCK_SECURE_EV_DATA = 2,      /**< a decrypted record waits: read it with
+                                       sock_secure_session_recv() or sock_secure_recv_any() */
     SOCK_SECURE_EV_CLOSED = 3,    /**< the peer sent close_notify */
     SOCK_SECURE_EV_ERROR = 4,     /**< the session failed (handshake failure, timeout, alert) */
     SOCK_SECURE_EV_EXPIRED = 5,   /**< we ended it: idle timeout, handshake deadline or a
@@ -118,9 +97,10 @@ typedef struct sock_secure_session sock_secure_session_t;
 
 /**
  * Event callback, called from inside sock_secure_process() (and so from the blocking calls).
- * It may call sock_secure_recv() with timeout 0, sock_secure_send() and
- * sock_secure_session_close(), but not sock_secure_close(). @p err is the error for
- * SOCK_SECURE_EV_ERROR (else 0). The session pointer stays valid during the call.
+ * It may call sock_secure_session_recv() and sock_secure_recv_any() with timeout 0,
+ * sock_secure_session_send() and sock_secure_session_close(), but not sock_secure_close().
+ * @p err is the error for SOCK_SECURE_EV_ERROR (else 0). The session pointer stays valid during
+ * the call.
  */
 typedef void (*sock_secure_event_cb_t)(sock_secure_t *sock, sock_secure_session_t *session,
                                        sock_secure_event_t event, int err, void *arg);
@@ -146,11 +126,35 @@ typedef int (*sock_secure_psk_select_t)(void *arg, const sock_secure_ep_t *remot
 /** Clock source: milliseconds from any fixed origin, never decreasing. */
 typedef uint64_t (*sock_secure_clock_t)(void *arg);
 
+/** Version of the public structs' layout: bumped whenever a field of sock_secure_config_t,
+ *  sock_secure_t, sock_secure_session_t or sock_secure_creds_t moves or changes its type (their
+ *  sizes are compared as well, see sock_secure_abi_t). */
+#define SOCK_SECURE_ABI_VERSION 1u
+
 /**
- * Everything sock_secure_create() needs. Start from sock_secure_config_init() and set what you
- * need. Pointers are kept until sock_secure_close(): their targets are caller-owned.
+ * The memory layout a translation unit was compiled with. The public structs' sizes depend on
+ * the CONFIG_* values of config.h, so an application compiled with other values than the library
+ * would hand it memory of another size. sock_secure_config_init() records the application's view
+ * (SOCK_SECURE_ABI, computed in the application's own translation unit), and
+ * sock_secure_create() refuses a configuration whose view is not the library's
+ * (SOCK_SECURE_E_ABI) before it writes anything.
  */
 typedef struct {
+    uint32_t version;      /**< SOCK_SECURE_ABI_VERSION */
+    uint32_t sock_size;    /**< sizeof(sock_secure_t) */
+    uint32_t session_size; /**< sizeof(sock_secure_session_t) */
+    uint32_t config_size;  /**< sizeof(sock_secure_config_t) */
+    uint32_t creds_size;   /**< sizeof(sock_secure_creds_t) */
+} sock_secure_abi_t;
+
+/**
+ * Everything sock_secure_create() needs. Start from sock_secure_config_init() (a configuration
+ * that did not is refused with SOCK_SECURE_E_ABI) and set what you need. Pointers are kept until
+ * sock_secure_close(): their targets are caller-owned.
+ */
+typedef struct {
+    sock_secure_abi_t abi;              /**< set by sock_secure_config_init(); leave it alone
+                                             (first, so any version of the library finds it) */
     sock_secure_role_t role;            /**< SOCK_SECURE_CLIENT, _SERVER or _CLIENT_SERVER */
     sock_secure_transport_t *transport;                  /**< open transport (caller-owned, not closed by us) */
     sock_secure_session_t *sessions;    /**< session slots (caller-owned array) */
@@ -161,10 +165,11 @@ typedef struct {
     sock_secure_psk_lookup_t psk_lookup; /**< server: optional lookup for other identities */
     void *psk_lookup_arg;               /**< passed to psk_lookup */
     sock_secure_psk_select_t psk_select; /**< client: optional choice of the PSK per session
-                                             (instead of psk[0]); needs a backend with set_psk */
+                                             (instead of psk[0]); needs
+                                             SOCK_SECURE_CAP_PSK_PER_SESSION */
     void *psk_select_arg;               /**< passed to psk_select */
     const char *psk_hint;               /**< server: identity hint to send (NUL-terminated);
-                                             needs TLSMAN_CAP_PSK_HINT (not mbedTLS 2.28) */
+                                             needs SOCK_SECURE_CAP_PSK_HINT (not mbedTLS 2.28) */
     const sock_secure_creds_t *creds;   /**< credential store (caller-owned), may be NULL */
     const uint32_t *cred_tags;          /**< the store's tags this socket uses */
     size_t cred_tag_count;              /**< 0..CONFIG_SOCK_SECURE_MAX_CRED_TAGS */
@@ -247,7 +252,7 @@ typedef struct {
     const char *suite_name;    /**< its IANA name, "" before */
     const char *version;       /**< "DTLSv1.2" etc., "" before */
     uint8_t alert;             /**< last alert description */
-    uint8_t alert_origin;      /**< tlsman_alert_origin_t (NONE if no alert) */
+    uint8_t alert_origin;      /**< sock_secure_alert_origin_t (NONE if no alert) */
     uint32_t verify;           /**< SOCK_SECURE_VFY_* bits: why the peer was not accepted */
     int last_error;            /**< why a CLOSED session ended, 0 if open */
     uint32_t handshake_ms;     /**< handshake duration, once established */
@@ -278,7 +283,13 @@ struct sock_secure_session {
         uint32_t handshake_ms; /* OPEN, CLOSED: the handshake's duration */
         uint32_t progress_ms;  /* HANDSHAKE: last progress, ms after started_ms */
     };
-    tlsman_info_t closed_info;
+    struct {                  /* what the stack reported when the session ended */
+        uint16_t suite;
+        uint8_t alert;
+        uint8_t alert_origin;
+        uint32_t verify;
+        const char *version;
+    } ended;
     const uint8_t *rx;
     size_t rx_len;
     uint64_t bytes_in, bytes_out;
@@ -290,14 +301,14 @@ struct sock_secure_session {
 /** A secure socket. Opaque: touch nothing inside. */
 struct sock_secure {
     /** @cond PRIVATE */
-    const tlsman_driver_t *drv;
+    const struct tlsman_driver *drv; /* the backend (tlsman.h); never shown to applications */
     sock_secure_config_t cfg;
-    const tlsman_suite_t *suites[CONFIG_SOCK_SECURE_MAX_SUITES];
+    const sock_secure_suite_t *suites[CONFIG_SOCK_SECURE_MAX_SUITES];
     size_t suite_count;
     bool open;
     bool in_process;
     bool stream;
-    uint8_t verify; /* resolved tlsman_verify_t */
+    uint8_t verify; /* resolved sock_secure_verify_t */
     sock_secure_session_t *held;
     size_t next_unread;
     sock_secure_stats_t stats;
@@ -318,28 +329,56 @@ struct sock_secure {
  */
 int sock_secure_init(void);
 
-/**
- * @brief Add a driver (for stacks not built in, e.g. on an MCU port).
- * @param drv static driver table, kept by pointer.
- * @return 0, -EINVAL on NULL or a driver whose state exceeds the CONFIG sizes, -EALREADY if a
- *         driver of that name is registered, -ENOMEM if the registry is full.
- */
-int sock_secure_register(const tlsman_driver_t *drv);
+/** What sock_secure_backend_info() reports about a registered backend. */
+typedef struct {
+    const char *name;    /**< its name for sock_secure_config_t.backend ("mbedtls", ...) */
+    const char *version; /**< the stack's version string ("" if the driver gives none) */
+    uint32_t caps;       /**< SOCK_SECURE_CAP_* that sock_secure_create() honours with it (TLS
+                              only if the driver can also push refused stream output) */
+} sock_secure_backend_info_t;
 
 /**
- * @brief The registered driver named @p name (NULL: the first), or by index with
- *        sock_secure_backend_at(). Returns NULL if there is none.
+ * @brief The name of the @p i-th registered backend (0: the default one, which a config with
+ *        backend NULL uses), in the order they were registered.
+ * @return a static string (the driver's), or NULL past the end.
  */
-const tlsman_driver_t *sock_secure_backend(const char *name);
+const char *sock_secure_backend_name(size_t i);
 
-/** @brief The @p i-th registered driver, NULL past the end. */
-const tlsman_driver_t *sock_secure_backend_at(size_t i);
+/**
+ * @brief Describe the registered backend named @p name (NULL: the default one).
+ * @param[out] info caller-owned; its strings are static (the driver's).
+ * @return 0; -EINVAL if @p info is NULL; -ENOENT if no backend of that name is registered.
+ */
+int sock_secure_backend_info(const char *name, sock_secure_backend_info_t *info);
+
+/** The layout of this translation unit (a sock_secure_abi_t initializer): what
+ *  sock_secure_config_init() records. */
+#define SOCK_SECURE_ABI                                                                        \
+    { SOCK_SECURE_ABI_VERSION, (uint32_t)sizeof(sock_secure_t),                                \
+      (uint32_t)sizeof(sock_secure_session_t), (uint32_t)sizeof(sock_secure_config_t),         \
+      (uint32_t)sizeof(sock_secure_creds_t) }
+
+/**
+ * @brief What sock_secure_config_init() calls with the application's layout: fill @p cfg with
+ *        the defaults if @p abi is the library's, else record only @p abi (so that
+ *        sock_secure_create() refuses @p cfg) and write nothing else.
+ * @return 0; -EINVAL on NULL; SOCK_SECURE_E_ABI if the layouts differ.
+ */
+int sock_secure_config_init_abi(sock_secure_config_t *cfg, const sock_secure_abi_t *abi);
 
 /**
  * @brief Fill @p cfg with defaults: client, default backend, RFC 7252 default suite list,
- *        RFC 6347 timers from config.h, real-time clock. @p cfg is caller-owned.
+ *        RFC 6347 timers from config.h, real-time clock; and record the layout the caller was
+ *        compiled with (inline: sizeof is taken in the caller's translation unit). @p cfg is
+ *        caller-owned.
+ * @return 0; -EINVAL on NULL; SOCK_SECURE_E_ABI if the application was compiled with other
+ *         CONFIG_* values than the library (sock_secure_create() then refuses @p cfg too).
  */
-void sock_secure_config_init(sock_secure_config_t *cfg);
+static inline int sock_secure_config_init(sock_secure_config_t *cfg)
+{
+    const sock_secure_abi_t abi = SOCK_SECURE_ABI;
+    return sock_secure_config_init_abi(cfg, &abi);
+}
 
 /**
  * @brief Create a secure socket (seed: secure_sock_create).
@@ -354,7 +393,9 @@ void sock_secure_config_init(sock_secure_config_t *cfg);
  * server with a certificate); every field is one the role and the backend can honour.
  * @param[out] sock caller-owned storage; valid until sock_secure_close().
  * @param cfg  copied; the pointers inside it are kept (see sock_secure_config_t).
- * @return 0; -EINVAL for a NULL/invalid argument (no transport, no sessions, no credentials, bad
+ * @return 0; SOCK_SECURE_E_ABI if @p cfg was not made by sock_secure_config_init() in a program
+ *         compiled with the library's CONFIG_* values and headers (checked first: nothing is
+ *         written); -EINVAL for a NULL/invalid argument (no transport, no sessions, no credentials, bad
  *         timers, oversized PSK, a certificate without its key, verification required without a
  *         CA, more than CONFIG_SOCK_SECURE_MAX_CRED_TAGS tags, a tag listed twice, more
  *         credentials under the tags than CONFIG_SOCK_SECURE_CRED_MAX, a field of the other role
@@ -362,10 +403,10 @@ void sock_secure_config_init(sock_secure_config_t *cfg);
  *         verify_cb that could never run (verification off while a certificate suite is
  *         listed)); -ENOENT if sock_secure_init() was not called or the backend is unknown;
  *         -ENOTSUP if the backend lacks a needed capability (psk_hint without
- *         TLSMAN_CAP_PSK_HINT, server_name without set_server_name, psk_select without set_psk,
- *         SOCK_SECURE_CLIENT_SERVER without TLSMAN_CAP_CLIENT_SERVER or
+ *         SOCK_SECURE_CAP_PSK_HINT, a server_name it cannot check, psk_select without
+ *         SOCK_SECURE_CAP_PSK_PER_SESSION, SOCK_SECURE_CLIENT_SERVER without SOCK_SECURE_CAP_CLIENT_SERVER or
  *         CONFIG_SOCK_SECURE_CLIENT_SERVER, or with certificates; TLS over a stream transport
- *         needs TLSMAN_CAP_TLS and `flush`), or a
+ *         needs SOCK_SECURE_CAP_TLS, see sock_secure_backend_info()), or a
  *         requested suite is not in the table, not usable on the transport or not implemented by
  *         the backend; SOCK_SECURE_E_CRED_MISMATCH if the key does not match the certificate;
  *         SOCK_SECURE_E_CRED_FORMAT/_TYPE for a credential the backend cannot use; -EMSGSIZE
@@ -434,7 +475,7 @@ int sock_secure_accept(sock_secure_t *sock, sock_secure_session_t **session,
                        uint32_t timeout_ms);
 
 /**
- * @brief Encrypt @p data as one record and send it (seed: secure_sock_send).
+ * @brief Encrypt @p data as one record and send it on @p session (seed: secure_sock_send).
  *
  * DTLS: one call, one record, all or nothing. TLS (stream transports): returns how many bytes
  * were accepted, possibly fewer than @p len (at most one record's worth per call); accepted
@@ -445,33 +486,54 @@ int sock_secure_accept(sock_secure_t *sock, sock_secure_session_t **session,
  *         closed or closing); -EMSGSIZE (DTLS) if @p len exceeds sock_secure_max_payload();
  *         -EAGAIN if the transport would block; another negative code if the session failed.
  */
-int sock_secure_send(sock_secure_session_t *session, const void *data, size_t len);
+int sock_secure_session_send(sock_secure_session_t *session, const void *data, size_t len);
 
 /**
- * @brief Receive one decrypted record (seed: secure_sock_recv / sock_secure_read).
+ * @brief Receive one decrypted record from @p session only (seed: secure_sock_recv /
+ *        sock_secure_read), waiting up to @p timeout_ms.
  *
  * DTLS: a record is never truncated: if it is larger than @p len, -EMSGSIZE is returned and the
- * record stays queued (sock_secure_pending() gives its size). TLS: returns the decrypted bytes
- * that are there, up to @p len (stream semantics: record boundaries are not message
- * boundaries); the rest stays for the next call. Handshakes of other peers progress meanwhile.
- * @param[in,out] session in: NULL or *session == NULL to take a record from any session, else only
- *        from *session; out: the session that delivered (or failed). May be NULL (any session).
+ * record stays queued (sock_secure_session_pending() gives its size). TLS: returns the decrypted
+ * bytes that are there, up to @p len (stream semantics: record boundaries are not message
+ * boundaries); the rest stays for the next call. Records of other sessions stay queued for
+ * them, and handshakes of other peers progress meanwhile.
+ * @param session a session of an open socket (not kept).
  * @param buf caller-owned, receives the plaintext.
  * @return the record length (>= 0); -EAGAIN (timeout 0, nothing ready); -ETIMEDOUT;
- *         -EMSGSIZE (see above); -EINVAL (NULL buf with len > 0, foreign session);
- *         -ENOTCONN (session not established); SOCK_SECURE_E_PEER_CLOSED (the peer closed);
- *         -EBUSY (waiting for one session while another holds an unread record); or the error
- *         that ended the session.
+ *         -EMSGSIZE (see above); -EINVAL (NULL session, NULL buf with len > 0, a free slot or a
+ *         closed socket); SOCK_SECURE_E_PEER_CLOSED (the peer closed); -EBUSY (input waits
+ *         behind another session's unread record: read that one first); once the session has
+ *         ended, the error that ended it (at every call: the slot stays CLOSED), or -ENOTCONN.
  */
-int sock_secure_recv(sock_secure_t *sock, sock_secure_session_t **session, void *buf, size_t len,
-                     uint32_t timeout_ms);
+int sock_secure_session_recv(sock_secure_session_t *session, void *buf, size_t len,
+                             uint32_t timeout_ms);
+
+/**
+ * @brief Receive one decrypted record from whichever session has one, waiting up to
+ *        @p timeout_ms: a server's loop over all its peers.
+ *
+ * Sessions with unread records take turns, so no peer starves the others. A session that ended
+ * since the last report is reported once, here: its error is returned and @p from names it. The
+ * record rules are those of sock_secure_session_recv().
+ * @param[out] from the session that delivered (or ended), NULL when no session is involved
+ *        (-EAGAIN, -ETIMEDOUT, -EINVAL, a socket-wide failure); may be NULL. Only an output: what
+ *        it held before the call is ignored.
+ * @param buf caller-owned, receives the plaintext.
+ * @return the record length (>= 0) and @p from; -EAGAIN (timeout 0, nothing ready);
+ *         -ETIMEDOUT; -EMSGSIZE (the record of *from is larger than @p len: it stays queued);
+ *         -EINVAL (NULL or closed socket, NULL buf with len > 0); the error that ended *from
+ *         (SOCK_SECURE_E_PEER_CLOSED, ...).
+ */
+int sock_secure_recv_any(sock_secure_t *sock, sock_secure_session_t **from, void *buf, size_t len,
+                         uint32_t timeout_ms);
 
 /**
  * @brief Size of the decrypted record waiting on @p session (seed:
- *        secure_sock_record_check_pending). If > 0, the next recv on it does not block.
+ *        secure_sock_record_check_pending). If > 0, the next recv on it does not block. May let
+ *        the stack process input it already holds (hence not const).
  * @return the size (> 0), 0 if none, -EINVAL on NULL.
  */
-int sock_secure_pending(const sock_secure_session_t *session);
+int sock_secure_session_pending(sock_secure_session_t *session);
 
 /**
  * @brief One non-blocking step: read every datagram the transport has, advance handshakes, fire
@@ -514,15 +576,16 @@ int sock_secure_session_close(sock_secure_session_t *session);
  */
 void sock_secure_close(sock_secure_t *sock);
 
-/** @brief Fill @p info about @p session. @return 0 or -EINVAL on NULL / free slot. */
-int sock_secure_session_info(const sock_secure_session_t *session,
-                             sock_secure_session_info_t *info);
+/** @brief Fill @p info about @p session (the stack is asked: not const). @return 0 or -EINVAL on
+ *         NULL / free slot. */
+int sock_secure_session_info(sock_secure_session_t *session, sock_secure_session_info_t *info);
 
 /** @brief Copy the socket's counters. @return 0 or -EINVAL on NULL. */
 int sock_secure_stats(const sock_secure_t *sock, sock_secure_stats_t *stats);
 
-/** @brief Largest plaintext one send can carry on @p session. @return bytes, or -ENOTCONN/-EINVAL. */
-int sock_secure_max_payload(const sock_secure_session_t *session);
+/** @brief Largest plaintext one send can carry on @p session (the stack is asked: not const).
+ *  @return bytes, or -ENOTCONN/-EINVAL. */
+int sock_secure_max_payload(sock_secure_session_t *session);
 
 /**
  * @brief Whether an error code ends the session (seed: secure_sock_error_is_fatal).
@@ -551,22 +614,22 @@ const char *sock_secure_suite_name(uint16_t suite);
 
 /**
  * @brief The suite table's entry for IANA id @p suite: every suite secure_sock can negotiate,
- *        with its names, key exchange, cipher and TLSMAN_SUITE_* facts.
+ *        with its names, key exchange, cipher and SOCK_SECURE_SUITE_* facts.
  * @return a static entry (never to be freed), or NULL if the id is not in the table (such an id
  *         is refused by sock_secure_create() with -ENOTSUP whatever the backend).
  */
-const tlsman_suite_t *sock_secure_suite(uint16_t suite);
+const sock_secure_suite_t *sock_secure_suite(uint16_t suite);
 
 /** @brief The @p i-th entry of the suite table (default preference order), NULL past the end. */
-const tlsman_suite_t *sock_secure_suite_at(size_t i);
+const sock_secure_suite_t *sock_secure_suite_at(size_t i);
 
 /**
- * @brief Can a socket on backend @p drv use suite @p suite over a datagram (@p datagram true) or
- *        stream transport? True only for an id of the suite table, usable on that transport,
- *        that the backend implements: what sock_secure_create() checks for each listed suite.
- * @param drv a registered driver (sock_secure_backend()); NULL gives false.
+ * @brief Can a socket on the backend named @p backend (NULL: the default one) use suite @p suite
+ *        over a datagram (@p datagram true) or stream transport? True only for an id of the
+ *        suite table, usable on that transport, that the backend implements: what
+ *        sock_secure_create() checks for each listed suite. An unknown backend gives false.
  */
-bool sock_secure_suite_supported(const tlsman_driver_t *drv, uint16_t suite, bool datagram);
+bool sock_secure_suite_supported(const char *backend, uint16_t suite, bool datagram);
 
 /** @brief Default clock: monotonic milliseconds. Provided by src/platform/ on POSIX; an MCU port
  *         defines it. */

@@ -3,12 +3,16 @@
  * @brief TLSMAN: the contract between the secure_sock core and a (D)TLS stack.
  *
  * A driver (a folder `src/tlsman/<stack>/`, exporting one `const tlsman_driver_t tlsman_<stack>`,
- * registered by sock_secure_init() or sock_secure_register()) never owns a socket: ciphertext goes in and out through the core's tlsman_io_t callbacks (the
- * "memory BIO" pattern), and the core owns every timer. The core gives each driver two opaque,
+ * registered by sock_secure_init() or sock_secure_register()) never owns a socket: ciphertext
+ * goes in and out through the core's tlsman_io_t callbacks (the "memory BIO" pattern), and the
+ * core owns every timer. The core gives each driver two opaque,
  * max-aligned areas it keeps in caller-provided memory: `ctx` per socket (ctx_size bytes) and
  * `sess` per session (session_size bytes). What a driver allocates beyond them is its own business
  * and is documented in docs/BACKENDS.md. All driver functions return 0/positive on success and a
  * code from error.h on failure; they never block.
+ *
+ * This is the driver writers' header: applications include sock_secure.h, which shares only
+ * types.h with it and names drivers instead of handing them out.
  */
 #ifndef SECURE_SOCK_TLSMAN_H
 #define SECURE_SOCK_TLSMAN_H
@@ -19,99 +23,81 @@
 
 #include "secure_sock/creds.h"
 #include "secure_sock/error.h"
+#include "secure_sock/types.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/** @name Capability flags (tlsman_driver_t.caps). Asking for a missing one fails at create. */
+/** @name Capability flags (tlsman_driver_t.caps): types.h's SOCK_SECURE_CAP_* under the
+ *        contract's names. Asking for a missing one fails at create. */
 /** @{ */
-#define TLSMAN_CAP_DTLS          (1u << 0)  /**< DTLS 1.2 over datagrams */
-#define TLSMAN_CAP_TLS           (1u << 1)  /**< TLS 1.2 over streams */
-#define TLSMAN_CAP_TLS13         (1u << 2)  /**< TLS 1.3 */
-#define TLSMAN_CAP_PSK           (1u << 3)  /**< pre-shared keys (RFC 4279) */
-#define TLSMAN_CAP_X509          (1u << 4)  /**< certificates */
-#define TLSMAN_CAP_RPK           (1u << 5)  /**< raw public keys (RFC 7250) */
-#define TLSMAN_CAP_RESUMPTION    (1u << 6)  /**< session resumption */
-#define TLSMAN_CAP_RENEGOTIATION (1u << 7)  /**< renegotiation (sock_secure_renew) */
-#define TLSMAN_CAP_CID           (1u << 8)  /**< DTLS connection ID (RFC 9146) */
-#define TLSMAN_CAP_SAVE_RESTORE  (1u << 9)  /**< session serialisation */
-#define TLSMAN_CAP_PSK_HINT      (1u << 10) /**< a server sends tlsman_config_t.psk_hint (RFC 4279
-                                                 identity hint in its ServerKeyExchange) */
-#define TLSMAN_CAP_CLIENT_SERVER (1u << 11) /**< a socket of role TLSMAN_CLIENT_SERVER: server
-                                                 sessions and client sessions side by side */
+#define TLSMAN_CAP_DTLS          SOCK_SECURE_CAP_DTLS          /**< DTLS 1.2 over datagrams */
+#define TLSMAN_CAP_TLS           SOCK_SECURE_CAP_TLS           /**< TLS 1.2 over streams */
+#define TLSMAN_CAP_TLS13         SOCK_SECURE_CAP_TLS13         /**< TLS 1.3 */
+#define TLSMAN_CAP_PSK           SOCK_SECURE_CAP_PSK           /**< pre-shared keys (RFC 4279) */
+#define TLSMAN_CAP_X509          SOCK_SECURE_CAP_X509          /**< certificates */
+#define TLSMAN_CAP_RPK           SOCK_SECURE_CAP_RPK           /**< raw public keys (RFC 7250) */
+#define TLSMAN_CAP_RESUMPTION    SOCK_SECURE_CAP_RESUMPTION    /**< session resumption */
+#define TLSMAN_CAP_RENEGOTIATION SOCK_SECURE_CAP_RENEGOTIATION /**< renegotiation (renew) */
+#define TLSMAN_CAP_CID           SOCK_SECURE_CAP_CID           /**< DTLS connection ID (RFC 9146) */
+#define TLSMAN_CAP_SAVE_RESTORE  SOCK_SECURE_CAP_SAVE_RESTORE  /**< session serialisation */
+#define TLSMAN_CAP_PSK_HINT      SOCK_SECURE_CAP_PSK_HINT      /**< a server sends
+                                                                    tlsman_config_t.psk_hint (RFC
+                                                                    4279 identity hint in its
+                                                                    ServerKeyExchange) */
+#define TLSMAN_CAP_PSK_PER_SESSION SOCK_SECURE_CAP_PSK_PER_SESSION /**< set_psk() per client
+                                                                        session */
+#define TLSMAN_CAP_CLIENT_SERVER SOCK_SECURE_CAP_CLIENT_SERVER /**< a socket of role
+                                                                    TLSMAN_CLIENT_SERVER: server
+                                                                    and client sessions side by
+                                                                    side */
 /** @} */
 
-/** Key exchange of a cipher suite (tlsman_suite_t.kx). */
-typedef enum {
-    TLSMAN_KX_PSK = 1,         /**< plain PSK (RFC 4279 §2): the shared key authenticates both
-                                    ends */
-    TLSMAN_KX_ECDHE_ECDSA = 2, /**< ephemeral ECDH signed with the server's ECDSA key (RFC 8422):
-                                    a certificate (or raw public key) authenticates the server */
-} tlsman_kx_t;
+/** Key exchange of a cipher suite (tlsman_suite_t.kx): sock_secure_kx_t. */
+typedef sock_secure_kx_t tlsman_kx_t;
+#define TLSMAN_KX_PSK         SOCK_SECURE_KX_PSK         /**< plain PSK (RFC 4279 §2) */
+#define TLSMAN_KX_ECDHE_ECDSA SOCK_SECURE_KX_ECDHE_ECDSA /**< ECDHE signed with ECDSA (RFC 8422) */
 
-/** Record protection of a cipher suite (tlsman_suite_t.cipher); every suite is an AEAD. */
-typedef enum {
-    TLSMAN_CIPHER_AES_128_CCM_8 = 1,     /**< AES-128-CCM, 8-byte tag (RFC 6655) */
-    TLSMAN_CIPHER_AES_128_CCM = 2,       /**< AES-128-CCM, 16-byte tag (RFC 6655) */
-    TLSMAN_CIPHER_AES_128_GCM = 3,       /**< AES-128-GCM, SHA-256 PRF (RFC 5288) */
-    TLSMAN_CIPHER_AES_256_GCM = 4,       /**< AES-256-GCM, SHA-384 PRF (RFC 5289) */
-    TLSMAN_CIPHER_CHACHA20_POLY1305 = 5, /**< ChaCha20-Poly1305, SHA-256 PRF (RFC 7905) */
-} tlsman_cipher_t;
+/** Record protection of a cipher suite (tlsman_suite_t.cipher): sock_secure_cipher_t. */
+typedef sock_secure_cipher_t tlsman_cipher_t;
+#define TLSMAN_CIPHER_AES_128_CCM_8     SOCK_SECURE_CIPHER_AES_128_CCM_8     /**< RFC 6655 */
+#define TLSMAN_CIPHER_AES_128_CCM       SOCK_SECURE_CIPHER_AES_128_CCM       /**< RFC 6655 */
+#define TLSMAN_CIPHER_AES_128_GCM       SOCK_SECURE_CIPHER_AES_128_GCM       /**< RFC 5288 */
+#define TLSMAN_CIPHER_AES_256_GCM       SOCK_SECURE_CIPHER_AES_256_GCM       /**< RFC 5289 */
+#define TLSMAN_CIPHER_CHACHA20_POLY1305 SOCK_SECURE_CIPHER_CHACHA20_POLY1305 /**< RFC 7905 */
 
-/** @name Suite facts (tlsman_suite_t.flags) */
+/** @name Suite facts (tlsman_suite_t.flags): types.h's SOCK_SECURE_SUITE_* */
 /** @{ */
-#define TLSMAN_SUITE_CERT    (1u << 0) /**< the server proves itself with its private key (a
-                                            certificate or raw public key): a client that
-                                            verifies needs trust anchors; a server needs its key */
-#define TLSMAN_SUITE_DTLS    (1u << 1) /**< usable with DTLS 1.2 */
-#define TLSMAN_SUITE_TLS     (1u << 2) /**< usable with TLS 1.2 */
-#define TLSMAN_SUITE_DEFAULT (1u << 3) /**< in the default list (RFC 7252 §9.1.3 first) */
+#define TLSMAN_SUITE_CERT    SOCK_SECURE_SUITE_CERT    /**< the server proves itself with its key */
+#define TLSMAN_SUITE_DTLS    SOCK_SECURE_SUITE_DTLS    /**< usable with DTLS 1.2 */
+#define TLSMAN_SUITE_TLS     SOCK_SECURE_SUITE_TLS     /**< usable with TLS 1.2 */
+#define TLSMAN_SUITE_DEFAULT SOCK_SECURE_SUITE_DEFAULT /**< in the default list */
 /** @} */
 
-/**
- * One entry of the core's cipher suite table (src/core/suites.c; sock_secure_suite(),
- * sock_secure_suite_at()): every suite secure_sock can negotiate, with the facts the core checks
- * at sock_secure_create(). The entries are static: a pointer to one is valid for the program's
- * life. A driver never negotiates a suite outside this table: it is only ever asked about, and
- * configured with, entries of it.
- */
-typedef struct {
-    uint16_t id;         /**< IANA id (TLS Cipher Suites registry) */
-    uint8_t kx;          /**< tlsman_kx_t */
-    uint8_t cipher;      /**< tlsman_cipher_t */
-    uint8_t flags;       /**< TLSMAN_SUITE_* */
-    const char *iana;    /**< IANA name, "TLS_PSK_WITH_AES_128_CCM_8" */
-    const char *openssl; /**< OpenSSL name, "PSK-AES128-CCM8" */
-} tlsman_suite_t;
+/** One entry of the core's cipher suite table (types.h: sock_secure_suite_t). */
+typedef sock_secure_suite_t tlsman_suite_t;
 
-/** Which end of the handshake. */
-typedef enum {
-    TLSMAN_CLIENT = 0,        /**< starts the handshake */
-    TLSMAN_SERVER = 1,        /**< answers it */
-    TLSMAN_CLIENT_SERVER = 2, /**< a socket of both: each session is one or the other (server
-                                   sessions get a peer id at session_init, client sessions
-                                   none); needs TLSMAN_CAP_CLIENT_SERVER */
-} tlsman_role_t;
+/** Which end of the handshake (types.h: sock_secure_role_t). */
+typedef sock_secure_role_t tlsman_role_t;
+#define TLSMAN_CLIENT SOCK_SECURE_CLIENT /**< starts the handshake */
+#define TLSMAN_SERVER SOCK_SECURE_SERVER /**< answers it */
+#define TLSMAN_CLIENT_SERVER SOCK_SECURE_CLIENT_SERVER /**< a socket of both: each session is one
+                                                             or the other (server sessions get a
+                                                             peer id at session_init, client
+                                                             sessions none); needs
+                                                             TLSMAN_CAP_CLIENT_SERVER */
 
-/** Peer verification mode, resolved by the core (never "default" here). */
-typedef enum {
-    TLSMAN_VERIFY_DEFAULT = 0,  /**< (user API only) required on clients; on servers required if
-                                     a CA is configured, else none */
-    TLSMAN_VERIFY_NONE = 1,     /**< do not ask for / check the peer's certificate */
-    TLSMAN_VERIFY_OPTIONAL = 2, /**< check it if sent; a server does not require one */
-    TLSMAN_VERIFY_REQUIRED = 3, /**< the peer must present a certificate that verifies */
-} tlsman_verify_t;
+/** Peer verification mode (types.h: sock_secure_verify_t), resolved by the core: a driver is
+ *  never given DEFAULT. */
+typedef sock_secure_verify_t tlsman_verify_t;
+#define TLSMAN_VERIFY_DEFAULT  SOCK_SECURE_VERIFY_DEFAULT  /**< (user API only) */
+#define TLSMAN_VERIFY_NONE     SOCK_SECURE_VERIFY_NONE     /**< do not ask for / check it */
+#define TLSMAN_VERIFY_OPTIONAL SOCK_SECURE_VERIFY_OPTIONAL /**< check it if sent */
+#define TLSMAN_VERIFY_REQUIRED SOCK_SECURE_VERIFY_REQUIRED /**< the peer must present one */
 
-/**
- * Application check of a peer certificate, called for each certificate of the chain (depth 0 =
- * the peer's own; whether the trust anchor itself is shown depends on the stack: mbedTLS does,
- * wolfSSL 5.5.4 does not). *flags arrives with the stack's own findings for that certificate. It may add SOCK_SECURE_VFY_* bits to *flags (any bit fails the handshake when
- * verification is required). @p der is valid during the call. Returns 0, or a negative code to
- * abort the handshake.
- */
-typedef int (*tlsman_verify_cb_t)(void *arg, const uint8_t *der, size_t der_len, int depth,
-                                  uint32_t *flags);
+/** Application check of a peer certificate (types.h: sock_secure_verify_cb_t). */
+typedef sock_secure_verify_cb_t tlsman_verify_cb_t;
 
 /** A credential handed to the driver at ctx_init (valid during the call: parse or copy it). */
 typedef struct {
@@ -120,12 +106,11 @@ typedef struct {
     size_t len;          /**< their length */
 } tlsman_cred_t;
 
-/** Where the last alert of a session came from. */
-typedef enum {
-    TLSMAN_ALERT_NONE = 0,     /**< no alert seen */
-    TLSMAN_ALERT_SENT = 1,     /**< we sent it */
-    TLSMAN_ALERT_RECEIVED = 2, /**< the peer sent it */
-} tlsman_alert_origin_t;
+/** Where the last alert of a session came from (types.h: sock_secure_alert_origin_t). */
+typedef sock_secure_alert_origin_t tlsman_alert_origin_t;
+#define TLSMAN_ALERT_NONE     SOCK_SECURE_ALERT_NONE     /**< no alert seen */
+#define TLSMAN_ALERT_SENT     SOCK_SECURE_ALERT_SENT     /**< we sent it */
+#define TLSMAN_ALERT_RECEIVED SOCK_SECURE_ALERT_RECEIVED /**< the peer sent it */
 
 /**
  * The core's side of the memory BIO and timers, one table for all sessions. `ctx` is the io_ctx
@@ -287,13 +272,31 @@ typedef struct tlsman_driver {
      *  it. Without this op a verifying client cannot connect without a server name (-ENOTSUP).
      *  Returns 0, -EINVAL (bad length, a server session), -ENOTSUP. */
     int (*set_peer_ip)(void *sess, const uint8_t *ip, size_t len);
-    /** Optional (needed for sock_secure_config_t.psk_select): the PSK a client session offers
+    /** Optional, with TLSMAN_CAP_PSK_PER_SESSION (sock_secure_config_t.psk_select): the PSK a
+     *  client session offers
      *  instead of the socket's (tlsman_config_t.psk), called after session_init, before the
      *  first handshake step. The struct is copied; its bytes stay valid until the handshake
      *  ends (the core's caller guarantees it). Returns 0, -EINVAL (a server session, bad
      *  lengths), -ENOTSUP. */
     int (*set_psk)(void *sess, const sock_secure_psk_t *psk);
 } tlsman_driver_t;
+
+/**
+ * @brief Add a driver (for stacks not built in, e.g. on an MCU port); applications then name it
+ *        in sock_secure_config_t.backend.
+ * @param drv static driver table, kept by pointer.
+ * @return 0, -EINVAL on NULL or a driver whose state exceeds the CONFIG sizes, -EALREADY if a
+ *         driver of that name is registered, -ENOMEM if the registry is full.
+ */
+int sock_secure_register(const tlsman_driver_t *drv);
+
+/**
+ * @brief The registered driver named @p name (NULL: the first, the default backend), for code
+ *        that drives a driver directly (driver tests, ports). Applications use the names
+ *        (sock_secure_backend_name(), sock_secure_backend_info()).
+ * @return the table given to sock_secure_register(), or NULL if there is none of that name.
+ */
+const tlsman_driver_t *sock_secure_driver(const char *name);
 
 #ifdef __cplusplus
 }

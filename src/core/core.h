@@ -15,6 +15,7 @@
 #include "../common/dtls_wire.h" /* SS_DTLS_RECORD_HDR, SS_DTLS_HS_HDR, ... */
 #include "secure_sock/creds.h"
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/tlsman.h"
 
 /* ---- credential store (creds.c), for its platform loaders ---------------------------------- */
 
@@ -133,6 +134,12 @@ static inline int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secu
 /** A PSK within the limits: identity of 1..CONFIG_SOCK_SECURE_PSK_ID_MAX bytes, key of
  *  1..CONFIG_SOCK_SECURE_PSK_KEY_MAX, neither NULL. @return 0 or -EINVAL. */
 int sock_secure__check_psk(const sock_secure_psk_t *p);
+
+/* ---- the suite table (suites.c) ------------------------------------------------------------- */
+
+/** Can @p drv (NULL: false) use table suite @p suite on a datagram or stream transport?
+ *  (sock_secure_suite_supported() by driver: what create checks for each suite.) */
+bool sock_secure__suite_supported(const tlsman_driver_t *drv, uint16_t suite, bool datagram);
 
 /* ---- the memory BIO (io.c) ---------------------------------------------------------------- */
 

@@ -17,18 +17,35 @@ typedef struct {
     bool psk, cert, key, ca, pinned;
 } ss_creds_plan_t;
 
-void sock_secure_config_init(sock_secure_config_t *cfg)
+/* The layout this library was compiled with (the application's comes from its own
+ * translation unit: sock_secure_config_init() is inline). */
+static const sock_secure_abi_t ss_abi = SOCK_SECURE_ABI;
+
+static bool ss_same_abi(const sock_secure_abi_t *a)
 {
-    if (cfg == NULL) {
-        return;
+    return a->version == ss_abi.version && a->sock_size == ss_abi.sock_size &&
+           a->session_size == ss_abi.session_size && a->config_size == ss_abi.config_size &&
+           a->creds_size == ss_abi.creds_size;
+}
+
+int sock_secure_config_init_abi(sock_secure_config_t *cfg, const sock_secure_abi_t *abi)
+{
+    if (cfg == NULL || abi == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_same_abi(abi)) {
+        cfg->abi = *abi; /* the first member in every layout: create() refuses it */
+        return SOCK_SECURE_E_ABI;
     }
     memset(cfg, 0, sizeof(*cfg));
+    cfg->abi = *abi;
     cfg->role = SOCK_SECURE_CLIENT;
     cfg->hs_timeout_initial_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_INITIAL_MS;
     cfg->hs_timeout_max_ms = CONFIG_SOCK_SECURE_HS_TIMEOUT_MAX_MS;
     cfg->hs_max_retransmit = CONFIG_SOCK_SECURE_HS_MAX_RETRANSMIT;
     cfg->handshake_deadline_ms = CONFIG_SOCK_SECURE_HS_DEADLINE_MS;
     cfg->handshake_stall_ms = CONFIG_SOCK_SECURE_HS_STALL_MS;
+    return 0;
 }
 
 int sock_secure__check_psk(const sock_secure_psk_t *p)
@@ -208,7 +225,7 @@ static void ss_add_defaults(sock_secure_t *sk, bool cert, bool datagram)
     for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
         if ((e->flags & TLSMAN_SUITE_DEFAULT) && ((e->flags & TLSMAN_SUITE_CERT) != 0) == cert &&
             sk->suite_count < CONFIG_SOCK_SECURE_MAX_SUITES &&
-            sock_secure_suite_supported(sk->drv, e->id, datagram)) {
+            sock_secure__suite_supported(sk->drv, e->id, datagram)) {
             sk->suites[sk->suite_count++] = e;
         }
     }
@@ -223,7 +240,7 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     sk->suite_count = 0;
     if (cfg->suite_count > 0) {
         for (size_t i = 0; i < cfg->suite_count; i++) {
-            if (!sock_secure_suite_supported(sk->drv, cfg->suites[i], datagram) ||
+            if (!sock_secure__suite_supported(sk->drv, cfg->suites[i], datagram) ||
                 (cfg->role == SOCK_SECURE_CLIENT_SERVER &&
                  (sock_secure_suite(cfg->suites[i])->flags & TLSMAN_SUITE_CERT))) {
                 return -ENOTSUP; /* ids outside the table too: the driver is not asked */
@@ -251,11 +268,14 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     if (sk == NULL || cfg == NULL) {
         return -EINVAL;
     }
+    if (!ss_same_abi(&cfg->abi) || (cfg->creds != NULL && cfg->creds->size != sizeof(*cfg->creds))) {
+        return SOCK_SECURE_E_ABI; /* before anything is read or written with our layout */
+    }
     int rc = ss_check_config(cfg);
     if (rc < 0) {
         return rc;
     }
-    const tlsman_driver_t *drv = sock_secure_backend(cfg->backend);
+    const tlsman_driver_t *drv = sock_secure_driver(cfg->backend);
     if (drv == NULL) {
         return -ENOENT;
     }
@@ -273,7 +293,8 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         (!CONFIG_SOCK_SECURE_CLIENT_SERVER || !(drv->caps & TLSMAN_CAP_CLIENT_SERVER))) {
         return -ENOTSUP; /* left out of this build, or a driver with one role per socket */
     }
-    if (cfg->psk_select != NULL && drv->set_psk == NULL) {
+    if (cfg->psk_select != NULL &&
+        (!(drv->caps & TLSMAN_CAP_PSK_PER_SESSION) || drv->set_psk == NULL)) {
         return -ENOTSUP; /* the backend cannot give a session a PSK of its own */
     }
     bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';

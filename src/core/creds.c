@@ -7,13 +7,24 @@
 
 #define SS_PEM_BEGIN "-----BEGIN"
 
-int sock_secure_creds_init(sock_secure_creds_t *store)
+int sock_secure_creds_init_sized(sock_secure_creds_t *store, size_t size)
 {
     if (store == NULL) {
         return -EINVAL;
     }
+    if (size != sizeof(*store)) {
+        store->size = 0; /* the first word is there whatever the caller's layout */
+        return SOCK_SECURE_E_ABI;
+    }
     tlsman_zero(store, sizeof(*store));
+    store->size = (uint32_t)sizeof(*store);
     return 0;
+}
+
+/* A store that sock_secure_creds_init() accepted: laid out as this library sees it. */
+static bool ss_store_ok(const sock_secure_creds_t *st)
+{
+    return st->size == sizeof(*st);
 }
 
 static size_t ss_count(const sock_secure_creds_t *st)
@@ -48,6 +59,9 @@ int sock_secure__creds_reserve(sock_secure_creds_t *st, uint32_t tag,
     if (st == NULL || dst == NULL || len == 0 || type < SOCK_SECURE_CRED_PSK ||
         type > SOCK_SECURE_CRED_PEER_KEY) {
         return -EINVAL;
+    }
+    if (!ss_store_ok(st)) {
+        return SOCK_SECURE_E_ABI;
     }
     size_t n = ss_count(st);
     for (size_t i = 0; i < n; i++) {
@@ -92,7 +106,7 @@ int sock_secure__creds_commit(sock_secure_creds_t *st, int index)
         e->len++;
         st->used++;
     }
-    const tlsman_driver_t *drv = sock_secure_backend(NULL);
+    const tlsman_driver_t *drv = sock_secure_driver(NULL);
     int rc = 0;
     if (drv != NULL && drv->cred_check != NULL) {
         rc = drv->cred_check(e->type, d, e->len);
@@ -127,6 +141,9 @@ int sock_secure_creds_add_psk(sock_secure_creds_t *store, uint32_t tag, const vo
         key_len > CONFIG_SOCK_SECURE_PSK_KEY_MAX) {
         return -EINVAL;
     }
+    if (!ss_store_ok(store)) {
+        return SOCK_SECURE_E_ABI;
+    }
     size_t cursor = 0;
     int i;
     while ((i = sock_secure_creds_find(store, tag, SOCK_SECURE_CRED_PSK, &cursor, NULL, NULL)) >=
@@ -154,6 +171,9 @@ int sock_secure_creds_remove(sock_secure_creds_t *store, uint32_t tag,
     if (store == NULL) {
         return -EINVAL;
     }
+    if (!ss_store_ok(store)) {
+        return SOCK_SECURE_E_ABI;
+    }
     int removed = 0;
     size_t i = 0;
     while (i < ss_count(store)) {
@@ -173,6 +193,9 @@ int sock_secure_creds_find(const sock_secure_creds_t *store, uint32_t tag,
 {
     if (store == NULL || cursor == NULL) {
         return -ENOENT;
+    }
+    if (!ss_store_ok(store)) {
+        return SOCK_SECURE_E_ABI;
     }
     size_t n = ss_count(store);
     for (size_t i = *cursor; i < n; i++) {
@@ -194,6 +217,9 @@ int sock_secure_creds_find(const sock_secure_creds_t *store, uint32_t tag,
 
 int sock_secure_creds_psk(const sock_secure_creds_t *store, int index, sock_secure_psk_t *psk)
 {
+    if (store != NULL && !ss_store_ok(store)) {
+        return SOCK_SECURE_E_ABI;
+    }
     if (store == NULL || psk == NULL || index < 0 || (size_t)index >= ss_count(store) ||
         store->entry[index].type != SOCK_SECURE_CRED_PSK) {
         return -EINVAL;

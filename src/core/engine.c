@@ -380,7 +380,7 @@ int sock_secure_accept(sock_secure_t *sk, sock_secure_session_t **session, uint3
     }
 }
 
-int sock_secure_send(sock_secure_session_t *s, const void *data, size_t len)
+int sock_secure_session_send(sock_secure_session_t *s, const void *data, size_t len)
 {
     if (s == NULL || (data == NULL && len > 0)) {
         return -EINVAL;
@@ -466,19 +466,14 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
     return -EAGAIN;
 }
 
-int sock_secure_recv(sock_secure_t *sk, sock_secure_session_t **session, void *buf, size_t len,
-                     uint32_t timeout_ms)
+/* The loop of both receive calls: a record of @p want (NULL: of any session) or what ended,
+ * processing input and waiting until @p timeout_ms has passed. */
+static int ss_recv(sock_secure_t *sk, sock_secure_session_t **from, sock_secure_session_t *want,
+                   void *buf, size_t len, uint32_t timeout_ms)
 {
-    if (sk == NULL || !sk->open || (buf == NULL && len > 0)) {
-        return -EINVAL;
-    }
-    sock_secure_session_t *want = session != NULL ? *session : NULL;
-    if (want != NULL && (want->owner != sk || want->state == SOCK_SECURE_ST_FREE)) {
-        return -EINVAL;
-    }
     uint64_t deadline = ss_deadline(sk, timeout_ms);
     for (;;) {
-        int rc = ss_take_record(sk, session, want, buf, len);
+        int rc = ss_take_record(sk, from, want, buf, len);
         if (rc != -EAGAIN || sk->in_process) {
             return rc;
         }
@@ -486,7 +481,7 @@ int sock_secure_recv(sock_secure_t *sk, sock_secure_session_t **session, void *b
         if (rc < 0) {
             return rc;
         }
-        rc = ss_take_record(sk, session, want, buf, len);
+        rc = ss_take_record(sk, from, want, buf, len);
         if (rc != -EAGAIN) {
             return rc;
         }
@@ -497,7 +492,27 @@ int sock_secure_recv(sock_secure_t *sk, sock_secure_session_t **session, void *b
     }
 }
 
-int sock_secure_pending(const sock_secure_session_t *s)
+int sock_secure_recv_any(sock_secure_t *sk, sock_secure_session_t **from, void *buf, size_t len,
+                         uint32_t timeout_ms)
+{
+    if (from != NULL) {
+        *from = NULL; /* an output only: never a stale session from an earlier call */
+    }
+    if (sk == NULL || !sk->open || (buf == NULL && len > 0)) {
+        return -EINVAL;
+    }
+    return ss_recv(sk, from, NULL, buf, len, timeout_ms);
+}
+
+int sock_secure_session_recv(sock_secure_session_t *s, void *buf, size_t len, uint32_t timeout_ms)
+{
+    if (!ss_session_valid(s) || (buf == NULL && len > 0)) {
+        return -EINVAL; /* NULL, a free slot, or the socket is closed */
+    }
+    return ss_recv(s->owner, NULL, s, buf, len, timeout_ms);
+}
+
+int sock_secure_session_pending(sock_secure_session_t *s)
 {
     if (s == NULL) {
         return -EINVAL;
@@ -505,7 +520,6 @@ int sock_secure_pending(const sock_secure_session_t *s)
     if (!ss_session_valid(s) || !(s->flags & SF_UNREAD)) {
         return 0;
     }
-    sock_secure_session_t *m = (sock_secure_session_t *)s; /* read(NULL, 0) only peeks */
-    int rc = s->owner->drv->read(m->drv, NULL, 0);
+    int rc = s->owner->drv->read(s->drv, NULL, 0); /* with len 0 only the size */
     return rc > 0 ? rc : 0;
 }

@@ -37,6 +37,8 @@ static const ss_code_text_t ss_errors[] = {
     { -ECONNRESET, "connection reset by peer" },
     { SOCK_SECURE_E_RESTARTED, "peer restarted: a new handshake replaced the session" },
     { SOCK_SECURE_E_DISPLACED, "stalled handshake displaced by a new peer" },
+    { SOCK_SECURE_E_ABI, "the application and the library were compiled with different "
+                         "CONFIG_* values or headers (struct sizes differ)" },
     { -EEXIST, "already present" },
     { -EPIPE, "connection closed without close_notify" },
     { -ECONNREFUSED, "connection refused" },

@@ -1,5 +1,6 @@
-/* The driver registry: which (D)TLS stacks this program can use. */
-#include "secure_sock/sock_secure.h"
+/* The driver registry: which (D)TLS stacks this program can use. Drivers are registered and
+ * looked up by pointer through tlsman.h; applications see their names and what they can do. */
+#include "core.h"
 
 static const tlsman_driver_t *ss_drivers[CONFIG_SOCK_SECURE_MAX_DRIVERS];
 static size_t ss_driver_count;
@@ -10,7 +11,7 @@ int sock_secure_register(const tlsman_driver_t *drv)
         drv->session_size > CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE) {
         return -EINVAL;
     }
-    if (sock_secure_backend(drv->name) != NULL) {
+    if (sock_secure_driver(drv->name) != NULL) {
         return -EALREADY;
     }
     if (ss_driver_count == CONFIG_SOCK_SECURE_MAX_DRIVERS) {
@@ -30,7 +31,7 @@ static bool ss_same_name(const char *a, const char *b)
     return *a == *b;
 }
 
-const tlsman_driver_t *sock_secure_backend(const char *name)
+const tlsman_driver_t *sock_secure_driver(const char *name)
 {
     if (name == NULL) {
         return ss_driver_count ? ss_drivers[0] : NULL;
@@ -43,7 +44,25 @@ const tlsman_driver_t *sock_secure_backend(const char *name)
     return NULL;
 }
 
-const tlsman_driver_t *sock_secure_backend_at(size_t i)
+const char *sock_secure_backend_name(size_t i)
 {
-    return i < ss_driver_count ? ss_drivers[i] : NULL;
+    return i < ss_driver_count ? ss_drivers[i]->name : NULL;
+}
+
+int sock_secure_backend_info(const char *name, sock_secure_backend_info_t *info)
+{
+    if (info == NULL) {
+        return -EINVAL;
+    }
+    const tlsman_driver_t *drv = sock_secure_driver(name);
+    if (drv == NULL) {
+        return -ENOENT;
+    }
+    info->name = drv->name;
+    info->version = drv->version != NULL ? drv->version : "";
+    info->caps = drv->caps;
+    if (!CONFIG_SOCK_SECURE_STREAMS || drv->flush == NULL) {
+        info->caps &= ~(uint32_t)SOCK_SECURE_CAP_TLS; /* create() would refuse TLS (see there) */
+    }
+    return 0;
 }

@@ -119,7 +119,13 @@ static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
     } else {
         return;
     }
-    sk->drv->info(s->drv, &s->closed_info);
+    tlsman_info_t ti;
+    sk->drv->info(s->drv, &ti);
+    s->ended.suite = ti.suite;
+    s->ended.alert = ti.alert;
+    s->ended.alert_origin = ti.alert_origin;
+    s->ended.verify = ti.verify;
+    s->ended.version = ti.version;
     sk->drv->session_free(s->drv);
     sock_secure__zero(s->drv, sizeof(s->drv));
     if (sk->held == s) {
@@ -261,14 +267,16 @@ void sock_secure_close(sock_secure_t *sk)
     sock_secure__zero(sk, sizeof(*sk));
 }
 
-int sock_secure_session_info(const sock_secure_session_t *s, sock_secure_session_info_t *info)
+int sock_secure_session_info(sock_secure_session_t *s, sock_secure_session_info_t *info)
 {
     if (s == NULL || info == NULL || !ss_session_valid(s)) {
         return -EINVAL;
     }
-    tlsman_info_t ti = s->closed_info;
+    tlsman_info_t ti = { .suite = s->ended.suite, .alert = s->ended.alert,
+                         .alert_origin = s->ended.alert_origin, .version = s->ended.version,
+                         .verify = s->ended.verify };
     if (s->state != SOCK_SECURE_ST_CLOSED) {
-        s->owner->drv->info((void *)s->drv, &ti);
+        s->owner->drv->info(s->drv, &ti);
     }
     memset(info, 0, sizeof(*info));
     info->state = (sock_secure_state_t)s->state;
@@ -303,7 +311,7 @@ int sock_secure_stats(const sock_secure_t *sk, sock_secure_stats_t *stats)
     return 0;
 }
 
-int sock_secure_max_payload(const sock_secure_session_t *s)
+int sock_secure_max_payload(sock_secure_session_t *s)
 {
     if (s == NULL) {
         return -EINVAL;
@@ -311,6 +319,6 @@ int sock_secure_max_payload(const sock_secure_session_t *s)
     if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
         return -ENOTCONN;
     }
-    size_t n = s->owner->drv->max_payload((void *)s->drv);
+    size_t n = s->owner->drv->max_payload(s->drv);
     return n > INT32_MAX ? INT32_MAX : (int)n;
 }

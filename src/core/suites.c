@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "secure_sock/sock_secure.h"
+#include "core.h"
 
 #define SS_BOTH (TLSMAN_SUITE_DTLS | TLSMAN_SUITE_TLS)
 #define SS_DEF TLSMAN_SUITE_DEFAULT
@@ -53,12 +53,17 @@ const tlsman_suite_t *sock_secure_suite_at(size_t i)
     return i < SS_COUNT(ss_suites) ? &ss_suites[i] : NULL;
 }
 
-bool sock_secure_suite_supported(const tlsman_driver_t *drv, uint16_t suite, bool datagram)
+bool sock_secure__suite_supported(const tlsman_driver_t *drv, uint16_t suite, bool datagram)
 {
     const tlsman_suite_t *e = sock_secure_suite(suite);
     return drv != NULL && e != NULL &&
            (e->flags & (datagram ? TLSMAN_SUITE_DTLS : TLSMAN_SUITE_TLS)) != 0 &&
            drv->suite_supported(e, datagram);
+}
+
+bool sock_secure_suite_supported(const char *backend, uint16_t suite, bool datagram)
+{
+    return sock_secure__suite_supported(sock_secure_driver(backend), suite, datagram);
 }
 
 int sock_secure_suite_from_name(const char *name)

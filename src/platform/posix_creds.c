@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "../core/core.h"
+#include "secure_sock/posix/creds.h"
 
 int sock_secure_creds_add_file(sock_secure_creds_t *store, uint32_t tag,
                                sock_secure_cred_type_t type, const char *path)

@@ -1,8 +1,8 @@
 /**
  * @file builtin.h
- * @brief The driver objects built into libsecure_sock (private: applications reach a driver
- *        through sock_secure_init() and sock_secure_backend(); tests and firmware images that
- *        register one themselves include this header).
+ * @brief The driver objects built into libsecure_sock (private: applications name a driver
+ *        (sock_secure_config_t.backend) after sock_secure_init() registered it; tests and
+ *        firmware images that register one themselves include this header).
  *
  * Each is defined by its folder (src/tlsman/<stack>/driver.c) and exists only in a build that
  * defines SS_HAVE_<STACK>=1.

@@ -7,7 +7,8 @@
  * - ctx_init's checks beyond the core's (tlsman_ctx_plan): the core has already checked the
  *   configuration (see tlsman_config_t); what is left is what the core cannot see;
  * - per-call bookkeeping (I/O errors, dropped datagrams) and the alert kept for info();
- * - alert records in what the driver sends (tlsman_scan_tx_alerts);
+ * - alert records in what the driver sends (tlsman_scan_tx_alerts), DTLS handshake messages too
+ *   long for the stack in what it receives (tlsman_dtls_hs_too_long);
  * - the stack-independent part of a verify callback: the peer's address (x509_ip.h) and the
  *   application's verify_cb (tlsman_verify_cert);
  * - info(), set_peer_ip(), the server's PSK lookup, the check of a server name, the error for a
@@ -180,6 +181,37 @@ static inline void tlsman_scan_tx_alerts(tlsman_tx_alert_t *a, const uint8_t *bu
     if (ss_rec_walk_whole(&w)) {
         *a = seen;
     }
+}
+
+/* ---- handshake messages in what a driver receives ---------------------------------------------- */
+
+/**
+ * @brief DTLS: does the datagram @p buf (@p len bytes) carry a fragment of a plaintext (epoch 0)
+ *        handshake message longer than @p max_msg bytes (its 12-byte header not counted)?
+ *
+ * For a stack that cannot reassemble longer messages and drops them without a word (mbedTLS
+ * 2.28): the peer would resend them until the handshake times out. Only fragments whose header
+ * is consistent count (the fragment lies within its record and within the announced message);
+ * a truncated record at the datagram's end is not read. Inline: it runs on every datagram a
+ * driver receives during a handshake.
+ */
+static inline bool tlsman_dtls_hs_too_long(const uint8_t *buf, size_t len, size_t max_msg)
+{
+    ss_rec_walk_t w = ss_rec_walk(buf, len, true);
+    ss_rec_t r;
+    while (ss_rec_next(&w, &r)) {
+        if (r.type != SS_CT_HANDSHAKE || !ss_dtls_rec_epoch0(r.hdr) || r.len < SS_DTLS_HS_HDR) {
+            continue;
+        }
+        size_t msg_len = ss_get24(r.body + SS_HS_LEN);
+        size_t frag_off = ss_get24(r.body + SS_DTLS_HS_FRAG_OFF);
+        size_t frag_len = ss_get24(r.body + SS_DTLS_HS_FRAG_LEN);
+        if (msg_len > max_msg && frag_len <= r.len - SS_DTLS_HS_HDR && frag_off <= msg_len &&
+            frag_len <= msg_len - frag_off) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ---- certificate verification ------------------------------------------------------------------ */

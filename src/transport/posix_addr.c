@@ -14,7 +14,7 @@
 
 #include "posix_addr.h"
 
-void ss_posix_from_sockaddr(const struct sockaddr_storage *ss, sock_secure_ep_t *ep)
+void sock_secure__posix_from_sockaddr(const struct sockaddr_storage *ss, sock_secure_ep_t *ep)
 {
     memset(ep, 0, sizeof(*ep));
     if (ss->ss_family == AF_INET) {
@@ -64,8 +64,8 @@ static void posix_to_sockaddr_in6(const sock_secure_ep_t *ep, struct sockaddr_st
     *sl = (socklen_t)sizeof(*sin6);
 }
 
-int ss_posix_to_sockaddr(const sock_secure_ep_t *ep, uint8_t sock_family, struct sockaddr_storage *ss,
-                         socklen_t *sl)
+int sock_secure__posix_to_sockaddr(const sock_secure_ep_t *ep, uint8_t sock_family,
+                                   struct sockaddr_storage *ss, socklen_t *sl)
 {
     memset(ss, 0, sizeof(*ss));
     if (ep->family != SOCK_SECURE_AF_INET && ep->family != SOCK_SECURE_AF_INET6) {
@@ -82,13 +82,13 @@ int ss_posix_to_sockaddr(const sock_secure_ep_t *ep, uint8_t sock_family, struct
     return 0;
 }
 
-bool ss_posix_is_unspecified6(const sock_secure_ep_t *ep)
+bool sock_secure__posix_is_unspecified6(const sock_secure_ep_t *ep)
 {
     static const uint8_t any[16] = {0};
     return ep->family == SOCK_SECURE_AF_INET6 && memcmp(ep->addr, any, sizeof(any)) == 0;
 }
 
-int ss_posix_set_nonblock(int fd)
+int sock_secure__posix_set_nonblock(int fd)
 {
     int fl = fcntl(fd, F_GETFL);
 
@@ -99,7 +99,7 @@ int ss_posix_set_nonblock(int fd)
     return 0;
 }
 
-int ss_posix_poll_timeout(uint32_t timeout_ms)
+int sock_secure__posix_poll_timeout(uint32_t timeout_ms)
 {
     if (timeout_ms == UINT32_MAX) {
         return -1;
@@ -107,11 +107,11 @@ int ss_posix_poll_timeout(uint32_t timeout_ms)
     return (timeout_ms > INT_MAX) ? INT_MAX : (int)timeout_ms;
 }
 
-int ss_posix_bound_socket(int type, const sock_secure_ep_t *local, bool reuse)
+int sock_secure__posix_bound_socket(int type, const sock_secure_ep_t *local, bool reuse)
 {
     struct sockaddr_storage ss;
     socklen_t sl = 0;
-    int rc = ss_posix_to_sockaddr(local, local->family, &ss, &sl);
+    int rc = sock_secure__posix_to_sockaddr(local, local->family, &ss, &sl);
     if (rc < 0) {
         return rc;
     }
@@ -119,7 +119,7 @@ int ss_posix_bound_socket(int type, const sock_secure_ep_t *local, bool reuse)
     if (fd < 0) {
         return -errno;
     }
-    if (ss_posix_is_unspecified6(local)) {
+    if (sock_secure__posix_is_unspecified6(local)) {
         int off = 0; /* dual-stack; best effort: IPv6-only hosts still work */
         (void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, (socklen_t)sizeof(off));
     }
@@ -127,7 +127,8 @@ int ss_posix_bound_socket(int type, const sock_secure_ep_t *local, bool reuse)
         int one = 1;
         (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, (socklen_t)sizeof(one));
     }
-    rc = bind(fd, (const struct sockaddr *)&ss, sl) != 0 ? -errno : ss_posix_set_nonblock(fd);
+    rc = bind(fd, (const struct sockaddr *)&ss, sl) != 0 ? -errno
+                                                         : sock_secure__posix_set_nonblock(fd);
     if (rc < 0) {
         close(fd);
         return rc;

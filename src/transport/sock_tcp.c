@@ -193,7 +193,7 @@ static void tcp_apply_buffers(const sock_secure_tcp_t *tcp, int fd)
 static int tcp_setup_conn_fd(const sock_secure_tcp_t *tcp, int fd)
 {
     int one = 1;
-    int rc = ss_posix_set_nonblock(fd);
+    int rc = sock_secure__posix_set_nonblock(fd);
 
     if (rc < 0) {
         return rc;
@@ -268,7 +268,7 @@ static sock_secure_tcp_conn_t *tcp_accept_one(sock_secure_tcp_t *tcp)
         tcp_slot_reset(c);
         c->fd = fd;
         c->state = TCP_OPEN;
-        ss_posix_from_sockaddr(&ss, &c->remote);
+        sock_secure__posix_from_sockaddr(&ss, &c->remote);
         tcp->accepted++;
         return c;
     }
@@ -459,7 +459,7 @@ static int tcp_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
     if (polled == 0 && timeout_ms == UINT32_MAX) {
         return -ENOTCONN; /* nothing could ever wake us */
     }
-    rc = poll(pfds, (nfds_t)(n + 1), ss_posix_poll_timeout(timeout_ms));
+    rc = poll(pfds, (nfds_t)(n + 1), sock_secure__posix_poll_timeout(timeout_ms));
     if (rc < 0) {
         return errno == EINTR ? 0 : -errno;
     }
@@ -507,7 +507,7 @@ static int tcp_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
         return -errno;
     }
-    ss_posix_from_sockaddr(&ss, local);
+    sock_secure__posix_from_sockaddr(&ss, local);
     return 0;
 }
 
@@ -553,7 +553,7 @@ static int tcp_connect(sock_secure_transport_t *sock, const sock_secure_ep_t *re
     if (c == NULL) {
         return -ENOMEM;
     }
-    rc = ss_posix_to_sockaddr(remote, remote->family, &ss, &sl);
+    rc = sock_secure__posix_to_sockaddr(remote, remote->family, &ss, &sl);
     if (rc < 0) {
         return rc;
     }
@@ -648,7 +648,7 @@ static void tcp_attach_slots(sock_secure_tcp_t *tcp, sock_secure_tcp_conn_t *con
 static int tcp_listen_fd(const sock_secure_ep_t *local)
 {
     /* SO_REUSEADDR: a restarted server can bind again while old connections sit in TIME_WAIT */
-    int fd = ss_posix_bound_socket(SOCK_STREAM, local, true);
+    int fd = sock_secure__posix_bound_socket(SOCK_STREAM, local, true);
     if (fd >= 0 && listen(fd, CONFIG_SOCK_SECURE_TCP_BACKLOG) != 0) {
         int err = -errno;
         close(fd);

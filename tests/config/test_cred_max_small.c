@@ -5,6 +5,7 @@
  * The backend is a stub that records what it is given; the core is the real one. */
 #include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/tlsman.h"
 
 #include <stdio.h>
 #include <string.h>

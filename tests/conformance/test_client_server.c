@@ -1,7 +1,8 @@
 /* A socket that is server and client at once (SOCK_SECURE_CLIENT_SERVER, what a CoAP endpoint
  * such as RIOT's gcoap needs), and a client PSK chosen per session (psk_select): over the
  * in-memory net with the simulated clock, with the real backend. A backend without
- * TLSMAN_CAP_CLIENT_SERVER must refuse the role (and psk_select without set_psk) at create. */
+ * SOCK_SECURE_CAP_CLIENT_SERVER must refuse the role (and psk_select without
+ * SOCK_SECURE_CAP_PSK_PER_SESSION) at create. */
 #include <string.h>
 
 #include "secure_sock/mem.h"
@@ -65,9 +66,9 @@ static int echo_record(tu_node_t *from, sock_secure_session_t *fs, tu_node_t *to
 {
     char buf[64];
     sock_secure_session_t *got = NULL;
-    CHECK_EQ(sock_secure_send(fs, msg, strlen(msg)), (int)strlen(msg));
+    CHECK_EQ(sock_secure_session_send(fs, msg, strlen(msg)), (int)strlen(msg));
     pump();
-    int n = sock_secure_recv(&to->sock, &got, buf, sizeof(buf), 0);
+    int n = sock_secure_recv_any(&to->sock, &got, buf, sizeof(buf), 0);
     CHECK_EQ(n, (int)strlen(msg));
     CHECK_MEM(buf, msg, strlen(msg));
     (void)from;
@@ -292,7 +293,7 @@ static void refused_without_the_capability(void)
     tu_node_config(&node, &cfg, SOCK_SECURE_CLIENT_SERVER, tu_backend_name, SLOTS);
     tu_node_psk(&cfg, &tu_psk_a);
     CHECK_EQ(sock_secure_create(&node.sock, &cfg), -ENOTSUP);
-    if (backend->set_psk == NULL) {
+    if (!(backend->caps & TLSMAN_CAP_PSK_PER_SESSION)) {
         tu_node_config(&node, &cfg, SOCK_SECURE_CLIENT, tu_backend_name, SLOTS);
         cfg.psk_select = select_by_remote;
         CHECK_EQ(sock_secure_create(&node.sock, &cfg), -ENOTSUP);

@@ -36,9 +36,9 @@ static void on_server_event(sock_secure_t *sock, sock_secure_session_t *s, sock_
     if (ev == SOCK_SECURE_EV_DATA && echo) {
         uint8_t buf[256];
         sock_secure_session_t *from = s;
-        int n = sock_secure_recv(sock, &from, buf, sizeof(buf), 0);
+        int n = sock_secure_session_recv(from, buf, sizeof(buf), 0);
         if (n > 0) {
-            sock_secure_send(from, buf, (size_t)n);
+            sock_secure_session_send(from, buf, (size_t)n);
         }
     }
 }
@@ -174,14 +174,13 @@ static void fifty_clients_with_own_identities_echo_twenty_records_each(void)
         char msg[48];
         for (int i = 0; i < MAX_CLIENTS; i++) {
             int n = snprintf(msg, sizeof(msg), "peer %d record %d %s", i, r, clients[i].id);
-            sock_secure_send(clients[i].s, msg, (size_t)n);
+            sock_secure_session_send(clients[i].s, msg, (size_t)n);
         }
         pump(MAX_CLIENTS);
         for (int i = 0; i < MAX_CLIENTS; i++) {
             uint8_t buf[64];
-            sock_secure_session_t *want = clients[i].s;
             int n = snprintf(msg, sizeof(msg), "peer %d record %d %s", i, r, clients[i].id);
-            int got = sock_secure_recv(&clients[i].n.sock, &want, buf, sizeof(buf), 0);
+            int got = sock_secure_session_recv(clients[i].s, buf, sizeof(buf), 0);
             good += got == n && memcmp(buf, msg, (size_t)n) == 0;
         }
     }
@@ -325,11 +324,10 @@ static void forged_hello_flood_never_displaces_established_peers(void)
             int i = (k / 100) % 10;
             char msg[32];
             int n = snprintf(msg, sizeof(msg), "during flood %d", k);
-            sock_secure_send(clients[i].s, msg, (size_t)n);
+            sock_secure_session_send(clients[i].s, msg, (size_t)n);
             pump(10);
             uint8_t buf[64];
-            sock_secure_session_t *want = clients[i].s;
-            int got = sock_secure_recv(&clients[i].n.sock, &want, buf, sizeof(buf), 0);
+            int got = sock_secure_session_recv(clients[i].s, buf, sizeof(buf), 0);
             good += got == n && memcmp(buf, msg, (size_t)n) == 0;
         }
     }
@@ -481,7 +479,7 @@ static void full_table_evicts_the_least_recently_active_session(void)
     CHECK_EQ(client_open(1, NULL), -EINPROGRESS);
     pump(2);
     tu_now_ms += 1000;
-    CHECK_EQ(sock_secure_send(clients[1].s, "recent", 6), 6); /* client 0 is now the LRU */
+    CHECK_EQ(sock_secure_session_send(clients[1].s, "recent", 6), 6); /* client 0 is now the LRU */
     pump(2);
     tu_now_ms += 1000;
     CHECK_EQ(client_open(2, NULL), -EINPROGRESS);
@@ -512,11 +510,10 @@ static void idle_sessions_are_closed_after_the_idle_timeout(void)
     CHECK(sock_secure_next_timeout(&server.sock) <= 5000);
     for (int k = 0; k < 8; k++) { /* client 1 talks every second, client 0 is silent */
         tu_now_ms += 1000;
-        sock_secure_send(clients[1].s, "tick", 4);
+        sock_secure_session_send(clients[1].s, "tick", 4);
         pump(2);
         uint8_t buf[8];
-        sock_secure_session_t *want = clients[1].s;
-        sock_secure_recv(&clients[1].n.sock, &want, buf, sizeof(buf), 0);
+        sock_secure_session_recv(clients[1].s, buf, sizeof(buf), 0);
     }
     sock_secure_stats_t st = server_stats();
     CHECK_EQ(st.expired_idle, 1);
@@ -569,11 +566,10 @@ static void restarted_peer_replaces_its_old_session_only_when_the_new_one_is_up(
     CHECK_EQ(server.ev.last_err, SOCK_SECURE_E_RESTARTED);
     CHECK_EQ(sock_secure_session_info(old, &info), 0);
     CHECK(info.state == SOCK_SECURE_ST_CLOSED || info.state == SOCK_SECURE_ST_OPEN);
-    CHECK_EQ(sock_secure_send(clients[0].s, "again", 5), 5);
+    CHECK_EQ(sock_secure_session_send(clients[0].s, "again", 5), 5);
     pump(2);
     uint8_t buf[8];
-    sock_secure_session_t *want = clients[0].s;
-    CHECK_EQ(sock_secure_recv(&clients[0].n.sock, &want, buf, sizeof(buf), 0), 5);
+    CHECK_EQ(sock_secure_session_recv(clients[0].s, buf, sizeof(buf), 0), 5);
     CHECK_MEM(buf, "again", 5);
     teardown(2);
 }

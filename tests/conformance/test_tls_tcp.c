@@ -138,7 +138,7 @@ static void tls_several_connections_and_a_reset_mid_transfer(void)
     CHECK_EQ(sock_secure_stats(&server.sock, &st), 0);
     CHECK_EQ(st.sessions_open, 3);
     /* client 1 dies: its connection is reset under the server */
-    CHECK_EQ(sock_secure_send(cs[1], "half a message", 14), 14);
+    CHECK_EQ(sock_secure_session_send(cs[1], "half a message", 14), 14);
     struct linger lg = { 1, 0 };
     setsockopt(clients[1].conns[0].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
     close(clients[1].conns[0].fd);
@@ -148,7 +148,7 @@ static void tls_several_connections_and_a_reset_mid_transfer(void)
         drive(0);
         uint8_t buf[64];
         sock_secure_session_t *from = NULL;
-        int n = sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0);
+        int n = sock_secure_recv_any(&server.sock, &from, buf, sizeof(buf), 0);
         if (n > 0) {
             CHECK(from == ss[1]);
             half += n;
@@ -161,13 +161,12 @@ static void tls_several_connections_and_a_reset_mid_transfer(void)
     for (int i = 0; i < 3; i += 2) {
         char msg[32];
         int n = snprintf(msg, sizeof(msg), "still here %d", i);
-        CHECK_EQ(sock_secure_send(cs[i], msg, (size_t)n), n);
+        CHECK_EQ(sock_secure_session_send(cs[i], msg, (size_t)n), n);
         uint8_t buf[64];
         int got = 0;
         for (int k = 0; k < 500 && got <= 0; k++) {
             drive(0);
-            sock_secure_session_t *want = ss[i];
-            got = sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0);
+            got = sock_secure_session_recv(ss[i], buf, sizeof(buf), 0);
         }
         CHECK_EQ(got, n);
         CHECK_MEM(buf, msg, (size_t)n);
@@ -226,7 +225,7 @@ static void tls_stalled_handshake_does_not_block_others_and_expires(void)
         CHECK(r == 0);
         close(peers[k]);
     }
-    CHECK_EQ(sock_secure_send(cs, "ok", 2), 2);
+    CHECK_EQ(sock_secure_session_send(cs, "ok", 2), 2);
     tu_node_close(&clients[0]);
     tu_node_close(&server);
 }
@@ -246,7 +245,7 @@ static void tls_close_delivers_accepted_output_first(void)
         for (size_t k = 0; k < sizeof(chunk); k++) {
             chunk[k] = tu_pattern(accepted + k, 7);
         }
-        int rc = sock_secure_send(cs, chunk, sizeof(chunk));
+        int rc = sock_secure_session_send(cs, chunk, sizeof(chunk));
         if (rc <= 0) {
             break;
         }
@@ -255,7 +254,7 @@ static void tls_close_delivers_accepted_output_first(void)
     CHECK(accepted > 0);
     int rc = sock_secure_session_close(cs);
     CHECK_EQ(rc, -EAGAIN); /* not all out yet */
-    CHECK_EQ(sock_secure_send(cs, "late", 4), -ENOTCONN); /* closing: nothing new */
+    CHECK_EQ(sock_secure_session_send(cs, "late", 4), -ENOTCONN); /* closing: nothing new */
     size_t got = 0, bad = 0;
     uint64_t t0 = now_ms();
     while ((rc == -EAGAIN || server.ev.closed == 0) && now_ms() - t0 < 10000) {
@@ -264,8 +263,7 @@ static void tls_close_delivers_accepted_output_first(void)
             rc = sock_secure_session_close(cs);
         }
         uint8_t buf[4096];
-        sock_secure_session_t *want = ss;
-        int n = sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0);
+        int n = sock_secure_session_recv(ss, buf, sizeof(buf), 0);
         for (int k = 0; k < n; k++) {
             bad += buf[k] != tu_pattern(got + (size_t)k, 7);
         }
@@ -293,23 +291,22 @@ static void tls_unread_data_on_one_connection_does_not_stall_another(void)
     memset(chunk, 'A', sizeof(chunk));
     size_t pushed = 0;
     for (int i = 0; i < 200; i++) { /* far more than one record; the server reads none of it */
-        int rc = sock_secure_send(cs0, chunk, sizeof(chunk));
+        int rc = sock_secure_session_send(cs0, chunk, sizeof(chunk));
         pushed += rc > 0 ? (size_t)rc : 0;
         drive(1);
     }
     CHECK(pushed > 16384);
-    CHECK(sock_secure_pending(ss0) > 0); /* a record of client 0 waits, unread */
+    CHECK(sock_secure_session_pending(ss0) > 0); /* a record of client 0 waits, unread */
     REQUIRE(open_client(&clients[1], 0) == 0);
     sock_secure_session_t *ss1 = NULL;
     sock_secure_session_t *cs1 = connect_client(1, &ss1); /* handshakes meanwhile */
     REQUIRE(cs1 != NULL && ss1 != NULL);
-    CHECK_EQ(sock_secure_send(cs1, "not held up", 11), 11);
+    CHECK_EQ(sock_secure_session_send(cs1, "not held up", 11), 11);
     uint8_t buf[64];
     int got = -EAGAIN;
     for (int i = 0; i < 500 && got == -EAGAIN; i++) {
         drive(2);
-        sock_secure_session_t *want = ss1;
-        got = sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0);
+        got = sock_secure_session_recv(ss1, buf, sizeof(buf), 0);
     }
     CHECK_EQ(got, 11);
     CHECK_MEM(buf, "not held up", 11);
@@ -318,8 +315,7 @@ static void tls_unread_data_on_one_connection_does_not_stall_another(void)
     uint64_t t0 = now_ms();
     while (read0 < pushed && now_ms() - t0 < 10000) {
         drive(2);
-        sock_secure_session_t *want = ss0;
-        int n = sock_secure_recv(&server.sock, &want, chunk, sizeof(chunk), 0);
+        int n = sock_secure_session_recv(ss0, chunk, sizeof(chunk), 0);
         for (int k = 0; k < n; k++) {
             bad += chunk[k] != 'A';
         }

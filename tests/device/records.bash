@@ -1,13 +1,8 @@
 # Shared by the device profile's record scripts (sourced; not a test itself). $1 = ssock,
-# $2 = the mbedTLS include directory (its mbedtls/config.h names the profile's knobs).
+# $2 = the mbedTLS include directory (profile.bash: RL, the profile's record size).
 # What they check is docs/DEVICE.md, "Records larger than the profile".
-source "$(dirname "${BASH_SOURCE[0]}")/../interop/lib.bash"
+source "$(dirname "${BASH_SOURCE[0]}")/profile.bash"
 require_default_ccm8
-INC=${2:?usage: $0 SSOCK MBEDTLS_INCLUDE_DIR}
-# the profile's record size: a knob in config.h, else device_config.h's default
-RL=$(sed -n 's/^#define SS_DEVICE_RECORD_LEN \([0-9][0-9]*\).*/\1/p' "$INC/mbedtls/config.h" \
-         "$INC/mbedtls/device_config.h" | head -n 1)
-[ -n "$RL" ] || { echo "SKIPPED: $INC is not the device profile"; exit 77; }
 BIG=1400 # a peer's record: larger than the profile's, smaller than any MTU here
 [ "$RL" -lt "$BIG" ] || { echo "SKIPPED: records of $RL bytes take $BIG-byte ones"; exit 77; }
 MFL=512 # the max_fragment_length a secure_sock client asks for: the largest code <= RL

@@ -79,8 +79,8 @@ static void pump(sock_secure_t *a, sock_secure_t *b)
         sock_secure_process(b);
         uint8_t buf[64];
         sock_secure_session_t *from = NULL;
-        while (sock_secure_recv(a, &from, buf, sizeof(buf), 0) >= 0 ||
-               sock_secure_recv(b, &from, buf, sizeof(buf), 0) >= 0) {
+        while (sock_secure_recv_any(a, &from, buf, sizeof(buf), 0) >= 0 ||
+               sock_secure_recv_any(b, &from, buf, sizeof(buf), 0) >= 0) {
             from = NULL;
         }
     }
@@ -105,13 +105,13 @@ static int capture(const char *backend)
     if (sock_secure_accept(&s, &ss, 0) != 0) {
         return -1;
     }
-    sock_secure_send(cs, "hello from the client", 21);
-    sock_secure_send(ss, "hello from the server", 21);
+    sock_secure_session_send(cs, "hello from the client", 21);
+    sock_secure_session_send(ss, "hello from the server", 21);
     pump(&s, &c);
     static uint8_t big[1000];
     memset(big, 0x42, sizeof(big));
-    sock_secure_send(ss, big, sizeof(big));
-    sock_secure_send(cs, big, sizeof(big));
+    sock_secure_session_send(ss, big, sizeof(big));
+    sock_secure_session_send(cs, big, sizeof(big));
     pump(&s, &c);
     sock_secure_session_close(ss); /* close_notify to the client */
     pump(&s, &c);
@@ -249,13 +249,13 @@ static int emit_static(const char *dir)
 
 int main(int argc, char **argv)
 {
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
+    if (sock_secure_init() < 0 || sock_secure_backend_name(0) == NULL) {
         fprintf(stderr, "no backend built\n");
         return 1;
     }
     if (argc == 2 && strcmp(argv[1], "--backends") == 0) {
-        for (size_t i = 0; sock_secure_backend_at(i) != NULL; i++) {
-            printf("%s\n", sock_secure_backend_at(i)->name);
+        for (size_t i = 0; sock_secure_backend_name(i) != NULL; i++) {
+            printf("%s\n", sock_secure_backend_name(i));
         }
         return 0;
     }
@@ -267,8 +267,8 @@ int main(int argc, char **argv)
     (void)sock_secure_ep_parse(&cli_ep, "[fd00::2]:40000", 0);
     (void)mkdir(argv[1], 0755);
     int rc = emit_static(argv[1]);
-    for (size_t i = 0; sock_secure_backend_at(i) != NULL; i++) {
-        const char *b = sock_secure_backend_at(i)->name;
+    for (size_t i = 0; sock_secure_backend_name(i) != NULL; i++) {
+        const char *b = sock_secure_backend_name(i);
         if (capture(b) < 0) {
             fprintf(stderr, "%s: handshake failed\n", b);
             return 1;

@@ -42,7 +42,7 @@ static int replay_file(const fuzz_harness_t *h, const char *path)
 int main(int argc, char **argv)
 {
     int files = 0, failed = 0;
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
+    if (sock_secure_init() < 0 || sock_secure_backend_name(0) == NULL) {
         printf("SKIPPED: no backend built\n");
         return 77;
     }

@@ -82,7 +82,7 @@ static sock_secure_session_t *connect_client(void)
 static uint16_t common_suite(const tlsman_driver_t *a, const tlsman_driver_t *b)
 {
     for (size_t i = 0; i < N_PSK_SUITES; i++) {
-        if (sock_secure_suite_supported(a, psk_suites[i], true) && sock_secure_suite_supported(b, psk_suites[i], true)) {
+        if (sock_secure_suite_supported(a->name, psk_suites[i], true) && sock_secure_suite_supported(b->name, psk_suites[i], true)) {
             return psk_suites[i];
         }
     }
@@ -125,17 +125,16 @@ static void handshake_and_records_both_ways(const tlsman_driver_t *cd, const tls
     static uint8_t out[CONFIG_SOCK_SECURE_MAX_DATAGRAM], in[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
     sock_secure_session_t *from = NULL;
     static const char up[] = "client to server \x00\x01\xff";
-    CHECK_EQ(sock_secure_send(cs, up, sizeof(up)), (int)sizeof(up));
+    CHECK_EQ(sock_secure_session_send(cs, up, sizeof(up)), (int)sizeof(up));
     pump(0);
-    CHECK_EQ(sock_secure_recv(&server.sock, &from, in, sizeof(in), 0), (int)sizeof(up));
+    CHECK_EQ(sock_secure_recv_any(&server.sock, &from, in, sizeof(in), 0), (int)sizeof(up));
     CHECK(from == ss);
     CHECK_MEM(in, up, sizeof(up));
     static const char down[] = "server to client \xfe\x7f";
-    CHECK_EQ(sock_secure_send(ss, down, sizeof(down)), (int)sizeof(down));
+    CHECK_EQ(sock_secure_session_send(ss, down, sizeof(down)), (int)sizeof(down));
     pump(0);
-    sock_secure_session_t *want = cs;
     memset(in, 0, sizeof(in));
-    CHECK_EQ(sock_secure_recv(&client.sock, &want, in, sizeof(in), 0), (int)sizeof(down));
+    CHECK_EQ(sock_secure_session_recv(cs, in, sizeof(in), 0), (int)sizeof(down));
     CHECK_MEM(in, down, sizeof(down));
 
     /* the largest record each side can send reaches the other (a 1500-byte datagram from mbedTLS
@@ -146,17 +145,17 @@ static void handshake_and_records_both_ways(const tlsman_driver_t *cd, const tls
     CHECK(smax > 0 && smax < CONFIG_SOCK_SECURE_MAX_DATAGRAM);
     printf("  %s -> %s: max record %d / %d bytes\n", cd->name, sd->name, cmax, smax);
     fill(out, (size_t)cmax, 1);
-    CHECK_EQ(sock_secure_send(cs, out, (size_t)cmax), cmax);
+    CHECK_EQ(sock_secure_session_send(cs, out, (size_t)cmax), cmax);
     pump(0);
     from = NULL;
     memset(in, 0, sizeof(in));
-    CHECK_EQ(sock_secure_recv(&server.sock, &from, in, sizeof(in), 0), cmax);
+    CHECK_EQ(sock_secure_recv_any(&server.sock, &from, in, sizeof(in), 0), cmax);
     CHECK_MEM(in, out, (size_t)cmax);
     fill(out, (size_t)smax, 2);
-    CHECK_EQ(sock_secure_send(ss, out, (size_t)smax), smax);
+    CHECK_EQ(sock_secure_session_send(ss, out, (size_t)smax), smax);
     pump(0);
     memset(in, 0, sizeof(in));
-    CHECK_EQ(sock_secure_recv(&client.sock, &want, in, sizeof(in), 0), smax);
+    CHECK_EQ(sock_secure_session_recv(cs, in, sizeof(in), 0), smax);
     CHECK_MEM(in, out, (size_t)smax);
 
     /* close_notify crosses too */
@@ -164,7 +163,7 @@ static void handshake_and_records_both_ways(const tlsman_driver_t *cd, const tls
     pump(0);
     CHECK_EQ(server.ev.closed, 1);
     from = NULL;
-    CHECK_EQ(sock_secure_recv(&server.sock, &from, in, sizeof(in), 0), SOCK_SECURE_E_PEER_CLOSED);
+    CHECK_EQ(sock_secure_recv_any(&server.sock, &from, in, sizeof(in), 0), SOCK_SECURE_E_PEER_CLOSED);
     teardown();
 }
 
@@ -222,12 +221,12 @@ static void no_common_suite_fails_with_handshake_failure(const tlsman_driver_t *
 {
     uint16_t cs_suite = 0, ss_suite = 0;
     for (size_t i = 0; i < N_PSK_SUITES && cs_suite == 0; i++) {
-        if (sock_secure_suite_supported(cd, psk_suites[i], true)) {
+        if (sock_secure_suite_supported(cd->name, psk_suites[i], true)) {
             cs_suite = psk_suites[i];
         }
     }
     for (size_t i = 0; i < N_PSK_SUITES && ss_suite == 0; i++) {
-        if (sock_secure_suite_supported(sd, psk_suites[i], true) && psk_suites[i] != cs_suite) {
+        if (sock_secure_suite_supported(sd->name, psk_suites[i], true) && psk_suites[i] != cs_suite) {
             ss_suite = psk_suites[i];
         }
     }
@@ -261,7 +260,7 @@ static void default_suites_meet(const tlsman_driver_t *cd, const tlsman_driver_t
     CHECK_EQ(client.ev.connected, 1);
     sock_secure_session_info_t info;
     CHECK_EQ(sock_secure_session_info(cs, &info), 0);
-    CHECK(sock_secure_suite_supported(cd, info.suite, true) && sock_secure_suite_supported(sd, info.suite, true));
+    CHECK(sock_secure_suite_supported(cd->name, info.suite, true) && sock_secure_suite_supported(sd->name, info.suite, true));
     teardown();
 }
 
@@ -297,10 +296,10 @@ static void lost_last_server_flight_is_recovered(const tlsman_driver_t *cd,
     CHECK_EQ(sock_secure_session_info(cs, &info), 0);
     CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
     CHECK(info.retransmits >= 1);
-    CHECK_EQ(sock_secure_send(cs, "after loss", 10), 10);
+    CHECK_EQ(sock_secure_session_send(cs, "after loss", 10), 10);
     pump(0);
     sock_secure_session_t *ss = NULL;
-    CHECK_EQ(sock_secure_recv(&server.sock, &ss, junk, sizeof(junk), 0), 10);
+    CHECK_EQ(sock_secure_recv_any(&server.sock, &ss, junk, sizeof(junk), 0), 10);
     CHECK_MEM(junk, "after loss", 10);
     teardown();
 }
@@ -313,7 +312,7 @@ static tu_node_t tcp_server, tcp_client;
 static uint16_t common_stream_suite(const tlsman_driver_t *a, const tlsman_driver_t *b)
 {
     for (size_t i = 0; i < N_PSK_SUITES; i++) {
-        if (sock_secure_suite_supported(a, psk_suites[i], false) && sock_secure_suite_supported(b, psk_suites[i], false)) {
+        if (sock_secure_suite_supported(a->name, psk_suites[i], false) && sock_secure_suite_supported(b->name, psk_suites[i], false)) {
             return psk_suites[i];
         }
     }
@@ -407,12 +406,11 @@ static void tls_tcp_psk_bytes_both_ways(const tlsman_driver_t *cd, const tlsman_
         static const char down[] = "tls server to client \xfe\x7f";
         uint8_t in[64];
         size_t got = 0;
-        CHECK_EQ(sock_secure_send(cs, up, sizeof(up)), (int)sizeof(up));
+        CHECK_EQ(sock_secure_session_send(cs, up, sizeof(up)), (int)sizeof(up));
         t0 = wall_ms();
         while (got < sizeof(up) && wall_ms() - t0 < 5000) {
             tcp_drive();
-            sock_secure_session_t *from = ss;
-            rc = sock_secure_recv(&tcp_server.sock, &from, in + got, sizeof(in) - got, 0);
+            rc = sock_secure_session_recv(ss, in + got, sizeof(in) - got, 0);
             if (rc > 0) {
                 got += (size_t)rc;
             }
@@ -420,12 +418,11 @@ static void tls_tcp_psk_bytes_both_ways(const tlsman_driver_t *cd, const tlsman_
         CHECK_EQ(got, sizeof(up));
         CHECK_MEM(in, up, sizeof(up));
         got = 0;
-        CHECK_EQ(sock_secure_send(ss, down, sizeof(down)), (int)sizeof(down));
+        CHECK_EQ(sock_secure_session_send(ss, down, sizeof(down)), (int)sizeof(down));
         t0 = wall_ms();
         while (got < sizeof(down) && wall_ms() - t0 < 5000) {
             tcp_drive();
-            sock_secure_session_t *from = cs;
-            rc = sock_secure_recv(&tcp_client.sock, &from, in + got, sizeof(in) - got, 0);
+            rc = sock_secure_session_recv(cs, in + got, sizeof(in) - got, 0);
             if (rc > 0) {
                 got += (size_t)rc;
             }
@@ -485,7 +482,7 @@ static int open_cert_node(tu_node_t *n, const char *addr, sock_secure_role_t rol
 static void dtls_certs(const tlsman_driver_t *cd, const tlsman_driver_t *sd, bool mutual)
 {
     if (!(cd->caps & TLSMAN_CAP_X509) || !(sd->caps & TLSMAN_CAP_X509) ||
-        !sock_secure_suite_supported(cd, ecdsa_ccm8, true) || !sock_secure_suite_supported(sd, ecdsa_ccm8, true)) {
+        !sock_secure_suite_supported(cd->name, ecdsa_ccm8, true) || !sock_secure_suite_supported(sd->name, ecdsa_ccm8, true)) {
         printf("  %s -> %s: a driver lacks ECDHE-ECDSA-AES128-CCM8 certificates, case not run\n",
                cd->name, sd->name);
         return;
@@ -536,17 +533,16 @@ static void dtls_certs(const tlsman_driver_t *cd, const tlsman_driver_t *sd, boo
     uint8_t in[256];
     sock_secure_session_t *from = NULL;
     static const uint8_t up[] = { 'c', 'e', 'r', 't', ' ', 'u', 'p', 0, 1, 0xff, 0x80, '\n' };
-    CHECK_EQ(sock_secure_send(cs, up, sizeof(up)), (int)sizeof(up));
+    CHECK_EQ(sock_secure_session_send(cs, up, sizeof(up)), (int)sizeof(up));
     pump(0);
-    CHECK_EQ(sock_secure_recv(&server.sock, &from, in, sizeof(in), 0), (int)sizeof(up));
+    CHECK_EQ(sock_secure_recv_any(&server.sock, &from, in, sizeof(in), 0), (int)sizeof(up));
     CHECK(from == ss);
     CHECK_MEM(in, up, sizeof(up));
     static const uint8_t down[] = { 'e', 'c', 'd', 's', 'a', ' ', 'd', 'o', 'w', 'n', 0xfe, 0 };
-    CHECK_EQ(sock_secure_send(ss, down, sizeof(down)), (int)sizeof(down));
+    CHECK_EQ(sock_secure_session_send(ss, down, sizeof(down)), (int)sizeof(down));
     pump(0);
-    sock_secure_session_t *want = cs;
     memset(in, 0, sizeof(in));
-    CHECK_EQ(sock_secure_recv(&client.sock, &want, in, sizeof(in), 0), (int)sizeof(down));
+    CHECK_EQ(sock_secure_session_recv(cs, in, sizeof(in), 0), (int)sizeof(down));
     CHECK_MEM(in, down, sizeof(down));
 
     CHECK_EQ(sock_secure_session_close(cs), 0);
@@ -572,10 +568,10 @@ typedef void (*pair_case_t)(const tlsman_driver_t *cd, const tlsman_driver_t *sd
 /* Run @p fn for every (client, server) pair of registered drivers. */
 static void for_each_pair(const char *what, pair_case_t fn)
 {
-    for (size_t c = 0; sock_secure_backend_at(c) != NULL; c++) {
-        for (size_t s = 0; sock_secure_backend_at(s) != NULL; s++) {
-            const tlsman_driver_t *cd = sock_secure_backend_at(c);
-            const tlsman_driver_t *sd = sock_secure_backend_at(s);
+    for (size_t c = 0; sock_secure_backend_name(c) != NULL; c++) {
+        for (size_t s = 0; sock_secure_backend_name(s) != NULL; s++) {
+            const tlsman_driver_t *cd = tu_driver_at(c);
+            const tlsman_driver_t *sd = tu_driver_at(s);
             int before = tu_failures;
             fn(cd, sd);
             printf("%s %s: client %s, server %s\n", tu_failures == before ? "ok  " : "FAIL", what,
@@ -589,9 +585,9 @@ static void for_each_pair(const char *what, pair_case_t fn)
 static void explicit_suite_a_stack_lacks_is_refused_at_create(void)
 {
     bool ran = false;
-    for (size_t i = 0; sock_secure_backend_at(i) != NULL; i++) {
-        const tlsman_driver_t *d = sock_secure_backend_at(i);
-        if (sock_secure_suite_supported(d, SOCK_SECURE_PSK_AES_128_CCM_8, true)) {
+    for (size_t i = 0; sock_secure_backend_name(i) != NULL; i++) {
+        const tlsman_driver_t *d = tu_driver_at(i);
+        if (sock_secure_suite_supported(d->name, SOCK_SECURE_PSK_AES_128_CCM_8, true)) {
             continue;
         }
         ran = true;
@@ -610,8 +606,8 @@ static void explicit_suite_a_stack_lacks_is_refused_at_create(void)
     if (!ran) {
         printf("  every driver has TLS_PSK_WITH_AES_128_CCM_8\n");
     }
-    const tlsman_driver_t *w = sock_secure_backend("wolfssl");
-    if (w != NULL && !sock_secure_suite_supported(w, SOCK_SECURE_PSK_AES_128_CCM_8, true)) {
+    const tlsman_driver_t *w = sock_secure_driver("wolfssl");
+    if (w != NULL && !sock_secure_suite_supported(w->name, SOCK_SECURE_PSK_AES_128_CCM_8, true)) {
         CHECK(ran);
     }
 }
@@ -622,15 +618,15 @@ int main(void)
         tu_skip("sock_secure_init failed");
     }
     size_t n = 0;
-    while (sock_secure_backend_at(n) != NULL) {
+    while (sock_secure_backend_name(n) != NULL) {
         n++;
     }
     if (n < 2) {
         tu_skip("fewer than two drivers built");
     }
     for (size_t i = 0; i < n; i++) {
-        printf("driver %s %s\n", sock_secure_backend_at(i)->name,
-               sock_secure_backend_at(i)->version);
+        printf("driver %s %s\n", sock_secure_backend_name(i),
+               tu_driver_at(i)->version);
     }
     for_each_pair("handshake_and_records_both_ways", handshake_and_records_both_ways);
     for_each_pair("wrong_psk_fails_on_both_sides", wrong_psk_fails_on_both_sides);

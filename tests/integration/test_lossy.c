@@ -151,12 +151,12 @@ static void on_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_
     }
     uint8_t buf[1500], out[1500];
     sock_secure_session_t *from = s;
-    int len = sock_secure_recv(sock, &from, buf, sizeof(buf), 0);
+    int len = sock_secure_session_recv(from, buf, sizeof(buf), 0);
     uint32_t seq;
     if (n == &server) {
         if (accept_record(&server, &client, buf, len, false, &seq)) {
             size_t m = build(out, seq, server.next_tx++, get32(buf + 4), true);
-            CHECK_EQ(sock_secure_send(from, out, m), (int)m);
+            CHECK_EQ(sock_secure_session_send(from, out, m), (int)m);
         }
     } else if (accept_record(&client, &server, buf, len, true, &seq) && seq == want_seq) {
         echoed = true;
@@ -304,7 +304,7 @@ static void run(const char *backend, const scenario_t *sc, uint64_t seed)
         int attempts = 0;
         while (!echoed && attempts < MAX_ATTEMPTS && client.n.ev.error + client.n.ev.closed == 0) {
             size_t len = build(buf, seq, client.next_tx++, 0xFFFFFFFFu, false);
-            CHECK_EQ(sock_secure_send(client_s, buf, len), (int)len);
+            CHECK_EQ(sock_secure_session_send(client_s, buf, len), (int)len);
             attempts++;
             uint64_t retry_at = tu_now_ms + APP_RTO_MS;
             while (!echoed && tu_now_ms < retry_at) {
@@ -367,8 +367,8 @@ static const uint64_t seeds[] = { 1, 2, 3 };
 static void every_backend_survives_a_lossy_link(void)
 {
     size_t backends = 0;
-    for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++, backends++) {
-        const char *name = sock_secure_backend_at(b)->name;
+    for (size_t b = 0; sock_secure_backend_name(b) != NULL; b++, backends++) {
+        const char *name = sock_secure_backend_name(b);
         memset(&totals, 0, sizeof(totals));
         for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
             for (size_t k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
@@ -411,8 +411,8 @@ static int drop_server_ccs(void *arg, const sock_secure_ep_t *from, const sock_s
 static void lost_final_flight_is_resent_when_the_client_repeats_its_own(void)
 {
     static const sock_secure_mem_fault_cfg_t none = { 0 };
-    for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
-        const char *name = sock_secure_backend_at(b)->name;
+    for (size_t b = 0; sock_secure_backend_name(b) != NULL; b++) {
+        const char *name = sock_secure_backend_name(b);
         int before = tu_failures;
         tu_net_start();
         open_node(&server, "[fd00::1]:5684", SOCK_SECURE_SERVER, name, &none, 1);

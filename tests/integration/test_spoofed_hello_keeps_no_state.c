@@ -88,8 +88,8 @@ static size_t real_hello(const char *backend, uint8_t *buf, size_t max)
 
 static void spoofed_malformed_hellos_never_hold_a_slot(void)
 {
-    for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
-        const char *name = sock_secure_backend_at(b)->name;
+    for (size_t b = 0; sock_secure_backend_name(b) != NULL; b++) {
+        const char *name = sock_secure_backend_name(b);
         sock_secure_stats_t st = flood(name, truncated_hello, sizeof(truncated_hello), false);
         printf("  %s: fuzzer's truncated hello: %u half-open, %u dropped for the cap\n", name,
                st.sessions_handshake, st.drop_half_open);
@@ -125,8 +125,8 @@ static void spoofed_malformed_hellos_never_hold_a_slot(void)
  * table then refuses), or give the socket one scratch slot of its own for answering hellos. */
 static void spoofed_hellos_never_evict_established_peers(void)
 {
-    for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
-        const char *name = sock_secure_backend_at(b)->name;
+    for (size_t b = 0; sock_secure_backend_name(b) != NULL; b++) {
+        const char *name = sock_secure_backend_name(b);
         static tu_node_t srv, cli[4];
         tu_net_start();
         sock_secure_ep_t sep = tu_ep(TU_SERVER_ADDR);

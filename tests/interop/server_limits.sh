@@ -57,9 +57,9 @@ wait_for "$WORK/server.err" "127.0.0.2:" 5 || fail "no line about 127.0.0.2"
 wait_for "$WORK/server.err" "refused: its address has too many handshakes in progress (--max-per-address)" 5 ||
     fail "the third connection of 127.0.0.2 was not refused"
 wait_for "$WORK/server.err" "handshake displaced" 5 || fail "no handshake was displaced"
-grep -q "^ssock: 127.0.0.2:[0-9]*: handshake displaced" "$WORK/server.err" ||
+grep -q "^[-0-9T:.+]* ssock: 127.0.0.2:[0-9]*: handshake displaced" "$WORK/server.err" ||
     fail "the displaced handshake was not one of 127.0.0.2's"
-grep -q "^ssock: 127.0.0.1:[0-9]*: refused" "$WORK/server.err" && fail "127.0.0.1 was refused"
+grep -q "^[-0-9T:.+]* ssock: 127.0.0.1:[0-9]*: refused" "$WORK/server.err" && fail "127.0.0.1 was refused"
 
 # 3. a client on 127.0.0.1 is served meanwhile (the budget: 127.0.0.2 holds 1, 127.0.0.3 2)
 printf 'through the limits\n' >"$WORK/up.txt"

@@ -65,8 +65,8 @@ wait_for "$WORK/server.err" "peer closed" 5 || fail "two clients: the server saw
 for _ in $(seq 50); do [ "$(grep -c 'peer closed' "$WORK/server.err")" -ge 2 ] && break; sleep 0.1; done
 [ "$(grep -c 'peer closed the session' "$WORK/server.err")" -eq 2 ] || fail "two clients: expected two graceful closes"
 [ "$(stat -c %s "$WORK/server.data")" -eq 524288 ] || fail "two clients: the server printed $(stat -c %s "$WORK/server.data") bytes, not 524288"
-# -v: one stderr line per chunk, "ssock: PEER: N bytes"; per peer they add up to 256 KiB
-totals=$(awk '/: [0-9]+ bytes$/ { sum[$2] += $3 } END { for (p in sum) print sum[p] }' "$WORK/server.err" | sort | tr '\n' ' ')
+# -v: one stderr line per chunk, "TIME ssock: PEER: N bytes"; per peer they add up to 256 KiB
+totals=$(awk '/: [0-9]+ bytes$/ { sum[$3] += $4 } END { for (p in sum) print sum[p] }' "$WORK/server.err" | sort | tr '\n' ' ')
 [ "$totals" = "262144 262144 " ] || fail "two clients: bytes per peer on the server: $totals"
 kill -TERM "$SPID"
 wait "$SPID"; rc=$?

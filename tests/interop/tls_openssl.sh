@@ -3,7 +3,7 @@
 #   1. ssock client --tls -> openssl s_server -tls1_2 (PSK-AES128-CCM8), IPv4 and IPv6
 #   2. openssl s_client -tls1_2 (PSK) -> ssock server --tls --echo --once, IPv6 (or IPv4)
 #   3. certificates, mutual auth, ECDHE-ECDSA-AES128-CCM8 on P-256, both directions
-#   4. a wrong PSK fails with a clear one-line error (exit 2); a refused connection exits 4
+#   4. a wrong PSK fails with a clear one-line error (exit 2); a refused connection exits 3
 source "$(dirname "$0")/lib.bash"
 require_default_ccm8
 
@@ -133,7 +133,7 @@ s_client_to_server "$V6" "certificates IPv$V6" --cert "$PKI/server.crt" --key "$
     --ca "$PKI/ca.crt" -- -cert "$PKI/client.crt" -key "$PKI/client.key" -CAfile "$PKI/ca.crt" \
     -verify_return_error -cipher ECDHE-ECDSA-AES128-CCM8 -groups P-256 -servername server.test
 
-# --- 4. failures: wrong PSK (exit 2, one clear line), connection refused (exit 4) ------------------
+# --- 4. failures: wrong PSK (exit 2, one clear line), connection refused (exit 3) ------------------
 port=$(free_tcp_port 4)
 start_s_server 4 "$port" -nocert -psk ffeeddccbbaa99887766554433221100 -psk_identity "$ID" \
     -cipher PSK-AES128-CCM8
@@ -149,7 +149,7 @@ pass "wrong PSK: $(cat "$WORK/wrong.err")"
 port=$(free_tcp_port 4)
 echo hi | "$SSOCK" client --tls "127.0.0.1:$port" --psk "$ID:$KEY" >"$WORK/refused.out" 2>"$WORK/refused.err"
 rc=$?
-[ "$rc" -eq 4 ] || fail "connection refused: exit $rc, expected 4"
+[ "$rc" -eq 3 ] || fail "connection refused: exit $rc, expected 3"
 [ "$(cat "$WORK/refused.err")" = "ssock: cannot connect to 127.0.0.1:$port: connection refused" ] || fail "connection refused: $(cat "$WORK/refused.err")"
 pass "nobody listening: $(cat "$WORK/refused.err")"
 exit 0

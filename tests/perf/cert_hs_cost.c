@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "secure_sock/mem.h"
+#include "secure_sock/posix/creds.h"
 #include "secure_sock/sock_secure.h"
 
 #define MAX_N 64

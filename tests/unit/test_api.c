@@ -34,7 +34,62 @@ static void config_defaults_follow_rfc6347(void)
     CHECK_EQ(cfg.max_half_open, 0);
     CHECK_EQ(cfg.max_half_open_per_addr, 0);
     CHECK(cfg.refused_cb == NULL);
-    sock_secure_config_init(NULL); /* no crash */
+    CHECK_EQ(sock_secure_config_init(NULL), -EINVAL); /* no crash */
+}
+
+/* The layout check (docs/DESIGN.md, "One layout for the application and the library") with the
+ * library's own values: what config_init records is accepted; anything else - another layout, or
+ * a configuration that never went through config_init - is refused before anything is written.
+ * (tests/config/test_abi_mismatch.c builds programs with other CONFIG values.) */
+static void configurations_and_stores_carry_the_callers_layout(void)
+{
+    const sock_secure_abi_t mine = SOCK_SECURE_ABI;
+    sock_secure_config_t cfg = good_config();
+    CHECK_MEM(&cfg.abi, &mine, sizeof(mine));
+    CHECK_EQ(mine.sock_size, sizeof(sock_secure_t));
+    CHECK_EQ(mine.session_size, sizeof(sock_secure_session_t));
+    CHECK_EQ(mine.config_size, sizeof(sock_secure_config_t));
+    CHECK_EQ(mine.creds_size, sizeof(sock_secure_creds_t));
+    CHECK_EQ(sock_secure_config_init_abi(&cfg, NULL), -EINVAL);
+    static sock_secure_t sk;
+    memset(&sk, 0x5A, sizeof(sk));
+    /* each field of the layout counts */
+    for (size_t f = 0; f < sizeof(mine) / sizeof(uint32_t); f++) {
+        sock_secure_abi_t other = mine;
+        ((uint32_t *)&other)[f] += 8;
+        cfg = good_config();
+        sock_secure_config_t before = cfg;
+        CHECK_EQ(sock_secure_config_init_abi(&cfg, &other), SOCK_SECURE_E_ABI);
+        CHECK_MEM(&cfg.abi, &other, sizeof(other)); /* recorded: create refuses it below */
+        CHECK(memcmp((uint8_t *)&cfg + sizeof(cfg.abi), (uint8_t *)&before + sizeof(cfg.abi),
+                     sizeof(cfg) - sizeof(cfg.abi)) == 0); /* nothing else written */
+        CHECK_EQ(sock_secure_create(&sk, &cfg), SOCK_SECURE_E_ABI);
+    }
+    /* a configuration filled by hand, without config_init */
+    cfg = good_config();
+    memset(&cfg.abi, 0, sizeof(cfg.abi));
+    CHECK_EQ(sock_secure_create(&sk, &cfg), SOCK_SECURE_E_ABI);
+    uint8_t untouched[sizeof(sk)];
+    memset(untouched, 0x5A, sizeof(untouched));
+    CHECK_MEM(&sk, untouched, sizeof(sk)); /* none of the refusals wrote to the socket */
+    /* a store that sock_secure_creds_init() did not accept (or never saw) */
+    static sock_secure_creds_t store; /* zeroed, never initialised */
+    CHECK_EQ(sock_secure_creds_add_psk(&store, 1, "id", 2, "key", 3), SOCK_SECURE_E_ABI);
+    CHECK_EQ(sock_secure_creds_init_sized(&store, sizeof(store) - 8), SOCK_SECURE_E_ABI);
+    CHECK_EQ(sock_secure_creds_init_sized(NULL, sizeof(store)), -EINVAL);
+    CHECK_EQ(store.size, 0);
+    cfg = good_config();
+    static const uint32_t tag = 1;
+    cfg.creds = &store;
+    cfg.cred_tags = &tag;
+    cfg.cred_tag_count = 1;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), SOCK_SECURE_E_ABI);
+    CHECK_EQ(sock_secure_creds_init(&store), 0);
+    CHECK_EQ(store.size, sizeof(store));
+    CHECK_EQ(sock_secure_creds_add_psk(&store, 1, "id", 2, "key", 3), 0);
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0); /* the same configuration, a valid store */
+    sock_secure_close(&sk);
+    CHECK(strcmp(sock_secure_strerror(SOCK_SECURE_E_ABI), "unknown error") != 0);
 }
 
 static void create_rejects_bad_configs(void)
@@ -121,11 +176,13 @@ static void create_rejects_bad_configs(void)
  * unverified (it once downgraded verification to none). */
 static void certificate_suites_without_anchors_are_refused_unless_verify_none(void)
 {
-    if (!(sock_secure_backend(NULL)->caps & TLSMAN_CAP_X509)) {
+    sock_secure_backend_info_t be;
+    REQUIRE(sock_secure_backend_info(NULL, &be) == 0);
+    if (!(be.caps & SOCK_SECURE_CAP_X509)) {
         printf("note: default backend has no certificates; scenario not run\n");
         return;
     }
-    const uint16_t mixed[] = { tu_default_psk_suite(sock_secure_backend(NULL), true),
+    const uint16_t mixed[] = { tu_default_psk_suite(sock_secure_driver(NULL), true),
                                SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8 };
     sock_secure_t sk;
     sock_secure_config_t cfg = good_config();
@@ -153,19 +210,19 @@ static void calls_with_null_or_in_the_wrong_state_return_errors(void)
     sock_secure_session_t *s = NULL;
     sock_secure_ep_t ep = tu_ep("[fd00::1]:5684");
 
-    CHECK_EQ(sock_secure_send(NULL, "x", 1), -EINVAL);
-    CHECK_EQ(sock_secure_send(&slots[0], NULL, 1), -EINVAL);
-    CHECK_EQ(sock_secure_send(&slots[0], "x", 1), -ENOTCONN); /* send before connect */
-    CHECK_EQ(sock_secure_recv(NULL, NULL, buf, sizeof(buf), 0), -EINVAL);
-    CHECK_EQ(sock_secure_recv(&sk, NULL, NULL, 4, 0), -EINVAL);
-    CHECK_EQ(sock_secure_recv(&sk, NULL, buf, sizeof(buf), 0), -EAGAIN);
+    CHECK_EQ(sock_secure_session_send(NULL, "x", 1), -EINVAL);
+    CHECK_EQ(sock_secure_session_send(&slots[0], NULL, 1), -EINVAL);
+    CHECK_EQ(sock_secure_session_send(&slots[0], "x", 1), -ENOTCONN); /* send before connect */
+    CHECK_EQ(sock_secure_recv_any(NULL, NULL, buf, sizeof(buf), 0), -EINVAL);
+    CHECK_EQ(sock_secure_recv_any(&sk, NULL, NULL, 4, 0), -EINVAL);
+    CHECK_EQ(sock_secure_recv_any(&sk, NULL, buf, sizeof(buf), 0), -EAGAIN);
     s = &slots[1];
-    CHECK_EQ(sock_secure_recv(&sk, &s, buf, sizeof(buf), 0), -EINVAL); /* free slot */
+    CHECK_EQ(sock_secure_session_recv(s, buf, sizeof(buf), 0), -EINVAL); /* free slot */
     CHECK_EQ(sock_secure_process(NULL), -EINVAL);
     CHECK_EQ(sock_secure_next_timeout(NULL), SOCK_SECURE_NO_TIMEOUT);
     CHECK_EQ(sock_secure_next_timeout(&sk), SOCK_SECURE_NO_TIMEOUT);
-    CHECK_EQ(sock_secure_pending(NULL), -EINVAL);
-    CHECK_EQ(sock_secure_pending(&slots[0]), 0);
+    CHECK_EQ(sock_secure_session_pending(NULL), -EINVAL);
+    CHECK_EQ(sock_secure_session_pending(&slots[0]), 0);
     CHECK_EQ(sock_secure_max_payload(NULL), -EINVAL);
     CHECK_EQ(sock_secure_max_payload(&slots[0]), -ENOTCONN);
     CHECK_EQ(sock_secure_renew(NULL), -EINVAL);
@@ -189,13 +246,13 @@ static void calls_with_null_or_in_the_wrong_state_return_errors(void)
     CHECK_EQ(sock_secure_connect(&sk, &ep, &b, 0), -EALREADY);
     CHECK_EQ(sock_secure_connect(&sk, &ep2, &b, 0), -EINPROGRESS);
     CHECK_EQ(sock_secure_connect(&sk, &ep3, &c, 0), -ENOMEM);
-    CHECK_EQ(sock_secure_send(a, "x", 1), -ENOTCONN); /* still handshaking */
+    CHECK_EQ(sock_secure_session_send(a, "x", 1), -ENOTCONN); /* still handshaking */
     CHECK(sock_secure_next_timeout(&sk) <= 1000);
     sock_secure_close(&sk);
     /* after close */
-    CHECK_EQ(sock_secure_recv(&sk, NULL, buf, sizeof(buf), 0), -EINVAL);
+    CHECK_EQ(sock_secure_recv_any(&sk, NULL, buf, sizeof(buf), 0), -EINVAL);
     CHECK_EQ(sock_secure_process(&sk), -EINVAL);
-    CHECK_EQ(sock_secure_send(a, "x", 1), -ENOTCONN);
+    CHECK_EQ(sock_secure_session_send(a, "x", 1), -ENOTCONN);
 
     cfg = good_config();
     cfg.role = SOCK_SECURE_SERVER;
@@ -254,7 +311,7 @@ static void suites_resolve_by_iana_and_openssl_name(void)
 
 static void suite_table_is_consistent_and_names_round_trip(void)
 {
-    const tlsman_suite_t *e;
+    const sock_secure_suite_t *e;
     size_t n = 0, defaults = 0;
     for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++, n++) {
         CHECK(sock_secure_suite(e->id) == e);
@@ -263,15 +320,15 @@ static void suite_table_is_consistent_and_names_round_trip(void)
         CHECK_EQ(sock_secure_suite_from_name(e->openssl), e->id);
         CHECK(strncmp(e->iana, "TLS_", 4) == 0 && strcmp(e->iana, e->openssl) != 0);
         /* the facts create checks agree with each other */
-        CHECK(e->kx == TLSMAN_KX_PSK || e->kx == TLSMAN_KX_ECDHE_ECDSA);
-        CHECK(e->cipher >= TLSMAN_CIPHER_AES_128_CCM_8 &&
-              e->cipher <= TLSMAN_CIPHER_CHACHA20_POLY1305);
-        CHECK(((e->flags & TLSMAN_SUITE_CERT) != 0) == (e->kx == TLSMAN_KX_ECDHE_ECDSA));
-        CHECK((e->flags & (TLSMAN_SUITE_DTLS | TLSMAN_SUITE_TLS)) != 0);
-        CHECK((strstr(e->iana, "_PSK_") != NULL) == (e->kx == TLSMAN_KX_PSK));
-        defaults += (e->flags & TLSMAN_SUITE_DEFAULT) != 0;
+        CHECK(e->kx == SOCK_SECURE_KX_PSK || e->kx == SOCK_SECURE_KX_ECDHE_ECDSA);
+        CHECK(e->cipher >= SOCK_SECURE_CIPHER_AES_128_CCM_8 &&
+              e->cipher <= SOCK_SECURE_CIPHER_CHACHA20_POLY1305);
+        CHECK(((e->flags & SOCK_SECURE_SUITE_CERT) != 0) == (e->kx == SOCK_SECURE_KX_ECDHE_ECDSA));
+        CHECK((e->flags & (SOCK_SECURE_SUITE_DTLS | SOCK_SECURE_SUITE_TLS)) != 0);
+        CHECK((strstr(e->iana, "_PSK_") != NULL) == (e->kx == SOCK_SECURE_KX_PSK));
+        defaults += (e->flags & SOCK_SECURE_SUITE_DEFAULT) != 0;
         for (size_t j = 0; j < i; j++) { /* no id or name twice */
-            const tlsman_suite_t *o = sock_secure_suite_at(j);
+            const sock_secure_suite_t *o = sock_secure_suite_at(j);
             CHECK(o->id != e->id && strcmp(o->iana, e->iana) != 0 &&
                   strcmp(o->openssl, e->openssl) != 0);
         }
@@ -282,7 +339,15 @@ static void suite_table_is_consistent_and_names_round_trip(void)
     /* ids outside the table have no entry and no name */
     CHECK(sock_secure_suite(0x0000) == NULL && sock_secure_suite(0xC0AC) == NULL);
     CHECK(sock_secure_suite_name(0xC0AC) == NULL);
-    CHECK(!sock_secure_suite_supported(NULL, SOCK_SECURE_PSK_AES_128_CCM_8, true));
+    /* backends by name: an unknown one has nothing, NULL is the default one */
+    CHECK(!sock_secure_suite_supported("no-such-backend", SOCK_SECURE_PSK_AES_128_CCM_8, true));
+    CHECK(!sock_secure_suite_supported("", SOCK_SECURE_PSK_AES_128_CCM_8, true));
+    for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
+        for (int dg = 0; dg < 2; dg++) {
+            CHECK_EQ(sock_secure_suite_supported(NULL, e->id, dg != 0),
+                     sock_secure_suite_supported(sock_secure_backend_name(0), e->id, dg != 0));
+        }
+    }
 }
 
 /* No backend can be used with an id outside the table, whatever its stack has; every id outside
@@ -297,11 +362,11 @@ static void only_table_suites_are_supported_and_accepted(void)
         0x008C, /* PSK-AES128-CBC-SHA: mbedTLS */
     };
     const tlsman_driver_t *drv;
-    for (size_t d = 0; (drv = sock_secure_backend_at(d)) != NULL; d++) {
+    for (size_t d = 0; (drv = tu_driver_at(d)) != NULL; d++) {
         size_t yes = 0;
         for (uint32_t id = 0; id <= 0xFFFF; id++) {
             for (int dg = 0; dg < 2; dg++) {
-                if (sock_secure_suite_supported(drv, (uint16_t)id, dg != 0)) {
+                if (sock_secure_suite_supported(drv->name, (uint16_t)id, dg != 0)) {
                     CHECK(sock_secure_suite((uint16_t)id) != NULL);
                     yes++;
                 }
@@ -330,10 +395,10 @@ static void only_table_suites_are_supported_and_accepted(void)
 static void psk_client_with_a_certificate_suite_and_no_ca_is_refused(void)
 {
     const tlsman_driver_t *drv;
-    for (size_t d = 0; (drv = sock_secure_backend_at(d)) != NULL; d++) {
-        const tlsman_suite_t *e;
+    for (size_t d = 0; (drv = tu_driver_at(d)) != NULL; d++) {
+        const sock_secure_suite_t *e;
         for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
-            if (!(e->flags & TLSMAN_SUITE_CERT)) {
+            if (!(e->flags & SOCK_SECURE_SUITE_CERT)) {
                 continue;
             }
             const uint16_t alone[] = { e->id };
@@ -345,7 +410,7 @@ static void psk_client_with_a_certificate_suite_and_no_ca_is_refused(void)
                 cfg.suites = m ? mixed : alone;
                 cfg.suite_count = m ? 2 : 1;
                 cfg.verify = SOCK_SECURE_VERIFY_DEFAULT;
-                int want = sock_secure_suite_supported(drv, e->id, true) ? -EINVAL : -ENOTSUP;
+                int want = sock_secure_suite_supported(drv->name, e->id, true) ? -EINVAL : -ENOTSUP;
                 CHECK_EQ(sock_secure_create(&sk, &cfg), want);
                 cfg.verify = SOCK_SECURE_VERIFY_REQUIRED;
                 CHECK_EQ(sock_secure_create(&sk, &cfg), want);
@@ -365,10 +430,10 @@ static void psk_client_with_a_certificate_suite_and_no_ca_is_refused(void)
 /* A driver that forwards to the default backend and records what the core asks and configures. */
 static const tlsman_driver_t *spy_real;
 static size_t spy_asked, spy_foreign, spy_inits;
-static const tlsman_suite_t *spy_list[CONFIG_SOCK_SECURE_MAX_SUITES];
+static const sock_secure_suite_t *spy_list[CONFIG_SOCK_SECURE_MAX_SUITES];
 static size_t spy_count;
 
-static bool spy_suite_supported(const tlsman_suite_t *suite, bool datagram)
+static bool spy_suite_supported(const sock_secure_suite_t *suite, bool datagram)
 {
     spy_asked++;
     spy_foreign += suite == NULL || sock_secure_suite(suite->id) != suite;
@@ -393,7 +458,7 @@ static void spy_register(void)
     if (spy.name != NULL) {
         return;
     }
-    spy_real = sock_secure_backend(NULL);
+    spy_real = sock_secure_driver(NULL);
     spy = *spy_real;
     spy.name = "spy";
     spy.suite_supported = spy_suite_supported;
@@ -419,9 +484,9 @@ static void drivers_see_table_entries_only_and_exactly_the_checked_list(void)
 
     uint16_t two[2];
     size_t n = 0;
-    const tlsman_suite_t *e;
+    const sock_secure_suite_t *e;
     for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL && n < 2; i++) {
-        if (e->kx == TLSMAN_KX_PSK && sock_secure_suite_supported(spy_real, e->id, true)) {
+        if (e->kx == SOCK_SECURE_KX_PSK && sock_secure_suite_supported(spy_real->name, e->id, true)) {
             two[n++] = e->id;
         }
     }
@@ -445,8 +510,8 @@ static void drivers_see_table_entries_only_and_exactly_the_checked_list(void)
     CHECK_EQ(spy_inits, 1);
     size_t k = 0;
     for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
-        if (e->kx == TLSMAN_KX_PSK && (e->flags & TLSMAN_SUITE_DEFAULT) &&
-            sock_secure_suite_supported(spy_real, e->id, true)) {
+        if (e->kx == SOCK_SECURE_KX_PSK && (e->flags & SOCK_SECURE_SUITE_DEFAULT) &&
+            sock_secure_suite_supported(spy_real->name, e->id, true)) {
             CHECK(k < spy_count && spy_list[k] == e);
             k++;
         }
@@ -572,16 +637,51 @@ static void registry_checks_drivers(void)
     CHECK_EQ(sock_secure_init(), 0);
     CHECK_EQ(sock_secure_init(), 0); /* idempotent */
     CHECK_EQ(sock_secure_register(NULL), -EINVAL);
-    const tlsman_driver_t *d = sock_secure_backend(NULL);
+    const tlsman_driver_t *d = sock_secure_driver(NULL);
     REQUIRE(d != NULL);
-    CHECK(sock_secure_backend_at(0) == d);
+    CHECK(tu_driver_at(0) == d);
+    CHECK(strcmp(sock_secure_backend_name(0), d->name) == 0);
     CHECK_EQ(sock_secure_register(d), -EALREADY);
     tlsman_driver_t big = *d;
     big.name = "too-big";
     big.session_size = CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE + 1;
     CHECK_EQ(sock_secure_register(&big), -EINVAL);
-    CHECK(sock_secure_backend("too-big") == NULL);
-    CHECK(sock_secure_backend(d->name) == d);
+    CHECK(sock_secure_driver("too-big") == NULL);
+    CHECK(sock_secure_driver(d->name) == d);
+}
+
+/* Applications name backends and learn what they can do; they never hold a driver. The
+ * description matches the driver it is made from, and what create() accepts. */
+static void backends_are_named_and_described(void)
+{
+    size_t n = 0;
+    const char *name;
+    sock_secure_backend_info_t be;
+    for (; (name = sock_secure_backend_name(n)) != NULL; n++) {
+        const tlsman_driver_t *drv = sock_secure_driver(name);
+        REQUIRE(drv != NULL);
+        CHECK(drv->name == name);
+        memset(&be, 0xA5, sizeof(be));
+        CHECK_EQ(sock_secure_backend_info(name, &be), 0);
+        CHECK(be.name == drv->name && be.version != NULL);
+        CHECK(drv->version == NULL || be.version == drv->version);
+        uint32_t want = drv->caps;
+        if (drv->flush == NULL) {
+            want &= ~(uint32_t)SOCK_SECURE_CAP_TLS; /* create() refuses TLS without flush */
+        }
+        CHECK_EQ(be.caps, want);
+        CHECK((be.caps & SOCK_SECURE_CAP_DTLS) != 0); /* every driver built here does DTLS */
+        /* the flags are the driver contract's, under the user API's names */
+        CHECK_EQ(SOCK_SECURE_CAP_TLS, TLSMAN_CAP_TLS);
+        CHECK_EQ(SOCK_SECURE_CAP_PSK_HINT, TLSMAN_CAP_PSK_HINT);
+    }
+    CHECK(n >= 1);
+    CHECK(sock_secure_backend_name(n) == NULL);
+    CHECK(sock_secure_backend_name(SIZE_MAX) == NULL);
+    CHECK_EQ(sock_secure_backend_info(NULL, &be), 0); /* NULL: the default, the first */
+    CHECK(strcmp(be.name, sock_secure_backend_name(0)) == 0);
+    CHECK_EQ(sock_secure_backend_info("no-such-backend", &be), -ENOENT);
+    CHECK_EQ(sock_secure_backend_info(sock_secure_backend_name(0), NULL), -EINVAL);
 }
 
 int main(void)
@@ -593,12 +693,14 @@ int main(void)
         return 1;
     }
     RUN(config_defaults_follow_rfc6347);
+    RUN(configurations_and_stores_carry_the_callers_layout);
     RUN(create_rejects_bad_configs);
     RUN(certificate_suites_without_anchors_are_refused_unless_verify_none);
     RUN(calls_with_null_or_in_the_wrong_state_return_errors);
     RUN(errors_have_text_and_fatality);
     RUN(suites_resolve_by_iana_and_openssl_name);
     RUN(registry_checks_drivers);
+    RUN(backends_are_named_and_described);
     RUN(suite_table_is_consistent_and_names_round_trip);
     RUN(only_table_suites_are_supported_and_accepted);
     RUN(psk_client_with_a_certificate_suite_and_no_ca_is_refused);

@@ -1,5 +1,7 @@
-/* docs/BACKENDS.md's capability matrix is generated from the drivers' capability flags and, for
- * every entry of the core's suite table, sock_secure_suite_supported(); this test fails when the document and the drivers disagree.
+/* docs/BACKENDS.md's capability matrix is generated from what the library says of each backend
+ * (sock_secure_backend_info(): its capability flags) and, for every entry of the core's suite
+ * table, sock_secure_suite_supported(); the stateless-cookie row from the drivers (tlsman.h).
+ * This test fails when the document and the drivers disagree.
  *   test_backends_doc            compare (skipped if this build has other drivers than the doc)
  *   test_backends_doc --write    rewrite the generated block (make backends-doc) */
 #include <stdlib.h>
@@ -34,48 +36,47 @@ static void generate(void)
         uint32_t cap;
         const char *name;
     } caps[] = {
-        { TLSMAN_CAP_DTLS, "DTLS 1.2" },
-        { TLSMAN_CAP_TLS, "TLS 1.2 over streams" },
-        { TLSMAN_CAP_TLS13, "TLS 1.3" },
-        { TLSMAN_CAP_PSK, "pre-shared keys" },
-        { TLSMAN_CAP_X509, "certificates (X.509)" },
-        { TLSMAN_CAP_RPK, "raw public keys (RFC 7250)" },
-        { TLSMAN_CAP_RESUMPTION, "session resumption" },
-        { TLSMAN_CAP_RENEGOTIATION, "renegotiation (sock_secure_renew)" },
-        { TLSMAN_CAP_CID, "DTLS connection ID (RFC 9146)" },
-        { TLSMAN_CAP_SAVE_RESTORE, "session save/restore" },
-        { TLSMAN_CAP_PSK_HINT, "PSK identity hint (server, `psk_hint`)" },
-        { TLSMAN_CAP_CLIENT_SERVER, "server and client on one socket (`SOCK_SECURE_CLIENT_SERVER`)" },
+        { SOCK_SECURE_CAP_DTLS, "DTLS 1.2" },
+        { SOCK_SECURE_CAP_TLS, "TLS 1.2 over streams" },
+        { SOCK_SECURE_CAP_TLS13, "TLS 1.3" },
+        { SOCK_SECURE_CAP_PSK, "pre-shared keys" },
+        { SOCK_SECURE_CAP_X509, "certificates (X.509)" },
+        { SOCK_SECURE_CAP_RPK, "raw public keys (RFC 7250)" },
+        { SOCK_SECURE_CAP_RESUMPTION, "session resumption" },
+        { SOCK_SECURE_CAP_RENEGOTIATION, "renegotiation (sock_secure_renew)" },
+        { SOCK_SECURE_CAP_CID, "DTLS connection ID (RFC 9146)" },
+        { SOCK_SECURE_CAP_SAVE_RESTORE, "session save/restore" },
+        { SOCK_SECURE_CAP_PSK_HINT, "PSK identity hint (server, `psk_hint`)" },
+        { SOCK_SECURE_CAP_CLIENT_SERVER,
+          "server and client on one socket (`SOCK_SECURE_CLIENT_SERVER`)" },
+        { SOCK_SECURE_CAP_PSK_PER_SESSION, "a client PSK per session (`psk_select`)" },
     };
     char line[256];
     put(BEGIN_MARK);
     put("| | ");
-    for (size_t d = 0; sock_secure_backend_at(d) != NULL; d++) {
-        const tlsman_driver_t *drv = sock_secure_backend_at(d);
-        snprintf(line, sizeof(line), "%s %s | ", drv->name, drv->version);
+    sock_secure_backend_info_t be;
+    for (size_t d = 0; sock_secure_backend_name(d) != NULL; d++) {
+        CHECK_EQ(sock_secure_backend_info(sock_secure_backend_name(d), &be), 0);
+        snprintf(line, sizeof(line), "%s %s | ", be.name, be.version);
         put(line);
     }
     put("\n|---|");
-    for (size_t d = 0; sock_secure_backend_at(d) != NULL; d++) {
+    for (size_t d = 0; sock_secure_backend_name(d) != NULL; d++) {
         put("---|");
     }
     put("\n");
     for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
         snprintf(line, sizeof(line), "| %s |", caps[i].name);
         put(line);
-        for (size_t d = 0; sock_secure_backend_at(d) != NULL; d++) {
-            put(yes(sock_secure_backend_at(d)->caps & caps[i].cap));
+        for (size_t d = 0; sock_secure_backend_name(d) != NULL; d++) {
+            CHECK_EQ(sock_secure_backend_info(sock_secure_backend_name(d), &be), 0);
+            put(yes(be.caps & caps[i].cap));
         }
         put("\n");
     }
     put("| stateless cookies in the core |");
-    for (size_t d = 0; sock_secure_backend_at(d) != NULL; d++) {
-        put(yes(sock_secure_backend_at(d)->cookie_check != NULL));
-    }
-    put("\n");
-    put("| a client PSK per session (`psk_select`) |");
-    for (size_t d = 0; sock_secure_backend_at(d) != NULL; d++) {
-        put(yes(sock_secure_backend_at(d)->set_psk != NULL));
+    for (size_t d = 0; sock_secure_backend_name(d) != NULL; d++) {
+        put(yes(tu_driver_at(d)->cookie_check != NULL));
     }
     put("\n");
     for (int datagram = 1; datagram >= 0; datagram--) {
@@ -83,8 +84,8 @@ static void generate(void)
         for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
             snprintf(line, sizeof(line), "| %s `%s` |", datagram ? "DTLS" : "TLS", e->iana);
             put(line);
-            for (size_t d = 0; sock_secure_backend_at(d) != NULL; d++) {
-                put(yes(sock_secure_suite_supported(sock_secure_backend_at(d), e->id,
+            for (size_t d = 0; sock_secure_backend_name(d) != NULL; d++) {
+                put(yes(sock_secure_suite_supported(sock_secure_backend_name(d), e->id,
                                                     datagram != 0)));
             }
             put("\n");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "secure_sock/mem.h"
+#include "secure_sock/posix/creds.h"
 #include "secure_sock/sock_secure.h"
 #include "node.h"
 #include "pki.h"
@@ -195,7 +196,7 @@ static int handshake_with(tu_node_t *server, tu_node_t *client)
 
 static void psks_in_the_store_serve_handshakes_until_removed(void)
 {
-    if (sock_secure_backend("mbedtls") == NULL) {
+    if (sock_secure_driver("mbedtls") == NULL) {
         printf("note: mbedtls not built; store handshake scenario not run\n");
         return;
     }

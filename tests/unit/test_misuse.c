@@ -148,14 +148,24 @@ static void foreign_and_stale_session_pointers_are_refused(void)
     sock_secure_session_t *cs = pair(&ss);
     REQUIRE(cs != NULL && ss != NULL);
     uint8_t buf[16];
-    /* a session of the client used with the server socket */
-    sock_secure_session_t *want = cs;
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), -EINVAL);
-    /* a zeroed struct that is no slot of any socket */
+    /* a session names its own socket (no socket argument to mismatch); a zeroed struct that is
+     * no slot of any socket is refused */
     static sock_secure_session_t stray;
+    CHECK_EQ(sock_secure_session_recv(&stray, buf, sizeof(buf), 0), -EINVAL);
+    CHECK_EQ(sock_secure_session_recv(NULL, buf, sizeof(buf), 0), -EINVAL);
+    CHECK_EQ(sock_secure_session_recv(cs, NULL, 1, 0), -EINVAL);
+    CHECK_EQ(sock_secure_session_recv(cs, buf, sizeof(buf), 0), -EAGAIN);
+    /* recv_any's session is an output only: a pointer left from an earlier call neither selects
+     * a session nor survives a call that delivered nothing */
+    sock_secure_session_t *from = cs;
+    CHECK_EQ(sock_secure_recv_any(&client.sock, &from, buf, sizeof(buf), 0), -EAGAIN);
+    CHECK(from == NULL);
+    from = cs;
+    CHECK_EQ(sock_secure_recv_any(NULL, &from, buf, sizeof(buf), 0), -EINVAL);
+    CHECK(from == NULL);
     CHECK_EQ(sock_secure_session_close(&stray), -EINVAL);
-    CHECK_EQ(sock_secure_send(&stray, "x", 1), -ENOTCONN);
-    CHECK_EQ(sock_secure_pending(&stray), 0);
+    CHECK_EQ(sock_secure_session_send(&stray, "x", 1), -ENOTCONN);
+    CHECK_EQ(sock_secure_session_pending(&stray), 0);
     sock_secure_session_info_t info;
     CHECK_EQ(sock_secure_session_info(&stray, &info), -EINVAL);
     /* session_close needs no socket: a slot closes in the socket that owns it, not another */
@@ -170,7 +180,7 @@ static void foreign_and_stale_session_pointers_are_refused(void)
     pump2();
     CHECK_EQ(client.ev.closed, 1); /* close_notify */
     /* the stale pointer after session_close */
-    CHECK_EQ(sock_secure_send(ss, "x", 1), -ENOTCONN);
+    CHECK_EQ(sock_secure_session_send(ss, "x", 1), -ENOTCONN);
     CHECK_EQ(sock_secure_session_close(ss), -EINVAL);
     CHECK_EQ(sock_secure_max_payload(ss), -ENOTCONN);
     CHECK_EQ(sock_secure_renew(ss), -ENOTCONN);
@@ -179,15 +189,15 @@ static void foreign_and_stale_session_pointers_are_refused(void)
     CHECK_EQ(info.state, SOCK_SECURE_ST_CLOSED);
     CHECK_EQ(info.last_error, SOCK_SECURE_E_PEER_CLOSED);
     CHECK(all_zero(cs->drv, sizeof(cs->drv))); /* the ended session's keys are gone already */
-    CHECK_EQ(sock_secure_send(cs, "x", 1), -ENOTCONN);
+    CHECK_EQ(sock_secure_session_send(cs, "x", 1), -ENOTCONN);
     CHECK_EQ(sock_secure_max_payload(cs), -ENOTCONN);
-    CHECK_EQ(sock_secure_pending(cs), 0);
+    CHECK_EQ(sock_secure_session_pending(cs), 0);
     unpair();
     /* everything after the sockets are closed */
-    CHECK_EQ(sock_secure_send(cs, "x", 1), -ENOTCONN);
+    CHECK_EQ(sock_secure_session_send(cs, "x", 1), -ENOTCONN);
     CHECK_EQ(sock_secure_session_close(cs), -EINVAL);
     CHECK_EQ(sock_secure_session_info(cs, &info), -EINVAL);
-    CHECK_EQ(sock_secure_recv(&client.sock, NULL, buf, sizeof(buf), 0), -EINVAL);
+    CHECK_EQ(sock_secure_recv_any(&client.sock, NULL, buf, sizeof(buf), 0), -EINVAL);
     CHECK_EQ(sock_secure_accept(&server.sock, &ss, 0), -EINVAL);
     sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
     CHECK_EQ(sock_secure_connect(&client.sock, &srv, &cs, 0), -EINVAL);
@@ -215,13 +225,13 @@ static void process_called_from_the_event_callback_does_nothing(void)
     REQUIRE(cs != NULL && ss != NULL);
     call_process = true;
     reentrant_process = -999;
-    CHECK_EQ(sock_secure_send(cs, "ping", 4), 4);
+    CHECK_EQ(sock_secure_session_send(cs, "ping", 4), 4);
     pump2();
     CHECK_EQ(server.ev.data, 1);
     CHECK_EQ(reentrant_process, 0); /* the guard: no nested processing */
     uint8_t buf[8];
     sock_secure_session_t *from = NULL;
-    CHECK_EQ(sock_secure_recv(&server.sock, &from, buf, sizeof(buf), 0), 4);
+    CHECK_EQ(sock_secure_recv_any(&server.sock, &from, buf, sizeof(buf), 0), 4);
     CHECK(from == ss);
     call_process = false;
     unpair();
@@ -244,32 +254,74 @@ static void an_unread_record_holds_up_only_its_own_session(void)
     sock_secure_session_t *ss2 = NULL;
     CHECK_EQ(sock_secure_accept(&server.sock, &ss2, 0), 0);
     REQUIRE(ss2 != NULL && os != NULL);
-    CHECK_EQ(sock_secure_send(cs, "from client", 11), 11);
+    CHECK_EQ(sock_secure_session_send(cs, "from client", 11), 11);
     tu_pump(all, 3);
     uint8_t buf[32];
-    sock_secure_session_t *want = ss2;
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), -EAGAIN); /* nothing */
-    CHECK_EQ(sock_secure_send(os, "from other", 10), 10);
+    CHECK_EQ(sock_secure_session_recv(ss2, buf, sizeof(buf), 0), -EAGAIN); /* nothing */
+    CHECK_EQ(sock_secure_session_send(os, "from other", 10), 10);
     tu_pump(all, 3);
-    want = ss2; /* ss's record is still unread: ss2's arrives all the same */
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 10);
+    /* ss's record is still unread: ss2's arrives all the same */
+    CHECK_EQ(sock_secure_session_recv(ss2, buf, sizeof(buf), 0), 10);
     CHECK_MEM(buf, "from other", 10);
     /* more for ss while its first record is unread: that datagram waits, and so does input
      * behind it */
-    CHECK_EQ(sock_secure_send(cs, "second", 6), 6);
-    CHECK_EQ(sock_secure_send(os, "other 2", 7), 7);
+    CHECK_EQ(sock_secure_session_send(cs, "second", 6), 6);
+    CHECK_EQ(sock_secure_session_send(os, "other 2", 7), 7);
     tu_pump(all, 3);
-    want = ss2;
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), -EBUSY);
-    want = ss;
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 11);
+    CHECK_EQ(sock_secure_session_recv(ss2, buf, sizeof(buf), 0), -EBUSY);
+    CHECK_EQ(sock_secure_session_recv(ss, buf, sizeof(buf), 0), 11);
     CHECK_MEM(buf, "from client", 11);
-    want = ss;
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 6);
+    CHECK_EQ(sock_secure_session_recv(ss, buf, sizeof(buf), 0), 6);
     CHECK_MEM(buf, "second", 6);
-    want = ss2;
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 7);
+    CHECK_EQ(sock_secure_session_recv(ss2, buf, sizeof(buf), 0), 7);
     CHECK_MEM(buf, "other 2", 7);
+    tu_node_close(&other);
+    unpair();
+}
+
+/* The trap the split removed: a server loop that keeps one `from` pointer across calls (and
+ * never resets it) still hears every session, in turns. With a session argument that was both
+ * "which one" and "which one it was", the second call waited on the first sender alone. */
+static void a_server_loop_reusing_its_pointer_hears_every_session(void)
+{
+    sock_secure_session_t *ss = NULL;
+    sock_secure_session_t *cs = pair(&ss);
+    REQUIRE(cs != NULL && ss != NULL);
+    CHECK_EQ(open_node(&other, "[fd00::3]:40000", SOCK_SECURE_CLIENT), 0);
+    sock_secure_session_t *os = NULL;
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
+    CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
+    tu_node_t *const all[] = { &server, &client, &other };
+    tu_pump(all, 3);
+    sock_secure_session_t *ss2 = NULL;
+    CHECK_EQ(sock_secure_accept(&server.sock, &ss2, 0), 0);
+    REQUIRE(ss2 != NULL && os != NULL);
+    CHECK_EQ(sock_secure_session_send(cs, "c1", 2), 2);
+    CHECK_EQ(sock_secure_session_send(os, "o1", 2), 2);
+    tu_pump(all, 3);
+    CHECK_EQ(sock_secure_session_send(cs, "c2", 2), 2);
+    CHECK_EQ(sock_secure_session_send(os, "o2", 2), 2);
+    tu_pump(all, 3);
+    sock_secure_session_t *from = NULL; /* set once, reused as-is below */
+    int from_ss = 0, from_ss2 = 0;
+    uint8_t buf[8];
+    for (int i = 0; i < 8; i++) {
+        int n = sock_secure_recv_any(&server.sock, &from, buf, sizeof(buf), 0);
+        if (n == -EAGAIN) {
+            tu_pump(all, 3);
+            continue;
+        }
+        CHECK_EQ(n, 2);
+        if (from == ss) {
+            CHECK(buf[0] == 'c');
+            from_ss++;
+        } else {
+            CHECK(from == ss2 && buf[0] == 'o');
+            from_ss2++;
+        }
+    }
+    CHECK_EQ(from_ss, 2);
+    CHECK_EQ(from_ss2, 2);
     tu_node_close(&other);
     unpair();
 }
@@ -281,8 +333,8 @@ static void zero_length_send_puts_nothing_on_the_wire(void)
     sock_secure_session_t *cs = pair(NULL);
     REQUIRE(cs != NULL);
     uint32_t sent = tu_net.sent;
-    CHECK_EQ(sock_secure_send(cs, NULL, 0), 0);
-    CHECK_EQ(sock_secure_send(cs, "", 0), 0);
+    CHECK_EQ(sock_secure_session_send(cs, NULL, 0), 0);
+    CHECK_EQ(sock_secure_session_send(cs, "", 0), 0);
     CHECK_EQ(tu_net.sent, sent);
     pump2();
     CHECK_EQ(server.ev.data, 0);
@@ -303,21 +355,21 @@ static void records_at_the_maximum_size_arrive_intact_and_one_more_byte_is_refus
         out[i] = (uint8_t)(i * 31 + 7);
     }
     REQUIRE(max > 0);
-    CHECK_EQ(sock_secure_send(cs, out, (size_t)max + 1), -EMSGSIZE);
-    CHECK_EQ(sock_secure_send(cs, out, (size_t)max), max);
+    CHECK_EQ(sock_secure_session_send(cs, out, (size_t)max + 1), -EMSGSIZE);
+    CHECK_EQ(sock_secure_session_send(cs, out, (size_t)max), max);
     pump2();
     /* a buffer one byte short keeps the record; NULL with length 0 only asks */
     sock_secure_session_t *want = ss;
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, in, (size_t)max - 1, 0), -EMSGSIZE);
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, NULL, 0, 0), -EMSGSIZE);
-    CHECK_EQ(sock_secure_pending(ss), max);
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, in, (size_t)max, 0), max);
+    CHECK_EQ(sock_secure_session_recv(want, in, (size_t)max - 1, 0), -EMSGSIZE);
+    CHECK_EQ(sock_secure_session_recv(want, NULL, 0, 0), -EMSGSIZE);
+    CHECK_EQ(sock_secure_session_pending(ss), max);
+    CHECK_EQ(sock_secure_session_recv(want, in, (size_t)max, 0), max);
     CHECK_MEM(in, out, (size_t)max);
     /* and back, at the maximum again */
-    CHECK_EQ(sock_secure_send(ss, out + 1, (size_t)max), max);
+    CHECK_EQ(sock_secure_session_send(ss, out + 1, (size_t)max), max);
     pump2();
     want = cs;
-    CHECK_EQ(sock_secure_recv(&client.sock, &want, in, sizeof(in), 0), max);
+    CHECK_EQ(sock_secure_session_recv(want, in, sizeof(in), 0), max);
     CHECK_MEM(in, out + 1, (size_t)max);
     unpair();
 }
@@ -340,11 +392,10 @@ static void oversized_and_empty_datagrams_from_a_peer_are_dropped_and_counted(vo
     CHECK_EQ(st.sessions_open, 1);
     CHECK_EQ(st.sessions_handshake, 0);
     CHECK_EQ(server.ev.error + server.ev.closed, 0);
-    CHECK_EQ(sock_secure_send(cs, "still fine", 10), 10);
+    CHECK_EQ(sock_secure_session_send(cs, "still fine", 10), 10);
     pump2();
     uint8_t buf[16];
-    sock_secure_session_t *want = ss;
-    CHECK_EQ(sock_secure_recv(&server.sock, &want, buf, sizeof(buf), 0), 10);
+    CHECK_EQ(sock_secure_session_recv(ss, buf, sizeof(buf), 0), 10);
     unpair();
 }
 
@@ -423,16 +474,16 @@ static void a_full_driver_registry_refuses_more_and_init_stays_idempotent(void)
 {
     static tlsman_driver_t fakes[CONFIG_SOCK_SECURE_MAX_DRIVERS];
     static char names[CONFIG_SOCK_SECURE_MAX_DRIVERS][16];
-    const tlsman_driver_t *first = sock_secure_backend(NULL);
+    const tlsman_driver_t *first = sock_secure_driver(NULL);
     REQUIRE(first != NULL);
     tlsman_driver_t nameless = *first;
     nameless.name = NULL;
     CHECK_EQ(sock_secure_register(&nameless), -EINVAL);
     size_t have = 0;
-    while (sock_secure_backend_at(have) != NULL) {
+    while (sock_secure_backend_name(have) != NULL) {
         have++;
     }
-    CHECK(sock_secure_backend_at(SIZE_MAX) == NULL);
+    CHECK(sock_secure_backend_name(SIZE_MAX) == NULL);
     int rc = 0;
     size_t added = 0;
     for (size_t i = 0; i < CONFIG_SOCK_SECURE_MAX_DRIVERS && rc == 0; i++) {
@@ -445,7 +496,7 @@ static void a_full_driver_registry_refuses_more_and_init_stays_idempotent(void)
     CHECK_EQ(rc, -ENOMEM);
     CHECK_EQ(have + added, CONFIG_SOCK_SECURE_MAX_DRIVERS);
     CHECK_EQ(sock_secure_init(), 0); /* the built-in stacks are there already */
-    CHECK(sock_secure_backend(NULL) == first);
+    CHECK(sock_secure_driver(NULL) == first);
 }
 
 int main(void)
@@ -457,6 +508,7 @@ int main(void)
     RUN_ALL(connect_refuses_an_unspecified_peer_and_a_second_session_to_one_peer);
     RUN_ALL(process_called_from_the_event_callback_does_nothing);
     RUN_ALL(an_unread_record_holds_up_only_its_own_session);
+    RUN_ALL(a_server_loop_reusing_its_pointer_hears_every_session);
     RUN_ALL(zero_length_send_puts_nothing_on_the_wire);
     RUN_ALL(records_at_the_maximum_size_arrive_intact_and_one_more_byte_is_refused);
     RUN_ALL(oversized_and_empty_datagrams_from_a_peer_are_dropped_and_counted);

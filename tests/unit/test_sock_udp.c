@@ -1,5 +1,6 @@
 /* The POSIX UDP transport over loopback: IPv4, IPv6, dual-stack, -EAGAIN, wait timeouts,
- * oversize datagrams, bind conflicts and close. Ports are ephemeral (port 0 + sock_secure_transport_local). */
+ * oversize datagrams, bind conflicts and close; errors about a peer (ICMP port unreachable,
+ * sock_secure_udp_peer_errors). Ports are ephemeral (port 0 + sock_secure_transport_local). */
 #include <stdint.h>
 #include <string.h>
 
@@ -305,6 +306,148 @@ static void close_twice_is_safe_and_later_calls_fail(void)
     CHECK_EQ(sock_secure_transport_local(&a.base, &ep), -EBADF);
 }
 
+/* A port on @p text's address where nothing listens (bound, then closed). */
+static sock_secure_ep_t closed_port(const char *text)
+{
+    sock_secure_udp_t t;
+    sock_secure_ep_t ep = tu_ep(text);
+
+    if (sock_secure_udp_open(&t, &ep) == 0) {
+        CHECK_EQ(sock_secure_transport_local(&t.base, &ep), 0);
+        sock_secure_transport_close(&t.base);
+    }
+    return ep;
+}
+
+/* Turn peer errors on, or note why not (not Linux). */
+static bool peer_errors_or_note(sock_secure_udp_t *udp)
+{
+    int rc = sock_secure_udp_peer_errors(udp, true);
+
+    if (rc == -ENOTSUP) {
+        printf("note: no ICMP errors on unconnected sockets here: scenario skipped\n");
+        return false;
+    }
+    CHECK_EQ(rc, 0);
+    return rc == 0;
+}
+
+/* Send to @p dead from @p a, then expect recv to name it with -ECONNREFUSED, once. */
+static void expect_refused(sock_secure_udp_t *a, const sock_secure_ep_t *dead, const sock_secure_ep_t *want)
+{
+    uint8_t buf[64];
+    sock_secure_ep_t from;
+
+    CHECK_EQ(sock_secure_transport_send(&a->base, "anyone?", 7, dead), 7);
+    CHECK_EQ(sock_secure_transport_wait(&a->base, WAIT_MS), 1); /* POLLERR */
+    from.family = SOCK_SECURE_AF_UNSPEC;
+    CHECK_EQ(sock_secure_transport_recv(&a->base, buf, sizeof(buf), &from), -ECONNREFUSED);
+    CHECK(sock_secure_ep_equal(&from, want));
+    CHECK_EQ(sock_secure_transport_recv(&a->base, buf, sizeof(buf), &from), -EAGAIN); /* reported once */
+    CHECK_EQ(sock_secure_transport_wait(&a->base, 0), 0);                             /* and no POLLERR left */
+}
+
+static void peer_errors_are_off_by_default(void)
+{
+    sock_secure_udp_t a;
+    sock_secure_ep_t dead = closed_port("127.0.0.1:0");
+    uint8_t buf[16];
+
+    if (!open_or_note(&a, "127.0.0.1:0")) {
+        return;
+    }
+    CHECK(!a.peer_errors);
+    CHECK_EQ(sock_secure_transport_send(&a.base, "x", 1, &dead), 1);
+    CHECK_EQ(sock_secure_transport_wait(&a.base, 200), 0); /* the ICMP error is dropped by the OS */
+    CHECK_EQ(sock_secure_transport_recv(&a.base, buf, sizeof(buf), NULL), -EAGAIN);
+    sock_secure_transport_close(&a.base);
+}
+
+static void port_unreachable_is_econnrefused_naming_the_peer(void)
+{
+    static const char *const addrs[] = { "127.0.0.1:0", "[::1]:0" };
+
+    for (size_t i = 0; i < 2; i++) {
+        sock_secure_udp_t a;
+        sock_secure_ep_t dead = closed_port(addrs[i]);
+
+        if (!open_or_note(&a, addrs[i])) {
+            continue;
+        }
+        if (peer_errors_or_note(&a)) {
+            expect_refused(&a, &dead, &dead);
+            expect_refused(&a, &dead, &dead); /* again: each error once, in turn */
+        }
+        sock_secure_transport_close(&a.base);
+    }
+}
+
+static void dual_stack_socket_names_an_ipv4_peer_as_ipv4(void)
+{
+    sock_secure_udp_t a;
+    sock_secure_ep_t dead = closed_port("127.0.0.1:0");
+
+    if (sock_secure_udp_open(&a, NULL) != 0) {
+        CHECK(0);
+        return;
+    }
+    if (peer_errors_or_note(&a)) {
+        CHECK_EQ(dead.family, SOCK_SECURE_AF_INET);
+        expect_refused(&a, &dead, &dead); /* ::ffff:127.0.0.1 on the wire, SOCK_SECURE_AF_INET here */
+    }
+    sock_secure_transport_close(&a.base);
+}
+
+/* The OS hands a pending ICMP error to the next sendto() too: a datagram to a live peer must
+ * still go, and the error still be reported by recv, naming the dead peer. */
+static void send_to_a_live_peer_after_an_error_still_goes(void)
+{
+    sock_secure_udp_t a, b;
+    sock_secure_ep_t dead = closed_port("127.0.0.1:0");
+    sock_secure_ep_t a_ep, b_ep, from;
+    uint8_t buf[64];
+
+    if (!open_pair(&a, &b, "127.0.0.1:0")) {
+        return;
+    }
+    if (peer_errors_or_note(&a)) {
+        CHECK_EQ(sock_secure_transport_local(&a.base, &a_ep), 0);
+        CHECK_EQ(sock_secure_transport_local(&b.base, &b_ep), 0);
+        CHECK_EQ(sock_secure_transport_send(&a.base, "dead?", 5, &dead), 5);
+        CHECK_EQ(sock_secure_transport_wait(&a.base, WAIT_MS), 1); /* the error is pending now */
+        exchange(&a, &b, &b_ep, &a_ep, "to the live one");
+        exchange(&b, &a, &a_ep, &b_ep, "reply"); /* data waiting beside the error */
+        from.family = SOCK_SECURE_AF_UNSPEC;
+        CHECK_EQ(sock_secure_transport_recv(&a.base, buf, sizeof(buf), &from), -ECONNREFUSED);
+        CHECK(sock_secure_ep_equal(&from, &dead));
+        CHECK_EQ(sock_secure_transport_recv(&a.base, buf, sizeof(buf), &from), -EAGAIN);
+        CHECK_EQ(sock_secure_transport_wait(&a.base, 0), 0);
+    }
+    sock_secure_transport_close(&a.base);
+    sock_secure_transport_close(&b.base);
+}
+
+static void peer_errors_off_again_drops_them(void)
+{
+    sock_secure_udp_t a;
+    sock_secure_ep_t dead = closed_port("127.0.0.1:0");
+    uint8_t buf[16];
+
+    if (!open_or_note(&a, "127.0.0.1:0")) {
+        return;
+    }
+    if (peer_errors_or_note(&a)) {
+        CHECK_EQ(sock_secure_transport_send(&a.base, "x", 1, &dead), 1);
+        CHECK_EQ(sock_secure_transport_wait(&a.base, WAIT_MS), 1);
+        CHECK_EQ(sock_secure_udp_peer_errors(&a, false), 0); /* the queued error is discarded */
+        CHECK_EQ(sock_secure_transport_recv(&a.base, buf, sizeof(buf), NULL), -EAGAIN);
+        CHECK_EQ(sock_secure_transport_wait(&a.base, 0), 0);
+    }
+    sock_secure_transport_close(&a.base);
+    CHECK_EQ(sock_secure_udp_peer_errors(&a, true), -EBADF);
+    CHECK_EQ(sock_secure_udp_peer_errors(NULL, true), -EBADF);
+}
+
 int main(void)
 {
     RUN(ipv4_loopback_exchange);
@@ -320,5 +463,10 @@ int main(void)
     RUN(ipv6_destination_on_ipv4_socket_is_rejected);
     RUN(bad_arguments_are_einval);
     RUN(close_twice_is_safe_and_later_calls_fail);
+    RUN(peer_errors_are_off_by_default);
+    RUN(port_unreachable_is_econnrefused_naming_the_peer);
+    RUN(dual_stack_socket_names_an_ipv4_peer_as_ipv4);
+    RUN(send_to_a_live_peer_after_an_error_still_goes);
+    RUN(peer_errors_off_again_drops_them);
     return tu_exit();
 }

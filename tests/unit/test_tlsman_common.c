@@ -1,7 +1,8 @@
 /* The code every driver shares, on its own: the DTLS wire format and its bounded record walker
  * (src/common/dtls_wire.h), tlsman_zero (src/common/zero.c) and src/tlsman/common.c (the checks
  * ctx_init adds to the core's, alert sniffing, the verify callback's address and application
- * steps, info, PSK lookup, server names, credentials of another kind). */
+ * steps, info, PSK lookup, server names, credentials of another kind, handshake messages too long
+ * for the stack). */
 #include <string.h>
 
 #include "common.h" /* src/tlsman (test include path) */
@@ -122,6 +123,65 @@ static void alerts_sent_are_noted_only_in_whole_records(void)
     t.rx_dropped = true;
     tlsman_call_begin(&t);
     CHECK(!t.tx.any && !t.tx.fatal && !t.tx.known && t.io_err == 0 && !t.rx_dropped);
+}
+
+/* A DTLS handshake fragment: msg_type, message length, message_seq, offset, fragment length,
+ * then @p frag_len bytes of 0x5A. */
+static size_t put_hs(uint8_t *out, uint8_t type, size_t msg_len, unsigned seq, size_t off,
+                     size_t frag_len)
+{
+    out[SS_HS_TYPE] = type;
+    ss_put24(&out[SS_HS_LEN], msg_len);
+    ss_put16(&out[SS_DTLS_HS_SEQ], seq);
+    ss_put24(&out[SS_DTLS_HS_FRAG_OFF], off);
+    ss_put24(&out[SS_DTLS_HS_FRAG_LEN], frag_len);
+    memset(out + SS_DTLS_HS_HDR, 0x5A, frag_len);
+    return SS_DTLS_HS_HDR + frag_len;
+}
+
+/* A datagram carrying a fragment of a handshake message longer than the stack takes is told
+ * apart from everything else, header checked, never reading past the datagram. */
+static void handshake_message_too_long_is_spotted_in_a_datagram(void)
+{
+    uint8_t hs[128], dg[512];
+    const size_t max = 1012; /* the device profile: 1,024 - 12 */
+    /* the server's Certificate, 1,013 bytes, its first 100 */
+    size_t h = put_hs(hs, SS_HT_CERTIFICATE, 1013, 2, 0, 100);
+    size_t n = put_rec(dg, SS_CT_HANDSHAKE, 0, 3, hs, h);
+    CHECK(tlsman_dtls_hs_too_long(dg, n, max));
+    CHECK(!tlsman_dtls_hs_too_long(dg, n, 1013)); /* fits exactly */
+    CHECK(!tlsman_dtls_hs_too_long(dg, n - 1, max)); /* truncated record: not read */
+    /* the last fragment of it, after a record that fits */
+    static const uint8_t ccs[] = { 1 };
+    n = put_rec(dg, SS_CT_CHANGE_CIPHER_SPEC, 0, 4, ccs, 1);
+    h = put_hs(hs, SS_HT_CERTIFICATE, 1013, 2, 913, 100);
+    n += put_rec(dg + n, SS_CT_HANDSHAKE, 0, 5, hs, h);
+    CHECK(tlsman_dtls_hs_too_long(dg, n, max));
+    /* a whole message that fits */
+    h = put_hs(hs, SS_HT_SERVER_HELLO_DONE, 0, 3, 0, 0);
+    n = put_rec(dg, SS_CT_HANDSHAKE, 0, 6, hs, h);
+    CHECK(!tlsman_dtls_hs_too_long(dg, n, max));
+    /* encrypted (epoch 1), or not a handshake record: not read */
+    h = put_hs(hs, SS_HT_CERTIFICATE, 5000, 2, 0, 100);
+    n = put_rec(dg, SS_CT_HANDSHAKE, 1, 0, hs, h);
+    CHECK(!tlsman_dtls_hs_too_long(dg, n, max));
+    n = put_rec(dg, SS_CT_APPLICATION_DATA, 0, 7, hs, h);
+    CHECK(!tlsman_dtls_hs_too_long(dg, n, max));
+    /* inconsistent headers: fragment beyond its record, beyond the message, offset beyond it */
+    h = put_hs(hs, SS_HT_CERTIFICATE, 5000, 2, 0, 100);
+    ss_put24(&hs[SS_DTLS_HS_FRAG_LEN], 101);
+    n = put_rec(dg, SS_CT_HANDSHAKE, 0, 8, hs, h);
+    CHECK(!tlsman_dtls_hs_too_long(dg, n, max));
+    h = put_hs(hs, SS_HT_CERTIFICATE, 5000, 2, 4950, 100);
+    n = put_rec(dg, SS_CT_HANDSHAKE, 0, 9, hs, h);
+    CHECK(!tlsman_dtls_hs_too_long(dg, n, max));
+    h = put_hs(hs, SS_HT_CERTIFICATE, 5000, 2, 5001, 0);
+    n = put_rec(dg, SS_CT_HANDSHAKE, 0, 10, hs, h);
+    CHECK(!tlsman_dtls_hs_too_long(dg, n, max));
+    /* a record too short for a handshake header */
+    n = put_rec(dg, SS_CT_HANDSHAKE, 0, 11, hs, SS_DTLS_HS_HDR - 1);
+    CHECK(!tlsman_dtls_hs_too_long(dg, n, max));
+    CHECK(!tlsman_dtls_hs_too_long(dg, 0, max));
 }
 
 /* ---- ctx_init's own checks --------------------------------------------------------------------- */
@@ -356,6 +416,7 @@ int main(void)
     RUN(wire_layout_is_rfc_6347);
     RUN(record_walker_never_reads_past_the_end);
     RUN(alerts_sent_are_noted_only_in_whole_records);
+    RUN(handshake_message_too_long_is_spotted_in_a_datagram);
     RUN(ctx_plan_checks_what_the_core_cannot_see);
     RUN(psk_lookup_bounds_the_identity_and_zeroes_on_failure);
     RUN(info_names_and_addresses);

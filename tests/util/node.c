@@ -261,7 +261,7 @@ void tu_flow_step(tu_flow_t *f, size_t total)
         for (size_t k = 0; k < n; k++) {
             buf[k] = tu_pattern(f->sent + k, f->seed_out);
         }
-        int rc = sock_secure_send(f->s, buf, n);
+        int rc = sock_secure_session_send(f->s, buf, n);
         if (rc <= 0) {
             CHECK(rc == -EAGAIN);
             break;
@@ -269,8 +269,7 @@ void tu_flow_step(tu_flow_t *f, size_t total)
         f->sent += (size_t)rc;
     }
     for (;;) {
-        sock_secure_session_t *want = f->s;
-        int rc = sock_secure_recv(f->sock, &want, buf, sizeof(buf), 0);
+        int rc = sock_secure_session_recv(f->s, buf, sizeof(buf), 0);
         if (rc <= 0) {
             CHECK(rc == -EAGAIN || rc == -EBUSY);
             break;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secure_sock/posix/creds.h"
 #include "secure_sock/sock_secure.h"
 
 const char *tu_pki_dir;

@@ -23,7 +23,7 @@ void tu_skip(const char *why)
 
 void tu_any_backend(void)
 {
-    if (sock_secure_init() < 0 || sock_secure_backend(NULL) == NULL) {
+    if (sock_secure_init() < 0 || sock_secure_backend_name(0) == NULL) {
         tu_skip("no backend built");
     }
 }
@@ -31,8 +31,8 @@ void tu_any_backend(void)
 void tu_run_all(void (*fn)(void), const char *name)
 {
     int before = tu_failures;
-    for (size_t b = 0; sock_secure_backend_at(b) != NULL; b++) {
-        tu_backend_name = sock_secure_backend_at(b)->name;
+    for (size_t b = 0; sock_secure_backend_name(b) != NULL; b++) {
+        tu_backend_name = sock_secure_backend_name(b);
         int one = tu_failures;
         fn();
         if (tu_failures != one) {
@@ -69,6 +69,12 @@ sock_secure_ep_t tu_reachable(sock_secure_transport_t *t, const char *loopback_t
 
 const char *tu_backend_name;
 
+const tlsman_driver_t *tu_driver_at(size_t i)
+{
+    const char *name = sock_secure_backend_name(i);
+    return name != NULL ? sock_secure_driver(name) : NULL;
+}
+
 const tlsman_driver_t *tu_backend(uint32_t caps)
 {
     const char *want = getenv("SS_TEST_BACKEND");
@@ -78,7 +84,7 @@ const tlsman_driver_t *tu_backend(uint32_t caps)
     if (sock_secure_init() < 0) {
         tu_skip("sock_secure_init failed");
     }
-    const tlsman_driver_t *drv = sock_secure_backend(want);
+    const tlsman_driver_t *drv = sock_secure_driver(want);
     if (drv == NULL) {
         tu_skip("backend not built");
     }
@@ -96,7 +102,7 @@ uint16_t tu_default_psk_suite(const tlsman_driver_t *drv, bool datagram)
     const tlsman_suite_t *e;
     for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
         if (e->kx == TLSMAN_KX_PSK && (e->flags & TLSMAN_SUITE_DEFAULT) &&
-            sock_secure_suite_supported(drv, e->id, datagram)) {
+            sock_secure_suite_supported(drv->name, e->id, datagram)) {
             return e->id;
         }
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/tlsman.h" /* tests also drive drivers (the driver contract) */
 
 extern int tu_failures;
 extern int tu_checks;
@@ -80,6 +81,10 @@ void tu_any_backend(void);
  * @p caps, and remembers its name in tu_backend_name for cfg.backend. */
 extern const char *tu_backend_name;
 const tlsman_driver_t *tu_backend(uint32_t caps);
+
+/* The @p i-th registered driver (the one sock_secure_backend_name(i) names), NULL past the end:
+ * for tests that drive drivers or compare them (tlsman.h). */
+const tlsman_driver_t *tu_driver_at(size_t i);
 
 /* The suite a default PSK configuration negotiates on @p drv: the first of RFC 7252's list it has. */
 uint16_t tu_default_psk_suite(const tlsman_driver_t *drv, bool datagram);

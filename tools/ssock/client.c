@@ -52,15 +52,19 @@ typedef struct {
     const char *backend;    /* --backend NAME, NULL: the default one */
     uint32_t timeout_ms;
     uint32_t hs_timeout_ms; /* 0: the RFC 6347 retransmission budget alone */
-    bool verbose;
+    unsigned verbose;       /* -v: 1, -v -v: 2 (debug) */
     bool tls;               /* TLS over TCP */
 } cli_opts_t;
 
-/** What the event callback saw. */
+/** What the event callback and the UDP filter saw. */
 typedef struct {
     bool connected;
     bool peer_closed;
     int err;
+    const cli_opts_t *o;
+    int net_err;            /* DTLS: the last error the network reported about the server (ICMP),
+                               0 if none (cleared once acted on) */
+    int last_net_err;       /* the last one, kept for the final message */
 } cli_events_t;
 
 /** The session phase. */
@@ -88,9 +92,11 @@ typedef struct {
     uint64_t bytes_out;     /* the session's ciphertext bytes sent, last seen */
 } cli_t;
 
-/** The client's transport: UDP, or TCP with its one connection slot. */
+/** The client's transport: UDP (behind the filter that takes ICMP errors), or TCP with its one
+ *  connection slot. */
 typedef struct {
     sock_secure_udp_t udp;
+    ssock_udp_filter_t filter;
     sock_secure_tcp_t tcp;
     sock_secure_tcp_conn_t conn;
 } cli_net_t;
@@ -112,7 +118,8 @@ static void cli_usage(FILE *out)
             "then close (close_notify).\n"
             "\n"
             "HOST:PORT: 192.0.2.1:5684, [2001:db8::1]:5684, localhost:5684 or name:5684\n"
-            "           (the port defaults to %d, with --tls to %d)\n"
+            "           (the port defaults to %d, with --tls to %d; an IPv6 address needs\n"
+            "           brackets: ::1:5684 is refused)\n"
             "\n"
             "options:\n"
             "  --tls              TLS 1.2 over TCP instead of DTLS 1.2 over UDP\n"
@@ -138,7 +145,9 @@ static void cli_usage(FILE *out)
             "  --handshake-timeout MS  give up the handshake after MS (default: when the\n"
             "                     retransmission budget, about two minutes, runs out; with\n"
             "                     --tls %d, the TCP connect included)\n"
-            "  -v                 report the handshake and the close on stderr\n"
+            "  -v                 report the handshake (each retransmission with the next\n"
+            "                     timeout) and the close on stderr\n"
+            "  -v -v, -vv         also the session's counters at the close\n"
             "  -h, --help         this text\n"
             "\n"
             "Without --psk or --psk-file, the environment variable SSOCK_PSK=ID:HEXKEY gives\n"
@@ -146,10 +155,15 @@ static void cli_usage(FILE *out)
             "printed.\n"
             "\n"
             "DTLS: a line longer than the largest record the session can carry is an error.\n"
-            "exit status: 0 ok, 1 usage error, 2 handshake failed (TLS: also the server closing\n"
-            "the connection during the handshake), 3 no answer (TLS: also the server not\n"
-            "taking our data for --timeout ms), 4 other error (TLS: also \"cannot connect to\n"
-            "HOST:PORT: connection refused\", and a connection that ends without close_notify)\n",
+            "Nothing listening on the server's port (the host answers ICMP port unreachable,\n"
+            "or TCP refuses) is reported at once: \"cannot connect to HOST:PORT: connection\n"
+            "refused\".\n"
+            "exit status: 0 ok; 1 usage error, or options the backend cannot honour (a suite\n"
+            "it lacks, a key that does not belong to its certificate); 2 handshake failed (also\n"
+            "the server closing the session or connection during the handshake); 3 no answer:\n"
+            "connection refused, or timed out (TLS: also the server not taking our data for\n"
+            "--timeout ms); 4 other error (TLS: also a connection that ends without\n"
+            "close_notify)\n",
             SSOCK_DEFAULT_PORT, SSOCK_DEFAULT_TLS_PORT, CONFIG_SOCK_SECURE_PSK_KEY_MAX,
             SSOCK_DEFAULT_REPLY_TIMEOUT_MS, SSOCK_DEFAULT_TLS_HANDSHAKE_MS, SSOCK_PSK_MIN_BYTES);
 }
@@ -205,11 +219,12 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
                                          &o->hs_timeout_ms) < 0) {
                 return SSOCK_EXIT_USAGE;
             }
-        } else if ((m = ssock_opt(&a, "-v", NULL)) != 0) {
+        } else if ((m = ssock_opt(&a, "-v", NULL)) != 0 ||
+                   (m = 2 * ssock_opt(&a, "-vv", NULL)) != 0) {
             if (m < 0) {
                 return SSOCK_EXIT_USAGE;
             }
-            o->verbose = true;
+            o->verbose += (unsigned)m;
         } else if ((m = ssock_opt(&a, "--tls", NULL)) != 0) {
             if (m < 0) {
                 return SSOCK_EXIT_USAGE;
@@ -297,9 +312,49 @@ static void cli_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
     }
 }
 
+/* The UDP filter: the network says something about a peer (ICMP). Only the server matters. */
+static void cli_peer_error(const sock_secure_ep_t *peer, int err, void *arg)
+{
+    cli_events_t *e = arg;
+
+    if (sock_secure_ep_equal(peer, &e->o->remote)) {
+        e->net_err = err;
+        e->last_net_err = err;
+    }
+}
+
+/* DTLS: act on what the network said about the server (@p established: in the session, else
+ * in the handshake). @return 0 to go on, else the exit status (printed): nothing listens on its
+ * port. Other errors (host or network unreachable) may pass: with -v they are noted, and the
+ * handshake goes on retransmitting. */
+static int cli_net_error(cli_events_t *ev, bool established)
+{
+    int err = ev->net_err;
+
+    ev->net_err = 0;
+    if (err == 0) {
+        return 0;
+    }
+    if (err == -ECONNREFUSED && established) {
+        ssock_error("session with %s failed: connection refused (the server is gone: nothing "
+                    "listens on its UDP port now)", ev->o->target);
+        return ssock_exit_status(err);
+    }
+    if (err == -ECONNREFUSED) {
+        ssock_error("cannot connect to %s: connection refused (no server listens on that UDP "
+                    "port)", ev->o->target);
+        return ssock_exit_status(err);
+    }
+    if (ev->o->verbose) {
+        fprintf(stderr, "ssock: %s: the network says: %s; trying on\n", ev->o->target,
+                ssock_strerror(err, true));
+    }
+    return 0;
+}
+
 /* Print why the handshake failed and free the slot. @return the exit status. */
 static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t *cfg,
-                                sock_secure_session_t *s, int err)
+                                const cli_events_t *ev, sock_secure_session_t *s, int err)
 {
     sock_secure_session_info_t info;
     bool have_info = s != NULL && sock_secure_session_info(s, &info) == 0;
@@ -312,9 +367,18 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
         ssock_error("no answer from %s within %lu ms (--handshake-timeout)", o->target,
                     (unsigned long)o->hs_timeout_ms);
     } else if (o->tls && (err == -EPIPE || err == -ECONNRESET)) {
-        /* connected, then the server hung up: it refused us (full, or not a TLS server) */
-        ssock_error("handshake failed with %s: the server %s the connection", o->target,
-                    err == -EPIPE ? "closed" : "reset");
+        /* connected, then the server hung up: it refused us (full, not a TLS server, or it
+         * could not decrypt our Finished: OpenSSL closes then) */
+        ssock_error("handshake failed with %s: the server %s the connection%s", o->target,
+                    err == -EPIPE ? "closed" : "reset",
+                    o->keys.count > 0 && have_info && info.bytes_in > 0 ? " (wrong PSK?)" : "");
+        err = SOCK_SECURE_E_HANDSHAKE;
+    } else if (err == SOCK_SECURE_E_PEER_CLOSED) {
+        /* close_notify before the handshake ended: some servers answer a Finished they cannot
+         * decrypt so, instead of an alert */
+        ssock_error("handshake failed with %s: the server closed the session (close_notify) "
+                    "during the handshake%s", o->target,
+                    o->keys.count > 0 ? " (wrong PSK?)" : "");
         err = SOCK_SECURE_E_HANDSHAKE;
     } else if (o->tls && err < 0 && err > -1000) {
         ssock_error("cannot connect to %s: %s", o->target, ssock_strerror(err, true));
@@ -327,9 +391,16 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
                     o->target, (unsigned long)info.retransmits);
         err = SOCK_SECURE_E_HANDSHAKE;
     } else if (err == -ETIMEDOUT) {
-        ssock_error("no answer from %s after %lu retransmissions", o->target,
+        char net[80] = "";
+
+        if (ev != NULL && ev->last_net_err != 0) {
+            snprintf(net, sizeof net, " (the network said: %s)",
+                     ssock_strerror(ev->last_net_err, true));
+        }
+        ssock_error("no answer from %s after %lu retransmissions%s", o->target,
                     (unsigned long)(have_info && info.retransmits > 0 ? info.retransmits
-                                                                     : cfg->hs_max_retransmit));
+                                                                     : cfg->hs_max_retransmit),
+                    net);
     } else if (err == SOCK_SECURE_E_VERIFY && have_info &&
                info.verify == SOCK_SECURE_VFY_NAME_MISMATCH && o->certs.server_name == NULL) {
         ssock_describe_failure(&info, err, o->tls, why, sizeof why);
@@ -355,9 +426,17 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
 {
     sock_secure_session_info_t info;
     uint64_t start = sock_secure_platform_now_ms(NULL);
+    uint32_t retransmits = 0;
     int rc;
 
     *s = NULL;
+    if (o->verbose && !o->tls) {
+        sock_secure_backend_info_t be;
+        bool known = sock_secure_backend_info(cfg->backend, &be) == 0;
+        fprintf(stderr, "ssock: connecting to %s (DTLS, %s): first timeout %lu ms, at most %lu "
+                "retransmissions\n", o->target, known ? be.name : "?",
+                (unsigned long)cfg->hs_timeout_initial_ms, (unsigned long)cfg->hs_max_retransmit);
+    }
     rc = sock_secure_connect(sock, &o->remote, s, 0);
     if (rc == 0) {
         return 0;
@@ -366,7 +445,7 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
         if (may_retry && ssock_exit_status(rc) == SSOCK_EXIT_IO) {
             return CLI_RETRY_V4;
         }
-        return cli_handshake_failed(o, cfg, *s, rc);
+        return cli_handshake_failed(o, cfg, ev, *s, rc);
     }
     for (;;) {
         uint32_t t;
@@ -385,20 +464,34 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
             ssock_error("cannot reach %s: %s", o->target, ssock_strerror(rc, o->tls));
             return ssock_exit_status(rc);
         }
+        if ((rc = cli_net_error(ev, false)) != 0) {
+            if (*s != NULL && sock_secure_session_info(*s, &info) == 0) {
+                sock_secure_session_close(*s);
+            }
+            return rc;
+        }
         if (sock_secure_session_info(*s, &info) == 0) {
             if (info.state == SOCK_SECURE_ST_OPEN) {
                 return 0;
             }
+            if (o->verbose && info.state == SOCK_SECURE_ST_HANDSHAKE &&
+                info.retransmits != retransmits) {
+                retransmits = info.retransmits;
+                fprintf(stderr, "ssock: %s: no reply in time: handshake flight sent again (%lu "
+                        "of %lu), next timeout %lu ms\n", o->target, (unsigned long)retransmits,
+                        (unsigned long)cfg->hs_max_retransmit,
+                        (unsigned long)sock_secure_next_timeout(sock));
+            }
             if (info.state == SOCK_SECURE_ST_CLOSED) {
-                return cli_handshake_failed(o, cfg, *s, ev->err ? ev->err : info.last_error);
+                return cli_handshake_failed(o, cfg, ev, *s, ev->err ? ev->err : info.last_error);
             }
         } else {
             /* The slot was freed: only the event knows why. */
-            return cli_handshake_failed(o, cfg, NULL, ev->err ? ev->err : -ETIMEDOUT);
+            return cli_handshake_failed(o, cfg, ev, NULL, ev->err ? ev->err : -ETIMEDOUT);
         }
         if (o->hs_timeout_ms > 0 &&
             sock_secure_platform_now_ms(NULL) - start >= o->hs_timeout_ms) {
-            return cli_handshake_failed(o, cfg, *s, -ETIMEDOUT);
+            return cli_handshake_failed(o, cfg, ev, *s, -ETIMEDOUT);
         }
         t = sock_secure_next_timeout(sock);
         if (t > 0) {
@@ -422,10 +515,13 @@ static int cli_pump(cli_t *c)
                     sock_secure_strerror(rc));
         return ssock_exit_status(rc);
     }
+    if ((rc = cli_net_error(c->ev, true)) != 0) {
+        return rc; /* the server is gone */
+    }
     /* TLS: a bounded number of reads, so that sending gets its turn while replies pour in */
     for (int turn = 0; !c->stream || turn < CLI_STREAM_READS_PER_TURN; turn++) {
         sock_secure_session_t *s = c->s;
-        int n = sock_secure_recv(c->sock, &s, buf, c->stream ? sizeof buf : SSOCK_RECORD_MAX, 0);
+        int n = sock_secure_session_recv(s, buf, c->stream ? sizeof buf : SSOCK_RECORD_MAX, 0);
 
         if (n >= 0 && c->stream) {
             c->received += (unsigned long)n;
@@ -472,7 +568,7 @@ static int cli_send_line(cli_t *c)
         return 0; /* an empty line is an empty record: nothing to send */
     }
     for (int attempt = 0; attempt < 2; attempt++) {
-        rc = sock_secure_send(c->s, c->line, c->line_len);
+        rc = sock_secure_session_send(c->s, c->line, c->line_len);
         if (rc != -EAGAIN) {
             break;
         }
@@ -523,7 +619,7 @@ static int cli_take_input(cli_t *c, const uint8_t *data, size_t len)
 static int cli_send_out(cli_t *c)
 {
     while (c->out_len > 0) {
-        int rc = sock_secure_send(c->s, c->out + c->out_off, c->out_len);
+        int rc = sock_secure_session_send(c->s, c->out + c->out_off, c->out_len);
 
         if (rc > 0) {
             c->out_off += (size_t)rc;
@@ -695,6 +791,7 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
 {
     bool remote_v4 = o->remote.family == SOCK_SECURE_AF_INET;
     sock_secure_transport_t *base = o->tls ? &net->tcp.base : &net->udp.base;
+    sock_secure_transport_t *transport = base;
     sock_secure_ep_t any4;
     int rc = -1;
 
@@ -716,9 +813,13 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
     if (rc < 0) {
         return SSOCK_EXIT_IO;
     }
+    if (!o->tls) {
+        ssock_udp_filter_init(&net->filter, &net->udp, cli_peer_error, ev);
+        transport = &net->filter.base;
+    }
     sock_secure_config_init(cfg);
     cfg->role = SOCK_SECURE_CLIENT;
-    cfg->transport = base;
+    cfg->transport = transport;
     cfg->sessions = slot;
     cfg->session_count = 1;
     if (o->keys.count > 0) {
@@ -745,9 +846,9 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
     }
     rc = sock_secure_create(sock, cfg);
     if (rc < 0) {
-        ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls, o->backend);
+        rc = ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls, o->backend);
         sock_secure_transport_close(base);
-        return ssock_exit_status(rc);
+        return rc;
     }
     return 0;
 }
@@ -768,6 +869,7 @@ static int cli_run(const cli_opts_t *o)
     /* DTLS: dual-stack first; an IPv4 socket if that cannot reach an IPv4 server. */
     for (;;) {
         memset(&ev, 0, sizeof ev);
+        ev.o = o;
         memset(&slot, 0, sizeof slot);
         memset(&net, 0, sizeof net);
         rc = cli_open(o, &v4, &net, &sock, &cfg, &slot, &ev);
@@ -811,6 +913,14 @@ static int cli_run(const cli_opts_t *o)
         if (o->verbose) {
             fprintf(stderr, "ssock: closing: %lu %s sent, %lu received\n", c.sent,
                     o->tls ? "bytes" : "records", c.received);
+        }
+        if (o->verbose > 1 && sock_secure_session_info(s, &info) == 0) {
+            fprintf(stderr, "ssock: debug: session: %lu datagrams in, %lu out; %llu bytes in, "
+                    "%llu out (ciphertext); %lu records in, %lu out; %lu retransmissions\n",
+                    (unsigned long)info.datagrams_in, (unsigned long)info.datagrams_out,
+                    (unsigned long long)info.bytes_in, (unsigned long long)info.bytes_out,
+                    (unsigned long)info.records_in, (unsigned long)info.records_out,
+                    (unsigned long)info.retransmits);
         }
         ssock_wipe(&c, sizeof c);
         /* close_notify unless the peer closed already; TLS output still queued gets up to

@@ -52,7 +52,8 @@ static void demo_usage(FILE *out)
           "\n"
           "options:\n"
           "  --backend NAME  the (D)TLS stack for both sides, e.g. mbedtls or wolfssl\n"
-          "                  (default: the first one 'ssock --version' lists)\n",
+          "                  (default: the first one 'ssock --version' lists)\n"
+          "  -h, --help      this text\n",
           out);
 }
 
@@ -154,13 +155,13 @@ static int demo_serve(demo_t *d)
 
     for (;;) {
         sock_secure_session_t *s = NULL;
-        int n = sock_secure_recv(&d->srv, &s, buf, sizeof buf, 0);
+        int n = sock_secure_recv_any(&d->srv, &s, buf, sizeof buf, 0);
 
         if (n == -EAGAIN) {
             return 0;
         }
         if (n >= 0 && s != NULL) {
-            int rc = sock_secure_send(s, buf, (size_t)n);
+            int rc = sock_secure_session_send(s, buf, (size_t)n);
 
             if (rc < 0) {
                 ssock_error("demo: the server cannot echo: %s", sock_secure_strerror(rc));
@@ -267,7 +268,7 @@ static int demo_round(demo_t *d, unsigned n)
     uint8_t reply[SSOCK_RECORD_MAX];
     int len = snprintf(msg, sizeof msg, "hello %u", n);
     uint64_t start = ssock_now_ms();
-    int rc = sock_secure_send(d->cs, msg, (size_t)len);
+    int rc = sock_secure_session_send(d->cs, msg, (size_t)len);
 
     if (rc != len) {
         ssock_error("demo: the client cannot send: %s", sock_secure_strerror(rc));
@@ -279,7 +280,7 @@ static int demo_round(demo_t *d, unsigned n)
         if (demo_pump(d) < 0) {
             return SSOCK_EXIT_IO;
         }
-        rc = sock_secure_recv(&d->cli, &s, reply, sizeof reply, 0);
+        rc = sock_secure_session_recv(s, reply, sizeof reply, 0);
         if (rc >= 0) {
             break;
         }
@@ -320,7 +321,8 @@ static void demo_close(demo_t *d)
 
 static void demo_report(const demo_t *d, const sock_secure_session_info_t *ci, uint64_t echo_ms)
 {
-    const tlsman_driver_t *drv = sock_secure_backend(d->backend);
+    sock_secure_backend_info_t be;
+    bool known = sock_secure_backend_info(d->backend, &be) == 0;
     sock_secure_stats_t ss;
     char sep[SOCK_SECURE_EP_STRLEN];
     char cep[SOCK_SECURE_EP_STRLEN];
@@ -329,8 +331,7 @@ static void demo_report(const demo_t *d, const sock_secure_session_info_t *ci, u
         memset(&ss, 0, sizeof ss);
     }
     printf("ssock demo: DTLS server and client in one process, over loopback UDP\n");
-    printf("  backend     %s %s\n", drv ? drv->name : "?",
-           drv && drv->version ? drv->version : "");
+    printf("  backend     %s %s\n", known ? be.name : "?", known ? be.version : "");
     printf("  server      %s   client %s\n", ssock_ep_str(&d->srv_ep, sep, sizeof sep),
            ssock_ep_str(&d->cli_ep, cep, sizeof cep));
     printf("  psk         identity \"%s\", %zu-byte built-in demo key\n",

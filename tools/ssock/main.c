@@ -31,28 +31,31 @@ static void ssock_print_help(FILE *out)
           "  ssock server --tls --psk me:00112233445566778899aabbccddeeff --echo\n"
           "  ssock client --tls [::1]:4433 --psk me:00112233445566778899aabbccddeeff <file\n"
           "\n"
-          "exit status: 0 ok, 1 usage error, 2 handshake failed, 3 timed out, 4 other error\n",
+          "exit status: 0 ok, 1 usage error (or options the backend cannot honour),\n"
+          "2 handshake failed, 3 no answer (timed out, or connection refused), 4 other error\n"
+          "\n"
+          "man ssock (docs/ssock.1) describes every option.\n",
           out);
 }
 
-/* Capability flags by name, in the order of tlsman.h. */
+/* Capability flags by name, in the order of types.h. */
 static void ssock_print_caps(uint32_t caps)
 {
     static const struct {
         uint32_t flag;
         const char *name;
     } names[] = {
-        { TLSMAN_CAP_DTLS, "DTLS" },
-        { TLSMAN_CAP_TLS, "TLS" },
-        { TLSMAN_CAP_TLS13, "TLS13" },
-        { TLSMAN_CAP_PSK, "PSK" },
-        { TLSMAN_CAP_X509, "X509" },
-        { TLSMAN_CAP_RPK, "RPK" },
-        { TLSMAN_CAP_RESUMPTION, "RESUMPTION" },
-        { TLSMAN_CAP_RENEGOTIATION, "RENEGOTIATION" },
-        { TLSMAN_CAP_CID, "CID" },
-        { TLSMAN_CAP_SAVE_RESTORE, "SAVE_RESTORE" },
-        { TLSMAN_CAP_PSK_HINT, "PSK_HINT" },
+        { SOCK_SECURE_CAP_DTLS, "DTLS" },
+        { SOCK_SECURE_CAP_TLS, "TLS" },
+        { SOCK_SECURE_CAP_TLS13, "TLS13" },
+        { SOCK_SECURE_CAP_PSK, "PSK" },
+        { SOCK_SECURE_CAP_X509, "X509" },
+        { SOCK_SECURE_CAP_RPK, "RPK" },
+        { SOCK_SECURE_CAP_RESUMPTION, "RESUMPTION" },
+        { SOCK_SECURE_CAP_RENEGOTIATION, "RENEGOTIATION" },
+        { SOCK_SECURE_CAP_CID, "CID" },
+        { SOCK_SECURE_CAP_SAVE_RESTORE, "SAVE_RESTORE" },
+        { SOCK_SECURE_CAP_PSK_HINT, "PSK_HINT" },
     };
     uint32_t known = 0;
 
@@ -69,13 +72,18 @@ static void ssock_print_caps(uint32_t caps)
 
 static int ssock_version(void)
 {
-    const tlsman_driver_t *drv;
+    const char *name;
     size_t i;
 
     printf("ssock %s (secure_sock)\n", SSOCK_VERSION);
-    for (i = 0; (drv = sock_secure_backend_at(i)) != NULL; i++) {
-        printf("backend %s %s:", drv->name, drv->version ? drv->version : "(unknown version)");
-        ssock_print_caps(drv->caps);
+    for (i = 0; (name = sock_secure_backend_name(i)) != NULL; i++) {
+        sock_secure_backend_info_t be;
+
+        if (sock_secure_backend_info(name, &be) < 0) {
+            continue;
+        }
+        printf("backend %s %s:", be.name, be.version[0] ? be.version : "(unknown version)");
+        ssock_print_caps(be.caps);
         printf("%s\n", i == 0 ? " (default)" : "");
     }
     if (i == 0) {

@@ -3,7 +3,7 @@
  * @brief `ssock server`: accept DTLS sessions on one UDP socket, or TLS sessions on one TCP
  *        listener (--tls), print (and optionally echo) what peers send.
  *
- * Loop: sock_secure_process(), then read every waiting record with sock_secure_recv(any, 0), then
+ * Loop: sock_secure_process(), then read every waiting record with sock_secure_recv_any(0), then
  * sleep in the transport until it has work or sock_secure_next_timeout() expires.
  * Session starts and ends are reported through the event callback.
  *
@@ -13,6 +13,7 @@
  * a decrypted record waits unread, the server then waits for that connection to be writable.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@
 
 typedef struct {
     const char *listen;     /* --listen text, parsed once --tls is known (default port) */
+    sock_secure_ep_t listen_ep;    /* what it says */
+    bool listen_any;        /* --listen PORT: every address ([::], or 0.0.0.0 without IPv6) */
     ssock_keys_t keys;
     ssock_certs_t certs;
     const char *hint;
@@ -52,7 +55,7 @@ typedef struct {
     bool evict;                  /* --when-full evict */
     bool echo;
     bool once;
-    bool verbose;
+    unsigned verbose;            /* -v: 1, -v -v: 2 (debug) */
     bool tls;
 } srv_opts_t;
 
@@ -74,6 +77,13 @@ typedef struct {
     sock_secure_transport_t *net;      /* the transport */
     srv_backlog_t *backlog;          /* TLS --echo: per slot */
     sock_secure_session_t *stalled;  /* TLS --echo: holds the unread record, its backlog full */
+    /* for the log (-v) */
+    sock_secure_t *sock;
+    uint64_t start_ms;               /* when it started listening */
+    unsigned long closed_by_peer;    /* established sessions the peer closed */
+    unsigned long failed;            /* established sessions that failed */
+    unsigned long net_errors;        /* errors the network reported about clients (ICMP) */
+    sock_secure_stats_t seen;        /* -v -v: the counters last looked at */
 } srv_t;
 
 static void srv_usage(FILE *out)
@@ -94,8 +104,10 @@ static void srv_usage(FILE *out)
             "  --tls               TLS 1.2 over TCP instead of DTLS 1.2 over UDP\n"
             "  --backend NAME      the (D)TLS stack to use, e.g. mbedtls or wolfssl (default:\n"
             "                      the first one 'ssock --version' lists that can do it)\n"
-            "  --listen ADDR:PORT  where to listen (default [::]:%d, or [::]:%d with --tls;\n"
-            "                      IPv4 and IPv6)\n"
+            "  --listen ADDR:PORT  where to listen: ADDR:PORT, [IPV6]:PORT, ADDR (default\n"
+            "                      port) or PORT alone (every address, IPv4 and IPv6);\n"
+            "                      port 0: the system picks one, printed on stderr (default\n"
+            "                      [::]:%d, or [::]:%d with --tls)\n"
             "  --psk ID:HEXKEY     a pre-shared key clients may use; repeatable (up to %d)\n"
             "                      key: 1..%d bytes as an even number of hex digits\n"
             "                      (ID may contain ':'; the last one starts the key)\n"
@@ -132,20 +144,28 @@ static void srv_usage(FILE *out)
             "                      peer closed it with close_notify (failed handshakes do not\n"
             "                      count; TLS: a connection closed or reset without\n"
             "                      close_notify is a failure, exit 4)\n"
-            "  -v                  prefix records with the peer; report sessions on stderr\n"
-            "                      (TLS: stdout stays exact; a line per chunk received goes to\n"
-            "                      stderr: the peer and the byte count), and clients refused or\n"
-            "                      displaced by the limits above (address and reason)\n"
+            "  -v                  prefix records with the peer; log on stderr: each session\n"
+            "                      (peer, PSK identity or certificate, suite, handshake time,\n"
+            "                      its end), clients refused or displaced by the limits above\n"
+            "                      (address and reason), ICMP errors about clients, and a\n"
+            "                      summary at exit (TLS: stdout stays exact; a line per chunk\n"
+            "                      received goes to stderr: the peer and the byte count)\n"
+            "  -v -v, -vv          also debug detail: every counter that moves (cookies sent,\n"
+            "                      datagrams dropped and why, retransmissions), and each\n"
+            "                      session's traffic at its end\n"
             "  -h, --help          this text\n"
             "\n"
             "Without --psk or --psk-file, the environment variable SSOCK_PSK=ID:HEXKEY gives\n"
             "a key. Keys shorter than %d bytes are taken with a warning; no key is ever printed.\n"
             "\n"
-            "SIGINT/SIGTERM close every session (close_notify) and exit 0. Failed handshakes\n"
-            "are reported on stderr (with the alert and a hint), with or without -v.\n"
-            "exit status: 0 ok, 1 usage error, 4 other error (cannot listen, stdout failed);\n"
-            "with --once, how the first established session ended: 0 close_notify, 2 a\n"
-            "(D)TLS failure, 3 timed out, 4 other (TLS: closed or reset without close_notify)\n",
+            "Log lines on stderr start with the local time (RFC 3339, milliseconds). Failed\n"
+            "handshakes are logged (with the alert and a hint) with or without -v.\n"
+            "SIGINT/SIGTERM close every session (close_notify) and exit 0.\n"
+            "exit status: 0 ok; 1 usage error, or options the backend cannot honour (a suite\n"
+            "it lacks, --psk-hint, a key that does not belong to its certificate); 4 other\n"
+            "error (cannot listen, stdout failed); with --once, how the first established\n"
+            "session ended: 0 close_notify, 2 a (D)TLS failure, 3 timed out, 4 other (TLS:\n"
+            "closed or reset without close_notify)\n",
             SSOCK_DEFAULT_PORT, SSOCK_DEFAULT_TLS_PORT, SSOCK_MAX_PSKS,
             CONFIG_SOCK_SECURE_PSK_KEY_MAX, SSOCK_MAX_SESSIONS, SSOCK_DEFAULT_SESSIONS,
             CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR, CONFIG_SOCK_SECURE_HS_DEADLINE_MS,
@@ -254,25 +274,22 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
                 return SSOCK_EXIT_USAGE;
             }
             o->once = true;
-        } else if ((m = ssock_opt(&a, "-v", NULL)) != 0) {
+        } else if ((m = ssock_opt(&a, "-v", NULL)) != 0 ||
+                   (m = 2 * ssock_opt(&a, "-vv", NULL)) != 0) {
             if (m < 0) {
                 return SSOCK_EXIT_USAGE;
             }
-            o->verbose = true;
+            o->verbose += (unsigned)m;
         } else if (argv[a.i][0] == '-') {
             return ssock_usage_error(a.cmd, "unknown option '%s'", argv[a.i]);
         } else {
             return ssock_usage_error(a.cmd, "unexpected argument '%s'", argv[a.i]);
         }
     }
-    if (o->listen != NULL) {
-        sock_secure_ep_t ep;
-        uint16_t port = o->tls ? SSOCK_DEFAULT_TLS_PORT : SSOCK_DEFAULT_PORT;
-
-        if (sock_secure_ep_parse(&ep, o->listen, port) < 0) {
-            return ssock_usage_error(a.cmd, "--listen: '%s' is not ADDR:PORT "
-                                     "(e.g. 0.0.0.0:%u or [::]:%u)", o->listen, port, port);
-        }
+    if (o->listen != NULL &&
+        ssock_parse_listen(a.cmd, o->listen, o->tls ? SSOCK_DEFAULT_TLS_PORT : SSOCK_DEFAULT_PORT,
+                           &o->listen_ep, &o->listen_any) < 0) {
+        return SSOCK_EXIT_USAGE;
     }
     if (o->max_half_open > o->max_sessions || o->max_per_addr > o->max_sessions) {
         return ssock_usage_error(a.cmd, "--%s %lu: more than --max-sessions (%lu)",
@@ -336,24 +353,34 @@ static void srv_report_end(srv_t *srv, sock_secure_session_t *s, int err)
     }
     if (err == SOCK_SECURE_E_DISPLACED) {
         if (srv->opts->verbose) {
-            fprintf(stderr, "ssock: %s: handshake displaced: the client had sent nothing new "
-                    "for a while and a new client took its slot (--max-half-open)\n", peer);
+            ssock_log("%s: handshake displaced: the client had sent nothing new "
+                    "for a while and a new client took its slot (--max-half-open)", peer);
         }
     } else if (err == SOCK_SECURE_E_PEER_CLOSED || err == 0) {
+        srv->closed_by_peer += (srv->flags[i] & SRV_SLOT_UP) != 0;
         if (srv->opts->verbose) {
-            fprintf(stderr, "ssock: %s: peer closed the session (%lu records in, %lu out)\n", peer,
+            ssock_log("%s: peer closed the session (%lu records in, %lu out)", peer,
                     have_info ? (unsigned long)info.records_in : 0ul,
                     have_info ? (unsigned long)info.records_out : 0ul);
         }
         err = 0;
     } else {
+        srv->failed += (srv->flags[i] & SRV_SLOT_UP) != 0;
         ssock_describe_failure(have_info ? &info : NULL, err, srv->stream, why, sizeof why);
         if (err == -ETIMEDOUT && (srv->flags[i] & SRV_SLOT_UP) == 0) {
-            fprintf(stderr, "ssock: %s: handshake timed out (the client went away)\n", peer);
+            ssock_log("%s: handshake timed out (the client went away)", peer);
         } else {
-            fprintf(stderr, "ssock: %s: %s: %s\n", peer,
+            ssock_log("%s: %s: %s", peer,
                     (srv->flags[i] & SRV_SLOT_UP) ? "session failed" : "handshake failed", why);
         }
+    }
+    if (srv->opts->verbose > 1 && have_info) {
+        ssock_log("%s: debug: its traffic: %lu datagrams in, %lu out; %llu bytes in, %llu out "
+                  "(ciphertext); %lu records in, %lu out; %lu retransmissions", peer,
+                  (unsigned long)info.datagrams_in, (unsigned long)info.datagrams_out,
+                  (unsigned long long)info.bytes_in, (unsigned long long)info.bytes_out,
+                  (unsigned long)info.records_in, (unsigned long)info.records_out,
+                  (unsigned long)info.retransmits);
     }
     /* --once: the first session that was established decides; failed handshakes (say, a client
      * with the wrong key) are reported and the server serves on. */
@@ -361,6 +388,51 @@ static void srv_report_end(srv_t *srv, sock_secure_session_t *s, int err)
         srv->done = true;
         srv->status = ssock_exit_status(err);
     }
+}
+
+/* Append @p len bytes of @p id to @p out as text: printable ASCII as is (but '"' and '\\'),
+ * the rest as \xHH. */
+static void srv_quote(char *out, size_t size, const uint8_t *id, size_t len)
+{
+    size_t used = strlen(out);
+
+    for (size_t i = 0; i < len && used + 5 < size; i++) {
+        if (id[i] >= 0x20 && id[i] < 0x7f && id[i] != '"' && id[i] != '\\') {
+            out[used++] = (char)id[i];
+            out[used] = '\0';
+        } else {
+            used += (size_t)snprintf(out + used, size - used, "\\x%02x", id[i]);
+        }
+    }
+}
+
+/* Who the client is, as far as can be said: the PSK identity, or what its certificate proved.
+ * Never a key. */
+static const char *srv_auth(const srv_t *srv, const sock_secure_session_info_t *info, char *buf,
+                            size_t len)
+{
+    const srv_opts_t *o = srv->opts;
+    const sock_secure_suite_t *suite = sock_secure_suite(info->suite);
+
+    if (suite != NULL && (suite->flags & SOCK_SECURE_SUITE_CERT) == 0) {
+        if (o->keys.count == 1) { /* the only identity the server accepts */
+            snprintf(buf, len, "PSK identity \"");
+            srv_quote(buf, len - 1, o->keys.psk[0].identity, o->keys.psk[0].identity_len);
+            strncat(buf, "\"", len - strlen(buf) - 1);
+        } else {
+            /* sock_secure_session_info() does not say which identity a session used */
+            snprintf(buf, len, "PSK (one of %zu identities)", o->keys.count);
+        }
+    } else if (o->certs.ca == NULL || o->certs.verify == SOCK_SECURE_VERIFY_NONE) {
+        snprintf(buf, len, "certificate; the client is not authenticated (no --ca)");
+    } else if (info->verify == 0) {
+        snprintf(buf, len, "certificate; the client's certificate verified (--ca %s)",
+                 o->certs.ca);
+    } else {
+        snprintf(buf, len, "certificate; the client's certificate did not verify: %s (--verify "
+                 "optional)", sock_secure_verify_reason(info->verify));
+    }
+    return buf;
 }
 
 static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure_event_t ev,
@@ -382,9 +454,12 @@ static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
             srv->backlog[i].off = srv->backlog[i].len = 0;
         }
         if (srv->opts->verbose && sock_secure_session_info(s, &info) == 0) {
-            fprintf(stderr, "ssock: %s: handshake done: %s, %s, %lu ms\n",
-                    ssock_ep_str(&info.remote, peer, sizeof peer), info.suite_name, info.version,
-                    (unsigned long)info.handshake_ms);
+            char auth[CONFIG_SOCK_SECURE_PSK_ID_MAX * 4 + 64];
+
+            ssock_log("%s: handshake done: %s, %s, %lu ms, %s",
+                      ssock_ep_str(&info.remote, peer, sizeof peer), info.suite_name,
+                      info.version, (unsigned long)info.handshake_ms,
+                      srv_auth(srv, &info, auth, sizeof auth));
         }
         break;
     case SOCK_SECURE_EV_CLOSED:
@@ -414,18 +489,111 @@ static void srv_refused(sock_secure_t *sock, const sock_secure_ep_t *peer, sock_
     ssock_ep_str(peer, ep, sizeof ep);
     switch (why) {
     case SOCK_SECURE_REFUSED_PER_ADDR:
-        fprintf(stderr, "ssock: %s: refused: its address has too many handshakes in progress "
-                "(--max-per-address)\n", ep);
+        ssock_log("%s: refused: its address has too many handshakes in progress "
+                "(--max-per-address)", ep);
         break;
     case SOCK_SECURE_REFUSED_HALF_OPEN:
-        fprintf(stderr, "ssock: %s: refused: too many handshakes in progress and none stalled "
-                "(--max-half-open)\n", ep);
+        ssock_log("%s: refused: too many handshakes in progress and none stalled "
+                "(--max-half-open)", ep);
         break;
     case SOCK_SECURE_REFUSED_TABLE_FULL:
     default:
-        fprintf(stderr, "ssock: %s: refused: every session slot is busy (--max-sessions, "
-                "--when-full)\n", ep);
+        ssock_log("%s: refused: every session slot is busy (--max-sessions, "
+                "--when-full)", ep);
         break;
+    }
+}
+
+/* The UDP filter: the network reports an error about a client (ICMP: its port is closed, say).
+ * It never ends a session here (it could be forged, and a server socket serves many): the
+ * session's own timers do. */
+static void srv_peer_error(const sock_secure_ep_t *peer, int err, void *arg)
+{
+    srv_t *srv = arg;
+    char ep[SOCK_SECURE_EP_STRLEN];
+
+    srv->net_errors++;
+    if (srv->opts->verbose) {
+        ssock_log("%s: the network says: %s (ICMP; the client is gone?)",
+                  ssock_ep_str(peer, ep, sizeof ep), ssock_strerror(err, true));
+    }
+}
+
+/* -v -v: name every counter that moved since the last look. */
+static void srv_debug_counters(srv_t *srv)
+{
+    static const struct {
+        size_t offset;
+        const char *what;
+    } counters[] = {
+        { offsetof(sock_secure_stats_t, hello_verify_sent), "HelloVerifyRequest sent (cookie)" },
+        { offsetof(sock_secure_stats_t, bad_cookies), "hello with a bad cookie (asked again)" },
+        { offsetof(sock_secure_stats_t, drop_malformed), "datagram dropped: not a DTLS record "
+                                                          "of a new peer" },
+        { offsetof(sock_secure_stats_t, drop_unknown), "datagram dropped: for no session" },
+        { offsetof(sock_secure_stats_t, drop_oversize), "datagram dropped: too large" },
+        { offsetof(sock_secure_stats_t, drop_bad_record), "record dropped by the stack (bad "
+                                                           "MAC, replay, ...)" },
+        { offsetof(sock_secure_stats_t, retransmits), "flight retransmitted" },
+        { offsetof(sock_secure_stats_t, peer_restarts), "session replaced by the peer's new "
+                                                         "handshake" },
+        { offsetof(sock_secure_stats_t, evictions), "session evicted (--when-full evict)" },
+        { offsetof(sock_secure_stats_t, expired_idle), "session closed: idle (--idle-timeout)" },
+        { offsetof(sock_secure_stats_t, expired_handshake), "handshake dropped "
+                                                             "(--handshake-deadline)" },
+        { offsetof(sock_secure_stats_t, expired_stall), "handshake dropped "
+                                                         "(--handshake-stall)" },
+    };
+    sock_secure_stats_t now;
+
+    if (srv->opts->verbose < 2 || sock_secure_stats(srv->sock, &now) < 0) {
+        return;
+    }
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
+        uint32_t a;
+        uint32_t b;
+
+        memcpy(&a, (const uint8_t *)&srv->seen + counters[i].offset, sizeof a);
+        memcpy(&b, (const uint8_t *)&now + counters[i].offset, sizeof b);
+        if (b != a) {
+            ssock_log("debug: %s (+%lu, %lu in all)", counters[i].what,
+                      (unsigned long)(b - a), (unsigned long)b);
+        }
+    }
+    srv->seen = now;
+}
+
+/* -v: what happened, at exit (before the sessions still open are closed). */
+static void srv_summary(srv_t *srv)
+{
+    sock_secure_stats_t st;
+    uint64_t up = ssock_now_ms() - srv->start_ms;
+
+    if (!srv->opts->verbose || sock_secure_stats(srv->sock, &st) < 0) {
+        return;
+    }
+    ssock_log("summary: up %llu.%03llu s; handshakes: %lu done, %lu failed; sessions: %lu "
+              "closed by the peer, %lu failed, %lu open at exit (closed with close_notify)",
+              (unsigned long long)(up / 1000), (unsigned long long)(up % 1000),
+              (unsigned long)st.handshakes_ok, (unsigned long)st.handshakes_failed,
+              srv->closed_by_peer, srv->failed, (unsigned long)st.sessions_open);
+    ssock_log("summary: refused %lu (%lu table full, %lu too many handshakes, %lu per "
+              "address); %lu displaced, %lu evicted; expired %lu (%lu handshake deadline, %lu "
+              "stall, %lu idle); %lu retransmissions; %lu network errors about clients",
+              (unsigned long)(st.drop_table_full + st.drop_half_open + st.drop_per_addr),
+              (unsigned long)st.drop_table_full, (unsigned long)st.drop_half_open,
+              (unsigned long)st.drop_per_addr, (unsigned long)st.displaced,
+              (unsigned long)st.evictions,
+              (unsigned long)(st.expired_handshake + st.expired_stall + st.expired_idle),
+              (unsigned long)st.expired_handshake, (unsigned long)st.expired_stall,
+              (unsigned long)st.expired_idle, (unsigned long)st.retransmits, srv->net_errors);
+    if (!srv->stream) {
+        ssock_log("summary: datagrams %lu in, %lu out; %lu HelloVerifyRequests; dropped: %lu "
+                  "malformed, %lu for no session, %lu too large, %lu bad records",
+                  (unsigned long)st.datagrams_in, (unsigned long)st.datagrams_out,
+                  (unsigned long)st.hello_verify_sent, (unsigned long)st.drop_malformed,
+                  (unsigned long)st.drop_unknown, (unsigned long)st.drop_oversize,
+                  (unsigned long)st.drop_bad_record);
     }
 }
 
@@ -457,7 +625,7 @@ static void srv_flush_backlog(srv_t *srv, sock_secure_session_t *s)
     srv_backlog_t *b = i < srv->count ? &srv->backlog[i] : NULL;
 
     while (b != NULL && b->len > 0) {
-        int sent = sock_secure_send(s, b->buf + b->off, b->len);
+        int sent = sock_secure_session_send(s, b->buf + b->off, b->len);
 
         if (sent > 0) {
             b->off += (size_t)sent;
@@ -473,7 +641,7 @@ static void srv_flush_backlog(srv_t *srv, sock_secure_session_t *s)
             if (sock_secure_session_info(s, &info) == 0) {
                 ssock_ep_str(&info.remote, peer, sizeof peer);
             }
-            fprintf(stderr, "ssock: %s: echo failed, %zu bytes not sent back: %s\n", peer,
+            ssock_log("%s: echo failed, %zu bytes not sent back: %s", peer,
                     b->len, ssock_strerror(sent, true));
             b->len = 0; /* the session failed: the sweep reports and frees it */
         }
@@ -515,7 +683,7 @@ static int srv_deliver(srv_t *srv, sock_secure_session_t *s, const uint8_t *buf,
         size_t i = srv_index(srv, s);
 
         if (srv->opts->verbose) {
-            fprintf(stderr, "ssock: %s: %zu bytes\n",
+            ssock_log("%s: %zu bytes",
                     have_info ? ssock_ep_str(&info.remote, peer, sizeof peer) : "?", len);
         }
         rc = ssock_write_raw(buf, len);
@@ -532,10 +700,10 @@ static int srv_deliver(srv_t *srv, sock_secure_session_t *s, const uint8_t *buf,
     }
     rc = ssock_print_record(buf, len, (srv->opts->verbose && have_info) ? prefix : NULL);
     if (srv->opts->echo && len > 0) {
-        int sent = sock_secure_send(s, buf, len);
+        int sent = sock_secure_session_send(s, buf, len);
 
         if (sent < 0) {
-            fprintf(stderr, "ssock: %s: echo failed: %s\n",
+            ssock_log("%s: echo failed: %s",
                     have_info ? ssock_ep_str(&info.remote, peer, sizeof peer) : "?",
                     sock_secure_strerror(sent));
         }
@@ -548,7 +716,7 @@ static int srv_drain(srv_t *srv, sock_secure_t *sock, uint8_t *buf, size_t len)
 {
     for (;;) {
         sock_secure_session_t *s = NULL;
-        int n = sock_secure_recv(sock, &s, buf, len, 0);
+        int n = sock_secure_recv_any(sock, &s, buf, len, 0);
 
         if (n >= 0) {
             if (s != NULL && srv_deliver(srv, s, buf, (size_t)n) < 0) {
@@ -582,10 +750,10 @@ static void srv_note_stall(srv_t *srv, sock_secure_session_t *s, bool full)
             ssock_ep_str(&info.remote, peer, sizeof peer);
         }
         if (full) {
-            fprintf(stderr, "ssock: %s: echo backlog full (%u bytes): waiting for the peer to "
-                    "read\n", peer, SRV_ECHO_BACKLOG);
+            ssock_log("%s: echo backlog full (%u bytes): waiting for the peer to "
+                    "read", peer, SRV_ECHO_BACKLOG);
         } else {
-            fprintf(stderr, "ssock: %s: echo backlog has room again\n", peer);
+            ssock_log("%s: echo backlog has room again", peer);
         }
     }
 }
@@ -601,7 +769,7 @@ static int srv_drain_stream(srv_t *srv, sock_secure_t *sock, uint8_t *buf, size_
     for (int turn = 0; turn < SRV_READS_PER_TURN; turn++) {
         sock_secure_session_t *s = NULL;
         size_t want = len;
-        int n = sock_secure_recv(sock, &s, buf, 0, 0);
+        int n = sock_secure_recv_any(sock, &s, buf, 0, 0);
 
         if (n == -EAGAIN) {
             return 0;
@@ -629,7 +797,7 @@ static int srv_drain_stream(srv_t *srv, sock_secure_t *sock, uint8_t *buf, size_
             srv_note_stall(srv, s, false);
             want = room < want ? room : want;
         }
-        n = sock_secure_recv(sock, &s, buf, want, 0);
+        n = sock_secure_session_recv(s, buf, want, 0);
         if (n > 0) {
             if (srv_deliver(srv, s, buf, (size_t)n) < 0) {
                 return -EIO;
@@ -651,7 +819,7 @@ static void srv_flush_backlogs(srv_t *srv)
     }
 }
 
-/* Free every slot that ended without recv() telling us (e.g. a failed handshake). */
+/* Free every slot that ended without recv_any() telling us (e.g. a failed handshake). */
 static void srv_sweep(srv_t *srv)
 {
     for (size_t i = 0; i < srv->count; i++) {
@@ -673,19 +841,20 @@ static int srv_loop(srv_t *srv, sock_secure_t *sock)
         uint32_t t;
 
         if (rc < 0) {
-            ssock_error("the %s socket failed: %s", srv->stream ? "TCP" : "UDP",
-                        sock_secure_strerror(rc));
+            ssock_log("the %s socket failed: %s", srv->stream ? "TCP" : "UDP",
+                      sock_secure_strerror(rc));
             return ssock_exit_status(rc);
         }
+        srv_debug_counters(srv);
         if (srv->stream && srv->opts->echo) {
             srv_flush_backlogs(srv);
         }
         rc = srv->stream ? srv_drain_stream(srv, sock, buf, sizeof buf)
                          : srv_drain(srv, sock, buf, SSOCK_RECORD_MAX);
         if (rc < 0) {
-            ssock_error("%s", rc == -EIO      ? "cannot write to stdout"
-                              : rc == -ENOMEM ? "out of memory for the echo backlog"
-                                              : sock_secure_strerror(rc));
+            ssock_log("%s", rc == -EIO      ? "cannot write to stdout"
+                            : rc == -ENOMEM ? "out of memory for the echo backlog"
+                                            : sock_secure_strerror(rc));
             return ssock_exit_status(rc);
         }
         srv_sweep(srv);
@@ -697,7 +866,7 @@ static int srv_loop(srv_t *srv, sock_secure_t *sock)
 
             if (sock_secure_session_info(srv->stalled, &info) == 0 &&
                 (rc = ssock_wait_writable(srv->net, &info.remote, SRV_STALL_WAIT_MS)) < 0) {
-                ssock_error("poll failed: %s", strerror(-rc));
+                ssock_log("poll failed: %s", strerror(-rc));
                 return SSOCK_EXIT_IO;
             }
             continue;
@@ -706,22 +875,23 @@ static int srv_loop(srv_t *srv, sock_secure_t *sock)
         if (t > 0) {
             rc = ssock_wait(srv->net, -1, t < SRV_MAX_WAIT_MS ? t : SRV_MAX_WAIT_MS, NULL);
             if (rc < 0) {
-                ssock_error("poll failed: %s", strerror(-rc));
+                ssock_log("poll failed: %s", strerror(-rc));
                 return SSOCK_EXIT_IO;
             }
         }
     }
     if (ssock_interrupted && srv->opts->verbose) {
-        fprintf(stderr, "ssock: interrupted: closing every session\n");
+        ssock_log("interrupted: closing every session");
     }
     return srv->done ? srv->status : SSOCK_EXIT_OK;
 }
 
-/** The server's transport: UDP, or TCP with its connection slots (one per session slot, and one
- *  more: a new connection is then always seen by the library's admission, which may displace a
- *  stalled handshake for it). */
+/** The server's transport: UDP (behind the filter that takes ICMP errors), or TCP with its
+ *  connection slots (one per session slot, and one more: a new connection is then always seen
+ *  by the library's admission, which may displace a stalled handshake for it). */
 typedef struct {
     sock_secure_udp_t udp;
+    ssock_udp_filter_t filter;
     sock_secure_tcp_t tcp;
     sock_secure_tcp_conn_t *conns;
 } srv_net_t;
@@ -735,14 +905,19 @@ static int srv_open_at(const srv_opts_t *o, srv_net_t *net, size_t count, const 
     return ssock_udp_open(&net->udp, where, NULL);
 }
 
-/* Open the listening socket: the default falls back to IPv4 on a host without IPv6. */
+/* Open the listening socket: every address ([::], as by default or with --listen PORT) falls
+ * back to IPv4 on a host without IPv6. Then @p where is where it listens (the port the system
+ * picked for port 0). */
 static int srv_open(const srv_opts_t *o, srv_net_t *net, size_t count, sock_secure_ep_t *where)
 {
     uint16_t port = o->tls ? SSOCK_DEFAULT_TLS_PORT : SSOCK_DEFAULT_PORT;
     int rc;
 
-    if (o->listen != NULL) {
-        sock_secure_ep_parse(where, o->listen, port); /* checked by srv_parse */
+    if (o->listen != NULL && o->listen_any) {
+        port = o->listen_ep.port;
+    }
+    if (o->listen != NULL && !o->listen_any) {
+        *where = o->listen_ep;
         rc = srv_open_at(o, net, count, where);
     } else {
         sock_secure_ep_parse(where, "[::]", port);
@@ -758,30 +933,40 @@ static int srv_open(const srv_opts_t *o, srv_net_t *net, size_t count, sock_secu
         ssock_error("cannot listen on %s (%s): %s", ssock_ep_str(where, ep, sizeof ep),
                     o->tls ? "TCP" : "UDP",
                     rc > -1000 ? strerror(-rc) : sock_secure_strerror(rc));
+        return rc;
     }
-    return rc;
+    if (where->port == 0) {
+        sock_secure_ep_t local;
+
+        if (sock_secure_transport_local(o->tls ? &net->tcp.base : &net->udp.base, &local) == 0) {
+            where->port = local.port;
+        }
+    }
+    return 0;
 }
 
 /* create() refused --psk-hint because the backend cannot send one: say so, and name the backends
  * that can. @return whether that was the reason (and was reported). */
 static bool srv_hint_refused(int err, const sock_secure_config_t *cfg)
 {
-    const tlsman_driver_t *drv = sock_secure_backend(cfg->backend);
+    sock_secure_backend_info_t be, other;
+    const char *name;
     char can[128] = "";
     size_t used = 0;
 
-    if (err != -ENOTSUP || cfg->psk_hint == NULL || cfg->psk_hint[0] == '\0' || drv == NULL ||
-        (drv->caps & TLSMAN_CAP_PSK_HINT) != 0) {
+    if (err != -ENOTSUP || cfg->psk_hint == NULL || cfg->psk_hint[0] == '\0' ||
+        sock_secure_backend_info(cfg->backend, &be) < 0 ||
+        (be.caps & SOCK_SECURE_CAP_PSK_HINT) != 0) {
         return false;
     }
-    for (size_t i = 0; sock_secure_backend_at(i) != NULL; i++) {
-        const tlsman_driver_t *d = sock_secure_backend_at(i);
+    for (size_t i = 0; (name = sock_secure_backend_name(i)) != NULL; i++) {
         int n;
 
-        if ((d->caps & TLSMAN_CAP_PSK_HINT) == 0) {
+        if (sock_secure_backend_info(name, &other) < 0 ||
+            (other.caps & SOCK_SECURE_CAP_PSK_HINT) == 0) {
             continue;
         }
-        n = snprintf(can + used, sizeof can - used, "%s%s", used ? ", " : "", d->name);
+        n = snprintf(can + used, sizeof can - used, "%s%s", used ? ", " : "", other.name);
         if (n < 0 || (size_t)n >= sizeof can - used) {
             break;
         }
@@ -789,7 +974,7 @@ static bool srv_hint_refused(int err, const sock_secure_config_t *cfg)
     }
     ssock_error("cannot set up %s: --psk-hint: backend %s cannot send a PSK identity hint "
                 "(%s); leave --psk-hint out%s%s", cfg->transport->flags & SOCK_SECURE_TRANSPORT_DATAGRAM ?
-                "DTLS" : "TLS", drv->name, sock_secure_strerror(err),
+                "DTLS" : "TLS", be.name, sock_secure_strerror(err),
                 used ? " or use --backend " : "", can);
     return true;
 }
@@ -831,6 +1016,10 @@ static int srv_run(srv_opts_t *o)
     sock_secure_config_init(&cfg);
     cfg.role = SOCK_SECURE_SERVER;
     cfg.transport = srv.net;
+    if (!o->tls) {
+        ssock_udp_filter_init(&net.filter, &net.udp, srv_peer_error, &srv);
+        cfg.transport = &net.filter.base;
+    }
     cfg.sessions = srv.slots;
     cfg.session_count = srv.count;
     if (o->keys.count > 0) {
@@ -859,20 +1048,25 @@ static int srv_run(srv_opts_t *o)
     if (rc != SSOCK_EXIT_OK) {
         /* the error is printed */
     } else if ((rc = sock_secure_create(&sock, &cfg)) < 0) {
-        if (!srv_hint_refused(rc, &cfg)) {
-            ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls, o->backend);
-        }
-        rc = ssock_exit_status(rc);
+        rc = srv_hint_refused(rc, &cfg)
+                 ? SSOCK_EXIT_USAGE
+                 : ssock_create_failed(rc, o->suites.count > 0, &o->certs, o->tls, o->backend);
     } else {
-        if (o->verbose) {
-            const tlsman_driver_t *drv = sock_secure_backend(cfg.backend);
+        srv.sock = &sock;
+        srv.start_ms = ssock_now_ms();
+        (void)sock_secure_stats(&sock, &srv.seen);
+        if (o->verbose || (o->listen != NULL && o->listen_ep.port == 0)) {
+            sock_secure_backend_info_t be;
+            bool known = sock_secure_backend_info(cfg.backend, &be) == 0;
 
-            fprintf(stderr, "ssock: listening on %s (%s, %s, %zu session slots, %zu PSKs%s%s)\n",
+            ssock_log("listening on %s (%s, %s, %zu session slots, %zu PSKs%s%s)",
                     ssock_ep_str(&where, ep, sizeof ep), o->tls ? "TLS over TCP" : "DTLS over UDP",
-                    drv ? drv->name : "?", srv.count, o->keys.count,
+                    known ? be.name : "?", srv.count, o->keys.count,
                     o->certs.cert ? ", certificate " : "", o->certs.cert ? o->certs.cert : "");
-            fprintf(stderr, "ssock: limits: %lu handshakes at once, %lu per address, deadline "
-                    "%lu ms, stall %lu ms, idle timeout %lu ms, when full: %s\n",
+        }
+        if (o->verbose) {
+            ssock_log("limits: %lu handshakes at once, %lu per address, deadline "
+                    "%lu ms, stall %lu ms, idle timeout %lu ms, when full: %s",
                     (unsigned long)(o->max_half_open ? o->max_half_open : srv.count),
                     (unsigned long)(o->max_per_addr ? o->max_per_addr
                                     : CONFIG_SOCK_SECURE_HALF_OPEN_PER_ADDR < srv.count
@@ -885,6 +1079,7 @@ static int srv_run(srv_opts_t *o)
         if (o->tls && o->echo) {
             srv_flush_backlogs(&srv); /* what the connections take now; the rest is dropped */
         }
+        srv_summary(&srv);
         sock_secure_close(&sock); /* close_notify to every open session */
     }
     ssock_certs_free(&o->certs);

@@ -21,6 +21,7 @@
 #include "secure_sock/error.h"
 #include "secure_sock/transport.h"
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/posix/creds.h"
 #include "secure_sock/posix/tcp.h"
 #include "secure_sock/posix/udp.h"
 
@@ -66,12 +67,17 @@
 /** Exit statuses. */
 enum ssock_exit {
     SSOCK_EXIT_OK = 0,        /**< success (also: interrupted by SIGINT/SIGTERM) */
-    SSOCK_EXIT_USAGE = 1,     /**< bad command line */
-    SSOCK_EXIT_HANDSHAKE = 2, /**< the (D)TLS handshake failed (TLS: also the server closing the
-                                   connection during the handshake) */
-    SSOCK_EXIT_TIMEOUT = 3,   /**< no answer in time */
-    SSOCK_EXIT_IO = 4,        /**< any other failure (TLS: also "connection refused") */
+    SSOCK_EXIT_USAGE = 1,     /**< bad command line, or options the backend cannot honour (a
+                                   suite, a PSK hint, a key that is not the certificate's) */
+    SSOCK_EXIT_HANDSHAKE = 2, /**< the (D)TLS handshake failed (also the server closing the
+                                   session or connection during the handshake) */
+    SSOCK_EXIT_TIMEOUT = 3,   /**< no answer: timed out, or connection refused (nothing
+                                   listens on the server's port) */
+    SSOCK_EXIT_IO = 4,        /**< any other failure */
 };
+
+/** Errors a UDP filter reads past in one recv call at most (see ssock_udp_filter_t). */
+#define SSOCK_FILTER_BUDGET 64
 
 /** PSKs given with --psk: the structs handed to the library and the bytes they point to. */
 typedef struct {
@@ -195,10 +201,20 @@ int ssock_parse_ciphers(const char *cmd, ssock_suites_t *suites, const char *lis
 
 /**
  * Resolve "HOST:PORT", "[IPV6]:PORT", "A.B.C.D:PORT" or "localhost:PORT" (a missing port is
- * @p default_port). Host names other than the numeric forms go through getaddrinfo().
+ * @p default_port). Host names other than the numeric forms go through getaddrinfo(). An IPv6
+ * address without brackets ("::1:5684": is 5684 the port?) and port 0 are usage errors.
  * @return 0, or -1 after a usage error.
  */
 int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep);
+
+/**
+ * Parse --listen: "PORT" (every address: @p any is set and @p ep is "[::]:PORT"), "ADDR",
+ * "ADDR:PORT", "[IPV6]" or "[IPV6]:PORT" (a missing port is @p default_port). Port 0 lets the
+ * system pick one. An IPv6 address without brackets is a usage error (as for ssock_resolve).
+ * @return 0, or -1 after a usage error.
+ */
+int ssock_parse_listen(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep,
+                       bool *any);
 
 /** Zero @p len bytes at @p p in a way the compiler cannot drop. */
 void ssock_wipe(void *p, size_t len);
@@ -225,12 +241,14 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, boo
 const char *ssock_strerror(int err, bool stream);
 
 /** Explain a sock_secure_create() failure on stderr (one line), naming DTLS or TLS (@p tls).
- *  @p certs may be NULL. @p backend: the --backend name, NULL for the default choice. */
-void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls,
-                         const char *backend);
+ *  @p certs may be NULL. @p backend: the --backend name, NULL for the default choice.
+ *  @return the exit status: SSOCK_EXIT_USAGE for options the backend cannot honour (a suite it
+ *  lacks, certificates without X509, a key that does not match its certificate). */
+int ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls,
+                        const char *backend);
 
 /**
- * --backend NAME: check that @p name is a built-in backend (sock_secure_backend()); if not,
+ * --backend NAME: check that @p name is a built-in backend (sock_secure_backend_info()); if not,
  * print a usage error listing the built-in ones. @return 0, or -1 after the usage error.
  */
 int ssock_parse_backend(const char *cmd, const char *name);
@@ -240,6 +258,13 @@ const char *ssock_tls_backend(void);
 
 /** Print "ssock: <message>" on stderr (one line). */
 void ssock_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** Print "<local time> ssock: <message>" on stderr (one line): a server's log. */
+void ssock_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/** The local time as RFC 3339 with milliseconds, "2025-01-31T14:05:09.042+01:00" ("?" if the
+ *  clock cannot be read). @return @p buf. */
+const char *ssock_timestamp(char *buf, size_t len);
 
 /** Format an endpoint ("[::1]:5684"); never fails ("?" if it cannot). @return @p buf. */
 const char *ssock_ep_str(const sock_secure_ep_t *ep, char *buf, size_t len);
@@ -299,6 +324,31 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix);
  * @return 0 or the negative error.
  */
 int ssock_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local, const char *what);
+
+/** Called by a UDP filter for each error the transport reports about one peer (@p err, e.g.
+ *  -ECONNREFUSED for an ICMP port unreachable; @p peer valid during the call). */
+typedef void (*ssock_peer_error_cb_t)(const sock_secure_ep_t *peer, int err, void *arg);
+
+/**
+ * A transport in front of a UDP one that takes the errors it reports about one peer
+ * (sock_secure_udp_peer_errors(): ICMP port unreachable and the like) before the secure socket sees
+ * them, hands each to a callback and reads on; everything else passes through. Needed because
+ * this version's sock_secure_process() takes any datagram recv error for the whole socket's
+ * (-EIO): with it, a client learns at once that nothing listens on the server's port, and one
+ * vanished client cannot stop a server. Give &filter.base to the secure socket; keep waiting on
+ * the UDP transport itself (ssock_wait).
+ */
+typedef struct {
+    sock_secure_transport_t base;              /**< the transport the secure socket uses */
+    sock_secure_transport_t *inner;            /**< the UDP transport (not owned) */
+    ssock_peer_error_cb_t cb; /**< may be NULL: errors are then dropped */
+    void *arg;                /**< passed to cb */
+} ssock_udp_filter_t;
+
+/** Set up @p f in front of @p udp (open) and turn its peer errors on (where the system has
+ *  them; elsewhere nothing changes). */
+void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_secure_udp_t *udp, ssock_peer_error_cb_t cb,
+                           void *arg);
 
 /** Select the backend for a TLS (@p tls) or DTLS socket in @p cfg: @p backend if not NULL
  *  (--backend, checked to do TLS over streams, or DTLS), else the default one (TLS: the first

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ssock.h"
@@ -401,7 +402,7 @@ static int ssock_cred_file(ssock_certs_t *certs, const char *opt, const char *pa
     case -ENOTSUP:
         ssock_error("%s %s: %s of a kind backend %s does not support (EC P-256 keys only)", opt,
                     path, ssock_cred_what(type),
-                    sock_secure_backend(NULL) ? sock_secure_backend(NULL)->name : "?");
+                    sock_secure_backend_name(0) ? sock_secure_backend_name(0) : "?");
         break;
     case -ENOMEM:
         ssock_error("%s %s: too large for the credential store (%d bytes in all)", opt, path,
@@ -530,6 +531,45 @@ static int ssock_ep_from_sockaddr(const struct sockaddr *sa, uint16_t port, sock
     return -1;
 }
 
+/* An IPv6 address without brackets ("::1:5684"): is ":5684" a port or part of the address?
+ * Refuse it, showing both bracketed readings that parse. @return true if refused (printed). */
+static bool ssock_bare_ipv6(const char *cmd, const char *text, uint16_t default_port)
+{
+    const char *first = strchr(text, ':');
+    const char *last = strrchr(text, ':');
+    char as_port[SOCK_SECURE_EP_STRLEN + 8] = "";
+    char as_addr[SOCK_SECURE_EP_STRLEN + 8] = "";
+    sock_secure_ep_t ep;
+
+    if (text[0] == '[' || first == NULL || first == last) {
+        return false;
+    }
+    if (last[1] != '\0' && strspn(last + 1, "0123456789") == strlen(last + 1) &&
+        strlen(text) < SOCK_SECURE_EP_STRLEN) {
+        snprintf(as_port, sizeof as_port, "[%.*s]%s", (int)(last - text), text, last);
+        if (sock_secure_ep_parse(&ep, as_port, default_port) != 0) {
+            as_port[0] = '\0';
+        }
+    }
+    if (strlen(text) < SOCK_SECURE_EP_STRLEN) {
+        snprintf(as_addr, sizeof as_addr, "[%s]", text);
+        if (sock_secure_ep_parse(&ep, as_addr, default_port) != 0) {
+            as_addr[0] = '\0';
+        }
+    }
+    if (as_port[0] != '\0' && as_addr[0] != '\0') {
+        ssock_usage_error(cmd, "'%s': an IPv6 address needs brackets: %s (address %.*s, "
+                          "port %s) or %s (address %s, default port %u)", text, as_port,
+                          (int)(last - text), text, last + 1, as_addr, text, default_port);
+    } else if (as_port[0] != '\0' || as_addr[0] != '\0') {
+        ssock_usage_error(cmd, "'%s': an IPv6 address needs brackets: %s", text,
+                          as_port[0] != '\0' ? as_port : as_addr);
+    } else {
+        ssock_usage_error(cmd, "'%s' is not HOST:PORT (IPv6: [ADDR]:PORT)", text);
+    }
+    return true;
+}
+
 int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep)
 {
     char host[256];
@@ -540,7 +580,14 @@ int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock
     struct addrinfo *res = NULL;
     int rc;
 
+    if (ssock_bare_ipv6(cmd, text, default_port)) {
+        return -1;
+    }
     if (sock_secure_ep_parse(ep, text, default_port) == 0) {
+        if (ep->port == 0) {
+            ssock_usage_error(cmd, "'%s': port 0 is not a server's port", text);
+            return -1;
+        }
         return 0;
     }
     /* Not numeric: "name[:port]". Brackets mean a (bad) IPv6 literal: no lookup for those. */
@@ -577,6 +624,32 @@ int ssock_resolve(const char *cmd, const char *text, uint16_t default_port, sock
     return 0;
 }
 
+int ssock_parse_listen(const char *cmd, const char *text, uint16_t default_port, sock_secure_ep_t *ep,
+                       bool *any)
+{
+    uint32_t port;
+
+    *any = false;
+    if (text[0] != '\0' && strspn(text, "0123456789") == strlen(text)) {
+        if (ssock_parse_u32(cmd, "--listen", text, 0, 65535, &port) < 0) {
+            return -1;
+        }
+        sock_secure_ep_parse(ep, "[::]", (uint16_t)port);
+        *any = true;
+        return 0;
+    }
+    if (ssock_bare_ipv6(cmd, text, default_port)) {
+        return -1;
+    }
+    if (sock_secure_ep_parse(ep, text, default_port) < 0) {
+        ssock_usage_error(cmd, "--listen: '%s' is not PORT, ADDR or ADDR:PORT (e.g. %u, "
+                          "0.0.0.0:%u or [::1]:%u)", text, default_port, default_port,
+                          default_port);
+        return -1;
+    }
+    return 0;
+}
+
 void ssock_wipe(void *p, size_t len)
 {
     volatile uint8_t *v = p;
@@ -606,6 +679,7 @@ int ssock_exit_status(int err)
     case SOCK_SECURE_E_BAD_RECORD: /* a session only dies of one while handshaking */
         return SSOCK_EXIT_HANDSHAKE;
     case -ETIMEDOUT:
+    case -ECONNREFUSED: /* nobody there: no answer, quickly */
         return SSOCK_EXIT_TIMEOUT;
     default:
         return err > 0 ? SSOCK_EXIT_OK : SSOCK_EXIT_IO;
@@ -614,6 +688,7 @@ int ssock_exit_status(int err)
 
 /* RFC 5246 §7.2 / RFC 4279 alert numbers the hints are about. */
 #define SSOCK_ALERT_BAD_RECORD_MAC       20
+#define SSOCK_ALERT_RECORD_OVERFLOW      22
 #define SSOCK_ALERT_HANDSHAKE_FAILURE    40
 #define SSOCK_ALERT_BAD_CERTIFICATE      42
 #define SSOCK_ALERT_ACCESS_DENIED        49
@@ -633,6 +708,8 @@ static const char *ssock_alert_hint(uint8_t alert)
         return " (no common cipher suite? or a client certificate is required)";
     case SSOCK_ALERT_INSUFFICIENT_SECURITY:
         return " (no common cipher suite?)";
+    case SSOCK_ALERT_RECORD_OVERFLOW: /* a small-record build (docs/DEVICE.md), either side */
+        return " (a record or handshake message larger than its receiver takes)";
     default:
         if (alert >= SSOCK_ALERT_BAD_CERTIFICATE && alert <= SSOCK_ALERT_ACCESS_DENIED &&
             alert != 47) { /* 42..46, 48, 49: the peer refused our certificate */
@@ -674,17 +751,17 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, boo
         /* "certificate verification: unknown CA (sent alert unknown_ca)" */
         char sent[64] = "";
 
-        if (info != NULL && info->alert_origin == TLSMAN_ALERT_SENT) {
+        if (info != NULL && info->alert_origin == SOCK_SECURE_ALERT_SENT) {
             snprintf(sent, sizeof sent, " (sent alert %s)", sock_secure_alert_name(info->alert));
         }
         snprintf(buf, len, "certificate verification: %s%s",
                  info != NULL && info->verify != 0 ? sock_secure_verify_reason(info->verify)
                                                    : "failed",
                  sent);
-    } else if (info != NULL && info->alert_origin == TLSMAN_ALERT_RECEIVED) {
+    } else if (info != NULL && info->alert_origin == SOCK_SECURE_ALERT_RECEIVED) {
         snprintf(buf, len, "peer sent alert %s%s", sock_secure_alert_name(info->alert),
                  ssock_alert_hint(info->alert));
-    } else if (info != NULL && info->alert_origin == TLSMAN_ALERT_SENT) {
+    } else if (info != NULL && info->alert_origin == SOCK_SECURE_ALERT_SENT) {
         snprintf(buf, len, "sent alert %s%s", sock_secure_alert_name(info->alert),
                  ssock_alert_hint(info->alert));
     } else {
@@ -692,50 +769,60 @@ void ssock_describe_failure(const sock_secure_session_info_t *info, int err, boo
     }
 }
 
-void ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls,
-                         const char *backend)
+int ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, bool tls,
+                        const char *backend)
 {
-    const tlsman_driver_t *drv = sock_secure_backend(NULL);
+    sock_secure_backend_info_t be;
     bool with_certs = certs != NULL && ssock_certs_given(certs);
     const char *proto = tls ? "TLS" : "DTLS";
+    bool known;
 
-    if (backend != NULL) {
-        drv = sock_secure_backend(backend);
-    } else if (tls && ssock_tls_backend() != NULL) {
-        drv = sock_secure_backend(ssock_tls_backend());
+    if (backend == NULL && tls) {
+        backend = ssock_tls_backend(); /* NULL if none: the default one */
     }
-    if (err == -ENOENT && drv == NULL) {
+    known = sock_secure_backend_info(backend, &be) == 0;
+    /* what the options ask for and cannot be had is a usage error (1), as --help says */
+    if (err == -ENOENT && !known) {
         ssock_error("cannot set up %s: no (D)TLS backend is built in", proto);
-    } else if (err == SOCK_SECURE_E_CRED_MISMATCH && with_certs) {
+        return SSOCK_EXIT_IO;
+    }
+    if (err == SOCK_SECURE_E_CRED_MISMATCH && with_certs) {
         ssock_error("cannot set up %s: --key %s does not belong to --cert %s (%s)", proto,
                     certs->key ? certs->key : "?", certs->cert ? certs->cert : "?",
                     sock_secure_strerror(err));
-    } else if (err == -ENOTSUP && with_certs && drv != NULL && !(drv->caps & TLSMAN_CAP_X509)) {
-        ssock_error("cannot set up %s: backend %s has no certificate support", proto, drv->name);
+    } else if (err == -ENOTSUP && with_certs && known && !(be.caps & SOCK_SECURE_CAP_X509)) {
+        ssock_error("cannot set up %s: backend %s has no certificate support", proto, be.name);
     } else if (err == -EINVAL && with_certs) {
         ssock_error("cannot set up %s: %s: the certificate options do not fit together "
                     "(--cert needs --key; --verify optional/required needs --ca)", proto,
                     sock_secure_strerror(err));
     } else if (err == -ENOTSUP && suites_given) {
         ssock_error("cannot set up %s: backend %s does not implement a suite of --ciphers "
-                    "(or %s with PSK)", proto, drv ? drv->name : "?", proto);
+                    "(or %s with PSK)", proto, known ? be.name : "?", proto);
+    } else if (err == -ENOTSUP) {
+        ssock_error("cannot set up %s: backend %s cannot do what the options ask (%s; "
+                    "'ssock --version' lists what it supports)", proto, known ? be.name : "?",
+                    sock_secure_strerror(err));
     } else {
         ssock_error("cannot set up %s: %s", proto, sock_secure_strerror(err));
+        return ssock_exit_status(err);
     }
+    return SSOCK_EXIT_USAGE;
 }
 
 int ssock_parse_backend(const char *cmd, const char *name)
 {
-    const tlsman_driver_t *drv;
+    sock_secure_backend_info_t be;
+    const char *known;
     char list[256];
     size_t used = 0;
 
-    if (*name != '\0' && sock_secure_backend(name) != NULL) {
+    if (*name != '\0' && sock_secure_backend_info(name, &be) == 0) {
         return 0;
     }
     list[0] = '\0';
-    for (size_t i = 0; (drv = sock_secure_backend_at(i)) != NULL; i++) {
-        int n = snprintf(list + used, sizeof list - used, "%s%s", i > 0 ? ", " : "", drv->name);
+    for (size_t i = 0; (known = sock_secure_backend_name(i)) != NULL; i++) {
+        int n = snprintf(list + used, sizeof list - used, "%s%s", i > 0 ? ", " : "", known);
 
         if (n < 0 || (size_t)n >= sizeof list - used) {
             break;
@@ -747,19 +834,20 @@ int ssock_parse_backend(const char *cmd, const char *name)
     return -1;
 }
 
-/* Does @p drv do TLS over streams? */
-static bool ssock_does_tls(const tlsman_driver_t *drv)
+/* Does backend @p be do TLS over streams? */
+static bool ssock_does_tls(const sock_secure_backend_info_t *be)
 {
-    return (drv->caps & TLSMAN_CAP_TLS) != 0 && drv->flush != NULL;
+    return (be->caps & SOCK_SECURE_CAP_TLS) != 0;
 }
 
 const char *ssock_tls_backend(void)
 {
-    const tlsman_driver_t *drv;
+    sock_secure_backend_info_t be;
+    const char *name;
 
-    for (size_t i = 0; (drv = sock_secure_backend_at(i)) != NULL; i++) {
-        if (ssock_does_tls(drv)) {
-            return drv->name;
+    for (size_t i = 0; (name = sock_secure_backend_name(i)) != NULL; i++) {
+        if (sock_secure_backend_info(name, &be) == 0 && ssock_does_tls(&be)) {
+            return be.name;
         }
     }
     return NULL;
@@ -768,23 +856,23 @@ const char *ssock_tls_backend(void)
 int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend)
 {
     if (backend != NULL) {
-        const tlsman_driver_t *drv = sock_secure_backend(backend);
+        sock_secure_backend_info_t be;
 
-        if (drv == NULL) { /* checked when parsed; kept for safety */
+        if (sock_secure_backend_info(backend, &be) < 0) { /* checked when parsed; kept for safety */
             ssock_error("unknown backend '%s' (see 'ssock --version')", backend);
             return SSOCK_EXIT_USAGE;
         }
-        if (tls && !ssock_does_tls(drv)) {
+        if (tls && !ssock_does_tls(&be)) {
             ssock_error("cannot set up TLS: backend %s does not do TLS over TCP (see 'ssock "
-                        "--version')", drv->name);
-            return SSOCK_EXIT_IO;
+                        "--version')", be.name);
+            return SSOCK_EXIT_USAGE;
         }
-        if (!tls && (drv->caps & TLSMAN_CAP_DTLS) == 0) {
+        if (!tls && (be.caps & SOCK_SECURE_CAP_DTLS) == 0) {
             ssock_error("cannot set up DTLS: backend %s does not do DTLS (see 'ssock "
-                        "--version')", drv->name);
-            return SSOCK_EXIT_IO;
+                        "--version')", be.name);
+            return SSOCK_EXIT_USAGE;
         }
-        cfg->backend = drv->name;
+        cfg->backend = be.name;
         return SSOCK_EXIT_OK;
     }
     if (!tls) {
@@ -809,6 +897,36 @@ void ssock_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+}
+
+void ssock_log(const char *fmt, ...)
+{
+    char stamp[64];
+    va_list ap;
+
+    fprintf(stderr, "%s ssock: ", ssock_timestamp(stamp, sizeof stamp));
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+const char *ssock_timestamp(char *buf, size_t len)
+{
+    struct timespec ts;
+    struct tm tm;
+    char date[32];
+    char zone[8];
+
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || localtime_r(&ts.tv_sec, &tm) == NULL ||
+        strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
+        strftime(zone, sizeof zone, "%z", &tm) != 5) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    /* RFC 3339: "+0100" becomes "+01:00" */
+    snprintf(buf, len, "%s.%03ld%.3s:%.2s", date, (long)(ts.tv_nsec / 1000000), zone, zone + 3);
+    return buf;
 }
 
 const char *ssock_ep_str(const sock_secure_ep_t *ep, char *buf, size_t len)
@@ -1000,6 +1118,70 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix)
         start = end + 1;
     }
     return (fflush(stdout) != 0 || ferror(stdout)) ? -EIO : 0;
+}
+
+/* The filter's recv: hand errors about a peer to the callback and read on. */
+static int ssock_filter_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+{
+    ssock_udp_filter_t *f = (ssock_udp_filter_t *)(void *)sock;
+
+    for (int i = 0; i < SSOCK_FILTER_BUDGET; i++) {
+        sock_secure_ep_t from;
+        int n;
+
+        from.family = SOCK_SECURE_AF_UNSPEC;
+        n = sock_secure_transport_recv(f->inner, buf, len, &from);
+        if (n >= 0 || n == -EAGAIN || n == -EMSGSIZE || from.family == SOCK_SECURE_AF_UNSPEC) {
+            if (remote != NULL && from.family != SOCK_SECURE_AF_UNSPEC) {
+                *remote = from;
+            }
+            return n;
+        }
+        if (f->cb != NULL) {
+            f->cb(&from, n, f->arg);
+        }
+    }
+    return -EAGAIN; /* more later: the socket is still readable */
+}
+
+static int ssock_filter_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
+{
+    return sock_secure_transport_send(((ssock_udp_filter_t *)(void *)sock)->inner, buf, len, remote);
+}
+
+static int ssock_filter_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
+{
+    return sock_secure_transport_wait(((ssock_udp_filter_t *)(void *)sock)->inner, timeout_ms);
+}
+
+static int ssock_filter_local(sock_secure_transport_t *sock, sock_secure_ep_t *local)
+{
+    return sock_secure_transport_local(((ssock_udp_filter_t *)(void *)sock)->inner, local);
+}
+
+static void ssock_filter_close(sock_secure_transport_t *sock)
+{
+    (void)sock; /* the UDP transport is closed by its owner */
+}
+
+void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_secure_udp_t *udp, ssock_peer_error_cb_t cb,
+                           void *arg)
+{
+    static const sock_secure_transport_ops_t ops = {
+        .recv = ssock_filter_recv,
+        .send = ssock_filter_send,
+        .wait = ssock_filter_wait,
+        .local = ssock_filter_local,
+        .close = ssock_filter_close,
+    };
+
+    memset(f, 0, sizeof *f);
+    f->base.ops = &ops;
+    f->base.flags = udp->base.flags;
+    f->inner = &udp->base;
+    f->cb = cb;
+    f->arg = arg;
+    (void)sock_secure_udp_peer_errors(udp, true); /* -ENOTSUP (not Linux): errors stay unseen */
 }
 
 int ssock_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local, const char *what)

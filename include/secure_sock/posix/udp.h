@@ -19,6 +19,8 @@ typedef struct {
     sock_secure_transport_t base; /**< generic part: use &udp.base with the secure socket */
     int fd;      /**< the OS socket, -1 when closed */
     uint8_t family; /**< enum sock_secure_af of the OS socket */
+    bool peer_errors; /**< internal: sock_secure_udp_peer_errors() is on */
+    bool errq;        /**< internal: the OS may hold an error not read yet */
 } sock_secure_udp_t;
 
 /**
@@ -30,6 +32,31 @@ typedef struct {
  *         socket()/bind() (e.g. -EADDRINUSE, -EAFNOSUPPORT).
  */
 int sock_secure_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local);
+
+/**
+ * @brief Report what the network says about one peer (ICMP/ICMPv6 "port unreachable", "host
+ *        unreachable"...) through recv, instead of dropping it. Off after sock_secure_udp_open().
+ *
+ * When on, recv returns such an error as the negated errno WITH @p remote set to the peer the
+ * failed datagram was sent to (the convention of stream transports for a connection that
+ * ended, sock.h): -ECONNREFUSED (nothing listens on the peer's port), -EHOSTUNREACH,
+ * -ENETUNREACH, ... Each error is reported once. Errors that say nothing about the peer are
+ * consumed silently: "fragmentation needed" (the OS adjusts the path MTU) and local send
+ * failures (send already returned them). A send never fails because of an earlier error about
+ * a peer (the OS hands such an error to the next send as well as to the next recv: the send is
+ * retried once, the error stays for recv).
+ *
+ * sock_secure_process() of this version takes any error of a datagram transport's recv for the
+ * whole socket's (-EIO): turn this on only where the application sees recv first (tools/ssock
+ * puts a filter between, see tools/ssock/util.c).
+ *
+ * Linux only (IP_RECVERR, IPV6_RECVERR: an unconnected socket sees these errors only so).
+ * @param udp an open transport (caller-owned).
+ * @param on  true to report, false to go back to dropping (what is queued is discarded).
+ * @return 0; -EBADF if @p udp is NULL or closed; -ENOTSUP on a system without the socket
+ *         options (nothing changes); or the negated errno of setsockopt().
+ */
+int sock_secure_udp_peer_errors(sock_secure_udp_t *udp, bool on);
 
 #ifdef __cplusplus
 }

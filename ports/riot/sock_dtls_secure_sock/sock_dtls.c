@@ -256,7 +256,7 @@ static bool _retry(sock_dtls_secure_sock_t *ss, unsigned i, const sock_secure_se
 {
     credman_credential_t c;
     int next;
-    if (ss->slot_tag[i] == NO_TAG || info->alert_origin != TLSMAN_ALERT_RECEIVED ||
+    if (ss->slot_tag[i] == NO_TAG || info->alert_origin != SOCK_SECURE_ALERT_RECEIVED ||
         (next = _psk_from(ss->owner, ss->slot_tag[i] + 1u, &c)) < 0) {
         return false;
     }
@@ -597,8 +597,8 @@ int sock_dtls_set_server_psk_id_hint(sock_dtls_t *sock, const char *hint)
         return -EINVAL;
     }
     /* RFC 4279's hint is in the ServerKeyExchange, which mbedTLS 2.28 does not send for PSK
-     * suites (and secure_sock's mbedTLS driver lacks TLSMAN_CAP_PSK_HINT): no driver on RIOT can
-     * send it. */
+     * suites (secure_sock's mbedTLS driver lacks SOCK_SECURE_CAP_PSK_HINT): no driver on RIOT
+     * can send it. */
     return CONFIG_SOCK_DTLS_IGNORE_PSK_HINT ? 0 : -ENOTSUP;
 }
 
@@ -722,7 +722,7 @@ static ssize_t _take(sock_dtls_t *sock, sock_dtls_session_t *remote, void *data,
             sock_secure_session_t *s = &ss->slots[i];
             ss->turn = (uint8_t)((i + 1) % PEERS);
             _slot_ep(ss, i, &remote->ep);
-            int rc = sock_secure_recv(&ss->sock, &s, data, max, 0);
+            int rc = sock_secure_session_recv(s, data, max, 0);
             ss->unread &= (uint8_t)~bit;
             if (rc == -EMSGSIZE) {
                 ss->est &= (uint8_t)~bit;
@@ -861,7 +861,7 @@ static __attribute__((noinline)) int _send_gathered(sock_secure_session_t *s,
         return -ENOMEM;
     }
     iolist_to_buffer(snips, buf, sizeof(buf));
-    return sock_secure_send(s, buf, len);
+    return sock_secure_session_send(s, buf, len);
 }
 
 ssize_t sock_dtls_sendv_aux(sock_dtls_t *sock, sock_dtls_session_t *remote,
@@ -880,7 +880,7 @@ ssize_t sock_dtls_sendv_aux(sock_dtls_t *sock, sock_dtls_session_t *remote,
     if (rc == 0) {
         size_t len = iolist_size(snips);
         rc = snips == NULL || snips->iol_next == NULL
-                 ? sock_secure_send(s, snips ? snips->iol_base : NULL, len)
+                 ? sock_secure_session_send(s, snips ? snips->iol_base : NULL, len)
                  : _send_gathered(s, snips, len);
         if (rc == -EAGAIN) {
             rc = -ENOMEM; /* packet buffer full */

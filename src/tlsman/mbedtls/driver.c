@@ -219,6 +219,14 @@ static int ss_recv_cb(void *p, unsigned char *buf, size_t len)
         s->t.io_err = rc;
         return MBEDTLS_ERR_NET_RECV_FAILED;
     }
+#if defined(MBEDTLS_SSL_PROTO_DTLS)
+    /* a handshake message mbedTLS would ignore (too long to reassemble): handshake() ends the
+     * handshake instead of waiting for it forever (errors.c, tlsman_mbedtls_hs_too_long) */
+    if (rc > 0 && s->ctx->k.datagram && !s->established &&
+        tlsman_dtls_hs_too_long(buf, (size_t)rc, MBEDTLS_SSL_IN_CONTENT_LEN - SS_DTLS_HS_HDR)) {
+        s->hs_too_long = true;
+    }
+#endif
     return rc;
 }
 
@@ -566,6 +574,9 @@ static int ss_handshake(void *p)
         s->established = true;
         return 0;
     }
+    if (err == MBEDTLS_ERR_SSL_WANT_READ && s->hs_too_long) {
+        return tlsman_mbedtls_hs_too_long(s); /* mbedTLS ignored a message it cannot take */
+    }
     tlsman_mbedtls_missing_alert(s, err); /* what mbedTLS 2.28 fails to tell the peer */
     return ss_error(s, err, true);
 }
@@ -797,11 +808,17 @@ static int ss_cookie_check(void *ctx, const uint8_t *peer_id, size_t peer_id_len
 }
 #endif
 
+#if defined(MBEDTLS_SSL_CLI_C)
+#define SS_CAP_PSK_PER_SESSION TLSMAN_CAP_PSK_PER_SESSION
+#else
+#define SS_CAP_PSK_PER_SESSION 0u
+#endif
+
 const tlsman_driver_t tlsman_mbedtls = {
     .name = "mbedtls",
     .version = MBEDTLS_VERSION_STRING,
     .caps = SS_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u) |
-            (SS_CLIENT_SERVER ? TLSMAN_CAP_CLIENT_SERVER : 0u),
+            (SS_CLIENT_SERVER ? TLSMAN_CAP_CLIENT_SERVER : 0u) | SS_CAP_PSK_PER_SESSION,
     .ctx_size = sizeof(ss_mbedtls_ctx_t),
     .session_size = sizeof(ss_mbedtls_session_t),
     .suite_supported = ss_suite_supported,

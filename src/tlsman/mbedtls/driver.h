@@ -106,6 +106,8 @@ typedef struct {
     tlsman_sess_t t;               /**< callbacks, I/O errors, alert, verification (common.h) */
     uint8_t timer;                 /**< SS_TIMER_* */
     bool established;              /**< handshake() returned 0 */
+    bool hs_too_long;              /**< DTLS: the peer sent a handshake message longer than
+                                        mbedTLS can reassemble (see ss_recv_cb) */
     bool own_psk;                  /**< client: psk below, not the configuration's (set_psk) */
     sock_secure_psk_t psk;         /**< ... its identity and key (the caller's bytes) */
 } ss_mbedtls_session_t;
@@ -127,6 +129,11 @@ static inline int ss_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
     }
     return tlsman_mbedtls_error(s, err, in_handshake);
 }
+
+/** DTLS: the handshake cannot go on, the peer's flight holds a message longer than mbedTLS can
+ *  reassemble (s->hs_too_long): send record_overflow (as over TLS) and return
+ *  SOCK_SECURE_E_HANDSHAKE. */
+int tlsman_mbedtls_hs_too_long(ss_mbedtls_session_t *s);
 
 /** mbedTLS set-up failures: -ENOMEM or SOCK_SECURE_E_BACKEND. */
 int tlsman_mbedtls_setup_error(int err);

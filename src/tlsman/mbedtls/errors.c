@@ -71,6 +71,29 @@ static bool ss_record_too_large(const ss_mbedtls_session_t *s, int err)
     return len > MBEDTLS_SSL_IN_CONTENT_LEN;
 }
 
+/** End the session over a record or message too large for mbedTLS's input buffer: a fatal
+ *  record_overflow alert, noted as sent. */
+static int ss_overflow(ss_mbedtls_session_t *s, bool in_handshake)
+{
+    (void)mbedtls_ssl_send_alert_message(&s->ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                         MBEDTLS_SSL_ALERT_MSG_RECORD_OVERFLOW);
+    tlsman_alert_set(&s->t, SS_ALERT_RECORD_OVERFLOW, TLSMAN_ALERT_SENT);
+    return in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+}
+
+/*
+ * DTLS: mbedTLS 2.28 reassembles a fragmented handshake message in its input buffer and ignores,
+ * without a word, one announced longer than MBEDTLS_SSL_IN_CONTENT_LEN - 12 bytes (ssl_msg.c,
+ * ssl_buffer_message: "Ignore message"); it ignores the peer's retransmissions alike, and the
+ * handshake would time out with nobody knowing why. With the device profile's 1,024-byte buffer
+ * an ordinary peer gets there: a server sending its certificate and its CA's (~1,020 bytes, more
+ * or less depending on the certificates). The TLS counterpart is ss_record_too_large.
+ */
+int tlsman_mbedtls_hs_too_long(ss_mbedtls_session_t *s)
+{
+    return ss_overflow(s, true);
+}
+
 int tlsman_mbedtls_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
 {
     mbedtls_ssl_context *ssl = &s->ssl;
@@ -98,10 +121,7 @@ int tlsman_mbedtls_error(ss_mbedtls_session_t *s, int err, bool in_handshake)
     }
 
     if (ss_record_too_large(s, err)) {
-        (void)mbedtls_ssl_send_alert_message(ssl, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
-                                             MBEDTLS_SSL_ALERT_MSG_RECORD_OVERFLOW);
-        tlsman_alert_set(&s->t, SS_ALERT_RECORD_OVERFLOW, TLSMAN_ALERT_SENT);
-        return in_handshake ? SOCK_SECURE_E_HANDSHAKE : SOCK_SECURE_E_BACKEND;
+        return ss_overflow(s, in_handshake);
     }
     if (s->t.tx.fatal) {
         tlsman_alert_set(&s->t, s->t.tx.known ? s->t.tx.desc : ss_alert_for(err), TLSMAN_ALERT_SENT);

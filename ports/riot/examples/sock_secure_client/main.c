@@ -88,9 +88,9 @@ static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
         sock_secure_session_info(s, &info);
         printf("connected to %s: %s, %s in %u ms\n", ep, info.suite_name, info.version,
                (unsigned)info.handshake_ms);
-        rc = sock_secure_send(s, msg, len);
+        rc = sock_secure_session_send(s, msg, len);
         if (rc >= 0) {
-            rc = sock_secure_recv(&sock, &s, reply, sizeof(reply), REPLY_TIMEOUT_MS);
+            rc = sock_secure_session_recv(s, reply, sizeof(reply), REPLY_TIMEOUT_MS);
             if (rc >= 0) {
                 printf("reply (%d bytes): %.*s\n", rc, rc, reply);
             }

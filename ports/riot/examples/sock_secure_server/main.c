@@ -106,10 +106,10 @@ static void *server(void *arg)
     printf("DTLS server listening on port %u\n", SOCK_SECURE_EXAMPLE_PORT);
     for (;;) {
         sock_secure_session_t *s = NULL;
-        rc = sock_secure_recv(&sock, &s, buf, sizeof(buf), SOCK_SECURE_NO_TIMEOUT);
+        rc = sock_secure_recv_any(&sock, &s, buf, sizeof(buf), SOCK_SECURE_NO_TIMEOUT);
         if (rc >= 0) {
             printf("received %d bytes: %.*s\n", rc, rc, buf);
-            int sent = sock_secure_send(s, buf, (size_t)rc);
+            int sent = sock_secure_session_send(s, buf, (size_t)rc);
             if (sent < 0) {
                 printf("error: echo: %s\n", sock_secure_strerror(sent));
             }

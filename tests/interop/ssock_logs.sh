@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# `ssock server -v` as an operator's log:
+#   1. every line on stderr starts with the local time (RFC 3339, milliseconds) and "ssock:";
+#   2. a session: peer, suite, version, handshake time, PSK identity; its end (records in/out);
+#   3. a wrong key: the failed handshake, with the peer and the hint; a client refused because the
+#      table is full: the peer and the reason;
+#   4. SIGTERM: a summary (handshakes done and failed, refusals, ...); -v -v adds debug lines;
+#   5. certificates: the line says whether the client's certificate verified;
+#   6. no key, right or wrong, appears in any output (stderr or stdout, server or client).
+source "$(dirname "$0")/lib.bash"
+require_default_ccm8
+
+WRONG=ffeeddccbbaa99887766554433221100
+STAMP='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} ssock: '
+port=$(free_port 4)
+"$SSOCK" server --listen "127.0.0.1:$port" --psk "$ID:$KEY" --echo -v -v --max-sessions 1 \
+    >"$WORK/server.out" 2>"$WORK/server.err" </dev/null &
+SPID=$!
+PIDS+=($SPID)
+wait_for "$WORK/server.err" "listening on" 5 || fail "server did not start: $(cat "$WORK/server.err")"
+
+# a wrong key; a session, held open (the one slot); a client refused: the table is full
+echo hi | "$SSOCK" client "127.0.0.1:$port" --psk "$ID:$WRONG" --handshake-timeout 3000 \
+    >"$WORK/wrong.out" 2>"$WORK/wrong.err"
+rc=$?
+[ "$rc" -eq 2 ] || fail "wrong key: exit $rc, expected 2: $(cat "$WORK/wrong.err")"
+mkfifo "$WORK/good.in"
+"$SSOCK" client "127.0.0.1:$port" --psk "$ID:$KEY" --timeout 300 -v -v <"$WORK/good.in" \
+    >"$WORK/good.out" 2>"$WORK/good.err" &
+GPID=$!
+PIDS+=($GPID)
+exec 7>"$WORK/good.in"
+echo "hello log" >&7
+wait_for "$WORK/good.out" "hello log" 10 || fail "no echo: $(cat "$WORK/good.err")"
+echo hi | "$SSOCK" client "127.0.0.1:$port" --psk "$ID:$KEY" --handshake-timeout 1500 \
+    >"$WORK/full.out" 2>"$WORK/full.err"
+rc=$?
+[ "$rc" -eq 3 ] || fail "table full: exit $rc, expected 3: $(cat "$WORK/full.err")"
+exec 7>&-
+wait "$GPID" || fail "the held session failed: $(cat "$WORK/good.err")"
+wait_for "$WORK/server.err" "peer closed the session" 5 || fail "no end of session: $(cat "$WORK/server.err")"
+kill -TERM "$SPID"
+wait "$SPID"; rc=$?
+[ "$rc" -eq 0 ] || fail "server exit $rc after SIGTERM"
+
+# 1. every line stamped
+n=$(wc -l <"$WORK/server.err")
+[ "$n" -ge 8 ] || fail "only $n log lines: $(cat "$WORK/server.err")"
+bad=$(grep -Ev "$STAMP" "$WORK/server.err")
+[ -z "$bad" ] || fail "lines without the time: $bad"
+pass "all $n server log lines start with the local time, e.g. $(head -1 "$WORK/server.err" | cut -d' ' -f1)"
+
+# 2. the session
+peer=$(sed -n 's/.* ssock: \(127\.0\.0\.1:[0-9]*\): handshake done: .*/\1/p' "$WORK/server.err" | head -1)
+[ -n "$peer" ] || fail "no 'handshake done' line: $(cat "$WORK/server.err")"
+grep -Eq "$STAMP$peer: handshake done: TLS_PSK_WITH_AES_128_CCM_8, DTLSv1\.2, [0-9]+ ms, PSK identity \"$ID\"\$" \
+    "$WORK/server.err" || fail "handshake line: $(grep 'handshake done' "$WORK/server.err")"
+grep -Eq "$STAMP$peer: peer closed the session \(1 records in, 1 out\)" "$WORK/server.err" ||
+    fail "no close line for $peer: $(cat "$WORK/server.err")"
+pass "$(grep 'handshake done' "$WORK/server.err" | cut -d' ' -f2-)"
+
+# 3. a wrong key, and a refusal
+grep -Eq "${STAMP}127\.0\.0\.1:[0-9]+: handshake failed: .*\(wrong PSK\?\)" "$WORK/server.err" ||
+    fail "no failed handshake: $(cat "$WORK/server.err")"
+grep -Eq "${STAMP}127\.0\.0\.1:[0-9]+: refused: every session slot is busy" "$WORK/server.err" ||
+    fail "no refusal: $(cat "$WORK/server.err")"
+pass "$(grep 'handshake failed' "$WORK/server.err" | cut -d' ' -f2-)"
+pass "$(grep 'refused:' "$WORK/server.err" | head -1 | cut -d' ' -f2-)"
+
+# 4. the summary, and the debug lines of -v -v
+grep -Eq "${STAMP}summary: up [0-9]+\.[0-9]{3} s; handshakes: 1 done, 1 failed; sessions: 1 closed by the peer, 0 failed, 0 open at exit" \
+    "$WORK/server.err" || fail "summary: $(grep summary "$WORK/server.err")"
+grep -Eq "${STAMP}summary: refused [1-9][0-9]* \([1-9][0-9]* table full" "$WORK/server.err" ||
+    fail "summary of refusals: $(grep summary "$WORK/server.err")"
+grep -Eq "${STAMP}summary: datagrams [0-9]+ in, [0-9]+ out; [0-9]+ HelloVerifyRequests" "$WORK/server.err" ||
+    fail "summary of datagrams: $(grep summary "$WORK/server.err")"
+grep -Eq "${STAMP}debug: HelloVerifyRequest sent \(cookie\) \(\+1, 1 in all\)" "$WORK/server.err" ||
+    fail "-v -v: no debug line for the cookie: $(cat "$WORK/server.err")"
+grep -Eq "${STAMP}$peer: debug: its traffic: [0-9]+ datagrams in" "$WORK/server.err" ||
+    fail "-v -v: no traffic line: $(cat "$WORK/server.err")"
+grep -q "^ssock: debug: session: [0-9]* datagrams in" "$WORK/good.err" ||
+    fail "client -v -v: no counters at the close: $(cat "$WORK/good.err")"
+pass "$(grep 'summary: up' "$WORK/server.err" | cut -d' ' -f2-)"
+
+# 5. certificates: the client's certificate verified
+PKI="$WORK/pki"
+bash "$(dirname "$0")/../pki/make-pki.sh" "$PKI" >/dev/null 2>&1 || fail "make-pki.sh failed"
+cport=$(free_port 4)
+"$SSOCK" server --listen "127.0.0.1:$cport" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+    --ca "$PKI/ca.crt" --echo --once -v >"$WORK/cserver.out" 2>"$WORK/cserver.err" </dev/null &
+CPID=$!
+PIDS+=($CPID)
+wait_for "$WORK/cserver.err" "listening on" 5 || fail "cert server did not start: $(cat "$WORK/cserver.err")"
+echo "cert hello" | "$SSOCK" client "127.0.0.1:$cport" --ca "$PKI/ca.crt" --cert "$PKI/client.crt" \
+    --key "$PKI/client.key" --timeout 300 >"$WORK/cclient.out" 2>"$WORK/cclient.err" ||
+    fail "cert client failed: $(cat "$WORK/cclient.err")"
+wait "$CPID" || fail "cert server: exit $?: $(cat "$WORK/cserver.err")"
+grep -Eq "${STAMP}127\.0\.0\.1:[0-9]+: handshake done: TLS_ECDHE_ECDSA_WITH_[A-Z0-9_]+, DTLSv1\.2, [0-9]+ ms, certificate; the client's certificate verified" \
+    "$WORK/cserver.err" || fail "cert handshake line: $(cat "$WORK/cserver.err")"
+pass "$(grep 'handshake done' "$WORK/cserver.err" | cut -d' ' -f2-)"
+
+# 6. no key anywhere
+for f in "$WORK"/*.err "$WORK"/*.out; do
+    if grep -qiE "$KEY|$WRONG" "$f"; then
+        fail "a key is in $f"
+    fi
+done
+pass "no key in any output ($(ls "$WORK"/*.err "$WORK"/*.out | wc -l) files)"
+exit 0
