@@ -3,7 +3,7 @@
 #
 #   make demo       Release build in build/, then run `build/ssock demo`
 #   make check      Release build in build/, then every test (ctest)
-#   make asan       Debug build with ASan+UBSan in build-asan/, then every test
+#   make asan       Debug build with ASan+UBSan in build-asan/ (ASAN_BUILD=...), then every test
 #   make valgrind   RelWithDebInfo build in build-valgrind/, every unit/integration test under valgrind
 #   make clang      build with clang in build-clang/, then every test
 #   make arm        Cortex-M4 build of the portable part (core + memory link) in build-arm/, sizes
@@ -15,6 +15,9 @@
 #   make fuzz       libFuzzer harnesses (scripts/fuzz.sh), FUZZ_SECONDS per run (default 15)
 #   make lint       cppcheck + clang-tidy over src/ (scripts/lint.sh)
 #   make clean      remove every build directory
+#
+# CMAKE_ARGS go to every configure, e.g. CMAKE_ARGS=-DSS_TINYDTLS_DIR=/path/to/tinydtls builds the
+# tinyDTLS driver in (scripts/tinydtls-source.sh finds a tree; .ci/run's tinydtls check uses it).
 
 MAKEFLAGS += --no-print-directory
 
@@ -24,6 +27,7 @@ CMAKE     ?= cmake
 CTEST     ?= ctest
 CMAKE_ARGS ?=
 BUILD     ?= build
+ASAN_BUILD ?= build-asan
 
 ifeq ($(NODEPS),1)
 DEPS = @true
@@ -63,9 +67,9 @@ test: check
 
 asan:
 	$(DEPS) build
-	$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DSS_SANITIZE=ON $(CMAKE_ARGS)
-	$(CMAKE) --build build-asan -j$(JOBS)
-	$(CTEST_RUN) build-asan
+	$(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSS_SANITIZE=ON $(CMAKE_ARGS)
+	$(CMAKE) --build $(ASAN_BUILD) -j$(JOBS)
+	$(CTEST_RUN) $(ASAN_BUILD)
 
 valgrind:
 	$(DEPS) valgrind
@@ -115,5 +119,5 @@ lint:
 	bash scripts/lint.sh
 
 clean:
-	rm -rf build build-asan build-valgrind build-clang build-arm build-arm-client build-fuzz build-lint \
+	rm -rf build build-asan build-valgrind build-tinydtls build-tinydtls-asan build-tinydtls-src build-clang build-arm build-arm-client build-fuzz build-lint \
 	    build-device build-fw

@@ -21,9 +21,15 @@
 # builds go to build-fw/ (git-ignored). Set MBEDTLS_SRC=/path/to/mbedtls-2.28.x to use an
 # already unpacked tree instead.
 #
+# Then the same PSK client on tinyDTLS, for Cortex-M4 and Cortex-M0+: on our tinyDTLS driver (with
+# the default core, and the core built client-only) and on bare tinyDTLS
+# (bench/firmware_tinydtls.bash), from the tree scripts/tinydtls-source.sh finds (SS_TINYDTLS_DIR,
+# or the mirror at RIOT's pinned commit; without one that part is left out, and said so).
+# FW_STACKS="mbedtls tinydtls" (the default) picks the parts.
+#
 # Writes OUT_FILE (default bench/results/firmware.txt) and prints it. Idempotent: the download is
 # reused, every build is redone. Needs apt-get, dpkg-source, gcc-arm-none-eabi,
-# libnewlib-arm-none-eabi, openssl, xxd.
+# libnewlib-arm-none-eabi, openssl, xxd (and git for the tinyDTLS mirror).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
@@ -32,16 +38,36 @@ mkdir -p "$(dirname "$out")"
 W=$root/build-fw
 mkdir -p "$W"
 
-# ---- 1. Debian's mbedTLS 2.28 source (scripts/mbedtls-source.sh) -------------------------------
-M=$(bash scripts/mbedtls-source.sh) || exit $?
-MBVER=$(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' "$M/include/mbedtls/version.h")
-dscs=("$(dirname "$M")"/mbedtls_2.28.*.dsc)
-DSC=${dscs[-1]}
-[ -f "$DSC" ] || DSC=
+FW_STACKS=${FW_STACKS:-mbedtls tinydtls}
+has_stack() { [[ " $FW_STACKS " == *" $1 "* ]]; }
+
+# ---- 1. Debian's mbedTLS 2.28 source (scripts/mbedtls-source.sh), the tinyDTLS tree -------------
+if has_stack mbedtls; then
+    M=$(bash scripts/mbedtls-source.sh) || exit $?
+    MBVER=$(sed -n 's/^#define MBEDTLS_VERSION_STRING *"\(.*\)"/\1/p' "$M/include/mbedtls/version.h")
+    dscs=("$(dirname "$M")"/mbedtls_2.28.*.dsc)
+    DSC=${dscs[-1]}
+    [ -f "$DSC" ] || DSC=
+fi
+TD=
+if has_stack tinydtls; then
+    rc=0
+    TD=$(bash scripts/tinydtls-source.sh) || rc=$?
+    if [ "$rc" -eq 77 ]; then
+        TD=
+        echo "firmware: no tinyDTLS tree (SS_TINYDTLS_DIR) or mirror: its images are left out" >&2
+    elif [ "$rc" -ne 0 ]; then
+        exit "$rc"
+    else
+        TDPKG=$(sed -n 's/.*set(PACKAGE_VERSION *"\([^"]*\)".*/\1/p' "$TD/CMakeLists.txt")
+        TDVER="$TDPKG+$(git -C "$TD" rev-parse --short=12 HEAD 2>/dev/null || echo '?')"
+    fi
+fi
 
 # ---- 2. builds ------------------------------------------------------------------------------------
 CPU="-mcpu=cortex-m4 -mthumb"
-CFLAGS_FW="$CPU -Os -ffunction-sections -fdata-sections"
+CFLAGS_FW_NOCPU="-Os -ffunction-sections -fdata-sections"
+CFLAGS_FW="$CPU $CFLAGS_FW_NOCPU"
 LDFLAGS_FW="-Wl,--gc-sections --specs=nano.specs --specs=nosys.specs"
 CLIENT_DEFS="-DCONFIG_SOCK_SECURE_MAX_DRIVERS=1 -DCONFIG_SOCK_SECURE_MAX_SUITES=1 -DCONFIG_SOCK_SECURE_MAX_DATAGRAM=1280"
 FP=$root/bench/footprint
@@ -54,9 +80,9 @@ link() { # args for gcc
 }
 
 # size of the driver's per-socket and per-session state: ctx_size and session_size of
-# tlsman_mbedtls (words 3 and 4 of the const struct), read from the object, rounded up to 8
-driver_sizes() { # $1 object -> "ctx session"
-    arm-none-eabi-objdump -s -j .rodata.tlsman_mbedtls "$1" | awk '
+# tlsman_mbedtls (or $2: words 3 and 4 of the const struct), read from the object, rounded up to 8
+driver_sizes() { # $1 object [$2 driver symbol] -> "ctx session"
+    arm-none-eabi-objdump -s -j ".rodata.${2:-tlsman_mbedtls}" "$1" | awk '
         function le(w,   v, i) { v = 0; for (i = 7; i >= 1; i -= 2) v = v * 256 + hex(substr(w, i, 2)); return v }
         function hex(s,   i, v) { v = 0; s = tolower(s); for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
         $1 == "0000" { c = le($5) } $1 == "0010" { s = le($2) }
@@ -140,11 +166,21 @@ make_ca() { # $1 dir
     { echo "static const unsigned char fw_ca_der[] = {"; xxd -i <"$d/ca.der"; echo "};"; } >"$d/fw_ca.h"
 }
 
-build_variant psk ""
-# ecdhe: the trust anchor goes through our credential store, sized for one CA (config.h's
-# defaults are 16 entries in an 8 KB arena)
-make_ca "$W/ecdhe.inc"
-build_variant ecdhe "-DFW_ECDHE=1 -I$W/ecdhe.inc -DCONFIG_SOCK_SECURE_CRED_MAX=2 -DCONFIG_SOCK_SECURE_CRED_ARENA=1024"
+if has_stack mbedtls; then
+    build_variant psk ""
+    # ecdhe: the trust anchor goes through our credential store, sized for one CA (config.h's
+    # defaults are 16 entries in an 8 KB arena)
+    make_ca "$W/ecdhe.inc"
+    build_variant ecdhe "-DFW_ECDHE=1 -I$W/ecdhe.inc -DCONFIG_SOCK_SECURE_CRED_MAX=2 -DCONFIG_SOCK_SECURE_CRED_ARENA=1024"
+fi
+# shellcheck source=bench/firmware_tinydtls.bash
+source "$root/bench/firmware_tinydtls.bash"
+if [ -n "$TD" ]; then
+    for lto in "" -lto; do
+        build_tinydtls m4 "-mcpu=cortex-m4 -mthumb" "$lto"
+        build_tinydtls m0plus "-mcpu=cortex-m0plus -mthumb" "$lto"
+    done
+fi
 
 # ---- 3. report ------------------------------------------------------------------------------------
 # bytes of each input file kept in the linked image, from the map, grouped:
@@ -155,11 +191,15 @@ map_groups() { # $1 map file
             for (i = 1; i <= length(s); i++) { c = index("0123456789abcdef", substr(s, i, 1)) - 1; v = v * 16 + c }
             return v }
         function group(f) {
-            if (f ~ /libss_fw\.a\(tlsman_/) return "secure_sock driver (tlsman/mbedtls/, common)"
-            if (f ~ /libss_fw\.a\(/) return "secure_sock core (core/*.c, endpoint.c)"
+            if (f ~ /libss_[^(]*\.a\(tlsman_tinydtls/) return "secure_sock driver (tlsman/tinydtls/)"
+            if (f ~ /libss_[^(]*\.a\(tlsman_(common|x509_ip)/) return "secure_sock driver common code (tlsman/common.c)"
+            if (f ~ /libss_[^(]*\.a\(tlsman_/) return "secure_sock driver (tlsman/mbedtls/, common)"
+            if (f ~ /libss_[^(]*\.a\(/) return "secure_sock core (core/*.c, endpoint.c)"
             if (f ~ /libmbedtls_fw\.a\(/) return "mbedTLS 2.28"
+            if (f ~ /libtinydtls_fw\.a\(/) return "tinyDTLS (+ stack/alloc.c, debug.c, aes.c)"
             if (f ~ /fw_client_/) return "client main() + stub transport"
             if (f ~ /fw_entropy_stub/) return "entropy stub (NOT random)"
+            if (f ~ /prng_stub/) return "random stub (NOT random)"
             return "newlib-nano, libgcc, crt0"
         }
         /^Linker script and memory map/ { on = 1; next }
@@ -185,10 +225,12 @@ elf_size() { arm-none-eabi-size "$1" | awk 'NR == 2 { printf "%7d %6d %6d", $1, 
 
 {
     echo "# firmware: $(date -u +%Y-%m-%dT%H:%MZ), tree $(git describe --always --dirty 2>/dev/null || echo '?')"
-    echo "# mbedTLS $MBVER from Debian's source package ${DSC:+$(basename "$DSC") }(apt-get source, bookworm)"
     echo "# $($CC --version | head -n1)"
-    echo "# flags: $CFLAGS_FW; link: $LDFLAGS_FW"
-    echo "# config: bench/footprint/mbedtls_fw_config.h; ours adds: $CLIENT_DEFS"
+    echo "# flags: $CFLAGS_FW (tinyDTLS also -mcpu=cortex-m0plus); link: $LDFLAGS_FW"
+    echo "# ours adds: $CLIENT_DEFS"
+    if has_stack mbedtls; then
+    echo "# mbedTLS $MBVER from Debian's source package ${DSC:+$(basename "$DSC") }(apt-get source, bookworm)"
+    echo "# config: bench/footprint/mbedtls_fw_config.h"
     echo "# entropy: mbedtls_hardware_poll() STUB (bench/footprint/fw_entropy_stub.c), NOT random"
     for v in psk ecdhe; do
         d=$W/$v
@@ -209,4 +251,6 @@ elf_size() { arm-none-eabi-size "$1" | awk 'NR == 2 { printf "%7d %6d %6d", $1, 
         echo "### bare, by part (from the map)"
         map_groups "$d/bare.map"
     done
+    fi
+    [ -n "$TD" ] && report_tinydtls
 } | tee "$out"

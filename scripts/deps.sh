@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages secure_sock needs, and only those that are missing.
 #
-#   scripts/deps.sh [GROUP...]      GROUP: build test clang valgrind arm fuzz lint riot device ci all
+#   scripts/deps.sh [GROUP...]      GROUP: build test clang valgrind arm fuzz lint riot device
+#                                   tinydtls ci all
 #                                   (default: all)
 #
-#   build     compiler, cmake, the (D)TLS stacks' -dev packages, openssl + python3 (interop tests)
-#   test      build + what the test targets use (= build; interop tests need openssl)
+#   build     compiler, cmake, the (D)TLS stacks' -dev packages (mbedTLS, wolfSSL, GnuTLS),
+#             openssl + python3, gnutls-bin and libcoap3-bin (interop tests: gnutls-cli/-serv,
+#             coap-client-gnutls/coap-server-gnutls with raw public keys)
+#   test      build + what the test targets use (= build; interop tests need openssl, gnutls-bin,
+#             libcoap3-bin)
 #   clang     build + clang
 #   valgrind  build + valgrind
 #   arm       gcc-arm-none-eabi + newlib (headers such as <string.h>, <errno.h> for the MCU build)
@@ -14,6 +18,8 @@
 #   lint      cppcheck, clang-tidy (scripts/lint.sh) + cmake for its compile database
 #   device    build + arm + dpkg-dev (dpkg-source: mbedTLS's source for the device profile) +
 #             gnutls-bin (gnutls-cli/gnutls-serv: its interop tests)
+#   tinydtls  build + git (scripts/tinydtls-source.sh clones the mirror) + gnutls-bin (the raw
+#             public key interop test)
 #   ci / all  every group
 #
 # When everything is there this only runs `dpkg-query` (well under a second) and never touches the
@@ -21,7 +27,8 @@
 # for the missing packages. Uses sudo only when not root. Non-interactive.
 set -euo pipefail
 
-pkgs_build=(build-essential cmake pkg-config libmbedtls-dev libwolfssl-dev openssl python3)
+pkgs_build=(build-essential cmake pkg-config libmbedtls-dev libwolfssl-dev libgnutls28-dev openssl
+            python3 gnutls-bin libcoap3-bin)
 pkgs_clang=(clang)
 pkgs_valgrind=(valgrind)
 pkgs_arm=(gcc-arm-none-eabi libnewlib-arm-none-eabi)
@@ -29,6 +36,7 @@ pkgs_fuzz=(clang libclang-rt-14-dev)
 pkgs_lint=(cppcheck clang-tidy)
 pkgs_riot=(git iproute2 python3 gcc-arm-none-eabi libnewlib-arm-none-eabi) # ports/riot/test.sh
 pkgs_device=(dpkg-dev gnutls-bin)
+pkgs_tinydtls=(git gnutls-bin)
 
 want=()
 add_group() {
@@ -41,10 +49,12 @@ add_group() {
         lint)       want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_lint[@]}") ;;
         riot)       want+=("${pkgs_build[@]}" "${pkgs_riot[@]}") ;;
         device)     want+=("${pkgs_build[@]}" "${pkgs_arm[@]}" "${pkgs_device[@]}") ;;
+        tinydtls)   want+=("${pkgs_build[@]}" "${pkgs_tinydtls[@]}") ;;
         ci|all)     want+=("${pkgs_build[@]}" "${pkgs_clang[@]}" "${pkgs_valgrind[@]}" "${pkgs_arm[@]}"
-                           "${pkgs_fuzz[@]}" "${pkgs_lint[@]}" "${pkgs_riot[@]}" "${pkgs_device[@]}") ;;
+                           "${pkgs_fuzz[@]}" "${pkgs_lint[@]}" "${pkgs_riot[@]}" "${pkgs_device[@]}"
+                           "${pkgs_tinydtls[@]}") ;;
         -h|--help)  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
-        *) echo "deps.sh: unknown group '$1' (build test clang valgrind arm fuzz lint riot device ci all)" >&2; exit 2 ;;
+        *) echo "deps.sh: unknown group '$1' (build test clang valgrind arm fuzz lint riot device tinydtls ci all)" >&2; exit 2 ;;
     esac
 }
 if [ "$#" -eq 0 ]; then

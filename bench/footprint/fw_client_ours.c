@@ -9,11 +9,13 @@
  * The transport is a stub standing for the RTOS's UDP socket (its size is not ours, and the bare
  * client has the same stub behind its bio callbacks). Linked with --gc-sections; never run.
  * FW_ECDHE=1 adds certificate verification of the server (ECDHE-ECDSA, one trust anchor).
+ * FW_TINYDTLS=1: the same PSK client on our tinyDTLS driver (src/tlsman/tinydtls/) instead; its
+ * twin on bare tinyDTLS is fw_client_tinydtls_bare.c.
  */
 #include <secure_sock/sock_secure.h>
 #include <secure_sock/tlsman.h>
 
-#include "builtin.h" /* tlsman_mbedtls (src/tlsman, private) */
+#include "builtin.h" /* tlsman_mbedtls, tlsman_tinydtls (src/tlsman, private) */
 #if defined(FW_ECDHE) && FW_ECDHE
 #include <secure_sock/creds.h>
 #include "fw_ca.h"
@@ -48,7 +50,11 @@ int main(void)
     char buf[64];
     int rc;
 
+#if defined(FW_TINYDTLS) && FW_TINYDTLS /* the same client on the tinyDTLS driver */
+    if ((rc = sock_secure_register(&tlsman_tinydtls)) < 0) {
+#else
     if ((rc = sock_secure_register(&tlsman_mbedtls)) < 0) {
+#endif
         return 1;
     }
     sock_secure_config_init(&cfg);

@@ -28,9 +28,10 @@
 #define CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE 1024
 #endif
 
-/** How many drivers can be registered at once: one per (D)TLS stack linked in. */
+/** How many drivers can be registered at once: one per (D)TLS stack linked in (a host build
+ *  may have four built in) and any the application registers itself. */
 #ifndef CONFIG_SOCK_SECURE_MAX_DRIVERS
-#define CONFIG_SOCK_SECURE_MAX_DRIVERS 4
+#define CONFIG_SOCK_SECURE_MAX_DRIVERS 8
 #endif
 
 /** How many cipher suites a socket may list explicitly (RFC 7252 names four for CoAP). */

@@ -102,11 +102,12 @@ static inline int sock_secure_creds_init(sock_secure_creds_t *store)
 /**
  * @brief Copy a key, certificate chain, trust anchor set or pinned public key into the store.
  *
- * One credential per (tag, type): adding a second of the same type under the same tag fails.
+ * One credential per (tag, type): adding a second of the same type under the same tag fails,
+ * except pinned peer keys: a tag holds a trust list of any number of them (each once).
  * PEM input is taken with or without its terminating NUL.
  * @param data caller-owned, copied; not kept.
  * @return 0; -EINVAL (NULL, empty, PSK type: use sock_secure_creds_add_psk); -EEXIST (the tag
- *         already has one of this type); -ENOMEM (table or arena full: see
+ *         already has one of this type, or this very pinned key); -ENOMEM (table or arena full: see
  *         CONFIG_SOCK_SECURE_CRED_MAX/_ARENA); SOCK_SECURE_E_CRED_FORMAT (not valid PEM/DER);
  *         SOCK_SECURE_E_CRED_TYPE (valid, but another kind of object, e.g. a certificate given as
  *         a key); -ENOTSUP (e.g. an RSA or non-P-256 key); SOCK_SECURE_E_ABI (a store

@@ -188,7 +188,8 @@ typedef struct {
     const uint16_t *suites;             /**< IANA ids in preference order, each in the suite
                                              table (sock_secure_suite()); NULL = the table's
                                              defaults: the PSK suites if PSKs are configured,
-                                             then the ECDHE-ECDSA ones if certificates are */
+                                             then the ECDHE-ECDSA ones if certificates (or
+                                             raw public keys: a key alone, pinned keys) are */
     size_t suite_count;                 /**< number of suites */
     uint32_t hs_timeout_initial_ms;     /**< RFC 6347 initial retransmission timeout */
     uint32_t hs_timeout_max_ms;         /**< cap of the doubling */

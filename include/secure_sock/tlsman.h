@@ -96,7 +96,8 @@ typedef sock_secure_verify_t tlsman_verify_t;
 #define TLSMAN_VERIFY_OPTIONAL SOCK_SECURE_VERIFY_OPTIONAL /**< check it if sent */
 #define TLSMAN_VERIFY_REQUIRED SOCK_SECURE_VERIFY_REQUIRED /**< the peer must present one */
 
-/** Application check of a peer certificate (types.h: sock_secure_verify_cb_t). */
+/** Application check of a peer certificate or raw public key (types.h:
+ *  sock_secure_verify_cb_t). */
 typedef sock_secure_verify_cb_t tlsman_verify_cb_t;
 
 /** A credential handed to the driver at ctx_init (valid during the call: parse or copy it). */

@@ -71,7 +71,9 @@ typedef enum {
  * wolfSSL 5.5.4 does not). *flags arrives with the stack's own findings for that certificate. It
  * may add SOCK_SECURE_VFY_* bits to *flags (any bit fails the handshake when verification is
  * required). @p der is valid during the call. Returns 0, or a negative code to abort the
- * handshake.
+ * handshake. A peer that authenticates with a raw public key (RFC 7250) gives one call, depth 0,
+ * @p der its SubjectPublicKeyInfo (DER), *flags SOCK_SECURE_VFY_NOT_PINNED if it is none of the
+ * pinned keys (no name or address applies to a raw key).
  */
 typedef int (*sock_secure_verify_cb_t)(void *arg, const uint8_t *der, size_t der_len, int depth,
                                        uint32_t *flags);

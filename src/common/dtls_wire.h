@@ -1,7 +1,8 @@
 /**
  * @file dtls_wire.h
  * @brief The (D)TLS 1.2 wire format, once: record and handshake headers, content and handshake
- *        types, alert levels and descriptions, big-endian accessors and a bounded record walker.
+ *        types, alert levels and descriptions, big-endian accessors, a bounded record walker,
+ *        and a server's view of a ClientHello and its HelloVerifyRequest answer.
  *
  * Private to secure_sock (src/core and src/tlsman), dependency-free (only <stdint.h>, <stddef.h>,
  * <stdbool.h>), no allocation, no global symbol: everything is a macro or a static inline
@@ -242,6 +243,120 @@ static inline bool ss_rec_next(ss_rec_walk_t *w, ss_rec_t *r)
 static inline bool ss_rec_walk_whole(const ss_rec_walk_t *w)
 {
     return w->off == w->len;
+}
+
+/* ---- ClientHello and HelloVerifyRequest (RFC 6347 §4.2.1) -------------------------------------- */
+
+/** Largest HelloVerifyRequest: headers, version, length byte and a 255-byte cookie. */
+#define SS_HVR_MAX (SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR + 3u + 255u)
+
+/** What a server needs from a ClientHello (pointers into the datagram). */
+typedef struct {
+    const uint8_t *record_seq; /**< 6 bytes: the record sequence number, echoed in the HVR */
+    uint16_t message_seq;      /**< handshake message_seq, echoed in the HVR */
+    const uint8_t *cookie;     /**< the cookie bytes (may be empty) */
+    size_t cookie_len;         /**< 0..255 */
+} ss_dtls_client_hello_t;
+
+/** True if the datagram starts with a plaintext (epoch 0) DTLS handshake record. */
+static inline bool ss_dtls_is_epoch0_handshake(const uint8_t *d, size_t len)
+{
+    return len >= SS_DTLS_RECORD_HDR && d[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
+           d[SS_REC_VERSION] == SS_DTLS_MAJOR && ss_dtls_rec_epoch0(d);
+}
+
+/**
+ * Parse the first record of @p d as an unfragmented ClientHello, up to its cookie.
+ * @return true and @p ch filled, or false if it is not one (every length is checked).
+ */
+static inline bool ss_dtls_parse_client_hello(const uint8_t *d, size_t len,
+                                              ss_dtls_client_hello_t *ch)
+{
+    if (!ss_dtls_is_epoch0_handshake(d, len)) {
+        return false;
+    }
+    size_t rec_len = ss_rec_len(d, true);
+    if (rec_len > len - SS_DTLS_RECORD_HDR || rec_len < SS_DTLS_HS_HDR) {
+        return false;
+    }
+    const uint8_t *hs = d + SS_DTLS_RECORD_HDR;
+    size_t hs_len = ss_get24(&hs[SS_HS_LEN]);
+    /* an unfragmented ClientHello that fits its record */
+    if (hs[SS_HS_TYPE] != SS_HT_CLIENT_HELLO || ss_get24(&hs[SS_DTLS_HS_FRAG_OFF]) != 0 ||
+        ss_get24(&hs[SS_DTLS_HS_FRAG_LEN]) != hs_len || hs_len > rec_len - SS_DTLS_HS_HDR) {
+        return false;
+    }
+    const uint8_t *body = hs + SS_DTLS_HS_HDR;
+    size_t pos = 2 + 32; /* client_version, random */
+    if (hs_len < pos + 1) {
+        return false;
+    }
+    size_t sid_len = body[pos];
+    if (sid_len > 32) {
+        return false;
+    }
+    pos += 1 + sid_len;
+    if (hs_len < pos + 1) {
+        return false;
+    }
+    size_t cookie_len = body[pos];
+    pos += 1;
+    if (hs_len < pos + cookie_len) {
+        return false;
+    }
+    ch->record_seq = &d[SS_DTLS_REC_SEQ];
+    ch->message_seq = (uint16_t)ss_dtls_hs_seq(hs);
+    ch->cookie = &body[pos];
+    ch->cookie_len = cookie_len;
+    return true;
+}
+
+/**
+ * Write a HelloVerifyRequest answering @p ch with @p cookie into @p out (the cookie may already
+ * be in place there): DTLS 1.0 in the record and the body, the hello's record sequence number
+ * and message_seq echoed.
+ * @return its length, or 0 if it does not fit @p out_max or the cookie is longer than 255.
+ */
+static inline size_t ss_dtls_write_hello_verify(const ss_dtls_client_hello_t *ch,
+                                                const uint8_t *cookie, size_t cookie_len,
+                                                uint8_t *out, size_t out_max)
+{
+    size_t body_len = 3 + cookie_len;
+    size_t total = SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR + body_len;
+    if (cookie_len > 255 || total > out_max) {
+        return 0;
+    }
+    uint8_t *p = out;
+    p[SS_REC_TYPE] = SS_CT_HANDSHAKE;
+    p[SS_REC_VERSION] = SS_DTLS_MAJOR;
+    p[SS_REC_VERSION + 1] = SS_DTLS_1_0_MINOR; /* RFC 6347 §4.2.1: HVR carries DTLS 1.0 */
+    ss_put16(&p[SS_DTLS_REC_EPOCH], 0);
+    for (unsigned i = 0; i < 6; i++) { /* RFC 6347 §4.2.1: echo the sequence number */
+        p[SS_DTLS_REC_SEQ + i] = ch->record_seq[i];
+    }
+    ss_put16(&p[SS_DTLS_REC_LEN], SS_DTLS_HS_HDR + body_len);
+    p += SS_DTLS_RECORD_HDR;
+    p[SS_HS_TYPE] = SS_HT_HELLO_VERIFY_REQUEST;
+    ss_put24(&p[SS_HS_LEN], body_len);
+    ss_put16(&p[SS_DTLS_HS_SEQ], ch->message_seq);
+    ss_put24(&p[SS_DTLS_HS_FRAG_OFF], 0);
+    ss_put24(&p[SS_DTLS_HS_FRAG_LEN], body_len);
+    p += SS_DTLS_HS_HDR;
+    if (cookie != &p[3]) { /* the cookie may already be in place (or overlap: move it) */
+        if (cookie > &p[3]) {
+            for (size_t i = 0; i < cookie_len; i++) {
+                p[3 + i] = cookie[i];
+            }
+        } else {
+            for (size_t i = cookie_len; i-- > 0;) {
+                p[3 + i] = cookie[i];
+            }
+        }
+    }
+    p[0] = SS_DTLS_MAJOR; /* server_version */
+    p[1] = SS_DTLS_1_0_MINOR;
+    p[2] = (uint8_t)cookie_len;
+    return total;
 }
 
 #endif /* SS_DTLS_WIRE_H */

@@ -24,24 +24,21 @@
 int sock_secure__creds_reserve(sock_secure_creds_t *st, uint32_t tag,
                                sock_secure_cred_type_t type, size_t len, uint8_t **dst);
 
-/** Finish entry @p index: NUL-terminate PEM, let the backend check it; on failure the entry is
- *  removed (and zeroed). @return 0 or the check's error. */
+/** Finish entry @p index: NUL-terminate PEM, refuse a pinned key its tag already holds, let the
+ *  backend check it; on failure the entry is removed (and zeroed). @return 0, -EEXIST or the
+ *  check's error. */
 int sock_secure__creds_commit(sock_secure_creds_t *st, int index);
+
+/** Give up entry @p index before its commit (zeroed and removed, other entries untouched). */
+void sock_secure__creds_abort(sock_secure_creds_t *st, int index);
 
 /* ---- DTLS ClientHello parsing and HelloVerifyRequest writing (dtls_hello.c) ------------------
  * Stack-independent (RFC 6347 §4.2.1), so a server can answer cookie-less hellos without
  * creating any per-peer state. Servers only: defined with CONFIG_SOCK_SECURE_SERVER. */
 
-/** Largest HelloVerifyRequest: headers, version, length byte and a 255-byte cookie. */
-#define SS_HVR_MAX (SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR + 3u + 255u)
-
-/** What the server needs from a ClientHello (pointers into the datagram). */
-typedef struct {
-    const uint8_t *record_seq; /**< 6 bytes: the record sequence number, echoed in the HVR */
-    uint16_t message_seq;      /**< handshake message_seq, echoed in the HVR */
-    const uint8_t *cookie;     /**< the cookie bytes (may be empty) */
-    size_t cookie_len;         /**< 0..255 */
-} ss_client_hello_t;
+/** What the server needs from a ClientHello (src/common/dtls_wire.h, shared with the drivers
+ *  that answer hellos themselves). */
+typedef ss_dtls_client_hello_t ss_client_hello_t;
 
 /** True if the datagram starts with a plaintext (epoch 0) DTLS handshake record. */
 int sock_secure__dtls_is_epoch0_handshake(const uint8_t *d, size_t len);

@@ -249,10 +249,13 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
         }
         return 0;
     }
-    bool certs = cfg->role == SOCK_SECURE_SERVER ? plan->cert
+    /* a key without a certificate is a raw public key (RFC 7250), pinned keys its trust list:
+     * both authenticate with the certificate (ECDHE-ECDSA) suites; a socket of both roles has
+     * PSK suites only */
+    bool certs = cfg->role == SOCK_SECURE_SERVER ? plan->cert || plan->key
                  : cfg->role == SOCK_SECURE_CLIENT_SERVER
                      ? false
-                     : plan->ca || plan->cert ||
+                     : plan->ca || plan->cert || plan->key || plan->pinned ||
                            (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
     if (plan->psk) {
         ss_add_defaults(sk, false, datagram);

@@ -65,7 +65,10 @@ int sock_secure__creds_reserve(sock_secure_creds_t *st, uint32_t tag,
     }
     size_t n = ss_count(st);
     for (size_t i = 0; i < n; i++) {
-        if (type != SOCK_SECURE_CRED_PSK && st->entry[i].tag == tag && st->entry[i].type == type) {
+        /* one of each kind per tag, but PSKs (a server's peers, told apart by identity) and
+         * pinned keys (a trust list, told apart by their bytes: sock_secure__creds_commit) */
+        if (type != SOCK_SECURE_CRED_PSK && type != SOCK_SECURE_CRED_PEER_KEY &&
+            st->entry[i].tag == tag && st->entry[i].type == type) {
             return -EEXIST;
         }
     }
@@ -93,6 +96,25 @@ static bool ss_is_pem(const uint8_t *d, size_t len)
     return false;
 }
 
+void sock_secure__creds_abort(sock_secure_creds_t *st, int index)
+{
+    ss_drop(st, (size_t)index);
+}
+
+/* Is entry @p index a copy of another entry of its tag and type (a pinned key given twice)? */
+static bool ss_duplicate(const sock_secure_creds_t *st, int index)
+{
+    const sock_secure_cred_entry_t *e = &st->entry[index];
+    for (size_t i = 0; i < ss_count(st); i++) {
+        const sock_secure_cred_entry_t *o = &st->entry[i];
+        if (i != (size_t)index && o->tag == e->tag && o->type == e->type && o->len == e->len &&
+            memcmp(&st->arena[o->off], &st->arena[e->off], e->len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int sock_secure__creds_commit(sock_secure_creds_t *st, int index)
 {
     sock_secure_cred_entry_t *e = &st->entry[index];
@@ -105,6 +127,10 @@ int sock_secure__creds_commit(sock_secure_creds_t *st, int index)
         d[e->len] = '\0';
         e->len++;
         st->used++;
+    }
+    if (e->type == SOCK_SECURE_CRED_PEER_KEY && ss_duplicate(st, index)) {
+        ss_drop(st, (size_t)index);
+        return -EEXIST;
     }
     const tlsman_driver_t *drv = sock_secure_driver(NULL);
     int rc = 0;

@@ -34,7 +34,7 @@ int sock_secure_creds_add_file(sock_secure_creds_t *store, uint32_t tag,
         ssize_t n = read(fd, dst + got, (size_t)sb.st_size - got);
         if (n <= 0) {
             int err = n < 0 ? -errno : -EIO;
-            sock_secure_creds_remove(store, tag, type); /* zeroes the partial copy */
+            sock_secure__creds_abort(store, i); /* zeroes the partial copy */
             close(fd);
             return err;
         }

@@ -17,6 +17,12 @@ static const tlsman_driver_t *const ss_builtin[CONFIG_SOCK_SECURE_MAX_DRIVERS] =
 #if defined(SS_HAVE_WOLFSSL) && SS_HAVE_WOLFSSL
     [SS_HAVE_WOLFSSL - 1] = &tlsman_wolfssl,
 #endif
+#if defined(SS_HAVE_GNUTLS) && SS_HAVE_GNUTLS
+    [SS_HAVE_GNUTLS - 1] = &tlsman_gnutls,
+#endif
+#if defined(SS_HAVE_TINYDTLS) && SS_HAVE_TINYDTLS
+    [SS_HAVE_TINYDTLS - 1] = &tlsman_tinydtls,
+#endif
 };
 
 int sock_secure_init(void)

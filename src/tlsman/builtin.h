@@ -20,6 +20,11 @@ extern "C" {
 extern const tlsman_driver_t tlsman_mbedtls;
 /** wolfSSL 5.5 (src/tlsman/wolfssl/), built with SS_HAVE_WOLFSSL=1. */
 extern const tlsman_driver_t tlsman_wolfssl;
+/** GnuTLS 3.7 (src/tlsman/gnutls/), built with SS_HAVE_GNUTLS=1. */
+extern const tlsman_driver_t tlsman_gnutls;
+/** tinyDTLS (src/tlsman/tinydtls/; DTLS 1.2, PSK and raw public keys), built with
+ *  SS_HAVE_TINYDTLS=1. */
+extern const tlsman_driver_t tlsman_tinydtls;
 
 #ifdef __cplusplus
 }

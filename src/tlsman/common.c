@@ -41,8 +41,11 @@ int tlsman_ctx_plan(const tlsman_config_t *cfg, tlsman_sock_t *sock, tlsman_plan
     if (!sock->server && plan->psk_suites && cfg->psk == NULL && !cfg->psk_per_session) {
         return -EINVAL; /* a plain-PSK suite the client could never offer */
     }
-    if (sock->server && plan->cert_suites && plan->chain == NULL) {
-        return -EINVAL; /* a certificate suite the server could never serve */
+    if (sock->server && plan->cert_suites && plan->chain == NULL && plan->key == NULL) {
+        /* a certificate suite the server could never serve: neither a certificate nor a key
+         * (a key alone is a raw public key, RFC 7250, which the core passes only to a driver
+         * with TLSMAN_CAP_RPK) */
+        return -EINVAL;
     }
     return 0;
 }
@@ -108,22 +111,28 @@ int tlsman_verify_cert(tlsman_sess_t *t, const tlsman_sock_t *k, const uint8_t *
         *bits |= SOCK_SECURE_VFY_NAME_MISMATCH;
         rc |= TLSMAN_VFY_NO_IP;
     }
+    return rc | tlsman_verify_app(t, k, der, der_len, depth, *bits);
+}
+
+int tlsman_verify_app(tlsman_sess_t *t, const tlsman_sock_t *k, const uint8_t *der,
+                      size_t der_len, int depth, uint32_t bits)
+{
     if (k->verify_cb == NULL || der == NULL || der_len == 0) {
-        return rc;
+        return 0;
     }
-    uint32_t v = *bits;
+    uint32_t v = bits;
     int app = k->verify_cb(k->verify_arg, der, der_len, depth, &v);
-    uint32_t added = v & ~*bits;
+    uint32_t added = v & ~bits;
     if (app < 0) {
         t->vfy_abort = true;
         t->vfy_app |= added | SOCK_SECURE_VFY_APP;
-        return rc | TLSMAN_VFY_APP_ABORT;
+        return TLSMAN_VFY_APP_ABORT;
     }
     if (added != 0) {
         t->vfy_app |= added | SOCK_SECURE_VFY_APP;
-        rc |= TLSMAN_VFY_APP_ADDED;
+        return TLSMAN_VFY_APP_ADDED;
     }
-    return rc;
+    return 0;
 }
 
 /* ---- credentials ------------------------------------------------------------------------------- */

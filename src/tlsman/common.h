@@ -60,7 +60,8 @@ typedef struct {
  * @brief The first step of every ctx_init: fill @p sock from @p cfg and check what the core does
  *        not (it has checked everything tlsman_config_t lists as checked).
  * @return 0; -EINVAL for a client that lists plain-PSK suites without a PSK to offer, or a server
- *         that lists certificate suites without a certificate chain; -ENOTSUP for a second
+ *         that lists certificate suites without a certificate chain or a private key (a key
+ *         alone: a raw public key); -ENOTSUP for a second
  *         private key or certificate chain (one identity per socket). @p cfg is read during the
  *         call; @p plan points into cfg->creds.
  */
@@ -247,6 +248,16 @@ static inline bool tlsman_verify_needs_der(const tlsman_sess_t *t, const tlsman_
  */
 int tlsman_verify_cert(tlsman_sess_t *t, const tlsman_sock_t *k, const uint8_t *der,
                        size_t der_len, int depth, uint32_t *bits);
+
+/**
+ * @brief The application's half of tlsman_verify_cert(), alone: its verify_cb (if any, and if
+ *        there is DER) sees @p bits for the peer's certificate at @p depth, or for a raw public
+ *        key (RFC 7250; @p der its SubjectPublicKeyInfo, depth 0), which has no address to
+ *        check, and may add more: kept in t->vfy_app as tlsman_verify_cert() keeps them.
+ * @return TLSMAN_VFY_APP_ADDED, TLSMAN_VFY_APP_ABORT or 0.
+ */
+int tlsman_verify_app(tlsman_sess_t *t, const tlsman_sock_t *k, const uint8_t *der,
+                      size_t der_len, int depth, uint32_t bits);
 
 /* ---- credentials ------------------------------------------------------------------------------- */
 

@@ -142,7 +142,7 @@ int main(int argc, char **argv)
     printf("application: CONFIG_SOCK_SECURE_MAX_DATAGRAM=%d (library: the default)\n",
            CONFIG_SOCK_SECURE_MAX_DATAGRAM);
 #elif defined(SS_ABI_CASE_SESSION)
-    printf("application: CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE=%d (library: the default)\n",
+    printf("application: CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE=%d (library: its own)\n",
            CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE);
 #else
     printf("application: CONFIG_SOCK_SECURE_CRED_ARENA=%d (library: the default)\n",

@@ -665,7 +665,9 @@ static void unsupported_suites_and_credentials_are_refused(void)
     drv->ctx_free(dh_srv.ctx);
 
     CHECK(sock_secure_suite_supported(drv->name, suite, true));
-    if (!is_mbedtls || mbedtls_has(TLSMAN_CIPHER_AES_128_GCM)) {
+    if ((drv->caps & TLSMAN_CAP_TLS) == 0) { /* DTLS only (tinyDTLS): no suite over streams */
+        CHECK(!sock_secure_suite_supported(drv->name, suite, false));
+    } else if (!is_mbedtls || mbedtls_has(TLSMAN_CIPHER_AES_128_GCM)) {
         CHECK(sock_secure_suite_supported(drv->name, prefer(SOCK_SECURE_PSK_AES_128_GCM_SHA256), false));
     }
     if ((drv->caps & TLSMAN_CAP_X509) != 0) { /* certificates */

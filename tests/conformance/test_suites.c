@@ -7,11 +7,14 @@
  * server; a PSK identity hint is sent where the backend can send one and refused where it cannot.
  *
  * Certificates come from the test PKI (tests/pki/make-pki.sh, ctest fixture pki_setup) in
- * SS_PKI_DIR or argv[1]; without it the test is skipped. */
+ * SS_PKI_DIR or argv[1]; without it the test is skipped. A driver with raw public keys and no
+ * certificates (tinyDTLS) negotiates the certificate suites with the server's key alone, pinned
+ * by the client (server.pub). */
 #include <stdlib.h>
 
 #include "secure_sock/mem.h"
 #include "secure_sock/sock_secure.h"
+#include "secure_sock/posix/creds.h"
 #include "secure_sock/posix/tcp.h"
 #include "drvharness.h"
 #include "node.h"
@@ -26,6 +29,7 @@ typedef struct {
     sock_secure_role_t role;
     bool psk;
     const char *cert, *key, *ca;
+    const char *pin; /* a pinned peer key (raw public keys) */
     const char *server_name;
     const char *psk_hint;
     const uint16_t *suites;
@@ -46,6 +50,10 @@ static int node_up(tu_node_t *n, bool tcp, const spec_t *sp)
 {
     memset(&n->ev, 0, sizeof(n->ev));
     int rc = tu_creds_load(&n->creds, sp->cert, sp->key, sp->ca, sp->psk);
+    if (rc == 0 && sp->pin != NULL) {
+        rc = sock_secure_creds_add_file(&n->creds, TU_TAG_CA, SOCK_SECURE_CRED_PEER_KEY,
+                                        tu_pki(sp->pin));
+    }
     if (rc < 0) {
         return rc;
     }
@@ -176,12 +184,16 @@ static void every_table_suite_is_negotiated_and_named_or_refused(void)
     for (size_t i = 0; (e = sock_secure_suite_at(i)) != NULL; i++) {
         for (int tcp = 0; tcp < 2; tcp++) {
             bool cert = (e->flags & TLSMAN_SUITE_CERT) != 0;
+            /* no certificates, raw public keys: the server's key alone, pinned by the client */
+            bool x509 = cert && (drv->caps & TLSMAN_CAP_X509) != 0;
+            bool rpk = cert && !x509 && (drv->caps & TLSMAN_CAP_RPK) != 0;
             const uint16_t only[] = { e->id };
             spec_t s = { .role = SOCK_SECURE_SERVER, .psk = !cert,
-                         .cert = cert ? "server.crt" : NULL, .key = cert ? "server.key" : NULL,
+                         .cert = x509 ? "server.crt" : NULL, .key = cert ? "server.key" : NULL,
                          .suites = only, .suite_count = 1 };
-            spec_t c = { .role = SOCK_SECURE_CLIENT, .psk = !cert, .ca = cert ? "ca.crt" : NULL,
-                         .server_name = cert ? "server.test" : NULL, .suites = only,
+            spec_t c = { .role = SOCK_SECURE_CLIENT, .psk = !cert, .ca = x509 ? "ca.crt" : NULL,
+                         .pin = rpk ? "server.pub" : NULL,
+                         .server_name = x509 ? "server.test" : NULL, .suites = only,
                          .suite_count = 1 };
             start();
             if (!sock_secure_suite_supported(drv->name, e->id, tcp == 0)) {

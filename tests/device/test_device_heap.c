@@ -282,7 +282,7 @@ static sock_secure_session_t *connect_node(node_t *c, node_t *const *nodes, size
     return cs;
 }
 
-static bool is_open(const sock_secure_session_t *s)
+static bool is_open(sock_secure_session_t *s)
 {
     sock_secure_session_info_t info;
     return s != NULL && sock_secure_session_info(s, &info) == 0 &&

@@ -100,8 +100,12 @@ static void fill(uint8_t *buf, size_t len, unsigned seed)
 static void handshake_and_records_both_ways(const tlsman_driver_t *cd, const tlsman_driver_t *sd)
 {
     uint16_t suite = common_suite(cd, sd);
-    CHECK(suite != 0);
-    if (suite == 0 || !setup(cd, suite, &tu_psk_a, sd, suite)) {
+    if (suite == 0) { /* Debian's wolfSSL (CHACHA20-POLY1305) and tinyDTLS (AES-128-CCM) */
+        CHECK(strcmp(cd->name, sd->name) != 0); /* a driver always has a suite with itself */
+        printf("  %s -> %s: no PSK suite in common, case not run\n", cd->name, sd->name);
+        return;
+    }
+    if (!setup(cd, suite, &tu_psk_a, sd, suite)) {
         return;
     }
     sock_secure_session_t *cs = connect_client();

@@ -3,8 +3,11 @@
  * mutual authentication), in one process over the in-memory net. Not a test (nothing is
  * asserted); docs/CREDENTIALS.md has its figures and how they were made.
  *
- *   cert_hs_cost PKI_DIR MODE [N]     MODE: psk | server-only | mutual | server-only-ip,
- *                                     N handshakes (default 10)
+ *   cert_hs_cost PKI_DIR MODE [N]     MODE: psk | server-only | mutual | server-only-ip | rpk,
+ *                                     N handshakes (default 10); the backend is
+ *                                     $SS_TEST_BACKEND (default mbedtls)
+ *
+ * rpk: raw public keys (RFC 7250), the server's key alone, pinned by the client (server.pub).
  *
  * server-only names the server (server.test: mbedTLS's DNS check, SNI); server-only-ip names
  * none, so the client checks the server's address (::1) against the certificate's iPAddress
@@ -96,6 +99,9 @@ static long long up(node_t *n, sock_secure_role_t role, const char *addr, const 
     sock_secure_creds_init(&n->creds);
     if (strcmp(mode, "psk") == 0) {
         sock_secure_creds_add_psk(&n->creds, 1, "bench", 5, key, sizeof(key));
+    } else if (strcmp(mode, "rpk") == 0) {
+        add(n, server_side ? SOCK_SECURE_CRED_PRIVATE_KEY : SOCK_SECURE_CRED_PEER_KEY,
+            server_side ? "server.key" : "server.pub");
     } else {
         add(n, SOCK_SECURE_CRED_CA, "ca.crt");
         if (server_side || strcmp(mode, "mutual") == 0) {
@@ -106,7 +112,7 @@ static long long up(node_t *n, sock_secure_role_t role, const char *addr, const 
     sock_secure_config_t cfg;
     sock_secure_config_init(&cfg);
     cfg.role = role;
-    cfg.backend = "mbedtls";
+    cfg.backend = getenv("SS_TEST_BACKEND") != NULL ? getenv("SS_TEST_BACKEND") : "mbedtls";
     cfg.transport = &n->mem.base;
     cfg.sessions = n->slots;
     cfg.session_count = SLOTS;
@@ -119,7 +125,8 @@ static long long up(node_t *n, sock_secure_role_t role, const char *addr, const 
     if (server_side && strcmp(mode, "server-only-ip") == 0) {
         cfg.verify = SOCK_SECURE_VERIFY_NONE;
     }
-    if (!server_side && strcmp(mode, "psk") != 0 && strcmp(mode, "server-only-ip") != 0) {
+    if (!server_side && strcmp(mode, "psk") != 0 && strcmp(mode, "server-only-ip") != 0 &&
+        strcmp(mode, "rpk") != 0) {
         cfg.server_name = "server.test"; /* server-only-ip: none, the address is checked */
     }
     long long before = heap_now();
@@ -134,7 +141,8 @@ static long long up(node_t *n, sock_secure_role_t role, const char *addr, const 
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: cert_hs_cost PKI_DIR psk|server-only|mutual|server-only-ip [N]\n");
+        fprintf(stderr, "usage: cert_hs_cost PKI_DIR psk|server-only|mutual|server-only-ip|rpk "
+                        "[N]\n");
         return 2;
     }
     dir = argv[1];

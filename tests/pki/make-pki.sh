@@ -22,6 +22,8 @@
 #   chain-server.crt              server.test issued by int-ca, then int-ca.crt (a 2-cert chain)
 #   chain-server.key              its key
 #   mismatch.key                  a P-256 key that matches no certificate here
+#   client.pub mismatch.pub       public keys (SubjectPublicKeyInfo PEM) of client.key and
+#   server.pub.der                mismatch.key, and server.pub in DER: raw public keys (RFC 7250)
 #   rsa.key p384.key              keys the drivers refuse (not P-256): RSA 2048 and P-384
 #   corrupt.crt                   server.crt with its base64 damaged (not valid PEM/DER)
 #   both.pem                      ca.crt and other-ca.crt in one file (two trust anchors)
@@ -159,6 +161,9 @@ openssl x509 -in server.crt -outform DER -out server.crt.der
 openssl x509 -in server.crt -pubkey -noout >server.pub
 
 gen_key mismatch.key
+openssl pkey -in client.key -pubout -out client.pub
+openssl pkey -in mismatch.key -pubout -out mismatch.pub
+openssl pkey -in server.key -pubout -outform DER -out server.pub.der
 openssl genrsa -out rsa.key 2048 2>/dev/null
 openssl ecparam -name secp384r1 -genkey -noout -out p384.key
 

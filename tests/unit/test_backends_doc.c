@@ -2,8 +2,11 @@
  * (sock_secure_backend_info(): its capability flags) and, for every entry of the core's suite
  * table, sock_secure_suite_supported(); the stateless-cookie row from the drivers (tlsman.h).
  * This test fails when the document and the drivers disagree.
- *   test_backends_doc            compare (skipped if this build has other drivers than the doc)
- *   test_backends_doc --write    rewrite the generated block (make backends-doc) */
+ *   test_backends_doc            compare the columns of the drivers this build has (skipped if
+ *                                one of them, or its version, has no column in the doc): a
+ *                                build without an optional stack (tinyDTLS) still checks the rest
+ *   test_backends_doc --write    rewrite the generated block (make backends-doc; a build with
+ *                                every stack the doc describes) */
 #include <stdlib.h>
 
 #include "secure_sock/sock_secure.h"
@@ -94,6 +97,80 @@ static void generate(void)
     put(END_MARK);
 }
 
+/* The doc's generated block (@p len bytes at @p b) with only the columns whose header names a
+ * driver of this build, in projected[]: generate()'s output if the doc is up to date. Returns its
+ * length, or 0 if a driver of this build has no column (or the doc's drivers are in another
+ * order than this build registers them). */
+static char projected[16384];
+
+static size_t cells(const char *line, size_t len, const char **c, size_t *cl, size_t max)
+{
+    size_t n = 0, start = 0;
+    for (size_t i = 0; i <= len && n < max; i++) {
+        if (i == len || line[i] == '|') {
+            c[n] = line + start;
+            cl[n++] = i - start;
+            start = i + 1;
+        }
+    }
+    return n;
+}
+
+static size_t project(const char *b, size_t len)
+{
+    enum { MAXC = 16 };
+    char name[128];
+    size_t keep[MAXC], nkeep = 0, pl = 0;
+    const char *c[MAXC];
+    size_t cl[MAXC];
+    const char *end = b + len, *line = strchr(b, '\n') + 1;
+    memcpy(projected, b, (size_t)(line - b)); /* the begin mark */
+    pl = (size_t)(line - b);
+    for (bool header = true; line < end; header = false) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t ll = nl ? (size_t)(nl - line) : (size_t)(end - line);
+        size_t n = cells(line, ll, c, cl, MAXC);
+        if (n < 3 || line[0] != '|') { /* the end mark */
+            memcpy(projected + pl, line, (size_t)(end - line));
+            return pl + (size_t)(end - line);
+        }
+        if (header) {
+            sock_secure_backend_info_t be;
+            for (size_t d = 0; sock_secure_backend_name(d) != NULL; d++) {
+                if (sock_secure_backend_info(sock_secure_backend_name(d), &be) != 0) {
+                    return 0;
+                }
+                snprintf(name, sizeof(name), " %s %s ", be.name, be.version);
+                size_t k = 2;
+                while (k + 1 < n && !(cl[k] == strlen(name) && memcmp(c[k], name, cl[k]) == 0)) {
+                    k++;
+                }
+                if (k + 1 >= n || (nkeep > 0 && k <= keep[nkeep - 1]) || nkeep == MAXC) {
+                    return 0;
+                }
+                keep[nkeep++] = k;
+            }
+        }
+        /* "|" label "|" kept cells "|" ... and what follows the last "|" */
+        size_t need = cl[1] + cl[n - 1] + 2 + nkeep * 8;
+        for (size_t i = 0; i < nkeep; i++) {
+            need += cl[keep[i]];
+        }
+        if (pl + need >= sizeof(projected)) {
+            return 0;
+        }
+        pl += (size_t)snprintf(projected + pl, sizeof(projected) - pl, "|%.*s|", (int)cl[1], c[1]);
+        for (size_t i = 0; i < nkeep; i++) {
+            pl += (size_t)snprintf(projected + pl, sizeof(projected) - pl, "%.*s|",
+                                   (int)cl[keep[i]], c[keep[i]]);
+        }
+        pl += (size_t)snprintf(projected + pl, sizeof(projected) - pl, "%.*s\n",
+                               (int)cl[n - 1], c[n - 1]);
+        line = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
 static char *read_doc(size_t *len)
 {
     FILE *f = fopen(DOC, "rb");
@@ -135,18 +212,15 @@ int main(int argc, char **argv)
         printf("rewrote the generated block of %s\n", DOC);
         return 0;
     }
-    /* compare only when this build has exactly the drivers the document describes */
-    char header[512];
-    const char *nl = strchr(b + strlen(BEGIN_MARK), '\n');
-    size_t hl = nl ? (size_t)(nl - (b + strlen(BEGIN_MARK))) : 0;
-    snprintf(header, sizeof(header), "%.*s", (int)hl, b + strlen(BEGIN_MARK));
-    const char *gen_nl = strchr(out + strlen(BEGIN_MARK), '\n');
-    if (gen_nl == NULL || hl != (size_t)(gen_nl - (out + strlen(BEGIN_MARK))) ||
-        memcmp(header, out + strlen(BEGIN_MARK), hl) != 0) {
-        printf("doc describes: %s\n", header);
-        tu_skip("this build has other drivers (or versions) than docs/BACKENDS.md describes");
+    /* compare the doc's block reduced to the columns of this build's drivers */
+    size_t pl = project(b, (size_t)(e - b));
+    if (pl == 0) {
+        const char *nl = strchr(b + strlen(BEGIN_MARK), '\n');
+        printf("doc describes: %.*s\n", nl ? (int)(nl - b - (int)strlen(BEGIN_MARK)) : 0,
+               b + strlen(BEGIN_MARK));
+        tu_skip("a driver of this build (or its version) has no column in docs/BACKENDS.md");
     }
-    CHECK((size_t)(e - b) == used && memcmp(b, out, used) == 0);
+    CHECK(pl == used && memcmp(projected, out, used) == 0);
     if (tu_failures) {
         fprintf(stderr, "docs/BACKENDS.md is out of date; run `make backends-doc`. Expected:\n%s",
                 out);

@@ -66,6 +66,19 @@ static void bad_arguments_and_duplicates_are_refused(void)
     CHECK_EQ(sock_secure_creds_add(&store, 1, SOCK_SECURE_CRED_CA, der, 2), 0);
     CHECK_EQ(sock_secure_creds_add(&store, 1, SOCK_SECURE_CRED_CA, der, 2), -EEXIST);
     CHECK_EQ(sock_secure_creds_add(&store, 2, SOCK_SECURE_CRED_CA, der, 2), 0);
+    /* pinned keys: a trust list per tag, each key once */
+    static const uint8_t pk1[] = { 0x30, 0x01, 0x01 }, pk2[] = { 0x30, 0x01, 0x02 };
+    CHECK_EQ(sock_secure_creds_add(&store, 1, SOCK_SECURE_CRED_PEER_KEY, pk1, 3), 0);
+    CHECK_EQ(sock_secure_creds_add(&store, 1, SOCK_SECURE_CRED_PEER_KEY, pk2, 3), 0);
+    CHECK_EQ(sock_secure_creds_add(&store, 1, SOCK_SECURE_CRED_PEER_KEY, pk1, 3), -EEXIST);
+    CHECK_EQ(sock_secure_creds_add(&store, 2, SOCK_SECURE_CRED_PEER_KEY, pk1, 3), 0);
+    size_t cursor = 0, pinned = 0;
+    while (sock_secure_creds_find(&store, 1, SOCK_SECURE_CRED_PEER_KEY, &cursor, NULL, NULL) >= 0) {
+        pinned++;
+    }
+    CHECK_EQ(pinned, 2u);
+    CHECK_EQ(sock_secure_creds_remove(&store, 1, SOCK_SECURE_CRED_PEER_KEY), 2);
+    CHECK_EQ(sock_secure_creds_remove(&store, 2, SOCK_SECURE_CRED_PEER_KEY), 1);
     CHECK_EQ(sock_secure_creds_add_psk(&store, 1, "id", 2, "k", 1), 0);
     CHECK_EQ(sock_secure_creds_add_psk(&store, 1, "id", 2, "other", 5), -EEXIST);
     CHECK_EQ(sock_secure_creds_add_psk(&store, 1, "id2", 3, "k", 1), 0);

@@ -224,6 +224,9 @@ static void ctx_plan_checks_what_the_core_cannot_see(void)
     CHECK_EQ(p.cas, 1u);
     /* a certificate suite the server cannot serve */
     CHECK_EQ(plan(TLSMAN_SERVER, both, 2, false, NULL, 0, &k, &p), -EINVAL);
+    /* a key alone: a raw public key identity (the core passes one only to RPK drivers) */
+    CHECK_EQ(plan(TLSMAN_SERVER, both, 2, false, &cred_key, 1, &k, &p), 0);
+    CHECK(p.key == &cred_key && p.chain == NULL);
     const tlsman_cred_t id[] = { cred_chain, cred_key, cred_ca, cred_ca };
     CHECK_EQ(plan(TLSMAN_SERVER, both, 2, false, id, 4, &k, &p), 0);
     CHECK(k.server && p.chain == &id[0] && p.key == &id[1] && p.cas == 2);
@@ -380,6 +383,35 @@ static void verify_cert_checks_the_address_then_asks_the_application(void)
     CHECK_EQ(app_calls, 2u);
 }
 
+/* A raw public key (RFC 7250) has no address to carry: only the application is asked. */
+static void verify_app_asks_only_the_application(void)
+{
+    static const uint8_t spki[] = { 0x30, 0x00 };
+    static const uint8_t v4[4] = { 10, 0, 0, 1 };
+    tlsman_sess_t t;
+    tlsman_sock_t k;
+    memset(&t, 0, sizeof(t));
+    memset(&k, 0, sizeof(k));
+    REQUIRE(tlsman_set_peer_ip(&t, v4, 4) == 0);
+    CHECK_EQ(tlsman_verify_app(&t, &k, spki, sizeof(spki), 0, SOCK_SECURE_VFY_NOT_PINNED), 0);
+    k.verify_cb = app_cb;
+    app_calls = 0;
+    app_rc = 0;
+    app_add = 0;
+    CHECK_EQ(tlsman_verify_app(&t, &k, spki, sizeof(spki), 0, 0), 0); /* no address mismatch */
+    CHECK_EQ(t.vfy_app, 0u);
+    app_add = SOCK_SECURE_VFY_OTHER;
+    CHECK_EQ(tlsman_verify_app(&t, &k, spki, sizeof(spki), 0, SOCK_SECURE_VFY_NOT_PINNED),
+             TLSMAN_VFY_APP_ADDED);
+    CHECK_EQ(t.vfy_app, SOCK_SECURE_VFY_OTHER | SOCK_SECURE_VFY_APP);
+    app_rc = -5;
+    app_add = 0;
+    CHECK_EQ(tlsman_verify_app(&t, &k, spki, sizeof(spki), 0, 0), TLSMAN_VFY_APP_ABORT);
+    CHECK(t.vfy_abort);
+    CHECK_EQ(tlsman_verify_app(&t, &k, NULL, 0, 0, 0), 0); /* nothing to show */
+    CHECK_EQ(app_calls, 3u);
+}
+
 /* ---- credentials of another kind ---------------------------------------------------------------- */
 
 static int kind_of_data;
@@ -421,6 +453,7 @@ int main(void)
     RUN(psk_lookup_bounds_the_identity_and_zeroes_on_failure);
     RUN(info_names_and_addresses);
     RUN(verify_cert_checks_the_address_then_asks_the_application);
+    RUN(verify_app_asks_only_the_application);
     RUN(misdeclared_credentials_are_told_apart);
     return tu_exit();
 }

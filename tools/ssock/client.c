@@ -105,7 +105,8 @@ static void cli_usage(FILE *out)
 {
     fprintf(out,
             "usage: ssock client [--tls] [--backend NAME] HOST:PORT\n"
-            "                    (--psk IDENTITY:HEXKEY | --psk-file FILE | --ca FILE) [options]\n"
+            "                    (--psk IDENTITY:HEXKEY | --psk-file FILE | --ca FILE |\n"
+            "                     --rpk --peer-key FILE [--key FILE]) [options]\n"
             "\n"
             "Connect to a DTLS 1.2 server, send each line of stdin as one record (without the\n"
             "newline) and print each record received as one line on stdout. At the end of stdin,\n"
@@ -123,14 +124,19 @@ static void cli_usage(FILE *out)
             "\n"
             "options:\n"
             "  --tls              TLS 1.2 over TCP instead of DTLS 1.2 over UDP\n"
-            "  --backend NAME     the (D)TLS stack to use, e.g. mbedtls or wolfssl (default:\n"
-            "                     the first one 'ssock --version' lists that can do it)\n"
+            "  --backend NAME     the (D)TLS stack to use, e.g. mbedtls, wolfssl or gnutls\n"
+            "                     (default: the first one 'ssock --version' lists that can\n"
+            "                     do it)\n"
             "  --psk ID:HEXKEY    the pre-shared key (1..%d bytes as an even number of hex digits)\n"
             "  --psk-file FILE    the key from FILE: its first ID:HEXKEY line (blank lines and\n"
             "                     '#' comments skipped); FILE must be mode 0600 or stricter\n"
             "  --ca FILE          CA certificate(s) the server's certificate must chain to\n"
             "  --cert FILE        our certificate (chain), for servers that ask for one\n"
             "  --key FILE         its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
+            "  --rpk              raw public keys (RFC 7250): the server is known by its key\n"
+            "                     (--peer-key), ours is --key alone (no --cert)\n"
+            "  --peer-key FILE    with --rpk: the server's public key (PEM or DER\n"
+            "                     SubjectPublicKeyInfo); repeatable, any of them is taken\n"
             "  --verify MODE      the server's certificate: required (default), optional\n"
             "                     (checked; a failure is a warning, not an error) or none\n"
             "  --servername NAME  the name the server's certificate must carry, also sent as\n"
@@ -247,22 +253,33 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
     if (target == NULL) {
         return ssock_usage_error(a.cmd, "missing HOST:PORT of the server");
     }
-    if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
+    if (o->certs.rpk) {
+        if (o->certs.cert != NULL) {
+            return ssock_usage_error(a.cmd, "--rpk: our identity is the key alone (no --cert)");
+        }
+        if (o->certs.peer_key_count == 0) {
+            return ssock_usage_error(a.cmd, "--rpk needs --peer-key FILE (the server's public "
+                                     "key, PEM or DER SubjectPublicKeyInfo)");
+        }
+    } else if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
         return ssock_usage_error(a.cmd, o->certs.cert ? "--cert needs --key (its private key)"
-                                                      : "--key needs --cert (raw public keys "
-                                                        "are not supported)");
+                                                      : "--key needs --cert (or --rpk: the key "
+                                                        "alone as a raw public key)");
+    } else if (o->certs.peer_key_count > 0) {
+        return ssock_usage_error(a.cmd, "--peer-key needs --rpk (a raw public key server)");
     }
     if (o->keys.count == 0 && ssock_psk_env(a.cmd, &o->keys) < 0) {
         return SSOCK_EXIT_USAGE;
     }
-    if (o->keys.count == 0 && o->certs.ca == NULL &&
+    if (o->keys.count == 0 && o->certs.ca == NULL && o->certs.peer_key_count == 0 &&
         o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
         return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY (or --psk-file FILE, or "
                                  SSOCK_PSK_ENV ") or --ca FILE (to verify the server's "
                                  "certificate) is required");
     }
-    if (o->certs.ca == NULL && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
-                                o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
+    if (o->certs.ca == NULL && o->certs.peer_key_count == 0 &&
+        (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
+         o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
         return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE",
                                  o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ? "optional"
                                                                                 : "required");
@@ -463,6 +480,14 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
             }
             ssock_error("cannot reach %s: %s", o->target, ssock_strerror(rc, o->tls));
             return ssock_exit_status(rc);
+        }
+        if (ev->net_err == -ECONNREFUSED && *s != NULL &&
+            sock_secure_session_info(*s, &info) == 0 && info.datagrams_in >= 2) {
+            /* The server got past the cookie exchange, then its port closed: a server that ends
+             * after a failed handshake (openssl s_server drops a Finished it cannot decrypt and
+             * exits) - the same failure as "answered, then stopped" */
+            ev->net_err = 0;
+            return cli_handshake_failed(o, cfg, ev, *s, -ETIMEDOUT);
         }
         if ((rc = cli_net_error(ev, false)) != 0) {
             if (*s != NULL && sock_secure_session_info(*s, &info) == 0) {
@@ -839,7 +864,7 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
         cfg->cred_tags = &o->certs.tag;
         cfg->cred_tag_count = 1;
     }
-    rc = ssock_pick_backend(cfg, o->tls, o->backend);
+    rc = ssock_pick_backend(cfg, o->tls, o->backend, ssock_certs_caps(&o->certs));
     if (rc != SSOCK_EXIT_OK) {
         sock_secure_transport_close(base);
         return rc;

@@ -90,7 +90,8 @@ static void srv_usage(FILE *out)
 {
     fprintf(out,
             "usage: ssock server [--tls] [--backend NAME] (--psk IDENTITY:HEXKEY |\n"
-            "                    --psk-file FILE | --cert FILE --key FILE) [options]\n"
+            "                    --psk-file FILE | --cert FILE --key FILE |\n"
+            "                    --rpk --key FILE [--peer-key FILE]...) [options]\n"
             "\n"
             "Accept DTLS 1.2 sessions on a UDP port and print each record received on stdout,\n"
             "one line per record. With --psk and --cert together, each client gets a suite of\n"
@@ -102,8 +103,9 @@ static void srv_usage(FILE *out)
             "\n"
             "options:\n"
             "  --tls               TLS 1.2 over TCP instead of DTLS 1.2 over UDP\n"
-            "  --backend NAME      the (D)TLS stack to use, e.g. mbedtls or wolfssl (default:\n"
-            "                      the first one 'ssock --version' lists that can do it)\n"
+            "  --backend NAME      the (D)TLS stack to use, e.g. mbedtls, wolfssl or gnutls\n"
+            "                      (default: the first one 'ssock --version' lists that can\n"
+            "                      do it)\n"
             "  --listen ADDR:PORT  where to listen: ADDR:PORT, [IPV6]:PORT, ADDR (default\n"
             "                      port) or PORT alone (every address, IPv4 and IPv6);\n"
             "                      port 0: the system picks one, printed on stderr (default\n"
@@ -119,8 +121,14 @@ static void srv_usage(FILE *out)
             "  --key FILE          its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
             "  --ca FILE           CA certificate(s) client certificates must chain to; with it\n"
             "                      clients must present one (see --verify)\n"
-            "  --verify MODE       client certificates: none, optional (checked if sent) or\n"
-            "                      required (default: required with --ca, else none)\n"
+            "  --rpk               raw public keys (RFC 7250): our identity is --key alone\n"
+            "                      (no --cert); clients are known by their keys (--peer-key)\n"
+            "  --peer-key FILE     a client's public key (PEM or DER SubjectPublicKeyInfo);\n"
+            "                      repeatable: the clients that may connect with a raw public\n"
+            "                      key (with --cert too: beside certificate clients)\n"
+            "  --verify MODE       client certificates or keys: none, optional (checked if\n"
+            "                      sent) or required (default: required with --ca or\n"
+            "                      --peer-key, else none)\n"
             "  --ciphers LIST      suites in preference order, comma-separated IANA or OpenSSL\n"
             "                      names (default: the CoAP suites of the credentials given:\n"
             "                      PSK-AES128-CCM8 ..., ECDHE-ECDSA-AES128-CCM8 ...)\n"
@@ -300,22 +308,33 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
                                                      : o->max_per_addr),
                                  (unsigned long)o->max_sessions);
     }
-    if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
+    if (o->certs.rpk) {
+        if (o->certs.cert != NULL || o->certs.key == NULL) {
+            return ssock_usage_error(a.cmd, o->certs.cert ? "--rpk: our identity is the key "
+                                                            "alone (no --cert)"
+                                                          : "--rpk needs --key FILE (our "
+                                                            "private key)");
+        }
+    } else if ((o->certs.cert != NULL) != (o->certs.key != NULL)) {
         return ssock_usage_error(a.cmd, o->certs.cert ? "--cert needs --key (its private key)"
-                                                      : "--key needs --cert (raw public keys "
-                                                        "are not supported)");
+                                                      : "--key needs --cert (or --rpk: the key "
+                                                        "alone as a raw public key)");
+    } else if (o->certs.peer_key_count > 0 && o->certs.cert == NULL) {
+        return ssock_usage_error(a.cmd, "--peer-key needs --rpk or --cert (our own identity)");
     }
     if (o->keys.count == 0 && ssock_psk_env(a.cmd, &o->keys) < 0) {
         return SSOCK_EXIT_USAGE;
     }
-    if (o->keys.count == 0 && o->certs.cert == NULL) {
+    if (o->keys.count == 0 && o->certs.cert == NULL && !o->certs.rpk) {
         return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY (or --psk-file FILE, or "
-                                 SSOCK_PSK_ENV ") or --cert FILE --key FILE is required");
+                                 SSOCK_PSK_ENV "), --cert FILE --key FILE or --rpk --key FILE "
+                                 "is required");
     }
-    if (o->certs.ca == NULL && (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
-                                o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
-        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE to check client "
-                                 "certificates against",
+    if (o->certs.ca == NULL && o->certs.peer_key_count == 0 &&
+        (o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ||
+         o->certs.verify == SOCK_SECURE_VERIFY_REQUIRED)) {
+        return ssock_usage_error(a.cmd, "--verify %s needs --ca FILE or --peer-key FILE to "
+                                 "check client certificates or keys against",
                                  o->certs.verify == SOCK_SECURE_VERIFY_OPTIONAL ? "optional"
                                                                                 : "required");
     }
@@ -423,11 +442,22 @@ static const char *srv_auth(const srv_t *srv, const sock_secure_session_info_t *
             /* sock_secure_session_info() does not say which identity a session used */
             snprintf(buf, len, "PSK (one of %zu identities)", o->keys.count);
         }
-    } else if (o->certs.ca == NULL || o->certs.verify == SOCK_SECURE_VERIFY_NONE) {
-        snprintf(buf, len, "certificate; the client is not authenticated (no --ca)");
+    } else if ((o->certs.ca == NULL && o->certs.peer_key_count == 0) ||
+               o->certs.verify == SOCK_SECURE_VERIFY_NONE) {
+        snprintf(buf, len, "%s; the client is not authenticated (no --ca%s)",
+                 o->certs.rpk ? "raw public key" : "certificate",
+                 o->certs.rpk ? " or --peer-key" : "");
+    } else if (o->certs.ca == NULL && info->verify == 0) {
+        /* raw public keys only (sock_secure_session_info() does not say which key) */
+        snprintf(buf, len, "raw public key; the client's key is pinned (--peer-key)");
+    } else if (o->certs.ca == NULL) {
+        snprintf(buf, len, "raw public key; the client's key did not verify: %s (--verify "
+                 "optional)", sock_secure_verify_reason(info->verify));
     } else if (info->verify == 0) {
-        snprintf(buf, len, "certificate; the client's certificate verified (--ca %s)",
-                 o->certs.ca);
+        snprintf(buf, len, "certificate%s; the client%s verified (--ca %s%s)",
+                 o->certs.peer_key_count > 0 ? " or raw public key" : "",
+                 o->certs.peer_key_count > 0 ? "" : "'s certificate",
+                 o->certs.ca, o->certs.peer_key_count > 0 ? " or --peer-key" : "");
     } else {
         snprintf(buf, len, "certificate; the client's certificate did not verify: %s (--verify "
                  "optional)", sock_secure_verify_reason(info->verify));
@@ -1041,7 +1071,7 @@ static int srv_run(srv_opts_t *o)
     cfg.when_full = o->evict ? SOCK_SECURE_FULL_EVICT_LRU : SOCK_SECURE_FULL_REFUSE;
     cfg.refused_cb = srv_refused;
     cfg.refused_arg = &srv;
-    rc = ssock_pick_backend(&cfg, o->tls, o->backend);
+    rc = ssock_pick_backend(&cfg, o->tls, o->backend, ssock_certs_caps(&o->certs));
     if (rc == SSOCK_EXIT_OK) {
         rc = ssock_certs_load(&o->certs, &cfg);
     }
@@ -1062,7 +1092,8 @@ static int srv_run(srv_opts_t *o)
             ssock_log("listening on %s (%s, %s, %zu session slots, %zu PSKs%s%s)",
                     ssock_ep_str(&where, ep, sizeof ep), o->tls ? "TLS over TCP" : "DTLS over UDP",
                     known ? be.name : "?", srv.count, o->keys.count,
-                    o->certs.cert ? ", certificate " : "", o->certs.cert ? o->certs.cert : "");
+                    o->certs.cert ? ", certificate " : o->certs.rpk ? ", raw public key " : "",
+                    o->certs.cert ? o->certs.cert : o->certs.rpk ? o->certs.key : "");
         }
         if (o->verbose) {
             ssock_log("limits: %lu handshakes at once, %lu per address, deadline "

@@ -96,11 +96,20 @@ typedef struct {
 /** Credential store tag the tool files its certificates and keys under. */
 #define SSOCK_CRED_TAG 1u
 
-/** Certificates given with --cert/--key/--ca, --verify and --servername. */
+/** Pinned peer keys one socket takes (--peer-key, repeatable). */
+#define SSOCK_MAX_PEER_KEYS 8
+
+/** Certificates given with --cert/--key/--ca, raw public keys with --rpk/--peer-key, --verify
+ *  and --servername. */
 typedef struct {
     const char *cert;            /**< --cert FILE: own certificate chain (PEM or DER) */
     const char *key;             /**< --key FILE: its private key (EC P-256) */
     const char *ca;              /**< --ca FILE: trust anchors */
+    bool rpk;                    /**< --rpk: our identity is --key alone, a raw public key
+                                      (RFC 7250), no certificate */
+    const char *peer_keys[SSOCK_MAX_PEER_KEYS]; /**< --peer-key FILE: pinned peer public keys
+                                                     (SubjectPublicKeyInfo, PEM or DER) */
+    size_t peer_key_count;       /**< entries in peer_keys */
     sock_secure_verify_t verify; /**< --verify (SOCK_SECURE_VERIFY_DEFAULT: the library's) */
     const char *server_name;     /**< client: --servername, or the host name of HOST:PORT;
                                       NULL for an address (its IP SAN is checked); "" for
@@ -177,17 +186,18 @@ int ssock_psk_file(const char *cmd, ssock_keys_t *keys, const char *path, bool f
 int ssock_psk_env(const char *cmd, ssock_keys_t *keys);
 
 /**
- * Is the current argument one of --cert, --key, --ca, --verify (and, if @p client, --servername)?
+ * Is the current argument one of --cert, --key, --ca, --rpk, --peer-key, --verify (and, if
+ * @p client, --servername)?
  * @return 1 if taken (the cursor moves past it), 0 if not ours, -1 after printing a usage error.
  */
 int ssock_cert_opt(ssock_args_t *args, ssock_certs_t *certs, bool client);
 
-/** Any of --cert/--key/--ca given? */
+/** Any of --cert/--key/--ca/--rpk/--peer-key given? */
 bool ssock_certs_given(const ssock_certs_t *certs);
 
 /**
- * Read the --cert/--key/--ca files into a credential store on the heap and point @p cfg at it
- * (creds, cred_tags, verify, server_name). Errors name the option, the file and the problem,
+ * Read the --cert/--key/--ca/--peer-key files into a credential store on the heap and point
+ * @p cfg at it (creds, cred_tags, verify, server_name). Errors name the option, the file and the problem,
  * e.g. "--key server.crt: not a private key (credential is not of the declared kind)".
  * @return 0, or an exit status after printing the error.
  */
@@ -351,8 +361,12 @@ void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_secure_udp_t *udp, ssock_
                            void *arg);
 
 /** Select the backend for a TLS (@p tls) or DTLS socket in @p cfg: @p backend if not NULL
- *  (--backend, checked to do TLS over streams, or DTLS), else the default one (TLS: the first
- *  backend that does TLS over streams). @return 0, or an exit status after printing the error. */
-int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend);
+ *  (--backend, checked to do TLS over streams, or DTLS, and @p caps), else the first backend
+ *  that does TLS over streams (or DTLS) with @p caps (SOCK_SECURE_CAP_*; raw public keys:
+ *  SOCK_SECURE_CAP_RPK). @return 0, or an exit status after printing the error. */
+int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend, uint32_t caps);
+
+/** The SOCK_SECURE_CAP_* bits the certificate options need of a backend (raw public keys). */
+uint32_t ssock_certs_caps(const ssock_certs_t *certs);
 
 #endif /* SSOCK_H */

@@ -325,7 +325,26 @@ int ssock_cert_opt(ssock_args_t *args, ssock_certs_t *certs, bool client)
     char *val = NULL;
     int m;
 
-    if ((m = ssock_opt(args, "--cert", &val)) != 0) {
+    if ((m = ssock_opt(args, "--rpk", NULL)) != 0) {
+        if (m > 0) {
+            certs->rpk = true;
+        }
+        return m;
+    } else if ((m = ssock_opt(args, "--peer-key", &val)) != 0) {
+        if (m < 0) {
+            return -1;
+        }
+        if (*val == '\0') {
+            ssock_usage_error(args->cmd, "--peer-key needs a non-empty value");
+            return -1;
+        }
+        if (certs->peer_key_count == SSOCK_MAX_PEER_KEYS) {
+            ssock_usage_error(args->cmd, "--peer-key: at most %d keys", SSOCK_MAX_PEER_KEYS);
+            return -1;
+        }
+        certs->peer_keys[certs->peer_key_count++] = val;
+        return 1;
+    } else if ((m = ssock_opt(args, "--cert", &val)) != 0) {
         slot = &certs->cert;
     } else if ((m = ssock_opt(args, "--key", &val)) != 0) {
         slot = &certs->key;
@@ -365,7 +384,13 @@ int ssock_cert_opt(ssock_args_t *args, ssock_certs_t *certs, bool client)
 
 bool ssock_certs_given(const ssock_certs_t *certs)
 {
-    return certs->cert != NULL || certs->key != NULL || certs->ca != NULL;
+    return certs->cert != NULL || certs->key != NULL || certs->ca != NULL || certs->rpk ||
+           certs->peer_key_count > 0;
+}
+
+uint32_t ssock_certs_caps(const ssock_certs_t *certs)
+{
+    return certs->rpk || certs->peer_key_count > 0 ? SOCK_SECURE_CAP_RPK : 0u;
 }
 
 /* What an option's file must be, for messages. */
@@ -376,6 +401,8 @@ static const char *ssock_cred_what(sock_secure_cred_type_t type)
         return "a private key";
     case SOCK_SECURE_CRED_CERT_CHAIN:
         return "a certificate (chain)";
+    case SOCK_SECURE_CRED_PEER_KEY:
+        return "a public key (SubjectPublicKeyInfo)";
     default:
         return "a CA certificate";
     }
@@ -411,6 +438,9 @@ static int ssock_cred_file(ssock_certs_t *certs, const char *opt, const char *pa
     case -EINVAL:
         ssock_error("%s %s: not a regular, non-empty file", opt, path);
         break;
+    case -EEXIST:
+        ssock_error("%s %s: the same key is given twice", opt, path);
+        break;
     default:
         ssock_error("%s %s: %s", opt, path,
                     rc > -1000 ? strerror(-rc) : sock_secure_strerror(rc));
@@ -443,6 +473,9 @@ int ssock_certs_load(ssock_certs_t *certs, sock_secure_config_t *cfg)
     }
     if (rc == SSOCK_EXIT_OK && certs->ca != NULL) {
         rc = ssock_cred_file(certs, "--ca", certs->ca, SOCK_SECURE_CRED_CA);
+    }
+    for (size_t i = 0; rc == SSOCK_EXIT_OK && i < certs->peer_key_count; i++) {
+        rc = ssock_cred_file(certs, "--peer-key", certs->peer_keys[i], SOCK_SECURE_CRED_PEER_KEY);
     }
     if (rc != SSOCK_EXIT_OK) {
         ssock_certs_free(certs);
@@ -792,10 +825,14 @@ int ssock_create_failed(int err, bool suites_given, const ssock_certs_t *certs, 
                     sock_secure_strerror(err));
     } else if (err == -ENOTSUP && with_certs && known && !(be.caps & SOCK_SECURE_CAP_X509)) {
         ssock_error("cannot set up %s: backend %s has no certificate support", proto, be.name);
+    } else if (err == -ENOTSUP && with_certs && known && ssock_certs_caps(certs) != 0 &&
+               !(be.caps & SOCK_SECURE_CAP_RPK)) {
+        ssock_error("cannot set up %s: backend %s has no raw public keys (RFC 7250)", proto,
+                    be.name);
     } else if (err == -EINVAL && with_certs) {
         ssock_error("cannot set up %s: %s: the certificate options do not fit together "
-                    "(--cert needs --key; --verify optional/required needs --ca)", proto,
-                    sock_secure_strerror(err));
+                    "(--cert needs --key; --verify optional/required needs --ca or "
+                    "--peer-key)", proto, sock_secure_strerror(err));
     } else if (err == -ENOTSUP && suites_given) {
         ssock_error("cannot set up %s: backend %s does not implement a suite of --ciphers "
                     "(or %s with PSK)", proto, known ? be.name : "?", proto);
@@ -853,8 +890,23 @@ const char *ssock_tls_backend(void)
     return NULL;
 }
 
-int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend)
+int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend, uint32_t caps)
 {
+    if (backend == NULL && caps != 0) {
+        /* the first backend that has what the options need (raw public keys) */
+        sock_secure_backend_info_t be;
+        const char *name;
+        for (size_t i = 0; (name = sock_secure_backend_name(i)) != NULL; i++) {
+            if (sock_secure_backend_info(name, &be) == 0 && (be.caps & caps) == caps &&
+                (tls ? ssock_does_tls(&be) : (be.caps & SOCK_SECURE_CAP_DTLS) != 0)) {
+                cfg->backend = be.name;
+                return SSOCK_EXIT_OK;
+            }
+        }
+        ssock_error("cannot set up %s: no backend built in has raw public keys (RFC 7250; see "
+                    "'ssock --version')", tls ? "TLS" : "DTLS");
+        return SSOCK_EXIT_USAGE;
+    }
     if (backend != NULL) {
         sock_secure_backend_info_t be;
 
@@ -870,6 +922,11 @@ int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend)
         if (!tls && (be.caps & SOCK_SECURE_CAP_DTLS) == 0) {
             ssock_error("cannot set up DTLS: backend %s does not do DTLS (see 'ssock "
                         "--version')", be.name);
+            return SSOCK_EXIT_USAGE;
+        }
+        if ((be.caps & caps) != caps) {
+            ssock_error("cannot set up %s: backend %s has no raw public keys (RFC 7250; see "
+                        "'ssock --version')", tls ? "TLS" : "DTLS", be.name);
             return SSOCK_EXIT_USAGE;
         }
         cfg->backend = be.name;
