@@ -19,10 +19,13 @@
 #             host `ssock client` / `openssl s_client` -> dtls-sock server (echo)
 #             host `coap-client-openssl` coaps:// -> gcoap_dtls server (2.05 Content)
 #             gcoap_dtls client (from its server sock) -> host `coap-server-openssl` (2.05)
+#      the same five on sock_dtls_secure_sock over RIOT's pkg/tinydtls (module
+#      sock_secure_tinydtls, SOCK_SECURE_DRIVER=tinydtls)
 #   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
-#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); builds the
-#      server too (one session, 6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM); builds
-#      RIOT's dtls-sock on our sock_dtls and on tinyDTLS's and prints both DTLS shares.
+#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); on the
+#      first board (samr21-xpro; FULL_BOARDS=1: on each) builds the server too (one session,
+#      6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM), RIOT's dtls-sock on our sock_dtls
+#      (mbedTLS, tinyDTLS) and on tinyDTLS's and prints the DTLS shares, and gcoap_dtls on ours.
 # Prints PASS/FAIL/SKIP per check and the wall time. Exit 0 all passed, 1 a check failed,
 # 77 skipped (no RIOT; or a part could not run: not root, no host ssock, no ARM toolchain).
 #
@@ -32,10 +35,12 @@
 #              ARM-software+CMSIS_5, NordicSemiconductor+nrfx, mpaland+printf, eclipse+tinydtls
 #              for the size comparison): RIOT is cloned
 #              from it and RIOT's package downloads are pointed at it (private git config)
-#   WORK_DIR   scratch directory for build outputs and logs (default: mktemp -d)
+#   WORK_DIR   scratch directory for build outputs and logs (default: mktemp -d); one kept from an
+#              earlier run is reused (its RIOT tree, packages and builds: only changes are rebuilt)
 #   SSOCK      the host tool (default: <repo>/build/ssock, from `make build`)
 #   TAP_BASE BRIDGE  names of the taps and bridge to create (default ssr / ssrbr)
 #   BOARDS     boards of the build-only check (default "samr21-xpro nrf52840dk"; "" skips it)
+#   FULL_BOARDS 1: every build of the build-only check on every board (default: the first board)
 #   JOBS       make -j (default 2)
 #   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
 set -u
@@ -198,6 +203,23 @@ elif riot_build dtls-sock-ours "$DTLS_SOCK" "$NATIVE" "${OURS[@]}" SOCK_DTLS_IGN
 else
     fail "build RIOT's sock_dtls examples on ours (see $WORK_DIR/build-dtls-sock-ours-$NATIVE.log, build-gcoap-ours-$NATIVE.log)"
     grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ours-$NATIVE.log" "$WORK_DIR/build-gcoap-ours-$NATIVE.log"
+fi
+# the same two on our sock_dtls over RIOT's pkg/tinydtls (module sock_secure_tinydtls: our tinyDTLS
+# driver on RIOT's tinyDTLS tree); tinyDTLS sends the server's PSK hint
+OURS_TD=("${OURS[@]}" SOCK_SECURE_DRIVER=tinydtls)
+B0=$SECONDS
+SOCKDTLS_TD_OK=0
+if [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
+    : # reported above
+elif [ -n "${MIRRORS:-}" ] && [ ! -d "$MIRRORS/eclipse+tinydtls/repo" ]; then
+    skip "sock_dtls on tinyDTLS: no tinyDTLS mirror in $MIRRORS"
+elif riot_build dtls-sock-td "$DTLS_SOCK" "$NATIVE" "${OURS_TD[@]}" &&
+    riot_build gcoap-td "$GCOAP_DTLS" "$NATIVE" "${OURS_TD[@]}"; then
+    pass "build RIOT's dtls-sock and gcoap_dtls, unchanged, on sock_dtls_secure_sock + sock_secure_tinydtls for $NATIVE ($((SECONDS - B0)) s)"
+    SOCKDTLS_TD_OK=1
+else
+    fail "build RIOT's sock_dtls examples on ours + tinyDTLS (see $WORK_DIR/build-dtls-sock-td-$NATIVE.log, build-gcoap-td-$NATIVE.log)"
+    grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-td-$NATIVE.log" "$WORK_DIR/build-gcoap-td-$NATIVE.log"
 fi
 
 # ---- 2. two nodes and the host on a tap bridge --------------------------------------------------
@@ -406,11 +428,13 @@ cert_checks() {
 
 # RIOT's dtls-sock on our sock_dtls: server node on tap 0, client node on tap 1. Its credentials
 # (dtls_server_credentials.h): the server knows Identity_1 / yetAnotherSecret; the client holds
-# Identity_0 and Identity_1 and, with no hint from an mbedTLS server, offers them in turn.
+# Identity_0 and Identity_1 and offers them in turn (it picks before the handshake: a hint comes
+# too late). sockdtls_checks VARIANT STACK: the build (dtls-sock-ours: mbedTLS, dtls-sock-td:
+# tinyDTLS) and its name in the messages.
 DS_PSK_HEX=$(printf 'yetAnotherSecret' | od -An -tx1 | tr -d ' \n')
 sockdtls_checks() {
-    local run=$WORK_DIR/run-dtls-sock elf rc t0
-    elf=$WORK_DIR/bin/dtls-sock-ours/$NATIVE/dtls_sock.elf
+    local variant=$1 stack=$2 run=$WORK_DIR/run-$1 elf rc t0
+    elf=$WORK_DIR/bin/$variant/$NATIVE/dtls_sock.elf
     rm -rf "$run"
     mkdir -p "$run"
     node_start "$run" server "$elf" "${TAP_BASE}0" "running the shell" &&
@@ -430,7 +454,7 @@ sockdtls_checks() {
     node_cmd server "dtlss start"
     if waitfor "$run/client.log" 'Received 10 bytes: "hello-late"' 20 &&
         waitfor "$run/server.log" "New client connected" 2; then
-        pass "dtls-sock client -> dtls-sock server started 3 s later: handshake (ClientHello retransmitted), echo ($((SECONDS - t0)) s)"
+        pass "dtls-sock client -> dtls-sock server started 3 s later ($stack): handshake (ClientHello retransmitted), echo ($((SECONDS - t0)) s)"
     else
         fail "dtls-sock client before the server: $(grep -a "dtlsc\|Connection\|Received\|rror" "$run/client.log" | tail -3)"
     fi
@@ -438,7 +462,7 @@ sockdtls_checks() {
     # node to node again, the server running
     node_cmd client "dtlsc $saddr%$cif hello-riot"
     if waitfor "$run/client.log" 'Received 10 bytes: "hello-riot"' 15; then
-        pass "dtls-sock client -> dtls-sock server, both on sock_dtls_secure_sock + mbedTLS: PSK-AES128-CCM8, echo"
+        pass "dtls-sock client -> dtls-sock server, both on sock_dtls_secure_sock + $stack: PSK-AES128-CCM8, echo"
     else
         fail "dtls-sock client -> server: $(grep -a "Connection\|Received\|rror" "$run/client.log" | tail -3)"
     fi
@@ -448,7 +472,7 @@ sockdtls_checks() {
     rc=$?
     if [ $rc -eq 0 ] && [ "$(cat "$run/ssock.out")" = hello-from-ssock ] &&
         grep -aq "TLS_PSK_WITH_AES_128_CCM_8" "$run/ssock.err"; then
-        pass "host ssock client -> dtls-sock server: PSK-AES128-CCM8, echo"
+        pass "host ssock client -> dtls-sock server ($stack): PSK-AES128-CCM8, echo"
     else
         fail "host ssock client -> dtls-sock server (exit $rc): $(cat "$run/ssock.out" "$run/ssock.err" | tail -3)"
     fi
@@ -457,7 +481,7 @@ sockdtls_checks() {
         -connect "[$saddr%$BRIDGE]:20220" -psk_identity Identity_1 -psk "$DS_PSK_HEX" \
         -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
     if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl "$run/openssl.log"; then
-        pass "openssl s_client -dtls1_2 PSK-AES128-CCM8 -> dtls-sock server: echo"
+        pass "openssl s_client -dtls1_2 PSK-AES128-CCM8 -> dtls-sock server ($stack): echo"
     else
         fail "openssl s_client -> dtls-sock server (see $run/openssl.log)"
     fi
@@ -467,9 +491,10 @@ sockdtls_checks() {
 }
 
 # RIOT's gcoap_dtls example (gcoap's DTLS sock on ours): a CoAPS server for libcoap's client.
+# gcoap_checks VARIANT STACK (gcoap-ours: mbedTLS, gcoap-td: tinyDTLS)
 gcoap_checks() {
-    local run=$WORK_DIR/run-gcoap elf
-    elf=$WORK_DIR/bin/gcoap-ours/$NATIVE/gcoap_example.elf
+    local variant=$1 stack=$2 run=$WORK_DIR/run-$1 elf
+    elf=$WORK_DIR/bin/$variant/$NATIVE/gcoap_example.elf
     rm -rf "$run"
     mkdir -p "$run"
     if ! command -v coap-client-openssl >/dev/null; then
@@ -483,7 +508,7 @@ gcoap_checks() {
         "coaps://[$gaddr%$BRIDGE]/riot/board" >"$run/coap-client.out" 2>"$run/coap-client.err"
     # -v 6 prints the messages: the answer is "v:1 t:ACK c:2.05 ... :: '<board>'"
     if grep -aq "c:2.05 .*:: '$NATIVE'" "$run/coap-client.out"; then
-        pass "coap-client-openssl coaps:// GET /riot/board -> gcoap_dtls server on sock_dtls_secure_sock: 2.05 '$NATIVE'"
+        pass "coap-client-openssl coaps:// GET /riot/board -> gcoap_dtls server on sock_dtls_secure_sock + $stack: 2.05 '$NATIVE'"
     else
         fail "coap-client-openssl -> gcoap server: $(tail -3 "$run/coap-client.out" "$run/coap-client.err")"
     fi
@@ -508,7 +533,7 @@ gcoap_checks() {
         sleep 1
         node_cmd gcoap "coap get coaps://[fd5e:c0c::1]:$((port + 1))/time"
         if waitfor "$run/gcoap.log" "gcoap: response Success, code 2.05" 15; then
-            pass "gcoap client (its server sock) coaps:// GET -> coap-server-openssl: DTLS handshake, 2.05"
+            pass "gcoap client (its server sock, $stack) coaps:// GET -> coap-server-openssl: DTLS handshake, 2.05"
         else
             fail "gcoap client -> coap-server-openssl: $(grep -a "gcoap" "$run/gcoap.log" | tail -3)"
         fi
@@ -520,7 +545,8 @@ gcoap_checks() {
 }
 
 run_native() {
-    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ]; then return; fi
+    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+        [ "$SOCKDTLS_TD_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
         fail "bridge $BRIDGE exists already: choose BRIDGE/TAP_BASE"; return
@@ -531,7 +557,8 @@ run_native() {
     TAPS_CREATED=1
     if [ "$NATIVE_OK" = 1 ]; then psk_checks; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
-    if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks; gcoap_checks; fi
+    if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
+    if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
 }
 if [ ! -x "$SSOCK" ]; then
     skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
@@ -596,6 +623,9 @@ if [ -n "$BOARDS" ]; then
                 fail "build sock_secure_client for $b (see $WORK_DIR/build-psk-sock_secure_client-$b.log)"
                 grep -a -m5 "error" "$WORK_DIR/build-psk-sock_secure_client-$b.log"
             fi
+            # the rest on the first board only (samr21-xpro: the sizes of docs/BENCHMARKS.md §8;
+            # the second board only repeats them), unless FULL_BOARDS=1
+            [ "$b" = "${BOARDS%% *}" ] || [ "${FULL_BOARDS:-0}" = 1 ] || continue
             # the server too, sized for 32 KiB of RAM (one session, 6 KiB heap)
             B0=$SECONDS
             if build psk sock_secure_server "$b" SERVER_SESSIONS=1 SOCK_SECURE_EXAMPLE_HEAP=6144; then
@@ -641,6 +671,18 @@ if [ -n "$BOARDS" ]; then
                 pass "build RIOT's dtls-sock on tinyDTLS for $b ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share (tinyDTLS + credman + hashes + crypto) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
             else
                 skip "RIOT's dtls-sock on tinyDTLS for $b (no tinydtls package? see $WORK_DIR/build-dtls-sock-tinydtls-$b.log)"
+            fi
+            # and on our sock_dtls over RIOT's tinyDTLS (sock_secure_tinydtls)
+            B0=$SECONDS
+            if riot_build dtls-sock-td "$DTLS_SOCK" "$b" "${OURS_TD[@]}"; then
+                e=$WORK_DIR/bin/dtls-sock-td/$b/dtls_sock.elf
+                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+                read -r srom sram < <(share "${e%.elf}.map" 'sock_secure[a-z_]*|sock_dtls_secure_sock|tinydtls[a-z_]*|credman|hashes|crypto')
+                read -r grom gram < <(share "${e%.elf}.map" 'sock_dtls_secure_sock')
+                pass "build RIOT's dtls-sock on sock_dtls_secure_sock + sock_secure_tinydtls for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share (secure_sock + tinyDTLS + credman + hashes + crypto) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+            else
+                fail "build RIOT's dtls-sock on ours + tinyDTLS for $b (see $WORK_DIR/build-dtls-sock-td-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-td-$b.log"
             fi
         done
     fi

@@ -29,8 +29,10 @@
  * Credentials come from credman by tag: a server looks the client's identity up among its tags'
  * PSKs at each handshake; each handshake the sock starts offers (psk_select, per session) the PSK
  * its callback picks, else the first of its tags (no hint: mbedTLS 2.28 neither sends nor reads
- * one), and - CONFIG_SOCK_DTLS_PSK_RETRY - the next one when the server refuses the handshake
- * with an alert. ECDSA (raw public key) credentials are refused with -ENOTSUP.
+ * one; the choice is made before the handshake, so a hint tinyDTLS reads is not used either),
+ * and - CONFIG_SOCK_DTLS_PSK_RETRY - the next one when the server refuses the handshake with an
+ * alert. A server sends the hint of sock_dtls_set_server_psk_id_hint() where the stack can
+ * (tinyDTLS). ECDSA (raw public key) credentials are refused with -ENOTSUP (not mapped yet).
  */
 #include <assert.h>
 #include <errno.h>
@@ -107,6 +109,7 @@ struct sock_dtls_secure_sock {
     uint8_t unread;               /* slots holding a record for the application */
     uint8_t client;               /* slots of client sessions (this sock's handshakes) */
     uint8_t turn;                 /* next slot to read from (fairness) */
+    const char *hint;             /* server: the PSK identity hint (the application's string) */
     int fail;                     /* a handshake we started failed: reported once by recv */
     sock_udp_ep_t fail_ep;
 #if CONFIG_SOCK_DTLS_PSK_RETRY
@@ -366,6 +369,7 @@ static int _open(sock_dtls_t *sock)
     if (cfg.role != SOCK_SECURE_CLIENT) {
         cfg.psk_lookup = _psk_lookup;
         cfg.psk_lookup_arg = ss;
+        cfg.psk_hint = ss->hint;
     }
     if (cfg.role != SOCK_SECURE_SERVER) {
         cfg.psk_select = _psk_select;
@@ -567,6 +571,7 @@ int sock_dtls_create(sock_dtls_t *sock, sock_udp_t *udp_sock, credman_tag_t tag,
     ss->started = false;
     ss->est = ss->new_hs = ss->unread = ss->client = 0;
     ss->fail = 0;
+    ss->hint = NULL;
 #if CONFIG_SOCK_DTLS_PSK_RETRY
     ss->retry_tag = NO_TAG;
 #endif
@@ -597,16 +602,43 @@ int sock_dtls_set_server_psk_id_hint(sock_dtls_t *sock, const char *hint)
         return -EINVAL;
     }
     /* RFC 4279's hint is in the ServerKeyExchange, which mbedTLS 2.28 does not send for PSK
-     * suites (secure_sock's mbedTLS driver lacks SOCK_SECURE_CAP_PSK_HINT): no driver on RIOT
-     * can send it. */
-    return CONFIG_SOCK_DTLS_IGNORE_PSK_HINT ? 0 : -ENOTSUP;
+     * suites (secure_sock's mbedTLS driver lacks SOCK_SECURE_CAP_PSK_HINT); tinyDTLS sends it */
+    sock_secure_backend_info_t info;
+    if (sock_secure_backend_info(NULL, &info) < 0 || !(info.caps & SOCK_SECURE_CAP_PSK_HINT)) {
+        return CONFIG_SOCK_DTLS_IGNORE_PSK_HINT ? 0 : -ENOTSUP;
+    }
+    /* the hint is part of the secure socket's configuration: the socket is made again with it
+     * (before any session: the API sets it right after sock_dtls_create()) */
+    rmutex_lock(&sock->lock);
+    sock_dtls_secure_sock_t *ss = sock->ss;
+    int rc = 0;
+    for (unsigned i = 0; ss->started && i < PEERS; i++) {
+        sock_secure_session_info_t si;
+        if (sock_secure_session_info(&ss->slots[i], &si) == 0 &&
+            (si.state == SOCK_SECURE_ST_HANDSHAKE || si.state == SOCK_SECURE_ST_OPEN)) {
+            rc = -EBUSY;
+        }
+    }
+    if (rc == 0) {
+        const char *before = ss->hint;
+        if (ss->started) {
+            sock_secure_close(&ss->sock);
+        }
+        ss->hint = hint;
+        if ((rc = _open(sock)) < 0) {
+            ss->hint = before; /* as it was (the same configuration was accepted before) */
+            (void)_open(sock);
+        }
+    }
+    rmutex_unlock(&sock->lock);
+    return rc;
 }
 
 int sock_dtls_add_credential(sock_dtls_t *sock, credman_tag_t tag)
 {
     credman_credential_t c;
     if (credman_get(&c, tag, CREDMAN_TYPE_ECDSA) == CREDMAN_OK) {
-        return -ENOTSUP; /* raw public keys: not with mbedTLS 2.28 (docs/RIOT.md) */
+        return -ENOTSUP; /* raw public keys: not mapped from credman yet (docs/RIOT.md) */
     }
     if (sock->tags_len >= CONFIG_DTLS_CREDENTIALS_MAX) {
         return -ENOSPC;

@@ -17,6 +17,9 @@
 #include "tinydtls.h"
 #include "dtls.h"
 #include "netq.h"
+#if defined(WITH_RIOT_SOCK)
+#include "net/af.h" /* AF_INET6 of session_t's address (RIOT's sock_udp_ep_t layout) */
+#endif
 
 #include "../common.h"
 #include "secure_sock/config.h"
