@@ -189,37 +189,39 @@ riot_build() {
         BINDIRBASE="$WORK_DIR/bin/$variant" WERROR=1 "$@" all \
         >"$WORK_DIR/build-$variant-$board.log" 2>&1
 }
+# build_sockdtls SUFFIX STACK [make args...]: RIOT's dtls-sock and gcoap_dtls, unchanged, on our
+# sock_dtls (outputs under $WORK_DIR/bin/dtls-sock-SUFFIX, gcoap-SUFFIX); 0 when both built
+build_sockdtls() {
+    local sfx=$1 stack=$2
+    shift 2
+    B0=$SECONDS
+    if riot_build "dtls-sock-$sfx" "$DTLS_SOCK" "$NATIVE" "$@" &&
+        riot_build "gcoap-$sfx" "$GCOAP_DTLS" "$NATIVE" "$@"; then
+        pass "build RIOT's dtls-sock and gcoap_dtls, unchanged, on sock_dtls_secure_sock + $stack for $NATIVE ($((SECONDS - B0)) s)"
+        return 0
+    fi
+    fail "build RIOT's sock_dtls examples on ours + $stack (see $WORK_DIR/build-dtls-sock-$sfx-$NATIVE.log, build-gcoap-$sfx-$NATIVE.log)"
+    grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-$sfx-$NATIVE.log" "$WORK_DIR/build-gcoap-$sfx-$NATIVE.log"
+    return 1
+}
 OURS=(RIOT_MAKEFILES_GLOBAL_PRE="$HERE/sock_dtls_secure_sock.mk")
-B0=$SECONDS
-SOCKDTLS_OK=0
-if [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
-    skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
-# the dtls-sock server sets a PSK hint, which mbedTLS 2.28 cannot send: SOCK_DTLS_IGNORE_PSK_HINT=1
-# lets that call succeed (by default it fails with -ENOTSUP)
-elif riot_build dtls-sock-ours "$DTLS_SOCK" "$NATIVE" "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1 &&
-    riot_build gcoap-ours "$GCOAP_DTLS" "$NATIVE" "${OURS[@]}"; then
-    pass "build RIOT's dtls-sock and gcoap_dtls, unchanged, on sock_dtls_secure_sock for $NATIVE ($((SECONDS - B0)) s)"
-    SOCKDTLS_OK=1
-else
-    fail "build RIOT's sock_dtls examples on ours (see $WORK_DIR/build-dtls-sock-ours-$NATIVE.log, build-gcoap-ours-$NATIVE.log)"
-    grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ours-$NATIVE.log" "$WORK_DIR/build-gcoap-ours-$NATIVE.log"
-fi
-# the same two on our sock_dtls over RIOT's pkg/tinydtls (module sock_secure_tinydtls: our tinyDTLS
-# driver on RIOT's tinyDTLS tree); tinyDTLS sends the server's PSK hint
+# the same on our sock_dtls over RIOT's pkg/tinydtls (module sock_secure_tinydtls: our tinyDTLS
+# driver on RIOT's tinyDTLS tree)
 OURS_TD=("${OURS[@]}" SOCK_SECURE_DRIVER=tinydtls)
-B0=$SECONDS
+SOCKDTLS_OK=0
 SOCKDTLS_TD_OK=0
 if [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
-    : # reported above
-elif [ -n "${MIRRORS:-}" ] && [ ! -d "$MIRRORS/eclipse+tinydtls/repo" ]; then
-    skip "sock_dtls on tinyDTLS: no tinyDTLS mirror in $MIRRORS"
-elif riot_build dtls-sock-td "$DTLS_SOCK" "$NATIVE" "${OURS_TD[@]}" &&
-    riot_build gcoap-td "$GCOAP_DTLS" "$NATIVE" "${OURS_TD[@]}"; then
-    pass "build RIOT's dtls-sock and gcoap_dtls, unchanged, on sock_dtls_secure_sock + sock_secure_tinydtls for $NATIVE ($((SECONDS - B0)) s)"
-    SOCKDTLS_TD_OK=1
+    skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
 else
-    fail "build RIOT's sock_dtls examples on ours + tinyDTLS (see $WORK_DIR/build-dtls-sock-td-$NATIVE.log, build-gcoap-td-$NATIVE.log)"
-    grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-td-$NATIVE.log" "$WORK_DIR/build-gcoap-td-$NATIVE.log"
+    # the dtls-sock server sets a PSK hint, which mbedTLS 2.28 cannot send:
+    # SOCK_DTLS_IGNORE_PSK_HINT=1 lets that call succeed (by default it fails with -ENOTSUP);
+    # tinyDTLS sends it
+    build_sockdtls ours mbedTLS "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1 && SOCKDTLS_OK=1
+    if [ -n "${MIRRORS:-}" ] && [ ! -d "$MIRRORS/eclipse+tinydtls/repo" ]; then
+        skip "sock_dtls on tinyDTLS: no tinyDTLS mirror in $MIRRORS"
+    else
+        build_sockdtls td tinyDTLS "${OURS_TD[@]}" && SOCKDTLS_TD_OK=1
+    fi
 fi
 
 # ---- 2. two nodes and the host on a tap bridge --------------------------------------------------
@@ -608,6 +610,19 @@ for line in open(sys.argv[1], errors="replace"):
 print(rom, ram)
 PY
 }
+# dtls_sock_sizes VARIANT LABEL SHARE-MODULES GLUE-MODULE [make args...]: build RIOT's dtls-sock for
+# board $b and set SIZES to its image's ROM/RAM and the DTLS share (the modules matching the
+# regex SHARE-MODULES, named LABEL) and its sock_dtls glue (GLUE-MODULE)
+dtls_sock_sizes() {
+    local variant=$1 label=$2 mods=$3 glue=$4 e text data bss srom sram grom gram
+    shift 4
+    riot_build "$variant" "$DTLS_SOCK" "$b" "$@" || return 1
+    e=$WORK_DIR/bin/$variant/$b/dtls_sock.elf
+    read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+    read -r srom sram < <(share "${e%.elf}.map" "$mods")
+    read -r grom gram < <(share "${e%.elf}.map" "$glue")
+    SIZES="image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share ($label) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+}
 if [ -n "$BOARDS" ]; then
     if ! command -v arm-none-eabi-gcc >/dev/null; then
         skip "build for $BOARDS: no arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
@@ -639,12 +654,10 @@ if [ -n "$BOARDS" ]; then
             # tinyDTLS's as RIOT ships it (needs the tinydtls package)
             [ -d "$RIOTBASE/$DTLS_SOCK" ] || continue
             B0=$SECONDS
-            if riot_build dtls-sock-ours "$DTLS_SOCK" "$b" "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1; then
-                e=$WORK_DIR/bin/dtls-sock-ours/$b/dtls_sock.elf
-                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
-                read -r srom sram < <(share "${e%.elf}.map" 'sock_secure[a-z_]*|sock_dtls_secure_sock|mbedtls|credman')
-                read -r grom gram < <(share "${e%.elf}.map" 'sock_dtls_secure_sock')
-                pass "build RIOT's dtls-sock on sock_dtls_secure_sock for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share (secure_sock + mbedTLS + credman) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+            if dtls_sock_sizes dtls-sock-ours "secure_sock + mbedTLS + credman" \
+                'sock_secure[a-z_]*|sock_dtls_secure_sock|mbedtls|credman' sock_dtls_secure_sock \
+                "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1; then
+                pass "build RIOT's dtls-sock on sock_dtls_secure_sock for $b with -Werror ($((SECONDS - B0)) s): $SIZES"
             else
                 fail "build RIOT's dtls-sock on ours for $b (see $WORK_DIR/build-dtls-sock-ours-$b.log)"
                 grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-ours-$b.log"
@@ -663,23 +676,18 @@ if [ -n "$BOARDS" ]; then
                 grep -a -m5 "error\|overflow" "$WORK_DIR/build-gcoap-ours-$b.log"
             fi
             B0=$SECONDS
-            if riot_build dtls-sock-tinydtls "$DTLS_SOCK" "$b"; then
-                e=$WORK_DIR/bin/dtls-sock-tinydtls/$b/dtls_sock.elf
-                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
-                read -r srom sram < <(share "${e%.elf}.map" 'tinydtls[a-z_]*|credman|hashes|crypto')
-                read -r grom gram < <(share "${e%.elf}.map" 'tinydtls_sock_dtls')
-                pass "build RIOT's dtls-sock on tinyDTLS for $b ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share (tinyDTLS + credman + hashes + crypto) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+            if dtls_sock_sizes dtls-sock-tinydtls "tinyDTLS + credman + hashes + crypto" \
+                'tinydtls[a-z_]*|credman|hashes|crypto' tinydtls_sock_dtls; then
+                pass "build RIOT's dtls-sock on tinyDTLS for $b ($((SECONDS - B0)) s): $SIZES"
             else
                 skip "RIOT's dtls-sock on tinyDTLS for $b (no tinydtls package? see $WORK_DIR/build-dtls-sock-tinydtls-$b.log)"
             fi
             # and on our sock_dtls over RIOT's tinyDTLS (sock_secure_tinydtls)
             B0=$SECONDS
-            if riot_build dtls-sock-td "$DTLS_SOCK" "$b" "${OURS_TD[@]}"; then
-                e=$WORK_DIR/bin/dtls-sock-td/$b/dtls_sock.elf
-                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
-                read -r srom sram < <(share "${e%.elf}.map" 'sock_secure[a-z_]*|sock_dtls_secure_sock|tinydtls[a-z_]*|credman|hashes|crypto')
-                read -r grom gram < <(share "${e%.elf}.map" 'sock_dtls_secure_sock')
-                pass "build RIOT's dtls-sock on sock_dtls_secure_sock + sock_secure_tinydtls for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share (secure_sock + tinyDTLS + credman + hashes + crypto) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+            if dtls_sock_sizes dtls-sock-td "secure_sock + tinyDTLS + credman + hashes + crypto" \
+                'sock_secure[a-z_]*|sock_dtls_secure_sock|tinydtls[a-z_]*|credman|hashes|crypto' \
+                sock_dtls_secure_sock "${OURS_TD[@]}"; then
+                pass "build RIOT's dtls-sock on sock_dtls_secure_sock + sock_secure_tinydtls for $b with -Werror ($((SECONDS - B0)) s): $SIZES"
             else
                 fail "build RIOT's dtls-sock on ours + tinyDTLS for $b (see $WORK_DIR/build-dtls-sock-td-$b.log)"
                 grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-td-$b.log"
