@@ -8,6 +8,7 @@
 #             host `openssl s_client`        -> RIOT server   (echo, PSK-AES128-CCM8)
 #             host `ssock client`, wrong key -> RIOT server   (refused with an alert)
 #             RIOT client                    -> host `ssock server` (echo, close_notify)
+#             RIOT client                    -> host `openssl s_server -dtls1_2` (both ways)
 #             RIOT client                    -> RIOT server   (echo)
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
 #             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
@@ -364,6 +365,36 @@ psk_checks() {
     else
         fail "RIOT client -> host ssock server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(cat "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
+    fi
+
+    # RIOT client -> openssl s_server (PSK-AES128-CCM8): what the client sends arrives, what
+    # s_server's stdin holds comes back. A UDP bind is checked with ss (another test may hold the
+    # port: then another one)
+    local opid="" i
+    for i in 1 2 3; do
+        port=$((20000 + RANDOM % 20000))
+        (printf 'hello-from-openssl\n'; sleep 20) | timeout 25 openssl s_server -dtls1_2 -6 \
+            -accept "$port" -quiet -nocert -psk "$PSK_HEX" -psk_identity "$PSK_ID" \
+            -cipher PSK-AES128-CCM8 >"$run/s_server.out" 2>"$run/s_server.err" &
+        opid=$!
+        local b
+        for b in $(seq 20); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.1; done
+        ss -Hlun "sport = :$port" | grep -q . && break
+        kill "$opid" 2>/dev/null; wait "$opid" 2>/dev/null; opid=""
+    done
+    if [ -z "$opid" ]; then
+        fail "openssl s_server did not bind a UDP port (see $run/s_server.err)"
+    else
+        echo "ssc [$BRADDR%$CIF]:$port hello-to-openssl" >&4
+        if waitfor "$run/client.log" "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8" 15 &&
+            waitfor "$run/s_server.out" "hello-to-openssl" 5 &&
+            waitfor "$run/client.log" "reply \([0-9]+ bytes\): hello-from-openssl" 5; then
+            pass "RIOT client -> openssl s_server -dtls1_2 PSK-AES128-CCM8: handshake, data both ways"
+        else
+            fail "RIOT client -> openssl s_server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/s_server.err")"
+        fi
+        kill "$opid" 2>/dev/null
+        wait "$opid" 2>/dev/null
     fi
 
     # RIOT client -> RIOT server
