@@ -116,6 +116,15 @@ typedef void (*sock_secure_event_cb_t)(sock_secure_t *sock, sock_secure_session_
 typedef void (*sock_secure_refused_cb_t)(sock_secure_t *sock, const sock_secure_ep_t *peer,
                                          sock_secure_refusal_t why, void *arg);
 
+/**
+ * Client sessions: the PSK to offer to @p remote, asked by sock_secure_connect() (per session,
+ * instead of the config's psk[0] or the store's). Fill @p psk (identity and key pointers; their
+ * bytes must stay valid and unchanged until the session's handshake has ended) and return 0, or
+ * return a negative code, which sock_secure_connect() returns (no session is made).
+ */
+typedef int (*sock_secure_psk_select_t)(void *arg, const sock_secure_ep_t *remote,
+                                        sock_secure_psk_t *psk);
+
 /** Clock source: milliseconds from any fixed origin, never decreasing. */
 typedef uint64_t (*sock_secure_clock_t)(void *arg);
 
@@ -148,7 +157,7 @@ typedef struct {
 typedef struct {
     sock_secure_abi_t abi;              /**< set by sock_secure_config_init(); leave it alone
                                              (first, so any version of the library finds it) */
-    sock_secure_role_t role;            /**< SOCK_SECURE_CLIENT or SOCK_SECURE_SERVER */
+    sock_secure_role_t role;            /**< SOCK_SECURE_CLIENT, _SERVER or _CLIENT_SERVER */
     sock_secure_transport_t *transport;                  /**< open transport (caller-owned, not closed by us) */
     sock_secure_session_t *sessions;    /**< session slots (caller-owned array) */
     size_t session_count;               /**< number of slots (>= 1) */
@@ -157,6 +166,10 @@ typedef struct {
     size_t psk_count;                   /**< number of PSKs */
     sock_secure_psk_lookup_t psk_lookup; /**< server: optional lookup for other identities */
     void *psk_lookup_arg;               /**< passed to psk_lookup */
+    sock_secure_psk_select_t psk_select; /**< client: optional choice of the PSK per session
+                                             (instead of psk[0]); needs
+                                             SOCK_SECURE_CAP_PSK_PER_SESSION */
+    void *psk_select_arg;               /**< passed to psk_select */
     const char *psk_hint;               /**< server: identity hint to send (NUL-terminated);
                                              needs SOCK_SECURE_CAP_PSK_HINT (not mbedTLS 2.28) */
     const sock_secure_creds_t *creds;   /**< credential store (caller-owned), may be NULL */
@@ -408,12 +421,14 @@ static inline int sock_secure_config_init(sock_secure_config_t *cfg)
  *         timers, oversized PSK, a certificate without its key, verification required without a
  *         CA, more than CONFIG_SOCK_SECURE_MAX_CRED_TAGS tags, a tag listed twice, more
  *         credentials under the tags than CONFIG_SOCK_SECURE_CRED_MAX, a field of the other role
- *         (psk_hint or psk_lookup on a client, server_name on a server), a verify_cb that could
- *         never run (verification off while a certificate suite is listed)); -ENOENT if
- *         sock_secure_init() was not called or the backend is unknown; -ENOTSUP if the backend
- *         lacks a needed capability (psk_hint without SOCK_SECURE_CAP_PSK_HINT, a server_name it
- *         cannot check; TLS over a stream transport needs SOCK_SECURE_CAP_TLS, see
- *         sock_secure_backend_info()), or a
+ *         (psk_hint or psk_lookup on a client, server_name or psk_select on a server), a
+ *         verify_cb that could never run (verification off while a certificate suite is
+ *         listed)); -ENOENT if sock_secure_init() was not called or the backend is unknown;
+ *         -ENOTSUP if the backend lacks a needed capability (psk_hint without
+ *         SOCK_SECURE_CAP_PSK_HINT, a server_name it cannot check, psk_select without
+ *         SOCK_SECURE_CAP_PSK_PER_SESSION, SOCK_SECURE_CLIENT_SERVER without SOCK_SECURE_CAP_CLIENT_SERVER or
+ *         CONFIG_SOCK_SECURE_CLIENT_SERVER, or with certificates; TLS over a stream transport
+ *         needs SOCK_SECURE_CAP_TLS, see sock_secure_backend_info()), or a
  *         requested suite is not in the table, not usable on the transport or not implemented by
  *         the backend; SOCK_SECURE_E_CRED_MISMATCH if the key does not match the certificate;
  *         SOCK_SECURE_E_CRED_FORMAT/_TYPE for a credential the backend cannot use; -EMSGSIZE
@@ -424,18 +439,22 @@ static inline int sock_secure_config_init(sock_secure_config_t *cfg)
 int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);
 
 /**
- * @brief Client: start a handshake with @p remote in a free session slot (seed:
- *        secure_sock_connect).
+ * @brief Client (or client-server): start a handshake with @p remote in a free session slot
+ *        (seed: secure_sock_connect).
  *
  * A verified server certificate must name the config's server_name or, without one, carry
- * @p remote's address as an iPAddress subjectAltName (see sock_secure_connect_to()).
+ * @p remote's address as an iPAddress subjectAltName (see sock_secure_connect_to()). With a
+ * psk_select callback the session offers the PSK it picks. On a SOCK_SECURE_CLIENT_SERVER socket
+ * the session is a client session: the server's admission limits do not count it, it is never
+ * displaced or evicted for a new peer, and accept() does not report it.
  * @param remote copied.
  * @param[out] session the new session (a slot of the caller's array), set even on -EINPROGRESS.
  * @param timeout_ms 0 = non-blocking: return -EINPROGRESS at once; SOCK_SECURE_EV_CONNECTED or
  *        SOCK_SECURE_EV_ERROR tells the outcome. Otherwise wait up to this long; if it runs out
  *        first the session is abandoned (slot freed) and -ETIMEDOUT returned.
- * @return 0 when established; -EINPROGRESS (non-blocking); -EINVAL (NULL, not a client socket);
- *         -ENOMEM (no free slot); -ETIMEDOUT (timeout or retransmission budget exhausted: nothing
+ * @return 0 when established; -EINPROGRESS (non-blocking); -EINVAL (NULL, a server socket,
+ *         or psk_select gave an invalid PSK); -ENOMEM (no free slot); psk_select's error;
+ *         -ETIMEDOUT (timeout or retransmission budget exhausted: nothing
  *         answered); SOCK_SECURE_E_ALERT / _HANDSHAKE / _PSK_IDENTITY / _NO_SUITE / _VERIFY on
  *         failure (sock_secure_session_info() then has the alert and the SOCK_SECURE_VFY_* bits;
  *         the slot stays CLOSED until sock_secure_session_close()); -ENOTSUP if the server is

@@ -46,6 +46,12 @@ extern "C" {
                                                                     tlsman_config_t.psk_hint (RFC
                                                                     4279 identity hint in its
                                                                     ServerKeyExchange) */
+#define TLSMAN_CAP_PSK_PER_SESSION SOCK_SECURE_CAP_PSK_PER_SESSION /**< set_psk() per client
+                                                                        session */
+#define TLSMAN_CAP_CLIENT_SERVER SOCK_SECURE_CAP_CLIENT_SERVER /**< a socket of role
+                                                                    TLSMAN_CLIENT_SERVER: server
+                                                                    and client sessions side by
+                                                                    side */
 /** @} */
 
 /** Key exchange of a cipher suite (tlsman_suite_t.kx): sock_secure_kx_t. */
@@ -76,6 +82,11 @@ typedef sock_secure_suite_t tlsman_suite_t;
 typedef sock_secure_role_t tlsman_role_t;
 #define TLSMAN_CLIENT SOCK_SECURE_CLIENT /**< starts the handshake */
 #define TLSMAN_SERVER SOCK_SECURE_SERVER /**< answers it */
+#define TLSMAN_CLIENT_SERVER SOCK_SECURE_CLIENT_SERVER /**< a socket of both: each session is one
+                                                             or the other (server sessions get a
+                                                             peer id at session_init, client
+                                                             sessions none); needs
+                                                             TLSMAN_CAP_CLIENT_SERVER */
 
 /** Peer verification mode (types.h: sock_secure_verify_t), resolved by the core: a driver is
  *  never given DEFAULT. */
@@ -127,11 +138,14 @@ typedef struct {
  * sock_secure_create() hands a driver only a configuration it has checked, so a driver checks
  * only what its own stack adds (src/tlsman/common.h, tlsman_ctx_plan(), checks the few things
  * that are the same for every driver but that the core cannot see). The core guarantees:
- * - role is TLSMAN_CLIENT or TLSMAN_SERVER; io and its four callbacks are set;
+ * - role is TLSMAN_CLIENT or TLSMAN_SERVER, or TLSMAN_CLIENT_SERVER for a driver with
+ *   TLSMAN_CAP_CLIENT_SERVER (PSK suites only, no certificates, verify NONE); io and its four
+ *   callbacks are set;
  * - suites holds 1 to CONFIG_SOCK_SECURE_MAX_SUITES entries of the suite table, each usable on
  *   this transport and accepted by the driver's suite_supported();
- * - psk is set on clients only (NULL on a server), with an identity of 1 to
- *   CONFIG_SOCK_SECURE_PSK_ID_MAX and a key of 1 to CONFIG_SOCK_SECURE_PSK_KEY_MAX bytes;
+ * - psk is set on clients (and client-servers) only (NULL on a server), with an identity of 1
+ *   to CONFIG_SOCK_SECURE_PSK_ID_MAX and a key of 1 to CONFIG_SOCK_SECURE_PSK_KEY_MAX bytes; it
+ *   may be NULL with psk_per_session (each client session gets set_psk());
  * - psk_hint is set on servers only and only for a driver with TLSMAN_CAP_PSK_HINT: 1 to
  *   CONFIG_SOCK_SECURE_PSK_ID_MAX bytes, none of them NUL;
  * - creds holds at most CONFIG_SOCK_SECURE_CRED_MAX non-empty entries of valid types; a
@@ -151,6 +165,8 @@ typedef struct {
                                               these (the entries are static; the array is not) */
     size_t suite_count;         /**< number of suites */
     const sock_secure_psk_t *psk; /**< client: the PSK to offer; NULL for none */
+    bool psk_per_session;       /**< client sessions get their PSK from set_psk() (the driver
+                                     has it); psk is then only a default, maybe NULL */
     const uint8_t *psk_hint;    /**< server: identity hint to send, may be NULL (the core
                                      passes one only to a driver with TLSMAN_CAP_PSK_HINT) */
     size_t psk_hint_len;        /**< length of psk_hint */
@@ -261,6 +277,13 @@ typedef struct tlsman_driver {
      *  it. Without this op a verifying client cannot connect without a server name (-ENOTSUP).
      *  Returns 0, -EINVAL (bad length, a server session), -ENOTSUP. */
     int (*set_peer_ip)(void *sess, const uint8_t *ip, size_t len);
+    /** Optional, with TLSMAN_CAP_PSK_PER_SESSION (sock_secure_config_t.psk_select): the PSK a
+     *  client session offers
+     *  instead of the socket's (tlsman_config_t.psk), called after session_init, before the
+     *  first handshake step. The struct is copied; its bytes stay valid until the handshake
+     *  ends (the core's caller guarantees it). Returns 0, -EINVAL (a server session, bad
+     *  lengths), -ENOTSUP. */
+    int (*set_psk)(void *sess, const sock_secure_psk_t *psk);
 } tlsman_driver_t;
 
 /**

@@ -34,12 +34,24 @@ extern "C" {
 #define SOCK_SECURE_CAP_SAVE_RESTORE  (1u << 9)  /**< session serialisation */
 #define SOCK_SECURE_CAP_PSK_HINT      (1u << 10) /**< a server sends a PSK identity hint
                                                       (sock_secure_config_t.psk_hint, RFC 4279) */
+#define SOCK_SECURE_CAP_CLIENT_SERVER (1u << 11) /**< server and client on one socket
+                                                      (SOCK_SECURE_CLIENT_SERVER) */
+#define SOCK_SECURE_CAP_PSK_PER_SESSION (1u << 12) /**< a client offers a PSK chosen per session
+                                                        (sock_secure_config_t.psk_select) */
 /** @} */
 
 /** Which end of the handshake a socket is. */
 typedef enum {
     SOCK_SECURE_CLIENT = 0, /**< connects to servers: starts the handshake */
     SOCK_SECURE_SERVER = 1, /**< accepts clients: answers it */
+    SOCK_SECURE_CLIENT_SERVER = 2, /**< both on one socket (CoAP endpoints such as RIOT's gcoap):
+                                        sessions made from ClientHellos are server sessions,
+                                        sessions made by sock_secure_connect() client sessions;
+                                        one slot table, the server's limits and cookies apply to
+                                        server sessions only. PSK suites only (a certificate or CA
+                                        in the config is -ENOTSUP); needs a backend with
+                                        SOCK_SECURE_CAP_CLIENT_SERVER and
+                                        CONFIG_SOCK_SECURE_CLIENT_SERVER */
 } sock_secure_role_t;
 
 /** Peer verification. */

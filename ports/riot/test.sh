@@ -8,25 +8,40 @@
 #             host `openssl s_client`        -> RIOT server   (echo, PSK-AES128-CCM8)
 #             host `ssock client`, wrong key -> RIOT server   (refused with an alert)
 #             RIOT client                    -> host `ssock server` (echo, close_notify)
+#             RIOT client                    -> host `openssl s_server -dtls1_2` (both ways)
 #             RIOT client                    -> RIOT server   (echo)
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
 #             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
 #             RIOT client                    -> server with a certificate of another CA (refused)
+#      sock_dtls (module sock_dtls_secure_sock): RIOT's own examples, unchanged, built from the RIOT
+#      tree on secure_sock + mbedTLS (RIOT_MAKEFILES_GLOBAL_PRE=sock_dtls_secure_sock.mk):
+#             dtls-sock client -> dtls-sock server started 3 s later (ClientHello retransmitted)
+#             dtls-sock client -> dtls-sock server (PSK-AES128-CCM8, echo)
+#             host `ssock client` / `openssl s_client` -> dtls-sock server (echo)
+#             host `coap-client-openssl` coaps:// -> gcoap_dtls server (2.05 Content)
+#             gcoap_dtls client (from its server sock) -> host `coap-server-openssl` (2.05)
+#      the same five on sock_dtls_secure_sock over RIOT's pkg/tinydtls (module
+#      sock_secure_tinydtls, SOCK_SECURE_DRIVER=tinydtls)
 #   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
-#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); builds the
-#      server too (one session, 6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM).
+#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); on the
+#      first board (samr21-xpro; FULL_BOARDS=1: on each) builds the server too (one session,
+#      6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM), RIOT's dtls-sock on our sock_dtls
+#      (mbedTLS, tinyDTLS) and on tinyDTLS's and prints the DTLS shares, and gcoap_dtls on ours.
 # Prints PASS/FAIL/SKIP per check and the wall time. Exit 0 all passed, 1 a check failed,
 # 77 skipped (no RIOT; or a part could not run: not root, no host ssock, no ARM toolchain).
 #
 # Environment:
 #   RIOTBASE   a RIOT work tree (tested with 2026.10-devel c8bd52ff13)
 #   MIRRORS    else: a directory of bare mirrors <owner>+<name>/repo (RIOT-OS+RIOT, Mbed-TLS+mbedtls,
-#              ARM-software+CMSIS_5, NordicSemiconductor+nrfx, mpaland+printf): RIOT is cloned
+#              ARM-software+CMSIS_5, NordicSemiconductor+nrfx, mpaland+printf, eclipse+tinydtls
+#              for the size comparison): RIOT is cloned
 #              from it and RIOT's package downloads are pointed at it (private git config)
-#   WORK_DIR   scratch directory for build outputs and logs (default: mktemp -d)
+#   WORK_DIR   scratch directory for build outputs and logs (default: mktemp -d); one kept from an
+#              earlier run is reused (its RIOT tree, packages and builds: only changes are rebuilt)
 #   SSOCK      the host tool (default: <repo>/build/ssock, from `make build`)
 #   TAP_BASE BRIDGE  names of the taps and bridge to create (default ssr / ssrbr)
 #   BOARDS     boards of the build-only check (default "samr21-xpro nrf52840dk"; "" skips it)
+#   FULL_BOARDS 1: every build of the build-only check on every board (default: the first board)
 #   JOBS       make -j (default 2)
 #   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
 set -u
@@ -93,6 +108,7 @@ if [ -n "${MIRRORS:-}" ]; then
     GITCFG=$WORK_DIR/gitconfig
     : >"$GITCFG"
     for m in "Mbed-TLS+mbedtls https://github.com/ARMmbed/mbedtls.git" \
+             "eclipse+tinydtls https://github.com/eclipse/tinydtls.git" \
              "ARM-software+CMSIS_5 https://github.com/ARM-software/CMSIS_5" \
              "NordicSemiconductor+nrfx https://github.com/NordicSemiconductor/nrfx" \
              "mpaland+printf https://github.com/mpaland/printf"; do
@@ -162,6 +178,53 @@ else
     tail -20 "$WORK_DIR"/build-certs-*-$NATIVE.log
 fi
 
+# RIOT's own sock_dtls applications, unchanged, from the RIOT tree: on our sock_dtls through the
+# selection file (it drops tinyDTLS, adds sock_dtls_secure_sock), or as they are (tinydtls).
+# riot_build VARIANT APPDIR BOARD [make args...]: outputs under $WORK_DIR/bin/VARIANT
+DTLS_SOCK=examples/networking/dtls/dtls-sock
+GCOAP_DTLS=examples/networking/coap/gcoap_dtls
+riot_build() {
+    local variant=$1 app=$2 board=$3
+    shift 3
+    timeout 900 make -C "$RIOTBASE/$app" BOARD="$board" -j"$JOBS" \
+        BINDIRBASE="$WORK_DIR/bin/$variant" WERROR=1 "$@" all \
+        >"$WORK_DIR/build-$variant-$board.log" 2>&1
+}
+# build_sockdtls SUFFIX STACK [make args...]: RIOT's dtls-sock and gcoap_dtls, unchanged, on our
+# sock_dtls (outputs under $WORK_DIR/bin/dtls-sock-SUFFIX, gcoap-SUFFIX); 0 when both built
+build_sockdtls() {
+    local sfx=$1 stack=$2
+    shift 2
+    B0=$SECONDS
+    if riot_build "dtls-sock-$sfx" "$DTLS_SOCK" "$NATIVE" "$@" &&
+        riot_build "gcoap-$sfx" "$GCOAP_DTLS" "$NATIVE" "$@"; then
+        pass "build RIOT's dtls-sock and gcoap_dtls, unchanged, on sock_dtls_secure_sock + $stack for $NATIVE ($((SECONDS - B0)) s)"
+        return 0
+    fi
+    fail "build RIOT's sock_dtls examples on ours + $stack (see $WORK_DIR/build-dtls-sock-$sfx-$NATIVE.log, build-gcoap-$sfx-$NATIVE.log)"
+    grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-$sfx-$NATIVE.log" "$WORK_DIR/build-gcoap-$sfx-$NATIVE.log"
+    return 1
+}
+OURS=(RIOT_MAKEFILES_GLOBAL_PRE="$HERE/sock_dtls_secure_sock.mk")
+# the same on our sock_dtls over RIOT's pkg/tinydtls (module sock_secure_tinydtls: our tinyDTLS
+# driver on RIOT's tinyDTLS tree)
+OURS_TD=("${OURS[@]}" SOCK_SECURE_DRIVER=tinydtls)
+SOCKDTLS_OK=0
+SOCKDTLS_TD_OK=0
+if [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
+    skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
+else
+    # the dtls-sock server sets a PSK hint, which mbedTLS 2.28 cannot send:
+    # SOCK_DTLS_IGNORE_PSK_HINT=1 lets that call succeed (by default it fails with -ENOTSUP);
+    # tinyDTLS sends it
+    build_sockdtls ours mbedTLS "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1 && SOCKDTLS_OK=1
+    if [ -n "${MIRRORS:-}" ] && [ ! -d "$MIRRORS/eclipse+tinydtls/repo" ]; then
+        skip "sock_dtls on tinyDTLS: no tinyDTLS mirror in $MIRRORS"
+    else
+        build_sockdtls td tinyDTLS "${OURS_TD[@]}" && SOCKDTLS_TD_OK=1
+    fi
+fi
+
 # ---- 2. two nodes and the host on a tap bridge --------------------------------------------------
 waitfor() { # waitfor FILE REGEX SECONDS
     local i
@@ -177,6 +240,8 @@ stop_nodes() {
     PIDS=()
     HELPERS=()
     exec 3>&- 4>&-
+    for p in "${NODE_FD[@]}"; do exec {p}>&-; done
+    NODE_FD=()
 }
 # start_nodes VARIANT RUNDIR: server node on tap 0, client node on tap 1; sets SADDR CIF BRIF BRADDR
 start_nodes() {
@@ -200,6 +265,11 @@ start_nodes() {
     waitfor "$run/client.log" "inet6 addr: fe80::" 10
     SADDR=$(grep -aoE 'inet6 addr: fe80::[0-9a-f:]+' "$run/server.log" | head -1 | awk '{print $3}')
     CIF=$(grep -aoE 'Iface +[0-9]+' "$run/client.log" | head -1 | awk '{print $2}')
+    bridge_addr
+    log "server node $SADDR, client node interface $CIF, host $BRADDR%$BRIDGE (index $BRIF)"
+}
+bridge_addr() { # sets BRIF BRADDR
+    local i
     BRIF=$(cat "/sys/class/net/$BRIDGE/ifindex")
     for i in $(seq 1 50); do # the bridge's own link-local address must leave DAD first
         ip -6 addr show dev "$BRIDGE" scope link | grep -q inet6 &&
@@ -207,7 +277,36 @@ start_nodes() {
         sleep 0.2
     done
     BRADDR=$(ip -6 addr show dev "$BRIDGE" scope link | awk '/inet6/ {sub(/\/.*/, "", $2); print $2; exit}')
-    log "server node $SADDR, client node interface $CIF, host $BRADDR%$BRIDGE (index $BRIF)"
+}
+# node_start RUN NAME ELF TAP READY-REGEX: a native instance whose shell reads RUN/NAME.in (node_cmd)
+declare -A NODE_FD
+node_start() {
+    local run=$1 name=$2 elf=$3 tap=$4 re=$5 fd pid
+    mkfifo "$run/$name.in"
+    "$elf" "$tap" <"$run/$name.in" >"$run/$name.log" 2>&1 &
+    pid=$!
+    PIDS+=($pid)
+    exec {fd}>"$run/$name.in"
+    NODE_FD[$name]=$fd
+    if ! waitfor "$run/$name.log" "$re" 10; then
+        fail "native instance $name did not start"; cat "$run/$name.log"; return 1
+    fi
+    HELPERS+=($(ps -o pid= --ppid "$pid"))
+}
+node_cmd() { echo "$2" >&"${NODE_FD[$1]}"; } # node_cmd NAME LINE
+# node_addr RUN NAME: its link-local address (ADDR) and interface (IFACE), once valid. Nodes must
+# not talk before duplicate address detection ends: a node whose own address is tentative
+# solicits a neighbour from ::, which the neighbour takes for a DAD collision (it then changes
+# its address).
+node_addr() {
+    local i
+    for i in $(seq 1 20); do
+        node_cmd "$2" ifconfig
+        sleep 0.3
+        grep -aq "inet6 addr: fe80::.* VAL" "$1/$2.log" && break
+    done
+    ADDR=$(grep -aoE 'inet6 addr: fe80::[0-9a-f:]+  scope: link  VAL' "$1/$2.log" | tail -1 | awk '{print $3}')
+    IFACE=$(grep -aoE 'Iface +[0-9]+' "$1/$2.log" | tail -1 | awk '{print $2}')
 }
 show_logs() { # show_logs RUNDIR
     echo sss >&3
@@ -266,6 +365,36 @@ psk_checks() {
     else
         fail "RIOT client -> host ssock server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(cat "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
+    fi
+
+    # RIOT client -> openssl s_server (PSK-AES128-CCM8): what the client sends arrives, what
+    # s_server's stdin holds comes back. A UDP bind is checked with ss (another test may hold the
+    # port: then another one)
+    local opid="" i
+    for i in 1 2 3; do
+        port=$((20000 + RANDOM % 20000))
+        (printf 'hello-from-openssl\n'; sleep 20) | timeout 25 openssl s_server -dtls1_2 -6 \
+            -accept "$port" -quiet -nocert -psk "$PSK_HEX" -psk_identity "$PSK_ID" \
+            -cipher PSK-AES128-CCM8 >"$run/s_server.out" 2>"$run/s_server.err" &
+        opid=$!
+        local b
+        for b in $(seq 20); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.1; done
+        ss -Hlun "sport = :$port" | grep -q . && break
+        kill "$opid" 2>/dev/null; wait "$opid" 2>/dev/null; opid=""
+    done
+    if [ -z "$opid" ]; then
+        fail "openssl s_server did not bind a UDP port (see $run/s_server.err)"
+    else
+        echo "ssc [$BRADDR%$CIF]:$port hello-to-openssl" >&4
+        if waitfor "$run/client.log" "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8" 15 &&
+            waitfor "$run/s_server.out" "hello-to-openssl" 5 &&
+            waitfor "$run/client.log" "reply \([0-9]+ bytes\): hello-from-openssl" 5; then
+            pass "RIOT client -> openssl s_server -dtls1_2 PSK-AES128-CCM8: handshake, data both ways"
+        else
+            fail "RIOT client -> openssl s_server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/s_server.err")"
+        fi
+        kill "$opid" 2>/dev/null
+        wait "$opid" 2>/dev/null
     fi
 
     # RIOT client -> RIOT server
@@ -330,8 +459,135 @@ cert_checks() {
     stop_nodes
 }
 
+# RIOT's dtls-sock on our sock_dtls: server node on tap 0, client node on tap 1. Its credentials
+# (dtls_server_credentials.h): the server knows Identity_1 / yetAnotherSecret; the client holds
+# Identity_0 and Identity_1 and offers them in turn (it picks before the handshake: a hint comes
+# too late). sockdtls_checks VARIANT STACK: the build (dtls-sock-ours: mbedTLS, dtls-sock-td:
+# tinyDTLS) and its name in the messages.
+DS_PSK_HEX=$(printf 'yetAnotherSecret' | od -An -tx1 | tr -d ' \n')
+sockdtls_checks() {
+    local variant=$1 stack=$2 run=$WORK_DIR/run-$1 elf rc t0
+    elf=$WORK_DIR/bin/$variant/$NATIVE/dtls_sock.elf
+    rm -rf "$run"
+    mkdir -p "$run"
+    node_start "$run" server "$elf" "${TAP_BASE}0" "running the shell" &&
+        node_start "$run" client "$elf" "${TAP_BASE}1" "running the shell" || return
+    node_addr "$run" server
+    local saddr=$ADDR
+    node_addr "$run" client
+    local cif=$IFACE
+    bridge_addr
+    log "dtls-sock server node $saddr, client node interface $cif"
+
+    # the client starts while the server is not running yet; the server starts 3 s later: the
+    # client must retransmit its ClientHello (RFC 6347 §4.2.4; tinyDTLS's sock_dtls does not)
+    t0=$SECONDS
+    node_cmd client "dtlsc $saddr%$cif hello-late"
+    sleep 3
+    node_cmd server "dtlss start"
+    if waitfor "$run/client.log" 'Received 10 bytes: "hello-late"' 20 &&
+        waitfor "$run/server.log" "New client connected" 2; then
+        pass "dtls-sock client -> dtls-sock server started 3 s later ($stack): handshake (ClientHello retransmitted), echo ($((SECONDS - t0)) s)"
+    else
+        fail "dtls-sock client before the server: $(grep -a "dtlsc\|Connection\|Received\|rror" "$run/client.log" | tail -3)"
+    fi
+
+    # node to node again, the server running
+    node_cmd client "dtlsc $saddr%$cif hello-riot"
+    if waitfor "$run/client.log" 'Received 10 bytes: "hello-riot"' 15; then
+        pass "dtls-sock client -> dtls-sock server, both on sock_dtls_secure_sock + $stack: PSK-AES128-CCM8, echo"
+    else
+        fail "dtls-sock client -> server: $(grep -a "Connection\|Received\|rror" "$run/client.log" | tail -3)"
+    fi
+
+    printf 'hello-from-ssock\n' | timeout 30 "$SSOCK" client "[$saddr%$BRIF]:20220" \
+        --psk "Identity_1:$DS_PSK_HEX" --timeout 2000 -v >"$run/ssock.out" 2>"$run/ssock.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$run/ssock.out")" = hello-from-ssock ] &&
+        grep -aq "TLS_PSK_WITH_AES_128_CCM_8" "$run/ssock.err"; then
+        pass "host ssock client -> dtls-sock server ($stack): PSK-AES128-CCM8, echo"
+    else
+        fail "host ssock client -> dtls-sock server (exit $rc): $(cat "$run/ssock.out" "$run/ssock.err" | tail -3)"
+    fi
+
+    (echo hello-openssl; sleep 2) | timeout 20 openssl s_client -dtls1_2 \
+        -connect "[$saddr%$BRIDGE]:20220" -psk_identity Identity_1 -psk "$DS_PSK_HEX" \
+        -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
+    if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl "$run/openssl.log"; then
+        pass "openssl s_client -dtls1_2 PSK-AES128-CCM8 -> dtls-sock server ($stack): echo"
+    else
+        fail "openssl s_client -> dtls-sock server (see $run/openssl.log)"
+    fi
+    # the example's server sets the hint Prefer_Id_1: tinyDTLS sends it (mbedTLS 2.28 cannot)
+    if [ "$stack" = tinyDTLS ]; then
+        if grep -aq "PSK identity hint: Prefer_Id_1" "$run/openssl.log"; then
+            pass "dtls-sock server ($stack) sends its PSK identity hint (sock_dtls_set_server_psk_id_hint): openssl s_client saw Prefer_Id_1"
+        else
+            fail "dtls-sock server ($stack): no PSK identity hint in $run/openssl.log"
+        fi
+    fi
+    grep -a "Connection\|Received\|rror" "$run/client.log" | sed 's/^/  client| /'
+    grep -a "New client\|Received\|rror" "$run/server.log" | sed 's/^/  server| /'
+    stop_nodes
+}
+
+# RIOT's gcoap_dtls example (gcoap's DTLS sock on ours): a CoAPS server for libcoap's client.
+# gcoap_checks VARIANT STACK (gcoap-ours: mbedTLS, gcoap-td: tinyDTLS)
+gcoap_checks() {
+    local variant=$1 stack=$2 run=$WORK_DIR/run-$1 elf
+    elf=$WORK_DIR/bin/$variant/$NATIVE/gcoap_example.elf
+    rm -rf "$run"
+    mkdir -p "$run"
+    if ! command -v coap-client-openssl >/dev/null; then
+        skip "gcoap: no coap-client-openssl (Debian: libcoap3-bin)"; return
+    fi
+    node_start "$run" gcoap "$elf" "${TAP_BASE}0" "running the shell" || return
+    node_addr "$run" gcoap
+    local gaddr=$ADDR
+    bridge_addr
+    timeout 30 coap-client-openssl -m get -k secretPSK -u Client_identity -v 6 \
+        "coaps://[$gaddr%$BRIDGE]/riot/board" >"$run/coap-client.out" 2>"$run/coap-client.err"
+    # -v 6 prints the messages: the answer is "v:1 t:ACK c:2.05 ... :: '<board>'"
+    if grep -aq "c:2.05 .*:: '$NATIVE'" "$run/coap-client.out"; then
+        pass "coap-client-openssl coaps:// GET /riot/board -> gcoap_dtls server on sock_dtls_secure_sock + $stack: 2.05 '$NATIVE'"
+    else
+        fail "coap-client-openssl -> gcoap server: $(tail -3 "$run/coap-client.out" "$run/coap-client.err")"
+    fi
+
+    # gcoap as a client: its one DTLS sock (a server) starts a handshake to libcoap's server
+    # (secure_sock's client-server socket). Global addresses: gcoap's URIs carry no zone.
+    if ! command -v coap-server-openssl >/dev/null; then
+        skip "gcoap client: no coap-server-openssl (Debian: libcoap3-bin)"
+    else
+        local port=$((20000 + RANDOM % 20000)) cspid i
+        ip -6 addr add fd5e:c0c::1/64 dev "$BRIDGE" nodad
+        node_cmd gcoap "ifconfig $IFACE add fd5e:c0c::2/64"
+        for i in $(seq 1 30); do # the node's new address must leave DAD first
+            node_cmd gcoap ifconfig
+            sleep 0.3
+            grep -aq "inet6 addr: fd5e:c0c::2 .* VAL" "$run/gcoap.log" && break
+        done
+        # libcoap listens for DTLS on port + 1; its /time resource is short (gcoap's PDU buffer
+        # holds 128 bytes)
+        coap-server-openssl -A fd5e:c0c::1 -p "$port" -k secretPSK -v 6 >"$run/coap-server.log" 2>&1 &
+        cspid=$!
+        sleep 1
+        node_cmd gcoap "coap get coaps://[fd5e:c0c::1]:$((port + 1))/time"
+        if waitfor "$run/gcoap.log" "gcoap: response Success, code 2.05" 15; then
+            pass "gcoap client (its server sock, $stack) coaps:// GET -> coap-server-openssl: DTLS handshake, 2.05"
+        else
+            fail "gcoap client -> coap-server-openssl: $(grep -a "gcoap" "$run/gcoap.log" | tail -3)"
+        fi
+        kill "$cspid" 2>/dev/null
+        wait "$cspid" 2>/dev/null
+        ip -6 addr del fd5e:c0c::1/64 dev "$BRIDGE" 2>/dev/null
+    fi
+    stop_nodes
+}
+
 run_native() {
-    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ]; then return; fi
+    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+        [ "$SOCKDTLS_TD_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
         fail "bridge $BRIDGE exists already: choose BRIDGE/TAP_BASE"; return
@@ -342,6 +598,8 @@ run_native() {
     TAPS_CREATED=1
     if [ "$NATIVE_OK" = 1 ]; then psk_checks; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
+    if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
+    if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
 }
 if [ ! -x "$SSOCK" ]; then
     skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
@@ -391,6 +649,19 @@ for line in open(sys.argv[1], errors="replace"):
 print(rom, ram)
 PY
 }
+# dtls_sock_sizes VARIANT LABEL SHARE-MODULES GLUE-MODULE [make args...]: build RIOT's dtls-sock for
+# board $b and set SIZES to its image's ROM/RAM and the DTLS share (the modules matching the
+# regex SHARE-MODULES, named LABEL) and its sock_dtls glue (GLUE-MODULE)
+dtls_sock_sizes() {
+    local variant=$1 label=$2 mods=$3 glue=$4 e text data bss srom sram grom gram
+    shift 4
+    riot_build "$variant" "$DTLS_SOCK" "$b" "$@" || return 1
+    e=$WORK_DIR/bin/$variant/$b/dtls_sock.elf
+    read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+    read -r srom sram < <(share "${e%.elf}.map" "$mods")
+    read -r grom gram < <(share "${e%.elf}.map" "$glue")
+    SIZES="image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share ($label) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+}
 if [ -n "$BOARDS" ]; then
     if ! command -v arm-none-eabi-gcc >/dev/null; then
         skip "build for $BOARDS: no arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
@@ -406,6 +677,9 @@ if [ -n "$BOARDS" ]; then
                 fail "build sock_secure_client for $b (see $WORK_DIR/build-psk-sock_secure_client-$b.log)"
                 grep -a -m5 "error" "$WORK_DIR/build-psk-sock_secure_client-$b.log"
             fi
+            # the rest on the first board only (samr21-xpro: the sizes of docs/BENCHMARKS.md §8;
+            # the second board only repeats them), unless FULL_BOARDS=1
+            [ "$b" = "${BOARDS%% *}" ] || [ "${FULL_BOARDS:-0}" = 1 ] || continue
             # the server too, sized for 32 KiB of RAM (one session, 6 KiB heap)
             B0=$SECONDS
             if build psk sock_secure_server "$b" SERVER_SESSIONS=1 SOCK_SECURE_EXAMPLE_HEAP=6144; then
@@ -414,6 +688,48 @@ if [ -n "$BOARDS" ]; then
             else
                 fail "build sock_secure_server for $b (see $WORK_DIR/build-psk-sock_secure_server-$b.log)"
                 grep -a -m5 "error\|overflow" "$WORK_DIR/build-psk-sock_secure_server-$b.log"
+            fi
+            # RIOT's dtls-sock (client and server in one image), unchanged: on our sock_dtls, and on
+            # tinyDTLS's as RIOT ships it (needs the tinydtls package)
+            [ -d "$RIOTBASE/$DTLS_SOCK" ] || continue
+            B0=$SECONDS
+            if dtls_sock_sizes dtls-sock-ours "secure_sock + mbedTLS + credman" \
+                'sock_secure[a-z_]*|sock_dtls_secure_sock|mbedtls|credman' sock_dtls_secure_sock \
+                "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1; then
+                pass "build RIOT's dtls-sock on sock_dtls_secure_sock for $b with -Werror ($((SECONDS - B0)) s): $SIZES"
+            else
+                fail "build RIOT's dtls-sock on ours for $b (see $WORK_DIR/build-dtls-sock-ours-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-ours-$b.log"
+            fi
+            # gcoap_dtls (gcoap's server sock, which also starts client handshakes): two sessions
+            # as RIOT configures it; on 32 KiB of RAM (samr21-xpro) one
+            B0=$SECONDS
+            peers=2
+            [ "$b" = samr21-xpro ] && peers=1
+            if [ -d "$RIOTBASE/$GCOAP_DTLS" ] &&
+                CFLAGS=-DCONFIG_DTLS_PEER_MAX=$peers riot_build gcoap-ours "$GCOAP_DTLS" "$b" "${OURS[@]}"; then
+                read -r text data bss _ < <(arm-none-eabi-size "$WORK_DIR/bin/gcoap-ours/$b/gcoap_example.elf" | tail -1)
+                pass "build RIOT's gcoap_dtls on sock_dtls_secure_sock ($peers session(s), client-server sock) for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B"
+            elif [ -d "$RIOTBASE/$GCOAP_DTLS" ]; then
+                fail "build RIOT's gcoap_dtls on ours for $b (see $WORK_DIR/build-gcoap-ours-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-gcoap-ours-$b.log"
+            fi
+            B0=$SECONDS
+            if dtls_sock_sizes dtls-sock-tinydtls "tinyDTLS + credman + hashes + crypto" \
+                'tinydtls[a-z_]*|credman|hashes|crypto' tinydtls_sock_dtls; then
+                pass "build RIOT's dtls-sock on tinyDTLS for $b ($((SECONDS - B0)) s): $SIZES"
+            else
+                skip "RIOT's dtls-sock on tinyDTLS for $b (no tinydtls package? see $WORK_DIR/build-dtls-sock-tinydtls-$b.log)"
+            fi
+            # and on our sock_dtls over RIOT's tinyDTLS (sock_secure_tinydtls)
+            B0=$SECONDS
+            if dtls_sock_sizes dtls-sock-td "secure_sock + tinyDTLS + credman + hashes + crypto" \
+                'sock_secure[a-z_]*|sock_dtls_secure_sock|tinydtls[a-z_]*|credman|hashes|crypto' \
+                sock_dtls_secure_sock "${OURS_TD[@]}"; then
+                pass "build RIOT's dtls-sock on sock_dtls_secure_sock + sock_secure_tinydtls for $b with -Werror ($((SECONDS - B0)) s): $SIZES"
+            else
+                fail "build RIOT's dtls-sock on ours + tinyDTLS for $b (see $WORK_DIR/build-dtls-sock-td-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-td-$b.log"
             fi
         done
     fi

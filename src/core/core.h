@@ -82,9 +82,17 @@ static inline bool ss_stream(const sock_secure_t *sk)
     return CONFIG_SOCK_SECURE_STREAMS && sk->stream;
 }
 
+/* The socket accepts new peers (a server, or a client-server). */
 static inline bool ss_server(const sock_secure_t *sk)
 {
-    return CONFIG_SOCK_SECURE_SERVER && sk->cfg.role == SOCK_SECURE_SERVER;
+    return CONFIG_SOCK_SECURE_SERVER && sk->cfg.role != SOCK_SECURE_CLIENT;
+}
+
+/* A server session: made from a ClientHello (a client-server socket's connect() sessions are
+ * client sessions, marked SF_OWNED like every session connect() makes). */
+static inline bool ss_server_session(const sock_secure_t *sk, const sock_secure_session_t *s)
+{
+    return ss_server(sk) && !(s->flags & SF_OWNED);
 }
 
 static inline uint64_t ss_now(const sock_secure_t *sk)
@@ -118,6 +126,12 @@ static inline int ss_emit(sock_secure_t *sk, sock_secure_session_t *s, sock_secu
     return 1;
 }
 
+/* ---- configuration (create.c) ----------------------------------------------------------------- */
+
+/** A PSK within the limits: identity of 1..CONFIG_SOCK_SECURE_PSK_ID_MAX bytes, key of
+ *  1..CONFIG_SOCK_SECURE_PSK_KEY_MAX, neither NULL. @return 0 or -EINVAL. */
+int sock_secure__check_psk(const sock_secure_psk_t *p);
+
 /* ---- the suite table (suites.c) ------------------------------------------------------------- */
 
 /** Can @p drv (NULL: false) use table suite @p suite on a datagram or stream transport?
@@ -145,10 +159,12 @@ sock_secure_session_t *sock_secure__alloc(sock_secure_t *sk);
 /** The peer id the driver's cookies are bound to: family, address, port, scope. */
 void sock_secure__peer_id(const sock_secure_ep_t *remote, uint8_t id[SS_PEER_ID_LEN]);
 
-/** Start a handshake in slot @p s with @p remote (a client: whom the server must be, see
- *  sock_secure_config_t.server_name). @return 0, or the driver's error (the slot is left FREE). */
+/** Start a handshake in slot @p s with @p remote: a server session, or (@p client) a client
+ *  session, marked SF_OWNED, expecting @p server_name (see sock_secure_config_t.server_name) and
+ *  offering @p psk (NULL: the socket's). @return 0, or the driver's error (the slot is left
+ *  FREE). */
 int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
-                       const char *server_name);
+                       bool client, const char *server_name, const sock_secure_psk_t *psk);
 
 /** The session ended with @p err (failure or peer close): its stack state is freed, the slot
  *  stays CLOSED until reused or closed. No event. */
@@ -180,7 +196,7 @@ static inline uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session
     if (s->flags & SF_TIMER) {
         due = s->deadline_ms;
     }
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk)) {
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s)) {
         if (sk->cfg.handshake_deadline_ms > 0 &&
             s->started_ms + sk->cfg.handshake_deadline_ms < due) {
             due = s->started_ms + sk->cfg.handshake_deadline_ms;

@@ -48,11 +48,12 @@ int sock_secure_config_init_abi(sock_secure_config_t *cfg, const sock_secure_abi
     return 0;
 }
 
-/* Whether a (checked) configuration is a client's: a constant in a client-only build, so the
- * server's branches below compile out there. */
+/* Whether a (checked) configuration is a client's, a server's: constants in a client-only build,
+ * so the server's branches below compile out there. A socket of both roles is neither. */
 #define SS_CLIENT(cfg) (!CONFIG_SOCK_SECURE_SERVER || (cfg)->role == SOCK_SECURE_CLIENT)
+#define SS_SERVER(cfg) (CONFIG_SOCK_SECURE_SERVER && (cfg)->role == SOCK_SECURE_SERVER)
 
-static int ss_check_psk(const sock_secure_psk_t *p)
+int sock_secure__check_psk(const sock_secure_psk_t *p)
 {
     if (p->identity == NULL || p->key == NULL || p->identity_len == 0 ||
         p->identity_len > CONFIG_SOCK_SECURE_PSK_ID_MAX || p->key_len == 0 ||
@@ -66,10 +67,11 @@ static int ss_check_config(const sock_secure_config_t *cfg)
 {
     if (cfg->transport == NULL || cfg->transport->ops == NULL || cfg->sessions == NULL ||
         cfg->session_count == 0 ||
-        (cfg->role != SOCK_SECURE_CLIENT && cfg->role != SOCK_SECURE_SERVER)) {
+        (cfg->role != SOCK_SECURE_CLIENT && cfg->role != SOCK_SECURE_SERVER &&
+         cfg->role != SOCK_SECURE_CLIENT_SERVER)) {
         return -EINVAL;
     }
-    if (!CONFIG_SOCK_SECURE_SERVER && cfg->role == SOCK_SECURE_SERVER) {
+    if (!CONFIG_SOCK_SECURE_SERVER && cfg->role != SOCK_SECURE_CLIENT) {
         return -ENOTSUP; /* a client-only build; from here on SS_CLIENT() holds */
     }
     if (cfg->hs_timeout_initial_ms == 0 || cfg->hs_timeout_max_ms < cfg->hs_timeout_initial_ms ||
@@ -86,7 +88,7 @@ static int ss_check_config(const sock_secure_config_t *cfg)
         return -EINVAL;
     }
     for (size_t i = 0; i < cfg->psk_count; i++) {
-        if (ss_check_psk(&cfg->psk[i]) < 0) {
+        if (sock_secure__check_psk(&cfg->psk[i]) < 0) {
             return -EINVAL;
         }
     }
@@ -100,10 +102,10 @@ static int ss_check_config(const sock_secure_config_t *cfg)
             }
         }
     }
-    /* fields only the other role uses would be silently ignored */
+    /* fields only the other role uses would be silently ignored (a client-server has both) */
     if (SS_CLIENT(cfg)
             ? (cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0') || cfg->psk_lookup != NULL
-            : cfg->server_name != NULL) {
+            : SS_SERVER(cfg) && (cfg->server_name != NULL || cfg->psk_select != NULL)) {
         return -EINVAL;
     }
     if ((cfg->suites == NULL) != (cfg->suite_count == 0) ||
@@ -118,7 +120,8 @@ static int ss_check_config(const sock_secure_config_t *cfg)
 static int ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
 {
     memset(plan, 0, sizeof(*plan));
-    plan->psk = cfg->psk_count > 0 || (!SS_CLIENT(cfg) && cfg->psk_lookup);
+    plan->psk = cfg->psk_count > 0 || (!SS_CLIENT(cfg) && cfg->psk_lookup) ||
+                (!SS_SERVER(cfg) && cfg->psk_select);
     plan->client_psk = cfg->psk_count > 0 ? &cfg->psk[0] : NULL;
     for (size_t t = 0; t < cfg->cred_tag_count; t++) {
         size_t cursor = 0;
@@ -157,6 +160,19 @@ static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t
     bool anchors = plan->ca || plan->pinned;
     if (plan->cert && !plan->key) {
         return -EINVAL; /* a certificate without its private key */
+    }
+    if (cfg->role == SOCK_SECURE_CLIENT_SERVER) {
+        /* PSK only: verification has a meaning per role (a client checks its server by default,
+         * a server its clients only with anchors), not settled for a socket of both yet */
+        if (plan->cert || plan->key || anchors) {
+            return -ENOTSUP;
+        }
+        if (!plan->psk || (cfg->verify != SOCK_SECURE_VERIFY_DEFAULT &&
+                           cfg->verify != SOCK_SECURE_VERIFY_NONE)) {
+            return -EINVAL;
+        }
+        *verify = SOCK_SECURE_VERIFY_NONE;
+        return plan->psk && !(drv->caps & TLSMAN_CAP_PSK) ? -ENOTSUP : 0;
     }
     if (client ? !(plan->psk || anchors || cfg->verify == SOCK_SECURE_VERIFY_NONE)
                : !(plan->psk || plan->key)) {
@@ -231,7 +247,9 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     sk->suite_count = 0;
     if (cfg->suite_count > 0) {
         for (size_t i = 0; i < cfg->suite_count; i++) {
-            if (!sock_secure__suite_supported(sk->drv, cfg->suites[i], datagram)) {
+            if (!sock_secure__suite_supported(sk->drv, cfg->suites[i], datagram) ||
+                (cfg->role == SOCK_SECURE_CLIENT_SERVER &&
+                 (sock_secure_suite(cfg->suites[i])->flags & TLSMAN_SUITE_CERT))) {
                 return -ENOTSUP; /* ids outside the table too: the driver is not asked */
             }
             sk->suites[sk->suite_count++] = sock_secure_suite(cfg->suites[i]);
@@ -239,9 +257,11 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
         return 0;
     }
     /* a key without a certificate is a raw public key (RFC 7250), pinned keys its trust list:
-     * both authenticate with the certificate (ECDHE-ECDSA) suites */
-    bool certs = !SS_CLIENT(cfg)
-                     ? plan->cert || plan->key
+     * both authenticate with the certificate (ECDHE-ECDSA) suites; a socket of both roles has
+     * PSK suites only */
+    bool certs = SS_SERVER(cfg) ? plan->cert || plan->key
+                 : !SS_CLIENT(cfg) /* both roles */
+                     ? false
                      : plan->ca || plan->cert || plan->key || plan->pinned ||
                            (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
     if (plan->psk) {
@@ -275,6 +295,14 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
                        drv->flush == NULL || cfg->transport->ops->connect == NULL ||
                        cfg->transport->ops->disconnect == NULL) {
         return -ENOTSUP;
+    }
+    if (cfg->role == SOCK_SECURE_CLIENT_SERVER &&
+        (!CONFIG_SOCK_SECURE_CLIENT_SERVER || !(drv->caps & TLSMAN_CAP_CLIENT_SERVER))) {
+        return -ENOTSUP; /* left out of this build, or a driver with one role per socket */
+    }
+    if (cfg->psk_select != NULL &&
+        (!(drv->caps & TLSMAN_CAP_PSK_PER_SESSION) || drv->set_psk == NULL)) {
+        return -ENOTSUP; /* the backend cannot give a session a PSK of its own */
     }
     bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
     if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
@@ -311,7 +339,8 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         .datagram = datagram,
         .suites = sk->suites,
         .suite_count = sk->suite_count,
-        .psk = SS_CLIENT(cfg) ? plan.client_psk : NULL,
+        .psk = !SS_SERVER(cfg) ? plan.client_psk : NULL,
+        .psk_per_session = cfg->psk_select != NULL,
         .psk_hint = hint ? (const uint8_t *)cfg->psk_hint : NULL,
         .psk_hint_len = hint ? strlen(cfg->psk_hint) : 0,
         .mtu = CONFIG_SOCK_SECURE_MAX_DATAGRAM,

@@ -92,7 +92,7 @@ int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
         bool fed = s->rx != NULL;
         uint32_t out = s->dgrams_out;
         int rc = sk->drv->handshake(s->drv);
-        if (ss_server(sk) && ss_stream(sk) && fed && s->dgrams_out != out) {
+        if (ss_server_session(sk, s) && ss_stream(sk) && fed && s->dgrams_out != out) {
             /* TLS has no retransmission: output in answer to input means the stack took the
              * peer's next flight (bytes of an unfinished message produce none) */
             ss_note_progress(s, ss_now(sk));
@@ -343,7 +343,7 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_secure_ep_t *remote, co
                            sock_secure_session_t **session, uint32_t timeout_ms)
 {
     if (sk == NULL || !sk->open || remote == NULL || session == NULL ||
-        sk->cfg.role != SOCK_SECURE_CLIENT || remote->family == SOCK_SECURE_AF_UNSPEC) {
+        sk->cfg.role == SOCK_SECURE_SERVER || remote->family == SOCK_SECURE_AF_UNSPEC) {
         return -EINVAL;
     }
     if (sock_secure__find(sk, remote) != NULL) {
@@ -355,20 +355,26 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_secure_ep_t *remote, co
     }
     uint64_t deadline = ss_deadline(sk, timeout_ms);
     int rc = 0;
+    sock_secure_psk_t psk; /* the application's choice for this session, if it makes one */
+    if (sk->cfg.psk_select != NULL &&
+        ((rc = sk->cfg.psk_select(sk->cfg.psk_select_arg, remote, &psk)) < 0 ||
+         (rc = sock_secure__check_psk(&psk)) < 0)) {
+        return rc;
+    }
     if (ss_stream(sk)) {
         rc = sk->cfg.transport->ops->connect(sk->cfg.transport, remote);
         if (rc < 0 && rc != -EINPROGRESS) {
             return rc;
         }
     }
-    rc = sock_secure__start(sk, s, remote, server_name ? server_name : sk->cfg.server_name);
+    rc = sock_secure__start(sk, s, remote, true, server_name ? server_name : sk->cfg.server_name,
+                            sk->cfg.psk_select != NULL ? &psk : NULL);
     if (rc < 0) {
         if (ss_stream(sk)) {
             sk->cfg.transport->ops->disconnect(sk->cfg.transport, remote);
         }
         return rc;
     }
-    s->flags |= SF_OWNED;
     *session = s;
     rc = sk->drv->handshake(s->drv);
     if (rc != -EAGAIN && rc < 0) {

@@ -55,7 +55,7 @@ static void ss_io_timer(void *ctx, bool run)
         s->flags &= (uint16_t)~SF_TIMER;
         s->rto_ms = sk->cfg.hs_timeout_initial_ms;
         s->flight_retx = 0;
-        if (ss_server(sk) && s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        if (ss_server_session(sk, s) && s->state == SOCK_SECURE_ST_HANDSHAKE) {
             ss_note_progress(s, ss_now(sk));
         }
     }

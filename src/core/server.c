@@ -70,7 +70,7 @@ static sock_secure_session_t *ss_evict(sock_secure_t *sk, const sock_secure_sess
     sock_secure_session_t *lru = NULL;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s != keep && s->state == SOCK_SECURE_ST_OPEN &&
+        if (s != keep && s->state == SOCK_SECURE_ST_OPEN && ss_server_session(sk, s) &&
             (lru == NULL || s->active_ms < lru->active_ms)) {
             lru = s;
         }
@@ -90,15 +90,31 @@ static bool ss_same_host(const sock_secure_ep_t *a, const sock_secure_ep_t *b)
            memcmp(a->addr, b->addr, a->family == SOCK_SECURE_AF_INET ? 4u : 16u) == 0;
 }
 
-/* Handshakes in progress from @p ep's host. */
+/* Server handshakes in progress from @p ep's host (a client-server's own connect()s are the
+ * application's, not a peer's: they count for no budget and are never displaced or evicted). */
 static size_t ss_half_open_at(const sock_secure_t *sk, const sock_secure_ep_t *ep)
 {
     size_t n = 0;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         const sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_same_host(&s->remote, ep)) {
+        if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s) &&
+            ss_same_host(&s->remote, ep)) {
             n++;
         }
+    }
+    return n;
+}
+
+/* Server handshakes in progress (on a server socket: all of them). */
+static size_t ss_half_open(const sock_secure_t *sk)
+{
+    if (sk->cfg.role == SOCK_SECURE_SERVER) {
+        return sk->stats.sessions_handshake;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < sk->cfg.session_count; i++) {
+        const sock_secure_session_t *s = &sk->cfg.sessions[i];
+        n += s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s);
     }
     return n;
 }
@@ -143,7 +159,7 @@ static sock_secure_session_t *ss_victim(sock_secure_t *sk, size_t n_new)
     size_t best_n = 0;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->state != SOCK_SECURE_ST_HANDSHAKE) {
+        if (s->state != SOCK_SECURE_ST_HANDSHAKE || !ss_server_session(sk, s)) {
             continue;
         }
         size_t n = ss_half_open_at(sk, &s->remote);
@@ -163,7 +179,7 @@ static sock_secure_session_t *ss_victim(sock_secure_t *sk, size_t n_new)
 static bool ss_room_for(sock_secure_t *sk, const sock_secure_ep_t *from)
 {
     return ss_half_open_at(sk, from) < ss_per_addr_max(sk) &&
-           sk->stats.sessions_handshake < ss_half_open_max(sk) && sock_secure__alloc(sk) != NULL;
+           ss_half_open(sk) < ss_half_open_max(sk) && sock_secure__alloc(sk) != NULL;
 }
 
 /*
@@ -181,7 +197,7 @@ static sock_secure_session_t *ss_make_room(sock_secure_t *sk, const sock_secure_
         ss_turn_away(sk, from, SOCK_SECURE_REFUSED_PER_ADDR, &sk->stats.drop_per_addr);
         return NULL;
     }
-    bool budget_full = sk->stats.sessions_handshake >= ss_half_open_max(sk);
+    bool budget_full = ss_half_open(sk) >= ss_half_open_max(sk);
     sock_secure_session_t *s = sock_secure__alloc(sk);
     if (budget_full || s == NULL) {
         sock_secure_session_t *v = ss_victim(sk, n_from);
@@ -245,7 +261,7 @@ static const sock_secure_transport_ops_t ss_probe_ops = { .send = ss_probe_send 
 static SS_NOINLINE bool ss_probe(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len)
 {
     sock_secure_session_t p;
-    if (sock_secure__start(sk, &p, from, NULL) < 0) {
+    if (sock_secure__start(sk, &p, from, false, NULL, NULL) < 0) {
         sk->stats.drop_table_full++; /* the stack could not set up a session */
         return false;
     }
@@ -304,7 +320,7 @@ int sock_secure__new_peer(sock_secure_t *sk, const sock_secure_ep_t *from, size_
     if (s == NULL) {
         return events;
     }
-    if (sock_secure__start(sk, s, from, NULL) < 0) {
+    if (sock_secure__start(sk, s, from, false, NULL, NULL) < 0) {
         ss_turn_away(sk, from, SOCK_SECURE_REFUSED_TABLE_FULL, &sk->stats.drop_table_full);
         return events;
     }

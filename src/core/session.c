@@ -78,7 +78,7 @@ static int ss_set_identity(sock_secure_t *sk, sock_secure_session_t *s, const so
 }
 
 int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
-                       const char *server_name)
+                       bool client, const char *server_name, const sock_secure_psk_t *psk)
 {
     uint8_t peer_id[SS_PEER_ID_LEN];
     memset(s, 0, sizeof(*s));
@@ -87,10 +87,17 @@ int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_s
     s->rto_ms = sk->cfg.hs_timeout_initial_ms;
     s->started_ms = ss_now(sk);
     s->active_ms = s->started_ms; /* progress_ms 0: the start */
+    s->flags = client ? SF_OWNED : 0;
     sock_secure__peer_id(remote, peer_id);
-    int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, peer_id, sizeof(peer_id));
-    if (rc == 0 && sk->cfg.role == SOCK_SECURE_CLIENT) {
+    /* the driver tells the roles of a client-server socket's sessions apart by the peer id: a
+     * server session's cookies are bound to it, a client session has none */
+    int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, client ? NULL : peer_id,
+                                   client ? 0 : sizeof(peer_id));
+    if (rc == 0 && client) {
         rc = ss_set_identity(sk, s, remote, server_name);
+    }
+    if (rc == 0 && client && psk != NULL) {
+        rc = sk->drv->set_psk != NULL ? sk->drv->set_psk(s->drv, psk) : -ENOTSUP;
     }
     if (rc < 0) {
         sk->drv->session_free(s->drv);
@@ -201,7 +208,7 @@ int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s)
     }
     s->state = SOCK_SECURE_ST_OPEN;
     s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
-    if (ss_server(sk)) {
+    if (ss_server_session(sk, s)) {
         s->flags |= SF_NEW;
     }
     sk->stats.sessions_handshake--;

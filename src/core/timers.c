@@ -27,11 +27,11 @@ static int ss_retransmit(sock_secure_t *sk, sock_secure_session_t *s)
 int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t now)
 {
     int events = 0;
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s) &&
         sk->cfg.handshake_deadline_ms > 0 &&
         now - s->started_ms >= sk->cfg.handshake_deadline_ms) {
         events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
-    } else if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server(sk) &&
+    } else if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s) &&
                sk->cfg.handshake_stall_ms > 0 &&
                now - ss_progress(s) >= sk->cfg.handshake_stall_ms) {
         events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_stall);

@@ -17,7 +17,8 @@ int tlsman_ctx_plan(const tlsman_config_t *cfg, tlsman_sock_t *sock, tlsman_plan
     sock->verify_arg = cfg->verify_arg;
     sock->mtu = cfg->mtu > UINT16_MAX ? UINT16_MAX : (uint16_t)cfg->mtu;
     sock->verify = (uint8_t)cfg->verify;
-    sock->server = cfg->role == TLSMAN_SERVER;
+    sock->server = cfg->role != TLSMAN_CLIENT;
+    sock->both = cfg->role == TLSMAN_CLIENT_SERVER;
     sock->datagram = cfg->datagram;
 
     for (size_t i = 0; i < cfg->suite_count; i++) {
@@ -37,7 +38,7 @@ int tlsman_ctx_plan(const tlsman_config_t *cfg, tlsman_sock_t *sock, tlsman_plan
             plan->cas++;
         }
     }
-    if (!sock->server && plan->psk_suites && cfg->psk == NULL) {
+    if (!sock->server && plan->psk_suites && cfg->psk == NULL && !cfg->psk_per_session) {
         return -EINVAL; /* a plain-PSK suite the client could never offer */
     }
     if (sock->server && plan->cert_suites && plan->chain == NULL && plan->key == NULL) {

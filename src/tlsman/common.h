@@ -42,7 +42,8 @@ typedef struct {
     void *verify_arg;             /**< passed to verify_cb */
     uint16_t mtu;                 /**< DTLS: largest datagram to emit (the core's MTU) */
     uint8_t verify;               /**< tlsman_verify_t as the core resolved it */
-    bool server;                  /**< role */
+    bool server;                  /**< role: a server (or a client-server) */
+    bool both;                    /**< a client-server (TLSMAN_CLIENT_SERVER) */
     bool datagram;                /**< DTLS (else TLS over a stream) */
 } tlsman_sock_t;
 

@@ -50,6 +50,9 @@ static void generate(void)
         { SOCK_SECURE_CAP_CID, "DTLS connection ID (RFC 9146)" },
         { SOCK_SECURE_CAP_SAVE_RESTORE, "session save/restore" },
         { SOCK_SECURE_CAP_PSK_HINT, "PSK identity hint (server, `psk_hint`)" },
+        { SOCK_SECURE_CAP_CLIENT_SERVER,
+          "server and client on one socket (`SOCK_SECURE_CLIENT_SERVER`)" },
+        { SOCK_SECURE_CAP_PSK_PER_SESSION, "a client PSK per session (`psk_select`)" },
     };
     char line[256];
     put(BEGIN_MARK);

@@ -90,18 +90,15 @@ static void sock_secure_riot_udp_cb(sock_udp_t *udp, sock_async_flags_t flags, v
     }
 }
 
-static int sock_secure_riot_udp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+int sock_secure_riot_udp_recv_from(sock_udp_t *udp, void *buf, size_t len,
+                                   sock_secure_ep_t *remote)
 {
-    sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
     sock_udp_ep_t from;
 
-    if (!t->open) {
-        return -EBADF;
-    }
     if (buf == NULL && len > 0) {
         return -EINVAL;
     }
-    ssize_t n = sock_udp_recv(&t->udp, buf, len, 0, &from);
+    ssize_t n = sock_udp_recv(udp, buf, len, 0, &from);
     if (n == -EAGAIN || n == -ETIMEDOUT) {
         return -EAGAIN;
     }
@@ -123,15 +120,11 @@ static int sock_secure_riot_udp_recv(sock_secure_transport_t *sock, void *buf, s
     return (int)n;
 }
 
-static int sock_secure_riot_udp_send(sock_secure_transport_t *sock, const void *buf, size_t len,
-                                     const sock_secure_ep_t *remote)
+int sock_secure_riot_udp_send_to(sock_udp_t *udp, const void *buf, size_t len,
+                                 const sock_secure_ep_t *remote)
 {
-    sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
     sock_udp_ep_t to;
 
-    if (!t->open) {
-        return -EBADF;
-    }
     if (remote == NULL || (buf == NULL && len > 0)) {
         return -EINVAL;
     }
@@ -142,11 +135,27 @@ static int sock_secure_riot_udp_send(sock_secure_transport_t *sock, const void *
     if (rc < 0) {
         return rc;
     }
-    ssize_t n = sock_udp_send(&t->udp, buf, len, &to);
+    ssize_t n = sock_udp_send(udp, buf, len, &to);
     if (n == -ENOMEM || n == -ENOBUFS) {
         return -EAGAIN; /* packet buffer full for now */
     }
     return (int)n;
+}
+
+static int sock_secure_riot_udp_recv(sock_secure_transport_t *sock, void *buf, size_t len,
+                                     sock_secure_ep_t *remote)
+{
+    sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
+
+    return t->open ? sock_secure_riot_udp_recv_from(&t->udp, buf, len, remote) : -EBADF;
+}
+
+static int sock_secure_riot_udp_send(sock_secure_transport_t *sock, const void *buf, size_t len,
+                                     const sock_secure_ep_t *remote)
+{
+    sock_secure_riot_udp_t *t = (sock_secure_riot_udp_t *)sock;
+
+    return t->open ? sock_secure_riot_udp_send_to(&t->udp, buf, len, remote) : -EBADF;
 }
 
 static int sock_secure_riot_udp_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)

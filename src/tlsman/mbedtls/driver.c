@@ -287,6 +287,9 @@ static void ss_ctx_free(void *p)
 {
     ss_mbedtls_ctx_t *c = p;
     mbedtls_ssl_config_free(&c->conf); /* zeroes and frees the client PSK copy */
+#if SS_CLIENT_SERVER
+    mbedtls_ssl_config_free(&c->conf_cli);
+#endif
 #if defined(MBEDTLS_SSL_COOKIE_C)
     mbedtls_ssl_cookie_free(&c->cookie);
 #endif
@@ -304,14 +307,18 @@ static void ss_ctx_free(void *p)
  */
 static int ss_ctx_check(const tlsman_config_t *cfg)
 {
-    if (cfg->role == TLSMAN_CLIENT) {
+    if (cfg->role == TLSMAN_CLIENT_SERVER && !SS_CLIENT_SERVER) {
+        return -ENOTSUP;
+    }
+    if (cfg->role != TLSMAN_SERVER) {
 #if !defined(MBEDTLS_SSL_CLI_C)
         return -ENOTSUP;
 #endif
         if (cfg->psk != NULL && cfg->psk->key_len > MBEDTLS_PSK_MAX_LEN) {
             return -ENOTSUP; /* this mbedTLS build takes keys up to MBEDTLS_PSK_MAX_LEN bytes */
         }
-    } else {
+    }
+    if (cfg->role != TLSMAN_CLIENT) {
 #if !defined(MBEDTLS_SSL_SRV_C)
         return -ENOTSUP;
 #endif
@@ -324,6 +331,71 @@ static int ss_ctx_check(const tlsman_config_t *cfg)
     return 0;
 }
 
+/* One stack configuration: a socket's, or one of a client-server's two. Everything but
+ * certificates (x509.c) and the server's cookie key (set up once, in ss_ctx_init). Returns 0 or an
+ * mbedTLS error. */
+static int ss_conf_setup(ss_mbedtls_ctx_t *c, mbedtls_ssl_config *conf, bool server,
+                         const tlsman_config_t *cfg)
+{
+    int err = mbedtls_ssl_config_defaults(conf, server ? MBEDTLS_SSL_IS_SERVER
+                                                       : MBEDTLS_SSL_IS_CLIENT,
+                                          c->k.datagram ? MBEDTLS_SSL_TRANSPORT_DATAGRAM
+                                                        : MBEDTLS_SSL_TRANSPORT_STREAM,
+                                          MBEDTLS_SSL_PRESET_DEFAULT);
+    if (err != 0) {
+        return err;
+    }
+    mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &ss_drbg);
+    /* TLS 1.2 / DTLS 1.2 only (minor version 3 is DTLS 1.2 on datagram transports) */
+    mbedtls_ssl_conf_min_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_max_version(conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    /* no certificates (x509.c sets the mode of a socket that has them) */
+    mbedtls_ssl_conf_authmode(conf, MBEDTLS_SSL_VERIFY_NONE);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    mbedtls_ssl_conf_session_tickets(conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
+    mbedtls_ssl_conf_read_timeout(conf, 0);
+#if defined(SS_MFL_CODE)
+    if (!server) {
+        err = mbedtls_ssl_conf_max_frag_len(conf, SS_MFL_CODE);
+        if (err != 0) {
+            return err;
+        }
+    }
+#endif
+    /* exactly the checked list (c->suites): mbedTLS negotiates nothing else */
+    mbedtls_ssl_conf_ciphersuites(conf, c->suites);
+#if defined(MBEDTLS_SSL_PROTO_DTLS)
+    if (c->k.datagram) {
+        /* the core owns retransmission: mbedTLS's own back-off must never end the handshake */
+        mbedtls_ssl_conf_handshake_timeout(conf, 1, UINT32_MAX);
+#if defined(MBEDTLS_SSL_DTLS_BADMAC_LIMIT)
+        /* mbedTLS counts records failing authentication (ssl->badmac_seen) only with a limit:
+         * one it never reaches, so that read() can report them (they are still discarded) */
+        mbedtls_ssl_conf_dtls_badmac_limit(conf, UINT_MAX);
+#endif
+    }
+#endif
+    if (server) {
+#if defined(MBEDTLS_SSL_COOKIE_C) && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
+        if (c->k.datagram) {
+            mbedtls_ssl_conf_dtls_cookies(conf, mbedtls_ssl_cookie_write,
+                                          mbedtls_ssl_cookie_check, &c->cookie);
+        }
+#endif
+        /* mbedTLS 2.28 servers send no PSK identity hint (no ServerKeyExchange for plain PSK,
+         * an empty hint for (EC)DHE-PSK): no TLSMAN_CAP_PSK_HINT, so the core passes none. */
+        mbedtls_ssl_conf_psk_cb(conf, ss_psk_cb, c);
+    } else if (cfg->psk != NULL) {
+        err = mbedtls_ssl_conf_psk(conf, cfg->psk->key, cfg->psk->key_len, cfg->psk->identity,
+                                   cfg->psk->identity_len);
+    }
+    return err;
+}
+
 static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
 {
     ss_mbedtls_ctx_t *c = p;
@@ -331,6 +403,9 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
 
     memset(c, 0, sizeof(*c));
     mbedtls_ssl_config_init(&c->conf);
+#if SS_CLIENT_SERVER
+    mbedtls_ssl_config_init(&c->conf_cli);
+#endif
 #if defined(MBEDTLS_SSL_COOKIE_C)
     mbedtls_ssl_cookie_init(&c->cookie);
 #endif
@@ -346,91 +421,36 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         ss_ctx_free(c);
         return rc;
     }
-
-    int err = mbedtls_ssl_config_defaults(&c->conf,
-                                          c->k.server ? MBEDTLS_SSL_IS_SERVER
-                                                      : MBEDTLS_SSL_IS_CLIENT,
-                                          c->k.datagram ? MBEDTLS_SSL_TRANSPORT_DATAGRAM
-                                                        : MBEDTLS_SSL_TRANSPORT_STREAM,
-                                          MBEDTLS_SSL_PRESET_DEFAULT);
-    if (err != 0) {
-        goto fail;
+    for (size_t i = 0; i < cfg->suite_count; i++) {
+        c->suites[i] = (int)cfg->suites[i]->id;
     }
-    mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &ss_drbg);
-    /* TLS 1.2 / DTLS 1.2 only (minor version 3 is DTLS 1.2 on datagram transports) */
-    mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                 MBEDTLS_SSL_MINOR_VERSION_3);
-    mbedtls_ssl_conf_max_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
-                                 MBEDTLS_SSL_MINOR_VERSION_3);
+    c->suites[cfg->suite_count] = 0;
+
+    int err = 0;
+#if defined(MBEDTLS_SSL_COOKIE_C) && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
+    if (c->k.server && c->k.datagram) {
+        err = mbedtls_ssl_cookie_setup(&c->cookie, mbedtls_ctr_drbg_random, &ss_drbg);
+    }
+#endif
+    if (err == 0) {
+        err = ss_conf_setup(c, &c->conf, c->k.server, cfg);
+    }
+#if SS_CLIENT_SERVER
+    if (err == 0 && c->k.both) {
+        err = ss_conf_setup(c, &c->conf_cli, false, cfg);
+    }
+#endif
+    if (err != 0) {
+        ss_ctx_free(c);
+        return tlsman_mbedtls_setup_error(err);
+    }
 #if SS_X509
     if ((rc = tlsman_mbedtls_conf_x509(c, cfg, &plan)) < 0) {
         ss_ctx_free(c);
         return rc;
     }
-#else
-    mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE); /* PSK only: no certificates */
 #endif
-#if defined(MBEDTLS_SSL_SESSION_TICKETS)
-    mbedtls_ssl_conf_session_tickets(&c->conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
-#endif
-#if defined(MBEDTLS_SSL_RENEGOTIATION)
-    mbedtls_ssl_conf_renegotiation(&c->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
-#endif
-    mbedtls_ssl_conf_read_timeout(&c->conf, 0);
-#if defined(SS_MFL_CODE)
-    if (!c->k.server) {
-        err = mbedtls_ssl_conf_max_frag_len(&c->conf, SS_MFL_CODE);
-        if (err != 0) {
-            goto fail;
-        }
-    }
-#endif
-
-    /* exactly the checked list: mbedTLS negotiates nothing else */
-    for (size_t i = 0; i < cfg->suite_count; i++) {
-        c->suites[i] = (int)cfg->suites[i]->id;
-    }
-    c->suites[cfg->suite_count] = 0;
-    mbedtls_ssl_conf_ciphersuites(&c->conf, c->suites);
-
-#if defined(MBEDTLS_SSL_PROTO_DTLS)
-    if (c->k.datagram) {
-        /* the core owns retransmission: mbedTLS's own back-off must never end the handshake */
-        mbedtls_ssl_conf_handshake_timeout(&c->conf, 1, UINT32_MAX);
-#if defined(MBEDTLS_SSL_DTLS_BADMAC_LIMIT)
-        /* mbedTLS counts records failing authentication (ssl->badmac_seen) only with a limit:
-         * one it never reaches, so that read() can report them (they are still discarded) */
-        mbedtls_ssl_conf_dtls_badmac_limit(&c->conf, UINT_MAX);
-#endif
-    }
-#endif
-
-    if (c->k.server) {
-#if defined(MBEDTLS_SSL_COOKIE_C) && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
-        if (c->k.datagram) {
-            err = mbedtls_ssl_cookie_setup(&c->cookie, mbedtls_ctr_drbg_random, &ss_drbg);
-            if (err != 0) {
-                goto fail;
-            }
-            mbedtls_ssl_conf_dtls_cookies(&c->conf, mbedtls_ssl_cookie_write,
-                                          mbedtls_ssl_cookie_check, &c->cookie);
-        }
-#endif
-        /* mbedTLS 2.28 servers send no PSK identity hint (no ServerKeyExchange for plain PSK,
-         * an empty hint for (EC)DHE-PSK): no TLSMAN_CAP_PSK_HINT, so the core passes none. */
-        mbedtls_ssl_conf_psk_cb(&c->conf, ss_psk_cb, c);
-    } else if (cfg->psk != NULL) {
-        err = mbedtls_ssl_conf_psk(&c->conf, cfg->psk->key, cfg->psk->key_len,
-                                   cfg->psk->identity, cfg->psk->identity_len);
-        if (err != 0) {
-            goto fail;
-        }
-    }
     return 0;
-
-fail:
-    ss_ctx_free(c);
-    return tlsman_mbedtls_setup_error(err);
 }
 
 /* ---- sessions ---------------------------------------------------------------------------------- */
@@ -454,7 +474,14 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     tlsman_sess_init(&s->t, c->k.io, io_ctx);
     s->timer = SS_TIMER_CANCELLED;
 
+    /* a client-server's sessions: a server session has the peer id its cookies are bound to,
+     * a client session (the core's connect()) none */
+    bool server = c->k.server && !(c->k.both && peer_id == NULL);
+#if SS_CLIENT_SERVER
+    int err = mbedtls_ssl_setup(&s->ssl, server || !c->k.both ? &c->conf : &c->conf_cli);
+#else
     int err = mbedtls_ssl_setup(&s->ssl, &c->conf);
+#endif
     if (err != 0) {
         ss_session_free(s);
         return tlsman_mbedtls_setup_error(err);
@@ -472,7 +499,7 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     }
 #endif
 #if defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY) && defined(MBEDTLS_SSL_SRV_C)
-    if (c->k.server && c->k.datagram) {
+    if (server && c->k.datagram) {
         /* the cookie binds the peer's address: without it every cookie check fails */
         if (peer_id == NULL || peer_id_len == 0) {
             ss_session_free(s);
@@ -485,9 +512,27 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
         }
     }
 #else
+    (void)server;
     (void)peer_id;
     (void)peer_id_len;
 #endif
+    return 0;
+}
+
+/* Client: offer @p psk in this session instead of the configuration's. */
+static int ss_set_psk(void *p, const sock_secure_psk_t *psk)
+{
+    ss_mbedtls_session_t *s = p;
+    if (s->ssl.conf == NULL || s->ssl.conf->endpoint != MBEDTLS_SSL_IS_CLIENT || psk == NULL ||
+        psk->identity == NULL || psk->identity_len == 0 || psk->key == NULL ||
+        psk->key_len == 0) {
+        return -EINVAL;
+    }
+    if (psk->key_len > MBEDTLS_PSK_MAX_LEN) {
+        return -ENOTSUP; /* this mbedTLS build takes keys up to MBEDTLS_PSK_MAX_LEN bytes */
+    }
+    s->psk = *psk;
+    s->own_psk = true;
     return 0;
 }
 
@@ -498,7 +543,33 @@ static int ss_handshake(void *p)
         return 0;
     }
     tlsman_call_begin(&s->t);
-    int err = mbedtls_ssl_handshake(&s->ssl);
+    int err;
+    if (s->own_psk) {
+        /* mbedTLS 2.28's client offers PSK suites only if its configuration has a PSK, and sends
+         * the configuration's identity (mbedtls_ssl_set_hs_psk() sets only the key): for this
+         * session's steps the configuration (the socket's, ours) names this session's PSK. One
+         * socket is stepped by one caller at a time, and nothing reads these fields between
+         * handshake steps. */
+#if SS_CLIENT_SERVER
+        mbedtls_ssl_config *conf = s->ssl.conf == &s->ctx->conf ? &s->ctx->conf
+                                                                : &s->ctx->conf_cli;
+#else
+        mbedtls_ssl_config *conf = &s->ctx->conf;
+#endif
+        unsigned char *key = conf->psk, *id = conf->psk_identity;
+        size_t key_len = conf->psk_len, id_len = conf->psk_identity_len;
+        conf->psk = (unsigned char *)(uintptr_t)s->psk.key;
+        conf->psk_len = s->psk.key_len;
+        conf->psk_identity = (unsigned char *)(uintptr_t)s->psk.identity;
+        conf->psk_identity_len = s->psk.identity_len;
+        err = mbedtls_ssl_handshake(&s->ssl);
+        conf->psk = key;
+        conf->psk_len = key_len;
+        conf->psk_identity = id;
+        conf->psk_identity_len = id_len;
+    } else {
+        err = mbedtls_ssl_handshake(&s->ssl);
+    }
     tlsman_mbedtls_note_verify(s);
     if (err == 0) {
         s->established = true;
@@ -776,10 +847,17 @@ static int ss_cookie_check(void *ctx, const uint8_t *peer_id, size_t peer_id_len
 }
 #endif
 
+#if defined(MBEDTLS_SSL_CLI_C)
+#define SS_CAP_PSK_PER_SESSION TLSMAN_CAP_PSK_PER_SESSION
+#else
+#define SS_CAP_PSK_PER_SESSION 0u
+#endif
+
 const tlsman_driver_t tlsman_mbedtls = {
     .name = "mbedtls",
     .version = MBEDTLS_VERSION_STRING,
-    .caps = SS_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u),
+    .caps = SS_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u) |
+            (SS_CLIENT_SERVER ? TLSMAN_CAP_CLIENT_SERVER : 0u) | SS_CAP_PSK_PER_SESSION,
     .ctx_size = sizeof(ss_mbedtls_ctx_t),
     .session_size = sizeof(ss_mbedtls_session_t),
     .suite_supported = ss_suite_supported,
@@ -812,5 +890,8 @@ const tlsman_driver_t tlsman_mbedtls = {
 #endif
 #else /* PSK only: no certificates to check, no names or addresses to expect in them */
     .cred_check = tlsman_cred_check_none,
+#endif
+#if defined(MBEDTLS_SSL_CLI_C)
+    .set_psk = ss_set_psk,
 #endif
 };

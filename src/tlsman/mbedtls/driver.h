@@ -47,6 +47,14 @@
 #define SS_X509 0
 #endif
 
+/* A socket of both roles (TLSMAN_CLIENT_SERVER): a second stack configuration, the client's
+ * (mbedTLS's configuration has one endpoint). */
+#if CONFIG_SOCK_SECURE_CLIENT_SERVER && defined(MBEDTLS_SSL_CLI_C) && defined(MBEDTLS_SSL_SRV_C)
+#define SS_CLIENT_SERVER 1
+#else
+#define SS_CLIENT_SERVER 0
+#endif
+
 /* An mbedTLS built with record buffers smaller than TLS's 2^14 bytes (the device profile,
  * config/mbedtls/device_config.h): a client asks the server for records that fit, with the
  * largest RFC 6066 max_fragment_length code that does (docs/DEVICE.md). With the default sizes,
@@ -73,7 +81,11 @@ enum {
 
 /** Per-socket state, in the core's ctx area. */
 typedef struct {
-    mbedtls_ssl_config conf;                /**< shared by every session of the socket */
+    mbedtls_ssl_config conf;                /**< shared by every session of the socket (a
+                                                 client-server's server sessions) */
+#if SS_CLIENT_SERVER
+    mbedtls_ssl_config conf_cli;            /**< a client-server's client sessions */
+#endif
 #if defined(MBEDTLS_SSL_COOKIE_C)
     mbedtls_ssl_cookie_ctx cookie;          /**< server: HelloVerifyRequest cookie key */
 #endif
@@ -98,6 +110,8 @@ typedef struct {
                                         mbedTLS can reassemble (see ss_recv_cb) */
     bool tx_data;                  /**< DTLS: what is sent now is one application record
                                         (ss_write), no alert to look for (ss_send_cb) */
+    bool own_psk;                  /**< client: psk below, not the configuration's (set_psk) */
+    sock_secure_psk_t psk;         /**< ... its identity and key (the caller's bytes) */
 } ss_mbedtls_session_t;
 
 /* ---- errors.c --------------------------------------------------------------------------------- */

@@ -287,7 +287,7 @@ int tlsman_mbedtls_conf_x509(ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg,
 int tlsman_mbedtls_set_peer_ip(void *p, const uint8_t *ip, size_t len)
 {
     ss_mbedtls_session_t *s = p;
-    if (s->ssl.conf == NULL || s->ctx->k.server) {
+    if (s->ssl.conf == NULL || s->ssl.conf->endpoint == MBEDTLS_SSL_IS_SERVER) {
         return -EINVAL;
     }
     int rc = tlsman_set_peer_ip(&s->t, ip, len);
@@ -303,7 +303,8 @@ int tlsman_mbedtls_set_peer_ip(void *p, const uint8_t *ip, size_t len)
 int tlsman_mbedtls_set_server_name(void *p, const char *name)
 {
     ss_mbedtls_session_t *s = p;
-    if (tlsman_server_name_len(name) < 0 || s->ssl.conf == NULL || s->ctx->k.server) {
+    if (tlsman_server_name_len(name) < 0 || s->ssl.conf == NULL ||
+        s->ssl.conf->endpoint == MBEDTLS_SSL_IS_SERVER) {
         return -EINVAL;
     }
     int err = mbedtls_ssl_set_hostname(&s->ssl, name);

@@ -46,6 +46,12 @@
  *   asks for both and requires neither, as the other drivers.
  * Renegotiation is not offered (renew is NULL); a ClientHello in an established epoch is ignored.
  *
+ * Roles: a client-server socket (TLSMAN_CLIENT_SERVER) needs nothing of tinyDTLS beyond what one
+ * context per session gives: a session made for a ClientHello (with a peer id) is a server
+ * session, one made for the core's connect() (none) a client session (s->server, SS_TD_SRV), and
+ * the PSK callback answers by that flag. A client session offers the PSK set_psk() gave it
+ * (TLSMAN_CAP_PSK_PER_SESSION), else the socket's.
+ *
  * Memory: per socket the configuration (~1 KB with 16 pinned keys); per session the context, the
  * peer key and the datagram buffer (CONFIG_SOCK_SECURE_TINYDTLS_RX); on the heap (or tinyDTLS's
  * pools on RIOT) the peer, two sets of keys, the handshake state while it runs and the queued
@@ -297,7 +303,7 @@ static size_t ss_dgram_max(const ss_td_session_t *s)
 /** One datagram out, through the core. */
 static int ss_out(ss_td_session_t *s, const uint8_t *buf, size_t len)
 {
-    if (SS_TD_SERVER(s->ctx) && s->capturing) {
+    if (SS_TD_SRV(s) && s->capturing) {
         ss_capture(s, buf, len);
     }
     int n = s->t.io->send(s->t.io_ctx, buf, len);
@@ -331,7 +337,7 @@ static int ss_write_cb(dtls_context_t *dc, session_t *ses, uint8 *buf, size_t le
     if (!s->established && ss_is_plain_close_notify(buf, len)) {
         return (int)len; /* no close_notify before a handshake completed (see the top) */
     }
-    if (SS_TD_SERVER(s->ctx) && len > SS_DTLS_RECORD_HDR && buf[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
+    if (SS_TD_SRV(s) && len > SS_DTLS_RECORD_HDR && buf[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
         ss_dtls_rec_epoch0(buf) && buf[SS_DTLS_RECORD_HDR] == SS_HT_HELLO_VERIFY_REQUEST) {
         s->call.hvr = true; /* stateless: nothing queued */
     } else if (len >= SS_DTLS_RECORD_HDR &&
@@ -341,12 +347,12 @@ static int ss_write_cb(dtls_context_t *dc, session_t *ses, uint8 *buf, size_t le
         if (s->call.new_flight < UINT8_MAX) {
             s->call.new_flight++;
         }
-        uint16_t sh = SS_TD_SERVER(s->ctx) ? ss_server_hello_suite(buf, len) : 0;
+        uint16_t sh = SS_TD_SRV(s) ? ss_server_hello_suite(buf, len) : 0;
         if (sh != 0) {
             s->suite = sh; /* server: the suite it picked */
         }
     }
-    if (!SS_TD_SERVER(s->ctx) && s->retransmitting && len > SS_DTLS_RECORD_HDR &&
+    if (!SS_TD_SRV(s) && s->retransmitting && len > SS_DTLS_RECORD_HDR &&
         buf[SS_REC_TYPE] == SS_CT_HANDSHAKE &&
         ss_dtls_rec_epoch0(buf) && buf[SS_DTLS_RECORD_HDR] == SS_HT_CLIENT_HELLO) {
         /* tinyDTLS's first ClientHello says DTLS 1.0 in its record header (RFC 6347 §4.2.1
@@ -421,27 +427,30 @@ static int ss_psk_cb(dtls_context_t *dc, const session_t *ses, dtls_credentials_
     (void)ses;
     ss_td_session_t *s = dtls_get_app_data(dc);
     const ss_td_ctx_t *c = s->ctx;
+    const uint8_t *id = s->own_psk ? s->psk.identity : c->psk.id;
+    const uint8_t *key = s->own_psk ? s->psk.key : c->psk.key;
+    size_t id_len = s->own_psk ? s->psk.identity_len : c->psk.id_len;
+    size_t key_len = s->own_psk ? s->psk.key_len : c->psk.key_len;
     switch (type) {
     case DTLS_PSK_HINT:
-        if (!SS_TD_SERVER(c) || c->u.srv.hint_len > result_len) {
+        if (!SS_TD_SRV(s) || c->srv.hint_len > result_len) {
             return 0; /* no hint */
         }
-        memcpy(result, c->u.srv.hint, c->u.srv.hint_len);
-        return (int)c->u.srv.hint_len;
+        memcpy(result, c->srv.hint, c->srv.hint_len);
+        return (int)c->srv.hint_len;
     case DTLS_PSK_IDENTITY:
-        if (SS_TD_SERVER(c) || c->u.psk.id_len == 0 || c->u.psk.id_len > result_len) {
+        if (SS_TD_SRV(s) || id_len == 0 || id_len > result_len) {
             return dtls_alert_fatal_create(DTLS_ALERT_INTERNAL_ERROR);
         }
-        memcpy(result, c->u.psk.id, c->u.psk.id_len);
-        return (int)c->u.psk.id_len;
+        memcpy(result, id, id_len);
+        return (int)id_len;
     case DTLS_PSK_KEY:
-        if (!SS_TD_SERVER(c)) {
-            if (desc_len != c->u.psk.id_len || memcmp(desc, c->u.psk.id, desc_len) != 0 ||
-                c->u.psk.key_len > result_len) {
+        if (!SS_TD_SRV(s)) {
+            if (desc_len != id_len || memcmp(desc, id, desc_len) != 0 || key_len > result_len) {
                 return dtls_alert_fatal_create(DTLS_ALERT_INTERNAL_ERROR);
             }
-            memcpy(result, c->u.psk.key, c->u.psk.key_len);
-            return c->u.psk.key_len;
+            memcpy(result, key, key_len);
+            return (int)key_len;
         } else {
             size_t n = tlsman_psk_lookup(&s->t, desc, desc_len, result, result_len);
             return n > 0 ? (int)n
@@ -498,23 +507,25 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     if (SS_TD_SERVER(c)) {
         c->h.get_psk_info = ss_psk_cb; /* identities are looked up per handshake */
         if (cfg->psk_hint != NULL) {
-            if (cfg->psk_hint_len > sizeof(c->u.srv.hint)) {
+            if (cfg->psk_hint_len > sizeof(c->srv.hint)) {
                 ss_ctx_free(c);
                 return -ENOTSUP; /* longer than this tinyDTLS build takes */
             }
-            memcpy(c->u.srv.hint, cfg->psk_hint, cfg->psk_hint_len);
-            c->u.srv.hint_len = (uint16_t)cfg->psk_hint_len;
+            memcpy(c->srv.hint, cfg->psk_hint, cfg->psk_hint_len);
+            c->srv.hint_len = (uint16_t)cfg->psk_hint_len;
         }
-    } else if (cfg->psk != NULL) {
-        if (cfg->psk->identity_len > sizeof(c->u.psk.id) ||
-            cfg->psk->key_len > sizeof(c->u.psk.key)) {
+    }
+    if (SS_TD_CLIENT(c) && cfg->psk != NULL) {
+        if (cfg->psk->identity_len > sizeof(c->psk.id) || cfg->psk->key_len > sizeof(c->psk.key)) {
             ss_ctx_free(c);
             return -ENOTSUP; /* tinyDTLS: keys up to 16 bytes (DTLS_PSK_MAX_KEY_LEN) */
         }
-        memcpy(c->u.psk.id, cfg->psk->identity, cfg->psk->identity_len);
-        memcpy(c->u.psk.key, cfg->psk->key, cfg->psk->key_len);
-        c->u.psk.id_len = (uint16_t)cfg->psk->identity_len;
-        c->u.psk.key_len = (uint8_t)cfg->psk->key_len;
+        memcpy(c->psk.id, cfg->psk->identity, cfg->psk->identity_len);
+        memcpy(c->psk.key, cfg->psk->key, cfg->psk->key_len);
+        c->psk.id_len = (uint16_t)cfg->psk->identity_len;
+        c->psk.key_len = (uint8_t)cfg->psk->key_len;
+    }
+    if (SS_TD_CLIENT(c) && (cfg->psk != NULL || cfg->psk_per_session)) {
         c->h.get_psk_info = ss_psk_cb;
     }
 #else
@@ -597,7 +608,10 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     memset(s, 0, sizeof(*s));
     s->ctx = c;
     tlsman_sess_init(&s->t, c->k.io, io_ctx);
-    if (SS_TD_SERVER(c) && (peer_id == NULL || peer_id_len == 0)) {
+    /* a client-server's sessions: a server session has the peer id its cookies are bound to,
+     * a client session (the core's connect()) none */
+    s->server = SS_TD_SERVER(c) && !(c->k.both && peer_id == NULL);
+    if (SS_TD_SRV(s) && (peer_id == NULL || peer_id_len == 0)) {
         return -EINVAL; /* the cookie binds the peer's address */
     }
     static const uint8_t none[1] = { 0 };
@@ -716,7 +730,7 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
     const unsigned epoch = ss_dtls_rec_epoch(rec);
     const uint64_t seq = ss_dtls_rec_seq(rec);
     size_t n;
-    const uint8_t *ch = SS_TD_SERVER(s->ctx) ? ss_client_hello(rec, len, &n) : NULL;
+    const uint8_t *ch = SS_TD_SRV(s) ? ss_client_hello(rec, len, &n) : NULL;
 
     if (peer != NULL && peer->handshake_params != NULL && peer->state != DTLS_STATE_CONNECTED &&
         type == SS_CT_HANDSHAKE && epoch == 0 && len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR) {
@@ -725,7 +739,7 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
          * repeated ClientHello (the same random) is one too: tinyDTLS would start over. */
         unsigned mseq = ss_dtls_hs_seq(rec + SS_DTLS_RECORD_HDR);
         unsigned expect = peer->handshake_params->hs_state.mseq_r;
-        bool again = ch != NULL ? SS_TD_SERVER(s->ctx) &&
+        bool again = ch != NULL ? SS_TD_SRV(s) &&
                                       memcmp(ch + 2, s->hello_random, sizeof(s->hello_random)) == 0
                                 : expect > 0 && mseq == expect - 1u;
         if (again) {
@@ -733,10 +747,10 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
             return 0;
         }
     }
-    if (SS_TD_SERVER(s->ctx) && ch != NULL) {
+    if (SS_TD_SRV(s) && ch != NULL) {
         s->call.hello_common = (int8_t)ss_hello_offers(s->ctx, ch, n);
     }
-    if (!SS_TD_SERVER(s->ctx) && ss_server_hello_suite(rec, len) != 0) {
+    if (!SS_TD_SRV(s) && ss_server_hello_suite(rec, len) != 0) {
         s->suite = ss_server_hello_suite(rec, len);
     }
     if (peer != NULL && epoch == 0) {
@@ -760,7 +774,7 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
     int rc = dtls_handle_message(&s->dc, &s->ses, rec, (int)len);
 
     dtls_peer_t *after = ss_peer(s);
-    if (SS_TD_SERVER(s->ctx) && ch != NULL && peer == NULL && after != NULL) {
+    if (SS_TD_SRV(s) && ch != NULL && peer == NULL && after != NULL) {
         memcpy(s->hello_random, ch + 2, sizeof(s->hello_random)); /* a verified hello */
         s->had_peer = true;
     }
@@ -772,7 +786,7 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
     bool authentic = ss_seen(now_sec, seq);
     if (type == SS_CT_APPLICATION_DATA && !authentic && after->state == DTLS_STATE_CONNECTED) {
         s->call.bad = true; /* dropped for failing authentication */
-    } else if (type == SS_CT_HANDSHAKE && SS_TD_SERVER(s->ctx)) {
+    } else if (type == SS_CT_HANDSHAKE && SS_TD_SRV(s)) {
         if (wait_finished && !authentic && after->state == DTLS_STATE_WAIT_FINISHED) {
             ss_fail_bad_finished(s, after); /* a wrong PSK */
             return dtls_alert_fatal_create(DTLS_ALERT_BAD_RECORD_MAC);
@@ -826,7 +840,7 @@ static int ss_pump(ss_td_session_t *s, bool stop_at_connect)
         bool was_connected = before != NULL && before->state == DTLS_STATE_CONNECTED;
         int rc = ss_record(s, rec, len);
         dtls_peer_t *peer = ss_peer(s);
-        bool had = SS_TD_SERVER(s->ctx) ? s->had_peer : s->started;
+        bool had = SS_TD_SRV(s) ? s->had_peer : s->started;
         if ((had && peer == NULL) ||
             (dtls_is_alert(rc) && (((-rc) >> 8) & 0xff) == DTLS_ALERT_LEVEL_FATAL) ||
             (rc < 0 && peer != NULL && peer->state >= DTLS_STATE_CLOSING)) {
@@ -868,7 +882,7 @@ static int ss_handshake(void *p)
     }
     ss_call_begin(s);
     int rc;
-    if (!SS_TD_SERVER(s->ctx) && !s->started) {
+    if (!SS_TD_SRV(s) && !s->started) {
         s->started = true;
         rc = dtls_connect(&s->dc, &s->ses);
         ss_call_end(s);
@@ -881,7 +895,7 @@ static int ss_handshake(void *p)
         s->retx_due = false;
         ss_retransmit(s);
     }
-    if (SS_TD_SERVER(s->ctx)) {
+    if (SS_TD_SRV(s)) {
         s->capturing = true; /* what goes out in this call may be the last flight */
         s->final_n = 0;
     }
@@ -902,7 +916,7 @@ static int ss_handshake(void *p)
     if (rc < 0) {
         return ss_end(s, rc);
     }
-    if (peer == NULL && SS_TD_SERVER(s->ctx) && !s->had_peer) {
+    if (peer == NULL && SS_TD_SRV(s) && !s->had_peer) {
         if (s->call.hvr) {
             return SOCK_SECURE_E_HELLO_VERIFY; /* stateless: the core frees this session */
         }
@@ -1038,12 +1052,31 @@ static int ss_info(void *p, tlsman_info_t *info)
     return tlsman_info(&s->t, info, s->suite, "DTLSv1.2");
 }
 
+#if SS_TD_PSK
+/** Client session: offer @p psk instead of the socket's (its bytes stay the caller's). */
+static int ss_set_psk(void *p, const sock_secure_psk_t *psk)
+{
+    ss_td_session_t *s = p;
+    if (!s->ready || SS_TD_SRV(s) || s->started || psk == NULL || psk->identity == NULL ||
+        psk->identity_len == 0 || psk->key == NULL || psk->key_len == 0) {
+        return -EINVAL;
+    }
+    if (psk->identity_len > DTLS_PSK_MAX_CLIENT_IDENTITY_LEN ||
+        psk->key_len > DTLS_PSK_MAX_KEY_LEN) {
+        return -ENOTSUP; /* longer than this tinyDTLS build takes */
+    }
+    s->psk = *psk;
+    s->own_psk = true;
+    return 0;
+}
+#endif
+
 /** Raw public keys carry no address: the pinned key is the server's identity, so an address to
  *  expect is accepted and not checked (nothing is sent either). */
 static int ss_set_peer_ip(void *p, const uint8_t *ip, size_t len)
 {
     const ss_td_session_t *s = p;
-    if (!s->ready || SS_TD_SERVER(s->ctx) || ip == NULL || (len != 4 && len != 16)) {
+    if (!s->ready || SS_TD_SRV(s) || ip == NULL || (len != 4 && len != 16)) {
         return -EINVAL;
     }
     return 0;
@@ -1052,8 +1085,10 @@ static int ss_set_peer_ip(void *p, const uint8_t *ip, size_t len)
 const tlsman_driver_t tlsman_tinydtls = {
     .name = "tinydtls",
     .version = SS_TD_VERSION,
-    .caps = TLSMAN_CAP_DTLS | (SS_TD_PSK ? TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT : 0u) |
-            (SS_TD_ECC ? TLSMAN_CAP_RPK : 0u),
+    .caps = TLSMAN_CAP_DTLS |
+            (SS_TD_PSK ? TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT | TLSMAN_CAP_PSK_PER_SESSION : 0u) |
+            (SS_TD_ECC ? TLSMAN_CAP_RPK : 0u) |
+            (CONFIG_SOCK_SECURE_SERVER ? TLSMAN_CAP_CLIENT_SERVER : 0u),
     .ctx_size = sizeof(ss_td_ctx_t),
     .session_size = sizeof(ss_td_session_t),
     .suite_supported = ss_suite_supported,
@@ -1076,6 +1111,9 @@ const tlsman_driver_t tlsman_tinydtls = {
     .cred_check = tlsman_cred_check_none, /* PSK only: no key to check */
 #endif
     .set_peer_ip = ss_set_peer_ip,
+#if SS_TD_PSK
+    .set_psk = ss_set_psk,
+#endif
     /* no cookie_write/check: tinyDTLS checks its cookies itself (the core's probe);
      * no set_server_name: no certificates, no SNI; no flush: no streams */
 };

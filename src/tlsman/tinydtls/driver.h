@@ -17,6 +17,9 @@
 #include "tinydtls.h"
 #include "dtls.h"
 #include "netq.h"
+#if defined(WITH_RIOT_SOCK)
+#include "net/af.h" /* AF_INET6 of session_t's address (RIOT's sock_udp_ep_t layout) */
+#endif
 
 #include "../common.h"
 #include "secure_sock/config.h"
@@ -62,10 +65,18 @@
 /** An uncompressed P-256 point's coordinates. */
 #define SS_TD_EC_KEY ((size_t)32)
 
-/** Is this a server socket (@p c: ss_td_ctx_t)? Constant false in a client-only build
- *  (CONFIG_SOCK_SECURE_SERVER 0: the core refuses servers at create), so that what only a server
- *  does leaves the image. */
+/** Is this a server socket, or a client-server (@p c: ss_td_ctx_t)? Constant false in a
+ *  client-only build (CONFIG_SOCK_SECURE_SERVER 0: the core refuses servers at create), so that
+ *  what only a server does leaves the image. */
 #define SS_TD_SERVER(c) (CONFIG_SOCK_SECURE_SERVER && (c)->k.server)
+
+/** Does this socket start handshakes (a client, or a client-server)? */
+#define SS_TD_CLIENT(c) (!SS_TD_SERVER(c) || (c)->k.both)
+
+/** Is this a server session (@p s: ss_td_session_t)? A client-server's sessions made from a
+ *  ClientHello are; those its connect() made are not (one tinyDTLS context per session, so a
+ *  peer's role is the session's). */
+#define SS_TD_SRV(s) (CONFIG_SOCK_SECURE_SERVER && (s)->server)
 
 /* ---- state ------------------------------------------------------------------------------------ */
 
@@ -80,18 +91,16 @@ typedef struct {
     dtls_cipher_t suites[DTLS_MAX_CIPHER_SUITES + 1]; /**< the checked list, TLS_NULL-ended */
     uint8_t suite_count;
 #if SS_TD_PSK
-    union {
-        struct {                                  /**< client: the PSK it offers */
-            uint8_t id[DTLS_PSK_MAX_CLIENT_IDENTITY_LEN];
-            uint8_t key[DTLS_PSK_MAX_KEY_LEN];
-            uint16_t id_len;
-            uint8_t key_len;
-        } psk;
-        struct {                                  /**< server: the identity hint it sends */
-            uint8_t hint[DTLS_PSK_MAX_CLIENT_IDENTITY_LEN];
-            uint16_t hint_len;
-        } srv;
-    } u;
+    struct {          /**< client sessions: the PSK they offer (unless set_psk() gave one) */
+        uint8_t id[DTLS_PSK_MAX_CLIENT_IDENTITY_LEN];
+        uint8_t key[DTLS_PSK_MAX_KEY_LEN];
+        uint16_t id_len;
+        uint8_t key_len;
+    } psk;
+    struct {          /**< server sessions: the identity hint they send */
+        uint8_t hint[DTLS_PSK_MAX_CLIENT_IDENTITY_LEN];
+        uint16_t hint_len;
+    } srv;
 #endif
 #if SS_TD_ECC
     dtls_ecdsa_key_t own;                         /**< points at the three arrays below */
@@ -138,6 +147,12 @@ typedef struct {
     uint8_t final_n;      /**< ... how many (0: none kept) */
     uint8_t hello_random[8]; /**< server: the start of the client random of the hello that made
                                   the peer (a retransmission of it is not a new handshake) */
+#if SS_TD_PSK
+    sock_secure_psk_t psk; /**< client: the PSK set_psk() gave (its bytes are the caller's,
+                                valid until the handshake ends), if own_psk */
+    bool own_psk;
+#endif
+    bool server;          /**< a server session (SS_TD_SRV) */
     bool ready;           /**< session_init succeeded */
     bool started;         /**< client: ClientHello sent */
     bool established;     /**< handshake() returned 0 */

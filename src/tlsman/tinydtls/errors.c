@@ -40,7 +40,7 @@ int tlsman_tinydtls_error(ss_td_session_t *s, int rc, bool in_handshake)
         }
         /* a server that found no suite of its own in the ClientHello; tinyDTLS says
          * handshake_failure for a malformed hello too */
-        return SS_TD_SERVER(s->ctx) && s->call.hello_common == 0 ? SOCK_SECURE_E_NO_SUITE
+        return SS_TD_SRV(s) && s->call.hello_common == 0 ? SOCK_SECURE_E_NO_SUITE
                                                              : SOCK_SECURE_E_HANDSHAKE;
     case SS_ALERT_BAD_CERTIFICATE:
     case SS_ALERT_UNSUPPORTED_CERTIFICATE:

@@ -57,6 +57,27 @@ int sock_secure_riot_ep_from_udp(sock_secure_ep_t *ep, const sock_udp_ep_t *udp_
  */
 int sock_secure_riot_ep_to_udp(sock_udp_ep_t *udp_ep, const sock_secure_ep_t *ep);
 
+/**
+ * @brief Read one datagram from a RIOT UDP sock without blocking (the transport's `recv`, on a
+ *        sock the caller opened; used by the sock_dtls module over the application's sock).
+ * @param udp    an open RIOT UDP sock (caller-owned).
+ * @param remote may be NULL; gets the sender (family SOCK_SECURE_AF_UNSPEC if of no known family).
+ * @return the length; -EAGAIN if nothing waits (or the stack dropped a datagram); -EMSGSIZE if it
+ *         was larger than @p len (dropped); -EINVAL on a NULL buffer with @p len > 0; another
+ *         error of sock_udp_recv().
+ */
+int sock_secure_riot_udp_recv_from(sock_udp_t *udp, void *buf, size_t len,
+                                   sock_secure_ep_t *remote);
+
+/**
+ * @brief Send one datagram to @p remote through a RIOT UDP sock (the transport's `send`).
+ * @param udp an open RIOT UDP sock (caller-owned); @p buf is not kept.
+ * @return @p len; -EAGAIN if the packet buffer is full for now; -EINVAL (NULL, bad endpoint);
+ *         -EAFNOSUPPORT; -EMSGSIZE; another error of sock_udp_send().
+ */
+int sock_secure_riot_udp_send_to(sock_udp_t *udp, const void *buf, size_t len,
+                                 const sock_secure_ep_t *remote);
+
 #ifdef __cplusplus
 }
 #endif
