@@ -128,6 +128,12 @@
 #define CONFIG_SOCK_SECURE_HS_STALL_MS 8000
 #endif
 
+/** Server: how long a session ticket (sock_secure_config_t.resumption) is honoured, counted from
+ *  the full handshake that made the session, in seconds; also the lifetime hint sent with it. */
+#ifndef CONFIG_SOCK_SECURE_TICKET_LIFETIME_S
+#define CONFIG_SOCK_SECURE_TICKET_LIFETIME_S 86400
+#endif
+
 /** Pending TCP connections the listener's backlog holds (listen(2)). */
 #ifndef CONFIG_SOCK_SECURE_TCP_BACKLOG
 #define CONFIG_SOCK_SECURE_TCP_BACKLOG 64

@@ -203,6 +203,15 @@ typedef struct {
     void *refused_arg;                  /**< passed to refused_cb */
     sock_secure_clock_t clock;          /**< NULL = sock_secure_platform_now_ms() */
     void *clock_arg;                    /**< passed to clock */
+    bool resumption;                    /**< abbreviated handshakes (needs
+                                             SOCK_SECURE_CAP_RESUMPTION, else create fails
+                                             with -ENOTSUP): a client asks servers for RFC 5077
+                                             session tickets (sock_secure_session_export(),
+                                             sock_secure_connect_resume()); a server issues
+                                             them, protected by a key made at random at create
+                                             until sock_secure_ticket_key() sets one. Default
+                                             false: a client can still resume by session id
+                                             with a server that caches sessions */
 } sock_secure_config_t;
 
 /** Socket-wide counters (sock_secure_stats()). */
@@ -230,6 +239,8 @@ typedef struct {
                                        handshakes */
     uint32_t displaced;           /**< stalled handshakes displaced by a new peer */
     uint32_t expired_stall;       /**< handshakes dropped at handshake_stall_ms */
+    uint32_t handshakes_resumed;  /**< of handshakes_ok, the abbreviated ones (a resumed
+                                       session: sock_secure_connect_resume(), tickets) */
 } sock_secure_stats_t;
 
 /** What sock_secure_session_info() reports. */
@@ -251,6 +262,8 @@ typedef struct {
     uint32_t datagrams_out;    /**< datagrams sent */
     uint32_t records_in;       /**< application records delivered */
     uint32_t records_out;      /**< application records sent */
+    bool resumed;              /**< its handshake resumed an earlier session (abbreviated);
+                                    known while it is open (false once CLOSED) */
 } sock_secure_session_info_t;
 
 /** One session slot. Opaque: declare arrays of it, touch nothing inside. */
@@ -446,6 +459,53 @@ int sock_secure_connect(sock_secure_t *sock, const sock_secure_ep_t *remote,
  */
 int sock_secure_connect_to(sock_secure_t *sock, const sock_secure_ep_t *remote, const char *server_name,
                            sock_secure_session_t **session, uint32_t timeout_ms);
+
+/**
+ * @brief Client: copy what lets a later connection resume established @p session (an
+ *        abbreviated handshake: no key exchange, no certificate) into @p buf.
+ *
+ * The blob holds the session's master secret, its session id or ticket, the suite and what
+ * was verified of the server: whoever has it can decrypt what a connection resumed from it
+ * carries. Keep it where the device keeps its keys (docs/SECURITY.md, "Resumption and saved
+ * sessions"); the library zeroes every copy it made. Its format is the backend's: resume it
+ * with the same backend. It may be exported at any time while the session is open, and used
+ * any number of times until the server forgets it (the server's cache or ticket lifetime).
+ * @param session an established client session (not kept).
+ * @param buf caller-owned, receives the blob; SOCK_SECURE_SESSION_EXPORT_MAX bytes always do.
+ * @return its length (> 0); -EINVAL (NULL); -ENOTCONN (not established); -ENOTSUP (a server
+ *         session, or a backend without SOCK_SECURE_CAP_RESUMPTION); -EMSGSIZE (@p len too
+ *         small: nothing usable written).
+ */
+int sock_secure_session_export(sock_secure_session_t *session, void *buf, size_t len);
+
+/**
+ * @brief Client: sock_secure_connect_to() offering the session in @p blob (from
+ *        sock_secure_session_export(), same backend) for resumption.
+ *
+ * If the server still knows it, the handshake is abbreviated (one round trip, no key exchange,
+ * no certificate: sock_secure_session_info().resumed, stats handshakes_resumed); the identity
+ * the blob's server proved when the session was made stands for this one, so offer a blob only
+ * to the server (or pool of servers sharing ticket keys) that issued it. If not, the server
+ * answers with a full handshake, checked as for sock_secure_connect_to(). @p blob is read during
+ * the call and not kept (the caller owns it and zeroes it when done).
+ * @return as sock_secure_connect_to(); -EINVAL also for a blob the backend does not recognise
+ *         (no session started: connect without it); -ENOTSUP if the backend cannot resume.
+ */
+int sock_secure_connect_resume(sock_secure_t *sock, const sock_secure_ep_t *remote,
+                               const char *server_name, const void *blob, size_t blob_len,
+                               sock_secure_session_t **session, uint32_t timeout_ms);
+
+/**
+ * @brief Server (sock_secure_config_t.resumption): protect new session tickets with @p key
+ *        (SOCK_SECURE_TICKET_KEY_LEN random bytes, copied). The key it replaces stays valid for
+ *        the tickets issued under it, so rotating (calling this again with a fresh key, e.g.
+ *        daily) never fails a ticket less than one period old; older tickets fall back to a full
+ *        handshake. Servers of a pool that share their keys resume each other's sessions. The
+ *        keys are zeroed at sock_secure_close(); zero your copy once every server has it.
+ * @return 0; -EINVAL (NULL, closed socket, @p len not SOCK_SECURE_TICKET_KEY_LEN); -ENOTSUP (a
+ *         client socket, or resumption not configured).
+ */
+int sock_secure_ticket_key(sock_secure_t *sock, const uint8_t *key, size_t len);
 
 /**
  * @brief Server: wait for the next session whose handshake completed (seed:

@@ -161,6 +161,10 @@ typedef struct {
     tlsman_verify_t verify;     /**< NONE, OPTIONAL or REQUIRED */
     tlsman_verify_cb_t verify_cb; /**< optional application check */
     void *verify_arg;           /**< passed to verify_cb */
+    bool resumption;            /**< sock_secure_config_t.resumption (only for a driver with
+                                     TLSMAN_CAP_RESUMPTION): a client asks for RFC 5077
+                                     tickets, a server issues them (its ticket key random until
+                                     ticket_key sets one) */
 } tlsman_config_t;
 
 /** What a driver reports about a session (tlsman_driver_t.info). */
@@ -170,6 +174,7 @@ typedef struct {
     uint8_t alert_origin;  /**< tlsman_alert_origin_t */
     const char *version;   /**< "DTLSv1.2", "TLSv1.2", ... or NULL before the handshake */
     uint32_t verify;       /**< SOCK_SECURE_VFY_* bits of the last peer verification, 0 = ok */
+    bool resumed;          /**< the (last) handshake was abbreviated: a resumed session */
 } tlsman_info_t;
 
 /** A (D)TLS stack behind secure_sock. All function pointers are mandatory unless marked. */
@@ -257,6 +262,23 @@ typedef struct tlsman_driver {
      *  it. Without this op a verifying client cannot connect without a server name (-ENOTSUP).
      *  Returns 0, -EINVAL (bad length, a server session), -ENOTSUP. */
     int (*set_peer_ip)(void *sess, const uint8_t *ip, size_t len);
+    /** Optional (TLSMAN_CAP_RESUMPTION): client, established session: write what resumes it
+     *  later (session id or ticket, master secret, suite, the peer's verified identity) to
+     *  @p out, in the driver's own format. Returns its length, -EMSGSIZE if it does not fit
+     *  @p out_max (nothing usable written), -ENOTCONN, -ENOTSUP (a server session). Zero
+     *  every copy the driver made on the way. */
+    int (*session_export)(void *sess, uint8_t *out, size_t out_max);
+    /** Optional (TLSMAN_CAP_RESUMPTION): client, after session_init and before the first
+     *  handshake step: offer the session @p blob (session_export's output, read during the
+     *  call) in the ClientHello; a server that does not know it any more answers with a full
+     *  handshake. Returns 0, -EINVAL if @p blob is not one of this driver's (nothing changed),
+     *  -ENOMEM. */
+    int (*session_resume)(void *sess, const uint8_t *blob, size_t len);
+    /** Optional (TLSMAN_CAP_RESUMPTION), server: make @p key (SOCK_SECURE_TICKET_KEY_LEN bytes,
+     *  read during the call) the key new tickets are protected with; the key it replaces is
+     *  still accepted for the tickets issued under it, any older one no longer. Returns 0,
+     *  -EINVAL (wrong length), -ENOTSUP (a client, or resumption not configured). */
+    int (*ticket_key)(void *ctx, const uint8_t *key, size_t len);
 } tlsman_driver_t;
 
 /**

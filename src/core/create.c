@@ -274,7 +274,8 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     }
     bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
     if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
-        (cfg->server_name != NULL && drv->set_server_name == NULL)) {
+        (cfg->server_name != NULL && drv->set_server_name == NULL) ||
+        (cfg->resumption && !(drv->caps & TLSMAN_CAP_RESUMPTION))) {
         return -ENOTSUP; /* the backend could not honour it */
     }
     ss_creds_plan_t plan;
@@ -317,6 +318,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         .verify = verify,
         .verify_cb = cfg->verify_cb,
         .verify_arg = cfg->verify_arg,
+        .resumption = cfg->resumption,
     };
     rc = drv->ctx_init(sk->drv_ctx, &tc);
     if (rc < 0) {

@@ -268,15 +268,26 @@ static void ss_wait(sock_secure_t *sk, uint64_t deadline)
 int sock_secure_connect(sock_secure_t *sk, const sock_secure_ep_t *remote,
                         sock_secure_session_t **session, uint32_t timeout_ms)
 {
-    return sock_secure_connect_to(sk, remote, NULL, session, timeout_ms);
+    return sock_secure_connect_resume(sk, remote, NULL, NULL, 0, session, timeout_ms);
 }
 
 int sock_secure_connect_to(sock_secure_t *sk, const sock_secure_ep_t *remote, const char *server_name,
                            sock_secure_session_t **session, uint32_t timeout_ms)
 {
+    return sock_secure_connect_resume(sk, remote, server_name, NULL, 0, session, timeout_ms);
+}
+
+int sock_secure_connect_resume(sock_secure_t *sk, const sock_secure_ep_t *remote,
+                               const char *server_name, const void *blob, size_t blob_len,
+                               sock_secure_session_t **session, uint32_t timeout_ms)
+{
     if (sk == NULL || !sk->open || remote == NULL || session == NULL ||
-        sk->cfg.role != SOCK_SECURE_CLIENT || remote->family == SOCK_SECURE_AF_UNSPEC) {
+        sk->cfg.role != SOCK_SECURE_CLIENT || remote->family == SOCK_SECURE_AF_UNSPEC ||
+        (blob == NULL && blob_len > 0) || (blob != NULL && blob_len == 0)) {
         return -EINVAL;
+    }
+    if (blob != NULL && sk->drv->session_resume == NULL) {
+        return -ENOTSUP;
     }
     if (sock_secure__find(sk, remote) != NULL) {
         return -EALREADY;
@@ -294,6 +305,12 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_secure_ep_t *remote, co
         }
     }
     rc = sock_secure__start(sk, s, remote, server_name ? server_name : sk->cfg.server_name);
+    if (rc == 0 && blob != NULL) {
+        rc = sk->drv->session_resume(s->drv, blob, blob_len);
+        if (rc < 0) {
+            sock_secure__release(sk, s);
+        }
+    }
     if (rc < 0) {
         if (ss_stream(sk)) {
             sk->cfg.transport->ops->disconnect(sk->cfg.transport, remote);

@@ -199,6 +199,11 @@ int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s)
             events += sock_secure__fail(sk, old, SOCK_SECURE_E_RESTARTED);
         }
     }
+    tlsman_info_t ti = { 0 };
+    (void)sk->drv->info(s->drv, &ti);
+    if (ti.resumed) {
+        sk->stats.handshakes_resumed++;
+    }
     s->state = SOCK_SECURE_ST_OPEN;
     s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
     if (ss_server(sk)) {
@@ -225,6 +230,32 @@ int sock_secure_renew(sock_secure_session_t *s)
         return -ENOTSUP;
     }
     return drv->renew(s->drv);
+}
+
+int sock_secure_session_export(sock_secure_session_t *s, void *buf, size_t len)
+{
+    if (s == NULL || buf == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
+        return -ENOTCONN;
+    }
+    const tlsman_driver_t *drv = s->owner->drv;
+    if (ss_server(s->owner) || drv->session_export == NULL) {
+        return -ENOTSUP;
+    }
+    return drv->session_export(s->drv, buf, len);
+}
+
+int sock_secure_ticket_key(sock_secure_t *sk, const uint8_t *key, size_t len)
+{
+    if (sk == NULL || !sk->open || key == NULL || len != SOCK_SECURE_TICKET_KEY_LEN) {
+        return -EINVAL;
+    }
+    if (!ss_server(sk) || !sk->cfg.resumption || sk->drv->ticket_key == NULL) {
+        return -ENOTSUP;
+    }
+    return sk->drv->ticket_key(sk->drv_ctx, key, len);
 }
 
 int sock_secure_session_close(sock_secure_session_t *s)
@@ -292,6 +323,7 @@ int sock_secure_session_info(sock_secure_session_t *s, sock_secure_session_info_
     info->datagrams_out = s->dgrams_out;
     info->records_in = s->records_in;
     info->records_out = s->records_out;
+    info->resumed = ti.resumed;
     return 0;
 }
 

@@ -61,6 +61,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/ssl_internal.h> /* handshake->resume (ss_handshake) */
 #if defined(MBEDTLS_THREADING_PTHREAD)
 #include <pthread.h>
 #endif
@@ -118,6 +119,11 @@ static int ss_rng_ready(void)
     }
 #endif
     return ss_rng_status == 0 ? 0 : SOCK_SECURE_E_BACKEND;
+}
+
+int tlsman_mbedtls_random(uint8_t *out, size_t len)
+{
+    return mbedtls_ctr_drbg_random(&ss_drbg, out, len);
 }
 
 /* ---- suites ----------------------------------------------------------------------------------- */
@@ -372,6 +378,12 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
     mbedtls_ssl_conf_session_tickets(&c->conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
 #endif
+#if SS_RESUME
+    if ((rc = tlsman_mbedtls_conf_resumption(c, cfg)) < 0) {
+        ss_ctx_free(c);
+        return rc;
+    }
+#endif
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
     mbedtls_ssl_conf_renegotiation(&c->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif
@@ -497,7 +509,17 @@ static int ss_handshake(void *p)
         return 0;
     }
     tlsman_call_begin(&s->t);
-    int err = mbedtls_ssl_handshake(&s->ssl);
+    /* mbedtls_ssl_handshake() step by step, to see whether the session is resumed: mbedTLS
+     * frees the handshake state that says so when it ends. Its flag is final once the hellos
+     * are exchanged (a client offering a session sets it at the start, and clears it if the
+     * ServerHello does not take the session). */
+    int err = 0;
+    while (err == 0 && s->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+        err = mbedtls_ssl_handshake_step(&s->ssl);
+        if (s->ssl.handshake != NULL && s->ssl.state > MBEDTLS_SSL_SERVER_HELLO) {
+            s->resumed = s->ssl.handshake->resume != 0;
+        }
+    }
     tlsman_mbedtls_note_verify(s);
     if (err == 0) {
         s->established = true;
@@ -703,8 +725,10 @@ static int ss_info(void *p, tlsman_info_t *info)
         return tlsman_info(&s->t, info, 0, NULL);
     }
     /* the id itself (2.28's fields are public): no lookup through the suite's name */
-    return tlsman_info(&s->t, info, s->ssl.session != NULL ? s->ssl.session->ciphersuite : 0,
-                       mbedtls_ssl_get_version(&s->ssl));
+    int rc = tlsman_info(&s->t, info, s->ssl.session != NULL ? s->ssl.session->ciphersuite : 0,
+                         mbedtls_ssl_get_version(&s->ssl));
+    info->resumed = s->resumed;
+    return rc;
 }
 
 /* ---- stateless cookies (the core answers cookie-less ClientHellos itself) --------------------- */
@@ -740,7 +764,8 @@ static int ss_cookie_check(void *ctx, const uint8_t *peer_id, size_t peer_id_len
 const tlsman_driver_t tlsman_mbedtls = {
     .name = "mbedtls",
     .version = MBEDTLS_VERSION_STRING,
-    .caps = SS_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u),
+    .caps = SS_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u) |
+            (SS_RESUME ? TLSMAN_CAP_RESUMPTION : 0u),
     .ctx_size = sizeof(ss_mbedtls_ctx_t),
     .session_size = sizeof(ss_mbedtls_session_t),
     .suite_supported = ss_suite_supported,
@@ -770,5 +795,10 @@ const tlsman_driver_t tlsman_mbedtls = {
 #endif
 #else /* PSK only: no certificates to check, no names or addresses to expect in them */
     .cred_check = tlsman_cred_check_none,
+#endif
+#if SS_RESUME
+    .session_export = tlsman_mbedtls_session_export,
+    .session_resume = tlsman_mbedtls_session_resume,
+    .ticket_key = tlsman_mbedtls_ticket_key,
 #endif
 };
