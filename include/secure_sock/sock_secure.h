@@ -62,6 +62,9 @@ typedef enum {
                                        -ETIMEDOUT), eviction from a full table
                                        (SOCK_SECURE_E_EVICTED), or a stalled handshake displaced
                                        by a new peer (SOCK_SECURE_E_DISPLACED) */
+    SOCK_SECURE_EV_RENEWED = 6,   /**< a renegotiation of the session (sock_secure_renew(), or
+                                       one the peer started) completed: every record sent or
+                                       received from now on is under the new keys */
 } sock_secure_event_t;
 
 /** Why a server turned a new peer away (sock_secure_refused_cb_t). */
@@ -203,6 +206,14 @@ typedef struct {
     void *refused_arg;                  /**< passed to refused_cb */
     sock_secure_clock_t clock;          /**< NULL = sock_secure_platform_now_ms() */
     void *clock_arg;                    /**< passed to clock */
+    bool renegotiation;                 /**< renegotiation (RFC 5746 secure renegotiation
+                                             only; needs SOCK_SECURE_CAP_RENEGOTIATION, else
+                                             create fails with -ENOTSUP): sock_secure_renew()
+                                             starts one and the peer may start one. Default
+                                             false: renew returns -ENOTSUP and a peer's attempt
+                                             is refused (no_renegotiation warning); a DTLS
+                                             session can only be saved (sock_secure_session_save)
+                                             with it off */
     bool resumption;                    /**< abbreviated handshakes (needs
                                              SOCK_SECURE_CAP_RESUMPTION, else create fails
                                              with -ENOTSUP): a client asks servers for RFC 5077
@@ -595,8 +606,23 @@ int sock_secure_process(sock_secure_t *sock);
 uint32_t sock_secure_next_timeout(const sock_secure_t *sock);
 
 /**
- * @brief Start a renegotiation / rekey of an established session (seed: secure_sock_renew).
- * @return 0 (started; completion is silent), -ENOTSUP if the backend cannot, -ENOTCONN, -EINVAL.
+ * @brief Start a renegotiation of established @p session (seed: secure_sock_renew): a new
+ *        handshake under the current keys that replaces them (RFC 5746 secure renegotiation).
+ *
+ * Needs sock_secure_config_t.renegotiation. The call returns at once; sock_secure_process()
+ * runs the handshake, retransmitting as for a first one (a peer that never answers ends the
+ * session with -ETIMEDOUT after hs_max_retransmit), and raises SOCK_SECURE_EV_RENEWED when the
+ * new keys are in use. Meanwhile the session stays OPEN and no record is lost: records the peer
+ * sent before it saw the new handshake are delivered; sock_secure_session_send() returns -EAGAIN
+ * (nothing taken) until the new keys are in use; a peer that keeps sending under the old keys
+ * while it renegotiates (no stack we know does) would have those records dropped by the DTLS
+ * stack. A server's renegotiation starts with a HelloRequest, which the client may ignore: the
+ * session then goes on under its keys and no event comes (and renew returns -EALREADY on it
+ * from then on). A client whose server refuses (a no_renegotiation alert: no RFC 5746, or
+ * renegotiation off) cannot go back to its old keys on mbedTLS: the session ends with
+ * SOCK_SECURE_E_ALERT (sock_secure_session_info(): alert 100, received); reconnect.
+ * @return 0 (started); -EALREADY (one is running); -ENOTSUP (the backend cannot, or the socket
+ *         was created without renegotiation); -ENOTCONN (not established); -EINVAL (NULL).
  */
 int sock_secure_renew(sock_secure_session_t *session);
 

@@ -119,6 +119,9 @@ typedef struct {
      *  0 if the identity is unknown. */
     size_t (*psk)(void *ctx, const uint8_t *identity, size_t identity_len, uint8_t *key,
                   size_t key_max);
+    /** A renegotiation of this established session completed: the new keys are in use. The core
+     *  raises SOCK_SECURE_EV_RENEWED once the driver's call has returned. */
+    void (*renewed)(void *ctx);
 } tlsman_io_t;
 
 /**
@@ -127,7 +130,7 @@ typedef struct {
  * sock_secure_create() hands a driver only a configuration it has checked, so a driver checks
  * only what its own stack adds (src/tlsman/common.h, tlsman_ctx_plan(), checks the few things
  * that are the same for every driver but that the core cannot see). The core guarantees:
- * - role is TLSMAN_CLIENT or TLSMAN_SERVER; io and its four callbacks are set;
+ * - role is TLSMAN_CLIENT or TLSMAN_SERVER; io and its five callbacks are set;
  * - suites holds 1 to CONFIG_SOCK_SECURE_MAX_SUITES entries of the suite table, each usable on
  *   this transport and accepted by the driver's suite_supported();
  * - psk is set on clients only (NULL on a server), with an identity of 1 to
@@ -161,6 +164,9 @@ typedef struct {
     tlsman_verify_t verify;     /**< NONE, OPTIONAL or REQUIRED */
     tlsman_verify_cb_t verify_cb; /**< optional application check */
     void *verify_arg;           /**< passed to verify_cb */
+    bool renegotiation;         /**< sock_secure_config_t.renegotiation (only for a driver
+                                     with TLSMAN_CAP_RENEGOTIATION): renew may start one, and
+                                     a peer's (RFC 5746 secure renegotiation only) is taken */
     bool resumption;            /**< sock_secure_config_t.resumption (only for a driver with
                                      TLSMAN_CAP_RESUMPTION): a client asks for RFC 5077
                                      tickets, a server issues them (its ticket key random until
@@ -221,7 +227,9 @@ typedef struct tlsman_driver {
     int (*write)(void *sess, const uint8_t *buf, size_t len);
     /** Send close_notify. Returns 0 or an error. */
     int (*close_notify)(void *sess);
-    /** Optional (NULL if unsupported): start a renegotiation / rekey. */
+    /** Optional (TLSMAN_CAP_RENEGOTIATION): start a renegotiation of an established session;
+     *  io->renewed tells when it completed. Returns 0 (started), -EALREADY (one runs),
+     *  -ENOTSUP (tlsman_config_t.renegotiation off), or an error. */
     int (*renew)(void *sess);
     /** Fill @p info. Returns 0. */
     int (*info)(void *sess, tlsman_info_t *info);

@@ -275,7 +275,8 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
     if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
         (cfg->server_name != NULL && drv->set_server_name == NULL) ||
-        (cfg->resumption && !(drv->caps & TLSMAN_CAP_RESUMPTION))) {
+        (cfg->resumption && !(drv->caps & TLSMAN_CAP_RESUMPTION)) ||
+        (cfg->renegotiation && !(drv->caps & TLSMAN_CAP_RENEGOTIATION))) {
         return -ENOTSUP; /* the backend could not honour it */
     }
     ss_creds_plan_t plan;
@@ -318,6 +319,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         .verify = verify,
         .verify_cb = cfg->verify_cb,
         .verify_arg = cfg->verify_arg,
+        .renegotiation = cfg->renegotiation,
         .resumption = cfg->resumption,
     };
     rc = drv->ctx_init(sk->drv_ctx, &tc);

@@ -53,21 +53,26 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     } else {
         s->flags &= (uint16_t)~SF_PENDING;
     }
+    int events = 0;
+    if (s->flags & SF_RENEWED) { /* the new keys are in use from here on */
+        s->flags &= (uint16_t)~SF_RENEWED;
+        events = ss_emit(sk, s, SOCK_SECURE_EV_RENEWED, 0);
+    }
     if (rc > 0) {
         ss_set_unread(sk, s, true);
-        return ss_emit(sk, s, SOCK_SECURE_EV_DATA, 0);
+        return events + ss_emit(sk, s, SOCK_SECURE_EV_DATA, 0);
     }
     if (rc == -EAGAIN) {
-        return 0;
+        return events;
     }
     if (rc == SOCK_SECURE_E_BAD_RECORD) {
         sk->stats.drop_bad_record++;
-        return 0;
+        return events;
     }
     if (rc == SOCK_SECURE_E_PEER_CLOSED && ss_stream(sk)) {
         (void)sk->drv->close_notify(s->drv); /* TLS: answer before the connection goes */
     }
-    return sock_secure__fail(sk, s, rc);
+    return events + sock_secure__fail(sk, s, rc);
 }
 
 /* Advance one session with whatever input it has (a datagram in s->rx, or buffered records). */

@@ -226,7 +226,7 @@ int sock_secure_renew(sock_secure_session_t *s)
         return -ENOTCONN;
     }
     const tlsman_driver_t *drv = s->owner->drv;
-    if (drv->renew == NULL || !(drv->caps & TLSMAN_CAP_RENEGOTIATION)) {
+    if (drv->renew == NULL || !s->owner->cfg.renegotiation) {
         return -ENOTSUP;
     }
     return drv->renew(s->drv);

@@ -40,8 +40,11 @@
  *   freed (the key zeroed) by ctx_free;
  * - once: nothing on the heap; one entropy source (~38 KB) and one CTR-DRBG shared by every
  *   socket are static, seeded on first use and never freed.
- * Renegotiation stays disabled (mbedTLS's default: enabling it would also let any peer start one
- * at will), so renew is NULL. mbedTLS 2.28 servers cannot send a PSK identity hint (ssl_srv.c
+ * Renegotiation (renew, TLSMAN_CAP_RENEGOTIATION where the build has MBEDTLS_SSL_RENEGOTIATION,
+ * as Debian's does) is enabled only for a socket whose configuration asks for it, as it also
+ * lets the peer start one at will; secure renegotiation (RFC 5746) only, mbedTLS's default
+ * (MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION); never enforced (a peer that ignores a server's
+ * HelloRequest keeps its session). Otherwise it stays disabled and a peer's attempt is refused. mbedTLS 2.28 servers cannot send a PSK identity hint (ssl_srv.c
  * sends no ServerKeyExchange for plain PSK and an empty hint for (EC)DHE-PSK; there is no API
  * for one): no TLSMAN_CAP_PSK_HINT, so the core refuses a psk_hint at create (-ENOTSUP).
  */
@@ -67,6 +70,12 @@
 #endif
 
 #include "../builtin.h"
+
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+#define SS_CAP_RENEGOTIATION TLSMAN_CAP_RENEGOTIATION
+#else
+#define SS_CAP_RENEGOTIATION 0u
+#endif
 
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
 #define SS_CAP_DTLS TLSMAN_CAP_DTLS
@@ -385,7 +394,12 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     }
 #endif
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
-    mbedtls_ssl_conf_renegotiation(&c->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    c->renegotiation = cfg->renegotiation;
+    mbedtls_ssl_conf_renegotiation(&c->conf, cfg->renegotiation
+                                                 ? MBEDTLS_SSL_RENEGOTIATION_ENABLED
+                                                 : MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    mbedtls_ssl_conf_legacy_renegotiation(&c->conf, MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION);
+    mbedtls_ssl_conf_renegotiation_enforced(&c->conf, MBEDTLS_SSL_RENEGOTIATION_NOT_ENFORCED);
 #endif
     mbedtls_ssl_conf_read_timeout(&c->conf, 0);
 #if defined(SS_MFL_CODE)
@@ -551,6 +565,64 @@ static unsigned ss_badmac_seen(const ss_mbedtls_session_t *s)
 #endif
 }
 
+/** After a call that may have run a renegotiation: note one that started (ours, or the peer's
+ *  hello), and tell the core when it completed (the new keys are in use). A server that refused
+ *  ours (a no_renegotiation warning) leaves mbedTLS 2.28 waiting for a ServerHello for ever, its
+ *  writes blocked: the session ends at once instead. Returns 0 or SOCK_SECURE_E_ALERT. */
+static int ss_renew_check(ss_mbedtls_session_t *s)
+{
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    if (s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_IN_PROGRESS) {
+        s->renewing = true;
+        if (s->ssl.state == MBEDTLS_SSL_SERVER_HELLO && s->ssl.in_msg != NULL &&
+            s->ssl.in_msgtype == MBEDTLS_SSL_MSG_ALERT && s->ssl.in_msglen >= SS_ALERT_LEN &&
+            s->ssl.in_msg[0] == SS_ALERT_LEVEL_WARNING &&
+            s->ssl.in_msg[1] == MBEDTLS_SSL_ALERT_MSG_NO_RENEGOTIATION) {
+            tlsman_alert_set(&s->t, MBEDTLS_SSL_ALERT_MSG_NO_RENEGOTIATION,
+                             TLSMAN_ALERT_RECEIVED);
+            return SOCK_SECURE_E_ALERT;
+        }
+    } else if (s->renewing && s->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER &&
+               s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_DONE) {
+        s->renewing = false;
+        if (s->t.io->renewed != NULL) {
+            s->t.io->renewed(s->t.io_ctx);
+        }
+    }
+#else
+    (void)s;
+#endif
+    return 0;
+}
+
+static int ss_renew(void *p)
+{
+    ss_mbedtls_session_t *s = p;
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    if (!s->established) {
+        return -ENOTCONN;
+    }
+    if (!s->ctx->renegotiation) {
+        return -ENOTSUP;
+    }
+    if (s->renewing || s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_PENDING) {
+        return -EALREADY;
+    }
+    tlsman_call_begin(&s->t);
+    int err = mbedtls_ssl_renegotiate(&s->ssl); /* client: its hello; server: a HelloRequest */
+    if (s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_IN_PROGRESS) {
+        s->renewing = true;
+    }
+    if (err == 0 || err == MBEDTLS_ERR_SSL_WANT_READ || err == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        return ss_renew_check(s);
+    }
+    return ss_error(s, err, false);
+#else
+    (void)s;
+    return -ENOTSUP;
+#endif
+}
+
 static int ss_read(void *p, uint8_t *buf, size_t len)
 {
     ss_mbedtls_session_t *s = p;
@@ -566,6 +638,10 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
          * old flight, non-fatal alerts and bad records are dealt with inside (WANT_READ). */
         unsigned bad_before = ss_badmac_seen(s);
         int err = mbedtls_ssl_read(&s->ssl, NULL, 0);
+        int refused = ss_renew_check(s);
+        if (refused < 0) {
+            return refused;
+        }
         if (err < 0) {
             err = ss_error(s, err, false);
             bool dropped = s->t.rx_dropped || ss_badmac_seen(s) != bad_before;
@@ -654,6 +730,9 @@ static int ss_write_stream(ss_mbedtls_session_t *s, const uint8_t *buf, size_t l
     tlsman_call_begin(&s->t);
     size_t n = len < max ? len : max;
     rc = mbedtls_ssl_write(&s->ssl, buf, n);
+    if (ss_renew_check(s) < 0 || rc == MBEDTLS_ERR_SSL_WAITING_SERVER_HELLO_RENEGO) {
+        return -EAGAIN; /* the refusal ends the session at the next read */
+    }
     if (rc == MBEDTLS_ERR_SSL_WANT_WRITE && s->ssl.out_left > 0) {
         return (int)n; /* encrypted and queued: flushed by the next write or flush */
     }
@@ -680,7 +759,10 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
     if (len > (size_t)max) {
         return -EMSGSIZE;
     }
-    int n = mbedtls_ssl_write(&s->ssl, buf, len);
+    int n = mbedtls_ssl_write(&s->ssl, buf, len); /* WANT_READ while renegotiating: -EAGAIN */
+    if (ss_renew_check(s) < 0 || n == MBEDTLS_ERR_SSL_WAITING_SERVER_HELLO_RENEGO) {
+        return -EAGAIN; /* the refusal ends the session at the next read */
+    }
     if (n < 0) {
         return ss_error(s, n, false);
     }
@@ -765,7 +847,7 @@ const tlsman_driver_t tlsman_mbedtls = {
     .name = "mbedtls",
     .version = MBEDTLS_VERSION_STRING,
     .caps = SS_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u) |
-            (SS_RESUME ? TLSMAN_CAP_RESUMPTION : 0u),
+            (SS_RESUME ? TLSMAN_CAP_RESUMPTION : 0u) | SS_CAP_RENEGOTIATION,
     .ctx_size = sizeof(ss_mbedtls_ctx_t),
     .session_size = sizeof(ss_mbedtls_session_t),
     .suite_supported = ss_suite_supported,
@@ -779,7 +861,7 @@ const tlsman_driver_t tlsman_mbedtls = {
     .pending = ss_pending,
     .write = ss_write,
     .close_notify = ss_close_notify,
-    .renew = NULL, /* renegotiation stays disabled (see the top of this file) */
+    .renew = ss_renew, /* -ENOTSUP unless configured (and compiled in) */
     .info = ss_info,
     .max_payload = ss_max_payload,
     .flush = ss_flush,

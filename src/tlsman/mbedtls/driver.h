@@ -101,6 +101,7 @@ typedef struct {
 #endif
     int suites[CONFIG_SOCK_SECURE_MAX_SUITES + 1]; /**< mbedTLS wants a 0-terminated int list */
     tlsman_sock_t k;                        /**< role, transport, callbacks (common.h) */
+    bool renegotiation;                     /**< tlsman_config_t.renegotiation */
 #if SS_RESUME
     ss_mbedtls_ticket_key_t tickets[2];     /**< server: current key, and the one it replaced */
     bool resumption;                        /**< tlsman_config_t.resumption */
@@ -118,6 +119,7 @@ typedef struct {
     bool hs_too_long;              /**< DTLS: the peer sent a handshake message longer than
                                         mbedTLS can reassemble (see ss_recv_cb) */
     bool resumed;                  /**< the handshake resumed a session (seen while it ran) */
+    bool renewing;                 /**< a renegotiation runs (ours or the peer's) */
 } ss_mbedtls_session_t;
 
 /* ---- errors.c --------------------------------------------------------------------------------- */
