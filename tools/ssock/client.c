@@ -56,6 +56,7 @@ typedef struct {
     unsigned verbose;       /* -v: 1, -v -v: 2 (debug) */
     bool tls;               /* TLS over TCP */
     const char *session;    /* --session FILE: resume from it, save the session to it */
+    bool renew;             /* --renew: renegotiate once, right after the handshake */
 } cli_opts_t;
 
 /** What the event callback and the UDP filter saw. */
@@ -67,6 +68,7 @@ typedef struct {
     int net_err;            /* DTLS: the last error the network reported about the server (ICMP),
                                0 if none (cleared once acted on) */
     int last_net_err;       /* the last one, kept for the final message */
+    unsigned renewed;       /* renegotiations completed (SOCK_SECURE_EV_RENEWED) */
 } cli_events_t;
 
 /** The session phase. */
@@ -157,6 +159,9 @@ static void cli_usage(FILE *out)
             "                     if the server still knows it, else a full one), and save\n"
             "                     the new one there (mode 0600: it holds the session's\n"
             "                     master secret; a missing or empty FILE is a first run)\n"
+            "  --renew            renegotiate once right after the handshake (RFC 5746\n"
+            "                     secure renegotiation; the server must allow it), and wait\n"
+            "                     until the new keys are in use before sending\n"
             "  -v                 report the handshake (each retransmission with the next\n"
             "                     timeout) and the close on stderr\n"
             "  -v -v, -vv         also the session's counters at the close\n"
@@ -242,6 +247,11 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
                 return SSOCK_EXIT_USAGE;
             }
             o->tls = true;
+        } else if ((m = ssock_opt(&a, "--renew", NULL)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            o->renew = true;
         } else if ((m = ssock_opt(&a, "--session", &val)) != 0) {
             if (m < 0) {
                 return SSOCK_EXIT_USAGE;
@@ -340,6 +350,8 @@ static void cli_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
         e->peer_closed = true;
     } else if (ev == SOCK_SECURE_EV_ERROR && e->err == 0) {
         e->err = err;
+    } else if (ev == SOCK_SECURE_EV_RENEWED) {
+        e->renewed++;
     }
 }
 
@@ -506,6 +518,41 @@ static int cli_session_save(const char *path, sock_secure_session_t *s)
     }
     ssock_wipe(blob, sizeof blob);
     return rc;
+}
+
+static int cli_pump(cli_t *c);
+
+/* --renew: renegotiate, reading (and printing) records meanwhile, until the new keys are in use.
+ * @return 0, or the exit status (error printed). */
+static int cli_renew(cli_t *c)
+{
+    uint32_t limit = c->o->hs_timeout_ms ? c->o->hs_timeout_ms : SSOCK_DEFAULT_TLS_HANDSHAKE_MS;
+    uint64_t end = ssock_now_ms() + limit;
+    int rc = sock_secure_renew(c->s);
+
+    if (rc < 0) {
+        ssock_error("cannot renegotiate with %s: %s", c->o->target, rc == -ENOTSUP
+                    ? "the backend cannot (see 'ssock --version')" : sock_secure_strerror(rc));
+        return rc == -ENOTSUP ? SSOCK_EXIT_USAGE : ssock_exit_status(rc);
+    }
+    while (c->ev->renewed == 0) {
+        if ((rc = cli_pump(c)) != 0) {
+            return rc;
+        }
+        if (c->ev->renewed > 0) {
+            break;
+        }
+        if (c->peer_closed || ssock_interrupted || ssock_now_ms() >= end) {
+            ssock_error("renegotiation with %s did not complete", c->o->target);
+            return SSOCK_EXIT_HANDSHAKE;
+        }
+        uint32_t t = sock_secure_next_timeout(c->sock);
+        (void)sock_secure_transport_wait(c->net, t < 50 ? t : 50);
+    }
+    if (c->o->verbose) {
+        fprintf(stderr, "ssock: renegotiated with %s: new keys in use\n", c->o->target);
+    }
+    return 0;
 }
 
 /*
@@ -954,9 +1001,11 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
         cfg->cred_tag_count = 1;
     }
     cfg->resumption = o->session != NULL;
+    cfg->renegotiation = o->renew;
     rc = ssock_pick_backend(cfg, o->tls, o->backend,
                             ssock_certs_caps(&o->certs) |
-                                (o->session != NULL ? SOCK_SECURE_CAP_RESUMPTION : 0u));
+                                (o->session != NULL ? SOCK_SECURE_CAP_RESUMPTION : 0u) |
+                                (o->renew ? SOCK_SECURE_CAP_RENEGOTIATION : 0u));
     if (rc != SSOCK_EXIT_OK) {
         sock_secure_transport_close(base);
         return rc;
@@ -1030,7 +1079,10 @@ static int cli_run(const cli_opts_t *o)
         c.stream = o->tls;
         c.last_tx_ms = ssock_now_ms();
         c.max_payload = max > 0 && (size_t)max < sizeof c.line ? (size_t)max : sizeof c.line;
-        rc = cli_session(&c);
+        rc = o->renew ? cli_renew(&c) : 0;
+        if (rc == 0) {
+            rc = cli_session(&c);
+        }
         if (o->verbose) {
             fprintf(stderr, "ssock: closing: %lu %s sent, %lu received\n", c.sent,
                     o->tls ? "bytes" : "records", c.received);
