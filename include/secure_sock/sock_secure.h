@@ -507,6 +507,46 @@ int sock_secure_connect_resume(sock_secure_t *sock, const sock_secure_ep_t *remo
                                sock_secure_session_t **session, uint32_t timeout_ms);
 
 /**
+ * @brief Save established DTLS @p session to @p buf and free its slot (keys zeroed), without a
+ *        word to the peer: a device that powers down keeps its session there and restores it
+ *        later with sock_secure_session_restore(), without a handshake.
+ *
+ * The blob is the whole connection: keys, sequence numbers, replay window. Restore it ONCE:
+ * a second restore of the same blob would send records under sequence numbers already used
+ * (nonce reuse: the peer drops them as replays, and AEAD keys are weakened). Keep it as you keep
+ * keys (docs/SECURITY.md, "Resumption and saved sessions"). Needs SOCK_SECURE_CAP_SAVE_RESTORE
+ * and a socket without renegotiation.
+ * @param session an established DTLS session with no unread record (read it first); invalid
+ *        after success.
+ * @param buf caller-owned, receives the blob; SOCK_SECURE_SESSION_EXPORT_MAX bytes always do.
+ * @return its length (> 0; the session is gone); -EINVAL (NULL); -ENOTCONN (not established);
+ *         -ENOTSUP (TLS, a backend without it, cfg.renegotiation set); -EBUSY (a record or
+ *         input waits: read it, process, call again; a DTLS server's session until the
+ *         client's first record shows that the handshake's last flight arrived); -EMSGSIZE
+ *         (@p len too small: the session goes on untouched).
+ */
+int sock_secure_session_save(sock_secure_session_t *session, void *buf, size_t len);
+
+/**
+ * @brief Bring back a session that sock_secure_session_save() wrote (on a socket with the same
+ *        configuration and backend) as an established session with @p remote: records flow at
+ *        once, no handshake, no event.
+ *
+ * On success @p blob is zeroed (it must never be restored twice). A peer that dropped the
+ * session meanwhile cannot say so over DTLS (it ignores records of a connection it does not
+ * know): the application notices the silence (its own timeout), closes the session and connects
+ * anew, with sock_secure_connect_resume() if it kept an exported session.
+ * @param blob caller-owned, zeroed once the backend has taken it (success, or a blob the backend
+ *        refused); untouched on the other errors.
+ * @param[out] session the restored session (a slot of the caller's array).
+ * @return 0; -EINVAL (NULL, a blob the backend refused, @p remote already has a session);
+ *         -ENOTSUP (a stream socket, a backend without it, cfg.renegotiation set); -ENOMEM (no
+ *         free slot).
+ */
+int sock_secure_session_restore(sock_secure_t *sock, const sock_secure_ep_t *remote, void *blob,
+                                size_t len, sock_secure_session_t **session);
+
+/**
  * @brief Server (sock_secure_config_t.resumption): protect new session tickets with @p key
  *        (SOCK_SECURE_TICKET_KEY_LEN random bytes, copied). The key it replaces stays valid for
  *        the tickets issued under it, so rotating (calling this again with a fresh key, e.g.

@@ -287,6 +287,17 @@ typedef struct tlsman_driver {
      *  still accepted for the tickets issued under it, any older one no longer. Returns 0,
      *  -EINVAL (wrong length), -ENOTSUP (a client, or resumption not configured). */
     int (*ticket_key)(void *ctx, const uint8_t *key, size_t len);
+    /** Optional (TLSMAN_CAP_SAVE_RESTORE): DTLS, established, nothing unread or pending, no
+     *  renegotiation configured: write the whole connection state (keys, sequence numbers,
+     *  replay window) to @p out; on success the stack forgets it (the core frees the session
+     *  next). Returns its length, -EMSGSIZE (too small: the session is untouched), -EBUSY (the
+     *  stack holds data), -ENOTSUP. */
+    int (*session_save)(void *sess, uint8_t *out, size_t out_max);
+    /** Optional (TLSMAN_CAP_SAVE_RESTORE): after session_init, make the session the one
+     *  @p blob (session_save's output, same socket configuration) holds: established, no
+     *  handshake. Returns 0, -EINVAL (not a blob of this driver, build and configuration: the
+     *  session is unusable, the core frees it), -ENOMEM. */
+    int (*session_load)(void *sess, const uint8_t *blob, size_t len);
 } tlsman_driver_t;
 
 /**

@@ -36,8 +36,8 @@ extern "C" {
                                                       (sock_secure_config_t.psk_hint, RFC 4279) */
 /** @} */
 
-/** Largest blob sock_secure_session_export() writes for any built-in backend (a session with
- *  the server's certificate, which a client keeps for after resumption). */
+/** Largest blob sock_secure_session_export() or sock_secure_session_save() writes for any
+ *  built-in backend (a session with the peer's certificate, which it keeps). */
 #define SOCK_SECURE_SESSION_EXPORT_MAX 4096u
 
 /** Length of a session ticket key (sock_secure_ticket_key(), tlsman_driver_t.ticket_key). */

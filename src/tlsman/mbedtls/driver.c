@@ -847,7 +847,8 @@ const tlsman_driver_t tlsman_mbedtls = {
     .name = "mbedtls",
     .version = MBEDTLS_VERSION_STRING,
     .caps = SS_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u) |
-            (SS_RESUME ? TLSMAN_CAP_RESUMPTION : 0u) | SS_CAP_RENEGOTIATION,
+            (SS_RESUME ? TLSMAN_CAP_RESUMPTION : 0u) | SS_CAP_RENEGOTIATION |
+            (SS_SAVE ? TLSMAN_CAP_SAVE_RESTORE : 0u),
     .ctx_size = sizeof(ss_mbedtls_ctx_t),
     .session_size = sizeof(ss_mbedtls_session_t),
     .suite_supported = ss_suite_supported,
@@ -882,5 +883,9 @@ const tlsman_driver_t tlsman_mbedtls = {
     .session_export = tlsman_mbedtls_session_export,
     .session_resume = tlsman_mbedtls_session_resume,
     .ticket_key = tlsman_mbedtls_ticket_key,
+#endif
+#if SS_SAVE
+    .session_save = tlsman_mbedtls_session_save,
+    .session_load = tlsman_mbedtls_session_load,
 #endif
 };

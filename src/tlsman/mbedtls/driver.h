@@ -72,6 +72,14 @@
 #define SS_RESUME 0
 #endif
 
+/* Save/restore of an established DTLS connection (mbedtls_ssl_context_save/load): with context
+ * serialisation in the build (Debian's has it) and DTLS. */
+#if defined(MBEDTLS_SSL_CONTEXT_SERIALIZATION) && defined(MBEDTLS_SSL_PROTO_DTLS)
+#define SS_SAVE 1
+#else
+#define SS_SAVE 0
+#endif
+
 /* ---- state ------------------------------------------------------------------------------------ */
 
 /** A server's session ticket key (resume.c). */
@@ -166,6 +174,11 @@ int tlsman_mbedtls_conf_resumption(ss_mbedtls_ctx_t *c, const tlsman_config_t *c
 int tlsman_mbedtls_session_export(void *sess, uint8_t *out, size_t out_max);
 int tlsman_mbedtls_session_resume(void *sess, const uint8_t *blob, size_t len);
 int tlsman_mbedtls_ticket_key(void *ctx, const uint8_t *key, size_t len);
+#endif
+#if SS_SAVE
+/** tlsman_driver_t.session_save and .session_load (resume.c). */
+int tlsman_mbedtls_session_save(void *sess, uint8_t *out, size_t out_max);
+int tlsman_mbedtls_session_load(void *sess, const uint8_t *blob, size_t len);
 #endif
 
 /* ---- x509.c ----------------------------------------------------------------------------------- */

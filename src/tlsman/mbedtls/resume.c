@@ -268,3 +268,56 @@ int tlsman_mbedtls_conf_resumption(ss_mbedtls_ctx_t *c, const tlsman_config_t *c
 }
 
 #endif /* SS_RESUME */
+
+/* ---- save/restore of an established DTLS connection ------------------------------------------- */
+#if SS_SAVE
+
+int tlsman_mbedtls_session_save(void *p, uint8_t *out, size_t out_max)
+{
+    ss_mbedtls_session_t *s = p;
+    if (!s->established) {
+        return -ENOTCONN;
+    }
+    if (!s->ctx->k.datagram || s->ctx->renegotiation) {
+        return -ENOTSUP; /* mbedTLS saves DTLS 1.2 only, and only without renegotiation */
+    }
+    if (s->ssl.in_offt != NULL || mbedtls_ssl_check_pending(&s->ssl) || s->ssl.out_left > 0) {
+        return -EBUSY;
+    }
+    size_t len = 0;
+    int rc = mbedtls_ssl_context_save(&s->ssl, out, out_max, &len);
+    if (rc == MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL) {
+        tlsman_zero(out, out_max);
+        return -EMSGSIZE; /* nothing was reset: the connection goes on */
+    }
+    if (rc == MBEDTLS_ERR_SSL_BAD_INPUT_DATA) {
+        return -EBUSY; /* a handshake message or record still held, or a non-AEAD suite */
+    }
+    if (rc != 0 || len > INT32_MAX) {
+        tlsman_zero(out, out_max);
+        return tlsman_mbedtls_setup_error(rc);
+    }
+    s->established = false; /* mbedTLS reset the context: it holds no connection any more */
+    return (int)len;
+}
+
+int tlsman_mbedtls_session_load(void *p, const uint8_t *blob, size_t len)
+{
+    ss_mbedtls_session_t *s = p;
+    if (!s->ctx->k.datagram || s->ctx->renegotiation) {
+        return -ENOTSUP;
+    }
+    int rc = mbedtls_ssl_context_load(&s->ssl, blob, len);
+    if (rc != 0) {
+        /* mbedTLS freed the context: set it up again so that session_free finds it sane */
+        mbedtls_ssl_init(&s->ssl);
+        return rc == MBEDTLS_ERR_SSL_ALLOC_FAILED ? -ENOMEM : -EINVAL;
+    }
+    if (s->ctx->k.mtu != 0) {
+        mbedtls_ssl_set_mtu(&s->ssl, s->ctx->k.mtu); /* the load restored the old one */
+    }
+    s->established = true;
+    return 0;
+}
+
+#endif /* SS_SAVE */
