@@ -168,8 +168,24 @@ static void exported_session_resumes_abbreviated(void)
     teardown();
 }
 
+/* A backend without ticket_key (GnuTLS: its tickets live as long as the socket) refuses it. */
+static bool has_ticket_key(void)
+{
+    if (drv->ticket_key != NULL) {
+        return true;
+    }
+    setup(false);
+    CHECK_EQ(sock_secure_ticket_key(&server.sock, key_a, sizeof(key_a)), -ENOTSUP);
+    teardown();
+    printf("(%s sets no ticket keys: -ENOTSUP checked, rotation and pools not run)\n", drv->name);
+    return false;
+}
+
 static void rotated_key_still_resumes_twice_rotated_falls_back(void)
 {
+    if (!has_ticket_key()) {
+        return;
+    }
     setup(false);
     CHECK_EQ(sock_secure_ticket_key(&server.sock, key_a, sizeof(key_a)), 0);
     full_then_export(&server, TU_SERVER_ADDR);
@@ -187,6 +203,9 @@ static void rotated_key_still_resumes_twice_rotated_falls_back(void)
 
 static void pool_sharing_a_key_resumes_each_others_sessions(void)
 {
+    if (!has_ticket_key()) {
+        return;
+    }
     setup(false);
     node_open(&server2, SERVER2_ADDR, SOCK_SECURE_SERVER, true, false);
     CHECK_EQ(sock_secure_ticket_key(&server.sock, key_a, sizeof(key_a)), 0);
@@ -234,6 +253,8 @@ static void bad_blobs_and_calls_are_refused(void)
     CHECK_EQ(st.sessions_handshake, 0); /* nothing started */
     CHECK_EQ(sock_secure_ticket_key(&client.sock, key_a, sizeof(key_a)), -ENOTSUP);
     CHECK_EQ(sock_secure_ticket_key(&server.sock, key_a, 16), -EINVAL);
+    CHECK_EQ(sock_secure_ticket_key(&server.sock, key_a, sizeof(key_a)),
+             drv->ticket_key != NULL ? 0 : -ENOTSUP);
     CHECK_EQ(sock_secure_ticket_key(&server.sock, NULL, sizeof(key_a)), -EINVAL);
     cs = tu_connect(&client, &server);
     REQUIRE(cs != NULL);

@@ -8,7 +8,10 @@
 #   resumed (s_client: "Reused", our server logs "session resumed").
 source "$(dirname "$0")/lib.bash"
 require_default_ccm8
-"$SSOCK" --version | grep -q '^backend mbedtls ' || { echo "SKIPPED: no mbedTLS backend"; exit 77; }
+# every built backend with session resumption (mbedTLS, GnuTLS)
+BACKENDS=()
+for b in mbedtls gnutls; do "$SSOCK" --version | grep -q "^backend $b " && BACKENDS+=("$b"); done
+[ "${#BACKENDS[@]}" -gt 0 ] || { echo "SKIPPED: no backend with session resumption"; exit 77; }
 
 # start_s_server dtls|tls: openssl s_server on a free port ($PORT), serving one client after another.
 start_s_server() {
@@ -33,7 +36,7 @@ client_run() {
     local label=$1 cpid rc
     shift
     rm -f "$WORK/c.in"; mkfifo "$WORK/c.in"
-    "$SSOCK" client "$@" "127.0.0.1:$PORT" --psk "$ID:$KEY" --session "$WORK/sess.bin" \
+    "$SSOCK" client --backend "$BE" "$@" "127.0.0.1:$PORT" --psk "$ID:$KEY" --session "$WORK/sess.bin" \
         --timeout 800 -v <"$WORK/c.in" >"$WORK/client.out" 2>"$WORK/client.err" &
     cpid=$!
     PIDS+=($cpid)
@@ -67,7 +70,7 @@ s_server_case() { # $1 dtls|tls
     grep -q "session resumed" "$WORK/client.err" && fail "$proto: resumed from garbage?"
     exec 7>&-
     kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null
-    pass "$proto: ssock client --session -> openssl s_server: saved (0600), resumed (s_server: Reused session-id), corrupt file -> full handshake"
+    pass "$BE $proto: ssock client --session -> openssl s_server: saved (0600), resumed (s_server: Reused session-id), corrupt file -> full handshake"
 }
 
 s_client_case() { # $1 dtls|tls
@@ -75,7 +78,7 @@ s_client_case() { # $1 dtls|tls
     [ "$proto" = tls ] && { sopt=(--tls); copt=-tls1_2; }
     for i in 1 2 3; do
         if [ "$proto" = tls ]; then PORT=$(free_tcp_port); else PORT=$(free_port 4); fi
-        "$SSOCK" server "${sopt[@]}" --listen "127.0.0.1:$PORT" --psk "$ID:$KEY" --tickets --echo -v \
+        "$SSOCK" server --backend "$BE" "${sopt[@]}" --listen "127.0.0.1:$PORT" --psk "$ID:$KEY" --tickets --echo -v \
             >"$WORK/server.out" 2>"$WORK/server.err" &
         spid=$!
         PIDS+=($spid)
@@ -108,12 +111,14 @@ s_client_case() { # $1 dtls|tls
     wait_for "$WORK/server.err" "session resumed" 5 || fail "$proto: our server did not log the resumption"
     [ "$(grep -c 'session resumed' "$WORK/server.err")" -eq 1 ] || fail "$proto: server resumed more than once"
     kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
-    pass "$proto: openssl s_client -sess_out/-sess_in -> ssock server --tickets: resumed (s_client: Reused)"
+    pass "$BE $proto: openssl s_client -sess_out/-sess_in -> ssock server --tickets: resumed (s_client: Reused)"
 }
 
 source "$(dirname "$0")/openssl_peer.bash"  # free_tcp_port
-s_server_case dtls
-s_server_case tls
-s_client_case dtls
-s_client_case tls
+for BE in "${BACKENDS[@]}"; do
+    s_server_case dtls
+    s_server_case tls
+    s_client_case dtls
+    s_client_case tls
+done
 exit 0

@@ -62,8 +62,10 @@
  * GnuTLS built counts as accepted, and no byte is lost, sent twice or reordered.
  *
  * Renegotiation is refused (renew is NULL; a peer's attempt is answered with a no_renegotiation
- * warning), session tickets are off and no session cache is set, so nothing of a session
- * outlives session_free(). A decrypted record waits in a GnuTLS packet (gnutls_record_recv_packet)
+ * warning). Session tickets are off unless the socket asks for resumption (resume.c: a client
+ * exports and resumes sessions, a server issues tickets under a master key made at create; no
+ * ticket_key). No session cache is set, so without resumption nothing of a session outlives
+ * session_free(). A decrypted record waits in a GnuTLS packet (gnutls_record_recv_packet)
  * until the application reads it; its bytes are zeroed when it is released.
  *
  * Memory: the per-socket state (priorities, credentials, cookie key, pinned keys) and the
@@ -223,7 +225,7 @@ static void ss_prio_add(char *buf, size_t cap, const char *item)
  * The priority string for @p n entries at @p list: the version, the key exchanges and ciphers in
  * the order the list first names them (AEAD only), P-256 for ECDHE and ECDSA with SHA-256, the
  * certificate types the socket's credentials allow (X.509, raw public keys: the peer's type is
- * negotiated per session), no session tickets.
+ * negotiated per session), no session tickets unless the socket resumes sessions.
  */
 static void ss_prio_text(const ss_gnutls_ctx_t *c, const tlsman_suite_t *const *list, size_t n,
                          char *buf, size_t cap)
@@ -266,7 +268,7 @@ static void ss_prio_text(const ss_gnutls_ctx_t *c, const tlsman_suite_t *const *
         ss_prio_add(buf, cap, item);
     }
     size_t len = strlen(buf);
-    if (cap - len > sizeof(":%NO_TICKETS")) {
+    if (!c->resumption && cap - len > sizeof(":%NO_TICKETS")) {
         (void)snprintf(buf + len, cap - len, ":%%NO_TICKETS");
     }
 }
@@ -765,6 +767,7 @@ static void ss_ctx_free(void *p)
         gnutls_psk_free_server_credentials(c->psk_srv);
     }
     tlsman_gnutls_free_certs(c);
+    tlsman_gnutls_free_resumption(c);
     tlsman_zero(c, sizeof(*c));
 }
 
@@ -774,6 +777,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     int rc;
 
     memset(c, 0, sizeof(*c));
+    c->resumption = cfg->resumption; /* before the priorities: they allow tickets then */
     tlsman_plan_t plan;
     if ((rc = tlsman_ctx_plan(cfg, &c->k, &plan)) < 0) {
         ss_ctx_free(c);
@@ -824,6 +828,10 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
             ss_ctx_free(c);
             return tlsman_gnutls_setup_error(rc);
         }
+    }
+    if ((rc = tlsman_gnutls_conf_resumption(c, cfg)) < 0) {
+        ss_ctx_free(c);
+        return rc;
     }
     return 0;
 }
@@ -877,8 +885,8 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     /* a client sends its one certificate whatever CAs the server names (as the other drivers:
      * the server judges it); GnuTLS otherwise sends none when the issuer is not named */
     unsigned flags = (c->k.server ? GNUTLS_SERVER : GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT) |
-                     GNUTLS_NONBLOCK |
-                     GNUTLS_NO_TICKETS | GNUTLS_NO_SIGNAL | GNUTLS_ENABLE_RAWPK |
+                     GNUTLS_NONBLOCK | (c->resumption ? 0u : GNUTLS_NO_TICKETS) |
+                     GNUTLS_NO_SIGNAL | GNUTLS_ENABLE_RAWPK |
                      (c->k.datagram ? GNUTLS_DATAGRAM : 0u);
     int rc = gnutls_init(&s->gs, flags);
     if (rc < 0) {
@@ -918,6 +926,10 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     }
     if (c->cert != NULL) {
         tlsman_gnutls_session_certs(s);
+    }
+    if ((rc = tlsman_gnutls_session_tickets(s)) < 0) {
+        ss_session_free(s);
+        return rc;
     }
     return 0;
 }
@@ -1236,15 +1248,17 @@ static int ss_info(void *p, tlsman_info_t *info)
     if (!s->established || s->gs == NULL) {
         return tlsman_info(&s->t, info, 0, NULL);
     }
-    return tlsman_info(&s->t, info, s->suite != NULL ? s->suite->id : 0,
-                       s->ctx->k.datagram ? "DTLSv1.2" : "TLSv1.2");
+    int rc = tlsman_info(&s->t, info, s->suite != NULL ? s->suite->id : 0,
+                         s->ctx->k.datagram ? "DTLSv1.2" : "TLSv1.2");
+    info->resumed = gnutls_session_is_resumed(s->gs) != 0;
+    return rc;
 }
 
 const tlsman_driver_t tlsman_gnutls = {
     .name = "gnutls",
     .version = GNUTLS_VERSION,
     .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT |
-            TLSMAN_CAP_X509 | TLSMAN_CAP_RPK,
+            TLSMAN_CAP_X509 | TLSMAN_CAP_RPK | TLSMAN_CAP_RESUMPTION,
     .ctx_size = sizeof(ss_gnutls_ctx_t),
     .session_size = sizeof(ss_gnutls_session_t),
     .suite_supported = ss_suite_supported,
@@ -1265,6 +1279,8 @@ const tlsman_driver_t tlsman_gnutls = {
     .cookie_check = ss_cookie_check,
     .cred_check = tlsman_gnutls_cred_check,
     .flush = ss_flush,
+    .session_export = tlsman_gnutls_session_export,
+    .session_resume = tlsman_gnutls_session_resume,
     .set_server_name = tlsman_gnutls_set_server_name,
     .set_peer_ip = tlsman_gnutls_set_peer_ip,
 };
