@@ -13,24 +13,9 @@ source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/openssl_peer.bash"
 "$SSOCK" --version | grep -q '^backend mbedtls ' || { echo "SKIPPED: no mbedTLS backend"; exit 77; }
 
-start_s_server() { # extra s_server options...
-    local i
-    for i in 1 2 3; do
-        PORT=$(free_tcp_port)
-        rm -f "$WORK/s.in" "$WORK/s_server.out"; mkfifo "$WORK/s.in"
-        openssl s_server -tls1_2 -4 -accept "$PORT" -nocert -psk "$KEY" -psk_identity "$ID" \
-            -cipher PSK-AES128-CCM8 "$@" <"$WORK/s.in" >"$WORK/s_server.out" 2>&1 &
-        SPID=$!
-        PIDS+=($SPID)
-        exec 7>"$WORK/s.in"
-        wait_for "$WORK/s_server.out" ACCEPT 5 && return 0
-        kill "$SPID" 2>/dev/null; exec 7>&-
-    done
-    fail "s_server did not start"
-}
 
 # 1. our client renegotiates with s_server
-start_s_server -client_renegotiation
+start_psk_s_server tls -client_renegotiation
 rm -f "$WORK/c.in"; mkfifo "$WORK/c.in"
 "$SSOCK" client --tls "127.0.0.1:$PORT" --psk "$ID:$KEY" --renew -v --timeout 800 \
     <"$WORK/c.in" >"$WORK/client.out" 2>"$WORK/client.err" &
@@ -76,7 +61,7 @@ kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
 pass "openssl s_client R -> ssock server --renegotiation: renegotiated, echo under the new keys"
 
 # 3. a server that refuses
-start_s_server
+start_psk_s_server tls
 echo hi | "$SSOCK" client --tls "127.0.0.1:$PORT" --psk "$ID:$KEY" --renew --timeout 500 \
     >"$WORK/refused.out" 2>"$WORK/refused.err"
 rc=$?

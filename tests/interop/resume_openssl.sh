@@ -7,29 +7,13 @@
 # - `openssl s_client -sess_out F` then `-sess_in F` -> `ssock server --tickets`: the second is
 #   resumed (s_client: "Reused", our server logs "session resumed").
 source "$(dirname "$0")/lib.bash"
+source "$(dirname "$0")/openssl_peer.bash"  # free_tcp_port, start_psk_s_server
 require_default_ccm8
 # every built backend with session resumption (mbedTLS, GnuTLS)
 BACKENDS=()
 for b in mbedtls gnutls; do "$SSOCK" --version | grep -q "^backend $b " && BACKENDS+=("$b"); done
 [ "${#BACKENDS[@]}" -gt 0 ] || { echo "SKIPPED: no backend with session resumption"; exit 77; }
 
-# start_s_server dtls|tls: openssl s_server on a free port ($PORT), serving one client after another.
-start_s_server() {
-    local popt=-dtls1_2 i
-    [ "$1" = tls ] && popt=-tls1_2
-    for i in 1 2 3; do
-        if [ "$1" = tls ]; then PORT=$(free_tcp_port); else PORT=$(free_port 4); fi
-        rm -f "$WORK/s.in" "$WORK/s_server.out"; mkfifo "$WORK/s.in"
-        openssl s_server $popt -4 -accept "$PORT" -nocert -psk "$KEY" -psk_identity "$ID" \
-            -cipher PSK-AES128-CCM8 <"$WORK/s.in" >"$WORK/s_server.out" 2>&1 &
-        SPID=$!
-        PIDS+=($SPID)
-        exec 7>"$WORK/s.in"
-        wait_for "$WORK/s_server.out" ACCEPT 5 && return 0
-        kill "$SPID" 2>/dev/null; exec 7>&-   # the port was taken meanwhile: another one
-    done
-    fail "$1: s_server did not start"
-}
 
 # client_run LABEL TLSOPT...: one ssock client run with --session, a record each way.
 client_run() {
@@ -53,7 +37,7 @@ client_run() {
 s_server_case() { # $1 dtls|tls
     local proto=$1 topt=()
     [ "$proto" = tls ] && topt=(--tls)
-    start_s_server "$proto"
+    start_psk_s_server "$proto"
     rm -f "$WORK/sess.bin"
     client_run "$proto-first" "${topt[@]}"
     grep -q "session resumed" "$WORK/client.err" && fail "$proto: first run resumed?"
@@ -114,7 +98,6 @@ s_client_case() { # $1 dtls|tls
     pass "$BE $proto: openssl s_client -sess_out/-sess_in -> ssock server --tickets: resumed (s_client: Reused)"
 }
 
-source "$(dirname "$0")/openssl_peer.bash"  # free_tcp_port
 for BE in "${BACKENDS[@]}"; do
     s_server_case dtls
     s_server_case tls
