@@ -70,7 +70,7 @@
  *
  * Memory: the per-socket state (priorities, credentials, cookie key, pinned keys) and the
  * per-session state (session pointer, flight and record tracking, the pending record, the TLS
- * output buffer's pointer) live in the core's areas: 496 and 232 bytes on x86_64. GnuTLS
+ * output buffer's pointer) live in the core's areas: 520 and 232 bytes on x86_64. GnuTLS
  * allocates the rest, measured on Debian's 3.7.9 with glibc mallinfo2() (tests/perf/
  * cert_hs_cost.c, SS_TEST_BACKEND=gnutls; docs/BACKENDS.md has the table):
  * - per session: 9-11 KB once established (PSK, certificates or raw public keys alike), 14-29 KB
