@@ -19,7 +19,7 @@ CIPHER=ECDHE-ECDSA-AES128-CCM8
 # (the device profile, 1,012 bytes) would take it or end the handshake with record_overflow by
 # the luck of the draw. tests/device/chains_openssl.sh checks longer chains on that profile.
 start_s_server() { # $1 port, $2 cert, $3 key
-    rm -f "$WORK/s.in"; mkfifo "$WORK/s.in"
+    rm -f "$WORK/s.in" "$WORK/s_server.out"; mkfifo "$WORK/s.in" # a stale ACCEPT is not this one
     openssl s_server -dtls1_2 -4 -accept "$1" -cert "$2" -key "$3" -verifyCAfile "$PKI/ca.crt" \
         -Verify 2 -verify_return_error -cipher "$CIPHER" -groups P-256 \
         <"$WORK/s.in" >"$WORK/s_server.out" 2>&1 &
