@@ -280,7 +280,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         return -ENOTSUP; /* the backend could not honour it */
     }
     ss_creds_plan_t plan;
-    tlsman_verify_t verify;
+    tlsman_verify_t verify = TLSMAN_VERIFY_REQUIRED; /* set by ss_check_creds (clang-analyzer loses track) */
     rc = ss_plan_creds(cfg, &plan);
     if (rc == 0) {
         rc = ss_check_creds(cfg, drv, &plan, &verify);
