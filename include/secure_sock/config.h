@@ -16,8 +16,8 @@
 
 /** Bytes reserved per socket for the backend's own socket state (its configuration and cookie
  *  secret). Each driver checks at compile time that its state fits: mbedTLS 2.28 on x86_64
- *  needs 2,232 with certificates and the client configuration of a client-server socket
- *  (CONFIG_SOCK_SECURE_CLIENT_SERVER; 1,816 without it). */
+ *  needs 2,312 with certificates, ticket keys and the client configuration of a client-server socket
+ *  (CONFIG_SOCK_SECURE_CLIENT_SERVER; 1,896 without it). */
 #ifndef CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE
 #define CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE 2560
 #endif
@@ -155,6 +155,12 @@
  *  41 fail with 8 s, 33 without any stall deadline (4 s: 83, 6 s: 55); at 10 % loss none. */
 #ifndef CONFIG_SOCK_SECURE_HS_STALL_MS
 #define CONFIG_SOCK_SECURE_HS_STALL_MS 8000
+#endif
+
+/** Server: how long a session ticket (sock_secure_config_t.resumption) is honoured, counted from
+ *  the full handshake that made the session, in seconds; also the lifetime hint sent with it. */
+#ifndef CONFIG_SOCK_SECURE_TICKET_LIFETIME_S
+#define CONFIG_SOCK_SECURE_TICKET_LIFETIME_S 86400
 #endif
 
 /** Pending TCP connections the listener's backlog holds (listen(2)). */

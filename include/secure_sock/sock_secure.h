@@ -62,6 +62,9 @@ typedef enum {
                                        -ETIMEDOUT), eviction from a full table
                                        (SOCK_SECURE_E_EVICTED), or a stalled handshake displaced
                                        by a new peer (SOCK_SECURE_E_DISPLACED) */
+    SOCK_SECURE_EV_RENEWED = 6,   /**< a renegotiation of the session (sock_secure_renew(), or
+                                       one the peer started) completed: every record sent or
+                                       received from now on is under the new keys */
 } sock_secure_event_t;
 
 /** Why a server turned a new peer away (sock_secure_refused_cb_t). */
@@ -218,6 +221,23 @@ typedef struct {
     void *refused_arg;                  /**< passed to refused_cb */
     sock_secure_clock_t clock;          /**< NULL = sock_secure_platform_now_ms() */
     void *clock_arg;                    /**< passed to clock */
+    bool renegotiation;                 /**< renegotiation (RFC 5746 secure renegotiation
+                                             only; needs SOCK_SECURE_CAP_RENEGOTIATION, else
+                                             create fails with -ENOTSUP): sock_secure_renew()
+                                             starts one and the peer may start one. Default
+                                             false: renew returns -ENOTSUP and a peer's attempt
+                                             is refused (no_renegotiation warning); a DTLS
+                                             session can only be saved (sock_secure_session_save)
+                                             with it off */
+    bool resumption;                    /**< abbreviated handshakes (needs
+                                             SOCK_SECURE_CAP_RESUMPTION, else create fails
+                                             with -ENOTSUP): a client asks servers for RFC 5077
+                                             session tickets (sock_secure_session_export(),
+                                             sock_secure_connect_resume()); a server issues
+                                             them, protected by a key made at random at create
+                                             until sock_secure_ticket_key() sets one. Default
+                                             false: a client can still resume by session id
+                                             with a server that caches sessions */
 } sock_secure_config_t;
 
 /** Socket-wide counters (sock_secure_stats()). */
@@ -245,6 +265,8 @@ typedef struct {
                                        handshakes */
     uint32_t displaced;           /**< stalled handshakes displaced by a new peer */
     uint32_t expired_stall;       /**< handshakes dropped at handshake_stall_ms */
+    uint32_t handshakes_resumed;  /**< of handshakes_ok, the abbreviated ones (a resumed
+                                       session: sock_secure_connect_resume(), tickets) */
 } sock_secure_stats_t;
 
 /** Room for sock_secure_session_info_t.peer_subject, its NUL included. */
@@ -279,6 +301,8 @@ typedef struct {
      *  NUL-terminated, cut to fit), while the session is open; "" for PSK, raw public keys, no
      *  certificate, or a backend without certificates. */
     char peer_subject[SOCK_SECURE_SUBJECT_MAX];
+    bool resumed;              /**< its handshake resumed an earlier session (abbreviated);
+                                    known while it is open (false once CLOSED) */
 } sock_secure_session_info_t;
 
 /** One session slot. Opaque: declare arrays of it, touch nothing inside. */
@@ -488,6 +512,93 @@ int sock_secure_connect_to(sock_secure_t *sock, const sock_secure_ep_t *remote, 
                            sock_secure_session_t **session, uint32_t timeout_ms);
 
 /**
+ * @brief Client: copy what lets a later connection resume established @p session (an
+ *        abbreviated handshake: no key exchange, no certificate) into @p buf.
+ *
+ * The blob holds the session's master secret, its session id or ticket, the suite and what
+ * was verified of the server: whoever has it can decrypt what a connection resumed from it
+ * carries. Keep it where the device keeps its keys (docs/SECURITY.md, "Resumption and saved
+ * sessions"); the library zeroes every copy it made. Its format is the backend's: resume it
+ * with the same backend. It may be exported at any time while the session is open, and used
+ * any number of times until the server forgets it (the server's cache or ticket lifetime).
+ * @param session an established client session (not kept).
+ * @param buf caller-owned, receives the blob; SOCK_SECURE_SESSION_EXPORT_MAX bytes always do.
+ * @return its length (> 0); -EINVAL (NULL); -ENOTCONN (not established); -ENOTSUP (a server
+ *         session, or a backend without SOCK_SECURE_CAP_RESUMPTION); -EMSGSIZE (@p len too
+ *         small: nothing usable written).
+ */
+int sock_secure_session_export(sock_secure_session_t *session, void *buf, size_t len);
+
+/**
+ * @brief Client: sock_secure_connect_to() offering the session in @p blob (from
+ *        sock_secure_session_export(), same backend) for resumption.
+ *
+ * If the server still knows it, the handshake is abbreviated (one round trip, no key exchange,
+ * no certificate: sock_secure_session_info().resumed, stats handshakes_resumed); the identity
+ * the blob's server proved when the session was made stands for this one, so offer a blob only
+ * to the server (or pool of servers sharing ticket keys) that issued it. If not, the server
+ * answers with a full handshake, checked as for sock_secure_connect_to(). @p blob is read during
+ * the call and not kept (the caller owns it and zeroes it when done).
+ * @return as sock_secure_connect_to(); -EINVAL also for a blob the backend does not recognise
+ *         (no session started: connect without it); -ENOTSUP if the backend cannot resume.
+ */
+int sock_secure_connect_resume(sock_secure_t *sock, const sock_secure_ep_t *remote,
+                               const char *server_name, const void *blob, size_t blob_len,
+                               sock_secure_session_t **session, uint32_t timeout_ms);
+
+/**
+ * @brief Save established DTLS @p session to @p buf and free its slot (keys zeroed), without a
+ *        word to the peer: a device that powers down keeps its session there and restores it
+ *        later with sock_secure_session_restore(), without a handshake.
+ *
+ * The blob is the whole connection: keys, sequence numbers, replay window. Restore it ONCE:
+ * a second restore of the same blob would send records under sequence numbers already used
+ * (nonce reuse: the peer drops them as replays, and AEAD keys are weakened). Keep it as you keep
+ * keys (docs/SECURITY.md, "Resumption and saved sessions"). Needs SOCK_SECURE_CAP_SAVE_RESTORE
+ * and a socket without renegotiation.
+ * @param session an established DTLS session with no unread record (read it first); invalid
+ *        after success.
+ * @param buf caller-owned, receives the blob; SOCK_SECURE_SESSION_EXPORT_MAX bytes always do.
+ * @return its length (> 0; the session is gone); -EINVAL (NULL); -ENOTCONN (not established);
+ *         -ENOTSUP (TLS, a backend without it, cfg.renegotiation set); -EBUSY (a record or
+ *         input waits: read it, process, call again; a DTLS server's session until the
+ *         client's first record shows that the handshake's last flight arrived); -EMSGSIZE
+ *         (@p len too small: the session goes on untouched).
+ */
+int sock_secure_session_save(sock_secure_session_t *session, void *buf, size_t len);
+
+/**
+ * @brief Bring back a session that sock_secure_session_save() wrote (on a socket with the same
+ *        configuration and backend) as an established session with @p remote: records flow at
+ *        once, no handshake, no event.
+ *
+ * On success @p blob is zeroed (it must never be restored twice). A peer that dropped the
+ * session meanwhile cannot say so over DTLS (it ignores records of a connection it does not
+ * know): the application notices the silence (its own timeout), closes the session and connects
+ * anew, with sock_secure_connect_resume() if it kept an exported session.
+ * @param blob caller-owned, zeroed once the backend has taken it (success, or a blob the backend
+ *        refused); untouched on the other errors.
+ * @param[out] session the restored session (a slot of the caller's array).
+ * @return 0; -EINVAL (NULL, a blob the backend refused, @p remote already has a session);
+ *         -ENOTSUP (a stream socket, a backend without it, cfg.renegotiation set); -ENOMEM (no
+ *         free slot).
+ */
+int sock_secure_session_restore(sock_secure_t *sock, const sock_secure_ep_t *remote, void *blob,
+                                size_t len, sock_secure_session_t **session);
+
+/**
+ * @brief Server (sock_secure_config_t.resumption): protect new session tickets with @p key
+ *        (SOCK_SECURE_TICKET_KEY_LEN random bytes, copied). The key it replaces stays valid for
+ *        the tickets issued under it, so rotating (calling this again with a fresh key, e.g.
+ *        daily) never fails a ticket less than one period old; older tickets fall back to a full
+ *        handshake. Servers of a pool that share their keys resume each other's sessions. The
+ *        keys are zeroed at sock_secure_close(); zero your copy once every server has it.
+ * @return 0; -EINVAL (NULL, closed socket, @p len not SOCK_SECURE_TICKET_KEY_LEN); -ENOTSUP (a
+ *         client socket, or resumption not configured).
+ */
+int sock_secure_ticket_key(sock_secure_t *sock, const uint8_t *key, size_t len);
+
+/**
  * @brief Server: wait for the next session whose handshake completed (seed:
  *        sock_secure_listen). Each session is reported once, here or by the CONNECTED event.
  * @param[out] session the new session.
@@ -575,8 +686,23 @@ int sock_secure_process(sock_secure_t *sock);
 uint32_t sock_secure_next_timeout(const sock_secure_t *sock);
 
 /**
- * @brief Start a renegotiation / rekey of an established session (seed: secure_sock_renew).
- * @return 0 (started; completion is silent), -ENOTSUP if the backend cannot, -ENOTCONN, -EINVAL.
+ * @brief Start a renegotiation of established @p session (seed: secure_sock_renew): a new
+ *        handshake under the current keys that replaces them (RFC 5746 secure renegotiation).
+ *
+ * Needs sock_secure_config_t.renegotiation. The call returns at once; sock_secure_process()
+ * runs the handshake, retransmitting as for a first one (a peer that never answers ends the
+ * session with -ETIMEDOUT after hs_max_retransmit), and raises SOCK_SECURE_EV_RENEWED when the
+ * new keys are in use. Meanwhile the session stays OPEN and no record is lost: records the peer
+ * sent before it saw the new handshake are delivered; sock_secure_session_send() returns -EAGAIN
+ * (nothing taken) until the new keys are in use; a peer that keeps sending under the old keys
+ * while it renegotiates (no stack we know does) would have those records dropped by the DTLS
+ * stack. A server's renegotiation starts with a HelloRequest, which the client may ignore: the
+ * session then goes on under its keys and no event comes (and renew returns -EALREADY on it
+ * from then on). A client whose server refuses (a no_renegotiation alert: no RFC 5746, or
+ * renegotiation off) cannot go back to its old keys on mbedTLS: the session ends with
+ * SOCK_SECURE_E_ALERT (sock_secure_session_info(): alert 100, received); reconnect.
+ * @return 0 (started); -EALREADY (one is running); -ENOTSUP (the backend cannot, or the socket
+ *         was created without renegotiation); -ENOTCONN (not established); -EINVAL (NULL).
  */
 int sock_secure_renew(sock_secure_session_t *session);
 

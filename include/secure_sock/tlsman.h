@@ -130,6 +130,9 @@ typedef struct {
      *  0 if the identity is unknown. */
     size_t (*psk)(void *ctx, const uint8_t *identity, size_t identity_len, uint8_t *key,
                   size_t key_max);
+    /** A renegotiation of this established session completed: the new keys are in use. The core
+     *  raises SOCK_SECURE_EV_RENEWED once the driver's call has returned. */
+    void (*renewed)(void *ctx);
 } tlsman_io_t;
 
 /**
@@ -139,7 +142,7 @@ typedef struct {
  * only what its own stack adds (src/tlsman/common.h, tlsman_ctx_plan(), checks the few things
  * that are the same for every driver but that the core cannot see). The core guarantees:
  * - role is TLSMAN_CLIENT or TLSMAN_SERVER, or TLSMAN_CLIENT_SERVER for a driver with
- *   TLSMAN_CAP_CLIENT_SERVER (PSK suites only, no certificates, verify NONE); io and its four
+ *   TLSMAN_CAP_CLIENT_SERVER (PSK suites only, no certificates, verify NONE); io and its five
  *   callbacks are set;
  * - suites holds 1 to CONFIG_SOCK_SECURE_MAX_SUITES entries of the suite table, each usable on
  *   this transport and accepted by the driver's suite_supported();
@@ -177,6 +180,13 @@ typedef struct {
     tlsman_verify_t verify;     /**< NONE, OPTIONAL or REQUIRED */
     tlsman_verify_cb_t verify_cb; /**< optional application check */
     void *verify_arg;           /**< passed to verify_cb */
+    bool renegotiation;         /**< sock_secure_config_t.renegotiation (only for a driver
+                                     with TLSMAN_CAP_RENEGOTIATION): renew may start one, and
+                                     a peer's (RFC 5746 secure renegotiation only) is taken */
+    bool resumption;            /**< sock_secure_config_t.resumption (only for a driver with
+                                     TLSMAN_CAP_RESUMPTION): a client asks for RFC 5077
+                                     tickets, a server issues them (its ticket key random until
+                                     ticket_key sets one) */
 } tlsman_config_t;
 
 /** What a driver reports about a session (tlsman_driver_t.info). */
@@ -186,6 +196,7 @@ typedef struct {
     uint8_t alert_origin;  /**< tlsman_alert_origin_t */
     const char *version;   /**< "DTLSv1.2", "TLSv1.2", ... or NULL before the handshake */
     uint32_t verify;       /**< SOCK_SECURE_VFY_* bits of the last peer verification, 0 = ok */
+    bool resumed;          /**< the (last) handshake was abbreviated: a resumed session */
 } tlsman_info_t;
 
 /** A (D)TLS stack behind secure_sock. All function pointers are mandatory unless marked. */
@@ -232,7 +243,9 @@ typedef struct tlsman_driver {
     int (*write)(void *sess, const uint8_t *buf, size_t len);
     /** Send close_notify. Returns 0 or an error. */
     int (*close_notify)(void *sess);
-    /** Optional (NULL if unsupported): start a renegotiation / rekey. */
+    /** Optional (TLSMAN_CAP_RENEGOTIATION): start a renegotiation of an established session;
+     *  io->renewed tells when it completed. Returns 0 (started), -EALREADY (one runs),
+     *  -ENOTSUP (tlsman_config_t.renegotiation off), or an error. */
     int (*renew)(void *sess);
     /** Fill @p info. Returns 0. */
     int (*info)(void *sess, tlsman_info_t *info);
@@ -284,6 +297,34 @@ typedef struct tlsman_driver {
      *  ends (the core's caller guarantees it). Returns 0, -EINVAL (a server session, bad
      *  lengths), -ENOTSUP. */
     int (*set_psk)(void *sess, const sock_secure_psk_t *psk);
+    /** Optional (TLSMAN_CAP_RESUMPTION): client, established session: write what resumes it
+     *  later (session id or ticket, master secret, suite, the peer's verified identity) to
+     *  @p out, in the driver's own format. Returns its length, -EMSGSIZE if it does not fit
+     *  @p out_max (nothing usable written), -ENOTCONN, -ENOTSUP (a server session). Zero
+     *  every copy the driver made on the way. */
+    int (*session_export)(void *sess, uint8_t *out, size_t out_max);
+    /** Optional (TLSMAN_CAP_RESUMPTION): client, after session_init and before the first
+     *  handshake step: offer the session @p blob (session_export's output, read during the
+     *  call) in the ClientHello; a server that does not know it any more answers with a full
+     *  handshake. Returns 0, -EINVAL if @p blob is not one of this driver's (nothing changed),
+     *  -ENOMEM. */
+    int (*session_resume)(void *sess, const uint8_t *blob, size_t len);
+    /** Optional (TLSMAN_CAP_RESUMPTION), server: make @p key (SOCK_SECURE_TICKET_KEY_LEN bytes,
+     *  read during the call) the key new tickets are protected with; the key it replaces is
+     *  still accepted for the tickets issued under it, any older one no longer. Returns 0,
+     *  -EINVAL (wrong length), -ENOTSUP (a client, or resumption not configured). */
+    int (*ticket_key)(void *ctx, const uint8_t *key, size_t len);
+    /** Optional (TLSMAN_CAP_SAVE_RESTORE): DTLS, established, nothing unread or pending, no
+     *  renegotiation configured: write the whole connection state (keys, sequence numbers,
+     *  replay window) to @p out; on success the stack forgets it (the core frees the session
+     *  next). Returns its length, -EMSGSIZE (too small: the session is untouched), -EBUSY (the
+     *  stack holds data), -ENOTSUP. */
+    int (*session_save)(void *sess, uint8_t *out, size_t out_max);
+    /** Optional (TLSMAN_CAP_SAVE_RESTORE): after session_init, make the session the one
+     *  @p blob (session_save's output, same socket configuration) holds: established, no
+     *  handshake. Returns 0, -EINVAL (not a blob of this driver, build and configuration: the
+     *  session is unusable, the core frees it), -ENOMEM. */
+    int (*session_load)(void *sess, const uint8_t *blob, size_t len);
 } tlsman_driver_t;
 
 /**

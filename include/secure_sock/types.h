@@ -40,6 +40,13 @@ extern "C" {
                                                         (sock_secure_config_t.psk_select) */
 /** @} */
 
+/** Largest blob sock_secure_session_export() or sock_secure_session_save() writes for any
+ *  built-in backend (a session with the peer's certificate, which it keeps). */
+#define SOCK_SECURE_SESSION_EXPORT_MAX 4096u
+
+/** Length of a session ticket key (sock_secure_ticket_key(), tlsman_driver_t.ticket_key). */
+#define SOCK_SECURE_TICKET_KEY_LEN 32u
+
 /** Which end of the handshake a socket is. */
 typedef enum {
     SOCK_SECURE_CLIENT = 0, /**< connects to servers: starts the handshake */

@@ -70,6 +70,7 @@ size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const u
 #define SF_UNREAD  0x100u /* a decrypted record waits for the application */
 #define SF_UNVERIFIED 0x200u /* server: its first hello (in sk->rx) is being handed to a stack
                                 that checks cookies itself */
+#define SF_RENEWED 0x400u /* a renegotiation completed inside a driver call: RENEWED to raise */
 
 /* Peer id for cookies: family, address, port, scope. */
 #define SS_PEER_ID_LEN (1u + 16u + 2u + 4u)

@@ -306,11 +306,13 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
     }
     bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
     if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
-        (cfg->server_name != NULL && drv->set_server_name == NULL)) {
+        (cfg->server_name != NULL && drv->set_server_name == NULL) ||
+        (cfg->resumption && !(drv->caps & TLSMAN_CAP_RESUMPTION)) ||
+        (cfg->renegotiation && !(drv->caps & TLSMAN_CAP_RENEGOTIATION))) {
         return -ENOTSUP; /* the backend could not honour it */
     }
     ss_creds_plan_t plan;
-    tlsman_verify_t verify;
+    tlsman_verify_t verify = TLSMAN_VERIFY_REQUIRED; /* set by ss_check_creds (clang-analyzer loses track) */
     rc = ss_plan_creds(cfg, &plan);
     if (rc == 0) {
         rc = ss_check_creds(cfg, drv, &plan, &verify);
@@ -350,6 +352,8 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         .verify = verify,
         .verify_cb = cfg->verify_cb,
         .verify_arg = cfg->verify_arg,
+        .renegotiation = cfg->renegotiation,
+        .resumption = cfg->resumption,
     };
     rc = drv->ctx_init(sk->drv_ctx, &tc);
     if (rc < 0) {

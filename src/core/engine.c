@@ -62,27 +62,32 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     } else {
         s->flags &= (uint16_t)~SF_PENDING;
     }
+    int events = 0;
+    if (s->flags & SF_RENEWED) { /* the new keys are in use from here on */
+        s->flags &= (uint16_t)~SF_RENEWED;
+        events = ss_emit(sk, s, SOCK_SECURE_EV_RENEWED, 0);
+    }
     if (rc > 0 && direct) {
         r->got = s;
         r->rc = rc;
         s->records_in++;
-        return 0;
+        return events;
     }
     if (rc > 0) {
         ss_set_unread(sk, s, true);
-        return ss_emit(sk, s, SOCK_SECURE_EV_DATA, 0);
+        return events + ss_emit(sk, s, SOCK_SECURE_EV_DATA, 0);
     }
     if (rc == -EAGAIN) {
-        return 0;
+        return events;
     }
     if (rc == SOCK_SECURE_E_BAD_RECORD) {
         sk->stats.drop_bad_record++;
-        return 0;
+        return events;
     }
     if (rc == SOCK_SECURE_E_PEER_CLOSED && ss_stream(sk)) {
         (void)sk->drv->close_notify(s->drv); /* TLS: answer before the connection goes */
     }
-    return sock_secure__fail(sk, s, rc);
+    return events + sock_secure__fail(sk, s, rc);
 }
 
 /* Advance one session with whatever input it has (a datagram in s->rx, or buffered records). */
@@ -336,15 +341,26 @@ static void ss_wait(sock_secure_t *sk, uint64_t deadline)
 int sock_secure_connect(sock_secure_t *sk, const sock_secure_ep_t *remote,
                         sock_secure_session_t **session, uint32_t timeout_ms)
 {
-    return sock_secure_connect_to(sk, remote, NULL, session, timeout_ms);
+    return sock_secure_connect_resume(sk, remote, NULL, NULL, 0, session, timeout_ms);
 }
 
 int sock_secure_connect_to(sock_secure_t *sk, const sock_secure_ep_t *remote, const char *server_name,
                            sock_secure_session_t **session, uint32_t timeout_ms)
 {
+    return sock_secure_connect_resume(sk, remote, server_name, NULL, 0, session, timeout_ms);
+}
+
+int sock_secure_connect_resume(sock_secure_t *sk, const sock_secure_ep_t *remote,
+                               const char *server_name, const void *blob, size_t blob_len,
+                               sock_secure_session_t **session, uint32_t timeout_ms)
+{
     if (sk == NULL || !sk->open || remote == NULL || session == NULL ||
-        sk->cfg.role == SOCK_SECURE_SERVER || remote->family == SOCK_SECURE_AF_UNSPEC) {
+        sk->cfg.role == SOCK_SECURE_SERVER || remote->family == SOCK_SECURE_AF_UNSPEC ||
+        (blob == NULL && blob_len > 0) || (blob != NULL && blob_len == 0)) {
         return -EINVAL;
+    }
+    if (blob != NULL && sk->drv->session_resume == NULL) {
+        return -ENOTSUP;
     }
     if (sock_secure__find(sk, remote) != NULL) {
         return -EALREADY;
@@ -369,6 +385,12 @@ int sock_secure_connect_to(sock_secure_t *sk, const sock_secure_ep_t *remote, co
     }
     rc = sock_secure__start(sk, s, remote, true, server_name ? server_name : sk->cfg.server_name,
                             sk->cfg.psk_select != NULL ? &psk : NULL);
+    if (rc == 0 && blob != NULL) {
+        rc = sk->drv->session_resume(s->drv, blob, blob_len);
+        if (rc < 0) {
+            sock_secure__release(sk, s);
+        }
+    }
     if (rc < 0) {
         if (ss_stream(sk)) {
             sk->cfg.transport->ops->disconnect(sk->cfg.transport, remote);

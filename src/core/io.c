@@ -118,10 +118,18 @@ static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len,
 }
 #endif
 
+/* Raised by the engine once the driver's call returned (ss_read_ready), never from inside it. */
+static void ss_io_renewed(void *ctx)
+{
+    sock_secure_session_t *s = ctx;
+    s->flags |= SF_RENEWED;
+}
+
 const tlsman_io_t sock_secure__io = {
     .send = ss_io_send,
     .recv = ss_io_recv,
     .timer = ss_io_timer,
+    .renewed = ss_io_renewed,
 #if CONFIG_SOCK_SECURE_SERVER
     .psk = ss_io_psk,
 #endif

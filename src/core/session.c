@@ -206,6 +206,11 @@ int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s)
             events += sock_secure__fail(sk, old, SOCK_SECURE_E_RESTARTED);
         }
     }
+    tlsman_info_t ti = { 0 };
+    (void)sk->drv->info(s->drv, &ti);
+    if (ti.resumed) {
+        sk->stats.handshakes_resumed++;
+    }
     s->state = SOCK_SECURE_ST_OPEN;
     s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
     if (ss_server_session(sk, s)) {
@@ -228,10 +233,97 @@ int sock_secure_renew(sock_secure_session_t *s)
         return -ENOTCONN;
     }
     const tlsman_driver_t *drv = s->owner->drv;
-    if (drv->renew == NULL || !(drv->caps & TLSMAN_CAP_RENEGOTIATION)) {
+    if (drv->renew == NULL || !s->owner->cfg.renegotiation) {
         return -ENOTSUP;
     }
     return drv->renew(s->drv);
+}
+
+int sock_secure_session_export(sock_secure_session_t *s, void *buf, size_t len)
+{
+    if (s == NULL || buf == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
+        return -ENOTCONN;
+    }
+    const tlsman_driver_t *drv = s->owner->drv;
+    if (ss_server(s->owner) || drv->session_export == NULL) {
+        return -ENOTSUP;
+    }
+    return drv->session_export(s->drv, buf, len);
+}
+
+int sock_secure_session_save(sock_secure_session_t *s, void *buf, size_t len)
+{
+    if (s == NULL || buf == NULL) {
+        return -EINVAL;
+    }
+    if (!ss_session_valid(s) || s->state != SOCK_SECURE_ST_OPEN) {
+        return -ENOTCONN;
+    }
+    sock_secure_t *sk = s->owner;
+    if (ss_stream(sk) || sk->drv->session_save == NULL || sk->cfg.renegotiation) {
+        return -ENOTSUP;
+    }
+    if ((s->flags & (SF_UNREAD | SF_PENDING)) || sk->held == s ||
+        ss_early_session(sk) == s) {
+        return -EBUSY;
+    }
+    int rc = sk->drv->session_save(s->drv, buf, len);
+    if (rc > 0) {
+        sock_secure__release(sk, s); /* the stack forgot it; the slot is zeroed */
+    }
+    return rc;
+}
+
+int sock_secure_session_restore(sock_secure_t *sk, const sock_secure_ep_t *remote, void *blob,
+                                size_t len, sock_secure_session_t **session)
+{
+    if (sk == NULL || !sk->open || remote == NULL || blob == NULL || len == 0 ||
+        session == NULL || remote->family == SOCK_SECURE_AF_UNSPEC) {
+        return -EINVAL;
+    }
+    if (ss_stream(sk) || sk->drv->session_load == NULL || sk->cfg.renegotiation) {
+        return -ENOTSUP;
+    }
+    if (sock_secure__find(sk, remote) != NULL) {
+        return -EINVAL;
+    }
+    sock_secure_session_t *s = sock_secure__alloc(sk);
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    /* "": no identity to set, there is no handshake */
+    int rc = sock_secure__start(sk, s, remote, "");
+    if (rc < 0) {
+        return rc;
+    }
+    rc = sk->drv->session_load(s->drv, blob, len);
+    sock_secure__zero(blob, len); /* the stack has it now: never twice */
+    if (rc < 0) {
+        sock_secure__release(sk, s);
+        return rc;
+    }
+    s->state = SOCK_SECURE_ST_OPEN;
+    if (!ss_server(sk)) {
+        s->flags |= SF_OWNED; /* kept until session_close(), as connect()'s */
+    }
+    sk->stats.sessions_handshake--;
+    sk->stats.sessions_open++;
+    *session = s;
+    return 0;
+}
+
+int sock_secure_ticket_key(sock_secure_t *sk, const uint8_t *key, size_t len)
+{
+    if (sk == NULL || !sk->open || key == NULL || len != SOCK_SECURE_TICKET_KEY_LEN) {
+        return -EINVAL;
+    }
+    if (!ss_server(sk) || !sk->cfg.resumption || sk->drv->ticket_key == NULL) {
+        return -ENOTSUP;
+    }
+    return sk->drv->ticket_key(sk->drv_ctx, key, len);
 }
 
 int sock_secure_session_close(sock_secure_session_t *s)
@@ -308,6 +400,7 @@ int sock_secure_session_info(sock_secure_session_t *s, sock_secure_session_info_
     info->psk_identity_len = s->psk_id_len;
     info->psk_identity_truncated = s->psk_id_cut;
 #endif
+    info->resumed = ti.resumed;
     return 0;
 }
 

@@ -103,8 +103,13 @@ static void driver_table_is_complete(void)
     }
     CHECK((drv->caps & TLSMAN_CAP_DTLS) != 0);
     CHECK((drv->caps & TLSMAN_CAP_PSK) != 0);
-    CHECK((drv->caps & TLSMAN_CAP_RENEGOTIATION) == 0);
-    CHECK(drv->renew == NULL);
+    /* the optional operations come with their capability: renew (renegotiation), a client's
+     * export and resume (resumption; ticket_key is optional within it), save and load */
+    CHECK(!(drv->caps & TLSMAN_CAP_RENEGOTIATION) || drv->renew != NULL);
+    CHECK(!(drv->caps & TLSMAN_CAP_RESUMPTION) ||
+          (drv->session_export != NULL && drv->session_resume != NULL));
+    CHECK(!(drv->caps & TLSMAN_CAP_SAVE_RESTORE) ||
+          (drv->session_save != NULL && drv->session_load != NULL));
     CHECK(drv->ctx_size > 0 && drv->ctx_size <= CONFIG_SOCK_SECURE_DRIVER_CTX_SIZE);
     CHECK(drv->session_size > 0 && drv->session_size <= CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE);
     CHECK(drv->suite_supported && drv->ctx_init && drv->ctx_free && drv->session_init &&

@@ -2,6 +2,7 @@
 # not a test itself): the caller sets B=(--backend NAME), REC1 and REC2 (the records sent).
 #   client_to_s_server dtls|tls LABEL IANA "S_SERVER OPTIONS" CLIENT_OPTIONS...
 #   s_client_to_server LABEL SERVER_OPTIONS... -- S_CLIENT_OPTIONS...
+#   start_psk_s_server dtls|tls [S_SERVER OPTIONS...]
 
 # wait_has FILE TEXT SECONDS: poll until FILE holds TEXT (any bytes, newlines included).
 wait_has() {
@@ -13,6 +14,27 @@ wait_has() {
     return 1
 }
 
+# start_psk_s_server dtls|tls [S_SERVER OPTIONS...]: openssl s_server with the interop PSK
+# (PSK-AES128-CCM8) on a free loopback port ($PORT; pid $SPID; its stdin on fd 7), serving one
+# client after another. A port another test took meanwhile is retried on a new one.
+start_psk_s_server() {
+    local proto=$1 popt=-dtls1_2 i
+    shift
+    [ "$proto" = tls ] && popt=-tls1_2
+    for i in 1 2 3; do
+        if [ "$proto" = tls ]; then PORT=$(free_tcp_port); else PORT=$(free_port 4); fi
+        rm -f "$WORK/s.in" "$WORK/s_server.out"; mkfifo "$WORK/s.in"
+        openssl s_server $popt -4 -accept "$PORT" -nocert -psk "$KEY" -psk_identity "$ID" \
+            -cipher PSK-AES128-CCM8 "$@" <"$WORK/s.in" >"$WORK/s_server.out" 2>&1 &
+        SPID=$!
+        PIDS+=($SPID)
+        exec 7>"$WORK/s.in"
+        wait_s_server "$WORK/s_server.out" "$([ "$proto" = tls ] && echo tcp || echo udp)" "$PORT" &&
+            return 0
+        kill "$SPID" 2>/dev/null; exec 7>&-
+    done
+    fail "$proto: s_server did not start"
+}
 
 # ssock client -> openssl s_server (DTLS, or TLS with $1 = tls). $2 label, $3 expected IANA
 # suite, $4 "s_server options" (word-split), then the client's credential options.

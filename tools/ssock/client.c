@@ -16,6 +16,7 @@
  * everything is sent, and any progress (bytes in, or output taken by the connection) restarts it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,6 +55,8 @@ typedef struct {
     uint32_t hs_timeout_ms; /* 0: the RFC 6347 retransmission budget alone */
     unsigned verbose;       /* -v: 1, -v -v: 2 (debug) */
     bool tls;               /* TLS over TCP */
+    const char *session;    /* --session FILE: resume from it, save the session to it */
+    bool renew;             /* --renew: renegotiate once, right after the handshake */
 } cli_opts_t;
 
 /** What the event callback and the UDP filter saw. */
@@ -65,6 +68,7 @@ typedef struct {
     int net_err;            /* DTLS: the last error the network reported about the server (ICMP),
                                0 if none (cleared once acted on) */
     int last_net_err;       /* the last one, kept for the final message */
+    unsigned renewed;       /* renegotiations completed (SOCK_SECURE_EV_RENEWED) */
 } cli_events_t;
 
 /** The session phase. */
@@ -151,6 +155,13 @@ static void cli_usage(FILE *out)
             "  --handshake-timeout MS  give up the handshake after MS (default: when the\n"
             "                     retransmission budget, about two minutes, runs out; with\n"
             "                     --tls %d, the TCP connect included)\n"
+            "  --session FILE     resume the session saved in FILE (an abbreviated handshake\n"
+            "                     if the server still knows it, else a full one), and save\n"
+            "                     the new one there (mode 0600: it holds the session's\n"
+            "                     master secret; a missing or empty FILE is a first run)\n"
+            "  --renew            renegotiate once right after the handshake (RFC 5746\n"
+            "                     secure renegotiation; the server must allow it), and wait\n"
+            "                     until the new keys are in use before sending\n"
             "  -v                 report the handshake (each retransmission with the next\n"
             "                     timeout) and the close on stderr\n"
             "  -v -v, -vv         also the session's counters at the close\n"
@@ -236,6 +247,19 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
                 return SSOCK_EXIT_USAGE;
             }
             o->tls = true;
+        } else if ((m = ssock_opt(&a, "--renew", NULL)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            o->renew = true;
+        } else if ((m = ssock_opt(&a, "--session", &val)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            if (val[0] == '\0') {
+                return ssock_usage_error(a.cmd, "--session needs a file name");
+            }
+            o->session = val;
         } else if ((m = ssock_opt(&a, "--backend", &val)) != 0) {
             if (m < 0 || ssock_parse_backend(a.cmd, val) < 0) {
                 return SSOCK_EXIT_USAGE;
@@ -326,6 +350,8 @@ static void cli_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
         e->peer_closed = true;
     } else if (ev == SOCK_SECURE_EV_ERROR && e->err == 0) {
         e->err = err;
+    } else if (ev == SOCK_SECURE_EV_RENEWED) {
+        e->renewed++;
     }
 }
 
@@ -434,6 +460,101 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
     return ssock_exit_status(err);
 }
 
+/* --session FILE: the saved session, read into @p buf. @return its length, 0 if there is none
+ * (no file, an empty one) or it cannot be read (said on stderr: a full handshake follows). */
+static size_t cli_session_load(const char *path, uint8_t *buf, size_t max)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        if (errno != ENOENT) {
+            fprintf(stderr, "ssock: warning: --session %s: %s; a full handshake\n", path,
+                    strerror(errno));
+        }
+        return 0;
+    }
+    size_t n = 0;
+    ssize_t r;
+    while (n < max && (r = read(fd, buf + n, max - n)) > 0) {
+        n += (size_t)r;
+    }
+    uint8_t more;
+    if (n == max && read(fd, &more, 1) > 0) {
+        fprintf(stderr, "ssock: warning: --session %s: larger than a session; a full handshake\n",
+                path);
+        ssock_wipe(buf, max);
+        n = 0;
+    }
+    close(fd);
+    return n;
+}
+
+/* --session FILE: save @p s's session (mode 0600, written to FILE.tmp and renamed over FILE, so
+ * a crash never leaves half a session). @return 0, or -1 (said on stderr). */
+static int cli_session_save(const char *path, sock_secure_session_t *s)
+{
+    static uint8_t blob[SOCK_SECURE_SESSION_EXPORT_MAX];
+    char tmp[4096];
+    int len = sock_secure_session_export(s, blob, sizeof blob);
+    if (len < 0) {
+        fprintf(stderr, "ssock: warning: --session %s: cannot export the session: %s\n", path,
+                sock_secure_strerror(len));
+        return -1;
+    }
+    int rc = -1;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) < sizeof tmp) {
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            bool ok = write(fd, blob, (size_t)len) == len;
+            ok = close(fd) == 0 && ok;
+            rc = ok && rename(tmp, path) == 0 ? 0 : -1;
+            if (rc < 0) {
+                (void)unlink(tmp);
+            }
+        }
+    }
+    if (rc < 0) {
+        fprintf(stderr, "ssock: warning: --session %s: cannot save the session: %s\n", path,
+                strerror(errno));
+    }
+    ssock_wipe(blob, sizeof blob);
+    return rc;
+}
+
+static int cli_pump(cli_t *c);
+
+/* --renew: renegotiate, reading (and printing) records meanwhile, until the new keys are in use.
+ * @return 0, or the exit status (error printed). */
+static int cli_renew(cli_t *c)
+{
+    uint32_t limit = c->o->hs_timeout_ms ? c->o->hs_timeout_ms : SSOCK_DEFAULT_TLS_HANDSHAKE_MS;
+    uint64_t end = ssock_now_ms() + limit;
+    int rc = sock_secure_renew(c->s);
+
+    if (rc < 0) {
+        ssock_error("cannot renegotiate with %s: %s", c->o->target, rc == -ENOTSUP
+                    ? "the backend cannot (see 'ssock --version')" : sock_secure_strerror(rc));
+        return rc == -ENOTSUP ? SSOCK_EXIT_USAGE : ssock_exit_status(rc);
+    }
+    while (c->ev->renewed == 0) {
+        if ((rc = cli_pump(c)) != 0) {
+            return rc;
+        }
+        if (c->ev->renewed > 0) {
+            break;
+        }
+        if (c->peer_closed || ssock_interrupted || ssock_now_ms() >= end) {
+            ssock_error("renegotiation with %s did not complete", c->o->target);
+            return SSOCK_EXIT_HANDSHAKE;
+        }
+        uint32_t t = sock_secure_next_timeout(c->sock);
+        (void)sock_secure_transport_wait(c->net, t < 50 ? t : 50);
+    }
+    if (c->o->verbose) {
+        fprintf(stderr, "ssock: renegotiated with %s: new keys in use\n", c->o->target);
+    }
+    return 0;
+}
+
 /*
  * Run the handshake without blocking (so SIGINT is seen). @return 0 when established, CLI_RETRY_V4
  * if @p may_retry and the transport failed at once, else the exit status (error printed).
@@ -454,7 +575,22 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
                 "retransmissions\n", o->target, known ? be.name : "?",
                 (unsigned long)cfg->hs_timeout_initial_ms, (unsigned long)cfg->hs_max_retransmit);
     }
-    rc = sock_secure_connect(sock, &o->remote, s, 0);
+    if (o->session != NULL) {
+        static uint8_t blob[SOCK_SECURE_SESSION_EXPORT_MAX];
+        size_t len = cli_session_load(o->session, blob, sizeof blob);
+        rc = len > 0 ? sock_secure_connect_resume(sock, &o->remote, NULL, blob, len, s, 0)
+                     : -ENOENT;
+        ssock_wipe(blob, sizeof blob);
+        if (rc == -EINVAL) {
+            fprintf(stderr, "ssock: warning: --session %s: not a session of this backend; a full "
+                    "handshake\n", o->session);
+        }
+        if (rc == -EINVAL || rc == -ENOENT) {
+            rc = sock_secure_connect(sock, &o->remote, s, 0);
+        }
+    } else {
+        rc = sock_secure_connect(sock, &o->remote, s, 0);
+    }
     if (rc == 0) {
         return 0;
     }
@@ -864,7 +1000,12 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
         cfg->cred_tags = &o->certs.tag;
         cfg->cred_tag_count = 1;
     }
-    rc = ssock_pick_backend(cfg, o->tls, o->backend, ssock_certs_caps(&o->certs));
+    cfg->resumption = o->session != NULL;
+    cfg->renegotiation = o->renew;
+    rc = ssock_pick_backend(cfg, o->tls, o->backend,
+                            ssock_certs_caps(&o->certs) |
+                                (o->session != NULL ? SOCK_SECURE_CAP_RESUMPTION : 0u) |
+                                (o->renew ? SOCK_SECURE_CAP_RENEGOTIATION : 0u));
     if (rc != SSOCK_EXIT_OK) {
         sock_secure_transport_close(base);
         return rc;
@@ -923,13 +1064,17 @@ static int cli_run(const cli_opts_t *o)
                                 strlen(info.peer_subject));
                     strncat(subject, "\"", sizeof subject - strlen(subject) - 1);
                 }
-                fprintf(stderr, "ssock: connected to %s: %s, %s, %lu ms%s\n", o->target,
-                        info.suite_name, info.version, (unsigned long)info.handshake_ms, subject);
+                fprintf(stderr, "ssock: connected to %s: %s, %s, %lu ms%s%s\n", o->target,
+                        info.suite_name, info.version, (unsigned long)info.handshake_ms, subject,
+                        info.resumed ? ", session resumed" : "");
             }
             if (info.verify != 0) { /* --verify optional: what was found but not enforced */
                 fprintf(stderr, "ssock: warning: the server's certificate did not verify (%s); "
                         "going on (--verify optional)\n", sock_secure_verify_reason(info.verify));
             }
+        }
+        if (o->session != NULL) {
+            (void)cli_session_save(o->session, s); /* a failure is a warning */
         }
         memset(&c, 0, sizeof c);
         c.o = o;
@@ -941,7 +1086,10 @@ static int cli_run(const cli_opts_t *o)
         c.stream = o->tls;
         c.last_tx_ms = ssock_now_ms();
         c.max_payload = max > 0 && (size_t)max < sizeof c.line ? (size_t)max : sizeof c.line;
-        rc = cli_session(&c);
+        rc = o->renew ? cli_renew(&c) : 0;
+        if (rc == 0) {
+            rc = cli_session(&c);
+        }
         if (o->verbose) {
             fprintf(stderr, "ssock: closing: %lu %s sent, %lu received\n", c.sent,
                     o->tls ? "bytes" : "records", c.received);

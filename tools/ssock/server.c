@@ -68,6 +68,8 @@ typedef struct {
     unsigned verbose;            /* -v: 1, -v -v: 2 (debug) */
     bool tls;
     uint32_t workers;            /* --workers: processes sharing the port (SO_REUSEPORT) */
+    bool tickets;                /* --tickets: session resumption by RFC 5077 tickets */
+    bool renegotiation;          /* --renegotiation: take the clients' renegotiations */
 } srv_opts_t;
 
 /** TLS --echo: bytes received and not yet accepted back by the session (heap, lazily). */
@@ -167,6 +169,11 @@ static void srv_usage(FILE *out)
             "                      peer closed it with close_notify (failed handshakes do not\n"
             "                      count; TLS: a connection closed or reset without\n"
             "                      close_notify is a failure, exit 4)\n"
+            "  --renegotiation     let clients renegotiate (RFC 5746 secure renegotiation\n"
+            "                      only; -v logs each one); without it they are refused\n"
+            "  --tickets           issue session tickets (RFC 5077), under a key made at\n"
+            "                      random at start: clients resume with an abbreviated\n"
+            "                      handshake (-v logs 'session resumed') until ssock exits\n"
             "  -v                  prefix records with the peer; log on stderr: each session\n"
             "                      (peer, PSK identity or certificate, suite, handshake time,\n"
             "                      its end), clients refused or displaced by the limits above\n"
@@ -219,6 +226,16 @@ static int srv_parse(srv_opts_t *o, int argc, char **argv)
                 return SSOCK_EXIT_USAGE;
             }
             o->tls = true;
+        } else if ((m = ssock_opt(&a, "--renegotiation", NULL)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            o->renegotiation = true;
+        } else if ((m = ssock_opt(&a, "--tickets", NULL)) != 0) {
+            if (m < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+            o->tickets = true;
         } else if ((m = ssock_opt(&a, "--backend", &val)) != 0) {
             if (m < 0 || ssock_parse_backend(a.cmd, val) < 0) {
                 return SSOCK_EXIT_USAGE;
@@ -500,10 +517,17 @@ static void srv_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
         if (srv->opts->verbose && sock_secure_session_info(s, &info) == 0) {
             char auth[SOCK_SECURE_SUBJECT_MAX * 4 + 256];
 
-            ssock_log("%s: handshake done: %s, %s, %lu ms, %s",
+            ssock_log("%s: handshake done: %s, %s, %lu ms, %s%s",
                       ssock_ep_str(&info.remote, peer, sizeof peer), info.suite_name,
                       info.version, (unsigned long)info.handshake_ms,
-                      srv_auth(srv, &info, auth, sizeof auth));
+                      srv_auth(srv, &info, auth, sizeof auth),
+                      info.resumed ? ", session resumed" : "");
+        }
+        break;
+    case SOCK_SECURE_EV_RENEWED:
+        if (srv->opts->verbose && sock_secure_session_info(s, &info) == 0) {
+            ssock_log("%s: renegotiated: new keys in use",
+                      ssock_ep_str(&info.remote, peer, sizeof peer));
         }
         break;
     case SOCK_SECURE_EV_CLOSED:
@@ -1163,7 +1187,12 @@ static int srv_run(srv_opts_t *o)
     cfg.when_full = o->evict ? SOCK_SECURE_FULL_EVICT_LRU : SOCK_SECURE_FULL_REFUSE;
     cfg.refused_cb = srv_refused;
     cfg.refused_arg = &srv;
-    rc = ssock_pick_backend(&cfg, o->tls, o->backend, ssock_certs_caps(&o->certs));
+    cfg.resumption = o->tickets;
+    cfg.renegotiation = o->renegotiation;
+    rc = ssock_pick_backend(&cfg, o->tls, o->backend,
+                            ssock_certs_caps(&o->certs) |
+                                (o->tickets ? SOCK_SECURE_CAP_RESUMPTION : 0u) |
+                                (o->renegotiation ? SOCK_SECURE_CAP_RENEGOTIATION : 0u));
     if (rc == SSOCK_EXIT_OK) {
         rc = ssock_certs_load(&o->certs, &cfg);
     }

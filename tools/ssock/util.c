@@ -903,8 +903,11 @@ int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend,
                 return SSOCK_EXIT_OK;
             }
         }
-        ssock_error("cannot set up %s: no backend built in has raw public keys (RFC 7250; see "
-                    "'ssock --version')", tls ? "TLS" : "DTLS");
+        ssock_error("cannot set up %s: no backend built in has %s (see 'ssock --version')",
+                    tls ? "TLS" : "DTLS",
+                    (caps & SOCK_SECURE_CAP_RPK)           ? "raw public keys (RFC 7250)"
+                    : (caps & SOCK_SECURE_CAP_RESUMPTION) ? "session resumption"
+                                                          : "renegotiation");
         return SSOCK_EXIT_USAGE;
     }
     if (backend != NULL) {

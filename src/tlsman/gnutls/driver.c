@@ -62,13 +62,15 @@
  * GnuTLS built counts as accepted, and no byte is lost, sent twice or reordered.
  *
  * Renegotiation is refused (renew is NULL; a peer's attempt is answered with a no_renegotiation
- * warning), session tickets are off and no session cache is set, so nothing of a session
- * outlives session_free(). A decrypted record waits in a GnuTLS packet (gnutls_record_recv_packet)
+ * warning and ends the session: GnuTLS 3.7.9 would leak the refused hello, see ss_next_record). Session tickets are off unless the socket asks for resumption (resume.c: a client
+ * exports and resumes sessions, a server issues tickets under a master key made at create; no
+ * ticket_key). No session cache is set, so without resumption nothing of a session outlives
+ * session_free(). A decrypted record waits in a GnuTLS packet (gnutls_record_recv_packet)
  * until the application reads it; its bytes are zeroed when it is released.
  *
  * Memory: the per-socket state (priorities, credentials, cookie key, pinned keys) and the
  * per-session state (session pointer, flight and record tracking, the pending record, the TLS
- * output buffer's pointer) live in the core's areas: 496 and 232 bytes on x86_64. GnuTLS
+ * output buffer's pointer) live in the core's areas: 520 and 232 bytes on x86_64. GnuTLS
  * allocates the rest, measured on Debian's 3.7.9 with glibc mallinfo2() (tests/perf/
  * cert_hs_cost.c, SS_TEST_BACKEND=gnutls; docs/BACKENDS.md has the table):
  * - per session: 9-11 KB once established (PSK, certificates or raw public keys alike), 14-29 KB
@@ -228,7 +230,7 @@ static void ss_prio_add(char *buf, size_t cap, const char *item)
  * The priority string for @p n entries at @p list: the version, the key exchanges and ciphers in
  * the order the list first names them (AEAD only), P-256 for ECDHE and ECDSA with SHA-256, the
  * certificate types the socket's credentials allow (X.509, raw public keys: the peer's type is
- * negotiated per session), no session tickets.
+ * negotiated per session), no session tickets unless the socket resumes sessions.
  */
 static void ss_prio_text(const ss_gnutls_ctx_t *c, const tlsman_suite_t *const *list, size_t n,
                          char *buf, size_t cap)
@@ -271,7 +273,7 @@ static void ss_prio_text(const ss_gnutls_ctx_t *c, const tlsman_suite_t *const *
         ss_prio_add(buf, cap, item);
     }
     size_t len = strlen(buf);
-    if (cap - len > sizeof(":%NO_TICKETS")) {
+    if (!c->resumption && cap - len > sizeof(":%NO_TICKETS")) {
         (void)snprintf(buf + len, cap - len, ":%%NO_TICKETS");
     }
 }
@@ -770,6 +772,7 @@ static void ss_ctx_free(void *p)
         gnutls_psk_free_server_credentials(c->psk_srv);
     }
     tlsman_gnutls_free_certs(c);
+    tlsman_gnutls_free_resumption(c);
     tlsman_zero(c, sizeof(*c));
 }
 
@@ -779,6 +782,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     int rc;
 
     memset(c, 0, sizeof(*c));
+    c->resumption = cfg->resumption; /* before the priorities: they allow tickets then */
     tlsman_plan_t plan;
     if ((rc = tlsman_ctx_plan(cfg, &c->k, &plan)) < 0) {
         ss_ctx_free(c);
@@ -829,6 +833,10 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
             ss_ctx_free(c);
             return tlsman_gnutls_setup_error(rc);
         }
+    }
+    if ((rc = tlsman_gnutls_conf_resumption(c, cfg)) < 0) {
+        ss_ctx_free(c);
+        return rc;
     }
     return 0;
 }
@@ -882,8 +890,8 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     /* a client sends its one certificate whatever CAs the server names (as the other drivers:
      * the server judges it); GnuTLS otherwise sends none when the issuer is not named */
     unsigned flags = (c->k.server ? GNUTLS_SERVER : GNUTLS_CLIENT | GNUTLS_FORCE_CLIENT_CERT) |
-                     GNUTLS_NONBLOCK |
-                     GNUTLS_NO_TICKETS | GNUTLS_NO_SIGNAL | GNUTLS_ENABLE_RAWPK |
+                     GNUTLS_NONBLOCK | (c->resumption ? 0u : GNUTLS_NO_TICKETS) |
+                     GNUTLS_NO_SIGNAL | GNUTLS_ENABLE_RAWPK |
                      (c->k.datagram ? GNUTLS_DATAGRAM : 0u);
     int rc = gnutls_init(&s->gs, flags);
     if (rc < 0) {
@@ -923,6 +931,10 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     }
     if (c->cert != NULL) {
         tlsman_gnutls_session_certs(s);
+    }
+    if ((rc = tlsman_gnutls_session_tickets(s)) < 0) {
+        ss_session_free(s);
+        return rc;
     }
     return 0;
 }
@@ -1119,9 +1131,14 @@ static int ss_next_record(ss_gnutls_session_t *s)
             tlsman_alert_set(&s->t, (uint8_t)gnutls_alert_get(s->gs), TLSMAN_ALERT_RECEIVED);
             continue;
         case GNUTLS_E_REHANDSHAKE:
-            /* the peer asks for a renegotiation: refused (RFC 5746 §4.2 allows the warning) */
+            /* the peer asks for a renegotiation: refused (RFC 5746 §4.2 allows the warning),
+             * and the session ends. GnuTLS 3.7.9 keeps the ClientHello in its record buffer,
+             * and the next gnutls_record_recv_packet() pops it without freeing it
+             * (_gnutls_record_buffer_get_packet: a 16 KB leak per attempt, found under ASan);
+             * gnutls_deinit frees it where it is. */
             (void)gnutls_alert_send(s->gs, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
-            continue;
+            tlsman_alert_set(&s->t, GNUTLS_A_NO_RENEGOTIATION, TLSMAN_ALERT_SENT);
+            return ss_fail(s, SOCK_SECURE_E_HANDSHAKE);
         default: {
             int err = tlsman_gnutls_error(s, (int)n, false);
             return err == -EAGAIN ? err : ss_fail(s, err);
@@ -1241,8 +1258,10 @@ static int ss_info(void *p, tlsman_info_t *info)
     if (!s->established || s->gs == NULL) {
         return tlsman_info(&s->t, info, 0, NULL);
     }
-    return tlsman_info(&s->t, info, s->suite != NULL ? s->suite->id : 0,
-                       s->ctx->k.datagram ? "DTLSv1.2" : "TLSv1.2");
+    int rc = tlsman_info(&s->t, info, s->suite != NULL ? s->suite->id : 0,
+                         s->ctx->k.datagram ? "DTLSv1.2" : "TLSv1.2");
+    info->resumed = gnutls_session_is_resumed(s->gs) != 0;
+    return rc;
 }
 
 /* the peer's X.509 leaf (a raw public key has no subject) */
@@ -1272,7 +1291,7 @@ const tlsman_driver_t tlsman_gnutls = {
     .name = "gnutls",
     .version = GNUTLS_VERSION,
     .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT |
-            TLSMAN_CAP_X509 | TLSMAN_CAP_RPK,
+            TLSMAN_CAP_X509 | TLSMAN_CAP_RPK | TLSMAN_CAP_RESUMPTION,
     .ctx_size = sizeof(ss_gnutls_ctx_t),
     .session_size = sizeof(ss_gnutls_session_t),
     .suite_supported = ss_suite_supported,
@@ -1294,6 +1313,8 @@ const tlsman_driver_t tlsman_gnutls = {
     .cookie_check = ss_cookie_check,
     .cred_check = tlsman_gnutls_cred_check,
     .flush = ss_flush,
+    .session_export = tlsman_gnutls_session_export,
+    .session_resume = tlsman_gnutls_session_resume,
     .set_server_name = tlsman_gnutls_set_server_name,
     .set_peer_ip = tlsman_gnutls_set_peer_ip,
 };

@@ -55,6 +55,9 @@ typedef struct {
     bool cas;                    /**< trust anchors for X.509 peers */
     uint8_t cookie_key[SS_COOKIE_KEY_LEN]; /**< server, DTLS: the cookies' key */
     tlsman_sock_t k;             /**< role, transport, callbacks (common.h) */
+    bool resumption;             /**< tlsman_config_t.resumption: tickets (resume.c) */
+    gnutls_datum_t ticket_key;   /**< server with resumption: GnuTLS's ticket master key
+                                      (gnutls_session_ticket_key_generate, heap) */
 } ss_gnutls_ctx_t;
 
 /** Per-session state, in the core's session area. */
@@ -71,6 +74,7 @@ typedef struct {
     uint8_t peer_id_len;         /**< its length */
     unsigned discarded;          /**< gnutls_record_get_discarded() before the current call */
     bool established;            /**< handshake() returned 0 */
+    bool resumed;                /**< gnutls_session_is_resumed() once established */
     bool hello_ok;               /**< server, DTLS: a ClientHello with a valid cookie came */
     bool timer_on;               /**< io->timer(true) reported and not stopped since */
     bool retx_due;               /**< the core's timer fired: the next step resends */
@@ -148,5 +152,17 @@ int tlsman_gnutls_set_server_name(void *p, const char *name);
 int tlsman_gnutls_set_peer_ip(void *p, const uint8_t *ip, size_t len);
 /** The fatal alert for a failed verification with the SOCK_SECURE_VFY_* bits @p vfy. */
 uint8_t tlsman_gnutls_vfy_alert(uint32_t vfy);
+
+/* ---- resume.c -------------------------------------------------------------------------------- */
+
+/** Socket: set up resumption (a server's random ticket master key). Returns 0 or -ENOMEM. */
+int tlsman_gnutls_conf_resumption(ss_gnutls_ctx_t *c, const tlsman_config_t *cfg);
+/** Socket: free (and zero) the ticket key. */
+void tlsman_gnutls_free_resumption(ss_gnutls_ctx_t *c);
+/** Session, after gnutls_init: a server with resumption issues tickets. Returns 0 or an error. */
+int tlsman_gnutls_session_tickets(ss_gnutls_session_t *s);
+/** tlsman_driver_t.session_export and .session_resume. */
+int tlsman_gnutls_session_export(void *sess, uint8_t *out, size_t out_max);
+int tlsman_gnutls_session_resume(void *sess, const uint8_t *blob, size_t len);
 
 #endif /* SS_TLSMAN_GNUTLS_DRIVER_H */

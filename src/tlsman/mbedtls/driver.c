@@ -24,7 +24,7 @@
  * has no raw public keys (RFC 7250): no TLSMAN_CAP_RPK.
  *
  * Memory: the per-socket state (ssl config, cookie key, suite list, own certificate, trust
- * anchors, key) and the per-session state (ssl context) live in the core's areas (1816 and 808
+ * anchors, key, two ticket keys) and the per-session state (ssl context) live in the core's areas (1896 and 808
  * bytes on x86_64 with Debian's 2.28.3). mbedTLS itself allocates, measured on that build (glibc
  * mallinfo2; tests/perf/cert_hs_cost.c, see docs/CREDENTIALS.md):
  * - per session: ~36.8 KB from session_init (two 16.7 KB record buffers, handshake state),
@@ -40,8 +40,11 @@
  *   freed (the key zeroed) by ctx_free;
  * - once: nothing on the heap; one entropy source (~38 KB) and one CTR-DRBG shared by every
  *   socket are static, seeded on first use and never freed.
- * Renegotiation stays disabled (mbedTLS's default: enabling it would also let any peer start one
- * at will), so renew is NULL. mbedTLS 2.28 servers cannot send a PSK identity hint (ssl_srv.c
+ * Renegotiation (renew, TLSMAN_CAP_RENEGOTIATION where the build has MBEDTLS_SSL_RENEGOTIATION,
+ * as Debian's does) is enabled only for a socket whose configuration asks for it, as it also
+ * lets the peer start one at will; secure renegotiation (RFC 5746) only, mbedTLS's default
+ * (MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION); never enforced (a peer that ignores a server's
+ * HelloRequest keeps its session). Otherwise it stays disabled and a peer's attempt is refused. mbedTLS 2.28 servers cannot send a PSK identity hint (ssl_srv.c
  * sends no ServerKeyExchange for plain PSK and an empty hint for (EC)DHE-PSK; there is no API
  * for one): no TLSMAN_CAP_PSK_HINT, so the core refuses a psk_hint at create (-ENOTSUP).
  */
@@ -61,11 +64,18 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl_ciphersuites.h>
+#include <mbedtls/ssl_internal.h> /* handshake->resume (ss_handshake) */
 #if defined(MBEDTLS_THREADING_PTHREAD)
 #include <pthread.h>
 #endif
 
 #include "../builtin.h"
+
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+#define SS_CAP_RENEGOTIATION TLSMAN_CAP_RENEGOTIATION
+#else
+#define SS_CAP_RENEGOTIATION 0u
+#endif
 
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
 #define SS_CAP_DTLS TLSMAN_CAP_DTLS
@@ -118,6 +128,11 @@ static int ss_rng_ready(void)
     }
 #endif
     return ss_rng_status == 0 ? 0 : SOCK_SECURE_E_BACKEND;
+}
+
+int tlsman_mbedtls_random(uint8_t *out, size_t len)
+{
+    return mbedtls_ctr_drbg_random(&ss_drbg, out, len);
 }
 
 /* ---- suites ----------------------------------------------------------------------------------- */
@@ -355,7 +370,10 @@ static int ss_conf_setup(ss_mbedtls_ctx_t *c, mbedtls_ssl_config *conf, bool ser
     mbedtls_ssl_conf_session_tickets(conf, MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
 #endif
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
-    mbedtls_ssl_conf_renegotiation(conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    mbedtls_ssl_conf_renegotiation(conf, cfg->renegotiation ? MBEDTLS_SSL_RENEGOTIATION_ENABLED
+                                                            : MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+    mbedtls_ssl_conf_legacy_renegotiation(conf, MBEDTLS_SSL_LEGACY_NO_RENEGOTIATION);
+    mbedtls_ssl_conf_renegotiation_enforced(conf, MBEDTLS_SSL_RENEGOTIATION_NOT_ENFORCED);
 #endif
     mbedtls_ssl_conf_read_timeout(conf, 0);
 #if defined(SS_MFL_CODE)
@@ -444,6 +462,15 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         ss_ctx_free(c);
         return tlsman_mbedtls_setup_error(err);
     }
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    c->renegotiation = cfg->renegotiation;
+#endif
+#if SS_RESUME
+    if ((rc = tlsman_mbedtls_conf_resumption(c, cfg)) < 0) {
+        ss_ctx_free(c);
+        return rc;
+    }
+#endif
 #if SS_X509
     if ((rc = tlsman_mbedtls_conf_x509(c, cfg, &plan)) < 0) {
         ss_ctx_free(c);
@@ -536,6 +563,22 @@ static int ss_set_psk(void *p, const sock_secure_psk_t *psk)
     return 0;
 }
 
+/* mbedtls_ssl_handshake() step by step, to see whether the session is resumed: mbedTLS frees the
+ * handshake state that says so when it ends. Its flag is final once the hellos are exchanged (a
+ * client offering a session sets it at the start, and clears it if the ServerHello does not take
+ * the session). */
+static int ss_handshake_steps(ss_mbedtls_session_t *s)
+{
+    int err = 0;
+    while (err == 0 && s->ssl.state != MBEDTLS_SSL_HANDSHAKE_OVER) {
+        err = mbedtls_ssl_handshake_step(&s->ssl);
+        if (s->ssl.handshake != NULL && s->ssl.state > MBEDTLS_SSL_SERVER_HELLO) {
+            s->resumed = s->ssl.handshake->resume != 0;
+        }
+    }
+    return err;
+}
+
 static int ss_handshake(void *p)
 {
     ss_mbedtls_session_t *s = p;
@@ -562,13 +605,13 @@ static int ss_handshake(void *p)
         conf->psk_len = s->psk.key_len;
         conf->psk_identity = (unsigned char *)(uintptr_t)s->psk.identity;
         conf->psk_identity_len = s->psk.identity_len;
-        err = mbedtls_ssl_handshake(&s->ssl);
+        err = ss_handshake_steps(s);
         conf->psk = key;
         conf->psk_len = key_len;
         conf->psk_identity = id;
         conf->psk_identity_len = id_len;
     } else {
-        err = mbedtls_ssl_handshake(&s->ssl);
+        err = ss_handshake_steps(s);
     }
     tlsman_mbedtls_note_verify(s);
     if (err == 0) {
@@ -607,6 +650,64 @@ static size_t ss_avail(const mbedtls_ssl_context *ssl)
     return ssl->in_offt == NULL ? 0 : ssl->in_msglen;
 }
 
+/** After a call that may have run a renegotiation: note one that started (ours, or the peer's
+ *  hello), and tell the core when it completed (the new keys are in use). A server that refused
+ *  ours (a no_renegotiation warning) leaves mbedTLS 2.28 waiting for a ServerHello for ever, its
+ *  writes blocked: the session ends at once instead. Returns 0 or SOCK_SECURE_E_ALERT. */
+static int ss_renew_check(ss_mbedtls_session_t *s)
+{
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    if (s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_IN_PROGRESS) {
+        s->renewing = true;
+        if (s->ssl.state == MBEDTLS_SSL_SERVER_HELLO && s->ssl.in_msg != NULL &&
+            s->ssl.in_msgtype == MBEDTLS_SSL_MSG_ALERT && s->ssl.in_msglen >= SS_ALERT_LEN &&
+            s->ssl.in_msg[0] == SS_ALERT_LEVEL_WARNING &&
+            s->ssl.in_msg[1] == MBEDTLS_SSL_ALERT_MSG_NO_RENEGOTIATION) {
+            tlsman_alert_set(&s->t, MBEDTLS_SSL_ALERT_MSG_NO_RENEGOTIATION,
+                             TLSMAN_ALERT_RECEIVED);
+            return SOCK_SECURE_E_ALERT;
+        }
+    } else if (s->renewing && s->ssl.state == MBEDTLS_SSL_HANDSHAKE_OVER &&
+               s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_DONE) {
+        s->renewing = false;
+        if (s->t.io->renewed != NULL) {
+            s->t.io->renewed(s->t.io_ctx);
+        }
+    }
+#else
+    (void)s;
+#endif
+    return 0;
+}
+
+static int ss_renew(void *p)
+{
+    ss_mbedtls_session_t *s = p;
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    if (!s->established) {
+        return -ENOTCONN;
+    }
+    if (!s->ctx->renegotiation) {
+        return -ENOTSUP;
+    }
+    if (s->renewing || s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_PENDING) {
+        return -EALREADY;
+    }
+    tlsman_call_begin(&s->t);
+    int err = mbedtls_ssl_renegotiate(&s->ssl); /* client: its hello; server: a HelloRequest */
+    if (s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_IN_PROGRESS) {
+        s->renewing = true;
+    }
+    if (err == 0 || err == MBEDTLS_ERR_SSL_WANT_READ || err == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        return ss_renew_check(s);
+    }
+    return ss_error(s, err, false);
+#else
+    (void)s;
+    return -ENOTSUP;
+#endif
+}
+
 static int ss_read(void *p, uint8_t *buf, size_t len)
 {
     ss_mbedtls_session_t *s = p;
@@ -622,6 +723,10 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
          * old flight, non-fatal alerts and bad records are dealt with inside (WANT_READ). */
         unsigned bad_before = ss_badmac_seen(s);
         int err = mbedtls_ssl_read(&s->ssl, NULL, 0);
+        int refused = ss_renew_check(s);
+        if (refused < 0) {
+            return refused;
+        }
         if (err < 0) {
             err = ss_error(s, err, false);
             bool dropped = s->t.rx_dropped || ss_badmac_seen(s) != bad_before;
@@ -722,6 +827,9 @@ static int ss_write_stream(ss_mbedtls_session_t *s, const uint8_t *buf, size_t l
     tlsman_call_begin(&s->t);
     size_t n = len < max ? len : max;
     rc = mbedtls_ssl_write(&s->ssl, buf, n);
+    if (ss_renew_check(s) < 0 || rc == MBEDTLS_ERR_SSL_WAITING_SERVER_HELLO_RENEGO) {
+        return -EAGAIN; /* the refusal ends the session at the next read */
+    }
     if (rc == MBEDTLS_ERR_SSL_WANT_WRITE && s->ssl.out_left > 0) {
         return (int)n; /* encrypted and queued: flushed by the next write or flush */
     }
@@ -748,12 +856,15 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
     /* DTLS: mbedTLS compares the length with the maximum payload itself and refuses a larger
      * record (BAD_INPUT_DATA, nothing sent), so it is not computed twice. With no output pending,
      * the one datagram this write sends holds just this application record: ss_send_cb() need
-     * not look for alerts in it. */
-    s->tx_data = s->ssl.out_left == 0;
+     * not look for alerts in it (nor while a renegotiation may send its own messages first). */
+    s->tx_data = s->ssl.out_left == 0 && !s->renewing;
     int n = mbedtls_ssl_write(&s->ssl, buf, len);
     s->tx_data = false;
     if (n == MBEDTLS_ERR_SSL_BAD_INPUT_DATA && len > ss_max_payload(s)) {
         return -EMSGSIZE;
+    }
+    if (ss_renew_check(s) < 0 || n == MBEDTLS_ERR_SSL_WAITING_SERVER_HELLO_RENEGO) {
+        return -EAGAIN; /* WANT_READ while renegotiating; a refusal ends the session at the next read */
     }
     if (n < 0) {
         return ss_error(s, n, false);
@@ -799,8 +910,10 @@ static int ss_info(void *p, tlsman_info_t *info)
         return tlsman_info(&s->t, info, 0, NULL);
     }
     /* the id itself (2.28's fields are public): no lookup through the suite's name */
-    return tlsman_info(&s->t, info, s->ssl.session != NULL ? s->ssl.session->ciphersuite : 0,
-                       mbedtls_ssl_get_version(&s->ssl));
+    int rc = tlsman_info(&s->t, info, s->ssl.session != NULL ? s->ssl.session->ciphersuite : 0,
+                         mbedtls_ssl_get_version(&s->ssl));
+    info->resumed = s->resumed;
+    return rc;
 }
 
 #if SS_X509 && defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
@@ -857,7 +970,9 @@ const tlsman_driver_t tlsman_mbedtls = {
     .name = "mbedtls",
     .version = MBEDTLS_VERSION_STRING,
     .caps = SS_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | (SS_X509 ? TLSMAN_CAP_X509 : 0u) |
-            (SS_CLIENT_SERVER ? TLSMAN_CAP_CLIENT_SERVER : 0u) | SS_CAP_PSK_PER_SESSION,
+            (SS_CLIENT_SERVER ? TLSMAN_CAP_CLIENT_SERVER : 0u) | SS_CAP_PSK_PER_SESSION |
+            (SS_RESUME ? TLSMAN_CAP_RESUMPTION : 0u) | SS_CAP_RENEGOTIATION |
+            (SS_SAVE ? TLSMAN_CAP_SAVE_RESTORE : 0u),
     .ctx_size = sizeof(ss_mbedtls_ctx_t),
     .session_size = sizeof(ss_mbedtls_session_t),
     .suite_supported = ss_suite_supported,
@@ -871,7 +986,7 @@ const tlsman_driver_t tlsman_mbedtls = {
     .pending = ss_pending,
     .write = ss_write,
     .close_notify = ss_close_notify,
-    .renew = NULL, /* renegotiation stays disabled (see the top of this file) */
+    .renew = ss_renew, /* -ENOTSUP unless configured (and compiled in) */
     .info = ss_info,
 #if SS_X509 && defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
     .peer_subject = ss_peer_subject,
@@ -893,5 +1008,14 @@ const tlsman_driver_t tlsman_mbedtls = {
 #endif
 #if defined(MBEDTLS_SSL_CLI_C)
     .set_psk = ss_set_psk,
+#endif
+#if SS_RESUME
+    .session_export = tlsman_mbedtls_session_export,
+    .session_resume = tlsman_mbedtls_session_resume,
+    .ticket_key = tlsman_mbedtls_ticket_key,
+#endif
+#if SS_SAVE
+    .session_save = tlsman_mbedtls_session_save,
+    .session_load = tlsman_mbedtls_session_load,
 #endif
 };

@@ -70,7 +70,32 @@
                               : MBEDTLS_SSL_MAX_FRAG_LEN_512)
 #endif
 
+/* Resumption (resume.c, TLSMAN_CAP_RESUMPTION): session tickets, the session serialisation
+ * (mbedtls_ssl_session_save/load), an AEAD for the server's tickets and SHA-256 for its key
+ * names. The device profile has no tickets: no resumption there. */
+#if defined(MBEDTLS_SSL_SESSION_TICKETS) && (defined(MBEDTLS_GCM_C) || defined(MBEDTLS_CCM_C)) && \
+    defined(MBEDTLS_SHA256_C)
+#define SS_RESUME 1
+#else
+#define SS_RESUME 0
+#endif
+
+/* Save/restore of an established DTLS connection (mbedtls_ssl_context_save/load): with context
+ * serialisation in the build (Debian's has it) and DTLS. */
+#if defined(MBEDTLS_SSL_CONTEXT_SERIALIZATION) && defined(MBEDTLS_SSL_PROTO_DTLS)
+#define SS_SAVE 1
+#else
+#define SS_SAVE 0
+#endif
+
 /* ---- state ------------------------------------------------------------------------------------ */
+
+/** A server's session ticket key (resume.c). */
+typedef struct {
+    uint8_t key[32];  /**< AES-256 key: SOCK_SECURE_TICKET_KEY_LEN bytes from the application */
+    uint8_t name[4];  /**< its name in the ticket (derived from the key) */
+    bool set;         /**< holds a key */
+} ss_mbedtls_ticket_key_t;
 
 /** Timer state as mbedTLS sees it through ss_get_timer(). */
 enum {
@@ -96,6 +121,11 @@ typedef struct {
 #endif
     int suites[CONFIG_SOCK_SECURE_MAX_SUITES + 1]; /**< mbedTLS wants a 0-terminated int list */
     tlsman_sock_t k;                        /**< role, transport, callbacks (common.h) */
+    bool renegotiation;                     /**< tlsman_config_t.renegotiation */
+#if SS_RESUME
+    ss_mbedtls_ticket_key_t tickets[2];     /**< server: current key, and the one it replaced */
+    bool resumption;                        /**< tlsman_config_t.resumption */
+#endif
 } ss_mbedtls_ctx_t;
 
 /** Per-session state, in the core's session area. */
@@ -112,6 +142,8 @@ typedef struct {
                                         (ss_write), no alert to look for (ss_send_cb) */
     bool own_psk;                  /**< client: psk below, not the configuration's (set_psk) */
     sock_secure_psk_t psk;         /**< ... its identity and key (the caller's bytes) */
+    bool resumed;                  /**< the handshake resumed a session (seen while it ran) */
+    bool renewing;                 /**< a renegotiation runs (ours or the peer's) */
 } ss_mbedtls_session_t;
 
 /* ---- errors.c --------------------------------------------------------------------------------- */
@@ -143,6 +175,27 @@ int tlsman_mbedtls_setup_error(int err);
 /** After a failed handshake step: send the fatal alert mbedTLS 2.28 leaves out for @p err, if it
  *  sent none (see errors.c). */
 void tlsman_mbedtls_missing_alert(ss_mbedtls_session_t *s, int err);
+
+/* ---- driver.c, resume.c ------------------------------------------------------------------------- */
+
+/** Fill @p out with @p len bytes of the driver's random generator. Returns 0 or an mbedTLS
+ *  error. */
+int tlsman_mbedtls_random(uint8_t *out, size_t len);
+
+#if SS_RESUME
+/** Configure resumption on the socket (tickets requested by a client; issued by a server under a
+ *  random key). Returns 0, -ENOTSUP or SOCK_SECURE_E_BACKEND. */
+int tlsman_mbedtls_conf_resumption(ss_mbedtls_ctx_t *c, const tlsman_config_t *cfg);
+/** tlsman_driver_t.session_export, .session_resume and .ticket_key. */
+int tlsman_mbedtls_session_export(void *sess, uint8_t *out, size_t out_max);
+int tlsman_mbedtls_session_resume(void *sess, const uint8_t *blob, size_t len);
+int tlsman_mbedtls_ticket_key(void *ctx, const uint8_t *key, size_t len);
+#endif
+#if SS_SAVE
+/** tlsman_driver_t.session_save and .session_load (resume.c). */
+int tlsman_mbedtls_session_save(void *sess, uint8_t *out, size_t out_max);
+int tlsman_mbedtls_session_load(void *sess, const uint8_t *blob, size_t len);
+#endif
 
 /* ---- x509.c ----------------------------------------------------------------------------------- */
 
