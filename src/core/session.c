@@ -284,8 +284,9 @@ int sock_secure_session_restore(sock_secure_t *sk, const sock_secure_ep_t *remot
         session == NULL || remote->family == SOCK_SECURE_AF_UNSPEC) {
         return -EINVAL;
     }
-    if (ss_stream(sk) || sk->drv->session_load == NULL || sk->cfg.renegotiation) {
-        return -ENOTSUP;
+    if (ss_stream(sk) || sk->drv->session_load == NULL || sk->cfg.renegotiation ||
+        sk->cfg.role == SOCK_SECURE_CLIENT_SERVER) {
+        return -ENOTSUP; /* a socket of both roles could not tell the session's role */
     }
     if (sock_secure__find(sk, remote) != NULL) {
         return -EINVAL;
@@ -295,7 +296,7 @@ int sock_secure_session_restore(sock_secure_t *sk, const sock_secure_ep_t *remot
         return -ENOMEM;
     }
     /* "": no identity to set, there is no handshake */
-    int rc = sock_secure__start(sk, s, remote, "");
+    int rc = sock_secure__start(sk, s, remote, sk->cfg.role == SOCK_SECURE_CLIENT, "", NULL);
     if (rc < 0) {
         return rc;
     }
