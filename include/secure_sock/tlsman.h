@@ -249,7 +249,8 @@ typedef struct tlsman_driver {
     int (*renew)(void *sess);
     /** Fill @p info. Returns 0. */
     int (*info)(void *sess, tlsman_info_t *info);
-    /** Optional (drivers with certificates): write the subject of the peer's certificate, as
+    /** Optional (drivers with certificates; its presence is SOCK_SECURE_CAP_PEER_SUBJECT in the
+     *  backend info): write the subject of the peer's certificate, as
      *  the stack formats a distinguished name, NUL-terminated, into @p buf (@p len bytes, > 0).
      *  Returns its length, 0 (buf "") when the peer sent no certificate or it does not fit. */
     size_t (*peer_subject)(void *sess, char *buf, size_t len);

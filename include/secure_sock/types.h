@@ -38,6 +38,10 @@ extern "C" {
                                                       (SOCK_SECURE_CLIENT_SERVER) */
 #define SOCK_SECURE_CAP_PSK_PER_SESSION (1u << 12) /**< a client offers a PSK chosen per session
                                                         (sock_secure_config_t.psk_select) */
+#define SOCK_SECURE_CAP_PEER_SUBJECT  (1u << 13) /**< session info names the peer certificate's
+                                                      subject (peer_subject); without it the
+                                                      field stays "" (e.g. an mbedTLS build
+                                                      that keeps no peer certificate) */
 /** @} */
 
 /** Largest blob sock_secure_session_export() or sock_secure_session_save() writes for any

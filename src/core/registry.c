@@ -64,5 +64,8 @@ int sock_secure_backend_info(const char *name, sock_secure_backend_info_t *info)
     if (!CONFIG_SOCK_SECURE_STREAMS || drv->flush == NULL) {
         info->caps &= ~(uint32_t)SOCK_SECURE_CAP_TLS; /* create() would refuse TLS (see there) */
     }
+    if (drv->peer_subject != NULL) {
+        info->caps |= SOCK_SECURE_CAP_PEER_SUBJECT; /* the op exists only where the stack can */
+    }
     return 0;
 }

@@ -226,9 +226,15 @@ static void mutual_auth_with_ccm8_and_gcm(void)
         CHECK_EQ(info.verify, 0);
         CHECK_EQ(server.ev.connected, 1);
         /* each side names the other's certificate subject (as its stack formats a DN: the
-         * CN and the O are in it whatever the order); no PSK identity */
-        CHECK(strstr(info.peer_subject, "CN=server.test") != NULL);
-        CHECK(strstr(info.peer_subject, "O=secure_sock tests") != NULL);
+         * CN and the O are in it whatever the order), if the backend can (a build that keeps no
+         * peer certificate has no peer_subject op and says so in its caps); no PSK identity */
+        bool subject = drv->peer_subject != NULL;
+        sock_secure_backend_info_t be;
+        REQUIRE(sock_secure_backend_info(tu_backend_name, &be) == 0);
+        CHECK_EQ(!!(be.caps & SOCK_SECURE_CAP_PEER_SUBJECT), subject);
+        CHECK(subject ? strstr(info.peer_subject, "CN=server.test") != NULL
+                      : info.peer_subject[0] == '\0');
+        CHECK(!subject || strstr(info.peer_subject, "O=secure_sock tests") != NULL);
         CHECK_EQ(info.psk_identity_len, 0);
         size_t open = 0;
         for (size_t k = 0; k < SLOTS; k++) {
@@ -236,8 +242,9 @@ static void mutual_auth_with_ccm8_and_gcm(void)
             if (sock_secure_session_info(&server.slots[k], &si) == 0 &&
                 si.state == SOCK_SECURE_ST_OPEN) {
                 open++;
-                CHECK(strstr(si.peer_subject, "CN=client.test") != NULL);
-                CHECK(strstr(si.peer_subject, "O=secure_sock tests") != NULL);
+                CHECK(subject ? strstr(si.peer_subject, "CN=client.test") != NULL
+                              : si.peer_subject[0] == '\0');
+                CHECK(!subject || strstr(si.peer_subject, "O=secure_sock tests") != NULL);
                 CHECK_EQ(si.psk_identity_len, 0);
             }
         }

@@ -53,6 +53,7 @@ static void generate(void)
         { SOCK_SECURE_CAP_CLIENT_SERVER,
           "server and client on one socket (`SOCK_SECURE_CLIENT_SERVER`)" },
         { SOCK_SECURE_CAP_PSK_PER_SESSION, "a client PSK per session (`psk_select`)" },
+        { SOCK_SECURE_CAP_PEER_SUBJECT, "the peer certificate's subject in session info" },
     };
     char line[256];
     put(BEGIN_MARK);

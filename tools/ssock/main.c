@@ -56,6 +56,9 @@ static void ssock_print_caps(uint32_t caps)
         { SOCK_SECURE_CAP_CID, "CID" },
         { SOCK_SECURE_CAP_SAVE_RESTORE, "SAVE_RESTORE" },
         { SOCK_SECURE_CAP_PSK_HINT, "PSK_HINT" },
+        { SOCK_SECURE_CAP_CLIENT_SERVER, "CLIENT_SERVER" },
+        { SOCK_SECURE_CAP_PSK_PER_SESSION, "PSK_PER_SESSION" },
+        { SOCK_SECURE_CAP_PEER_SUBJECT, "PEER_SUBJECT" },
     };
     uint32_t known = 0;
 
