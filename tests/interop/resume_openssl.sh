@@ -11,7 +11,7 @@ source "$(dirname "$0")/openssl_peer.bash"  # free_tcp_port, start_psk_s_server
 require_default_ccm8
 # every built backend with session resumption (mbedTLS, GnuTLS)
 BACKENDS=()
-for b in mbedtls gnutls; do "$SSOCK" --version | grep -q "^backend $b " && BACKENDS+=("$b"); done
+for b in mbedtls gnutls; do "$SSOCK" --version | grep -q "^backend $b .*RESUMPTION" && BACKENDS+=("$b"); done
 [ "${#BACKENDS[@]}" -gt 0 ] || { echo "SKIPPED: no backend with session resumption"; exit 77; }
 
 

@@ -890,10 +890,19 @@ const char *ssock_tls_backend(void)
     return NULL;
 }
 
+/* What the options need that a backend lacks, for an error message: the first of @p missing. */
+static const char *ssock_need_name(uint32_t missing)
+{
+    return (missing & SOCK_SECURE_CAP_RPK)          ? "raw public keys (RFC 7250)"
+           : (missing & SOCK_SECURE_CAP_RESUMPTION) ? "session resumption"
+           : (missing & SOCK_SECURE_CAP_RENEGOTIATION) ? "renegotiation"
+                                                       : "a capability the options need";
+}
+
 int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend, uint32_t caps)
 {
     if (backend == NULL && caps != 0) {
-        /* the first backend that has what the options need (raw public keys) */
+        /* the first backend that has what the options need (raw public keys, resumption...) */
         sock_secure_backend_info_t be;
         const char *name;
         for (size_t i = 0; (name = sock_secure_backend_name(i)) != NULL; i++) {
@@ -904,10 +913,7 @@ int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend,
             }
         }
         ssock_error("cannot set up %s: no backend built in has %s (see 'ssock --version')",
-                    tls ? "TLS" : "DTLS",
-                    (caps & SOCK_SECURE_CAP_RPK)           ? "raw public keys (RFC 7250)"
-                    : (caps & SOCK_SECURE_CAP_RESUMPTION) ? "session resumption"
-                                                          : "renegotiation");
+                    tls ? "TLS" : "DTLS", ssock_need_name(caps));
         return SSOCK_EXIT_USAGE;
     }
     if (backend != NULL) {
@@ -928,8 +934,8 @@ int ssock_pick_backend(sock_secure_config_t *cfg, bool tls, const char *backend,
             return SSOCK_EXIT_USAGE;
         }
         if ((be.caps & caps) != caps) {
-            ssock_error("cannot set up %s: backend %s has no raw public keys (RFC 7250; see "
-                        "'ssock --version')", tls ? "TLS" : "DTLS", be.name);
+            ssock_error("cannot set up %s: backend %s has no %s (see 'ssock --version')",
+                        tls ? "TLS" : "DTLS", be.name, ssock_need_name(caps & ~be.caps));
             return SSOCK_EXIT_USAGE;
         }
         cfg->backend = be.name;
