@@ -687,7 +687,7 @@ static int ss_renew(void *p)
     if (!s->established) {
         return -ENOTCONN;
     }
-    if (!s->ctx->renegotiation) {
+    if (!ss_renegotiation(s->ctx)) {
         return -ENOTSUP;
     }
     if (s->renewing || s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_PENDING) {

@@ -121,7 +121,9 @@ typedef struct {
 #endif
     int suites[CONFIG_SOCK_SECURE_MAX_SUITES + 1]; /**< mbedTLS wants a 0-terminated int list */
     tlsman_sock_t k;                        /**< role, transport, callbacks (common.h) */
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
     bool renegotiation;                     /**< tlsman_config_t.renegotiation */
+#endif
 #if SS_RESUME
     ss_mbedtls_ticket_key_t tickets[2];     /**< server: current key, and the one it replaced */
     bool resumption;                        /**< tlsman_config_t.resumption */
@@ -138,13 +140,25 @@ typedef struct {
     bool established;              /**< handshake() returned 0 */
     bool hs_too_long;              /**< DTLS: the peer sent a handshake message longer than
                                         mbedTLS can reassemble (see ss_recv_cb) */
-    bool tx_data;                  /**< DTLS: what is sent now is one application record
+    /* one byte of flags (a device's session area is sized to the byte: docs/RIOT.md) */
+    bool tx_data : 1;              /**< DTLS: what is sent now is one application record
                                         (ss_write), no alert to look for (ss_send_cb) */
-    bool own_psk;                  /**< client: psk below, not the configuration's (set_psk) */
-    sock_secure_psk_t psk;         /**< ... its identity and key (the caller's bytes) */
-    bool resumed;                  /**< the handshake resumed a session (seen while it ran) */
-    bool renewing;                 /**< a renegotiation runs (ours or the peer's) */
+    bool own_psk : 1;              /**< client: psk below, not the configuration's (set_psk) */
+    bool resumed : 1;              /**< the handshake resumed a session (seen while it ran) */
+    bool renewing : 1;             /**< a renegotiation runs (ours or the peer's) */
+    sock_secure_psk_t psk;         /**< with own_psk: its identity and key (the caller's bytes) */
 } ss_mbedtls_session_t;
+
+/** Whether the socket takes and starts renegotiations (tlsman_config_t.renegotiation). */
+static inline bool ss_renegotiation(const ss_mbedtls_ctx_t *c)
+{
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    return c->renegotiation;
+#else
+    (void)c;
+    return false;
+#endif
+}
 
 /* ---- errors.c --------------------------------------------------------------------------------- */
 
