@@ -57,6 +57,13 @@
 #define CONFIG_SOCK_SECURE_SERVER 1
 #endif
 
+/** Keep per-session statistics for sock_secure_session_info() (retransmits, bytes_*, datagrams_*,
+ *  records_*; 28 B per session slot on a 32-bit target, more with padding). 0 reports them as 0
+ *  and keeps nothing. Default: on with the server code (hosts), off in a client-only build. */
+#ifndef CONFIG_SOCK_SECURE_SESSION_STATS
+#define CONFIG_SOCK_SECURE_SESSION_STATS CONFIG_SOCK_SECURE_SERVER
+#endif
+
 /** Bytes of the client's PSK identity a server session keeps for sock_secure_session_info()
  *  (psk_identity; a longer one is reported cut there, psk_identity_truncated). 0 keeps none: no
  *  RAM per session for it. Default: 32 on a server build (a device name, an IMEI URN, a UUID in
