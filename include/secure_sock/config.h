@@ -97,6 +97,15 @@
 #define CONFIG_SOCK_SECURE_SUITE_NAMES 1
 #endif
 
+/** 0 builds a PSK-only core: sockets authenticate with pre-shared keys alone. Certificates,
+ *  private keys, trust anchors and pinned keys under a socket's cred_tags, and certificate
+ *  suites in its suite list, are refused with -ENOTSUP at create; a configuration without a PSK
+ *  too. sock_secure_create() then leaves out the checks only those need (about 300 bytes on
+ *  Cortex-M4). For PSK devices. */
+#ifndef CONFIG_SOCK_SECURE_CERTS
+#define CONFIG_SOCK_SECURE_CERTS 1
+#endif
+
 /** Entries in one credential store (keys, chains, trust anchor sets, pinned keys, PSKs). */
 #ifndef CONFIG_SOCK_SECURE_CRED_MAX
 #define CONFIG_SOCK_SECURE_CRED_MAX 16

@@ -7,7 +7,8 @@
  * -EINVAL; no suite has a name (ids still work); a client handshakes, retransmits on the RFC 6347 timer, drops a ClientHello from a
  * stranger, delivers a record, sends one, and expires when idle. A client-only build keeps no
  * per-session statistics by default (CONFIG_SOCK_SECURE_SESSION_STATS 0: session_info reports
- * them as 0); test_core_minimal_stats is the same with them on.
+ * them as 0) and, built PSK-only (CONFIG_SOCK_SECURE_CERTS 0), refuses other credentials;
+ * test_core_minimal_stats is the same with statistics and certificates on.
  * The backend is a stub speaking a toy protocol through the core's memory BIO: it sends "HELLO"
  * (again when the core's timer fired) until "DONE" arrives, then every datagram is one record and
  * close_notify is "BYE". The peer is a raw sock_mem endpoint. */
@@ -225,6 +226,34 @@ int main(void)
     cfg.transport = &stream;
     CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
     cfg.transport = &cli_mem.base;
+#if !CONFIG_SOCK_SECURE_CERTS
+    /* a PSK-only core: a credential other than a PSK under the socket's tags is refused, a PSK
+     * from the store is taken; without a PSK there is nothing to authenticate with */
+    static sock_secure_creds_t store;
+    static const uint8_t pinned[] = { 0x30, 0x01, 0x01 };
+    uint32_t tag = 1;
+    CHECK_EQ(sock_secure_creds_init(&store), 0);
+    CHECK_EQ(sock_secure_creds_add(&store, 1, SOCK_SECURE_CRED_PEER_KEY, pinned, sizeof(pinned)), 0);
+    CHECK_EQ(sock_secure_creds_add_psk(&store, 2, "id", 2, key, sizeof(key)), 0);
+    cfg.psk = NULL;
+    cfg.psk_count = 0;
+    cfg.creds = &store;
+    cfg.cred_tags = &tag;
+    cfg.cred_tag_count = 1;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+    tag = 2;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    sock_secure_close(&sk);
+    cfg.creds = NULL;
+    cfg.cred_tags = NULL;
+    cfg.cred_tag_count = 0;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg.verify = SOCK_SECURE_VERIFY_NONE; /* would need certificate suites */
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+    cfg.verify = SOCK_SECURE_VERIFY_DEFAULT;
+    cfg.psk = &psk;
+    cfg.psk_count = 1;
+#endif
 
     CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
     /* CONFIG_SOCK_SECURE_SUITE_NAMES=0: the table's ids without names */
