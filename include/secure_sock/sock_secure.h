@@ -314,11 +314,11 @@ struct sock_secure_session {
     uint8_t state;
     uint16_t flags;
     uint16_t flight_retx;
+    int16_t last_error;       /* every code the library reports fits (error.h: -1..-1016) */
     uint32_t rto_ms;
     uint64_t deadline_ms;
     uint64_t started_ms;
     uint64_t active_ms;
-    int last_error;
     union {                   /* one word for both: no RAM per session for admission */
         uint32_t handshake_ms; /* OPEN, CLOSED: the handshake's duration */
         uint32_t progress_ms;  /* HANDSHAKE: last progress, ms after started_ms */

@@ -147,7 +147,7 @@ void sock_secure__end(sock_secure_t *sk, sock_secure_session_t *s, int err)
     }
     ss_free_state(sk, s);
     s->state = SOCK_SECURE_ST_CLOSED;
-    s->last_error = err;
+    s->last_error = (int16_t)(err >= INT16_MIN ? err : SOCK_SECURE_E_BACKEND); /* (none is) */
     s->flags = (uint16_t)((s->flags & SF_OWNED) | SF_ENDED);
 }
 
