@@ -131,6 +131,8 @@ build_variant() { # $1 cpu name (m4, m0plus), $2 cpu flags, $3 variant name, $4 
     for v in ours ours-cli; do
         extra=""
         [ "$v" = ours-cli ] && extra=$CLI_DEFS
+        # a PSK image's ours-cli is a PSK-only core as well (no certificate checks in create)
+        [ "$v" = ours-cli ] && [ "$3" = psk ] && extra="$extra -DCONFIG_SOCK_SECURE_CERTS=0"
         local defs="$CLIENT_DEFS $extra -DCONFIG_SOCK_SECURE_DRIVER_CTX_SIZE=$ctx -DCONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE=$sess $vdefs"
         for f in "$S"/core/*.c "$S"/common/*.c "$S/tlsman/common.c" \
                  "$S/tlsman/x509_ip.c" "$S"/tlsman/mbedtls/*.c; do
@@ -328,7 +330,7 @@ elf_size() { arm-none-eabi-size "$1" | awk 'NR == 2 { printf "%7d %6d %6d", $1, 
     echo "# mbedTLS $MBVER from Debian's source package ${DSC:+$(basename "$DSC") }(apt-get source, bookworm)"
     echo "# config: bench/footprint/mbedtls_fw_config.h"
     echo "# entropy: mbedtls_hardware_poll() STUB (bench/footprint/fw_entropy_stub.c), NOT random"
-    echo "# ours-cli: ours with the client-only switches $CLI_DEFS"
+    echo "# ours-cli: ours with the client-only switches $CLI_DEFS (PSK images also -DCONFIG_SOCK_SECURE_CERTS=0)"
     for cpu in m4 m0plus; do
     for v in psk ecdhe; do
         d=$W/$cpu-$v

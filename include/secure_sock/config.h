@@ -57,6 +57,13 @@
 #define CONFIG_SOCK_SECURE_SERVER 1
 #endif
 
+/** Keep per-session statistics for sock_secure_session_info() (retransmits, bytes_*, datagrams_*,
+ *  records_*; 28 B per session slot on a 32-bit target, more with padding). 0 reports them as 0
+ *  and keeps nothing. Default: on with the server code (hosts), off in a client-only build. */
+#ifndef CONFIG_SOCK_SECURE_SESSION_STATS
+#define CONFIG_SOCK_SECURE_SESSION_STATS CONFIG_SOCK_SECURE_SERVER
+#endif
+
 /** Bytes of the client's PSK identity a server session keeps for sock_secure_session_info()
  *  (psk_identity; a longer one is reported cut there, psk_identity_truncated). 0 keeps none: no
  *  RAM per session for it. Default: 32 on a server build (a device name, an IMEI URN, a UUID in
@@ -88,6 +95,15 @@
  *  suite_name are then "", sock_secure_suite_from_name() is -ENOENT; ids work as before. */
 #ifndef CONFIG_SOCK_SECURE_SUITE_NAMES
 #define CONFIG_SOCK_SECURE_SUITE_NAMES 1
+#endif
+
+/** 0 builds a PSK-only core: sockets authenticate with pre-shared keys alone. Certificates,
+ *  private keys, trust anchors and pinned keys under a socket's cred_tags, and certificate
+ *  suites in its suite list, are refused with -ENOTSUP at create; a configuration without a PSK
+ *  too. sock_secure_create() then leaves out the checks only those need (about 300 bytes on
+ *  Cortex-M4). For PSK devices. */
+#ifndef CONFIG_SOCK_SECURE_CERTS
+#define CONFIG_SOCK_SECURE_CERTS 1
 #endif
 
 /** Entries in one credential store (keys, chains, trust anchor sets, pinned keys, PSKs). */

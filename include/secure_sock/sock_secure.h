@@ -290,7 +290,8 @@ typedef struct {
     uint32_t datagrams_in;     /**< datagrams received */
     uint32_t datagrams_out;    /**< datagrams sent */
     uint32_t records_in;       /**< application records delivered */
-    uint32_t records_out;      /**< application records sent */
+    uint32_t records_out;      /**< application records sent (retransmits up to here: 0 with
+                                    CONFIG_SOCK_SECURE_SESSION_STATS 0) */
     /** Server: the PSK identity the client authenticated with (a copy; not NUL-terminated; not a
      *  secret, it travels in clear), psk_identity_len bytes. Empty on a client, for a session
      *  without PSK, before the server found the key, or with CONFIG_SOCK_SECURE_SESSION_PSK_ID 0. */
@@ -313,8 +314,7 @@ struct sock_secure_session {
     uint8_t state;
     uint16_t flags;
     uint16_t flight_retx;
-    uint32_t retransmits;
-    int last_error;
+    int16_t last_error;       /* every code the library reports fits (error.h: -1..-1016) */
     uint32_t rto_ms;
     uint64_t deadline_ms;
     uint64_t started_ms;
@@ -337,8 +337,11 @@ struct sock_secure_session {
 #endif
     const uint8_t *rx;
     size_t rx_len;
-    uint64_t bytes_in, bytes_out;
+#if CONFIG_SOCK_SECURE_SESSION_STATS
+    uint32_t retransmits;
     uint32_t dgrams_in, dgrams_out, records_in, records_out;
+    uint64_t bytes_in, bytes_out;
+#endif
     _Alignas(8) uint8_t drv[CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE];
     /** @endcond */
 };
@@ -358,6 +361,9 @@ struct sock_secure {
     struct sock_secure_receiver *rcv; /* recv() waiting in process(), see engine.c */
     size_t next_unread;
     sock_secure_stats_t stats;
+#if CONFIG_SOCK_SECURE_SERVER
+    size_t hello_len; /* the unverified hello's length in rx (SF_UNVERIFIED, server.c) */
+#endif
     uint8_t rx[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
 #if CONFIG_SOCK_SECURE_EARLY_DATAGRAM > 0
     sock_secure_session_t *early; /* the handshaking session early[] is kept for, or NULL */

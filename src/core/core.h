@@ -59,6 +59,13 @@ size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const u
 /* ---- sessions: flags and the small helpers every module uses ------------------------------- */
 
 /* session flags (sock_secure_session_t.flags) */
+/* A per-session statistic (CONFIG_SOCK_SECURE_SESSION_STATS): the statements, or nothing. */
+#if CONFIG_SOCK_SECURE_SESSION_STATS
+#define SS_SESSION_STAT(...) do { __VA_ARGS__; } while (0)
+#else
+#define SS_SESSION_STAT(...) do { } while (0)
+#endif
+
 #define SF_TIMER   0x01u /* retransmission timer armed */
 #define SF_OWNED   0x02u /* made by connect(): the slot is kept until session_close() */
 #define SF_NEW     0x04u /* established server session not yet reported by accept() */
@@ -70,6 +77,7 @@ size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const u
 #define SF_UNREAD  0x100u /* a decrypted record waits for the application */
 #define SF_UNVERIFIED 0x200u /* server: its first hello (in sk->rx) is being handed to a stack
                                 that checks cookies itself */
+#define SF_SENT    0x800u /* a datagram went out since the flag was last cleared (engine.c) */
 #define SF_RENEWED 0x400u /* a renegotiation completed inside a driver call: RENEWED to raise */
 
 /* Peer id for cookies: family, address, port, scope. */
@@ -273,8 +281,7 @@ static inline void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t le
 {
     s->rx = len ? d : NULL; /* 0 bytes: a new stream connection, nothing to read yet */
     s->rx_len = len;
-    s->bytes_in += len;
-    s->dgrams_in++;
+    SS_SESSION_STAT(s->bytes_in += len; s->dgrams_in++);
     s->active_ms = now;
 }
 

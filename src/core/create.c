@@ -52,6 +52,8 @@ int sock_secure_config_init_abi(sock_secure_config_t *cfg, const sock_secure_abi
  * so the server's branches below compile out there. A socket of both roles is neither. */
 #define SS_CLIENT(cfg) (!CONFIG_SOCK_SECURE_SERVER || (cfg)->role == SOCK_SECURE_CLIENT)
 #define SS_SERVER(cfg) (CONFIG_SOCK_SECURE_SERVER && (cfg)->role == SOCK_SECURE_SERVER)
+/* A socket of both roles: never in a build without them (sock_secure_create refuses it first). */
+#define SS_BOTH(cfg) (CONFIG_SOCK_SECURE_CLIENT_SERVER && (cfg)->role == SOCK_SECURE_CLIENT_SERVER)
 
 int sock_secure__check_psk(const sock_secure_psk_t *p)
 {
@@ -116,7 +118,8 @@ static int ss_check_config(const sock_secure_config_t *cfg)
 }
 
 /* Gather the socket's credentials: the PSK array, and the store entries under its tags.
- * Returns 0, or -EINVAL if there are more than the plan holds (CONFIG_SOCK_SECURE_CRED_MAX). */
+ * Returns 0, -EINVAL if there are more than the plan holds (CONFIG_SOCK_SECURE_CRED_MAX), or
+ * -ENOTSUP for an entry other than a PSK in a PSK-only build (CONFIG_SOCK_SECURE_CERTS 0). */
 static int ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
 {
     memset(plan, 0, sizeof(*plan));
@@ -139,6 +142,9 @@ static int ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
                 }
                 continue;
             }
+            if (!CONFIG_SOCK_SECURE_CERTS) {
+                return -ENOTSUP; /* a PSK-only build */
+            }
             plan->cert |= type == SOCK_SECURE_CRED_CERT_CHAIN;
             plan->key |= type == SOCK_SECURE_CRED_PRIVATE_KEY;
             plan->ca |= type == SOCK_SECURE_CRED_CA;
@@ -157,11 +163,30 @@ static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t
                           const ss_creds_plan_t *plan, tlsman_verify_t *verify)
 {
     bool client = SS_CLIENT(cfg);
+    if (!CONFIG_SOCK_SECURE_CERTS) {
+        /* PSK only (ss_plan_creds took nothing else): as below with no certificate, key or
+         * anchor; a client that verifies nothing but has no PSK would need certificate suites */
+        if (!plan->psk) {
+            return client && cfg->verify == SOCK_SECURE_VERIFY_NONE ? -ENOTSUP : -EINVAL;
+        }
+        if (SS_BOTH(cfg) && cfg->verify != SOCK_SECURE_VERIFY_DEFAULT &&
+            cfg->verify != SOCK_SECURE_VERIFY_NONE) {
+            return -EINVAL;
+        }
+        if (!(drv->caps & TLSMAN_CAP_PSK)) {
+            return -ENOTSUP;
+        }
+        *verify = cfg->verify;
+        if (*verify == SOCK_SECURE_VERIFY_DEFAULT || SS_BOTH(cfg)) {
+            *verify = client ? SOCK_SECURE_VERIFY_REQUIRED : SOCK_SECURE_VERIFY_NONE;
+        }
+        return !client && *verify != SOCK_SECURE_VERIFY_NONE ? -EINVAL : 0; /* no anchors */
+    }
     bool anchors = plan->ca || plan->pinned;
     if (plan->cert && !plan->key) {
         return -EINVAL; /* a certificate without its private key */
     }
-    if (cfg->role == SOCK_SECURE_CLIENT_SERVER) {
+    if (SS_BOTH(cfg)) {
         /* PSK only: verification has a meaning per role (a client checks its server by default,
          * a server its clients only with anchors), not settled for a socket of both yet */
         if (plan->cert || plan->key || anchors) {
@@ -196,6 +221,9 @@ static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t
 /* Does any suite of the socket let the server prove itself with a certificate (or key)? */
 static bool ss_any_cert_suite(const sock_secure_t *sk)
 {
+    if (!CONFIG_SOCK_SECURE_CERTS) {
+        return false; /* ss_pick_suites took none */
+    }
     for (size_t i = 0; i < sk->suite_count; i++) {
         if (sk->suites[i]->flags & TLSMAN_SUITE_CERT) {
             return true;
@@ -248,7 +276,7 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     if (cfg->suite_count > 0) {
         for (size_t i = 0; i < cfg->suite_count; i++) {
             if (!sock_secure__suite_supported(sk->drv, cfg->suites[i], datagram) ||
-                (cfg->role == SOCK_SECURE_CLIENT_SERVER &&
+                ((SS_BOTH(cfg) || !CONFIG_SOCK_SECURE_CERTS) &&
                  (sock_secure_suite(cfg->suites[i])->flags & TLSMAN_SUITE_CERT))) {
                 return -ENOTSUP; /* ids outside the table too: the driver is not asked */
             }
@@ -259,7 +287,8 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     /* a key without a certificate is a raw public key (RFC 7250), pinned keys its trust list:
      * both authenticate with the certificate (ECDHE-ECDSA) suites; a socket of both roles has
      * PSK suites only */
-    bool certs = SS_SERVER(cfg) ? plan->cert || plan->key
+    bool certs = !CONFIG_SOCK_SECURE_CERTS ? false
+                 : SS_SERVER(cfg)               ? plan->cert || plan->key
                  : !SS_CLIENT(cfg) /* both roles */
                      ? false
                      : plan->ca || plan->cert || plan->key || plan->pinned ||
@@ -304,7 +333,8 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         (!(drv->caps & TLSMAN_CAP_PSK_PER_SESSION) || drv->set_psk == NULL)) {
         return -ENOTSUP; /* the backend cannot give a session a PSK of its own */
     }
-    bool hint = cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
+    bool hint = !SS_CLIENT(cfg) && cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
+    /* (a client's hint was refused by ss_check_config) */
     if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
         (cfg->server_name != NULL && drv->set_server_name == NULL) ||
         (cfg->resumption && !(drv->caps & TLSMAN_CAP_RESUMPTION)) ||

@@ -27,8 +27,7 @@ bool sock_secure__keep_early(sock_secure_t *sk, sock_secure_session_t *s, size_t
     memcpy(sk->early_buf, d, len);
     sk->early = s;
     sk->early_len = len;
-    s->bytes_in += len;
-    s->dgrams_in++;
+    SS_SESSION_STAT(s->bytes_in += len; s->dgrams_in++);
     s->active_ms = ss_now(sk);
     return true;
 }

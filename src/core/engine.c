@@ -70,7 +70,7 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     if (rc > 0 && direct) {
         r->got = s;
         r->rc = rc;
-        s->records_in++;
+        SS_SESSION_STAT(s->records_in++);
         return events;
     }
     if (rc > 0) {
@@ -95,9 +95,9 @@ int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
 {
     if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
         bool fed = s->rx != NULL;
-        uint32_t out = s->dgrams_out;
+        s->flags &= (uint16_t)~SF_SENT;
         int rc = sk->drv->handshake(s->drv);
-        if (ss_server_session(sk, s) && ss_stream(sk) && fed && s->dgrams_out != out) {
+        if (ss_server_session(sk, s) && ss_stream(sk) && fed && (s->flags & SF_SENT)) {
             /* TLS has no retransmission: output in answer to input means the stack took the
              * peer's next flight (bytes of an unfinished message produce none) */
             ss_note_progress(s, ss_now(sk));
@@ -484,7 +484,7 @@ int sock_secure_session_send(sock_secure_session_t *s, const void *data, size_t 
     sock_secure_t *sk = s->owner;
     int rc = sk->drv->write(s->drv, data, len); /* -EMSGSIZE beyond max_payload (DTLS) */
     if (rc >= 0) {
-        s->records_out++;
+        SS_SESSION_STAT(s->records_out++);
     } else if (sock_secure_error_is_fatal(rc)) {
         (void)sock_secure__fail(sk, s, rc);
     }
@@ -526,7 +526,7 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
             (void)sock_secure__fail(sk, s, rc);
             return rc;
         }
-        s->records_in++;
+        SS_SESSION_STAT(s->records_in++);
         if (ss_stream(sk) || sk->drv->pending(s->drv)) {
             s->flags |= SF_PENDING; /* streams: the rest of the record, or more bytes */
         }

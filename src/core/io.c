@@ -14,8 +14,8 @@ static int ss_io_send(void *ctx, const uint8_t *buf, size_t len)
     sock_secure_t *sk = s->owner;
     int rc = sock_secure_transport_send(sk->cfg.transport, buf, len, &s->remote);
     if (rc > 0) {
-        s->bytes_out += (uint64_t)rc;
-        s->dgrams_out++;
+        SS_SESSION_STAT(s->bytes_out += (uint64_t)rc; s->dgrams_out++);
+        s->flags |= SF_SENT;
         sk->stats.datagrams_out++;
     }
     return rc;

@@ -28,7 +28,7 @@
 bool sock_secure__refused_unproven(sock_secure_t *sk, sock_secure_session_t *s)
 {
     ss_client_hello_t ch;
-    if (sock_secure__dtls_parse_client_hello(sk->rx, (size_t)s->bytes_in, &ch) < 0 ||
+    if (sock_secure__dtls_parse_client_hello(sk->rx, sk->hello_len, &ch) < 0 ||
         ch.cookie_len == 0) {
         return true;
     }
@@ -329,11 +329,12 @@ int sock_secure__new_peer(sock_secure_t *sk, const sock_secure_ep_t *from, size_
     }
     if (in_stack) {
         s->flags |= SF_UNVERIFIED; /* for this first step only */
+        sk->hello_len = len;
     }
     ss_feed(s, sk->rx, len, ss_now(sk));
     events += sock_secure__step(sk, s);
     s->flags &= (uint16_t)~SF_UNVERIFIED;
-    if (in_stack && s->state == SOCK_SECURE_ST_HANDSHAKE && s->dgrams_out == 0) {
+    if (in_stack && s->state == SOCK_SECURE_ST_HANDSHAKE && !(s->flags & SF_SENT)) {
         /* the stack kept the hello without answering (e.g. an unexpected message_seq or a
          * cookie it did not issue): no state for an unverified peer */
         sk->stats.drop_malformed++;

@@ -147,7 +147,7 @@ void sock_secure__end(sock_secure_t *sk, sock_secure_session_t *s, int err)
     }
     ss_free_state(sk, s);
     s->state = SOCK_SECURE_ST_CLOSED;
-    s->last_error = err;
+    s->last_error = (int16_t)(err >= INT16_MIN ? err : SOCK_SECURE_E_BACKEND); /* (none is) */
     s->flags = (uint16_t)((s->flags & SF_OWNED) | SF_ENDED);
 }
 
@@ -389,6 +389,7 @@ int sock_secure_session_info(sock_secure_session_t *s, sock_secure_session_info_
     info->verify = ti.verify;
     info->last_error = s->last_error;
     info->handshake_ms = s->state == SOCK_SECURE_ST_HANDSHAKE ? 0 : s->handshake_ms;
+#if CONFIG_SOCK_SECURE_SESSION_STATS
     info->retransmits = s->retransmits;
     info->bytes_in = s->bytes_in;
     info->bytes_out = s->bytes_out;
@@ -396,6 +397,7 @@ int sock_secure_session_info(sock_secure_session_t *s, sock_secure_session_info_
     info->datagrams_out = s->dgrams_out;
     info->records_in = s->records_in;
     info->records_out = s->records_out;
+#endif
 #if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0
     memcpy(info->psk_identity, s->psk_id, s->psk_id_len);
     info->psk_identity_len = s->psk_id_len;

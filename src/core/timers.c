@@ -14,7 +14,7 @@ static int ss_retransmit(sock_secure_t *sk, sock_secure_session_t *s)
         return sock_secure__fail(sk, s, -ETIMEDOUT);
     }
     s->flight_retx++;
-    s->retransmits++;
+    SS_SESSION_STAT(s->retransmits++);
     sk->stats.retransmits++;
     s->rto_ms = s->rto_ms > sk->cfg.hs_timeout_max_ms / 2 ? sk->cfg.hs_timeout_max_ms
                                                           : s->rto_ms * 2;

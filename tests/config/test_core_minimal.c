@@ -5,7 +5,10 @@
  * the stubs in src/core/core.h (test_core_minimal_objects checks the objects are empty). Here the
  * rest must still work: a server or stream socket is refused with -ENOTSUP and accept() with
  * -EINVAL; no suite has a name (ids still work); a client handshakes, retransmits on the RFC 6347 timer, drops a ClientHello from a
- * stranger, delivers a record, sends one, and expires when idle.
+ * stranger, delivers a record, sends one, and expires when idle. A client-only build keeps no
+ * per-session statistics by default (CONFIG_SOCK_SECURE_SESSION_STATS 0: session_info reports
+ * them as 0) and, built PSK-only (CONFIG_SOCK_SECURE_CERTS 0), refuses other credentials;
+ * test_core_minimal_stats is the same with statistics and certificates on.
  * The backend is a stub speaking a toy protocol through the core's memory BIO: it sends "HELLO"
  * (again when the core's timer fired) until "DONE" arrives, then every datagram is one record and
  * close_notify is "BYE". The peer is a raw sock_mem endpoint. */
@@ -223,6 +226,34 @@ int main(void)
     cfg.transport = &stream;
     CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
     cfg.transport = &cli_mem.base;
+#if !CONFIG_SOCK_SECURE_CERTS
+    /* a PSK-only core: a credential other than a PSK under the socket's tags is refused, a PSK
+     * from the store is taken; without a PSK there is nothing to authenticate with */
+    static sock_secure_creds_t store;
+    static const uint8_t pinned[] = { 0x30, 0x01, 0x01 };
+    uint32_t tag = 1;
+    CHECK_EQ(sock_secure_creds_init(&store), 0);
+    CHECK_EQ(sock_secure_creds_add(&store, 1, SOCK_SECURE_CRED_PEER_KEY, pinned, sizeof(pinned)), 0);
+    CHECK_EQ(sock_secure_creds_add_psk(&store, 2, "id", 2, key, sizeof(key)), 0);
+    cfg.psk = NULL;
+    cfg.psk_count = 0;
+    cfg.creds = &store;
+    cfg.cred_tags = &tag;
+    cfg.cred_tag_count = 1;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+    tag = 2;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
+    sock_secure_close(&sk);
+    cfg.creds = NULL;
+    cfg.cred_tags = NULL;
+    cfg.cred_tag_count = 0;
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -EINVAL);
+    cfg.verify = SOCK_SECURE_VERIFY_NONE; /* would need certificate suites */
+    CHECK_EQ(sock_secure_create(&sk, &cfg), -ENOTSUP);
+    cfg.verify = SOCK_SECURE_VERIFY_DEFAULT;
+    cfg.psk = &psk;
+    cfg.psk_count = 1;
+#endif
 
     CHECK_EQ(sock_secure_create(&sk, &cfg), 0);
     /* CONFIG_SOCK_SECURE_SUITE_NAMES=0: the table's ids without names */
@@ -268,8 +299,17 @@ int main(void)
     CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
     CHECK_EQ(info.suite, SOCK_SECURE_PSK_AES_128_CCM_8);
     CHECK_EQ(strcmp(info.suite_name, ""), 0); /* no names in this build */
+#if CONFIG_SOCK_SECURE_SESSION_STATS /* test_core_minimal_stats */
     CHECK_EQ(info.retransmits, 1);
     CHECK_EQ(info.datagrams_out, 2);
+    CHECK_EQ(info.datagrams_in, 1);
+    CHECK_EQ(info.bytes_in, 4);
+#else /* the client-only default: no statistics kept, reported as 0 */
+    CHECK_EQ(info.retransmits, 0);
+    CHECK_EQ(info.datagrams_out, 0);
+    CHECK_EQ(info.datagrams_in, 0);
+    CHECK_EQ(info.bytes_in, 0);
+#endif
 
     /* a record each way */
     CHECK_EQ(sock_secure_transport_send(&peer.base, "ping", 4, &cli_ep), 4);
