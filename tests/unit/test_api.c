@@ -669,6 +669,9 @@ static void backends_are_named_and_described(void)
         if (drv->flush == NULL) {
             want &= ~(uint32_t)SOCK_SECURE_CAP_TLS; /* create() refuses TLS without flush */
         }
+        if (drv->peer_subject != NULL) {
+            want |= SOCK_SECURE_CAP_PEER_SUBJECT; /* the core adds it for the op */
+        }
         CHECK_EQ(be.caps, want);
         CHECK((be.caps & SOCK_SECURE_CAP_DTLS) != 0); /* every driver built here does DTLS */
         /* the flags are the driver contract's, under the user API's names */
