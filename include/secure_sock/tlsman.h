@@ -142,7 +142,10 @@ typedef struct {
  * only what its own stack adds (src/tlsman/common.h, tlsman_ctx_plan(), checks the few things
  * that are the same for every driver but that the core cannot see). The core guarantees:
  * - role is TLSMAN_CLIENT or TLSMAN_SERVER, or TLSMAN_CLIENT_SERVER for a driver with
- *   TLSMAN_CAP_CLIENT_SERVER (PSK suites only, no certificates, verify NONE); io and its five
+ *   TLSMAN_CAP_CLIENT_SERVER (PSKs, and raw public keys with TLSMAN_CAP_RPK: a private key
+ *   without a chain, pinned peer keys only with that key; no certificates or CAs; verify
+ *   REQUIRED or OPTIONAL only with pinned keys, for the sessions of both roles, else NONE: a
+ *   driver then asks no client for a key in its server sessions); io and its five
  *   callbacks are set;
  * - suites holds 1 to CONFIG_SOCK_SECURE_MAX_SUITES entries of the suite table, each usable on
  *   this transport and accepted by the driver's suite_supported();

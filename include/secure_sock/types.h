@@ -59,8 +59,10 @@ typedef enum {
                                         sessions made from ClientHellos are server sessions,
                                         sessions made by sock_secure_connect() client sessions;
                                         one slot table, the server's limits and cookies apply to
-                                        server sessions only. PSK suites only (a certificate or CA
-                                        in the config is -ENOTSUP); needs a backend with
+                                        server sessions only. PSKs and raw public keys (a key
+                                        without certificate; pinned keys then verify both roles,
+                                        with SOCK_SECURE_CAP_RPK); a certificate or CA in the
+                                        config is -ENOTSUP; needs a backend with
                                         SOCK_SECURE_CAP_CLIENT_SERVER and
                                         CONFIG_SOCK_SECURE_CLIENT_SERVER */
 } sock_secure_role_t;

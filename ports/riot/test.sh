@@ -22,6 +22,9 @@
 #             gcoap_dtls client (from its server sock) -> host `coap-server-openssl` (2.05)
 #      the same five on sock_dtls_secure_sock over RIOT's pkg/tinydtls (module
 #      sock_secure_tinydtls, SOCK_SECURE_DRIVER=tinydtls)
+#      dtls-sock in its ECC mode (CONFIG_DTLS_ECC, credman ECDSA credentials) on ours + tinyDTLS,
+#      its server sock a client-server: client -> server node to node (raw public keys, each
+#      pinned), host `ssock client --rpk` (GnuTLS) -> server (echo), an unpinned key refused
 #   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
 #      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); on the
 #      first board (samr21-xpro; FULL_BOARDS=1: on each) builds the server too (one session,
@@ -211,6 +214,7 @@ OURS=(RIOT_MAKEFILES_GLOBAL_PRE="$HERE/sock_dtls_secure_sock.mk")
 OURS_TD=("${OURS[@]}" SOCK_SECURE_DRIVER=tinydtls)
 SOCKDTLS_OK=0
 SOCKDTLS_TD_OK=0
+SOCKDTLS_ECC_OK=0
 if [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
     skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
 else
@@ -222,6 +226,19 @@ else
         skip "sock_dtls on tinyDTLS: no tinyDTLS mirror in $MIRRORS"
     else
         build_sockdtls td tinyDTLS "${OURS_TD[@]}" && SOCKDTLS_TD_OK=1
+        # dtls-sock in its ECC mode (CONFIG_DTLS_ECC: credman ECDSA credentials, raw public
+        # keys, sock_dtls_verify_public_key) on ours + tinyDTLS (CFLAGS from the environment, so
+        # the example's own CFLAGS += still apply); its server sock a client-server
+        # (SOCK_DTLS_CLIENT_SERVER=1, as gcoap's): raw public keys on a socket of both roles
+        B0=$SECONDS
+        if CFLAGS=-DCONFIG_DTLS_ECC riot_build dtls-sock-tdecc "$DTLS_SOCK" "$NATIVE" "${OURS_TD[@]}" \
+                SOCK_DTLS_CLIENT_SERVER=1; then
+            pass "build RIOT's dtls-sock (CONFIG_DTLS_ECC: raw public keys), unchanged, on sock_dtls_secure_sock + tinyDTLS for $NATIVE ($((SECONDS - B0)) s)"
+            SOCKDTLS_ECC_OK=1
+        else
+            fail "build dtls-sock with CONFIG_DTLS_ECC on ours + tinyDTLS (see $WORK_DIR/build-dtls-sock-tdecc-$NATIVE.log)"
+            grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-tdecc-$NATIVE.log"
+        fi
     fi
 fi
 
@@ -465,18 +482,24 @@ cert_checks() {
 # too late). sockdtls_checks VARIANT STACK: the build (dtls-sock-ours: mbedTLS, dtls-sock-td:
 # tinyDTLS) and its name in the messages.
 DS_PSK_HEX=$(printf 'yetAnotherSecret' | od -An -tx1 | tr -d ' \n')
+# dtls_sock_pair RUN ELF: a server node and a client node of RIOT's dtls-sock (ELF) on the bridge;
+# sets SADDR (the server's address), CIF (the client's interface), BRIF BRADDR
+dtls_sock_pair() {
+    rm -rf "$1"
+    mkdir -p "$1"
+    node_start "$1" server "$2" "${TAP_BASE}0" "running the shell" &&
+        node_start "$1" client "$2" "${TAP_BASE}1" "running the shell" || return
+    node_addr "$1" server
+    SADDR=$ADDR
+    node_addr "$1" client
+    CIF=$IFACE
+    bridge_addr
+}
 sockdtls_checks() {
     local variant=$1 stack=$2 run=$WORK_DIR/run-$1 elf rc t0
     elf=$WORK_DIR/bin/$variant/$NATIVE/dtls_sock.elf
-    rm -rf "$run"
-    mkdir -p "$run"
-    node_start "$run" server "$elf" "${TAP_BASE}0" "running the shell" &&
-        node_start "$run" client "$elf" "${TAP_BASE}1" "running the shell" || return
-    node_addr "$run" server
-    local saddr=$ADDR
-    node_addr "$run" client
-    local cif=$IFACE
-    bridge_addr
+    dtls_sock_pair "$run" "$elf" || return
+    local saddr=$SADDR cif=$CIF
     log "dtls-sock server node $saddr, client node interface $cif"
 
     # the client starts while the server is not running yet; the server starts 3 s later: the
@@ -524,6 +547,68 @@ sockdtls_checks() {
             pass "dtls-sock server ($stack) sends its PSK identity hint (sock_dtls_set_server_psk_id_hint): openssl s_client saw Prefer_Id_1"
         else
             fail "dtls-sock server ($stack): no PSK identity hint in $run/openssl.log"
+        fi
+    fi
+    grep -a "Connection\|Received\|rror" "$run/client.log" | sed 's/^/  client| /'
+    grep -a "New client\|Received\|rror" "$run/server.log" | sed 's/^/  server| /'
+    stop_nodes
+}
+
+# dtls-sock in its ECC mode on ours + tinyDTLS: credman's ECDSA credentials are the socket's key
+# (the first ECDSA credential of its tags: server key 0) and, with sock_dtls_verify_public_key,
+# its pinned keys (the server pins the example's client key, the client both server keys).
+# The host's keys are the example's (dtls_*_credentials.h) as DER files.
+ecc_keys() { # ecc_keys DIR: client0.key.der server0.pub.der server1.pub.der from the headers
+    python3 - "$RIOTBASE/$DTLS_SOCK" "$1" <<'PY'
+import re, sys
+src, out = sys.argv[1], sys.argv[2]
+text = open(f"{src}/dtls_client_credentials.h").read() + open(f"{src}/dtls_server_credentials.h").read()
+arr = {m.group(1): bytes(int(x, 16) for x in re.findall(r"0x([0-9a-fA-F]{2})", m.group(2)))
+       for m in re.finditer(r"static const unsigned char (\w+)\[\] = \{([^}]*)\}", text)}
+spki = bytes.fromhex("3059301306072a8648ce3d020106082a8648ce3d030107034200") + b"\x04"
+for i in (0, 1):
+    open(f"{out}/server{i}.pub.der", "wb").write(spki + arr[f"server_public_key_{i}_x"] + arr[f"server_public_key_{i}_y"])
+sec1 = (bytes.fromhex("30770201010420") + arr["client_private_key_0"] +
+        bytes.fromhex("a00a06082a8648ce3d030107a144034200") + b"\x04" +
+        arr["client_public_key_0_x"] + arr["client_public_key_0_y"])
+open(f"{out}/client0.key.der", "wb").write(sec1)
+PY
+}
+ecc_checks() {
+    local run=$WORK_DIR/run-dtls-sock-tdecc elf rc
+    elf=$WORK_DIR/bin/dtls-sock-tdecc/$NATIVE/dtls_sock.elf
+    dtls_sock_pair "$run" "$elf" || return
+    local saddr=$SADDR cif=$CIF
+    node_cmd server "dtlss start"
+    sleep 0.5
+    node_cmd client "dtlsc $saddr%$cif hello-ecc"
+    if waitfor "$run/client.log" 'Received 9 bytes: "hello-ecc"' 20; then
+        pass "dtls-sock (CONFIG_DTLS_ECC) client -> server (a socket of both roles), both on ours + tinyDTLS: raw public keys from credman, each pinned by the other, echo"
+    else
+        fail "dtls-sock ECC client -> server: $(grep -a "Connection\|Received\|rror" "$run/client.log" | tail -3)"
+    fi
+    if ! ecc_keys "$run" || ! openssl ecparam -name prime256v1 -genkey -noout -outform DER \
+            -out "$run/stranger.key.der" 2>/dev/null; then
+        fail "dtls-sock ECC: the example's keys as files"
+    else
+        printf 'hello-rpk\n' | timeout 30 "$SSOCK" client --backend gnutls "[$saddr%$BRIF]:20220" \
+            --rpk --peer-key "$run/server0.pub.der" --key "$run/client0.key.der" --timeout 2000 -v \
+            >"$run/ssock.out" 2>"$run/ssock.err"
+        rc=$?
+        if [ $rc -eq 0 ] && [ "$(cat "$run/ssock.out")" = hello-rpk ] &&
+            grep -aq "ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/ssock.err"; then
+            pass "host ssock client (GnuTLS, raw public keys) -> dtls-sock ECC server (ours + tinyDTLS): server key 0 pinned by the host, the example's client key accepted, echo"
+        else
+            fail "host ssock client --rpk -> dtls-sock ECC server (exit $rc): $(tail -3 "$run/ssock.err")"
+        fi
+        printf 'stranger\n' | timeout 30 "$SSOCK" client --backend gnutls "[$saddr%$BRIF]:20220" \
+            --rpk --peer-key "$run/server0.pub.der" --key "$run/stranger.key.der" --timeout 2000 \
+            >"$run/stranger.out" 2>"$run/stranger.err"
+        rc=$?
+        if [ $rc -ne 0 ] && [ ! -s "$run/stranger.out" ]; then
+            pass "host ssock client with a key the dtls-sock ECC server has not pinned: refused (exit $rc)"
+        else
+            fail "dtls-sock ECC server took an unpinned client key (exit $rc)"
         fi
     fi
     grep -a "Connection\|Received\|rror" "$run/client.log" | sed 's/^/  client| /'
@@ -587,7 +672,7 @@ gcoap_checks() {
 
 run_native() {
     if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
-        [ "$SOCKDTLS_TD_OK" != 1 ]; then return; fi
+        [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
         fail "bridge $BRIDGE exists already: choose BRIDGE/TAP_BASE"; return
@@ -600,6 +685,7 @@ run_native() {
     if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
+    if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
 }
 if [ ! -x "$SSOCK" ]; then
     skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"

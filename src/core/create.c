@@ -187,17 +187,30 @@ static int ss_check_creds(const sock_secure_config_t *cfg, const tlsman_driver_t
         return -EINVAL; /* a certificate without its private key */
     }
     if (SS_BOTH(cfg)) {
-        /* PSK only: verification has a meaning per role (a client checks its server by default,
-         * a server its clients only with anchors), not settled for a socket of both yet */
-        if (plan->cert || plan->key || anchors) {
+        /* PSKs and raw public keys (own key without certificate, pinned peer keys): the pinned
+         * keys are the trust list of both roles, so verification is REQUIRED with them (a client
+         * checks its servers, a server asks its clients for a key) and NONE without them (any
+         * key is taken). Certificates have a meaning per role (a client checks names), not
+         * settled for a socket of both: refused. */
+        if (plan->cert || plan->ca) {
             return -ENOTSUP;
         }
-        if (!plan->psk || (cfg->verify != SOCK_SECURE_VERIFY_DEFAULT &&
-                           cfg->verify != SOCK_SECURE_VERIFY_NONE)) {
-            return -EINVAL;
+        bool verifies = cfg->verify == SOCK_SECURE_VERIFY_OPTIONAL ||
+                        cfg->verify == SOCK_SECURE_VERIFY_REQUIRED;
+        if (!(plan->psk || plan->key) || (plan->pinned && !plan->key) ||
+            (verifies && !plan->pinned)) {
+            return -EINVAL; /* nothing to authenticate with; pinned keys without a key of its
+                               own (its server sessions could not use them); verification
+                               without a trust list */
         }
-        *verify = SOCK_SECURE_VERIFY_NONE;
-        return plan->psk && !(drv->caps & TLSMAN_CAP_PSK) ? -ENOTSUP : 0;
+        if ((plan->psk && !(drv->caps & TLSMAN_CAP_PSK)) ||
+            ((plan->pinned || plan->key) && !(drv->caps & TLSMAN_CAP_RPK))) {
+            return -ENOTSUP;
+        }
+        *verify = cfg->verify == SOCK_SECURE_VERIFY_DEFAULT
+                      ? (plan->pinned ? SOCK_SECURE_VERIFY_REQUIRED : SOCK_SECURE_VERIFY_NONE)
+                      : cfg->verify;
+        return 0;
     }
     if (client ? !(plan->psk || anchors || cfg->verify == SOCK_SECURE_VERIFY_NONE)
                : !(plan->psk || plan->key)) {
@@ -276,7 +289,7 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
     if (cfg->suite_count > 0) {
         for (size_t i = 0; i < cfg->suite_count; i++) {
             if (!sock_secure__suite_supported(sk->drv, cfg->suites[i], datagram) ||
-                ((SS_BOTH(cfg) || !CONFIG_SOCK_SECURE_CERTS) &&
+                ((!CONFIG_SOCK_SECURE_CERTS || (SS_BOTH(cfg) && !plan->key)) &&
                  (sock_secure_suite(cfg->suites[i])->flags & TLSMAN_SUITE_CERT))) {
                 return -ENOTSUP; /* ids outside the table too: the driver is not asked */
             }
@@ -285,12 +298,11 @@ static int ss_pick_suites(sock_secure_t *sk, const sock_secure_config_t *cfg,
         return 0;
     }
     /* a key without a certificate is a raw public key (RFC 7250), pinned keys its trust list:
-     * both authenticate with the certificate (ECDHE-ECDSA) suites; a socket of both roles has
-     * PSK suites only */
+     * both authenticate with the certificate (ECDHE-ECDSA) suites, on a socket of both roles too */
     bool certs = !CONFIG_SOCK_SECURE_CERTS ? false
                  : SS_SERVER(cfg)               ? plan->cert || plan->key
                  : !SS_CLIENT(cfg) /* both roles */
-                     ? false
+                     ? plan->key
                      : plan->ca || plan->cert || plan->key || plan->pinned ||
                            (!plan->psk && cfg->verify == SOCK_SECURE_VERIFY_NONE);
     if (plan->psk) {

@@ -441,6 +441,131 @@ static void incomplete_raw_key_configurations_are_refused(void)
              SOCK_SECURE_E_CRED_FORMAT);
 }
 
+/* ---- a socket of both roles (SOCK_SECURE_CLIENT_SERVER, what gcoap's one DTLS sock is) ---------- */
+
+#define OTHER_ADDR "[fd00::3]:5684" /* a server the client-server connects to */
+
+/* Connect the client-server (server) to the server @p n at OTHER_ADDR; 0 (OPEN) or the error. */
+static int connect_out(sock_secure_session_t **out)
+{
+    sock_secure_ep_t ep = tu_ep(OTHER_ADDR);
+    *out = NULL;
+    int rc = sock_secure_connect(&server.sock, &ep, out, 0);
+    if (rc != -EINPROGRESS) {
+        return rc;
+    }
+    pump();
+    sock_secure_session_info_t info;
+    if (sock_secure_session_info(*out, &info) < 0) {
+        return -ENOENT;
+    }
+    return info.state == SOCK_SECURE_ST_OPEN ? 0 : info.last_error;
+}
+
+/* With pinned keys both roles verify: its server session asks the client for its key and checks
+ * it, its client session checks the other server's key; a key pinned by nobody fails either. */
+static void client_server_pins_the_keys_of_both_roles(void)
+{
+    tu_net_start();
+    spec_t b = { .role = SOCK_SECURE_CLIENT_SERVER, .key = "server.key", .pin = { "client.pub" } };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .key = "client.key", .pin = { "server.pub" } };
+    spec_t o = { .role = SOCK_SECURE_SERVER, .key = "client.key", .pin = { "server.pub" } };
+    REQUIRE(node_up(&server, TU_SERVER_ADDR, &b) == 0);
+    REQUIRE(node_up(&client, TU_CLIENT_ADDR, &c) == 0);
+    REQUIRE(node_up(&client2, OTHER_ADDR, &o) == 0);
+    sock_secure_session_t *cs;
+    int rc = connect_node(&client, &cs); /* client -> its server session */
+    expect_open(rc, cs);
+    if (rc == 0) {
+        exchange_data(&client, cs);
+    }
+    sock_secure_session_t *out;
+    CHECK_EQ(connect_out(&out), 0); /* its client session -> the other server */
+    sock_secure_session_info_t info;
+    REQUIRE(out != NULL && sock_secure_session_info(out, &info) == 0);
+    CHECK_EQ(info.verify, 0u);
+    CHECK_EQ(info.suite, SOCK_SECURE_ECDHE_ECDSA_AES_128_CCM_8);
+    CHECK_EQ(sock_secure_session_send(out, "to the other", 12), 12);
+    pump();
+    uint8_t buf[16];
+    sock_secure_session_t *from = NULL;
+    CHECK_EQ(sock_secure_recv_any(&client2.sock, &from, buf, sizeof(buf), 0), 12);
+    CHECK_MEM(buf, "to the other", 12);
+    CHECK_EQ(client2.ev.connected, 1);
+    teardown();
+
+    /* the other server's key is not pinned: the client session refuses it */
+    tu_net_start();
+    spec_t u = { .role = SOCK_SECURE_SERVER, .key = "mismatch.key" };
+    REQUIRE(node_up(&server, TU_SERVER_ADDR, &b) == 0);
+    REQUIRE(node_up(&client2, OTHER_ADDR, &u) == 0);
+    CHECK(connect_out(&out) < 0);
+    REQUIRE(out != NULL && sock_secure_session_info(out, &info) == 0);
+    CHECK(info.verify & SOCK_SECURE_VFY_NOT_PINNED);
+    teardown();
+
+    /* a client without a key is refused by its server session (verification required) */
+    tu_net_start();
+    spec_t k = { .role = SOCK_SECURE_CLIENT, .pin = { "server.pub" } };
+    REQUIRE(node_up(&server, TU_SERVER_ADDR, &b) == 0);
+    REQUIRE(node_up(&client, TU_CLIENT_ADDR, &k) == 0);
+    CHECK(connect_node(&client, &cs) < 0);
+    CHECK_EQ(server.ev.connected, 0);
+    teardown();
+}
+
+/* Without pinned keys neither role verifies: its server sessions ask no client for a key (a
+ * client without one gets in), its client sessions take any server key. PSKs still work next to
+ * the key on the same socket. */
+static void client_server_with_a_key_and_no_pins_verifies_nobody(void)
+{
+    tu_net_start();
+    spec_t b = { .role = SOCK_SECURE_CLIENT_SERVER, .key = "server.key" };
+    spec_t c = { .role = SOCK_SECURE_CLIENT, .pin = { "server.pub" } };
+    spec_t o = { .role = SOCK_SECURE_SERVER, .key = "mismatch.key" };
+    REQUIRE(node_up(&server, TU_SERVER_ADDR, &b) == 0);
+    REQUIRE(node_up(&client, TU_CLIENT_ADDR, &c) == 0);
+    REQUIRE(node_up(&client2, OTHER_ADDR, &o) == 0);
+    sock_secure_session_t *cs;
+    int rc = connect_node(&client, &cs);
+    expect_open(rc, cs);
+    if (rc == 0) {
+        exchange_data(&client, cs);
+    }
+    sock_secure_session_t *out;
+    CHECK_EQ(connect_out(&out), 0);
+    sock_secure_session_info_t info;
+    REQUIRE(out != NULL && sock_secure_session_info(out, &info) == 0);
+    CHECK_EQ(info.verify, 0u); /* not verified, so nothing found */
+    teardown();
+}
+
+/* What a socket of both roles cannot do with keys is refused at create; a driver without both
+ * roles refuses the role. */
+static void client_server_refusals(void)
+{
+    static const struct {
+        spec_t sp;
+        int rc;
+    } cases[] = {
+        /* certificates have a meaning per role (names) */
+        { { .role = SOCK_SECURE_CLIENT_SERVER, .key = "server.key", .cert = "server.crt" },
+          -ENOTSUP },
+        { { .role = SOCK_SECURE_CLIENT_SERVER, .key = "server.key", .ca = "ca.crt" }, -ENOTSUP },
+        /* pinned keys without a key of its own */
+        { { .role = SOCK_SECURE_CLIENT_SERVER, .pin = { "client.pub" } }, -EINVAL },
+        /* verification without pinned keys */
+        { { .role = SOCK_SECURE_CLIENT_SERVER, .key = "server.key",
+            .verify = SOCK_SECURE_VERIFY_REQUIRED },
+          -EINVAL },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tu_net_start();
+        CHECK_EQ(node_up(&server, TU_SERVER_ADDR, &cases[i].sp), cases[i].rc);
+        teardown();
+    }
+}
+
 /* ---- TLS over TCP ------------------------------------------------------------------------------ */
 
 static tu_node_t tserver, tclient;
@@ -504,5 +629,15 @@ int main(int argc, char **argv)
     RUN(certificate_and_raw_key_only_ends_do_not_meet);
     RUN(incomplete_raw_key_configurations_are_refused);
     RUN(raw_public_keys_over_tls_on_tcp_loopback);
+    if ((drv->caps & TLSMAN_CAP_CLIENT_SERVER) && CONFIG_SOCK_SECURE_CLIENT_SERVER) {
+        RUN(client_server_pins_the_keys_of_both_roles);
+        RUN(client_server_with_a_key_and_no_pins_verifies_nobody);
+        RUN(client_server_refusals);
+    } else {
+        tu_net_start();
+        spec_t b = { .role = SOCK_SECURE_CLIENT_SERVER, .key = "server.key" };
+        CHECK_EQ(node_up(&server, TU_SERVER_ADDR, &b), -ENOTSUP);
+        teardown();
+    }
     return tu_exit();
 }

@@ -32,7 +32,18 @@
  * one; the choice is made before the handshake, so a hint tinyDTLS reads is not used either),
  * and - CONFIG_SOCK_DTLS_PSK_RETRY - the next one when the server refuses the handshake with an
  * alert. A server sends the hint of sock_dtls_set_server_psk_id_hint() where the stack can
- * (tinyDTLS). ECDSA (raw public key) credentials are refused with -ENOTSUP (not mapped yet).
+ * (tinyDTLS).
+ *
+ * ECDSA credentials (raw public keys, RFC 7250; CONFIG_SOCK_DTLS_SECURE_SOCK_RPK, on with
+ * CONFIG_DTLS_ECC): the first ECDSA credential of the sock's tags is its own key (in both roles:
+ * a server sock is a client-server), and - module sock_dtls_verify_public_key - the client_keys
+ * of all of them are its pinned peer keys, which every session then checks (without the module
+ * any peer key is taken, as on tinyDTLS's sock_dtls). They are copied into the pool entry's
+ * credential store (DER: SEC1 key, SubjectPublicKeyInfo) when the secure socket is made, so
+ * adding or removing an ECDSA credential makes it again (-EBUSY while a session is open). A stack
+ * without raw public keys (mbedTLS) refuses the configuration: sock_dtls_create() or
+ * sock_dtls_add_credential() returns -ENOTSUP. The key is one per sock: sock_dtls_set_rpk_cb()'s
+ * callback is kept but not asked per handshake (docs/RIOT.md).
  */
 #include <assert.h>
 #include <errno.h>
@@ -81,6 +92,14 @@
 #ifndef CONFIG_SOCK_DTLS_IGNORE_PSK_HINT
 #define CONFIG_SOCK_DTLS_IGNORE_PSK_HINT 0
 #endif
+/** 1: ECDSA credentials become the secure socket's key and pinned keys (else -ENOTSUP). */
+#ifndef CONFIG_SOCK_DTLS_SECURE_SOCK_RPK
+#ifdef CONFIG_DTLS_ECC
+#define CONFIG_SOCK_DTLS_SECURE_SOCK_RPK 1
+#else
+#define CONFIG_SOCK_DTLS_SECURE_SOCK_RPK 0
+#endif
+#endif
 /** Largest message sock_dtls_sendv() gathers from several snips (bytes, on the stack). */
 #ifndef CONFIG_SOCK_DTLS_SECURE_SOCK_GATHER
 #define CONFIG_SOCK_DTLS_SECURE_SOCK_GATHER 256
@@ -115,6 +134,11 @@ struct sock_dtls_secure_sock {
 #if CONFIG_SOCK_DTLS_PSK_RETRY
     uint8_t retry_tag;            /* retry with this tag's PSK, NO_TAG: none */
     sock_secure_ep_t retry_ep;
+#endif
+#if CONFIG_SOCK_DTLS_SECURE_SOCK_RPK
+    sock_secure_creds_t creds;    /* the ECDSA credentials as key and pinned keys (tag 1) */
+    bool has_key;                 /* ... with an own key */
+    bool has_pins;                /* ... and pinned keys */
 #endif
 #ifdef SOCK_HAS_ASYNC_CTX
     ztimer_t timer;               /* next deadline of the socket, with an event queue */
@@ -350,6 +374,69 @@ static int _psk_select(void *arg, const sock_secure_ep_t *remote, sock_secure_ps
     return 0;
 }
 
+#if CONFIG_SOCK_DTLS_SECURE_SOCK_RPK
+/* DER of a P-256 key: SEC1 ECPrivateKey (RFC 5915) and SubjectPublicKeyInfo (RFC 5480), the
+ * fixed bytes before the 32-byte private key, before the public key (04 || x || y) in each. */
+static const uint8_t _sec1_head[] = { 0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20 };
+static const uint8_t _sec1_mid[] = { 0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03,
+                                     0x01, 0x07, 0xa1, 0x44, 0x03, 0x42, 0x00, 0x04 };
+static const uint8_t _spki_head[] = { 0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
+                                      0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+                                      0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04 };
+#define EC 32 /* bytes of a P-256 coordinate or private key */
+#define KEY_TAG 1u
+
+/* Public key @p k as SubjectPublicKeyInfo into @p der (sizeof(_spki_head) + 2 * EC bytes). */
+static size_t _spki(uint8_t *der, const ecdsa_public_key_t *k)
+{
+    memcpy(der, _spki_head, sizeof(_spki_head));
+    memcpy(der + sizeof(_spki_head), k->x, EC);
+    memcpy(der + sizeof(_spki_head) + EC, k->y, EC);
+    return sizeof(_spki_head) + 2 * EC;
+}
+
+/* Fill the entry's store from the ECDSA credentials of the sock's tags: the first one's key, and
+ * (sock_dtls_verify_public_key) every one's client_keys pinned. 0, or the store's error. */
+static int _load_keys(sock_dtls_t *sock)
+{
+    sock_dtls_secure_sock_t *ss = sock->ss;
+    credman_credential_t c;
+    uint8_t der[sizeof(_sec1_head) + EC + sizeof(_sec1_mid) + 2 * EC];
+    int rc = sock_secure_creds_init(&ss->creds); /* zeroes what it held */
+
+    ss->has_key = ss->has_pins = false;
+    for (unsigned i = 0; rc == 0 && i < sock->tags_len; i++) {
+        if (credman_get(&c, sock->tags[i], CREDMAN_TYPE_ECDSA) != CREDMAN_OK) {
+            continue;
+        }
+        if (!ss->has_key) {
+            uint8_t *p = der;
+            memcpy(p, _sec1_head, sizeof(_sec1_head));
+            memcpy(p += sizeof(_sec1_head), c.params.ecdsa.private_key, EC);
+            memcpy(p += EC, _sec1_mid, sizeof(_sec1_mid));
+            memcpy(p += sizeof(_sec1_mid), c.params.ecdsa.public_key.x, EC);
+            memcpy(p += EC, c.params.ecdsa.public_key.y, EC);
+            rc = sock_secure_creds_add(&ss->creds, KEY_TAG, SOCK_SECURE_CRED_PRIVATE_KEY, der,
+                                       sizeof(der));
+            for (volatile uint8_t *z = der; z < der + sizeof(der); z++) {
+                *z = 0; /* the private key: volatile, so the wipe stays */
+            }
+            ss->has_key = rc == 0;
+        }
+        for (size_t k = 0; IS_USED(MODULE_SOCK_DTLS_VERIFY_PUBLIC_KEY) && rc == 0 &&
+                           k < c.params.ecdsa.client_keys_size; k++) {
+            rc = sock_secure_creds_add(&ss->creds, KEY_TAG, SOCK_SECURE_CRED_PEER_KEY, der,
+                                       _spki(der, &c.params.ecdsa.client_keys[k]));
+            if (rc == -EEXIST) {
+                rc = 0; /* listed by two credentials */
+            }
+            ss->has_pins = ss->has_pins || rc == 0;
+        }
+    }
+    return rc;
+}
+#endif
+
 /* Create the secure socket: a client, or a server that (CONFIG_SOCK_SECURE_CLIENT_SERVER) also
  * starts handshakes, as gcoap's client requests do. */
 static int _open(sock_dtls_t *sock)
@@ -366,18 +453,57 @@ static int _open(sock_dtls_t *sock)
     cfg.role = sock->role == SOCK_DTLS_CLIENT ? SOCK_SECURE_CLIENT
                : CONFIG_SOCK_SECURE_CLIENT_SERVER ? SOCK_SECURE_CLIENT_SERVER
                                                   : SOCK_SECURE_SERVER;
-    if (cfg.role != SOCK_SECURE_CLIENT) {
+    /* PSKs where the stack has them (tinyDTLS may be built with ECC alone: CONFIG_DTLS_ECC) */
+    sock_secure_backend_info_t info;
+    bool psk = sock_secure_backend_info(NULL, &info) == 0 && (info.caps & SOCK_SECURE_CAP_PSK);
+    if (psk && cfg.role != SOCK_SECURE_CLIENT) {
         cfg.psk_lookup = _psk_lookup;
         cfg.psk_lookup_arg = ss;
         cfg.psk_hint = ss->hint;
     }
-    if (cfg.role != SOCK_SECURE_SERVER) {
+    if (psk && cfg.role != SOCK_SECURE_SERVER) {
         cfg.psk_select = _psk_select;
         cfg.psk_select_arg = ss;
     }
+#if CONFIG_SOCK_DTLS_SECURE_SOCK_RPK
+    static const uint32_t key_tag = KEY_TAG;
+    int rc = _load_keys(sock);
+    if (rc < 0) {
+        return rc;
+    }
+    if (ss->has_key || ss->has_pins) {
+        cfg.creds = &ss->creds;
+        cfg.cred_tags = &key_tag;
+        cfg.cred_tag_count = 1;
+        /* pinned keys: every session checks its peer's; none: any key (tinyDTLS's sock_dtls) */
+        cfg.verify = ss->has_pins ? SOCK_SECURE_VERIFY_REQUIRED : SOCK_SECURE_VERIFY_NONE;
+    }
+    rc = sock_secure_create(&ss->sock, &cfg);
+#else
     int rc = sock_secure_create(&ss->sock, &cfg);
+#endif
     ss->started = rc == 0;
     return rc;
+}
+
+/* Lock held: make the secure socket again with the sock's present configuration (the hint, the
+ * ECDSA credentials), which only works before any session: -EBUSY while one is open, else what
+ * _open() returns (the socket is then closed). */
+static int _remake(sock_dtls_t *sock)
+{
+    sock_dtls_secure_sock_t *ss = sock->ss;
+    for (unsigned i = 0; ss->started && i < PEERS; i++) {
+        sock_secure_session_info_t si;
+        if (sock_secure_session_info(&ss->slots[i], &si) == 0 &&
+            (si.state == SOCK_SECURE_ST_HANDSHAKE || si.state == SOCK_SECURE_ST_OPEN)) {
+            return -EBUSY;
+        }
+    }
+    if (ss->started) {
+        sock_secure_close(&ss->sock);
+        ss->started = false;
+    }
+    return _open(sock);
 }
 
 /* Start a handshake with @p ep, its PSK from tag index @p tag_from on (-1: the application's
@@ -611,23 +737,13 @@ int sock_dtls_set_server_psk_id_hint(sock_dtls_t *sock, const char *hint)
      * (before any session: the API sets it right after sock_dtls_create()) */
     rmutex_lock(&sock->lock);
     sock_dtls_secure_sock_t *ss = sock->ss;
-    int rc = 0;
-    for (unsigned i = 0; ss->started && i < PEERS; i++) {
-        sock_secure_session_info_t si;
-        if (sock_secure_session_info(&ss->slots[i], &si) == 0 &&
-            (si.state == SOCK_SECURE_ST_HANDSHAKE || si.state == SOCK_SECURE_ST_OPEN)) {
-            rc = -EBUSY;
-        }
-    }
-    if (rc == 0) {
-        const char *before = ss->hint;
-        if (ss->started) {
-            sock_secure_close(&ss->sock);
-        }
-        ss->hint = hint;
-        if ((rc = _open(sock)) < 0) {
-            ss->hint = before; /* as it was (the same configuration was accepted before) */
-            (void)_open(sock);
+    const char *before = ss->hint;
+    ss->hint = hint;
+    int rc = _remake(sock);
+    if (rc < 0) {
+        ss->hint = before; /* as it was (the same configuration was accepted before) */
+        if (rc != -EBUSY) {
+            (void)_remake(sock);
         }
     }
     rmutex_unlock(&sock->lock);
@@ -637,26 +753,51 @@ int sock_dtls_set_server_psk_id_hint(sock_dtls_t *sock, const char *hint)
 int sock_dtls_add_credential(sock_dtls_t *sock, credman_tag_t tag)
 {
     credman_credential_t c;
-    if (credman_get(&c, tag, CREDMAN_TYPE_ECDSA) == CREDMAN_OK) {
-        return -ENOTSUP; /* raw public keys: not mapped from credman yet (docs/RIOT.md) */
+    bool ecdsa = credman_get(&c, tag, CREDMAN_TYPE_ECDSA) == CREDMAN_OK;
+    if (ecdsa && !CONFIG_SOCK_DTLS_SECURE_SOCK_RPK) {
+        return -ENOTSUP; /* raw public keys: CONFIG_DTLS_ECC (docs/RIOT.md) */
     }
     if (sock->tags_len >= CONFIG_DTLS_CREDENTIALS_MAX) {
         return -ENOSPC;
     }
+    rmutex_lock(&sock->lock);
     sock->tags[sock->tags_len++] = tag;
-    return 0;
+    int rc = 0;
+    /* a key or pinned keys are part of the secure socket's configuration (at create: _open) */
+    if (ecdsa && sock->ss != NULL && (rc = _remake(sock)) < 0) {
+        sock->tags_len--; /* as it was */
+        if (rc != -EBUSY) {
+            (void)_remake(sock);
+        }
+    }
+    rmutex_unlock(&sock->lock);
+    return rc;
 }
 
 int sock_dtls_remove_credential(sock_dtls_t *sock, credman_tag_t tag)
 {
-    for (unsigned i = 0; i < sock->tags_len; i++) {
+    credman_credential_t c;
+    bool ecdsa = credman_get(&c, tag, CREDMAN_TYPE_ECDSA) == CREDMAN_OK;
+    int rc = -ENOENT;
+    rmutex_lock(&sock->lock);
+    for (unsigned i = 0; rc == -ENOENT && i < sock->tags_len; i++) {
         if (sock->tags[i] == tag) {
+            credman_tag_t was[CONFIG_DTLS_CREDENTIALS_MAX];
+            memcpy(was, sock->tags, sizeof(was));
             memmove(&sock->tags[i], &sock->tags[i + 1], (sock->tags_len - i - 1) * sizeof(tag));
             sock->tags_len--;
-            return 0;
+            rc = 0;
+            if (ecdsa && sock->ss != NULL && (rc = _remake(sock)) < 0) {
+                memcpy(sock->tags, was, sizeof(was)); /* as it was */
+                sock->tags_len++;
+                if (rc != -EBUSY) {
+                    (void)_remake(sock);
+                }
+            }
         }
     }
-    return -ENOENT;
+    rmutex_unlock(&sock->lock);
+    return rc;
 }
 
 size_t sock_dtls_get_credentials(sock_dtls_t *sock, const credman_tag_t **out)
@@ -673,7 +814,7 @@ void sock_dtls_set_client_psk_cb(sock_dtls_t *sock, sock_dtls_client_psk_cb_t cb
 void sock_dtls_set_rpk_cb(sock_dtls_t *sock, sock_dtls_rpk_cb_t cb)
 {
     (void)sock;
-    (void)cb; /* no raw public keys (sock_dtls_add_credential() refuses ECDSA credentials) */
+    (void)cb; /* one key per sock: the first ECDSA credential of its tags (docs/RIOT.md) */
 }
 
 int sock_dtls_session_init(sock_dtls_t *sock, const sock_udp_ep_t *ep, sock_dtls_session_t *remote)

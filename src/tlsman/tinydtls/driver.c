@@ -552,6 +552,16 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         if (!SS_TD_SERVER(c) || c->k.verify != TLSMAN_VERIFY_NONE) {
             c->h.verify_ecdsa_key = tlsman_tinydtls_verify_key;
         }
+#if CONFIG_SOCK_SECURE_SERVER
+        /* a client-server: its client sessions need the callback, its server sessions must not
+         * have it when they do not verify (the core gives it pinned keys or NONE) */
+        if (c->k.both && c->k.verify == TLSMAN_VERIFY_NONE) {
+            c->h.verify_ecdsa_key = tlsman_tinydtls_verify_key;
+            c->h_srv = c->h;
+            c->h_srv.verify_ecdsa_key = NULL;
+            c->srv_own_h = true;
+        }
+#endif
     }
 #else
     if (cfg->cred_count > 0) {
@@ -618,6 +628,11 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     ss_session_key(&s->ses, peer_id != NULL ? peer_id : none, peer_id != NULL ? peer_id_len : 0);
     s->dc.app = s;
     s->dc.h = &c->h;
+#if SS_TD_ECC && CONFIG_SOCK_SECURE_SERVER
+    if (SS_TD_SRV(s) && c->srv_own_h) {
+        s->dc.h = &c->h_srv;
+    }
+#endif
     memcpy(s->dc.cookie_secret, c->cookie_secret, sizeof(s->dc.cookie_secret));
     s->ready = true;
     return 0;

@@ -86,6 +86,13 @@ typedef struct {
     dtls_handler_t h;         /**< tinyDTLS's callbacks for every session of the socket (which
                                    are set follows the configuration: tinyDTLS asks a client for
                                    its certificate only if get_ecdsa_key is set, and so on) */
+#if SS_TD_ECC && CONFIG_SOCK_SECURE_SERVER
+    dtls_handler_t h_srv;     /**< a client-server's server sessions: h without verify_ecdsa_key
+                                   when it does not verify (its client sessions need the callback
+                                   to offer ECDHE-ECDSA, a server with it asks every client for a
+                                   key); unused otherwise (h serves every session) */
+    bool srv_own_h;           /**< server sessions take h_srv */
+#endif
     uint8_t cookie_secret[DTLS_COOKIE_SECRET_LENGTH]; /**< server: HelloVerifyRequest secret,
                                                            shared by every session's context */
     dtls_cipher_t suites[DTLS_MAX_CIPHER_SUITES + 1]; /**< the checked list, TLS_NULL-ended */
