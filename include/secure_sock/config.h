@@ -58,7 +58,7 @@
 #endif
 
 /** Keep per-session statistics for sock_secure_session_info() (retransmits, bytes_*, datagrams_*,
- *  records_*; 28 B per session slot on a 32-bit target, more with padding). 0 reports them as 0
+ *  records_*; 36 B of fields, 40 B per session slot on Cortex-M4 with alignment). 0 reports them as 0
  *  and keeps nothing. Default: on with the server code (hosts), off in a client-only build. */
 #ifndef CONFIG_SOCK_SECURE_SESSION_STATS
 #define CONFIG_SOCK_SECURE_SESSION_STATS CONFIG_SOCK_SECURE_SERVER
@@ -100,7 +100,7 @@
 /** 0 builds a PSK-only core: sockets authenticate with pre-shared keys alone. Certificates,
  *  private keys, trust anchors and pinned keys under a socket's cred_tags, and certificate
  *  suites in its suite list, are refused with -ENOTSUP at create; a configuration without a PSK
- *  too. sock_secure_create() then leaves out the checks only those need (about 300 bytes on
+ *  too. sock_secure_create() then leaves out the checks only those need (about 350 bytes on
  *  Cortex-M4). For PSK devices. */
 #ifndef CONFIG_SOCK_SECURE_CERTS
 #define CONFIG_SOCK_SECURE_CERTS 1
