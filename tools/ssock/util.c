@@ -976,13 +976,25 @@ void ssock_log_worker(unsigned worker)
 void ssock_log(const char *fmt, ...)
 {
     char stamp[64];
+    char line[1024]; /* one write per line: the workers of --workers share stderr */
     va_list ap;
 
-    fprintf(stderr, "%s %s: ", ssock_timestamp(stamp, sizeof stamp), ssock_log_name);
+    int n = snprintf(line, sizeof line, "%s %s: ", ssock_timestamp(stamp, sizeof stamp),
+                     ssock_log_name);
+    if (n < 0 || (size_t)n >= sizeof line - 1) {
+        n = 0;
+    }
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+    if (len > sizeof line - 2) {
+        len = sizeof line - 5; /* cut: say so */
+        memcpy(line + len, "...", 3);
+        len += 3;
+    }
+    line[len++] = '\n';
+    fwrite(line, 1, len, stderr);
 }
 
 const char *ssock_timestamp(char *buf, size_t len)
