@@ -237,23 +237,38 @@ static void process_called_from_the_event_callback_does_nothing(void)
     unpair();
 }
 
+/* pair(), and a second client ("other") connected too: its session os, the server's ss2. */
+static sock_secure_session_t *pair_and_other(sock_secure_session_t **ss, sock_secure_session_t **os,
+                                             sock_secure_session_t **ss2)
+{
+    sock_secure_session_t *cs = pair(ss);
+    if (cs == NULL || *ss == NULL ||
+        open_node(&other, "[fd00::3]:40000", SOCK_SECURE_CLIENT) != 0) {
+        return NULL;
+    }
+    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
+    *os = NULL;
+    *ss2 = NULL;
+    if (sock_secure_connect(&other.sock, &srv, os, 0) != -EINPROGRESS) {
+        return NULL;
+    }
+    tu_node_t *const all[] = { &server, &client, &other };
+    tu_pump(all, 3);
+    if (sock_secure_accept(&server.sock, ss2, 0) != 0 || *ss2 == NULL || *os == NULL) {
+        return NULL;
+    }
+    return cs;
+}
+
 /* One session's unread record does not hold up another's traffic; only when more input for the
  * unread session itself has arrived (and waits in the socket's buffer) does a wait for another
  * session get -EBUSY, until the first record is read. */
 static void an_unread_record_holds_up_only_its_own_session(void)
 {
-    sock_secure_session_t *ss = NULL;
-    sock_secure_session_t *cs = pair(&ss);
-    REQUIRE(cs != NULL && ss != NULL);
-    CHECK_EQ(open_node(&other, "[fd00::3]:40000", SOCK_SECURE_CLIENT), 0);
-    sock_secure_session_t *os = NULL;
-    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
-    CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
+    sock_secure_session_t *ss, *os, *ss2;
+    sock_secure_session_t *cs = pair_and_other(&ss, &os, &ss2);
+    REQUIRE(cs != NULL);
     tu_node_t *const all[] = { &server, &client, &other };
-    tu_pump(all, 3);
-    sock_secure_session_t *ss2 = NULL;
-    CHECK_EQ(sock_secure_accept(&server.sock, &ss2, 0), 0);
-    REQUIRE(ss2 != NULL && os != NULL);
     CHECK_EQ(sock_secure_session_send(cs, "from client", 11), 11);
     tu_pump(all, 3);
     uint8_t buf[32];
@@ -284,18 +299,10 @@ static void an_unread_record_holds_up_only_its_own_session(void)
  * "which one" and "which one it was", the second call waited on the first sender alone. */
 static void a_server_loop_reusing_its_pointer_hears_every_session(void)
 {
-    sock_secure_session_t *ss = NULL;
-    sock_secure_session_t *cs = pair(&ss);
-    REQUIRE(cs != NULL && ss != NULL);
-    CHECK_EQ(open_node(&other, "[fd00::3]:40000", SOCK_SECURE_CLIENT), 0);
-    sock_secure_session_t *os = NULL;
-    sock_secure_ep_t srv = tu_ep("[fd00::1]:5684");
-    CHECK_EQ(sock_secure_connect(&other.sock, &srv, &os, 0), -EINPROGRESS);
+    sock_secure_session_t *ss, *os, *ss2;
+    sock_secure_session_t *cs = pair_and_other(&ss, &os, &ss2);
+    REQUIRE(cs != NULL);
     tu_node_t *const all[] = { &server, &client, &other };
-    tu_pump(all, 3);
-    sock_secure_session_t *ss2 = NULL;
-    CHECK_EQ(sock_secure_accept(&server.sock, &ss2, 0), 0);
-    REQUIRE(ss2 != NULL && os != NULL);
     CHECK_EQ(sock_secure_session_send(cs, "c1", 2), 2);
     CHECK_EQ(sock_secure_session_send(os, "o1", 2), 2);
     tu_pump(all, 3);
