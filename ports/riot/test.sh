@@ -250,6 +250,9 @@ waitfor() { # waitfor FILE REGEX SECONDS
 }
 stop_nodes() {
     local p
+    # each native instance forks a helper that outlives it (recorded once it started, and here
+    # again for an instance whose start timed out: it runs all the same)
+    for p in "${PIDS[@]}"; do HELPERS+=($(ps -o pid= --ppid "$p")); done
     for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null; done
     sleep 0.5
     for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
