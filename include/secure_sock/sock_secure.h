@@ -357,8 +357,10 @@ struct sock_secure {
     bool in_process;
     bool stream;
     uint8_t verify; /* resolved sock_secure_verify_t */
+    uint8_t work;   /* which scans of the session table may find something (SW_* in core.h) */
     sock_secure_session_t *held;
     struct sock_secure_receiver *rcv; /* recv() waiting in process(), see engine.c */
+    sock_secure_session_t *last; /* the established session the last datagram went to (engine.c) */
     size_t next_unread;
     sock_secure_stats_t stats;
 #if CONFIG_SOCK_SECURE_SERVER

@@ -80,6 +80,23 @@ size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const u
 #define SF_SENT    0x800u /* a datagram went out since the flag was last cleared (engine.c) */
 #define SF_RENEWED 0x400u /* a renegotiation completed inside a driver call: RENEWED to raise */
 
+/* sock_secure_t.work: which per-session scans of process() and recv() may find something. A
+ * bit is set wherever a session may start to need the scan, and cleared only by a scan that found
+ * no session needing it, so with one or with many slots a record costs no scan that has nothing
+ * to do (an established session without timers, records buffered or unread, none ended). */
+#define SW_PENDING 0x01u /* a session may have SF_PENDING */
+#define SW_UNREAD  0x02u /* ... SF_UNREAD */
+#define SW_ENDED   0x04u /* ... SF_ENDED */
+#define SW_TIMERS  0x08u /* ... timer work: ss_due() below other than UINT64_MAX */
+
+/* Keep a function out of its caller (server.c: ss_probe's session is large; engine.c: the
+ * handshake step, whose saved registers a record's path would pay for). */
+#if defined(__GNUC__)
+#define SS_NOINLINE __attribute__((noinline))
+#else
+#define SS_NOINLINE
+#endif
+
 /* Peer id for cookies: family, address, port, scope. */
 #define SS_PEER_ID_LEN (1u + 16u + 2u + 4u)
 

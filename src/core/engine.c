@@ -33,6 +33,7 @@ static void ss_set_unread(sock_secure_t *sk, sock_secure_session_t *s, bool unre
 {
     if (unread) {
         s->flags |= SF_UNREAD;
+        sk->work |= SW_UNREAD;
     } else {
         s->flags &= (uint16_t)~SF_UNREAD;
     }
@@ -59,6 +60,7 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     }
     if (sk->drv->pending(s->drv) || (ss_stream(sk) && s->rx != NULL)) {
         s->flags |= SF_PENDING;
+        sk->work |= SW_PENDING;
     } else {
         s->flags &= (uint16_t)~SF_PENDING;
     }
@@ -90,47 +92,53 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     return events + sock_secure__fail(sk, s, rc);
 }
 
+/* A handshaking session's step (sock_secure__step). */
+static SS_NOINLINE int ss_step_handshake(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    bool fed = s->rx != NULL;
+    s->flags &= (uint16_t)~SF_SENT;
+    int rc = sk->drv->handshake(s->drv);
+    if (ss_server_session(sk, s) && ss_stream(sk) && fed && (s->flags & SF_SENT)) {
+        /* TLS has no retransmission: output in answer to input means the stack took the
+         * peer's next flight (bytes of an unfinished message produce none) */
+        ss_note_progress(s, ss_now(sk));
+    }
+    if (rc == -EAGAIN) {
+        return 0;
+    }
+    if (rc == SOCK_SECURE_E_HELLO_VERIFY) {
+        sk->stats.hello_verify_sent++;
+        sock_secure__release(sk, s);
+        return 0;
+    }
+    if (rc < 0 && (s->flags & SF_UNVERIFIED) && sock_secure__refused_unproven(sk, s)) {
+        /* the stack answered with its alert; a peer that proved nothing gets no slot and no
+         * event, so a spoofer cannot make the application blame an address */
+        sk->stats.handshakes_failed++;
+        sock_secure__release(sk, s);
+        return 0;
+    }
+    if (rc < 0) {
+        return sock_secure__fail(sk, s, rc);
+    }
+    int events = sock_secure__established(sk, s);
+    if (s->state == SOCK_SECURE_ST_OPEN && sk->drv->pending(s->drv)) {
+        events += ss_read_ready(sk, s);
+    }
+    if (sock_secure__take_early(sk, s)) { /* a record that overtook the Finished */
+        events += ss_read_ready(sk, s);
+    }
+    return events;
+}
+
 /* Advance one session with whatever input it has (a datagram in s->rx, or buffered records). */
 int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
 {
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
-        bool fed = s->rx != NULL;
-        s->flags &= (uint16_t)~SF_SENT;
-        int rc = sk->drv->handshake(s->drv);
-        if (ss_server_session(sk, s) && ss_stream(sk) && fed && (s->flags & SF_SENT)) {
-            /* TLS has no retransmission: output in answer to input means the stack took the
-             * peer's next flight (bytes of an unfinished message produce none) */
-            ss_note_progress(s, ss_now(sk));
-        }
-        if (rc == -EAGAIN) {
-            return 0;
-        }
-        if (rc == SOCK_SECURE_E_HELLO_VERIFY) {
-            sk->stats.hello_verify_sent++;
-            sock_secure__release(sk, s);
-            return 0;
-        }
-        if (rc < 0 && (s->flags & SF_UNVERIFIED) && sock_secure__refused_unproven(sk, s)) {
-            /* the stack answered with its alert; a peer that proved nothing gets no slot and no
-             * event, so a spoofer cannot make the application blame an address */
-            sk->stats.handshakes_failed++;
-            sock_secure__release(sk, s);
-            return 0;
-        }
-        if (rc < 0) {
-            return sock_secure__fail(sk, s, rc);
-        }
-        int events = sock_secure__established(sk, s);
-        if (s->state == SOCK_SECURE_ST_OPEN && sk->drv->pending(s->drv)) {
-            events += ss_read_ready(sk, s);
-        }
-        if (sock_secure__take_early(sk, s)) { /* a record that overtook the Finished */
-            events += ss_read_ready(sk, s);
-        }
-        return events;
-    }
     if (s->state == SOCK_SECURE_ST_OPEN) {
         return ss_read_ready(sk, s);
+    }
+    if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        return ss_step_handshake(sk, s);
     }
     return 0;
 }
@@ -140,6 +148,13 @@ int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
  * the new one and everything else (application data, alerts) to the old one. */
 static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len)
 {
+    /* the session of the last datagram first: it is the one a scan would find, as it is cached
+     * only while no handshake runs beside it and every new handshake drops it (sk->last) */
+    sock_secure_session_t *last = sk->last;
+    if (last != NULL && last->state == SOCK_SECURE_ST_OPEN &&
+        sock_secure_ep_equal(&last->remote, from)) {
+        return last;
+    }
     sock_secure_session_t *open = NULL, *hs = NULL;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
@@ -157,7 +172,11 @@ static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_secure_ep_t
                          (d[0] == 20 || d[0] == 22 || (d[3] == 0 && d[4] == 0));
         return handshake ? hs : open;
     }
-    return open != NULL ? open : hs;
+    if (open != NULL) {
+        sk->last = open;
+        return open;
+    }
+    return hs;
 }
 
 /* The clock as one process() call sees it: read once, when first needed (SS_CLOCK_UNREAD
@@ -213,16 +232,27 @@ static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t l
 static int ss_run_timers(sock_secure_t *sk, uint64_t *now)
 {
     int events = 0;
+    if (!(sk->work & SW_TIMERS)) {
+        return 0; /* no session has timer work (SW_TIMERS) */
+    }
+    bool any = false;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
         if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED) {
             continue;
         }
         uint64_t due = ss_due(sk, s);
-        if (due == UINT64_MAX || due > ss_clock(sk, now)) {
+        if (due == UINT64_MAX) {
+            continue;
+        }
+        any = true; /* (what the session's timer work does may leave it some: counted) */
+        if (due > ss_clock(sk, now)) {
             continue;
         }
         events += sock_secure__timer_due(sk, s, *now);
+    }
+    if (!any) {
+        sk->work &= (uint8_t)~SW_TIMERS;
     }
     return events;
 }
@@ -230,7 +260,7 @@ static int ss_run_timers(sock_secure_t *sk, uint64_t *now)
 /* ---- public API ----------------------------------------------------------------------------- */
 
 /* Has the receiver waiting in recv (@p want, or NULL: any session) a record to take? */
-static bool ss_record_for(const sock_secure_t *sk, const sock_secure_session_t *want)
+static bool ss_record_for(sock_secure_t *sk, const sock_secure_session_t *want)
 {
     if (sk->rcv != NULL && sk->rcv->got != NULL) {
         return true;
@@ -238,11 +268,15 @@ static bool ss_record_for(const sock_secure_t *sk, const sock_secure_session_t *
     if (want != NULL) {
         return (want->flags & SF_UNREAD) != 0;
     }
+    if (!(sk->work & SW_UNREAD)) {
+        return false;
+    }
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         if (sk->cfg.sessions[i].flags & SF_UNREAD) {
             return true;
         }
     }
+    sk->work &= (uint8_t)~SW_UNREAD;
     return false;
 }
 
@@ -266,12 +300,19 @@ static int ss_process(sock_secure_t *sk, bool until_record, const sock_secure_se
         events += sock_secure__run_streams(sk);
     }
     /* records still buffered in the stack come before new datagrams */
-    for (size_t i = 0; i < sk->cfg.session_count; i++) {
-        sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if ((s->flags & SF_PENDING) && !(s->flags & SF_UNREAD) &&
-            s->state == SOCK_SECURE_ST_OPEN) {
-            events += ss_read_ready(sk, s);
-            ss_hold(sk, s);
+    if (sk->work & SW_PENDING) {
+        bool any = false;
+        for (size_t i = 0; i < sk->cfg.session_count; i++) {
+            sock_secure_session_t *s = &sk->cfg.sessions[i];
+            if ((s->flags & SF_PENDING) && !(s->flags & SF_UNREAD) &&
+                s->state == SOCK_SECURE_ST_OPEN) {
+                events += ss_read_ready(sk, s);
+                ss_hold(sk, s);
+            }
+            any = any || (s->flags & SF_PENDING);
+        }
+        if (!any) {
+            sk->work &= (uint8_t)~SW_PENDING;
         }
     }
     sock_secure_session_t *e = ss_early_session(sk); /* one that waited for a record to be read */
@@ -495,6 +536,9 @@ int sock_secure_session_send(sock_secure_session_t *s, const void *data, size_t 
 static sock_secure_session_t *ss_next_unread(sock_secure_t *sk)
 {
     size_t n = sk->cfg.session_count;
+    if (!(sk->work & SW_UNREAD)) {
+        return NULL;
+    }
     for (size_t k = 0; k < n; k++) {
         size_t i = (sk->next_unread + k) % n;
         if (sk->cfg.sessions[i].flags & SF_UNREAD) {
@@ -502,6 +546,7 @@ static sock_secure_session_t *ss_next_unread(sock_secure_t *sk)
             return &sk->cfg.sessions[i];
         }
     }
+    sk->work &= (uint8_t)~SW_UNREAD;
     return NULL;
 }
 
@@ -529,6 +574,7 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
         SS_SESSION_STAT(s->records_in++);
         if (ss_stream(sk) || sk->drv->pending(s->drv)) {
             s->flags |= SF_PENDING; /* streams: the rest of the record, or more bytes */
+            sk->work |= SW_PENDING;
         }
         return rc;
     }
@@ -543,6 +589,9 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
         return -EAGAIN;
     }
     /* any session: report one that ended since the last report */
+    if (!(sk->work & SW_ENDED)) {
+        return -EAGAIN;
+    }
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *e = &sk->cfg.sessions[i];
         if (e->state == SOCK_SECURE_ST_CLOSED && (e->flags & SF_ENDED)) {
@@ -553,6 +602,7 @@ static int ss_take_record(sock_secure_t *sk, sock_secure_session_t **session,
             return e->last_error;
         }
     }
+    sk->work &= (uint8_t)~SW_ENDED;
     return -EAGAIN;
 }
 

@@ -48,6 +48,7 @@ static void ss_io_timer(void *ctx, bool run)
     sock_secure_t *sk = s->owner;
     if (run) {
         s->flags |= SF_TIMER;
+        sk->work |= SW_TIMERS;
         s->deadline_ms = ss_now(sk) + s->rto_ms;
     } else {
         /* the peer's flight arrived: the next flight starts afresh (RFC 6347 §4.2.4); for a

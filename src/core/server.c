@@ -13,13 +13,6 @@
 
 #if CONFIG_SOCK_SECURE_SERVER
 
-/* Keep a function out of its caller's stack frame (ss_probe's session is large). */
-#if defined(__GNUC__)
-#define SS_NOINLINE __attribute__((noinline))
-#else
-#define SS_NOINLINE
-#endif
-
 /* A server session's first hello, refused by a stack that checks cookies itself: had the peer
  * proved its address? Not if the hello carried no cookie, nor if the stack could not decode it
  * (a cookie is checked only in a hello that parses). Then the refusal is no one's: a failure

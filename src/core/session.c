@@ -105,6 +105,8 @@ int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_s
         return rc;
     }
     s->state = SOCK_SECURE_ST_HANDSHAKE;
+    sk->work |= SW_TIMERS; /* its handshake's deadlines and retransmissions */
+    sk->last = NULL;       /* routing looks for it (a restarted peer's, beside its old one) */
     sk->stats.sessions_handshake++;
     return 0;
 }
@@ -149,6 +151,7 @@ void sock_secure__end(sock_secure_t *sk, sock_secure_session_t *s, int err)
     s->state = SOCK_SECURE_ST_CLOSED;
     s->last_error = (int16_t)(err >= INT16_MIN ? err : SOCK_SECURE_E_BACKEND); /* (none is) */
     s->flags = (uint16_t)((s->flags & SF_OWNED) | SF_ENDED);
+    sk->work |= SW_ENDED;
 }
 
 /* Free the slot entirely (HelloVerifyRequest answered, abandoned connect, session_close). */
@@ -212,6 +215,7 @@ int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s)
         sk->stats.handshakes_resumed++;
     }
     s->state = SOCK_SECURE_ST_OPEN;
+    sk->work |= SW_TIMERS; /* the idle timeout, if any */
     s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
     if (ss_server_session(sk, s)) {
         s->flags |= SF_NEW;
@@ -307,6 +311,7 @@ int sock_secure_session_restore(sock_secure_t *sk, const sock_secure_ep_t *remot
         return rc;
     }
     s->state = SOCK_SECURE_ST_OPEN;
+    sk->work |= SW_TIMERS; /* the idle timeout, if any */
     if (!ss_server(sk)) {
         s->flags |= SF_OWNED; /* kept until session_close(), as connect()'s */
     }
