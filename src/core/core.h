@@ -395,7 +395,7 @@ static inline int sock_secure__stream_close(sock_secure_t *sk, sock_secure_sessi
  * server's demultiplexer asks it of every datagram. */
 static inline bool ss_is_client_hello(const uint8_t *d, size_t len)
 {
-    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR &&
+    return len >= SS_DTLS_RECORD_HDR + SS_DTLS_HS_HDR && d[0] == SS_CT_HANDSHAKE &&
            sock_secure__dtls_is_epoch0_handshake(d, len) && d[SS_DTLS_RECORD_HDR] == 1;
 }
 

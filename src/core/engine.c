@@ -131,8 +131,9 @@ static SS_NOINLINE int ss_step_handshake(sock_secure_t *sk, sock_secure_session_
     return events;
 }
 
-/* Advance one session with whatever input it has (a datagram in s->rx, or buffered records). */
-int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
+/* Advance one session with whatever input it has (a datagram in s->rx, or buffered records);
+ * inlined in this file's callers (a record's path), sock_secure__step for the other modules. */
+static inline int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
 {
     if (s->state == SOCK_SECURE_ST_OPEN) {
         return ss_read_ready(sk, s);
@@ -141,6 +142,11 @@ int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
         return ss_step_handshake(sk, s);
     }
     return 0;
+}
+
+int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    return ss_step(sk, s);
 }
 
 /* The session a datagram from @p from belongs to. While a restarted peer's new handshake runs
@@ -222,7 +228,7 @@ static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t l
     ss_feed(s, sk->rx, len, ss_tracks_activity(sk) ? ss_clock(sk, now) : s->active_ms);
     *to = s;
     /* with an unread record, kept until it is read */
-    int events = (s->flags & SF_UNREAD) ? 0 : sock_secure__step(sk, s);
+    int events = (s->flags & SF_UNREAD) ? 0 : ss_step(sk, s);
     ss_hold(sk, s);
     return events;
 }
@@ -293,7 +299,7 @@ static int ss_process(sock_secure_t *sk, bool until_record, const sock_secure_se
     int rc = 0;
     if (sk->held != NULL && !(sk->held->flags & SF_UNREAD)) { /* input read earlier first */
         sock_secure_session_t *h = sk->held;
-        events += sock_secure__step(sk, h);
+        events += ss_step(sk, h);
         ss_hold(sk, h);
     }
     if (ss_stream(sk)) {

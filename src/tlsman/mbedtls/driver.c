@@ -654,7 +654,7 @@ static size_t ss_avail(const mbedtls_ssl_context *ssl)
  *  hello), and tell the core when it completed (the new keys are in use). A server that refused
  *  ours (a no_renegotiation warning) leaves mbedTLS 2.28 waiting for a ServerHello for ever, its
  *  writes blocked: the session ends at once instead. Returns 0 or SOCK_SECURE_E_ALERT. */
-static int ss_renew_check(ss_mbedtls_session_t *s)
+static int ss_renew_check_slow(ss_mbedtls_session_t *s)
 {
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
     if (s->ssl.renego_status == MBEDTLS_SSL_RENEGOTIATION_IN_PROGRESS) {
@@ -678,6 +678,17 @@ static int ss_renew_check(ss_mbedtls_session_t *s)
     (void)s;
 #endif
     return 0;
+}
+
+/* The same, with the answer for a session outside any renegotiation (every record's) here. */
+static inline int ss_renew_check(ss_mbedtls_session_t *s)
+{
+#if defined(MBEDTLS_SSL_RENEGOTIATION)
+    if (s->ssl.renego_status != MBEDTLS_SSL_RENEGOTIATION_IN_PROGRESS && !s->renewing) {
+        return 0;
+    }
+#endif
+    return ss_renew_check_slow(s);
 }
 
 static int ss_renew(void *p)
