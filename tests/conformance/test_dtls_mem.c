@@ -167,6 +167,76 @@ static void records_queue_behind_an_unread_one_and_none_is_lost(void)
     teardown();
 }
 
+/* The client's datagrams, kept back by the net's filter and packed end to end into one. */
+static uint8_t packed[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
+static size_t packed_len;
+static int packed_count;
+
+static int pack_client_datagrams(void *arg, const sock_secure_ep_t *from, const sock_secure_ep_t *to,
+                                 uint8_t *data, size_t *len)
+{
+    (void)arg;
+    (void)to;
+    if (!sock_secure_ep_equal(from, &client.mem.addr) || packed_len + *len > sizeof(packed)) {
+        return SOCK_SECURE_MEM_DELIVER;
+    }
+    memcpy(packed + packed_len, data, *len);
+    packed_len += *len;
+    packed_count++;
+    return SOCK_SECURE_MEM_DROP;
+}
+
+/* Three records that arrive in one datagram (as a peer may pack them) reach the server in order,
+ * one per receive call, with no later datagram to wake it: the ones behind the first stay
+ * buffered in the stack and are taken from there. With an event callback (DATA, then the read)
+ * and without one (the record goes straight into the waiting call's buffer). */
+static void records_packed_in_one_datagram_are_all_delivered(bool events)
+{
+    tu_net_start();
+    sock_secure_config_t s = base_config(&server, SOCK_SECURE_SERVER, &tu_psk_a);
+    sock_secure_config_t c = base_config(&client, SOCK_SECURE_CLIENT, &tu_psk_a);
+    if (!events) {
+        s.event_cb = NULL;
+    }
+    CHECK_EQ(tu_node_open_cfg(&server, TU_SERVER_ADDR, &s), 0);
+    CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &c), 0);
+    server_up = true;
+    sock_secure_session_t *cs = handshake();
+    REQUIRE(cs != NULL);
+    REQUIRE(client.ev.connected == 1);
+    packed_len = 0;
+    packed_count = 0;
+    tu_net.filter = pack_client_datagrams;
+    static const char *const recs[] = { "first", "second record", "third" };
+    for (size_t i = 0; i < 3; i++) {
+        CHECK_EQ(sock_secure_session_send(cs, recs[i], strlen(recs[i])), (int)strlen(recs[i]));
+    }
+    tu_net.filter = NULL;
+    CHECK_EQ(packed_count, 3);
+    CHECK_EQ(sock_secure_mem_inject(&server.mem, &client.mem.addr, packed, packed_len), (int)packed_len);
+    uint8_t buf[64];
+    sock_secure_session_t *from = NULL;
+    for (size_t i = 0; i < 3; i++) {
+        from = NULL;
+        CHECK_EQ(sock_secure_recv_any(&server.sock, &from, buf, sizeof(buf), 0), (int)strlen(recs[i]));
+        CHECK_MEM(buf, recs[i], strlen(recs[i]));
+        CHECK(from != NULL);
+    }
+    CHECK_EQ(sock_secure_recv_any(&server.sock, &from, buf, sizeof(buf), 0), -EAGAIN);
+    CHECK_EQ(sock_secure_next_timeout(&server.sock), SOCK_SECURE_NO_TIMEOUT); /* nothing left */
+    teardown();
+}
+
+static void records_packed_in_one_datagram_with_events(void)
+{
+    records_packed_in_one_datagram_are_all_delivered(true);
+}
+
+static void records_packed_in_one_datagram_without_events(void)
+{
+    records_packed_in_one_datagram_are_all_delivered(false);
+}
+
 #if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0 && CONFIG_SOCK_SECURE_SESSION_PSK_ID < CONFIG_SOCK_SECURE_PSK_ID_MAX
 /* An identity longer than the session keeps: the server reports its first
  * CONFIG_SOCK_SECURE_SESSION_PSK_ID bytes and says it was cut. */
@@ -569,6 +639,8 @@ int main(void)
     RUN(record_larger_than_buffer_is_kept_not_truncated);
     RUN(send_larger_than_max_payload_is_refused);
     RUN(records_queue_behind_an_unread_one_and_none_is_lost);
+    RUN(records_packed_in_one_datagram_with_events);
+    RUN(records_packed_in_one_datagram_without_events);
 #if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0 && CONFIG_SOCK_SECURE_SESSION_PSK_ID < CONFIG_SOCK_SECURE_PSK_ID_MAX
     RUN(long_psk_identity_is_reported_cut);
 #endif
