@@ -315,28 +315,32 @@ struct sock_secure_session {
     uint16_t flags;
     uint16_t flight_retx;
     int16_t last_error;       /* every code the library reports fits (error.h: -1..-1016) */
-    uint32_t rto_ms;
-    uint64_t deadline_ms;
-    uint64_t started_ms;
-    uint64_t active_ms;
+    /* Timestamps are the clock's low 32 bits (ms): only differences of less than 2^32 ms
+     * (49.7 days) are taken (core.h, ss_when), which stay right across the clock's wrap. */
+    uint32_t active_ms;       /* the last datagram (servers, idle timeout) */
     union {                   /* one word for both: no RAM per session for admission */
         uint32_t handshake_ms; /* OPEN, CLOSED: the handshake's duration */
         uint32_t progress_ms;  /* HANDSHAKE: last progress, ms after started_ms */
     };
-    struct {                  /* what the stack reported when the session ended */
-        uint16_t suite;
-        uint8_t alert;
-        uint8_t alert_origin;
-        uint32_t verify;
-        const char *version;
-    } ended;
+    union {                   /* the timers of a live session, or the report of an ended one */
+        struct {              /* HANDSHAKE, OPEN */
+            uint32_t rto_ms;
+            uint32_t timer_ms;   /* the retransmission timer was armed (due rto_ms later) */
+            uint32_t started_ms; /* the handshake started */
+        };
+        struct {              /* CLOSED: what the stack reported when the session ended */
+            uint16_t suite;
+            uint8_t alert;
+            uint8_t alert_origin;
+            uint32_t verify;
+            const char *version;
+        } ended;
+    };
 #if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0
     uint16_t psk_id_len;      /* server: the client's PSK identity (session_info), cut */
     bool psk_id_cut;
     uint8_t psk_id[CONFIG_SOCK_SECURE_SESSION_PSK_ID];
 #endif
-    const uint8_t *rx;
-    size_t rx_len;
 #if CONFIG_SOCK_SECURE_SESSION_STATS
     uint32_t retransmits;
     uint32_t dgrams_in, dgrams_out, records_in, records_out;
@@ -358,6 +362,9 @@ struct sock_secure {
     bool stream;
     uint8_t verify; /* resolved sock_secure_verify_t */
     sock_secure_session_t *held;
+    sock_secure_session_t *in_for; /* the session whose input in/in_len is (one at a time) */
+    const uint8_t *in;
+    size_t in_len;
     struct sock_secure_receiver *rcv; /* recv() waiting in process(), see engine.c */
     size_t next_unread;
     sock_secure_stats_t stats;

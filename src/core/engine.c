@@ -57,7 +57,7 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
         direct = false;
         rc = sk->drv->read(s->drv, NULL, 0);
     }
-    if (sk->drv->pending(s->drv) || (ss_stream(sk) && s->rx != NULL)) {
+    if (sk->drv->pending(s->drv) || (ss_stream(sk) && ss_has_input(sk, s))) {
         s->flags |= SF_PENDING;
     } else {
         s->flags &= (uint16_t)~SF_PENDING;
@@ -90,11 +90,11 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
     return events + sock_secure__fail(sk, s, rc);
 }
 
-/* Advance one session with whatever input it has (a datagram in s->rx, or buffered records). */
+/* Advance one session with whatever input it has (a datagram in sk->in, or buffered records). */
 int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s)
 {
     if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
-        bool fed = s->rx != NULL;
+        bool fed = ss_has_input(sk, s);
         s->flags &= (uint16_t)~SF_SENT;
         int rc = sk->drv->handshake(s->drv);
         if (ss_server_session(sk, s) && ss_stream(sk) && fed && (s->flags & SF_SENT)) {
@@ -160,18 +160,6 @@ static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_secure_ep_t
     return open != NULL ? open : hs;
 }
 
-/* The clock as one process() call sees it: read once, when first needed (SS_CLOCK_UNREAD
- * before). */
-#define SS_CLOCK_UNREAD UINT64_MAX
-
-static uint64_t ss_clock(const sock_secure_t *sk, uint64_t *now)
-{
-    if (*now == SS_CLOCK_UNREAD) {
-        *now = ss_now(sk);
-    }
-    return *now;
-}
-
 /* A datagram (in sk->rx, @p len bytes) from @p from, at the call's clock @p now; @p to is set to
  * the established or handshaking session it went to (NULL: a new peer, or none). */
 static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len, uint64_t *now,
@@ -218,8 +206,8 @@ static int ss_run_timers(sock_secure_t *sk, uint64_t *now)
         if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED) {
             continue;
         }
-        uint64_t due = ss_due(sk, s);
-        if (due == UINT64_MAX || due > ss_clock(sk, now)) {
+        uint64_t due = ss_due(sk, s, now);
+        if (due == UINT64_MAX || due > *now) {
             continue;
         }
         events += sock_secure__timer_due(sk, s, *now);

@@ -29,16 +29,16 @@ int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t
     int events = 0;
     if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s) &&
         sk->cfg.handshake_deadline_ms > 0 &&
-        now - s->started_ms >= sk->cfg.handshake_deadline_ms) {
+        now - ss_when(now, s->started_ms) >= sk->cfg.handshake_deadline_ms) {
         events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_handshake);
     } else if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s) &&
                sk->cfg.handshake_stall_ms > 0 &&
-               now - ss_progress(s) >= sk->cfg.handshake_stall_ms) {
+               now - ss_progress(s, now) >= sk->cfg.handshake_stall_ms) {
         events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_stall);
     } else if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
-               now - s->active_ms >= sk->cfg.idle_timeout_ms) {
+               now - ss_when(now, s->active_ms) >= sk->cfg.idle_timeout_ms) {
         events += sock_secure__expire(sk, s, -ETIMEDOUT, &sk->stats.expired_idle);
-    } else if ((s->flags & SF_TIMER) && now >= s->deadline_ms) {
+    } else if ((s->flags & SF_TIMER) && now - ss_when(now, s->timer_ms) >= s->rto_ms) {
         events += ss_retransmit(sk, s);
     }
     return events;
@@ -66,7 +66,7 @@ uint32_t sock_secure_next_timeout(const sock_secure_t *sk)
             return 0; /* buffered records to process, or a record for the application to read */
         }
         if (s->state == SOCK_SECURE_ST_HANDSHAKE || s->state == SOCK_SECURE_ST_OPEN) {
-            uint64_t due = ss_due(sk, s);
+            uint64_t due = ss_due(sk, s, &now);
             next = due < next ? due : next;
         }
     }

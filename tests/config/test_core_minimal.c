@@ -24,6 +24,13 @@
 #error "build with -DCONFIG_SOCK_SECURE_SERVER=0 -DCONFIG_SOCK_SECURE_STREAMS=0 -DCONFIG_SOCK_SECURE_EARLY_DATAGRAM=0 -DCONFIG_SOCK_SECURE_SUITE_NAMES=0"
 #endif
 
+#if !CONFIG_SOCK_SECURE_SESSION_STATS
+/* issue #14: at most 64 B of ours per session beyond the driver's area, client-only (Cortex-M4:
+ * 56; 64-bit hosts: 64) */
+_Static_assert(sizeof(sock_secure_session_t) - CONFIG_SOCK_SECURE_DRIVER_SESSION_SIZE <= 64,
+               "a client-only session slot holds more than 64 B of ours");
+#endif
+
 static int failures, checks;
 #define CHECK_EQ(a, b)                                                                         \
     do {                                                                                       \
