@@ -371,7 +371,11 @@ struct sock_secure {
 #if CONFIG_SOCK_SECURE_SERVER
     size_t hello_len; /* the unverified hello's length in rx (SF_UNVERIFIED, server.c) */
 #endif
+#if CONFIG_SOCK_SECURE_RX_BUFFER
     uint8_t rx[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
+#else
+    uint8_t rx[13]; /* the first bytes of the next datagram, peeked: its DTLS record header */
+#endif
 #if CONFIG_SOCK_SECURE_EARLY_DATAGRAM > 0
     sock_secure_session_t *early; /* the handshaking session early[] is kept for, or NULL */
     size_t early_len;
@@ -465,7 +469,8 @@ static inline int sock_secure_config_init(sock_secure_config_t *cfg)
  *         SOCK_SECURE_CAP_PSK_HINT, a server_name it cannot check, psk_select without
  *         SOCK_SECURE_CAP_PSK_PER_SESSION, SOCK_SECURE_CLIENT_SERVER without SOCK_SECURE_CAP_CLIENT_SERVER or
  *         CONFIG_SOCK_SECURE_CLIENT_SERVER, or with certificates; TLS over a stream transport
- *         needs SOCK_SECURE_CAP_TLS, see sock_secure_backend_info()), or a
+ *         needs SOCK_SECURE_CAP_TLS, see sock_secure_backend_info(); a transport without
+ *         `peek` in a build without a receive buffer, CONFIG_SOCK_SECURE_RX_BUFFER 0), or a
  *         requested suite is not in the table, not usable on the transport or not implemented by
  *         the backend; SOCK_SECURE_E_CRED_MISMATCH if the key does not match the certificate;
  *         SOCK_SECURE_E_CRED_FORMAT/_TYPE for a credential the backend cannot use; -EMSGSIZE

@@ -275,6 +275,27 @@ static inline void ss_refuse(sock_secure_t *sk, const sock_secure_ep_t *from)
     }
 }
 
+/* Without a receive buffer (CONFIG_SOCK_SECURE_RX_BUFFER 0) a session's datagram waits in the
+ * transport (sk->in NULL) until its stack's receive call reads it there (io.c); one nobody takes
+ * is read into the header buffer, which drops it (-EMSGSIZE). */
+_Static_assert(CONFIG_SOCK_SECURE_RX_BUFFER ||
+                   sizeof(((sock_secure_t *)0)->rx) == SS_DTLS_RECORD_HDR,
+               "without a receive buffer, sock_secure_t.rx holds a DTLS record header");
+
+static inline void ss_discard(sock_secure_t *sk)
+{
+    (void)sock_secure_transport_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), NULL);
+}
+
+/* The input of sk->in_for is not taken: forget it (a datagram still in the transport is dropped). */
+static inline void ss_drop_input(sock_secure_t *sk)
+{
+    if (!CONFIG_SOCK_SECURE_RX_BUFFER && sk->in == NULL) {
+        ss_discard(sk);
+    }
+    sk->in_for = NULL;
+}
+
 /* After a step: stream bytes the stack did not take yet stay in sk->rx, and no more is read from
  * the transport until they are; a datagram is never kept. */
 static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
@@ -285,7 +306,7 @@ static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
         return;
     }
     if (own) {
-        sk->in_for = NULL;
+        ss_drop_input(sk);
     }
     if (sk->held == s) {
         sk->held = NULL;

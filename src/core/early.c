@@ -24,7 +24,13 @@ bool sock_secure__keep_early(sock_secure_t *sk, sock_secure_session_t *s, size_t
         len > sizeof(sk->early_buf) || d[0] != 23 || d[1] != 0xFE || (d[3] == 0 && d[4] == 0)) {
         return false;
     }
+#if CONFIG_SOCK_SECURE_RX_BUFFER
     memcpy(sk->early_buf, d, len);
+#else
+    if (sock_secure_transport_recv(sk->cfg.transport, sk->early_buf, len, NULL) != (int)len) {
+        return true; /* gone meanwhile: nothing kept, nothing to feed */
+    }
+#endif
     sk->early = s;
     sk->early_len = len;
     SS_SESSION_STAT(s->bytes_in += len; s->dgrams_in++);

@@ -182,13 +182,17 @@ static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t l
         } else {
             sk->stats.drop_malformed++;
         }
+        if (!CONFIG_SOCK_SECURE_RX_BUFFER) {
+            ss_discard(sk);
+        }
         ss_refuse(sk, from);
         return 0;
     }
     if (s->state == SOCK_SECURE_ST_HANDSHAKE && sock_secure__keep_early(sk, s, len)) {
         return 0; /* application data ahead of the Finished: kept for after the handshake */
     }
-    ss_feed(s, sk->rx, len, ss_tracks_activity(sk) ? ss_clock(sk, now) : s->active_ms);
+    ss_feed(s, CONFIG_SOCK_SECURE_RX_BUFFER ? sk->rx : NULL, len,
+            ss_tracks_activity(sk) ? ss_clock(sk, now) : s->active_ms);
     *to = s;
     /* with an unread record, kept until it is read */
     int events = (s->flags & SF_UNREAD) ? 0 : sock_secure__step(sk, s);
@@ -271,7 +275,15 @@ static int ss_process(sock_secure_t *sk, bool until_record, const sock_secure_se
     for (unsigned n = 0; !done && n < SS_PROCESS_BUDGET && sk->held == NULL && sk->open; n++) {
         sock_secure_ep_t from;
         from.family = SOCK_SECURE_AF_UNSPEC;
+#if CONFIG_SOCK_SECURE_RX_BUFFER
         int len = sock_secure_transport_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
+#else /* the datagram stays in the transport: its sender, length and record header */
+        int len = sk->cfg.transport->ops->peek(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
+        if (len > CONFIG_SOCK_SECURE_MAX_DATAGRAM) {
+            ss_discard(sk);
+            len = -EMSGSIZE;
+        }
+#endif
         if (len == -EAGAIN) {
             break;
         }

@@ -133,7 +133,7 @@ static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
     }
     sock_secure__forget_early(sk, s);
     if (sk->in_for == s) {
-        sk->in_for = NULL;
+        ss_drop_input(sk);
     }
     if (ss_stream(sk)) {
         sk->cfg.transport->ops->disconnect(sk->cfg.transport, &s->remote);
