@@ -287,10 +287,17 @@ static inline void ss_discard(sock_secure_t *sk)
     (void)sock_secure_transport_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), NULL);
 }
 
+/* Is the input of sk->in_for still in the transport? Always without a receive buffer, unless it
+ * is the early datagram (sk->in set: early.c). */
+static inline bool ss_input_in_transport(const sock_secure_t *sk)
+{
+    return !CONFIG_SOCK_SECURE_RX_BUFFER && (!CONFIG_SOCK_SECURE_EARLY_DATAGRAM || sk->in == NULL);
+}
+
 /* The input of sk->in_for is not taken: forget it (a datagram still in the transport is dropped). */
 static inline void ss_drop_input(sock_secure_t *sk)
 {
-    if (!CONFIG_SOCK_SECURE_RX_BUFFER && sk->in == NULL) {
+    if (ss_input_in_transport(sk)) {
         ss_discard(sk);
     }
     sk->in_for = NULL;

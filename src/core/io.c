@@ -28,7 +28,7 @@ static int ss_io_recv(void *ctx, uint8_t *buf, size_t len)
     if (!ss_has_input(sk, s)) {
         return -EAGAIN;
     }
-    if (!CONFIG_SOCK_SECURE_RX_BUFFER && sk->in == NULL) {
+    if (ss_input_in_transport(sk)) {
         sk->in_for = NULL; /* still in the transport: straight into the stack's buffer */
         return sock_secure_transport_recv(sk->cfg.transport, buf, len, NULL);
     }
