@@ -216,35 +216,20 @@ int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s);
 
 /* ---- RFC 6347 timers and deadlines (timers.c) ---------------------------------------------- */
 
-/* The earliest moment session @p s has timer work: retransmission, handshake deadline, idle
- * (UINT64_MAX: none). Reads the clock into @p now (ss_clock) only if it has some.
- * Inline: the engine's scan evaluates it for every session on every process() call, and only a
- * session whose time has come costs a call (sock_secure__timer_due). */
-static inline uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s,
-                              uint64_t *now)
+/** The earliest moment session @p s has timer work: retransmission, handshake deadline, idle
+ *  (UINT64_MAX: none). Reads the clock into @p now (ss_clock) if it has some. */
+uint64_t sock_secure__due(const sock_secure_t *sk, const sock_secure_session_t *s, uint64_t *now);
+
+/* Has session @p s timer work at all? Inline: the engine's scan asks it for every session on
+ * every process() call, and only a session with some costs a call (sock_secure__due). */
+static inline bool ss_timed(const sock_secure_t *sk, const sock_secure_session_t *s)
 {
-    uint64_t due = UINT64_MAX;
-    if (s->flags & SF_TIMER) {
-        due = ss_when(ss_clock(sk, now), s->timer_ms) + s->rto_ms;
-    }
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s)) {
-        uint64_t started = ss_when(ss_clock(sk, now), s->started_ms);
-        if (sk->cfg.handshake_deadline_ms > 0 && started + sk->cfg.handshake_deadline_ms < due) {
-            due = started + sk->cfg.handshake_deadline_ms;
-        }
-        if (sk->cfg.handshake_stall_ms > 0 &&
-            ss_progress(s, *now) + sk->cfg.handshake_stall_ms < due) {
-            due = ss_progress(s, *now) + sk->cfg.handshake_stall_ms;
-        }
-    }
-    if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0) {
-        uint64_t idle = ss_when(ss_clock(sk, now), s->active_ms) + sk->cfg.idle_timeout_ms;
-        due = idle < due ? idle : due;
-    }
-    return due;
+    return (s->flags & SF_TIMER) ||
+           (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s)) ||
+           (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0);
 }
 
-/** Act on session @p s, whose timer work is due at @p now (ss_due() <= now): a server's
+/** Act on session @p s, whose timer work is due at @p now (sock_secure__due() <= now): a server's
  *  handshake past its deadline or stalled ends, an idle session is closed, a flight is
  *  retransmitted (RFC 6347 §4.2.4: the timeout doubles). @return the events raised. */
 int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t now);

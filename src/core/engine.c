@@ -207,11 +207,12 @@ static int ss_run_timers(sock_secure_t *sk, uint64_t *now)
     int events = 0;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED) {
+        if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED ||
+            !ss_timed(sk, s)) {
             continue;
         }
-        uint64_t due = ss_due(sk, s, now);
-        if (due == UINT64_MAX || due > *now) {
+        uint64_t due = sock_secure__due(sk, s, now); /* (reads the clock into *now) */
+        if (due > *now) {
             continue;
         }
         events += sock_secure__timer_due(sk, s, *now);
