@@ -134,7 +134,7 @@ typedef uint64_t (*sock_secure_clock_t)(void *arg);
 /** Version of the public structs' layout: bumped whenever a field of sock_secure_config_t,
  *  sock_secure_t, sock_secure_session_t or sock_secure_creds_t moves or changes its type (their
  *  sizes are compared as well, see sock_secure_abi_t). */
-#define SOCK_SECURE_ABI_VERSION 2u
+#define SOCK_SECURE_ABI_VERSION 3u /* 3: 32-bit session timestamps, the input in the socket */
 
 /**
  * The memory layout a translation unit was compiled with. The public structs' sizes depend on
