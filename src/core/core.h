@@ -288,8 +288,9 @@ static inline void ss_drop_input(sock_secure_t *sk)
     sk->in_for = NULL;
 }
 
-/* After a step: stream bytes the stack did not take yet stay in sk->rx, and no more is read from
- * the transport until they are; a datagram is never kept. */
+/* After a step: stream bytes the stack did not take yet stay (sk->in, in sk->rx), and no more is
+ * read from the transport until they are; a datagram is kept only behind an unread record (in
+ * sk->rx, or still in the transport without a receive buffer), else dropped. */
 static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
 {
     bool own = sk->in_for == s; /* another session's input (or none) stays as it is */
