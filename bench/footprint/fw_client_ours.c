@@ -24,12 +24,16 @@
 /* ---- stub transport (stands for the RTOS's UDP sock) ------------------------------------------ */
 static volatile int rx_len; /* "bytes in the NIC": 0 here; keeps the compiler from folding */
 static int t_recv(sock_secure_transport_t *s, void *b, size_t n, sock_secure_ep_t *r) { (void)s; (void)b; (void)n; (void)r; return rx_len ? rx_len : -EAGAIN; }
+/* the next datagram's length without taking it (a client-only build reads through it, and the
+ * stack's bio callback then takes the datagram with t_recv straight into its buffer) */
+static int t_peek(sock_secure_transport_t *s, void *b, size_t n, sock_secure_ep_t *r) { (void)s; (void)b; (void)n; (void)r; return rx_len ? rx_len : -EAGAIN; }
 static int t_send(sock_secure_transport_t *s, const void *b, size_t n, const sock_secure_ep_t *r) { (void)s; (void)b; (void)r; return (int)n; }
 static int t_wait(sock_secure_transport_t *s, uint32_t t) { (void)s; (void)t; return 0; }
 static int t_local(sock_secure_transport_t *s, sock_secure_ep_t *l) { (void)s; (void)l; return 0; }
 static void t_close(sock_secure_transport_t *s) { (void)s; }
 static const sock_secure_transport_ops_t t_ops = {
     .recv = t_recv, .send = t_send, .wait = t_wait, .local = t_local, .close = t_close,
+    .peek = t_peek,
 };
 
 /* the port's clock (a SysTick counter) */

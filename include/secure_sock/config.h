@@ -144,6 +144,21 @@
 #define CONFIG_SOCK_SECURE_HS_DEADLINE_MS 30000
 #endif
 
+/** 1: the socket has a receive buffer of CONFIG_SOCK_SECURE_MAX_DATAGRAM bytes that the core
+ *  reads each datagram into before the stack copies it into its own. The server code (which
+ *  looks at a whole ClientHello) and streams need it. 0, the default of a client-only,
+ *  datagram-only build (CONFIG_SOCK_SECURE_SERVER 0 and _STREAMS 0; 0 with either is a build
+ *  error): no such buffer; the core peeks at the next datagram's sender, length and record
+ *  header (the transport's `peek`) and the stack's receive call reads the datagram from the
+ *  transport straight into the stack's input buffer. create() then refuses a transport without
+ *  `peek` with -ENOTSUP. */
+#ifndef CONFIG_SOCK_SECURE_RX_BUFFER
+#define CONFIG_SOCK_SECURE_RX_BUFFER (CONFIG_SOCK_SECURE_SERVER || CONFIG_SOCK_SECURE_STREAMS)
+#endif
+#if !CONFIG_SOCK_SECURE_RX_BUFFER && (CONFIG_SOCK_SECURE_SERVER || CONFIG_SOCK_SECURE_STREAMS)
+#error "CONFIG_SOCK_SECURE_RX_BUFFER 0 needs CONFIG_SOCK_SECURE_SERVER 0 and _STREAMS 0"
+#endif
+
 /** Size of the one per-socket buffer for a datagram of application data that arrives while its
  *  session is still in its DTLS handshake, i.e. before the stack has processed the peer's
  *  (delayed or lost) Finished (RFC 6347 §4.1.2.7 allows buffering it). The core keeps one such

@@ -134,7 +134,7 @@ typedef uint64_t (*sock_secure_clock_t)(void *arg);
 /** Version of the public structs' layout: bumped whenever a field of sock_secure_config_t,
  *  sock_secure_t, sock_secure_session_t or sock_secure_creds_t moves or changes its type (their
  *  sizes are compared as well, see sock_secure_abi_t). */
-#define SOCK_SECURE_ABI_VERSION 2u
+#define SOCK_SECURE_ABI_VERSION 3u /* 3: 32-bit session timestamps, the input in the socket */
 
 /**
  * The memory layout a translation unit was compiled with. The public structs' sizes depend on
@@ -315,28 +315,32 @@ struct sock_secure_session {
     uint16_t flags;
     uint16_t flight_retx;
     int16_t last_error;       /* every code the library reports fits (error.h: -1..-1016) */
-    uint32_t rto_ms;
-    uint64_t deadline_ms;
-    uint64_t started_ms;
-    uint64_t active_ms;
+    /* Timestamps are the clock's low 32 bits (ms): only differences of less than 2^32 ms
+     * (49.7 days) are taken (core.h, ss_when), which stay right across the clock's wrap. */
+    uint32_t active_ms;       /* the last datagram (servers, idle timeout) */
     union {                   /* one word for both: no RAM per session for admission */
         uint32_t handshake_ms; /* OPEN, CLOSED: the handshake's duration */
         uint32_t progress_ms;  /* HANDSHAKE: last progress, ms after started_ms */
     };
-    struct {                  /* what the stack reported when the session ended */
-        uint16_t suite;
-        uint8_t alert;
-        uint8_t alert_origin;
-        uint32_t verify;
-        const char *version;
-    } ended;
+    union {                   /* the timers of a live session, or the report of an ended one */
+        struct {              /* HANDSHAKE, OPEN */
+            uint32_t rto_ms;
+            uint32_t timer_ms;   /* the retransmission timer was armed (due rto_ms later) */
+            uint32_t started_ms; /* the handshake started */
+        };
+        struct {              /* CLOSED: what the stack reported when the session ended */
+            uint16_t suite;
+            uint8_t alert;
+            uint8_t alert_origin;
+            uint32_t verify;
+            const char *version;
+        } ended;
+    };
 #if CONFIG_SOCK_SECURE_SESSION_PSK_ID > 0
     uint16_t psk_id_len;      /* server: the client's PSK identity (session_info), cut */
     bool psk_id_cut;
     uint8_t psk_id[CONFIG_SOCK_SECURE_SESSION_PSK_ID];
 #endif
-    const uint8_t *rx;
-    size_t rx_len;
 #if CONFIG_SOCK_SECURE_SESSION_STATS
     uint32_t retransmits;
     uint32_t dgrams_in, dgrams_out, records_in, records_out;
@@ -359,6 +363,9 @@ struct sock_secure {
     uint8_t verify; /* resolved sock_secure_verify_t */
     uint8_t work;   /* which scans of the session table may find something (SW_* in core.h) */
     sock_secure_session_t *held;
+    sock_secure_session_t *in_for; /* the session whose input in/in_len is (one at a time) */
+    const uint8_t *in;
+    size_t in_len;
     struct sock_secure_receiver *rcv; /* recv() waiting in process(), see engine.c */
     sock_secure_session_t *last; /* the established session the last datagram went to (engine.c) */
     size_t next_unread;
@@ -366,7 +373,11 @@ struct sock_secure {
 #if CONFIG_SOCK_SECURE_SERVER
     size_t hello_len; /* the unverified hello's length in rx (SF_UNVERIFIED, server.c) */
 #endif
+#if CONFIG_SOCK_SECURE_RX_BUFFER
     uint8_t rx[CONFIG_SOCK_SECURE_MAX_DATAGRAM];
+#else
+    uint8_t rx[13]; /* the first bytes of the next datagram, peeked: its DTLS record header */
+#endif
 #if CONFIG_SOCK_SECURE_EARLY_DATAGRAM > 0
     sock_secure_session_t *early; /* the handshaking session early[] is kept for, or NULL */
     size_t early_len;
@@ -460,7 +471,8 @@ static inline int sock_secure_config_init(sock_secure_config_t *cfg)
  *         SOCK_SECURE_CAP_PSK_HINT, a server_name it cannot check, psk_select without
  *         SOCK_SECURE_CAP_PSK_PER_SESSION, SOCK_SECURE_CLIENT_SERVER without SOCK_SECURE_CAP_CLIENT_SERVER or
  *         CONFIG_SOCK_SECURE_CLIENT_SERVER, or with certificates; TLS over a stream transport
- *         needs SOCK_SECURE_CAP_TLS, see sock_secure_backend_info()), or a
+ *         needs SOCK_SECURE_CAP_TLS, see sock_secure_backend_info(); a transport without
+ *         `peek` in a build without a receive buffer, CONFIG_SOCK_SECURE_RX_BUFFER 0), or a
  *         requested suite is not in the table, not usable on the transport or not implemented by
  *         the backend; SOCK_SECURE_E_CRED_MISMATCH if the key does not match the certificate;
  *         SOCK_SECURE_E_CRED_FORMAT/_TYPE for a credential the backend cannot use; -EMSGSIZE

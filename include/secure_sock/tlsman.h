@@ -120,8 +120,10 @@ typedef sock_secure_alert_origin_t tlsman_alert_origin_t;
 typedef struct {
     /** Send one datagram (or stream bytes). Returns @p len, -EAGAIN if it would block. */
     int (*send)(void *ctx, const uint8_t *buf, size_t len);
-    /** Take the datagram the core received for this session. Returns its length, -EAGAIN if there
-     *  is none, -EMSGSIZE if it does not fit @p len (it is then dropped). */
+    /** Take the datagram the core received for this session (into @p buf: without a receive
+     *  buffer in the core, CONFIG_SOCK_SECURE_RX_BUFFER 0, it is read from the transport right
+     *  there, so pass the stack's input buffer). Returns its length, -EAGAIN if there is none,
+     *  -EMSGSIZE if it does not fit @p len (it is then dropped). */
     int (*recv)(void *ctx, uint8_t *buf, size_t len);
     /** Arm (@p run true) or stop the retransmission timer. The core picks the interval
      *  (RFC 6347 §4.2.4) and calls tlsman_driver_t.timer_expired when it fires. */

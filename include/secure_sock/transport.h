@@ -108,6 +108,15 @@ typedef struct {
      *  @p remote, so that one peer whose data the application has not read yet cannot hold up
      *  the others (its bytes wait in the OS). Unknown endpoints are ignored. */
     void (*pause)(sock_secure_transport_t *sock, const sock_secure_ep_t *remote, bool paused);
+    /** Datagrams, optional (NULL: none): look at the next datagram without taking it: its
+     *  sender in @p remote (may be NULL), its first min(@p len, its length) bytes in @p buf. The
+     *  next `recv` returns that same datagram. Returns its whole length (which may exceed
+     *  @p len), -EAGAIN if nothing is there, another negative code on failure. A socket built
+     *  without a receive buffer (CONFIG_SOCK_SECURE_RX_BUFFER 0) reads through it: the datagram
+     *  then goes from the transport straight into the (D)TLS stack's input buffer (`recv` with
+     *  the stack's buffer), and one it does not want is dropped by a `recv` into a small buffer
+     *  (-EMSGSIZE: discarded). */
+    int (*peek)(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote);
 } sock_secure_transport_ops_t;
 
 /** The base of every transport ("super" in the RFC discussion). Embed it first. */

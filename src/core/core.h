@@ -87,7 +87,7 @@ size_t sock_secure__dtls_write_hello_verify(const ss_client_hello_t *ch, const u
 #define SW_PENDING 0x01u /* a session may have SF_PENDING */
 #define SW_UNREAD  0x02u /* ... SF_UNREAD */
 #define SW_ENDED   0x04u /* ... SF_ENDED */
-#define SW_TIMERS  0x08u /* ... timer work: ss_due() below other than UINT64_MAX */
+#define SW_TIMERS  0x08u /* ... timer work: sock_secure__due() other than UINT64_MAX */
 
 /* Keep a function out of its caller (server.c: ss_probe's session is large; engine.c: the
  * handshake step, whose saved registers a record's path would pay for). */
@@ -126,16 +126,36 @@ static inline uint64_t ss_now(const sock_secure_t *sk)
     return sk->cfg.clock(sk->cfg.clock_arg);
 }
 
-/* A handshake's last progress (its start, or the peer's latest flight), and noting one now. */
-static inline uint64_t ss_progress(const sock_secure_session_t *s)
+/* The clock as one process() call sees it: read once, when first needed (SS_CLOCK_UNREAD
+ * before). */
+#define SS_CLOCK_UNREAD UINT64_MAX
+
+static inline uint64_t ss_clock(const sock_secure_t *sk, uint64_t *now)
 {
-    return s->started_ms + s->progress_ms;
+    if (*now == SS_CLOCK_UNREAD) {
+        *now = ss_now(sk);
+    }
+    return *now;
+}
+
+/* A session's timestamps keep the clock's low 32 bits: the moment stamp @p t stood for, seen
+ * from @p now. Right across the wrap of those bits (every 2^32 ms, 49.7 days) as long as @p t
+ * is less than 2^32 ms old: a timer is never longer than that (uint32_t ms), and the engine
+ * looks at a due timer when sock_secure_next_timeout() says (docs/DESIGN.md, "Timers"). */
+static inline uint64_t ss_when(uint64_t now, uint32_t t)
+{
+    return now - (uint32_t)((uint32_t)now - t);
+}
+
+/* A handshake's last progress (its start, or the peer's latest flight), and noting one now. */
+static inline uint64_t ss_progress(const sock_secure_session_t *s, uint64_t now)
+{
+    return ss_when(now, s->started_ms) + s->progress_ms;
 }
 
 static inline void ss_note_progress(sock_secure_session_t *s, uint64_t now)
 {
-    uint64_t d = now - s->started_ms;
-    s->progress_ms = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+    s->progress_ms = (uint32_t)now - s->started_ms;
 }
 
 static inline bool ss_session_valid(const sock_secure_session_t *s)
@@ -213,32 +233,20 @@ int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s);
 
 /* ---- RFC 6347 timers and deadlines (timers.c) ---------------------------------------------- */
 
-/* The earliest moment session @p s has timer work: retransmission, handshake deadline, idle.
- * Inline: the engine's scan evaluates it for every session on every process() call, and only a
- * session whose time has come costs a call (sock_secure__timer_due). */
-static inline uint64_t ss_due(const sock_secure_t *sk, const sock_secure_session_t *s)
+/** The earliest moment session @p s has timer work: retransmission, handshake deadline, idle
+ *  (UINT64_MAX: none). Reads the clock into @p now (ss_clock) if it has some. */
+uint64_t sock_secure__due(const sock_secure_t *sk, const sock_secure_session_t *s, uint64_t *now);
+
+/* Has session @p s timer work at all? Inline: the engine's scan asks it for every session on
+ * every process() call, and only a session with some costs a call (sock_secure__due). */
+static inline bool ss_timed(const sock_secure_t *sk, const sock_secure_session_t *s)
 {
-    uint64_t due = UINT64_MAX;
-    if (s->flags & SF_TIMER) {
-        due = s->deadline_ms;
-    }
-    if (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s)) {
-        if (sk->cfg.handshake_deadline_ms > 0 &&
-            s->started_ms + sk->cfg.handshake_deadline_ms < due) {
-            due = s->started_ms + sk->cfg.handshake_deadline_ms;
-        }
-        if (sk->cfg.handshake_stall_ms > 0 && ss_progress(s) + sk->cfg.handshake_stall_ms < due) {
-            due = ss_progress(s) + sk->cfg.handshake_stall_ms;
-        }
-    }
-    if (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0 &&
-        s->active_ms + sk->cfg.idle_timeout_ms < due) {
-        due = s->active_ms + sk->cfg.idle_timeout_ms;
-    }
-    return due;
+    return (s->flags & SF_TIMER) ||
+           (s->state == SOCK_SECURE_ST_HANDSHAKE && ss_server_session(sk, s)) ||
+           (s->state == SOCK_SECURE_ST_OPEN && sk->cfg.idle_timeout_ms > 0);
 }
 
-/** Act on session @p s, whose timer work is due at @p now (ss_due() <= now): a server's
+/** Act on session @p s, whose timer work is due at @p now (sock_secure__due() <= now): a server's
  *  handshake past its deadline or stalled ends, an idle session is closed, a flight is
  *  retransmitted (RFC 6347 §4.2.4: the timeout doubles). @return the events raised. */
 int sock_secure__timer_due(sock_secure_t *sk, sock_secure_session_t *s, uint64_t now);
@@ -257,7 +265,7 @@ struct sock_secure_receiver {
     int rc;                            /* its length */
 };
 
-/** Advance one session with whatever input it has (a datagram in s->rx, or buffered records).
+/** Advance one session with whatever input it has (a datagram in sk->in, or buffered records).
  *  @return the events raised. */
 int sock_secure__step(sock_secure_t *sk, sock_secure_session_t *s);
 
@@ -269,19 +277,56 @@ static inline void ss_refuse(sock_secure_t *sk, const sock_secure_ep_t *from)
     }
 }
 
-/* After a step: stream bytes the stack did not take yet stay in sk->rx, and no more is read from
- * the transport until they are; a datagram is never kept. */
+/* Without a receive buffer (CONFIG_SOCK_SECURE_RX_BUFFER 0) a session's datagram waits in the
+ * transport (sk->in NULL) until its stack's receive call reads it there (io.c); one nobody takes
+ * is read into the header buffer, which drops it (-EMSGSIZE). */
+_Static_assert(CONFIG_SOCK_SECURE_RX_BUFFER ||
+                   sizeof(((sock_secure_t *)0)->rx) == SS_DTLS_RECORD_HDR,
+               "without a receive buffer, sock_secure_t.rx holds a DTLS record header");
+
+static inline void ss_discard(sock_secure_t *sk)
+{
+    (void)sock_secure_transport_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), NULL);
+}
+
+/* Is the input of sk->in_for still in the transport? Always without a receive buffer, unless it
+ * is the early datagram (sk->in set: early.c). */
+static inline bool ss_input_in_transport(const sock_secure_t *sk)
+{
+    return !CONFIG_SOCK_SECURE_RX_BUFFER && (!CONFIG_SOCK_SECURE_EARLY_DATAGRAM || sk->in == NULL);
+}
+
+/* The input of sk->in_for is not taken: forget it (a datagram still in the transport is dropped). */
+static inline void ss_drop_input(sock_secure_t *sk)
+{
+    if (ss_input_in_transport(sk)) {
+        ss_discard(sk);
+    }
+    sk->in_for = NULL;
+}
+
+/* After a step: stream bytes the stack did not take yet stay (sk->in, in sk->rx), and no more is
+ * read from the transport until they are; a datagram is kept only behind an unread record (in
+ * sk->rx, or still in the transport without a receive buffer), else dropped. */
 static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
 {
-    if (s->rx != NULL && s->state != SOCK_SECURE_ST_FREE &&
-        (ss_stream(sk) || (s->flags & SF_UNREAD))) {
+    bool own = sk->in_for == s; /* another session's input (or none) stays as it is */
+    if (own && s->state != SOCK_SECURE_ST_FREE && (ss_stream(sk) || (s->flags & SF_UNREAD))) {
         sk->held = s; /* a datagram is kept only for a session whose record is still unread */
         return;
     }
-    s->rx = NULL;
+    if (own) {
+        ss_drop_input(sk);
+    }
     if (sk->held == s) {
         sk->held = NULL;
     }
+}
+
+/* Has @p s input the core handed it (sk->in), not yet taken by its stack? */
+static inline bool ss_has_input(const sock_secure_t *sk, const sock_secure_session_t *s)
+{
+    return sk->in_for == s;
 }
 
 /* Does anything read a session's last activity (active_ms)? A server's eviction (the least
@@ -296,10 +341,12 @@ static inline bool ss_tracks_activity(const sock_secure_t *sk)
  * ss_tracks_activity()). */
 static inline void ss_feed(sock_secure_session_t *s, const uint8_t *d, size_t len, uint64_t now)
 {
-    s->rx = len ? d : NULL; /* 0 bytes: a new stream connection, nothing to read yet */
-    s->rx_len = len;
+    sock_secure_t *sk = s->owner;
+    sk->in_for = len ? s : NULL; /* 0 bytes: a new stream connection, nothing to read yet */
+    sk->in = d;
+    sk->in_len = len;
     SS_SESSION_STAT(s->bytes_in += len; s->dgrams_in++);
-    s->active_ms = now;
+    s->active_ms = (uint32_t)now;
 }
 
 /* ---- optional modules: compiled to nothing when their switch is 0, stubs here instead ------- */

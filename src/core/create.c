@@ -337,6 +337,9 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
                        cfg->transport->ops->disconnect == NULL) {
         return -ENOTSUP;
     }
+    if (!CONFIG_SOCK_SECURE_RX_BUFFER && cfg->transport->ops->peek == NULL) {
+        return -ENOTSUP; /* no receive buffer here: the datagram waits in the transport */
+    }
     if (cfg->role == SOCK_SECURE_CLIENT_SERVER &&
         (!CONFIG_SOCK_SECURE_CLIENT_SERVER || !(drv->caps & TLSMAN_CAP_CLIENT_SERVER))) {
         return -ENOTSUP; /* left out of this build, or a driver with one role per socket */

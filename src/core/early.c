@@ -24,24 +24,31 @@ bool sock_secure__keep_early(sock_secure_t *sk, sock_secure_session_t *s, size_t
         len > sizeof(sk->early_buf) || d[0] != 23 || d[1] != 0xFE || (d[3] == 0 && d[4] == 0)) {
         return false;
     }
+#if CONFIG_SOCK_SECURE_RX_BUFFER
     memcpy(sk->early_buf, d, len);
+#else
+    if (sock_secure_transport_recv(sk->cfg.transport, sk->early_buf, len, NULL) != (int)len) {
+        return true; /* gone meanwhile: nothing kept, nothing to feed */
+    }
+#endif
     sk->early = s;
     sk->early_len = len;
     SS_SESSION_STAT(s->bytes_in += len; s->dgrams_in++);
-    s->active_ms = ss_now(sk);
+    s->active_ms = (uint32_t)ss_now(sk);
     return true;
 }
 
 /* If @p s owns the kept datagram and can take it now, make it the session's input. */
 bool sock_secure__take_early(sock_secure_t *sk, sock_secure_session_t *s)
 {
-    if (sk->early != s || s->state != SOCK_SECURE_ST_OPEN || s->rx != NULL ||
+    if (sk->early != s || s->state != SOCK_SECURE_ST_OPEN || sk->in_for != NULL ||
         (s->flags & (SF_UNREAD | SF_PENDING))) {
         return false;
     }
     sk->early = NULL; /* nothing is read into the buffer before the stack has taken it */
-    s->rx = sk->early_buf;
-    s->rx_len = sk->early_len;
+    sk->in_for = s; /* (once no session's input is pending: there is one at a time) */
+    sk->in = sk->early_buf;
+    sk->in_len = sk->early_len;
     return true;
 }
 

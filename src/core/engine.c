@@ -58,7 +58,7 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
         direct = false;
         rc = sk->drv->read(s->drv, NULL, 0);
     }
-    if (sk->drv->pending(s->drv) || (ss_stream(sk) && s->rx != NULL)) {
+    if (sk->drv->pending(s->drv) || (ss_stream(sk) && ss_has_input(sk, s))) {
         s->flags |= SF_PENDING;
         sk->work |= SW_PENDING;
     } else {
@@ -95,7 +95,7 @@ static int ss_read_ready(sock_secure_t *sk, sock_secure_session_t *s)
 /* A handshaking session's step (sock_secure__step). */
 static SS_NOINLINE int ss_step_handshake(sock_secure_t *sk, sock_secure_session_t *s)
 {
-    bool fed = s->rx != NULL;
+    bool fed = ss_has_input(sk, s);
     s->flags &= (uint16_t)~SF_SENT;
     int rc = sk->drv->handshake(s->drv);
     if (ss_server_session(sk, s) && ss_stream(sk) && fed && (s->flags & SF_SENT)) {
@@ -131,7 +131,7 @@ static SS_NOINLINE int ss_step_handshake(sock_secure_t *sk, sock_secure_session_
     return events;
 }
 
-/* Advance one session with whatever input it has (a datagram in s->rx, or buffered records);
+/* Advance one session with whatever input it has (a datagram in sk->in, or buffered records);
  * inlined in this file's callers (a record's path), sock_secure__step for the other modules. */
 static inline int ss_step(sock_secure_t *sk, sock_secure_session_t *s)
 {
@@ -185,18 +185,6 @@ static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_secure_ep_t
     return hs;
 }
 
-/* The clock as one process() call sees it: read once, when first needed (SS_CLOCK_UNREAD
- * before). */
-#define SS_CLOCK_UNREAD UINT64_MAX
-
-static uint64_t ss_clock(const sock_secure_t *sk, uint64_t *now)
-{
-    if (*now == SS_CLOCK_UNREAD) {
-        *now = ss_now(sk);
-    }
-    return *now;
-}
-
 /* A datagram (in sk->rx, @p len bytes) from @p from, at the call's clock @p now; @p to is set to
  * the established or handshaking session it went to (NULL: a new peer, or none). */
 static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t len, uint64_t *now,
@@ -219,13 +207,17 @@ static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t l
         } else {
             sk->stats.drop_malformed++;
         }
+        if (!CONFIG_SOCK_SECURE_RX_BUFFER) {
+            ss_discard(sk);
+        }
         ss_refuse(sk, from);
         return 0;
     }
     if (s->state == SOCK_SECURE_ST_HANDSHAKE && sock_secure__keep_early(sk, s, len)) {
         return 0; /* application data ahead of the Finished: kept for after the handshake */
     }
-    ss_feed(s, sk->rx, len, ss_tracks_activity(sk) ? ss_clock(sk, now) : s->active_ms);
+    ss_feed(s, CONFIG_SOCK_SECURE_RX_BUFFER ? sk->rx : NULL, len,
+            ss_tracks_activity(sk) ? ss_clock(sk, now) : s->active_ms);
     *to = s;
     /* with an unread record, kept until it is read */
     int events = (s->flags & SF_UNREAD) ? 0 : ss_step(sk, s);
@@ -244,15 +236,16 @@ static int ss_run_timers(sock_secure_t *sk, uint64_t *now)
     bool any = false;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
-        if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED) {
+        if (s->state == SOCK_SECURE_ST_FREE || s->state == SOCK_SECURE_ST_CLOSED ||
+            !ss_timed(sk, s)) {
             continue;
         }
-        uint64_t due = ss_due(sk, s);
+        uint64_t due = sock_secure__due(sk, s, now); /* (reads the clock into *now) */
         if (due == UINT64_MAX) {
             continue;
         }
         any = true; /* (what the session's timer work does may leave it some: counted) */
-        if (due > ss_clock(sk, now)) {
+        if (due > *now) {
             continue;
         }
         events += sock_secure__timer_due(sk, s, *now);
@@ -330,7 +323,15 @@ static int ss_process(sock_secure_t *sk, bool until_record, const sock_secure_se
     for (unsigned n = 0; !done && n < SS_PROCESS_BUDGET && sk->held == NULL && sk->open; n++) {
         sock_secure_ep_t from;
         from.family = SOCK_SECURE_AF_UNSPEC;
+#if CONFIG_SOCK_SECURE_RX_BUFFER
         int len = sock_secure_transport_recv(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
+#else /* the datagram stays in the transport: its sender, length and record header */
+        int len = sk->cfg.transport->ops->peek(sk->cfg.transport, sk->rx, sizeof(sk->rx), &from);
+        if (len > CONFIG_SOCK_SECURE_MAX_DATAGRAM) {
+            ss_discard(sk);
+            len = -EMSGSIZE;
+        }
+#endif
         if (len == -EAGAIN) {
             break;
         }

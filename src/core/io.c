@@ -24,21 +24,28 @@ static int ss_io_send(void *ctx, const uint8_t *buf, size_t len)
 static int ss_io_recv(void *ctx, uint8_t *buf, size_t len)
 {
     sock_secure_session_t *s = ctx;
-    if (s->rx == NULL) {
+    sock_secure_t *sk = s->owner;
+    if (!ss_has_input(sk, s)) {
         return -EAGAIN;
     }
-    size_t n = s->rx_len;
+    if (ss_input_in_transport(sk)) {
+        sk->in_for = NULL; /* still in the transport: straight into the stack's buffer */
+        return sock_secure_transport_recv(sk->cfg.transport, buf, len, NULL);
+    }
+    size_t n = sk->in_len;
     if (n > len) {
-        if (!ss_stream(s->owner)) {
-            s->rx = NULL; /* a datagram is taken whole or not at all */
-            s->rx_len = 0;
+        if (!ss_stream(sk)) {
+            sk->in_for = NULL; /* a datagram is taken whole or not at all */
             return -EMSGSIZE;
         }
         n = len; /* stream bytes: the rest stays for the next call */
     }
-    memcpy(buf, s->rx, n);
-    s->rx_len -= n;
-    s->rx = s->rx_len ? s->rx + n : NULL;
+    memcpy(buf, sk->in, n);
+    sk->in_len -= n;
+    sk->in += n;
+    if (sk->in_len == 0) {
+        sk->in_for = NULL;
+    }
     return (int)n;
 }
 
@@ -49,7 +56,7 @@ static void ss_io_timer(void *ctx, bool run)
     if (run) {
         s->flags |= SF_TIMER;
         sk->work |= SW_TIMERS;
-        s->deadline_ms = ss_now(sk) + s->rto_ms;
+        s->timer_ms = (uint32_t)ss_now(sk);
     } else {
         /* the peer's flight arrived: the next flight starts afresh (RFC 6347 §4.2.4); for a
          * server's stall deadline and displacement this is the handshake's progress */

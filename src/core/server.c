@@ -61,11 +61,13 @@ static int ss_hello_verify(sock_secure_t *sk, const sock_secure_ep_t *from, cons
 static sock_secure_session_t *ss_evict(sock_secure_t *sk, const sock_secure_session_t *keep)
 {
     sock_secure_session_t *lru = NULL;
+    uint32_t now = (uint32_t)ss_now(sk), idle = 0;
     for (size_t i = 0; i < sk->cfg.session_count; i++) {
         sock_secure_session_t *s = &sk->cfg.sessions[i];
         if (s != keep && s->state == SOCK_SECURE_ST_OPEN && ss_server_session(sk, s) &&
-            (lru == NULL || s->active_ms < lru->active_ms)) {
+            (lru == NULL || now - s->active_ms > idle)) {
             lru = s;
+            idle = now - s->active_ms;
         }
     }
     if (lru != NULL) {
@@ -156,11 +158,11 @@ static sock_secure_session_t *ss_victim(sock_secure_t *sk, size_t n_new)
             continue;
         }
         size_t n = ss_half_open_at(sk, &s->remote);
-        bool stalled = now - ss_progress(s) >= sk->cfg.hs_timeout_initial_ms;
+        bool stalled = now - ss_progress(s, now) >= sk->cfg.hs_timeout_initial_ms;
         if (!stalled && n < n_new + 2) {
             continue;
         }
-        if (best == NULL || n > best_n || (n == best_n && ss_progress(s) < ss_progress(best))) {
+        if (best == NULL || n > best_n || (n == best_n && ss_progress(s, now) < ss_progress(best, now))) {
             best = s;
             best_n = n;
         }

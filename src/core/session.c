@@ -85,7 +85,7 @@ int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_s
     s->owner = sk;
     s->remote = *remote;
     s->rto_ms = sk->cfg.hs_timeout_initial_ms;
-    s->started_ms = ss_now(sk);
+    s->started_ms = (uint32_t)ss_now(sk);
     s->active_ms = s->started_ms; /* progress_ms 0: the start */
     s->flags = client ? SF_OWNED : 0;
     sock_secure__peer_id(remote, peer_id);
@@ -134,7 +134,9 @@ static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
         sk->held = NULL;
     }
     sock_secure__forget_early(sk, s);
-    s->rx = NULL;
+    if (sk->in_for == s) {
+        ss_drop_input(sk);
+    }
     if (ss_stream(sk)) {
         sk->cfg.transport->ops->disconnect(sk->cfg.transport, &s->remote);
     }
@@ -216,7 +218,7 @@ int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s)
     }
     s->state = SOCK_SECURE_ST_OPEN;
     sk->work |= SW_TIMERS; /* the idle timeout, if any */
-    s->handshake_ms = (uint32_t)(ss_now(sk) - s->started_ms);
+    s->handshake_ms = (uint32_t)ss_now(sk) - s->started_ms;
     if (ss_server_session(sk, s)) {
         s->flags |= SF_NEW;
     }
@@ -371,10 +373,14 @@ int sock_secure_session_info(sock_secure_session_t *s, sock_secure_session_info_
         return -EINVAL;
     }
     memset(info, 0, sizeof(*info));
-    tlsman_info_t ti = { .suite = s->ended.suite, .alert = s->ended.alert,
-                         .alert_origin = s->ended.alert_origin, .version = s->ended.version,
-                         .verify = s->ended.verify };
-    if (s->state != SOCK_SECURE_ST_CLOSED) {
+    tlsman_info_t ti = { 0 };
+    if (s->state == SOCK_SECURE_ST_CLOSED) {
+        ti.suite = s->ended.suite;
+        ti.alert = s->ended.alert;
+        ti.alert_origin = s->ended.alert_origin;
+        ti.version = s->ended.version;
+        ti.verify = s->ended.verify;
+    } else {
         s->owner->drv->info(s->drv, &ti);
         if (s->owner->drv->peer_subject != NULL && s->state == SOCK_SECURE_ST_OPEN) {
             s->owner->drv->peer_subject(s->drv, info->peer_subject, sizeof(info->peer_subject));

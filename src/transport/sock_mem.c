@@ -70,21 +70,25 @@ static void mem_ring_put(sock_secure_mem_t *mem, const void *src, size_t n)
 }
 
 /* Remove n bytes from the head into dst, or discard them if dst is NULL. */
-static void mem_ring_get(sock_secure_mem_t *mem, void *dst, size_t n)
+/* Copy @p n bytes from ring position @p at to @p dst (NULL: none). */
+static void mem_ring_copy(const sock_secure_mem_t *mem, size_t at, void *dst, size_t n)
 {
     uint8_t *d = dst;
-    size_t first = CONFIG_SOCK_MEM_QUEUE_SIZE - mem->head;
+    size_t first = CONFIG_SOCK_MEM_QUEUE_SIZE - at;
 
-    if (n == 0) {
+    if (n == 0 || d == NULL) {
         return;
     }
     if (first > n) {
         first = n;
     }
-    if (d != NULL) {
-        memcpy(d, &mem->ring[mem->head], first);
-        memcpy(d + first, mem->ring, n - first);
-    }
+    memcpy(d, &mem->ring[at], first);
+    memcpy(d + first, mem->ring, n - first);
+}
+
+static void mem_ring_get(sock_secure_mem_t *mem, void *dst, size_t n)
+{
+    mem_ring_copy(mem, mem->head, dst, n);
     mem->head = (mem->head + n) % CONFIG_SOCK_MEM_QUEUE_SIZE;
     mem->used -= n;
 }
@@ -405,6 +409,30 @@ static int mem_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
     return (int)hdr.len;
 }
 
+/* The next datagram, left queued: its sender, its first bytes, its length. */
+static int mem_peek(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+{
+    sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
+    sock_secure_mem_hdr_t hdr;
+
+    if (mem->net == NULL) {
+        return -EBADF;
+    }
+    if (buf == NULL && len > 0) {
+        return -EINVAL;
+    }
+    if (mem->queued == 0) {
+        return -EAGAIN;
+    }
+    mem_ring_copy(mem, mem->head, &hdr, sizeof(hdr));
+    mem_ring_copy(mem, (mem->head + sizeof(hdr)) % CONFIG_SOCK_MEM_QUEUE_SIZE, buf,
+                  hdr.len < len ? hdr.len : len);
+    if (remote != NULL) {
+        *remote = hdr.from;
+    }
+    return (int)hdr.len;
+}
+
 static int mem_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
     sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
@@ -489,6 +517,7 @@ static void mem_close(sock_secure_transport_t *sock)
 
 static const sock_secure_transport_ops_t sock_secure_mem_ops = {
     .recv = mem_recv,
+    .peek = mem_peek,
     .send = mem_send,
     .wait = mem_wait,
     .local = mem_local,

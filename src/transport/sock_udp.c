@@ -10,6 +10,8 @@
  *   "0.0.0.0:0", so a client socket works either way.
  * - Truncation is detected portably with recvmsg() and MSG_TRUNC in msg_flags: an oversized
  *   datagram is discarded and reported as -EMSGSIZE.
+ * - `peek` (Linux: recvmsg with MSG_PEEK | MSG_TRUNC, which returns the real length) leaves the
+ *   datagram queued; elsewhere there is none (a build without a receive buffer needs it).
  * - Errors are negated errno values; EAGAIN/EWOULDBLOCK (and EINTR on recv/send, which cannot
  *   block) become -EAGAIN. Any operation on a closed socket returns -EBADF.
  * - Errors about one peer (sock_secure_udp_peer_errors(), Linux): with IP_RECVERR/IPV6_RECVERR an ICMP
@@ -115,7 +117,9 @@ static int udp_take_error(sock_secure_udp_t *udp, sock_secure_ep_t *remote)
 }
 #endif
 
-static int udp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+/* recv (@p flags 0), or peek (MSG_PEEK | MSG_TRUNC: the datagram stays, its whole length) */
+static int udp_read(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote,
+                    int flags)
 {
     sock_secure_udp_t *udp = (sock_secure_udp_t *)sock;
     struct sockaddr_storage ss;
@@ -135,7 +139,7 @@ static int udp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
     msg.msg_namelen = (socklen_t)sizeof(ss);
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    n = recvmsg(udp->fd, &msg, 0);
+    n = recvmsg(udp->fd, &msg, flags);
 #if UDP_PEER_ERRORS
     for (int budget = UDP_ERRQ_BUDGET; n < 0 && udp->peer_errors && budget > 0; budget--) {
         int err = udp_errno();
@@ -155,13 +159,13 @@ static int udp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
         /* an entry about no peer (its error may be what recvmsg returned): read again */
         msg.msg_namelen = (socklen_t)sizeof(ss);
         msg.msg_flags = 0;
-        n = recvmsg(udp->fd, &msg, 0);
+        n = recvmsg(udp->fd, &msg, flags);
     }
 #endif
     if (n < 0) {
         return udp_errno();
     }
-    if ((msg.msg_flags & MSG_TRUNC) != 0 || n > INT_MAX) {
+    if (((msg.msg_flags & MSG_TRUNC) != 0 && flags == 0) || n > INT_MAX) {
         return -EMSGSIZE; /* the rest of the datagram is gone */
     }
     if (remote != NULL) {
@@ -169,6 +173,18 @@ static int udp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
     }
     return (int)n;
 }
+
+static int udp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+{
+    return udp_read(sock, buf, len, remote, 0);
+}
+
+#ifdef __linux__ /* MSG_TRUNC on input: recvmsg returns the datagram's real length */
+static int udp_peek(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+{
+    return udp_read(sock, buf, len, remote, MSG_PEEK | MSG_TRUNC);
+}
+#endif
 
 static int udp_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
@@ -255,6 +271,9 @@ static void udp_close(sock_secure_transport_t *sock)
 
 static const sock_secure_transport_ops_t sock_secure_udp_ops = {
     .recv = udp_recv,
+#ifdef __linux__
+    .peek = udp_peek,
+#endif
     .send = udp_send,
     .wait = udp_wait,
     .local = udp_local,

@@ -875,5 +875,13 @@ int main(void)
     RUN(identities_not_preloaded_are_looked_up_and_unknown_ones_refused);
     RUN(one_host_with_many_ports_does_not_lock_out_new_peers);
     RUN(eight_hosts_with_many_ports_do_not_lock_out_new_peers);
+    /* the deadlines, the idle timeout and the eviction order again with the clock past 2^32 ms
+     * and 500 ms before its low 32 bits (the sessions' timestamps) wrap */
+    tu_clock_start = 3 * (UINT64_C(1) << 32) - 500;
+    RUN(half_open_sessions_are_capped_displaced_once_stalled_and_expire_at_the_deadline);
+    RUN(a_stalled_handshake_is_dropped_at_the_stall_deadline);
+    RUN(full_table_evicts_the_least_recently_active_session);
+    RUN(idle_sessions_are_closed_after_the_idle_timeout);
+    tu_clock_start = 1000;
     return tu_exit();
 }

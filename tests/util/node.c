@@ -17,10 +17,11 @@ const sock_secure_psk_t tu_psk_unknown = { (const uint8_t *)"nobody", 6, key_a, 
 
 sock_secure_memnet_t tu_net;
 uint64_t tu_now_ms;
+uint64_t tu_clock_start = 1000;
 
 void tu_net_start(void)
 {
-    tu_now_ms = 1000;
+    tu_now_ms = tu_clock_start;
     sock_secure_memnet_init(&tu_net);
 }
 

@@ -53,7 +53,11 @@ typedef struct {
 extern sock_secure_memnet_t tu_net;
 extern uint64_t tu_now_ms;
 
-/* A fresh net (no node, no filter) and the clock back at 1000 ms. */
+/* Where tu_net_start() sets the clock: 1000 ms unless a test moves it (say, just before the
+ * 2^32 ms at which the sessions' 32-bit timestamps wrap). */
+extern uint64_t tu_clock_start;
+
+/* A fresh net (no node, no filter) and the clock back at tu_clock_start. */
 void tu_net_start(void);
 
 /* Join tu_net at @p addr (zeroes the node's counters). Returns sock_secure_mem_open()'s result. */

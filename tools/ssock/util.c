@@ -1206,8 +1206,9 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix)
     return (fflush(stdout) != 0 || ferror(stdout)) ? -EIO : 0;
 }
 
-/* The filter's recv: hand errors about a peer to the callback and read on. */
-static int ssock_filter_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+/* The filter's recv (or @p peek): hand errors about a peer to the callback and read on. */
+static int ssock_filter_read(sock_secure_transport_t *sock, void *buf, size_t len,
+                             sock_secure_ep_t *remote, bool peek)
 {
     ssock_udp_filter_t *f = (ssock_udp_filter_t *)(void *)sock;
 
@@ -1216,7 +1217,8 @@ static int ssock_filter_recv(sock_secure_transport_t *sock, void *buf, size_t le
         int n;
 
         from.family = SOCK_SECURE_AF_UNSPEC;
-        n = sock_secure_transport_recv(f->inner, buf, len, &from);
+        n = peek ? f->inner->ops->peek(f->inner, buf, len, &from)
+                 : sock_secure_transport_recv(f->inner, buf, len, &from);
         if (n >= 0 || n == -EAGAIN || n == -EMSGSIZE || from.family == SOCK_SECURE_AF_UNSPEC) {
             if (remote != NULL && from.family != SOCK_SECURE_AF_UNSPEC) {
                 *remote = from;
@@ -1229,6 +1231,18 @@ static int ssock_filter_recv(sock_secure_transport_t *sock, void *buf, size_t le
     }
     return -EAGAIN; /* more later: the socket is still readable */
 }
+
+static int ssock_filter_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+{
+    return ssock_filter_read(sock, buf, len, remote, false);
+}
+
+#ifdef __linux__ /* the UDP transport's peek (a client-only build without a receive buffer) */
+static int ssock_filter_peek(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+{
+    return ssock_filter_read(sock, buf, len, remote, true);
+}
+#endif
 
 static int ssock_filter_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)
 {
@@ -1255,6 +1269,9 @@ void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_secure_udp_t *udp, ssock_
 {
     static const sock_secure_transport_ops_t ops = {
         .recv = ssock_filter_recv,
+#ifdef __linux__
+        .peek = ssock_filter_peek,
+#endif
         .send = ssock_filter_send,
         .wait = ssock_filter_wait,
         .local = ssock_filter_local,
