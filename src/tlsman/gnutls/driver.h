@@ -45,6 +45,10 @@ typedef struct {
     const tlsman_suite_t *suites[CONFIG_SOCK_SECURE_MAX_SUITES]; /**< the core's entries */
     uint8_t suite_count;         /**< entries in suites and one */
     gnutls_psk_client_credentials_t psk_cli; /**< client: the PSK to offer */
+    sock_secure_psk_t psk_default; /**< client with psk_for_hint: tlsman_config_t.psk (the
+                                        bytes are the application's, kept until close), or
+                                        none; ss_psk_client_cb hands GnuTLS copies */
+    bool psk_for_hint;            /**< client: the PSK comes from ss_psk_client_cb */
     gnutls_psk_server_credentials_t psk_srv; /**< server: the lookup (and identity hint) */
     gnutls_certificate_credentials_t cert;   /**< own identity, trust anchors, verification */
     gnutls_datum_t pinned[CONFIG_SOCK_SECURE_CRED_MAX]; /**< pinned peer keys, DER
