@@ -103,6 +103,15 @@ static void open_client(void)
     REQUIRE(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &cfg) == 0);
 }
 
+/* Server a (PSK a, hint "hint-a"), server b (PSK b, "hint-b") and the client on a fresh net. */
+static void open_hinted_servers_and_client(void)
+{
+    tu_net_start();
+    open_server(&srv_a, TU_SERVER_ADDR, &tu_psk_a, "hint-a");
+    open_server(&srv_b, OTHER_ADDR, &psk_b, "hint-b");
+    open_client();
+}
+
 static sock_secure_session_t *start(const char *addr)
 {
     sock_secure_ep_t to = tu_ep(addr);
@@ -144,10 +153,7 @@ static void echo(tu_node_t *server, sock_secure_session_t *cs, const char *msg)
  * server b works only because of it (its default, PSK a, is refused there). */
 static void the_hint_chooses_the_psk(void)
 {
-    tu_net_start();
-    open_server(&srv_a, TU_SERVER_ADDR, &tu_psk_a, "hint-a");
-    open_server(&srv_b, OTHER_ADDR, &psk_b, "hint-b");
-    open_client();
+    open_hinted_servers_and_client();
 
     sock_secure_session_t *sb = start(OTHER_ADDR);
     pump();
@@ -201,10 +207,7 @@ static void without_a_hint_the_callback_decides(void)
  * callback's own code; a handshake with the other server at the same time completes. */
 static void a_callback_error_fails_that_handshake_only(void)
 {
-    tu_net_start();
-    open_server(&srv_a, TU_SERVER_ADDR, &tu_psk_a, "hint-a");
-    open_server(&srv_b, OTHER_ADDR, &psk_b, "hint-b");
-    open_client();
+    open_hinted_servers_and_client();
 
     sock_secure_session_t *sb = start(OTHER_ADDR);
     pump(); /* server b done first: its callback succeeds */

@@ -765,7 +765,8 @@ static int ss_psk_client_cb(gnutls_session_t gs, gnutls_datum_t *username, gnutl
         return -1;
     }
     const char *hint = gnutls_psk_client_get_hint(gs);
-    sock_secure_psk_t p = s->ctx->psk_default;
+    const ss_gnutls_ctx_t *c = s->ctx;
+    sock_secure_psk_t p = { c->def_id, c->def_id_len, c->def_key, c->def_key_len };
     sock_secure_psk_t chosen;
     int rc = s->t.io->psk_for_hint(s->t.io_ctx, (const uint8_t *)hint,
                                    hint != NULL ? strlen(hint) : 0, &chosen);
@@ -870,8 +871,11 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         }
         gnutls_psk_set_client_credentials_function2(c->psk_cli, ss_psk_client_cb);
         c->psk_for_hint = true;
-        if (cfg->psk != NULL) {
-            c->psk_default = *cfg->psk;
+        if (cfg->psk != NULL) { /* within the CONFIG_ limits (the core checked) */
+            memcpy(c->def_id, cfg->psk->identity, cfg->psk->identity_len);
+            memcpy(c->def_key, cfg->psk->key, cfg->psk->key_len);
+            c->def_id_len = cfg->psk->identity_len;
+            c->def_key_len = cfg->psk->key_len;
         }
     } else if (cfg->psk != NULL) {
         gnutls_datum_t id = { (unsigned char *)(uintptr_t)cfg->psk->identity,
