@@ -134,6 +134,9 @@ typedef struct {
      *  0 if the identity is unknown. */
     size_t (*psk)(void *ctx, const uint8_t *identity, size_t identity_len, uint8_t *key,
                   size_t key_max);
+    /** A renegotiation of this established session completed: the new keys are in use. The core
+     *  raises SOCK_SECURE_EV_RENEWED once the driver's call has returned. */
+    void (*renewed)(void *ctx);
     /** Client sessions, when tlsman_config_t.psk_for_hint is set (never otherwise): the
      *  server's identity hint (@p hint, @p hint_len; NULL and 0 for none or an empty one) has
      *  arrived, or the stack needs the identity without one. Call it once per handshake, when
@@ -143,9 +146,6 @@ typedef struct {
      *  code: fail the handshake with a fatal internal_error alert (the core reports the
      *  callback's code, whatever the handshake step returns). */
     int (*psk_for_hint)(void *ctx, const uint8_t *hint, size_t hint_len, sock_secure_psk_t *psk);
-    /** A renegotiation of this established session completed: the new keys are in use. The core
-     *  raises SOCK_SECURE_EV_RENEWED once the driver's call has returned. */
-    void (*renewed)(void *ctx);
 } tlsman_io_t;
 
 /**
