@@ -123,7 +123,9 @@ typedef void (*sock_secure_refused_cb_t)(sock_secure_t *sock, const sock_secure_
  * Client sessions: the PSK to offer to @p remote, asked by sock_secure_connect() (per session,
  * instead of the config's psk[0] or the store's). Fill @p psk (identity and key pointers; their
  * bytes must stay valid and unchanged until the session's handshake has ended) and return 0, or
- * return a negative code, which sock_secure_connect() returns (no session is made).
+ * return a negative code, which sock_secure_connect() returns (no session is made). It is asked
+ * before the handshake, so it never sees the server's PSK identity hint: see
+ * sock_secure_psk_for_hint_t, whose choice replaces this one when the hint arrives.
  */
 typedef int (*sock_secure_psk_select_t)(void *arg, const sock_secure_ep_t *remote,
                                         sock_secure_psk_t *psk);
