@@ -123,10 +123,34 @@ typedef void (*sock_secure_refused_cb_t)(sock_secure_t *sock, const sock_secure_
  * Client sessions: the PSK to offer to @p remote, asked by sock_secure_connect() (per session,
  * instead of the config's psk[0] or the store's). Fill @p psk (identity and key pointers; their
  * bytes must stay valid and unchanged until the session's handshake has ended) and return 0, or
- * return a negative code, which sock_secure_connect() returns (no session is made).
+ * return a negative code, which sock_secure_connect() returns (no session is made). It is asked
+ * before the handshake, so it never sees the server's PSK identity hint: see
+ * sock_secure_psk_for_hint_t, whose choice replaces this one when the hint arrives.
  */
 typedef int (*sock_secure_psk_select_t)(void *arg, const sock_secure_ep_t *remote,
                                         sock_secure_psk_t *psk);
+
+/**
+ * Client sessions: choose the PSK to offer from the server's PSK identity hint (RFC 4279 §2,
+ * sent in its ServerKeyExchange). Called during the handshake, from inside the stack (so from
+ * sock_secure_process() or a blocking call), once per handshake of a client session, when the
+ * stack reads the server's ServerKeyExchange or, without one, when it needs the identity.
+ * @p hint (valid during the call, not NUL-terminated, never to be kept) is the server's hint,
+ * @p hint_len its length; a server that sent no hint (or an empty one) gives NULL and 0.
+ * @p remote is the server (valid during the call). Returns:
+ * - 0: @p psk is filled (identity and key pointers, lengths within the CONFIG_ limits); its
+ *   bytes must stay valid and unchanged until the session's handshake has ended (the stack may
+ *   copy the key, and zeroes its copies as it does for every PSK);
+ * - 1: no choice: the session offers the PSK it had before the handshake (psk_select's, else
+ *   psk[0] or the credential store's first); without one the handshake fails;
+ * - a negative code: the handshake fails at once, the server gets a fatal internal_error alert
+ *   and the session ends with this code (SOCK_SECURE_EV_ERROR, sock_secure_connect()'s return,
+ *   sock_secure_session_info().last_error); other sessions are not affected.
+ * A PSK outside the limits ends the handshake the same way with -EINVAL.
+ */
+typedef int (*sock_secure_psk_for_hint_t)(void *arg, const sock_secure_ep_t *remote,
+                                          const uint8_t *hint, size_t hint_len,
+                                          sock_secure_psk_t *psk);
 
 /** Clock source: milliseconds from any fixed origin, never decreasing. */
 typedef uint64_t (*sock_secure_clock_t)(void *arg);
@@ -134,7 +158,7 @@ typedef uint64_t (*sock_secure_clock_t)(void *arg);
 /** Version of the public structs' layout: bumped whenever a field of sock_secure_config_t,
  *  sock_secure_t, sock_secure_session_t or sock_secure_creds_t moves or changes its type (their
  *  sizes are compared as well, see sock_secure_abi_t). */
-#define SOCK_SECURE_ABI_VERSION 3u /* 3: 32-bit session timestamps, the input in the socket */
+#define SOCK_SECURE_ABI_VERSION 3u /* 3: 32-bit session timestamps, the input in the socket, psk_for_hint */
 
 /**
  * The memory layout a translation unit was compiled with. The public structs' sizes depend on
@@ -173,6 +197,11 @@ typedef struct {
                                              (instead of psk[0]); needs
                                              SOCK_SECURE_CAP_PSK_PER_SESSION */
     void *psk_select_arg;               /**< passed to psk_select */
+    sock_secure_psk_for_hint_t psk_for_hint; /**< client: optional choice of the PSK from the
+                                             server's identity hint, during the handshake
+                                             (see the type); needs
+                                             SOCK_SECURE_CAP_PSK_FOR_HINT (not mbedTLS 2.28) */
+    void *psk_for_hint_arg;             /**< passed to psk_for_hint */
     const char *psk_hint;               /**< server: identity hint to send (NUL-terminated);
                                              needs SOCK_SECURE_CAP_PSK_HINT (not mbedTLS 2.28) */
     const sock_secure_creds_t *creds;   /**< credential store (caller-owned), may be NULL */
@@ -464,12 +493,14 @@ static inline int sock_secure_config_init(sock_secure_config_t *cfg)
  *         timers, oversized PSK, a certificate without its key, verification required without a
  *         CA, more than CONFIG_SOCK_SECURE_MAX_CRED_TAGS tags, a tag listed twice, more
  *         credentials under the tags than CONFIG_SOCK_SECURE_CRED_MAX, a field of the other role
- *         (psk_hint or psk_lookup on a client, server_name or psk_select on a server), a
+ *         (psk_hint or psk_lookup on a client, server_name, psk_select or psk_for_hint on a
+ *         server), a
  *         verify_cb that could never run (verification off while a certificate suite is
  *         listed)); -ENOENT if sock_secure_init() was not called or the backend is unknown;
  *         -ENOTSUP if the backend lacks a needed capability (psk_hint without
  *         SOCK_SECURE_CAP_PSK_HINT, a server_name it cannot check, psk_select without
- *         SOCK_SECURE_CAP_PSK_PER_SESSION, SOCK_SECURE_CLIENT_SERVER without SOCK_SECURE_CAP_CLIENT_SERVER or
+ *         SOCK_SECURE_CAP_PSK_PER_SESSION, psk_for_hint without SOCK_SECURE_CAP_PSK_FOR_HINT,
+ *         SOCK_SECURE_CLIENT_SERVER without SOCK_SECURE_CAP_CLIENT_SERVER or
  *         CONFIG_SOCK_SECURE_CLIENT_SERVER, or with certificates; TLS over a stream transport
  *         needs SOCK_SECURE_CAP_TLS, see sock_secure_backend_info(); a transport without
  *         `peek` in a build without a receive buffer, CONFIG_SOCK_SECURE_RX_BUFFER 0), or a
@@ -488,7 +519,8 @@ int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);
  *
  * A verified server certificate must name the config's server_name or, without one, carry
  * @p remote's address as an iPAddress subjectAltName (see sock_secure_connect_to()). With a
- * psk_select callback the session offers the PSK it picks. On a SOCK_SECURE_CLIENT_SERVER socket
+ * psk_select callback the session offers the PSK it picks (a psk_for_hint callback may change
+ * it when the server's hint arrives; its error is then this call's). On a SOCK_SECURE_CLIENT_SERVER socket
  * the session is a client session: the server's admission limits do not count it, it is never
  * displaced or evicted for a new peer, and accept() does not report it.
  * @param remote copied.

@@ -48,6 +48,10 @@ extern "C" {
                                                                     ServerKeyExchange) */
 #define TLSMAN_CAP_PSK_PER_SESSION SOCK_SECURE_CAP_PSK_PER_SESSION /**< set_psk() per client
                                                                         session */
+#define TLSMAN_CAP_PSK_FOR_HINT  SOCK_SECURE_CAP_PSK_FOR_HINT  /**< a client session asks
+                                                                    io->psk_for_hint with the
+                                                                    server's hint when the stack
+                                                                    needs the identity */
 #define TLSMAN_CAP_CLIENT_SERVER SOCK_SECURE_CAP_CLIENT_SERVER /**< a socket of role
                                                                     TLSMAN_CLIENT_SERVER: server
                                                                     and client sessions side by
@@ -135,6 +139,15 @@ typedef struct {
     /** A renegotiation of this established session completed: the new keys are in use. The core
      *  raises SOCK_SECURE_EV_RENEWED once the driver's call has returned. */
     void (*renewed)(void *ctx);
+    /** Client sessions, when tlsman_config_t.psk_for_hint is set (never otherwise): the
+     *  server's identity hint (@p hint, @p hint_len; NULL and 0 for none or an empty one) has
+     *  arrived, or the stack needs the identity without one. Call it once per handshake, when
+     *  the stack asks for the identity to send. Returns 0 with @p psk filled and checked (use
+     *  it as set_psk's: keep the struct, its bytes stay valid until the handshake ends), 1 to
+     *  keep the session's PSK (set_psk's, else tlsman_config_t.psk; none: fail), or a negative
+     *  code: fail the handshake with a fatal internal_error alert (the core reports the
+     *  callback's code, whatever the handshake step returns). */
+    int (*psk_for_hint)(void *ctx, const uint8_t *hint, size_t hint_len, sock_secure_psk_t *psk);
 } tlsman_io_t;
 
 /**
@@ -147,13 +160,13 @@ typedef struct {
  *   TLSMAN_CAP_CLIENT_SERVER (PSKs, and raw public keys with TLSMAN_CAP_RPK: a private key
  *   without a chain, pinned peer keys only with that key; no certificates or CAs; verify
  *   REQUIRED or OPTIONAL only with pinned keys, for the sessions of both roles, else NONE: a
- *   driver then asks no client for a key in its server sessions); io and its five
+ *   driver then asks no client for a key in its server sessions); io and its six
  *   callbacks are set;
  * - suites holds 1 to CONFIG_SOCK_SECURE_MAX_SUITES entries of the suite table, each usable on
  *   this transport and accepted by the driver's suite_supported();
  * - psk is set on clients (and client-servers) only (NULL on a server), with an identity of 1
  *   to CONFIG_SOCK_SECURE_PSK_ID_MAX and a key of 1 to CONFIG_SOCK_SECURE_PSK_KEY_MAX bytes; it
- *   may be NULL with psk_per_session (each client session gets set_psk());
+ *   may be NULL with psk_per_session (each client session gets set_psk()) or psk_for_hint;
  * - psk_hint is set on servers only and only for a driver with TLSMAN_CAP_PSK_HINT: 1 to
  *   CONFIG_SOCK_SECURE_PSK_ID_MAX bytes, none of them NUL;
  * - creds holds at most CONFIG_SOCK_SECURE_CRED_MAX non-empty entries of valid types; a
@@ -175,6 +188,10 @@ typedef struct {
     const sock_secure_psk_t *psk; /**< client: the PSK to offer; NULL for none */
     bool psk_per_session;       /**< client sessions get their PSK from set_psk() (the driver
                                      has it); psk is then only a default, maybe NULL */
+    bool psk_for_hint;          /**< client sessions ask io->psk_for_hint for their PSK when
+                                     the server's hint arrives (only for a driver with
+                                     TLSMAN_CAP_PSK_FOR_HINT); psk is then only a default,
+                                     maybe NULL */
     const uint8_t *psk_hint;    /**< server: identity hint to send, may be NULL (the core
                                      passes one only to a driver with TLSMAN_CAP_PSK_HINT) */
     size_t psk_hint_len;        /**< length of psk_hint */

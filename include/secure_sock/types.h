@@ -42,6 +42,11 @@ extern "C" {
                                                       subject (peer_subject); without it the
                                                       field stays "" (e.g. an mbedTLS build
                                                       that keeps no peer certificate) */
+#define SOCK_SECURE_CAP_PSK_FOR_HINT  (1u << 14) /**< a client chooses its PSK from the server's
+                                                      identity hint, during the handshake
+                                                      (sock_secure_config_t.psk_for_hint; not
+                                                      mbedTLS 2.28, whose client drops the
+                                                      hint) */
 /** @} */
 
 /** Largest blob sock_secure_session_export() or sock_secure_session_save() writes for any

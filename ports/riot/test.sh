@@ -47,6 +47,8 @@
 #   FULL_BOARDS 1: every build of the build-only check on every board (default: the first board)
 #   JOBS       make -j (default 2)
 #   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
+#   RIOT_ONLY  sockdtls: only RIOT's dtls-sock and gcoap_dtls on our sock_dtls (mbedTLS, tinyDTLS),
+#              their builds and node checks (for iterating on the shim); default: everything
 set -u
 T0=$SECONDS
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -56,6 +58,8 @@ NATIVE=${NATIVE:-native64}
 TAP_BASE=${TAP_BASE:-ssr}
 BRIDGE=${BRIDGE:-ssrbr}
 BOARDS=${BOARDS-samr21-xpro nrf52840dk}
+ONLY=${RIOT_ONLY:-}
+[ -z "$ONLY" ] || BOARDS=""
 SSOCK=${SSOCK:-$ROOT/build/ssock}
 PSK_ID=riot-demo
 PSK_HEX=$(printf 'secure_sock_demo' | od -An -tx1 | tr -d ' \n') # examples/common/sock_secure_example.h
@@ -156,7 +160,9 @@ PY
 }
 B0=$SECONDS
 NATIVE_OK=0
-if build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
+if [ -n "$ONLY" ]; then
+    skip "the examples' builds and checks (RIOT_ONLY=$ONLY)"
+elif build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
     build psk sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1; then
     pass "build sock_secure_server + sock_secure_client (PSK) for $NATIVE ($((SECONDS - B0)) s)"
     NATIVE_OK=1
@@ -166,7 +172,9 @@ else
 fi
 B0=$SECONDS
 CERTS_OK=0
-if ! command -v openssl >/dev/null; then
+if [ -n "$ONLY" ]; then
+    :
+elif ! command -v openssl >/dev/null; then
     skip "certificate builds: no openssl to make the test PKI"
 elif ! make_certs; then
     fail "test PKI (see $WORK_DIR/pki.log)"
@@ -231,7 +239,9 @@ else
         # the example's own CFLAGS += still apply); its server sock a client-server
         # (SOCK_DTLS_CLIENT_SERVER=1, as gcoap's): raw public keys on a socket of both roles
         B0=$SECONDS
-        if CFLAGS=-DCONFIG_DTLS_ECC riot_build dtls-sock-tdecc "$DTLS_SOCK" "$NATIVE" "${OURS_TD[@]}" \
+        if [ -n "$ONLY" ]; then
+            skip "dtls-sock in its ECC mode (RIOT_ONLY=$ONLY)"
+        elif CFLAGS=-DCONFIG_DTLS_ECC riot_build dtls-sock-tdecc "$DTLS_SOCK" "$NATIVE" "${OURS_TD[@]}" \
                 SOCK_DTLS_CLIENT_SERVER=1; then
             pass "build RIOT's dtls-sock (CONFIG_DTLS_ECC: raw public keys), unchanged, on sock_dtls_secure_sock + tinyDTLS for $NATIVE ($((SECONDS - B0)) s)"
             SOCKDTLS_ECC_OK=1
@@ -480,10 +490,13 @@ cert_checks() {
 }
 
 # RIOT's dtls-sock on our sock_dtls: server node on tap 0, client node on tap 1. Its credentials
-# (dtls_server_credentials.h): the server knows Identity_1 / yetAnotherSecret; the client holds
-# Identity_0 and Identity_1 and offers them in turn (it picks before the handshake: a hint comes
-# too late). sockdtls_checks VARIANT STACK: the build (dtls-sock-ours: mbedTLS, dtls-sock-td:
-# tinyDTLS) and its name in the messages.
+# (dtls_server_credentials.h): the server knows Identity_1 / yetAnotherSecret and sends the hint
+# Prefer_Id_1 (tinyDTLS; mbedTLS 2.28 cannot); the client holds Identity_0 (credman hint
+# Prefer_Id_0) and Identity_1 (Prefer_Id_1). On tinyDTLS its PSK callback gets the server's hint
+# during the handshake, and the credential of that hint is offered; on mbedTLS the callback gets
+# none, and the client offers its PSKs in turn (the next one after the server's alert).
+# sockdtls_checks VARIANT STACK: the build (dtls-sock-ours: mbedTLS, dtls-sock-td: tinyDTLS) and
+# its name in the messages.
 DS_PSK_HEX=$(printf 'yetAnotherSecret' | od -An -tx1 | tr -d ' \n')
 # dtls_sock_pair RUN ELF: a server node and a client node of RIOT's dtls-sock (ELF) on the bridge;
 # sets SADDR (the server's address), CIF (the client's interface), BRIF BRADDR
@@ -497,6 +510,31 @@ dtls_sock_pair() {
     node_addr "$1" client
     CIF=$IFACE
     bridge_addr
+}
+# sockdtls_hint_check RUN CIF: the unchanged dtls-sock client -> a host ssock server that knows only
+# Identity_1 and sends the hint Prefer_Id_1: the client's callback logs that hint, and its first
+# handshake offers Identity_1 (the credential of that hint, not the first one, Identity_0: the
+# server logs no failed handshake before it).
+sockdtls_hint_check() {
+    local run=$1 cif=$2 hb=gnutls spid n0 i
+    "$SSOCK" --version | grep -q '^backend gnutls .*PSK_HINT' || hb=tinydtls
+    timeout 60 "$SSOCK" server --backend "$hb" --listen "[$BRADDR%$BRIF]:20220" \
+        --psk "Identity_1:$DS_PSK_HEX" --psk-hint Prefer_Id_1 --echo --once -v \
+        >"$run/hint_server.out" 2>"$run/hint_server.err" &
+    spid=$!
+    for i in $(seq 50); do ss -Hlun "sport = :20220" | grep -q . && break; sleep 0.1; done
+    n0=$(wc -l <"$run/client.log")
+    node_cmd client "dtlsc $BRADDR%$cif hello-hint"
+    if waitfor "$run/client.log" 'Received 10 bytes: "hello-hint"' 20 && wait "$spid" &&
+        tail -n +"$((n0 + 1))" "$run/client.log" | grep -aq "Client got hint: Prefer_Id_1" &&
+        grep -aq 'PSK identity "Identity_1"' "$run/hint_server.err" &&
+        ! grep -aq "handshake failed" "$run/hint_server.err" &&
+        grep -aq ' hello-hint$' "$run/hint_server.out"; then
+        pass "dtls-sock client (tinyDTLS) -> host ssock server --psk-hint Prefer_Id_1: the callback logged the hint, the first handshake offered Identity_1 (the credential of that hint), echo"
+    else
+        fail "dtls-sock client -> host server with a hint: $(tail -n +"$((n0 + 1))" "$run/client.log" | grep -a "hint\|Connection\|Received\|rror" | tail -3) / $(tail -3 "$run/hint_server.err")"
+        kill "$spid" 2>/dev/null
+    fi
 }
 sockdtls_checks() {
     local variant=$1 stack=$2 run=$WORK_DIR/run-$1 elf rc t0
@@ -524,6 +562,19 @@ sockdtls_checks() {
         pass "dtls-sock client -> dtls-sock server, both on sock_dtls_secure_sock + $stack: PSK-AES128-CCM8, echo"
     else
         fail "dtls-sock client -> server: $(grep -a "Connection\|Received\|rror" "$run/client.log" | tail -3)"
+    fi
+    # the server's hint reaches the client's PSK callback where the stack hands it over
+    if [ "$stack" = tinyDTLS ]; then
+        if grep -aq "Client got hint: Prefer_Id_1" "$run/client.log"; then
+            pass "dtls-sock client ($stack): its PSK callback got the server's hint (Client got hint: Prefer_Id_1)"
+        else
+            fail "dtls-sock client ($stack): no hint reached its PSK callback"
+        fi
+        sockdtls_hint_check "$run" "$cif"
+    elif grep -aq "Client got hint" "$run/client.log"; then
+        fail "dtls-sock client ($stack): a hint reached its PSK callback, but mbedTLS 2.28 reads none"
+    else
+        pass "dtls-sock client ($stack): its PSK callback is asked with no hint (mbedTLS 2.28 drops it), the PSKs are offered in turn"
     fi
 
     printf 'hello-from-ssock\n' | timeout 30 "$SSOCK" client "[$saddr%$BRIF]:20220" \

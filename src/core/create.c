@@ -107,7 +107,8 @@ static int ss_check_config(const sock_secure_config_t *cfg)
     /* fields only the other role uses would be silently ignored (a client-server has both) */
     if (SS_CLIENT(cfg)
             ? (cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0') || cfg->psk_lookup != NULL
-            : SS_SERVER(cfg) && (cfg->server_name != NULL || cfg->psk_select != NULL)) {
+            : SS_SERVER(cfg) && (cfg->server_name != NULL || cfg->psk_select != NULL ||
+                                 cfg->psk_for_hint != NULL)) {
         return -EINVAL;
     }
     if ((cfg->suites == NULL) != (cfg->suite_count == 0) ||
@@ -124,7 +125,7 @@ static int ss_plan_creds(const sock_secure_config_t *cfg, ss_creds_plan_t *plan)
 {
     memset(plan, 0, sizeof(*plan));
     plan->psk = cfg->psk_count > 0 || (!SS_CLIENT(cfg) && cfg->psk_lookup) ||
-                (!SS_SERVER(cfg) && cfg->psk_select);
+                (!SS_SERVER(cfg) && (cfg->psk_select || cfg->psk_for_hint));
     plan->client_psk = cfg->psk_count > 0 ? &cfg->psk[0] : NULL;
     for (size_t t = 0; t < cfg->cred_tag_count; t++) {
         size_t cursor = 0;
@@ -348,6 +349,9 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         (!(drv->caps & TLSMAN_CAP_PSK_PER_SESSION) || drv->set_psk == NULL)) {
         return -ENOTSUP; /* the backend cannot give a session a PSK of its own */
     }
+    if (cfg->psk_for_hint != NULL && !(drv->caps & TLSMAN_CAP_PSK_FOR_HINT)) {
+        return -ENOTSUP; /* the backend's client never hands the server's hint over */
+    }
     bool hint = !SS_CLIENT(cfg) && cfg->psk_hint != NULL && cfg->psk_hint[0] != '\0';
     /* (a client's hint was refused by ss_check_config) */
     if ((hint && !(drv->caps & TLSMAN_CAP_PSK_HINT)) ||
@@ -388,6 +392,7 @@ int sock_secure_create(sock_secure_t *sk, const sock_secure_config_t *cfg)
         .suite_count = sk->suite_count,
         .psk = !SS_SERVER(cfg) ? plan.client_psk : NULL,
         .psk_per_session = cfg->psk_select != NULL,
+        .psk_for_hint = cfg->psk_for_hint != NULL,
         .psk_hint = hint ? (const uint8_t *)cfg->psk_hint : NULL,
         .psk_hint_len = hint ? strlen(cfg->psk_hint) : 0,
         .mtu = CONFIG_SOCK_SECURE_MAX_DATAGRAM,

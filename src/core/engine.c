@@ -449,7 +449,7 @@ int sock_secure_connect_resume(sock_secure_t *sk, const sock_secure_ep_t *remote
     rc = sk->drv->handshake(s->drv);
     if (rc != -EAGAIN && rc < 0) {
         sock_secure__end(sk, s, rc);
-        return rc;
+        return s->last_error;
     }
     if (timeout_ms == 0) {
         return -EINPROGRESS;

@@ -126,6 +126,36 @@ static size_t ss_io_psk(void *ctx, const uint8_t *identity, size_t identity_len,
 }
 #endif
 
+/* Client sessions: the application's choice of a PSK from the server's hint. Its error (or -EINVAL
+ * for a PSK outside the limits) is kept in last_error, which is 0 during a handshake
+ * (sock_secure__start), so that the session ends with it (sock_secure__end), whatever the
+ * stack makes of the failed step. */
+static int ss_io_psk_for_hint(void *ctx, const uint8_t *hint, size_t hint_len,
+                              sock_secure_psk_t *psk)
+{
+    sock_secure_session_t *s = ctx;
+    const sock_secure_config_t *cfg = &s->owner->cfg;
+    if (cfg->psk_for_hint == NULL || ss_server_session(s->owner, s)) {
+        return 1; /* (a driver asks only client sessions of a socket with the callback) */
+    }
+    if (hint_len == 0) {
+        hint = NULL;
+    }
+    sock_secure_psk_t chosen = {0};
+    int rc = cfg->psk_for_hint(cfg->psk_for_hint_arg, &s->remote, hint, hint_len, &chosen);
+    if (rc == 0) {
+        rc = sock_secure__check_psk(&chosen) < 0 ? -EINVAL : 0;
+    } else if (rc > 0) {
+        return 1;
+    }
+    if (rc < 0) {
+        s->last_error = (int16_t)(rc >= INT16_MIN ? rc : SOCK_SECURE_E_HANDSHAKE);
+        return rc;
+    }
+    *psk = chosen;
+    return 0;
+}
+
 /* Raised by the engine once the driver's call returned (ss_read_ready), never from inside it. */
 static void ss_io_renewed(void *ctx)
 {
@@ -138,6 +168,7 @@ const tlsman_io_t sock_secure__io = {
     .recv = ss_io_recv,
     .timer = ss_io_timer,
     .renewed = ss_io_renewed,
+    .psk_for_hint = ss_io_psk_for_hint,
 #if CONFIG_SOCK_SECURE_SERVER
     .psk = ss_io_psk,
 #endif

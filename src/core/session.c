@@ -146,6 +146,9 @@ static void ss_free_state(sock_secure_t *sk, sock_secure_session_t *s)
 void sock_secure__end(sock_secure_t *sk, sock_secure_session_t *s, int err)
 {
     if (s->state == SOCK_SECURE_ST_HANDSHAKE) {
+        if (s->last_error < 0) {
+            err = s->last_error; /* the application's psk_for_hint failed it (io.c) */
+        }
         sk->stats.handshakes_failed++;
         s->handshake_ms = 0; /* it never completed (the word held progress_ms) */
     }
@@ -167,7 +170,7 @@ static int ss_finish(sock_secure_t *sk, sock_secure_session_t *s, int err,
                      sock_secure_event_t ev)
 {
     sock_secure__end(sk, s, err);
-    return ss_emit(sk, s, ev, err);
+    return ss_emit(sk, s, ev, s->last_error);
 }
 
 /* The session failed, or the peer ended it (close_notify, restart). */

@@ -38,7 +38,8 @@ int tlsman_ctx_plan(const tlsman_config_t *cfg, tlsman_sock_t *sock, tlsman_plan
             plan->cas++;
         }
     }
-    if (!sock->server && plan->psk_suites && cfg->psk == NULL && !cfg->psk_per_session) {
+    if (!sock->server && plan->psk_suites && cfg->psk == NULL && !cfg->psk_per_session &&
+        !cfg->psk_for_hint) {
         return -EINVAL; /* a plain-PSK suite the client could never offer */
     }
     if (sock->server && plan->cert_suites && plan->chain == NULL && plan->key == NULL) {

@@ -53,6 +53,8 @@ static void generate(void)
         { SOCK_SECURE_CAP_CLIENT_SERVER,
           "server and client on one socket (`SOCK_SECURE_CLIENT_SERVER`)" },
         { SOCK_SECURE_CAP_PSK_PER_SESSION, "a client PSK per session (`psk_select`)" },
+        { SOCK_SECURE_CAP_PSK_FOR_HINT,
+          "a client PSK chosen from the server's hint (`psk_for_hint`)" },
         { SOCK_SECURE_CAP_PEER_SUBJECT, "the peer certificate's subject in session info" },
     };
     char line[256];

@@ -686,7 +686,8 @@ static void driver_table_is_complete(void)
     CHECK(strcmp(DRV->name, "tinydtls") == 0);
     CHECK(DRV->version != NULL && strlen(DRV->version) > 0);
     CHECK_EQ(DRV->caps, TLSMAN_CAP_DTLS | TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT | TLSMAN_CAP_RPK |
-                            TLSMAN_CAP_PSK_PER_SESSION | TLSMAN_CAP_CLIENT_SERVER);
+                            TLSMAN_CAP_PSK_PER_SESSION | TLSMAN_CAP_CLIENT_SERVER |
+                            TLSMAN_CAP_PSK_FOR_HINT);
     CHECK(DRV->set_psk != NULL); /* psk_select (tests/conformance/test_client_server.c) */
     /* tinyDTLS checks its cookies itself: the core's probe, not cookie_write/check */
     CHECK(DRV->cookie_write == NULL && DRV->cookie_check == NULL);

@@ -253,7 +253,7 @@ static size_t psk_cb(void *ctx, const uint8_t *identity, size_t identity_len, ui
     return 0;
 }
 
-static const tlsman_io_t psk_io = { NULL, NULL, NULL, psk_cb, NULL };
+static const tlsman_io_t psk_io = { NULL, NULL, NULL, psk_cb, NULL, NULL };
 
 static void psk_lookup_bounds_the_identity_and_zeroes_on_failure(void)
 {

@@ -165,7 +165,7 @@ static size_t dh_psk(void *ctx, const uint8_t *identity, size_t identity_len, ui
     return 0;
 }
 
-const tlsman_io_t dh_io = { dh_send, dh_recv, dh_timer, dh_psk, NULL };
+const tlsman_io_t dh_io = { dh_send, dh_recv, dh_timer, dh_psk, NULL, NULL };
 
 /* ---- set-up and handshake driving ------------------------------------------------------------ */
 

@@ -47,6 +47,9 @@ typedef struct {
     const char *target;
     sock_secure_ep_t remote;
     ssock_keys_t keys;
+    ssock_keys_t hint_keys; /* --psk-for-hint: the PSK for hint[i] is hint_keys.psk[i] */
+    uint8_t hint[SSOCK_MAX_PSKS][CONFIG_SOCK_SECURE_PSK_ID_MAX];
+    size_t hint_len[SSOCK_MAX_PSKS];
     ssock_certs_t certs;
     char host_name[256];    /* the host part of a HOST:PORT that is a name (default servername) */
     ssock_suites_t suites;
@@ -109,7 +112,8 @@ static void cli_usage(FILE *out)
 {
     fprintf(out,
             "usage: ssock client [--tls] [--backend NAME] HOST:PORT\n"
-            "                    (--psk IDENTITY:HEXKEY | --psk-file FILE | --ca FILE |\n"
+            "                    (--psk IDENTITY:HEXKEY | --psk-file FILE |\n"
+            "                     --psk-for-hint HINT=IDENTITY:HEXKEY... | --ca FILE |\n"
             "                     --rpk --peer-key FILE [--key FILE]) [options]\n"
             "\n"
             "Connect to a DTLS 1.2 server, send each line of stdin as one record (without the\n"
@@ -134,6 +138,11 @@ static void cli_usage(FILE *out)
             "  --psk ID:HEXKEY    the pre-shared key (1..%d bytes as an even number of hex digits)\n"
             "  --psk-file FILE    the key from FILE: its first ID:HEXKEY line (blank lines and\n"
             "                     '#' comments skipped); FILE must be mode 0600 or stricter\n"
+            "  --psk-for-hint HINT=ID:HEXKEY  offer this key to a server whose PSK identity\n"
+            "                     hint (RFC 4279) is HINT (up to the first '='); repeatable.\n"
+            "                     A server with another hint or none gets --psk (or\n"
+            "                     SSOCK_PSK) if given, else the handshake fails. Needs a\n"
+            "                     backend with PSK_FOR_HINT (not mbedtls)\n"
             "  --ca FILE          CA certificate(s) the server's certificate must chain to\n"
             "  --cert FILE        our certificate (chain), for servers that ask for one\n"
             "  --key FILE         its private key: EC P-256, PEM or DER, SEC1 or PKCS#8\n"
@@ -185,6 +194,82 @@ static void cli_usage(FILE *out)
             SSOCK_DEFAULT_REPLY_TIMEOUT_MS, SSOCK_DEFAULT_TLS_HANDSHAKE_MS, SSOCK_PSK_MIN_BYTES);
 }
 
+/* --psk-for-hint HINT=ID:HEXKEY: the hint up to the first '=', the rest as --psk (its key digits
+ * wiped from the arguments whatever happens). @return 0, or -1 after a usage error. */
+static int cli_parse_hint(const char *cmd, cli_opts_t *o, char *text)
+{
+    char *eq = strchr(text, '=');
+    size_t slot = o->hint_keys.count;
+    size_t len = eq != NULL ? (size_t)(eq - text) : 0;
+
+    if (eq == NULL || len == 0 || len > CONFIG_SOCK_SECURE_PSK_ID_MAX) {
+        memset(text, 'x', strlen(text)); /* the key may be in there */
+        if (eq == NULL) {
+            ssock_usage_error(cmd, "--psk-for-hint: expected HINT=ID:HEXKEY");
+        } else if (len == 0) {
+            ssock_usage_error(cmd, "--psk-for-hint: an empty HINT (a server that sends none "
+                              "gets --psk)");
+        } else {
+            ssock_usage_error(cmd, "--psk-for-hint: the hint must be 1 to %d bytes (got %zu)",
+                              CONFIG_SOCK_SECURE_PSK_ID_MAX, len);
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < slot; i++) {
+        if (o->hint_len[i] == len && memcmp(o->hint[i], text, len) == 0) {
+            memset(eq + 1, 'x', strlen(eq + 1));
+            ssock_usage_error(cmd, "--psk-for-hint: hint '%.*s' given twice", (int)len, text);
+            return -1;
+        }
+    }
+    if (ssock_parse_psk_opt(cmd, &o->hint_keys, eq + 1, "--psk-for-hint") < 0) {
+        return -1;
+    }
+    memcpy(o->hint[slot], text, len);
+    o->hint_len[slot] = len;
+    return 0;
+}
+
+/* psk_for_hint: the key of the --psk-for-hint whose HINT the server sent; without a match the
+ * --psk (1: the library offers psk[0]), else the handshake fails with a message. The hint is no
+ * secret (it travels in the clear); -v reports the choice, never a key. */
+static int cli_psk_for_hint(void *arg, const sock_secure_ep_t *server, const uint8_t *hint,
+                            size_t hint_len, sock_secure_psk_t *psk)
+{
+    const cli_opts_t *o = arg;
+    char shown[4 * CONFIG_SOCK_SECURE_PSK_ID_MAX + 3];
+    char id[4 * CONFIG_SOCK_SECURE_PSK_ID_MAX + 3];
+
+    (void)server;
+    shown[0] = '\0';
+    id[0] = '\0';
+    ssock_quote(shown, sizeof shown, hint, hint_len);
+    for (size_t i = 0; hint != NULL && i < o->hint_keys.count; i++) {
+        if (o->hint_len[i] == hint_len && memcmp(o->hint[i], hint, hint_len) == 0) {
+            *psk = o->hint_keys.psk[i];
+            if (o->verbose) {
+                ssock_quote(id, sizeof id, psk->identity, psk->identity_len);
+                fprintf(stderr, "ssock: the server's PSK identity hint \"%s\": offering identity "
+                        "\"%s\"\n", shown, id);
+            }
+            return 0;
+        }
+    }
+    if (o->keys.count > 0) {
+        if (o->verbose) {
+            ssock_quote(id, sizeof id, o->keys.psk[0].identity, o->keys.psk[0].identity_len);
+            fprintf(stderr, "ssock: the server's PSK identity hint %s%s%s: no --psk-for-hint for "
+                    "it, offering identity \"%s\" (--psk)\n", hint ? "\"" : "",
+                    hint ? shown : "(none)", hint ? "\"" : "", id);
+        }
+        return 1;
+    }
+    ssock_error("the server's PSK identity hint %s%s%s matches no --psk-for-hint, and there is "
+                "no --psk to offer instead", hint ? "\"" : "", hint ? shown : "(none)",
+                hint ? "\"" : "");
+    return SOCK_SECURE_E_PSK_IDENTITY;
+}
+
 /* Parse the options. @return -1 to go on, else the exit status to return. */
 static int cli_parse(cli_opts_t *o, int argc, char **argv)
 {
@@ -216,6 +301,10 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
                 return ssock_usage_error(a.cmd, "--psk-file: a client uses one key");
             }
             if (ssock_psk_file(a.cmd, &o->keys, val, true) < 0) {
+                return SSOCK_EXIT_USAGE;
+            }
+        } else if ((m = ssock_opt(&a, "--psk-for-hint", &val)) != 0) {
+            if (m < 0 || cli_parse_hint(a.cmd, o, val) < 0) {
                 return SSOCK_EXIT_USAGE;
             }
         } else if ((m = ssock_cert_opt(&a, &o->certs, true)) != 0) {
@@ -295,8 +384,8 @@ static int cli_parse(cli_opts_t *o, int argc, char **argv)
     if (o->keys.count == 0 && ssock_psk_env(a.cmd, &o->keys) < 0) {
         return SSOCK_EXIT_USAGE;
     }
-    if (o->keys.count == 0 && o->certs.ca == NULL && o->certs.peer_key_count == 0 &&
-        o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
+    if (o->keys.count == 0 && o->hint_keys.count == 0 && o->certs.ca == NULL &&
+        o->certs.peer_key_count == 0 && o->certs.verify != SOCK_SECURE_VERIFY_NONE) {
         return ssock_usage_error(a.cmd, "--psk IDENTITY:HEXKEY (or --psk-file FILE, or "
                                  SSOCK_PSK_ENV ") or --ca FILE (to verify the server's "
                                  "certificate) is required");
@@ -987,6 +1076,10 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
         cfg->psk = o->keys.psk;
         cfg->psk_count = o->keys.count;
     }
+    if (o->hint_keys.count > 0) {
+        cfg->psk_for_hint = cli_psk_for_hint;
+        cfg->psk_for_hint_arg = (void *)(uintptr_t)o;
+    }
     if (o->suites.count > 0) {
         cfg->suites = o->suites.id;
         cfg->suite_count = o->suites.count;
@@ -1005,7 +1098,8 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
     rc = ssock_pick_backend(cfg, o->tls, o->backend,
                             ssock_certs_caps(&o->certs) |
                                 (o->session != NULL ? SOCK_SECURE_CAP_RESUMPTION : 0u) |
-                                (o->renew ? SOCK_SECURE_CAP_RENEGOTIATION : 0u));
+                                (o->renew ? SOCK_SECURE_CAP_RENEGOTIATION : 0u) |
+                                (o->hint_keys.count > 0 ? SOCK_SECURE_CAP_PSK_FOR_HINT : 0u));
     if (rc != SSOCK_EXIT_OK) {
         sock_secure_transport_close(base);
         return rc;
@@ -1138,5 +1232,6 @@ int ssock_client_main(int argc, char **argv)
     }
     ssock_certs_free(&o.certs);
     ssock_keys_wipe(&o.keys);
+    ssock_keys_wipe(&o.hint_keys);
     return rc;
 }

@@ -59,6 +59,7 @@ static void ssock_print_caps(uint32_t caps)
         { SOCK_SECURE_CAP_CLIENT_SERVER, "CLIENT_SERVER" },
         { SOCK_SECURE_CAP_PSK_PER_SESSION, "PSK_PER_SESSION" },
         { SOCK_SECURE_CAP_PEER_SUBJECT, "PEER_SUBJECT" },
+        { SOCK_SECURE_CAP_PSK_FOR_HINT, "PSK_FOR_HINT" },
     };
     uint32_t known = 0;
 

@@ -166,6 +166,10 @@ int ssock_parse_u32(const char *cmd, const char *opt, const char *text, uint32_t
  */
 int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text);
 
+/** ssock_parse_psk() for the key of another option: @p origin (e.g. "--psk-for-hint") names it in
+ *  the messages. @return 0, or -1 after a usage error. */
+int ssock_parse_psk_opt(const char *cmd, ssock_keys_t *keys, char *text, const char *origin);
+
 /**
  * Read keys from @p path (--psk-file): one IDENTITY:HEXKEY per line, as with --psk; blank lines
  * and lines starting with '#' are skipped, spaces around a line ignored. The file must be a

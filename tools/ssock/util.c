@@ -195,6 +195,11 @@ int ssock_parse_psk(const char *cmd, ssock_keys_t *keys, char *text)
     return ssock_parse_psk_from(cmd, keys, text, "--psk");
 }
 
+int ssock_parse_psk_opt(const char *cmd, ssock_keys_t *keys, char *text, const char *origin)
+{
+    return ssock_parse_psk_from(cmd, keys, text, origin);
+}
+
 int ssock_psk_env(const char *cmd, ssock_keys_t *keys)
 {
     char *text = getenv(SSOCK_PSK_ENV);
@@ -896,6 +901,9 @@ static const char *ssock_need_name(uint32_t missing)
     return (missing & SOCK_SECURE_CAP_RPK)          ? "raw public keys (RFC 7250)"
            : (missing & SOCK_SECURE_CAP_RESUMPTION) ? "session resumption"
            : (missing & SOCK_SECURE_CAP_RENEGOTIATION) ? "renegotiation"
+           : (missing & SOCK_SECURE_CAP_PSK_FOR_HINT)
+               ? "client PSK choice by the server's hint (--psk-for-hint: its client never "
+                 "hands the hint over; mbedTLS 2.28 drops it)"
                                                        : "a capability the options need";
 }
 

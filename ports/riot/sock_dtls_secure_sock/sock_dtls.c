@@ -27,12 +27,14 @@
  * handshakes (gcoap's client requests), else a plain server.
  *
  * Credentials come from credman by tag: a server looks the client's identity up among its tags'
- * PSKs at each handshake; each handshake the sock starts offers (psk_select, per session) the PSK
- * its callback picks, else the first of its tags (no hint: mbedTLS 2.28 neither sends nor reads
- * one; the choice is made before the handshake, so a hint tinyDTLS reads is not used either),
- * and - CONFIG_SOCK_DTLS_PSK_RETRY - the next one when the server refuses the handshake with an
- * alert. A server sends the hint of sock_dtls_set_server_psk_id_hint() where the stack can
- * (tinyDTLS).
+ * PSKs at each handshake. Each handshake the sock starts offers the PSK its callback picks:
+ * on a stack that hands the server's hint to the client (SOCK_SECURE_CAP_PSK_FOR_HINT: tinyDTLS)
+ * the callback is asked during the handshake with the hint (psk_for_hint), and without its choice
+ * the credential whose credman hint is the server's, as RIOT's tinyDTLS sock_dtls does; on
+ * mbedTLS 2.28, which neither sends nor reads a hint, it is asked before the handshake with none
+ * (psk_select). Else the first PSK of its tags, and - CONFIG_SOCK_DTLS_PSK_RETRY - the next one
+ * when the server refuses the handshake with an alert (not after a choice by the hint). A server
+ * sends the hint of sock_dtls_set_server_psk_id_hint() where the stack can (tinyDTLS).
  *
  * ECDSA credentials (raw public keys, RFC 7250; CONFIG_SOCK_DTLS_SECURE_SOCK_RPK, on with
  * CONFIG_DTLS_ECC): the first ECDSA credential of the sock's tags is its own key (in both roles:
@@ -129,6 +131,8 @@ struct sock_dtls_secure_sock {
     uint8_t client;               /* slots of client sessions (this sock's handshakes) */
     uint8_t turn;                 /* next slot to read from (fairness) */
     const char *hint;             /* server: the PSK identity hint (the application's string) */
+    bool for_hint;                /* client sessions: the callback gets the server's hint
+                                     (_psk_for_hint), the stack can hand it over */
     int fail;                     /* a handshake we started failed: reported once by recv */
     sock_udp_ep_t fail_ep;
 #if CONFIG_SOCK_DTLS_PSK_RETRY
@@ -342,8 +346,17 @@ static void _on_event(sock_secure_t *sk, sock_secure_session_t *s, sock_secure_e
     _raise(sock, flags);
 }
 
+static void _psk_of(sock_secure_psk_t *psk, const credman_credential_t *c)
+{
+    *psk = (sock_secure_psk_t){
+        .identity = c->params.psk.id.s, .identity_len = c->params.psk.id.len,
+        .key = c->params.psk.key.s, .key_len = c->params.psk.key.len,
+    }; /* credman keeps pointers to the application's bytes: they stay valid */
+}
+
 /* Client sessions: the PSK to offer to @p remote - the application's callback's (called with no
- * hint: mbedTLS 2.28 reads none), else the first PSK of the tags from pick_from on. */
+ * hint, on a stack that cannot hand the hint over: mbedTLS 2.28 reads none; otherwise
+ * _psk_for_hint asks it), else the first PSK of the tags from pick_from on. */
 static int _psk_select(void *arg, const sock_secure_ep_t *remote, sock_secure_psk_t *psk)
 {
     sock_dtls_secure_sock_t *ss = arg;
@@ -354,7 +367,7 @@ static int _psk_select(void *arg, const sock_secure_ep_t *remote, sock_secure_ps
 
     if (from < 0) {
         from = 0;
-        if (sock->client_psk_cb != NULL) {
+        if (sock->client_psk_cb != NULL && !ss->for_hint) {
             sock_udp_ep_t u;
             sock_secure_riot_ep_to_udp(&u, remote);
             credman_tag_t t = sock->client_psk_cb(sock, &u, sock->tags, sock->tags_len, NULL, 0);
@@ -367,10 +380,42 @@ static int _psk_select(void *arg, const sock_secure_ep_t *remote, sock_secure_ps
         return -ENOENT; /* no PSK credential under the sock's tags */
     }
     ss->picked = (uint8_t)tag;
-    *psk = (sock_secure_psk_t){
-        .identity = c.params.psk.id.s, .identity_len = c.params.psk.id.len,
-        .key = c.params.psk.key.s, .key_len = c.params.psk.key.len,
-    }; /* credman keeps pointers to the application's bytes: they stay valid */
+    _psk_of(psk, &c);
+    return 0;
+}
+
+/* Client sessions, on a stack that hands the server's hint over (tinyDTLS): the application's
+ * callback with the hint (NULL, 0 for none), else the PSK credential of the tags whose credman
+ * hint is the server's (as RIOT's tinyDTLS sock_dtls); a choice replaces _psk_select's and ends
+ * the retries with the next tag. Nothing chosen: 1, the session keeps _psk_select's PSK. */
+static int _psk_for_hint(void *arg, const sock_secure_ep_t *remote, const uint8_t *hint,
+                         size_t hint_len, sock_secure_psk_t *psk)
+{
+    sock_dtls_secure_sock_t *ss = arg;
+    sock_dtls_t *sock = ss->owner;
+    credman_credential_t c;
+    bool chosen = false;
+
+    if (sock->client_psk_cb != NULL) {
+        sock_udp_ep_t u;
+        sock_secure_riot_ep_to_udp(&u, remote);
+        credman_tag_t t = sock->client_psk_cb(sock, &u, sock->tags, sock->tags_len,
+                                              (const char *)hint, hint_len);
+        chosen = t != CREDMAN_TAG_EMPTY && credman_get(&c, t, CREDMAN_TYPE_PSK) == CREDMAN_OK;
+    }
+    for (unsigned i = 0; !chosen && hint != NULL && i < sock->tags_len; i++) {
+        chosen = credman_get(&c, sock->tags[i], CREDMAN_TYPE_PSK) == CREDMAN_OK &&
+                 c.params.psk.hint.len == hint_len &&
+                 memcmp(c.params.psk.hint.s, hint, hint_len) == 0;
+    }
+    if (!chosen) {
+        return 1;
+    }
+    sock_secure_session_t *s = _find(ss, remote);
+    if (s != NULL) {
+        ss->slot_tag[s - ss->slots] = NO_TAG; /* the hint named it: a refusal is final */
+    }
+    _psk_of(psk, &c);
     return 0;
 }
 
@@ -461,9 +506,15 @@ static int _open(sock_dtls_t *sock)
         cfg.psk_lookup_arg = ss;
         cfg.psk_hint = ss->hint;
     }
+    ss->for_hint = psk && cfg.role != SOCK_SECURE_SERVER &&
+                   (info.caps & SOCK_SECURE_CAP_PSK_FOR_HINT) != 0;
     if (psk && cfg.role != SOCK_SECURE_SERVER) {
         cfg.psk_select = _psk_select;
         cfg.psk_select_arg = ss;
+        if (ss->for_hint) {
+            cfg.psk_for_hint = _psk_for_hint;
+            cfg.psk_for_hint_arg = ss;
+        }
     }
 #if CONFIG_SOCK_DTLS_SECURE_SOCK_RPK
     static const uint32_t key_tag = KEY_TAG;

@@ -41,7 +41,10 @@
  *
  * PSK: the client's identity and key go to GnuTLS as bytes (any identity); the server looks keys
  * up through io->psk per handshake and sends tlsman_config_t.psk_hint in a ServerKeyExchange
- * (TLSMAN_CAP_PSK_HINT). GnuTLS fails an unknown identity with unknown_psk_identity.
+ * (TLSMAN_CAP_PSK_HINT). GnuTLS fails an unknown identity with unknown_psk_identity. With
+ * tlsman_config_t.psk_for_hint a client gives GnuTLS a credentials function instead of fixed
+ * credentials: GnuTLS calls it after the server's ServerKeyExchange, the driver reads the hint
+ * (gnutls_psk_client_get_hint) and asks io->psk_for_hint (TLSMAN_CAP_PSK_FOR_HINT).
  *
  * What GnuTLS leaves to the application, the driver does: alerts (GnuTLS sends none when a
  * handshake fails: errors.c sends the one the failure calls for); a DTLS record that fails to
@@ -752,6 +755,47 @@ static int ss_psk_server_cb(gnutls_session_t gs, const gnutls_datum_t *username,
     return 0;
 }
 
+/* Client with psk_for_hint: GnuTLS asks for the identity and key when it has read the server's
+ * ServerKeyExchange (or has none); gnutls_psk_client_get_hint() has the hint (a C string, NULL
+ * without one). GnuTLS frees both datums, the key zeroed (_gnutls_free_temp_key_datum). */
+static int ss_psk_client_cb(gnutls_session_t gs, gnutls_datum_t *username, gnutls_datum_t *key)
+{
+    ss_gnutls_session_t *s = gnutls_session_get_ptr(gs);
+    if (s == NULL) {
+        return -1;
+    }
+    const char *hint = gnutls_psk_client_get_hint(gs);
+    const ss_gnutls_ctx_t *c = s->ctx;
+    sock_secure_psk_t p = { c->def_id, c->def_id_len, c->def_key, c->def_key_len };
+    sock_secure_psk_t chosen;
+    int rc = s->t.io->psk_for_hint(s->t.io_ctx, (const uint8_t *)hint,
+                                   hint != NULL ? strlen(hint) : 0, &chosen);
+    if (rc < 0) {
+        return -1; /* GnuTLS fails the handshake: the core reports the callback's error */
+    }
+    if (rc == 0) {
+        p = chosen;
+    }
+    if (p.identity_len == 0 || p.key_len == 0) {
+        return -1; /* "keep the default" without one */
+    }
+    username->data = gnutls_malloc(p.identity_len + 1);
+    key->data = gnutls_malloc(p.key_len);
+    if (username->data == NULL || key->data == NULL) {
+        gnutls_free(username->data);
+        gnutls_free(key->data);
+        username->data = NULL;
+        key->data = NULL;
+        return -1;
+    }
+    memcpy(username->data, p.identity, p.identity_len);
+    username->data[p.identity_len] = 0;
+    username->size = (unsigned)p.identity_len;
+    memcpy(key->data, p.key, p.key_len);
+    key->size = (unsigned)p.key_len;
+    return 0;
+}
+
 /* ---- socket state ---------------------------------------------------------------------------- */
 
 static void ss_ctx_free(void *p)
@@ -817,6 +861,21 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         if (c->k.datagram && gnutls_rnd(GNUTLS_RND_KEY, c->cookie_key, sizeof(c->cookie_key)) < 0) {
             ss_ctx_free(c);
             return SOCK_SECURE_E_BACKEND;
+        }
+    } else if (cfg->psk_for_hint) {
+        /* no fixed credentials: GnuTLS would use them instead of asking the function */
+        if ((rc = gnutls_psk_allocate_client_credentials(&c->psk_cli)) < 0) {
+            c->psk_cli = NULL;
+            ss_ctx_free(c);
+            return tlsman_gnutls_setup_error(rc);
+        }
+        gnutls_psk_set_client_credentials_function2(c->psk_cli, ss_psk_client_cb);
+        c->psk_for_hint = true;
+        if (cfg->psk != NULL) { /* within the CONFIG_ limits (the core checked) */
+            memcpy(c->def_id, cfg->psk->identity, cfg->psk->identity_len);
+            memcpy(c->def_key, cfg->psk->key, cfg->psk->key_len);
+            c->def_id_len = cfg->psk->identity_len;
+            c->def_key_len = cfg->psk->key_len;
         }
     } else if (cfg->psk != NULL) {
         gnutls_datum_t id = { (unsigned char *)(uintptr_t)cfg->psk->identity,
@@ -1291,6 +1350,7 @@ const tlsman_driver_t tlsman_gnutls = {
     .name = "gnutls",
     .version = GNUTLS_VERSION,
     .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT |
+            TLSMAN_CAP_PSK_FOR_HINT |
             TLSMAN_CAP_X509 | TLSMAN_CAP_RPK | TLSMAN_CAP_RESUMPTION,
     .ctx_size = sizeof(ss_gnutls_ctx_t),
     .session_size = sizeof(ss_gnutls_session_t),

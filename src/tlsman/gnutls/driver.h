@@ -45,6 +45,14 @@ typedef struct {
     const tlsman_suite_t *suites[CONFIG_SOCK_SECURE_MAX_SUITES]; /**< the core's entries */
     uint8_t suite_count;         /**< entries in suites and one */
     gnutls_psk_client_credentials_t psk_cli; /**< client: the PSK to offer */
+    uint8_t def_id[CONFIG_SOCK_SECURE_PSK_ID_MAX]; /**< client with psk_for_hint: a copy of
+                                                        tlsman_config_t.psk (zeroed at
+                                                        ctx_free), offered when the callback
+                                                        keeps the default */
+    uint8_t def_key[CONFIG_SOCK_SECURE_PSK_KEY_MAX]; /**< ... its key */
+    size_t def_id_len;            /**< ... 0: no default */
+    size_t def_key_len;
+    bool psk_for_hint;            /**< client: the PSK comes from ss_psk_client_cb */
     gnutls_psk_server_credentials_t psk_srv; /**< server: the lookup (and identity hint) */
     gnutls_certificate_credentials_t cert;   /**< own identity, trust anchors, verification */
     gnutls_datum_t pinned[CONFIG_SOCK_SECURE_CRED_MAX]; /**< pinned peer keys, DER

@@ -47,6 +47,10 @@
  * HelloRequest keeps its session). Otherwise it stays disabled and a peer's attempt is refused. mbedTLS 2.28 servers cannot send a PSK identity hint (ssl_srv.c
  * sends no ServerKeyExchange for plain PSK and an empty hint for (EC)DHE-PSK; there is no API
  * for one): no TLSMAN_CAP_PSK_HINT, so the core refuses a psk_hint at create (-ENOTSUP).
+ * Nor can its clients use one: ssl_parse_server_psk_hint() (ssl_cli.c) checks the hint's length
+ * and skips it ("we currently ignore the PSK identity hint, as we only allow one PSK to be
+ * provisioned on the client"), with no callback and no field that keeps it: no
+ * TLSMAN_CAP_PSK_FOR_HINT, so the core refuses psk_for_hint at create (-ENOTSUP).
  */
 
 /* pthread_once for the one-time RNG seeding (only with MBEDTLS_THREADING_PTHREAD). */

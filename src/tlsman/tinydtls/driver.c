@@ -50,7 +50,9 @@
  * context per session gives: a session made for a ClientHello (with a peer id) is a server
  * session, one made for the core's connect() (none) a client session (s->server, SS_TD_SRV), and
  * the PSK callback answers by that flag. A client session offers the PSK set_psk() gave it
- * (TLSMAN_CAP_PSK_PER_SESSION), else the socket's.
+ * (TLSMAN_CAP_PSK_PER_SESSION), else the socket's; with tlsman_config_t.psk_for_hint the
+ * identity request (which carries the server's hint) first asks io->psk_for_hint, whose choice
+ * replaces it (TLSMAN_CAP_PSK_FOR_HINT).
  *
  * Memory: per socket the configuration (~1 KB with 16 pinned keys); per session the context, the
  * peer key and the datagram buffer (CONFIG_SOCK_SECURE_TINYDTLS_RX); on the heap (or tinyDTLS's
@@ -420,6 +422,24 @@ static void ss_user_parameters(dtls_context_t *dc, session_t *ses, dtls_user_par
 }
 
 #if SS_TD_PSK
+/* Client: tinyDTLS asks for the identity with the server's hint (from its ServerKeyExchange,
+ * empty without one): the application may choose the session's PSK from it. Returns 0, or a
+ * fatal alert for tinyDTLS (the core keeps the application's error). */
+static int ss_psk_for_hint(ss_td_session_t *s, const uint8_t *hint, size_t hint_len)
+{
+    sock_secure_psk_t chosen;
+    int rc = s->t.io->psk_for_hint(s->t.io_ctx, hint, hint_len, &chosen);
+    if (rc < 0 || (rc == 0 && (chosen.identity_len > DTLS_PSK_MAX_CLIENT_IDENTITY_LEN ||
+                               chosen.key_len > DTLS_PSK_MAX_KEY_LEN))) {
+        return dtls_alert_fatal_create(DTLS_ALERT_INTERNAL_ERROR);
+    }
+    if (rc == 0) {
+        s->psk = chosen;
+        s->own_psk = true;
+    }
+    return 0;
+}
+
 static int ss_psk_cb(dtls_context_t *dc, const session_t *ses, dtls_credentials_type_t type,
                      const unsigned char *desc, size_t desc_len, unsigned char *result,
                      size_t result_len)
@@ -427,6 +447,12 @@ static int ss_psk_cb(dtls_context_t *dc, const session_t *ses, dtls_credentials_
     (void)ses;
     ss_td_session_t *s = dtls_get_app_data(dc);
     const ss_td_ctx_t *c = s->ctx;
+    if (type == DTLS_PSK_IDENTITY && !SS_TD_SRV(s) && c->psk.for_hint) {
+        int rc = ss_psk_for_hint(s, desc, desc_len);
+        if (rc < 0) {
+            return rc;
+        }
+    }
     const uint8_t *id = s->own_psk ? s->psk.identity : c->psk.id;
     const uint8_t *key = s->own_psk ? s->psk.key : c->psk.key;
     size_t id_len = s->own_psk ? s->psk.identity_len : c->psk.id_len;
@@ -525,7 +551,8 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         c->psk.id_len = (uint16_t)cfg->psk->identity_len;
         c->psk.key_len = (uint8_t)cfg->psk->key_len;
     }
-    if (SS_TD_CLIENT(c) && (cfg->psk != NULL || cfg->psk_per_session)) {
+    c->psk.for_hint = cfg->psk_for_hint;
+    if (SS_TD_CLIENT(c) && (cfg->psk != NULL || cfg->psk_per_session || cfg->psk_for_hint)) {
         c->h.get_psk_info = ss_psk_cb;
     }
 #else
@@ -1101,7 +1128,8 @@ const tlsman_driver_t tlsman_tinydtls = {
     .name = "tinydtls",
     .version = SS_TD_VERSION,
     .caps = TLSMAN_CAP_DTLS |
-            (SS_TD_PSK ? TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT | TLSMAN_CAP_PSK_PER_SESSION : 0u) |
+            (SS_TD_PSK ? TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT | TLSMAN_CAP_PSK_PER_SESSION |
+                             TLSMAN_CAP_PSK_FOR_HINT : 0u) |
             (SS_TD_ECC ? TLSMAN_CAP_RPK : 0u) |
             (CONFIG_SOCK_SECURE_SERVER ? TLSMAN_CAP_CLIENT_SERVER : 0u),
     .ctx_size = sizeof(ss_td_ctx_t),

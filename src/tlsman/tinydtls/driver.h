@@ -103,6 +103,7 @@ typedef struct {
         uint8_t key[DTLS_PSK_MAX_KEY_LEN];
         uint16_t id_len;
         uint8_t key_len;
+        bool for_hint; /**< client sessions ask io->psk_for_hint (tlsman_config_t) */
     } psk;
     struct {          /**< server sessions: the identity hint they send */
         uint8_t hint[DTLS_PSK_MAX_CLIENT_IDENTITY_LEN];
@@ -155,8 +156,8 @@ typedef struct {
     uint8_t hello_random[8]; /**< server: the start of the client random of the hello that made
                                   the peer (a retransmission of it is not a new handshake) */
 #if SS_TD_PSK
-    sock_secure_psk_t psk; /**< client: the PSK set_psk() gave (its bytes are the caller's,
-                                valid until the handshake ends), if own_psk */
+    sock_secure_psk_t psk; /**< client: the PSK set_psk() or io->psk_for_hint gave (its bytes
+                                are the caller's, valid until the handshake ends), if own_psk */
     bool own_psk;
 #endif
     bool server;          /**< a server session (SS_TD_SRV) */

@@ -34,7 +34,10 @@
  *   which Debian leaves off: suite_supported() reports them unsupported, so an explicit request
  *   fails at create with -ENOTSUP and the default list becomes CHACHA20-POLY1305 alone.
  * - PSK identity hint: a server sends tlsman_config_t.psk_hint in its ServerKeyExchange
- *   (wolfSSL_CTX_use_psk_identity_hint; TLSMAN_CAP_PSK_HINT).
+ *   (wolfSSL_CTX_use_psk_identity_hint; TLSMAN_CAP_PSK_HINT). A client's PSK callback gets the
+ *   server's hint (a C string, "" without one; a hint with a NUL byte arrives cut there) and,
+ *   with tlsman_config_t.psk_for_hint, hands it to io->psk_for_hint (TLSMAN_CAP_PSK_FOR_HINT):
+ *   the chosen identity and key are copied into wolfSSL's handshake arrays there and then.
  * - DTLS MTU: WOLFSSL_DTLS_MTU is off, so records are sized for wolfSSL's fixed 1400-byte MTU
  *   (max_payload 1359 with CHACHA20-POLY1305) and tlsman_config_t.mtu can only lower that:
  *   max_payload() honours a smaller MTU; handshake flights (PSK: < 200 bytes) are not resized.
@@ -385,18 +388,36 @@ static unsigned int ss_psk_client_cb(WOLFSSL *ssl, const char *hint, char *ident
                                      unsigned int key_max)
 {
     const ss_wolfssl_session_t *s = wolfSSL_get_psk_callback_ctx(ssl);
-    (void)hint; /* the identity is configured, not chosen by hint */
     if (s == NULL) {
         return 0;
     }
     const ss_wolfssl_ctx_t *c = s->ctx;
+    const uint8_t *id = (const uint8_t *)c->psk_id;
     size_t id_len = strlen(c->psk_id);
-    if (id_len > id_max || c->psk_key_len > key_max) {
+    const uint8_t *k = c->psk_key;
+    size_t key_len = c->psk_key_len;
+    if (c->psk_for_hint) {
+        /* the server's hint as wolfSSL keeps it: a C string, "" without one */
+        sock_secure_psk_t chosen;
+        size_t hint_len = hint != NULL ? strlen(hint) : 0;
+        int rc = s->t.io->psk_for_hint(s->t.io_ctx, (const uint8_t *)hint, hint_len, &chosen);
+        if (rc < 0 || (rc == 0 && memchr(chosen.identity, 0, chosen.identity_len) != NULL)) {
+            return 0; /* wolfSSL fails the handshake (PSK_KEY_ERROR) */
+        }
+        if (rc == 0) {
+            id = chosen.identity;
+            id_len = chosen.identity_len;
+            k = chosen.key;
+            key_len = chosen.key_len;
+        }
+    }
+    if (id_len == 0 || id_len > id_max || key_len > key_max) {
         return 0;
     }
-    memcpy(identity, c->psk_id, id_len + 1); /* wolfSSL's buffer has id_max + 1 bytes */
-    memcpy(key, c->psk_key, c->psk_key_len);
-    return (unsigned int)c->psk_key_len;
+    memcpy(identity, id, id_len); /* wolfSSL's buffer has id_max + 1 bytes */
+    identity[id_len] = '\0';
+    memcpy(key, k, key_len);
+    return (unsigned int)key_len;
 }
 
 static unsigned int ss_psk_server_cb(WOLFSSL *ssl, const char *identity, unsigned char *key,
@@ -517,11 +538,14 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
             ss_ctx_free(c);
             return rc;
         }
-    } else if (cfg->psk != NULL) {
-        memcpy(c->psk_id, cfg->psk->identity, cfg->psk->identity_len);
-        c->psk_id[cfg->psk->identity_len] = '\0';
-        memcpy(c->psk_key, cfg->psk->key, cfg->psk->key_len);
-        c->psk_key_len = cfg->psk->key_len;
+    } else if (cfg->psk != NULL || cfg->psk_for_hint) {
+        if (cfg->psk != NULL) {
+            memcpy(c->psk_id, cfg->psk->identity, cfg->psk->identity_len);
+            c->psk_id[cfg->psk->identity_len] = '\0';
+            memcpy(c->psk_key, cfg->psk->key, cfg->psk->key_len);
+            c->psk_key_len = cfg->psk->key_len;
+        }
+        c->psk_for_hint = cfg->psk_for_hint;
         wolfSSL_CTX_set_psk_client_callback(c->wctx, ss_psk_client_cb);
     }
     return 0;
@@ -906,6 +930,7 @@ const tlsman_driver_t tlsman_wolfssl = {
     .name = "wolfssl",
     .version = LIBWOLFSSL_VERSION_STRING,
     .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT |
+            TLSMAN_CAP_PSK_FOR_HINT |
             (SS_X509 ? TLSMAN_CAP_X509 : 0u),
     .ctx_size = sizeof(ss_wolfssl_ctx_t),
     .session_size = sizeof(ss_wolfssl_session_t),

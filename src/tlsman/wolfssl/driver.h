@@ -62,7 +62,9 @@ typedef struct {
     uint8_t cookie_secret[SS_COOKIE_SECRET_LEN]; /**< server: one key for every session */
     char psk_id[CONFIG_SOCK_SECURE_PSK_ID_MAX + 1]; /**< client: identity, NUL-terminated */
     uint8_t psk_key[CONFIG_SOCK_SECURE_PSK_KEY_MAX]; /**< client: the key */
-    size_t psk_key_len;                      /**< its length */
+    size_t psk_key_len;                      /**< its length (0: none, psk_for_hint only) */
+    bool psk_for_hint;                       /**< client: ask io->psk_for_hint (the hint is
+                                                  the callback's argument) */
     uint8_t cert_suite_n;                    /**< entries in cert_suites */
     uint16_t cert_suites[CONFIG_SOCK_SECURE_MAX_SUITES]; /**< configured suites with
                                                               TLSMAN_SUITE_CERT (IANA ids) */
