@@ -10,6 +10,13 @@
 #             RIOT client                    -> host `ssock server` (echo, close_notify)
 #             RIOT client                    -> host `openssl s_server -dtls1_2` (both ways)
 #             RIOT client                    -> RIOT server   (echo)
+#      TLS (examples built with SOCK_SECURE_EXAMPLE_TLS=1: module sock_secure_tcp on sock_tcp/gnrc_tcp):
+#             host `ssock client --tls`      -> RIOT server   (echo)
+#             host `openssl s_client -tls1_2` -> RIOT server  (echo, PSK-AES128-CCM8)
+#             host `ssock client --tls`, wrong key -> RIOT server (refused)
+#             RIOT client                    -> host `ssock server --tls` (echo, close_notify)
+#             RIOT client                    -> host `openssl s_server -tls1_2` (both ways)
+#             RIOT client                    -> RIOT server   (echo)
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
 #             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
 #             RIOT client                    -> server with a certificate of another CA (refused)
@@ -26,7 +33,8 @@
 #      its server sock a client-server: client -> server node to node (raw public keys, each
 #      pinned), host `ssock client --rpk` (GnuTLS) -> server (echo), an unpinned key refused
 #   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
-#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); on the
+#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map), the same for
+#      the TLS client (+ sock_secure_tcp and gnrc_tcp in the share); on the
 #      first board (samr21-xpro; FULL_BOARDS=1: on each) builds the server too (one session,
 #      6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM), RIOT's dtls-sock on our sock_dtls
 #      (mbedTLS, tinyDTLS) and on tinyDTLS's and prints the DTLS shares, and gcoap_dtls on ours.
@@ -47,6 +55,7 @@
 #   FULL_BOARDS 1: every build of the build-only check on every board (default: the first board)
 #   JOBS       make -j (default 2)
 #   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
+#   TLS_ONLY   1: only the TLS builds and checks (while working on them; default: everything)
 set -u
 T0=$SECONDS
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -57,6 +66,7 @@ TAP_BASE=${TAP_BASE:-ssr}
 BRIDGE=${BRIDGE:-ssrbr}
 BOARDS=${BOARDS-samr21-xpro nrf52840dk}
 SSOCK=${SSOCK:-$ROOT/build/ssock}
+TLS_ONLY=${TLS_ONLY:-0}
 PSK_ID=riot-demo
 PSK_HEX=$(printf 'secure_sock_demo' | od -An -tx1 | tr -d ' \n') # examples/common/sock_secure_example.h
 NFAIL=0
@@ -156,7 +166,9 @@ PY
 }
 B0=$SECONDS
 NATIVE_OK=0
-if build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
+if [ "$TLS_ONLY" = 1 ]; then
+    :
+elif build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
     build psk sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1; then
     pass "build sock_secure_server + sock_secure_client (PSK) for $NATIVE ($((SECONDS - B0)) s)"
     NATIVE_OK=1
@@ -164,9 +176,22 @@ else
     fail "build for $NATIVE (see $WORK_DIR/build-psk-*-$NATIVE.log)"
     tail -20 "$WORK_DIR"/build-psk-*-$NATIVE.log
 fi
+# the TLS examples (SOCK_SECURE_EXAMPLE_TLS=1): module sock_secure_tcp over sock_tcp (gnrc_tcp)
+B0=$SECONDS
+TLS_OK=0
+if build tls sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 &&
+    build tls sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1; then
+    pass "build sock_secure_server + sock_secure_client (TLS over sock_tcp, PSK) for $NATIVE ($((SECONDS - B0)) s)"
+    TLS_OK=1
+else
+    fail "TLS build for $NATIVE (see $WORK_DIR/build-tls-*-$NATIVE.log)"
+    grep -a -m10 "error" "$WORK_DIR"/build-tls-*-$NATIVE.log
+fi
 B0=$SECONDS
 CERTS_OK=0
-if ! command -v openssl >/dev/null; then
+if [ "$TLS_ONLY" = 1 ]; then
+    :
+elif ! command -v openssl >/dev/null; then
     skip "certificate builds: no openssl to make the test PKI"
 elif ! make_certs; then
     fail "test PKI (see $WORK_DIR/pki.log)"
@@ -215,7 +240,9 @@ OURS_TD=("${OURS[@]}" SOCK_SECURE_DRIVER=tinydtls)
 SOCKDTLS_OK=0
 SOCKDTLS_TD_OK=0
 SOCKDTLS_ECC_OK=0
-if [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
+if [ "$TLS_ONLY" = 1 ]; then
+    :
+elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
     skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
 else
     # the dtls-sock server sets a PSK hint, which mbedTLS 2.28 cannot send:
@@ -275,7 +302,7 @@ start_nodes() {
     "$(elf "$variant" sock_secure_client "$NATIVE")" "${TAP_BASE}1" <"$run/c.in" >"$run/client.log" 2>&1 &
     PIDS+=($!)
     exec 4>"$run/c.in"
-    if ! waitfor "$run/server.log" "DTLS server listening" 10 || ! waitfor "$run/client.log" "secure_sock DTLS client" 10; then
+    if ! waitfor "$run/server.log" "D?TLS server listening" 10 || ! waitfor "$run/client.log" "secure_sock D?TLS client" 10; then
         fail "native instances did not start"; cat "$run/server.log" "$run/client.log"; return 1
     fi
     for p in "${PIDS[@]}"; do HELPERS+=($(ps -o pid= --ppid "$p")); done
@@ -424,6 +451,102 @@ psk_checks() {
         pass "RIOT client -> RIOT server (two $NATIVE nodes): PSK handshake, record echoed"
     else
         fail "RIOT client -> RIOT server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3)"
+    fi
+    show_logs "$run"
+    stop_nodes
+}
+
+# TLS 1.2 over TCP: the examples built with SOCK_SECURE_EXAMPLE_TLS=1 (sock_secure_tcp on gnrc_tcp)
+tls_checks() {
+    local run=$WORK_DIR/run-tls rc port spid opid="" i b
+    start_nodes tls "$run" || return
+
+    # host ssock client --tls -> RIOT server
+    printf 'hello-tls-ssock\n' | timeout 30 "$SSOCK" client --tls "[$SADDR%$BRIF]:5684" \
+        --psk "$PSK_ID:$PSK_HEX" --timeout 2000 -v >"$run/ssock_client.out" 2>"$run/ssock_client.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-tls-ssock ] &&
+        grep -aq "TLS_PSK_WITH_AES_128_CCM_8" "$run/ssock_client.err" &&
+        waitfor "$run/server.log" "received 16 bytes: hello-tls-ssock" 2; then
+        pass "host ssock client --tls -> RIOT TLS server (sock_tcp): PSK-AES128-CCM8, bytes echoed"
+    else
+        fail "host ssock client --tls -> RIOT TLS server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
+    fi
+
+    # host openssl s_client -tls1_2 -> RIOT server
+    (echo hello-openssl-tls; sleep 3) | timeout 20 openssl s_client -tls1_2 \
+        -connect "[$SADDR%$BRIDGE]:5684" -psk_identity "$PSK_ID" -psk "$PSK_HEX" \
+        -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
+    if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl-tls "$run/openssl.log" &&
+        grep -aq "received 18 bytes: hello-openssl-tls" "$run/server.log"; then
+        pass "openssl s_client -tls1_2 PSK-AES128-CCM8 -> RIOT TLS server: bytes echoed"
+    else
+        fail "openssl s_client -tls1_2 -> RIOT TLS server (see $run/openssl.log)"
+    fi
+
+    # a wrong key is refused, and the server goes on serving
+    printf 'must-not-arrive\n' | timeout 30 "$SSOCK" client --tls "[$SADDR%$BRIF]:5684" \
+        --psk "$PSK_ID:00112233445566778899aabbccddeeff" --timeout 1000 --handshake-timeout 10000 \
+        >"$run/badkey.out" 2>"$run/badkey.err"
+    rc=$?
+    if [ $rc -ne 0 ] && [ ! -s "$run/badkey.out" ] && ! grep -aq must-not-arrive "$run/server.log"; then
+        pass "host ssock client --tls with a wrong key -> RIOT TLS server: refused (exit $rc: $(grep -a -m1 -o "alert [a-z_]*\|error.*" "$run/badkey.err" | head -1))"
+    else
+        fail "TLS wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
+    fi
+
+    # RIOT client -> host ssock server --tls
+    port=$((20000 + RANDOM % 20000))
+    timeout 60 "$SSOCK" server --tls --listen "[::]:$port" --psk "$PSK_ID:$PSK_HEX" --echo --once -v \
+        >"$run/ssock_server.out" 2>"$run/ssock_server.err" &
+    spid=$!
+    for b in $(seq 20); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+    echo "ssc [$BRADDR%$CIF]:$port hello-from-riot-tls-client" >&4
+    if waitfor "$run/client.log" "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8, TLSv1.2" 15 &&
+        waitfor "$run/client.log" "reply \(26 bytes\): hello-from-riot-tls-client" 10 &&
+        wait $spid && grep -aq "hello-from-riot-tls-client" "$run/ssock_server.out"; then
+        pass "RIOT TLS client (sock_tcp) -> host ssock server --tls: PSK handshake, bytes echoed, close_notify (server --once exit 0)"
+    else
+        fail "RIOT TLS client -> host ssock server --tls: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
+        kill "$spid" 2>/dev/null
+    fi
+    waitfor "$run/client.log" "mbedtls heap" 10 # the client closed (TIME_WAIT: 2 MSL)
+
+    # RIOT client -> openssl s_server -tls1_2 (PSK-AES128-CCM8): what the client sends arrives,
+    # what s_server's stdin holds comes back. Its bind is checked (else another port)
+    for i in 1 2 3; do
+        port=$((20000 + RANDOM % 20000))
+        (printf 'hello-from-openssl-tls\n'; sleep 20) | timeout 25 openssl s_server -tls1_2 -6 \
+            -accept "$port" -quiet -nocert -psk "$PSK_HEX" -psk_identity "$PSK_ID" \
+            -cipher PSK-AES128-CCM8 >"$run/s_server.out" 2>"$run/s_server.err" &
+        opid=$!
+        for b in $(seq 20); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+        ss -Hltn "sport = :$port" | grep -q . && break
+        kill "$opid" 2>/dev/null; wait "$opid" 2>/dev/null; opid=""
+    done
+    if [ -z "$opid" ]; then
+        fail "openssl s_server -tls1_2 did not bind a TCP port (see $run/s_server.err)"
+    else
+        echo "ssc [$BRADDR%$CIF]:$port hello-to-openssl-tls" >&4
+        if waitfor "$run/client.log" "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8" 15 &&
+            waitfor "$run/s_server.out" "hello-to-openssl-tls" 5 &&
+            waitfor "$run/client.log" "reply \([0-9]+ bytes\): hello-from-openssl-tls" 5; then
+            pass "RIOT TLS client -> openssl s_server -tls1_2 PSK-AES128-CCM8: handshake, bytes both ways"
+        else
+            fail "RIOT TLS client -> openssl s_server -tls1_2: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/s_server.err")"
+        fi
+        kill "$opid" 2>/dev/null
+        wait "$opid" 2>/dev/null
+    fi
+
+    # RIOT client -> RIOT server over TLS
+    sleep 3 # the client's last connection leaves TIME_WAIT
+    echo "ssc [$SADDR%$CIF]:5684 hello-tls-node-to-node" >&4
+    if waitfor "$run/client.log" "reply \(22 bytes\): hello-tls-node-to-node" 15 &&
+        waitfor "$run/server.log" "received 22 bytes: hello-tls-node-to-node" 2; then
+        pass "RIOT TLS client -> RIOT TLS server (two $NATIVE nodes, sock_tcp): PSK handshake, bytes echoed"
+    else
+        fail "RIOT TLS client -> RIOT TLS server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3)"
     fi
     show_logs "$run"
     stop_nodes
@@ -674,7 +797,7 @@ gcoap_checks() {
 }
 
 run_native() {
-    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+    if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
         [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -685,6 +808,7 @@ run_native() {
     if ! ip link show "${TAP_BASE}1" >/dev/null 2>&1; then fail "tapsetup (see $WORK_DIR/tapsetup.log)"; return; fi
     TAPS_CREATED=1
     if [ "$NATIVE_OK" = 1 ]; then psk_checks; fi
+    if [ "$TLS_OK" = 1 ]; then tls_checks; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
@@ -756,6 +880,29 @@ if [ -n "$BOARDS" ]; then
         skip "build for $BOARDS: no arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
     else
         for b in $BOARDS; do
+            # the TLS client (sock_secure_tcp over gnrc_tcp); on the first board the TLS server too
+            B0=$SECONDS
+            if build tls sock_secure_client "$b" SOCK_SECURE_EXAMPLE_TLS=1; then
+                e=$(elf tls sock_secure_client "$b")
+                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+                read -r srom sram < <(share "${e%.elf}.map")
+                read -r trom tram < <(share "${e%.elf}.map" 'gnrc_tcp|gnrc_sock_tcp')
+                pass "build sock_secure_client (TLS over sock_tcp) for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; secure_sock + mbedTLS ROM $srom B RAM $sram B; gnrc_tcp ROM $trom B RAM $tram B"
+            else
+                fail "build the TLS sock_secure_client for $b (see $WORK_DIR/build-tls-sock_secure_client-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-tls-sock_secure_client-$b.log"
+            fi
+            if [ "$b" = "${BOARDS%% *}" ] || [ "${FULL_BOARDS:-0}" = 1 ]; then
+                B0=$SECONDS
+                if build tls sock_secure_server "$b" SOCK_SECURE_EXAMPLE_TLS=1 SERVER_SESSIONS=1 SOCK_SECURE_EXAMPLE_HEAP=6144; then
+                    read -r text data bss _ < <(arm-none-eabi-size "$(elf tls sock_secure_server "$b")" | tail -1)
+                    pass "build the TLS sock_secure_server (1 connection) for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B"
+                else
+                    fail "build the TLS sock_secure_server for $b (see $WORK_DIR/build-tls-sock_secure_server-$b.log)"
+                    grep -a -m5 "error\|overflow" "$WORK_DIR/build-tls-sock_secure_server-$b.log"
+                fi
+            fi
+            [ "$TLS_ONLY" = 1 ] && continue
             B0=$SECONDS
             if build psk sock_secure_client "$b"; then
                 e=$(elf psk sock_secure_client "$b")
