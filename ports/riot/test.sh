@@ -17,6 +17,8 @@
 #             RIOT client                    -> host `ssock server --tls` (echo, close_notify)
 #             RIOT client                    -> host `openssl s_server -tls1_2` (both ways)
 #             RIOT client                    -> RIOT server   (echo)
+#      TLS with certificates: host `ssock client --tls --ca` -> RIOT server, RIOT client ->
+#             host `ssock server --tls --cert` (ECDHE-ECDSA, echo)
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
 #             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
 #             RIOT client                    -> server with a certificate of another CA (refused)
@@ -204,6 +206,23 @@ elif build certs sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
 else
     fail "certificate builds for $NATIVE (see $WORK_DIR/build-certs-*-$NATIVE.log)"
     tail -20 "$WORK_DIR"/build-certs-*-$NATIVE.log
+fi
+
+# the TLS examples with certificates (PSK + ECDHE-ECDSA), from the same test PKI
+B0=$SECONDS
+TLSCERTS_OK=0
+if [ "$TLS_OK" != 1 ] || ! command -v openssl >/dev/null; then
+    skip "TLS certificate builds: no TLS build or no openssl"
+elif { [ -f "$WORK_DIR/pki/sock_secure_example_certs.h" ] || make_certs; } &&
+    build tlscerts sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 \
+        SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
+    build tlscerts sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 \
+        SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
+    pass "build the TLS examples with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
+    TLSCERTS_OK=1
+else
+    fail "TLS certificate builds for $NATIVE (see $WORK_DIR/build-tlscerts-*-$NATIVE.log)"
+    grep -a -m10 "error" "$WORK_DIR"/build-tlscerts-*-$NATIVE.log
 fi
 
 # RIOT's own sock_dtls applications, unchanged, from the RIOT tree: on our sock_dtls through the
@@ -552,6 +571,39 @@ tls_checks() {
     stop_nodes
 }
 
+# TLS with certificates: ECDHE-ECDSA both ways against ssock
+tls_cert_checks() {
+    local run=$WORK_DIR/run-tlscerts pki=$WORK_DIR/pki rc port spid b
+    start_nodes tlscerts "$run" || return
+
+    printf 'hello-tls-ecdhe\n' | timeout 30 "$SSOCK" client --tls "[$SADDR%$BRIF]:5684" --ca "$pki/ca.crt" \
+        --servername server.test --timeout 2000 -v >"$run/ssock_client.out" 2>"$run/ssock_client.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-tls-ecdhe ] &&
+        grep -aq "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/ssock_client.err"; then
+        pass "host ssock client --tls --ca -> RIOT TLS server: ECDHE-ECDSA-AES128-CCM8, certificate verified, bytes echoed"
+    else
+        fail "host ssock client --tls --ca -> RIOT TLS server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
+    fi
+
+    port=$((20000 + RANDOM % 20000))
+    timeout 60 "$SSOCK" server --tls --listen "[::]:$port" --cert "$pki/server.crt" --key "$pki/server.key" \
+        --echo --once -v >"$run/ssock_server.out" 2>"$run/ssock_server.err" &
+    spid=$!
+    for b in $(seq 20); do ss -Hltn "sport = :$port" | grep -q . && break; sleep 0.1; done
+    echo "ssc [$BRADDR%$CIF]:$port hello-tls-ecdhe-client" >&4
+    if waitfor "$run/client.log" "reply \(22 bytes\): hello-tls-ecdhe-client" 20 &&
+        grep -aq "connected to .*:$port: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, TLSv1.2" "$run/client.log" &&
+        wait $spid; then
+        pass "RIOT TLS client -> host ssock server --tls --cert: ECDHE-ECDSA, server certificate verified, bytes echoed"
+    else
+        fail "RIOT TLS client -> host ssock server --tls --cert: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
+        kill "$spid" 2>/dev/null
+    fi
+    show_logs "$run"
+    stop_nodes
+}
+
 cert_checks() {
     local run=$WORK_DIR/run-certs pki=$WORK_DIR/pki rc port spid
     start_nodes certs "$run" || return
@@ -797,7 +849,7 @@ gcoap_checks() {
 }
 
 run_native() {
-    if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+    if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
         [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -809,6 +861,7 @@ run_native() {
     TAPS_CREATED=1
     if [ "$NATIVE_OK" = 1 ]; then psk_checks; fi
     if [ "$TLS_OK" = 1 ]; then tls_checks; fi
+    if [ "$TLSCERTS_OK" = 1 ]; then tls_cert_checks; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
