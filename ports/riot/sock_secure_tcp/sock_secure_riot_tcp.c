@@ -10,12 +10,18 @@
  *   hands out its sock, a client's when `connect` opens it.
  * - `recv` never blocks and does, in this order: (1) report one FAILED connection; (2) report a
  *   connection that `wait` accepted (0 bytes, its peer in @p remote); then, taking turns as the
- *   POSIX transport does, (3) accept ONE connection (sock_tcp_accept, timeout 0) and report it,
+ *   POSIX transport does (the same code, stream_turn.h), (3) accept ONE connection (sock_tcp_accept, timeout 0) and report it,
  *   or (4) read the connections round robin from `next` (sock_tcp_read, timeout 0; a byte that
  *   `wait` read comes first) and return the first bytes found. An orderly end of stream is
  *   -EPIPE, a failure sock_tcp's code (-ECONNRESET, -ECONNABORTED, -ENOTCONN...), with @p remote
  *   set. Nothing anywhere: -EAGAIN.
  * - `wait`: see the header (blocking sock_tcp calls, one or in slices, never a polling loop).
+ * - A server's sock is GNRC's: when its connection is reset, GNRC puts it back to listening at
+ *   once, and it may carry a new connection before the transport noticed the end. So before a
+ *   server reads a connection it checks that the sock still has the slot's peer (else the old
+ *   connection ended: -ECONNRESET), a release disconnects the sock only if it still has that peer,
+ *   and a sock that accept hands out while its slot is not FREE ends the slot's old connection
+ *   (-ECONNRESET, reported first) and is reported as new right after (`successor`).
  * - sock_tcp timeouts: the sock API documents microseconds, GNRC's implementation passes the value
  *   on to gnrc_tcp as milliseconds (lwIP divides by 1000): tcp_timeout() gives each what it uses.
  */
@@ -28,6 +34,7 @@
 #include "ztimer.h"
 
 #include "sock_secure_riot_tcp.h"
+#include "../../../src/transport/stream_turn.h" /* recv's order of work (private) */
 
 /** Slot states (sock_secure_riot_tcp_conn_t.state). Zeroed storage is FREE. */
 enum {
@@ -70,11 +77,50 @@ static void tcp_slot_fail(sock_secure_riot_tcp_conn_t *c, int code)
     c->err = code < 0 ? code : -EIO;
 }
 
-/* Close slot @p i's sock (a server's listens again) and free the slot. */
+/* Whether slot @p i's sock still carries the connection to the slot's peer (a client's always
+ * does; a server's may have been reset and reused by GNRC, see the file comment). */
+static bool tcp_same_peer(sock_secure_riot_tcp_t *t, size_t i)
+{
+    sock_tcp_ep_t ep;
+    sock_secure_ep_t now;
+
+    if (!t->listening) {
+        return true;
+    }
+    return sock_tcp_get_remote(&t->socks[i], &ep) == 0 &&
+           sock_secure_riot_ep_from_sock(&now, &ep) == 0 &&
+           sock_secure_ep_equal(&now, &t->conns[i].remote);
+}
+
+/* Slot @p i takes the connection its sock carries now: OPEN, its peer from the sock. */
+static void tcp_slot_take(sock_secure_riot_tcp_t *t, size_t i)
+{
+    sock_secure_riot_tcp_conn_t *c = &t->conns[i];
+    sock_tcp_ep_t ep;
+
+    memset(c, 0, sizeof(*c));
+    c->state = TCP_OPEN;
+    if (sock_tcp_get_remote(&t->socks[i], &ep) < 0 ||
+        sock_secure_riot_ep_from_sock(&c->remote, &ep) < 0) {
+        c->remote.family = SOCK_SECURE_AF_UNSPEC;
+    }
+    t->accepted++;
+}
+
+/* Close slot @p i's connection (a server's sock listens again) and free the slot; a sock that
+ * already carries another connection is left alone (and, if accepted, becomes the slot's). */
 static void tcp_slot_release(sock_secure_riot_tcp_t *t, size_t i)
 {
-    sock_tcp_disconnect(&t->socks[i]);
+    bool successor = t->conns[i].successor != 0;
+
+    if (!successor && tcp_same_peer(t, i)) {
+        sock_tcp_disconnect(&t->socks[i]);
+    }
     memset(&t->conns[i], 0, sizeof(t->conns[i]));
+    if (successor) {
+        tcp_slot_take(t, i);
+        t->conns[i].fresh = 1; /* recv reports it next */
+    }
 }
 
 /* Report slot @p i's end (its code, its peer) and release it. */
@@ -120,12 +166,11 @@ static bool tcp_has_free(const sock_secure_riot_tcp_t *t)
     return false;
 }
 
-/* Accept one connection, waiting up to @p ms: its slot index, or conn_count (none, or an
- * error in *rc). */
+/* Accept one connection, waiting up to @p ms: its slot index, or conn_count (none; *rc is then
+ * 0, a failure of sock_tcp_accept, or 1: a slot's end is to be reported first). */
 static size_t tcp_accept_one(sock_secure_riot_tcp_t *t, uint32_t ms, int *rc)
 {
     sock_tcp_t *sock = NULL;
-    sock_tcp_ep_t ep;
 
     *rc = 0;
     if (!t->listening || !tcp_has_free(t)) {
@@ -138,17 +183,21 @@ static size_t tcp_accept_one(sock_secure_riot_tcp_t *t, uint32_t ms, int *rc)
         return t->conn_count;
     }
     size_t i = (size_t)(sock - t->socks);
-    if (sock < t->socks || i >= t->conn_count || t->conns[i].state != TCP_FREE) {
-        sock_tcp_disconnect(sock); /* not one of ours to hand out: cannot happen */
+    if (sock < t->socks || i >= t->conn_count) {
+        sock_tcp_disconnect(sock); /* not one of ours: cannot happen */
         return t->conn_count;
     }
-    sock_secure_riot_tcp_conn_t *c = &t->conns[i];
-    memset(c, 0, sizeof(*c));
-    c->state = TCP_OPEN;
-    if (sock_tcp_get_remote(sock, &ep) < 0 || sock_secure_riot_ep_from_sock(&c->remote, &ep) < 0) {
-        c->remote.family = SOCK_SECURE_AF_UNSPEC;
+    if (t->conns[i].state != TCP_FREE) {
+        /* GNRC reused the sock of a connection that was reset (see the file comment): that end
+         * is reported first, the new connection right after */
+        if (t->conns[i].state == TCP_OPEN) {
+            tcp_slot_fail(&t->conns[i], -ECONNRESET);
+        }
+        t->conns[i].successor = 1;
+        *rc = 1; /* an end to report */
+        return t->conn_count;
     }
-    t->accepted++;
+    tcp_slot_take(t, i);
     return i;
 }
 
@@ -166,11 +215,17 @@ static int tcp_read_next(sock_secure_riot_tcp_t *t, uint8_t *buf, size_t len,
         if (c->state != TCP_OPEN || c->paused) {
             continue;
         }
+        bool same = tcp_same_peer(t, i);
+        if (!same && !c->held) {
+            tcp_slot_fail(c, -ECONNRESET); /* reset; GNRC reused or re-listens its sock */
+            t->next = (i + 1) % n;
+            return tcp_slot_report(t, i, remote);
+        }
         if (c->held) {
-            buf[got++] = c->byte;
+            buf[got++] = c->byte; /* the old peer's byte; its end comes with the next read */
             c->held = 0;
         }
-        if (got < len) {
+        if (same && got < len) {
             ssize_t r = sock_tcp_read(&t->socks[i], buf + got, len - got, 0);
             if (r > 0) {
                 got += (size_t)r;
@@ -194,14 +249,33 @@ static int tcp_read_next(sock_secure_riot_tcp_t *t, uint8_t *buf, size_t len,
     return -EAGAIN;
 }
 
+/* The two sources of work of recv (stream_turn.h): accept one connection, read the next bytes. */
+static bool tcp_turn_accept(void *ctx, sock_secure_ep_t *remote)
+{
+    sock_secure_riot_tcp_t *t = ctx;
+    int rc;
+    size_t i = tcp_accept_one(t, 0, &rc);
+
+    if (i == t->conn_count) {
+        return false;
+    }
+    tcp_report_new(&t->conns[i], remote);
+    return true;
+}
+
+static int tcp_turn_read(void *ctx, void *buf, size_t len, sock_secure_ep_t *remote)
+{
+    return tcp_read_next(ctx, buf, len, remote);
+}
+
+static const sock_secure__stream_work_t tcp_work = { tcp_turn_accept, tcp_turn_read };
+
 /* ---- ops ------------------------------------------------------------------------------------ */
 
 static int tcp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
 {
     sock_secure_riot_tcp_t *t = (sock_secure_riot_tcp_t *)sock;
-    bool accept_first;
     size_t i;
-    int rc;
 
     if (tcp_is_closed(t)) {
         return -EBADF;
@@ -222,20 +296,7 @@ static int tcp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
             return tcp_report_new(&t->conns[i], remote);
         }
     }
-    accept_first = t->accept_turn != 0;
-    if (accept_first && (i = tcp_accept_one(t, 0, &rc)) < t->conn_count) {
-        t->accept_turn = 0;
-        return tcp_report_new(&t->conns[i], remote);
-    }
-    rc = tcp_read_next(t, buf, len, remote);
-    if (rc != -EAGAIN) {
-        t->accept_turn = 1;
-        return rc;
-    }
-    if (!accept_first && (i = tcp_accept_one(t, 0, &rc)) < t->conn_count) {
-        return tcp_report_new(&t->conns[i], remote);
-    }
-    return -EAGAIN;
+    return sock_secure__stream_turn(&tcp_work, t, &t->accept_turn, buf, len, remote);
 }
 
 static int tcp_send(sock_secure_transport_t *sock, const void *buf, size_t len,
@@ -256,6 +317,10 @@ static int tcp_send(sock_secure_transport_t *sock, const void *buf, size_t len,
     sock_secure_riot_tcp_conn_t *c = &t->conns[i];
     if (c->state == TCP_FAILED) {
         return c->err; /* recv still reports it */
+    }
+    if (!tcp_same_peer(t, i)) {
+        tcp_slot_fail(c, -ECONNRESET); /* reset; GNRC reused or re-listens its sock */
+        return c->err;
     }
     if (len == 0) {
         return 0;
@@ -287,6 +352,10 @@ static int tcp_wait_one(sock_secure_riot_tcp_t *t, size_t k, uint32_t ms)
         return 1;
     }
     sock_secure_riot_tcp_conn_t *c = &t->conns[k];
+    if (!tcp_same_peer(t, k)) {
+        tcp_slot_fail(c, -ECONNRESET); /* reset; GNRC reused or re-listens its sock */
+        return 1;
+    }
     ssize_t r = sock_tcp_read(&t->socks[k], &c->byte, 1, tcp_timeout(ms));
     if (r == 1) {
         c->held = 1;
@@ -319,7 +388,7 @@ static int tcp_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
     n = t->conn_count;
     for (size_t i = 0; i < n; i++) {
         const sock_secure_riot_tcp_conn_t *c = &t->conns[i];
-        if (c->state == TCP_FAILED || (c->state == TCP_OPEN && (c->fresh || c->held))) {
+        if (c->state == TCP_FAILED || (c->state == TCP_OPEN && (c->fresh || (c->held && !c->paused)))) {
             return 1; /* an end or a connection to report, or a byte to return */
         }
     }

@@ -63,6 +63,7 @@ typedef struct {
     uint8_t paused;          /**< not read (transport op `pause`) */
     uint8_t held;            /**< 1: `byte` was read by `wait` and is returned first */
     uint8_t byte;            /**< the byte `wait` read */
+    uint8_t successor;       /**< FAILED: GNRC reused the sock for a new connection, taken on report */
 } sock_secure_riot_tcp_conn_t;
 
 /** A secure_sock transport on RIOT's sock_tcp. Embeds the generic part first. */
