@@ -408,9 +408,9 @@ psk_checks() { # psk_checks VARIANT (psk or tls)
     if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-from-ssock ] &&
         grep -aq "TLS_PSK_WITH_AES_128_CCM_8" "$run/ssock_client.err" &&
         waitfor "$run/server.log" "received $LINE bytes: hello-from-ssock" 2; then
-        pass "host ssock client $SSF -> RIOT $MODE server: PSK handshake, bytes echoed"
+        pass "host ssock client${SSF:+ $SSF} -> RIOT $MODE server: PSK handshake, bytes echoed"
     else
-        fail "host ssock client $SSF -> RIOT $MODE server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
+        fail "host ssock client${SSF:+ $SSF} -> RIOT $MODE server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
     fi
 
     # host openssl s_client -> RIOT server
@@ -431,7 +431,7 @@ psk_checks() { # psk_checks VARIANT (psk or tls)
     rc=$?
     if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" &&
         ! grep -aq must-not-arrive "$run/server.log" "$run/badkey.out"; then
-        pass "host ssock client $SSF with a wrong key -> RIOT $MODE server: refused with alert bad_record_mac"
+        pass "host ssock client${SSF:+ $SSF} with a wrong key -> RIOT $MODE server: refused with alert bad_record_mac"
     else
         fail "$MODE wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
     fi
@@ -528,9 +528,9 @@ cert_checks() { # cert_checks VARIANT (certs or tlscerts)
     rc=$?
     if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-ecdhe ] &&
         grep -aq "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/ssock_client.err"; then
-        pass "host ssock client $SSF --ca -> RIOT $MODE server: ECDHE-ECDSA-AES128-CCM8, certificate verified, echoed"
+        pass "host ssock client${SSF:+ $SSF} --ca -> RIOT $MODE server: ECDHE-ECDSA-AES128-CCM8, certificate verified, echoed"
     else
-        fail "host ssock client $SSF --ca -> RIOT $MODE server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
+        fail "host ssock client${SSF:+ $SSF} --ca -> RIOT $MODE server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
     fi
 
     # RIOT client (CA, server.test) -> host ssock server with certificate only
@@ -543,9 +543,9 @@ cert_checks() { # cert_checks VARIANT (certs or tlscerts)
     if waitfor "$run/client.log" "reply \(18 bytes\): hello-ecdhe-client" 20 &&
         grep -aq "connected to .*:$port: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, $VER " "$run/client.log" &&
         wait $spid; then
-        pass "RIOT $MODE client -> host ssock server $SSF --cert: ECDHE-ECDSA, server certificate verified, echoed"
+        pass "RIOT $MODE client -> host ssock server${SSF:+ $SSF} --cert: ECDHE-ECDSA, server certificate verified, echoed"
     else
-        fail "RIOT $MODE client -> host ssock server $SSF --cert: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
+        fail "RIOT $MODE client -> host ssock server${SSF:+ $SSF} --cert: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
     fi
 
