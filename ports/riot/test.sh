@@ -2,7 +2,8 @@
 # ports/riot/test.sh - the RIOT port of secure_sock, end to end:
 #   1. builds examples/sock_secure_server and examples/sock_secure_client for native64 (NATIVE=native32: i386);
 #      twice: PSK only (as configured), and with certificates of a throw-away test PKI
-#      (tests/pki/make-pki.sh, compiled in as C arrays under WORK_DIR: PSK + ECDHE-ECDSA);
+#      (tests/pki/make-pki.sh, compiled in as C arrays under WORK_DIR: PSK + ECDHE-ECDSA); both
+#      again for TLS over TCP (SOCK_SECURE_EXAMPLE_TLS=1);
 #   2. runs each pair on a tap bridge (two RIOT nodes) and checks:
 #      PSK:   host `ssock client`            -> RIOT server   (echo)
 #             host `openssl s_client`        -> RIOT server   (echo, PSK-AES128-CCM8)
@@ -13,6 +14,8 @@
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
 #             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
 #             RIOT client                    -> server with a certificate of another CA (refused)
+#      TLS:   the PSK and certificate checks again (ssock --tls, openssl -tls1_2) on the examples
+#             built with SOCK_SECURE_EXAMPLE_TLS=1 (module sock_secure_tcp on sock_tcp, gnrc_tcp)
 #      sock_dtls (module sock_dtls_secure_sock): RIOT's own examples, unchanged, built from the RIOT
 #      tree on secure_sock + mbedTLS (RIOT_MAKEFILES_GLOBAL_PRE=sock_dtls_secure_sock.mk):
 #             dtls-sock client -> dtls-sock server started 3 s later (ClientHello retransmitted)
@@ -26,7 +29,8 @@
 #      its server sock a client-server: client -> server node to node (raw public keys, each
 #      pinned), host `ssock client --rpk` (GnuTLS) -> server (echo), an unpinned key refused
 #   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
-#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); on the
+#      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map), the same for
+#      the TLS client (+ sock_secure_tcp and gnrc_tcp in the share); on the
 #      first board (samr21-xpro; FULL_BOARDS=1: on each) builds the server too (one session,
 #      6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM), RIOT's dtls-sock on our sock_dtls
 #      (mbedTLS, tinyDTLS) and on tinyDTLS's and prints the DTLS shares, and gcoap_dtls on ours.
@@ -48,7 +52,8 @@
 #   JOBS       make -j (default 2)
 #   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
 #   RIOT_ONLY  sockdtls: only RIOT's dtls-sock and gcoap_dtls on our sock_dtls (mbedTLS, tinyDTLS),
-#              their builds and node checks (for iterating on the shim); default: everything
+#              their builds and node checks (for iterating on the shim); tls: only the TLS builds
+#              and checks; default: everything
 set -u
 T0=$SECONDS
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -59,7 +64,7 @@ TAP_BASE=${TAP_BASE:-ssr}
 BRIDGE=${BRIDGE:-ssrbr}
 BOARDS=${BOARDS-samr21-xpro nrf52840dk}
 ONLY=${RIOT_ONLY:-}
-[ -z "$ONLY" ] || BOARDS=""
+[ "$ONLY" != sockdtls ] || BOARDS=""
 SSOCK=${SSOCK:-$ROOT/build/ssock}
 PSK_ID=riot-demo
 PSK_HEX=$(printf 'secure_sock_demo' | od -An -tx1 | tr -d ' \n') # examples/common/sock_secure_example.h
@@ -161,7 +166,7 @@ PY
 B0=$SECONDS
 NATIVE_OK=0
 if [ -n "$ONLY" ]; then
-    skip "the examples' builds and checks (RIOT_ONLY=$ONLY)"
+    skip "the DTLS examples' builds and checks (RIOT_ONLY=$ONLY)"
 elif build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
     build psk sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1; then
     pass "build sock_secure_server + sock_secure_client (PSK) for $NATIVE ($((SECONDS - B0)) s)"
@@ -169,6 +174,19 @@ elif build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
 else
     fail "build for $NATIVE (see $WORK_DIR/build-psk-*-$NATIVE.log)"
     tail -20 "$WORK_DIR"/build-psk-*-$NATIVE.log
+fi
+# the TLS examples (SOCK_SECURE_EXAMPLE_TLS=1): module sock_secure_tcp over sock_tcp (gnrc_tcp)
+B0=$SECONDS
+TLS_OK=0
+if [ "$ONLY" = sockdtls ]; then
+    :
+elif build tls sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 &&
+    build tls sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1; then
+    pass "build sock_secure_server + sock_secure_client (TLS over sock_tcp, PSK) for $NATIVE ($((SECONDS - B0)) s)"
+    TLS_OK=1
+else
+    fail "TLS build for $NATIVE (see $WORK_DIR/build-tls-*-$NATIVE.log)"
+    grep -a -m10 "error" "$WORK_DIR"/build-tls-*-$NATIVE.log
 fi
 B0=$SECONDS
 CERTS_OK=0
@@ -187,6 +205,23 @@ elif build certs sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
 else
     fail "certificate builds for $NATIVE (see $WORK_DIR/build-certs-*-$NATIVE.log)"
     tail -20 "$WORK_DIR"/build-certs-*-$NATIVE.log
+fi
+
+# the TLS examples with certificates (PSK + ECDHE-ECDSA), from the same test PKI
+B0=$SECONDS
+TLSCERTS_OK=0
+if [ "$TLS_OK" != 1 ] || ! command -v openssl >/dev/null; then
+    skip "TLS certificate builds: no TLS build or no openssl"
+elif { [ -f "$WORK_DIR/pki/sock_secure_example_certs.h" ] || make_certs; } &&
+    build tlscerts sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 \
+        SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
+    build tlscerts sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 \
+        SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
+    pass "build the TLS examples with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
+    TLSCERTS_OK=1
+else
+    fail "TLS certificate builds for $NATIVE (see $WORK_DIR/build-tlscerts-*-$NATIVE.log)"
+    grep -a -m10 "error" "$WORK_DIR"/build-tlscerts-*-$NATIVE.log
 fi
 
 # RIOT's own sock_dtls applications, unchanged, from the RIOT tree: on our sock_dtls through the
@@ -223,7 +258,9 @@ OURS_TD=("${OURS[@]}" SOCK_SECURE_DRIVER=tinydtls)
 SOCKDTLS_OK=0
 SOCKDTLS_TD_OK=0
 SOCKDTLS_ECC_OK=0
-if [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
+if [ "$ONLY" = tls ]; then
+    :
+elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
     skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
 else
     # the dtls-sock server sets a PSK hint, which mbedTLS 2.28 cannot send:
@@ -285,14 +322,19 @@ start_nodes() {
     "$(elf "$variant" sock_secure_client "$NATIVE")" "${TAP_BASE}1" <"$run/c.in" >"$run/client.log" 2>&1 &
     PIDS+=($!)
     exec 4>"$run/c.in"
-    if ! waitfor "$run/server.log" "DTLS server listening" 10 || ! waitfor "$run/client.log" "secure_sock DTLS client" 10; then
+    if ! waitfor "$run/server.log" "D?TLS server listening" 10 || ! waitfor "$run/client.log" "secure_sock D?TLS client" 10; then
         fail "native instances did not start"; cat "$run/server.log" "$run/client.log"; return 1
     fi
     for p in "${PIDS[@]}"; do HELPERS+=($(ps -o pid= --ppid "$p")); done
-    echo ifconfig >&3
-    echo ifconfig >&4
-    waitfor "$run/server.log" "inet6 addr: fe80::" 10
-    waitfor "$run/client.log" "inet6 addr: fe80::" 10
+    # both addresses valid (DAD over) before anyone talks (see node_addr): a TCP client whose
+    # address was tentative saw its SYNs unanswered for 15 s
+    for i in $(seq 1 20); do
+        echo ifconfig >&3
+        echo ifconfig >&4
+        sleep 0.3
+        grep -aq "inet6 addr: fe80::.* VAL" "$run/server.log" &&
+            grep -aq "inet6 addr: fe80::.* VAL" "$run/client.log" && break
+    done
     SADDR=$(grep -aoE 'inet6 addr: fe80::[0-9a-f:]+' "$run/server.log" | head -1 | awk '{print $3}')
     CIF=$(grep -aoE 'Iface +[0-9]+' "$run/client.log" | head -1 | awk '{print $2}')
     bridge_addr
@@ -345,83 +387,126 @@ show_logs() { # show_logs RUNDIR
     grep -a "session\|received\|error\|open [0-9]\|heap" "$1/server.log" | sed 's/^/  server| /'
 }
 
-psk_checks() {
-    local run=$WORK_DIR/run-psk rc port spid
-    start_nodes psk "$run" || return
+# mode_vars VARIANT: the protocol of the examples built as VARIANT (psk, certs: DTLS over UDP;
+# tls, tlscerts: TLS over TCP, SOCK_SECURE_EXAMPLE_TLS=1, sock_secure_tcp on gnrc_tcp). Sets MODE
+# (DTLS/TLS), VER (the version the client prints), SSF (ssock's flag), OSSL (openssl's) and
+# SSP (ss's protocol letter, for a bind check)
+mode_vars() {
+    case $1 in
+    tls*) MODE=TLS VER=TLSv1.2 SSF=--tls OSSL=-tls1_2 SSP=t ;;
+    *) MODE=DTLS VER=DTLSv1.2 SSF="" OSSL=-dtls1_2 SSP=u ;;
+    esac
+}
+bound() { ss -Hl${SSP}n "sport = :$1" | grep -q .; } # bound PORT: something listens there
+wait_bound() { local b; for b in $(seq 20); do bound "$1" && return 0; sleep 0.1; done; return 1; }
 
-    # host ssock client -> RIOT server
-    printf 'hello-from-ssock\n' | timeout 30 "$SSOCK" client "[$SADDR%$BRIF]:5684" \
+psk_checks() { # psk_checks VARIANT (psk or tls)
+    local run=$WORK_DIR/run-$1 rc port spid MODE VER SSF OSSL SSP
+    mode_vars "$1"
+    start_nodes "$1" "$run" || return
+
+    # host ssock client -> RIOT server (a line is a datagram without its newline; over TLS the
+    # byte stream, newline included)
+    local LINE=16
+    [ "$MODE" = TLS ] && LINE=17
+    printf 'hello-from-ssock\n' | timeout 30 "$SSOCK" client $SSF "[$SADDR%$BRIF]:5684" \
         --psk "$PSK_ID:$PSK_HEX" --timeout 2000 -v >"$run/ssock_client.out" 2>"$run/ssock_client.err"
     rc=$?
     if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-from-ssock ] &&
-        waitfor "$run/server.log" "received 16 bytes: hello-from-ssock" 2; then
-        pass "host ssock client -> RIOT server: PSK handshake, record echoed"
+        grep -aq "TLS_PSK_WITH_AES_128_CCM_8" "$run/ssock_client.err" &&
+        waitfor "$run/server.log" "received $LINE bytes: hello-from-ssock" 2; then
+        pass "host ssock client${SSF:+ $SSF} -> RIOT $MODE server: PSK handshake, bytes echoed"
     else
-        fail "host ssock client -> RIOT server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err")"
+        fail "host ssock client${SSF:+ $SSF} -> RIOT $MODE server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
     fi
 
     # host openssl s_client -> RIOT server
-    (echo hello-openssl; sleep 2) | timeout 20 openssl s_client -dtls1_2 \
+    (echo hello-openssl; sleep 2) | timeout 20 openssl s_client $OSSL \
         -connect "[$SADDR%$BRIDGE]:5684" -psk_identity "$PSK_ID" -psk "$PSK_HEX" \
         -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
-    if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl "$run/openssl.log"; then
-        pass "openssl s_client -dtls1_2 PSK-AES128-CCM8 -> RIOT server: record echoed"
+    if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl "$run/openssl.log" &&
+        grep -aq "received 14 bytes: hello-openssl" "$run/server.log"; then
+        pass "openssl s_client $OSSL PSK-AES128-CCM8 -> RIOT $MODE server: bytes echoed"
     else
-        fail "openssl s_client -> RIOT server (see $run/openssl.log)"
+        fail "openssl s_client $OSSL -> RIOT $MODE server (see $run/openssl.log)"
     fi
 
     # a wrong key is refused at once (alert), and the server goes on serving
-    printf 'must-not-arrive\n' | timeout 30 "$SSOCK" client "[$SADDR%$BRIF]:5684" \
+    printf 'must-not-arrive\n' | timeout 30 "$SSOCK" client $SSF "[$SADDR%$BRIF]:5684" \
         --psk "$PSK_ID:00112233445566778899aabbccddeeff" --timeout 1000 --handshake-timeout 10000 \
         >"$run/badkey.out" 2>"$run/badkey.err"
     rc=$?
     if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" &&
         ! grep -aq must-not-arrive "$run/server.log" "$run/badkey.out"; then
-        pass "host ssock client with a wrong key -> RIOT server: refused with alert bad_record_mac"
+        pass "host ssock client${SSF:+ $SSF} with a wrong key -> RIOT $MODE server: refused with alert bad_record_mac"
     else
-        fail "wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
+        fail "$MODE wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
+    fi
+
+    # TLS: connections reset by the peer mid-handshake (more than the server's connections) free
+    # their slots: a client afterwards is served
+    if [ "$MODE" = TLS ]; then
+        python3 - "$SADDR%$BRIDGE" >"$run/resets.log" 2>&1 <<'PY'
+import socket, struct, sys, time
+for i in range(3):
+    s = socket.create_connection((sys.argv[1], 5684), timeout=5)
+    s.sendall(bytes.fromhex("160303002a0100"))  # the start of a ClientHello
+    time.sleep(0.3)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    s.close()  # RST
+    time.sleep(0.3)
+print("3 resets")
+PY
+        printf 'after-resets\n' | timeout 30 "$SSOCK" client $SSF "[$SADDR%$BRIF]:5684" \
+            --psk "$PSK_ID:$PSK_HEX" --timeout 2000 >"$run/after_resets.out" 2>"$run/after_resets.err"
+        rc=$?
+        if grep -q "3 resets" "$run/resets.log" && [ $rc -eq 0 ] && [ "$(cat "$run/after_resets.out")" = after-resets ] &&
+            [ "$(grep -ac "ended: connection reset by peer" "$run/server.log")" = 3 ]; then
+            pass "3 connections reset mid-handshake -> RIOT TLS server (2 connections): each reported as reset, slots freed, the next client echoed"
+        else
+            fail "TLS after resets (exit $rc): $(cat "$run/resets.log" "$run/after_resets.err" | tail -4)"
+        fi
     fi
 
     # RIOT client -> host ssock server
     port=$((20000 + RANDOM % 20000))
-    timeout 60 "$SSOCK" server --listen "[::]:$port" --psk "$PSK_ID:$PSK_HEX" --echo --once -v \
+    timeout 60 "$SSOCK" server $SSF --listen "[::]:$port" --psk "$PSK_ID:$PSK_HEX" --echo --once -v \
         >"$run/ssock_server.out" 2>"$run/ssock_server.err" &
     spid=$!
-    sleep 0.5
+    wait_bound "$port"
     echo "ssc [$BRADDR%$CIF]:$port hello-from-riot-client" >&4
     if waitfor "$run/client.log" "reply \(22 bytes\): hello-from-riot-client" 15 &&
+        grep -aq "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8, $VER " "$run/client.log" &&
         wait $spid && grep -aq "hello-from-riot-client" "$run/ssock_server.out"; then
-        pass "RIOT client -> host ssock server: PSK handshake, echo, close_notify (server --once exit 0)"
+        pass "RIOT $MODE client -> host ssock server $SSF: PSK handshake, echo, close_notify (server --once exit 0)"
     else
-        fail "RIOT client -> host ssock server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(cat "$run/ssock_server.err")"
+        fail "RIOT $MODE client -> host ssock server $SSF: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
     fi
 
     # RIOT client -> openssl s_server (PSK-AES128-CCM8): what the client sends arrives, what
-    # s_server's stdin holds comes back. A UDP bind is checked with ss (another test may hold the
+    # s_server's stdin holds comes back. Its bind is checked with ss (another test may hold the
     # port: then another one)
     local opid="" i
     for i in 1 2 3; do
         port=$((20000 + RANDOM % 20000))
-        (printf 'hello-from-openssl\n'; sleep 20) | timeout 25 openssl s_server -dtls1_2 -6 \
+        (printf 'hello-from-openssl\n'; sleep 20) | timeout 25 openssl s_server $OSSL -6 \
             -accept "$port" -quiet -nocert -psk "$PSK_HEX" -psk_identity "$PSK_ID" \
             -cipher PSK-AES128-CCM8 >"$run/s_server.out" 2>"$run/s_server.err" &
         opid=$!
-        local b
-        for b in $(seq 20); do ss -Hlun "sport = :$port" | grep -q . && break; sleep 0.1; done
-        ss -Hlun "sport = :$port" | grep -q . && break
+        wait_bound "$port" && break
         kill "$opid" 2>/dev/null; wait "$opid" 2>/dev/null; opid=""
     done
     if [ -z "$opid" ]; then
-        fail "openssl s_server did not bind a UDP port (see $run/s_server.err)"
+        fail "openssl s_server $OSSL did not bind a port (see $run/s_server.err)"
     else
         echo "ssc [$BRADDR%$CIF]:$port hello-to-openssl" >&4
-        if waitfor "$run/client.log" "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8" 15 &&
+        if waitfor "$run/client.log" "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8, $VER " 15 &&
             waitfor "$run/s_server.out" "hello-to-openssl" 5 &&
             waitfor "$run/client.log" "reply \([0-9]+ bytes\): hello-from-openssl" 5; then
-            pass "RIOT client -> openssl s_server -dtls1_2 PSK-AES128-CCM8: handshake, data both ways"
+            pass "RIOT $MODE client -> openssl s_server $OSSL PSK-AES128-CCM8: handshake, data both ways"
         else
-            fail "RIOT client -> openssl s_server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/s_server.err")"
+            fail "RIOT $MODE client -> openssl s_server $OSSL: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/s_server.err")"
         fi
         kill "$opid" 2>/dev/null
         wait "$opid" 2>/dev/null
@@ -431,57 +516,58 @@ psk_checks() {
     echo "ssc [$SADDR%$CIF]:5684 hello-node-to-node" >&4
     if waitfor "$run/client.log" "reply \(18 bytes\): hello-node-to-node" 15 &&
         waitfor "$run/server.log" "received 18 bytes: hello-node-to-node" 2; then
-        pass "RIOT client -> RIOT server (two $NATIVE nodes): PSK handshake, record echoed"
+        pass "RIOT $MODE client -> RIOT $MODE server (two $NATIVE nodes): PSK handshake, bytes echoed"
     else
-        fail "RIOT client -> RIOT server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3)"
+        fail "RIOT $MODE client -> RIOT $MODE server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3)"
     fi
     show_logs "$run"
     stop_nodes
 }
 
-cert_checks() {
-    local run=$WORK_DIR/run-certs pki=$WORK_DIR/pki rc port spid
-    start_nodes certs "$run" || return
+cert_checks() { # cert_checks VARIANT (certs or tlscerts)
+    local run=$WORK_DIR/run-$1 pki=$WORK_DIR/pki rc port spid MODE VER SSF OSSL SSP
+    mode_vars "$1"
+    start_nodes "$1" "$run" || return
 
     # host ssock client (CA, name) -> RIOT server with certificate: ECDHE-ECDSA
-    printf 'hello-ecdhe\n' | timeout 30 "$SSOCK" client "[$SADDR%$BRIF]:5684" --ca "$pki/ca.crt" \
+    printf 'hello-ecdhe\n' | timeout 30 "$SSOCK" client $SSF "[$SADDR%$BRIF]:5684" --ca "$pki/ca.crt" \
         --servername server.test --timeout 2000 -v >"$run/ssock_client.out" 2>"$run/ssock_client.err"
     rc=$?
     if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-ecdhe ] &&
         grep -aq "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/ssock_client.err"; then
-        pass "host ssock client --ca -> RIOT server: ECDHE-ECDSA-AES128-CCM8, certificate verified, echoed"
+        pass "host ssock client${SSF:+ $SSF} --ca -> RIOT $MODE server: ECDHE-ECDSA-AES128-CCM8, certificate verified, echoed"
     else
-        fail "host ssock client --ca -> RIOT server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err")"
+        fail "host ssock client${SSF:+ $SSF} --ca -> RIOT $MODE server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
     fi
 
     # RIOT client (CA, server.test) -> host ssock server with certificate only
     port=$((20000 + RANDOM % 20000))
-    timeout 60 "$SSOCK" server --listen "[::]:$port" --cert "$pki/server.crt" --key "$pki/server.key" \
+    timeout 60 "$SSOCK" server $SSF --listen "[::]:$port" --cert "$pki/server.crt" --key "$pki/server.key" \
         --echo --once -v >"$run/ssock_server.out" 2>"$run/ssock_server.err" &
     spid=$!
-    sleep 0.5
+    wait_bound "$port"
     echo "ssc [$BRADDR%$CIF]:$port hello-ecdhe-client" >&4
     if waitfor "$run/client.log" "reply \(18 bytes\): hello-ecdhe-client" 20 &&
-        grep -aq "connected to .*:$port: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/client.log" &&
+        grep -aq "connected to .*:$port: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, $VER " "$run/client.log" &&
         wait $spid; then
-        pass "RIOT client -> host ssock server --cert: ECDHE-ECDSA, server certificate verified, echoed"
+        pass "RIOT $MODE client -> host ssock server${SSF:+ $SSF} --cert: ECDHE-ECDSA, server certificate verified, echoed"
     else
-        fail "RIOT client -> host ssock server --cert: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(cat "$run/ssock_server.err")"
+        fail "RIOT $MODE client -> host ssock server${SSF:+ $SSF} --cert: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
     fi
 
     # RIOT client -> a server whose certificate comes from another CA: refused
     port=$((20000 + RANDOM % 20000))
-    timeout 30 "$SSOCK" server --listen "[::]:$port" --cert "$pki/other-server.crt" \
+    timeout 30 "$SSOCK" server $SSF --listen "[::]:$port" --cert "$pki/other-server.crt" \
         --key "$pki/other-server.key" --echo --once >"$run/other.out" 2>"$run/other.err" &
     spid=$!
-    sleep 0.5
+    wait_bound "$port"
     echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
     if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: " 20 &&
         ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$run/other.out"; then
-        pass "RIOT client -> server with a certificate of an unknown CA: refused ($(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //'))"
+        pass "RIOT $MODE client -> server with a certificate of an unknown CA: refused ($(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //'))"
     else
-        fail "unknown CA accepted or no answer: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
+        fail "$MODE: unknown CA accepted or no answer: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
     fi
     kill "$spid" 2>/dev/null
     wait "$spid" 2>/dev/null
@@ -725,7 +811,7 @@ gcoap_checks() {
 }
 
 run_native() {
-    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+    if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
         [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -735,8 +821,10 @@ run_native() {
         >"$WORK_DIR/tapsetup.log" 2>&1 # its 'tc qdisc ... netem' complaint is harmless
     if ! ip link show "${TAP_BASE}1" >/dev/null 2>&1; then fail "tapsetup (see $WORK_DIR/tapsetup.log)"; return; fi
     TAPS_CREATED=1
-    if [ "$NATIVE_OK" = 1 ]; then psk_checks; fi
-    if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
+    if [ "$NATIVE_OK" = 1 ]; then psk_checks psk; fi
+    if [ "$TLS_OK" = 1 ]; then psk_checks tls; fi
+    if [ "$CERTS_OK" = 1 ]; then cert_checks certs; fi
+    if [ "$TLSCERTS_OK" = 1 ]; then cert_checks tlscerts; fi
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
     if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
@@ -807,6 +895,29 @@ if [ -n "$BOARDS" ]; then
         skip "build for $BOARDS: no arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
     else
         for b in $BOARDS; do
+            # the TLS client (sock_secure_tcp over gnrc_tcp); on the first board the TLS server too
+            B0=$SECONDS
+            if build tls sock_secure_client "$b" SOCK_SECURE_EXAMPLE_TLS=1; then
+                e=$(elf tls sock_secure_client "$b")
+                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+                read -r srom sram < <(share "${e%.elf}.map")
+                read -r trom tram < <(share "${e%.elf}.map" 'gnrc_tcp|gnrc_sock_tcp')
+                pass "build sock_secure_client (TLS over sock_tcp) for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B; secure_sock + mbedTLS ROM $srom B RAM $sram B; gnrc_tcp ROM $trom B RAM $tram B"
+            else
+                fail "build the TLS sock_secure_client for $b (see $WORK_DIR/build-tls-sock_secure_client-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-tls-sock_secure_client-$b.log"
+            fi
+            if [ "$b" = "${BOARDS%% *}" ] || [ "${FULL_BOARDS:-0}" = 1 ]; then
+                B0=$SECONDS
+                if build tls sock_secure_server "$b" SOCK_SECURE_EXAMPLE_TLS=1 SERVER_SESSIONS=1 SOCK_SECURE_EXAMPLE_HEAP=6144; then
+                    read -r text data bss _ < <(arm-none-eabi-size "$(elf tls sock_secure_server "$b")" | tail -1)
+                    pass "build the TLS sock_secure_server (1 connection) for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B"
+                else
+                    fail "build the TLS sock_secure_server for $b (see $WORK_DIR/build-tls-sock_secure_server-$b.log)"
+                    grep -a -m5 "error\|overflow" "$WORK_DIR/build-tls-sock_secure_server-$b.log"
+                fi
+            fi
+            [ "$ONLY" = tls ] && continue
             B0=$SECONDS
             if build psk sock_secure_client "$b"; then
                 e=$(elf psk sock_secure_client "$b")

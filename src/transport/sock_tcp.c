@@ -11,7 +11,8 @@
  *   it (0 bytes, its peer in @p remote), or (3) visit the connections round robin from `next`
  *   and return the first bytes found (at most @p len), with the peer in @p remote; `next` moves
  *   past that connection so a busy one cannot starve the others: each readable connection gets
- *   one read per turn. After a read the next call accepts first, after an accept it reads first,
+ *   one read per turn. After a read the next call accepts first, after an accept it reads first
+ *   (stream_turn.h, shared with RIOT's TCP transport),
  *   so a flood of new connections cannot starve established ones and a busy connection cannot
  *   starve new ones. One connection at a time: the caller (the secure socket's admission) sees
  *   each new connection, and may close it, before the next is taken from the listen queue, so
@@ -63,6 +64,7 @@
 
 #include "secure_sock/posix/tcp.h"
 #include "posix_addr.h"
+#include "stream_turn.h"
 
 #ifndef CONFIG_SOCK_SECURE_TCP_BACKLOG
 /** Connections the OS queues for a listener before they are accepted (listen()'s backlog). */
@@ -275,15 +277,6 @@ static sock_secure_tcp_conn_t *tcp_accept_one(sock_secure_tcp_t *tcp)
     return NULL;
 }
 
-/* Report a connection just accepted: 0 bytes, its peer in @p remote. */
-static int tcp_report_new(const sock_secure_tcp_conn_t *c, sock_secure_ep_t *remote)
-{
-    if (remote != NULL) {
-        *remote = c->remote;
-    }
-    return 0;
-}
-
 /* Step (3) of recv: the next bytes (or end) of a connection, round robin; -EAGAIN if none. */
 static int tcp_read_next(sock_secure_tcp_t *tcp, void *buf, size_t len, sock_secure_ep_t *remote)
 {
@@ -324,14 +317,29 @@ static int tcp_read_next(sock_secure_tcp_t *tcp, void *buf, size_t len, sock_sec
     return -EAGAIN;
 }
 
+/* The two sources of work of recv (stream_turn.h): accept one connection, read the next bytes. */
+static bool tcp_turn_accept(void *ctx, sock_secure_ep_t *remote)
+{
+    sock_secure_tcp_conn_t *c = tcp_accept_one(ctx);
+
+    if (c != NULL && remote != NULL) {
+        *remote = c->remote;
+    }
+    return c != NULL;
+}
+
+static int tcp_turn_read(void *ctx, void *buf, size_t len, sock_secure_ep_t *remote)
+{
+    return tcp_read_next(ctx, buf, len, remote);
+}
+
+static const sock_secure__stream_work_t tcp_work = { tcp_turn_accept, tcp_turn_read };
+
 /* ---- ops ------------------------------------------------------------------------------------ */
 
 static int tcp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
 {
     sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
-    sock_secure_tcp_conn_t *c;
-    bool accept_first;
-    int rc;
 
     if (tcp_is_closed(tcp)) {
         return -EBADF;
@@ -347,20 +355,7 @@ static int tcp_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
             return tcp_slot_report(&tcp->conns[i], remote);
         }
     }
-    accept_first = tcp->accept_turn != 0;
-    if (accept_first && (c = tcp_accept_one(tcp)) != NULL) {
-        tcp->accept_turn = 0;
-        return tcp_report_new(c, remote);
-    }
-    rc = tcp_read_next(tcp, buf, len, remote);
-    if (rc != -EAGAIN) {
-        tcp->accept_turn = 1;
-        return rc;
-    }
-    if (!accept_first && (c = tcp_accept_one(tcp)) != NULL) {
-        return tcp_report_new(c, remote);
-    }
-    return -EAGAIN;
+    return sock_secure__stream_turn(&tcp_work, tcp, &tcp->accept_turn, buf, len, remote);
 }
 
 static int tcp_send(sock_secure_transport_t *sock, const void *buf, size_t len, const sock_secure_ep_t *remote)

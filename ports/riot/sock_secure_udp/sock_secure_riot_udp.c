@@ -13,71 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "net/af.h"
 #include "net/sock/async.h"
 #include "ztimer.h"
 
 #include "sock_secure_riot_udp.h"
-
-int sock_secure_riot_ep_from_udp(sock_secure_ep_t *ep, const sock_udp_ep_t *u)
-{
-    if (ep == NULL || u == NULL) {
-        return -EINVAL;
-    }
-    memset(ep, 0, sizeof(*ep));
-    switch (u->family) {
-#ifdef SOCK_HAS_IPV6
-    case AF_INET6:
-        ep->family = SOCK_SECURE_AF_INET6;
-        memcpy(ep->addr, u->addr.ipv6, 16);
-        break;
-#endif
-#ifdef SOCK_HAS_IPV4
-    case AF_INET:
-        ep->family = SOCK_SECURE_AF_INET;
-        memcpy(ep->addr, u->addr.ipv4, 4);
-        break;
-#endif
-    default:
-        return -EAFNOSUPPORT;
-    }
-    ep->port = u->port;
-    ep->scope_id = u->netif == SOCK_ADDR_ANY_NETIF ? 0u : u->netif;
-    return 0;
-}
-
-int sock_secure_riot_ep_to_udp(sock_udp_ep_t *u, const sock_secure_ep_t *ep)
-{
-    if (ep == NULL || u == NULL) {
-        return -EINVAL;
-    }
-    if (ep->scope_id > UINT16_MAX) {
-        return -EINVAL;
-    }
-    memset(u, 0, sizeof(*u));
-    if (ep->family == SOCK_SECURE_AF_INET6) {
-#ifdef SOCK_HAS_IPV6
-        u->family = AF_INET6;
-        memcpy(u->addr.ipv6, ep->addr, 16);
-#else
-        return -EAFNOSUPPORT;
-#endif
-    }
-    else if (ep->family == SOCK_SECURE_AF_INET) {
-#ifdef SOCK_HAS_IPV4
-        u->family = AF_INET;
-        memcpy(u->addr.ipv4, ep->addr, 4);
-#else
-        return -EAFNOSUPPORT;
-#endif
-    }
-    else {
-        return -EINVAL;
-    }
-    u->port = ep->port;
-    u->netif = ep->scope_id == 0 ? SOCK_ADDR_ANY_NETIF : (uint16_t)ep->scope_id;
-    return 0;
-}
 
 /* sock_async: called by the stack (its thread) when a datagram is queued for this sock. */
 static void sock_secure_riot_udp_cb(sock_udp_t *udp, sock_async_flags_t flags, void *arg)

@@ -18,7 +18,7 @@
 #define SOCK_SECURE_EXAMPLE_PSK_KEY "secure_sock_demo"
 #endif
 
-/** UDP port of the server (CoAPS's, as ssock's default). */
+/** Port of the server, UDP (DTLS) or TCP (TLS) (CoAPS's, as ssock's default). */
 #ifndef SOCK_SECURE_EXAMPLE_PORT
 #define SOCK_SECURE_EXAMPLE_PORT 5684
 #endif
@@ -30,6 +30,19 @@
 
 #ifndef SOCK_SECURE_EXAMPLE_CERTS
 #define SOCK_SECURE_EXAMPLE_CERTS 0
+#endif
+
+/** 1: TLS 1.2 over TCP (module sock_secure_tcp); 0: DTLS 1.2 over UDP (module sock_secure_udp). */
+#ifndef SOCK_SECURE_EXAMPLE_TLS
+#define SOCK_SECURE_EXAMPLE_TLS 0
+#endif
+
+#if SOCK_SECURE_EXAMPLE_TLS
+#include "sock_secure_riot_tcp.h"
+#define SOCK_SECURE_EXAMPLE_MODE "TLS" /**< what the examples print */
+#else
+#include "sock_secure_riot_udp.h"
+#define SOCK_SECURE_EXAMPLE_MODE "DTLS"
 #endif
 
 #define SOCK_SECURE_EXAMPLE_PSK_INIT {                                          \

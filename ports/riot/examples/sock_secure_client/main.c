@@ -2,7 +2,8 @@
  * @file main.c
  * @brief secure_sock DTLS client on RIOT: shell command `ssc ADDR MESSAGE...` connects with a
  *        pre-shared key (TLS_PSK_WITH_AES_128_CCM_8), sends MESSAGE as one record, prints the
- *        reply and closes (close_notify).
+ *        reply and closes (close_notify). Built with SOCK_SECURE_EXAMPLE_TLS=1 it is a TLS 1.2
+ *        client over TCP (sock_secure_tcp) instead.
  *
  *   > ssc [fe80::1%5]:5684 hello
  *   connected to [fe80::1%5]:5684: TLS_PSK_WITH_AES_128_CCM_8, DTLSv1.2 in 12 ms
@@ -18,7 +19,6 @@
 #include "shell.h"
 
 #include "secure_sock/sock_secure.h"
-#include "sock_secure_riot_udp.h"
 #include "sock_secure_example.h"
 #include "sock_secure_riot_mbedtls.h"
 #if SOCK_SECURE_EXAMPLE_CERTS
@@ -45,7 +45,15 @@ static void print_heap(void)
 
 static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
 {
+#if SOCK_SECURE_EXAMPLE_TLS
+    static sock_secure_riot_tcp_t tcp;
+    static sock_tcp_t tcp_socks[1]; /* one connection */
+    static sock_secure_riot_tcp_conn_t tcp_conns[1];
+    sock_secure_transport_t *transport = &tcp.base;
+#else
     static sock_secure_riot_udp_t udp;
+    sock_secure_transport_t *transport = &udp.base;
+#endif
     static sock_secure_t sock;
     static sock_secure_session_t slots[1]; /* session storage is the application's */
     static char reply[256];
@@ -55,12 +63,17 @@ static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
     int rc;
 
     (void)sock_secure_ep_format(server, ep, sizeof(ep));
-    if ((rc = sock_secure_riot_udp_open(&udp, NULL)) < 0) {
-        printf("error: cannot open UDP: %d\n", rc);
+#if SOCK_SECURE_EXAMPLE_TLS
+    rc = sock_secure_riot_tcp_open(&tcp, tcp_socks, tcp_conns, 1);
+#else
+    rc = sock_secure_riot_udp_open(&udp, NULL);
+#endif
+    if (rc < 0) {
+        printf("error: cannot open the transport: %d\n", rc);
         return 1;
     }
     sock_secure_config_init(&cfg); /* client, CoAP suites, RFC 6347 timers, ztimer64 clock */
-    cfg.transport = &udp.base;
+    cfg.transport = transport; /* a stream transport makes it TLS */
     cfg.sessions = slots;
     cfg.session_count = 1;
     cfg.psk = &psk;
@@ -79,7 +92,7 @@ static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
 #endif
     if ((rc = sock_secure_create(&sock, &cfg)) < 0) {
         printf("error: create: %s\n", sock_secure_strerror(rc));
-        sock_secure_transport_close(&udp.base);
+        sock_secure_transport_close(transport);
         return 1;
     }
     rc = sock_secure_connect(&sock, server, &s, CONNECT_TIMEOUT_MS);
@@ -103,7 +116,7 @@ static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
         sock_secure_session_close(s); /* close_notify, keys zeroed */
     }
     sock_secure_close(&sock);
-    sock_secure_transport_close(&udp.base);
+    sock_secure_transport_close(transport);
     print_heap();
     return rc < 0;
 }
@@ -139,7 +152,7 @@ static int ssc_cmd(int argc, char **argv)
 }
 
 static const shell_command_t commands[] = {
-    { "ssc", "DTLS (PSK) to ADDR: send MESSAGE, print the reply", ssc_cmd },
+    { "ssc", SOCK_SECURE_EXAMPLE_MODE " (PSK) to ADDR: send MESSAGE, print the reply", ssc_cmd },
     { NULL, NULL, NULL }
 };
 
@@ -149,7 +162,7 @@ int main(void)
     if (rc < 0) {
         printf("error: sock_secure_init: %d\n", rc);
     }
-    puts("secure_sock DTLS client; try: ssc [fe80::1%5]:5684 hello");
+    puts("secure_sock " SOCK_SECURE_EXAMPLE_MODE " client; try: ssc [fe80::1%5]:5684 hello");
     char line_buf[SHELL_DEFAULT_BUFSIZE];
     shell_run(commands, line_buf, SHELL_DEFAULT_BUFSIZE);
     return 0;

@@ -6,7 +6,8 @@
  *
  * Built with SOCK_SECURE_EXAMPLE_CERTS=DIR (a directory holding sock_secure_example_certs.h, see
  * ports/riot/test.sh), it also serves TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 with the certificate
- * and key in that file.
+ * and key in that file. Built with SOCK_SECURE_EXAMPLE_TLS=1 it is a TLS 1.2 server on TCP port
+ * 5684 instead (sock_secure_tcp: one TCP connection per session).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +16,6 @@
 #include "thread.h"
 
 #include "secure_sock/sock_secure.h"
-#include "sock_secure_riot_udp.h"
 #include "sock_secure_example.h"
 #include "sock_secure_riot_mbedtls.h"
 #if SOCK_SECURE_EXAMPLE_CERTS
@@ -30,7 +30,15 @@
 #endif
 
 static const sock_secure_psk_t psk = SOCK_SECURE_EXAMPLE_PSK_INIT;
+#if SOCK_SECURE_EXAMPLE_TLS
+static sock_secure_riot_tcp_t tcp;
+static sock_tcp_t tcp_socks[SERVER_SESSIONS]; /* the listening queue: one TCP connection each */
+static sock_secure_riot_tcp_conn_t tcp_conns[SERVER_SESSIONS];
+static sock_secure_transport_t *const transport = &tcp.base;
+#else
 static sock_secure_riot_udp_t udp;
+static sock_secure_transport_t *const transport = &udp.base;
+#endif
 static sock_secure_t sock;
 static sock_secure_session_t slots[SERVER_SESSIONS];
 static char stack[SERVER_STACKSIZE];
@@ -75,13 +83,18 @@ static void *server(void *arg)
     int rc;
 
     (void)arg;
-    if ((rc = sock_secure_riot_udp_open(&udp, &local)) < 0) {
-        printf("error: cannot open UDP port %u: %d\n", SOCK_SECURE_EXAMPLE_PORT, rc);
+#if SOCK_SECURE_EXAMPLE_TLS
+    rc = sock_secure_riot_tcp_listen(&tcp, &local, tcp_socks, tcp_conns, SERVER_SESSIONS);
+#else
+    rc = sock_secure_riot_udp_open(&udp, &local);
+#endif
+    if (rc < 0) {
+        printf("error: cannot open port %u: %d\n", SOCK_SECURE_EXAMPLE_PORT, rc);
         return NULL;
     }
     sock_secure_config_init(&cfg);
     cfg.role = SOCK_SECURE_SERVER;
-    cfg.transport = &udp.base;
+    cfg.transport = transport; /* a stream transport makes it TLS */
     cfg.sessions = slots;
     cfg.session_count = SERVER_SESSIONS;
     cfg.psk = &psk;
@@ -103,7 +116,7 @@ static void *server(void *arg)
         printf("error: create: %s\n", sock_secure_strerror(rc));
         return NULL;
     }
-    printf("DTLS server listening on port %u\n", SOCK_SECURE_EXAMPLE_PORT);
+    printf(SOCK_SECURE_EXAMPLE_MODE " server listening on port %u\n", SOCK_SECURE_EXAMPLE_PORT);
     for (;;) {
         sock_secure_session_t *s = NULL;
         rc = sock_secure_recv_any(&sock, &s, buf, sizeof(buf), SOCK_SECURE_NO_TIMEOUT);
@@ -126,7 +139,7 @@ static void *server(void *arg)
         /* a session that ended was reported by on_event; its slot is reused */
     }
     sock_secure_close(&sock);
-    sock_secure_transport_close(&udp.base);
+    sock_secure_transport_close(transport);
     return NULL;
 }
 
@@ -167,7 +180,7 @@ int main(void)
         return 1;
     }
     thread_create(stack, sizeof(stack), THREAD_PRIORITY_MAIN - 1, 0, server, NULL,
-                  "dtls_server");
+                  "secure_server");
     char line_buf[SHELL_DEFAULT_BUFSIZE];
     shell_run(commands, line_buf, SHELL_DEFAULT_BUFSIZE);
     return 0;

@@ -21,6 +21,7 @@
 #include "net/sock/udp.h"
 
 #include "secure_sock/transport.h"
+#include "sock_secure_riot_ep.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,17 +46,23 @@ typedef struct {
 int sock_secure_riot_udp_open(sock_secure_riot_udp_t *t, const sock_secure_ep_t *local);
 
 /**
- * @brief Convert RIOT's UDP endpoint to secure_sock's.
+ * @brief Convert RIOT's UDP endpoint to secure_sock's (sock_secure_riot_ep_from_sock()).
  * @return 0, -EAFNOSUPPORT for a family other than AF_INET6/AF_INET, -EINVAL on NULL.
  */
-int sock_secure_riot_ep_from_udp(sock_secure_ep_t *ep, const sock_udp_ep_t *udp_ep);
+static inline int sock_secure_riot_ep_from_udp(sock_secure_ep_t *ep, const sock_udp_ep_t *udp_ep)
+{
+    return sock_secure_riot_ep_from_sock(ep, udp_ep);
+}
 
 /**
- * @brief Convert secure_sock's endpoint to RIOT's UDP endpoint (scope_id becomes netif).
+ * @brief Convert secure_sock's endpoint to RIOT's UDP endpoint (sock_secure_riot_ep_to_sock()).
  * @return 0, -EAFNOSUPPORT for a family the stack lacks, -EINVAL on NULL or a scope_id that is
  *         no interface number.
  */
-int sock_secure_riot_ep_to_udp(sock_udp_ep_t *udp_ep, const sock_secure_ep_t *ep);
+static inline int sock_secure_riot_ep_to_udp(sock_udp_ep_t *udp_ep, const sock_secure_ep_t *ep)
+{
+    return sock_secure_riot_ep_to_sock(udp_ep, ep);
+}
 
 /**
  * @brief Read one datagram from a RIOT UDP sock without blocking (the transport's `recv`, on a
