@@ -21,7 +21,9 @@
 #             host `coap-client-openssl` coaps:// -> gcoap_dtls server (2.05 Content)
 #             gcoap_dtls client (from its server sock) -> host `coap-server-openssl` (2.05)
 #      the same five on sock_dtls_secure_sock over RIOT's pkg/tinydtls (module
-#      sock_secure_tinydtls, SOCK_SECURE_DRIVER=tinydtls)
+#      sock_secure_tinydtls, SOCK_SECURE_DRIVER=tinydtls), and over RIOT's pkg/wolfssl built from
+#      Debian's wolfSSL 5.5.4 source (module sock_secure_wolfssl, SOCK_SECURE_DRIVER=wolfssl;
+#      scripts/wolfssl-source.sh; skipped without that source)
 #      dtls-sock in its ECC mode (CONFIG_DTLS_ECC, credman ECDSA credentials) on ours + tinyDTLS,
 #      its server sock a client-server: client -> server node to node (raw public keys, each
 #      pinned), host `ssock client --rpk` (GnuTLS) -> server (echo), an unpinned key refused
@@ -29,7 +31,8 @@
 #      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); on the
 #      first board (samr21-xpro; FULL_BOARDS=1: on each) builds the server too (one session,
 #      6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM), RIOT's dtls-sock on our sock_dtls
-#      (mbedTLS, tinyDTLS) and on tinyDTLS's and prints the DTLS shares, and gcoap_dtls on ours.
+#      (mbedTLS, tinyDTLS, wolfSSL) and on tinyDTLS's and prints the DTLS shares, and gcoap_dtls
+#      on ours.
 # Prints PASS/FAIL/SKIP per check and the wall time. Exit 0 all passed, 1 a check failed,
 # 77 skipped (no RIOT; or a part could not run: not root, no host ssock, no ARM toolchain).
 #
@@ -47,6 +50,9 @@
 #   FULL_BOARDS 1: every build of the build-only check on every board (default: the first board)
 #   JOBS       make -j (default 2)
 #   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
+#   ONLY       wolfssl: only the wolfSSL checks (sock_dtls on sock_secure_wolfssl, its board
+#              builds), while working on them; default: everything
+#   WOLFSSL_SRC a wolfSSL 5.5.4 tree (default: what scripts/wolfssl-source.sh prints)
 set -u
 T0=$SECONDS
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -57,6 +63,7 @@ TAP_BASE=${TAP_BASE:-ssr}
 BRIDGE=${BRIDGE:-ssrbr}
 BOARDS=${BOARDS-samr21-xpro nrf52840dk}
 SSOCK=${SSOCK:-$ROOT/build/ssock}
+ONLY=${ONLY:-}
 PSK_ID=riot-demo
 PSK_HEX=$(printf 'secure_sock_demo' | od -An -tx1 | tr -d ' \n') # examples/common/sock_secure_example.h
 NFAIL=0
@@ -154,8 +161,10 @@ for name, f in (("example_ca_der", "ca.crt.der"), ("example_server_crt_der", "se
 open(f"{d}/sock_secure_example_certs.h", "w").write("\n".join(out) + "\n")
 PY
 }
-B0=$SECONDS
 NATIVE_OK=0
+CERTS_OK=0
+if [ "$ONLY" != wolfssl ]; then # (not indented: ONLY is a switch for iterating)
+B0=$SECONDS
 if build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
     build psk sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1; then
     pass "build sock_secure_server + sock_secure_client (PSK) for $NATIVE ($((SECONDS - B0)) s)"
@@ -165,7 +174,6 @@ else
     tail -20 "$WORK_DIR"/build-psk-*-$NATIVE.log
 fi
 B0=$SECONDS
-CERTS_OK=0
 if ! command -v openssl >/dev/null; then
     skip "certificate builds: no openssl to make the test PKI"
 elif ! make_certs; then
@@ -180,6 +188,7 @@ else
     fail "certificate builds for $NATIVE (see $WORK_DIR/build-certs-*-$NATIVE.log)"
     tail -20 "$WORK_DIR"/build-certs-*-$NATIVE.log
 fi
+fi # ONLY
 
 # RIOT's own sock_dtls applications, unchanged, from the RIOT tree: on our sock_dtls through the
 # selection file (it drops tinyDTLS, adds sock_dtls_secure_sock), or as they are (tinydtls).
@@ -212,12 +221,26 @@ OURS=(RIOT_MAKEFILES_GLOBAL_PRE="$HERE/sock_dtls_secure_sock.mk")
 # the same on our sock_dtls over RIOT's pkg/tinydtls (module sock_secure_tinydtls: our tinyDTLS
 # driver on RIOT's tinyDTLS tree)
 OURS_TD=("${OURS[@]}" SOCK_SECURE_DRIVER=tinydtls)
+# and over RIOT's pkg/wolfssl (module sock_secure_wolfssl: our wolfSSL driver). RIOT's package pins
+# a wolfSSL commit of a ~1 GB repository that is not mirrored: wolfSSL 5.5.4 (the driver's
+# version) is built instead, from Debian's source package, as a local package source.
+OURS_WS=()
+WOLFSSL_SRC=${WOLFSSL_SRC:-$(bash "$ROOT/scripts/wolfssl-source.sh" 2>"$WORK_DIR/wolfssl-source.log")}
+[ -n "$WOLFSSL_SRC" ] && OURS_WS=("${OURS[@]}" SOCK_SECURE_DRIVER=wolfssl PKG_SOURCE_LOCAL_WOLFSSL="$WOLFSSL_SRC")
 SOCKDTLS_OK=0
 SOCKDTLS_TD_OK=0
 SOCKDTLS_ECC_OK=0
+SOCKDTLS_WS_OK=0
 if [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
     skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
 else
+    if [ "${#OURS_WS[@]}" = 0 ]; then
+        skip "sock_dtls on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
+    else
+        build_sockdtls ws wolfSSL "${OURS_WS[@]}" && SOCKDTLS_WS_OK=1
+    fi
+fi
+if [ "$ONLY" != wolfssl ] && [ -d "$RIOTBASE/$DTLS_SOCK" ] && [ -d "$RIOTBASE/$GCOAP_DTLS" ]; then
     # the dtls-sock server sets a PSK hint, which mbedTLS 2.28 cannot send:
     # SOCK_DTLS_IGNORE_PSK_HINT=1 lets that call succeed (by default it fails with -ENOTSUP);
     # tinyDTLS sends it
@@ -544,8 +567,9 @@ sockdtls_checks() {
     else
         fail "openssl s_client -> dtls-sock server (see $run/openssl.log)"
     fi
-    # the example's server sets the hint Prefer_Id_1: tinyDTLS sends it (mbedTLS 2.28 cannot)
-    if [ "$stack" = tinyDTLS ]; then
+    # the example's server sets the hint Prefer_Id_1: tinyDTLS and wolfSSL send it (mbedTLS 2.28
+    # cannot)
+    if [ "$stack" != mbedTLS ]; then
         if grep -aq "PSK identity hint: Prefer_Id_1" "$run/openssl.log"; then
             pass "dtls-sock server ($stack) sends its PSK identity hint (sock_dtls_set_server_psk_id_hint): openssl s_client saw Prefer_Id_1"
         else
@@ -675,7 +699,7 @@ gcoap_checks() {
 
 run_native() {
     if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
-        [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ]; then return; fi
+        [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ] && [ "$SOCKDTLS_WS_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
         fail "bridge $BRIDGE exists already: choose BRIDGE/TAP_BASE"; return
@@ -689,6 +713,7 @@ run_native() {
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
     if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
+    if [ "$SOCKDTLS_WS_OK" = 1 ]; then sockdtls_checks dtls-sock-ws wolfSSL; gcoap_checks gcoap-ws wolfSSL; fi
 }
 if [ ! -x "$SSOCK" ]; then
     skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
@@ -756,6 +781,19 @@ if [ -n "$BOARDS" ]; then
         skip "build for $BOARDS: no arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
     else
         for b in $BOARDS; do
+            # RIOT's dtls-sock on our sock_dtls over wolfSSL 5.5.4 (sock_secure_wolfssl), each board
+            B0=$SECONDS
+            if [ "${#OURS_WS[@]}" = 0 ] || [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
+                skip "RIOT's dtls-sock on sock_dtls_secure_sock + sock_secure_wolfssl for $b: no wolfSSL 5.5.4 source or no dtls-sock"
+            elif dtls_sock_sizes dtls-sock-ws "secure_sock + wolfSSL + credman" \
+                'sock_secure[a-z_]*|sock_dtls_secure_sock|wolfssl|wolfcrypt|credman' \
+                sock_dtls_secure_sock "${OURS_WS[@]}"; then
+                pass "build RIOT's dtls-sock on sock_dtls_secure_sock + sock_secure_wolfssl for $b with -Werror ($((SECONDS - B0)) s): $SIZES"
+            else
+                fail "build RIOT's dtls-sock on ours + wolfSSL for $b (see $WORK_DIR/build-dtls-sock-ws-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-ws-$b.log"
+            fi
+            [ "$ONLY" != wolfssl ] || continue
             B0=$SECONDS
             if build psk sock_secure_client "$b"; then
                 e=$(elf psk sock_secure_client "$b")

@@ -134,7 +134,9 @@
 
 #include "driver.h" /* first: _POSIX_C_SOURCE for pthread_once and strnlen */
 
+#ifndef SINGLE_THREADED
 #include <pthread.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,10 +164,17 @@ static void ss_lib_init(void)
 
 int tlsman_wolfssl_lib_ready(void)
 {
+#ifdef SINGLE_THREADED
+    /* a wolfSSL built for one thread (RIOT's port): so is its user, no lock needed */
+    if (ss_lib_status == 1) {
+        ss_lib_init();
+    }
+#else
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     if (pthread_once(&once, ss_lib_init) != 0) {
         return SOCK_SECURE_E_BACKEND;
     }
+#endif
     return ss_lib_status == 0 ? 0 : SOCK_SECURE_E_BACKEND;
 }
 
@@ -488,8 +497,12 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     }
 #endif
     /* nothing of a session outlives it: no tickets, no session cache (wolfSSL's is global) */
+#ifdef HAVE_SESSION_TICKET
     (void)wolfSSL_CTX_NoTicketTLSv12(c->wctx);
+#endif
+#ifndef NO_SESSION_CACHE
     (void)wolfSSL_CTX_set_session_cache_mode(c->wctx, WOLFSSL_SESS_CACHE_OFF);
+#endif
 
     /* exactly the checked list: wolfSSL negotiates nothing else */
     for (size_t i = 0; i < cfg->suite_count; i++) {

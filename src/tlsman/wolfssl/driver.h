@@ -5,7 +5,8 @@
  *        verification; errors.c: wolfSSL errors to secure_sock codes and alerts; compat_5_5.c:
  *        the work-arounds for wolfSSL 5.5.4). Functions shared between the files carry the
  *        prefix tlsman_wolfssl_. Include it first: it sets _POSIX_C_SOURCE (pthread_once,
- *        strnlen).
+ *        strnlen). wolfSSL's configuration: its options.h (an installed build such as
+ *        Debian's), or with WOLFSSL_USER_SETTINGS the build's user_settings.h.
  */
 #ifndef SS_TLSMAN_WOLFSSL_DRIVER_H
 #define SS_TLSMAN_WOLFSSL_DRIVER_H
@@ -19,9 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef WOLFSSL_USER_SETTINGS
+/* a wolfSSL built from source with a user_settings.h (RIOT: ports/riot/sock_secure_wolfssl) */
+#include <wolfssl/wolfcrypt/settings.h>
+#else
 /* options.h would otherwise redefine _FORTIFY_SOURCE (a warning at -O0): keep the build's own. */
 #define WOLFSSL_OPTIONS_IGNORE_SYS
 #include <wolfssl/options.h>
+#endif
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/version.h>
