@@ -398,6 +398,15 @@ static unsigned int ss_psk_client_cb(WOLFSSL *ssl, const char *hint, char *ident
     if (s == NULL) {
         return 0;
     }
+    if (s->own_psk) { /* set_psk: this session's own (no NUL in the identity: checked there) */
+        if (s->psk.identity_len > id_max || s->psk.key_len > key_max) {
+            return 0;
+        }
+        memcpy(identity, s->psk.identity, s->psk.identity_len);
+        identity[s->psk.identity_len] = '\0'; /* wolfSSL's buffer has id_max + 1 bytes */
+        memcpy(key, s->psk.key, s->psk.key_len);
+        return (unsigned int)s->psk.key_len;
+    }
     const ss_wolfssl_ctx_t *c = s->ctx;
     size_t id_len = strlen(c->psk_id);
     if (id_len > id_max || c->psk_key_len > key_max) {
@@ -406,6 +415,22 @@ static unsigned int ss_psk_client_cb(WOLFSSL *ssl, const char *hint, char *ident
     memcpy(identity, c->psk_id, id_len + 1); /* wolfSSL's buffer has id_max + 1 bytes */
     memcpy(key, c->psk_key, c->psk_key_len);
     return (unsigned int)c->psk_key_len;
+}
+
+/* Client: offer @p psk in this session instead of the socket's. */
+static int ss_set_psk(void *p, const sock_secure_psk_t *psk)
+{
+    ss_wolfssl_session_t *s = p;
+    if (s->ctx == NULL || s->ctx->k.server || psk == NULL || psk->identity == NULL ||
+        psk->identity_len == 0 || psk->key == NULL || psk->key_len == 0) {
+        return -EINVAL;
+    }
+    if (memchr(psk->identity, 0, psk->identity_len) != NULL) {
+        return -ENOTSUP; /* wolfSSL passes identities as C strings */
+    }
+    s->psk = *psk;
+    s->own_psk = true;
+    return 0;
 }
 
 static unsigned int ss_psk_server_cb(WOLFSSL *ssl, const char *identity, unsigned char *key,
@@ -530,11 +555,13 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
             ss_ctx_free(c);
             return rc;
         }
-    } else if (cfg->psk != NULL) {
-        memcpy(c->psk_id, cfg->psk->identity, cfg->psk->identity_len);
-        c->psk_id[cfg->psk->identity_len] = '\0';
-        memcpy(c->psk_key, cfg->psk->key, cfg->psk->key_len);
-        c->psk_key_len = cfg->psk->key_len;
+    } else if (cfg->psk != NULL || cfg->psk_per_session) {
+        if (cfg->psk != NULL) {
+            memcpy(c->psk_id, cfg->psk->identity, cfg->psk->identity_len);
+            c->psk_id[cfg->psk->identity_len] = '\0';
+            memcpy(c->psk_key, cfg->psk->key, cfg->psk->key_len);
+            c->psk_key_len = cfg->psk->key_len;
+        }
         wolfSSL_CTX_set_psk_client_callback(c->wctx, ss_psk_client_cb);
     }
     return 0;
@@ -919,6 +946,7 @@ const tlsman_driver_t tlsman_wolfssl = {
     .name = "wolfssl",
     .version = LIBWOLFSSL_VERSION_STRING,
     .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT |
+            TLSMAN_CAP_PSK_PER_SESSION |
             (SS_X509 ? TLSMAN_CAP_X509 : 0u),
     .ctx_size = sizeof(ss_wolfssl_ctx_t),
     .session_size = sizeof(ss_wolfssl_session_t),
@@ -947,4 +975,5 @@ const tlsman_driver_t tlsman_wolfssl = {
     .cred_check = tlsman_cred_check_none,
 #endif
     .flush = ss_flush,
+    .set_psk = ss_set_psk,
 };

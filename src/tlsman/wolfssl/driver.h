@@ -117,6 +117,10 @@ typedef struct {
     bool dg_more;                  /**< it had more than SS_DG_TRACK records */
     bool dg_live;                  /**< wolfSSL has not asked for the next datagram since */
     ss_wolfssl_w55_t w55;          /**< the wolfSSL 5.5.4 work-arounds (compat_5_5.c) */
+    /* Client: the PSK this session offers instead of the socket's (set_psk; its bytes are the
+     * core's caller's until the handshake ends). */
+    sock_secure_psk_t psk;
+    bool own_psk;                  /**< psk is set */
     /* TLS: output the transport refused (-EAGAIN), kept here instead of in wolfSSL (see
      * ss_send_cb); heap, allocated only while something waits. */
     uint8_t *out;

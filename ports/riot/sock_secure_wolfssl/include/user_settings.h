@@ -53,6 +53,8 @@ int sock_secure_riot_wolfssl_seed(unsigned char *output, unsigned int sz);
 #define NO_OLD_TLS
 #define HAVE_TLS_EXTENSIONS
 #define HAVE_EXTENDED_MASTER
+#define HAVE_SERVER_RENEGOTIATION_INFO /* the empty renegotiation_info (RFC 5746) OpenSSL wants */
+#define WOLFSSL_EXTRA_ALERTS  /* alerts for more failures, as Debian's build (the driver's codes) */
 #define NO_SESSION_CACHE
 #define WOLFSSL_SET_CIPHER_BYTES /* wolfSSL_CTX_set_cipher_list_bytes (without OPENSSL_EXTRA) */
 #define SMALL_SESSION_CACHE
@@ -101,6 +103,9 @@ int sock_secure_riot_wolfssl_seed(unsigned char *output, unsigned int sz);
 #define NO_RSA
 #define NO_CERTS
 #define NO_ASN
+/* 5.5.4's renegotiation_info state (internal.h) sizes a certificate hash with asn.h's
+ * KEYID_SIZE, which NO_ASN leaves undefined (asn.h is empty then: no clash) */
+#define KEYID_SIZE 32
 #define NO_CODING
 #endif
 
