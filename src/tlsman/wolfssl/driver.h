@@ -48,7 +48,7 @@
  * OpenSSL-compatible verify callback (X509_STORE_CTX with the current certificate) and SNI;
  * without them the driver is PSK-only and says so in its caps. */
 #if defined(HAVE_ECC) && !defined(NO_CERTS) && defined(OPENSSL_EXTRA) && defined(HAVE_SNI) && \
-    defined(WOLFSSL_PEM_TO_DER) && !defined(NO_RSA)
+    defined(WOLFSSL_PEM_TO_DER)
 #define SS_X509 1
 #else
 #define SS_X509 0
