@@ -2,7 +2,8 @@
 # ports/riot/test.sh - the RIOT port of secure_sock, end to end:
 #   1. builds examples/sock_secure_server and examples/sock_secure_client for native64 (NATIVE=native32: i386);
 #      twice: PSK only (as configured), and with certificates of a throw-away test PKI
-#      (tests/pki/make-pki.sh, compiled in as C arrays under WORK_DIR: PSK + ECDHE-ECDSA);
+#      (tests/pki/make-pki.sh, compiled in as C arrays under WORK_DIR: PSK + ECDHE-ECDSA); the
+#      certificate build also on wolfSSL 5.5.4 (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl, see below);
 #   2. runs each pair on a tap bridge (two RIOT nodes) and checks:
 #      PSK:   host `ssock client`            -> RIOT server   (echo)
 #             host `openssl s_client`        -> RIOT server   (echo, PSK-AES128-CCM8)
@@ -13,6 +14,7 @@
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
 #             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
 #             RIOT client                    -> server with a certificate of another CA (refused)
+#             (the three on mbedTLS and on wolfSSL)
 #      sock_dtls (module sock_dtls_secure_sock): RIOT's own examples, unchanged, built from the RIOT
 #      tree on secure_sock + mbedTLS (RIOT_MAKEFILES_GLOBAL_PRE=sock_dtls_secure_sock.mk):
 #             dtls-sock client -> dtls-sock server started 3 s later (ClientHello retransmitted)
@@ -27,7 +29,8 @@
 #      dtls-sock in its ECC mode (CONFIG_DTLS_ECC, credman ECDSA credentials) on ours + tinyDTLS,
 #      its server sock a client-server: client -> server node to node (raw public keys, each
 #      pinned), host `ssock client --rpk` (GnuTLS) -> server (echo), an unpinned key refused
-#   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
+#   3. builds RIOT's dtls-sock on ours + wolfSSL for samr21-xpro and nrf52840dk (ROM/RAM);
+#      builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
 #      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map); on the
 #      first board (samr21-xpro; FULL_BOARDS=1: on each) builds the server too (one session,
 #      6 KiB heap: it must fit samr21-xpro's 32 KiB of RAM), RIOT's dtls-sock on our sock_dtls
@@ -161,8 +164,38 @@ for name, f in (("example_ca_der", "ca.crt.der"), ("example_server_crt_der", "se
 open(f"{d}/sock_secure_example_certs.h", "w").write("\n".join(out) + "\n")
 PY
 }
+# wolfSSL (module sock_secure_wolfssl): RIOT's pkg/wolfssl pins a wolfSSL commit of a ~1 GB
+# repository that is not mirrored: wolfSSL 5.5.4 (the driver's version) is built instead, from
+# Debian's source package, as a local package source. Without it the wolfSSL checks are skipped.
+WOLFSSL_SRC=${WOLFSSL_SRC:-$(bash "$ROOT/scripts/wolfssl-source.sh" 2>"$WORK_DIR/wolfssl-source.log")}
+WS_SRC=(PKG_SOURCE_LOCAL_WOLFSSL="$WOLFSSL_SRC")
+PKI_OK=0
+if ! command -v openssl >/dev/null; then
+    skip "certificate builds: no openssl to make the test PKI"
+elif ! make_certs; then
+    fail "test PKI (see $WORK_DIR/pki.log)"
+else
+    PKI_OK=1
+fi
 NATIVE_OK=0
 CERTS_OK=0
+CERTS_WS_OK=0
+# the certificate examples on wolfSSL (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl)
+B0=$SECONDS
+if [ -z "$WOLFSSL_SRC" ]; then
+    skip "certificate examples on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
+elif [ "$PKI_OK" = 1 ]; then
+    if build certs-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
+        build certs-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
+        pass "build the examples on wolfSSL 5.5.4 with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
+        CERTS_WS_OK=1
+    else
+        fail "certificate builds on wolfSSL for $NATIVE (see $WORK_DIR/build-certs-ws-*-$NATIVE.log)"
+        grep -a -m5 "error" "$WORK_DIR"/build-certs-ws-*-$NATIVE.log
+    fi
+fi
 if [ "$ONLY" != wolfssl ]; then # (not indented: ONLY is a switch for iterating)
 B0=$SECONDS
 if build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
@@ -174,10 +207,8 @@ else
     tail -20 "$WORK_DIR"/build-psk-*-$NATIVE.log
 fi
 B0=$SECONDS
-if ! command -v openssl >/dev/null; then
-    skip "certificate builds: no openssl to make the test PKI"
-elif ! make_certs; then
-    fail "test PKI (see $WORK_DIR/pki.log)"
+if [ "$PKI_OK" != 1 ]; then
+    :
 elif build certs sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
         SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
     build certs sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
@@ -221,12 +252,9 @@ OURS=(RIOT_MAKEFILES_GLOBAL_PRE="$HERE/sock_dtls_secure_sock.mk")
 # the same on our sock_dtls over RIOT's pkg/tinydtls (module sock_secure_tinydtls: our tinyDTLS
 # driver on RIOT's tinyDTLS tree)
 OURS_TD=("${OURS[@]}" SOCK_SECURE_DRIVER=tinydtls)
-# and over RIOT's pkg/wolfssl (module sock_secure_wolfssl: our wolfSSL driver). RIOT's package pins
-# a wolfSSL commit of a ~1 GB repository that is not mirrored: wolfSSL 5.5.4 (the driver's
-# version) is built instead, from Debian's source package, as a local package source.
+# and over RIOT's pkg/wolfssl (module sock_secure_wolfssl: our wolfSSL driver)
 OURS_WS=()
-WOLFSSL_SRC=${WOLFSSL_SRC:-$(bash "$ROOT/scripts/wolfssl-source.sh" 2>"$WORK_DIR/wolfssl-source.log")}
-[ -n "$WOLFSSL_SRC" ] && OURS_WS=("${OURS[@]}" SOCK_SECURE_DRIVER=wolfssl PKG_SOURCE_LOCAL_WOLFSSL="$WOLFSSL_SRC")
+[ -n "$WOLFSSL_SRC" ] && OURS_WS=("${OURS[@]}" SOCK_SECURE_DRIVER=wolfssl "${WS_SRC[@]}")
 SOCKDTLS_OK=0
 SOCKDTLS_TD_OK=0
 SOCKDTLS_ECC_OK=0
@@ -460,9 +488,11 @@ psk_checks() {
     stop_nodes
 }
 
+# cert_checks [VARIANT STACK]: the certificate examples (certs: mbedTLS, certs-ws: wolfSSL)
 cert_checks() {
-    local run=$WORK_DIR/run-certs pki=$WORK_DIR/pki rc port spid
-    start_nodes certs "$run" || return
+    local variant=${1:-certs} stack=${2:-mbedTLS} pki=$WORK_DIR/pki rc port spid
+    local run=$WORK_DIR/run-$variant
+    start_nodes "$variant" "$run" || return
 
     # host ssock client (CA, name) -> RIOT server with certificate: ECDHE-ECDSA
     printf 'hello-ecdhe\n' | timeout 30 "$SSOCK" client "[$SADDR%$BRIF]:5684" --ca "$pki/ca.crt" \
@@ -470,7 +500,7 @@ cert_checks() {
     rc=$?
     if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-ecdhe ] &&
         grep -aq "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/ssock_client.err"; then
-        pass "host ssock client --ca -> RIOT server: ECDHE-ECDSA-AES128-CCM8, certificate verified, echoed"
+        pass "host ssock client --ca -> RIOT server ($stack): ECDHE-ECDSA-AES128-CCM8, certificate verified, echoed"
     else
         fail "host ssock client --ca -> RIOT server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err")"
     fi
@@ -485,7 +515,7 @@ cert_checks() {
     if waitfor "$run/client.log" "reply \(18 bytes\): hello-ecdhe-client" 20 &&
         grep -aq "connected to .*:$port: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/client.log" &&
         wait $spid; then
-        pass "RIOT client -> host ssock server --cert: ECDHE-ECDSA, server certificate verified, echoed"
+        pass "RIOT client ($stack) -> host ssock server --cert: ECDHE-ECDSA, server certificate verified, echoed"
     else
         fail "RIOT client -> host ssock server --cert: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(cat "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
@@ -500,7 +530,7 @@ cert_checks() {
     echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
     if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: " 20 &&
         ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$run/other.out"; then
-        pass "RIOT client -> server with a certificate of an unknown CA: refused ($(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //'))"
+        pass "RIOT client ($stack) -> server with a certificate of an unknown CA: refused ($(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //'))"
     else
         fail "unknown CA accepted or no answer: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
     fi
@@ -706,7 +736,7 @@ gcoap_checks() {
 }
 
 run_native() {
-    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
         [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ] && [ "$SOCKDTLS_WS_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -718,6 +748,7 @@ run_native() {
     TAPS_CREATED=1
     if [ "$NATIVE_OK" = 1 ]; then psk_checks; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
+    if [ "$CERTS_WS_OK" = 1 ]; then cert_checks certs-ws wolfSSL; fi
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
     if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
@@ -791,7 +822,7 @@ if [ -n "$BOARDS" ]; then
         for b in $BOARDS; do
             # RIOT's dtls-sock on our sock_dtls over wolfSSL 5.5.4 (sock_secure_wolfssl), each board
             B0=$SECONDS
-            if [ "${#OURS_WS[@]}" = 0 ] || [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
+            if [ -z "$WOLFSSL_SRC" ] || [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
                 skip "RIOT's dtls-sock on sock_dtls_secure_sock + sock_secure_wolfssl for $b: no wolfSSL 5.5.4 source or no dtls-sock"
             elif dtls_sock_sizes dtls-sock-ws "secure_sock + wolfSSL + credman" \
                 'sock_secure[a-z_]*|sock_dtls_secure_sock|wolfssl|wolfcrypt|credman' \

@@ -20,7 +20,10 @@
 #include "secure_sock/sock_secure.h"
 #include "sock_secure_riot_udp.h"
 #include "sock_secure_example.h"
-#include "sock_secure_riot_mbedtls.h"
+#include "modules.h"
+#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
+#include "sock_secure_riot_mbedtls.h" /* its heap counters */
+#endif
 #if SOCK_SECURE_EXAMPLE_CERTS
 #include "sock_secure_example_certs.h" /* example_ca_der[] */
 #endif
@@ -36,11 +39,13 @@ static const uint32_t cred_tags[] = { 1 };
 
 static void print_heap(void)
 {
+#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
     size_t now, peak;
     if (sock_secure_riot_mbedtls_heap(&now, &peak) == 0) {
         printf("mbedtls heap: %u bytes in use, peak %u of %u\n", (unsigned)now, (unsigned)peak,
                (unsigned)CONFIG_SOCK_SECURE_MBEDTLS_HEAP_SIZE);
     }
+#endif
 }
 
 static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
