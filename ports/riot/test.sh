@@ -180,15 +180,27 @@ fi
 NATIVE_OK=0
 CERTS_OK=0
 CERTS_WS_OK=0
-# the certificate examples on wolfSSL (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl)
+PSK_WS_OK=0
+# the examples on wolfSSL (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl), PSK only and with certificates
 B0=$SECONDS
 if [ -z "$WOLFSSL_SRC" ]; then
-    skip "certificate examples on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
-elif [ "$PKI_OK" = 1 ]; then
+    skip "the examples on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
+elif build psk-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 &&
+    build psk-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1; then
+    pass "build sock_secure_server + sock_secure_client (PSK) on wolfSSL 5.5.4 for $NATIVE ($((SECONDS - B0)) s)"
+    PSK_WS_OK=1
+else
+    fail "build the examples on wolfSSL for $NATIVE (see $WORK_DIR/build-psk-ws-*-$NATIVE.log)"
+    grep -a -m5 "error" "$WORK_DIR"/build-psk-ws-*-$NATIVE.log
+fi
+B0=$SECONDS
+if [ -n "$WOLFSSL_SRC" ] && [ "$PKI_OK" = 1 ]; then
     if build certs-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-            SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
         build certs-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-            SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
         pass "build the examples on wolfSSL 5.5.4 with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
         CERTS_WS_OK=1
     else
@@ -389,14 +401,17 @@ node_addr() {
 }
 show_logs() { # show_logs RUNDIR
     echo sss >&3
-    waitfor "$1/server.log" "mbedtls heap" 3
+    waitfor "$1/server.log" "(mbedtls|wolfssl) heap" 3
     grep -a "connected to\|reply\|error\|heap" "$1/client.log" | sed 's/^/  client| /'
     grep -a "session\|received\|error\|open [0-9]\|heap" "$1/server.log" | sed 's/^/  server| /'
 }
 
+# psk_checks [VARIANT STACK]: the PSK examples (psk: mbedTLS, psk-ws: wolfSSL)
 psk_checks() {
-    local run=$WORK_DIR/run-psk rc port spid
-    start_nodes psk "$run" || return
+    local variant=${1:-psk} stack=${2:-mbedTLS} rc port spid pfx=""
+    local run=$WORK_DIR/run-$variant
+    [ "$stack" = mbedTLS ] || pfx="$stack: "
+    start_nodes "$variant" "$run" || return
 
     # host ssock client -> RIOT server
     printf 'hello-from-ssock\n' | timeout 30 "$SSOCK" client "[$SADDR%$BRIF]:5684" \
@@ -404,7 +419,7 @@ psk_checks() {
     rc=$?
     if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-from-ssock ] &&
         waitfor "$run/server.log" "received 16 bytes: hello-from-ssock" 2; then
-        pass "host ssock client -> RIOT server: PSK handshake, record echoed"
+        pass "${pfx}host ssock client -> RIOT server: PSK handshake, record echoed"
     else
         fail "host ssock client -> RIOT server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err")"
     fi
@@ -414,7 +429,7 @@ psk_checks() {
         -connect "[$SADDR%$BRIDGE]:5684" -psk_identity "$PSK_ID" -psk "$PSK_HEX" \
         -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
     if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl "$run/openssl.log"; then
-        pass "openssl s_client -dtls1_2 PSK-AES128-CCM8 -> RIOT server: record echoed"
+        pass "${pfx}openssl s_client -dtls1_2 PSK-AES128-CCM8 -> RIOT server: record echoed"
     else
         fail "openssl s_client -> RIOT server (see $run/openssl.log)"
     fi
@@ -426,7 +441,7 @@ psk_checks() {
     rc=$?
     if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" &&
         ! grep -aq must-not-arrive "$run/server.log" "$run/badkey.out"; then
-        pass "host ssock client with a wrong key -> RIOT server: refused with alert bad_record_mac"
+        pass "${pfx}host ssock client with a wrong key -> RIOT server: refused with alert bad_record_mac"
     else
         fail "wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
     fi
@@ -440,7 +455,7 @@ psk_checks() {
     echo "ssc [$BRADDR%$CIF]:$port hello-from-riot-client" >&4
     if waitfor "$run/client.log" "reply \(22 bytes\): hello-from-riot-client" 15 &&
         wait $spid && grep -aq "hello-from-riot-client" "$run/ssock_server.out"; then
-        pass "RIOT client -> host ssock server: PSK handshake, echo, close_notify (server --once exit 0)"
+        pass "${pfx}RIOT client -> host ssock server: PSK handshake, echo, close_notify (server --once exit 0)"
     else
         fail "RIOT client -> host ssock server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(cat "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
@@ -468,7 +483,7 @@ psk_checks() {
         if waitfor "$run/client.log" "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8" 15 &&
             waitfor "$run/s_server.out" "hello-to-openssl" 5 &&
             waitfor "$run/client.log" "reply \([0-9]+ bytes\): hello-from-openssl" 5; then
-            pass "RIOT client -> openssl s_server -dtls1_2 PSK-AES128-CCM8: handshake, data both ways"
+            pass "${pfx}RIOT client -> openssl s_server -dtls1_2 PSK-AES128-CCM8: handshake, data both ways"
         else
             fail "RIOT client -> openssl s_server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/s_server.err")"
         fi
@@ -480,7 +495,7 @@ psk_checks() {
     echo "ssc [$SADDR%$CIF]:5684 hello-node-to-node" >&4
     if waitfor "$run/client.log" "reply \(18 bytes\): hello-node-to-node" 15 &&
         waitfor "$run/server.log" "received 18 bytes: hello-node-to-node" 2; then
-        pass "RIOT client -> RIOT server (two $NATIVE nodes): PSK handshake, record echoed"
+        pass "${pfx}RIOT client -> RIOT server (two $NATIVE nodes): PSK handshake, record echoed"
     else
         fail "RIOT client -> RIOT server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3)"
     fi
@@ -736,7 +751,8 @@ gcoap_checks() {
 }
 
 run_native() {
-    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+    if [ "$NATIVE_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$PSK_WS_OK" != 1 ] &&
+        [ "$SOCKDTLS_OK" != 1 ] &&
         [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ] && [ "$SOCKDTLS_WS_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -747,6 +763,7 @@ run_native() {
     if ! ip link show "${TAP_BASE}1" >/dev/null 2>&1; then fail "tapsetup (see $WORK_DIR/tapsetup.log)"; return; fi
     TAPS_CREATED=1
     if [ "$NATIVE_OK" = 1 ]; then psk_checks; fi
+    if [ "$PSK_WS_OK" = 1 ]; then psk_checks psk-ws wolfSSL; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks; fi
     if [ "$CERTS_WS_OK" = 1 ]; then cert_checks certs-ws wolfSSL; fi
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi

@@ -21,6 +21,9 @@
 #if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
 #include "sock_secure_riot_mbedtls.h" /* its heap counters */
 #endif
+#if IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
+#include "sock_secure_riot_wolfssl.h" /* its heap counters */
+#endif
 #if SOCK_SECURE_EXAMPLE_CERTS
 #include "sock_secure_example_certs.h" /* example_server_crt_der[], example_server_key_der[] */
 #endif
@@ -154,6 +157,12 @@ static int sss_cmd(int argc, char **argv)
     if (sock_secure_riot_mbedtls_heap(&now, &peak) == 0) {
         printf("mbedtls heap: %u bytes in use, peak %u of %u\n", (unsigned)now, (unsigned)peak,
                (unsigned)CONFIG_SOCK_SECURE_MBEDTLS_HEAP_SIZE);
+    }
+#endif
+#if IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
+    size_t wnow, wpeak;
+    if (sock_secure_riot_wolfssl_heap(&wnow, &wpeak) == 0) {
+        printf("wolfssl heap: %u bytes in use, peak %u\n", (unsigned)wnow, (unsigned)wpeak);
     }
 #endif
     return 0;

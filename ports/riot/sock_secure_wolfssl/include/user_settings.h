@@ -37,7 +37,11 @@ extern "C" {
 #define WOLFSSL_SMALL_STACK   /* large temporaries on the heap, not on the thread's stack */
 #define WOLFSSL_GENERAL_ALIGNMENT 4
 #define NO_ERROR_STRINGS
+#if defined(SOCK_SECURE_WOLFSSL_HEAP_DEBUG) && SOCK_SECURE_WOLFSSL_HEAP_DEBUG
+#define XMALLOC_USER          /* malloc with accounting (riot_wolfssl.c) */
+#else
 #define NO_WOLFSSL_MEMORY     /* XMALLOC is the C library's malloc (RIOT's heap) */
+#endif
 
 /* Entropy: wolfCrypt's Hash-DRBG is seeded from RIOT's periph_hwrng where the board has it,
  * else RIOT's random module (riot_wolfssl.c; see docs/RIOT.md on its quality). */
