@@ -549,6 +549,17 @@ cert_checks() {
     else
         fail "unknown CA accepted or no answer: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
     fi
+    # wolfSSL (SOCK_SECURE_WOLFSSL_HEAP_DEBUG): the refused handshake leaves nothing on the heap
+    # (a wolfSSL with OPENSSL_EXTRA would keep its error queue there: 576 B per refusal)
+    if [ "$stack" = wolfSSL ]; then
+        local held
+        held=$(grep -aoE "wolfssl heap: [0-9]+ bytes in use" "$run/client.log" | awk '{print $3}' | sort -u | tr '\n' ' ')
+        if [ "$(echo $held | wc -w)" = 1 ]; then
+            pass "RIOT client ($stack): the refused handshake left nothing on wolfSSL's heap ($held B held after each run: wolfSSL_Init's)"
+        else
+            fail "RIOT client ($stack): wolfSSL's heap held after the runs: $held B"
+        fi
+    fi
     kill "$spid" 2>/dev/null
     wait "$spid" 2>/dev/null
     show_logs "$run"

@@ -99,9 +99,11 @@ int sock_secure_riot_wolfssl_seed(unsigned char *output, unsigned int sz);
 #define WOLFSSL_PUB_PEM_TO_DER /* wc_PubKeyPemToDer: PEM public keys (pinned keys) */
 #define HAVE_SNI
 #define OPENSSL_EXTRA         /* the driver's verify callback (X509_STORE_CTX) */
+/* OPENSSL_EXTRA's error queue would keep 192 heap bytes per error (3 per refused certificate),
+ * up to 100 entries (19 KB): off, nothing reads it (measured with SOCK_SECURE_WOLFSSL_HEAP_DEBUG) */
+#define NO_ERROR_QUEUE
 #define WOLFSSL_ALWAYS_VERIFY_CB
 #define WOLFSSL_VERIFY_CB_ALL_CERTS
-#define KEEP_PEER_CERT
 #define NO_RSA                /* certificates and keys on P-256 only */
 #include <stdio.h>            /* snprintf, for OPENSSL_EXTRA's names */
 #else
