@@ -553,7 +553,7 @@ cert_checks() {
     # (a wolfSSL with OPENSSL_EXTRA would keep its error queue there: 576 B per refusal)
     if [ "$stack" = wolfSSL ]; then
         local held
-        held=$(grep -aoE "wolfssl heap: [0-9]+ bytes in use" "$run/client.log" | awk '{print $3}' | sort -u | tr '\n' ' ')
+        held=$(grep -aoE "wolfssl heap: [0-9]+ bytes in use" "$run/client.log" | awk '{print $3}' | sort -u | tr '\n' ' ' | sed 's/ $//')
         if [ "$(echo $held | wc -w)" = 1 ]; then
             pass "RIOT client ($stack): the refused handshake left nothing on wolfSSL's heap ($held B held after each run: wolfSSL_Init's)"
         else
