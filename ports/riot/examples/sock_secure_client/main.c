@@ -20,13 +20,6 @@
 #include "secure_sock/sock_secure.h"
 #include "sock_secure_riot_udp.h"
 #include "sock_secure_example.h"
-#include "modules.h"
-#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
-#include "sock_secure_riot_mbedtls.h" /* its heap counters */
-#endif
-#if IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
-#include "sock_secure_riot_wolfssl.h" /* its heap counters */
-#endif
 #if SOCK_SECURE_EXAMPLE_CERTS
 #include "sock_secure_example_certs.h" /* example_ca_der[] */
 #endif
@@ -39,23 +32,6 @@ static const sock_secure_psk_t psk = SOCK_SECURE_EXAMPLE_PSK_INIT;
 static sock_secure_creds_t creds;
 static const uint32_t cred_tags[] = { 1 };
 #endif
-
-static void print_heap(void)
-{
-#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
-    size_t now, peak;
-    if (sock_secure_riot_mbedtls_heap(&now, &peak) == 0) {
-        printf("mbedtls heap: %u bytes in use, peak %u of %u\n", (unsigned)now, (unsigned)peak,
-               (unsigned)CONFIG_SOCK_SECURE_MBEDTLS_HEAP_SIZE);
-    }
-#endif
-#if IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
-    size_t wnow, wpeak;
-    if (sock_secure_riot_wolfssl_heap(&wnow, &wpeak) == 0) {
-        printf("wolfssl heap: %u bytes in use, peak %u\n", (unsigned)wnow, (unsigned)wpeak);
-    }
-#endif
-}
 
 static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
 {
@@ -118,7 +94,7 @@ static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
     }
     sock_secure_close(&sock);
     sock_secure_transport_close(&udp.base);
-    print_heap();
+    sock_secure_example_print_heap();
     return rc < 0;
 }
 

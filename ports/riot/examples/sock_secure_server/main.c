@@ -17,13 +17,6 @@
 #include "secure_sock/sock_secure.h"
 #include "sock_secure_riot_udp.h"
 #include "sock_secure_example.h"
-#include "modules.h"
-#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
-#include "sock_secure_riot_mbedtls.h" /* its heap counters */
-#endif
-#if IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
-#include "sock_secure_riot_wolfssl.h" /* its heap counters */
-#endif
 #if SOCK_SECURE_EXAMPLE_CERTS
 #include "sock_secure_example_certs.h" /* example_server_crt_der[], example_server_key_der[] */
 #endif
@@ -152,19 +145,7 @@ static int sss_cmd(int argc, char **argv)
            (unsigned)st.handshakes_ok, (unsigned)st.handshakes_failed,
            (unsigned)st.hello_verify_sent, (unsigned)st.retransmits,
            (unsigned)st.datagrams_in, (unsigned)st.datagrams_out);
-#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
-    size_t now, peak;
-    if (sock_secure_riot_mbedtls_heap(&now, &peak) == 0) {
-        printf("mbedtls heap: %u bytes in use, peak %u of %u\n", (unsigned)now, (unsigned)peak,
-               (unsigned)CONFIG_SOCK_SECURE_MBEDTLS_HEAP_SIZE);
-    }
-#endif
-#if IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
-    size_t wnow, wpeak;
-    if (sock_secure_riot_wolfssl_heap(&wnow, &wpeak) == 0) {
-        printf("wolfssl heap: %u bytes in use, peak %u\n", (unsigned)wnow, (unsigned)wpeak);
-    }
-#endif
+    sock_secure_example_print_heap();
     return 0;
 }
 
