@@ -28,13 +28,17 @@
  * (x509_ip.h). The client offers only P-256 for ECDHE, and no peer ECC key under 256 bits is
  * taken.
  *
- * What this Debian build (5.5.4, configure defaults + Debian's options) can and cannot do:
+ * What this Debian build (5.5.4, configure defaults + Debian's options) can and cannot do (RIOT
+ * builds 5.5.4 from source with its own user_settings.h: PSK-AES128-CCM8 there, see docs/RIOT.md):
  * - Plain-PSK suites: only TLS_PSK_WITH_CHACHA20_POLY1305_SHA256 is compiled in. The static PSK
  *   AES suites (..._AES_128_CCM_8, _AES_128_CCM, _AES_128_GCM_SHA256) need WOLFSSL_STATIC_PSK,
  *   which Debian leaves off: suite_supported() reports them unsupported, so an explicit request
  *   fails at create with -ENOTSUP and the default list becomes CHACHA20-POLY1305 alone.
  * - PSK identity hint: a server sends tlsman_config_t.psk_hint in its ServerKeyExchange
  *   (wolfSSL_CTX_use_psk_identity_hint; TLSMAN_CAP_PSK_HINT).
+ * - A client PSK per session (set_psk, TLSMAN_CAP_PSK_PER_SESSION): the client PSK callback
+ *   answers with the session's PSK when set_psk gave one, else the socket's. No sockets of both
+ *   roles (a WOLFSSL_CTX has one method, so one role).
  * - DTLS MTU: WOLFSSL_DTLS_MTU is off, so records are sized for wolfSSL's fixed 1400-byte MTU
  *   (max_payload 1359 with CHACHA20-POLY1305) and tlsman_config_t.mtu can only lower that:
  *   max_payload() honours a smaller MTU; handshake flights (PSK: < 200 bytes) are not resized.
@@ -106,7 +110,7 @@
  * Memory: the per-socket state (WOLFSSL_CTX pointer, cookie secret, the client's PSK copy,
  * verification settings) and the per-session state (WOLFSSL pointer, flight and record tracking,
  * the kept last flight, verification results, the TLS output buffer's pointer) live in the core's
- * areas: 272 and 328 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
+ * areas: 272 and 368 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
  * 5.5.4 x86_64 with counting wolfSSL_SetAllocators hooks (DTLS 1.2, PSK-CHACHA20-POLY1305):
  * - per socket: 9,180 bytes in 7 blocks (the WOLFSSL_CTX and its method), freed by ctx_free;
  * - per session: 56.0 KB from session_init (9 blocks: the WOLFSSL object 10.9 KB, its
