@@ -3,7 +3,8 @@
 #   1. builds examples/sock_secure_server and examples/sock_secure_client for native64 (NATIVE=native32: i386);
 #      twice: PSK only (as configured), and with certificates of a throw-away test PKI
 #      (tests/pki/make-pki.sh, compiled in as C arrays under WORK_DIR: PSK + ECDHE-ECDSA); both
-#      again for TLS over TCP (SOCK_SECURE_EXAMPLE_TLS=1);
+#      again for TLS over TCP (SOCK_SECURE_EXAMPLE_TLS=1), and both on wolfSSL 5.5.4
+#      (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl, see below);
 #   2. runs each pair on a tap bridge (two RIOT nodes) and checks:
 #      PSK:   host `ssock client`            -> RIOT server   (echo)
 #             host `openssl s_client`        -> RIOT server   (echo, PSK-AES128-CCM8)
@@ -14,6 +15,7 @@
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
 #             RIOT client                    -> host `ssock server --cert` (ECDHE-ECDSA, echo)
 #             RIOT client                    -> server with a certificate of another CA (refused)
+#             (PSK and certificates on mbedTLS and on wolfSSL)
 #      TLS:   the PSK and certificate checks again (ssock --tls, openssl -tls1_2) on the examples
 #             built with SOCK_SECURE_EXAMPLE_TLS=1 (module sock_secure_tcp on sock_tcp, gnrc_tcp)
 #      sock_dtls (module sock_dtls_secure_sock): RIOT's own examples, unchanged, built from the RIOT
@@ -24,11 +26,14 @@
 #             host `coap-client-openssl` coaps:// -> gcoap_dtls server (2.05 Content)
 #             gcoap_dtls client (from its server sock) -> host `coap-server-openssl` (2.05)
 #      the same five on sock_dtls_secure_sock over RIOT's pkg/tinydtls (module
-#      sock_secure_tinydtls, SOCK_SECURE_DRIVER=tinydtls)
+#      sock_secure_tinydtls, SOCK_SECURE_DRIVER=tinydtls), and dtls-sock over RIOT's pkg/wolfssl
+#      built from Debian's wolfSSL 5.5.4 source (module sock_secure_wolfssl,
+#      SOCK_SECURE_DRIVER=wolfssl; scripts/wolfssl-source.sh; skipped without that source)
 #      dtls-sock in its ECC mode (CONFIG_DTLS_ECC, credman ECDSA credentials) on ours + tinyDTLS,
 #      its server sock a client-server: client -> server node to node (raw public keys, each
 #      pinned), host `ssock client --rpk` (GnuTLS) -> server (echo), an unpinned key refused
-#   3. builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
+#   3. builds RIOT's dtls-sock on ours + wolfSSL for samr21-xpro and nrf52840dk (ROM/RAM);
+#      builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
 #      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map), the same for
 #      the TLS client (+ sock_secure_tcp and gnrc_tcp in the share); on the
 #      first board (samr21-xpro; FULL_BOARDS=1: on each) builds the server too (one session,
@@ -53,7 +58,8 @@
 #   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
 #   RIOT_ONLY  sockdtls: only RIOT's dtls-sock and gcoap_dtls on our sock_dtls (mbedTLS, tinyDTLS),
 #              their builds and node checks (for iterating on the shim); tls: only the TLS builds
-#              and checks; default: everything
+#              and checks; wolfssl: only the wolfSSL checks; default: everything
+#   WOLFSSL_SRC a wolfSSL 5.5.4 tree (default: what scripts/wolfssl-source.sh prints)
 set -u
 T0=$SECONDS
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -163,6 +169,50 @@ for name, f in (("example_ca_der", "ca.crt.der"), ("example_server_crt_der", "se
 open(f"{d}/sock_secure_example_certs.h", "w").write("\n".join(out) + "\n")
 PY
 }
+# wolfSSL (module sock_secure_wolfssl): RIOT's pkg/wolfssl pins a wolfSSL commit of a ~1 GB
+# repository that is not mirrored: wolfSSL 5.5.4 (the driver's version) is built instead, from
+# Debian's source package, as a local package source. Without it the wolfSSL checks are skipped.
+WOLFSSL_SRC=${WOLFSSL_SRC:-$(bash "$ROOT/scripts/wolfssl-source.sh" 2>"$WORK_DIR/wolfssl-source.log")}
+WS_SRC=(PKG_SOURCE_LOCAL_WOLFSSL="$WOLFSSL_SRC")
+PKI_OK=0
+if ! command -v openssl >/dev/null; then
+    skip "certificate builds: no openssl to make the test PKI"
+elif ! make_certs; then
+    fail "test PKI (see $WORK_DIR/pki.log)"
+else
+    PKI_OK=1
+fi
+CERTS_WS_OK=0
+PSK_WS_OK=0
+# the examples on wolfSSL (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl), PSK only and with certificates
+B0=$SECONDS
+if [ -n "$ONLY" ] && [ "$ONLY" != wolfssl ]; then
+    :
+elif [ -z "$WOLFSSL_SRC" ]; then
+    skip "the examples on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
+elif build psk-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 &&
+    build psk-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1; then
+    pass "build sock_secure_server + sock_secure_client (PSK) on wolfSSL 5.5.4 for $NATIVE ($((SECONDS - B0)) s)"
+    PSK_WS_OK=1
+else
+    fail "build the examples on wolfSSL for $NATIVE (see $WORK_DIR/build-psk-ws-*-$NATIVE.log)"
+    grep -a -m5 "error" "$WORK_DIR"/build-psk-ws-*-$NATIVE.log
+fi
+B0=$SECONDS
+if [ "$PSK_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ]; then
+    if build certs-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
+        build certs-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
+        pass "build the examples on wolfSSL 5.5.4 with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
+        CERTS_WS_OK=1
+    else
+        fail "certificate builds on wolfSSL for $NATIVE (see $WORK_DIR/build-certs-ws-*-$NATIVE.log)"
+        grep -a -m5 "error" "$WORK_DIR"/build-certs-ws-*-$NATIVE.log
+    fi
+fi
 B0=$SECONDS
 NATIVE_OK=0
 if [ -n "$ONLY" ]; then
@@ -190,12 +240,8 @@ else
 fi
 B0=$SECONDS
 CERTS_OK=0
-if [ -n "$ONLY" ]; then
+if [ -n "$ONLY" ] || [ "$PKI_OK" != 1 ]; then
     :
-elif ! command -v openssl >/dev/null; then
-    skip "certificate builds: no openssl to make the test PKI"
-elif ! make_certs; then
-    fail "test PKI (see $WORK_DIR/pki.log)"
 elif build certs sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
         SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
     build certs sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 \
@@ -210,10 +256,9 @@ fi
 # the TLS examples with certificates (PSK + ECDHE-ECDSA), from the same test PKI
 B0=$SECONDS
 TLSCERTS_OK=0
-if [ "$TLS_OK" != 1 ] || ! command -v openssl >/dev/null; then
-    skip "TLS certificate builds: no TLS build or no openssl"
-elif { [ -f "$WORK_DIR/pki/sock_secure_example_certs.h" ] || make_certs; } &&
-    build tlscerts sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 \
+if [ "$TLS_OK" != 1 ] || [ "$PKI_OK" != 1 ]; then
+    skip "TLS certificate builds: no TLS build or no test PKI"
+elif     build tlscerts sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 \
         SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
     build tlscerts sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 \
         SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
@@ -258,7 +303,28 @@ OURS_TD=("${OURS[@]}" SOCK_SECURE_DRIVER=tinydtls)
 SOCKDTLS_OK=0
 SOCKDTLS_TD_OK=0
 SOCKDTLS_ECC_OK=0
-if [ "$ONLY" = tls ]; then
+# and over RIOT's pkg/wolfssl (module sock_secure_wolfssl: our wolfSSL driver)
+OURS_WS=()
+[ -n "$WOLFSSL_SRC" ] && OURS_WS=("${OURS[@]}" SOCK_SECURE_DRIVER=wolfssl "${WS_SRC[@]}")
+SOCKDTLS_WS_OK=0
+if [ "$ONLY" = tls ] || [ "$ONLY" = sockdtls ]; then
+    :
+elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
+    skip "sock_dtls on wolfSSL: this RIOT has no $DTLS_SOCK"
+elif [ "${#OURS_WS[@]}" = 0 ]; then
+    skip "sock_dtls on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
+else
+    # (dtls-sock only: gcoap_dtls needs a sock of both roles, which the wolfSSL driver has not)
+    B0=$SECONDS
+    if riot_build dtls-sock-ws "$DTLS_SOCK" "$NATIVE" "${OURS_WS[@]}"; then
+        pass "build RIOT's dtls-sock, unchanged, on sock_dtls_secure_sock + wolfSSL 5.5.4 for $NATIVE ($((SECONDS - B0)) s)"
+        SOCKDTLS_WS_OK=1
+    else
+        fail "build RIOT's dtls-sock on ours + wolfSSL (see $WORK_DIR/build-dtls-sock-ws-$NATIVE.log)"
+        grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ws-$NATIVE.log"
+    fi
+fi
+if [ "$ONLY" = tls ] || [ "$ONLY" = wolfssl ]; then
     :
 elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
     skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
@@ -382,7 +448,7 @@ node_addr() {
 }
 show_logs() { # show_logs RUNDIR
     echo sss >&3
-    waitfor "$1/server.log" "mbedtls heap" 3
+    waitfor "$1/server.log" "(mbedtls|wolfssl) heap" 3
     grep -a "connected to\|reply\|error\|heap" "$1/client.log" | sed 's/^/  client| /'
     grep -a "session\|received\|error\|open [0-9]\|heap" "$1/server.log" | sed 's/^/  server| /'
 }
@@ -400,8 +466,10 @@ mode_vars() {
 bound() { ss -Hl${SSP}n "sport = :$1" | grep -q .; } # bound PORT: something listens there
 wait_bound() { local b; for b in $(seq 20); do bound "$1" && return 0; sleep 0.1; done; return 1; }
 
-psk_checks() { # psk_checks VARIANT (psk or tls)
+psk_checks() { # psk_checks VARIANT [STACK] (psk or tls: mbedTLS; psk-ws: wolfSSL)
     local run=$WORK_DIR/run-$1 rc port spid MODE VER SSF OSSL SSP
+    local stack=${2:-mbedTLS} pfx=""
+    [ "$stack" = mbedTLS ] || pfx="$stack: "
     mode_vars "$1"
     start_nodes "$1" "$run" || return
 
@@ -415,7 +483,7 @@ psk_checks() { # psk_checks VARIANT (psk or tls)
     if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-from-ssock ] &&
         grep -aq "TLS_PSK_WITH_AES_128_CCM_8" "$run/ssock_client.err" &&
         waitfor "$run/server.log" "received $LINE bytes: hello-from-ssock" 2; then
-        pass "host ssock client${SSF:+ $SSF} -> RIOT $MODE server: PSK handshake, bytes echoed"
+        pass "${pfx}host ssock client${SSF:+ $SSF} -> RIOT $MODE server: PSK handshake, bytes echoed"
     else
         fail "host ssock client${SSF:+ $SSF} -> RIOT $MODE server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
     fi
@@ -426,7 +494,7 @@ psk_checks() { # psk_checks VARIANT (psk or tls)
         -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
     if grep -aq "Cipher is PSK-AES128-CCM8" "$run/openssl.log" && grep -aqx hello-openssl "$run/openssl.log" &&
         grep -aq "received 14 bytes: hello-openssl" "$run/server.log"; then
-        pass "openssl s_client $OSSL PSK-AES128-CCM8 -> RIOT $MODE server: bytes echoed"
+        pass "${pfx}openssl s_client $OSSL PSK-AES128-CCM8 -> RIOT $MODE server: bytes echoed"
     else
         fail "openssl s_client $OSSL -> RIOT $MODE server (see $run/openssl.log)"
     fi
@@ -438,7 +506,7 @@ psk_checks() { # psk_checks VARIANT (psk or tls)
     rc=$?
     if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" &&
         ! grep -aq must-not-arrive "$run/server.log" "$run/badkey.out"; then
-        pass "host ssock client${SSF:+ $SSF} with a wrong key -> RIOT $MODE server: refused with alert bad_record_mac"
+        pass "${pfx}host ssock client${SSF:+ $SSF} with a wrong key -> RIOT $MODE server: refused with alert bad_record_mac"
     else
         fail "$MODE wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
     fi
@@ -462,7 +530,7 @@ PY
         rc=$?
         if grep -q "3 resets" "$run/resets.log" && [ $rc -eq 0 ] && [ "$(cat "$run/after_resets.out")" = after-resets ] &&
             [ "$(grep -ac "ended: connection reset by peer" "$run/server.log")" = 3 ]; then
-            pass "3 connections reset mid-handshake -> RIOT TLS server (2 connections): each reported as reset, slots freed, the next client echoed"
+            pass "${pfx}3 connections reset mid-handshake -> RIOT TLS server (2 connections): each reported as reset, slots freed, the next client echoed"
         else
             fail "TLS after resets (exit $rc): $(cat "$run/resets.log" "$run/after_resets.err" | tail -4)"
         fi
@@ -478,7 +546,7 @@ PY
     if waitfor "$run/client.log" "reply \(22 bytes\): hello-from-riot-client" 15 &&
         grep -aq "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8, $VER " "$run/client.log" &&
         wait $spid && grep -aq "hello-from-riot-client" "$run/ssock_server.out"; then
-        pass "RIOT $MODE client -> host ssock server $SSF: PSK handshake, echo, close_notify (server --once exit 0)"
+        pass "${pfx}RIOT $MODE client -> host ssock server $SSF: PSK handshake, echo, close_notify (server --once exit 0)"
     else
         fail "RIOT $MODE client -> host ssock server $SSF: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
@@ -504,7 +572,7 @@ PY
         if waitfor "$run/client.log" "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8, $VER " 15 &&
             waitfor "$run/s_server.out" "hello-to-openssl" 5 &&
             waitfor "$run/client.log" "reply \([0-9]+ bytes\): hello-from-openssl" 5; then
-            pass "RIOT $MODE client -> openssl s_server $OSSL PSK-AES128-CCM8: handshake, data both ways"
+            pass "${pfx}RIOT $MODE client -> openssl s_server $OSSL PSK-AES128-CCM8: handshake, data both ways"
         else
             fail "RIOT $MODE client -> openssl s_server $OSSL: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/s_server.err")"
         fi
@@ -516,7 +584,7 @@ PY
     echo "ssc [$SADDR%$CIF]:5684 hello-node-to-node" >&4
     if waitfor "$run/client.log" "reply \(18 bytes\): hello-node-to-node" 15 &&
         waitfor "$run/server.log" "received 18 bytes: hello-node-to-node" 2; then
-        pass "RIOT $MODE client -> RIOT $MODE server (two $NATIVE nodes): PSK handshake, bytes echoed"
+        pass "${pfx}RIOT $MODE client -> RIOT $MODE server (two $NATIVE nodes): PSK handshake, bytes echoed"
     else
         fail "RIOT $MODE client -> RIOT $MODE server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3)"
     fi
@@ -524,8 +592,10 @@ PY
     stop_nodes
 }
 
-cert_checks() { # cert_checks VARIANT (certs or tlscerts)
+cert_checks() { # cert_checks VARIANT [STACK] (certs or tlscerts: mbedTLS; certs-ws: wolfSSL)
     local run=$WORK_DIR/run-$1 pki=$WORK_DIR/pki rc port spid MODE VER SSF OSSL SSP
+    local stack=${2:-mbedTLS} pfx=""
+    [ "$stack" = mbedTLS ] || pfx="$stack: "
     mode_vars "$1"
     start_nodes "$1" "$run" || return
 
@@ -535,7 +605,7 @@ cert_checks() { # cert_checks VARIANT (certs or tlscerts)
     rc=$?
     if [ $rc -eq 0 ] && [ "$(cat "$run/ssock_client.out")" = hello-ecdhe ] &&
         grep -aq "TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8" "$run/ssock_client.err"; then
-        pass "host ssock client${SSF:+ $SSF} --ca -> RIOT $MODE server: ECDHE-ECDSA-AES128-CCM8, certificate verified, echoed"
+        pass "${pfx}host ssock client${SSF:+ $SSF} --ca -> RIOT $MODE server: ECDHE-ECDSA-AES128-CCM8, certificate verified, echoed"
     else
         fail "host ssock client${SSF:+ $SSF} --ca -> RIOT $MODE server (exit $rc): $(cat "$run/ssock_client.out" "$run/ssock_client.err" | tail -5)"
     fi
@@ -550,7 +620,7 @@ cert_checks() { # cert_checks VARIANT (certs or tlscerts)
     if waitfor "$run/client.log" "reply \(18 bytes\): hello-ecdhe-client" 20 &&
         grep -aq "connected to .*:$port: TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8, $VER " "$run/client.log" &&
         wait $spid; then
-        pass "RIOT $MODE client -> host ssock server${SSF:+ $SSF} --cert: ECDHE-ECDSA, server certificate verified, echoed"
+        pass "${pfx}RIOT $MODE client -> host ssock server${SSF:+ $SSF} --cert: ECDHE-ECDSA, server certificate verified, echoed"
     else
         fail "RIOT $MODE client -> host ssock server${SSF:+ $SSF} --cert: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
@@ -565,9 +635,20 @@ cert_checks() { # cert_checks VARIANT (certs or tlscerts)
     echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
     if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: " 20 &&
         ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$run/other.out"; then
-        pass "RIOT $MODE client -> server with a certificate of an unknown CA: refused ($(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //'))"
+        pass "${pfx}RIOT $MODE client -> server with a certificate of an unknown CA: refused ($(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //'))"
     else
         fail "$MODE: unknown CA accepted or no answer: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
+    fi
+    # wolfSSL (SOCK_SECURE_WOLFSSL_HEAP_DEBUG): the refused handshake leaves nothing on the heap
+    # (a wolfSSL with OPENSSL_EXTRA would keep its error queue there: 576 B per refusal)
+    if [ "$stack" = wolfSSL ]; then
+        local held
+        held=$(grep -aoE "wolfssl heap: [0-9]+ bytes in use" "$run/client.log" | awk '{print $3}' | sort -u | tr '\n' ' ' | sed 's/ $//')
+        if [ "$(echo $held | wc -w)" = 1 ]; then
+            pass "RIOT client ($stack): the refused handshake left nothing on wolfSSL's heap ($held B held after each run: wolfSSL_Init's)"
+        else
+            fail "RIOT client ($stack): wolfSSL's heap held after the runs: $held B"
+        fi
     fi
     kill "$spid" 2>/dev/null
     wait "$spid" 2>/dev/null
@@ -602,7 +683,7 @@ dtls_sock_pair() {
 # handshake offers Identity_1 (the credential of that hint, not the first one, Identity_0: the
 # server logs no failed handshake before it).
 sockdtls_hint_check() {
-    local run=$1 cif=$2 hb=gnutls spid n0 i
+    local run=$1 cif=$2 stack=$3 hb=gnutls spid n0 i
     "$SSOCK" --version | grep -q '^backend gnutls .*PSK_HINT' || hb=tinydtls
     timeout 60 "$SSOCK" server --backend "$hb" --listen "[$BRADDR%$BRIF]:20220" \
         --psk "Identity_1:$DS_PSK_HEX" --psk-hint Prefer_Id_1 --echo --once -v \
@@ -616,7 +697,7 @@ sockdtls_hint_check() {
         grep -aq 'PSK identity "Identity_1"' "$run/hint_server.err" &&
         ! grep -aq "handshake failed" "$run/hint_server.err" &&
         grep -aq ' hello-hint$' "$run/hint_server.out"; then
-        pass "dtls-sock client (tinyDTLS) -> host ssock server --psk-hint Prefer_Id_1: the callback logged the hint, the first handshake offered Identity_1 (the credential of that hint), echo"
+        pass "dtls-sock client ($stack) -> host ssock server --psk-hint Prefer_Id_1: the callback logged the hint, the first handshake offered Identity_1 (the credential of that hint), echo"
     else
         fail "dtls-sock client -> host server with a hint: $(tail -n +"$((n0 + 1))" "$run/client.log" | grep -a "hint\|Connection\|Received\|rror" | tail -3) / $(tail -3 "$run/hint_server.err")"
         kill "$spid" 2>/dev/null
@@ -650,13 +731,13 @@ sockdtls_checks() {
         fail "dtls-sock client -> server: $(grep -a "Connection\|Received\|rror" "$run/client.log" | tail -3)"
     fi
     # the server's hint reaches the client's PSK callback where the stack hands it over
-    if [ "$stack" = tinyDTLS ]; then
+    if [ "$stack" != mbedTLS ]; then
         if grep -aq "Client got hint: Prefer_Id_1" "$run/client.log"; then
             pass "dtls-sock client ($stack): its PSK callback got the server's hint (Client got hint: Prefer_Id_1)"
         else
             fail "dtls-sock client ($stack): no hint reached its PSK callback"
         fi
-        sockdtls_hint_check "$run" "$cif"
+        sockdtls_hint_check "$run" "$cif" "$stack"
     elif grep -aq "Client got hint" "$run/client.log"; then
         fail "dtls-sock client ($stack): a hint reached its PSK callback, but mbedTLS 2.28 reads none"
     else
@@ -681,8 +762,9 @@ sockdtls_checks() {
     else
         fail "openssl s_client -> dtls-sock server (see $run/openssl.log)"
     fi
-    # the example's server sets the hint Prefer_Id_1: tinyDTLS sends it (mbedTLS 2.28 cannot)
-    if [ "$stack" = tinyDTLS ]; then
+    # the example's server sets the hint Prefer_Id_1: tinyDTLS and wolfSSL send it (mbedTLS 2.28
+    # cannot)
+    if [ "$stack" != mbedTLS ]; then
         if grep -aq "PSK identity hint: Prefer_Id_1" "$run/openssl.log"; then
             pass "dtls-sock server ($stack) sends its PSK identity hint (sock_dtls_set_server_psk_id_hint): openssl s_client saw Prefer_Id_1"
         else
@@ -811,8 +893,9 @@ gcoap_checks() {
 }
 
 run_native() {
-    if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
-        [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ]; then return; fi
+    if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] &&
+        [ "$PSK_WS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+        [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ] && [ "$SOCKDTLS_WS_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
         fail "bridge $BRIDGE exists already: choose BRIDGE/TAP_BASE"; return
@@ -825,9 +908,12 @@ run_native() {
     if [ "$TLS_OK" = 1 ]; then psk_checks tls; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks certs; fi
     if [ "$TLSCERTS_OK" = 1 ]; then cert_checks tlscerts; fi
+    if [ "$PSK_WS_OK" = 1 ]; then psk_checks psk-ws wolfSSL; fi
+    if [ "$CERTS_WS_OK" = 1 ]; then cert_checks certs-ws wolfSSL; fi
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
     if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
+    if [ "$SOCKDTLS_WS_OK" = 1 ]; then sockdtls_checks dtls-sock-ws wolfSSL; fi
 }
 if [ ! -x "$SSOCK" ]; then
     skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
@@ -895,6 +981,21 @@ if [ -n "$BOARDS" ]; then
         skip "build for $BOARDS: no arm-none-eabi-gcc (Debian: gcc-arm-none-eabi libnewlib-arm-none-eabi)"
     else
         for b in $BOARDS; do
+            # RIOT's dtls-sock on our sock_dtls over wolfSSL 5.5.4 (sock_secure_wolfssl), each board
+            B0=$SECONDS
+            if [ "$ONLY" = tls ]; then
+                :
+            elif [ -z "$WOLFSSL_SRC" ] || [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
+                skip "RIOT's dtls-sock on sock_dtls_secure_sock + sock_secure_wolfssl for $b: no wolfSSL 5.5.4 source or no dtls-sock"
+            elif dtls_sock_sizes dtls-sock-ws "secure_sock + wolfSSL + credman" \
+                'sock_secure[a-z_]*|sock_dtls_secure_sock|wolfssl|wolfcrypt|credman' \
+                sock_dtls_secure_sock "${OURS_WS[@]}"; then
+                pass "build RIOT's dtls-sock on sock_dtls_secure_sock + sock_secure_wolfssl for $b with -Werror ($((SECONDS - B0)) s): $SIZES"
+            else
+                fail "build RIOT's dtls-sock on ours + wolfSSL for $b (see $WORK_DIR/build-dtls-sock-ws-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-ws-$b.log"
+            fi
+            [ "$ONLY" != wolfssl ] || continue
             # the TLS client (sock_secure_tcp over gnrc_tcp); on the first board the TLS server too
             B0=$SECONDS
             if build tls sock_secure_client "$b" SOCK_SECURE_EXAMPLE_TLS=1; then

@@ -2,7 +2,8 @@
  * such as RIOT's gcoap needs), and a client PSK chosen per session (psk_select): over the
  * in-memory net with the simulated clock, with the real backend. A backend without
  * SOCK_SECURE_CAP_CLIENT_SERVER must refuse the role (and psk_select without
- * SOCK_SECURE_CAP_PSK_PER_SESSION) at create. */
+ * SOCK_SECURE_CAP_PSK_PER_SESSION) at create; with a PSK per session but no sockets of both
+ * roles (wolfSSL), psk_select is checked on a plain client. */
 #include <string.h>
 
 #include "secure_sock/mem.h"
@@ -207,16 +208,20 @@ static int select_by_remote(void *arg, const sock_secure_ep_t *remote, sock_secu
     return 0;
 }
 
-static void psk_chosen_per_session(void)
+/* psk_select on a socket of @p role: a client-server, or (a backend without sockets of both
+ * roles) a plain client. */
+static void psk_chosen_per_session_as(sock_secure_role_t role)
 {
     sock_secure_config_t cfg;
     int calls = 0;
     tu_net_start();
-    tu_node_config(&node, &cfg, SOCK_SECURE_CLIENT_SERVER, tu_backend_name, SLOTS);
+    tu_node_config(&node, &cfg, role, tu_backend_name, SLOTS);
     cfg.psk_select = select_by_remote; /* no socket-wide PSK at all */
     cfg.psk_select_arg = &calls;
-    cfg.psk = &tu_psk_a; /* ... its server side accepts tu_psk_a */
-    cfg.psk_count = 1;
+    if (role == SOCK_SECURE_CLIENT_SERVER) {
+        cfg.psk = &tu_psk_a; /* ... its server side accepts tu_psk_a */
+        cfg.psk_count = 1;
+    }
     CHECK_EQ(tu_node_open_cfg(&node, TU_SERVER_ADDR, &cfg), 0);
     CHECK_EQ(tu_node_open(&other, OTHER_ADDR, SOCK_SECURE_SERVER, tu_backend_name, SLOTS,
                           &tu_psk_a), 0);
@@ -246,6 +251,16 @@ static void psk_chosen_per_session(void)
     CHECK_EQ(sock_secure_stats(&node.sock, &st), 0);
     CHECK_EQ(st.sessions_handshake, 0u); /* no slot taken by either */
     close_all();
+}
+
+static void psk_chosen_per_session(void)
+{
+    psk_chosen_per_session_as(SOCK_SECURE_CLIENT_SERVER);
+}
+
+static void psk_chosen_per_session_client(void)
+{
+    psk_chosen_per_session_as(SOCK_SECURE_CLIENT);
 }
 
 /* What the role does not support is refused at create, with the documented codes. */
@@ -306,6 +321,9 @@ int main(void)
     backend = tu_backend(TLSMAN_CAP_DTLS | TLSMAN_CAP_PSK);
     if (!(backend->caps & TLSMAN_CAP_CLIENT_SERVER) || !CONFIG_SOCK_SECURE_CLIENT_SERVER) {
         RUN(refused_without_the_capability);
+        if (backend->caps & TLSMAN_CAP_PSK_PER_SESSION) {
+            RUN(psk_chosen_per_session_client);
+        }
         return tu_exit();
     }
     RUN(serves_and_connects_on_one_socket);

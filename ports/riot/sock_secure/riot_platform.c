@@ -4,7 +4,8 @@
  *        driver registry (sock_secure_init()).
  *
  * The registry registers every driver module the application uses (RIOT defines MODULE_<NAME>
- * for each): sock_secure_mbedtls, sock_secure_tinydtls (mbedTLS first, the default, when both). On a host, src/tlsman/builtin.c does the same under SS_HAVE_<STACK>.
+ * for each): sock_secure_mbedtls, sock_secure_tinydtls, sock_secure_wolfssl (in this order: the
+ * first is the default backend). On a host, src/tlsman/builtin.c does the same under SS_HAVE_<STACK>.
  */
 #include <stdint.h>
 
@@ -16,7 +17,8 @@
 #if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
 #include "sock_secure_riot_mbedtls.h"
 #endif
-#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS) || IS_USED(MODULE_SOCK_SECURE_TINYDTLS)
+#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS) || IS_USED(MODULE_SOCK_SECURE_TINYDTLS) || \
+    IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
 #include "../../../src/tlsman/builtin.h" /* the built-in driver objects (private) */
 #endif
 
@@ -45,6 +47,11 @@ int sock_secure_init(void)
 #endif
 #if IS_USED(MODULE_SOCK_SECURE_TINYDTLS) /* after mbedTLS: the default backend is the first */
     if ((rc = sock_secure_riot_add(&tlsman_tinydtls)) < 0) {
+        return rc;
+    }
+#endif
+#if IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
+    if ((rc = sock_secure_riot_add(&tlsman_wolfssl)) < 0) {
         return rc;
     }
 #endif

@@ -28,7 +28,8 @@
  * (x509_ip.h). The client offers only P-256 for ECDHE, and no peer ECC key under 256 bits is
  * taken.
  *
- * What this Debian build (5.5.4, configure defaults + Debian's options) can and cannot do:
+ * What this Debian build (5.5.4, configure defaults + Debian's options) can and cannot do (RIOT
+ * builds 5.5.4 from source with its own user_settings.h: PSK-AES128-CCM8 there, see docs/RIOT.md):
  * - Plain-PSK suites: only TLS_PSK_WITH_CHACHA20_POLY1305_SHA256 is compiled in. The static PSK
  *   AES suites (..._AES_128_CCM_8, _AES_128_CCM, _AES_128_GCM_SHA256) need WOLFSSL_STATIC_PSK,
  *   which Debian leaves off: suite_supported() reports them unsupported, so an explicit request
@@ -38,6 +39,9 @@
  *   server's hint (a C string, "" without one; a hint with a NUL byte arrives cut there) and,
  *   with tlsman_config_t.psk_for_hint, hands it to io->psk_for_hint (TLSMAN_CAP_PSK_FOR_HINT):
  *   the chosen identity and key are copied into wolfSSL's handshake arrays there and then.
+ * - A client PSK per session (set_psk, TLSMAN_CAP_PSK_PER_SESSION): the client PSK callback
+ *   answers with the session's PSK when set_psk gave one, else the socket's. No sockets of both
+ *   roles (a WOLFSSL_CTX has one method, so one role).
  * - DTLS MTU: WOLFSSL_DTLS_MTU is off, so records are sized for wolfSSL's fixed 1400-byte MTU
  *   (max_payload 1359 with CHACHA20-POLY1305) and tlsman_config_t.mtu can only lower that:
  *   max_payload() honours a smaller MTU; handshake flights (PSK: < 200 bytes) are not resized.
@@ -109,7 +113,7 @@
  * Memory: the per-socket state (WOLFSSL_CTX pointer, cookie secret, the client's PSK copy,
  * verification settings) and the per-session state (WOLFSSL pointer, flight and record tracking,
  * the kept last flight, verification results, the TLS output buffer's pointer) live in the core's
- * areas: 272 and 328 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
+ * areas: 272 and 368 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
  * 5.5.4 x86_64 with counting wolfSSL_SetAllocators hooks (DTLS 1.2, PSK-CHACHA20-POLY1305):
  * - per socket: 9,180 bytes in 7 blocks (the WOLFSSL_CTX and its method), freed by ctx_free;
  * - per session: 56.0 KB from session_init (9 blocks: the WOLFSSL object 10.9 KB, its
@@ -137,7 +141,9 @@
 
 #include "driver.h" /* first: _POSIX_C_SOURCE for pthread_once and strnlen */
 
+#ifndef SINGLE_THREADED
 #include <pthread.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,10 +171,17 @@ static void ss_lib_init(void)
 
 int tlsman_wolfssl_lib_ready(void)
 {
+#ifdef SINGLE_THREADED
+    /* a wolfSSL built for one thread (RIOT's port): so is its user, no lock needed */
+    if (ss_lib_status == 1) {
+        ss_lib_init();
+    }
+#else
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     if (pthread_once(&once, ss_lib_init) != 0) {
         return SOCK_SECURE_E_BACKEND;
     }
+#endif
     return ss_lib_status == 0 ? 0 : SOCK_SECURE_E_BACKEND;
 }
 
@@ -392,10 +405,11 @@ static unsigned int ss_psk_client_cb(WOLFSSL *ssl, const char *hint, char *ident
         return 0;
     }
     const ss_wolfssl_ctx_t *c = s->ctx;
-    const uint8_t *id = (const uint8_t *)c->psk_id;
-    size_t id_len = strlen(c->psk_id);
-    const uint8_t *k = c->psk_key;
-    size_t key_len = c->psk_key_len;
+    /* set_psk: this session's own (no NUL in the identity: checked there); else the socket's */
+    const uint8_t *id = s->own_psk ? s->psk.identity : (const uint8_t *)c->psk_id;
+    size_t id_len = s->own_psk ? s->psk.identity_len : strlen(c->psk_id);
+    const uint8_t *k = s->own_psk ? s->psk.key : c->psk_key;
+    size_t key_len = s->own_psk ? s->psk.key_len : c->psk_key_len;
     if (c->psk_for_hint) {
         /* the server's hint as wolfSSL keeps it: a C string, "" without one */
         sock_secure_psk_t chosen;
@@ -418,6 +432,22 @@ static unsigned int ss_psk_client_cb(WOLFSSL *ssl, const char *hint, char *ident
     identity[id_len] = '\0';
     memcpy(key, k, key_len);
     return (unsigned int)key_len;
+}
+
+/* Client: offer @p psk in this session instead of the socket's. */
+static int ss_set_psk(void *p, const sock_secure_psk_t *psk)
+{
+    ss_wolfssl_session_t *s = p;
+    if (s->ctx == NULL || s->ctx->k.server || psk == NULL || psk->identity == NULL ||
+        psk->identity_len == 0 || psk->key == NULL || psk->key_len == 0) {
+        return -EINVAL;
+    }
+    if (memchr(psk->identity, 0, psk->identity_len) != NULL) {
+        return -ENOTSUP; /* wolfSSL passes identities as C strings */
+    }
+    s->psk = *psk;
+    s->own_psk = true;
+    return 0;
 }
 
 static unsigned int ss_psk_server_cb(WOLFSSL *ssl, const char *identity, unsigned char *key,
@@ -509,8 +539,12 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
     }
 #endif
     /* nothing of a session outlives it: no tickets, no session cache (wolfSSL's is global) */
+#ifdef HAVE_SESSION_TICKET
     (void)wolfSSL_CTX_NoTicketTLSv12(c->wctx);
+#endif
+#ifndef NO_SESSION_CACHE
     (void)wolfSSL_CTX_set_session_cache_mode(c->wctx, WOLFSSL_SESS_CACHE_OFF);
+#endif
 
     /* exactly the checked list: wolfSSL negotiates nothing else */
     for (size_t i = 0; i < cfg->suite_count; i++) {
@@ -538,7 +572,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
             ss_ctx_free(c);
             return rc;
         }
-    } else if (cfg->psk != NULL || cfg->psk_for_hint) {
+    } else if (cfg->psk != NULL || cfg->psk_per_session || cfg->psk_for_hint) {
         if (cfg->psk != NULL) {
             memcpy(c->psk_id, cfg->psk->identity, cfg->psk->identity_len);
             c->psk_id[cfg->psk->identity_len] = '\0';
@@ -930,7 +964,7 @@ const tlsman_driver_t tlsman_wolfssl = {
     .name = "wolfssl",
     .version = LIBWOLFSSL_VERSION_STRING,
     .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT |
-            TLSMAN_CAP_PSK_FOR_HINT |
+            TLSMAN_CAP_PSK_FOR_HINT | TLSMAN_CAP_PSK_PER_SESSION |
             (SS_X509 ? TLSMAN_CAP_X509 : 0u),
     .ctx_size = sizeof(ss_wolfssl_ctx_t),
     .session_size = sizeof(ss_wolfssl_session_t),
@@ -959,4 +993,5 @@ const tlsman_driver_t tlsman_wolfssl = {
     .cred_check = tlsman_cred_check_none,
 #endif
     .flush = ss_flush,
+    .set_psk = ss_set_psk,
 };

@@ -5,7 +5,8 @@
  *        verification; errors.c: wolfSSL errors to secure_sock codes and alerts; compat_5_5.c:
  *        the work-arounds for wolfSSL 5.5.4). Functions shared between the files carry the
  *        prefix tlsman_wolfssl_. Include it first: it sets _POSIX_C_SOURCE (pthread_once,
- *        strnlen).
+ *        strnlen). wolfSSL's configuration: its options.h (an installed build such as
+ *        Debian's), or with WOLFSSL_USER_SETTINGS the build's user_settings.h.
  */
 #ifndef SS_TLSMAN_WOLFSSL_DRIVER_H
 #define SS_TLSMAN_WOLFSSL_DRIVER_H
@@ -19,9 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef WOLFSSL_USER_SETTINGS
+/* a wolfSSL built from source with a user_settings.h (RIOT: ports/riot/sock_secure_wolfssl) */
+#include <wolfssl/wolfcrypt/settings.h>
+#else
 /* options.h would otherwise redefine _FORTIFY_SOURCE (a warning at -O0): keep the build's own. */
 #define WOLFSSL_OPTIONS_IGNORE_SYS
 #include <wolfssl/options.h>
+#endif
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h>
 #include <wolfssl/version.h>
@@ -42,7 +48,7 @@
  * OpenSSL-compatible verify callback (X509_STORE_CTX with the current certificate) and SNI;
  * without them the driver is PSK-only and says so in its caps. */
 #if defined(HAVE_ECC) && !defined(NO_CERTS) && defined(OPENSSL_EXTRA) && defined(HAVE_SNI) && \
-    defined(WOLFSSL_PEM_TO_DER) && !defined(NO_RSA)
+    defined(WOLFSSL_PEM_TO_DER)
 #define SS_X509 1
 #else
 #define SS_X509 0
@@ -113,6 +119,10 @@ typedef struct {
     bool dg_more;                  /**< it had more than SS_DG_TRACK records */
     bool dg_live;                  /**< wolfSSL has not asked for the next datagram since */
     ss_wolfssl_w55_t w55;          /**< the wolfSSL 5.5.4 work-arounds (compat_5_5.c) */
+    /* Client: the PSK this session offers instead of the socket's (set_psk; its bytes are the
+     * core's caller's until the handshake ends). */
+    sock_secure_psk_t psk;
+    bool own_psk;                  /**< psk is set */
     /* TLS: output the transport refused (-EAGAIN), kept here instead of in wolfSSL (see
      * ss_send_cb); heap, allocated only while something waits. */
     uint8_t *out;

@@ -154,13 +154,15 @@ static int ss_check_key(WOLFSSL_CTX *tmp, const uint8_t *d, size_t len, int fmt)
 }
 
 /** A SubjectPublicKeyInfo (PEM or DER): 0 for EC P-256, -ENOTSUP for another EC or RSA key,
- *  SOCK_SECURE_E_CRED_FORMAT otherwise. */
+ *  SOCK_SECURE_E_CRED_FORMAT otherwise (an RSA key too in a wolfSSL without RSA, NO_RSA: RIOT's
+ *  port). */
 static int ss_check_spki(const uint8_t *d, size_t len, int fmt)
 {
     uint8_t der[1024];
     const uint8_t *p;
     int dlen = tlsman_wolfssl_der(d, len, fmt, false, der, sizeof(der), &p);
     int rc = ss_ecc_check(p, dlen, false);
+#ifndef NO_RSA
     if (rc == SOCK_SECURE_E_CRED_FORMAT && dlen > 0) {
         RsaKey r;
         word32 idx = 0;
@@ -171,6 +173,7 @@ static int ss_check_spki(const uint8_t *d, size_t len, int fmt)
             wc_FreeRsaKey(&r);
         }
     }
+#endif
     return rc;
 }
 

@@ -1,12 +1,24 @@
 /**
  * @file sock_secure_example.h
- * @brief What the RIOT examples of secure_sock share: the demo pre-shared key and the port.
+ * @brief What the RIOT examples of secure_sock share: the demo pre-shared key, the port, and the
+ *        print of the stack's heap use.
  *
  * The key is a demo value: set your own with
  *   CFLAGS += -DSOCK_SECURE_EXAMPLE_PSK_ID='"my-id"' -DSOCK_SECURE_EXAMPLE_PSK_KEY='"16 bytes..."'
  */
 #ifndef SOCK_SECURE_EXAMPLE_H
 #define SOCK_SECURE_EXAMPLE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "modules.h"
+#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
+#include "sock_secure_riot_mbedtls.h"
+#endif
+#if IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
+#include "sock_secure_riot_wolfssl.h"
+#endif
 
 /** PSK identity (text). */
 #ifndef SOCK_SECURE_EXAMPLE_PSK_ID
@@ -50,5 +62,24 @@
         sizeof(SOCK_SECURE_EXAMPLE_PSK_ID) - 1,                                 \
         (const uint8_t *)SOCK_SECURE_EXAMPLE_PSK_KEY,                           \
         sizeof(SOCK_SECURE_EXAMPLE_PSK_KEY) - 1 }
+
+/** Print the stack's heap use where its module counts it (mbedTLS with
+ *  SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1, wolfSSL with SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1). */
+static inline void sock_secure_example_print_heap(void)
+{
+#if IS_USED(MODULE_SOCK_SECURE_MBEDTLS)
+    size_t now, peak;
+    if (sock_secure_riot_mbedtls_heap(&now, &peak) == 0) {
+        printf("mbedtls heap: %u bytes in use, peak %u of %u\n", (unsigned)now, (unsigned)peak,
+               (unsigned)CONFIG_SOCK_SECURE_MBEDTLS_HEAP_SIZE);
+    }
+#endif
+#if IS_USED(MODULE_SOCK_SECURE_WOLFSSL)
+    size_t wnow, wpeak;
+    if (sock_secure_riot_wolfssl_heap(&wnow, &wpeak) == 0) {
+        printf("wolfssl heap: %u bytes in use, peak %u\n", (unsigned)wnow, (unsigned)wpeak);
+    }
+#endif
+}
 
 #endif /* SOCK_SECURE_EXAMPLE_H */

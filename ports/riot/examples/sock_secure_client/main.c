@@ -20,7 +20,6 @@
 
 #include "secure_sock/sock_secure.h"
 #include "sock_secure_example.h"
-#include "sock_secure_riot_mbedtls.h"
 #if SOCK_SECURE_EXAMPLE_CERTS
 #include "sock_secure_example_certs.h" /* example_ca_der[] */
 #endif
@@ -33,15 +32,6 @@ static const sock_secure_psk_t psk = SOCK_SECURE_EXAMPLE_PSK_INIT;
 static sock_secure_creds_t creds;
 static const uint32_t cred_tags[] = { 1 };
 #endif
-
-static void print_heap(void)
-{
-    size_t now, peak;
-    if (sock_secure_riot_mbedtls_heap(&now, &peak) == 0) {
-        printf("mbedtls heap: %u bytes in use, peak %u of %u\n", (unsigned)now, (unsigned)peak,
-               (unsigned)CONFIG_SOCK_SECURE_MBEDTLS_HEAP_SIZE);
-    }
-}
 
 static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
 {
@@ -117,7 +107,7 @@ static int ssc_run(const sock_secure_ep_t *server, const char *msg, size_t len)
     }
     sock_secure_close(&sock);
     sock_secure_transport_close(transport);
-    print_heap();
+    sock_secure_example_print_heap();
     return rc < 0;
 }
 

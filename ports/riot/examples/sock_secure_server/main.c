@@ -17,7 +17,6 @@
 
 #include "secure_sock/sock_secure.h"
 #include "sock_secure_example.h"
-#include "sock_secure_riot_mbedtls.h"
 #if SOCK_SECURE_EXAMPLE_CERTS
 #include "sock_secure_example_certs.h" /* example_server_crt_der[], example_server_key_der[] */
 #endif
@@ -159,11 +158,7 @@ static int sss_cmd(int argc, char **argv)
            (unsigned)st.handshakes_ok, (unsigned)st.handshakes_failed,
            (unsigned)st.hello_verify_sent, (unsigned)st.retransmits,
            (unsigned)st.datagrams_in, (unsigned)st.datagrams_out);
-    size_t now, peak;
-    if (sock_secure_riot_mbedtls_heap(&now, &peak) == 0) {
-        printf("mbedtls heap: %u bytes in use, peak %u of %u\n", (unsigned)now, (unsigned)peak,
-               (unsigned)CONFIG_SOCK_SECURE_MBEDTLS_HEAP_SIZE);
-    }
+    sock_secure_example_print_heap();
     return 0;
 }
 
