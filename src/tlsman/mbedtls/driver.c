@@ -242,7 +242,7 @@ static int ss_recv_cb(void *p, unsigned char *buf, size_t len)
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
     /* a handshake message mbedTLS would ignore (too long to reassemble): handshake() ends the
      * handshake instead of waiting for it forever (errors.c, tlsman_mbedtls_hs_too_long) */
-    if (rc > 0 && s->ctx->k.datagram && !s->established &&
+    if (rc > 0 && !s->established && s->ctx->k.datagram &&
         tlsman_dtls_hs_too_long(buf, (size_t)rc, MBEDTLS_SSL_IN_CONTENT_LEN - SS_DTLS_HS_HDR)) {
         s->hs_too_long = true;
     }
@@ -764,8 +764,9 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
     if (avail > len && s->ctx->k.datagram) {
         return -EMSGSIZE; /* the record stays: call again with a larger buffer */
     }
-    if (avail <= len && s->ssl.in_offt != NULL && s->ssl.in_msglen == avail) {
-        /* The record is decrypted and waiting (read(len 0) above or earlier): take it the way
+    if (avail <= len) {
+        /* The record is decrypted and waiting (read(len 0) above or earlier; avail is
+         * ss_avail(): in_offt set, in_msglen bytes): take it the way
          * the tail of mbedtls_ssl_read() in 2.28 does - copy, wipe, mark consumed - without a
          * second pass through its record machinery (about 1,000 instructions per record). */
         memcpy(buf, s->ssl.in_offt, avail);
