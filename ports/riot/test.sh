@@ -546,9 +546,9 @@ PY
     if waitfor "$run/client.log" "reply \(22 bytes\): hello-from-riot-client" 15 &&
         grep -aq "connected to .*:$port: TLS_PSK_WITH_AES_128_CCM_8, $VER " "$run/client.log" &&
         wait $spid && grep -aq "hello-from-riot-client" "$run/ssock_server.out"; then
-        pass "${pfx}RIOT $MODE client -> host ssock server $SSF: PSK handshake, echo, close_notify (server --once exit 0)"
+        pass "${pfx}RIOT $MODE client -> host ssock server${SSF:+ $SSF}: PSK handshake, echo, close_notify (server --once exit 0)"
     else
-        fail "RIOT $MODE client -> host ssock server $SSF: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
+        fail "RIOT $MODE client -> host ssock server${SSF:+ $SSF}: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
     fi
 

@@ -382,19 +382,26 @@ static void mem_faults_discard(sock_secure_mem_t *mem)
 
 /* ---- ops ------------------------------------------------------------------------------------ */
 
-static int mem_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+/* What recv and peek check first: 0 if a datagram is queued, else the code they return. */
+static int mem_ready(const sock_secure_mem_t *mem, const void *buf, size_t len)
 {
-    sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
-    sock_secure_mem_hdr_t hdr;
-
     if (mem->net == NULL) {
         return -EBADF;
     }
     if (buf == NULL && len > 0) {
         return -EINVAL;
     }
-    if (mem->queued == 0) {
-        return -EAGAIN;
+    return mem->queued == 0 ? -EAGAIN : 0;
+}
+
+static int mem_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote)
+{
+    sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
+    sock_secure_mem_hdr_t hdr;
+    int rc = mem_ready(mem, buf, len);
+
+    if (rc < 0) {
+        return rc;
     }
     mem_ring_get(mem, &hdr, sizeof(hdr));
     mem->queued--;
@@ -414,15 +421,10 @@ static int mem_peek(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
 {
     sock_secure_mem_t *mem = (sock_secure_mem_t *)sock;
     sock_secure_mem_hdr_t hdr;
+    int rc = mem_ready(mem, buf, len);
 
-    if (mem->net == NULL) {
-        return -EBADF;
-    }
-    if (buf == NULL && len > 0) {
-        return -EINVAL;
-    }
-    if (mem->queued == 0) {
-        return -EAGAIN;
+    if (rc < 0) {
+        return rc;
     }
     mem_ring_copy(mem, mem->head, &hdr, sizeof(hdr));
     mem_ring_copy(mem, (mem->head + sizeof(hdr)) % CONFIG_SOCK_MEM_QUEUE_SIZE, buf,
