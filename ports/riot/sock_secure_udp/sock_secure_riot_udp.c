@@ -126,6 +126,9 @@ static int sock_secure_riot_udp_peek(sock_secure_transport_t *sock, void *buf, s
         if (n < 0) {
             return (int)n;
         }
+        if (ctx == NULL) {
+            return -EAGAIN; /* 0 and no packet: nothing there, all in order */
+        }
         t->held = ctx;
         t->held_data = data;
         t->held_len = (size_t)n;
