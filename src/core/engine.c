@@ -199,6 +199,9 @@ static int ss_dispatch(sock_secure_t *sk, const sock_secure_ep_t *from, size_t l
         return sock_secure__new_peer(sk, from, len, s);
     }
     if (len == 0) {
+        if (!CONFIG_SOCK_SECURE_RX_BUFFER) {
+            ss_discard(sk); /* an empty datagram, still in the transport: nothing in it */
+        }
         return 0; /* streams: a connection we already know (or a client's own) */
     }
     if (s == NULL) {

@@ -367,6 +367,12 @@ int main(void)
     CHECK_EQ(sock_secure_transport_send(&peer.base, "three", 5, &cli_ep), 5);
     CHECK_EQ(sock_secure_recv_any(&sk, &got, buf, sizeof(buf), 0), 5);
     CHECK_EQ(memcmp(buf, "three", 5), 0);
+    /* an empty datagram (no record in it) is dropped, not left in front of the next one */
+    CHECK_EQ(sock_secure_transport_send(&peer.base, "", 0, &cli_ep), 0);
+    CHECK_EQ(sock_secure_transport_send(&peer.base, "four", 4, &cli_ep), 4);
+    CHECK_EQ(sock_secure_recv_any(&sk, &got, buf, sizeof(buf), 0), 4);
+    CHECK_EQ(memcmp(buf, "four", 4), 0);
+    CHECK_EQ(cli_mem.queued, 0);
 
     /* silent for idle_timeout_ms: closed, the peer told */
     CHECK_EQ(sock_secure_next_timeout(&sk), 60000);

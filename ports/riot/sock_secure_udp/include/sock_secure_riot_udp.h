@@ -10,6 +10,14 @@
  * Endpoints: secure_sock's scope_id is RIOT's netif (interface number): "[fe80::1%5]:5684"
  * reaches fe80::1 through interface 5. IPv4 works where the stack has it (SOCK_HAS_IPV4).
  *
+ * `peek` (SOCK_SECURE_RIOT_UDP_PEEK): on GNRC, in a build that reads through it (a client-only
+ * datagram build, CONFIG_SOCK_SECURE_RX_BUFFER 0), the transport looks at the next datagram
+ * without taking it: sock_udp_recv_buf() hands over the packet in GNRC's packet buffer, and the
+ * transport holds it there (sender, payload pointer and length) until the next `recv` copies it
+ * once into the caller's buffer (the (D)TLS stack's input buffer) and releases it, or drops it
+ * (a `recv` into a smaller buffer: -EMSGSIZE; `close`). A held datagram counts as ready: `wait`
+ * returns 1 at once while one is held.
+ *
  * The caller owns the sock_secure_riot_udp_t; no memory is allocated.
  */
 #ifndef SOCK_SECURE_RIOT_UDP_H
@@ -17,14 +25,24 @@
 
 #include <stdbool.h>
 
+#include "modules.h"
 #include "mutex.h"
 #include "net/sock/udp.h"
 
+#include "secure_sock/config.h"
 #include "secure_sock/transport.h"
 #include "sock_secure_riot_ep.h"
 
 #ifdef __cplusplus
 extern "C" {
+#endif
+
+/** 1: the transport has the `peek` op (secure_sock/transport.h). It needs a stack whose
+ *  sock_udp_recv_buf() hands a datagram over in one piece (GNRC: module gnrc_sock_udp), and only a
+ *  socket without a receive buffer (CONFIG_SOCK_SECURE_RX_BUFFER 0) reads through it: elsewhere it
+ *  is compiled out, and with it the held datagram's fields. */
+#ifndef SOCK_SECURE_RIOT_UDP_PEEK
+#define SOCK_SECURE_RIOT_UDP_PEEK (IS_USED(MODULE_GNRC_SOCK_UDP) && !CONFIG_SOCK_SECURE_RX_BUFFER)
 #endif
 
 /** A secure_sock transport on one RIOT UDP sock. Embeds the generic part first. */
@@ -33,6 +51,13 @@ typedef struct {
     sock_udp_t udp;   /**< RIOT's UDP sock */
     mutex_t ready;    /**< unlocked by the sock_async callback when a datagram waits */
     bool open;        /**< between a successful open and close */
+#if SOCK_SECURE_RIOT_UDP_PEEK
+    void *held;               /**< the peeked datagram's packet (sock_udp_recv_buf()'s context),
+                               *   NULL: none held */
+    const void *held_data;    /**< its payload, in the stack's packet buffer */
+    size_t held_len;          /**< its length */
+    sock_udp_ep_t held_from;  /**< its sender */
+#endif
 } sock_secure_riot_udp_t;
 
 /**
