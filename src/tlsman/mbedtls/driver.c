@@ -925,9 +925,11 @@ static int ss_info(void *p, tlsman_info_t *info)
     if (!s->established) {
         return tlsman_info(&s->t, info, 0, NULL);
     }
-    /* the id itself (2.28's fields are public): no lookup through the suite's name */
+    /* the id itself (2.28's fields are public): no lookup through the suite's name; the
+     * version is the only one ss_ctx_init allows (minimum = maximum = 1.2), so no
+     * mbedtls_ssl_get_version() and its table of names */
     int rc = tlsman_info(&s->t, info, s->ssl.session != NULL ? s->ssl.session->ciphersuite : 0,
-                         mbedtls_ssl_get_version(&s->ssl));
+                         s->ctx->k.datagram ? "DTLSv1.2" : "TLSv1.2");
     info->resumed = s->resumed;
     return rc;
 }
