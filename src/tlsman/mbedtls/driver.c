@@ -286,7 +286,9 @@ static int ss_get_timer(void *p)
     }
 }
 
-/** Server PSK lookup: the ssl context is the first member of the session. */
+#if defined(MBEDTLS_SSL_SRV_C)
+/** Server PSK lookup: the ssl context is the first member of the session. (mbedTLS's client
+ * never calls it: a build without its server has neither this nor tlsman_psk_lookup.) */
 static int ss_psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *identity,
                      size_t identity_len)
 {
@@ -299,6 +301,7 @@ static int ss_psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *ide
     tlsman_zero(key, sizeof(key));
     return rc; /* -1: mbedTLS answers unknown_psk_identity */
 }
+#endif
 
 /* ---- socket state ---------------------------------------------------------------------------- */
 
@@ -401,7 +404,7 @@ static int ss_conf_setup(ss_mbedtls_ctx_t *c, mbedtls_ssl_config *conf, bool ser
 #endif
     }
 #endif
-    if (server) {
+    if (server) { /* (ss_ctx_check refused a server role without MBEDTLS_SSL_SRV_C) */
 #if defined(MBEDTLS_SSL_COOKIE_C) && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
         if (c->k.datagram) {
             mbedtls_ssl_conf_dtls_cookies(conf, mbedtls_ssl_cookie_write,
@@ -410,7 +413,9 @@ static int ss_conf_setup(ss_mbedtls_ctx_t *c, mbedtls_ssl_config *conf, bool ser
 #endif
         /* mbedTLS 2.28 servers send no PSK identity hint (no ServerKeyExchange for plain PSK,
          * an empty hint for (EC)DHE-PSK): no TLSMAN_CAP_PSK_HINT, so the core passes none. */
+#if defined(MBEDTLS_SSL_SRV_C)
         mbedtls_ssl_conf_psk_cb(conf, ss_psk_cb, c);
+#endif
     } else if (cfg->psk != NULL) {
         err = mbedtls_ssl_conf_psk(conf, cfg->psk->key, cfg->psk->key_len, cfg->psk->identity,
                                    cfg->psk->identity_len);
