@@ -80,6 +80,7 @@ static int ss_set_identity(sock_secure_t *sk, sock_secure_session_t *s, const so
 int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
                        bool client, const char *server_name, const sock_secure_psk_t *psk)
 {
+    client = client || !CONFIG_SOCK_SECURE_SERVER; /* (server.c's are the only others) */
     uint8_t peer_id[SS_PEER_ID_LEN];
     memset(s, 0, sizeof(*s));
     s->owner = sk;
@@ -205,8 +206,9 @@ static sock_secure_session_t *ss_restarted_from(sock_secure_t *sk, sock_secure_s
 int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s)
 {
     int events = 0;
-    if (s->flags & SF_RESTART) {
-        /* RFC 6347 §4.2.8: the old session of a restarted peer goes once the new one is up */
+    if (ss_server_session(sk, s) && (s->flags & SF_RESTART)) {
+        /* RFC 6347 §4.2.8: the old session of a restarted peer goes once the new one is up
+         * (server.c marks a server session so) */
         sock_secure_session_t *old = ss_restarted_from(sk, s);
         s->flags &= (uint16_t)~SF_RESTART;
         if (old != NULL) {
