@@ -89,7 +89,9 @@ int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_s
     s->started_ms = (uint32_t)ss_now(sk);
     s->active_ms = s->started_ms; /* progress_ms 0: the start */
     s->flags = client ? SF_OWNED : 0;
-    sock_secure__peer_id(remote, peer_id);
+    if (!client) {
+        sock_secure__peer_id(remote, peer_id);
+    }
     /* the driver tells the roles of a client-server socket's sessions apart by the peer id: a
      * server session's cookies are bound to it, a client session has none */
     int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, client ? NULL : peer_id,
