@@ -85,7 +85,8 @@
 #endif
 
 /** 0 builds a datagram-only library (DTLS): stream transports (TLS over TCP) are refused with
- *  -ENOTSUP at create. For small devices. */
+ *  -ENOTSUP at create, and the drivers built with it leave out their TLS paths (the mbedTLS
+ *  driver: its stream write, flush op and record-overflow check). For small devices. */
 #ifndef CONFIG_SOCK_SECURE_STREAMS
 #define CONFIG_SOCK_SECURE_STREAMS 1
 #endif
@@ -101,7 +102,8 @@
  *  private keys, trust anchors and pinned keys under a socket's cred_tags, and certificate
  *  suites in its suite list, are refused with -ENOTSUP at create; a configuration without a PSK
  *  too. sock_secure_create() then leaves out the checks only those need (about 350 bytes on
- *  Cortex-M4). For PSK devices. */
+ *  Cortex-M4), tlsman_ctx_plan() its credential loop, and the mbedTLS driver its X.509 code
+ *  (certificates, own key, verification), whatever mbedTLS has. For PSK devices. */
 #ifndef CONFIG_SOCK_SECURE_CERTS
 #define CONFIG_SOCK_SECURE_CERTS 1
 #endif

@@ -172,7 +172,8 @@ static sock_secure_session_t *ss_route(sock_secure_t *sk, const sock_secure_ep_t
             }
         }
     }
-    if (open != NULL && hs != NULL) {
+    if (ss_server(sk) && open != NULL && hs != NULL) {
+        /* (only a server's peer restarts beside its session: connect() refuses a second one) */
         const uint8_t *d = sk->rx;
         bool handshake = len >= SS_DTLS_RECORD_HDR &&
                          (d[0] == 20 || d[0] == 22 || (d[3] == 0 && d[4] == 0));

@@ -80,6 +80,7 @@ static int ss_set_identity(sock_secure_t *sk, sock_secure_session_t *s, const so
 int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_secure_ep_t *remote,
                        bool client, const char *server_name, const sock_secure_psk_t *psk)
 {
+    client = client || !CONFIG_SOCK_SECURE_SERVER; /* (server.c's are the only others) */
     uint8_t peer_id[SS_PEER_ID_LEN];
     memset(s, 0, sizeof(*s));
     s->owner = sk;
@@ -88,7 +89,9 @@ int sock_secure__start(sock_secure_t *sk, sock_secure_session_t *s, const sock_s
     s->started_ms = (uint32_t)ss_now(sk);
     s->active_ms = s->started_ms; /* progress_ms 0: the start */
     s->flags = client ? SF_OWNED : 0;
-    sock_secure__peer_id(remote, peer_id);
+    if (!client) {
+        sock_secure__peer_id(remote, peer_id);
+    }
     /* the driver tells the roles of a client-server socket's sessions apart by the peer id: a
      * server session's cookies are bound to it, a client session has none */
     int rc = sk->drv->session_init(sk->drv_ctx, s->drv, s, client ? NULL : peer_id,
@@ -205,8 +208,9 @@ static sock_secure_session_t *ss_restarted_from(sock_secure_t *sk, sock_secure_s
 int sock_secure__established(sock_secure_t *sk, sock_secure_session_t *s)
 {
     int events = 0;
-    if (s->flags & SF_RESTART) {
-        /* RFC 6347 §4.2.8: the old session of a restarted peer goes once the new one is up */
+    if (ss_server_session(sk, s) && (s->flags & SF_RESTART)) {
+        /* RFC 6347 §4.2.8: the old session of a restarted peer goes once the new one is up
+         * (server.c marks a server session so) */
         sock_secure_session_t *old = ss_restarted_from(sk, s);
         s->flags &= (uint16_t)~SF_RESTART;
         if (old != NULL) {

@@ -25,7 +25,9 @@ int tlsman_ctx_plan(const tlsman_config_t *cfg, tlsman_sock_t *sock, tlsman_plan
         plan->psk_suites |= cfg->suites[i]->kx == TLSMAN_KX_PSK;
         plan->cert_suites |= (cfg->suites[i]->flags & TLSMAN_SUITE_CERT) != 0;
     }
-    for (size_t i = 0; i < cfg->cred_count; i++) {
+    /* a PSK-only core (CONFIG_SOCK_SECURE_CERTS 0) hands no credential over (cred_count 0) and
+     * picks no certificate suite: the loop below and the server's check compile out */
+    for (size_t i = 0; CONFIG_SOCK_SECURE_CERTS && i < cfg->cred_count; i++) {
         const tlsman_cred_t *cr = &cfg->creds[i];
         if (cr->type == SOCK_SECURE_CRED_PRIVATE_KEY || cr->type == SOCK_SECURE_CRED_CERT_CHAIN) {
             const tlsman_cred_t **slot =
@@ -42,7 +44,8 @@ int tlsman_ctx_plan(const tlsman_config_t *cfg, tlsman_sock_t *sock, tlsman_plan
         !cfg->psk_for_hint) {
         return -EINVAL; /* a plain-PSK suite the client could never offer */
     }
-    if (sock->server && plan->cert_suites && plan->chain == NULL && plan->key == NULL) {
+    if (CONFIG_SOCK_SECURE_CERTS && sock->server && plan->cert_suites && plan->chain == NULL &&
+        plan->key == NULL) {
         /* a certificate suite the server could never serve: neither a certificate nor a key
          * (a key alone is a raw public key, RFC 7250, which the core passes only to a driver
          * with TLSMAN_CAP_RPK) */

@@ -216,7 +216,7 @@ static int ss_send_cb(void *p, const unsigned char *buf, size_t len)
     if (rc > 0 && !s->tx_data) {
         /* a plaintext alert's description is read here; an encrypted one's from the error
          * (a datagram that ss_write() knows to hold its one application record has none) */
-        tlsman_scan_tx_alerts(&s->t.tx, buf, (size_t)rc, s->ctx->k.datagram,
+        tlsman_scan_tx_alerts(&s->t.tx, buf, (size_t)rc, SS_DATAGRAM(s->ctx),
                               s->ssl.transform_out == NULL);
     }
     return rc;
@@ -242,7 +242,7 @@ static int ss_recv_cb(void *p, unsigned char *buf, size_t len)
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
     /* a handshake message mbedTLS would ignore (too long to reassemble): handshake() ends the
      * handshake instead of waiting for it forever (errors.c, tlsman_mbedtls_hs_too_long) */
-    if (rc > 0 && !s->established && s->ctx->k.datagram &&
+    if (rc > 0 && !s->established && SS_DATAGRAM(s->ctx) &&
         tlsman_dtls_hs_too_long(buf, (size_t)rc, MBEDTLS_SSL_IN_CONTENT_LEN - SS_DTLS_HS_HDR)) {
         s->hs_too_long = true;
     }
@@ -286,7 +286,9 @@ static int ss_get_timer(void *p)
     }
 }
 
-/** Server PSK lookup: the ssl context is the first member of the session. */
+#if defined(MBEDTLS_SSL_SRV_C)
+/** Server PSK lookup: the ssl context is the first member of the session. (mbedTLS's client
+ * never calls it: a build without its server has neither this nor tlsman_psk_lookup.) */
 static int ss_psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *identity,
                      size_t identity_len)
 {
@@ -299,6 +301,7 @@ static int ss_psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *ide
     tlsman_zero(key, sizeof(key));
     return rc; /* -1: mbedTLS answers unknown_psk_identity */
 }
+#endif
 
 /* ---- socket state ---------------------------------------------------------------------------- */
 
@@ -358,7 +361,7 @@ static int ss_conf_setup(ss_mbedtls_ctx_t *c, mbedtls_ssl_config *conf, bool ser
 {
     int err = mbedtls_ssl_config_defaults(conf, server ? MBEDTLS_SSL_IS_SERVER
                                                        : MBEDTLS_SSL_IS_CLIENT,
-                                          c->k.datagram ? MBEDTLS_SSL_TRANSPORT_DATAGRAM
+                                          SS_DATAGRAM(c) ? MBEDTLS_SSL_TRANSPORT_DATAGRAM
                                                         : MBEDTLS_SSL_TRANSPORT_STREAM,
                                           MBEDTLS_SSL_PRESET_DEFAULT);
     if (err != 0) {
@@ -391,7 +394,7 @@ static int ss_conf_setup(ss_mbedtls_ctx_t *c, mbedtls_ssl_config *conf, bool ser
     /* exactly the checked list (c->suites): mbedTLS negotiates nothing else */
     mbedtls_ssl_conf_ciphersuites(conf, c->suites);
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
-    if (c->k.datagram) {
+    if (SS_DATAGRAM(c)) {
         /* the core owns retransmission: mbedTLS's own back-off must never end the handshake */
         mbedtls_ssl_conf_handshake_timeout(conf, 1, UINT32_MAX);
 #if defined(MBEDTLS_SSL_DTLS_BADMAC_LIMIT)
@@ -401,16 +404,18 @@ static int ss_conf_setup(ss_mbedtls_ctx_t *c, mbedtls_ssl_config *conf, bool ser
 #endif
     }
 #endif
-    if (server) {
+    if (server) { /* (ss_ctx_check refused a server role without MBEDTLS_SSL_SRV_C) */
 #if defined(MBEDTLS_SSL_COOKIE_C) && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
-        if (c->k.datagram) {
+        if (SS_DATAGRAM(c)) {
             mbedtls_ssl_conf_dtls_cookies(conf, mbedtls_ssl_cookie_write,
                                           mbedtls_ssl_cookie_check, &c->cookie);
         }
 #endif
         /* mbedTLS 2.28 servers send no PSK identity hint (no ServerKeyExchange for plain PSK,
          * an empty hint for (EC)DHE-PSK): no TLSMAN_CAP_PSK_HINT, so the core passes none. */
+#if defined(MBEDTLS_SSL_SRV_C)
         mbedtls_ssl_conf_psk_cb(conf, ss_psk_cb, c);
+#endif
     } else if (cfg->psk != NULL) {
         err = mbedtls_ssl_conf_psk(conf, cfg->psk->key, cfg->psk->key_len, cfg->psk->identity,
                                    cfg->psk->identity_len);
@@ -450,7 +455,7 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
 
     int err = 0;
 #if defined(MBEDTLS_SSL_COOKIE_C) && defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY)
-    if (c->k.server && c->k.datagram) {
+    if (c->k.server && SS_DATAGRAM(c)) {
         err = mbedtls_ssl_cookie_setup(&c->cookie, mbedtls_ctr_drbg_random, &ss_drbg);
     }
 #endif
@@ -525,12 +530,12 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     }
 #endif
 #if defined(MBEDTLS_SSL_PROTO_DTLS)
-    if (c->k.datagram && c->k.mtu != 0) {
+    if (SS_DATAGRAM(c) && c->k.mtu != 0) {
         mbedtls_ssl_set_mtu(&s->ssl, c->k.mtu);
     }
 #endif
 #if defined(MBEDTLS_SSL_DTLS_HELLO_VERIFY) && defined(MBEDTLS_SSL_SRV_C)
-    if (server && c->k.datagram) {
+    if (server && SS_DATAGRAM(c)) {
         /* the cookie binds the peer's address: without it every cookie check fails */
         if (peer_id == NULL || peer_id_len == 0) {
             ss_session_free(s);
@@ -761,7 +766,7 @@ static int ss_read(void *p, uint8_t *buf, size_t len)
     if (buf == NULL) {
         return -EINVAL;
     }
-    if (avail > len && s->ctx->k.datagram) {
+    if (avail > len && SS_DATAGRAM(s->ctx)) {
         return -EMSGSIZE; /* the record stays: call again with a larger buffer */
     }
     if (avail <= len) {
@@ -826,6 +831,7 @@ static size_t ss_max_payload(void *p)
     return n > 0 ? (size_t)n : 0;
 }
 
+#if CONFIG_SOCK_SECURE_STREAMS
 static int ss_flush(void *p);
 
 /*
@@ -851,6 +857,7 @@ static int ss_write_stream(ss_mbedtls_session_t *s, const uint8_t *buf, size_t l
     }
     return rc < 0 ? ss_error(s, rc, false) : rc;
 }
+#endif
 
 static int ss_write(void *p, const uint8_t *buf, size_t len)
 {
@@ -862,13 +869,15 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
         return -EINVAL;
     }
     tlsman_call_begin(&s->t);
-    if (!s->ctx->k.datagram) {
+#if CONFIG_SOCK_SECURE_STREAMS
+    if (!SS_DATAGRAM(s->ctx)) {
         int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
         if (max < 0) {
             return ss_error(s, max, false);
         }
         return ss_write_stream(s, buf, len, (size_t)max);
     }
+#endif
     /* DTLS: mbedTLS compares the length with the maximum payload itself and refuses a larger
      * record (BAD_INPUT_DATA, nothing sent), so it is not computed twice. With no output pending,
      * the one datagram this write sends holds just this application record: ss_send_cb() need
@@ -888,6 +897,7 @@ static int ss_write(void *p, const uint8_t *buf, size_t len)
     return n;
 }
 
+#if CONFIG_SOCK_SECURE_STREAMS
 /* Push what the transport refused earlier. With output pending, mbedtls_ssl_write() only
  * flushes (and its length argument is ignored): the public way to reach mbedtls_ssl_flush_output. */
 static int ss_flush(void *p)
@@ -903,6 +913,7 @@ static int ss_flush(void *p)
     }
     return rc < 0 ? ss_error(s, rc, false) : 0;
 }
+#endif
 
 static int ss_close_notify(void *p)
 {
@@ -925,9 +936,11 @@ static int ss_info(void *p, tlsman_info_t *info)
     if (!s->established) {
         return tlsman_info(&s->t, info, 0, NULL);
     }
-    /* the id itself (2.28's fields are public): no lookup through the suite's name */
+    /* the id itself (2.28's fields are public): no lookup through the suite's name; the
+     * version is the only one ss_ctx_init allows (minimum = maximum = 1.2), so no
+     * mbedtls_ssl_get_version() and its table of names */
     int rc = tlsman_info(&s->t, info, s->ssl.session != NULL ? s->ssl.session->ciphersuite : 0,
-                         mbedtls_ssl_get_version(&s->ssl));
+                         SS_DATAGRAM(s->ctx) ? "DTLSv1.2" : "TLSv1.2");
     info->resumed = s->resumed;
     return rc;
 }
@@ -953,7 +966,7 @@ static int ss_cookie_write(void *ctx, const uint8_t *peer_id, size_t peer_id_len
                            size_t out_max)
 {
     ss_mbedtls_ctx_t *c = ctx;
-    if (!c->k.server || !c->k.datagram) {
+    if (!c->k.server || !SS_DATAGRAM(c)) {
         return -ENOTSUP;
     }
     unsigned char *p = out;
@@ -967,7 +980,7 @@ static int ss_cookie_check(void *ctx, const uint8_t *peer_id, size_t peer_id_len
                            const uint8_t *cookie, size_t cookie_len)
 {
     ss_mbedtls_ctx_t *c = ctx;
-    if (!c->k.server || !c->k.datagram) {
+    if (!c->k.server || !SS_DATAGRAM(c)) {
         return -ENOTSUP;
     }
     return mbedtls_ssl_cookie_check(&c->cookie, cookie, cookie_len, peer_id, peer_id_len) == 0
@@ -1008,7 +1021,9 @@ const tlsman_driver_t tlsman_mbedtls = {
     .peer_subject = ss_peer_subject,
 #endif
     .max_payload = ss_max_payload,
+#if CONFIG_SOCK_SECURE_STREAMS /* (TLS only: the core's streams.c) */
     .flush = ss_flush,
+#endif
 #if defined(MBEDTLS_SSL_COOKIE_C)
     .cookie_write = ss_cookie_write,
     .cookie_check = ss_cookie_check,

@@ -39,13 +39,21 @@
 #endif
 
 /* Certificates (TLSMAN_CAP_X509, the ECDHE-ECDSA suites) need X.509 parsing, the ECDHE-ECDSA key
- * exchange and P-256; without them the driver is PSK-only and says so in its caps. */
+ * exchange and P-256; without them the driver is PSK-only and says so in its caps. So is it in a
+ * PSK-only core (CONFIG_SOCK_SECURE_CERTS 0: the core hands no certificate, key or anchor over and
+ * picks no certificate suite), whatever mbedTLS has. */
 #if defined(MBEDTLS_X509_CRT_PARSE_C) && defined(MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED) && \
-    defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED) && defined(MBEDTLS_PK_PARSE_C)
+    defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED) && defined(MBEDTLS_PK_PARSE_C) &&                 \
+    CONFIG_SOCK_SECURE_CERTS
 #define SS_X509 1
 #else
 #define SS_X509 0
 #endif
+
+/* A datagram socket (DTLS): every socket in a build without TLS over streams
+ * (CONFIG_SOCK_SECURE_STREAMS 0: the core refuses a stream transport at create), so that the TLS
+ * paths (ss_write_stream, ss_flush, the record-overflow check) compile out there. */
+#define SS_DATAGRAM(c) (!CONFIG_SOCK_SECURE_STREAMS || (c)->k.datagram)
 
 /* A socket of both roles (TLSMAN_CLIENT_SERVER): a second stack configuration, the client's
  * (mbedTLS's configuration has one endpoint). */

@@ -117,7 +117,7 @@ static bool ss_is_x509_error(int err)
 static bool ss_record_too_large(const ss_mbedtls_session_t *s, int err)
 {
     const mbedtls_ssl_context *ssl = &s->ssl;
-    if (err != MBEDTLS_ERR_SSL_BAD_INPUT_DATA || s->ctx == NULL || s->ctx->k.datagram ||
+    if (err != MBEDTLS_ERR_SSL_BAD_INPUT_DATA || s->ctx == NULL || SS_DATAGRAM(s->ctx) ||
         ssl->in_hdr == NULL || ssl->in_left < SS_TLS_RECORD_HDR) {
         return false;
     }

@@ -278,7 +278,7 @@ int tlsman_mbedtls_session_save(void *p, uint8_t *out, size_t out_max)
     if (!s->established) {
         return -ENOTCONN;
     }
-    if (!s->ctx->k.datagram || ss_renegotiation(s->ctx)) {
+    if (!SS_DATAGRAM(s->ctx) || ss_renegotiation(s->ctx)) {
         return -ENOTSUP; /* mbedTLS saves DTLS 1.2 only, and only without renegotiation */
     }
     if (s->ssl.in_offt != NULL || mbedtls_ssl_check_pending(&s->ssl) || s->ssl.out_left > 0) {
@@ -304,7 +304,7 @@ int tlsman_mbedtls_session_save(void *p, uint8_t *out, size_t out_max)
 int tlsman_mbedtls_session_load(void *p, const uint8_t *blob, size_t len)
 {
     ss_mbedtls_session_t *s = p;
-    if (!s->ctx->k.datagram || ss_renegotiation(s->ctx)) {
+    if (!SS_DATAGRAM(s->ctx) || ss_renegotiation(s->ctx)) {
         return -ENOTSUP;
     }
     int rc = mbedtls_ssl_context_load(&s->ssl, blob, len);
