@@ -77,6 +77,21 @@ static int echo_record(tu_node_t *from, sock_secure_session_t *fs, tu_node_t *to
     return n;
 }
 
+/* @p from connects to @p addr; the handshake completes. Returns its client session. */
+static sock_secure_session_t *connects(tu_node_t *from, const char *addr)
+{
+    sock_secure_ep_t to = ep(addr);
+    sock_secure_session_t *out = NULL;
+    CHECK_EQ(sock_secure_connect(&from->sock, &to, &out, 0), -EINPROGRESS);
+    pump();
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(out, &info), 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
+    CHECK_EQ(info.suite, tu_default_psk_suite(backend, true));
+    CHECK(sock_secure_ep_equal(&info.remote, &to));
+    return out;
+}
+
 /* It serves a client and, on the same socket and port, connects to another server; records go
  * both ways on both sessions; accept() reports the server session only. */
 static void serves_and_connects_on_one_socket(void)
@@ -87,15 +102,7 @@ static void serves_and_connects_on_one_socket(void)
     sock_secure_session_t *served = NULL;
     CHECK_EQ(sock_secure_accept(&node.sock, &served, 0), 0);
 
-    sock_secure_ep_t oep = ep(OTHER_ADDR);
-    sock_secure_session_t *out = NULL;
-    CHECK_EQ(sock_secure_connect(&node.sock, &oep, &out, 0), -EINPROGRESS);
-    pump();
-    sock_secure_session_info_t info;
-    CHECK_EQ(sock_secure_session_info(out, &info), 0);
-    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
-    CHECK_EQ(info.suite, tu_default_psk_suite(backend, true));
-    CHECK(sock_secure_ep_equal(&info.remote, &oep));
+    sock_secure_session_t *out = connects(&node, OTHER_ADDR);
     CHECK_EQ(node.ev.connected, 2); /* CONNECTED for both kinds */
 
     sock_secure_session_t *none = NULL;
@@ -167,22 +174,14 @@ static void client_sessions_are_outside_the_server_limits(void)
 static void eviction_spares_client_sessions(void)
 {
     open_three(2, SOCK_SECURE_FULL_EVICT_LRU);
-    sock_secure_ep_t oep = ep(OTHER_ADDR);
-    sock_secure_session_t *out = NULL;
-    CHECK_EQ(sock_secure_connect(&node.sock, &oep, &out, 0), -EINPROGRESS);
-    pump();
+    sock_secure_session_t *out = connects(&node, OTHER_ADDR);
     tu_now_ms += 100;
     CHECK(tu_connect(&client, &node) != NULL);
     tu_now_ms += 100;
     CHECK_EQ(tu_node_open(&client2, SECOND_CLIENT, SOCK_SECURE_CLIENT, tu_backend_name, SLOTS,
                           &tu_psk_a), 0);
-    sock_secure_ep_t nep = ep(TU_SERVER_ADDR);
-    sock_secure_session_t *c2 = NULL;
-    CHECK_EQ(sock_secure_connect(&client2.sock, &nep, &c2, 0), -EINPROGRESS);
-    pump();
+    CHECK(connects(&client2, TU_SERVER_ADDR) != NULL); /* admitted */
     sock_secure_session_info_t info;
-    CHECK_EQ(sock_secure_session_info(c2, &info), 0);
-    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN); /* admitted */
     CHECK_EQ(sock_secure_session_info(out, &info), 0);
     CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN); /* the client session stays */
     sock_secure_stats_t st;
@@ -324,13 +323,7 @@ static void hint_and_psk_for_hint_by_role(void)
     CHECK(st.hello_verify_sent >= 1); /* its server session asked for a cookie */
     CHECK_EQ(at_node.calls, 0);       /* ... and no client callback ran there */
 
-    sock_secure_ep_t tep = ep(THIRD_ADDR);
-    sock_secure_session_t *out = NULL;
-    CHECK_EQ(sock_secure_connect(&node.sock, &tep, &out, 0), -EINPROGRESS);
-    pump();
-    sock_secure_session_info_t info;
-    CHECK_EQ(sock_secure_session_info(out, &info), 0);
-    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN); /* with psk_b, which the hint chose */
+    sock_secure_session_t *out = connects(&node, THIRD_ADDR); /* with psk_b, as the hint chose */
     CHECK_EQ(at_node.calls, 1);
     CHECK_EQ(at_node.hint_len, 6u);
     CHECK_MEM(at_node.hint, "hint-b", 6);

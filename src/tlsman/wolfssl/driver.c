@@ -524,7 +524,6 @@ static int ss_wctx_setup(ss_wolfssl_ctx_t *c, WOLFSSL_CTX **out, bool server,
                          const tlsman_config_t *cfg, const tlsman_plan_t *plan)
 {
     uint8_t suites[2 * CONFIG_SOCK_SECURE_MAX_SUITES];
-    int rc;
 
     /* TLS 1.2 / DTLS 1.2 only. The method is owned (and freed) by the WOLFSSL_CTX. */
     WOLFSSL_METHOD *method;
@@ -543,7 +542,8 @@ static int ss_wctx_setup(ss_wolfssl_ctx_t *c, WOLFSSL_CTX **out, bool server,
     wolfSSL_CTX_SetIORecv(w, ss_recv_cb);
     wolfSSL_CTX_SetIOSend(w, ss_send_cb);
 #if SS_X509
-    if (plan != NULL && (rc = tlsman_wolfssl_conf_x509(c, cfg, plan)) < 0) {
+    int rc = plan != NULL ? tlsman_wolfssl_conf_x509(c, cfg, plan) : 0;
+    if (rc < 0) {
         return rc;
     }
     if (plan == NULL) {
