@@ -26,9 +26,9 @@
 #             host `coap-client-openssl` coaps:// -> gcoap_dtls server (2.05 Content)
 #             gcoap_dtls client (from its server sock) -> host `coap-server-openssl` (2.05)
 #      the same five on sock_dtls_secure_sock over RIOT's pkg/tinydtls (module
-#      sock_secure_tinydtls, SOCK_SECURE_DRIVER=tinydtls), and dtls-sock over RIOT's pkg/wolfssl
-#      built from Debian's wolfSSL 5.5.4 source (module sock_secure_wolfssl,
-#      SOCK_SECURE_DRIVER=wolfssl; scripts/wolfssl-source.sh; skipped without that source)
+#      sock_secure_tinydtls, SOCK_SECURE_DRIVER=tinydtls) and over RIOT's pkg/wolfssl built from
+#      Debian's wolfSSL 5.5.4 source (module sock_secure_wolfssl, SOCK_SECURE_DRIVER=wolfssl;
+#      scripts/wolfssl-source.sh; skipped without that source)
 #      dtls-sock in its ECC mode (CONFIG_DTLS_ECC, credman ECDSA credentials) on ours + tinyDTLS,
 #      its server sock a client-server: client -> server node to node (raw public keys, each
 #      pinned), host `ssock client --rpk` (GnuTLS) -> server (echo), an unpinned key refused
@@ -56,7 +56,8 @@
 #   FULL_BOARDS 1: every build of the build-only check on every board (default: the first board)
 #   JOBS       make -j (default 2)
 #   NATIVE     the RIOT board the nodes run as: native64 (default) or native32 (i386: gcc-multilib)
-#   RIOT_ONLY  sockdtls: only RIOT's dtls-sock and gcoap_dtls on our sock_dtls (mbedTLS, tinyDTLS),
+#   RIOT_ONLY  sockdtls: only RIOT's dtls-sock and gcoap_dtls on our sock_dtls (mbedTLS, tinyDTLS;
+#              wolfSSL's are in RIOT_ONLY=wolfssl),
 #              their builds and node checks (for iterating on the shim); tls: only the TLS builds
 #              and checks; wolfssl: only the wolfSSL checks; default: everything
 #   WOLFSSL_SRC a wolfSSL 5.5.4 tree (default: what scripts/wolfssl-source.sh prints)
@@ -314,15 +315,8 @@ elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
 elif [ "${#OURS_WS[@]}" = 0 ]; then
     skip "sock_dtls on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
 else
-    # (dtls-sock only: gcoap_dtls needs a sock of both roles, which the wolfSSL driver has not)
-    B0=$SECONDS
-    if riot_build dtls-sock-ws "$DTLS_SOCK" "$NATIVE" "${OURS_WS[@]}"; then
-        pass "build RIOT's dtls-sock, unchanged, on sock_dtls_secure_sock + wolfSSL 5.5.4 for $NATIVE ($((SECONDS - B0)) s)"
-        SOCKDTLS_WS_OK=1
-    else
-        fail "build RIOT's dtls-sock on ours + wolfSSL (see $WORK_DIR/build-dtls-sock-ws-$NATIVE.log)"
-        grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ws-$NATIVE.log"
-    fi
+    # gcoap_dtls's server sock also starts handshakes: a client-server socket on wolfSSL
+    build_sockdtls ws "wolfSSL 5.5.4" "${OURS_WS[@]}" && SOCKDTLS_WS_OK=1
 fi
 if [ "$ONLY" = tls ] || [ "$ONLY" = wolfssl ]; then
     :
@@ -839,7 +833,7 @@ ecc_checks() {
 }
 
 # RIOT's gcoap_dtls example (gcoap's DTLS sock on ours): a CoAPS server for libcoap's client.
-# gcoap_checks VARIANT STACK (gcoap-ours: mbedTLS, gcoap-td: tinyDTLS)
+# gcoap_checks VARIANT STACK (gcoap-ours: mbedTLS, gcoap-td: tinyDTLS, gcoap-ws: wolfSSL)
 gcoap_checks() {
     local variant=$1 stack=$2 run=$WORK_DIR/run-$1 elf
     elf=$WORK_DIR/bin/$variant/$NATIVE/gcoap_example.elf
@@ -913,7 +907,7 @@ run_native() {
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
     if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
-    if [ "$SOCKDTLS_WS_OK" = 1 ]; then sockdtls_checks dtls-sock-ws wolfSSL; fi
+    if [ "$SOCKDTLS_WS_OK" = 1 ]; then sockdtls_checks dtls-sock-ws wolfSSL; gcoap_checks gcoap-ws wolfSSL; fi
 }
 if [ ! -x "$SSOCK" ]; then
     skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"

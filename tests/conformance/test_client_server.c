@@ -2,8 +2,9 @@
  * such as RIOT's gcoap needs), and a client PSK chosen per session (psk_select): over the
  * in-memory net with the simulated clock, with the real backend. A backend without
  * SOCK_SECURE_CAP_CLIENT_SERVER must refuse the role (and psk_select without
- * SOCK_SECURE_CAP_PSK_PER_SESSION) at create; with a PSK per session but no sockets of both
- * roles (wolfSSL), psk_select is checked on a plain client. */
+ * SOCK_SECURE_CAP_PSK_PER_SESSION) at create; psk_select is also checked on a plain client;
+ * with both the identity hint and psk_for_hint, each session of a client-server keeps its role's
+ * (the hint it sends as a server, the hint it reads as a client). */
 #include <string.h>
 
 #include "secure_sock/mem.h"
@@ -76,6 +77,21 @@ static int echo_record(tu_node_t *from, sock_secure_session_t *fs, tu_node_t *to
     return n;
 }
 
+/* @p from connects to @p addr; the handshake completes. Returns its client session. */
+static sock_secure_session_t *connects(tu_node_t *from, const char *addr)
+{
+    sock_secure_ep_t to = ep(addr);
+    sock_secure_session_t *out = NULL;
+    CHECK_EQ(sock_secure_connect(&from->sock, &to, &out, 0), -EINPROGRESS);
+    pump();
+    sock_secure_session_info_t info;
+    CHECK_EQ(sock_secure_session_info(out, &info), 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
+    CHECK_EQ(info.suite, tu_default_psk_suite(backend, true));
+    CHECK(sock_secure_ep_equal(&info.remote, &to));
+    return out;
+}
+
 /* It serves a client and, on the same socket and port, connects to another server; records go
  * both ways on both sessions; accept() reports the server session only. */
 static void serves_and_connects_on_one_socket(void)
@@ -86,15 +102,7 @@ static void serves_and_connects_on_one_socket(void)
     sock_secure_session_t *served = NULL;
     CHECK_EQ(sock_secure_accept(&node.sock, &served, 0), 0);
 
-    sock_secure_ep_t oep = ep(OTHER_ADDR);
-    sock_secure_session_t *out = NULL;
-    CHECK_EQ(sock_secure_connect(&node.sock, &oep, &out, 0), -EINPROGRESS);
-    pump();
-    sock_secure_session_info_t info;
-    CHECK_EQ(sock_secure_session_info(out, &info), 0);
-    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN);
-    CHECK_EQ(info.suite, SOCK_SECURE_PSK_AES_128_CCM_8);
-    CHECK(sock_secure_ep_equal(&info.remote, &oep));
+    sock_secure_session_t *out = connects(&node, OTHER_ADDR);
     CHECK_EQ(node.ev.connected, 2); /* CONNECTED for both kinds */
 
     sock_secure_session_t *none = NULL;
@@ -166,22 +174,14 @@ static void client_sessions_are_outside_the_server_limits(void)
 static void eviction_spares_client_sessions(void)
 {
     open_three(2, SOCK_SECURE_FULL_EVICT_LRU);
-    sock_secure_ep_t oep = ep(OTHER_ADDR);
-    sock_secure_session_t *out = NULL;
-    CHECK_EQ(sock_secure_connect(&node.sock, &oep, &out, 0), -EINPROGRESS);
-    pump();
+    sock_secure_session_t *out = connects(&node, OTHER_ADDR);
     tu_now_ms += 100;
     CHECK(tu_connect(&client, &node) != NULL);
     tu_now_ms += 100;
     CHECK_EQ(tu_node_open(&client2, SECOND_CLIENT, SOCK_SECURE_CLIENT, tu_backend_name, SLOTS,
                           &tu_psk_a), 0);
-    sock_secure_ep_t nep = ep(TU_SERVER_ADDR);
-    sock_secure_session_t *c2 = NULL;
-    CHECK_EQ(sock_secure_connect(&client2.sock, &nep, &c2, 0), -EINPROGRESS);
-    pump();
+    CHECK(connects(&client2, TU_SERVER_ADDR) != NULL); /* admitted */
     sock_secure_session_info_t info;
-    CHECK_EQ(sock_secure_session_info(c2, &info), 0);
-    CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN); /* admitted */
     CHECK_EQ(sock_secure_session_info(out, &info), 0);
     CHECK_EQ(info.state, SOCK_SECURE_ST_OPEN); /* the client session stays */
     sock_secure_stats_t st;
@@ -263,6 +263,77 @@ static void psk_chosen_per_session_client(void)
     psk_chosen_per_session_as(SOCK_SECURE_CLIENT);
 }
 
+/* psk_for_hint: records the hint each handshake brought; "hint-b" picks psk_b, anything else
+ * keeps the default. */
+typedef struct {
+    int calls;
+    size_t hint_len;
+    char hint[32];
+} hint_seen_t;
+
+static int pick_by_hint(void *arg, const sock_secure_ep_t *remote, const uint8_t *hint,
+                        size_t hint_len, sock_secure_psk_t *psk)
+{
+    hint_seen_t *h = arg;
+    (void)remote;
+    h->calls++;
+    h->hint_len = hint_len < sizeof(h->hint) ? hint_len : sizeof(h->hint);
+    if (hint != NULL) {
+        memcpy(h->hint, hint, h->hint_len);
+    }
+    if (hint_len == 6 && memcmp(hint, "hint-b", 6) == 0) {
+        *psk = psk_b;
+        return 0;
+    }
+    return 1;
+}
+
+/* Server and client sessions keep what their role configures: the client-server's server
+ * sessions send its identity hint (and a HelloVerifyRequest first), its client sessions choose
+ * their PSK from the other server's hint (psk_for_hint); psk[0] alone would not be accepted
+ * there. */
+static void hint_and_psk_for_hint_by_role(void)
+{
+    sock_secure_config_t cfg;
+    hint_seen_t at_node = { 0 }, at_client = { 0 };
+    tu_net_start();
+    tu_node_config(&node, &cfg, SOCK_SECURE_CLIENT_SERVER, tu_backend_name, SLOTS);
+    tu_node_psk(&cfg, &tu_psk_a);
+    cfg.psk_hint = "node-hint";
+    cfg.psk_for_hint = pick_by_hint;
+    cfg.psk_for_hint_arg = &at_node;
+    CHECK_EQ(tu_node_open_cfg(&node, TU_SERVER_ADDR, &cfg), 0);
+    tu_node_config(&third, &cfg, SOCK_SECURE_SERVER, tu_backend_name, SLOTS);
+    tu_node_psk(&cfg, &psk_b);
+    cfg.psk_hint = "hint-b";
+    CHECK_EQ(tu_node_open_cfg(&third, THIRD_ADDR, &cfg), 0);
+    tu_node_config(&client, &cfg, SOCK_SECURE_CLIENT, tu_backend_name, SLOTS);
+    tu_node_psk(&cfg, &tu_psk_a);
+    cfg.psk_for_hint = pick_by_hint;
+    cfg.psk_for_hint_arg = &at_client;
+    CHECK_EQ(tu_node_open_cfg(&client, TU_CLIENT_ADDR, &cfg), 0);
+
+    sock_secure_session_t *cs = tu_connect(&client, &node); /* client -> client-server */
+    CHECK(cs != NULL);
+    CHECK_EQ(at_client.calls, 1);
+    CHECK_EQ(at_client.hint_len, 9u);
+    CHECK_MEM(at_client.hint, "node-hint", 9);
+    sock_secure_stats_t st;
+    CHECK_EQ(sock_secure_stats(&node.sock, &st), 0);
+    CHECK(st.hello_verify_sent >= 1); /* its server session asked for a cookie */
+    CHECK_EQ(at_node.calls, 0);       /* ... and no client callback ran there */
+
+    sock_secure_session_t *out = connects(&node, THIRD_ADDR); /* with psk_b, as the hint chose */
+    CHECK_EQ(at_node.calls, 1);
+    CHECK_EQ(at_node.hint_len, 6u);
+    CHECK_MEM(at_node.hint, "hint-b", 6);
+    echo_record(&node, out, &third, "chosen by the hint");
+    sock_secure_session_t *served = NULL;
+    CHECK_EQ(sock_secure_accept(&node.sock, &served, 0), 0);
+    echo_record(&node, served, &client, "to the client that saw our hint");
+    close_all();
+}
+
 /* What the role does not support is refused at create, with the documented codes. */
 static void create_refuses_what_the_role_cannot_do(void)
 {
@@ -319,17 +390,20 @@ static void refused_without_the_capability(void)
 int main(void)
 {
     backend = tu_backend(TLSMAN_CAP_DTLS | TLSMAN_CAP_PSK);
+    if (backend->caps & TLSMAN_CAP_PSK_PER_SESSION) {
+        RUN(psk_chosen_per_session_client);
+    }
     if (!(backend->caps & TLSMAN_CAP_CLIENT_SERVER) || !CONFIG_SOCK_SECURE_CLIENT_SERVER) {
         RUN(refused_without_the_capability);
-        if (backend->caps & TLSMAN_CAP_PSK_PER_SESSION) {
-            RUN(psk_chosen_per_session_client);
-        }
         return tu_exit();
     }
     RUN(serves_and_connects_on_one_socket);
     RUN(client_sessions_are_outside_the_server_limits);
     RUN(eviction_spares_client_sessions);
     RUN(psk_chosen_per_session);
+    if ((backend->caps & TLSMAN_CAP_PSK_HINT) && (backend->caps & TLSMAN_CAP_PSK_FOR_HINT)) {
+        RUN(hint_and_psk_for_hint_by_role);
+    }
     RUN(create_refuses_what_the_role_cannot_do);
     return tu_exit();
 }

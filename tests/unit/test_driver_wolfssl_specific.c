@@ -573,6 +573,33 @@ static void certificate_configurations_refused_at_ctx_init(void)
     DRV->ctx_free(dh_srv.ctx);
 }
 
+/* A socket of both roles (TLSMAN_CLIENT_SERVER; a WOLFSSL_CTX has one method): a session with a
+ * peer id is a server session (it answers a ClientHello with a HelloVerifyRequest and refuses
+ * set_psk), one without a client session (it takes set_psk and starts with a ClientHello). */
+static void client_server_sessions_take_their_role_from_the_peer_id(void)
+{
+    const uint16_t suites[] = { SUITE };
+    dh_reset(false);
+    REQUIRE(dh_ctx_up(&dh_cli, TLSMAN_CLIENT, suites, 1, &dh_psk_ok, true, 1280) == 0);
+    REQUIRE(dh_ctx_up(&dh_srv, TLSMAN_CLIENT_SERVER, suites, 1, &dh_psk_ok, true, 1280) == 0);
+    CHECK_EQ(DRV->session_init(dh_cli.ctx, dh_cli.sess, &dh_cli, NULL, 0), 0);
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN); /* a ClientHello to the client-server */
+    CHECK_EQ(DRV->session_init(dh_srv.ctx, dh_srv.sess, &dh_srv, dh_peer_addr,
+                               sizeof(dh_peer_addr)), 0);
+    CHECK_EQ(DRV->set_psk(dh_srv.sess, &dh_psk_ok), -EINVAL);
+    CHECK_EQ(DRV->handshake(dh_srv.sess), SOCK_SECURE_E_HELLO_VERIFY);
+    REQUIRE(dh_s2c.count == 1);
+    CHECK_EQ(dh_s2c.data[dh_s2c.head][HS_TYPE], 3); /* HelloVerifyRequest */
+    DRV->session_free(dh_srv.sess);
+    dh_clear(&dh_s2c);
+    CHECK_EQ(DRV->session_init(dh_srv.ctx, dh_srv.sess, &dh_srv, NULL, 0), 0);
+    CHECK_EQ(DRV->set_psk(dh_srv.sess, &dh_psk_ok), 0);
+    CHECK_EQ(DRV->handshake(dh_srv.sess), -EAGAIN);
+    REQUIRE(dh_s2c.count == 1);
+    CHECK_EQ(dh_s2c.data[dh_s2c.head][HS_TYPE], 1); /* ClientHello */
+    dh_pair_down();
+}
+
 /* The wolfSSL-specific parts of the driver table (the common ones: tests/conformance/). */
 static void driver_table_is_complete(void)
 {
@@ -585,6 +612,8 @@ static void driver_table_is_complete(void)
     CHECK(DRV->cookie_write == NULL && DRV->cookie_check == NULL);
     CHECK((DRV->caps & TLSMAN_CAP_X509) != 0);
     CHECK((DRV->caps & TLSMAN_CAP_RPK) == 0); /* no RFC 7250 in 5.5.4 */
+    /* sockets of both roles: a second WOLFSSL_CTX */
+    CHECK(((DRV->caps & TLSMAN_CAP_CLIENT_SERVER) != 0) == (CONFIG_SOCK_SECURE_CLIENT_SERVER != 0));
     CHECK(DRV->cred_check != NULL && DRV->set_server_name != NULL);
     /* the one plain-PSK suite, over datagrams and streams */
     CHECK(DRV->suite_supported(sock_secure_suite(SUITE), true));
@@ -615,6 +644,9 @@ int main(void)
     RUN(certificate_handshake_with_each_ecdhe_ecdsa_suite);
     RUN(wrong_name_and_app_rejection_fail_verification);
     RUN(certificate_configurations_refused_at_ctx_init);
+    if (DRV->caps & TLSMAN_CAP_CLIENT_SERVER) {
+        RUN(client_server_sessions_take_their_role_from_the_peer_id);
+    }
 #endif
     return tu_exit();
 }

@@ -66,7 +66,7 @@ void tlsman_wolfssl_w55_call_begin(ss_wolfssl_session_t *s)
 static size_t ss_filter_rx(ss_wolfssl_session_t *s, uint8_t *buf, size_t len)
 {
     size_t out = 0;
-    bool kx = s->w55.peer_kx || s->established || !s->ctx->k.server;
+    bool kx = s->w55.peer_kx || s->established || !s->server;
     ss_rec_walk_t w = ss_rec_walk(buf, len, true);
     ss_rec_t r;
     while (ss_rec_next(&w, &r)) {
@@ -115,7 +115,7 @@ static size_t ss_filter_rx(ss_wolfssl_session_t *s, uint8_t *buf, size_t len)
 /** What the records of a datagram handed to wolfSSL say about the peer's flight. */
 static void ss_note_rx(ss_wolfssl_session_t *s, const uint8_t *buf, size_t len)
 {
-    const uint8_t kx = s->ctx->k.server ? SS_HT_CLIENT_KEY_EXCHANGE : SS_HT_SERVER_HELLO_DONE;
+    const uint8_t kx = s->server ? SS_HT_CLIENT_KEY_EXCHANGE : SS_HT_SERVER_HELLO_DONE;
     ss_rec_walk_t w = ss_rec_walk(buf, len, true);
     ss_rec_t r;
     while (ss_rec_next(&w, &r)) {
@@ -168,7 +168,7 @@ void tlsman_wolfssl_w55_tx(ss_wolfssl_session_t *s, const uint8_t *buf, size_t l
             }
         }
     }
-    if (s->ctx->k.server && !s->established) {
+    if (s->server && !s->established) {
         /* see 4: keep what this handshake() call sends, in case it is the last flight */
         size_t used = 0;
         for (unsigned i = 0; i < s->w55.flight_n; i++) {

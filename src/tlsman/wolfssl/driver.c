@@ -40,8 +40,14 @@
  *   with tlsman_config_t.psk_for_hint, hands it to io->psk_for_hint (TLSMAN_CAP_PSK_FOR_HINT):
  *   the chosen identity and key are copied into wolfSSL's handshake arrays there and then.
  * - A client PSK per session (set_psk, TLSMAN_CAP_PSK_PER_SESSION): the client PSK callback
- *   answers with the session's PSK when set_psk gave one, else the socket's. No sockets of both
- *   roles (a WOLFSSL_CTX has one method, so one role).
+ *   answers with the session's PSK when set_psk gave one, else the socket's.
+ * - Sockets of both roles (TLSMAN_CLIENT_SERVER, TLSMAN_CAP_CLIENT_SERVER): a WOLFSSL_CTX has
+ *   one method, so one role; such a socket gets a second one, the client's (wctx_cli, set up
+ *   like the first but without certificates: the core gives such a socket PSKs only, as this
+ *   wolfSSL has no raw public keys). session_init makes a session with a peer id a server
+ *   session (from wctx: its cookie secret, peer binding, PSK lookup and identity hint) and one
+ *   without (the core's connect()) a client session (from wctx_cli: the socket's PSK, set_psk,
+ *   psk_for_hint); s->server is the session's role from then on.
  * - DTLS MTU: WOLFSSL_DTLS_MTU is off, so records are sized for wolfSSL's fixed 1400-byte MTU
  *   (max_payload 1359 with CHACHA20-POLY1305) and tlsman_config_t.mtu can only lower that:
  *   max_payload() honours a smaller MTU; handshake flights (PSK: < 200 bytes) are not resized.
@@ -113,9 +119,10 @@
  * Memory: the per-socket state (WOLFSSL_CTX pointer, cookie secret, the client's PSK copy,
  * verification settings) and the per-session state (WOLFSSL pointer, flight and record tracking,
  * the kept last flight, verification results, the TLS output buffer's pointer) live in the core's
- * areas: 272 and 368 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
+ * areas: 280 and 368 bytes on x86_64. wolfSSL allocates the rest, measured on Debian's
  * 5.5.4 x86_64 with counting wolfSSL_SetAllocators hooks (DTLS 1.2, PSK-CHACHA20-POLY1305):
  * - per socket: 9,180 bytes in 7 blocks (the WOLFSSL_CTX and its method), freed by ctx_free;
+ *   a client-server socket has two: 18,360 bytes in 14 blocks;
  * - per session: 56.0 KB from session_init (9 blocks: the WOLFSSL object 10.9 KB, its
  *   WOLFSSL_SESSION 37.5 KB - Debian builds with SESSION_CERTS, which reserves room for a
  *   certificate chain in every session, unused with PSK -, handshake arrays 3.5 KB, RNG, ...);
@@ -438,7 +445,7 @@ static unsigned int ss_psk_client_cb(WOLFSSL *ssl, const char *hint, char *ident
 static int ss_set_psk(void *p, const sock_secure_psk_t *psk)
 {
     ss_wolfssl_session_t *s = p;
-    if (s->ctx == NULL || s->ctx->k.server || psk == NULL || psk->identity == NULL ||
+    if (s->ctx == NULL || s->server || psk == NULL || psk->identity == NULL ||
         psk->identity_len == 0 || psk->key == NULL || psk->key_len == 0) {
         return -EINVAL;
     }
@@ -472,6 +479,9 @@ static void ss_ctx_free(void *p)
     if (c->wctx != NULL) {
         wolfSSL_CTX_free(c->wctx); /* with its method and identity hint */
     }
+    if (c->wctx_cli != NULL) {
+        wolfSSL_CTX_free(c->wctx_cli);
+    }
     tlsman_zero(c, sizeof(*c));
 }
 
@@ -481,7 +491,10 @@ static void ss_ctx_free(void *p)
  */
 static int ss_ctx_check(const tlsman_config_t *cfg)
 {
-    if (cfg->role == TLSMAN_CLIENT && cfg->psk != NULL &&
+    if (cfg->role == TLSMAN_CLIENT_SERVER && !SS_CLIENT_SERVER) {
+        return -ENOTSUP;
+    }
+    if (cfg->role != TLSMAN_SERVER && cfg->psk != NULL &&
         memchr(cfg->psk->identity, 0, cfg->psk->identity_len) != NULL) {
         return -ENOTSUP; /* wolfSSL passes identities as C strings */
     }
@@ -500,50 +513,51 @@ static int ss_random(uint8_t *out, size_t len)
     return rc == 0 ? 0 : SOCK_SECURE_E_BACKEND;
 }
 
-static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
+/**
+ * Set up one WOLFSSL_CTX in @p *out: the socket's, or one of a client-server's two (@p server
+ * picks the method). Its I/O callbacks, certificates (@p plan; NULL for a client-server's client
+ * context, which has none: the core gives such a socket no certificates), no tickets or session
+ * cache, exactly the checked suites, and the PSK callback of its role. Returns 0, -ENOMEM,
+ * conf_x509's codes or SOCK_SECURE_E_BACKEND (the caller frees what was made).
+ */
+static int ss_wctx_setup(ss_wolfssl_ctx_t *c, WOLFSSL_CTX **out, bool server,
+                         const tlsman_config_t *cfg, const tlsman_plan_t *plan)
 {
-    ss_wolfssl_ctx_t *c = p;
     uint8_t suites[2 * CONFIG_SOCK_SECURE_MAX_SUITES];
-    int rc;
-
-    memset(c, 0, sizeof(*c));
-    tlsman_plan_t plan;
-    if ((rc = tlsman_ctx_plan(cfg, &c->k, &plan)) < 0 || (rc = ss_ctx_check(cfg)) < 0 ||
-        (rc = tlsman_wolfssl_lib_ready()) < 0) {
-        ss_ctx_free(c);
-        return rc;
-    }
 
     /* TLS 1.2 / DTLS 1.2 only. The method is owned (and freed) by the WOLFSSL_CTX. */
     WOLFSSL_METHOD *method;
     if (c->k.datagram) {
-        method = c->k.server ? wolfDTLSv1_2_server_method() : wolfDTLSv1_2_client_method();
+        method = server ? wolfDTLSv1_2_server_method() : wolfDTLSv1_2_client_method();
     } else {
-        method = c->k.server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method();
+        method = server ? wolfTLSv1_2_server_method() : wolfTLSv1_2_client_method();
     }
     if (method == NULL) {
-        ss_ctx_free(c);
         return -ENOMEM;
     }
-    c->wctx = wolfSSL_CTX_new(method);
-    if (c->wctx == NULL) {
-        ss_ctx_free(c);
+    WOLFSSL_CTX *w = *out = wolfSSL_CTX_new(method);
+    if (w == NULL) {
         return -ENOMEM;
     }
-    wolfSSL_CTX_SetIORecv(c->wctx, ss_recv_cb);
-    wolfSSL_CTX_SetIOSend(c->wctx, ss_send_cb);
+    wolfSSL_CTX_SetIORecv(w, ss_recv_cb);
+    wolfSSL_CTX_SetIOSend(w, ss_send_cb);
 #if SS_X509
-    if ((rc = tlsman_wolfssl_conf_x509(c, cfg, &plan)) < 0) {
-        ss_ctx_free(c);
+    int rc = plan != NULL ? tlsman_wolfssl_conf_x509(c, cfg, plan) : 0;
+    if (rc < 0) {
         return rc;
     }
+    if (plan == NULL) {
+        wolfSSL_CTX_set_verify(w, WOLFSSL_VERIFY_NONE, NULL); /* PSK only: nothing to verify */
+    }
+#else
+    (void)plan;
 #endif
     /* nothing of a session outlives it: no tickets, no session cache (wolfSSL's is global) */
 #ifdef HAVE_SESSION_TICKET
-    (void)wolfSSL_CTX_NoTicketTLSv12(c->wctx);
+    (void)wolfSSL_CTX_NoTicketTLSv12(w);
 #endif
 #ifndef NO_SESSION_CACHE
-    (void)wolfSSL_CTX_set_session_cache_mode(c->wctx, WOLFSSL_SESS_CACHE_OFF);
+    (void)wolfSSL_CTX_set_session_cache_mode(w, WOLFSSL_SESS_CACHE_OFF);
 #endif
 
     /* exactly the checked list: wolfSSL negotiates nothing else */
@@ -551,37 +565,53 @@ static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
         suites[2 * i] = (uint8_t)(cfg->suites[i]->id >> 8);
         suites[2 * i + 1] = (uint8_t)(cfg->suites[i]->id & 0xFFu);
     }
-    if (wolfSSL_CTX_set_cipher_list_bytes(c->wctx, suites, (int)(2 * cfg->suite_count)) !=
+    if (wolfSSL_CTX_set_cipher_list_bytes(w, suites, (int)(2 * cfg->suite_count)) !=
         WOLFSSL_SUCCESS) {
-        ss_ctx_free(c);
         return SOCK_SECURE_E_BACKEND;
     }
 
-    if (c->k.server) {
-        wolfSSL_CTX_set_psk_server_callback(c->wctx, ss_psk_server_cb);
+    if (server) {
+        wolfSSL_CTX_set_psk_server_callback(w, ss_psk_server_cb);
         if (cfg->psk_hint_len > 0) { /* at most CONFIG_SOCK_SECURE_PSK_ID_MAX, no NUL (core) */
             char hint[CONFIG_SOCK_SECURE_PSK_ID_MAX + 1];
             memcpy(hint, cfg->psk_hint, cfg->psk_hint_len);
             hint[cfg->psk_hint_len] = '\0';
-            if (wolfSSL_CTX_use_psk_identity_hint(c->wctx, hint) != WOLFSSL_SUCCESS) {
-                ss_ctx_free(c);
+            if (wolfSSL_CTX_use_psk_identity_hint(w, hint) != WOLFSSL_SUCCESS) {
                 return SOCK_SECURE_E_BACKEND;
             }
         }
-        if (c->k.datagram && (rc = ss_random(c->cookie_secret, sizeof(c->cookie_secret))) < 0) {
-            ss_ctx_free(c);
-            return rc;
-        }
     } else if (cfg->psk != NULL || cfg->psk_per_session || cfg->psk_for_hint) {
-        if (cfg->psk != NULL) {
-            memcpy(c->psk_id, cfg->psk->identity, cfg->psk->identity_len);
-            c->psk_id[cfg->psk->identity_len] = '\0';
-            memcpy(c->psk_key, cfg->psk->key, cfg->psk->key_len);
-            c->psk_key_len = cfg->psk->key_len;
-        }
-        c->psk_for_hint = cfg->psk_for_hint;
-        wolfSSL_CTX_set_psk_client_callback(c->wctx, ss_psk_client_cb);
+        wolfSSL_CTX_set_psk_client_callback(w, ss_psk_client_cb);
     }
+    return 0;
+}
+
+static int ss_ctx_init(void *p, const tlsman_config_t *cfg)
+{
+    ss_wolfssl_ctx_t *c = p;
+    int rc;
+
+    memset(c, 0, sizeof(*c));
+    tlsman_plan_t plan;
+    if ((rc = tlsman_ctx_plan(cfg, &c->k, &plan)) < 0 || (rc = ss_ctx_check(cfg)) < 0 ||
+        (rc = tlsman_wolfssl_lib_ready()) < 0 ||
+        (rc = ss_wctx_setup(c, &c->wctx, c->k.server, cfg, &plan)) < 0 ||
+        (c->k.both && (rc = ss_wctx_setup(c, &c->wctx_cli, false, cfg, NULL)) < 0)) {
+        ss_ctx_free(c);
+        return rc;
+    }
+    if (c->k.server && c->k.datagram &&
+        (rc = ss_random(c->cookie_secret, sizeof(c->cookie_secret))) < 0) {
+        ss_ctx_free(c);
+        return rc;
+    }
+    if (cfg->psk != NULL) { /* a client's, or a client-server's for its client sessions */
+        memcpy(c->psk_id, cfg->psk->identity, cfg->psk->identity_len);
+        c->psk_id[cfg->psk->identity_len] = '\0';
+        memcpy(c->psk_key, cfg->psk->key, cfg->psk->key_len);
+        c->psk_key_len = cfg->psk->key_len;
+    }
+    c->psk_for_hint = cfg->psk_for_hint;
     return 0;
 }
 
@@ -604,7 +634,10 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     ss_wolfssl_session_t *s = p;
 
     memset(s, 0, sizeof(*s));
-    if (c->k.server && c->k.datagram &&
+    /* a client-server's sessions: a server session has the peer id its cookies are bound to, a
+     * client session (the core's connect()) none; each is made from the context of its role */
+    s->server = c->k.server && !(c->k.both && peer_id == NULL);
+    if (s->server && c->k.datagram &&
         (peer_id == NULL || peer_id_len == 0 || peer_id_len > UINT_MAX)) {
         return -EINVAL; /* the cookie binds the peer's address: without it every check fails */
     }
@@ -613,7 +646,7 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
     s->tx_mseq = -1;
     tlsman_wolfssl_w55_init(s); /* compat_5_5.c */
 
-    s->ssl = wolfSSL_new(c->wctx);
+    s->ssl = wolfSSL_new(s->server || !c->k.both ? c->wctx : c->wctx_cli);
     if (s->ssl == NULL) {
         return -ENOMEM;
     }
@@ -635,7 +668,7 @@ static int ss_session_init(void *ctx, void *p, void *io_ctx, const uint8_t *peer
             ss_session_free(s);
             return SOCK_SECURE_E_BACKEND;
         }
-        if (c->k.server) {
+        if (s->server) {
             /* cookie = HMAC(socket secret, peer id || ClientHello): any session of this socket
              * verifies what another one issued. wolfSSL copies both. */
             if (wolfSSL_DTLS_SetCookieSecret(s->ssl, c->cookie_secret,
@@ -689,13 +722,13 @@ static int ss_handshake(void *p)
         ss_timer(s, true);
     }
 
-    int ret = s->ctx->k.server ? wolfSSL_accept(s->ssl) : wolfSSL_connect(s->ssl);
+    int ret = s->server ? wolfSSL_accept(s->ssl) : wolfSSL_connect(s->ssl);
     if (ret == WOLFSSL_SUCCESS) {
         s->established = true;
 #if SS_X509
         /* a server verifying optionally: a client that sent no certificate is let in, and
          * reported (the verify callback saw no certificate) */
-        if (s->ctx->k.server && s->ctx->k.verify != TLSMAN_VERIFY_NONE && !s->vfy_seen &&
+        if (s->server && s->ctx->k.verify != TLSMAN_VERIFY_NONE && !s->vfy_seen &&
             tlsman_wolfssl_cert_suite(s->ctx, wolfSSL_get_current_cipher_suite(s->ssl))) {
             s->t.verify |= SOCK_SECURE_VFY_NO_CERT;
         }
@@ -715,7 +748,7 @@ static int ss_handshake(void *p)
     if (!s->ctx->k.datagram) {
         return -EAGAIN;
     }
-    if (s->ctx->k.server && s->call_hvr) {
+    if (s->server && s->call_hvr) {
         return SOCK_SECURE_E_HELLO_VERIFY; /* the core frees this session: no state kept */
     }
     int stuck = tlsman_wolfssl_w55_hs_waiting(s); /* compat_5_5.c: a handshake 5.5.4 hangs */
@@ -965,7 +998,7 @@ const tlsman_driver_t tlsman_wolfssl = {
     .version = LIBWOLFSSL_VERSION_STRING,
     .caps = TLSMAN_CAP_DTLS | TLSMAN_CAP_TLS | TLSMAN_CAP_PSK | TLSMAN_CAP_PSK_HINT |
             TLSMAN_CAP_PSK_FOR_HINT | TLSMAN_CAP_PSK_PER_SESSION |
-            (SS_X509 ? TLSMAN_CAP_X509 : 0u),
+            (SS_CLIENT_SERVER ? TLSMAN_CAP_CLIENT_SERVER : 0u) | (SS_X509 ? TLSMAN_CAP_X509 : 0u),
     .ctx_size = sizeof(ss_wolfssl_ctx_t),
     .session_size = sizeof(ss_wolfssl_session_t),
     .suite_supported = ss_suite_supported,

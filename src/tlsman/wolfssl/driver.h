@@ -54,6 +54,14 @@
 #define SS_X509 0
 #endif
 
+/* A socket of both roles (TLSMAN_CLIENT_SERVER): a second WOLFSSL_CTX, the client's (a
+ * WOLFSSL_CTX has one method, so one role). */
+#if CONFIG_SOCK_SECURE_CLIENT_SERVER && !defined(NO_WOLFSSL_CLIENT) && !defined(NO_WOLFSSL_SERVER)
+#define SS_CLIENT_SERVER 1
+#else
+#define SS_CLIENT_SERVER 0
+#endif
+
 /* ---- state ----------------------------------------------------------------------------------- */
 
 #define SS_COOKIE_SECRET_LEN 32u /**< HMAC-SHA256 key for HelloVerifyRequest cookies */
@@ -63,7 +71,9 @@
 
 /** Per-socket state, in the core's ctx area. */
 typedef struct {
-    WOLFSSL_CTX *wctx;                       /**< shared by every session of the socket */
+    WOLFSSL_CTX *wctx;                       /**< shared by every session of the socket (a
+                                                  client-server's server sessions) */
+    WOLFSSL_CTX *wctx_cli;                   /**< a client-server's client sessions, else NULL */
     tlsman_sock_t k;                         /**< role, transport, callbacks (common.h) */
     uint8_t cookie_secret[SS_COOKIE_SECRET_LEN]; /**< server: one key for every session */
     char psk_id[CONFIG_SOCK_SECURE_PSK_ID_MAX + 1]; /**< client: identity, NUL-terminated */
@@ -101,6 +111,8 @@ typedef struct {
     tlsman_sess_t t;               /**< callbacks, I/O errors, alert, verification (common.h) */
     int fail;                      /**< the error that ended the session, 0 while it lives */
     int32_t tx_mseq;               /**< highest handshake message_seq sent in the clear, -1 */
+    bool server;                   /**< a server session (on a client-server: one that got a
+                                        peer id at session_init), else a client one */
     bool established;              /**< handshake() returned 0 */
     bool timer_on;                 /**< io->timer(true) reported and not stopped since */
     bool retx_due;                 /**< the core's timer fired: resend on the next step */

@@ -430,7 +430,7 @@ int tlsman_wolfssl_set_server_name(void *p, const char *name)
 {
     ss_wolfssl_session_t *s = p;
     int len = tlsman_server_name_len(name);
-    if (len < 0 || s->ssl == NULL || s->ctx->k.server) {
+    if (len < 0 || s->ssl == NULL || s->server) {
         return -EINVAL;
     }
     if (wolfSSL_UseSNI(s->ssl, WOLFSSL_SNI_HOST_NAME, name, (word16)len) != WOLFSSL_SUCCESS ||
@@ -446,7 +446,7 @@ int tlsman_wolfssl_set_server_name(void *p, const char *name)
 int tlsman_wolfssl_set_peer_ip(void *p, const uint8_t *ip, size_t len)
 {
     ss_wolfssl_session_t *s = p;
-    if (s->ssl == NULL || s->ctx->k.server) {
+    if (s->ssl == NULL || s->server) {
         return -EINVAL;
     }
     return tlsman_set_peer_ip(&s->t, ip, len);
