@@ -72,15 +72,22 @@ pass "unknown CA, our client refuses s_server: $(cat "$WORK/unknown.err")"
 # the client trusts. Per backend with certificates, DTLS and TLS: refused (exit 2, name mismatch,
 # s_server gets bad_certificate); with --servername '' accepted, with a warning; ip-server.crt
 # (IP:127.0.0.1) accepted without any option.
-start_plain_s_server() { # $1 dtls|tls, $2 port, $3 cert, $4 key
-    rm -f "$WORK/p.in" "$WORK/plain_s_server.out"; mkfifo "$WORK/p.in" # no ACCEPT of the last one
-    openssl s_server "$([ "$1" = dtls ] && echo -dtls1_2 || echo -tls1_2)" -4 -accept "$2" \
-        -cert "$3" -key "$4" -cipher "$CIPHER" -groups P-256 \
-        <"$WORK/p.in" >"$WORK/plain_s_server.out" 2>&1 &
-    PPID_S=$!
-    PIDS+=($PPID_S)
-    exec 6>"$WORK/p.in"
-    wait_s_server "$WORK/plain_s_server.out" "$([ "$1" = dtls ] && echo udp || echo tcp)" "$2" || fail "s_server ($1) did not start"
+start_plain_s_server() { # $1 dtls|tls, $2 cert, $3 key; sets $port: a new free one each time
+    local net=udp try                # (a port given back can be taken by a parallel test meanwhile)
+    [ "$1" = tls ] && net=tcp
+    for try in 1 2 3 4 5; do
+        if [ "$net" = tcp ]; then port=$(free_tcp_port); else port=$(free_port 4); fi
+        rm -f "$WORK/p.in" "$WORK/plain_s_server.out"; mkfifo "$WORK/p.in" # no ACCEPT of the last one
+        openssl s_server "$([ "$1" = dtls ] && echo -dtls1_2 || echo -tls1_2)" -4 -accept "$port" \
+            -cert "$2" -key "$3" -cipher "$CIPHER" -groups P-256 \
+            <"$WORK/p.in" >"$WORK/plain_s_server.out" 2>&1 &
+        PPID_S=$!
+        PIDS+=($PPID_S)
+        exec 6>"$WORK/p.in"
+        wait_s_server "$WORK/plain_s_server.out" "$net" "$port" && return 0
+        stop_plain_s_server
+    done
+    fail "s_server ($1) did not start in 5 tries: $(cat "$WORK/plain_s_server.out")"
 }
 stop_plain_s_server() {
     exec 6>&-
@@ -92,10 +99,9 @@ backends=$("$SSOCK" --version | sed -n 's/^backend \([a-z0-9]*\) .*X509.*/\1/p')
 for b in $backends; do
     for proto in dtls tls; do
         tls_opt=()
-        port=$(free_port 4)
-        if [ "$proto" = tls ]; then tls_opt=(--tls); port=$(free_tcp_port); fi
+        [ "$proto" = tls ] && tls_opt=(--tls)
         what="$b, ${proto^^}"
-        start_plain_s_server "$proto" "$port" "$PKI/evil.crt" "$PKI/evil.key"
+        start_plain_s_server "$proto" "$PKI/evil.crt" "$PKI/evil.key"
         echo hi | "$SSOCK" client "${tls_opt[@]}" "127.0.0.1:$port" --ca "$PKI/ca.crt" --backend "$b" \
             --handshake-timeout 5000 >"$WORK/ipcheck.out" 2>"$WORK/ipcheck.err"
         rc=$?
@@ -106,7 +112,7 @@ for b in $backends; do
         wait_for "$WORK/plain_s_server.out" "alert bad certificate" 5 ||
             fail "$what: s_server did not get bad_certificate"
         stop_plain_s_server
-        start_plain_s_server "$proto" "$port" "$PKI/evil.crt" "$PKI/evil.key"
+        start_plain_s_server "$proto" "$PKI/evil.crt" "$PKI/evil.key"
         echo "no identity check" | "$SSOCK" client "${tls_opt[@]}" "127.0.0.1:$port" --ca "$PKI/ca.crt" \
             --backend "$b" --servername '' --timeout 300 --handshake-timeout 5000 \
             >"$WORK/optout.out" 2>"$WORK/optout.err"
@@ -116,7 +122,7 @@ for b in $backends; do
             fail "$what: --servername '' without the warning: $(cat "$WORK/optout.err")"
         wait_for "$WORK/plain_s_server.out" "no identity check" 5 || fail "$what: s_server did not get the record"
         stop_plain_s_server
-        start_plain_s_server "$proto" "$port" "$PKI/ip-server.crt" "$PKI/ip-server.key"
+        start_plain_s_server "$proto" "$PKI/ip-server.crt" "$PKI/ip-server.key"
         echo "checked address" | "$SSOCK" client "${tls_opt[@]}" "127.0.0.1:$port" --ca "$PKI/ca.crt" \
             --backend "$b" --timeout 300 --handshake-timeout 5000 >"$WORK/ipok.out" 2>"$WORK/ipok.err"
         rc=$?
