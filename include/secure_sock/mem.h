@@ -5,7 +5,8 @@
  * For tests and for boards without a network stack. Endpoints join a sock_secure_memnet_t under an
  * address of their choosing; a datagram sent to an address is queued at the endpoint holding it
  * (dropped and counted if none does, or if its queue is full, as UDP would). Tests can forge
- * datagrams from any source (sock_secure_mem_inject) and filter every datagram in flight (drop, corrupt,
+ * datagrams from any source (sock_secure_mem_inject), queue errors about a peer as ICMP would
+ * (sock_secure_mem_inject_error, sock_secure_memnet_t.unreachable) and filter every datagram in flight (drop, corrupt,
  * truncate) through a hook. Single-threaded: all endpoints of a net are used from one thread.
  *
  * Fault injection (the equivalent of mbedTLS's ssl-opt.sh udp_proxy): attach a sock_secure_mem_faults_t
@@ -59,6 +60,10 @@ typedef struct {
     uint32_t dropped;         /**< by the filter, by fault injection, for no receiver or for a
                                    full queue */
     uint64_t now_ms;          /**< the net's clock for delayed datagrams (sock_secure_memnet_tick) */
+    int unreachable;          /**< 0 (default): a datagram to an address nobody holds is just
+                                   dropped; a negative code (-ECONNREFUSED): the sender's recv
+                                   also reports that error about the address, once, as a UDP
+                                   socket reports an ICMP port unreachable (transport.h) */
 } sock_secure_memnet_t;
 
 /** Fault rates of one sending endpoint. Rates are per mille: 0 never, 1000 always. */
@@ -141,6 +146,18 @@ int sock_secure_mem_open(sock_secure_mem_t *mem, sock_secure_memnet_t *net, cons
  * @return @p len, -EINVAL on NULL, -EMSGSIZE if it can never fit, -ENOBUFS if the queue is full.
  */
 int sock_secure_mem_inject(sock_secure_mem_t *to, const sock_secure_ep_t *from, const void *data, size_t len);
+
+/**
+ * @brief Queue at @p to an error about peer @p about, as if the network had answered a datagram
+ *        @p to sent there with an ICMP error (a forged one, if the test wants): @p to's next
+ *        recv or peek that reaches it returns @p err with remote set to @p about, once
+ *        (transport.h: an error about one peer).
+ * @param err a negative code other than -EAGAIN and -EMSGSIZE (e.g. -ECONNREFUSED,
+ *        -EHOSTUNREACH).
+ * @return 0; -EINVAL on NULL, an invalid @p err or an unspecified family; -EBADF if @p to is
+ *         closed; -ENOBUFS if its queue is full.
+ */
+int sock_secure_mem_inject_error(sock_secure_mem_t *to, const sock_secure_ep_t *about, int err);
 
 /**
  * @brief Reset @p faults: no faults, counters zero, nothing held, PRNG seeded with @p seed.

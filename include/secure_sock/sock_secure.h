@@ -56,7 +56,8 @@ typedef enum {
     SOCK_SECURE_EV_DATA = 2,      /**< a decrypted record waits: read it with
                                        sock_secure_session_recv() or sock_secure_recv_any() */
     SOCK_SECURE_EV_CLOSED = 3,    /**< the peer sent close_notify */
-    SOCK_SECURE_EV_ERROR = 4,     /**< the session failed (handshake failure, timeout, alert) */
+    SOCK_SECURE_EV_ERROR = 4,     /**< the session failed (handshake failure, timeout, alert,
+                                       a client's peer unreachable: -ECONNREFUSED...) */
     SOCK_SECURE_EV_EXPIRED = 5,   /**< we ended it: idle timeout, handshake deadline or a
                                        handshake stalled past handshake_stall_ms (err
                                        -ETIMEDOUT), eviction from a full table
@@ -118,6 +119,17 @@ typedef void (*sock_secure_event_cb_t)(sock_secure_t *sock, sock_secure_session_
  */
 typedef void (*sock_secure_refused_cb_t)(sock_secure_t *sock, const sock_secure_ep_t *peer,
                                          sock_secure_refusal_t why, void *arg);
+
+/**
+ * Called from inside sock_secure_process() when the network reports an error about @p peer
+ * (valid during the call) that ends no session, for logging: a datagram transport's error about
+ * one peer (an ICMP port or host unreachable: -ECONNREFUSED, -EHOSTUNREACH, ...) that concerns a
+ * server session (a server never ends a session for one: they are easy to forge) or no session
+ * at all (counted in peer_errors). An error about the peer of a client session fails that session
+ * instead (SOCK_SECURE_EV_ERROR with @p err). The callback must not call sock_secure_close().
+ */
+typedef void (*sock_secure_peer_error_cb_t)(sock_secure_t *sock, const sock_secure_ep_t *peer,
+                                            int err, void *arg);
 
 /**
  * Client sessions: the PSK to offer to @p remote, asked by sock_secure_connect() (per session,
@@ -267,6 +279,10 @@ typedef struct {
                                              until sock_secure_ticket_key() sets one. Default
                                              false: a client can still resume by session id
                                              with a server that caches sessions */
+    sock_secure_peer_error_cb_t peer_error_cb; /**< optional: told of each error the network
+                                             reports about a peer that ends no session (see
+                                             the type), e.g. to log it */
+    void *peer_error_arg;               /**< passed to peer_error_cb */
 } sock_secure_config_t;
 
 /** Socket-wide counters (sock_secure_stats()). */
@@ -296,6 +312,9 @@ typedef struct {
     uint32_t expired_stall;       /**< handshakes dropped at handshake_stall_ms */
     uint32_t handshakes_resumed;  /**< of handshakes_ok, the abbreviated ones (a resumed
                                        session: sock_secure_connect_resume(), tickets) */
+    uint32_t peer_errors;         /**< errors the network reported about a datagram peer
+                                       (ICMP) that ended no session: about a server session
+                                       (ignored: forgeable) or a peer without a session */
 } sock_secure_stats_t;
 
 /** Room for sock_secure_session_info_t.peer_subject, its NUL included. */
@@ -533,8 +552,12 @@ int sock_secure_create(sock_secure_t *sock, const sock_secure_config_t *cfg);
  *         -ETIMEDOUT (timeout or retransmission budget exhausted: nothing
  *         answered); SOCK_SECURE_E_ALERT / _HANDSHAKE / _PSK_IDENTITY / _NO_SUITE / _VERIFY on
  *         failure (sock_secure_session_info() then has the alert and the SOCK_SECURE_VFY_* bits;
- *         the slot stays CLOSED until sock_secure_session_close()); -ENOTSUP if the server is
- *         verified and the backend cannot check its name or address.
+ *         the slot stays CLOSED until sock_secure_session_close()); -ECONNREFUSED,
+ *         -EHOSTUNREACH, -ENETUNREACH... as soon as the transport reports that error about
+ *         @p remote (the network's ICMP answer for DTLS: nothing listens on its port; TCP: the
+ *         connection failed), without waiting for the handshake timeout (the slot stays CLOSED
+ *         as above); -ENOTSUP if the server is verified and the backend cannot check its name
+ *         or address.
  */
 int sock_secure_connect(sock_secure_t *sock, const sock_secure_ep_t *remote,
                         sock_secure_session_t **session, uint32_t timeout_ms);

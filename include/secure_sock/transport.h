@@ -78,6 +78,12 @@ typedef struct sock_secure_transport sock_secure_transport_t;
  * reported once by `recv` as a negative
  * code WITH @p remote set (-EPIPE: orderly end of stream; -ECONNRESET, -ECONNREFUSED,
  * -ETIMEDOUT...: why it failed), after which the transport has released it.
+ *
+ * A datagram transport may report an error about one peer the same way: `recv` (and `peek`)
+ * returning a negative code WITH @p remote set, once (-ECONNREFUSED: the network answered a
+ * datagram to that peer with an ICMP port unreachable; -EHOSTUNREACH, -ENETUNREACH...). There is
+ * nothing more to read of it (`peek` consumes it too). A negative code without @p remote is the
+ * transport's own failure.
  */
 typedef struct {
     /** Read one datagram (or available stream bytes) without blocking. @p remote (may be NULL) gets

@@ -401,10 +401,6 @@ static inline void sock_secure__forget_early(sock_secure_t *sk, const sock_secur
 
 /* streams.c: TLS over TCP (sock_secure_create refuses a stream transport without it) */
 #if CONFIG_SOCK_SECURE_STREAMS
-/** The transport reports that the connection to @p from ended (it has released it) with
- *  @p err: the session fails. @return the events raised. */
-int sock_secure__connection_ended(sock_secure_t *sk, const sock_secure_ep_t *from, int err);
-
 /** Handshakes and output wait on writability, not only on input: retry handshakes, flush the
  *  established sessions' output. @return the events raised. */
 int sock_secure__run_streams(sock_secure_t *sk);
@@ -413,14 +409,6 @@ int sock_secure__run_streams(sock_secure_t *sk);
  *  @return 0, or -EAGAIN while the transport refuses output (call again). */
 int sock_secure__stream_close(sock_secure_t *sk, sock_secure_session_t *s);
 #else
-static inline int sock_secure__connection_ended(sock_secure_t *sk, const sock_secure_ep_t *from, int err)
-{
-    (void)sk;
-    (void)from;
-    (void)err;
-    return 0;
-}
-
 static inline int sock_secure__run_streams(sock_secure_t *sk)
 {
     (void)sk;

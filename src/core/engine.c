@@ -260,6 +260,30 @@ static int ss_run_timers(sock_secure_t *sk, uint64_t *now)
     return events;
 }
 
+/*
+ * The transport reports an error about one peer (@p err, with its endpoint @p from; reported
+ * once, nothing more to read of it): a stream connection that ended, or what the network said
+ * about a datagram peer (ICMP port unreachable: -ECONNREFUSED, -EHOSTUNREACH, ...). A stream's
+ * session and a client session of that peer fail with it; on a server session (an ICMP error
+ * is easy to forge, and a server serves many peers), or with no session, a datagram peer's error
+ * ends nothing: it is counted (peer_errors) and shown to peer_error_cb. docs/DESIGN.md, "Errors
+ * about a peer (ICMP)".
+ */
+static int ss_peer_error(sock_secure_t *sk, const sock_secure_ep_t *from, int err)
+{
+    sock_secure_session_t *s = sock_secure__find(sk, from);
+    if (s != NULL && (ss_stream(sk) || !ss_server_session(sk, s))) {
+        return sock_secure__fail(sk, s, err);
+    }
+    if (!ss_stream(sk)) { /* (a stream connection without a session: one being refused) */
+        sk->stats.peer_errors++;
+        if (sk->cfg.peer_error_cb != NULL) {
+            sk->cfg.peer_error_cb(sk, from, err, sk->cfg.peer_error_arg);
+        }
+    }
+    return 0;
+}
+
 /* ---- public API ----------------------------------------------------------------------------- */
 
 /* Has the receiver waiting in recv (@p want, or NULL: any session) a record to take? */
@@ -343,8 +367,8 @@ static int ss_process(sock_secure_t *sk, bool until_record, const sock_secure_se
             sk->stats.drop_oversize++;
             continue;
         }
-        if (len < 0 && ss_stream(sk) && from.family != SOCK_SECURE_AF_UNSPEC) {
-            events += sock_secure__connection_ended(sk, &from, len);
+        if (len < 0 && from.family != SOCK_SECURE_AF_UNSPEC) {
+            events += ss_peer_error(sk, &from, len);
             continue;
         }
         if (len < 0) {

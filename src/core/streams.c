@@ -1,21 +1,14 @@
 /*
- * Streams (TLS over TCP): what only a stream socket does beyond the shared engine - end the
- * session of a connection the transport reports closed, retry handshakes and flush output when
- * a connection may have become writable, and close a session by flushing what send() accepted
- * before close_notify (docs/DESIGN.md, "Streams"). Compiled to nothing with
+ * Streams (TLS over TCP): what only a stream socket does beyond the shared engine - retry
+ * handshakes and flush output when a connection may have become writable, and close a session by
+ * flushing what send() accepted before close_notify (a connection that ended is an error about
+ * its peer, engine.c) (docs/DESIGN.md, "Streams"). Compiled to nothing with
  * CONFIG_SOCK_SECURE_STREAMS 0: core.h then has no-op stubs (a stream socket is refused at
  * create).
  */
 #include "core.h"
 
 #if CONFIG_SOCK_SECURE_STREAMS
-
-/* A stream transport reports that the connection to @p from ended (it has released it). */
-int sock_secure__connection_ended(sock_secure_t *sk, const sock_secure_ep_t *from, int err)
-{
-    sock_secure_session_t *s = sock_secure__find(sk, from);
-    return s != NULL ? sock_secure__fail(sk, s, err) : 0;
-}
 
 /* Streams: handshakes and output wait on writability, not only on input: retry them. */
 int sock_secure__run_streams(sock_secure_t *sk)

@@ -20,6 +20,11 @@
  * sock_secure_memnet_tick() or by sock_secure_mem_faults_flush()); a destination gone by then loses them, as a
  * network would.
  *
+ * Errors about a peer (what ICMP is to UDP): a queue entry with no bytes and an error code,
+ * queued by sock_secure_mem_inject_error() or, with net->unreachable set, at the sender of a
+ * datagram to an address nobody holds; recv and peek report it once (the code, the peer in
+ * remote), in its place among the datagrams.
+ *
  * Errors beyond sock_mem.h: -EBADF for any operation on a closed endpoint.
  */
 #include <errno.h>
@@ -36,8 +41,9 @@
 
 /** Header of one queued datagram in the ring. */
 typedef struct {
-    sock_secure_ep_t from; /**< source endpoint */
-    size_t len;     /**< bytes that follow */
+    sock_secure_ep_t from; /**< source endpoint; of an error: the peer it is about */
+    size_t len;     /**< bytes that follow (0 for an error) */
+    int err;        /**< 0: a datagram; negative: an error about @p from (recv/peek report it) */
 } sock_secure_mem_hdr_t;
 
 _Static_assert(CONFIG_SOCK_MEM_QUEUE_SIZE <= INT_MAX, "lengths are returned as int");
@@ -101,8 +107,10 @@ static void mem_ring_reset(sock_secure_mem_t *mem)
     mem->queued = 0;
 }
 
-/* Queue one datagram. Returns 0, or -ENOBUFS if the ring has no room for it now. */
-static int mem_enqueue(sock_secure_mem_t *mem, const sock_secure_ep_t *from, const void *data, size_t len)
+/* Queue one datagram (@p err 0), or an error about peer @p from (@p err negative, no bytes).
+ * Returns 0, or -ENOBUFS if the ring has no room for it now. */
+static int mem_enqueue(sock_secure_mem_t *mem, const sock_secure_ep_t *from, const void *data, size_t len,
+                       int err)
 {
     sock_secure_mem_hdr_t hdr;
 
@@ -112,6 +120,7 @@ static int mem_enqueue(sock_secure_mem_t *mem, const sock_secure_ep_t *from, con
     memset(&hdr, 0, sizeof(hdr));
     hdr.from = *from;
     hdr.len = len;
+    hdr.err = err;
     mem_ring_put(mem, &hdr, sizeof(hdr));
     mem_ring_put(mem, data, len);
     mem->queued++;
@@ -153,17 +162,23 @@ static void mem_unlink(sock_secure_mem_t *mem)
 }
 
 /* Queue one datagram at the endpoint holding @p to. Counts it in net->dropped if nobody holds the
- * address or its queue is full. Returns the verdict. */
+ * address (then, with net->unreachable set, the sender gets that error about @p to) or its queue
+ * is full. Returns the verdict. */
 static int mem_deliver(sock_secure_memnet_t *net, const sock_secure_ep_t *from, const sock_secure_ep_t *to,
                        const uint8_t *data, size_t len)
 {
     sock_secure_mem_t *dst = mem_find(net, to);
 
     if (dst == NULL) {
+        sock_secure_mem_t *sender = net->unreachable < 0 ? mem_find(net, from) : NULL;
+
         net->dropped++;
+        if (sender != NULL) {
+            (void)mem_enqueue(sender, to, NULL, 0, net->unreachable); /* lost if full, as ICMP */
+        }
         return SOCK_SECURE_MEM_DROP;
     }
-    if (mem_enqueue(dst, from, data, len) != 0) {
+    if (mem_enqueue(dst, from, data, len, 0) != 0) {
         dst->overflows++;
         net->dropped++;
         return SOCK_SECURE_MEM_DROP;
@@ -405,6 +420,12 @@ static int mem_recv(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
     }
     mem_ring_get(mem, &hdr, sizeof(hdr));
     mem->queued--;
+    if (hdr.err < 0) {
+        if (remote != NULL) {
+            *remote = hdr.from;
+        }
+        return hdr.err;
+    }
     if (hdr.len > len) {
         mem_ring_get(mem, NULL, hdr.len);
         return -EMSGSIZE;
@@ -427,6 +448,9 @@ static int mem_peek(sock_secure_transport_t *sock, void *buf, size_t len, sock_s
         return rc;
     }
     mem_ring_copy(mem, mem->head, &hdr, sizeof(hdr));
+    if (hdr.err < 0) {
+        return mem_recv(sock, buf, len, remote); /* an error is reported once, by either */
+    }
     mem_ring_copy(mem, (mem->head + sizeof(hdr)) % CONFIG_SOCK_MEM_QUEUE_SIZE, buf,
                   hdr.len < len ? hdr.len : len);
     if (remote != NULL) {
@@ -574,10 +598,22 @@ int sock_secure_mem_inject(sock_secure_mem_t *to, const sock_secure_ep_t *from, 
     if (len > CONFIG_SOCK_MEM_QUEUE_SIZE - sizeof(sock_secure_mem_hdr_t)) {
         return -EMSGSIZE;
     }
-    if (mem_enqueue(to, from, data, len) != 0) {
+    if (mem_enqueue(to, from, data, len, 0) != 0) {
         return -ENOBUFS;
     }
     return (int)len;
+}
+
+int sock_secure_mem_inject_error(sock_secure_mem_t *to, const sock_secure_ep_t *about, int err)
+{
+    if (to == NULL || about == NULL || err >= 0 || err == -EAGAIN || err == -EMSGSIZE ||
+        (about->family != SOCK_SECURE_AF_INET && about->family != SOCK_SECURE_AF_INET6)) {
+        return -EINVAL;
+    }
+    if (to->net == NULL) {
+        return -EBADF;
+    }
+    return mem_enqueue(to, about, NULL, 0, err);
 }
 
 int sock_secure_mem_faults_init(sock_secure_mem_faults_t *faults, uint64_t seed)
