@@ -14,11 +14,12 @@
  *   datagram queued; elsewhere there is none (a build without a receive buffer needs it).
  * - Errors are negated errno values; EAGAIN/EWOULDBLOCK (and EINTR on recv/send, which cannot
  *   block) become -EAGAIN. Any operation on a closed socket returns -EBADF.
- * - Errors about one peer (sock_secure_udp_peer_errors(), Linux): with IP_RECVERR/IPV6_RECVERR an ICMP
- *   error sets the socket's pending error (returned once by the next recvmsg() or sendto()) and
- *   queues an entry naming the datagram's destination (read with MSG_ERRQUEUE; poll() shows
- *   POLLERR while the queue is not empty). recv reads that entry whenever recvmsg() failed, or
- *   a send failed since (`errq`), and reports the peer; send retries once past a pending error.
+ * - Errors about one peer (sock_secure_udp_peer_errors(), Linux, on from open): with
+ *   IP_RECVERR/IPV6_RECVERR an ICMP error sets the socket's pending error (returned once by the
+ *   next recvmsg() or sendto()) and queues an entry naming the datagram's destination (read with
+ *   MSG_ERRQUEUE; poll() shows POLLERR while the queue is not empty). recv reads that entry
+ *   whenever recvmsg() failed, or a send failed since (`errq`), and reports the peer; send
+ *   retries once past a pending error.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -328,6 +329,9 @@ int sock_secure_udp_open_opts(sock_secure_udp_t *udp, const sock_secure_ep_t *lo
     }
     udp->fd = fd;
     udp->family = local->family;
+#if UDP_PEER_ERRORS
+    (void)sock_secure_udp_peer_errors(udp, true); /* the core takes them; if refused: dropped */
+#endif
     return 0;
 }
 
