@@ -5,7 +5,8 @@
  * the stubs in src/core/core.h (test_core_minimal_objects checks the objects are empty). Here the
  * rest must still work: a server or stream socket is refused with -ENOTSUP and accept() with
  * -EINVAL; no suite has a name (ids still work); a client handshakes, retransmits on the RFC 6347 timer, drops a ClientHello from a
- * stranger, delivers a record, sends one, and expires when idle. A client-only build keeps no
+ * stranger, delivers a record, sends one, fails a handshake at an error the network reports
+ * about its peer (ICMP), and expires when idle. A client-only build keeps no
  * per-session statistics by default (CONFIG_SOCK_SECURE_SESSION_STATS 0: session_info reports
  * them as 0) and, built PSK-only (CONFIG_SOCK_SECURE_CERTS 0), refuses other credentials;
  * test_core_minimal_stats is the same with statistics and certificates on.
@@ -373,6 +374,33 @@ int main(void)
     CHECK_EQ(sock_secure_recv_any(&sk, &got, buf, sizeof(buf), 0), 4);
     CHECK_EQ(memcmp(buf, "four", 4), 0);
     CHECK_EQ(cli_mem.queued, 0);
+
+    /* errors the network reports about one peer (ICMP), read through peek when there is no
+     * receive buffer: the handshake with that peer fails with the code at once; one about a peer
+     * without a session is counted; the established session and the datagram behind them are
+     * untouched */
+    sock_secure_session_t *s2 = NULL;
+    sock_secure_ep_t nobody;
+    CHECK_EQ(sock_secure_ep_parse(&nobody, "192.0.2.9:5684", 0), 0);
+    CHECK_EQ(sock_secure_connect(&sk, &stranger, &s2, 0), -EINPROGRESS);
+    CHECK_EQ(sock_secure_mem_inject_error(&cli_mem, &stranger, -ECONNREFUSED), 0);
+    CHECK_EQ(sock_secure_mem_inject_error(&cli_mem, &nobody, -EHOSTUNREACH), 0);
+    CHECK_EQ(sock_secure_transport_send(&peer.base, "five", 4, &cli_ep), 4);
+    CHECK_EQ(sock_secure_process(&sk), 2); /* ERROR (s2), DATA ("five") */
+    CHECK_EQ(events[SOCK_SECURE_EV_ERROR], 1);
+    CHECK_EQ(sock_secure_session_info(s2, &info), 0);
+    CHECK_EQ(info.state, SOCK_SECURE_ST_CLOSED);
+    CHECK_EQ(info.last_error, -ECONNREFUSED);
+    CHECK_EQ(sock_secure_session_recv(s2, buf, sizeof(buf), 0), -ECONNREFUSED);
+    CHECK_EQ(sock_secure_stats(&sk, &st), 0);
+    CHECK_EQ(st.peer_errors, 1);
+    CHECK_EQ(st.retransmits, 1); /* (the first handshake's): none for s2 */
+    CHECK_EQ(st.sessions_open, 1);
+    CHECK_EQ(sock_secure_recv_any(&sk, &got, buf, sizeof(buf), 0), 4);
+    CHECK_EQ(memcmp(buf, "five", 4), 0);
+    CHECK_EQ(got == s, true);
+    CHECK_EQ(cli_mem.queued, 0);
+    CHECK_EQ(sock_secure_session_close(s2), 0);
 
     /* silent for idle_timeout_ms: closed, the peer told */
     CHECK_EQ(sock_secure_next_timeout(&sk), 60000);
