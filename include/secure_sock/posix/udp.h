@@ -19,12 +19,13 @@ typedef struct {
     sock_secure_transport_t base; /**< generic part: use &udp.base with the secure socket */
     int fd;      /**< the OS socket, -1 when closed */
     uint8_t family; /**< enum sock_secure_af of the OS socket */
-    bool peer_errors; /**< internal: sock_secure_udp_peer_errors() is on */
+    bool peer_errors; /**< read-only: peer errors are reported (sock_secure_udp_peer_errors()) */
     bool errq;        /**< internal: the OS may hold an error not read yet */
 } sock_secure_udp_t;
 
 /**
- * @brief Open a non-blocking UDP socket bound to @p local.
+ * @brief Open a non-blocking UDP socket bound to @p local; on Linux it reports errors about a
+ *        peer (see sock_secure_udp_peer_errors()).
  * @param[out] udp caller-owned storage.
  * @param local    address to bind; port 0 picks an ephemeral port; "[::]:P" is dual-stack.
  *                 NULL means "[::]:0" (a client socket that reaches IPv4 and IPv6 peers).
@@ -55,7 +56,8 @@ int sock_secure_udp_open_opts(sock_secure_udp_t *udp, const sock_secure_ep_t *lo
 
 /**
  * @brief Report what the network says about one peer (ICMP/ICMPv6 "port unreachable", "host
- *        unreachable"...) through recv, instead of dropping it. Off after sock_secure_udp_open().
+ *        unreachable"...) through recv, instead of dropping it. On after sock_secure_udp_open()
+ *        where the system has it (Linux; check peer_errors).
  *
  * When on, recv returns such an error as the negated errno WITH @p remote set to the peer the
  * failed datagram was sent to (the convention of stream transports for a connection that
@@ -66,9 +68,11 @@ int sock_secure_udp_open_opts(sock_secure_udp_t *udp, const sock_secure_ep_t *lo
  * a peer (the OS hands such an error to the next send as well as to the next recv: the send is
  * retried once, the error stays for recv).
  *
- * sock_secure_process() of this version takes any error of a datagram transport's recv for the
- * whole socket's (-EIO): turn this on only where the application sees recv first (tools/ssock
- * puts a filter between, see tools/ssock/util.c).
+ * sock_secure_process() takes such an error for the peer's (docs/DESIGN.md, "Errors about a
+ * peer (ICMP)"): a client session with that peer fails with it at once (sock_secure_connect()
+ * returns -ECONNREFUSED instead of retransmitting until its timeout); a server counts and
+ * ignores it (peer_errors), since anyone can forge one. Turn it off for an application that
+ * reads the transport itself and wants none of them.
  *
  * Linux only (IP_RECVERR, IPV6_RECVERR: an unconnected socket sees these errors only so).
  * @param udp an open transport (caller-owned).
