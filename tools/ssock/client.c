@@ -62,15 +62,12 @@ typedef struct {
     bool renew;             /* --renew: renegotiate once, right after the handshake */
 } cli_opts_t;
 
-/** What the event callback and the UDP filter saw. */
+/** What the event callback saw. */
 typedef struct {
     bool connected;
     bool peer_closed;
     int err;
     const cli_opts_t *o;
-    int net_err;            /* DTLS: the last error the network reported about the server (ICMP),
-                               0 if none (cleared once acted on) */
-    int last_net_err;       /* the last one, kept for the final message */
     unsigned renewed;       /* renegotiations completed (SOCK_SECURE_EV_RENEWED) */
 } cli_events_t;
 
@@ -99,11 +96,10 @@ typedef struct {
     uint64_t bytes_out;     /* the session's ciphertext bytes sent, last seen */
 } cli_t;
 
-/** The client's transport: UDP (behind the filter that takes ICMP errors), or TCP with its one
- *  connection slot. */
+/** The client's transport: UDP (an ICMP error about the server fails the session in the
+ *  library: "connection refused" at once), or TCP with its one connection slot. */
 typedef struct {
     sock_secure_udp_t udp;
-    ssock_udp_filter_t filter;
     sock_secure_tcp_t tcp;
     sock_secure_tcp_conn_t conn;
 } cli_net_t;
@@ -444,49 +440,9 @@ static void cli_event(sock_secure_t *sock, sock_secure_session_t *s, sock_secure
     }
 }
 
-/* The UDP filter: the network says something about a peer (ICMP). Only the server matters. */
-static void cli_peer_error(const sock_secure_ep_t *peer, int err, void *arg)
-{
-    cli_events_t *e = arg;
-
-    if (sock_secure_ep_equal(peer, &e->o->remote)) {
-        e->net_err = err;
-        e->last_net_err = err;
-    }
-}
-
-/* DTLS: act on what the network said about the server (@p established: in the session, else
- * in the handshake). @return 0 to go on, else the exit status (printed): nothing listens on its
- * port. Other errors (host or network unreachable) may pass: with -v they are noted, and the
- * handshake goes on retransmitting. */
-static int cli_net_error(cli_events_t *ev, bool established)
-{
-    int err = ev->net_err;
-
-    ev->net_err = 0;
-    if (err == 0) {
-        return 0;
-    }
-    if (err == -ECONNREFUSED && established) {
-        ssock_error("session with %s failed: connection refused (the server is gone: nothing "
-                    "listens on its UDP port now)", ev->o->target);
-        return ssock_exit_status(err);
-    }
-    if (err == -ECONNREFUSED) {
-        ssock_error("cannot connect to %s: connection refused (no server listens on that UDP "
-                    "port)", ev->o->target);
-        return ssock_exit_status(err);
-    }
-    if (ev->o->verbose) {
-        fprintf(stderr, "ssock: %s: the network says: %s; trying on\n", ev->o->target,
-                ssock_strerror(err, true));
-    }
-    return 0;
-}
-
 /* Print why the handshake failed and free the slot. @return the exit status. */
 static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t *cfg,
-                                const cli_events_t *ev, sock_secure_session_t *s, int err)
+                                sock_secure_session_t *s, int err)
 {
     sock_secure_session_info_t info;
     bool have_info = s != NULL && sock_secure_session_info(s, &info) == 0;
@@ -512,27 +468,27 @@ static int cli_handshake_failed(const cli_opts_t *o, const sock_secure_config_t 
                     "during the handshake%s", o->target,
                     o->keys.count > 0 ? " (wrong PSK?)" : "");
         err = SOCK_SECURE_E_HANDSHAKE;
-    } else if (o->tls && err < 0 && err > -1000) {
-        ssock_error("cannot connect to %s: %s", o->target, ssock_strerror(err, true));
-    } else if (err == -ETIMEDOUT && have_info && info.datagrams_in >= 2) {
+    } else if (!o->tls && (err == -ETIMEDOUT || err == -ECONNREFUSED) && have_info &&
+               info.datagrams_in >= 2) {
         /* The server got past the cookie exchange (more than a HelloVerifyRequest came back),
          * then went silent: a DTLS server silently drops a Finished it cannot decrypt
-         * (RFC 6347 §4.1.2.7; OpenSSL does), so count it as a failed handshake. */
+         * (RFC 6347 §4.1.2.7; OpenSSL does), so count it as a failed handshake. Or its port
+         * closed then (ICMP: connection refused): a server that ends after a failed handshake
+         * (openssl s_server drops such a Finished and exits) - the same failure. */
         ssock_error("handshake failed with %s: the server answered, then stopped (%lu "
                     "retransmissions): wrong PSK? (DTLS servers drop what they cannot decrypt)",
                     o->target, (unsigned long)info.retransmits);
         err = SOCK_SECURE_E_HANDSHAKE;
+    } else if (!o->tls && err == -ECONNREFUSED) {
+        ssock_error("cannot connect to %s: connection refused (no server listens on that UDP "
+                    "port)", o->target);
+    } else if (err < 0 && err > -1000 && err != -ETIMEDOUT) {
+        /* TLS: the connection failed; DTLS: the network's answer (ICMP: no route...) */
+        ssock_error("cannot connect to %s: %s", o->target, ssock_strerror(err, o->tls));
     } else if (err == -ETIMEDOUT) {
-        char net[80] = "";
-
-        if (ev != NULL && ev->last_net_err != 0) {
-            snprintf(net, sizeof net, " (the network said: %s)",
-                     ssock_strerror(ev->last_net_err, true));
-        }
-        ssock_error("no answer from %s after %lu retransmissions%s", o->target,
+        ssock_error("no answer from %s after %lu retransmissions", o->target,
                     (unsigned long)(have_info && info.retransmits > 0 ? info.retransmits
-                                                                     : cfg->hs_max_retransmit),
-                    net);
+                                                                     : cfg->hs_max_retransmit));
     } else if (err == SOCK_SECURE_E_VERIFY && have_info &&
                info.verify == SOCK_SECURE_VFY_NAME_MISMATCH && o->certs.server_name == NULL) {
         ssock_describe_failure(&info, err, o->tls, why, sizeof why);
@@ -687,7 +643,7 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
         if (may_retry && ssock_exit_status(rc) == SSOCK_EXIT_IO) {
             return CLI_RETRY_V4;
         }
-        return cli_handshake_failed(o, cfg, ev, *s, rc);
+        return cli_handshake_failed(o, cfg, *s, rc);
     }
     for (;;) {
         uint32_t t;
@@ -706,20 +662,6 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
             ssock_error("cannot reach %s: %s", o->target, ssock_strerror(rc, o->tls));
             return ssock_exit_status(rc);
         }
-        if (ev->net_err == -ECONNREFUSED && *s != NULL &&
-            sock_secure_session_info(*s, &info) == 0 && info.datagrams_in >= 2) {
-            /* The server got past the cookie exchange, then its port closed: a server that ends
-             * after a failed handshake (openssl s_server drops a Finished it cannot decrypt and
-             * exits) - the same failure as "answered, then stopped" */
-            ev->net_err = 0;
-            return cli_handshake_failed(o, cfg, ev, *s, -ETIMEDOUT);
-        }
-        if ((rc = cli_net_error(ev, false)) != 0) {
-            if (*s != NULL && sock_secure_session_info(*s, &info) == 0) {
-                sock_secure_session_close(*s);
-            }
-            return rc;
-        }
         if (sock_secure_session_info(*s, &info) == 0) {
             if (info.state == SOCK_SECURE_ST_OPEN) {
                 return 0;
@@ -733,15 +675,15 @@ static int cli_connect(const cli_opts_t *o, const sock_secure_config_t *cfg, soc
                         (unsigned long)sock_secure_next_timeout(sock));
             }
             if (info.state == SOCK_SECURE_ST_CLOSED) {
-                return cli_handshake_failed(o, cfg, ev, *s, ev->err ? ev->err : info.last_error);
+                return cli_handshake_failed(o, cfg, *s, ev->err ? ev->err : info.last_error);
             }
         } else {
             /* The slot was freed: only the event knows why. */
-            return cli_handshake_failed(o, cfg, ev, NULL, ev->err ? ev->err : -ETIMEDOUT);
+            return cli_handshake_failed(o, cfg, NULL, ev->err ? ev->err : -ETIMEDOUT);
         }
         if (o->hs_timeout_ms > 0 &&
             sock_secure_platform_now_ms(NULL) - start >= o->hs_timeout_ms) {
-            return cli_handshake_failed(o, cfg, ev, *s, -ETIMEDOUT);
+            return cli_handshake_failed(o, cfg, *s, -ETIMEDOUT);
         }
         t = sock_secure_next_timeout(sock);
         if (t > 0) {
@@ -764,9 +706,6 @@ static int cli_pump(cli_t *c)
         ssock_error("the %s socket failed: %s", c->stream ? "TCP" : "UDP",
                     sock_secure_strerror(rc));
         return ssock_exit_status(rc);
-    }
-    if ((rc = cli_net_error(c->ev, true)) != 0) {
-        return rc; /* the server is gone */
     }
     /* TLS: a bounded number of reads, so that sending gets its turn while replies pour in */
     for (int turn = 0; !c->stream || turn < CLI_STREAM_READS_PER_TURN; turn++) {
@@ -792,6 +731,11 @@ static int cli_pump(cli_t *c)
         } else if (n == SOCK_SECURE_E_PEER_CLOSED) {
             c->peer_closed = true;
             break;
+        } else if (n == -ECONNREFUSED && !c->stream) {
+            /* the network answered our last record with ICMP port unreachable */
+            ssock_error("session with %s failed: connection refused (the server is gone: nothing "
+                        "listens on its UDP port now)", c->o->target);
+            return ssock_exit_status(n);
         } else {
             char why[160];
             sock_secure_session_info_t info;
@@ -1041,7 +985,6 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
 {
     bool remote_v4 = o->remote.family == SOCK_SECURE_AF_INET;
     sock_secure_transport_t *base = o->tls ? &net->tcp.base : &net->udp.base;
-    sock_secure_transport_t *transport = base;
     sock_secure_ep_t any4;
     int rc = -1;
 
@@ -1063,13 +1006,9 @@ static int cli_open(const cli_opts_t *o, bool *v4, cli_net_t *net, sock_secure_t
     if (rc < 0) {
         return SSOCK_EXIT_IO;
     }
-    if (!o->tls) {
-        ssock_udp_filter_init(&net->filter, &net->udp, cli_peer_error, ev);
-        transport = &net->filter.base;
-    }
     sock_secure_config_init(cfg);
     cfg->role = SOCK_SECURE_CLIENT;
-    cfg->transport = transport;
+    cfg->transport = base;
     cfg->sessions = slot;
     cfg->session_count = 1;
     if (o->keys.count > 0) {

@@ -95,7 +95,6 @@ typedef struct {
     uint64_t start_ms;               /* when it started listening */
     unsigned long closed_by_peer;    /* established sessions the peer closed */
     unsigned long failed;            /* established sessions that failed */
-    unsigned long net_errors;        /* errors the network reported about clients (ICMP) */
     sock_secure_stats_t seen;        /* -v -v: the counters last looked at */
 } srv_t;
 
@@ -572,15 +571,15 @@ static void srv_refused(sock_secure_t *sock, const sock_secure_ep_t *peer, sock_
     }
 }
 
-/* The UDP filter: the network reports an error about a client (ICMP: its port is closed, say).
- * It never ends a session here (it could be forged, and a server socket serves many): the
- * session's own timers do. */
-static void srv_peer_error(const sock_secure_ep_t *peer, int err, void *arg)
+/* peer_error_cb: the network reports an error about a client (ICMP: its port is closed, say).
+ * The library ends no server session for one (it could be forged, and a server socket serves
+ * many; the session's own timers do) and counts it (peer_errors): -v says so. */
+static void srv_peer_error(sock_secure_t *sock, const sock_secure_ep_t *peer, int err, void *arg)
 {
     srv_t *srv = arg;
     char ep[SOCK_SECURE_EP_STRLEN];
 
-    srv->net_errors++;
+    (void)sock;
     if (srv->opts->verbose) {
         ssock_log("%s: the network says: %s (ICMP; the client is gone?)",
                   ssock_ep_str(peer, ep, sizeof ep), ssock_strerror(err, true));
@@ -654,7 +653,8 @@ static void srv_summary(srv_t *srv)
               (unsigned long)st.evictions,
               (unsigned long)(st.expired_handshake + st.expired_stall + st.expired_idle),
               (unsigned long)st.expired_handshake, (unsigned long)st.expired_stall,
-              (unsigned long)st.expired_idle, (unsigned long)st.retransmits, srv->net_errors);
+              (unsigned long)st.expired_idle, (unsigned long)st.retransmits,
+              (unsigned long)st.peer_errors);
     if (!srv->stream) {
         ssock_log("summary: datagrams %lu in, %lu out; %lu HelloVerifyRequests; dropped: %lu "
                   "malformed, %lu for no session, %lu too large, %lu bad records",
@@ -954,12 +954,12 @@ static int srv_loop(srv_t *srv, sock_secure_t *sock)
     return srv->done ? srv->status : SSOCK_EXIT_OK;
 }
 
-/** The server's transport: UDP (behind the filter that takes ICMP errors), or TCP with its
- *  connection slots (one per session slot, and one more: a new connection is then always seen
- *  by the library's admission, which may displace a stalled handshake for it). */
+/** The server's transport: UDP (ICMP errors about clients: counted by the library, logged with
+ *  -v through peer_error_cb), or TCP with its connection slots (one per session slot, and one
+ *  more: a new connection is then always seen by the library's admission, which may displace a
+ *  stalled handshake for it). */
 typedef struct {
     sock_secure_udp_t udp;
-    ssock_udp_filter_t filter;
     sock_secure_tcp_t tcp;
     sock_secure_tcp_conn_t *conns;
 } srv_net_t;
@@ -1162,10 +1162,8 @@ static int srv_run(srv_opts_t *o)
     sock_secure_config_init(&cfg);
     cfg.role = SOCK_SECURE_SERVER;
     cfg.transport = srv.net;
-    if (!o->tls) {
-        ssock_udp_filter_init(&net.filter, &net.udp, srv_peer_error, &srv);
-        cfg.transport = &net.filter.base;
-    }
+    cfg.peer_error_cb = srv_peer_error;
+    cfg.peer_error_arg = &srv;
     cfg.sessions = srv.slots;
     cfg.session_count = srv.count;
     if (o->keys.count > 0) {

@@ -76,9 +76,6 @@ enum ssock_exit {
     SSOCK_EXIT_IO = 4,        /**< any other failure */
 };
 
-/** Errors a UDP filter reads past in one recv call at most (see ssock_udp_filter_t). */
-#define SSOCK_FILTER_BUDGET 64
-
 /** PSKs given with --psk: the structs handed to the library and the bytes they point to. */
 typedef struct {
     sock_secure_psk_t psk[SSOCK_MAX_PSKS];                        /**< for sock_secure_config_t */
@@ -344,31 +341,6 @@ int ssock_print_record(const uint8_t *data, size_t len, const char *prefix);
  * @return 0 or the negative error.
  */
 int ssock_udp_open(sock_secure_udp_t *udp, const sock_secure_ep_t *local, const char *what);
-
-/** Called by a UDP filter for each error the transport reports about one peer (@p err, e.g.
- *  -ECONNREFUSED for an ICMP port unreachable; @p peer valid during the call). */
-typedef void (*ssock_peer_error_cb_t)(const sock_secure_ep_t *peer, int err, void *arg);
-
-/**
- * A transport in front of a UDP one that takes the errors it reports about one peer
- * (sock_secure_udp_peer_errors(): ICMP port unreachable and the like) before the secure socket sees
- * them, hands each to a callback and reads on; everything else passes through. Needed because
- * this version's sock_secure_process() takes any datagram recv error for the whole socket's
- * (-EIO): with it, a client learns at once that nothing listens on the server's port, and one
- * vanished client cannot stop a server. Give &filter.base to the secure socket; keep waiting on
- * the UDP transport itself (ssock_wait).
- */
-typedef struct {
-    sock_secure_transport_t base;              /**< the transport the secure socket uses */
-    sock_secure_transport_t *inner;            /**< the UDP transport (not owned) */
-    ssock_peer_error_cb_t cb; /**< may be NULL: errors are then dropped */
-    void *arg;                /**< passed to cb */
-} ssock_udp_filter_t;
-
-/** Set up @p f in front of @p udp (open) and turn its peer errors on (where the system has
- *  them; elsewhere nothing changes). */
-void ssock_udp_filter_init(ssock_udp_filter_t *f, sock_secure_udp_t *udp, ssock_peer_error_cb_t cb,
-                           void *arg);
 
 /** Select the backend for a TLS (@p tls) or DTLS socket in @p cfg: @p backend if not NULL
  *  (--backend, checked to do TLS over streams, or DTLS, and @p caps), else the first backend
