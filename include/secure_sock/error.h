@@ -24,7 +24,9 @@
  * - `-EIO`        the transport failed
  * - `-ECONNRESET` the connection was reset by the peer (TCP)
  * - `-EPIPE`      the peer ended the connection without close_notify (TCP: possible truncation)
- * - `-ECONNREFUSED` nothing listens at the address (TCP)
+ * - `-ECONNREFUSED` nothing listens at the address: TCP, or DTLS (the network answered a datagram
+ *                 with ICMP port unreachable; a client session fails with it at once, a server
+ *                 ignores it). `-EHOSTUNREACH`/`-ENETUNREACH` likewise for "no route" answers
  */
 #ifndef SECURE_SOCK_ERROR_H
 #define SECURE_SOCK_ERROR_H

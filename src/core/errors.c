@@ -42,6 +42,8 @@ static const ss_code_text_t ss_errors[] = {
     { -EEXIST, "already present" },
     { -EPIPE, "connection closed without close_notify" },
     { -ECONNREFUSED, "connection refused" },
+    { -EHOSTUNREACH, "no route to host" },
+    { -ENETUNREACH, "network unreachable" },
     { -EBADF, "transport closed" },
 };
 

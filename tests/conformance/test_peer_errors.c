@@ -127,6 +127,7 @@ static void handshake_fails_with_the_code_the_network_reports(void)
     check_failed(cs, -EHOSTUNREACH, 0);
     uint8_t buf[8];
     CHECK_EQ(sock_secure_session_recv(cs, buf, sizeof(buf), 0), -EHOSTUNREACH);
+    CHECK(strcmp(sock_secure_strerror(-EHOSTUNREACH), "no route to host") == 0);
     sock_secure_session_close(cs);
     /* an error about a peer the client has no session with ends nothing: counted */
     CHECK_EQ(sock_secure_mem_inject_error(&client.mem, &srv, -ECONNREFUSED), 0);
