@@ -71,8 +71,9 @@ int sock_secure_udp_open_opts(sock_secure_udp_t *udp, const sock_secure_ep_t *lo
  * sock_secure_process() takes such an error for the peer's (docs/DESIGN.md, "Errors about a
  * peer (ICMP)"): a client session with that peer fails with it at once (sock_secure_connect()
  * returns -ECONNREFUSED instead of retransmitting until its timeout); a server counts and
- * ignores it (peer_errors), since anyone can forge one. Turn it off for an application that
- * reads the transport itself and wants none of them.
+ * ignores it (peer_errors), since anyone can forge one. Turn it off for a client that should
+ * keep retransmitting to a server that is not up yet (or connect again), or for an application
+ * that reads the transport itself and wants none of them.
  *
  * Linux only (IP_RECVERR, IPV6_RECVERR: an unconnected socket sees these errors only so).
  * @param udp an open transport (caller-owned).
