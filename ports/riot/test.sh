@@ -201,6 +201,37 @@ else
     fail "build the examples on wolfSSL for $NATIVE (see $WORK_DIR/build-psk-ws-*-$NATIVE.log)"
     grep -a -m5 "error" "$WORK_DIR"/build-psk-ws-*-$NATIVE.log
 fi
+# TLS over TCP on wolfSSL (SOCK_SECURE_EXAMPLE_TLS=1: sock_secure_tcp on gnrc_tcp)
+B0=$SECONDS
+TLS_WS_OK=0
+if [ -n "$ONLY" ] && [ "$ONLY" != wolfssl ] && [ "$ONLY" != tls ]; then
+    :
+elif [ -z "$WOLFSSL_SRC" ]; then
+    skip "the TLS examples on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
+elif build tls-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 &&
+    build tls-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1; then
+    pass "build sock_secure_server + sock_secure_client (TLS over sock_tcp, PSK) on wolfSSL 5.5.4 for $NATIVE ($((SECONDS - B0)) s)"
+    TLS_WS_OK=1
+else
+    fail "TLS build on wolfSSL for $NATIVE (see $WORK_DIR/build-tls-ws-*-$NATIVE.log)"
+    grep -a -m5 "error" "$WORK_DIR"/build-tls-ws-*-$NATIVE.log
+fi
+B0=$SECONDS
+TLSCERTS_WS_OK=0
+if [ "$TLS_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ]; then
+    if build tlscerts-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
+        build tlscerts-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
+        pass "build the TLS examples on wolfSSL 5.5.4 with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
+        TLSCERTS_WS_OK=1
+    else
+        fail "TLS certificate builds on wolfSSL for $NATIVE (see $WORK_DIR/build-tlscerts-ws-*-$NATIVE.log)"
+        grep -a -m5 "error" "$WORK_DIR"/build-tlscerts-ws-*-$NATIVE.log
+    fi
+fi
 B0=$SECONDS
 if [ "$PSK_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ]; then
     if build certs-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
@@ -460,7 +491,7 @@ mode_vars() {
 bound() { ss -Hl${SSP}n "sport = :$1" | grep -q .; } # bound PORT: something listens there
 wait_bound() { local b; for b in $(seq 20); do bound "$1" && return 0; sleep 0.1; done; return 1; }
 
-psk_checks() { # psk_checks VARIANT [STACK] (psk or tls: mbedTLS; psk-ws: wolfSSL)
+psk_checks() { # psk_checks VARIANT [STACK] (psk or tls: mbedTLS; psk-ws, tls-ws: wolfSSL)
     local run=$WORK_DIR/run-$1 rc port spid MODE VER SSF OSSL SSP
     local stack=${2:-mbedTLS} pfx=""
     [ "$stack" = mbedTLS ] || pfx="$stack: "
@@ -498,11 +529,17 @@ psk_checks() { # psk_checks VARIANT [STACK] (psk or tls: mbedTLS; psk-ws: wolfSS
         --psk "$PSK_ID:00112233445566778899aabbccddeeff" --timeout 1000 --handshake-timeout 10000 \
         >"$run/badkey.out" 2>"$run/badkey.err"
     rc=$?
-    if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" &&
+    # over TLS the server's connection ends with the handshake, and the server says so
+    local logged=1 why=""
+    if [ "$MODE" = TLS ]; then
+        waitfor "$run/server.log" "ended: handshake failed" 3 || logged=0
+        why=", the server logged 'ended: handshake failed'"
+    fi
+    if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" && [ $logged = 1 ] &&
         ! grep -aq must-not-arrive "$run/server.log" "$run/badkey.out"; then
-        pass "${pfx}host ssock client${SSF:+ $SSF} with a wrong key -> RIOT $MODE server: refused with alert bad_record_mac"
+        pass "${pfx}host ssock client${SSF:+ $SSF} with a wrong key -> RIOT $MODE server: refused with alert bad_record_mac (ssock: '$(grep -ao "peer sent alert.*" "$run/badkey.err" | head -1)')$why"
     else
-        fail "$MODE wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
+        fail "$MODE wrong key: ssock exit $rc: $(cat "$run/badkey.err") / server: $(grep -a "ended" "$run/server.log" | tail -1)"
     fi
 
     # TLS: connections reset by the peer mid-handshake (more than the server's connections) free
@@ -586,7 +623,7 @@ PY
     stop_nodes
 }
 
-cert_checks() { # cert_checks VARIANT [STACK] (certs or tlscerts: mbedTLS; certs-ws: wolfSSL)
+cert_checks() { # cert_checks VARIANT [STACK] (certs or tlscerts: mbedTLS; certs-ws, tlscerts-ws: wolfSSL)
     local run=$WORK_DIR/run-$1 pki=$WORK_DIR/pki rc port spid MODE VER SSF OSSL SSP
     local stack=${2:-mbedTLS} pfx=""
     [ "$stack" = mbedTLS ] || pfx="$stack: "
@@ -888,7 +925,8 @@ gcoap_checks() {
 
 run_native() {
     if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] &&
-        [ "$PSK_WS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+        [ "$PSK_WS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$TLS_WS_OK" != 1 ] && [ "$TLSCERTS_WS_OK" != 1 ] &&
+        [ "$SOCKDTLS_OK" != 1 ] &&
         [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ] && [ "$SOCKDTLS_WS_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -904,6 +942,8 @@ run_native() {
     if [ "$TLSCERTS_OK" = 1 ]; then cert_checks tlscerts; fi
     if [ "$PSK_WS_OK" = 1 ]; then psk_checks psk-ws wolfSSL; fi
     if [ "$CERTS_WS_OK" = 1 ]; then cert_checks certs-ws wolfSSL; fi
+    if [ "$TLS_WS_OK" = 1 ]; then psk_checks tls-ws wolfSSL; fi
+    if [ "$TLSCERTS_WS_OK" = 1 ]; then cert_checks tlscerts-ws wolfSSL; fi
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
     if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
