@@ -3,7 +3,7 @@
 #   1. builds examples/sock_secure_server and examples/sock_secure_client for native64 (NATIVE=native32: i386);
 #      twice: PSK only (as configured), and with certificates of a throw-away test PKI
 #      (tests/pki/make-pki.sh, compiled in as C arrays under WORK_DIR: PSK + ECDHE-ECDSA); both
-#      again for TLS over TCP (SOCK_SECURE_EXAMPLE_TLS=1), and both on wolfSSL 5.5.4
+#      again for TLS over TCP (SOCK_SECURE_EXAMPLE_TLS=1), and all four on wolfSSL 5.5.4
 #      (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl, see below);
 #   2. runs each pair on a tap bridge (two RIOT nodes) and checks:
 #      PSK:   host `ssock client`            -> RIOT server   (echo)
@@ -17,7 +17,9 @@
 #             RIOT client                    -> server with a certificate of another CA (refused)
 #             (PSK and certificates on mbedTLS and on wolfSSL)
 #      TLS:   the PSK and certificate checks again (ssock --tls, openssl -tls1_2) on the examples
-#             built with SOCK_SECURE_EXAMPLE_TLS=1 (module sock_secure_tcp on sock_tcp, gnrc_tcp)
+#             built with SOCK_SECURE_EXAMPLE_TLS=1 (module sock_secure_tcp on sock_tcp, gnrc_tcp),
+#             a wrong key also logged by the server ('ended: handshake failed'), connections
+#             reset mid-handshake (on mbedTLS and on wolfSSL)
 #      sock_dtls (module sock_dtls_secure_sock): RIOT's own examples, unchanged, built from the RIOT
 #      tree on secure_sock + mbedTLS (RIOT_MAKEFILES_GLOBAL_PRE=sock_dtls_secure_sock.mk):
 #             dtls-sock client -> dtls-sock server started 3 s later (ClientHello retransmitted)
@@ -32,7 +34,9 @@
 #      dtls-sock in its ECC mode (CONFIG_DTLS_ECC, credman ECDSA credentials) on ours + tinyDTLS,
 #      its server sock a client-server: client -> server node to node (raw public keys, each
 #      pinned), host `ssock client --rpk` (GnuTLS) -> server (echo), an unpinned key refused
-#   3. builds RIOT's dtls-sock on ours + wolfSSL for samr21-xpro and nrf52840dk (ROM/RAM);
+#   3. builds RIOT's dtls-sock and gcoap_dtls (one session on samr21-xpro, two on nrf52840dk) on
+#      ours + wolfSSL and the TLS client on wolfSSL for samr21-xpro and nrf52840dk (ROM/RAM, the
+#      heap room left for wolfSSL's allocations);
 #      builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
 #      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map), the same for
 #      the TLS client (+ sock_secure_tcp and gnrc_tcp in the share); on the
@@ -59,7 +63,8 @@
 #   RIOT_ONLY  sockdtls: only RIOT's dtls-sock and gcoap_dtls on our sock_dtls (mbedTLS, tinyDTLS;
 #              wolfSSL's are in RIOT_ONLY=wolfssl),
 #              their builds and node checks (for iterating on the shim); tls: only the TLS builds
-#              and checks; wolfssl: only the wolfSSL checks; default: everything
+#              and checks (mbedTLS and wolfSSL); wolfssl: only the wolfSSL checks (DTLS, TLS,
+#              sock_dtls, boards); default: everything
 #   WOLFSSL_SRC a wolfSSL 5.5.4 tree (default: what scripts/wolfssl-source.sh prints)
 set -u
 T0=$SECONDS
@@ -260,7 +265,7 @@ fi
 # the TLS examples (SOCK_SECURE_EXAMPLE_TLS=1): module sock_secure_tcp over sock_tcp (gnrc_tcp)
 B0=$SECONDS
 TLS_OK=0
-if [ "$ONLY" = sockdtls ]; then
+if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ]; then
     :
 elif build tls sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 &&
     build tls sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1; then
@@ -288,7 +293,9 @@ fi
 # the TLS examples with certificates (PSK + ECDHE-ECDSA), from the same test PKI
 B0=$SECONDS
 TLSCERTS_OK=0
-if [ "$TLS_OK" != 1 ] || [ "$PKI_OK" != 1 ]; then
+if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ]; then
+    :
+elif [ "$TLS_OK" != 1 ] || [ "$PKI_OK" != 1 ]; then
     skip "TLS certificate builds: no TLS build or no test PKI"
 elif     build tlscerts sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 \
         SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
@@ -997,18 +1004,32 @@ for line in open(sys.argv[1], errors="replace"):
 print(rom, ram)
 PY
 }
-# dtls_sock_sizes VARIANT LABEL SHARE-MODULES GLUE-MODULE [make args...]: build RIOT's dtls-sock for
-# board $b and set SIZES to its image's ROM/RAM and the DTLS share (the modules matching the
-# regex SHARE-MODULES, named LABEL) and its sock_dtls glue (GLUE-MODULE)
-dtls_sock_sizes() {
-    local variant=$1 label=$2 mods=$3 glue=$4 e text data bss srom sram grom gram
-    shift 4
-    riot_build "$variant" "$DTLS_SOCK" "$b" "$@" || return 1
-    e=$WORK_DIR/bin/$variant/$b/dtls_sock.elf
+# heap_room ELF: the bytes between the end of .bss and the end of RAM (RIOT's _sheap.._eheap on
+# Cortex-M): the C library's heap, where wolfSSL allocates
+heap_room() {
+    local sh eh
+    sh=$(arm-none-eabi-nm "$1" | awk '$3 == "_sheap" {print $1}')
+    eh=$(arm-none-eabi-nm "$1" | awk '$3 == "_eheap" {print $1}')
+    [ -n "$sh" ] && [ -n "$eh" ] && echo $((0x$eh - 0x$sh))
+}
+# riot_sizes VARIANT APPDIR ELFNAME LABEL SHARE-MODULES GLUE-MODULE [make args...]: build RIOT's
+# APPDIR for board $b and set SIZES to its image's ROM/RAM, the heap room and the DTLS share (the
+# modules matching the regex SHARE-MODULES, named LABEL) and its sock_dtls glue (GLUE-MODULE)
+riot_sizes() {
+    local variant=$1 app=$2 name=$3 label=$4 mods=$5 glue=$6 e text data bss srom sram grom gram
+    shift 6
+    riot_build "$variant" "$app" "$b" "$@" || return 1
+    e=$WORK_DIR/bin/$variant/$b/$name.elf
     read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
     read -r srom sram < <(share "${e%.elf}.map" "$mods")
     read -r grom gram < <(share "${e%.elf}.map" "$glue")
-    SIZES="image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share ($label) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+    SIZES="image ROM $((text + data)) B RAM $((data + bss)) B (heap room $(heap_room "$e") B); sock_dtls share ($label) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+}
+# dtls_sock_sizes VARIANT LABEL SHARE-MODULES GLUE-MODULE [make args...]: riot_sizes of RIOT's dtls-sock
+dtls_sock_sizes() {
+    local variant=$1
+    shift
+    riot_sizes "$variant" "$DTLS_SOCK" dtls_sock "$@"
 }
 if [ -n "$BOARDS" ]; then
     if ! command -v arm-none-eabi-gcc >/dev/null; then
@@ -1028,6 +1049,37 @@ if [ -n "$BOARDS" ]; then
             else
                 fail "build RIOT's dtls-sock on ours + wolfSSL for $b (see $WORK_DIR/build-dtls-sock-ws-$b.log)"
                 grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-ws-$b.log"
+            fi
+            # RIOT's gcoap_dtls on ours + wolfSSL (a client-server sock: two WOLFSSL_CTX), two
+            # sessions as RIOT configures it; on 32 KiB of RAM (samr21-xpro) one: wolfSSL's heap
+            # (a server handshake peaks at 6.2 KB of blocks on native32) must fit the heap room
+            B0=$SECONDS
+            peers=2
+            [ "$b" = samr21-xpro ] && peers=1
+            if [ "$ONLY" = tls ] || [ -z "$WOLFSSL_SRC" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
+                :
+            elif CFLAGS=-DCONFIG_DTLS_PEER_MAX=$peers riot_sizes gcoap-ws "$GCOAP_DTLS" gcoap_example \
+                "secure_sock + wolfSSL + credman" 'sock_secure[a-z_]*|sock_dtls_secure_sock|wolfssl|wolfcrypt|credman' \
+                sock_dtls_secure_sock "${OURS_WS[@]}"; then
+                pass "build RIOT's gcoap_dtls on sock_dtls_secure_sock + sock_secure_wolfssl ($peers session(s), client-server sock) for $b with -Werror ($((SECONDS - B0)) s): $SIZES"
+            else
+                fail "build RIOT's gcoap_dtls on ours + wolfSSL for $b (see $WORK_DIR/build-gcoap-ws-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-gcoap-ws-$b.log"
+            fi
+            # the TLS client on wolfSSL (sock_secure_tcp over gnrc_tcp)
+            B0=$SECONDS
+            if [ -z "$WOLFSSL_SRC" ]; then
+                skip "the TLS sock_secure_client on wolfSSL for $b: no wolfSSL 5.5.4 source"
+            elif build tls-ws sock_secure_client "$b" SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_DRIVER=wolfssl \
+                    "${WS_SRC[@]}"; then
+                e=$(elf tls-ws sock_secure_client "$b")
+                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+                read -r srom sram < <(share "${e%.elf}.map" 'sock_secure[a-z_]*|wolfssl|wolfcrypt')
+                read -r trom tram < <(share "${e%.elf}.map" 'gnrc_tcp|gnrc_sock_tcp')
+                pass "build sock_secure_client (TLS over sock_tcp) on wolfSSL 5.5.4 for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B (heap room $(heap_room "$e") B); secure_sock + wolfSSL ROM $srom B RAM $sram B; gnrc_tcp ROM $trom B RAM $tram B"
+            else
+                fail "build the TLS sock_secure_client on wolfSSL for $b (see $WORK_DIR/build-tls-ws-sock_secure_client-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-tls-ws-sock_secure_client-$b.log"
             fi
             [ "$ONLY" != wolfssl ] || continue
             # the TLS client (sock_secure_tcp over gnrc_tcp); on the first board the TLS server too
