@@ -10,6 +10,7 @@
 #             host `openssl s_client`        -> RIOT server   (echo, PSK-AES128-CCM8)
 #             host `ssock client`, wrong key -> RIOT server   (refused with an alert)
 #             RIOT client                    -> host `ssock server` (echo, close_notify)
+#             RIOT client                    -> host `ssock server` with another key (refused, logged)
 #             RIOT client                    -> host `openssl s_server -dtls1_2` (both ways)
 #             RIOT client                    -> RIOT server   (echo)
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
@@ -589,6 +590,23 @@ PY
         fail "RIOT $MODE client -> host ssock server${SSF:+ $SSF}: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -3) / $(tail -3 "$run/ssock_server.err")"
         kill "$spid" 2>/dev/null
     fi
+
+    # RIOT client -> host ssock server that holds another key for the client's identity: refused,
+    # and the client says why
+    port=$((20000 + RANDOM % 20000))
+    timeout 30 "$SSOCK" server $SSF --listen "[::]:$port" --psk "$PSK_ID:00112233445566778899aabbccddeeff" \
+        --echo --once >"$run/badkey_server.out" 2>"$run/badkey_server.err" &
+    spid=$!
+    wait_bound "$port"
+    echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
+    if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: " 20 &&
+        ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$run/badkey_server.out"; then
+        pass "${pfx}RIOT $MODE client with a wrong key -> host ssock server${SSF:+ $SSF}: refused, the client logged '$(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //')'"
+    else
+        fail "RIOT $MODE client with a wrong key -> host ssock server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
+    fi
+    kill "$spid" 2>/dev/null
+    wait "$spid" 2>/dev/null
 
     # RIOT client -> openssl s_server (PSK-AES128-CCM8): what the client sends arrives, what
     # s_server's stdin holds comes back. Its bind is checked with ss (another test may hold the
