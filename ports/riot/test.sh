@@ -591,15 +591,15 @@ PY
         kill "$spid" 2>/dev/null
     fi
 
-    # RIOT client -> host ssock server that holds another key for the client's identity: refused,
-    # and the client says why
+    # RIOT client -> host ssock server that holds another key for the client's identity: refused
+    # by the server's alert, and the client says so
     port=$((20000 + RANDOM % 20000))
     timeout 30 "$SSOCK" server $SSF --listen "[::]:$port" --psk "$PSK_ID:00112233445566778899aabbccddeeff" \
         --echo --once >"$run/badkey_server.out" 2>"$run/badkey_server.err" &
     spid=$!
     wait_bound "$port"
     echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
-    if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: " 20 &&
+    if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: peer sent a fatal alert" 20 &&
         ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$run/badkey_server.out"; then
         pass "${pfx}RIOT $MODE client with a wrong key -> host ssock server${SSF:+ $SSF}: refused, the client logged '$(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //')'"
     else
