@@ -189,67 +189,44 @@ elif ! make_certs; then
 else
     PKI_OK=1
 fi
-CERTS_WS_OK=0
+# ws_pair VARIANT LABEL [make args...]: both examples on wolfSSL (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl,
+# heap counted) for $NATIVE as VARIANT, PASS/FAIL named by LABEL; 0 when both built
+ws_pair() {
+    local v=$1 label=$2 b0=$SECONDS
+    shift 2
+    if build "$v" sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 "$@" &&
+        build "$v" sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 "$@"; then
+        pass "build $label on wolfSSL 5.5.4 for $NATIVE ($((SECONDS - b0)) s)"
+        return 0
+    fi
+    fail "build $label on wolfSSL for $NATIVE (see $WORK_DIR/build-$v-*-$NATIVE.log)"
+    grep -a -m5 "error" "$WORK_DIR"/build-$v-*-$NATIVE.log
+    return 1
+}
+# the examples on wolfSSL: PSK only and with certificates, over UDP (DTLS) and over TCP (TLS:
+# SOCK_SECURE_EXAMPLE_TLS=1, sock_secure_tcp on gnrc_tcp)
 PSK_WS_OK=0
-# the examples on wolfSSL (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl), PSK only and with certificates
-B0=$SECONDS
-if [ -n "$ONLY" ] && [ "$ONLY" != wolfssl ]; then
-    :
-elif [ -z "$WOLFSSL_SRC" ]; then
-    skip "the examples on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
-elif build psk-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 &&
-    build psk-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1; then
-    pass "build sock_secure_server + sock_secure_client (PSK) on wolfSSL 5.5.4 for $NATIVE ($((SECONDS - B0)) s)"
-    PSK_WS_OK=1
-else
-    fail "build the examples on wolfSSL for $NATIVE (see $WORK_DIR/build-psk-ws-*-$NATIVE.log)"
-    grep -a -m5 "error" "$WORK_DIR"/build-psk-ws-*-$NATIVE.log
-fi
-# TLS over TCP on wolfSSL (SOCK_SECURE_EXAMPLE_TLS=1: sock_secure_tcp on gnrc_tcp)
-B0=$SECONDS
+CERTS_WS_OK=0
 TLS_WS_OK=0
+TLSCERTS_WS_OK=0
 if [ -n "$ONLY" ] && [ "$ONLY" != wolfssl ] && [ "$ONLY" != tls ]; then
     :
 elif [ -z "$WOLFSSL_SRC" ]; then
-    skip "the TLS examples on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
-elif build tls-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 &&
-    build tls-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1; then
-    pass "build sock_secure_server + sock_secure_client (TLS over sock_tcp, PSK) on wolfSSL 5.5.4 for $NATIVE ($((SECONDS - B0)) s)"
-    TLS_WS_OK=1
+    skip "the examples on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
 else
-    fail "TLS build on wolfSSL for $NATIVE (see $WORK_DIR/build-tls-ws-*-$NATIVE.log)"
-    grep -a -m5 "error" "$WORK_DIR"/build-tls-ws-*-$NATIVE.log
-fi
-B0=$SECONDS
-TLSCERTS_WS_OK=0
-if [ "$TLS_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ]; then
-    if build tlscerts-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
-        build tlscerts-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
-        pass "build the TLS examples on wolfSSL 5.5.4 with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
-        TLSCERTS_WS_OK=1
-    else
-        fail "TLS certificate builds on wolfSSL for $NATIVE (see $WORK_DIR/build-tlscerts-ws-*-$NATIVE.log)"
-        grep -a -m5 "error" "$WORK_DIR"/build-tlscerts-ws-*-$NATIVE.log
+    if [ "$ONLY" != tls ]; then
+        ws_pair psk-ws "sock_secure_server + sock_secure_client (PSK)" && PSK_WS_OK=1
+        [ "$PSK_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ] &&
+            ws_pair certs-ws "the examples with certificates (PSK + ECDHE-ECDSA)" \
+                SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" && CERTS_WS_OK=1
     fi
-fi
-B0=$SECONDS
-if [ "$PSK_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ]; then
-    if build certs-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
-        build certs-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
-        pass "build the examples on wolfSSL 5.5.4 with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
-        CERTS_WS_OK=1
-    else
-        fail "certificate builds on wolfSSL for $NATIVE (see $WORK_DIR/build-certs-ws-*-$NATIVE.log)"
-        grep -a -m5 "error" "$WORK_DIR"/build-certs-ws-*-$NATIVE.log
-    fi
+    ws_pair tls-ws "sock_secure_server + sock_secure_client (TLS over sock_tcp, PSK)" \
+        SOCK_SECURE_EXAMPLE_TLS=1 && TLS_WS_OK=1
+    [ "$TLS_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ] &&
+        ws_pair tlscerts-ws "the TLS examples with certificates (PSK + ECDHE-ECDSA)" \
+            SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" && TLSCERTS_WS_OK=1
 fi
 B0=$SECONDS
 NATIVE_OK=0
@@ -499,6 +476,28 @@ mode_vars() {
 bound() { ss -Hl${SSP}n "sport = :$1" | grep -q .; } # bound PORT: something listens there
 wait_bound() { local b; for b in $(seq 20); do bound "$1" && return 0; sleep 0.1; done; return 1; }
 
+# client_refused RUN OUT REASON SSOCK-SERVER-ARGS...: a host `ssock server` ($SSF) with those
+# arguments on a free port, its output in OUT; the RIOT client's handshake to it must fail with
+# an error line "error: ADDR: REASON..." (REASON a regex), nothing connected or delivered.
+# Sets WHY to the client's reason.
+client_refused() {
+    local run=$1 out=$2 re=$3 port spid rc=1
+    shift 3
+    port=$((20000 + RANDOM % 20000))
+    timeout 30 "$SSOCK" server $SSF --listen "[::]:$port" "$@" --echo --once >"$out" 2>"${out%.out}.err" &
+    spid=$!
+    wait_bound "$port"
+    echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
+    if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: $re" 20 &&
+        ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$out"; then
+        rc=0
+    fi
+    WHY=$(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //')
+    kill "$spid" 2>/dev/null
+    wait "$spid" 2>/dev/null
+    return $rc
+}
+
 psk_checks() { # psk_checks VARIANT [STACK] (psk or tls: mbedTLS; psk-ws, tls-ws: wolfSSL)
     local run=$WORK_DIR/run-$1 rc port spid MODE VER SSF OSSL SSP
     local stack=${2:-mbedTLS} pfx=""
@@ -593,20 +592,12 @@ PY
 
     # RIOT client -> host ssock server that holds another key for the client's identity: refused
     # by the server's alert, and the client says so
-    port=$((20000 + RANDOM % 20000))
-    timeout 30 "$SSOCK" server $SSF --listen "[::]:$port" --psk "$PSK_ID:00112233445566778899aabbccddeeff" \
-        --echo --once >"$run/badkey_server.out" 2>"$run/badkey_server.err" &
-    spid=$!
-    wait_bound "$port"
-    echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
-    if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: peer sent a fatal alert" 20 &&
-        ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$run/badkey_server.out"; then
-        pass "${pfx}RIOT $MODE client with a wrong key -> host ssock server${SSF:+ $SSF}: refused, the client logged '$(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //')'"
+    if client_refused "$run" "$run/badkey_server.out" "peer sent a fatal alert" \
+            --psk "$PSK_ID:00112233445566778899aabbccddeeff"; then
+        pass "${pfx}RIOT $MODE client with a wrong key -> host ssock server${SSF:+ $SSF}: refused, the client logged '$WHY'"
     else
         fail "RIOT $MODE client with a wrong key -> host ssock server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
     fi
-    kill "$spid" 2>/dev/null
-    wait "$spid" 2>/dev/null
 
     # RIOT client -> openssl s_server (PSK-AES128-CCM8): what the client sends arrives, what
     # s_server's stdin holds comes back. Its bind is checked with ss (another test may hold the
@@ -683,15 +674,8 @@ cert_checks() { # cert_checks VARIANT [STACK] (certs or tlscerts: mbedTLS; certs
     fi
 
     # RIOT client -> a server whose certificate comes from another CA: refused
-    port=$((20000 + RANDOM % 20000))
-    timeout 30 "$SSOCK" server $SSF --listen "[::]:$port" --cert "$pki/other-server.crt" \
-        --key "$pki/other-server.key" --echo --once >"$run/other.out" 2>"$run/other.err" &
-    spid=$!
-    wait_bound "$port"
-    echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
-    if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: " 20 &&
-        ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$run/other.out"; then
-        pass "${pfx}RIOT $MODE client -> server with a certificate of an unknown CA: refused ($(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //'))"
+    if client_refused "$run" "$run/other.out" "" --cert "$pki/other-server.crt" --key "$pki/other-server.key"; then
+        pass "${pfx}RIOT $MODE client -> server with a certificate of an unknown CA: refused ($WHY)"
     else
         fail "$MODE: unknown CA accepted or no answer: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
     fi
@@ -706,8 +690,6 @@ cert_checks() { # cert_checks VARIANT [STACK] (certs or tlscerts: mbedTLS; certs
             fail "RIOT client ($stack): wolfSSL's heap held after the runs: $held B"
         fi
     fi
-    kill "$spid" 2>/dev/null
-    wait "$spid" 2>/dev/null
     show_logs "$run"
     stop_nodes
 }
