@@ -3,13 +3,14 @@
 #   1. builds examples/sock_secure_server and examples/sock_secure_client for native64 (NATIVE=native32: i386);
 #      twice: PSK only (as configured), and with certificates of a throw-away test PKI
 #      (tests/pki/make-pki.sh, compiled in as C arrays under WORK_DIR: PSK + ECDHE-ECDSA); both
-#      again for TLS over TCP (SOCK_SECURE_EXAMPLE_TLS=1), and both on wolfSSL 5.5.4
+#      again for TLS over TCP (SOCK_SECURE_EXAMPLE_TLS=1), and all four on wolfSSL 5.5.4
 #      (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl, see below);
 #   2. runs each pair on a tap bridge (two RIOT nodes) and checks:
 #      PSK:   host `ssock client`            -> RIOT server   (echo)
 #             host `openssl s_client`        -> RIOT server   (echo, PSK-AES128-CCM8)
 #             host `ssock client`, wrong key -> RIOT server   (refused with an alert)
 #             RIOT client                    -> host `ssock server` (echo, close_notify)
+#             RIOT client                    -> host `ssock server` with another key (refused, logged)
 #             RIOT client                    -> host `openssl s_server -dtls1_2` (both ways)
 #             RIOT client                    -> RIOT server   (echo)
 #      certs: host `ssock client --ca`       -> RIOT server   (ECDHE-ECDSA, echo)
@@ -17,7 +18,9 @@
 #             RIOT client                    -> server with a certificate of another CA (refused)
 #             (PSK and certificates on mbedTLS and on wolfSSL)
 #      TLS:   the PSK and certificate checks again (ssock --tls, openssl -tls1_2) on the examples
-#             built with SOCK_SECURE_EXAMPLE_TLS=1 (module sock_secure_tcp on sock_tcp, gnrc_tcp)
+#             built with SOCK_SECURE_EXAMPLE_TLS=1 (module sock_secure_tcp on sock_tcp, gnrc_tcp),
+#             a wrong key also logged by the server ('ended: handshake failed'), connections
+#             reset mid-handshake (on mbedTLS and on wolfSSL)
 #      sock_dtls (module sock_dtls_secure_sock): RIOT's own examples, unchanged, built from the RIOT
 #      tree on secure_sock + mbedTLS (RIOT_MAKEFILES_GLOBAL_PRE=sock_dtls_secure_sock.mk):
 #             dtls-sock client -> dtls-sock server started 3 s later (ClientHello retransmitted)
@@ -32,7 +35,9 @@
 #      dtls-sock in its ECC mode (CONFIG_DTLS_ECC, credman ECDSA credentials) on ours + tinyDTLS,
 #      its server sock a client-server: client -> server node to node (raw public keys, each
 #      pinned), host `ssock client --rpk` (GnuTLS) -> server (echo), an unpinned key refused
-#   3. builds RIOT's dtls-sock on ours + wolfSSL for samr21-xpro and nrf52840dk (ROM/RAM);
+#   3. builds RIOT's dtls-sock and gcoap_dtls (one session on samr21-xpro, two on nrf52840dk) on
+#      ours + wolfSSL and the TLS client on wolfSSL for samr21-xpro and nrf52840dk (ROM/RAM, the
+#      heap room left for wolfSSL's allocations);
 #      builds the PSK client for samr21-xpro and nrf52840dk with -Werror (WERROR=1) and prints
 #      its ROM/RAM, whole image and secure_sock + mbedTLS share (from the linker map), the same for
 #      the TLS client (+ sock_secure_tcp and gnrc_tcp in the share); on the
@@ -59,7 +64,8 @@
 #   RIOT_ONLY  sockdtls: only RIOT's dtls-sock and gcoap_dtls on our sock_dtls (mbedTLS, tinyDTLS;
 #              wolfSSL's are in RIOT_ONLY=wolfssl),
 #              their builds and node checks (for iterating on the shim); tls: only the TLS builds
-#              and checks; wolfssl: only the wolfSSL checks; default: everything
+#              and checks (mbedTLS and wolfSSL); wolfssl: only the wolfSSL checks (DTLS, TLS,
+#              sock_dtls, boards); default: everything
 #   WOLFSSL_SRC a wolfSSL 5.5.4 tree (default: what scripts/wolfssl-source.sh prints)
 set -u
 T0=$SECONDS
@@ -183,36 +189,44 @@ elif ! make_certs; then
 else
     PKI_OK=1
 fi
-CERTS_WS_OK=0
+# ws_pair VARIANT LABEL [make args...]: both examples on wolfSSL (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl,
+# heap counted) for $NATIVE as VARIANT, PASS/FAIL named by LABEL; 0 when both built
+ws_pair() {
+    local v=$1 label=$2 b0=$SECONDS
+    shift 2
+    if build "$v" sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 "$@" &&
+        build "$v" sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
+            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 "$@"; then
+        pass "build $label on wolfSSL 5.5.4 for $NATIVE ($((SECONDS - b0)) s)"
+        return 0
+    fi
+    fail "build $label on wolfSSL for $NATIVE (see $WORK_DIR/build-$v-*-$NATIVE.log)"
+    grep -a -m5 "error" "$WORK_DIR"/build-$v-*-$NATIVE.log
+    return 1
+}
+# the examples on wolfSSL: PSK only and with certificates, over UDP (DTLS) and over TCP (TLS:
+# SOCK_SECURE_EXAMPLE_TLS=1, sock_secure_tcp on gnrc_tcp)
 PSK_WS_OK=0
-# the examples on wolfSSL (SOCK_SECURE_EXAMPLE_DRIVER=wolfssl), PSK only and with certificates
-B0=$SECONDS
-if [ -n "$ONLY" ] && [ "$ONLY" != wolfssl ]; then
+CERTS_WS_OK=0
+TLS_WS_OK=0
+TLSCERTS_WS_OK=0
+if [ -n "$ONLY" ] && [ "$ONLY" != wolfssl ] && [ "$ONLY" != tls ]; then
     :
 elif [ -z "$WOLFSSL_SRC" ]; then
     skip "the examples on wolfSSL: no wolfSSL 5.5.4 source (see $WORK_DIR/wolfssl-source.log)"
-elif build psk-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 &&
-    build psk-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-        SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1; then
-    pass "build sock_secure_server + sock_secure_client (PSK) on wolfSSL 5.5.4 for $NATIVE ($((SECONDS - B0)) s)"
-    PSK_WS_OK=1
 else
-    fail "build the examples on wolfSSL for $NATIVE (see $WORK_DIR/build-psk-ws-*-$NATIVE.log)"
-    grep -a -m5 "error" "$WORK_DIR"/build-psk-ws-*-$NATIVE.log
-fi
-B0=$SECONDS
-if [ "$PSK_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ]; then
-    if build certs-ws sock_secure_server "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
-        build certs-ws sock_secure_client "$NATIVE" SOCK_SECURE_EXAMPLE_DRIVER=wolfssl "${WS_SRC[@]}" \
-            SOCK_SECURE_WOLFSSL_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki"; then
-        pass "build the examples on wolfSSL 5.5.4 with certificates (PSK + ECDHE-ECDSA) for $NATIVE ($((SECONDS - B0)) s)"
-        CERTS_WS_OK=1
-    else
-        fail "certificate builds on wolfSSL for $NATIVE (see $WORK_DIR/build-certs-ws-*-$NATIVE.log)"
-        grep -a -m5 "error" "$WORK_DIR"/build-certs-ws-*-$NATIVE.log
+    if [ "$ONLY" != tls ]; then
+        ws_pair psk-ws "sock_secure_server + sock_secure_client (PSK)" && PSK_WS_OK=1
+        [ "$PSK_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ] &&
+            ws_pair certs-ws "the examples with certificates (PSK + ECDHE-ECDSA)" \
+                SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" && CERTS_WS_OK=1
     fi
+    ws_pair tls-ws "sock_secure_server + sock_secure_client (TLS over sock_tcp, PSK)" \
+        SOCK_SECURE_EXAMPLE_TLS=1 && TLS_WS_OK=1
+    [ "$TLS_WS_OK" = 1 ] && [ "$PKI_OK" = 1 ] &&
+        ws_pair tlscerts-ws "the TLS examples with certificates (PSK + ECDHE-ECDSA)" \
+            SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" && TLSCERTS_WS_OK=1
 fi
 B0=$SECONDS
 NATIVE_OK=0
@@ -229,7 +243,7 @@ fi
 # the TLS examples (SOCK_SECURE_EXAMPLE_TLS=1): module sock_secure_tcp over sock_tcp (gnrc_tcp)
 B0=$SECONDS
 TLS_OK=0
-if [ "$ONLY" = sockdtls ]; then
+if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ]; then
     :
 elif build tls sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 &&
     build tls sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1; then
@@ -257,7 +271,9 @@ fi
 # the TLS examples with certificates (PSK + ECDHE-ECDSA), from the same test PKI
 B0=$SECONDS
 TLSCERTS_OK=0
-if [ "$TLS_OK" != 1 ] || [ "$PKI_OK" != 1 ]; then
+if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ]; then
+    :
+elif [ "$TLS_OK" != 1 ] || [ "$PKI_OK" != 1 ]; then
     skip "TLS certificate builds: no TLS build or no test PKI"
 elif     build tlscerts sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 \
         SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" &&
@@ -460,7 +476,29 @@ mode_vars() {
 bound() { ss -Hl${SSP}n "sport = :$1" | grep -q .; } # bound PORT: something listens there
 wait_bound() { local b; for b in $(seq 20); do bound "$1" && return 0; sleep 0.1; done; return 1; }
 
-psk_checks() { # psk_checks VARIANT [STACK] (psk or tls: mbedTLS; psk-ws: wolfSSL)
+# client_refused RUN OUT REASON SSOCK-SERVER-ARGS...: a host `ssock server` ($SSF) with those
+# arguments on a free port, its output in OUT; the RIOT client's handshake to it must fail with
+# an error line "error: ADDR: REASON..." (REASON a regex), nothing connected or delivered.
+# Sets WHY to the client's reason.
+client_refused() {
+    local run=$1 out=$2 re=$3 port spid rc=1
+    shift 3
+    port=$((20000 + RANDOM % 20000))
+    timeout 30 "$SSOCK" server $SSF --listen "[::]:$port" "$@" --echo --once >"$out" 2>"${out%.out}.err" &
+    spid=$!
+    wait_bound "$port"
+    echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
+    if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: $re" 20 &&
+        ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$out"; then
+        rc=0
+    fi
+    WHY=$(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //')
+    kill "$spid" 2>/dev/null
+    wait "$spid" 2>/dev/null
+    return $rc
+}
+
+psk_checks() { # psk_checks VARIANT [STACK] (psk or tls: mbedTLS; psk-ws, tls-ws: wolfSSL)
     local run=$WORK_DIR/run-$1 rc port spid MODE VER SSF OSSL SSP
     local stack=${2:-mbedTLS} pfx=""
     [ "$stack" = mbedTLS ] || pfx="$stack: "
@@ -498,11 +536,17 @@ psk_checks() { # psk_checks VARIANT [STACK] (psk or tls: mbedTLS; psk-ws: wolfSS
         --psk "$PSK_ID:00112233445566778899aabbccddeeff" --timeout 1000 --handshake-timeout 10000 \
         >"$run/badkey.out" 2>"$run/badkey.err"
     rc=$?
-    if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" &&
+    # over TLS the server's connection ends with the handshake, and the server says so
+    local logged=1 why=""
+    if [ "$MODE" = TLS ]; then
+        waitfor "$run/server.log" "ended: handshake failed" 3 || logged=0
+        why=", the server logged 'ended: handshake failed'"
+    fi
+    if [ $rc -eq 2 ] && grep -aq "peer sent alert bad_record_mac" "$run/badkey.err" && [ $logged = 1 ] &&
         ! grep -aq must-not-arrive "$run/server.log" "$run/badkey.out"; then
-        pass "${pfx}host ssock client${SSF:+ $SSF} with a wrong key -> RIOT $MODE server: refused with alert bad_record_mac"
+        pass "${pfx}host ssock client${SSF:+ $SSF} with a wrong key -> RIOT $MODE server: refused with alert bad_record_mac (ssock: '$(grep -ao "peer sent alert.*" "$run/badkey.err" | head -1)')$why"
     else
-        fail "$MODE wrong key: ssock exit $rc: $(cat "$run/badkey.err")"
+        fail "$MODE wrong key: ssock exit $rc: $(cat "$run/badkey.err") / server: $(grep -a "ended" "$run/server.log" | tail -1)"
     fi
 
     # TLS: connections reset by the peer mid-handshake (more than the server's connections) free
@@ -546,6 +590,15 @@ PY
         kill "$spid" 2>/dev/null
     fi
 
+    # RIOT client -> host ssock server that holds another key for the client's identity: refused
+    # by the server's alert, and the client says so
+    if client_refused "$run" "$run/badkey_server.out" "peer sent a fatal alert" \
+            --psk "$PSK_ID:00112233445566778899aabbccddeeff"; then
+        pass "${pfx}RIOT $MODE client with a wrong key -> host ssock server${SSF:+ $SSF}: refused, the client logged '$WHY'"
+    else
+        fail "RIOT $MODE client with a wrong key -> host ssock server: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
+    fi
+
     # RIOT client -> openssl s_server (PSK-AES128-CCM8): what the client sends arrives, what
     # s_server's stdin holds comes back. Its bind is checked with ss (another test may hold the
     # port: then another one)
@@ -586,7 +639,7 @@ PY
     stop_nodes
 }
 
-cert_checks() { # cert_checks VARIANT [STACK] (certs or tlscerts: mbedTLS; certs-ws: wolfSSL)
+cert_checks() { # cert_checks VARIANT [STACK] (certs or tlscerts: mbedTLS; certs-ws, tlscerts-ws: wolfSSL)
     local run=$WORK_DIR/run-$1 pki=$WORK_DIR/pki rc port spid MODE VER SSF OSSL SSP
     local stack=${2:-mbedTLS} pfx=""
     [ "$stack" = mbedTLS ] || pfx="$stack: "
@@ -621,15 +674,8 @@ cert_checks() { # cert_checks VARIANT [STACK] (certs or tlscerts: mbedTLS; certs
     fi
 
     # RIOT client -> a server whose certificate comes from another CA: refused
-    port=$((20000 + RANDOM % 20000))
-    timeout 30 "$SSOCK" server $SSF --listen "[::]:$port" --cert "$pki/other-server.crt" \
-        --key "$pki/other-server.key" --echo --once >"$run/other.out" 2>"$run/other.err" &
-    spid=$!
-    wait_bound "$port"
-    echo "ssc [$BRADDR%$CIF]:$port must-not-arrive" >&4
-    if waitfor "$run/client.log" "error: \[$BRADDR%$CIF\]:$port: " 20 &&
-        ! grep -aq "connected to .*:$port" "$run/client.log" && ! grep -aq must-not-arrive "$run/other.out"; then
-        pass "${pfx}RIOT $MODE client -> server with a certificate of an unknown CA: refused ($(grep -a "error: \[$BRADDR%$CIF\]:$port" "$run/client.log" | sed 's/.*: //'))"
+    if client_refused "$run" "$run/other.out" "" --cert "$pki/other-server.crt" --key "$pki/other-server.key"; then
+        pass "${pfx}RIOT $MODE client -> server with a certificate of an unknown CA: refused ($WHY)"
     else
         fail "$MODE: unknown CA accepted or no answer: $(grep -a "connected\|reply\|error" "$run/client.log" | tail -2)"
     fi
@@ -644,8 +690,6 @@ cert_checks() { # cert_checks VARIANT [STACK] (certs or tlscerts: mbedTLS; certs
             fail "RIOT client ($stack): wolfSSL's heap held after the runs: $held B"
         fi
     fi
-    kill "$spid" 2>/dev/null
-    wait "$spid" 2>/dev/null
     show_logs "$run"
     stop_nodes
 }
@@ -888,7 +932,8 @@ gcoap_checks() {
 
 run_native() {
     if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] &&
-        [ "$PSK_WS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$SOCKDTLS_OK" != 1 ] &&
+        [ "$PSK_WS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$TLS_WS_OK" != 1 ] && [ "$TLSCERTS_WS_OK" != 1 ] &&
+        [ "$SOCKDTLS_OK" != 1 ] &&
         [ "$SOCKDTLS_TD_OK" != 1 ] && [ "$SOCKDTLS_ECC_OK" != 1 ] && [ "$SOCKDTLS_WS_OK" != 1 ]; then return; fi
     if [ "$(id -u)" != 0 ]; then skip "$NATIVE on a tap bridge: needs root (tap interfaces)"; return; fi
     if ip link show "$BRIDGE" >/dev/null 2>&1; then
@@ -904,6 +949,8 @@ run_native() {
     if [ "$TLSCERTS_OK" = 1 ]; then cert_checks tlscerts; fi
     if [ "$PSK_WS_OK" = 1 ]; then psk_checks psk-ws wolfSSL; fi
     if [ "$CERTS_WS_OK" = 1 ]; then cert_checks certs-ws wolfSSL; fi
+    if [ "$TLS_WS_OK" = 1 ]; then psk_checks tls-ws wolfSSL; fi
+    if [ "$TLSCERTS_WS_OK" = 1 ]; then cert_checks tlscerts-ws wolfSSL; fi
     if [ "$SOCKDTLS_OK" = 1 ]; then sockdtls_checks dtls-sock-ours mbedTLS; gcoap_checks gcoap-ours mbedTLS; fi
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
     if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
@@ -957,18 +1004,32 @@ for line in open(sys.argv[1], errors="replace"):
 print(rom, ram)
 PY
 }
-# dtls_sock_sizes VARIANT LABEL SHARE-MODULES GLUE-MODULE [make args...]: build RIOT's dtls-sock for
-# board $b and set SIZES to its image's ROM/RAM and the DTLS share (the modules matching the
-# regex SHARE-MODULES, named LABEL) and its sock_dtls glue (GLUE-MODULE)
-dtls_sock_sizes() {
-    local variant=$1 label=$2 mods=$3 glue=$4 e text data bss srom sram grom gram
-    shift 4
-    riot_build "$variant" "$DTLS_SOCK" "$b" "$@" || return 1
-    e=$WORK_DIR/bin/$variant/$b/dtls_sock.elf
+# heap_room ELF: the bytes between the end of .bss and the end of RAM (RIOT's _sheap.._eheap on
+# Cortex-M): the C library's heap, where wolfSSL allocates
+heap_room() {
+    local sh eh
+    sh=$(arm-none-eabi-nm "$1" | awk '$3 == "_sheap" {print $1}')
+    eh=$(arm-none-eabi-nm "$1" | awk '$3 == "_eheap" {print $1}')
+    [ -n "$sh" ] && [ -n "$eh" ] && echo $((0x$eh - 0x$sh))
+}
+# riot_sizes VARIANT APPDIR ELFNAME LABEL SHARE-MODULES GLUE-MODULE [make args...]: build RIOT's
+# APPDIR for board $b and set SIZES to its image's ROM/RAM, the heap room and the DTLS share (the
+# modules matching the regex SHARE-MODULES, named LABEL) and its sock_dtls glue (GLUE-MODULE)
+riot_sizes() {
+    local variant=$1 app=$2 name=$3 label=$4 mods=$5 glue=$6 e text data bss srom sram grom gram
+    shift 6
+    riot_build "$variant" "$app" "$b" "$@" || return 1
+    e=$WORK_DIR/bin/$variant/$b/$name.elf
     read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
     read -r srom sram < <(share "${e%.elf}.map" "$mods")
     read -r grom gram < <(share "${e%.elf}.map" "$glue")
-    SIZES="image ROM $((text + data)) B RAM $((data + bss)) B; sock_dtls share ($label) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+    SIZES="image ROM $((text + data)) B RAM $((data + bss)) B (heap room $(heap_room "$e") B); sock_dtls share ($label) ROM $srom B RAM $sram B, of which the sock_dtls glue ROM $grom B RAM $gram B"
+}
+# dtls_sock_sizes VARIANT LABEL SHARE-MODULES GLUE-MODULE [make args...]: riot_sizes of RIOT's dtls-sock
+dtls_sock_sizes() {
+    local variant=$1
+    shift
+    riot_sizes "$variant" "$DTLS_SOCK" dtls_sock "$@"
 }
 if [ -n "$BOARDS" ]; then
     if ! command -v arm-none-eabi-gcc >/dev/null; then
@@ -988,6 +1049,37 @@ if [ -n "$BOARDS" ]; then
             else
                 fail "build RIOT's dtls-sock on ours + wolfSSL for $b (see $WORK_DIR/build-dtls-sock-ws-$b.log)"
                 grep -a -m5 "error\|overflow" "$WORK_DIR/build-dtls-sock-ws-$b.log"
+            fi
+            # RIOT's gcoap_dtls on ours + wolfSSL (a client-server sock: two WOLFSSL_CTX), two
+            # sessions as RIOT configures it; on 32 KiB of RAM (samr21-xpro) one: wolfSSL's heap
+            # (a server handshake peaks at 6.2 KB of blocks on native32) must fit the heap room
+            B0=$SECONDS
+            peers=2
+            [ "$b" = samr21-xpro ] && peers=1
+            if [ "$ONLY" = tls ] || [ -z "$WOLFSSL_SRC" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
+                :
+            elif CFLAGS=-DCONFIG_DTLS_PEER_MAX=$peers riot_sizes gcoap-ws "$GCOAP_DTLS" gcoap_example \
+                "secure_sock + wolfSSL + credman" 'sock_secure[a-z_]*|sock_dtls_secure_sock|wolfssl|wolfcrypt|credman' \
+                sock_dtls_secure_sock "${OURS_WS[@]}"; then
+                pass "build RIOT's gcoap_dtls on sock_dtls_secure_sock + sock_secure_wolfssl ($peers session(s), client-server sock) for $b with -Werror ($((SECONDS - B0)) s): $SIZES"
+            else
+                fail "build RIOT's gcoap_dtls on ours + wolfSSL for $b (see $WORK_DIR/build-gcoap-ws-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-gcoap-ws-$b.log"
+            fi
+            # the TLS client on wolfSSL (sock_secure_tcp over gnrc_tcp)
+            B0=$SECONDS
+            if [ -z "$WOLFSSL_SRC" ]; then
+                skip "the TLS sock_secure_client on wolfSSL for $b: no wolfSSL 5.5.4 source"
+            elif build tls-ws sock_secure_client "$b" SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_DRIVER=wolfssl \
+                    "${WS_SRC[@]}"; then
+                e=$(elf tls-ws sock_secure_client "$b")
+                read -r text data bss _ < <(arm-none-eabi-size "$e" | tail -1)
+                read -r srom sram < <(share "${e%.elf}.map" 'sock_secure[a-z_]*|wolfssl|wolfcrypt')
+                read -r trom tram < <(share "${e%.elf}.map" 'gnrc_tcp|gnrc_sock_tcp')
+                pass "build sock_secure_client (TLS over sock_tcp) on wolfSSL 5.5.4 for $b with -Werror ($((SECONDS - B0)) s): image ROM $((text + data)) B RAM $((data + bss)) B (heap room $(heap_room "$e") B); secure_sock + wolfSSL ROM $srom B RAM $sram B; gnrc_tcp ROM $trom B RAM $tram B"
+            else
+                fail "build the TLS sock_secure_client on wolfSSL for $b (see $WORK_DIR/build-tls-ws-sock_secure_client-$b.log)"
+                grep -a -m5 "error\|overflow" "$WORK_DIR/build-tls-ws-sock_secure_client-$b.log"
             fi
             [ "$ONLY" != wolfssl ] || continue
             # the TLS client (sock_secure_tcp over gnrc_tcp); on the first board the TLS server too

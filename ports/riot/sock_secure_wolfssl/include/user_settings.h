@@ -1,7 +1,8 @@
 /**
  * @file user_settings.h
  * @brief wolfSSL 5.5.4's configuration for secure_sock on RIOT (module sock_secure_wolfssl):
- *        DTLS 1.2 (client and server) with TLS_PSK_WITH_AES_128_CCM_8 and, with
+ *        DTLS 1.2 and TLS 1.2 (client and server; TLS over module sock_secure_tcp) with
+ *        TLS_PSK_WITH_AES_128_CCM_8 and, with
  *        SOCK_SECURE_WOLFSSL_X509=1, TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 on P-256 with X.509
  *        certificates; sized for devices.
  *
@@ -53,6 +54,8 @@ int sock_secure_riot_wolfssl_seed(unsigned char *output, unsigned int sz);
 #define NO_ASN_TIME
 
 /* ---- protocol: (D)TLS 1.2 only, no session resumption --------------------------------------- */
+/* TLS 1.2 needs nothing here: wolfSSL compiles it unless WOLFSSL_NO_TLS12, and its DTLS 1.2 is
+ * that code with the DTLS flag set (a DTLS-only image holds the same wolfSSL code). */
 #define WOLFSSL_DTLS
 #define NO_OLD_TLS
 #define HAVE_TLS_EXTENSIONS
