@@ -432,9 +432,9 @@ static int ssock_cred_file(ssock_certs_t *certs, const char *opt, const char *pa
                     sock_secure_strerror(rc));
         break;
     case -ENOTSUP:
-        ssock_error("%s %s: %s of a kind backend %s does not support (EC P-256 keys only)", opt,
-                    path, ssock_cred_what(type),
-                    sock_secure_backend_name(0) ? sock_secure_backend_name(0) : "?");
+        /* the store refuses it whatever the backend: it keeps EC P-256 keys only */
+        ssock_error("%s %s: %s of a kind secure_sock does not support (EC P-256 keys only)", opt,
+                    path, ssock_cred_what(type));
         break;
     case -ENOMEM:
         ssock_error("%s %s: too large for the credential store (%d bytes in all)", opt, path,
