@@ -306,11 +306,19 @@ static inline void ss_drop_input(sock_secure_t *sk)
 }
 
 /* After a step: stream bytes the stack did not take yet stay (sk->in, in sk->rx), and no more is
- * read from the transport until they are; a datagram is kept only behind an unread record (in
+ * read from the transport until they are - unless they follow a record the application has not
+ * read: those go back to the (paused) connection (the transport's `unread` op), so that other
+ * connections are read meanwhile; a datagram is kept only behind an unread record (in
  * sk->rx, or still in the transport without a receive buffer), else dropped. */
 static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
 {
     bool own = sk->in_for == s; /* another session's input (or none) stays as it is */
+    sock_secure_transport_t *t = sk->cfg.transport;
+    if (own && ss_stream(sk) && (s->flags & SF_UNREAD) && t->ops->unread != NULL &&
+        t->ops->unread(t, &s->remote, sk->in, sk->in_len) == 0) {
+        own = false; /* streams: bytes past an unread record go back to its (paused) connection */
+        sk->in_for = NULL;
+    }
     if (own && s->state != SOCK_SECURE_ST_FREE && (ss_stream(sk) || (s->flags & SF_UNREAD))) {
         sk->held = s; /* a datagram is kept only for a session whose record is still unread */
         return;
