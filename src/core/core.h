@@ -305,6 +305,20 @@ static inline void ss_drop_input(sock_secure_t *sk)
     sk->in_for = NULL;
 }
 
+#if CONFIG_SOCK_SECURE_STREAMS
+/** Streams: give @p s's input (bytes past the record it has not had read) back to its paused
+ *  connection (the transport's `unread` op), so that other connections are read meanwhile.
+ *  @return true if the transport took them (@p s then has no input here). */
+bool sock_secure__stream_give_back(sock_secure_t *sk, sock_secure_session_t *s);
+#else
+static inline bool sock_secure__stream_give_back(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+    return false;
+}
+#endif
+
 /* After a step: stream bytes the stack did not take yet stay (sk->in, in sk->rx), and no more is
  * read from the transport until they are - unless they follow a record the application has not
  * read: those go back to the (paused) connection (the transport's `unread` op), so that other
@@ -313,11 +327,8 @@ static inline void ss_drop_input(sock_secure_t *sk)
 static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
 {
     bool own = sk->in_for == s; /* another session's input (or none) stays as it is */
-    sock_secure_transport_t *t = sk->cfg.transport;
-    if (own && ss_stream(sk) && (s->flags & SF_UNREAD) && t->ops->unread != NULL &&
-        t->ops->unread(t, &s->remote, sk->in, sk->in_len) == 0) {
-        own = false; /* streams: bytes past an unread record go back to its (paused) connection */
-        sk->in_for = NULL;
+    if (own && ss_stream(sk) && (s->flags & SF_UNREAD) && sock_secure__stream_give_back(sk, s)) {
+        own = false;
     }
     if (own && s->state != SOCK_SECURE_ST_FREE && (ss_stream(sk) || (s->flags & SF_UNREAD))) {
         sk->held = s; /* a datagram is kept only for a session whose record is still unread */
