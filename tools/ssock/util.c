@@ -1159,23 +1159,6 @@ int ssock_wait(sock_secure_transport_t *net, int fd_in, uint32_t timeout_ms, boo
     return 0;
 }
 
-int ssock_wait_writable(sock_secure_transport_t *net, const sock_secure_ep_t *peer, uint32_t timeout_ms)
-{
-    struct pollfd pfd;
-    int rc;
-
-    if ((net->flags & SOCK_SECURE_TRANSPORT_STREAM) == 0 ||
-        sock_secure_tcp_pollfds((const sock_secure_tcp_t *)(const void *)net, peer, &pfd, 1) != 1) {
-        return 0; /* not a stream, or gone: the next recv reports it */
-    }
-    pfd.events = POLLOUT;
-    rc = ssock_poll(&pfd, 1, timeout_ms);
-    if (rc > 0) {
-        (void)sock_secure_transport_wait(net, 0);
-    }
-    return rc < 0 ? rc : 0;
-}
-
 bool ssock_output_blocked(const sock_secure_transport_t *net)
 {
     return (net->flags & SOCK_SECURE_TRANSPORT_STREAM) != 0 &&
