@@ -742,8 +742,8 @@ static const char *ssock_alert_hint(uint8_t alert)
         return " (wrong PSK?)";
     case SSOCK_ALERT_UNKNOWN_PSK_IDENTITY:
         return " (unknown PSK identity)";
-    case SSOCK_ALERT_HANDSHAKE_FAILURE:
-        return " (no common cipher suite? or a client certificate is required)";
+    case SSOCK_ALERT_HANDSHAKE_FAILURE: /* wolfSSL's answer to a wrong or unknown PSK too */
+        return " (no common cipher suite? a wrong or unknown PSK? a client certificate required?)";
     case SSOCK_ALERT_INSUFFICIENT_SECURITY:
         return " (no common cipher suite?)";
     case SSOCK_ALERT_RECORD_OVERFLOW: /* a small-record build (docs/DEVICE.md), either side */
