@@ -123,6 +123,15 @@ typedef struct {
      *  the stack's buffer), and one it does not want is dropped by a `recv` into a small buffer
      *  (-EMSGSIZE: discarded). */
     int (*peek)(sock_secure_transport_t *sock, void *buf, size_t len, sock_secure_ep_t *remote);
+    /** Streams only, optional (NULL: none): give back @p len bytes that `recv` returned from the
+     *  connection to @p remote and the reader cannot use yet (bytes of a peer's next records,
+     *  read together with a record the application has not read). The transport keeps a copy
+     *  (@p buf is not kept) and its next `recv` of that connection, once it is not paused,
+     *  returns them before anything newer. Returns 0, -ENOTCONN if there is no open connection
+     *  to @p remote, -EMSGSIZE if it cannot keep that many (nothing kept: the reader then keeps
+     *  them itself, and reads nothing else until they are used). */
+    int (*unread)(sock_secure_transport_t *sock, const sock_secure_ep_t *remote, const void *buf,
+                  size_t len);
 } sock_secure_transport_ops_t;
 
 /** The base of every transport ("super" in the RFC discussion). Embed it first. */

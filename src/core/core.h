@@ -305,12 +305,31 @@ static inline void ss_drop_input(sock_secure_t *sk)
     sk->in_for = NULL;
 }
 
+#if CONFIG_SOCK_SECURE_STREAMS
+/** Streams: give @p s's input (bytes past the record it has not had read) back to its paused
+ *  connection (the transport's `unread` op), so that other connections are read meanwhile.
+ *  @return true if the transport took them (@p s then has no input here). */
+bool sock_secure__stream_give_back(sock_secure_t *sk, sock_secure_session_t *s);
+#else
+static inline bool sock_secure__stream_give_back(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    (void)sk;
+    (void)s;
+    return false;
+}
+#endif
+
 /* After a step: stream bytes the stack did not take yet stay (sk->in, in sk->rx), and no more is
- * read from the transport until they are; a datagram is kept only behind an unread record (in
+ * read from the transport until they are - unless they follow a record the application has not
+ * read: those go back to the (paused) connection (the transport's `unread` op), so that other
+ * connections are read meanwhile; a datagram is kept only behind an unread record (in
  * sk->rx, or still in the transport without a receive buffer), else dropped. */
 static inline void ss_hold(sock_secure_t *sk, sock_secure_session_t *s)
 {
     bool own = sk->in_for == s; /* another session's input (or none) stays as it is */
+    if (own && ss_stream(sk) && (s->flags & SF_UNREAD) && sock_secure__stream_give_back(sk, s)) {
+        own = false;
+    }
     if (own && s->state != SOCK_SECURE_ST_FREE && (ss_stream(sk) || (s->flags & SF_UNREAD))) {
         sk->held = s; /* a datagram is kept only for a session whose record is still unread */
         return;

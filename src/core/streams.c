@@ -28,6 +28,16 @@ int sock_secure__run_streams(sock_secure_t *sk)
     return events;
 }
 
+bool sock_secure__stream_give_back(sock_secure_t *sk, sock_secure_session_t *s)
+{
+    sock_secure_transport_t *t = sk->cfg.transport;
+    if (t->ops->unread == NULL || t->ops->unread(t, &s->remote, sk->in, sk->in_len) < 0) {
+        return false; /* kept in sk->rx (held): the socket reads nothing else until it is used */
+    }
+    sk->in_for = NULL;
+    return true;
+}
+
 /* session_close() of an established stream session: what send() accepted goes out before
  * close_notify, and both before the connection. */
 int sock_secure__stream_close(sock_secure_t *sk, sock_secure_session_t *s)

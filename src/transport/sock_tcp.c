@@ -35,6 +35,9 @@
  * - `connect` to a peer with an OPEN or CONNECTING connection is -EALREADY; an unreported FAILED
  *   connection to the same peer is discarded first (its report would otherwise be taken for the
  *   new connection's).
+ * - `unread` keeps the bytes given back per connection (`carry`, CONFIG_SOCK_SECURE_MAX_DATAGRAM
+ *   bytes: one read of a secure socket); `recv` returns them before it reads that socket again,
+ *   and `wait` returns 1 at once while a connection that is not paused has some.
  * - `disconnect` and `close` first read and drop input nobody read yet: Linux answers close() of a
  *   socket with unread input with RST, which discards our output still queued. Output handed to
  *   the OS is then delivered (FIN after it), unless the peer sends more before it is all out.
@@ -298,6 +301,17 @@ static int tcp_read_next(sock_secure_tcp_t *tcp, void *buf, size_t len, sock_sec
         if (c->state != TCP_OPEN || c->paused) {
             continue;
         }
+        if (c->carry_len > 0) { /* bytes given back come before anything newer */
+            size_t m = c->carry_len < len ? c->carry_len : len;
+            memcpy(buf, c->carry, m);
+            c->carry_len = (uint16_t)(c->carry_len - m);
+            memmove(c->carry, c->carry + m, c->carry_len);
+            tcp->next = (i + 1) % n;
+            if (remote != NULL) {
+                *remote = c->remote;
+            }
+            return (int)m;
+        }
         got = recv(c->fd, buf, len, 0);
         if (got > 0) {
             tcp->next = (i + 1) % n;
@@ -437,8 +451,8 @@ static int tcp_wait(sock_secure_transport_t *sock, uint32_t timeout_ms)
         pfds[i].fd = -1;
         pfds[i].events = 0;
         pfds[i].revents = 0;
-        if (c->state == TCP_FAILED) {
-            return 1; /* an end to report */
+        if (c->state == TCP_FAILED || (c->state == TCP_OPEN && !c->paused && c->carry_len > 0)) {
+            return 1; /* an end to report, or bytes given back to read */
         }
         short events = tcp_conn_events(c);
         if (events != 0) {
@@ -600,6 +614,25 @@ static void tcp_pause(sock_secure_transport_t *sock, const sock_secure_ep_t *rem
     }
 }
 
+static int tcp_unread(sock_secure_transport_t *sock, const sock_secure_ep_t *remote, const void *buf,
+                      size_t len)
+{
+    sock_secure_tcp_t *tcp = (sock_secure_tcp_t *)sock;
+    sock_secure_tcp_conn_t *c;
+
+    if (tcp_is_closed(tcp) || remote == NULL || (c = tcp_find(tcp, remote)) == NULL ||
+        c->state != TCP_OPEN) {
+        return -ENOTCONN;
+    }
+    if (buf == NULL || len > sizeof(c->carry) - c->carry_len) {
+        return -EMSGSIZE;
+    }
+    memmove(c->carry + len, c->carry, c->carry_len); /* before what is still there */
+    memcpy(c->carry, buf, len);
+    c->carry_len = (uint16_t)(c->carry_len + len);
+    return 0;
+}
+
 static const sock_secure_transport_ops_t sock_secure_tcp_ops = {
     .recv = tcp_recv,
     .send = tcp_send,
@@ -609,6 +642,7 @@ static const sock_secure_transport_ops_t sock_secure_tcp_ops = {
     .connect = tcp_connect,
     .disconnect = tcp_disconnect,
     .pause = tcp_pause,
+    .unread = tcp_unread,
 };
 
 /* ---- open ----------------------------------------------------------------------------------- */

@@ -280,6 +280,25 @@ static void tls_close_delivers_accepted_output_first(void)
 
 /* A connection whose data the application leaves unread is paused; the others are not held up:
  * a second client handshakes and exchanges data while the first keeps sending. */
+/* While client 0's record waits unread at the server: client 1 connects (its handshake meanwhile)
+ * and its record reaches the server. */
+static void second_client_is_served(void)
+{
+    REQUIRE(open_client(&clients[1], 0) == 0);
+    sock_secure_session_t *ss1 = NULL;
+    sock_secure_session_t *cs1 = connect_client(1, &ss1);
+    REQUIRE(cs1 != NULL && ss1 != NULL);
+    CHECK_EQ(sock_secure_session_send(cs1, "not held up", 11), 11);
+    uint8_t buf[64];
+    int got = -EAGAIN;
+    for (int i = 0; i < 500 && got == -EAGAIN; i++) {
+        drive(2);
+        got = sock_secure_session_recv(ss1, buf, sizeof(buf), 0);
+    }
+    CHECK_EQ(got, 11);
+    CHECK_MEM(buf, "not held up", 11);
+}
+
 static void tls_unread_data_on_one_connection_does_not_stall_another(void)
 {
     REQUIRE(open_server("127.0.0.1:0", 0, 0) == 0);
@@ -297,19 +316,7 @@ static void tls_unread_data_on_one_connection_does_not_stall_another(void)
     }
     CHECK(pushed > 16384);
     CHECK(sock_secure_session_pending(ss0) > 0); /* a record of client 0 waits, unread */
-    REQUIRE(open_client(&clients[1], 0) == 0);
-    sock_secure_session_t *ss1 = NULL;
-    sock_secure_session_t *cs1 = connect_client(1, &ss1); /* handshakes meanwhile */
-    REQUIRE(cs1 != NULL && ss1 != NULL);
-    CHECK_EQ(sock_secure_session_send(cs1, "not held up", 11), 11);
-    uint8_t buf[64];
-    int got = -EAGAIN;
-    for (int i = 0; i < 500 && got == -EAGAIN; i++) {
-        drive(2);
-        got = sock_secure_session_recv(ss1, buf, sizeof(buf), 0);
-    }
-    CHECK_EQ(got, 11);
-    CHECK_MEM(buf, "not held up", 11);
+    second_client_is_served();
     /* client 0's bytes are all still there, in order, once the server reads them */
     size_t read0 = 0, bad = 0;
     uint64_t t0 = now_ms();
@@ -323,6 +330,48 @@ static void tls_unread_data_on_one_connection_does_not_stall_another(void)
     }
     CHECK_EQ(read0, pushed);
     CHECK_EQ(bad, 0);
+    tu_node_close(&clients[0]);
+    tu_node_close(&clients[1]);
+    tu_node_close(&server);
+}
+
+/* The server reads a record of client 0's whose TCP read also brought bytes of its next records
+ * (three records sent back to back, read in one go): those bytes must go back to that connection,
+ * not hold up the whole socket while the first record stays unread. A new client is served
+ * meanwhile, and client 0's records all arrive, in order, once the server reads them. */
+static void tls_bytes_past_an_unread_record_do_not_hold_up_the_socket(void)
+{
+    REQUIRE(open_server("127.0.0.1:0", 0, 0) == 0);
+    REQUIRE(open_client(&clients[0], 0) == 0);
+    sock_secure_session_t *ss0 = NULL;
+    sock_secure_session_t *cs0 = connect_client(0, &ss0);
+    REQUIRE(cs0 != NULL && ss0 != NULL);
+    static uint8_t rec[3][1000];
+    for (int r = 0; r < 3; r++) {
+        memset(rec[r], 'a' + r, sizeof(rec[r]));
+        CHECK_EQ(sock_secure_session_send(cs0, rec[r], sizeof(rec[r])), (int)sizeof(rec[r]));
+        sock_secure_process(&clients[0].sock); /* out before the server reads anything */
+    }
+    for (int i = 0; i < 20; i++) {
+        drive(1);
+    }
+    CHECK_EQ(sock_secure_session_pending(ss0), 1000); /* the first record waits, unread */
+    second_client_is_served();
+    uint8_t buf[1000];
+    for (int r = 0; r < 3; r++) { /* client 0's records, whole and in order */
+        size_t have = 0;
+        uint64_t t0 = now_ms();
+        while (have < sizeof(rec[r]) && now_ms() - t0 < 5000) {
+            int n = sock_secure_session_recv(ss0, buf + have, sizeof(rec[r]) - have, 0);
+            if (n > 0) {
+                have += (size_t)n;
+            } else {
+                drive(2);
+            }
+        }
+        CHECK_EQ(have, sizeof(rec[r]));
+        CHECK_MEM(buf, rec[r], sizeof(rec[r]));
+    }
     tu_node_close(&clients[0]);
     tu_node_close(&clients[1]);
     tu_node_close(&server);
@@ -654,6 +703,7 @@ int main(void)
     RUN(tls_stalled_handshake_does_not_block_others_and_expires);
     RUN(tls_close_delivers_accepted_output_first);
     RUN(tls_unread_data_on_one_connection_does_not_stall_another);
+    RUN(tls_bytes_past_an_unread_record_do_not_hold_up_the_socket);
     RUN(tls_one_host_with_64_silent_connections_does_not_lock_out_a_client);
     RUN(tls_one_host_dripping_64_client_hellos_does_not_lock_out_a_client);
     RUN(tls_one_host_stopping_after_64_client_hellos_does_not_lock_out_a_client);

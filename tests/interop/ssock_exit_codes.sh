@@ -2,6 +2,7 @@
 # ssock's exit statuses where --help says what they are:
 #   1. a cipher suite the backend lacks is a usage error (exit 1), for server and client;
 #   2. a key that does not belong to its certificate is a usage error (exit 1), server and client;
+#      so is an RSA key, on every backend, and the message blames no backend (the store refuses it);
 #   3. a wrong PSK against a server that answers the client's Finished with close_notify (some
 #      stacks do, instead of an alert) is a failed handshake, exit 2, with the "wrong PSK?" hint:
 #      DTLS and TLS, against a small stand-in server (Python) that does just that.
@@ -49,6 +50,16 @@ rc=$?
 [ "$rc" -eq 1 ] || fail "client --cert/--key mismatch: exit $rc, expected 1: $(cat "$WORK/cmm.err")"
 grep -qF "does not belong to --cert" "$WORK/cmm.err" || fail "client mismatch: $(cat "$WORK/cmm.err")"
 pass "certificate/key mismatch: exit 1: $(cat "$WORK/mm.err")"
+# an RSA key: refused by the credential store, whatever the backend (no backend is blamed)
+while read -r backend; do
+    timeout 20 "$SSOCK" server --backend "$backend" --listen "127.0.0.1:$port" --cert "$PKI/server.crt" \
+        --key "$PKI/rsa.key" </dev/null >"$WORK/rsa.out" 2>"$WORK/rsa.err"
+    rc=$?
+    [ "$rc" -eq 1 ] || fail "server --backend $backend --key rsa.key: exit $rc, expected 1: $(cat "$WORK/rsa.err")"
+    grep -qF -- "--key $PKI/rsa.key: a private key of a kind secure_sock does not support (EC P-256 keys only)" \
+        "$WORK/rsa.err" || fail "server --backend $backend --key rsa.key: $(cat "$WORK/rsa.err")"
+done < <("$SSOCK" --version | awk '/^backend /{print $2}')
+pass "an RSA key: exit 1: $(cat "$WORK/rsa.err")"
 
 # 3. a server that answers a Finished it cannot check with close_notify
 cat >"$WORK/closer.py" <<'EOF'

@@ -4,6 +4,8 @@
 #   2. two clients at once, 256 KiB each, through one echoing server
 #   3. backpressure: the client's reader stalls for a second, so the echo backs up into the
 #      server (its backlog fills, it stops reading) and from there into the client's sends
+#   4. a client that stops reading for a while (Python ssl): every byte still comes back in order
+#   5. a client that never reads holds only its own echo up: another client is served meanwhile
 source "$(dirname "$0")/lib.bash"
 
 sha() { sha256sum <"$1" | cut -d' ' -f1; }
@@ -149,4 +151,46 @@ if grep -q "^stalled" "$WORK/pushy.out"; then
 else
     pass "32 MiB echoed to a client that did not read at first (socket buffers took it all: no stall seen)"
 fi
+
+# --- 5. while a client that never reads holds the server's echo stalled, another is served --------
+cat >"$WORK/deaf.py" <<'PY'
+import socket, ssl, sys, time
+port, ca, mark = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="server.test")
+s.setblocking(False)
+blocked_since = None
+while True:  # send, never read, until the sends have been blocked for 1 s: the echo is stalled
+    try:
+        s.send(b"x" * 16384)
+        blocked_since = None
+    except (ssl.SSLWantWriteError, ssl.SSLWantReadError):
+        blocked_since = blocked_since or time.time()
+        if time.time() - blocked_since > 1.0:
+            break
+        time.sleep(0.01)
+open(mark, "w").write("stalled\n")
+time.sleep(60)  # still connected, still not reading, until killed
+PY
+port=$(free_tcp_port)
+"$SSOCK" server --tls --listen "127.0.0.1:$port" --cert "$PKI/server.crt" --key "$PKI/server.key" \
+    --echo -v >/dev/null 2>"$WORK/deaf-server.err" &
+SPID=$!
+PIDS+=($SPID)
+wait_listening tcp "$port"
+python3 "$WORK/deaf.py" "$port" "$PKI/ca.crt" "$WORK/deaf.stalled" &
+DPID=$!
+PIDS+=($DPID)
+for _ in $(seq 300); do [ -s "$WORK/deaf.stalled" ] && break; sleep 0.1; done
+[ -s "$WORK/deaf.stalled" ] || fail "the non-reading client never got its sends blocked"
+grep -q "echo backlog full" "$WORK/deaf-server.err" || fail "deaf client: the server's echo backlog never filled"
+echo "served meanwhile" | timeout 20 "$SSOCK" client --tls "127.0.0.1:$port" --ca "$PKI/ca.crt" \
+    --servername server.test --timeout 15000 >"$WORK/other.out" 2>"$WORK/other.err"
+rc=$?
+kill -0 "$DPID" 2>/dev/null || fail "the non-reading client went away before the other was served"
+[ "$rc" -eq 0 ] || fail "another client while one does not read: exit $rc: $(cat "$WORK/other.err")"
+[ "$(cat "$WORK/other.out")" = "served meanwhile" ] || fail "another client: got '$(cat "$WORK/other.out")'"
+kill "$DPID" "$SPID" 2>/dev/null
+pass "a client that never reads stalls only its own echo: another client is served meanwhile"
 exit 0

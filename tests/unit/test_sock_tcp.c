@@ -1047,10 +1047,53 @@ static void pollfds_lists_what_the_transport_waits_for(void)
     CHECK_EQ(sock_secure_tcp_pollfds(&srv, NULL, fds, 1), -EBADF);
 }
 
+/* The unread op: bytes given back to a connection come out of the next recv of it before newer
+ * ones, not while it is paused (and wait then does not report them), and wait reports them at once
+ * when it is not; more than a connection keeps is -EMSGSIZE, an unknown peer -ENOTCONN. */
+static void unread_bytes_come_back_first_once_resumed(void)
+{
+    sock_secure_tcp_conn_t sconns[2], cconn[1];
+    sock_secure_tcp_t srv, cli;
+
+    if (!listen_or_note(&srv, "127.0.0.1:0", sconns, 2)) {
+        return;
+    }
+    sock_secure_ep_t srv_ep = tu_reachable(&srv.base, "127.0.0.1"), cli_ep, from;
+    REQUIRE(client_connect(&cli, cconn, 1, &srv_ep));
+    CHECK_EQ(sock_secure_transport_wait(&cli.base, WAIT_MS), 1);
+    CHECK_EQ(sock_secure_transport_local(&cli.base, &cli_ep), 0);
+    CHECK_EQ(send_all(&cli, "abcdef", 6, &srv_ep), 6);
+    uint8_t buf[16];
+    recv_exactly(&srv, buf, 6, &cli_ep);
+    CHECK_MEM(buf, "abcdef", 6);
+    const sock_secure_transport_ops_t *ops = srv.base.ops;
+    REQUIRE(ops->unread != NULL);
+    sock_secure_ep_t nobody = tu_ep("127.0.0.1:9");
+    CHECK_EQ(ops->unread(&srv.base, &nobody, "x", 1), -ENOTCONN);
+    CHECK_EQ(ops->unread(&srv.base, &cli_ep, buf, sizeof(sconns[0].carry) + 1), -EMSGSIZE);
+    ops->pause(&srv.base, &cli_ep, true);
+    CHECK_EQ(ops->unread(&srv.base, &cli_ep, "def", 3), 0);
+    CHECK_EQ(ops->unread(&srv.base, &cli_ep, "c", 1), 0); /* before what is still there */
+    CHECK_EQ(send_all(&cli, "gh", 2, &srv_ep), 2);
+    CHECK_EQ(sock_secure_transport_wait(&srv.base, 50), 0); /* paused: nothing to report */
+    CHECK_EQ(sock_secure_transport_recv(&srv.base, buf, sizeof(buf), &from), -EAGAIN);
+    ops->pause(&srv.base, &cli_ep, false);
+    CHECK_EQ(sock_secure_transport_wait(&srv.base, 0), 1);
+    CHECK_EQ(sock_secure_transport_recv(&srv.base, buf, 2, &from), 2); /* a part, then the rest */
+    CHECK_EP(&from, &cli_ep);
+    CHECK_MEM(buf, "cd", 2);
+    recv_exactly(&srv, buf, 4, &cli_ep); /* "ef" given back, then "gh" from the connection */
+    CHECK_MEM(buf, "efgh", 4);
+    sock_secure_transport_close(&cli.base);
+    sock_secure_transport_close(&srv.base);
+    CHECK_EQ(ops->unread(&srv.base, &cli_ep, "x", 1), -ENOTCONN);
+}
+
 int main(void)
 {
     RUN(ipv4_connect_send_and_answer);
     RUN(pollfds_lists_what_the_transport_waits_for);
+    RUN(unread_bytes_come_back_first_once_resumed);
     RUN(ipv6_connect_send_and_answer);
     RUN(dual_stack_listener_sees_ipv4_peer_as_ipv4);
     RUN(interleaved_connections_each_byte_attributed);

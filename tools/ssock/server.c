@@ -9,8 +9,10 @@
  *
  * TLS (a byte stream): bytes are printed as they come, and --echo queues them per session
  * (SRV_ECHO_BACKLOG bytes at most) to send back as the connection takes them. A session whose
- * queue is full is not read from until it drains; as the library reads no transport input while
- * a decrypted record waits unread, the server then waits for that connection to be writable.
+ * queue is full is not read from until it drains: its record waits unread (the library stops
+ * reading that connection, the others go on), and the server waits for that connection to be
+ * writable or for other work, SRV_STALL_WAIT_MS at most at a time (sock_secure_next_timeout() is
+ * 0 while a record waits unread).
  */
 #include <errno.h>
 #include <signal.h>
@@ -38,7 +40,8 @@
 /** TLS --echo: bytes queued per session for sending back, at most. */
 #define SRV_ECHO_BACKLOG 65536u
 
-/** TLS: how long to wait for a stalled echo (see the file comment) before looking around. */
+/** TLS: how long to wait at most while a stalled echo holds a record unread (see the file
+ *  comment): the stalled connection's writability and the others' input wake the wait earlier. */
 #define SRV_STALL_WAIT_MS 100u
 
 /** TLS: reads per loop turn at most, so output and timers get their turn under a flood. */
@@ -929,17 +932,7 @@ static int srv_loop(srv_t *srv, sock_secure_t *sock)
         if (srv->done) {
             break;
         }
-        if (srv->stalled != NULL) {
-            sock_secure_session_info_t info;
-
-            if (sock_secure_session_info(srv->stalled, &info) == 0 &&
-                (rc = ssock_wait_writable(srv->net, &info.remote, SRV_STALL_WAIT_MS)) < 0) {
-                ssock_log("poll failed: %s", strerror(-rc));
-                return SSOCK_EXIT_IO;
-            }
-            continue;
-        }
-        t = sock_secure_next_timeout(sock);
+        t = srv->stalled != NULL ? SRV_STALL_WAIT_MS : sock_secure_next_timeout(sock);
         if (t > 0) {
             rc = ssock_wait(srv->net, -1, t < SRV_MAX_WAIT_MS ? t : SRV_MAX_WAIT_MS, NULL);
             if (rc < 0) {

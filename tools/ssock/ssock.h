@@ -315,13 +315,6 @@ int ssock_wait_fds(int fd_net, int fd_in, uint32_t timeout_ms, bool *in_ready);
  */
 int ssock_wait(sock_secure_transport_t *net, int fd_in, uint32_t timeout_ms, bool *in_ready);
 
-/**
- * TCP: wait until the connection to @p peer can take more output (or fails), at most
- * @p timeout_ms, without waking for input (for a server that holds an unread record back).
- * @return 0, or a negative errno.
- */
-int ssock_wait_writable(sock_secure_transport_t *net, const sock_secure_ep_t *peer, uint32_t timeout_ms);
-
 /** TCP: does a connection wait for room to send (output the library still holds)? Meaningful
  *  right after sock_secure_process(), which retries pending output. */
 bool ssock_output_blocked(const sock_secure_transport_t *net);

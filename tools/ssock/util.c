@@ -432,9 +432,9 @@ static int ssock_cred_file(ssock_certs_t *certs, const char *opt, const char *pa
                     sock_secure_strerror(rc));
         break;
     case -ENOTSUP:
-        ssock_error("%s %s: %s of a kind backend %s does not support (EC P-256 keys only)", opt,
-                    path, ssock_cred_what(type),
-                    sock_secure_backend_name(0) ? sock_secure_backend_name(0) : "?");
+        /* the store refuses it whatever the backend: it keeps EC P-256 keys only */
+        ssock_error("%s %s: %s of a kind secure_sock does not support (EC P-256 keys only)", opt,
+                    path, ssock_cred_what(type));
         break;
     case -ENOMEM:
         ssock_error("%s %s: too large for the credential store (%d bytes in all)", opt, path,
@@ -742,8 +742,8 @@ static const char *ssock_alert_hint(uint8_t alert)
         return " (wrong PSK?)";
     case SSOCK_ALERT_UNKNOWN_PSK_IDENTITY:
         return " (unknown PSK identity)";
-    case SSOCK_ALERT_HANDSHAKE_FAILURE:
-        return " (no common cipher suite? or a client certificate is required)";
+    case SSOCK_ALERT_HANDSHAKE_FAILURE: /* wolfSSL's answer to a wrong or unknown PSK too */
+        return " (no common cipher suite? a wrong or unknown PSK? a client certificate required?)";
     case SSOCK_ALERT_INSUFFICIENT_SECURITY:
         return " (no common cipher suite?)";
     case SSOCK_ALERT_RECORD_OVERFLOW: /* a small-record build (docs/DEVICE.md), either side */
@@ -1157,23 +1157,6 @@ int ssock_wait(sock_secure_transport_t *net, int fd_in, uint32_t timeout_ms, boo
         (void)sock_secure_transport_wait(net, 0); /* the transport notes writability and finished connects */
     }
     return 0;
-}
-
-int ssock_wait_writable(sock_secure_transport_t *net, const sock_secure_ep_t *peer, uint32_t timeout_ms)
-{
-    struct pollfd pfd;
-    int rc;
-
-    if ((net->flags & SOCK_SECURE_TRANSPORT_STREAM) == 0 ||
-        sock_secure_tcp_pollfds((const sock_secure_tcp_t *)(const void *)net, peer, &pfd, 1) != 1) {
-        return 0; /* not a stream, or gone: the next recv reports it */
-    }
-    pfd.events = POLLOUT;
-    rc = ssock_poll(&pfd, 1, timeout_ms);
-    if (rc > 0) {
-        (void)sock_secure_transport_wait(net, 0);
-    }
-    return rc < 0 ? rc : 0;
 }
 
 bool ssock_output_blocked(const sock_secure_transport_t *net)

@@ -17,6 +17,7 @@
 
 #include <poll.h>
 
+#include "secure_sock/config.h"
 #include "secure_sock/transport.h"
 
 #ifdef __cplusplus
@@ -31,6 +32,9 @@ typedef struct {
     uint8_t want_write; /**< private: a send got EAGAIN: wait for writability */
     uint8_t paused;    /**< private: not read until resumed (the `pause` op) */
     int err;           /**< private: why it ended, not yet reported */
+    uint16_t carry_len; /**< private: bytes given back (the `unread` op), returned first */
+    uint8_t carry[CONFIG_SOCK_SECURE_MAX_DATAGRAM]; /**< private: those bytes (what one read of
+                                                       the secure socket takes at most) */
 } sock_secure_tcp_conn_t;
 
 /** A TCP transport. Embeds sock_secure_transport_t first. */
