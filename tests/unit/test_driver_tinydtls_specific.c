@@ -559,6 +559,39 @@ static void a_repeated_flight_is_answered_at_once(void)
     dh_pair_down();
 }
 
+/* A server (or anyone who can send from its address) that repeats its HelloVerifyRequest gets
+ * one hello at once, not one per copy: answered every time, a hostile server kept the client in
+ * a ping-pong at full speed that its timer never ended (each answer restarted it). */
+static void a_repeated_flight_is_answered_once_per_flight(void)
+{
+    if (!dh_pair_up_one(PSK, &dh_psk_ok, false, 1280)) {
+        return;
+    }
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN); /* ClientHello */
+    CHECK_EQ(DRV->handshake(dh_srv.sess), SOCK_SECURE_E_HELLO_VERIFY);
+    REQUIRE(dh_s2c.count == 1);
+    uint8_t hvr[DH_DGRAM];
+    size_t hvr_len = dh_s2c.len[dh_s2c.head];
+    memcpy(hvr, dh_s2c.data[dh_s2c.head], hvr_len);
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN); /* the hello with the cookie */
+    CHECK_EQ(dh_c2s.count, 1);
+    unsigned sent = dh_cli.sent, starts = dh_cli.timer_starts;
+    for (int i = 0; i < 20; i++) {
+        CHECK(dh_push(&dh_s2c, hvr, hvr_len));
+        CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN);
+    }
+    CHECK_EQ(dh_cli.sent, sent + 1); /* the first copy answered at once, the others not */
+    CHECK_EQ(dh_cli.timer_starts, starts + 1);
+    /* the timer still resends (and, once it has fired, a repeat is answered at once again) */
+    DRV->timer_expired(dh_cli.sess);
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN);
+    CHECK_EQ(dh_cli.sent, sent + 2);
+    CHECK(dh_push(&dh_s2c, hvr, hvr_len));
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN);
+    CHECK_EQ(dh_cli.sent, sent + 3);
+    dh_pair_down();
+}
+
 /* A plaintext record whose sequence number was damaged on the way (epoch 0 has no MAC) must not
  * make the server drop the client's next plaintext records as too old. */
 static void a_damaged_epoch0_sequence_number_does_not_stall_the_handshake(void)
@@ -734,6 +767,7 @@ int main(int argc, char **argv)
     RUN(cookie_binds_the_peer_id_and_the_socket);
     RUN(a_flight_is_one_datagram_and_a_repeated_hello_resends_it);
     RUN(a_repeated_flight_is_answered_at_once);
+    RUN(a_repeated_flight_is_answered_once_per_flight);
     RUN(a_damaged_epoch0_sequence_number_does_not_stall_the_handshake);
     RUN(a_refused_hello_gets_its_alert_and_no_close_notify);
     RUN(memory_per_session_is_counted_and_all_returned);

@@ -682,6 +682,9 @@ static void ss_call_begin(ss_td_session_t *s)
 static void ss_call_end(ss_td_session_t *s)
 {
     ss_flush(s);
+    if (s->call.new_flight > 0) {
+        s->repeat_answered = false;
+    }
     bool queued = ss_has_resend(s);
     if (s->call.had_resend && (s->call.new_flight > 0 || !queued)) {
         s->t.io->timer(s->t.io_ctx, false);
@@ -785,7 +788,13 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
                                       memcmp(ch + 2, s->hello_random, sizeof(s->hello_random)) == 0
                                 : expect > 0 && mseq == expect - 1u;
         if (again) {
-            ss_retransmit(s);
+            /* once per flight and timer period: a peer that keeps repeating (a server sending
+             * HelloVerifyRequest after HelloVerifyRequest) would otherwise get a datagram for
+             * each and, every answer restarting the timer, never time out */
+            if (!s->repeat_answered) {
+                s->repeat_answered = true;
+                ss_retransmit(s);
+            }
             return 0;
         }
     }
@@ -935,6 +944,7 @@ static int ss_handshake(void *p)
     }
     if (s->retx_due) {
         s->retx_due = false;
+        s->repeat_answered = false;
         ss_retransmit(s);
     }
     if (SS_TD_SRV(s)) {

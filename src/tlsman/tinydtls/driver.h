@@ -167,6 +167,8 @@ typedef struct {
     bool app_ready;       /**< app_off/app_len hold a record */
     bool retx_due;        /**< the core's timer fired: the next step retransmits */
     bool retransmitting;  /**< inside a forced retransmission (not a new flight) */
+    bool repeat_answered; /**< the peer's repeated flight was answered at once since our flight
+                               went out or the timer last fired (once: see ss_record) */
     bool capturing;       /**< server: keep what goes out as the last flight */
     bool had_peer;        /**< server: a verified hello created the peer */
     bool got_app;         /**< server: the client sent application data (its handshake is done) */
