@@ -832,6 +832,12 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
         bool again = ch != NULL ? SS_TD_SRV(s) &&
                                       memcmp(ch + 2, s->hello_random, sizeof(s->hello_random)) == 0
                                 : expect > 0 && mseq == expect - 1u;
+        if (mseq > expect + SS_TD_HS_AHEAD) {
+            /* tinyDTLS would queue it for reordering, a heap block per message sequence
+             * number and no limit: a peer past the cookie exchange could make it hold 65535
+             * messages. A flight's worth ahead of what is expected is all a peer sends. */
+            return 0;
+        }
         if (again) {
             /* once per flight and timer period: a peer that keeps repeating (a server sending
              * HelloVerifyRequest after HelloVerifyRequest) would otherwise get a datagram for

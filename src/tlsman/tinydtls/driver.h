@@ -62,6 +62,11 @@
 #define SS_TD_FINAL_MAX 96u
 #define SS_TD_FINAL_DGRAMS 3u
 
+/** Handshake messages a peer may send ahead of the one expected (tinyDTLS queues them for
+ *  reordering; one flight: a client's Certificate, ClientKeyExchange, CertificateVerify,
+ *  Finished); a message further ahead is dropped. */
+#define SS_TD_HS_AHEAD 4u
+
 /** An uncompressed P-256 point's coordinates. */
 #define SS_TD_EC_KEY ((size_t)32)
 
