@@ -32,6 +32,8 @@
  * ztimer on RIOT); nothing depends on its value.
  *
  * Where tinyDTLS (95d02ee, RIOT's pin) falls short of the contract, the driver makes up for it:
+ * - it queues every handshake message ahead of the one expected, without a limit: the driver
+ *   drops one more than a flight ahead (SS_TD_HS_AHEAD);
  * - a server forgets its last flight once connected: the driver keeps it as it went out and
  *   resends it when the client retransmits its Finished (RFC 6347 §4.2.4);
  * - a retransmitted ClientHello would restart a server's handshake with new randoms (and a
