@@ -2,7 +2,9 @@
 # The tinyDTLS driver against OpenSSL, PSK-AES128-CCM8 (RFC 7252's suite) over DTLS 1.2:
 #   openssl s_client -dtls1_2 -> ssock server --backend tinydtls --echo (a wrong key refused first,
 #   the server serves on), and ssock client --backend tinydtls -> openssl s_server -dtls1_2; the
-#   exact bytes arrive both ways. Skipped (77) without the tinydtls backend.
+#   exact bytes arrive both ways; s_client's renegotiation (R) is refused at once with
+#   no_renegotiation, as on the other backends (tinyDTLS alone ignored it: s_client waited for a
+#   ServerHello until it gave up). Skipped (77) without the tinydtls backend.
 source "$(dirname "$0")/lib.bash"
 "$SSOCK" --version | grep -q '^backend tinydtls ' ||
     { echo "SKIPPED: no tinydtls backend in this build (cmake -DSS_TINYDTLS_DIR=...)"; exit 77; }
@@ -64,4 +66,28 @@ wait "$cpid"; rc=$?
 [ "$(cat "$WORK/client.out")" = "reply from openssl" ] || fail "client output: $(cat "$WORK/client.out")"
 exec 7>&-
 pass "ssock client --backend tinydtls -> openssl s_server, both directions"
+
+# --- 3. s_client renegotiates: refused with no_renegotiation (encrypted), the server serves on --
+port=$(free_port 4)
+"$SSOCK" server --backend tinydtls --listen "127.0.0.1:$port" --psk "$ID:$KEY" --echo -v \
+    >"$WORK/server3.out" 2>"$WORK/server3.err" &
+PIDS+=($!)
+wait_listening udp "$port"
+run_client "$port" "$KEY" reneg
+exec 9>"$WORK/reneg.in"
+printf 'before renegotiation\n' >&9
+wait_for "$WORK/reneg.out" "before renegotiation" 10 || fail "no echo before the renegotiation"
+printf 'R\n' >&9 # s_client: renegotiate
+wait_for "$WORK/reneg.err" "no renegotiation" 10 || fail "s_client's renegotiation was not refused"
+exec 9>&-
+wait "$CPID"
+wait_for "$WORK/server3.err" "session failed: peer sent alert handshake_failure" 5 ||
+    fail "the server did not end the session on s_client's answer to its refusal"
+run_client "$port" "$KEY" after
+exec 9>"$WORK/after.in"
+printf 'after the refusal\n' >&9
+wait_for "$WORK/after.out" "after the refusal" 10 || fail "no echo for a new client after the refusal"
+exec 9>&-
+wait "$CPID"
+pass "openssl s_client's renegotiation refused by ssock server --backend tinydtls (no_renegotiation)"
 exit 0

@@ -559,6 +559,85 @@ static void a_repeated_flight_is_answered_at_once(void)
     dh_pair_down();
 }
 
+/* A server (or anyone who can send from its address) that repeats its HelloVerifyRequest gets
+ * one hello at once, not one per copy: answered every time, a hostile server kept the client in
+ * a ping-pong at full speed that its timer never ended (each answer restarted it). */
+static void a_repeated_flight_is_answered_once_per_flight(void)
+{
+    if (!dh_pair_up_one(PSK, &dh_psk_ok, false, 1280)) {
+        return;
+    }
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN); /* ClientHello */
+    CHECK_EQ(DRV->handshake(dh_srv.sess), SOCK_SECURE_E_HELLO_VERIFY);
+    REQUIRE(dh_s2c.count == 1);
+    uint8_t hvr[DH_DGRAM];
+    size_t hvr_len = dh_s2c.len[dh_s2c.head];
+    memcpy(hvr, dh_s2c.data[dh_s2c.head], hvr_len);
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN); /* the hello with the cookie */
+    CHECK_EQ(dh_c2s.count, 1);
+    unsigned sent = dh_cli.sent, starts = dh_cli.timer_starts;
+    for (int i = 0; i < 20; i++) {
+        CHECK(dh_push(&dh_s2c, hvr, hvr_len));
+        CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN);
+    }
+    CHECK_EQ(dh_cli.sent, sent + 1); /* the first copy answered at once, the others not */
+    CHECK_EQ(dh_cli.timer_starts, starts + 1);
+    /* the timer still resends (and, once it has fired, a repeat is answered at once again) */
+    DRV->timer_expired(dh_cli.sess);
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN);
+    CHECK_EQ(dh_cli.sent, sent + 2);
+    CHECK(dh_push(&dh_s2c, hvr, hvr_len));
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN);
+    CHECK_EQ(dh_cli.sent, sent + 3);
+    dh_pair_down();
+}
+
+/* A handshake message ahead of the one expected waits in tinyDTLS's reorder queue, one heap
+ * block per message sequence number, with no limit of its own: a peer past the cookie exchange
+ * sending plaintext messages with sequence numbers far ahead made the server hold up to 65535
+ * of them (13 MB of RSS from 20000 datagrams of 1 KB to one ssock server). Only a flight's
+ * worth ahead is kept; the handshake still completes. */
+static void handshake_messages_far_ahead_are_not_queued(void)
+{
+    if (!dh_pair_up_one(PSK, &dh_psk_ok, false, 1280)) {
+        return;
+    }
+    dh_hello_verify();
+    CHECK_EQ(DRV->handshake(dh_cli.sess), -EAGAIN); /* the hello with the cookie */
+    CHECK_EQ(DRV->handshake(dh_srv.sess), -EAGAIN); /* ServerHello, ServerHelloDone */
+    tlsman_tinydtls_heap_t before, after;
+    tlsman_tinydtls_heap(&before, 0);
+    uint8_t rec[REC_HDR + 12 + 600];
+    memset(rec, 0x5a, sizeof(rec));
+    rec[0] = 22; /* handshake, DTLS 1.2, epoch 0 */
+    rec[1] = 0xfe;
+    rec[2] = 0xfd;
+    rec[3] = rec[4] = 0;
+    rec[11] = (uint8_t)((12 + 600) >> 8);
+    rec[12] = (uint8_t)(12 + 600);
+    rec[HS_TYPE] = 16; /* ClientKeyExchange */
+    rec[HS_TYPE + 1] = rec[HS_TYPE + 9] = 0; /* length, fragment length: 600 */
+    rec[HS_TYPE + 2] = rec[HS_TYPE + 10] = (uint8_t)(600 >> 8);
+    rec[HS_TYPE + 3] = rec[HS_TYPE + 11] = (uint8_t)600;
+    rec[HS_TYPE + 6] = rec[HS_TYPE + 7] = rec[HS_TYPE + 8] = 0; /* fragment offset */
+    for (unsigned i = 0; i < 200; i++) {
+        unsigned mseq = 10u + i, seq = 100u + i;
+        rec[HS_TYPE + 4] = (uint8_t)(mseq >> 8);
+        rec[HS_TYPE + 5] = (uint8_t)mseq;
+        memset(rec + 5, 0, 6);
+        rec[9] = (uint8_t)(seq >> 8);
+        rec[10] = (uint8_t)seq;
+        CHECK(dh_push(&dh_c2s, rec, sizeof(rec)));
+        CHECK_EQ(DRV->handshake(dh_srv.sess), -EAGAIN);
+    }
+    tlsman_tinydtls_heap(&after, 0);
+    CHECK(after.bytes - before.bytes < 8u * 700u); /* 200 messages: 120 KB before the fix */
+    dh_result_t r = dh_run_handshake(false);
+    CHECK_EQ(r.cli, 0);
+    CHECK_EQ(r.srv, 0);
+    dh_pair_down();
+}
+
 /* A plaintext record whose sequence number was damaged on the way (epoch 0 has no MAC) must not
  * make the server drop the client's next plaintext records as too old. */
 static void a_damaged_epoch0_sequence_number_does_not_stall_the_handshake(void)
@@ -734,6 +813,8 @@ int main(int argc, char **argv)
     RUN(cookie_binds_the_peer_id_and_the_socket);
     RUN(a_flight_is_one_datagram_and_a_repeated_hello_resends_it);
     RUN(a_repeated_flight_is_answered_at_once);
+    RUN(a_repeated_flight_is_answered_once_per_flight);
+    RUN(handshake_messages_far_ahead_are_not_queued);
     RUN(a_damaged_epoch0_sequence_number_does_not_stall_the_handshake);
     RUN(a_refused_hello_gets_its_alert_and_no_close_notify);
     RUN(memory_per_session_is_counted_and_all_returned);

@@ -32,6 +32,8 @@
  * ztimer on RIOT); nothing depends on its value.
  *
  * Where tinyDTLS (95d02ee, RIOT's pin) falls short of the contract, the driver makes up for it:
+ * - it queues every handshake message ahead of the one expected, without a limit: the driver
+ *   drops one more than a flight ahead (SS_TD_HS_AHEAD);
  * - a server forgets its last flight once connected: the driver keeps it as it went out and
  *   resends it when the client retransmits its Finished (RFC 6347 §4.2.4);
  * - a retransmitted ClientHello would restart a server's handshake with new randoms (and a
@@ -44,7 +46,10 @@
  *   through stack/alloc.c, which zeroes each block (not on RIOT: static pools there);
  * - it would require extended master secret and secure renegotiation from the peer: the driver
  *   asks for both and requires neither, as the other drivers.
- * Renegotiation is not offered (renew is NULL); a ClientHello in an established epoch is ignored.
+ * - a ClientHello in an established epoch (a renegotiation) is ignored: the driver refuses it
+ *   with a no_renegotiation warning, sealed by the driver itself (tinyDTLS can send no alert but
+ *   close_notify once established), as the other drivers refuse it.
+ * Renegotiation is not offered (renew is NULL).
  *
  * Roles: a client-server socket (TLSMAN_CLIENT_SERVER) needs nothing of tinyDTLS beyond what one
  * context per session gives: a session made for a ClientHello (with a peer id) is a server
@@ -682,6 +687,9 @@ static void ss_call_begin(ss_td_session_t *s)
 static void ss_call_end(ss_td_session_t *s)
 {
     ss_flush(s);
+    if (s->call.new_flight > 0) {
+        s->repeat_answered = false;
+    }
     bool queued = ss_has_resend(s);
     if (s->call.had_resend && (s->call.new_flight > 0 || !queued)) {
         s->t.io->timer(s->t.io_ctx, false);
@@ -762,6 +770,48 @@ static void ss_fail_bad_finished(ss_td_session_t *s, dtls_peer_t *peer)
 }
 
 /**
+ * Send an alert in the peer's current write epoch, sealed as tinyDTLS seals its records
+ * (dtls_prepare_record(): AES-CCM, the nonce its write IV and the record's epoch and sequence
+ * number, which are also the explicit nonce). tinyDTLS has no call for an alert other than
+ * close_notify once established. Nothing goes out if the epoch has no keys.
+ */
+static void ss_send_alert_sealed(ss_td_session_t *s, dtls_peer_t *peer, uint8_t level,
+                                 uint8_t desc)
+{
+    dtls_security_parameters_t *sec = dtls_security_params(peer);
+    if (sec == NULL || sec->epoch == 0 || sec->rseq >= ((uint64_t)1 << 48)) {
+        return;
+    }
+    const uint8_t tag = s->suite == TLS_PSK_WITH_AES_128_CCM ? 16u : 8u;
+    uint8_t rec[SS_DTLS_RECORD_HDR + 8u + SS_ALERT_LEN + 16u];
+    const size_t body = 8u + SS_ALERT_LEN + tag;
+    rec[SS_REC_TYPE] = SS_CT_ALERT;
+    rec[1] = SS_DTLS_MAJOR;
+    rec[2] = SS_DTLS_1_2_MINOR;
+    ss_put16(rec + SS_DTLS_REC_EPOCH, sec->epoch);
+    ss_put48(rec + SS_DTLS_REC_SEQ, sec->rseq++);
+    ss_put16(rec + SS_DTLS_REC_LEN, body);
+    memcpy(rec + SS_DTLS_RECORD_HDR, rec + SS_DTLS_REC_EPOCH, 8u); /* explicit nonce */
+    uint8_t nonce[DTLS_CCM_BLOCKSIZE] = { 0 };
+    memcpy(nonce, dtls_kb_local_iv(sec, peer->role), dtls_kb_iv_size(sec, peer->role));
+    memcpy(nonce + dtls_kb_iv_size(sec, peer->role), rec + SS_DTLS_REC_EPOCH, 8u);
+    uint8_t aad[13]; /* epoch and sequence number, type, version, plaintext length */
+    memcpy(aad, rec + SS_DTLS_REC_EPOCH, 8u);
+    memcpy(aad + 8, rec, 3u);
+    ss_put16(aad + 11, SS_ALERT_LEN);
+    const uint8_t alert[SS_ALERT_LEN] = { level, desc };
+    const dtls_ccm_params_t params = { nonce, tag, 3 };
+    int n = dtls_encrypt_params(&params, alert, sizeof(alert), rec + SS_DTLS_RECORD_HDR + 8u,
+                                dtls_kb_local_write_key(sec, peer->role),
+                                dtls_kb_key_size(sec, peer->role), aad, sizeof(aad));
+    tlsman_zero(nonce, sizeof(nonce));
+    if (n == (int)(SS_ALERT_LEN + tag)) {
+        (void)ss_write_cb(&s->dc, &s->ses, rec, SS_DTLS_RECORD_HDR + body);
+        tlsman_alert_set(&s->t, desc, TLSMAN_ALERT_SENT);
+    }
+}
+
+/**
  * Give tinyDTLS one record (@p rec, @p len bytes, whole) and look at what it did with it, where
  * tinyDTLS needs help (see the top of the file). Returns what dtls_handle_message() returned.
  */
@@ -784,8 +834,20 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
         bool again = ch != NULL ? SS_TD_SRV(s) &&
                                       memcmp(ch + 2, s->hello_random, sizeof(s->hello_random)) == 0
                                 : expect > 0 && mseq == expect - 1u;
+        if (mseq > expect + SS_TD_HS_AHEAD) {
+            /* tinyDTLS would queue it for reordering, a heap block per message sequence
+             * number and no limit: a peer past the cookie exchange could make it hold 65535
+             * messages. A flight's worth ahead of what is expected is all a peer sends. */
+            return 0;
+        }
         if (again) {
-            ss_retransmit(s);
+            /* once per flight and timer period: a peer that keeps repeating (a server sending
+             * HelloVerifyRequest after HelloVerifyRequest) would otherwise get a datagram for
+             * each and, every answer restarting the timer, never time out */
+            if (!s->repeat_answered) {
+                s->repeat_answered = true;
+                ss_retransmit(s);
+            }
             return 0;
         }
     }
@@ -828,6 +890,15 @@ static int ss_record(ss_td_session_t *s, uint8_t *rec, size_t len)
     bool authentic = ss_seen(now_sec, seq);
     if (type == SS_CT_APPLICATION_DATA && !authentic && after->state == DTLS_STATE_CONNECTED) {
         s->call.bad = true; /* dropped for failing authentication */
+    } else if (type == SS_CT_HANDSHAKE && SS_TD_SRV(s) && authentic && s->established &&
+               after->state == DTLS_STATE_CONNECTED && len > SS_DTLS_RECORD_HDR + 8u &&
+               rec[SS_DTLS_RECORD_HDR + 8u] == SS_HT_CLIENT_HELLO) {
+        /* The client asks to renegotiate (the record was decrypted in place, after its
+         * explicit nonce): refused with a no_renegotiation warning, as the other drivers do.
+         * tinyDTLS would ignore the hello, and the client wait for a ServerHello until it
+         * gave up (OpenSSL ignores even a close_notify then). */
+        ss_send_alert_sealed(s, after, SS_ALERT_LEVEL_WARNING, SS_ALERT_NO_RENEGOTIATION);
+        return rc;
     } else if (type == SS_CT_HANDSHAKE && SS_TD_SRV(s)) {
         if (wait_finished && !authentic && after->state == DTLS_STATE_WAIT_FINISHED) {
             ss_fail_bad_finished(s, after); /* a wrong PSK */
@@ -935,6 +1006,7 @@ static int ss_handshake(void *p)
     }
     if (s->retx_due) {
         s->retx_due = false;
+        s->repeat_answered = false;
         ss_retransmit(s);
     }
     if (SS_TD_SRV(s)) {

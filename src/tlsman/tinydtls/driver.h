@@ -62,6 +62,11 @@
 #define SS_TD_FINAL_MAX 96u
 #define SS_TD_FINAL_DGRAMS 3u
 
+/** Handshake messages a peer may send ahead of the one expected (tinyDTLS queues them for
+ *  reordering; one flight: a client's Certificate, ClientKeyExchange, CertificateVerify,
+ *  Finished); a message further ahead is dropped. */
+#define SS_TD_HS_AHEAD 4u
+
 /** An uncompressed P-256 point's coordinates. */
 #define SS_TD_EC_KEY ((size_t)32)
 
@@ -167,6 +172,8 @@ typedef struct {
     bool app_ready;       /**< app_off/app_len hold a record */
     bool retx_due;        /**< the core's timer fired: the next step retransmits */
     bool retransmitting;  /**< inside a forced retransmission (not a new flight) */
+    bool repeat_answered; /**< the peer's repeated flight was answered at once since our flight
+                               went out or the timer last fired (once: see ss_record) */
     bool capturing;       /**< server: keep what goes out as the last flight */
     bool had_peer;        /**< server: a verified hello created the peer */
     bool got_app;         /**< server: the client sent application data (its handshake is done) */
