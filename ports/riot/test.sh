@@ -77,7 +77,7 @@ TAP_BASE=${TAP_BASE:-ssr}
 BRIDGE=${BRIDGE:-ssrbr}
 BOARDS=${BOARDS-samr21-xpro nrf52840dk}
 ONLY=${RIOT_ONLY:-}
-[ "$ONLY" != sockdtls ] || BOARDS=""
+[ "$ONLY" != sockdtls ] && [ "$ONLY" != audit ] || BOARDS=""
 SSOCK=${SSOCK:-$ROOT/build/ssock}
 PSK_ID=riot-demo
 PSK_HEX=$(printf 'secure_sock_demo' | od -An -tx1 | tr -d ' \n') # examples/common/sock_secure_example.h
@@ -230,7 +230,7 @@ else
 fi
 B0=$SECONDS
 NATIVE_OK=0
-if [ -n "$ONLY" ]; then
+if [ -n "$ONLY" ] && [ "$ONLY" != audit ]; then
     skip "the DTLS examples' builds and checks (RIOT_ONLY=$ONLY)"
 elif build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
     build psk sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1; then
@@ -243,7 +243,7 @@ fi
 # the TLS examples (SOCK_SECURE_EXAMPLE_TLS=1): module sock_secure_tcp over sock_tcp (gnrc_tcp)
 B0=$SECONDS
 TLS_OK=0
-if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ]; then
+if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ] || [ "$ONLY" = audit ]; then
     :
 elif build tls sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 &&
     build tls sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1; then
@@ -271,7 +271,7 @@ fi
 # the TLS examples with certificates (PSK + ECDHE-ECDSA), from the same test PKI
 B0=$SECONDS
 TLSCERTS_OK=0
-if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ]; then
+if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ] || [ "$ONLY" = audit ]; then
     :
 elif [ "$TLS_OK" != 1 ] || [ "$PKI_OK" != 1 ]; then
     skip "TLS certificate builds: no TLS build or no test PKI"
@@ -324,7 +324,7 @@ SOCKDTLS_ECC_OK=0
 OURS_WS=()
 [ -n "$WOLFSSL_SRC" ] && OURS_WS=("${OURS[@]}" SOCK_SECURE_DRIVER=wolfssl "${WS_SRC[@]}")
 SOCKDTLS_WS_OK=0
-if [ "$ONLY" = tls ] || [ "$ONLY" = sockdtls ]; then
+if [ "$ONLY" = tls ] || [ "$ONLY" = sockdtls ] || [ "$ONLY" = audit ]; then
     :
 elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
     skip "sock_dtls on wolfSSL: this RIOT has no $DTLS_SOCK"
@@ -334,7 +334,17 @@ else
     # gcoap_dtls's server sock also starts handshakes: a client-server socket on wolfSSL
     build_sockdtls ws "wolfSSL 5.5.4" "${OURS_WS[@]}" && SOCKDTLS_WS_OK=1
 fi
-if [ "$ONLY" = tls ] || [ "$ONLY" = wolfssl ]; then
+if [ "$ONLY" = audit ]; then
+    # the attacker's and the demanding user's checks (audit_checks): dtls-sock on ours + mbedTLS
+    B0=$SECONDS
+    if riot_build dtls-sock-ours "$DTLS_SOCK" "$NATIVE" "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1; then
+        pass "build RIOT's dtls-sock, unchanged, on sock_dtls_secure_sock + mbedTLS for $NATIVE ($((SECONDS - B0)) s)"
+        SOCKDTLS_OK=1
+    else
+        fail "build dtls-sock on ours + mbedTLS (see $WORK_DIR/build-dtls-sock-ours-$NATIVE.log)"
+        grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ours-$NATIVE.log"
+    fi
+elif [ "$ONLY" = tls ] || [ "$ONLY" = wolfssl ]; then
     :
 elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
     skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
@@ -930,6 +940,82 @@ gcoap_checks() {
     stop_nodes
 }
 
+# audit_checks KIND STACK VARIANT: an attacker's and a demanding user's probes
+# (tests/riot/dtls_probe.py) against a DTLS server node: RIOT's dtls-sock on our sock_dtls
+# (KIND dtls-sock) or the example sock_secure_server (KIND example)
+PROBE=$HERE/dtls_probe.py
+# audit_echo RUN TAG WHAT: host `ssock client` (right key) to the node under audit must be echoed
+audit_echo() {
+    local rc
+    printf 'audit-%s\n' "$2" | timeout 30 "$SSOCK" client "[$A_ADDR%$BRIF]:$A_PORT" \
+        --psk "$A_PSK" --timeout 3000 >"$1/echo-$2.out" 2>"$1/echo-$2.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$1/echo-$2.out")" = "audit-$2" ]; then
+        pass "$A_NAME: $3: host ssock client still served (echo)"
+    else
+        fail "$A_NAME: $3: host ssock client not served (exit $rc): $(tail -2 "$1/echo-$2.err")"
+    fi
+}
+audit_checks() {
+    local kind=$1 stack=$2 variant=$3 run=$WORK_DIR/run-audit-$1 out rc
+    rm -rf "$run"
+    mkdir -p "$run"
+    if [ "$kind" = dtls-sock ]; then
+        node_start "$run" server "$WORK_DIR/bin/$variant/$NATIVE/dtls_sock.elf" "${TAP_BASE}0" "running the shell" || return
+        node_cmd server "dtlss start"
+        A_PORT=20220 A_PSK="Identity_1:$DS_PSK_HEX" A_NAME="dtls-sock server ($stack, 1 session)"
+    else
+        node_start "$run" server "$(elf "$variant" sock_secure_server "$NATIVE")" "${TAP_BASE}0" "D?TLS server listening" || return
+        A_PORT=5684 A_PSK="$PSK_ID:$PSK_HEX" A_NAME="sock_secure_server ($stack, 2 sessions)"
+    fi
+    node_addr "$run" server
+    A_ADDR=$ADDR
+    bridge_addr
+    # a second host address: the attacker's
+    ip -6 addr add fe80::bad:1/64 dev "$BRIDGE" nodad 2>/dev/null
+    sleep 0.3
+    audit_echo "$run" first "before any probe"
+
+    # (1) a ClientHello flood from one address, each completing the cookie exchange, then silent
+    out=$(python3 "$PROBE" flood "$A_ADDR%$BRIDGE" "$A_PORT" --src "fe80::bad:1%$BRIDGE" -n 6 --wait 1)
+    log "$out"
+    audit_echo "$run" flood "right after 6 cookie-verified hellos from another address left half-open"
+
+    # (2) hellos from forged sources, fresh and with a replayed cookie: no state kept
+    out=$(python3 "$PROBE" spoof "$A_ADDR%$BRIDGE" "$A_PORT" -n 100; python3 "$PROBE" spoof "$A_ADDR%$BRIDGE" "$A_PORT" -n 100 --cookie --src "fe80::bad:1%$BRIDGE")
+    log "$(echo $out)"
+    audit_echo "$run" spoof "after 200 hellos from forged sources (100 with a replayed cookie)"
+
+    # (3) garbage, truncated and oversized records, wrong epochs, an alert flood, at a stranger's
+    # port and at a half-open handshake
+    out=$(python3 "$PROBE" garbage "$A_ADDR%$BRIDGE" "$A_PORT" --src "fe80::bad:1%$BRIDGE" --wait 1)
+    log "$out"
+    audit_echo "$run" garbage "after malformed datagrams and an alert flood"
+
+    # (4) a wrong key: refused, its slot freed
+    printf 'wrong\n' | timeout 30 "$SSOCK" client "[$A_ADDR%$BRIF]:$A_PORT" \
+        --psk "${A_PSK%:*}:000102030405060708090a0b0c0d0e0f" --timeout 3000 >"$run/wrong.out" 2>"$run/wrong.err"
+    rc=$?
+    if [ $rc -ne 0 ] && [ ! -s "$run/wrong.out" ]; then
+        pass "$A_NAME: a wrong key refused (exit $rc: $(tail -1 "$run/wrong.err" | cut -c1-100))"
+    else
+        fail "$A_NAME: a wrong key was not refused (exit $rc)"
+    fi
+    audit_echo "$run" wrongkey "after a wrong key"
+    (echo audit-openssl; sleep 2) | timeout 20 openssl s_client -dtls1_2 \
+        -connect "[$A_ADDR%$BRIDGE]:$A_PORT" -psk_identity "${A_PSK%:*}" -psk "${A_PSK##*:}" \
+        -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
+    if grep -aqx audit-openssl "$run/openssl.log"; then
+        pass "$A_NAME: openssl s_client served after the probes (echo)"
+    else
+        fail "$A_NAME: openssl s_client after the probes (see $run/openssl.log)"
+    fi
+    [ "$kind" = example ] && node_cmd server sss && sleep 0.5
+    ip -6 addr del fe80::bad:1/64 dev "$BRIDGE" 2>/dev/null
+    grep -a "New client\|session\|Received\|rror\|open [0-9]" "$run/server.log" | tail -30 | sed 's/^/  server| /'
+    stop_nodes
+}
+
 run_native() {
     if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] &&
         [ "$PSK_WS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$TLS_WS_OK" != 1 ] && [ "$TLSCERTS_WS_OK" != 1 ] &&
@@ -943,6 +1029,11 @@ run_native() {
         >"$WORK_DIR/tapsetup.log" 2>&1 # its 'tc qdisc ... netem' complaint is harmless
     if ! ip link show "${TAP_BASE}1" >/dev/null 2>&1; then fail "tapsetup (see $WORK_DIR/tapsetup.log)"; return; fi
     TAPS_CREATED=1
+    if [ "$ONLY" = audit ]; then
+        if [ "$SOCKDTLS_OK" = 1 ]; then audit_checks dtls-sock mbedTLS dtls-sock-ours; fi
+        if [ "$NATIVE_OK" = 1 ]; then audit_checks example mbedTLS psk; fi
+        return
+    fi
     if [ "$NATIVE_OK" = 1 ]; then psk_checks psk; fi
     if [ "$TLS_OK" = 1 ]; then psk_checks tls; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks certs; fi
