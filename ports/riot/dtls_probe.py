@@ -3,12 +3,12 @@
 RIOT_ONLY=audit), raw UDP from the host; no DTLS library: it builds ClientHellos and reads the
 server's answers only as far as the record and handshake headers.
 
-  flood   DST PORT --src ADDR -n N   N ClientHellos from ADDR, each from its own source port, each
-                                     completing the cookie exchange (the cookie of the server's
-                                     HelloVerifyRequest sent back); prints how many got the
-                                     server's first flight (ServerHello: a handshake slot taken)
-                                     and how many got nothing; then stays silent (a peer that
-                                     stops mid-handshake); --hold S keeps the ports open S s
+  flood   DST PORT --src ADDR -n N   N ClientHellos at once from ADDR, each from its own source
+                                     port, each completing the cookie exchange (the cookie of the
+                                     server's HelloVerifyRequest sent back); prints how many got
+                                     the server's first flight (ServerHello: a handshake slot
+                                     taken) and how many got nothing; with --hold S the admitted
+                                     ones retransmit their ClientHello for S s and never go on
   spoof   DST PORT -n N [--cookie]   N ClientHellos from forged sources (IPV6_FREEBIND: random
                                      link-local and fd00:: addresses, not on any host), with
                                      --cookie a cookie the server gave this host replayed
@@ -119,17 +119,55 @@ def hello_exchange(s, dst, wait=2.0):
 
 
 def cmd_flood(a):
+    """All hellos at once (each from its own port), all cookies back at once: the slots a burst
+    takes; with --hold S the admitted ones retransmit their ClientHello every 0.3 s for S s (a
+    peer that keeps its handshake alive and never progresses)."""
     dst = dst_of(a.dst, a.port)
-    socks, res = [], {}
-    for _ in range(a.n):
-        s = udp(a.src)
-        r, _ = hello_exchange(s, dst, a.wait)
+    socks = [udp(a.src) for _ in range(a.n)]
+    rnds = []
+    for i, s in enumerate(socks):
+        hs, rnd = client_hello(0)
+        rnds.append(rnd)
+        s.sendto(rec(22, 0, 0, hs), dst)
+    cookies = [None] * a.n
+    end = time.time() + a.wait
+    while time.time() < end and None in cookies:
+        for i, s in enumerate(socks):
+            for d in answers(s, 0.01):
+                ct, ht, c = parse(d)
+                if ht == 3:
+                    cookies[i] = c
+    hellos = []
+    for i, s in enumerate(socks):
+        hs, _ = client_hello(1, cookies[i] or b"", rnds[i])
+        hellos.append(rec(22, 0, 1, hs))
+        s.sendto(hellos[i], dst)
+    got = ["none"] * a.n
+    end = time.time() + a.wait
+    while time.time() < end:
+        for i, s in enumerate(socks):
+            for d in answers(s, 0.01):
+                ct, ht, _ = parse(d)
+                if ht == 2:
+                    got[i] = "flight"
+                elif ht == 3 and got[i] == "none":
+                    got[i] = "hvr"
+                elif ct == 21 and got[i] == "none":
+                    got[i] = "alert"
+    res = {}
+    for r in got:
         res[r] = res.get(r, 0) + 1
-        socks.append(s)
-    print("flood: %d hellos from %s: %s" % (a.n, a.src,
-          " ".join("%s=%d" % kv for kv in sorted(res.items()))))
+    print("flood: %d hellos at once from %s, %d cookies: %s" % (
+        a.n, a.src, sum(c is not None for c in cookies),
+        " ".join("%s=%d" % kv for kv in sorted(res.items()))))
     sys.stdout.flush()
-    time.sleep(a.hold)
+    end = time.time() + a.hold
+    while time.time() < end:
+        for i, s in enumerate(socks):
+            if got[i] == "flight":
+                s.sendto(hellos[i], dst)
+            answers(s, 0)
+        time.sleep(0.3)
     return 0
 
 

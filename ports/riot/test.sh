@@ -324,6 +324,7 @@ SOCKDTLS_ECC_OK=0
 OURS_WS=()
 [ -n "$WOLFSSL_SRC" ] && OURS_WS=("${OURS[@]}" SOCK_SECURE_DRIVER=wolfssl "${WS_SRC[@]}")
 SOCKDTLS_WS_OK=0
+MISUSE_OK=0
 if [ "$ONLY" = tls ] || [ "$ONLY" = sockdtls ] || [ "$ONLY" = audit ]; then
     :
 elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
@@ -343,6 +344,16 @@ if [ "$ONLY" = audit ]; then
     else
         fail "build dtls-sock on ours + mbedTLS (see $WORK_DIR/build-dtls-sock-ours-$NATIVE.log)"
         grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ours-$NATIVE.log"
+    fi
+    # ports/riot/tests/sock_dtls_misuse: RIOT's sock_dtls API used as an application may get it wrong
+    B0=$SECONDS
+    if timeout 900 make -C "$HERE/tests/sock_dtls_misuse" BOARD="$NATIVE" -j"$JOBS" \
+            BINDIRBASE="$WORK_DIR/bin/misuse" WERROR=1 all >"$WORK_DIR/build-misuse-$NATIVE.log" 2>&1; then
+        pass "build ports/riot/tests/sock_dtls_misuse on sock_dtls_secure_sock + mbedTLS for $NATIVE ($((SECONDS - B0)) s)"
+        MISUSE_OK=1
+    else
+        fail "build sock_dtls_misuse (see $WORK_DIR/build-misuse-$NATIVE.log)"
+        grep -a -m5 "error" "$WORK_DIR/build-misuse-$NATIVE.log"
     fi
 elif [ "$ONLY" = tls ] || [ "$ONLY" = wolfssl ]; then
     :
@@ -971,15 +982,22 @@ audit_checks() {
     node_addr "$run" server
     A_ADDR=$ADDR
     bridge_addr
-    # a second host address: the attacker's
-    ip -6 addr add fe80::bad:1/64 dev "$BRIDGE" nodad 2>/dev/null
+    # a second host address: the attacker's (deprecated: the host's own clients keep BRADDR)
+    ip -6 addr add fe80::bad:1/64 dev "$BRIDGE" nodad preferred_lft 0 2>/dev/null
     sleep 0.3
     audit_echo "$run" first "before any probe"
 
-    # (1) a ClientHello flood from one address, each completing the cookie exchange, then silent
-    out=$(python3 "$PROBE" flood "$A_ADDR%$BRIDGE" "$A_PORT" --src "fe80::bad:1%$BRIDGE" -n 6 --wait 1)
-    log "$out"
-    audit_echo "$run" flood "right after 6 cookie-verified hellos from another address left half-open"
+    # (1) a ClientHello flood from one address (8 ports at once), each completing the cookie
+    # exchange; the admitted ones keep their handshakes alive (ClientHello retransmitted) and never
+    # go on, while a client of another address (the host's own) connects
+    python3 "$PROBE" flood "$A_ADDR%$BRIDGE" "$A_PORT" --src "fe80::bad:1%$BRIDGE" -n 8 --wait 1 \
+        --hold 15 >"$run/flood.out" 2>&1 &
+    local fpid=$!
+    waitfor "$run/flood.out" "flood:" 10
+    log "$(cat "$run/flood.out")"
+    audit_echo "$run" flood "while 8 cookie-verified hellos at once from another address hold their handshakes (retransmitting, never going on)"
+    wait "$fpid"
+    audit_echo "$run" flood2 "after that flood"
 
     # (2) hellos from forged sources, fresh and with a replayed cookie: no state kept
     out=$(python3 "$PROBE" spoof "$A_ADDR%$BRIDGE" "$A_PORT" -n 100; python3 "$PROBE" spoof "$A_ADDR%$BRIDGE" "$A_PORT" -n 100 --cookie --src "fe80::bad:1%$BRIDGE")
@@ -1016,6 +1034,59 @@ audit_checks() {
     stop_nodes
 }
 
+# misuse_checks: ports/riot/tests/sock_dtls_misuse (a server sock of both roles, one slot) against
+# a host `ssock server --echo`: what each call returns, against RIOT's sock/dtls.h
+misuse_checks() {
+    local run=$WORK_DIR/run-misuse port spid step want got rc
+    rm -rf "$run"
+    mkdir -p "$run"
+    node_start "$run" node "$WORK_DIR/bin/misuse/$NATIVE/sock_dtls_misuse.elf" "${TAP_BASE}0" "misuse ready" || return
+    node_addr "$run" node
+    local naddr=$ADDR nif=$IFACE
+    bridge_addr
+    port=$((20000 + RANDOM % 20000))
+    "$SSOCK" server --listen "[$BRADDR%$BRIF]:$port" --psk "$PSK_ID:$PSK_HEX" --echo -v \
+        >"$run/ssock.out" 2>"$run/ssock.err" &
+    spid=$!
+    SSP=u wait_bound "$port"
+    node_cmd node "misuse [$BRADDR%$nif]:$port"
+    waitfor "$run/node.log" "step destroy-twice" 20
+    eval "$(python3 -c 'import errno as e; print("ENOTCONN=%d ENOBUFS=%d EAGAIN=%d ETIMEDOUT=%d EXDEV=%d" % (e.ENOTCONN, e.ENOBUFS, e.EAGAIN, e.ETIMEDOUT, e.EXDEV))')"
+    for step in "send-before -$ENOTCONN" "init 1" "init-again 0" "handshake -$EXDEV" "recv-empty -$EAGAIN" \
+                "send-big 200" "recv-small -$ENOBUFS" "send-after-drop -$ENOTCONN" "destroy-twice ok"; do
+        set -- $step
+        got=$(grep -a "^step $1: " "$run/node.log" | head -1 | sed 's/.*: //')
+        if [ "$got" = "$2" ]; then
+            pass "sock_dtls_misuse: $1 returns $2"
+        else
+            fail "sock_dtls_misuse: $1 returned '$got', want $2"
+        fi
+    done
+    # a host client with a wrong key handshakes with the sock whose slot held the dropped session:
+    # its failure is not the application's (recv must not report a refused handshake of ours)
+    node_cmd node misuse_wait
+    sleep 0.5
+    printf 'x\n' | timeout 20 "$SSOCK" client "[$naddr%$BRIF]:20221" \
+        --psk "$PSK_ID:000102030405060708090a0b0c0d0e0f" --timeout 3000 >/dev/null 2>"$run/wrong.err"
+    waitfor "$run/node.log" "step wait: " 12
+    got=$(grep -a "^step wait: " "$run/node.log" | sed 's/.*: //')
+    if [ "$got" = "-$ETIMEDOUT" ]; then
+        pass "sock_dtls_misuse: a peer's failed handshake in the slot of a session dropped by -ENOBUFS is not reported as the application's (recv: -ETIMEDOUT)"
+    else
+        fail "sock_dtls_misuse: recv after a peer's failed handshake returned '$got', want -$ETIMEDOUT (a stale client slot?)"
+    fi
+    node_cmd node "misuse_echo [$BRADDR%$nif]:$port"
+    if waitfor "$run/node.log" "step echo: 5 again" 15; then
+        pass "sock_dtls_misuse: a send with a timeout then starts a new handshake (echo)"
+    else
+        fail "sock_dtls_misuse: no echo after the misuse: $(grep -a '^step echo' "$run/node.log")"
+    fi
+    kill "$spid" 2>/dev/null
+    wait "$spid" 2>/dev/null
+    grep -a "^step\|rror" "$run/node.log" | sed 's/^/  node| /'
+    stop_nodes
+}
+
 run_native() {
     if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] &&
         [ "$PSK_WS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$TLS_WS_OK" != 1 ] && [ "$TLSCERTS_WS_OK" != 1 ] &&
@@ -1032,6 +1103,7 @@ run_native() {
     if [ "$ONLY" = audit ]; then
         if [ "$SOCKDTLS_OK" = 1 ]; then audit_checks dtls-sock mbedTLS dtls-sock-ours; fi
         if [ "$NATIVE_OK" = 1 ]; then audit_checks example mbedTLS psk; fi
+        if [ "$MISUSE_OK" = 1 ]; then misuse_checks; fi
         return
     fi
     if [ "$NATIVE_OK" = 1 ]; then psk_checks psk; fi
