@@ -273,6 +273,19 @@ static sock_secure_session_t *_find(sock_dtls_secure_sock_t *ss, const sock_secu
     return NULL;
 }
 
+/* Close the session of slot @p s from our side (no event follows) and forget what the slot's
+ * bits said about it: a later session in the slot, a peer's, must not inherit its role (a failed
+ * handshake of a peer is not the application's, nor retried with the next PSK). */
+static void _drop(sock_dtls_secure_sock_t *ss, sock_secure_session_t *s)
+{
+    uint8_t keep = (uint8_t)~(1u << (s - ss->slots));
+    ss->est &= keep;
+    ss->new_hs &= keep;
+    ss->unread &= keep;
+    ss->client &= keep;
+    sock_secure_session_close(s); /* close_notify if established; keys zeroed */
+}
+
 static void _raise(sock_dtls_t *sock, sock_async_flags_t flags)
 {
     if (flags && sock->async_cb != NULL) {
@@ -897,12 +910,7 @@ void sock_dtls_session_destroy(sock_dtls_t *sock, sock_dtls_session_t *remote)
     sock_dtls_secure_sock_t *ss = sock->ss;
     sock_secure_session_t *s = _find(ss, &e);
     if (s != NULL) {
-        uint8_t keep = (uint8_t)~(1u << (s - ss->slots));
-        ss->est &= keep;
-        ss->new_hs &= keep;
-        ss->unread &= keep;
-        ss->client &= keep;
-        sock_secure_session_close(s); /* close_notify if established; keys zeroed */
+        _drop(ss, s);
         _rearm(sock);
     }
     rmutex_unlock(&sock->lock);
@@ -949,8 +957,7 @@ static ssize_t _take(sock_dtls_t *sock, sock_dtls_session_t *remote, void *data,
             int rc = sock_secure_session_recv(s, data, max, 0);
             ss->unread &= (uint8_t)~bit;
             if (rc == -EMSGSIZE) {
-                ss->est &= (uint8_t)~bit;
-                sock_secure_session_close(s);
+                _drop(ss, s);
                 return -ENOBUFS;
             }
             if (rc >= 0) {
@@ -1069,7 +1076,7 @@ static int _session_for(sock_dtls_t *sock, const sock_secure_ep_t *ep, uint32_t 
         }
         started = true;
         if (!_wait(sock, deadline, ms == UINT32_MAX)) {
-            sock_secure_session_close(s);
+            _drop(ss, s);
             return -ETIMEDOUT;
         }
         _process(sock);
