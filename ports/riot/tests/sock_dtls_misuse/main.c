@@ -6,7 +6,9 @@
  * Shell: `misuse [ADDR%IF]:PORT` (a host `ssock server --echo` with the PSK below) runs the
  * client steps on a server sock of both roles (one slot, UDP port 20221); `misuse_wait` then
  * waits 8 s in recv while the host's client with a wrong key handshakes with that sock, and
- * prints what recv reported.
+ * prints what recv reported; `misuse_echo [ADDR%IF]:PORT` sends with a timeout (a new handshake)
+ * and reads the echo; `misuse_close` closes the sock while another thread blocks in its recv,
+ * then calls the API on the closed sock (RIOT's contract: recv returns -EINVAL).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include "net/sock/udp.h"
 #include "net/sock/util.h"
 #include "shell.h"
+#include "thread.h"
 #include "ztimer.h"
 
 #define TAG 7
@@ -129,7 +132,52 @@ static int misuse_echo(int argc, char **argv)
     return 0;
 }
 
+static char blocked_stack[THREAD_STACKSIZE_DEFAULT * 2];
+
+static void *blocked(void *arg)
+{
+    sock_dtls_session_t s = { 0 };
+    uint8_t buf[16];
+    (void)arg;
+    ssize_t rc = sock_dtls_recv(&dtls, &s, buf, sizeof(buf), 5 * US_PER_SEC);
+    printf("step recv-blocked-closed: %d\n", (int)rc);
+    return NULL;
+}
+
+static int misuse_close(int argc, char **argv)
+{
+    sock_dtls_session_t s = { 0 };
+    uint8_t buf[16];
+    (void)argc;
+    (void)argv;
+    if (_open() < 0) {
+        return 1;
+    }
+    /* a thread of higher priority blocks in recv (5 s); the sock is closed under it */
+    thread_create(blocked_stack, sizeof(blocked_stack), THREAD_PRIORITY_MAIN - 1, 0, blocked,
+                  NULL, "blocked");
+    ztimer_sleep(ZTIMER_MSEC, 200);
+    sock_dtls_close(&dtls);
+    open_ = false;
+    ztimer_sleep(ZTIMER_MSEC, 500);
+    puts("step close: done");
+    s.ep = (sock_udp_ep_t)SOCK_IPV6_EP_ANY;
+    s.ep.port = 5684;
+    s.ep.addr.ipv6[0] = 0xfe;
+    s.ep.addr.ipv6[1] = 0x80;
+    s.ep.addr.ipv6[15] = 1;
+    printf("step recv-closed: %d\n", (int)sock_dtls_recv(&dtls, &s, buf, sizeof(buf), 0));
+    printf("step send-closed: %d\n", (int)sock_dtls_send(&dtls, &s, "x", 1, 0));
+    printf("step init-closed: %d\n", sock_dtls_session_init(&dtls, &s.ep, &s));
+    sock_dtls_session_destroy(&dtls, &s);
+    sock_dtls_close(&dtls);
+    puts("step destroy-closed: ok");
+    sock_udp_close(&udp);
+    return 0;
+}
+
 static const shell_command_t commands[] = {
+    { "misuse_close", "close the sock under a blocked recv, then use it", misuse_close },
     { "misuse", "sock_dtls misuse steps against ADDR", misuse },
     { "misuse_wait", "recv 8 s on the server sock", misuse_wait },
     { "misuse_echo", "send with a timeout, echo", misuse_echo },
