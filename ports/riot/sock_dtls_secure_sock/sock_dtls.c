@@ -611,7 +611,7 @@ static void _rearm(sock_dtls_t *sock)
 {
 #ifdef SOCK_HAS_ASYNC_CTX
     sock_dtls_secure_sock_t *ss = sock->ss;
-    if (sock->async_ctx.queue == NULL || !ss->started) {
+    if (ss == NULL || sock->async_ctx.queue == NULL || !ss->started) {
         return;
     }
     uint32_t t = sock_secure_next_timeout(&ss->sock);
@@ -894,7 +894,7 @@ int sock_dtls_session_init(sock_dtls_t *sock, const sock_udp_ep_t *ep, sock_dtls
     }
     remote->ep = *ep;
     rmutex_lock(&sock->lock);
-    int rc = _connect(sock, &e, -1);
+    int rc = sock->ss == NULL ? -EINVAL : _connect(sock, &e, -1); /* closed: no handshake */
     _rearm(sock);
     rmutex_unlock(&sock->lock);
     return rc;
@@ -908,7 +908,7 @@ void sock_dtls_session_destroy(sock_dtls_t *sock, sock_dtls_session_t *remote)
     }
     rmutex_lock(&sock->lock);
     sock_dtls_secure_sock_t *ss = sock->ss;
-    sock_secure_session_t *s = _find(ss, &e);
+    sock_secure_session_t *s = ss != NULL ? _find(ss, &e) : NULL; /* closed: nothing left */
     if (s != NULL) {
         _drop(ss, s);
         _rearm(sock);
@@ -977,6 +977,10 @@ static ssize_t _recv(sock_dtls_t *sock, sock_dtls_session_t *remote, void *data,
 
     rmutex_lock(&sock->lock);
     for (;;) {
+        if (sock->ss == NULL) {
+            rc = -EINVAL; /* closed, maybe while this call slept (sock/dtls.h) */
+            break;
+        }
         if ((rc = _take(sock, remote, data, max)) != -EAGAIN) {
             break;
         }
@@ -995,7 +999,7 @@ static ssize_t _recv(sock_dtls_t *sock, sock_dtls_session_t *remote, void *data,
 #ifdef SOCK_HAS_ASYNC_CTX
     /* an event queue merges events: announce what is still waiting */
     sock_dtls_secure_sock_t *ss = sock->ss;
-    if (sock->async_ctx.queue != NULL) {
+    if (ss != NULL && sock->async_ctx.queue != NULL) {
         _raise(sock, (ss->new_hs ? SOCK_ASYNC_CONN_RECV : 0) |
                      (ss->unread ? SOCK_ASYNC_MSG_RECV : 0));
     }
@@ -1079,6 +1083,9 @@ static int _session_for(sock_dtls_t *sock, const sock_secure_ep_t *ep, uint32_t 
             _drop(ss, s);
             return -ETIMEDOUT;
         }
+        if (sock->ss == NULL) {
+            return -EINVAL; /* closed while this call slept */
+        }
         _process(sock);
     }
 }
@@ -1107,7 +1114,7 @@ ssize_t sock_dtls_sendv_aux(sock_dtls_t *sock, sock_dtls_session_t *remote,
                                                                             : -EINVAL;
     }
     rmutex_lock(&sock->lock);
-    int rc = _session_for(sock, &e, timeout, &s);
+    int rc = sock->ss == NULL ? -EINVAL : _session_for(sock, &e, timeout, &s);
     if (rc == 0) {
         size_t len = iolist_size(snips);
         rc = snips == NULL || snips->iol_next == NULL
@@ -1150,6 +1157,7 @@ void sock_dtls_close(sock_dtls_t *sock)
     }
     ss->owner = NULL;
     sock->ss = NULL;
+    mutex_unlock(&sock->ready); /* a call sleeping in this sock (another thread) returns -EINVAL */
     rmutex_unlock(&sock->lock);
 }
 
