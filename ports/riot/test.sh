@@ -324,7 +324,7 @@ SOCKDTLS_ECC_OK=0
 OURS_WS=()
 [ -n "$WOLFSSL_SRC" ] && OURS_WS=("${OURS[@]}" SOCK_SECURE_DRIVER=wolfssl "${WS_SRC[@]}")
 SOCKDTLS_WS_OK=0
-MISUSE_OK=0
+MISUSE_OK=""
 if [ "$ONLY" = tls ] || [ "$ONLY" = sockdtls ] || [ "$ONLY" = audit ]; then
     :
 elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
@@ -345,16 +345,27 @@ if [ "$ONLY" = audit ]; then
         fail "build dtls-sock on ours + mbedTLS (see $WORK_DIR/build-dtls-sock-ours-$NATIVE.log)"
         grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ours-$NATIVE.log"
     fi
-    # ports/riot/tests/sock_dtls_misuse: RIOT's sock_dtls API used as an application may get it wrong
-    B0=$SECONDS
-    if timeout 900 make -C "$HERE/tests/sock_dtls_misuse" BOARD="$NATIVE" -j"$JOBS" \
-            BINDIRBASE="$WORK_DIR/bin/misuse" WERROR=1 all >"$WORK_DIR/build-misuse-$NATIVE.log" 2>&1; then
-        pass "build ports/riot/tests/sock_dtls_misuse on sock_dtls_secure_sock + mbedTLS for $NATIVE ($((SECONDS - B0)) s)"
-        MISUSE_OK=1
-    else
-        fail "build sock_dtls_misuse (see $WORK_DIR/build-misuse-$NATIVE.log)"
-        grep -a -m5 "error" "$WORK_DIR/build-misuse-$NATIVE.log"
-    fi
+    # ports/riot/tests/sock_dtls_misuse: RIOT's sock_dtls API used as an application may get it
+    # wrong; then both on tinyDTLS (module sock_secure_tinydtls)
+    for drv in mbedtls tinydtls; do
+        B0=$SECONDS
+        if [ $drv = tinydtls ]; then
+            if ! riot_build dtls-sock-td "$DTLS_SOCK" "$NATIVE" "${OURS_TD[@]}"; then
+                fail "build dtls-sock on ours + tinyDTLS (see $WORK_DIR/build-dtls-sock-td-$NATIVE.log)"
+                continue
+            fi
+            SOCKDTLS_TD_OK=1
+        fi
+        if timeout 900 make -C "$HERE/tests/sock_dtls_misuse" BOARD="$NATIVE" -j"$JOBS" \
+                BINDIRBASE="$WORK_DIR/bin/misuse-$drv" SOCK_SECURE_DRIVER=$drv WERROR=1 all \
+                >"$WORK_DIR/build-misuse-$drv-$NATIVE.log" 2>&1; then
+            pass "build ports/riot/tests/sock_dtls_misuse$([ $drv = tinydtls ] && echo " and dtls-sock") on sock_dtls_secure_sock + $drv for $NATIVE ($((SECONDS - B0)) s)"
+            MISUSE_OK="$MISUSE_OK $drv"
+        else
+            fail "build sock_dtls_misuse on $drv (see $WORK_DIR/build-misuse-$drv-$NATIVE.log)"
+            grep -a -m5 "error" "$WORK_DIR/build-misuse-$drv-$NATIVE.log"
+        fi
+    done
 elif [ "$ONLY" = tls ] || [ "$ONLY" = wolfssl ]; then
     :
 elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
@@ -1036,11 +1047,11 @@ audit_checks() {
 
 # misuse_checks: ports/riot/tests/sock_dtls_misuse (a server sock of both roles, one slot) against
 # a host `ssock server --echo`: what each call returns, against RIOT's sock/dtls.h
-misuse_checks() {
-    local run=$WORK_DIR/run-misuse port spid step want got rc
+misuse_checks() { # misuse_checks DRIVER (mbedtls, tinydtls)
+    local drv=$1 run=$WORK_DIR/run-misuse-$1 port spid step want got rc
     rm -rf "$run"
     mkdir -p "$run"
-    node_start "$run" node "$WORK_DIR/bin/misuse/$NATIVE/sock_dtls_misuse.elf" "${TAP_BASE}0" "misuse ready" || return
+    node_start "$run" node "$WORK_DIR/bin/misuse-$drv/$NATIVE/sock_dtls_misuse.elf" "${TAP_BASE}0" "misuse ready" || return
     node_addr "$run" node
     local naddr=$ADDR nif=$IFACE
     bridge_addr
@@ -1053,13 +1064,13 @@ misuse_checks() {
     waitfor "$run/node.log" "step destroy-twice" 20
     eval "$(python3 -c 'import errno as e; print("ENOTCONN=%d ENOBUFS=%d EAGAIN=%d ETIMEDOUT=%d EXDEV=%d" % (e.ENOTCONN, e.ENOBUFS, e.EAGAIN, e.ETIMEDOUT, e.EXDEV))')"
     for step in "send-before -$ENOTCONN" "init 1" "init-again 0" "handshake -$EXDEV" "recv-empty -$EAGAIN" \
-                "send-big 200" "recv-small -$ENOBUFS" "send-after-drop -$ENOTCONN" "destroy-twice ok"; do
+                "send-big 100" "recv-small -$ENOBUFS" "send-after-drop -$ENOTCONN" "destroy-twice ok"; do
         set -- $step
         got=$(grep -a "^step $1: " "$run/node.log" | head -1 | sed 's/.*: //')
         if [ "$got" = "$2" ]; then
-            pass "sock_dtls_misuse: $1 returns $2"
+            pass "sock_dtls_misuse ($drv): $1 returns $2"
         else
-            fail "sock_dtls_misuse: $1 returned '$got', want $2"
+            fail "sock_dtls_misuse ($drv): $1 returned '$got', want $2"
         fi
     done
     # a host client with a wrong key handshakes with the sock whose slot held the dropped session:
@@ -1071,15 +1082,15 @@ misuse_checks() {
     waitfor "$run/node.log" "step wait: " 12
     got=$(grep -a "^step wait: " "$run/node.log" | sed 's/.*: //')
     if [ "$got" = "-$ETIMEDOUT" ]; then
-        pass "sock_dtls_misuse: a peer's failed handshake in the slot of a session dropped by -ENOBUFS is not reported as the application's (recv: -ETIMEDOUT)"
+        pass "sock_dtls_misuse ($drv): a peer's failed handshake in the slot of a session dropped by -ENOBUFS is not reported as the application's (recv: -ETIMEDOUT)"
     else
-        fail "sock_dtls_misuse: recv after a peer's failed handshake returned '$got', want -$ETIMEDOUT (a stale client slot?)"
+        fail "sock_dtls_misuse ($drv): recv after a peer's failed handshake returned '$got', want -$ETIMEDOUT (a stale client slot?)"
     fi
     node_cmd node "misuse_echo [$BRADDR%$nif]:$port"
     if waitfor "$run/node.log" "step echo: 5 again" 15; then
-        pass "sock_dtls_misuse: a send with a timeout then starts a new handshake (echo)"
+        pass "sock_dtls_misuse ($drv): a send with a timeout then starts a new handshake (echo)"
     else
-        fail "sock_dtls_misuse: no echo after the misuse: $(grep -a '^step echo' "$run/node.log")"
+        fail "sock_dtls_misuse ($drv): no echo after the misuse: $(grep -a '^step echo' "$run/node.log")"
     fi
     kill "$spid" 2>/dev/null
     wait "$spid" 2>/dev/null
@@ -1094,16 +1105,16 @@ misuse_checks() {
         set -- $step
         got=$(grep -a "^step $1: " "$run/node.log" | head -1 | sed 's/.*: //')
         if [ "$got" = "$2" ]; then
-            pass "sock_dtls_misuse: on a closed sock, $1 returns $2"
+            pass "sock_dtls_misuse ($drv): on a closed sock, $1 returns $2"
         else
-            fail "sock_dtls_misuse: on a closed sock, $1 returned '$got', want $2"
+            fail "sock_dtls_misuse ($drv): on a closed sock, $1 returned '$got', want $2"
         fi
     done
     # the blocked recv woke at the close, not at its 5 s timeout
     if grep -a -B1 "^step close: done" "$run/node.log" | grep -aq "^step recv-blocked-closed"; then
-        pass "sock_dtls_misuse: a recv blocked in another thread returns when the sock is closed"
+        pass "sock_dtls_misuse ($drv): a recv blocked in another thread returns when the sock is closed"
     else
-        fail "sock_dtls_misuse: a recv blocked in another thread did not return at the close"
+        fail "sock_dtls_misuse ($drv): a recv blocked in another thread did not return at the close"
     fi
     grep -a "^step\|rror\|egmentation\|ssert" "$run/node.log" | sed 's/^/  node| /'
     stop_nodes
@@ -1124,8 +1135,9 @@ run_native() {
     TAPS_CREATED=1
     if [ "$ONLY" = audit ]; then
         if [ "$SOCKDTLS_OK" = 1 ]; then audit_checks dtls-sock mbedTLS dtls-sock-ours; fi
+        if [ "$SOCKDTLS_TD_OK" = 1 ]; then audit_checks dtls-sock tinyDTLS dtls-sock-td; fi
         if [ "$NATIVE_OK" = 1 ]; then audit_checks example mbedTLS psk; fi
-        if [ "$MISUSE_OK" = 1 ]; then misuse_checks; fi
+        for drv in $MISUSE_OK; do misuse_checks $drv; done
         return
     fi
     if [ "$NATIVE_OK" = 1 ]; then psk_checks psk; fi
