@@ -65,7 +65,9 @@
 #              wolfSSL's are in RIOT_ONLY=wolfssl),
 #              their builds and node checks (for iterating on the shim); tls: only the TLS builds
 #              and checks (mbedTLS and wolfSSL); wolfssl: only the wolfSSL checks (DTLS, TLS,
-#              sock_dtls, boards); default: everything
+#              sock_dtls, boards); audit: only the attacker's probes (dtls_probe.py) against
+#              dtls-sock on ours (mbedTLS, tinyDTLS) and sock_secure_server, and
+#              tests/sock_dtls_misuse (not part of the default run); default: everything else
 #   WOLFSSL_SRC a wolfSSL 5.5.4 tree (default: what scripts/wolfssl-source.sh prints)
 set -u
 T0=$SECONDS
