@@ -229,9 +229,8 @@ def garbage_set():
     ] + [alert] * 50
 
 
-def cmd_garbage(a):
-    dst = dst_of(a.dst, a.port)
-    s = udp(a.src)
+def send_garbage(s, dst):
+    """garbage_set() from socket s to dst; how many datagrams went out."""
     n = 0
     for d in garbage_set():
         try:
@@ -240,17 +239,18 @@ def cmd_garbage(a):
         except OSError:
             pass
         time.sleep(0.005)
+    return n
+
+
+def cmd_garbage(a):
+    dst = dst_of(a.dst, a.port)
+    s = udp(a.src)
+    n = send_garbage(s, dst)
     replies = answers(s, 0.5)
     # the same at a handshake of ours, half-open (its own port), then silence
     h = udp(a.src)
     r, cookie = hello_exchange(h, dst, a.wait)
-    for d in garbage_set():
-        try:
-            h.sendto(d, dst)
-            n += 1
-        except OSError:
-            pass
-        time.sleep(0.005)
+    n += send_garbage(h, dst)
     hs, _ = client_hello(1, cookie or b"")
     h.sendto(rec(22, 0, 9, hs), dst)  # the ClientHello retransmitted, with its cookie
     late = answers(h, 0.5)

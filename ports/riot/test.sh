@@ -1049,6 +1049,20 @@ audit_checks() {
 
 # misuse_checks: ports/riot/tests/sock_dtls_misuse (a server sock of both roles, one slot) against
 # a host `ssock server --echo`: what each call returns, against RIOT's sock/dtls.h
+# misuse_steps LOG LABEL "STEP WANT"...: the node printed "step STEP: WANT" for each
+misuse_steps() {
+    local log=$1 label=$2 step got
+    shift 2
+    for step in "$@"; do
+        set -- $step
+        got=$(grep -a "^step $1: " "$log" | head -1 | sed 's/.*: //')
+        if [ "$got" = "$2" ]; then
+            pass "sock_dtls_misuse ($label): $1 returns $2"
+        else
+            fail "sock_dtls_misuse ($label): $1 returned '$got', want $2"
+        fi
+    done
+}
 misuse_checks() { # misuse_checks DRIVER (mbedtls, tinydtls)
     local drv=$1 run=$WORK_DIR/run-misuse-$1 port spid step want got rc
     rm -rf "$run"
@@ -1065,16 +1079,9 @@ misuse_checks() { # misuse_checks DRIVER (mbedtls, tinydtls)
     node_cmd node "misuse [$BRADDR%$nif]:$port"
     waitfor "$run/node.log" "step destroy-twice" 20
     eval "$(python3 -c 'import errno as e; print("ENOTCONN=%d ENOBUFS=%d EAGAIN=%d ETIMEDOUT=%d EXDEV=%d" % (e.ENOTCONN, e.ENOBUFS, e.EAGAIN, e.ETIMEDOUT, e.EXDEV))')"
-    for step in "send-before -$ENOTCONN" "init 1" "init-again 0" "handshake -$EXDEV" "recv-empty -$EAGAIN" \
-                "send-big 100" "recv-small -$ENOBUFS" "send-after-drop -$ENOTCONN" "destroy-twice ok"; do
-        set -- $step
-        got=$(grep -a "^step $1: " "$run/node.log" | head -1 | sed 's/.*: //')
-        if [ "$got" = "$2" ]; then
-            pass "sock_dtls_misuse ($drv): $1 returns $2"
-        else
-            fail "sock_dtls_misuse ($drv): $1 returned '$got', want $2"
-        fi
-    done
+    misuse_steps "$run/node.log" "$drv" "send-before -$ENOTCONN" "init 1" "init-again 0" \
+        "handshake -$EXDEV" "recv-empty -$EAGAIN" "send-big 100" "recv-small -$ENOBUFS" \
+        "send-after-drop -$ENOTCONN" "destroy-twice ok"
     # a host client with a wrong key handshakes with the sock whose slot held the dropped session:
     # its failure is not the application's (recv must not report a refused handshake of ours)
     node_cmd node misuse_wait
@@ -1102,16 +1109,8 @@ misuse_checks() { # misuse_checks DRIVER (mbedtls, tinydtls)
     eval "$(python3 -c 'import errno as e; print("EINVAL=%d" % e.EINVAL)')"
     node_cmd node misuse_close
     waitfor "$run/node.log" "step destroy-closed" 10
-    for step in "recv-blocked-closed -$EINVAL" "recv-closed -$EINVAL" "send-closed -$EINVAL" \
-                "init-closed -$EINVAL" "destroy-closed ok"; do
-        set -- $step
-        got=$(grep -a "^step $1: " "$run/node.log" | head -1 | sed 's/.*: //')
-        if [ "$got" = "$2" ]; then
-            pass "sock_dtls_misuse ($drv): on a closed sock, $1 returns $2"
-        else
-            fail "sock_dtls_misuse ($drv): on a closed sock, $1 returned '$got', want $2"
-        fi
-    done
+    misuse_steps "$run/node.log" "$drv, the sock closed" "recv-blocked-closed -$EINVAL" \
+        "recv-closed -$EINVAL" "send-closed -$EINVAL" "init-closed -$EINVAL" "destroy-closed ok"
     # the blocked recv woke at the close, not at its 5 s timeout
     if grep -a -B1 "^step close: done" "$run/node.log" | grep -aq "^step recv-blocked-closed"; then
         pass "sock_dtls_misuse ($drv): a recv blocked in another thread returns when the sock is closed"

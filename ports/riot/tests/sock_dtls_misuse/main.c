@@ -54,7 +54,7 @@ static int _open(void)
     return rc;
 }
 
-/* recv until something else than a handshake timeout (at most @p ms); the last result */
+/* sock_dtls_recv() with a timeout in milliseconds */
 static ssize_t _recv(sock_dtls_session_t *s, void *buf, size_t len, uint32_t ms)
 {
     return sock_dtls_recv(&dtls, s, buf, len, ms * US_PER_MS);
