@@ -66,8 +66,8 @@
 #              their builds and node checks (for iterating on the shim); tls: only the TLS builds
 #              and checks (mbedTLS and wolfSSL); wolfssl: only the wolfSSL checks (DTLS, TLS,
 #              sock_dtls, boards); audit: only the attacker's probes (dtls_probe.py) against
-#              dtls-sock on ours (mbedTLS, tinyDTLS) and sock_secure_server, and
-#              tests/sock_dtls_misuse (not part of the default run); default: everything else
+#              dtls-sock on ours (mbedTLS, tinyDTLS, wolfSSL) and sock_secure_server, and
+#              tests/sock_dtls_misuse on each (not part of the default run); default: the rest
 #   WOLFSSL_SRC a wolfSSL 5.5.4 tree (default: what scripts/wolfssl-source.sh prints)
 set -u
 T0=$SECONDS
@@ -348,8 +348,9 @@ if [ "$ONLY" = audit ]; then
         grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ours-$NATIVE.log"
     fi
     # ports/riot/tests/sock_dtls_misuse: RIOT's sock_dtls API used as an application may get it
-    # wrong; then both on tinyDTLS (module sock_secure_tinydtls)
-    for drv in mbedtls tinydtls; do
+    # wrong; then both on tinyDTLS (module sock_secure_tinydtls) and on wolfSSL 5.5.4 (if its
+    # source is there)
+    for drv in mbedtls tinydtls ${WOLFSSL_SRC:+wolfssl}; do
         B0=$SECONDS
         if [ $drv = tinydtls ]; then
             if ! riot_build dtls-sock-td "$DTLS_SOCK" "$NATIVE" "${OURS_TD[@]}"; then
@@ -357,11 +358,17 @@ if [ "$ONLY" = audit ]; then
                 continue
             fi
             SOCKDTLS_TD_OK=1
+        elif [ $drv = wolfssl ]; then
+            if ! riot_build dtls-sock-ws "$DTLS_SOCK" "$NATIVE" "${OURS_WS[@]}"; then
+                fail "build dtls-sock on ours + wolfSSL (see $WORK_DIR/build-dtls-sock-ws-$NATIVE.log)"
+                continue
+            fi
+            SOCKDTLS_WS_OK=1
         fi
         if timeout 900 make -C "$HERE/tests/sock_dtls_misuse" BOARD="$NATIVE" -j"$JOBS" \
-                BINDIRBASE="$WORK_DIR/bin/misuse-$drv" SOCK_SECURE_DRIVER=$drv WERROR=1 all \
+                BINDIRBASE="$WORK_DIR/bin/misuse-$drv" SOCK_SECURE_DRIVER=$drv "${WS_SRC[@]}" WERROR=1 all \
                 >"$WORK_DIR/build-misuse-$drv-$NATIVE.log" 2>&1; then
-            pass "build ports/riot/tests/sock_dtls_misuse$([ $drv = tinydtls ] && echo " and dtls-sock") on sock_dtls_secure_sock + $drv for $NATIVE ($((SECONDS - B0)) s)"
+            pass "build ports/riot/tests/sock_dtls_misuse$([ $drv != mbedtls ] && echo " and dtls-sock") on sock_dtls_secure_sock + $drv for $NATIVE ($((SECONDS - B0)) s)"
             MISUSE_OK="$MISUSE_OK $drv"
         else
             fail "build sock_dtls_misuse on $drv (see $WORK_DIR/build-misuse-$drv-$NATIVE.log)"
@@ -1137,6 +1144,7 @@ run_native() {
     if [ "$ONLY" = audit ]; then
         if [ "$SOCKDTLS_OK" = 1 ]; then audit_checks dtls-sock mbedTLS dtls-sock-ours; fi
         if [ "$SOCKDTLS_TD_OK" = 1 ]; then audit_checks dtls-sock tinyDTLS dtls-sock-td; fi
+        if [ "$SOCKDTLS_WS_OK" = 1 ]; then audit_checks dtls-sock wolfSSL dtls-sock-ws; fi
         if [ "$NATIVE_OK" = 1 ]; then audit_checks example mbedTLS psk; fi
         for drv in $MISUSE_OK; do misuse_checks $drv; done
         return
