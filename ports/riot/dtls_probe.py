@@ -205,6 +205,7 @@ def cmd_spoof(a):
         except OSError:
             pass
         s.close()
+        time.sleep(0.01)  # paced: a native node's tap drops a burst before the server sees it
     print("spoof: %d hellos from forged sources%s" % (sent, " with a replayed cookie" if cookie else ""))
     return 0
 
