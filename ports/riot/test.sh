@@ -67,7 +67,7 @@
 #              and checks (mbedTLS and wolfSSL); wolfssl: only the wolfSSL checks (DTLS, TLS,
 #              sock_dtls, boards); audit: only the attacker's probes (dtls_probe.py) against
 #              dtls-sock on ours (mbedTLS, tinyDTLS, wolfSSL) and sock_secure_server, and
-#              tests/sock_dtls_misuse on each (not part of the default run); default: the rest
+#              tests/sock_dtls_misuse on each (the default run has them too, after the rest); default: everything
 #   WOLFSSL_SRC a wolfSSL 5.5.4 tree (default: what scripts/wolfssl-source.sh prints)
 set -u
 T0=$SECONDS
@@ -230,6 +230,20 @@ else
         ws_pair tlscerts-ws "the TLS examples with certificates (PSK + ECDHE-ECDSA)" \
             SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" && TLSCERTS_WS_OK=1
 fi
+# build_misuse DRIVER: ports/riot/tests/sock_dtls_misuse on sock_dtls_secure_sock + DRIVER (MISUSE_OK)
+build_misuse() {
+    local drv=$1
+    B0=$SECONDS
+    if timeout 900 make -C "$HERE/tests/sock_dtls_misuse" BOARD="$NATIVE" -j"$JOBS" \
+            BINDIRBASE="$WORK_DIR/bin/misuse-$drv" SOCK_SECURE_DRIVER=$drv "${WS_SRC[@]}" WERROR=1 all \
+            >"$WORK_DIR/build-misuse-$drv-$NATIVE.log" 2>&1; then
+        pass "build ports/riot/tests/sock_dtls_misuse on sock_dtls_secure_sock + $drv for $NATIVE ($((SECONDS - B0)) s)"
+        MISUSE_OK="$MISUSE_OK $drv"
+    else
+        fail "build sock_dtls_misuse on $drv (see $WORK_DIR/build-misuse-$drv-$NATIVE.log)"
+        grep -a -m5 "error" "$WORK_DIR/build-misuse-$drv-$NATIVE.log"
+    fi
+}
 B0=$SECONDS
 NATIVE_OK=0
 if [ -n "$ONLY" ] && [ "$ONLY" != audit ]; then
@@ -365,15 +379,7 @@ if [ "$ONLY" = audit ]; then
             fi
             SOCKDTLS_WS_OK=1
         fi
-        if timeout 900 make -C "$HERE/tests/sock_dtls_misuse" BOARD="$NATIVE" -j"$JOBS" \
-                BINDIRBASE="$WORK_DIR/bin/misuse-$drv" SOCK_SECURE_DRIVER=$drv "${WS_SRC[@]}" WERROR=1 all \
-                >"$WORK_DIR/build-misuse-$drv-$NATIVE.log" 2>&1; then
-            pass "build ports/riot/tests/sock_dtls_misuse$([ $drv != mbedtls ] && echo " and dtls-sock") on sock_dtls_secure_sock + $drv for $NATIVE ($((SECONDS - B0)) s)"
-            MISUSE_OK="$MISUSE_OK $drv"
-        else
-            fail "build sock_dtls_misuse on $drv (see $WORK_DIR/build-misuse-$drv-$NATIVE.log)"
-            grep -a -m5 "error" "$WORK_DIR/build-misuse-$drv-$NATIVE.log"
-        fi
+        build_misuse $drv
     done
 elif [ "$ONLY" = tls ] || [ "$ONLY" = wolfssl ]; then
     :
@@ -1147,6 +1153,15 @@ misuse_checks() { # misuse_checks DRIVER (mbedtls, tinydtls)
     stop_nodes
 }
 
+# run_audit: the attacker's probes and the sock_dtls misuse checks on what was built
+run_audit() {
+    if [ "$SOCKDTLS_OK" = 1 ]; then audit_checks dtls-sock mbedTLS dtls-sock-ours; fi
+    if [ "$SOCKDTLS_TD_OK" = 1 ]; then audit_checks dtls-sock tinyDTLS dtls-sock-td; fi
+    if [ "$SOCKDTLS_WS_OK" = 1 ]; then audit_checks dtls-sock wolfSSL dtls-sock-ws; fi
+    if [ "$NATIVE_OK" = 1 ]; then audit_checks example mbedTLS psk; fi
+    for drv in $MISUSE_OK; do misuse_checks $drv; done
+}
+
 run_native() {
     if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] &&
         [ "$PSK_WS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$TLS_WS_OK" != 1 ] && [ "$TLSCERTS_WS_OK" != 1 ] &&
@@ -1161,11 +1176,7 @@ run_native() {
     if ! ip link show "${TAP_BASE}1" >/dev/null 2>&1; then fail "tapsetup (see $WORK_DIR/tapsetup.log)"; return; fi
     TAPS_CREATED=1
     if [ "$ONLY" = audit ]; then
-        if [ "$SOCKDTLS_OK" = 1 ]; then audit_checks dtls-sock mbedTLS dtls-sock-ours; fi
-        if [ "$SOCKDTLS_TD_OK" = 1 ]; then audit_checks dtls-sock tinyDTLS dtls-sock-td; fi
-        if [ "$SOCKDTLS_WS_OK" = 1 ]; then audit_checks dtls-sock wolfSSL dtls-sock-ws; fi
-        if [ "$NATIVE_OK" = 1 ]; then audit_checks example mbedTLS psk; fi
-        for drv in $MISUSE_OK; do misuse_checks $drv; done
+        run_audit
         return
     fi
     if [ "$NATIVE_OK" = 1 ]; then psk_checks psk; fi
@@ -1180,7 +1191,13 @@ run_native() {
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
     if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
     if [ "$SOCKDTLS_WS_OK" = 1 ]; then sockdtls_checks dtls-sock-ws wolfSSL; gcoap_checks gcoap-ws wolfSSL; fi
+    run_audit
 }
+if [ -z "$ONLY" ]; then # the default run has the audit's checks too (RIOT_ONLY=audit: those alone)
+    [ "$SOCKDTLS_OK" = 1 ] && build_misuse mbedtls
+    [ "$SOCKDTLS_TD_OK" = 1 ] && build_misuse tinydtls
+    [ "$SOCKDTLS_WS_OK" = 1 ] && build_misuse wolfssl
+fi
 if [ ! -x "$SSOCK" ]; then
     skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
 elif ! command -v openssl >/dev/null; then
