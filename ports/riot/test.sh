@@ -65,7 +65,9 @@
 #              wolfSSL's are in RIOT_ONLY=wolfssl),
 #              their builds and node checks (for iterating on the shim); tls: only the TLS builds
 #              and checks (mbedTLS and wolfSSL); wolfssl: only the wolfSSL checks (DTLS, TLS,
-#              sock_dtls, boards); default: everything
+#              sock_dtls, boards); audit: only the attacker's probes (dtls_probe.py) against
+#              dtls-sock on ours (mbedTLS, tinyDTLS, wolfSSL) and sock_secure_server, and
+#              tests/sock_dtls_misuse on each (the default run has them too, after the rest); default: everything
 #   WOLFSSL_SRC a wolfSSL 5.5.4 tree (default: what scripts/wolfssl-source.sh prints)
 set -u
 T0=$SECONDS
@@ -77,7 +79,7 @@ TAP_BASE=${TAP_BASE:-ssr}
 BRIDGE=${BRIDGE:-ssrbr}
 BOARDS=${BOARDS-samr21-xpro nrf52840dk}
 ONLY=${RIOT_ONLY:-}
-[ "$ONLY" != sockdtls ] || BOARDS=""
+[ "$ONLY" != sockdtls ] && [ "$ONLY" != audit ] || BOARDS=""
 SSOCK=${SSOCK:-$ROOT/build/ssock}
 PSK_ID=riot-demo
 PSK_HEX=$(printf 'secure_sock_demo' | od -An -tx1 | tr -d ' \n') # examples/common/sock_secure_example.h
@@ -228,9 +230,23 @@ else
         ws_pair tlscerts-ws "the TLS examples with certificates (PSK + ECDHE-ECDSA)" \
             SOCK_SECURE_EXAMPLE_TLS=1 SOCK_SECURE_EXAMPLE_CERTS="$WORK_DIR/pki" && TLSCERTS_WS_OK=1
 fi
+# build_misuse DRIVER: ports/riot/tests/sock_dtls_misuse on sock_dtls_secure_sock + DRIVER (MISUSE_OK)
+build_misuse() {
+    local drv=$1
+    B0=$SECONDS
+    if timeout 900 make -C "$HERE/tests/sock_dtls_misuse" BOARD="$NATIVE" -j"$JOBS" \
+            BINDIRBASE="$WORK_DIR/bin/misuse-$drv" SOCK_SECURE_DRIVER=$drv "${WS_SRC[@]}" WERROR=1 all \
+            >"$WORK_DIR/build-misuse-$drv-$NATIVE.log" 2>&1; then
+        pass "build ports/riot/tests/sock_dtls_misuse on sock_dtls_secure_sock + $drv for $NATIVE ($((SECONDS - B0)) s)"
+        MISUSE_OK="$MISUSE_OK $drv"
+    else
+        fail "build sock_dtls_misuse on $drv (see $WORK_DIR/build-misuse-$drv-$NATIVE.log)"
+        grep -a -m5 "error" "$WORK_DIR/build-misuse-$drv-$NATIVE.log"
+    fi
+}
 B0=$SECONDS
 NATIVE_OK=0
-if [ -n "$ONLY" ]; then
+if [ -n "$ONLY" ] && [ "$ONLY" != audit ]; then
     skip "the DTLS examples' builds and checks (RIOT_ONLY=$ONLY)"
 elif build psk sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 &&
     build psk sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1; then
@@ -243,7 +259,7 @@ fi
 # the TLS examples (SOCK_SECURE_EXAMPLE_TLS=1): module sock_secure_tcp over sock_tcp (gnrc_tcp)
 B0=$SECONDS
 TLS_OK=0
-if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ]; then
+if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ] || [ "$ONLY" = audit ]; then
     :
 elif build tls sock_secure_server "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1 &&
     build tls sock_secure_client "$NATIVE" SOCK_SECURE_MBEDTLS_HEAP_DEBUG=1 SOCK_SECURE_EXAMPLE_TLS=1; then
@@ -271,7 +287,7 @@ fi
 # the TLS examples with certificates (PSK + ECDHE-ECDSA), from the same test PKI
 B0=$SECONDS
 TLSCERTS_OK=0
-if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ]; then
+if [ "$ONLY" = sockdtls ] || [ "$ONLY" = wolfssl ] || [ "$ONLY" = audit ]; then
     :
 elif [ "$TLS_OK" != 1 ] || [ "$PKI_OK" != 1 ]; then
     skip "TLS certificate builds: no TLS build or no test PKI"
@@ -324,7 +340,8 @@ SOCKDTLS_ECC_OK=0
 OURS_WS=()
 [ -n "$WOLFSSL_SRC" ] && OURS_WS=("${OURS[@]}" SOCK_SECURE_DRIVER=wolfssl "${WS_SRC[@]}")
 SOCKDTLS_WS_OK=0
-if [ "$ONLY" = tls ] || [ "$ONLY" = sockdtls ]; then
+MISUSE_OK=""
+if [ "$ONLY" = tls ] || [ "$ONLY" = sockdtls ] || [ "$ONLY" = audit ]; then
     :
 elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ]; then
     skip "sock_dtls on wolfSSL: this RIOT has no $DTLS_SOCK"
@@ -334,7 +351,37 @@ else
     # gcoap_dtls's server sock also starts handshakes: a client-server socket on wolfSSL
     build_sockdtls ws "wolfSSL 5.5.4" "${OURS_WS[@]}" && SOCKDTLS_WS_OK=1
 fi
-if [ "$ONLY" = tls ] || [ "$ONLY" = wolfssl ]; then
+if [ "$ONLY" = audit ]; then
+    # the attacker's and the demanding user's checks (audit_checks): dtls-sock on ours + mbedTLS
+    B0=$SECONDS
+    if riot_build dtls-sock-ours "$DTLS_SOCK" "$NATIVE" "${OURS[@]}" SOCK_DTLS_IGNORE_PSK_HINT=1; then
+        pass "build RIOT's dtls-sock, unchanged, on sock_dtls_secure_sock + mbedTLS for $NATIVE ($((SECONDS - B0)) s)"
+        SOCKDTLS_OK=1
+    else
+        fail "build dtls-sock on ours + mbedTLS (see $WORK_DIR/build-dtls-sock-ours-$NATIVE.log)"
+        grep -a -m5 "error" "$WORK_DIR/build-dtls-sock-ours-$NATIVE.log"
+    fi
+    # ports/riot/tests/sock_dtls_misuse: RIOT's sock_dtls API used as an application may get it
+    # wrong; then both on tinyDTLS (module sock_secure_tinydtls) and on wolfSSL 5.5.4 (if its
+    # source is there)
+    for drv in mbedtls tinydtls ${WOLFSSL_SRC:+wolfssl}; do
+        B0=$SECONDS
+        if [ $drv = tinydtls ]; then
+            if ! riot_build dtls-sock-td "$DTLS_SOCK" "$NATIVE" "${OURS_TD[@]}"; then
+                fail "build dtls-sock on ours + tinyDTLS (see $WORK_DIR/build-dtls-sock-td-$NATIVE.log)"
+                continue
+            fi
+            SOCKDTLS_TD_OK=1
+        elif [ $drv = wolfssl ]; then
+            if ! riot_build dtls-sock-ws "$DTLS_SOCK" "$NATIVE" "${OURS_WS[@]}"; then
+                fail "build dtls-sock on ours + wolfSSL (see $WORK_DIR/build-dtls-sock-ws-$NATIVE.log)"
+                continue
+            fi
+            SOCKDTLS_WS_OK=1
+        fi
+        build_misuse $drv
+    done
+elif [ "$ONLY" = tls ] || [ "$ONLY" = wolfssl ]; then
     :
 elif [ ! -d "$RIOTBASE/$DTLS_SOCK" ] || [ ! -d "$RIOTBASE/$GCOAP_DTLS" ]; then
     skip "sock_dtls: this RIOT has no $DTLS_SOCK or $GCOAP_DTLS"
@@ -930,6 +977,191 @@ gcoap_checks() {
     stop_nodes
 }
 
+# audit_checks KIND STACK VARIANT: an attacker's and a demanding user's probes
+# (tests/riot/dtls_probe.py) against a DTLS server node: RIOT's dtls-sock on our sock_dtls
+# (KIND dtls-sock) or the example sock_secure_server (KIND example)
+PROBE=$HERE/dtls_probe.py
+# audit_echo RUN TAG WHAT: host `ssock client` (right key) to the node under audit must be echoed
+audit_echo() {
+    local rc
+    printf 'audit-%s\n' "$2" | timeout 30 "$SSOCK" client "[$A_ADDR%$BRIF]:$A_PORT" \
+        --psk "$A_PSK" --timeout 3000 >"$1/echo-$2.out" 2>"$1/echo-$2.err"
+    rc=$?
+    if [ $rc -eq 0 ] && [ "$(cat "$1/echo-$2.out")" = "audit-$2" ]; then
+        pass "$A_NAME: $3: host ssock client still served (echo)"
+    else
+        fail "$A_NAME: $3: host ssock client not served (exit $rc): $(tail -2 "$1/echo-$2.err")"
+    fi
+}
+audit_checks() {
+    local kind=$1 stack=$2 variant=$3 run=$WORK_DIR/run-audit-$1 out rc
+    rm -rf "$run"
+    mkdir -p "$run"
+    if [ "$kind" = dtls-sock ]; then
+        node_start "$run" server "$WORK_DIR/bin/$variant/$NATIVE/dtls_sock.elf" "${TAP_BASE}0" "running the shell" || return
+        node_cmd server "dtlss start"
+        A_PORT=20220 A_PSK="Identity_1:$DS_PSK_HEX" A_NAME="dtls-sock server ($stack, 1 session)"
+    else
+        node_start "$run" server "$(elf "$variant" sock_secure_server "$NATIVE")" "${TAP_BASE}0" "D?TLS server listening" || return
+        A_PORT=5684 A_PSK="$PSK_ID:$PSK_HEX" A_NAME="sock_secure_server ($stack, 2 sessions)"
+    fi
+    node_addr "$run" server
+    A_ADDR=$ADDR
+    bridge_addr
+    # a second host address: the attacker's (deprecated: the host's own clients keep BRADDR)
+    ip -6 addr add fe80::bad:1/64 dev "$BRIDGE" nodad preferred_lft 0 2>/dev/null
+    sleep 0.3
+    audit_echo "$run" first "before any probe"
+
+    # (1) a ClientHello flood from one address (8 ports at once), each completing the cookie
+    # exchange; the admitted ones keep their handshakes alive (ClientHello retransmitted) and never
+    # go on, while a client of another address (the host's own) connects
+    python3 "$PROBE" flood "$A_ADDR%$BRIDGE" "$A_PORT" --src "fe80::bad:1%$BRIDGE" -n 8 --wait 1 \
+        --hold 15 >"$run/flood.out" 2>&1 &
+    local fpid=$!
+    waitfor "$run/flood.out" "flood:" 10
+    log "$(cat "$run/flood.out")"
+    audit_echo "$run" flood "while 8 cookie-verified hellos at once from another address hold their handshakes (retransmitting, never going on)"
+    wait "$fpid"
+    audit_echo "$run" flood2 "after that flood"
+
+    # (2) hellos from forged sources, fresh and with a replayed cookie: no state kept
+    local hs0 bc0 hs1 bc1
+    if [ "$kind" = example ]; then # the server's counters before
+        node_cmd server sss
+        waitfor "$run/server.log" "bad_cookies" 3
+        hs0=$(grep -a "^open " "$run/server.log" | tail -1 | awk '{print $4}')
+        bc0=$(grep -a "^bad_cookies " "$run/server.log" | tail -1 | awk '{print $2}')
+    fi
+    out=$(python3 "$PROBE" spoof "$A_ADDR%$BRIDGE" "$A_PORT" -n 100; python3 "$PROBE" spoof "$A_ADDR%$BRIDGE" "$A_PORT" -n 100 --cookie --src "fe80::bad:1%$BRIDGE")
+    log "$(echo $out)"
+    if [ "$kind" = example ]; then # no handshake more, each replayed cookie counted as bad
+        sleep 0.5
+        node_cmd server sss
+        sleep 0.5
+        hs1=$(grep -a "^open " "$run/server.log" | tail -1 | awk '{print $4}')
+        bc1=$(grep -a "^bad_cookies " "$run/server.log" | tail -1 | awk '{print $2}')
+        if [ -n "$hs0" ] && [ -n "$bc1" ] && [ "$hs1" -le "$hs0" ] && [ $((bc1 - bc0)) -ge 90 ]; then
+            pass "$A_NAME: 200 hellos from forged sources left no handshake (in progress: $hs0 before, $hs1 after); the 100 with a cookie of another address were refused (bad_cookies +$((bc1 - bc0)))"
+        else
+            fail "$A_NAME: after the forged hellos: handshakes $hs0 -> $hs1, bad_cookies $bc0 -> $bc1"
+        fi
+    fi
+    audit_echo "$run" spoof "after 200 hellos from forged sources (100 with a replayed cookie)"
+
+    # (3) garbage, truncated and oversized records, wrong epochs, an alert flood, at a stranger's
+    # port and at a half-open handshake
+    out=$(python3 "$PROBE" garbage "$A_ADDR%$BRIDGE" "$A_PORT" --src "fe80::bad:1%$BRIDGE" --wait 1)
+    log "$out"
+    audit_echo "$run" garbage "after malformed datagrams and an alert flood"
+
+    # (4) a wrong key: refused, its slot freed
+    printf 'wrong\n' | timeout 30 "$SSOCK" client "[$A_ADDR%$BRIF]:$A_PORT" \
+        --psk "${A_PSK%:*}:000102030405060708090a0b0c0d0e0f" --timeout 3000 >"$run/wrong.out" 2>"$run/wrong.err"
+    rc=$?
+    if [ $rc -ne 0 ] && [ ! -s "$run/wrong.out" ]; then
+        pass "$A_NAME: a wrong key refused (exit $rc: $(tail -1 "$run/wrong.err" | cut -c1-100))"
+    else
+        fail "$A_NAME: a wrong key was not refused (exit $rc)"
+    fi
+    audit_echo "$run" wrongkey "after a wrong key"
+    (echo audit-openssl; sleep 2) | timeout 20 openssl s_client -dtls1_2 \
+        -connect "[$A_ADDR%$BRIDGE]:$A_PORT" -psk_identity "${A_PSK%:*}" -psk "${A_PSK##*:}" \
+        -cipher PSK-AES128-CCM8 -ign_eof >"$run/openssl.log" 2>&1
+    if grep -aqx audit-openssl "$run/openssl.log"; then
+        pass "$A_NAME: openssl s_client served after the probes (echo)"
+    else
+        fail "$A_NAME: openssl s_client after the probes (see $run/openssl.log)"
+    fi
+    [ "$kind" = example ] && node_cmd server sss && sleep 0.5
+    ip -6 addr del fe80::bad:1/64 dev "$BRIDGE" 2>/dev/null
+    grep -a "New client\|session\|Received\|rror\|open [0-9]" "$run/server.log" | tail -30 | sed 's/^/  server| /'
+    stop_nodes
+}
+
+# misuse_checks: ports/riot/tests/sock_dtls_misuse (a server sock of both roles, one slot) against
+# a host `ssock server --echo`: what each call returns, against RIOT's sock/dtls.h
+# misuse_steps LOG LABEL "STEP WANT"...: the node printed "step STEP: WANT" for each
+misuse_steps() {
+    local log=$1 label=$2 step got
+    shift 2
+    for step in "$@"; do
+        set -- $step
+        got=$(grep -a "^step $1: " "$log" | head -1 | sed 's/.*: //')
+        if [ "$got" = "$2" ]; then
+            pass "sock_dtls_misuse ($label): $1 returns $2"
+        else
+            fail "sock_dtls_misuse ($label): $1 returned '$got', want $2"
+        fi
+    done
+}
+misuse_checks() { # misuse_checks DRIVER (mbedtls, tinydtls)
+    local drv=$1 run=$WORK_DIR/run-misuse-$1 port spid step want got rc
+    rm -rf "$run"
+    mkdir -p "$run"
+    node_start "$run" node "$WORK_DIR/bin/misuse-$drv/$NATIVE/sock_dtls_misuse.elf" "${TAP_BASE}0" "misuse ready" || return
+    node_addr "$run" node
+    local naddr=$ADDR nif=$IFACE
+    bridge_addr
+    port=$((20000 + RANDOM % 20000))
+    "$SSOCK" server --listen "[$BRADDR%$BRIF]:$port" --psk "$PSK_ID:$PSK_HEX" --echo -v \
+        >"$run/ssock.out" 2>"$run/ssock.err" &
+    spid=$!
+    SSP=u wait_bound "$port"
+    node_cmd node "misuse [$BRADDR%$nif]:$port"
+    waitfor "$run/node.log" "step destroy-twice" 20
+    eval "$(python3 -c 'import errno as e; print("ENOTCONN=%d ENOBUFS=%d EAGAIN=%d ETIMEDOUT=%d EXDEV=%d" % (e.ENOTCONN, e.ENOBUFS, e.EAGAIN, e.ETIMEDOUT, e.EXDEV))')"
+    misuse_steps "$run/node.log" "$drv" "send-before -$ENOTCONN" "init 1" "init-again 0" \
+        "handshake -$EXDEV" "recv-empty -$EAGAIN" "send-big 100" "recv-small -$ENOBUFS" \
+        "send-after-drop -$ENOTCONN" "destroy-twice ok"
+    # a host client with a wrong key handshakes with the sock whose slot held the dropped session:
+    # its failure is not the application's (recv must not report a refused handshake of ours)
+    node_cmd node misuse_wait
+    sleep 0.5
+    printf 'x\n' | timeout 20 "$SSOCK" client "[$naddr%$BRIF]:20221" \
+        --psk "$PSK_ID:000102030405060708090a0b0c0d0e0f" --timeout 3000 >/dev/null 2>"$run/wrong.err"
+    waitfor "$run/node.log" "step wait: " 12
+    got=$(grep -a "^step wait: " "$run/node.log" | sed 's/.*: //')
+    if [ "$got" = "-$ETIMEDOUT" ]; then
+        pass "sock_dtls_misuse ($drv): a peer's failed handshake in the slot of a session dropped by -ENOBUFS is not reported as the application's (recv: -ETIMEDOUT)"
+    else
+        fail "sock_dtls_misuse ($drv): recv after a peer's failed handshake returned '$got', want -$ETIMEDOUT (a stale client slot?)"
+    fi
+    node_cmd node "misuse_echo [$BRADDR%$nif]:$port"
+    if waitfor "$run/node.log" "step echo: 5 again" 15; then
+        pass "sock_dtls_misuse ($drv): a send with a timeout then starts a new handshake (echo)"
+    else
+        fail "sock_dtls_misuse ($drv): no echo after the misuse: $(grep -a '^step echo' "$run/node.log")"
+    fi
+    kill "$spid" 2>/dev/null
+    wait "$spid" 2>/dev/null
+    # the sock closed while another thread blocks in its recv, then used closed (sock/dtls.h:
+    # recv returns -EINVAL "if sock is not properly initialized (or closed while sock_dtls_recv()
+    # blocks)"); the node must live on
+    eval "$(python3 -c 'import errno as e; print("EINVAL=%d" % e.EINVAL)')"
+    node_cmd node misuse_close
+    waitfor "$run/node.log" "step destroy-closed" 10
+    misuse_steps "$run/node.log" "$drv, the sock closed" "recv-blocked-closed -$EINVAL" \
+        "recv-closed -$EINVAL" "send-closed -$EINVAL" "init-closed -$EINVAL" "destroy-closed ok"
+    # the blocked recv woke at the close, not at its 5 s timeout
+    if grep -a -B1 "^step close: done" "$run/node.log" | grep -aq "^step recv-blocked-closed"; then
+        pass "sock_dtls_misuse ($drv): a recv blocked in another thread returns when the sock is closed"
+    else
+        fail "sock_dtls_misuse ($drv): a recv blocked in another thread did not return at the close"
+    fi
+    grep -a "^step\|rror\|egmentation\|ssert" "$run/node.log" | sed 's/^/  node| /'
+    stop_nodes
+}
+
+# run_audit: the attacker's probes and the sock_dtls misuse checks on what was built
+run_audit() {
+    if [ "$SOCKDTLS_OK" = 1 ]; then audit_checks dtls-sock mbedTLS dtls-sock-ours; fi
+    if [ "$SOCKDTLS_TD_OK" = 1 ]; then audit_checks dtls-sock tinyDTLS dtls-sock-td; fi
+    if [ "$SOCKDTLS_WS_OK" = 1 ]; then audit_checks dtls-sock wolfSSL dtls-sock-ws; fi
+    if [ "$NATIVE_OK" = 1 ]; then audit_checks example mbedTLS psk; fi
+    for drv in $MISUSE_OK; do misuse_checks $drv; done
+}
+
 run_native() {
     if [ "$NATIVE_OK" != 1 ] && [ "$TLS_OK" != 1 ] && [ "$TLSCERTS_OK" != 1 ] && [ "$CERTS_OK" != 1 ] &&
         [ "$PSK_WS_OK" != 1 ] && [ "$CERTS_WS_OK" != 1 ] && [ "$TLS_WS_OK" != 1 ] && [ "$TLSCERTS_WS_OK" != 1 ] &&
@@ -943,6 +1175,10 @@ run_native() {
         >"$WORK_DIR/tapsetup.log" 2>&1 # its 'tc qdisc ... netem' complaint is harmless
     if ! ip link show "${TAP_BASE}1" >/dev/null 2>&1; then fail "tapsetup (see $WORK_DIR/tapsetup.log)"; return; fi
     TAPS_CREATED=1
+    if [ "$ONLY" = audit ]; then
+        run_audit
+        return
+    fi
     if [ "$NATIVE_OK" = 1 ]; then psk_checks psk; fi
     if [ "$TLS_OK" = 1 ]; then psk_checks tls; fi
     if [ "$CERTS_OK" = 1 ]; then cert_checks certs; fi
@@ -955,7 +1191,13 @@ run_native() {
     if [ "$SOCKDTLS_TD_OK" = 1 ]; then sockdtls_checks dtls-sock-td tinyDTLS; gcoap_checks gcoap-td tinyDTLS; fi
     if [ "$SOCKDTLS_ECC_OK" = 1 ]; then ecc_checks; fi
     if [ "$SOCKDTLS_WS_OK" = 1 ]; then sockdtls_checks dtls-sock-ws wolfSSL; gcoap_checks gcoap-ws wolfSSL; fi
+    run_audit
 }
+if [ -z "$ONLY" ]; then # the default run has the audit's checks too (RIOT_ONLY=audit: those alone)
+    [ "$SOCKDTLS_OK" = 1 ] && build_misuse mbedtls
+    [ "$SOCKDTLS_TD_OK" = 1 ] && build_misuse tinydtls
+    [ "$SOCKDTLS_WS_OK" = 1 ] && build_misuse wolfssl
+fi
 if [ ! -x "$SSOCK" ]; then
     skip "$NATIVE tests with host peers: no $SSOCK (run 'make build' in $ROOT first)"
 elif ! command -v openssl >/dev/null; then

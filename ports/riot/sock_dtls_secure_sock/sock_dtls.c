@@ -273,6 +273,19 @@ static sock_secure_session_t *_find(sock_dtls_secure_sock_t *ss, const sock_secu
     return NULL;
 }
 
+/* Close the session of slot @p s from our side (no event follows) and forget what the slot's
+ * bits said about it: a later session in the slot, a peer's, must not inherit its role (a failed
+ * handshake of a peer is not the application's, nor retried with the next PSK). */
+static void _drop(sock_dtls_secure_sock_t *ss, sock_secure_session_t *s)
+{
+    uint8_t keep = (uint8_t)~(1u << (s - ss->slots));
+    ss->est &= keep;
+    ss->new_hs &= keep;
+    ss->unread &= keep;
+    ss->client &= keep;
+    sock_secure_session_close(s); /* close_notify if established; keys zeroed */
+}
+
 static void _raise(sock_dtls_t *sock, sock_async_flags_t flags)
 {
     if (flags && sock->async_cb != NULL) {
@@ -598,7 +611,7 @@ static void _rearm(sock_dtls_t *sock)
 {
 #ifdef SOCK_HAS_ASYNC_CTX
     sock_dtls_secure_sock_t *ss = sock->ss;
-    if (sock->async_ctx.queue == NULL || !ss->started) {
+    if (ss == NULL || sock->async_ctx.queue == NULL || !ss->started) {
         return;
     }
     uint32_t t = sock_secure_next_timeout(&ss->sock);
@@ -881,7 +894,7 @@ int sock_dtls_session_init(sock_dtls_t *sock, const sock_udp_ep_t *ep, sock_dtls
     }
     remote->ep = *ep;
     rmutex_lock(&sock->lock);
-    int rc = _connect(sock, &e, -1);
+    int rc = sock->ss == NULL ? -EINVAL : _connect(sock, &e, -1); /* closed: no handshake */
     _rearm(sock);
     rmutex_unlock(&sock->lock);
     return rc;
@@ -895,14 +908,9 @@ void sock_dtls_session_destroy(sock_dtls_t *sock, sock_dtls_session_t *remote)
     }
     rmutex_lock(&sock->lock);
     sock_dtls_secure_sock_t *ss = sock->ss;
-    sock_secure_session_t *s = _find(ss, &e);
+    sock_secure_session_t *s = ss != NULL ? _find(ss, &e) : NULL; /* closed: nothing left */
     if (s != NULL) {
-        uint8_t keep = (uint8_t)~(1u << (s - ss->slots));
-        ss->est &= keep;
-        ss->new_hs &= keep;
-        ss->unread &= keep;
-        ss->client &= keep;
-        sock_secure_session_close(s); /* close_notify if established; keys zeroed */
+        _drop(ss, s);
         _rearm(sock);
     }
     rmutex_unlock(&sock->lock);
@@ -949,8 +957,7 @@ static ssize_t _take(sock_dtls_t *sock, sock_dtls_session_t *remote, void *data,
             int rc = sock_secure_session_recv(s, data, max, 0);
             ss->unread &= (uint8_t)~bit;
             if (rc == -EMSGSIZE) {
-                ss->est &= (uint8_t)~bit;
-                sock_secure_session_close(s);
+                _drop(ss, s);
                 return -ENOBUFS;
             }
             if (rc >= 0) {
@@ -970,6 +977,10 @@ static ssize_t _recv(sock_dtls_t *sock, sock_dtls_session_t *remote, void *data,
 
     rmutex_lock(&sock->lock);
     for (;;) {
+        if (sock->ss == NULL) {
+            rc = -EINVAL; /* closed, maybe while this call slept (sock/dtls.h) */
+            break;
+        }
         if ((rc = _take(sock, remote, data, max)) != -EAGAIN) {
             break;
         }
@@ -988,7 +999,7 @@ static ssize_t _recv(sock_dtls_t *sock, sock_dtls_session_t *remote, void *data,
 #ifdef SOCK_HAS_ASYNC_CTX
     /* an event queue merges events: announce what is still waiting */
     sock_dtls_secure_sock_t *ss = sock->ss;
-    if (sock->async_ctx.queue != NULL) {
+    if (ss != NULL && sock->async_ctx.queue != NULL) {
         _raise(sock, (ss->new_hs ? SOCK_ASYNC_CONN_RECV : 0) |
                      (ss->unread ? SOCK_ASYNC_MSG_RECV : 0));
     }
@@ -1069,8 +1080,11 @@ static int _session_for(sock_dtls_t *sock, const sock_secure_ep_t *ep, uint32_t 
         }
         started = true;
         if (!_wait(sock, deadline, ms == UINT32_MAX)) {
-            sock_secure_session_close(s);
+            _drop(ss, s);
             return -ETIMEDOUT;
+        }
+        if (sock->ss == NULL) {
+            return -EINVAL; /* closed while this call slept */
         }
         _process(sock);
     }
@@ -1100,7 +1114,7 @@ ssize_t sock_dtls_sendv_aux(sock_dtls_t *sock, sock_dtls_session_t *remote,
                                                                             : -EINVAL;
     }
     rmutex_lock(&sock->lock);
-    int rc = _session_for(sock, &e, timeout, &s);
+    int rc = sock->ss == NULL ? -EINVAL : _session_for(sock, &e, timeout, &s);
     if (rc == 0) {
         size_t len = iolist_size(snips);
         rc = snips == NULL || snips->iol_next == NULL
@@ -1143,6 +1157,7 @@ void sock_dtls_close(sock_dtls_t *sock)
     }
     ss->owner = NULL;
     sock->ss = NULL;
+    mutex_unlock(&sock->ready); /* a call sleeping in this sock (another thread) returns -EINVAL */
     rmutex_unlock(&sock->lock);
 }
 

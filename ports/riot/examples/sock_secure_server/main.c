@@ -158,6 +158,14 @@ static int sss_cmd(int argc, char **argv)
            (unsigned)st.handshakes_ok, (unsigned)st.handshakes_failed,
            (unsigned)st.hello_verify_sent, (unsigned)st.retransmits,
            (unsigned)st.datagrams_in, (unsigned)st.datagrams_out);
+    /* what the server turned away: hellos whose cookie failed, new peers refused (per address,
+     * handshake budget, full table), stalled handshakes displaced or expired, datagrams that
+     * were no DTLS record of a new peer or for no session */
+    printf("bad_cookies %u per_addr %u half_open %u table_full %u displaced %u stalled %u "
+           "malformed %u unknown %u\n",
+           (unsigned)st.bad_cookies, (unsigned)st.drop_per_addr, (unsigned)st.drop_half_open,
+           (unsigned)st.drop_table_full, (unsigned)st.displaced, (unsigned)st.expired_stall,
+           (unsigned)st.drop_malformed, (unsigned)st.drop_unknown);
     sock_secure_example_print_heap();
     return 0;
 }
